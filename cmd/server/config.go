@@ -1,0 +1,168 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"gatehouse/handlers"
+)
+
+// settings is the process configuration read from the environment; every variable is listed in
+// the README. Secrets are never logged.
+type settings struct {
+	Env             string
+	Addr            string
+	DatabaseURL     string
+	DataDir         string
+	LogLevel        string
+	ShutdownTimeout time.Duration
+	App             handlers.Config
+}
+
+func loadSettings(getenv func(string) string) (settings, error) {
+	s := settings{
+		Env:         or(getenv("ENV"), "development"),
+		Addr:        or(getenv("ADDR"), "127.0.0.1:8080"),
+		DatabaseURL: getenv("DATABASE_URL"),
+		DataDir:     or(getenv("DATA_DIR"), "./.data"),
+		LogLevel:    or(getenv("LOG_LEVEL"), "info"),
+	}
+	var errs []error
+	if s.Env != "development" && s.Env != "production" {
+		errs = append(errs, fmt.Errorf("ENV %q: want development or production", s.Env))
+	}
+	if _, _, err := net.SplitHostPort(s.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("ADDR %q: want host:port", s.Addr))
+	}
+	switch s.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("LOG_LEVEL %q: want debug, info, warn or error", s.LogLevel))
+	}
+	s.App.MailTransport = or(getenv("MAIL_TRANSPORT"), "log")
+	s.App.BaseURL = strings.TrimSuffix(or(getenv("BASE_URL"), "http://"+s.Addr), "/")
+	if v := getenv("APIS"); v != "" {
+		for _, name := range strings.Split(v, ",") {
+			if name = strings.TrimSpace(name); name != "" {
+				s.App.APIs = append(s.App.APIs, name)
+			}
+		}
+	}
+	if v := getenv("SECRET"); v != "" {
+		s.App.Secret = []byte(v)
+	} else if s.Env == "production" {
+		errs = append(errs, errors.New("SECRET is required when ENV=production (at least 32 bytes, e.g. `openssl rand -hex 32`)"))
+	}
+	var err error
+	if s.App.BodyLimit, err = intVar(getenv, "BODY_LIMIT", 1<<20); err != nil {
+		errs = append(errs, err)
+	}
+	if v := getenv("TRUSTED_PROXIES"); v != "" {
+		for _, p := range strings.Split(v, ",") {
+			prefix, err := parsePrefix(strings.TrimSpace(p))
+			if err != nil {
+				errs = append(errs, fmt.Errorf("TRUSTED_PROXIES: %w", err))
+				continue
+			}
+			s.App.TrustedProxies = append(s.App.TrustedProxies, prefix)
+		}
+	}
+	switch v := or(getenv("RATE_LIMIT"), "on"); v {
+	case "on":
+	case "off":
+		s.App.RateLimitDisabled = true
+	default:
+		errs = append(errs, fmt.Errorf("RATE_LIMIT %q: want on or off", v))
+	}
+	durations := []struct {
+		name string
+		dst  *time.Duration
+		def  time.Duration
+	}{
+		{"SHUTDOWN_TIMEOUT", &s.ShutdownTimeout, 15 * time.Second},
+		{"REQUEST_TIMEOUT", &s.App.RequestTimeout, 30 * time.Second},
+		{"EMAILCODE_CODE_TTL", &s.App.Emailcode.CodeTTL, 10 * time.Minute},
+		{"EMAILCODE_SESSION_TTL", &s.App.Emailcode.SessionTTL, 30 * 24 * time.Hour},
+		{"EMAILCODE_GUEST_TTL", &s.App.Emailcode.GuestTTL, 30 * 24 * time.Hour},
+	}
+	for _, d := range durations {
+		if *d.dst, err = durationVar(getenv, d.name, d.def); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return s, errors.Join(errs...)
+}
+
+// secret returns SECRET, or in development the one kept in DATA_DIR/secret (made on first use).
+func (s *settings) secret() error {
+	if len(s.App.Secret) > 0 {
+		return nil
+	}
+	path := filepath.Join(s.DataDir, "secret")
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		s.App.Secret = []byte(strings.TrimSpace(string(b)))
+		return nil
+	}
+	if err := os.MkdirAll(s.DataDir, 0o755); err != nil {
+		return fmt.Errorf("DATA_DIR: %w", err)
+	}
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	secret := hex.EncodeToString(b)
+	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+		return fmt.Errorf("DATA_DIR: keep the development secret: %w", err)
+	}
+	s.App.Secret = []byte(secret)
+	return nil
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func intVar(getenv func(string) string, name string, def int64) (int64, error) {
+	v := getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		return def, fmt.Errorf("%s %q: want a positive integer", name, v)
+	}
+	return n, nil
+}
+
+func durationVar(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {
+	v := getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return def, fmt.Errorf("%s %q: want a positive duration such as 90s, 15m or 720h", name, v)
+	}
+	return d, nil
+}
+
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		return netip.ParsePrefix(s)
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}

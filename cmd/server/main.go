@@ -1,0 +1,199 @@
+// Command server serves the five APIs (see README.md). Subcommands:
+//
+//	server [serve]                                   serve HTTP (the default)
+//	server migrate                                   apply database migrations and exit
+//	server emailcode set-role --email E --role R     give an email-code user a role (user, admin)
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"gatehouse/db"
+	"gatehouse/db/pgembed"
+	"gatehouse/handlers"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "server:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: server [serve | migrate | emailcode set-role --email E --role R]`
+
+func run(args []string) error {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	s, err := loadSettings(os.Getenv)
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	logger := newLogger(s.LogLevel)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	switch cmd {
+	case "serve":
+		return serve(ctx, s, logger)
+	case "migrate":
+		return withDatabase(ctx, s, logger, func(*db.Store) error { return nil })
+	case "emailcode":
+		return emailcodeCommand(ctx, s, logger, args)
+	case "help", "-h", "--help":
+		fmt.Println(usage)
+		return nil
+	default:
+		return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+	}
+}
+
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: l}))
+}
+
+// withDatabase gets the database (DATABASE_URL, or the embedded cluster in DATA_DIR), applies
+// the migrations, runs fn, and stops the embedded cluster afterwards.
+func withDatabase(ctx context.Context, s settings, logger *slog.Logger, fn func(*db.Store) error) error {
+	url := s.DatabaseURL
+	if url == "" {
+		dir, err := filepath.Abs(s.DataDir)
+		if err != nil {
+			return err
+		}
+		cluster, err := pgembed.Start(ctx, pgembed.Options{Dir: dir, Logger: logger})
+		if err != nil {
+			return err
+		}
+		defer func() {
+			stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			if err := cluster.Stop(stopCtx); err != nil {
+				logger.Error("stop embedded postgres", "err", err)
+			}
+		}()
+		if url, err = ensureDatabase(ctx, cluster, "gatehouse"); err != nil {
+			return err
+		}
+	}
+	if err := db.Migrate(ctx, url, logger); err != nil {
+		return err
+	}
+	store, err := db.Open(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	return fn(store)
+}
+
+// ensureDatabase creates the named database in the embedded cluster on first start.
+func ensureDatabase(ctx context.Context, cluster *pgembed.Cluster, name string) (string, error) {
+	conn, err := pgx.Connect(ctx, cluster.ConnString("postgres"))
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close(ctx)
+	var exists bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+		return "", err
+	}
+	if !exists {
+		if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+			return "", err
+		}
+	}
+	return cluster.ConnString(name), nil
+}
+
+func newApp(ctx context.Context, s settings, logger *slog.Logger, store *db.Store) (*handlers.App, error) {
+	if err := s.secret(); err != nil {
+		return nil, err
+	}
+	return handlers.New(ctx, s.App, handlers.Deps{Store: store, Logger: logger})
+}
+
+func serve(ctx context.Context, s settings, logger *slog.Logger) error {
+	return withDatabase(ctx, s, logger, func(store *db.Store) error {
+		app, err := newApp(ctx, s, logger, store)
+		if err != nil {
+			return err
+		}
+		srv := &http.Server{
+			Addr:              s.Addr,
+			Handler:           app.Handler(),
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       60 * time.Second,
+			WriteTimeout:      s.App.RequestTimeout + 30*time.Second,
+			IdleTimeout:       120 * time.Second,
+			ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		}
+		bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+		bgDone := make(chan struct{})
+		go func() { app.Run(bgCtx); close(bgDone) }()
+
+		errc := make(chan error, 1)
+		go func() { errc <- srv.ListenAndServe() }()
+		logger.Info("serving", "addr", s.Addr, "base_url", s.App.BaseURL, "env", s.Env)
+		select {
+		case err := <-errc:
+			stopBackground()
+			<-bgDone
+			return err
+		case <-ctx.Done():
+		}
+		logger.Info("shutting down: finishing in-flight requests", "timeout", s.ShutdownTimeout.String())
+		shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.ShutdownTimeout)
+		defer cancel()
+		err = srv.Shutdown(shutCtx)
+		stopBackground() // the dispatcher drains what is due before it returns
+		<-bgDone
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("shutdown: %w", err)
+		}
+		logger.Info("stopped")
+		return nil
+	})
+}
+
+func emailcodeCommand(ctx context.Context, s settings, logger *slog.Logger, args []string) error {
+	if len(args) == 0 || args[0] != "set-role" {
+		return errors.New("usage: server emailcode set-role --email E --role user|admin")
+	}
+	fs := flag.NewFlagSet("emailcode set-role", flag.ContinueOnError)
+	email := fs.String("email", "", "the user's email address")
+	role := fs.String("role", "admin", "user or admin")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *email == "" {
+		return errors.New("emailcode set-role: --email is required")
+	}
+	return withDatabase(ctx, s, logger, func(store *db.Store) error {
+		app, err := newApp(ctx, s, logger, store)
+		if err != nil {
+			return err
+		}
+		u, err := app.EmailCode.SetRole(ctx, *email, *role)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("%s (%s) now has role %s\n", *u.Email, u.ID, u.Role)
+		return nil
+	})
+}

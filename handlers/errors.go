@@ -1,0 +1,126 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+
+	"gatehouse/handlers/internal/apierror"
+	"gatehouse/handlers/internal/authflow"
+	"gatehouse/handlers/internal/ratelimit"
+	"gatehouse/handlers/internal/reqctx"
+)
+
+// errorTable maps domain errors onto their HTTP rendering; the one place where that happens.
+var errorTable = []struct {
+	err error
+	api *apierror.Error
+}{
+	{authflow.ErrInvalidCode, apierror.New(http.StatusBadRequest, "INVALID_CODE", "The code is wrong, expired or already used.")},
+	{authflow.ErrUnauthenticated, apierror.ErrUnauthorized},
+	{authflow.ErrUnknownUser, apierror.New(http.StatusUnauthorized, "USER_NOT_FOUND", "No account has this email address.")},
+	{authflow.ErrNotAdmin, apierror.New(http.StatusForbidden, "FORBIDDEN", "This account may not sign in to the dashboard.")},
+}
+
+// classify turns any error a handler returns into its HTTP rendering; unknown errors are 500.
+func classify(ctx context.Context, err error) *apierror.Error {
+	var api *apierror.Error
+	if errors.As(err, &api) {
+		return api
+	}
+	for _, row := range errorTable {
+		if errors.Is(err, row.err) {
+			e := *row.api
+			e.Err = err
+			return &e
+		}
+	}
+	var limited *ratelimit.LimitedError
+	if errors.As(err, &limited) {
+		return &apierror.Error{Status: http.StatusTooManyRequests, Code: "RATE_LIMITED",
+			Message: "Too many requests; retry later.", RetryAfter: limited.RetryAfter, Err: err}
+	}
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return payloadTooLarge(tooBig.Limit)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return &apierror.Error{Status: http.StatusServiceUnavailable, Code: "TIMEOUT",
+			Message: "The request took too long; retry later.", Err: err}
+	}
+	return apierror.Internal(reqctx.From(ctx).RequestID, err)
+}
+
+func payloadTooLarge(limit int64) *apierror.Error {
+	return apierror.New(http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE",
+		fmt.Sprintf("The request body is larger than %d bytes.", limit))
+}
+
+// requestError renders the failures of the kin-openapi validator: never a 5xx for bad input,
+// and messages that name the field and the rule without echoing the client's value.
+func requestError(err error) *apierror.Error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return payloadTooLarge(tooBig.Limit)
+	}
+	var secErr *openapi3filter.SecurityRequirementsError
+	if errors.As(err, &secErr) {
+		return apierror.ErrUnauthorized
+	}
+	if errors.Is(err, routers.ErrMethodNotAllowed) {
+		return apierror.ErrMethodNotAllowed
+	}
+	if errors.Is(err, routers.ErrPathNotFound) {
+		return apierror.ErrNotFound
+	}
+	var reqErr *openapi3filter.RequestError
+	if !errors.As(err, &reqErr) {
+		return apierror.New(http.StatusBadRequest, "BAD_REQUEST", "The request is malformed.")
+	}
+	where := "request body"
+	if reqErr.Parameter != nil {
+		where = fmt.Sprintf("parameter %q in %s", reqErr.Parameter.Name, reqErr.Parameter.In)
+	}
+	if strings.HasPrefix(reqErr.Reason, "header Content-Type has unexpected value") {
+		return apierror.New(http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "The request body must be application/json.")
+	}
+	if errors.Is(err, openapi3filter.ErrInvalidRequired) {
+		return apierror.New(http.StatusBadRequest, "VALIDATION_FAILED", where+" is required.")
+	}
+	var schemaErr *openapi3.SchemaError
+	if errors.As(err, &schemaErr) {
+		field := "/" + strings.Join(schemaErr.JSONPointer(), "/")
+		return apierror.New(http.StatusBadRequest, "VALIDATION_FAILED", fmt.Sprintf("%s %s: %s", where, field, schemaErr.Reason))
+	}
+	var parseErr *openapi3filter.ParseError
+	var syntaxErr *json.SyntaxError
+	if errors.As(err, &parseErr) || errors.As(err, &syntaxErr) || strings.Contains(reqErr.Reason, "failed to decode") {
+		return apierror.New(http.StatusBadRequest, "INVALID_JSON", where+" is not valid JSON.")
+	}
+	return apierror.New(http.StatusBadRequest, "BAD_REQUEST", where+" is malformed.")
+}
+
+// decodeError renders a body the generated handler could not bind (after the validator let it pass).
+func decodeError(err error) *apierror.Error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return payloadTooLarge(tooBig.Limit)
+	}
+	return apierror.New(http.StatusBadRequest, "INVALID_JSON", "The request body could not be decoded.")
+}
+
+// logFailure logs the cause of server-side failures; client errors are in the access log.
+func logFailure(logger *slog.Logger, r *http.Request, e *apierror.Error) {
+	if e.Status >= 500 {
+		logger.Error("request failed", "request_id", reqctx.From(r.Context()).RequestID,
+			"method", r.Method, "path", r.URL.Path, "status", e.Status, "err", e.Err)
+	}
+}

@@ -1,0 +1,65 @@
+// Package apierror is the error every API renders: an HTTP status, a stable code and a message
+// safe to show to a client. Domain errors are mapped onto it in one table (handlers/errors.go);
+// each API then renders it in its own error body.
+package apierror
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// Error is an error with its HTTP rendering.
+type Error struct {
+	// Status is the HTTP status.
+	Status int
+	// Code is a stable SCREAMING_SNAKE identifier clients branch on.
+	Code string
+	// Message is a human-readable explanation with no internals.
+	Message string
+	// RetryAfter, when positive, is sent as the Retry-After header (rounded up to seconds).
+	RetryAfter time.Duration
+	// Err is the cause, for logs only.
+	Err error
+}
+
+// New returns an Error with status, code and message.
+func New(status int, code, message string) *Error {
+	return &Error{Status: status, Code: code, Message: message}
+}
+
+// Error describes e for logs.
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%d %s: %s: %v", e.Status, e.Code, e.Message, e.Err)
+	}
+	return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message)
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// RetryAfterSeconds is RetryAfter in whole seconds, at least 1; 0 when RetryAfter is not set.
+func (e *Error) RetryAfterSeconds() int {
+	if e.RetryAfter <= 0 {
+		return 0
+	}
+	return int((e.RetryAfter + time.Second - 1) / time.Second)
+}
+
+// Common errors, shared by every API.
+var (
+	ErrNotFound         = New(http.StatusNotFound, "NOT_FOUND", "No such resource.")
+	ErrMethodNotAllowed = New(http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "The resource does not support this method.")
+	ErrUnauthorized     = New(http.StatusUnauthorized, "UNAUTHORIZED", "A valid bearer token is required.")
+)
+
+// Internal returns the 500 answer for an unexpected error: no internals, the request id to quote.
+func Internal(requestID string, cause error) *Error {
+	return &Error{
+		Status:  http.StatusInternalServerError,
+		Code:    "INTERNAL_ERROR",
+		Message: "Internal error; quote request id " + requestID + " when reporting it.",
+		Err:     cause,
+	}
+}

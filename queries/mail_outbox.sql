@@ -1,0 +1,35 @@
+-- name: MailOutboxInsert :exec
+INSERT INTO core.mail_outbox (id, recipient, subject, template, data, body_text, body_html)
+VALUES ($1, $2, $3, $4, $5, $6, $7);
+
+-- name: MailOutboxClaim :many
+-- Takes up to @max_rows due messages and leases them for @lease_seconds: a dispatcher that dies
+-- mid-send leaves them to be retried when the lease runs out. SKIP LOCKED keeps two dispatchers
+-- from taking the same row.
+UPDATE core.mail_outbox
+SET attempts = attempts + 1,
+    next_attempt_at = now() + make_interval(secs => @lease_seconds::double precision)
+WHERE id IN (
+    SELECT o.id FROM core.mail_outbox o
+    WHERE o.status = 'queued' AND o.next_attempt_at <= now()
+    ORDER BY o.next_attempt_at
+    LIMIT @max_rows::integer
+    FOR UPDATE SKIP LOCKED
+)
+RETURNING *;
+
+-- name: MailOutboxMarkSent :exec
+UPDATE core.mail_outbox
+SET status = 'sent', sent_at = now(), last_error = NULL, data = '{}', body_text = '', body_html = ''
+WHERE id = $1;
+
+-- name: MailOutboxMarkFailed :exec
+-- Records a failed attempt: retried after @retry_seconds, or abandoned when @abandon is set.
+UPDATE core.mail_outbox
+SET status = CASE WHEN @abandon::boolean THEN 'abandoned' ELSE 'queued' END,
+    last_error = @last_error,
+    next_attempt_at = now() + make_interval(secs => @retry_seconds::double precision)
+WHERE id = @id;
+
+-- name: MailOutboxGet :one
+SELECT * FROM core.mail_outbox WHERE id = $1;
