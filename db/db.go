@@ -63,3 +63,17 @@ func (s *Store) InTx(ctx context.Context, fn func(tx DB) error) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return fn(tx) })
 	return translate(err)
 }
+
+// Exec runs a statement outside the generated queries and returns the rows it touched; for admin
+// tasks and tests that arrange state the API cannot (expiry in the past, say).
+func (s *Store) Exec(ctx context.Context, sql string, args ...any) (int64, error) {
+	tag, err := s.pool.Exec(ctx, sql, args...)
+	return tag.RowsAffected(), translate(err)
+}
+
+// Count runs a query returning one integer, such as SELECT count(*).
+func (s *Store) Count(ctx context.Context, sql string, args ...any) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, sql, args...).Scan(&n)
+	return n, translate(err)
+}

@@ -294,3 +294,19 @@ func (a *App) Sweep(ctx context.Context) {
 		a.logger.Error("sweep rate limits", "err", err)
 	}
 }
+
+// APIInfo describes a mounted API.
+type APIInfo struct {
+	Name  string
+	Mount string
+	Spec  *openapi3.T
+}
+
+// APIs lists the mounted APIs.
+func (a *App) APIs() []APIInfo {
+	out := make([]APIInfo, 0, len(a.apis))
+	for _, api := range a.apis {
+		out = append(out, APIInfo{Name: api.def.name, Mount: api.mount, Spec: api.spec})
+	}
+	return out
+}
