@@ -85,6 +85,10 @@ type mountedAPI struct {
 // New builds the App: signing keys, flows, and the router of every enabled API. It fails when
 // two enabled APIs declare the same method and path.
 func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
+	return newApp(ctx, cfg, deps, allAPIs)
+}
+
+func newApp(ctx context.Context, cfg Config, deps Deps, defs []apiDef) (*App, error) {
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -111,7 +115,7 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 	limiter := ratelimit.New(deps.Store, cfg.RateLimitDisabled)
 	a.EmailCode = authflow.NewEmailCode(deps.Store, a.tokens, ring, outbox, limiter, cfg.Emailcode)
 
-	for _, def := range allAPIs {
+	for _, def := range defs {
 		if !cfg.enabled(def.name) {
 			continue
 		}

@@ -24,6 +24,7 @@ type settings struct {
 	DatabaseURL     string
 	DataDir         string
 	LogLevel        string
+	DebugAddr       string
 	ShutdownTimeout time.Duration
 	App             handlers.Config
 }
@@ -35,6 +36,7 @@ func loadSettings(getenv func(string) string) (settings, error) {
 		DatabaseURL: getenv("DATABASE_URL"),
 		DataDir:     or(getenv("DATA_DIR"), "./.data"),
 		LogLevel:    or(getenv("LOG_LEVEL"), "info"),
+		DebugAddr:   getenv("DEBUG_ADDR"),
 	}
 	var errs []error
 	if s.Env != "development" && s.Env != "production" {
@@ -42,6 +44,11 @@ func loadSettings(getenv func(string) string) (settings, error) {
 	}
 	if _, _, err := net.SplitHostPort(s.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("ADDR %q: want host:port", s.Addr))
+	}
+	if s.DebugAddr != "" {
+		if host, _, err := net.SplitHostPort(s.DebugAddr); err != nil || (host != "127.0.0.1" && host != "localhost" && host != "::1") {
+			errs = append(errs, fmt.Errorf("DEBUG_ADDR %q: want a loopback host:port", s.DebugAddr))
+		}
 	}
 	switch s.LogLevel {
 	case "debug", "info", "warn", "error":

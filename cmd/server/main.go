@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -147,6 +148,9 @@ func serve(ctx context.Context, s settings, logger *slog.Logger) error {
 		bgDone := make(chan struct{})
 		go func() { app.Run(bgCtx); close(bgDone) }()
 
+		if s.DebugAddr != "" {
+			go serveDebug(s.DebugAddr, logger)
+		}
 		errc := make(chan error, 1)
 		go func() { errc <- srv.ListenAndServe() }()
 		logger.Info("serving", "addr", s.Addr, "base_url", s.App.BaseURL, "env", s.Env)
@@ -196,4 +200,17 @@ func emailcodeCommand(ctx context.Context, s settings, logger *slog.Logger, args
 		fmt.Printf("%s (%s) now has role %s\n", *u.Email, u.ID, u.Role)
 		return nil
 	})
+}
+
+// serveDebug serves Go's profiler on a loopback address of its own (DEBUG_ADDR), never on ADDR.
+func serveDebug(addr string, logger *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	logger.Info("debug listener", "addr", addr)
+	if err := srv.ListenAndServe(); err != nil {
+		logger.Error("debug listener", "err", err)
+	}
 }

@@ -38,7 +38,7 @@ const BaseURL = "http://gatehouse.test"
 
 // Harness is one test's server.
 type Harness struct {
-	t      testing.TB
+	t testing.TB
 	// Secret is the App's SECRET.
 	Secret []byte
 	App    *handlers.App

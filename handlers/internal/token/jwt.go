@@ -49,12 +49,14 @@ type Issuer struct {
 
 	mu     sync.RWMutex
 	public jwk.Set // every known public key, by kid
+
+	verified *verifiedCache
 }
 
 // NewIssuer loads the active signing key, creating one when the database has none, and the
 // public keys. issuer is the `iss` of every token (the server's base URL).
 func NewIssuer(ctx context.Context, store *db.Store, ring *keyring.Keyring, issuer string) (*Issuer, error) {
-	iss := &Issuer{store: store, ring: ring, issuer: issuer}
+	iss := &Issuer{store: store, ring: ring, issuer: issuer, verified: newVerifiedCache(50_000)}
 	err := store.InTx(ctx, func(tx db.DB) error {
 		if err := store.SigningKeyLock(ctx, tx); err != nil {
 			return err
@@ -166,6 +168,9 @@ func (i *Issuer) Sign(c Claims) (string, error) {
 // Verify checks the signature, issuer, audience and expiry of raw and returns its claims.
 // Every failure is ErrInvalid.
 func (i *Issuer) Verify(ctx context.Context, raw, audience string) (Claims, error) {
+	if c, ok := i.verified.get(raw, audience, time.Now()); ok {
+		return c, nil
+	}
 	tok, err := i.parse([]byte(raw), audience)
 	if errors.Is(err, errUnknownKey) {
 		// Another instance may have added a key since we loaded ours.
@@ -183,7 +188,9 @@ func (i *Issuer) Verify(ctx context.Context, raw, audience string) (Claims, erro
 	if err != nil || tok.Subject() == "" {
 		return Claims{}, fmt.Errorf("%w: missing sid or sub", ErrInvalid)
 	}
-	return Claims{Subject: tok.Subject(), SessionID: sid, Audience: audience, ExpiresAt: tok.Expiration()}, nil
+	claims := Claims{Subject: tok.Subject(), SessionID: sid, Audience: audience, ExpiresAt: tok.Expiration()}
+	i.verified.put(raw, claims)
+	return claims, nil
 }
 
 var errUnknownKey = errors.New("unknown key id")
