@@ -32,17 +32,23 @@ const (
 	// contentSecurityPolicy lets Swagger UI run (its scripts and styles come
 	// from this server; its icons are data: URIs; it fetches specs and sends
 	// "Try it out" requests to this origin) and forbids everything else:
-	// inline and third-party scripts, external fonts, images and requests,
-	// framing, and <base>.
+	// inline and third-party scripts, inline styles, external fonts, images
+	// and requests, framing, and <base>.
 	contentSecurityPolicy = "default-src 'none'; " +
 		"script-src 'self'; " +
-		"style-src 'self'; " +
+		"style-src 'self' '" + logoStyleHash + "'; " +
 		"img-src 'self' data:; " +
 		"font-src 'self' data:; " +
 		"connect-src 'self'; " +
 		"form-action 'self'; " +
 		"base-uri 'none'; " +
 		"frame-ancestors 'none'"
+
+	// logoStyleHash allows the one inline <style> element Swagger UI
+	// renders: the one inside the Swagger logo of the top bar
+	// (swagger-ui-standalone-preset.js), which colours the logo.
+	// TestInlineStylesAllowed recomputes it from the embedded assets.
+	logoStyleHash = "sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w="
 
 	// Cache lifetimes: asset URLs written by the page carry the asset's
 	// content hash (?v=...), so those can be cached for good; a bare asset
