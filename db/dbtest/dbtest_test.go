@@ -107,3 +107,18 @@ func TestWithDBName(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkNewDB measures the cloning of a test database (and its drop).
+func BenchmarkNewDB(b *testing.B) {
+	NewDB(b) // builds the template outside the measure
+	for b.Loop() {
+		connString := NewDB(b)
+		cfg, err := pgx.ParseConfig(connString)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := dropDB(context.Background(), cfg.Database); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -40,8 +40,8 @@ type Options struct {
 	// and reused after), the server's output goes to Dir/pg.log, and Dir/pg.lock keeps two
 	// processes from running the same cluster.
 	Dir string
-	// Fast trades durability for speed, for tests: fsync, synchronous_commit and
-	// full_page_writes off, and more connections allowed.
+	// Fast trades durability for speed, for tests: fsync, synchronous_commit,
+	// full_page_writes and autovacuum off, and more connections allowed.
 	Fast bool
 	// Logger receives start and stop events; nil discards them.
 	Logger *slog.Logger
@@ -254,6 +254,7 @@ func (c *Cluster) startServer(ctx context.Context, bin string, runAs *osUser, fa
 			"-c", "synchronous_commit=off",
 			"-c", "full_page_writes=off",
 			"-c", "max_connections=300",
+			"-c", "autovacuum=off", // tests' databases live seconds; workers would only take CPU
 		)
 	}
 	cmd := exec.Command(bin, args...)
