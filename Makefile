@@ -7,6 +7,8 @@ APIS  := emailcode
 # built without cgo: the pure-Go parser gives the same output and builds in half the time.
 SQLC  := CGO_ENABLED=0 $(GO) tool -modfile=cmd/tools/sqlc.mod sqlc
 OAPI  := $(GO) tool oapi-codegen
+# Redocly CLI, pinned in openapi/package-lock.json; no telemetry, no update check.
+REDOCLY := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_NOTIFICATIONS=true openapi/node_modules/.bin/redocly
 
 .DEFAULT_GOAL := help
 .PHONY: help build run generate verify lint-spec test postgres bench clean
@@ -34,14 +36,20 @@ verify: generate lint-spec ## Fail when gen/ is stale, a spec or query is invali
 	@git diff --exit-code --stat -- gen/ || { echo "gen/ is stale: run make generate and commit"; exit 1; }
 	@test -z "$$(git status --porcelain -- gen/)" || { echo "gen/ has files not committed:"; git status --porcelain -- gen/; exit 1; }
 
-lint-spec: ## Validate every spec with kin-openapi and lint it
+lint-spec: openapi/node_modules/.package-lock.json ## Validate every spec with kin-openapi and lint it
 	$(GO) run ./cmd/speccheck openapi/*.yaml
+	$(REDOCLY) lint --config openapi/.redocly.yaml --format stylish openapi/*.yaml
+
+# The pinned spec linter, reinstalled when openapi/package*.json change; npm from Debian if missing.
+openapi/node_modules/.package-lock.json: openapi/package.json openapi/package-lock.json
+	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
+	npm ci --prefix openapi --no-audit --no-fund
 
 test: postgres ## Run every test with -race against a real PostgreSQL (embedded, or DATABASE_URL)
 	$(GO) test -race -count=1 ./...
 
-postgres: ## Install PostgreSQL's server binaries (Debian) when they are missing and DATABASE_URL is unset
-	@if [ -z "$$DATABASE_URL" ] && ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+postgres: ## Install PostgreSQL's server binaries (Debian) when they are missing
+	@if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		echo "installing PostgreSQL from Debian's packages"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql; \
 	fi

@@ -71,6 +71,12 @@ func requestError(err error) *apierror.Error {
 	if errors.As(err, &tooBig) {
 		return payloadTooLarge(tooBig.Limit)
 	}
+	var reqErr *openapi3filter.RequestError
+	if errors.As(err, &reqErr) && reqErr.Reason == "reading failed" {
+		// A body cut short; checked first because a security check that reads the body
+		// reports it wrapped in a SecurityRequirementsError.
+		return apierror.New(http.StatusBadRequest, "BAD_REQUEST", "The request body could not be read.")
+	}
 	var secErr *openapi3filter.SecurityRequirementsError
 	if errors.As(err, &secErr) {
 		return apierror.ErrUnauthorized
@@ -81,13 +87,12 @@ func requestError(err error) *apierror.Error {
 	if errors.Is(err, routers.ErrPathNotFound) {
 		return apierror.ErrNotFound
 	}
-	var reqErr *openapi3filter.RequestError
 	if !errors.As(err, &reqErr) {
 		return apierror.New(http.StatusBadRequest, "BAD_REQUEST", "The request is malformed.")
 	}
-	where := "request body"
+	where := "The request body"
 	if reqErr.Parameter != nil {
-		where = fmt.Sprintf("parameter %q in %s", reqErr.Parameter.Name, reqErr.Parameter.In)
+		where = fmt.Sprintf("Parameter %q in %s", reqErr.Parameter.Name, reqErr.Parameter.In)
 	}
 	if strings.HasPrefix(reqErr.Reason, "header Content-Type has unexpected value") {
 		return apierror.New(http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "The request body must be application/json.")

@@ -307,3 +307,26 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+// A body cut short while the validator checks an optional bearer requirement is bad input (400),
+// not a missing token (401).
+func TestTruncatedBodyIsABadRequest(t *testing.T) {
+	t.Parallel()
+	app, err := New(context.Background(), testConfig(), Deps{Store: openStore(t), Logger: discard()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/api/v1/auth/verify-code", "/api/v1/auth/request-code"} {
+		r := httptest.NewRequest("POST", path, io.MultiReader(strings.NewReader(`{"email":"a@example.com",`), errReader{}))
+		r.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		app.Handler().ServeHTTP(w, r)
+		if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), `"BAD_REQUEST"`) {
+			t.Errorf("%s: %d %s", path, w.Code, w.Body)
+		}
+	}
+}
+
+type errReader struct{}
+
+func (errReader) Read([]byte) (int, error) { return 0, io.ErrUnexpectedEOF }

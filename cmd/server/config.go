@@ -56,7 +56,7 @@ func loadSettings(getenv func(string) string) (settings, error) {
 		errs = append(errs, fmt.Errorf("LOG_LEVEL %q: want debug, info, warn or error", s.LogLevel))
 	}
 	s.App.MailTransport = or(getenv("MAIL_TRANSPORT"), "log")
-	s.App.BaseURL = strings.TrimSuffix(or(getenv("BASE_URL"), "http://"+s.Addr), "/")
+	s.App.BaseURL = strings.TrimSuffix(or(getenv("BASE_URL"), defaultBaseURL(s.Addr)), "/")
 	if v := getenv("APIS"); v != "" {
 		for _, name := range strings.Split(v, ",") {
 			if name = strings.TrimSpace(name); name != "" {
@@ -75,7 +75,10 @@ func loadSettings(getenv func(string) string) (settings, error) {
 	}
 	if v := getenv("TRUSTED_PROXIES"); v != "" {
 		for _, p := range strings.Split(v, ",") {
-			prefix, err := parsePrefix(strings.TrimSpace(p))
+			if p = strings.TrimSpace(p); p == "" {
+				continue
+			}
+			prefix, err := parsePrefix(p)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("TRUSTED_PROXIES: %w", err))
 				continue
@@ -106,7 +109,28 @@ func loadSettings(getenv func(string) string) (settings, error) {
 			errs = append(errs, err)
 		}
 	}
+	// The server's own checks (SECRET length, BASE_URL, APIS, MAIL_TRANSPORT, ...) run here too,
+	// so a bad setting stops the process before it starts a database.
+	check := s.App.WithDefaults()
+	if len(check.Secret) == 0 {
+		check.Secret = make([]byte, 32) // generated later in development
+	}
+	if err := check.Validate(); err != nil {
+		errs = append(errs, err)
+	}
 	return s, errors.Join(errs...)
+}
+
+// defaultBaseURL is http://ADDR, with localhost for a wildcard or empty host.
+func defaultBaseURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // secret returns SECRET, or in development the one kept in DATA_DIR/secret (made on first use).
@@ -115,9 +139,15 @@ func (s *settings) secret() error {
 		return nil
 	}
 	path := filepath.Join(s.DataDir, "secret")
-	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
-		s.App.Secret = []byte(strings.TrimSpace(string(b)))
+	if b, err := os.ReadFile(path); err == nil {
+		kept := strings.TrimSpace(string(b))
+		if len(kept) < 32 {
+			return fmt.Errorf("%s holds no valid secret (under 32 bytes): restore it, or remove it only if no data was sealed with it", path)
+		}
+		s.App.Secret = []byte(kept)
 		return nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("DATA_DIR: read the development secret: %w", err)
 	}
 	if err := os.MkdirAll(s.DataDir, 0o755); err != nil {
 		return fmt.Errorf("DATA_DIR: %w", err)

@@ -52,6 +52,7 @@ func TestLoadSettingsDefaults(t *testing.T) {
 		{"len(APIs)", len(s.App.APIs), 0},
 		{"len(TrustedProxies)", len(s.App.TrustedProxies), 0},
 		{"len(Secret)", len(s.App.Secret), 0},
+		{"DebugAddr", s.DebugAddr, ""},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -96,9 +97,9 @@ func TestLoadSettingsValid(t *testing.T) {
 		},
 		{
 			name: "APIS split and trimmed, empty entries dropped",
-			env:  []string{"APIS= emailcode ,, betterauth ,"},
+			env:  []string{"APIS= emailcode ,, emailcode ,"},
 			check: func(t *testing.T, s settings) {
-				if want := []string{"emailcode", "betterauth"}; !slices.Equal(s.App.APIs, want) {
+				if want := []string{"emailcode", "emailcode"}; !slices.Equal(s.App.APIs, want) {
 					t.Fatalf("APIs = %q, want %q", s.App.APIs, want)
 				}
 			},
@@ -128,6 +129,15 @@ func TestLoadSettingsValid(t *testing.T) {
 			check: func(t *testing.T, s settings) {
 				if s.App.RateLimitDisabled {
 					t.Fatalf("RateLimitDisabled = true with RATE_LIMIT=on")
+				}
+			},
+		},
+		{
+			name: "DEBUG_ADDR on loopback",
+			env:  []string{"DEBUG_ADDR=127.0.0.1:6060"},
+			check: func(t *testing.T, s settings) {
+				if s.DebugAddr != "127.0.0.1:6060" {
+					t.Fatalf("DebugAddr = %q, want 127.0.0.1:6060", s.DebugAddr)
 				}
 			},
 		},
@@ -178,31 +188,35 @@ func TestLoadSettingsValid(t *testing.T) {
 func TestLoadSettingsInvalid(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		env  string // the one bad setting
-		name string // the variable the error must name
+		env   string // the one bad setting
+		name  string // the variable the error must name
+		shows string // the text the error must quote; empty: the value (none for SECRET)
 	}{
-		{"ENV=staging", "ENV"},
-		{"ENV=Production", "ENV"},
-		{"ADDR=localhost", "ADDR"},
-		{"ADDR=127.0.0.1", "ADDR"},
-		{"LOG_LEVEL=verbose", "LOG_LEVEL"},
-		{"LOG_LEVEL=INFO", "LOG_LEVEL"},
-		{"BODY_LIMIT=lots", "BODY_LIMIT"},
-		{"BODY_LIMIT=0", "BODY_LIMIT"},
-		{"BODY_LIMIT=-5", "BODY_LIMIT"},
-		{"BODY_LIMIT=1.5", "BODY_LIMIT"},
-		{"TRUSTED_PROXIES=bogus", "TRUSTED_PROXIES"},
-		{"TRUSTED_PROXIES=10.0.0.0/8,10.0.0.0/99", "TRUSTED_PROXIES"},
-		{"RATE_LIMIT=maybe", "RATE_LIMIT"},
-		{"RATE_LIMIT=true", "RATE_LIMIT"},
-		{"SHUTDOWN_TIMEOUT=soon", "SHUTDOWN_TIMEOUT"},
-		{"SHUTDOWN_TIMEOUT=0s", "SHUTDOWN_TIMEOUT"},
-		{"REQUEST_TIMEOUT=-1s", "REQUEST_TIMEOUT"},
-		{"REQUEST_TIMEOUT=30", "REQUEST_TIMEOUT"},
-		{"EMAILCODE_CODE_TTL=ten minutes", "EMAILCODE_CODE_TTL"},
-		{"EMAILCODE_SESSION_TTL=0", "EMAILCODE_SESSION_TTL"},
-		{"EMAILCODE_GUEST_TTL=-720h", "EMAILCODE_GUEST_TTL"},
-		{"ENV=production", "SECRET"}, // SECRET is required in production
+		{"ENV=staging", "ENV", ""},
+		{"ENV=Production", "ENV", ""},
+		{"ADDR=localhost", "ADDR", ""},
+		{"ADDR=127.0.0.1", "ADDR", ""},
+		{"LOG_LEVEL=verbose", "LOG_LEVEL", ""},
+		{"LOG_LEVEL=INFO", "LOG_LEVEL", ""},
+		{"BODY_LIMIT=lots", "BODY_LIMIT", ""},
+		{"BODY_LIMIT=0", "BODY_LIMIT", ""},
+		{"BODY_LIMIT=-5", "BODY_LIMIT", ""},
+		{"BODY_LIMIT=1.5", "BODY_LIMIT", ""},
+		{"TRUSTED_PROXIES=bogus", "TRUSTED_PROXIES", ""},
+		{"TRUSTED_PROXIES=10.0.0.0/8,10.0.0.0/99", "TRUSTED_PROXIES", "10.0.0.0/99"},
+		{"RATE_LIMIT=maybe", "RATE_LIMIT", ""},
+		{"RATE_LIMIT=true", "RATE_LIMIT", ""},
+		{"SHUTDOWN_TIMEOUT=soon", "SHUTDOWN_TIMEOUT", ""},
+		{"SHUTDOWN_TIMEOUT=0s", "SHUTDOWN_TIMEOUT", ""},
+		{"REQUEST_TIMEOUT=-1s", "REQUEST_TIMEOUT", ""},
+		{"REQUEST_TIMEOUT=30", "REQUEST_TIMEOUT", ""},
+		{"EMAILCODE_CODE_TTL=ten minutes", "EMAILCODE_CODE_TTL", ""},
+		{"EMAILCODE_SESSION_TTL=0", "EMAILCODE_SESSION_TTL", ""},
+		{"EMAILCODE_GUEST_TTL=-720h", "EMAILCODE_GUEST_TTL", ""},
+		{"DEBUG_ADDR=0.0.0.0:6060", "DEBUG_ADDR", ""},
+		{"DEBUG_ADDR=:6060", "DEBUG_ADDR", ""},
+		{"DEBUG_ADDR=localhost", "DEBUG_ADDR", ""},
+		{"ENV=production", "SECRET", ""}, // SECRET is required in production
 	}
 	for _, tt := range tests {
 		t.Run(tt.env, func(t *testing.T) {
@@ -218,8 +232,12 @@ func TestLoadSettingsInvalid(t *testing.T) {
 			if strings.Contains(msg, "\n") {
 				t.Fatalf("loadSettings(%s) = %q: want exactly one error for one bad setting", tt.env, msg)
 			}
-			if _, value, _ := strings.Cut(tt.env, "="); tt.name != "SECRET" && !strings.Contains(msg, value) {
-				t.Fatalf("loadSettings(%s) = %q: want the bad value quoted", tt.env, msg)
+			shows := tt.shows
+			if _, value, _ := strings.Cut(tt.env, "="); shows == "" && tt.name != "SECRET" {
+				shows = value
+			}
+			if !strings.Contains(msg, shows) {
+				t.Fatalf("loadSettings(%s) = %q: want it to show %q", tt.env, msg, shows)
 			}
 		})
 	}
@@ -353,5 +371,45 @@ func TestSecretFromEnvironmentWritesNoFile(t *testing.T) {
 	}
 	if _, err := os.Stat(dataDir); !os.IsNotExist(err) {
 		t.Fatalf("secret() with SECRET set touched DATA_DIR (stat: %v)", err)
+	}
+}
+
+func TestDefaultBaseURL(t *testing.T) {
+	t.Parallel()
+	for addr, want := range map[string]string{
+		"127.0.0.1:8080": "http://127.0.0.1:8080",
+		":8080":          "http://localhost:8080",
+		"0.0.0.0:9000":   "http://localhost:9000",
+		"[::]:9000":      "http://localhost:9000",
+		"[::1]:9000":     "http://[::1]:9000",
+	} {
+		if got := defaultBaseURL(addr); got != want {
+			t.Errorf("defaultBaseURL(%q) = %q, want %q", addr, got, want)
+		}
+	}
+}
+
+func TestBadSecretFileIsNotReplaced(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "secret")
+	if err := os.WriteFile(path, []byte("short\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := settings{DataDir: dir}
+	if err := s.secret(); err == nil || !strings.Contains(err.Error(), path) {
+		t.Fatalf("secret() with a damaged file: %v", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "short\n" {
+		t.Fatalf("the damaged secret file was overwritten with %q", b)
+	}
+}
+
+func TestServerChecksRunBeforeTheDatabase(t *testing.T) {
+	t.Parallel()
+	for _, env := range [][]string{{"SECRET=short"}, {"BASE_URL=/relative"}, {"APIS=nope"}, {"MAIL_TRANSPORT=smtp:"}, {"BODY_LIMIT=10"}} {
+		if _, err := loadSettings(envOf(env...)); err == nil {
+			t.Errorf("%v accepted by loadSettings", env)
+		}
 	}
 }

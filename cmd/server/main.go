@@ -40,11 +40,19 @@ func run(args []string) error {
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]
 	}
+	if cmd == "help" || cmd == "-h" || cmd == "--help" {
+		fmt.Println(usage)
+		return nil
+	}
 	s, err := loadSettings(os.Getenv)
 	if err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
-	logger := newLogger(s.LogLevel)
+	level := s.LogLevel
+	if cmd == "emailcode" && os.Getenv("LOG_LEVEL") == "" {
+		level = "warn" // admin commands print their result, not the start-up chatter
+	}
+	logger := newLogger(level)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	switch cmd {
@@ -54,9 +62,6 @@ func run(args []string) error {
 		return withDatabase(ctx, s, logger, func(*db.Store) error { return nil })
 	case "emailcode":
 		return emailcodeCommand(ctx, s, logger, args)
-	case "help", "-h", "--help":
-		fmt.Println(usage)
-		return nil
 	default:
 		return fmt.Errorf("unknown command %q\n%s", cmd, usage)
 	}
