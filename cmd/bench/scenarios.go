@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// Scenario is one benchmarked request shape. Each API adds its own entries to
+// scenarios; Setup runs once, before the warm-up, and may create whatever the
+// requests need (users, tokens) through client.
+type Scenario struct {
+	// Name identifies the scenario in the output and in the -scenarios filter;
+	// by convention it is "METHOD /path" plus a short qualifier if needed.
+	Name string
+	// Expect is the status every response should have; any other status, or a
+	// transport error, counts as a failure.
+	Expect int
+	// Setup prepares the scenario against the server at baseURL and returns the
+	// targeter that produces each request. It must not send more than a few
+	// requests.
+	Setup func(ctx context.Context, client *http.Client, baseURL string) (vegeta.Targeter, error)
+}
+
+// scenarios is the single table of benchmarked requests, run in this order.
+var scenarios = []Scenario{
+	{
+		Name:   "GET /healthz",
+		Expect: http.StatusOK,
+		Setup:  static(http.MethodGet, "/healthz", nil),
+	},
+	{
+		Name:   "GET /api/v1/auth/me",
+		Expect: http.StatusOK,
+		Setup: func(ctx context.Context, client *http.Client, baseURL string) (vegeta.Targeter, error) {
+			token, err := anonymousToken(ctx, client, baseURL)
+			if err != nil {
+				return nil, err
+			}
+			hdr := http.Header{"Authorization": {"Bearer " + token}}
+			return static(http.MethodGet, "/api/v1/auth/me", hdr)(ctx, client, baseURL)
+		},
+	},
+	{
+		Name:   "POST /api/v1/auth/anonymous",
+		Expect: http.StatusOK,
+		Setup:  static(http.MethodPost, "/api/v1/auth/anonymous", nil),
+	},
+}
+
+// static returns a Setup that sends the same request, without a body, every time.
+func static(method, path string, hdr http.Header) func(context.Context, *http.Client, string) (vegeta.Targeter, error) {
+	return func(_ context.Context, _ *http.Client, baseURL string) (vegeta.Targeter, error) {
+		return vegeta.NewStaticTargeter(vegeta.Target{Method: method, URL: baseURL + path, Header: hdr}), nil
+	}
+}
+
+// anonymousToken signs in a new guest and returns its bearer token.
+func anonymousToken(ctx context.Context, client *http.Client, baseURL string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, baseURL+"/api/v1/auth/anonymous", nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("POST /api/v1/auth/anonymous: status %d: %.200s", resp.StatusCode, body)
+	}
+	var out struct {
+		Data struct {
+			Token string `json:"token"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(body, &out); err != nil {
+		return "", fmt.Errorf("POST /api/v1/auth/anonymous: %w", err)
+	}
+	if out.Data.Token == "" {
+		return "", fmt.Errorf("POST /api/v1/auth/anonymous: no data.token in %.200s", body)
+	}
+	return out.Data.Token, nil
+}
