@@ -66,6 +66,7 @@ type App struct {
 	store   *db.Store
 	metrics *metrics
 	tokens  *token.Issuer
+	limiter *ratelimit.Limiter
 	apis    []mountedAPI
 	handler http.Handler
 
@@ -112,8 +113,8 @@ func newApp(ctx context.Context, cfg Config, deps Deps, defs []apiDef) (*App, er
 	if a.tokens, err = token.NewIssuer(ctx, deps.Store, ring, cfg.BaseURL); err != nil {
 		return nil, err
 	}
-	limiter := ratelimit.New(deps.Store, cfg.RateLimitDisabled)
-	a.EmailCode = authflow.NewEmailCode(deps.Store, a.tokens, ring, outbox, limiter, cfg.Emailcode)
+	a.limiter = ratelimit.New(deps.Store, ring, cfg.RateLimitDisabled)
+	a.EmailCode = authflow.NewEmailCode(deps.Store, a.tokens, ring, outbox, a.limiter, cfg.Emailcode)
 
 	for _, def := range defs {
 		if !cfg.enabled(def.name) {
@@ -285,7 +286,8 @@ func (a *App) Run(ctx context.Context) {
 	}
 }
 
-// Sweep deletes what has expired: stale guests, sessions, codes and rate-limit counters.
+// Sweep deletes what has expired: stale guests, sessions, codes, rate-limit counters, and
+// outbox rows finished a week ago.
 func (a *App) Sweep(ctx context.Context) {
 	if guests, err := a.EmailCode.Sweep(ctx); err != nil {
 		if ctx.Err() == nil {
@@ -294,8 +296,11 @@ func (a *App) Sweep(ctx context.Context) {
 	} else if guests > 0 {
 		a.logger.Info("swept stale guests", "count", guests)
 	}
-	if _, err := ratelimit.New(a.store, false).Sweep(ctx, 24*time.Hour); err != nil && ctx.Err() == nil {
+	if _, err := a.limiter.Sweep(ctx, 24*time.Hour); err != nil && ctx.Err() == nil {
 		a.logger.Error("sweep rate limits", "err", err)
+	}
+	if _, err := a.Dispatcher.DeleteFinished(ctx, 7*24*time.Hour); err != nil && ctx.Err() == nil {
+		a.logger.Error("sweep mail outbox", "err", err)
 	}
 }
 

@@ -8,6 +8,7 @@ package dbsqlc
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -68,6 +69,19 @@ func (q *Queries) MailOutboxClaim(ctx context.Context, db DBTX, arg MailOutboxCl
 	return items, nil
 }
 
+const mailOutboxDeleteFinished = `-- name: MailOutboxDeleteFinished :execrows
+DELETE FROM core.mail_outbox WHERE status IN ('sent', 'abandoned') AND created_at < $1
+`
+
+// Deletes sent and abandoned messages older than @cutoff.
+func (q *Queries) MailOutboxDeleteFinished(ctx context.Context, db DBTX, cutoff time.Time) (int64, error) {
+	result, err := db.Exec(ctx, mailOutboxDeleteFinished, cutoff)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const mailOutboxGet = `-- name: MailOutboxGet :one
 SELECT id, recipient, subject, template, data, body_text, body_html, status, attempts, last_error, next_attempt_at, created_at, sent_at FROM core.mail_outbox WHERE id = $1
 `
@@ -125,8 +139,12 @@ const mailOutboxMarkFailed = `-- name: MailOutboxMarkFailed :exec
 UPDATE core.mail_outbox
 SET status = CASE WHEN $1::boolean THEN 'abandoned' ELSE 'queued' END,
     last_error = $2,
-    next_attempt_at = now() + make_interval(secs => $3::double precision)
-WHERE id = $4
+    next_attempt_at = now() + make_interval(secs => $3::double precision),
+    subject = CASE WHEN $1::boolean THEN '' ELSE subject END,
+    data = CASE WHEN $1::boolean THEN '{}'::jsonb ELSE data END,
+    body_text = CASE WHEN $1::boolean THEN '' ELSE body_text END,
+    body_html = CASE WHEN $1::boolean THEN '' ELSE body_html END
+WHERE id = $4 AND status = 'queued' AND attempts = $5
 `
 
 type MailOutboxMarkFailedParams struct {
@@ -134,26 +152,36 @@ type MailOutboxMarkFailedParams struct {
 	LastError    *string
 	RetrySeconds float64
 	ID           uuid.UUID
+	Attempts     int32
 }
 
-// Records a failed attempt: retried after @retry_seconds, or abandoned when @abandon is set.
+// Records a failed attempt: retried after @retry_seconds, or abandoned (its content forgotten)
+// when @abandon is set. Only by the holder of the current claim (see MailOutboxMarkSent).
 func (q *Queries) MailOutboxMarkFailed(ctx context.Context, db DBTX, arg MailOutboxMarkFailedParams) error {
 	_, err := db.Exec(ctx, mailOutboxMarkFailed,
 		arg.Abandon,
 		arg.LastError,
 		arg.RetrySeconds,
 		arg.ID,
+		arg.Attempts,
 	)
 	return err
 }
 
 const mailOutboxMarkSent = `-- name: MailOutboxMarkSent :exec
 UPDATE core.mail_outbox
-SET status = 'sent', sent_at = now(), last_error = NULL, data = '{}', body_text = '', body_html = ''
-WHERE id = $1
+SET status = 'sent', sent_at = now(), last_error = NULL, subject = '', data = '{}', body_text = '', body_html = ''
+WHERE id = $1 AND status = 'queued' AND attempts = $2
 `
 
-func (q *Queries) MailOutboxMarkSent(ctx context.Context, db DBTX, id uuid.UUID) error {
-	_, err := db.Exec(ctx, mailOutboxMarkSent, id)
+type MailOutboxMarkSentParams struct {
+	ID       uuid.UUID
+	Attempts int32
+}
+
+// Records delivery and forgets the content (codes, links). The claim's attempt number must still
+// match: a dispatcher whose lease ran out and was taken over changes nothing.
+func (q *Queries) MailOutboxMarkSent(ctx context.Context, db DBTX, arg MailOutboxMarkSentParams) error {
+	_, err := db.Exec(ctx, mailOutboxMarkSent, arg.ID, arg.Attempts)
 	return err
 }

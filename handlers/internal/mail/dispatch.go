@@ -40,13 +40,18 @@ func (d *Dispatcher) Wake() {
 }
 
 // Run sends mail until ctx ends, then drains what is due once more with a short deadline.
+// A batch under way when ctx ends is finished, not abandoned halfway: its sends and their
+// bookkeeping run on a context of their own.
 func (d *Dispatcher) Run(ctx context.Context) {
+	work := context.WithoutCancel(ctx)
 	t := time.NewTicker(d.poll)
 	defer t.Stop()
 	for {
-		for {
-			n, err := d.RunOnce(ctx)
-			if err != nil && ctx.Err() == nil {
+		for ctx.Err() == nil {
+			batch, cancel := context.WithTimeout(work, leaseTime-time.Minute)
+			n, err := d.RunOnce(batch)
+			cancel()
+			if err != nil {
 				d.logger.Error("mail dispatch", "err", err)
 			}
 			if n == 0 || err != nil {
@@ -55,8 +60,10 @@ func (d *Dispatcher) Run(ctx context.Context) {
 		}
 		select {
 		case <-ctx.Done():
-			drain, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			_, _ = d.RunOnce(drain)
+			drain, cancel := context.WithTimeout(work, 5*time.Second)
+			if _, err := d.RunOnce(drain); err != nil {
+				d.logger.Warn("mail drain at shutdown", "err", err)
+			}
 			cancel()
 			return
 		case <-t.C:
@@ -65,26 +72,38 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	}
 }
 
+const (
+	// batchSize is how many messages one claim takes.
+	batchSize = 20
+	// sendTimeout bounds one delivery; batchSize of them fit well within the lease.
+	sendTimeout = 10 * time.Second
+	// leaseTime is how long claimed messages are left to their dispatcher before another
+	// may take them over.
+	leaseTime = 5 * time.Minute
+)
+
 // RunOnce sends one batch of due messages and returns how many it claimed.
 func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	rows, err := d.store.MailOutboxClaim(ctx, d.store.Pool(), dbsqlc.MailOutboxClaimParams{
-		LeaseSeconds: 60, MaxRows: 20,
+		LeaseSeconds: leaseTime.Seconds(), MaxRows: batchSize,
 	})
 	if err != nil {
 		return 0, db.Translate(err)
 	}
 	for _, row := range rows {
 		msg := Outgoing{ID: row.ID, To: row.Recipient, Subject: row.Subject, Template: row.Template,
-			Data: row.Data, Text: row.BodyText, HTML: row.BodyHtml, CreatedAt: row.CreatedAt}
-		sendErr := d.sender.Send(ctx, msg)
+			Data: row.Data, Text: row.BodyText, HTML: row.BodyHtml, CreatedAt: row.CreatedAt.UTC()}
+		sendCtx, cancel := context.WithTimeout(ctx, sendTimeout)
+		sendErr := d.sender.Send(sendCtx, msg)
+		cancel()
 		if sendErr == nil {
-			err = d.store.MailOutboxMarkSent(ctx, d.store.Pool(), row.ID)
+			err = d.store.MailOutboxMarkSent(ctx, d.store.Pool(), dbsqlc.MailOutboxMarkSentParams{ID: row.ID, Attempts: row.Attempts})
 		} else {
 			abandon := int(row.Attempts) >= d.maxAttempts
 			d.logger.Warn("mail send failed", "id", row.ID, "template", row.Template,
 				"attempt", row.Attempts, "abandoned", abandon, "err", sendErr)
 			err = d.store.MailOutboxMarkFailed(ctx, d.store.Pool(), dbsqlc.MailOutboxMarkFailedParams{
-				ID: row.ID, Abandon: abandon, LastError: ptr(sendErr.Error()),
+				ID: row.ID, Attempts: row.Attempts, Abandon: abandon, LastError: ptr(sendErr.Error()),
 				RetrySeconds: backoff(int(row.Attempts)).Seconds(),
 			})
 		}
@@ -105,3 +124,9 @@ func backoff(n int) time.Duration {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// DeleteFinished deletes sent and abandoned messages older than age.
+func (d *Dispatcher) DeleteFinished(ctx context.Context, age time.Duration) (int64, error) {
+	n, err := d.store.MailOutboxDeleteFinished(ctx, d.store.Pool(), time.Now().Add(-age))
+	return n, db.Translate(err)
+}

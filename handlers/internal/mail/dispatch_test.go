@@ -66,10 +66,11 @@ func TestRunOnceSendsEachMessageOnceAndClearsIt(t *testing.T) {
 		if row.Status != "sent" || row.SentAt == nil || row.Attempts != 1 || row.LastError != nil {
 			t.Fatalf("row after sending: status %s, sentAt %v, attempts %d, lastError %v", row.Status, row.SentAt, row.Attempts, row.LastError)
 		}
-		if row.BodyText != "" || row.BodyHtml != "" || string(row.Data) != "{}" {
-			t.Fatalf("sent row keeps its content: text %q, html %q, data %s", row.BodyText, row.BodyHtml, row.Data)
+		// The subject goes too: the sign-in mail's subject carries the code.
+		if row.Subject != "" || row.BodyText != "" || row.BodyHtml != "" || string(row.Data) != "{}" {
+			t.Fatalf("sent row keeps its content: subject %q, text %q, html %q, data %s", row.Subject, row.BodyText, row.BodyHtml, row.Data)
 		}
-		if row.Recipient == "" || row.Subject == "" {
+		if row.Recipient == "" || row.Template == "" {
 			t.Fatalf("sent row lost its envelope: %+v", row)
 		}
 	}
@@ -116,6 +117,19 @@ func TestFailedSendIsRetriedThenAbandoned(t *testing.T) {
 		if round == d.maxAttempts {
 			if row.Status != "abandoned" {
 				t.Fatalf("after %d failed attempts status = %s, want abandoned", round, row.Status)
+			}
+			if row.Subject != "" || row.BodyText != "" || row.BodyHtml != "" || string(row.Data) != "{}" {
+				t.Fatalf("an abandoned message keeps its content (codes, links): %+v", row)
+			}
+			// A week later it is deleted; younger finished rows are kept.
+			if n, err := d.DeleteFinished(ctx, time.Hour); err != nil || n != 0 {
+				t.Fatalf("DeleteFinished of a fresh row: %d, %v", n, err)
+			}
+			if _, err := store.Exec(ctx, `UPDATE core.mail_outbox SET created_at = now() - interval '8 days' WHERE id = $1`, row.ID); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := d.DeleteFinished(ctx, 7*24*time.Hour); err != nil || n != 1 {
+				t.Fatalf("DeleteFinished of an 8-day-old abandoned row: %d, %v", n, err)
 			}
 			break
 		}
@@ -380,4 +394,119 @@ func recipients(ms []Outgoing) []string {
 		out = append(out, m.To)
 	}
 	return out
+}
+
+// gated is a recorder whose sends wait for the test: entered is signalled when a send begins,
+// and the send goes on when release is closed.
+type gated struct {
+	recorder
+	entered chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+func (g *gated) Send(ctx context.Context, m Outgoing) error {
+	g.once.Do(func() { close(g.entered) })
+	<-g.release
+	return g.recorder.Send(ctx, m)
+}
+
+// A shutdown that begins while a message is being sent lets that send finish and records it:
+// the message is neither lost for the lease nor sent again later.
+func TestRunFinishesInFlightSendOnStop(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store := newStore(t)
+	o := newOutbox(t, store, nil)
+	enqueue(t, store, o, Message{To: "inflight@example.com", Template: signInTemplate, Data: signInData("424242")})
+	id := outboxIDs(t, store)[0]
+	sender := &gated{entered: make(chan struct{}), release: make(chan struct{})}
+	d := NewDispatcher(store, sender, discardLogger(), time.Hour)
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		d.Run(runCtx)
+	}()
+	select {
+	case <-sender.entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not start sending the queued message")
+	}
+	cancel() // the server shuts down while the transport is busy
+	close(sender.release)
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after its context ended")
+	}
+
+	row, err := store.MailOutboxGet(ctx, store.Pool(), id)
+	if err != nil {
+		t.Fatalf("MailOutboxGet: %v", err)
+	}
+	if c := sender.count(id); c != 1 || row.Status != "sent" {
+		t.Fatalf("after stopping: delivered %d times, row status %s (attempts %d, retry in %v); "+
+			"want the in-flight send finished and recorded", c, row.Status, row.Attempts, time.Until(row.NextAttemptAt).Round(time.Second))
+	}
+}
+
+// hung is a transport that hangs until released, then reports a failure (a timeout).
+type hung struct{ entered, release chan struct{} }
+
+func (h *hung) Send(context.Context, Outgoing) error {
+	close(h.entered)
+	<-h.release
+	return errTransport
+}
+
+// A dispatcher whose claim ran out while its transport hung, and whose message another dispatcher
+// then sent, must not put the sent message back in the queue when its transport finally fails.
+func TestLateFailureAfterLeaseExpiryKeepsMessageSent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store := newStore(t)
+	o := newOutbox(t, store, nil)
+	enqueue(t, store, o, Message{To: "once@example.com", Template: signInTemplate, Data: signInData("868686")})
+	id := outboxIDs(t, store)[0]
+
+	slow := &hung{entered: make(chan struct{}), release: make(chan struct{})}
+	a := NewDispatcher(store, slow, discardLogger(), time.Hour)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = a.RunOnce(ctx)
+	}()
+	select {
+	case <-slow.entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first dispatcher did not claim the message")
+	}
+	// The first claim's lease runs out (a minute in production) while its transport hangs.
+	exec(t, store, "UPDATE core.mail_outbox SET next_attempt_at = now() WHERE id = $1", id)
+	rec := &recorder{}
+	b := NewDispatcher(store, rec, discardLogger(), time.Hour)
+	if n, err := b.RunOnce(ctx); err != nil || n != 1 {
+		t.Fatalf("second dispatcher: RunOnce = %d, %v; want the expired claim taken over", n, err)
+	}
+	close(slow.release)
+	<-done
+
+	row, err := store.MailOutboxGet(ctx, store.Pool(), id)
+	if err != nil {
+		t.Fatalf("MailOutboxGet: %v", err)
+	}
+	if row.Status != "sent" {
+		t.Fatalf("after the first dispatcher's late failure, the sent message is %s again (text %q): it will be sent again",
+			row.Status, row.BodyText)
+	}
+	exec(t, store, "UPDATE core.mail_outbox SET next_attempt_at = now() WHERE id = $1", id)
+	if _, err := b.RunOnce(ctx); err != nil {
+		t.Fatalf("RunOnce: %v", err)
+	}
+	if c := rec.count(id); c != 1 {
+		t.Fatalf("message delivered %d times, want 1", c)
+	}
 }

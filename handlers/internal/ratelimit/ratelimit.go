@@ -4,13 +4,13 @@ package ratelimit
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"time"
 
 	"gatehouse/db"
 	"gatehouse/gen/dbsqlc"
+	"gatehouse/handlers/internal/keyring"
 )
 
 // Rule is a limit: at most Limit requests per Window for one subject. A zero Limit disables it.
@@ -34,13 +34,15 @@ func (e *LimitedError) Error() string {
 // Limiter checks rules against the shared counters.
 type Limiter struct {
 	store    *db.Store
+	ring     *keyring.Keyring
 	disabled bool
 	now      func() time.Time
 }
 
-// New returns a limiter on store; a disabled limiter allows everything.
-func New(store *db.Store, disabled bool) *Limiter {
-	return &Limiter{store: store, disabled: disabled, now: time.Now}
+// New returns a limiter on store; a disabled limiter allows everything. Subjects (addresses,
+// IPs) are stored as keyed hashes under ring, so the table does not reveal who was counted.
+func New(store *db.Store, ring *keyring.Keyring, disabled bool) *Limiter {
+	return &Limiter{store: store, ring: ring, disabled: disabled, now: time.Now}
 }
 
 // Check counts one request of subject under rule and returns a *LimitedError when it is over.
@@ -48,7 +50,7 @@ func (l *Limiter) Check(ctx context.Context, rule Rule, subject string) error {
 	if l == nil || l.disabled || rule.Limit <= 0 {
 		return nil
 	}
-	sum := sha256.Sum256([]byte(subject))
+	sum := l.ring.MAC("ratelimit", []byte(rule.Name+"\x00"+subject))
 	row, err := l.store.RateLimitHit(ctx, l.store.Pool(), dbsqlc.RateLimitHitParams{
 		Key:           rule.Name + ":" + hex.EncodeToString(sum[:16]),
 		WindowSeconds: rule.Window.Seconds(),

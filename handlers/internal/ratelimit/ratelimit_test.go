@@ -11,6 +11,7 @@ import (
 
 	"gatehouse/db"
 	"gatehouse/db/dbtest"
+	"gatehouse/handlers/internal/keyring"
 	"gatehouse/handlers/internal/ratelimit"
 )
 
@@ -67,7 +68,7 @@ func exec(t *testing.T, store *db.Store, sql string, args ...any) {
 func TestLimitPerSubject(t *testing.T) {
 	t.Parallel()
 	store := newStore(t)
-	l := ratelimit.New(store, false)
+	l := ratelimit.New(store, testRing, false)
 	rule := ratelimit.Rule{Name: "sign-in", Limit: 3, Window: time.Minute}
 	for i := 1; i <= rule.Limit; i++ {
 		allow(t, l, rule, "alice@example.com", fmt.Sprintf("hit %d", i))
@@ -97,7 +98,7 @@ func TestLimitPerSubject(t *testing.T) {
 func TestRetryAfterCountsFromWindowStart(t *testing.T) {
 	t.Parallel()
 	store := newStore(t)
-	l := ratelimit.New(store, false)
+	l := ratelimit.New(store, testRing, false)
 	rule := ratelimit.Rule{Name: "reset", Limit: 1, Window: time.Minute}
 	allow(t, l, rule, "carol@example.com", "first hit")
 	// The window began 50 s ago: 10 s of it are left.
@@ -111,7 +112,7 @@ func TestRetryAfterCountsFromWindowStart(t *testing.T) {
 func TestNewWindowStartsAfterTheWindow(t *testing.T) {
 	t.Parallel()
 	store := newStore(t)
-	l := ratelimit.New(store, false)
+	l := ratelimit.New(store, testRing, false)
 	rule := ratelimit.Rule{Name: "code", Limit: 2, Window: time.Minute}
 	allow(t, l, rule, "dave@example.com", "hit 1")
 	allow(t, l, rule, "dave@example.com", "hit 2")
@@ -140,8 +141,8 @@ func TestInstancesShareOneLimit(t *testing.T) {
 	t.Parallel()
 	conn := dbtest.NewDB(t)
 	// Two pools on one database stand for two server instances.
-	a := ratelimit.New(openStore(t, conn), false)
-	b := ratelimit.New(openStore(t, conn), false)
+	a := ratelimit.New(openStore(t, conn), testRing, false)
+	b := ratelimit.New(openStore(t, conn), testRing, false)
 	rule := ratelimit.Rule{Name: "shared", Limit: 4, Window: time.Minute}
 	for i, l := range []*ratelimit.Limiter{a, b, a, b} {
 		allow(t, l, rule, "frank@example.com", fmt.Sprintf("hit %d", i+1))
@@ -153,18 +154,16 @@ func TestInstancesShareOneLimit(t *testing.T) {
 func TestInstancesShareOneLimitUnderConcurrency(t *testing.T) {
 	t.Parallel()
 	conn := dbtest.NewDB(t)
-	limiters := []*ratelimit.Limiter{
-		ratelimit.New(openStore(t, conn), false),
-		ratelimit.New(openStore(t, conn), false),
-	}
+	stores := []*db.Store{openStore(t, conn), openStore(t, conn)}
+	limiters := []*ratelimit.Limiter{ratelimit.New(stores[0], testRing, false), ratelimit.New(stores[1], testRing, false)}
 	rule := ratelimit.Rule{Name: "burst", Limit: 7, Window: time.Minute}
 	const hits = 60
 	var (
-		wg                 sync.WaitGroup
-		mu                 sync.Mutex
-		allowed, refused   int
-		other              []error
-		start              = make(chan struct{})
+		wg               sync.WaitGroup
+		mu               sync.Mutex
+		allowed, refused int
+		other            []error
+		start            = make(chan struct{})
 	)
 	for i := range hits {
 		wg.Add(1)
@@ -193,22 +192,20 @@ func TestInstancesShareOneLimitUnderConcurrency(t *testing.T) {
 	if allowed != rule.Limit || refused != hits-rule.Limit {
 		t.Fatalf("%d allowed and %d refused of %d concurrent hits, want exactly %d allowed", allowed, refused, hits, rule.Limit)
 	}
-	if n := count(t, mustStore(t, conn), "SELECT count(*) FROM core.rate_limits"); n != 1 {
+	if n := count(t, stores[0], "SELECT count(*) FROM core.rate_limits"); n != 1 {
 		t.Fatalf("%d counters for one subject and rule, want 1", n)
 	}
 }
-
-func mustStore(t *testing.T, conn string) *db.Store { return openStore(t, conn) }
 
 func TestDisabledAndZeroLimitAllowEverything(t *testing.T) {
 	t.Parallel()
 	store := newStore(t)
 	rule := ratelimit.Rule{Name: "strict", Limit: 1, Window: time.Hour}
-	off := ratelimit.New(store, true)
+	off := ratelimit.New(store, testRing, true)
 	for i := range 10 {
 		allow(t, off, rule, "henry@example.com", fmt.Sprintf("disabled limiter, hit %d", i+1))
 	}
-	on := ratelimit.New(store, false)
+	on := ratelimit.New(store, testRing, false)
 	zero := ratelimit.Rule{Name: "zero", Limit: 0, Window: time.Hour}
 	for i := range 10 {
 		allow(t, on, zero, "henry@example.com", fmt.Sprintf("zero limit, hit %d", i+1))
@@ -226,7 +223,7 @@ func TestDisabledAndZeroLimitAllowEverything(t *testing.T) {
 func TestSubjectsAreStoredHashed(t *testing.T) {
 	t.Parallel()
 	store := newStore(t)
-	l := ratelimit.New(store, false)
+	l := ratelimit.New(store, testRing, false)
 	rule := ratelimit.Rule{Name: "privacy", Limit: 5, Window: time.Minute}
 	subjects := []string{"Ivy.Secret@Example.com", "203.0.113.77"}
 	for _, s := range subjects {
@@ -266,14 +263,13 @@ func TestSubjectsAreStoredHashed(t *testing.T) {
 func TestSweepRemovesOldWindows(t *testing.T) {
 	t.Parallel()
 	store := newStore(t)
-	l := ratelimit.New(store, false)
+	l := ratelimit.New(store, testRing, false)
 	rule := ratelimit.Rule{Name: "sweep", Limit: 1, Window: time.Minute}
 	allow(t, l, rule, "old@example.com", "old subject")
 	allow(t, l, rule, "new@example.com", "new subject")
 	limited(t, l.Check(context.Background(), rule, "new@example.com"), "new subject over")
 	limited(t, l.Check(context.Background(), rule, "old@example.com"), "old subject over")
-	// The old subject's window began two hours ago (sweep by window start, as the identity of the
-	// row is hashed: move the row that has the fewest... both have 2 hits, so pick by order).
+	// The old subject's window, the first one opened, began two hours ago.
 	exec(t, store, `UPDATE core.rate_limits SET window_start = now() - interval '2 hours'
 		WHERE key = (SELECT key FROM core.rate_limits ORDER BY window_start LIMIT 1)`)
 
@@ -294,3 +290,12 @@ func TestSweepRemovesOldWindows(t *testing.T) {
 		t.Fatalf("second Sweep = %d, %v; want 0", n, err)
 	}
 }
+
+// testRing is the keyring every limiter of these tests shares, as instances share SECRET.
+var testRing = func() *keyring.Keyring {
+	r, err := keyring.New([]byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		panic(err)
+	}
+	return r
+}()

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -51,6 +52,8 @@ type Issuer struct {
 	public jwk.Set // every known public key, by kid
 
 	verified *verifiedCache
+
+	lastReload atomic.Int64 // unix nanoseconds of the last reload for an unknown kid
 }
 
 // NewIssuer loads the active signing key, creating one when the database has none, and the
@@ -172,8 +175,9 @@ func (i *Issuer) Verify(ctx context.Context, raw, audience string) (Claims, erro
 		return c, nil
 	}
 	tok, err := i.parse([]byte(raw), audience)
-	if errors.Is(err, errUnknownKey) {
-		// Another instance may have added a key since we loaded ours.
+	if errors.Is(err, errUnknownKey) && i.mayReload() {
+		// Another instance may have added a key since we loaded ours. At most once a second,
+		// so that tokens with made-up key ids cannot make every request read the database.
 		if rerr := i.reloadPublic(ctx); rerr != nil {
 			return Claims{}, rerr
 		}
@@ -194,6 +198,12 @@ func (i *Issuer) Verify(ctx context.Context, raw, audience string) (Claims, erro
 }
 
 var errUnknownKey = errors.New("unknown key id")
+
+func (i *Issuer) mayReload() bool {
+	now := time.Now().UnixNano()
+	last := i.lastReload.Load()
+	return now-last >= int64(time.Second) && i.lastReload.CompareAndSwap(last, now)
+}
 
 func (i *Issuer) parse(raw []byte, audience string) (jwt.Token, error) {
 	i.mu.RLock()
