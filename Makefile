@@ -46,7 +46,9 @@ openapi/node_modules/.package-lock.json: openapi/package.json openapi/package-lo
 	npm ci --prefix openapi --no-audit --no-fund
 
 test: postgres ## Run every test with -race against a real PostgreSQL (embedded, or DATABASE_URL)
-	$(GO) test -race -count=1 ./...
+	@mkdir -p bin && rm -f bin/conformance.txt
+	CONFORMANCE_REPORT=$(CURDIR)/bin/conformance.txt $(GO) test -race -count=1 ./...
+	@sort bin/conformance.txt
 
 postgres: ## Install PostgreSQL's server binaries (Debian) when they are missing
 	@if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \

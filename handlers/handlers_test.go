@@ -14,7 +14,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/go-chi/chi/v5"
 
-	"gatehouse/db"
 	"gatehouse/db/dbtest"
 	"gatehouse/handlers/internal/apierror"
 )
@@ -125,21 +124,11 @@ paths:
 	if strings.Contains(strings.ToLower(err.Error()), "get /api/auth/register") {
 		t.Errorf("the same path with another method was reported: %v", err)
 	}
-	store := openStore(t)
+	store := dbtest.NewStore(t)
 	_, err = newApp(context.Background(), testConfig(), Deps{Store: store, Logger: discard()}, append([]apiDef{}, append(allAPIs, a, b)...))
 	if err == nil || !strings.Contains(err.Error(), "route conflicts") {
 		t.Fatalf("start-up with conflicting APIs: %v", err)
 	}
-}
-
-func openStore(t *testing.T) *db.Store {
-	t.Helper()
-	store, err := db.Open(context.Background(), dbtest.NewDB(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(store.Close)
-	return store
 }
 
 func testConfig() Config {
@@ -169,7 +158,7 @@ func TestNestedMountsRouteByPathAndRenderTheirOwnErrors(t *testing.T) {
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"api": "nested"})
 	}, renderNested)
-	app, err := newApp(context.Background(), testConfig(), Deps{Store: openStore(t), Logger: discard()}, append(append([]apiDef{}, allAPIs...), nested))
+	app, err := newApp(context.Background(), testConfig(), Deps{Store: dbtest.NewStore(t), Logger: discard()}, append(append([]apiDef{}, allAPIs...), nested))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +188,7 @@ func TestNestedMountsRouteByPathAndRenderTheirOwnErrors(t *testing.T) {
 	// APIS switches APIs off: with only emailcode, /api/v1/things is gone.
 	cfg := testConfig()
 	cfg.APIs = []string{"emailcode"}
-	only, err := newApp(context.Background(), cfg, Deps{Store: openStore(t), Logger: discard()}, append(append([]apiDef{}, allAPIs...), nested))
+	only, err := newApp(context.Background(), cfg, Deps{Store: dbtest.NewStore(t), Logger: discard()}, append(append([]apiDef{}, allAPIs...), nested))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +202,7 @@ func TestNestedMountsRouteByPathAndRenderTheirOwnErrors(t *testing.T) {
 
 func TestOperationalEndpoints(t *testing.T) {
 	t.Parallel()
-	store := openStore(t)
+	store := dbtest.NewStore(t)
 	app, err := New(context.Background(), testConfig(), Deps{Store: store, Logger: discard()})
 	if err != nil {
 		t.Fatal(err)
@@ -312,7 +301,7 @@ func TestConfigValidate(t *testing.T) {
 // not a missing token (401).
 func TestTruncatedBodyIsABadRequest(t *testing.T) {
 	t.Parallel()
-	app, err := New(context.Background(), testConfig(), Deps{Store: openStore(t), Logger: discard()})
+	app, err := New(context.Background(), testConfig(), Deps{Store: dbtest.NewStore(t), Logger: discard()})
 	if err != nil {
 		t.Fatal(err)
 	}

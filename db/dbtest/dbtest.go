@@ -319,3 +319,21 @@ func removeAbandonedDirs() {
 		lock.Close()
 	}
 }
+
+// NewStore opens a db.Store on a new test database (see NewDB), closed when the test ends.
+func NewStore(t testing.TB) *db.Store {
+	t.Helper()
+	return OpenStore(t, NewDB(t))
+}
+
+// OpenStore opens a db.Store on connString, closed when the test ends; two stores on one
+// database stand for two server instances.
+func OpenStore(t testing.TB, connString string) *db.Store {
+	t.Helper()
+	store, err := db.Open(context.Background(), connString)
+	if err != nil {
+		t.Fatalf("db.Open: %v", err)
+	}
+	t.Cleanup(store.Close)
+	return store
+}

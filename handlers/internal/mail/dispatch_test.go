@@ -16,7 +16,7 @@ import (
 func TestRunOnceSendsEachMessageOnceAndClearsIt(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store := newStore(t)
+	store := dbtest.NewStore(t)
 	o := newOutbox(t, store, nil)
 	codes := map[string]string{"a@example.com": "100001", "b@example.com": "200002", "c@example.com": "300003"}
 	for to, code := range codes {
@@ -79,7 +79,7 @@ func TestRunOnceSendsEachMessageOnceAndClearsIt(t *testing.T) {
 func TestFailedSendIsRetriedThenAbandoned(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store := newStore(t)
+	store := dbtest.NewStore(t)
 	o := newOutbox(t, store, nil)
 	enqueue(t, store, o, Message{To: "down@example.com", Template: signInTemplate, Data: signInData("555555")})
 	id := outboxIDs(t, store)[0]
@@ -183,7 +183,7 @@ func (f *flaky) Send(ctx context.Context, m Outgoing) error {
 func TestRetrySucceedsAndClearsError(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store := newStore(t)
+	store := dbtest.NewStore(t)
 	o := newOutbox(t, store, nil)
 	enqueue(t, store, o, Message{To: "later@example.com", Template: signInTemplate, Data: signInData("777777")})
 	id := outboxIDs(t, store)[0]
@@ -223,7 +223,7 @@ func (p *picky) Send(ctx context.Context, m Outgoing) error {
 func TestOneFailingMessageDoesNotHoldBackOthers(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store := newStore(t)
+	store := dbtest.NewStore(t)
 	o := newOutbox(t, store, nil)
 	for _, to := range []string{"ok1@example.com", "bad@example.com", "ok2@example.com"} {
 		enqueue(t, store, o, Message{To: to, Template: signInTemplate, Data: signInData("123123")})
@@ -249,7 +249,7 @@ func TestConcurrentDispatchersNeverSendTwice(t *testing.T) {
 	ctx := context.Background()
 	conn := dbtest.NewDB(t)
 	// Two pools over one database stand for two server instances.
-	stores := []*db.Store{openStore(t, conn), openStore(t, conn)}
+	stores := []*db.Store{dbtest.OpenStore(t, conn), dbtest.OpenStore(t, conn)}
 	o := newOutbox(t, stores[0], nil)
 	const messages = 300
 	err := stores[0].InTx(ctx, func(tx db.DB) error {
@@ -329,7 +329,7 @@ func (s *slowRecorder) Send(ctx context.Context, m Outgoing) error {
 
 func TestRunSendsWhenWokenAndDrainsOnStop(t *testing.T) {
 	t.Parallel()
-	store := newStore(t)
+	store := dbtest.NewStore(t)
 	rec := &recorder{}
 	d := NewDispatcher(store, rec, discardLogger(), time.Hour) // no poll during the test
 	o := newOutbox(t, store, d.Wake)
@@ -416,7 +416,7 @@ func (g *gated) Send(ctx context.Context, m Outgoing) error {
 func TestRunFinishesInFlightSendOnStop(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store := newStore(t)
+	store := dbtest.NewStore(t)
 	o := newOutbox(t, store, nil)
 	enqueue(t, store, o, Message{To: "inflight@example.com", Template: signInTemplate, Data: signInData("424242")})
 	id := outboxIDs(t, store)[0]
@@ -467,7 +467,7 @@ func (h *hung) Send(context.Context, Outgoing) error {
 func TestLateFailureAfterLeaseExpiryKeepsMessageSent(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store := newStore(t)
+	store := dbtest.NewStore(t)
 	o := newOutbox(t, store, nil)
 	enqueue(t, store, o, Message{To: "once@example.com", Template: signInTemplate, Data: signInData("868686")})
 	id := outboxIDs(t, store)[0]

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"gatehouse/db"
+	"gatehouse/db/dbtest"
 )
 
 func TestRenderSignInCode(t *testing.T) {
@@ -76,7 +77,7 @@ func TestRenderEscapesHTMLOnly(t *testing.T) {
 func TestEnqueueRolledBackIsNeverSent(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store := newStore(t)
+	store := dbtest.NewStore(t)
 	o := newOutbox(t, store, nil)
 	rollback := errors.New("the change failed")
 	err := store.InTx(ctx, func(tx db.DB) error {
@@ -110,7 +111,7 @@ func TestEnqueueRolledBackIsNeverSent(t *testing.T) {
 func TestEnqueueBadMessageWritesNothing(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store := newStore(t)
+	store := dbtest.NewStore(t)
 	o := newOutbox(t, store, nil)
 	for _, m := range []Message{
 		{To: "a@example.com", Template: signInTemplate, Data: map[string]any{"code": "1"}},
@@ -138,7 +139,7 @@ func TestEnqueueBadMessageWritesNothing(t *testing.T) {
 func TestEnqueueStoresRenderedMessage(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store := newStore(t)
+	store := dbtest.NewStore(t)
 	o := newOutbox(t, store, nil)
 	enqueue(t, store, o, Message{To: "b@example.com", Template: signInTemplate, Data: signInData("314159")})
 	ids := outboxIDs(t, store)

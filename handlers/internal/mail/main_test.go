@@ -23,22 +23,6 @@ func signInData(code string) map[string]any {
 	return map[string]any{"code": code, "expiresInMinutes": 10}
 }
 
-// openStore opens a pool on connString, closed when the test ends.
-func openStore(t *testing.T, connString string) *db.Store {
-	t.Helper()
-	store, err := db.Open(context.Background(), connString)
-	if err != nil {
-		t.Fatalf("db.Open: %v", err)
-	}
-	t.Cleanup(store.Close)
-	return store
-}
-
-func newStore(t *testing.T) *db.Store {
-	t.Helper()
-	return openStore(t, dbtest.NewDB(t))
-}
-
 func newOutbox(t *testing.T, store *db.Store, wake func()) *Outbox {
 	t.Helper()
 	o, err := NewOutbox(store, wake)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"gatehouse/db/dbtest"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -72,7 +73,7 @@ func TestLogSenderLogsMessage(t *testing.T) {
 func TestFileSenderWritesJSONLines(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store := newStore(t)
+	store := dbtest.NewStore(t)
 	o := newOutbox(t, store, nil)
 	path := filepath.Join(t.TempDir(), "mail.jsonl")
 	sender, err := NewSender("file:"+path, discardLogger())

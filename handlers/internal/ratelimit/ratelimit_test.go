@@ -17,21 +17,6 @@ import (
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
-func openStore(t *testing.T, connString string) *db.Store {
-	t.Helper()
-	store, err := db.Open(context.Background(), connString)
-	if err != nil {
-		t.Fatalf("db.Open: %v", err)
-	}
-	t.Cleanup(store.Close)
-	return store
-}
-
-func newStore(t *testing.T) *db.Store {
-	t.Helper()
-	return openStore(t, dbtest.NewDB(t))
-}
-
 // limited returns the *LimitedError of err, failing the test when err is another error or nil.
 func limited(t *testing.T, err error, what string) *ratelimit.LimitedError {
 	t.Helper()
@@ -67,7 +52,7 @@ func exec(t *testing.T, store *db.Store, sql string, args ...any) {
 
 func TestLimitPerSubject(t *testing.T) {
 	t.Parallel()
-	store := newStore(t)
+	store := dbtest.NewStore(t)
 	l := ratelimit.New(store, testRing, false)
 	rule := ratelimit.Rule{Name: "sign-in", Limit: 3, Window: time.Minute}
 	for i := 1; i <= rule.Limit; i++ {
@@ -97,7 +82,7 @@ func TestLimitPerSubject(t *testing.T) {
 
 func TestRetryAfterCountsFromWindowStart(t *testing.T) {
 	t.Parallel()
-	store := newStore(t)
+	store := dbtest.NewStore(t)
 	l := ratelimit.New(store, testRing, false)
 	rule := ratelimit.Rule{Name: "reset", Limit: 1, Window: time.Minute}
 	allow(t, l, rule, "carol@example.com", "first hit")
@@ -111,7 +96,7 @@ func TestRetryAfterCountsFromWindowStart(t *testing.T) {
 
 func TestNewWindowStartsAfterTheWindow(t *testing.T) {
 	t.Parallel()
-	store := newStore(t)
+	store := dbtest.NewStore(t)
 	l := ratelimit.New(store, testRing, false)
 	rule := ratelimit.Rule{Name: "code", Limit: 2, Window: time.Minute}
 	allow(t, l, rule, "dave@example.com", "hit 1")
@@ -141,8 +126,8 @@ func TestInstancesShareOneLimit(t *testing.T) {
 	t.Parallel()
 	conn := dbtest.NewDB(t)
 	// Two pools on one database stand for two server instances.
-	a := ratelimit.New(openStore(t, conn), testRing, false)
-	b := ratelimit.New(openStore(t, conn), testRing, false)
+	a := ratelimit.New(dbtest.OpenStore(t, conn), testRing, false)
+	b := ratelimit.New(dbtest.OpenStore(t, conn), testRing, false)
 	rule := ratelimit.Rule{Name: "shared", Limit: 4, Window: time.Minute}
 	for i, l := range []*ratelimit.Limiter{a, b, a, b} {
 		allow(t, l, rule, "frank@example.com", fmt.Sprintf("hit %d", i+1))
@@ -154,7 +139,7 @@ func TestInstancesShareOneLimit(t *testing.T) {
 func TestInstancesShareOneLimitUnderConcurrency(t *testing.T) {
 	t.Parallel()
 	conn := dbtest.NewDB(t)
-	stores := []*db.Store{openStore(t, conn), openStore(t, conn)}
+	stores := []*db.Store{dbtest.OpenStore(t, conn), dbtest.OpenStore(t, conn)}
 	limiters := []*ratelimit.Limiter{ratelimit.New(stores[0], testRing, false), ratelimit.New(stores[1], testRing, false)}
 	rule := ratelimit.Rule{Name: "burst", Limit: 7, Window: time.Minute}
 	const hits = 60
@@ -199,7 +184,7 @@ func TestInstancesShareOneLimitUnderConcurrency(t *testing.T) {
 
 func TestDisabledAndZeroLimitAllowEverything(t *testing.T) {
 	t.Parallel()
-	store := newStore(t)
+	store := dbtest.NewStore(t)
 	rule := ratelimit.Rule{Name: "strict", Limit: 1, Window: time.Hour}
 	off := ratelimit.New(store, testRing, true)
 	for i := range 10 {
@@ -222,7 +207,7 @@ func TestDisabledAndZeroLimitAllowEverything(t *testing.T) {
 
 func TestSubjectsAreStoredHashed(t *testing.T) {
 	t.Parallel()
-	store := newStore(t)
+	store := dbtest.NewStore(t)
 	l := ratelimit.New(store, testRing, false)
 	rule := ratelimit.Rule{Name: "privacy", Limit: 5, Window: time.Minute}
 	subjects := []string{"Ivy.Secret@Example.com", "203.0.113.77"}
@@ -262,7 +247,7 @@ func TestSubjectsAreStoredHashed(t *testing.T) {
 
 func TestSweepRemovesOldWindows(t *testing.T) {
 	t.Parallel()
-	store := newStore(t)
+	store := dbtest.NewStore(t)
 	l := ratelimit.New(store, testRing, false)
 	rule := ratelimit.Rule{Name: "sweep", Limit: 1, Window: time.Minute}
 	allow(t, l, rule, "old@example.com", "old subject")

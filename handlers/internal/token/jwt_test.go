@@ -27,7 +27,7 @@ func claims(aud string, exp time.Time) token.Claims {
 func TestSignVerifyRoundTrip(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	iss := newIssuer(t, newStore(t), ring(t, 1), issuerURL)
+	iss := newIssuer(t, dbtest.NewStore(t), ring(t, 1), issuerURL)
 	want := claims("emailcode", time.Now().Add(time.Hour))
 	raw, err := iss.Sign(want)
 	if err != nil {
@@ -86,7 +86,7 @@ func encodePart(t *testing.T, m map[string]any) string {
 func TestVerifyRejects(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store := newStore(t)
+	store := dbtest.NewStore(t)
 	iss := newIssuer(t, store, ring(t, 2), issuerURL)
 	sign := func(i *token.Issuer, c token.Claims) string {
 		t.Helper()
@@ -134,7 +134,7 @@ func TestVerifyRejects(t *testing.T) {
 	confused := hsInput + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 
 	// A token of another deployment, signed with a key this one does not know.
-	stranger := newIssuer(t, newStore(t), ring(t, 3), issuerURL)
+	stranger := newIssuer(t, dbtest.NewStore(t), ring(t, 3), issuerURL)
 	foreign := sign(stranger, claims("emailcode", time.Now().Add(time.Hour)))
 
 	// Same keys (same database), other issuer name.
@@ -176,10 +176,10 @@ func TestNewIssuerReusesTheStoredKey(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	conn := dbtest.NewDB(t)
-	store := openStore(t, conn)
+	store := dbtest.OpenStore(t, conn)
 	a := newIssuer(t, store, ring(t, 4), issuerURL)
 	// Another instance: its own pool over the same database, the same secret.
-	b := newIssuer(t, openStore(t, conn), ring(t, 4), issuerURL)
+	b := newIssuer(t, dbtest.OpenStore(t, conn), ring(t, 4), issuerURL)
 	ka, kb := kids(t, a), kids(t, b)
 	if len(ka) != 1 || !slices.Equal(ka, kb) {
 		t.Fatalf("JWKS kids: first %v, second %v; want one shared key", ka, kb)
@@ -211,7 +211,7 @@ func TestConcurrentNewIssuersCreateOneKey(t *testing.T) {
 	const instances = 6
 	stores := make([]*db.Store, instances)
 	for i := range stores {
-		stores[i] = openStore(t, conn)
+		stores[i] = dbtest.OpenStore(t, conn)
 	}
 	k := ring(t, 5)
 	issuers := make([]*token.Issuer, instances)
@@ -255,7 +255,7 @@ func TestVerifyLoadsKeysAddedByAnotherInstance(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	conn := dbtest.NewDB(t)
-	store := openStore(t, conn)
+	store := dbtest.OpenStore(t, conn)
 	first := newIssuer(t, store, ring(t, 6), issuerURL)
 	oldKids := kids(t, first)
 	oldToken, err := first.Sign(claims("emailcode", time.Now().Add(time.Hour)))
@@ -267,7 +267,7 @@ func TestVerifyLoadsKeysAddedByAnotherInstance(t *testing.T) {
 	if _, err := store.Exec(ctx, "UPDATE core.signing_keys SET retired_at = now()"); err != nil {
 		t.Fatal(err)
 	}
-	second := newIssuer(t, openStore(t, conn), ring(t, 6), issuerURL)
+	second := newIssuer(t, dbtest.OpenStore(t, conn), ring(t, 6), issuerURL)
 	if n := count(t, store, "SELECT count(*) FROM core.signing_keys WHERE retired_at IS NULL"); n != 1 {
 		t.Fatalf("%d active keys after the second instance started, want 1", n)
 	}
@@ -302,9 +302,9 @@ func TestWrongSecretCannotOpenStoredKey(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	conn := dbtest.NewDB(t)
-	store := openStore(t, conn)
+	store := dbtest.OpenStore(t, conn)
 	newIssuer(t, store, ring(t, 7), issuerURL)
-	if _, err := token.NewIssuer(ctx, openStore(t, conn), ring(t, 8), issuerURL); err == nil {
+	if _, err := token.NewIssuer(ctx, dbtest.OpenStore(t, conn), ring(t, 8), issuerURL); err == nil {
 		t.Fatal("NewIssuer with another secret opened the stored private key")
 	}
 	if n := count(t, store, "SELECT count(*) FROM core.signing_keys"); n != 1 {
@@ -322,7 +322,7 @@ func TestWrongSecretCannotOpenStoredKey(t *testing.T) {
 
 func TestJWKSHoldsPublicKeysOnly(t *testing.T) {
 	t.Parallel()
-	iss := newIssuer(t, newStore(t), ring(t, 9), issuerURL)
+	iss := newIssuer(t, dbtest.NewStore(t), ring(t, 9), issuerURL)
 	raw, err := iss.JWKS(context.Background())
 	if err != nil {
 		t.Fatalf("JWKS: %v", err)

@@ -17,21 +17,6 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 
 const issuerURL = "https://gatehouse.test"
 
-func openStore(t *testing.T, connString string) *db.Store {
-	t.Helper()
-	store, err := db.Open(context.Background(), connString)
-	if err != nil {
-		t.Fatalf("db.Open: %v", err)
-	}
-	t.Cleanup(store.Close)
-	return store
-}
-
-func newStore(t *testing.T) *db.Store {
-	t.Helper()
-	return openStore(t, dbtest.NewDB(t))
-}
-
 // ring returns a keyring over a secret made of one repeated byte.
 func ring(t *testing.T, b byte) *keyring.Keyring {
 	t.Helper()
