@@ -59,7 +59,7 @@ func run(args []string) error {
 	case "serve":
 		return serve(ctx, s, logger)
 	case "migrate":
-		return withDatabase(ctx, s, logger, func(*db.Store) error { return nil })
+		return withDatabase(ctx, s, logger, true, func(*db.Store) error { return nil })
 	case "emailcode":
 		return emailcodeCommand(ctx, s, logger, args)
 	default:
@@ -74,8 +74,9 @@ func newLogger(level string) *slog.Logger {
 }
 
 // withDatabase gets the database (DATABASE_URL, or the embedded cluster in DATA_DIR), applies
-// the migrations, runs fn, and stops the embedded cluster afterwards.
-func withDatabase(ctx context.Context, s settings, logger *slog.Logger, fn func(*db.Store) error) error {
+// the migrations, runs fn, and stops the embedded cluster afterwards. With attach, an embedded
+// cluster that a running server owns is used as it is.
+func withDatabase(ctx context.Context, s settings, logger *slog.Logger, attach bool, fn func(*db.Store) error) error {
 	url := s.DatabaseURL
 	if url == "" {
 		dir, err := filepath.Abs(s.DataDir)
@@ -83,6 +84,10 @@ func withDatabase(ctx context.Context, s settings, logger *slog.Logger, fn func(
 			return err
 		}
 		cluster, err := pgembed.Start(ctx, pgembed.Options{Dir: dir, Logger: logger})
+		if errors.Is(err, pgembed.ErrInUse) && attach {
+			// A server runs on this folder: admin commands use its cluster.
+			cluster, err = pgembed.Attach(ctx, dir)
+		}
 		if err != nil {
 			return err
 		}
@@ -135,7 +140,7 @@ func newApp(ctx context.Context, s settings, logger *slog.Logger, store *db.Stor
 }
 
 func serve(ctx context.Context, s settings, logger *slog.Logger) error {
-	return withDatabase(ctx, s, logger, func(store *db.Store) error {
+	return withDatabase(ctx, s, logger, false, func(store *db.Store) error {
 		app, err := newApp(ctx, s, logger, store)
 		if err != nil {
 			return err
@@ -193,7 +198,7 @@ func emailcodeCommand(ctx context.Context, s settings, logger *slog.Logger, args
 	if *email == "" {
 		return errors.New("emailcode set-role: --email is required")
 	}
-	return withDatabase(ctx, s, logger, func(store *db.Store) error {
+	return withDatabase(ctx, s, logger, true, func(store *db.Store) error {
 		app, err := newApp(ctx, s, logger, store)
 		if err != nil {
 			return err

@@ -730,12 +730,22 @@ func TestServerLifecycle(t *testing.T) {
 		s1.logs(t) // every line so far is JSON
 	})
 
-	step(t, "a second process on the same DATA_DIR fails and leaves the server alone", func(t *testing.T) {
-		stdout, stderr, code := runCLI(t, serverEnv(map[string]string{"DATA_DIR": dataDir}), serverBin, "migrate")
+	step(t, "a second server on the same DATA_DIR fails; admin commands use the running cluster", func(t *testing.T) {
+		env := serverEnv(map[string]string{"DATA_DIR": dataDir, "ADDR": freeAddr(t)})
+		stdout, stderr, code := runCLI(t, env, serverBin, "serve")
 		if code == 0 || !strings.Contains(stderr, "another process runs the PostgreSQL cluster") {
-			t.Fatalf("migrate while the server runs: exit %d, want non-zero with a clear message\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+			t.Fatalf("serve while a server runs: exit %d, want non-zero with a clear message\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 		}
-		s1.want(t, s1.do(t, http.MethodGet, "/readyz", "", nil), http.StatusOK, "/readyz after the refused second process")
+		stdout, stderr, code = runCLI(t, serverEnv(map[string]string{"DATA_DIR": dataDir}), serverBin, "migrate")
+		if code != 0 {
+			t.Fatalf("migrate while the server runs: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+		}
+		stdout, stderr, code = runCLI(t, serverEnv(map[string]string{"DATA_DIR": dataDir}), serverBin,
+			"emailcode", "set-role", "--email", "nobody-yet@example.com", "--role", "admin")
+		if code == 0 || !strings.Contains(stderr, "no user with email nobody-yet@example.com") {
+			t.Fatalf("set-role while the server runs: exit %d, want the answer from the running cluster\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+		}
+		s1.want(t, s1.do(t, http.MethodGet, "/readyz", "", nil), http.StatusOK, "/readyz after the admin commands")
 		s1.me(t, kept.Data.Token)
 	})
 

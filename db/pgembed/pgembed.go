@@ -34,6 +34,10 @@ import (
 // PostgreSQL server binaries.
 var ErrNoBinaries = errors.New("pgembed: PostgreSQL server binaries (initdb, postgres) not found on PATH or in /usr/lib/postgresql/*/bin: install them (apt-get install postgresql) or set DATABASE_URL to use an existing server")
 
+// ErrInUse is returned by Start when another process runs the cluster of the folder; Attach
+// connects to that cluster instead.
+var ErrInUse = errors.New("pgembed: another process runs the PostgreSQL cluster")
+
 // Options configures Start.
 type Options struct {
 	// Dir is the data folder. The cluster lives in Dir/pg (created by initdb on the first start
@@ -168,6 +172,31 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 	return c, nil
 }
 
+// Attach returns the cluster of dir that another process started and still runs (Start gave
+// ErrInUse), for short tasks such as admin commands; its Stop leaves the cluster running.
+func Attach(ctx context.Context, dir string) (*Cluster, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("pgembed: %w", err)
+	}
+	if abs, err = filepath.EvalSymlinks(abs); err != nil {
+		return nil, fmt.Errorf("pgembed: %w", err)
+	}
+	c := &Cluster{dataDir: filepath.Join(abs, "pg"), sockDir: socketDir(abs), logger: slog.New(slog.DiscardHandler), done: make(chan struct{})}
+	if lock, err := lockFolder(filepath.Join(abs, "pg.lock")); err == nil {
+		_ = lock.Close()
+		return nil, fmt.Errorf("pgembed: no process runs the PostgreSQL cluster in %s", abs)
+	} else if !errors.Is(err, ErrInUse) {
+		return nil, err
+	}
+	conn, err := pgx.Connect(ctx, c.ConnString("postgres"))
+	if err != nil {
+		return nil, fmt.Errorf("pgembed: attach to the running cluster in %s: %w", abs, err)
+	}
+	_ = conn.Close(ctx)
+	return c, nil
+}
+
 // ConnString returns a connection string for database dbname of the cluster, as its superuser
 // postgres, over the Unix socket.
 func (c *Cluster) ConnString(dbname string) string {
@@ -185,6 +214,9 @@ func (c *Cluster) Stop(ctx context.Context) error {
 
 func (c *Cluster) stop(ctx context.Context) error {
 	defer c.release()
+	if c.cmd == nil {
+		return nil // attached: the process that started the cluster stops it
+	}
 	select {
 	case <-c.done:
 		return fmt.Errorf("pgembed: postgres had exited before Stop: %v", c.waitErr)

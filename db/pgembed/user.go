@@ -150,7 +150,7 @@ func lockFolder(path string) (*os.File, error) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("pgembed: another process runs the PostgreSQL cluster in %s", filepath.Dir(path))
+			return nil, fmt.Errorf("%w in %s", ErrInUse, filepath.Dir(path))
 		}
 		return nil, fmt.Errorf("pgembed: lock %s: %w", path, err)
 	}
