@@ -1,9 +1,6 @@
 package handlers
 
 import (
-	"encoding/json"
-	"net/http"
-
 	"github.com/go-chi/chi/v5"
 
 	"gatehouse/handlers/docs"
@@ -18,10 +15,4 @@ func (a *App) mountDocs(r chi.Router) {
 	h := docs.Handler(specs)
 	r.Handle("/docs", h)
 	r.Handle("/docs/*", h)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
 }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -245,6 +246,12 @@ func (a *App) renderFor(path string) renderFunc {
 // renderPlain is the error body outside every API: {"error": {"code", "message"}}.
 func renderPlain(w http.ResponseWriter, _ *http.Request, e *apierror.Error) {
 	writeJSON(w, e.Status, map[string]any{"error": map[string]string{"code": e.Code, "message": e.Message}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
 }
 
 func (a *App) ready(w http.ResponseWriter, r *http.Request) {
