@@ -186,7 +186,7 @@ func TestStalePostmasterPID(t *testing.T) {
 // work.
 func TestServerDeathStopsPostgres(t *testing.T) {
 	dir := dataDir(t)
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperServer$")
+	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), "PGEMBED_HELPER_DIR="+dir)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
@@ -219,25 +219,35 @@ func TestServerDeathStopsPostgres(t *testing.T) {
 	}
 }
 
-// TestHelperServer is the process that TestServerDeathStopsPostgres kills.
-func TestHelperServer(t *testing.T) {
-	dir := os.Getenv("PGEMBED_HELPER_DIR")
-	if dir == "" {
-		t.Skip("helper process only")
+// TestMain runs the test binary as the helper server of TestServerDeathStopsPostgres when
+// PGEMBED_HELPER_DIR is set, and as the tests otherwise.
+func TestMain(m *testing.M) {
+	if dir := os.Getenv("PGEMBED_HELPER_DIR"); dir != "" {
+		helperServer(dir)
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// helperServer is the process that TestServerDeathStopsPostgres kills: it starts a cluster,
+// leaves a session open, says "ready" and waits.
+func helperServer(dir string) {
+	fail := func(err error) {
+		fmt.Println("error", err)
+		os.Exit(1)
 	}
 	c, err := Start(context.Background(), Options{Dir: dir, Fast: true})
 	if err != nil {
-		fmt.Println("error", err)
-		os.Exit(1)
+		fail(err)
 	}
-	exec1(t, c.ConnString("postgres"), "CREATE TABLE kept (v text); INSERT INTO kept VALUES ('from helper')")
-	// Leave a session open, as a crashed server would.
 	conn, err := pgx.Connect(context.Background(), c.ConnString("postgres"))
 	if err != nil {
-		fmt.Println("error", err)
-		os.Exit(1)
+		fail(err)
 	}
 	defer conn.Close(context.Background())
+	if _, err := conn.Exec(context.Background(), "CREATE TABLE kept (v text); INSERT INTO kept VALUES ('from helper')"); err != nil {
+		fail(err)
+	}
 	fmt.Println("ready", c.ConnString("postgres"))
 	time.Sleep(time.Minute)
 	os.Exit(1)
@@ -294,22 +304,40 @@ func TestFindBinariesPrefersPathThenNewestVersion(t *testing.T) {
 	}
 }
 
-func TestRootNeedsSearchableParents(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("only root runs the cluster as another user")
-	}
+func TestDataFolderMustBeSearchableByTheClusterUser(t *testing.T) {
 	closed, err := os.MkdirTemp("", "pgembed-closed-")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(closed) }) // MkdirTemp makes it 0700, like /root
-
-	_, err = Start(context.Background(), Options{Dir: filepath.Join(closed, "data")})
-	if err == nil || !strings.Contains(err.Error(), "cannot enter "+closed+" ") {
-		t.Fatalf("Start = %v, want an error naming %s", err, closed)
+	open := filepath.Join(closed, "open")
+	if err := os.Mkdir(open, 0o711); err != nil {
+		t.Fatal(err)
 	}
-	if st, _ := os.Stat(closed); st.Mode().Perm() != 0o700 {
-		t.Errorf("Start changed the mode of %s to %v", closed, st.Mode().Perm())
+	// A user who owns neither folder, as the cluster user is for a root-owned tree.
+	stranger := &osUser{name: "pg-stranger", uid: uint32(os.Getuid()) + 4242, gid: 4242}
+	if err := checkSearchable(open, stranger); err == nil || !strings.Contains(err.Error(), "cannot enter "+closed+" ") {
+		t.Fatalf("checkSearchable under a 0700 parent = %v, want an error naming %s", err, closed)
+	}
+	if err := os.Chmod(closed, 0o711); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkSearchable(open, stranger); err != nil {
+		t.Fatalf("checkSearchable with searchable parents: %v", err)
+	}
+	if err := os.Chmod(closed, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if os.Geteuid() == 0 {
+		// As root, Start runs the cluster as another user and must refuse such a folder
+		// without changing its mode.
+		_, err = Start(context.Background(), Options{Dir: filepath.Join(closed, "data")})
+		if err == nil || !strings.Contains(err.Error(), "cannot enter "+closed+" ") {
+			t.Fatalf("Start = %v, want an error naming %s", err, closed)
+		}
+		if st, _ := os.Stat(closed); st.Mode().Perm() != 0o700 {
+			t.Errorf("Start changed the mode of %s to %v", closed, st.Mode().Perm())
+		}
 	}
 }
 
