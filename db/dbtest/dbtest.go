@@ -337,3 +337,24 @@ func OpenStore(t testing.TB, connString string) *db.Store {
 	t.Cleanup(store.Close)
 	return store
 }
+
+// Exec runs a statement on store to arrange what an API cannot (an expiry in the past, say) and
+// returns the rows it touched; a failure ends the test.
+func Exec(t testing.TB, store *db.Store, sql string, args ...any) int64 {
+	t.Helper()
+	n, err := store.Exec(context.Background(), sql, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return n
+}
+
+// Count runs a query returning one integer, such as SELECT count(*); a failure ends the test.
+func Count(t testing.TB, store *db.Store, sql string, args ...any) int {
+	t.Helper()
+	n, err := store.Count(context.Background(), sql, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return n
+}

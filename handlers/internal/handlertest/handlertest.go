@@ -265,21 +265,13 @@ func (h *Harness) MailTo(to string) []mail.Outgoing {
 // Exec runs SQL on the test's database, to arrange what the API cannot (expiry, old rows).
 func (h *Harness) Exec(sql string, args ...any) int64 {
 	h.t.Helper()
-	tag, err := h.Store.Exec(context.Background(), sql, args...)
-	if err != nil {
-		h.t.Fatalf("exec %q: %v", sql, err)
-	}
-	return tag
+	return dbtest.Exec(h.t, h.Store, sql, args...)
 }
 
 // Count returns the result of a SELECT count(*) query.
 func (h *Harness) Count(sql string, args ...any) int {
 	h.t.Helper()
-	n, err := h.Store.Count(context.Background(), sql, args...)
-	if err != nil {
-		h.t.Fatalf("count %q: %v", sql, err)
-	}
-	return n
+	return dbtest.Count(h.t, h.Store, sql, args...)
 }
 
 func randomHex(n int) string {

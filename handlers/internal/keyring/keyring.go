@@ -10,12 +10,18 @@ import (
 	"crypto/sha256"
 	"errors"
 	"io"
+	"sync"
 
 	"golang.org/x/crypto/hkdf"
 )
 
 // Keyring derives keys from one server secret. The zero value is not usable; use New.
-type Keyring struct{ secret []byte }
+// Derived keys are computed once per purpose and kept, since the same few purposes are used on
+// every request (rate-limit keys, code hashes).
+type Keyring struct {
+	secret  []byte
+	derived sync.Map // purpose -> []byte (never modified once stored)
+}
 
 // New returns a keyring over secret, which must hold at least 32 bytes.
 func New(secret []byte) (*Keyring, error) {
@@ -27,16 +33,25 @@ func New(secret []byte) (*Keyring, error) {
 
 // Key returns a 32-byte key bound to purpose: different purposes give unrelated keys.
 func (k *Keyring) Key(purpose string) []byte {
+	return append([]byte(nil), k.key(purpose)...)
+}
+
+// key is Key without the copy, for this package's read-only uses.
+func (k *Keyring) key(purpose string) []byte {
+	if v, ok := k.derived.Load(purpose); ok {
+		return v.([]byte)
+	}
 	out := make([]byte, 32)
 	if _, err := io.ReadFull(hkdf.New(sha256.New, k.secret, nil, []byte("gatehouse/"+purpose)), out); err != nil {
 		panic(err) // hkdf cannot fail for 32 bytes of output
 	}
-	return out
+	v, _ := k.derived.LoadOrStore(purpose, out)
+	return v.([]byte)
 }
 
 // MAC returns HMAC-SHA256 of msg under the key for purpose.
 func (k *Keyring) MAC(purpose string, msg []byte) []byte {
-	m := hmac.New(sha256.New, k.Key(purpose))
+	m := hmac.New(sha256.New, k.key(purpose))
 	m.Write(msg)
 	return m.Sum(nil)
 }
@@ -72,7 +87,7 @@ func (k *Keyring) Open(purpose string, sealed []byte) ([]byte, error) {
 }
 
 func (k *Keyring) aead(purpose string) (cipher.AEAD, error) {
-	block, err := aes.NewCipher(k.Key("seal/" + purpose))
+	block, err := aes.NewCipher(k.key("seal/" + purpose))
 	if err != nil {
 		return nil, err
 	}

@@ -36,3 +36,16 @@ func TestSealOpen(t *testing.T) {
 		t.Fatal("a short secret was accepted")
 	}
 }
+
+func TestKeyIsStableAndNotShared(t *testing.T) {
+	t.Parallel()
+	k, _ := New(bytes.Repeat([]byte{9}, 32))
+	first := k.Key("p")
+	first[0] ^= 0xff // a caller scribbling on its copy
+	if bytes.Equal(first, k.Key("p")) || !bytes.Equal(k.Key("p"), k.Key("p")) {
+		t.Fatal("Key must return the same key each time, as a copy of its own")
+	}
+	if !bytes.Equal(k.MAC("p", []byte("m")), k.MAC("p", []byte("m"))) {
+		t.Fatal("MAC is not stable")
+	}
+}

@@ -93,7 +93,7 @@ func TestFailedSendIsRetriedThenAbandoned(t *testing.T) {
 	for round := 1; round <= d.maxAttempts; round++ {
 		if round > 1 {
 			// The retry is due now rather than after its backoff.
-			exec(t, store, "UPDATE core.mail_outbox SET next_attempt_at = now() WHERE id = $1", id)
+			dbtest.Exec(t, store, "UPDATE core.mail_outbox SET next_attempt_at = now() WHERE id = $1", id)
 		}
 		if n, err := d.RunOnce(ctx); err != nil || n != 1 {
 			t.Fatalf("round %d: RunOnce = %d, %v; want the message claimed", round, n, err)
@@ -153,7 +153,7 @@ func TestFailedSendIsRetriedThenAbandoned(t *testing.T) {
 		}
 	}
 
-	exec(t, store, "UPDATE core.mail_outbox SET next_attempt_at = now() WHERE id = $1", id)
+	dbtest.Exec(t, store, "UPDATE core.mail_outbox SET next_attempt_at = now() WHERE id = $1", id)
 	if n, err := d.RunOnce(ctx); err != nil || n != 0 {
 		t.Fatalf("RunOnce after abandonment = %d, %v; want 0", n, err)
 	}
@@ -190,7 +190,7 @@ func TestRetrySucceedsAndClearsError(t *testing.T) {
 	sender := &flaky{failures: 2}
 	d := NewDispatcher(store, sender, discardLogger(), time.Hour)
 	for round := 1; round <= 3; round++ {
-		exec(t, store, "UPDATE core.mail_outbox SET next_attempt_at = now() WHERE id = $1 AND status = 'queued'", id)
+		dbtest.Exec(t, store, "UPDATE core.mail_outbox SET next_attempt_at = now() WHERE id = $1 AND status = 'queued'", id)
 		if n, err := d.RunOnce(ctx); err != nil || n != 1 {
 			t.Fatalf("round %d: RunOnce = %d, %v", round, n, err)
 		}
@@ -236,10 +236,10 @@ func TestOneFailingMessageDoesNotHoldBackOthers(t *testing.T) {
 	if got := len(sender.messages()); got != 2 {
 		t.Fatalf("delivered %d messages, want the 2 good ones", got)
 	}
-	if n := count(t, store, "SELECT count(*) FROM core.mail_outbox WHERE status = 'sent'"); n != 2 {
+	if n := dbtest.Count(t, store, "SELECT count(*) FROM core.mail_outbox WHERE status = 'sent'"); n != 2 {
 		t.Fatalf("%d rows sent, want 2", n)
 	}
-	if n := count(t, store, "SELECT count(*) FROM core.mail_outbox WHERE status = 'queued' AND recipient = 'bad@example.com' AND last_error IS NOT NULL"); n != 1 {
+	if n := dbtest.Count(t, store, "SELECT count(*) FROM core.mail_outbox WHERE status = 'queued' AND recipient = 'bad@example.com' AND last_error IS NOT NULL"); n != 1 {
 		t.Fatalf("the failed message is not queued for a retry with its error")
 	}
 }
@@ -314,7 +314,7 @@ func TestConcurrentDispatchersNeverSendTwice(t *testing.T) {
 			t.Fatalf("message %s sent %d times", id, c)
 		}
 	}
-	if n := count(t, stores[0], "SELECT count(*) FROM core.mail_outbox WHERE status = 'sent' AND attempts = 1"); n != messages {
+	if n := dbtest.Count(t, stores[0], "SELECT count(*) FROM core.mail_outbox WHERE status = 'sent' AND attempts = 1"); n != messages {
 		t.Fatalf("%d of %d rows sent on their first attempt", n, messages)
 	}
 }
@@ -367,7 +367,7 @@ func TestRunSendsWhenWokenAndDrainsOnStop(t *testing.T) {
 	if len(got) != 3 || got[2].To != "last@example.com" {
 		t.Fatalf("sent %d messages (%v); want the last one drained on stop", len(got), recipients(got))
 	}
-	if n := count(t, store, "SELECT count(*) FROM core.mail_outbox WHERE status = 'sent'"); n != 3 {
+	if n := dbtest.Count(t, store, "SELECT count(*) FROM core.mail_outbox WHERE status = 'sent'"); n != 3 {
 		t.Fatalf("%d rows sent, want 3", n)
 	}
 	for _, m := range got {
@@ -485,7 +485,7 @@ func TestLateFailureAfterLeaseExpiryKeepsMessageSent(t *testing.T) {
 		t.Fatal("the first dispatcher did not claim the message")
 	}
 	// The first claim's lease runs out (a minute in production) while its transport hangs.
-	exec(t, store, "UPDATE core.mail_outbox SET next_attempt_at = now() WHERE id = $1", id)
+	dbtest.Exec(t, store, "UPDATE core.mail_outbox SET next_attempt_at = now() WHERE id = $1", id)
 	rec := &recorder{}
 	b := NewDispatcher(store, rec, discardLogger(), time.Hour)
 	if n, err := b.RunOnce(ctx); err != nil || n != 1 {
@@ -502,7 +502,7 @@ func TestLateFailureAfterLeaseExpiryKeepsMessageSent(t *testing.T) {
 		t.Fatalf("after the first dispatcher's late failure, the sent message is %s again (text %q): it will be sent again",
 			row.Status, row.BodyText)
 	}
-	exec(t, store, "UPDATE core.mail_outbox SET next_attempt_at = now() WHERE id = $1", id)
+	dbtest.Exec(t, store, "UPDATE core.mail_outbox SET next_attempt_at = now() WHERE id = $1", id)
 	if _, err := b.RunOnce(ctx); err != nil {
 		t.Fatalf("RunOnce: %v", err)
 	}

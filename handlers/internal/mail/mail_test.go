@@ -89,7 +89,7 @@ func TestEnqueueRolledBackIsNeverSent(t *testing.T) {
 	if !errors.Is(err, rollback) {
 		t.Fatalf("InTx = %v, want the function's error", err)
 	}
-	if n := count(t, store, "SELECT count(*) FROM core.mail_outbox"); n != 0 {
+	if n := dbtest.Count(t, store, "SELECT count(*) FROM core.mail_outbox"); n != 0 {
 		t.Fatalf("outbox holds %d rows after a rollback", n)
 	}
 	rec := &recorder{}
@@ -131,7 +131,7 @@ func TestEnqueueBadMessageWritesNothing(t *testing.T) {
 			t.Fatalf("Enqueue(%v) succeeded", m.Data)
 		}
 	}
-	if n := count(t, store, "SELECT count(*) FROM core.mail_outbox"); n != 0 {
+	if n := dbtest.Count(t, store, "SELECT count(*) FROM core.mail_outbox"); n != 0 {
 		t.Fatalf("outbox holds %d rows after failed Enqueues", n)
 	}
 }

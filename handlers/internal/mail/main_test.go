@@ -122,21 +122,3 @@ func outboxIDs(t *testing.T, store *db.Store) []uuid.UUID {
 	}
 	return ids
 }
-
-func count(t *testing.T, store *db.Store, sql string, args ...any) int {
-	t.Helper()
-	n, err := store.Count(context.Background(), sql, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-	return n
-}
-
-func exec(t *testing.T, store *db.Store, sql string, args ...any) int64 {
-	t.Helper()
-	n, err := store.Exec(context.Background(), sql, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-	return n
-}

@@ -34,22 +34,6 @@ func allow(t *testing.T, l *ratelimit.Limiter, rule ratelimit.Rule, subject, wha
 	}
 }
 
-func count(t *testing.T, store *db.Store, sql string, args ...any) int {
-	t.Helper()
-	n, err := store.Count(context.Background(), sql, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-	return n
-}
-
-func exec(t *testing.T, store *db.Store, sql string, args ...any) {
-	t.Helper()
-	if _, err := store.Exec(context.Background(), sql, args...); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-}
-
 func TestLimitPerSubject(t *testing.T) {
 	t.Parallel()
 	store := dbtest.NewStore(t)
@@ -87,7 +71,7 @@ func TestRetryAfterCountsFromWindowStart(t *testing.T) {
 	rule := ratelimit.Rule{Name: "reset", Limit: 1, Window: time.Minute}
 	allow(t, l, rule, "carol@example.com", "first hit")
 	// The window began 50 s ago: 10 s of it are left.
-	exec(t, store, "UPDATE core.rate_limits SET window_start = window_start - interval '50 seconds'")
+	dbtest.Exec(t, store, "UPDATE core.rate_limits SET window_start = window_start - interval '50 seconds'")
 	le := limited(t, l.Check(context.Background(), rule, "carol@example.com"), "second hit")
 	if le.RetryAfter < 8*time.Second || le.RetryAfter > 11*time.Second {
 		t.Fatalf("RetryAfter = %v, want about 10 s (the rest of the window)", le.RetryAfter)
@@ -103,7 +87,7 @@ func TestNewWindowStartsAfterTheWindow(t *testing.T) {
 	allow(t, l, rule, "dave@example.com", "hit 2")
 	limited(t, l.Check(context.Background(), rule, "dave@example.com"), "hit 3")
 
-	exec(t, store, "UPDATE core.rate_limits SET window_start = window_start - interval '61 seconds'")
+	dbtest.Exec(t, store, "UPDATE core.rate_limits SET window_start = window_start - interval '61 seconds'")
 	allow(t, l, rule, "dave@example.com", "first hit of the next window")
 	allow(t, l, rule, "dave@example.com", "second hit of the next window")
 	le := limited(t, l.Check(context.Background(), rule, "dave@example.com"), "third hit of the next window")
@@ -177,7 +161,7 @@ func TestInstancesShareOneLimitUnderConcurrency(t *testing.T) {
 	if allowed != rule.Limit || refused != hits-rule.Limit {
 		t.Fatalf("%d allowed and %d refused of %d concurrent hits, want exactly %d allowed", allowed, refused, hits, rule.Limit)
 	}
-	if n := count(t, stores[0], "SELECT count(*) FROM core.rate_limits"); n != 1 {
+	if n := dbtest.Count(t, stores[0], "SELECT count(*) FROM core.rate_limits"); n != 1 {
 		t.Fatalf("%d counters for one subject and rule, want 1", n)
 	}
 }
@@ -197,7 +181,7 @@ func TestDisabledAndZeroLimitAllowEverything(t *testing.T) {
 	}
 	var none *ratelimit.Limiter
 	allow(t, none, rule, "henry@example.com", "nil limiter")
-	if n := count(t, store, "SELECT count(*) FROM core.rate_limits"); n != 0 {
+	if n := dbtest.Count(t, store, "SELECT count(*) FROM core.rate_limits"); n != 0 {
 		t.Fatalf("%d counters written by limits that are off", n)
 	}
 	// The same rule on an enabled limiter does limit: the allowances above come from the switch.
@@ -255,7 +239,7 @@ func TestSweepRemovesOldWindows(t *testing.T) {
 	limited(t, l.Check(context.Background(), rule, "new@example.com"), "new subject over")
 	limited(t, l.Check(context.Background(), rule, "old@example.com"), "old subject over")
 	// The old subject's window, the first one opened, began two hours ago.
-	exec(t, store, `UPDATE core.rate_limits SET window_start = now() - interval '2 hours'
+	dbtest.Exec(t, store, `UPDATE core.rate_limits SET window_start = now() - interval '2 hours'
 		WHERE key = (SELECT key FROM core.rate_limits ORDER BY window_start LIMIT 1)`)
 
 	n, err := l.Sweep(context.Background(), time.Hour)
@@ -265,7 +249,7 @@ func TestSweepRemovesOldWindows(t *testing.T) {
 	if n != 1 {
 		t.Fatalf("Sweep removed %d counters, want the 1 old one", n)
 	}
-	if left := count(t, store, "SELECT count(*) FROM core.rate_limits WHERE window_start > now() - interval '1 hour'"); left != 1 {
+	if left := dbtest.Count(t, store, "SELECT count(*) FROM core.rate_limits WHERE window_start > now() - interval '1 hour'"); left != 1 {
 		t.Fatalf("%d recent counters left, want 1", left)
 	}
 	// The fresh window survives the sweep: its subject stays limited.

@@ -184,7 +184,7 @@ func TestNewIssuerReusesTheStoredKey(t *testing.T) {
 	if len(ka) != 1 || !slices.Equal(ka, kb) {
 		t.Fatalf("JWKS kids: first %v, second %v; want one shared key", ka, kb)
 	}
-	if n := count(t, store, "SELECT count(*) FROM core.signing_keys"); n != 1 {
+	if n := dbtest.Count(t, store, "SELECT count(*) FROM core.signing_keys"); n != 1 {
 		t.Fatalf("%d signing keys, want 1", n)
 	}
 	c := claims("emailcode", time.Now().Add(time.Hour))
@@ -233,7 +233,7 @@ func TestConcurrentNewIssuersCreateOneKey(t *testing.T) {
 			t.Fatalf("NewIssuer %d: %v", i, err)
 		}
 	}
-	if n := count(t, stores[0], "SELECT count(*) FROM core.signing_keys"); n != 1 {
+	if n := dbtest.Count(t, stores[0], "SELECT count(*) FROM core.signing_keys"); n != 1 {
 		t.Fatalf("%d concurrent NewIssuer calls created %d keys, want 1", instances, n)
 	}
 	first := kids(t, issuers[0])
@@ -268,7 +268,7 @@ func TestVerifyLoadsKeysAddedByAnotherInstance(t *testing.T) {
 		t.Fatal(err)
 	}
 	second := newIssuer(t, dbtest.OpenStore(t, conn), ring(t, 6), issuerURL)
-	if n := count(t, store, "SELECT count(*) FROM core.signing_keys WHERE retired_at IS NULL"); n != 1 {
+	if n := dbtest.Count(t, store, "SELECT count(*) FROM core.signing_keys WHERE retired_at IS NULL"); n != 1 {
 		t.Fatalf("%d active keys after the second instance started, want 1", n)
 	}
 	c := claims("emailcode", time.Now().Add(time.Hour))
@@ -307,15 +307,15 @@ func TestWrongSecretCannotOpenStoredKey(t *testing.T) {
 	if _, err := token.NewIssuer(ctx, dbtest.OpenStore(t, conn), ring(t, 8), issuerURL); err == nil {
 		t.Fatal("NewIssuer with another secret opened the stored private key")
 	}
-	if n := count(t, store, "SELECT count(*) FROM core.signing_keys"); n != 1 {
+	if n := dbtest.Count(t, store, "SELECT count(*) FROM core.signing_keys"); n != 1 {
 		t.Fatalf("%d keys after the failed start, want the 1 original", n)
 	}
 	// The private key is stored sealed: no JWK private member in the clear.
-	if n := count(t, store, `SELECT count(*) FROM core.signing_keys
+	if n := dbtest.Count(t, store, `SELECT count(*) FROM core.signing_keys
 		WHERE position('"d"'::bytea IN private_key_enc) > 0 OR position('"kty"'::bytea IN private_key_enc) > 0`); n != 0 {
 		t.Fatal("the private key is stored in the clear")
 	}
-	if n := count(t, store, `SELECT count(*) FROM core.signing_keys WHERE public_jwk ? 'd'`); n != 0 {
+	if n := dbtest.Count(t, store, `SELECT count(*) FROM core.signing_keys WHERE public_jwk ? 'd'`); n != 0 {
 		t.Fatal("the public JWK column holds the private member d")
 	}
 }

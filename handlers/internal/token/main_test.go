@@ -63,12 +63,3 @@ func kids(t *testing.T, i *token.Issuer) []string {
 	sort.Strings(out)
 	return out
 }
-
-func count(t *testing.T, store *db.Store, sql string, args ...any) int {
-	t.Helper()
-	n, err := store.Count(context.Background(), sql, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-	return n
-}
