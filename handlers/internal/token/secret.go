@@ -26,3 +26,31 @@ func Opaque(n int) string {
 	_, _ = rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
+
+const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+// Alnum returns n random characters of [A-Za-z0-9], uniformly drawn: the shape of Better
+// Auth's ids and session tokens.
+func Alnum(n int) string { return fromAlphabet(alnum, n) }
+
+// Letters returns n random characters of [A-Za-z], uniformly drawn.
+func Letters(n int) string { return fromAlphabet(alnum[:52], n) }
+
+func fromAlphabet(alphabet string, n int) string {
+	out := make([]byte, n)
+	buf := make([]byte, n+n/2)
+	limit := 256 - 256%len(alphabet) // reject the bytes that would bias the draw
+	for i := 0; i < n; {
+		_, _ = rand.Read(buf)
+		for _, b := range buf {
+			if int(b) >= limit {
+				continue
+			}
+			out[i] = alphabet[int(b)%len(alphabet)]
+			if i++; i == n {
+				break
+			}
+		}
+	}
+	return string(out)
+}

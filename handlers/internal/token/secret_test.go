@@ -78,3 +78,32 @@ func TestOpaque(t *testing.T) {
 		t.Fatal("Opaque(32) returned zero bytes")
 	}
 }
+
+func TestAlnumAndLetters(t *testing.T) {
+	t.Parallel()
+	counts := map[rune]int{}
+	for range 2000 {
+		s := token.Alnum(32)
+		if len(s) != 32 {
+			t.Fatalf("Alnum(32) = %q", s)
+		}
+		for _, r := range s {
+			if !strings.ContainsRune("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", r) {
+				t.Fatalf("Alnum holds %q", r)
+			}
+			counts[r]++
+		}
+		if l := token.Letters(64); len(l) != 64 || strings.ContainsAny(l, "0123456789") {
+			t.Fatalf("Letters(64) = %q", l)
+		}
+	}
+	// 64000 draws over 62 symbols: about 1032 each; a biased or stuck draw falls far outside.
+	if len(counts) != 62 {
+		t.Fatalf("Alnum used %d of 62 symbols", len(counts))
+	}
+	for r, n := range counts {
+		if n < 800 || n > 1300 {
+			t.Errorf("symbol %q drawn %d times of 64000", r, n)
+		}
+	}
+}
