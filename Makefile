@@ -2,7 +2,7 @@
 # for PostgreSQL's server binaries, from Debian's packages when they are missing.
 SHELL := /bin/bash
 GO    ?= go
-APIS  := emailcode
+APIS  := emailcode betterauth
 # sqlc runs from its own modfile so its many modules stay out of the server's go.mod. It is
 # built without cgo: the pure-Go parser gives the same output and builds in half the time.
 SQLC  := CGO_ENABLED=0 $(GO) tool -modfile=cmd/tools/sqlc.mod sqlc
@@ -45,7 +45,12 @@ openapi/node_modules/.package-lock.json: openapi/package.json openapi/package-lo
 	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
 	npm ci --prefix openapi --no-audit --no-fund
 
-test: postgres ## Run every test with -race against a real PostgreSQL (embedded, or DATABASE_URL)
+# The real better-auth client the compatibility suite drives (handlers/betterauth/compat).
+handlers/betterauth/compat/node_modules/.package-lock.json: handlers/betterauth/compat/package.json handlers/betterauth/compat/package-lock.json
+	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
+	npm ci --prefix handlers/betterauth/compat --no-audit --no-fund
+
+test: postgres handlers/betterauth/compat/node_modules/.package-lock.json ## Run every test with -race against a real PostgreSQL (embedded, or DATABASE_URL)
 	@mkdir -p bin && rm -f bin/conformance.txt
 	CONFORMANCE_REPORT=$(CURDIR)/bin/conformance.txt $(GO) test -race -count=1 ./...
 	@sort bin/conformance.txt

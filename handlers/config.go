@@ -7,8 +7,11 @@ import (
 	"net/url"
 	"time"
 
+	"gatehouse/handlers/betterauth"
 	"gatehouse/handlers/internal/authflow"
 	"gatehouse/handlers/internal/mail"
+	"gatehouse/handlers/internal/oauth"
+	"gatehouse/handlers/internal/password"
 )
 
 // Config is the server's behaviour, read from the environment by cmd/server.
@@ -35,6 +38,31 @@ type Config struct {
 	MailPoll time.Duration
 	// Emailcode tunes the email-code API.
 	Emailcode authflow.EmailCodeConfig
+	// BetterAuth tunes the Better Auth-compatible API.
+	BetterAuth BetterAuthConfig
+}
+
+// BetterAuthConfig is the BETTERAUTH_* settings.
+type BetterAuthConfig struct {
+	// Secret is Better Auth's secret (BETTERAUTH_SECRET): it signs cookies and verification
+	// links exactly as Node Better Auth does. Empty derives one from SECRET.
+	Secret string
+	// TrustedOrigins may call with cookies and be redirected to, besides BASE_URL's origin.
+	TrustedOrigins []string
+	// RateLimitOff turns Better Auth's rate limits off (BETTERAUTH_RATE_LIMIT=off).
+	RateLimitOff bool
+	// RateRules are the limits when on (Better Auth's defaults).
+	RateRules betterauth.RateRules
+	// PasswordHash is the format of new password hashes (argon2id, or Better Auth's scrypt).
+	PasswordHash password.Algorithm
+	// AdminEmails get the admin role when their account is created.
+	AdminEmails []string
+	// RequireEmailVerification refuses password sign-in until the address is verified.
+	RequireEmailVerification bool
+	// ExpiresIn and UpdateAge are a session's life (7 days) and how often use extends it (1 day).
+	ExpiresIn, UpdateAge time.Duration
+	// Providers are the OAuth / OpenID Connect providers.
+	Providers []oauth.Config
 }
 
 // WithDefaults fills the zero fields of c.
@@ -52,6 +80,18 @@ func (c Config) WithDefaults() Config {
 		c.MailPoll = 2 * time.Second
 	}
 	c.Emailcode = c.Emailcode.WithDefaults()
+	if c.BetterAuth.PasswordHash == "" {
+		c.BetterAuth.PasswordHash = password.Argon2id
+	}
+	if c.BetterAuth.RateRules == (betterauth.RateRules{}) {
+		c.BetterAuth.RateRules = betterauth.DefaultRateRules
+	}
+	if c.BetterAuth.ExpiresIn == 0 {
+		c.BetterAuth.ExpiresIn = 7 * 24 * time.Hour
+	}
+	if c.BetterAuth.UpdateAge == 0 {
+		c.BetterAuth.UpdateAge = 24 * time.Hour
+	}
 	return c
 }
 
@@ -76,6 +116,17 @@ func (c Config) Validate() error {
 	if _, err := mail.NewSender(c.MailTransport, nil); err != nil {
 		return err
 	}
+	if s := c.BetterAuth.Secret; s != "" && len(s) < 32 {
+		return errors.New("BETTERAUTH_SECRET: want at least 32 characters")
+	}
+	if _, err := password.ParseAlgorithm(string(c.BetterAuth.PasswordHash)); err != nil {
+		return fmt.Errorf("BETTERAUTH_PASSWORD_HASH: %w", err)
+	}
+	for _, p := range c.BetterAuth.Providers {
+		if err := p.Validate(); err != nil {
+			return err
+		}
+	}
 	if c.BodyLimit < 1024 {
 		return errors.New("BODY_LIMIT: want at least 1024 bytes")
 	}
@@ -92,4 +143,13 @@ func (c Config) enabled(name string) bool {
 		}
 	}
 	return false
+}
+
+// ParsePasswordHash reads BETTERAUTH_PASSWORD_HASH: argon2id (also for "") or scrypt.
+func ParsePasswordHash(v string) (password.Algorithm, error) { return password.ParseAlgorithm(v) }
+
+// OAuthProvidersFromEnv reads the OAuth providers' settings (BETTERAUTH_GOOGLE_*,
+// BETTERAUTH_GITHUB_*, BETTERAUTH_OIDC_*) through lookup.
+func OAuthProvidersFromEnv(lookup func(string) (string, bool)) ([]oauth.Config, error) {
+	return oauth.ConfigsFromEnv(lookup)
 }

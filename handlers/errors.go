@@ -91,19 +91,30 @@ func requestError(err error) *apierror.Error {
 		return apierror.New(http.StatusBadRequest, "BAD_REQUEST", "The request is malformed.")
 	}
 	where := "The request body"
+	inv := &apierror.Invalid{In: "body"}
 	if reqErr.Parameter != nil {
 		where = fmt.Sprintf("Parameter %q in %s", reqErr.Parameter.Name, reqErr.Parameter.In)
+		inv = &apierror.Invalid{In: reqErr.Parameter.In, Field: reqErr.Parameter.Name}
+	}
+	withInvalid := func(e *apierror.Error, rule, reason string) *apierror.Error {
+		inv.Rule, inv.Reason = rule, reason
+		e.Invalid = inv
+		return e
 	}
 	if strings.HasPrefix(reqErr.Reason, "header Content-Type has unexpected value") {
 		return apierror.New(http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "The request body must be application/json.")
 	}
 	if errors.Is(err, openapi3filter.ErrInvalidRequired) {
-		return apierror.New(http.StatusBadRequest, "VALIDATION_FAILED", where+" is required.")
+		return withInvalid(apierror.New(http.StatusBadRequest, "VALIDATION_FAILED", where+" is required."), "required", "is required")
 	}
 	var schemaErr *openapi3.SchemaError
 	if errors.As(err, &schemaErr) {
 		field := "/" + strings.Join(schemaErr.JSONPointer(), "/")
-		return apierror.New(http.StatusBadRequest, "VALIDATION_FAILED", fmt.Sprintf("%s %s: %s", where, field, schemaErr.Reason))
+		if inv.In == "body" {
+			inv.Field = field
+		}
+		return withInvalid(apierror.New(http.StatusBadRequest, "VALIDATION_FAILED", fmt.Sprintf("%s %s: %s", where, field, schemaErr.Reason)),
+			schemaErr.SchemaField, schemaErr.Reason)
 	}
 	var parseErr *openapi3filter.ParseError
 	var syntaxErr *json.SyntaxError

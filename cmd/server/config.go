@@ -93,6 +93,7 @@ func loadSettings(getenv func(string) string) (settings, error) {
 	default:
 		errs = append(errs, fmt.Errorf("RATE_LIMIT %q: want on or off", v))
 	}
+	errs = append(errs, loadBetterAuth(getenv, &s.App.BetterAuth)...)
 	durations := []struct {
 		name string
 		dst  *time.Duration
@@ -103,6 +104,8 @@ func loadSettings(getenv func(string) string) (settings, error) {
 		{"EMAILCODE_CODE_TTL", &s.App.Emailcode.CodeTTL, 10 * time.Minute},
 		{"EMAILCODE_SESSION_TTL", &s.App.Emailcode.SessionTTL, 30 * 24 * time.Hour},
 		{"EMAILCODE_GUEST_TTL", &s.App.Emailcode.GuestTTL, 30 * 24 * time.Hour},
+		{"BETTERAUTH_SESSION_EXPIRES_IN", &s.App.BetterAuth.ExpiresIn, 7 * 24 * time.Hour},
+		{"BETTERAUTH_SESSION_UPDATE_AGE", &s.App.BetterAuth.UpdateAge, 24 * time.Hour},
 	}
 	for _, d := range durations {
 		if *d.dst, err = durationVar(getenv, d.name, d.def); err != nil {
@@ -119,6 +122,53 @@ func loadSettings(getenv func(string) string) (settings, error) {
 		errs = append(errs, err)
 	}
 	return s, errors.Join(errs...)
+}
+
+// loadBetterAuth reads the BETTERAUTH_* settings.
+func loadBetterAuth(getenv func(string) string, c *handlers.BetterAuthConfig) []error {
+	var errs []error
+	c.Secret = getenv("BETTERAUTH_SECRET")
+	c.TrustedOrigins = list(getenv("BETTERAUTH_TRUSTED_ORIGINS"))
+	c.AdminEmails = list(getenv("BETTERAUTH_ADMIN_EMAILS"))
+	switch v := or(getenv("BETTERAUTH_RATE_LIMIT"), "on"); v {
+	case "on":
+	case "off":
+		c.RateLimitOff = true
+	default:
+		errs = append(errs, fmt.Errorf("BETTERAUTH_RATE_LIMIT %q: want on or off", v))
+	}
+	switch v := or(getenv("BETTERAUTH_REQUIRE_EMAIL_VERIFICATION"), "false"); v {
+	case "false":
+	case "true":
+		c.RequireEmailVerification = true
+	default:
+		errs = append(errs, fmt.Errorf("BETTERAUTH_REQUIRE_EMAIL_VERIFICATION %q: want true or false", v))
+	}
+	alg, err := handlers.ParsePasswordHash(getenv("BETTERAUTH_PASSWORD_HASH"))
+	if err != nil {
+		errs = append(errs, fmt.Errorf("BETTERAUTH_PASSWORD_HASH: %w", err))
+	}
+	c.PasswordHash = alg
+	providers, err := handlers.OAuthProvidersFromEnv(func(k string) (string, bool) {
+		v := getenv(k)
+		return v, v != ""
+	})
+	if err != nil {
+		errs = append(errs, err)
+	}
+	c.Providers = providers
+	return errs
+}
+
+// list splits a comma-separated setting, dropping empty items.
+func list(v string) []string {
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 // defaultBaseURL is http://ADDR, with localhost for a wildcard or empty host.

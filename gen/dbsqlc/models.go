@@ -11,6 +11,61 @@ import (
 	"github.com/google/uuid"
 )
 
+type BetterauthAccount struct {
+	ID                    string
+	AccountID             string
+	ProviderID            string
+	UserID                string
+	AccessToken           *string
+	RefreshToken          *string
+	IDToken               *string
+	AccessTokenExpiresAt  *time.Time
+	RefreshTokenExpiresAt *time.Time
+	Scope                 *string
+	Password              *string
+	CreatedAt             time.Time
+	UpdatedAt             time.Time
+}
+
+type BetterauthSession struct {
+	ID                   string
+	ExpiresAt            time.Time
+	Token                string
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
+	IPAddress            *string
+	UserAgent            *string
+	UserID               string
+	ImpersonatedBy       *string
+	ActiveOrganizationID *string
+}
+
+type BetterauthUser struct {
+	ID               string
+	Name             string
+	Email            string
+	EmailVerified    bool
+	Image            *string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	Username         *string
+	DisplayUsername  *string
+	Role             *string
+	Banned           *bool
+	BanReason        *string
+	BanExpires       *time.Time
+	TwoFactorEnabled *bool
+}
+
+type BetterauthVerification struct {
+	ID         string
+	Identifier string
+	Value      string
+	ExpiresAt  time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
 type CoreMailOutbox struct {
 	ID            uuid.UUID
 	Recipient     string

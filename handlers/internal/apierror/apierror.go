@@ -21,6 +21,16 @@ type Error struct {
 	RetryAfter time.Duration
 	// Err is the cause, for logs only.
 	Err error
+	// Invalid, for a request the validator refused, says what was wrong, for renderers that
+	// phrase such errors their own way.
+	Invalid *Invalid
+}
+
+// Invalid locates a validation failure: In is "body", "query", "path" or "header"; Field is
+// the parameter name or the JSON pointer in the body ("/password"); Rule is the schema keyword
+// that failed ("minLength", "format", "required", ...) and Reason the validator's words.
+type Invalid struct {
+	In, Field, Rule, Reason string
 }
 
 // New returns an Error with status, code and message.
@@ -38,6 +48,13 @@ func (e *Error) Error() string {
 
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
+
+// WithStatus returns a copy of e with another status, for a code some flows answer differently.
+func (e *Error) WithStatus(status int) *Error {
+	c := *e
+	c.Status = status
+	return &c
+}
 
 // RetryAfterSeconds is RetryAfter in whole seconds, at least 1; 0 when RetryAfter is not set.
 func (e *Error) RetryAfterSeconds() int {

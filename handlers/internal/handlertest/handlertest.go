@@ -33,6 +33,14 @@ import (
 	"gatehouse/handlers/internal/mail"
 )
 
+func init() {
+	// HTML pages (Better Auth's /error) are validated as strings.
+	openapi3filter.RegisterBodyDecoder("text/html", func(body io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
+		b, err := io.ReadAll(body)
+		return string(b), err
+	})
+}
+
 // BaseURL is the BASE_URL of test apps.
 const BaseURL = "http://gatehouse.test"
 
@@ -224,14 +232,31 @@ func (h *Harness) checkResponse(req Request, resp *Response) {
 type Mailer struct {
 	mu   sync.Mutex
 	sent []mail.Outgoing
+	tee  mail.Sender
 }
 
-// Send records m.
-func (m *Mailer) Send(_ context.Context, msg mail.Outgoing) error {
+// Send records m, and hands it to the tee sender when one is set.
+func (m *Mailer) Send(ctx context.Context, msg mail.Outgoing) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.sent = append(m.sent, msg)
+	if m.tee != nil {
+		return m.tee.Send(ctx, msg)
+	}
 	return nil
+}
+
+// TeeMail also sends every message through s (e.g. a file that a client in another process
+// reads), and runs the App's mail dispatcher until the test ends, so mail goes out as it is
+// queued rather than when the test asks for it.
+func (h *Harness) TeeMail(s mail.Sender) {
+	h.mailer.mu.Lock()
+	h.mailer.tee = s
+	h.mailer.mu.Unlock()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { h.App.Dispatcher.Run(ctx); close(done) }()
+	h.t.Cleanup(func() { cancel(); <-done })
 }
 
 // Mail dispatches the outbox and returns every message sent so far.
