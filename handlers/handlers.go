@@ -42,8 +42,8 @@ type apiDef struct {
 	render renderFunc
 	// routes registers the generated handlers on r under mount, with the given error handlers.
 	routes func(a *App, r chi.Router, mount string, onBadRequest, onError func(http.ResponseWriter, *http.Request, error))
-	// middleware, if set, runs before the API's request validator.
-	middleware func(a *App, mount string, render renderFunc) func(http.Handler) http.Handler
+	// middleware, if set, runs before the API's request validator; it reports failures to onError.
+	middleware func(a *App, mount string, onError func(http.ResponseWriter, *http.Request, error)) func(http.Handler) http.Handler
 }
 
 // allAPIs lists every API the server can serve, in the order /docs shows them.
@@ -63,8 +63,8 @@ var allAPIs = []apiDef{
 				betterauthapi.StrictHTTPServerOptions{RequestErrorHandlerFunc: onBadRequest, ResponseErrorHandlerFunc: onError})
 			betterauthapi.HandlerWithOptions(strict, betterauthapi.ChiServerOptions{BaseURL: mount, BaseRouter: r, ErrorHandlerFunc: onBadRequest})
 		},
-		middleware: func(a *App, mount string, render renderFunc) func(http.Handler) http.Handler {
-			return betterauth.Middleware(mount, a.BetterAuth, a.baLimiter, a.cfg.BetterAuth.RateRules, render)
+		middleware: func(a *App, mount string, onError func(http.ResponseWriter, *http.Request, error)) func(http.Handler) http.Handler {
+			return betterauth.Middleware(mount, a.BetterAuth, a.baLimiter, a.cfg.BetterAuth.RateRules, onError)
 		},
 	},
 }
@@ -240,7 +240,7 @@ func (a *App) mountAPI(r chi.Router, api mountedAPI) {
 	r.Group(func(g chi.Router) {
 		g.Use(bodyLimit(a.cfg.BodyLimit, render))
 		if api.def.middleware != nil {
-			g.Use(api.def.middleware(a, api.mount, render))
+			g.Use(api.def.middleware(a, api.mount, onError))
 		}
 		g.Use(validator)
 		api.def.routes(a, g, api.mount, onBadRequest, onError)

@@ -3,7 +3,6 @@ package betterauth
 import (
 	"errors"
 	"strings"
-	"time"
 
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
@@ -50,10 +49,6 @@ func toAccount(a dbsqlc.BetterauthAccount) betterauthapi.Account {
 	return betterauthapi.Account{Id: a.ID, ProviderId: a.ProviderID, AccountId: a.AccountID, UserId: a.UserID,
 		CreatedAt: jstime.From(a.CreatedAt), UpdatedAt: jstime.From(a.UpdatedAt), Scopes: scopes}
 }
-
-func jstimePtr(t *time.Time) *jstime.Time { return jstime.Ptr(t) }
-
-func joinComma(s []string) string { return strings.Join(s, ",") }
 
 // errorCode is the Better Auth code of err, "" for unexpected errors.
 func errorCode(err error) string {

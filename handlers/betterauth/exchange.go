@@ -106,16 +106,17 @@ func (r RateRules) forPath(p string) ratelimit.Rule {
 
 // Middleware runs before the request validator of the API mounted at mount: the rate limits
 // (per client IP and path, as Better Auth counts), the origin (CSRF) check, and the cookie
-// exchange of the handlers. limiter may be nil (limits off).
+// exchange of the handlers. limiter may be nil (limits off); failures go to onError, the
+// server's error handler.
 func Middleware(mount string, flows *baflow.Service, limiter *ratelimit.Limiter, rules RateRules,
-	render func(http.ResponseWriter, *http.Request, *apierror.Error)) func(http.Handler) http.Handler {
+	onError func(http.ResponseWriter, *http.Request, error)) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			p := strings.TrimPrefix(r.URL.Path, mount)
 			if limiter != nil {
 				ip := reqctx.From(r.Context()).ClientIP
 				if err := limiter.Check(r.Context(), rules.forPath(p), ip+"|"+p); err != nil {
-					render(w, r, toAPIError(r.Context(), err))
+					onError(w, r, err)
 					return
 				}
 			}
@@ -126,25 +127,13 @@ func Middleware(mount string, flows *baflow.Service, limiter *ratelimit.Limiter,
 				SecFetchDest: r.Header.Get("Sec-Fetch-Dest"),
 				SignInOrUp:   strings.HasPrefix(p, "/sign-in/") || strings.HasPrefix(p, "/sign-up/"),
 			}); err != nil {
-				render(w, r, toAPIError(r.Context(), err))
+				onError(w, r, err)
 				return
 			}
 			ex := &exchange{req: r}
 			next.ServeHTTP(&cookieWriter{ResponseWriter: w, ex: ex}, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex)))
 		})
 	}
-}
-
-// toAPIError renders the errors the middleware meets; others are internal.
-func toAPIError(ctx context.Context, err error) *apierror.Error {
-	if e, ok := err.(*apierror.Error); ok {
-		return e
-	}
-	if l, ok := err.(*ratelimit.LimitedError); ok {
-		return &apierror.Error{Status: http.StatusTooManyRequests, Code: "RATE_LIMITED",
-			Message: "Too many requests. Please try again later.", RetryAfter: l.RetryAfter, Err: err}
-	}
-	return apierror.Internal(reqctx.From(ctx).RequestID, err)
 }
 
 // RenderError writes an error as Better Auth does: {"message", "code"}; 429 with

@@ -292,12 +292,9 @@ func (s *Server) VerifyEmail(ctx context.Context, req betterauthapi.VerifyEmailR
 	}
 	res, err := s.flows.VerifyEmail(ctx, req.Params.Token, cb, current)
 	if err != nil {
-		var api interface{ Error() string }
-		if cb != "" && errors.As(err, &api) {
-			if code := errorCode(err); code != "" {
-				to := withQuery(cb, "error", code)
-				return betterauthapi.VerifyEmail302Response{Headers: betterauthapi.VerifyEmail302ResponseHeaders{Location: &to}}, nil
-			}
+		if code := errorCode(err); cb != "" && code != "" {
+			to := withQuery(cb, "error", code)
+			return betterauthapi.VerifyEmail302Response{Headers: betterauthapi.VerifyEmail302ResponseHeaders{Location: &to}}, nil
 		}
 		return nil, err
 	}

@@ -3,8 +3,10 @@ package betterauth
 import (
 	"context"
 	"net/url"
+	"strings"
 
 	"gatehouse/gen/betterauthapi"
+	"gatehouse/handlers/betterauth/jstime"
 	"gatehouse/handlers/internal/baflow"
 )
 
@@ -179,7 +181,7 @@ func (s *Server) GetAccessToken(ctx context.Context, req betterauthapi.GetAccess
 		return nil, err
 	}
 	out := betterauthapi.GetAccessToken200JSONResponse{AccessToken: at.AccessToken, Scopes: at.Scopes,
-		AccessTokenExpiresAt: jstimePtr(at.AccessTokenExpiresAt)}
+		AccessTokenExpiresAt: jstime.Ptr(at.AccessTokenExpiresAt)}
 	if out.Scopes == nil {
 		out.Scopes = []string{}
 	}
@@ -204,10 +206,10 @@ func (s *Server) RefreshToken(ctx context.Context, req betterauthapi.RefreshToke
 		return nil, err
 	}
 	out := betterauthapi.RefreshToken200JSONResponse{AccessToken: at.AccessToken, RefreshToken: at.RefreshToken,
-		AccessTokenExpiresAt: jstimePtr(at.AccessTokenExpiresAt), RefreshTokenExpiresAt: jstimePtr(at.RefreshTokenExpiresAt),
+		AccessTokenExpiresAt: jstime.Ptr(at.AccessTokenExpiresAt), RefreshTokenExpiresAt: jstime.Ptr(at.RefreshTokenExpiresAt),
 		ProviderId: at.ProviderID, AccountId: id}
 	if len(at.Scopes) > 0 {
-		scope := joinComma(at.Scopes)
+		scope := strings.Join(at.Scopes, ",")
 		out.Scope = &scope
 	}
 	if at.IDToken != "" {

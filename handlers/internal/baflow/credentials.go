@@ -163,10 +163,16 @@ func (s *Service) signInWithPassword(ctx context.Context, user User, stored *str
 
 // VerifyPassword checks the password of a's user.
 func (s *Service) VerifyPassword(ctx context.Context, a *Auth, pw string) error {
-	stored, err := s.store.BetterauthCredentialPassword(ctx, s.store.Pool(), a.User.ID)
+	return s.checkPassword(ctx, a.User.ID, pw, ErrInvalidPassword)
+}
+
+// checkPassword checks pw against the credential account of userID: ErrInvalidPassword when
+// wrong, missing when the user has no password (after the same hashing work).
+func (s *Service) checkPassword(ctx context.Context, userID, pw string, missing error) error {
+	stored, err := s.store.BetterauthCredentialPassword(ctx, s.store.Pool(), userID)
 	if notFound(err) || (err == nil && stored == nil) {
 		s.hasher.Burn(pw)
-		return ErrInvalidPassword
+		return missing
 	} else if err != nil {
 		return db.Translate(err)
 	}
@@ -182,14 +188,8 @@ func (s *Service) ChangePassword(ctx context.Context, a *Auth, current, next str
 	if err := s.checkNewPassword(next); err != nil {
 		return nil, err
 	}
-	stored, err := s.store.BetterauthCredentialPassword(ctx, s.store.Pool(), a.User.ID)
-	if notFound(err) || (err == nil && stored == nil) {
-		return nil, ErrCredentialAccountNotFound
-	} else if err != nil {
-		return nil, db.Translate(err)
-	}
-	if ok, _, err := s.hasher.Verify(*stored, current); err != nil || !ok {
-		return nil, ErrInvalidPassword
+	if err := s.checkPassword(ctx, a.User.ID, current, ErrCredentialAccountNotFound); err != nil {
+		return nil, err
 	}
 	hash, err := s.hasher.Hash(next)
 	if err != nil {

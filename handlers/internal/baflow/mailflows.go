@@ -364,14 +364,8 @@ func (s *Service) DeleteUser(ctx context.Context, a *Auth, password, tok, callba
 	}
 	switch {
 	case password != "":
-		stored, err := s.store.BetterauthCredentialPassword(ctx, s.store.Pool(), a.User.ID)
-		if notFound(err) || (err == nil && stored == nil) {
-			return DeleteUserResult{}, ErrCredentialAccountNotFound
-		} else if err != nil {
-			return DeleteUserResult{}, db.Translate(err)
-		}
-		if ok, _, err := s.hasher.Verify(*stored, password); err != nil || !ok {
-			return DeleteUserResult{}, ErrInvalidPassword
+		if err := s.checkPassword(ctx, a.User.ID, password, ErrCredentialAccountNotFound); err != nil {
+			return DeleteUserResult{}, err
 		}
 		return DeleteUserResult{Deleted: true}, s.deleteUser(ctx, s.store.Pool(), a.User.ID)
 	case tok != "":

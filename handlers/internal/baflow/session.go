@@ -44,18 +44,7 @@ func (s *Service) Authenticate(ctx context.Context, tok string, opt SessionOptio
 	if tok == "" {
 		return nil, false, ErrUnauthorized
 	}
-	row, err := s.store.BetterauthSessionGetWithUser(ctx, s.store.Pool(), tokenHash(tok))
-	if notFound(err) && len(tok) == 32 {
-		// A session moved over from Node Better Auth still holds its token in clear: hash it
-		// on first use, after which it is found like any other.
-		row, err = s.store.BetterauthSessionGetWithUser(ctx, s.store.Pool(), tok)
-		if err == nil {
-			if _, err := s.store.BetterauthSessionHashToken(ctx, s.store.Pool(), dbsqlc.BetterauthSessionHashTokenParams{
-				Hash: tokenHash(tok), Token: tok}); err != nil {
-				return nil, false, db.Translate(err)
-			}
-		}
-	}
+	row, err := s.findSession(ctx, tok, true)
 	if notFound(err) {
 		return nil, false, ErrUnauthorized
 	} else if err != nil {
@@ -84,6 +73,22 @@ func (s *Service) Authenticate(ctx context.Context, tok string, opt SessionOptio
 	return &Auth{Session: sess, User: user}, refreshed, nil
 }
 
+// findSession looks up the session of tok and its user, expired or not. A session moved over
+// from Node Better Auth still holds its token in clear; with upgrade its row then gets the
+// hash, after which it is found like any other.
+func (s *Service) findSession(ctx context.Context, tok string, upgrade bool) (dbsqlc.BetterauthSessionGetWithUserRow, error) {
+	row, err := s.store.BetterauthSessionGetWithUser(ctx, s.store.Pool(), tokenHash(tok))
+	if !notFound(err) || len(tok) != 32 {
+		return row, err
+	}
+	row, err = s.store.BetterauthSessionGetWithUser(ctx, s.store.Pool(), tok)
+	if err == nil && upgrade {
+		_, err = s.store.BetterauthSessionHashToken(ctx, s.store.Pool(), dbsqlc.BetterauthSessionHashTokenParams{
+			Hash: tokenHash(tok), Token: tok})
+	}
+	return row, err
+}
+
 // RequireFresh fails with ErrSessionNotFresh when a's sign-in is older than FreshAge.
 func (s *Service) RequireFresh(a *Auth) error {
 	if s.cfg.FreshAge > 0 && time.Since(a.Session.CreatedAt) >= s.cfg.FreshAge {
@@ -97,10 +102,7 @@ func (s *Service) SignOut(ctx context.Context, tok string) error {
 	if tok == "" {
 		return nil
 	}
-	row, err := s.store.BetterauthSessionGetWithUser(ctx, s.store.Pool(), tokenHash(tok))
-	if notFound(err) && len(tok) == 32 {
-		row, err = s.store.BetterauthSessionGetWithUser(ctx, s.store.Pool(), tok)
-	}
+	row, err := s.findSession(ctx, tok, false)
 	if notFound(err) {
 		return nil
 	} else if err != nil {
