@@ -3,6 +3,7 @@
 //	server [serve]                                   serve HTTP (the default)
 //	server migrate                                   apply database migrations and exit
 //	server emailcode set-role --email E --role R     give an email-code user a role (user, admin)
+//	server betterauth set-role --email E --role R    give a Better Auth user a role (user, admin, or a comma list)
 package main
 
 import (
@@ -33,7 +34,7 @@ func main() {
 	}
 }
 
-const usage = `usage: server [serve | migrate | emailcode set-role --email E --role R]`
+const usage = `usage: server [serve | migrate | emailcode set-role --email E --role R | betterauth set-role --email E --role R]`
 
 func run(args []string) error {
 	cmd := "serve"
@@ -49,7 +50,7 @@ func run(args []string) error {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
 	level := s.LogLevel
-	if cmd == "emailcode" && os.Getenv("LOG_LEVEL") == "" {
+	if (cmd == "emailcode" || cmd == "betterauth") && os.Getenv("LOG_LEVEL") == "" {
 		level = "warn" // admin commands print their result, not the start-up chatter
 	}
 	logger := newLogger(level)
@@ -61,7 +62,9 @@ func run(args []string) error {
 	case "migrate":
 		return withDatabase(ctx, s, logger, true, func(*db.Store) error { return nil })
 	case "emailcode":
-		return emailcodeCommand(ctx, s, logger, args)
+		return setRoleCommand(ctx, s, logger, cmd, "user|admin", args, setEmailcodeRole)
+	case "betterauth":
+		return setRoleCommand(ctx, s, logger, cmd, "user|admin (or a comma list)", args, setBetterauthRole)
 	default:
 		return fmt.Errorf("unknown command %q\n%s", cmd, usage)
 	}
@@ -185,31 +188,52 @@ func serve(ctx context.Context, s settings, logger *slog.Logger) error {
 	})
 }
 
-func emailcodeCommand(ctx context.Context, s settings, logger *slog.Logger, args []string) error {
+// setRoleCommand runs "<api> set-role --email E --role R" through set, which
+// returns the line to print.
+func setRoleCommand(ctx context.Context, s settings, logger *slog.Logger, api, roles string, args []string,
+	set func(ctx context.Context, app *handlers.App, email, role string) (string, error)) error {
 	if len(args) == 0 || args[0] != "set-role" {
-		return errors.New("usage: server emailcode set-role --email E --role user|admin")
+		return fmt.Errorf("usage: server %s set-role --email E --role %s", api, roles)
 	}
-	fs := flag.NewFlagSet("emailcode set-role", flag.ContinueOnError)
+	fs := flag.NewFlagSet(api+" set-role", flag.ContinueOnError)
 	email := fs.String("email", "", "the user's email address")
-	role := fs.String("role", "admin", "user or admin")
+	role := fs.String("role", "admin", roles)
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
 	if *email == "" {
-		return errors.New("emailcode set-role: --email is required")
+		return fmt.Errorf("%s set-role: --email is required", api)
 	}
 	return withDatabase(ctx, s, logger, true, func(store *db.Store) error {
 		app, err := newApp(ctx, s, logger, store)
 		if err != nil {
 			return err
 		}
-		u, err := app.EmailCode.SetRole(ctx, *email, *role)
+		line, err := set(ctx, app, *email, *role)
 		if err != nil {
 			return err
 		}
-		fmt.Printf("%s (%s) now has role %s\n", *u.Email, u.ID, u.Role)
+		fmt.Println(line)
 		return nil
 	})
+}
+
+// setEmailcodeRole gives an email-code user a role.
+func setEmailcodeRole(ctx context.Context, app *handlers.App, email, role string) (string, error) {
+	u, err := app.EmailCode.SetRole(ctx, email, role)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s (%s) now has role %s", *u.Email, u.ID, u.Role), nil
+}
+
+// setBetterauthRole gives a Better Auth user a role.
+func setBetterauthRole(ctx context.Context, app *handlers.App, email, role string) (string, error) {
+	u, err := app.BetterAuth.SetRole(ctx, email, role)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s (%s) now has role %s", u.Email, u.ID, *u.Role), nil
 }
 
 // serveDebug serves Go's profiler on a loopback address of its own (DEBUG_ADDR), never on ADDR.

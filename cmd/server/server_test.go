@@ -588,9 +588,11 @@ func TestServerLifecycle(t *testing.T) {
 	mailPath := filepath.Join(dir, "mail.jsonl")
 	minimal := map[string]string{"DATA_DIR": dataDir, "MAIL_TRANSPORT": "file:" + mailPath}
 	const (
-		ada = "ada@example.com"
-		bob = "bob@example.com"
+		ada   = "ada@example.com"
+		bob   = "bob@example.com"
+		grace = "grace@example.com" // a Better Auth user
 	)
+	var grCookie, grID string
 
 	step(t, "migrate on a fresh DATA_DIR", func(t *testing.T) {
 		stdout, stderr, code := runCLI(t, serverEnv(map[string]string{"DATA_DIR": dataDir}), serverBin, "migrate")
@@ -661,6 +663,20 @@ func TestServerLifecycle(t *testing.T) {
 		s1.wantError(t, s1.do(t, http.MethodGet, apiBase+"/me", first.Data.Token, nil), http.StatusUnauthorized, "UNAUTHORIZED", "GET /me after sign-out")
 		if got := s1.me(t, kept.Data.Token); got.ID != u.ID {
 			t.Fatalf("GET /me with the other session after sign-out = %+v, want user %s", got, u.ID)
+		}
+	})
+
+	step(t, "Better Auth sign-up", func(t *testing.T) {
+		r := s1.do(t, http.MethodPost, "/api/auth/sign-up/email", "",
+			map[string]any{"email": grace, "password": "correct horse battery", "name": "Grace"})
+		s1.want(t, r, http.StatusOK, "POST /api/auth/sign-up/email")
+		var out struct {
+			User struct{ ID, Role string } `json:"user"`
+		}
+		decode(t, r, &out)
+		grID, grCookie = out.User.ID, sessionCookie(t, r)
+		if u := s1.baUser(t, grCookie); u.ID != grID || u.Role != "user" {
+			t.Fatalf("get-session after sign-up = %+v, want user %s with role user", u, grID)
 		}
 	})
 
@@ -784,6 +800,31 @@ func TestServerLifecycle(t *testing.T) {
 		}
 	})
 
+	step(t, "betterauth set-role", func(t *testing.T) {
+		env := serverEnv(map[string]string{"DATA_DIR": dataDir})
+		stdout, stderr, code := runCLI(t, env, serverBin, "betterauth", "set-role", "--email", "Grace@Example.com", "--role", "user, admin,user")
+		want := fmt.Sprintf("%s (%s) now has role user,admin\n", grace, grID)
+		if code != 0 || stdout != want {
+			t.Fatalf("set-role: exit %d, want 0 and %q\nstdout:\n%s\nstderr:\n%s", code, want, stdout, stderr)
+		}
+		stdout, stderr, code = runCLI(t, env, serverBin, "betterauth", "set-role", "--email", grace, "--role", "admin")
+		if want = fmt.Sprintf("%s (%s) now has role admin\n", grace, grID); code != 0 || stdout != want {
+			t.Fatalf("set-role: exit %d, want 0 and %q\nstdout:\n%s\nstderr:\n%s", code, want, stdout, stderr)
+		}
+		stdout, stderr, code = runCLI(t, env, serverBin, "betterauth", "set-role", "--email", ada, "--role", "admin")
+		if code == 0 || !strings.Contains(stderr, "no user with email "+ada) {
+			t.Fatalf("set-role for an email-code user: exit %d, want non-zero (the APIs do not share users)\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+		}
+		stdout, stderr, code = runCLI(t, env, serverBin, "betterauth", "set-role", "--email", grace, "--role", "admin,owner")
+		if code == 0 || !strings.Contains(stderr, `unknown role "owner"`) {
+			t.Fatalf("set-role --role admin,owner: exit %d, want non-zero naming the role\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+		}
+		stdout, stderr, code = runCLI(t, env, serverBin, "betterauth", "get-role")
+		if code == 0 || !strings.Contains(stderr, "usage: server betterauth set-role") {
+			t.Fatalf("betterauth get-role: exit %d, want non-zero with the usage\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+		}
+	})
+
 	step(t, "restart on the same DATA_DIR", func(t *testing.T) {
 		// Another port, so BASE_URL (the tokens' issuer, by default http://ADDR) is kept. With
 		// PostgreSQL in Debian's folder, PATH loses it: the server must find it there itself.
@@ -810,6 +851,11 @@ func TestServerLifecycle(t *testing.T) {
 				t.Fatalf("GET /me after the restart = %+v, want user %s with role admin", u, kept.Data.User.ID)
 			}
 		}
+		// The Better Auth cookie of the first run still works and shows the role set by the command
+		// (the first admin command left "admin,user" behind, the second "admin").
+		if u := s2.baUser(t, grCookie); u.ID != grID || u.Role != "admin" {
+			t.Fatalf("get-session after the restart = %+v, want user %s with role admin", u, grID)
+		}
 		// Dashboard login (the admin gets a code) signs in the user of the first run.
 		code := s2.requestCode(t, ada, true)
 		if again := s2.verifyCode(t, ada, code); again.Data.User.ID != kept.Data.User.ID || again.Data.User.Role != "admin" {
@@ -826,6 +872,40 @@ func TestServerLifecycle(t *testing.T) {
 		}
 		s2.logs(t)
 	})
+}
+
+// sessionCookie returns the "name=value" of the Better Auth session cookie r sets.
+func sessionCookie(t *testing.T, r reply) string {
+	t.Helper()
+	for _, c := range (&http.Response{Header: r.header}).Cookies() {
+		if c.Name == "better-auth.session_token" && c.Value != "" {
+			return c.Name + "=" + c.Value
+		}
+	}
+	t.Fatalf("no better-auth.session_token cookie in %v", r.header.Values("Set-Cookie"))
+	return ""
+}
+
+// baUser returns the user of GET /api/auth/get-session with cookie.
+func (s *server) baUser(t *testing.T, cookie string) (u struct{ ID, Role string }) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, s.base+"/api/auth/get-session", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Cookie", cookie)
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		t.Fatalf("get-session: %v\n%s", err, s.tail())
+	}
+	defer resp.Body.Close()
+	var out struct {
+		User struct{ ID, Role string } `json:"user"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("get-session: status %d, %v\n%s", resp.StatusCode, err, s.tail())
+	}
+	return out.User
 }
 
 // slowVerify redeems code over a connection of its own, sending SIGTERM to the server while the

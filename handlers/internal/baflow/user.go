@@ -3,6 +3,8 @@ package baflow
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 
 	"gatehouse/db"
@@ -54,12 +56,39 @@ func (s *Service) UpdateUser(ctx context.Context, a *Auth, in UserUpdate) (User,
 	return u, nil
 }
 
-// SetRole gives the account with email a role (the server's set-role command).
+// Roles are the roles Better Auth's admin plugin knows by default; a user's
+// role column holds one of them or several joined by commas, as the plugin
+// stores a list.
+var Roles = []string{"admin", "user"}
+
+// SetRole gives the account with email a role (the server's set-role command):
+// one of Roles, or several joined by commas ("admin,user").
 func (s *Service) SetRole(ctx context.Context, email, role string) (User, error) {
+	role, err := normalizeRole(role)
+	if err != nil {
+		return User{}, err
+	}
+	email = normalizeEmail(email)
 	u, err := s.store.BetterauthUserSetRoleByEmail(ctx, s.store.Pool(), dbsqlc.BetterauthUserSetRoleByEmailParams{
-		Email: normalizeEmail(email), Role: &role})
+		Email: email, Role: &role})
 	if notFound(err) {
-		return User{}, ErrUserNotFound
+		return User{}, fmt.Errorf("no user with email %s", email)
 	}
 	return u, db.Translate(err)
+}
+
+// normalizeRole checks that every comma-separated part of role is one of
+// Roles and returns them joined without spaces or repeats.
+func normalizeRole(role string) (string, error) {
+	var out []string
+	for _, part := range strings.Split(role, ",") {
+		part = strings.TrimSpace(part)
+		if !slices.Contains(Roles, part) {
+			return "", fmt.Errorf("unknown role %q (want %s, or several joined by commas)", part, strings.Join(Roles, " or "))
+		}
+		if !slices.Contains(out, part) {
+			out = append(out, part)
+		}
+	}
+	return strings.Join(out, ","), nil
 }
