@@ -11,7 +11,7 @@ OAPI  := $(GO) tool oapi-codegen
 REDOCLY := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_NOTIFICATIONS=true openapi/node_modules/.bin/redocly
 
 .DEFAULT_GOAL := help
-.PHONY: help build run generate verify lint-spec test postgres bench clean
+.PHONY: help build run generate verify lint-spec test postgres bench bench-node clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -63,6 +63,14 @@ postgres: ## Install PostgreSQL's server binaries (Debian) when they are missing
 
 bench: build postgres ## Load-test a freshly built server on its embedded database
 	$(GO) run ./cmd/bench -server bin/server
+
+# The real Better Auth server (Node) measured beside ours by bench-node.
+cmd/bench/betterauth-node/node_modules/.package-lock.json: cmd/bench/betterauth-node/package.json cmd/bench/betterauth-node/package-lock.json
+	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
+	npm ci --prefix cmd/bench/betterauth-node --no-audit --no-fund
+
+bench-node: build postgres cmd/bench/betterauth-node/node_modules/.package-lock.json ## Better Auth scenarios on this server and on Node Better Auth, one PostgreSQL, back to back
+	cmd/bench/betterauth-node/compare.sh
 
 clean: ## Remove build output
 	rm -rf bin

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
+	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
@@ -50,6 +53,72 @@ var scenarios = []Scenario{
 		Expect: http.StatusOK,
 		Setup:  static(http.MethodPost, "/api/v1/auth/anonymous", nil),
 	},
+	{
+		Name:   "GET /api/auth/get-session",
+		Expect: http.StatusOK,
+		Setup: func(ctx context.Context, client *http.Client, baseURL string) (vegeta.Targeter, error) {
+			cookie, err := betterAuthSignUp(ctx, client, baseURL, "bench-session")
+			if err != nil {
+				return nil, err
+			}
+			return static(http.MethodGet, "/api/auth/get-session", http.Header{"Cookie": {cookie}})(ctx, client, baseURL)
+		},
+	},
+	{
+		Name:   "POST /api/auth/sign-in/email",
+		Expect: http.StatusOK,
+		Setup: func(ctx context.Context, client *http.Client, baseURL string) (vegeta.Targeter, error) {
+			email := uniqueEmail("bench-sign-in")
+			if _, err := betterAuthSignUpAs(ctx, client, baseURL, email); err != nil {
+				return nil, err
+			}
+			body, _ := json.Marshal(map[string]any{"email": email, "password": benchPassword})
+			return vegeta.NewStaticTargeter(vegeta.Target{
+				Method: http.MethodPost, URL: baseURL + "/api/auth/sign-in/email", Body: body,
+				Header: http.Header{"Content-Type": {"application/json"}},
+			}), nil
+		},
+	},
+}
+
+// benchPassword is the password of the Better Auth users the scenarios create.
+const benchPassword = "bench-password-1234"
+
+// uniqueEmail returns a new address, so that scenarios can run again against
+// the same database (-url).
+func uniqueEmail(prefix string) string {
+	return fmt.Sprintf("%s-%d@example.com", prefix, time.Now().UnixNano())
+}
+
+// betterAuthSignUp signs up a new Better Auth user and returns the session
+// cookie ("name=value") to send with its requests.
+func betterAuthSignUp(ctx context.Context, client *http.Client, baseURL, prefix string) (string, error) {
+	return betterAuthSignUpAs(ctx, client, baseURL, uniqueEmail(prefix))
+}
+
+// betterAuthSignUpAs signs up email with benchPassword and returns the session cookie.
+func betterAuthSignUpAs(ctx context.Context, client *http.Client, baseURL, email string) (string, error) {
+	body, _ := json.Marshal(map[string]any{"email": email, "password": benchPassword, "name": "Bench"})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, baseURL+"/api/auth/sign-up/email", bytes.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("POST /api/auth/sign-up/email: status %d: %.200s", resp.StatusCode, msg)
+	}
+	for _, c := range resp.Cookies() {
+		if strings.HasSuffix(c.Name, "better-auth.session_token") && c.Value != "" {
+			return c.Name + "=" + c.Value, nil
+		}
+	}
+	return "", fmt.Errorf("POST /api/auth/sign-up/email: no session cookie in %q", resp.Header.Values("Set-Cookie"))
 }
 
 // static returns a Setup that sends the same request, without a body, every time.

@@ -72,6 +72,7 @@ func startServer(ctx context.Context, path string) (*server, error) {
 		"MAIL_TRANSPORT=file:"+filepath.Join(dir, "mail.jsonl"),
 		"LOG_LEVEL=warn",
 		"ENV=development",
+		"BETTERAUTH_RATE_LIMIT=off", // measure the work, not the limiter (the Node peer runs with it off too)
 	)
 	s.cmd.Stdout = logFile
 	s.cmd.Stderr = logFile
