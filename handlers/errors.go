@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -113,15 +114,35 @@ func requestError(err error) *apierror.Error {
 		if inv.In == "body" {
 			inv.Field = field
 		}
-		return withInvalid(apierror.New(http.StatusBadRequest, "VALIDATION_FAILED", fmt.Sprintf("%s %s: %s", where, field, schemaErr.Reason)),
-			schemaErr.SchemaField, schemaErr.Reason)
+		reason := clip(schemaErr.Reason, 160) // it may quote a property name of any length
+		return withInvalid(apierror.New(http.StatusBadRequest, "VALIDATION_FAILED", fmt.Sprintf("%s %s: %s", where, clip(field, 100), reason)),
+			schemaErr.SchemaField, reason)
 	}
 	var parseErr *openapi3filter.ParseError
 	var syntaxErr *json.SyntaxError
+	if reqErr.Parameter != nil && errors.As(err, &parseErr) {
+		// Not parseErr.Error(): it quotes the value.
+		reason := "is not valid"
+		if sr := reqErr.Parameter.Schema; sr != nil && sr.Value != nil && sr.Value.Type != nil && len(*sr.Value.Type) == 1 {
+			reason = "expected a " + (*sr.Value.Type)[0]
+		}
+		return withInvalid(apierror.New(http.StatusBadRequest, "VALIDATION_FAILED", where+" is malformed: "+reason), "type", reason)
+	}
 	if errors.As(err, &parseErr) || errors.As(err, &syntaxErr) || strings.Contains(reqErr.Reason, "failed to decode") {
 		return apierror.New(http.StatusBadRequest, "INVALID_JSON", where+" is not valid JSON.")
 	}
 	return apierror.New(http.StatusBadRequest, "BAD_REQUEST", where+" is malformed.")
+}
+
+// clip shortens s to at most n bytes (on a rune boundary), marking the cut with "…".
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // decodeError renders a body the generated handler could not bind (after the validator let it pass).
@@ -130,7 +151,23 @@ func decodeError(err error) *apierror.Error {
 	if errors.As(err, &tooBig) {
 		return payloadTooLarge(tooBig.Limit)
 	}
-	return apierror.New(http.StatusBadRequest, "INVALID_JSON", "The request body could not be decoded.")
+	if strings.HasPrefix(err.Error(), "can't decode JSON body") {
+		return apierror.New(http.StatusBadRequest, "INVALID_JSON", "The request body could not be decoded.")
+	}
+	// A parameter the generated router could not bind (malformed, repeated).
+	reason := clip(err.Error(), 160)
+	e := apierror.New(http.StatusBadRequest, "VALIDATION_FAILED", "A parameter is malformed: "+reason)
+	e.Invalid = &apierror.Invalid{In: "query", Rule: "type", Reason: reason}
+	return e
+}
+
+// readError renders a body that could not be read: too large, or cut short.
+func readError(err error) *apierror.Error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return payloadTooLarge(tooBig.Limit)
+	}
+	return apierror.New(http.StatusBadRequest, "BAD_REQUEST", "The request body could not be read.")
 }
 
 // logFailure logs the cause of server-side failures; client errors are in the access log.

@@ -1,10 +1,14 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
+	"io"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"net/netip"
@@ -135,7 +139,9 @@ func (a *App) trusted(ip netip.Addr) bool {
 	return false
 }
 
-// bodyLimit refuses bodies over limit with 413 in the API's error body.
+// bodyLimit refuses bodies over limit with 413 in the API's error body, and JSON bodies that
+// are not exactly one JSON value with 400 INVALID_JSON: the validator and the generated
+// handlers decode only the first value, and would act on `{} garbage`.
 func bodyLimit(limit int64, render renderFunc) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -144,9 +150,27 @@ func bodyLimit(limit int64, render renderFunc) func(http.Handler) http.Handler {
 				return
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
+			if isJSON(r.Header.Get("Content-Type")) {
+				body, err := io.ReadAll(r.Body)
+				if err != nil {
+					render(w, r, readError(err))
+					return
+				}
+				if len(bytes.TrimSpace(body)) > 0 && !json.Valid(body) {
+					render(w, r, apierror.New(http.StatusBadRequest, "INVALID_JSON", "The request body is not valid JSON."))
+					return
+				}
+				r.Body = io.NopCloser(bytes.NewReader(body))
+			}
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// isJSON reports whether a Content-Type names JSON (application/json or a +json type).
+func isJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
 }
 
 // metrics are the Prometheus collectors of the HTTP surface.

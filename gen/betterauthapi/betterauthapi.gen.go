@@ -21,6 +21,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/go-chi/chi/v5"
+	"github.com/oapi-codegen/nullable"
 	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
@@ -219,7 +220,6 @@ type AccountInfoResult struct {
 type AccountInfoResult_User struct {
 	Email                *string                `json:"email,omitempty"`
 	EmailVerified        bool                   `json:"emailVerified"`
-	Id                   *string                `json:"id,omitempty"`
 	Image                *string                `json:"image,omitempty"`
 	Name                 *string                `json:"name,omitempty"`
 	AdditionalProperties map[string]interface{} `json:"-"`
@@ -319,7 +319,7 @@ type Error struct {
 
 // IsUsernameAvailableRequest defines model for IsUsernameAvailableRequest.
 type IsUsernameAvailableRequest struct {
-	// Username Rule violations (empty included) are 422 `USERNAME_TOO_SHORT`, `USERNAME_TOO_LONG`, `INVALID_USERNAME`.
+	// Username Empty is 422 `INVALID_USERNAME`, as in Better Auth; other rule violations are 422 `USERNAME_TOO_SHORT` (under 3 characters), `USERNAME_TOO_LONG`, `INVALID_USERNAME`.
 	Username string `json:"username"`
 }
 
@@ -598,7 +598,7 @@ type SignInUsernameRequest struct {
 	Password    string  `json:"password"`
 	RememberMe  *bool   `json:"rememberMe,omitempty"`
 
-	// Username Compared lower-cased; rule violations are 422 `USERNAME_TOO_SHORT`, `USERNAME_TOO_LONG`, `INVALID_USERNAME`.
+	// Username Compared lower-cased. Empty (or an empty password) is 401 `INVALID_USERNAME_OR_PASSWORD`, as in Better Auth; other rule violations are 422 `USERNAME_TOO_SHORT` (under 3 characters), `USERNAME_TOO_LONG`, `INVALID_USERNAME`.
 	Username string `json:"username"`
 }
 
@@ -730,9 +730,9 @@ type UpdateSessionResult struct {
 type UpdateUserRequest struct {
 	DisplayUsername *string `json:"displayUsername,omitempty"`
 
-	// Image Profile image URL; null clears it.
-	Image *string `json:"image,omitempty"`
-	Name  *string `json:"name,omitempty"`
+	// Image Profile image URL; null (or "") clears it, absent keeps it.
+	Image nullable.Nullable[string] `json:"image,omitempty"`
+	Name  *string                   `json:"name,omitempty"`
 
 	// Username Stored lower-cased; 400 `USERNAME_TOO_SHORT`, `USERNAME_TOO_LONG`, `INVALID_USERNAME`, `USERNAME_IS_ALREADY_TAKEN`.
 	Username *string `json:"username,omitempty"`
@@ -1049,14 +1049,6 @@ func (a *AccountInfoResult_User) UnmarshalJSON(b []byte) error {
 		delete(object, "emailVerified")
 	}
 
-	if raw, found := object["id"]; found {
-		err = json.Unmarshal(raw, &a.Id)
-		if err != nil {
-			return fmt.Errorf("error reading 'id': %w", err)
-		}
-		delete(object, "id")
-	}
-
 	if raw, found := object["image"]; found {
 		err = json.Unmarshal(raw, &a.Image)
 		if err != nil {
@@ -1102,13 +1094,6 @@ func (a AccountInfoResult_User) MarshalJSON() ([]byte, error) {
 	object["emailVerified"], err = json.Marshal(a.EmailVerified)
 	if err != nil {
 		return nil, fmt.Errorf("error marshaling 'emailVerified': %w", err)
-	}
-
-	if a.Id != nil {
-		object["id"], err = json.Marshal(a.Id)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'id': %w", err)
-		}
 	}
 
 	if a.Image != nil {
@@ -1494,8 +1479,10 @@ type ClientInterface interface {
 	//
 	// New in 1.7. Fetches the user info from the provider with a valid (refreshed if needed) access
 	// token of one of the session user's social accounts: `{"user", "data", "account"}` where `user`
-	// is the mapped profile, `data` the provider's raw profile and `account` names the Better Auth
-	// account. Only `accountId` works here: Better Auth's `useAccountCookie` cannot be expressed in
+	// is the mapped profile (`name`, `email`, `image`, `emailVerified`, as Better Auth's providers
+	// map it; no `id`), `data` the provider's raw profile (OpenID Connect: the user info claims;
+	// GitHub: the `/user` object, its `email` filled in from `/user/emails`) and `account` names
+	// the Better Auth account. Only `accountId` works here: Better Auth's `useAccountCookie` cannot be expressed in
 	// a query string (the literal `true` never matches), so it is not offered.
 	//
 	// Errors: no session: 401 (empty body in Better Auth); missing `accountId`: 400
@@ -1511,15 +1498,16 @@ type ClientInterface interface {
 	//
 	// The `redirect_uri` given to providers. Always answers 302 (empty body). Needs the `state`
 	// recorded by `/sign-in/social` or `/link-social` together with the signed `better-auth.state`
-	// cookie (which it expires). Exchanges `code` (with the PKCE verifier) for tokens, fetches the
+	// cookie (which it expires once they match). Exchanges `code` (with the PKCE verifier) for tokens, fetches the
 	// profile, then: for a link flow links the account and redirects to the flow's `callbackURL`;
 	// otherwise finds or creates the user (an existing user with the same email is linked only
 	// when linking is allowed), creates a session, sets the session cookie and redirects to
 	// `newUserCallbackURL` for a new user or `callbackURL` (default: the base URL's origin).
 	//
 	// Failures redirect to the flow's `errorCallbackURL`, or `{baseURL}/error`, with
-	// `error=<code>` (and `error_description`): no state `state_not_found`; unknown state or missing
-	// or wrong state cookie `state_mismatch`; provider error (its own `error`); no code `no_code`;
+	// `error=<code>` (and `error_description`): no state `state_not_found`; unknown, used or expired
+	// state `state_mismatch` (always to `{baseURL}/error`); missing or wrong state cookie
+	// `state_mismatch` (the state stays usable by the browser that holds its cookie); provider error (its own `error`); no code `no_code`;
 	// token exchange failed `invalid_code`; unknown provider `oauth_provider_not_found`; no email
 	// `email_not_found`; existing user not linkable `account_not_linked`; sign-up disabled
 	// `signup_disabled`. A query value given twice is 400 `VALIDATION_ERROR`.
@@ -1874,17 +1862,21 @@ type ClientInterface interface {
 	// Without `idToken`: starts an OAuth flow whose state remembers the user (and the session token,
 	// encrypted); answers 200 `{"url", "redirect": true}` with `Location` and sets the
 	// `better-auth.state` cookie, like `/sign-in/social`. The provider returns to
-	// `GET /callback/{providerId}`, which links the account (the provider's email must match the
-	// user's unless different emails are allowed) and redirects to `callbackURL`, or to
-	// `errorCallbackURL` with `error=email_does_not_match`, `account_already_linked_to_different_user`
-	// or `unable_to_link_account`.
+	// `GET /callback/{providerId}`, which links the account (the provider must mark its email
+	// verified, and it must be the user's) and redirects to `callbackURL`, or to `errorCallbackURL`
+	// with `error=unable_to_link_account` (email not verified), `email_does_not_match` or
+	// `account_already_linked_to_different_user`.
 	//
 	// With `idToken`: verifies it and links at once: `{"url": "", "status": true, "redirect": false}`.
-	// Errors there: bad token 401 `INVALID_TOKEN`; the provider account belongs to another user: 409
-	// `SOCIAL_ACCOUNT_ALREADY_LINKED`; linking refused: 401 `LINKING_NOT_ALLOWED` or
-	// `LINKING_DIFFERENT_EMAILS_NOT_ALLOWED`; storing failed: 417 `LINKING_FAILED`.
+	// Errors there, in this order: bad token 401 `INVALID_TOKEN`; no email in it: 401
+	// `USER_EMAIL_NOT_FOUND`; the provider account belongs to another user: 409
+	// `SOCIAL_ACCOUNT_ALREADY_LINKED` (an account already the user's own is updated, whatever its
+	// email now says); the provider does not mark the email verified: 401 `LINKING_NOT_ALLOWED`;
+	// another email than the user's (case-insensitive): 401 `LINKING_DIFFERENT_EMAILS_NOT_ALLOWED`;
+	// storing failed: 417 `LINKING_FAILED`. Nothing is stored on refusal.
 	//
-	// Other errors: no session: 401 `UNAUTHORIZED`; unknown provider: 404 `PROVIDER_NOT_FOUND`; no
+	// Other errors: reserved keys in `additionalParams`: 400 `VALIDATION_ERROR` (before the session
+	// is looked at); no session: 401 `UNAUTHORIZED`; unknown provider: 404 `PROVIDER_NOT_FOUND`; no
 	// id-token support: 404 `ID_TOKEN_NOT_SUPPORTED`; untrusted callback URLs: 403. Rate limit:
 	// default class.
 	//
@@ -1902,17 +1894,21 @@ type ClientInterface interface {
 	// Without `idToken`: starts an OAuth flow whose state remembers the user (and the session token,
 	// encrypted); answers 200 `{"url", "redirect": true}` with `Location` and sets the
 	// `better-auth.state` cookie, like `/sign-in/social`. The provider returns to
-	// `GET /callback/{providerId}`, which links the account (the provider's email must match the
-	// user's unless different emails are allowed) and redirects to `callbackURL`, or to
-	// `errorCallbackURL` with `error=email_does_not_match`, `account_already_linked_to_different_user`
-	// or `unable_to_link_account`.
+	// `GET /callback/{providerId}`, which links the account (the provider must mark its email
+	// verified, and it must be the user's) and redirects to `callbackURL`, or to `errorCallbackURL`
+	// with `error=unable_to_link_account` (email not verified), `email_does_not_match` or
+	// `account_already_linked_to_different_user`.
 	//
 	// With `idToken`: verifies it and links at once: `{"url": "", "status": true, "redirect": false}`.
-	// Errors there: bad token 401 `INVALID_TOKEN`; the provider account belongs to another user: 409
-	// `SOCIAL_ACCOUNT_ALREADY_LINKED`; linking refused: 401 `LINKING_NOT_ALLOWED` or
-	// `LINKING_DIFFERENT_EMAILS_NOT_ALLOWED`; storing failed: 417 `LINKING_FAILED`.
+	// Errors there, in this order: bad token 401 `INVALID_TOKEN`; no email in it: 401
+	// `USER_EMAIL_NOT_FOUND`; the provider account belongs to another user: 409
+	// `SOCIAL_ACCOUNT_ALREADY_LINKED` (an account already the user's own is updated, whatever its
+	// email now says); the provider does not mark the email verified: 401 `LINKING_NOT_ALLOWED`;
+	// another email than the user's (case-insensitive): 401 `LINKING_DIFFERENT_EMAILS_NOT_ALLOWED`;
+	// storing failed: 417 `LINKING_FAILED`. Nothing is stored on refusal.
 	//
-	// Other errors: no session: 401 `UNAUTHORIZED`; unknown provider: 404 `PROVIDER_NOT_FOUND`; no
+	// Other errors: reserved keys in `additionalParams`: 400 `VALIDATION_ERROR` (before the session
+	// is looked at); no session: 401 `UNAUTHORIZED`; unknown provider: 404 `PROVIDER_NOT_FOUND`; no
 	// id-token support: 404 `ID_TOKEN_NOT_SUPPORTED`; untrusted callback URLs: 403. Rate limit:
 	// default class.
 	//
@@ -2562,8 +2558,10 @@ type ClientInterface interface {
 //
 // New in 1.7. Fetches the user info from the provider with a valid (refreshed if needed) access
 // token of one of the session user's social accounts: `{"user", "data", "account"}` where `user`
-// is the mapped profile, `data` the provider's raw profile and `account` names the Better Auth
-// account. Only `accountId` works here: Better Auth's `useAccountCookie` cannot be expressed in
+// is the mapped profile (`name`, `email`, `image`, `emailVerified`, as Better Auth's providers
+// map it; no `id`), `data` the provider's raw profile (OpenID Connect: the user info claims;
+// GitHub: the `/user` object, its `email` filled in from `/user/emails`) and `account` names
+// the Better Auth account. Only `accountId` works here: Better Auth's `useAccountCookie` cannot be expressed in
 // a query string (the literal `true` never matches), so it is not offered.
 //
 // Errors: no session: 401 (empty body in Better Auth); missing `accountId`: 400
@@ -2589,15 +2587,16 @@ func (c *Client) AccountInfo(ctx context.Context, params *AccountInfoParams, req
 //
 // The `redirect_uri` given to providers. Always answers 302 (empty body). Needs the `state`
 // recorded by `/sign-in/social` or `/link-social` together with the signed `better-auth.state`
-// cookie (which it expires). Exchanges `code` (with the PKCE verifier) for tokens, fetches the
+// cookie (which it expires once they match). Exchanges `code` (with the PKCE verifier) for tokens, fetches the
 // profile, then: for a link flow links the account and redirects to the flow's `callbackURL`;
 // otherwise finds or creates the user (an existing user with the same email is linked only
 // when linking is allowed), creates a session, sets the session cookie and redirects to
 // `newUserCallbackURL` for a new user or `callbackURL` (default: the base URL's origin).
 //
 // Failures redirect to the flow's `errorCallbackURL`, or `{baseURL}/error`, with
-// `error=<code>` (and `error_description`): no state `state_not_found`; unknown state or missing
-// or wrong state cookie `state_mismatch`; provider error (its own `error`); no code `no_code`;
+// `error=<code>` (and `error_description`): no state `state_not_found`; unknown, used or expired
+// state `state_mismatch` (always to `{baseURL}/error`); missing or wrong state cookie
+// `state_mismatch` (the state stays usable by the browser that holds its cookie); provider error (its own `error`); no code `no_code`;
 // token exchange failed `invalid_code`; unknown provider `oauth_provider_not_found`; no email
 // `email_not_found`; existing user not linkable `account_not_linked`; sign-up disabled
 // `signup_disabled`. A query value given twice is 400 `VALIDATION_ERROR`.
@@ -3162,17 +3161,21 @@ func (c *Client) IsUsernameAvailable(ctx context.Context, body IsUsernameAvailab
 // Without `idToken`: starts an OAuth flow whose state remembers the user (and the session token,
 // encrypted); answers 200 `{"url", "redirect": true}` with `Location` and sets the
 // `better-auth.state` cookie, like `/sign-in/social`. The provider returns to
-// `GET /callback/{providerId}`, which links the account (the provider's email must match the
-// user's unless different emails are allowed) and redirects to `callbackURL`, or to
-// `errorCallbackURL` with `error=email_does_not_match`, `account_already_linked_to_different_user`
-// or `unable_to_link_account`.
+// `GET /callback/{providerId}`, which links the account (the provider must mark its email
+// verified, and it must be the user's) and redirects to `callbackURL`, or to `errorCallbackURL`
+// with `error=unable_to_link_account` (email not verified), `email_does_not_match` or
+// `account_already_linked_to_different_user`.
 //
 // With `idToken`: verifies it and links at once: `{"url": "", "status": true, "redirect": false}`.
-// Errors there: bad token 401 `INVALID_TOKEN`; the provider account belongs to another user: 409
-// `SOCIAL_ACCOUNT_ALREADY_LINKED`; linking refused: 401 `LINKING_NOT_ALLOWED` or
-// `LINKING_DIFFERENT_EMAILS_NOT_ALLOWED`; storing failed: 417 `LINKING_FAILED`.
+// Errors there, in this order: bad token 401 `INVALID_TOKEN`; no email in it: 401
+// `USER_EMAIL_NOT_FOUND`; the provider account belongs to another user: 409
+// `SOCIAL_ACCOUNT_ALREADY_LINKED` (an account already the user's own is updated, whatever its
+// email now says); the provider does not mark the email verified: 401 `LINKING_NOT_ALLOWED`;
+// another email than the user's (case-insensitive): 401 `LINKING_DIFFERENT_EMAILS_NOT_ALLOWED`;
+// storing failed: 417 `LINKING_FAILED`. Nothing is stored on refusal.
 //
-// Other errors: no session: 401 `UNAUTHORIZED`; unknown provider: 404 `PROVIDER_NOT_FOUND`; no
+// Other errors: reserved keys in `additionalParams`: 400 `VALIDATION_ERROR` (before the session
+// is looked at); no session: 401 `UNAUTHORIZED`; unknown provider: 404 `PROVIDER_NOT_FOUND`; no
 // id-token support: 404 `ID_TOKEN_NOT_SUPPORTED`; untrusted callback URLs: 403. Rate limit:
 // default class.
 //
@@ -3200,17 +3203,21 @@ func (c *Client) LinkSocialWithBody(ctx context.Context, contentType string, bod
 // Without `idToken`: starts an OAuth flow whose state remembers the user (and the session token,
 // encrypted); answers 200 `{"url", "redirect": true}` with `Location` and sets the
 // `better-auth.state` cookie, like `/sign-in/social`. The provider returns to
-// `GET /callback/{providerId}`, which links the account (the provider's email must match the
-// user's unless different emails are allowed) and redirects to `callbackURL`, or to
-// `errorCallbackURL` with `error=email_does_not_match`, `account_already_linked_to_different_user`
-// or `unable_to_link_account`.
+// `GET /callback/{providerId}`, which links the account (the provider must mark its email
+// verified, and it must be the user's) and redirects to `callbackURL`, or to `errorCallbackURL`
+// with `error=unable_to_link_account` (email not verified), `email_does_not_match` or
+// `account_already_linked_to_different_user`.
 //
 // With `idToken`: verifies it and links at once: `{"url": "", "status": true, "redirect": false}`.
-// Errors there: bad token 401 `INVALID_TOKEN`; the provider account belongs to another user: 409
-// `SOCIAL_ACCOUNT_ALREADY_LINKED`; linking refused: 401 `LINKING_NOT_ALLOWED` or
-// `LINKING_DIFFERENT_EMAILS_NOT_ALLOWED`; storing failed: 417 `LINKING_FAILED`.
+// Errors there, in this order: bad token 401 `INVALID_TOKEN`; no email in it: 401
+// `USER_EMAIL_NOT_FOUND`; the provider account belongs to another user: 409
+// `SOCIAL_ACCOUNT_ALREADY_LINKED` (an account already the user's own is updated, whatever its
+// email now says); the provider does not mark the email verified: 401 `LINKING_NOT_ALLOWED`;
+// another email than the user's (case-insensitive): 401 `LINKING_DIFFERENT_EMAILS_NOT_ALLOWED`;
+// storing failed: 417 `LINKING_FAILED`. Nothing is stored on refusal.
 //
-// Other errors: no session: 401 `UNAUTHORIZED`; unknown provider: 404 `PROVIDER_NOT_FOUND`; no
+// Other errors: reserved keys in `additionalParams`: 400 `VALIDATION_ERROR` (before the session
+// is looked at); no session: 401 `UNAUTHORIZED`; unknown provider: 404 `PROVIDER_NOT_FOUND`; no
 // id-token support: 404 `ID_TOKEN_NOT_SUPPORTED`; untrusted callback URLs: 403. Rate limit:
 // default class.
 //
@@ -5956,8 +5963,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// New in 1.7. Fetches the user info from the provider with a valid (refreshed if needed) access
 	// token of one of the session user's social accounts: `{"user", "data", "account"}` where `user`
-	// is the mapped profile, `data` the provider's raw profile and `account` names the Better Auth
-	// account. Only `accountId` works here: Better Auth's `useAccountCookie` cannot be expressed in
+	// is the mapped profile (`name`, `email`, `image`, `emailVerified`, as Better Auth's providers
+	// map it; no `id`), `data` the provider's raw profile (OpenID Connect: the user info claims;
+	// GitHub: the `/user` object, its `email` filled in from `/user/emails`) and `account` names
+	// the Better Auth account. Only `accountId` works here: Better Auth's `useAccountCookie` cannot be expressed in
 	// a query string (the literal `true` never matches), so it is not offered.
 	//
 	// Errors: no session: 401 (empty body in Better Auth); missing `accountId`: 400
@@ -5975,15 +5984,16 @@ type ClientWithResponsesInterface interface {
 	//
 	// The `redirect_uri` given to providers. Always answers 302 (empty body). Needs the `state`
 	// recorded by `/sign-in/social` or `/link-social` together with the signed `better-auth.state`
-	// cookie (which it expires). Exchanges `code` (with the PKCE verifier) for tokens, fetches the
+	// cookie (which it expires once they match). Exchanges `code` (with the PKCE verifier) for tokens, fetches the
 	// profile, then: for a link flow links the account and redirects to the flow's `callbackURL`;
 	// otherwise finds or creates the user (an existing user with the same email is linked only
 	// when linking is allowed), creates a session, sets the session cookie and redirects to
 	// `newUserCallbackURL` for a new user or `callbackURL` (default: the base URL's origin).
 	//
 	// Failures redirect to the flow's `errorCallbackURL`, or `{baseURL}/error`, with
-	// `error=<code>` (and `error_description`): no state `state_not_found`; unknown state or missing
-	// or wrong state cookie `state_mismatch`; provider error (its own `error`); no code `no_code`;
+	// `error=<code>` (and `error_description`): no state `state_not_found`; unknown, used or expired
+	// state `state_mismatch` (always to `{baseURL}/error`); missing or wrong state cookie
+	// `state_mismatch` (the state stays usable by the browser that holds its cookie); provider error (its own `error`); no code `no_code`;
 	// token exchange failed `invalid_code`; unknown provider `oauth_provider_not_found`; no email
 	// `email_not_found`; existing user not linkable `account_not_linked`; sign-up disabled
 	// `signup_disabled`. A query value given twice is 400 `VALIDATION_ERROR`.
@@ -6346,17 +6356,21 @@ type ClientWithResponsesInterface interface {
 	// Without `idToken`: starts an OAuth flow whose state remembers the user (and the session token,
 	// encrypted); answers 200 `{"url", "redirect": true}` with `Location` and sets the
 	// `better-auth.state` cookie, like `/sign-in/social`. The provider returns to
-	// `GET /callback/{providerId}`, which links the account (the provider's email must match the
-	// user's unless different emails are allowed) and redirects to `callbackURL`, or to
-	// `errorCallbackURL` with `error=email_does_not_match`, `account_already_linked_to_different_user`
-	// or `unable_to_link_account`.
+	// `GET /callback/{providerId}`, which links the account (the provider must mark its email
+	// verified, and it must be the user's) and redirects to `callbackURL`, or to `errorCallbackURL`
+	// with `error=unable_to_link_account` (email not verified), `email_does_not_match` or
+	// `account_already_linked_to_different_user`.
 	//
 	// With `idToken`: verifies it and links at once: `{"url": "", "status": true, "redirect": false}`.
-	// Errors there: bad token 401 `INVALID_TOKEN`; the provider account belongs to another user: 409
-	// `SOCIAL_ACCOUNT_ALREADY_LINKED`; linking refused: 401 `LINKING_NOT_ALLOWED` or
-	// `LINKING_DIFFERENT_EMAILS_NOT_ALLOWED`; storing failed: 417 `LINKING_FAILED`.
+	// Errors there, in this order: bad token 401 `INVALID_TOKEN`; no email in it: 401
+	// `USER_EMAIL_NOT_FOUND`; the provider account belongs to another user: 409
+	// `SOCIAL_ACCOUNT_ALREADY_LINKED` (an account already the user's own is updated, whatever its
+	// email now says); the provider does not mark the email verified: 401 `LINKING_NOT_ALLOWED`;
+	// another email than the user's (case-insensitive): 401 `LINKING_DIFFERENT_EMAILS_NOT_ALLOWED`;
+	// storing failed: 417 `LINKING_FAILED`. Nothing is stored on refusal.
 	//
-	// Other errors: no session: 401 `UNAUTHORIZED`; unknown provider: 404 `PROVIDER_NOT_FOUND`; no
+	// Other errors: reserved keys in `additionalParams`: 400 `VALIDATION_ERROR` (before the session
+	// is looked at); no session: 401 `UNAUTHORIZED`; unknown provider: 404 `PROVIDER_NOT_FOUND`; no
 	// id-token support: 404 `ID_TOKEN_NOT_SUPPORTED`; untrusted callback URLs: 403. Rate limit:
 	// default class.
 	//
@@ -6374,17 +6388,21 @@ type ClientWithResponsesInterface interface {
 	// Without `idToken`: starts an OAuth flow whose state remembers the user (and the session token,
 	// encrypted); answers 200 `{"url", "redirect": true}` with `Location` and sets the
 	// `better-auth.state` cookie, like `/sign-in/social`. The provider returns to
-	// `GET /callback/{providerId}`, which links the account (the provider's email must match the
-	// user's unless different emails are allowed) and redirects to `callbackURL`, or to
-	// `errorCallbackURL` with `error=email_does_not_match`, `account_already_linked_to_different_user`
-	// or `unable_to_link_account`.
+	// `GET /callback/{providerId}`, which links the account (the provider must mark its email
+	// verified, and it must be the user's) and redirects to `callbackURL`, or to `errorCallbackURL`
+	// with `error=unable_to_link_account` (email not verified), `email_does_not_match` or
+	// `account_already_linked_to_different_user`.
 	//
 	// With `idToken`: verifies it and links at once: `{"url": "", "status": true, "redirect": false}`.
-	// Errors there: bad token 401 `INVALID_TOKEN`; the provider account belongs to another user: 409
-	// `SOCIAL_ACCOUNT_ALREADY_LINKED`; linking refused: 401 `LINKING_NOT_ALLOWED` or
-	// `LINKING_DIFFERENT_EMAILS_NOT_ALLOWED`; storing failed: 417 `LINKING_FAILED`.
+	// Errors there, in this order: bad token 401 `INVALID_TOKEN`; no email in it: 401
+	// `USER_EMAIL_NOT_FOUND`; the provider account belongs to another user: 409
+	// `SOCIAL_ACCOUNT_ALREADY_LINKED` (an account already the user's own is updated, whatever its
+	// email now says); the provider does not mark the email verified: 401 `LINKING_NOT_ALLOWED`;
+	// another email than the user's (case-insensitive): 401 `LINKING_DIFFERENT_EMAILS_NOT_ALLOWED`;
+	// storing failed: 417 `LINKING_FAILED`. Nothing is stored on refusal.
 	//
-	// Other errors: no session: 401 `UNAUTHORIZED`; unknown provider: 404 `PROVIDER_NOT_FOUND`; no
+	// Other errors: reserved keys in `additionalParams`: 400 `VALIDATION_ERROR` (before the session
+	// is looked at); no session: 401 `UNAUTHORIZED`; unknown provider: 404 `PROVIDER_NOT_FOUND`; no
 	// id-token support: 404 `ID_TOKEN_NOT_SUPPORTED`; untrusted callback URLs: 403. Rate limit:
 	// default class.
 	//
@@ -8051,6 +8069,8 @@ type GetSessionPostResponse struct {
 	JSON405 *Error
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -8087,6 +8107,11 @@ func (r GetSessionPostResponse) GetJSON405() *Error {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r GetSessionPostResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetSessionPostResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -10183,6 +10208,8 @@ type VerifyEmailResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -10213,6 +10240,11 @@ func (r VerifyEmailResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r VerifyEmailResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r VerifyEmailResponse) GetJSON422() *Error {
+	return r.JSON422
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -10355,8 +10387,10 @@ func (r VerifyPasswordResponse) ContentType() string {
 //
 // New in 1.7. Fetches the user info from the provider with a valid (refreshed if needed) access
 // token of one of the session user's social accounts: `{"user", "data", "account"}` where `user`
-// is the mapped profile, `data` the provider's raw profile and `account` names the Better Auth
-// account. Only `accountId` works here: Better Auth's `useAccountCookie` cannot be expressed in
+// is the mapped profile (`name`, `email`, `image`, `emailVerified`, as Better Auth's providers
+// map it; no `id`), `data` the provider's raw profile (OpenID Connect: the user info claims;
+// GitHub: the `/user` object, its `email` filled in from `/user/emails`) and `account` names
+// the Better Auth account. Only `accountId` works here: Better Auth's `useAccountCookie` cannot be expressed in
 // a query string (the literal `true` never matches), so it is not offered.
 //
 // Errors: no session: 401 (empty body in Better Auth); missing `accountId`: 400
@@ -10380,15 +10414,16 @@ func (c *ClientWithResponses) AccountInfoWithResponse(ctx context.Context, param
 //
 // The `redirect_uri` given to providers. Always answers 302 (empty body). Needs the `state`
 // recorded by `/sign-in/social` or `/link-social` together with the signed `better-auth.state`
-// cookie (which it expires). Exchanges `code` (with the PKCE verifier) for tokens, fetches the
+// cookie (which it expires once they match). Exchanges `code` (with the PKCE verifier) for tokens, fetches the
 // profile, then: for a link flow links the account and redirects to the flow's `callbackURL`;
 // otherwise finds or creates the user (an existing user with the same email is linked only
 // when linking is allowed), creates a session, sets the session cookie and redirects to
 // `newUserCallbackURL` for a new user or `callbackURL` (default: the base URL's origin).
 //
 // Failures redirect to the flow's `errorCallbackURL`, or `{baseURL}/error`, with
-// `error=<code>` (and `error_description`): no state `state_not_found`; unknown state or missing
-// or wrong state cookie `state_mismatch`; provider error (its own `error`); no code `no_code`;
+// `error=<code>` (and `error_description`): no state `state_not_found`; unknown, used or expired
+// state `state_mismatch` (always to `{baseURL}/error`); missing or wrong state cookie
+// `state_mismatch` (the state stays usable by the browser that holds its cookie); provider error (its own `error`); no code `no_code`;
 // token exchange failed `invalid_code`; unknown provider `oauth_provider_not_found`; no email
 // `email_not_found`; existing user not linkable `account_not_linked`; sign-up disabled
 // `signup_disabled`. A query value given twice is 400 `VALIDATION_ERROR`.
@@ -10877,17 +10912,21 @@ func (c *ClientWithResponses) IsUsernameAvailableWithResponse(ctx context.Contex
 // Without `idToken`: starts an OAuth flow whose state remembers the user (and the session token,
 // encrypted); answers 200 `{"url", "redirect": true}` with `Location` and sets the
 // `better-auth.state` cookie, like `/sign-in/social`. The provider returns to
-// `GET /callback/{providerId}`, which links the account (the provider's email must match the
-// user's unless different emails are allowed) and redirects to `callbackURL`, or to
-// `errorCallbackURL` with `error=email_does_not_match`, `account_already_linked_to_different_user`
-// or `unable_to_link_account`.
+// `GET /callback/{providerId}`, which links the account (the provider must mark its email
+// verified, and it must be the user's) and redirects to `callbackURL`, or to `errorCallbackURL`
+// with `error=unable_to_link_account` (email not verified), `email_does_not_match` or
+// `account_already_linked_to_different_user`.
 //
 // With `idToken`: verifies it and links at once: `{"url": "", "status": true, "redirect": false}`.
-// Errors there: bad token 401 `INVALID_TOKEN`; the provider account belongs to another user: 409
-// `SOCIAL_ACCOUNT_ALREADY_LINKED`; linking refused: 401 `LINKING_NOT_ALLOWED` or
-// `LINKING_DIFFERENT_EMAILS_NOT_ALLOWED`; storing failed: 417 `LINKING_FAILED`.
+// Errors there, in this order: bad token 401 `INVALID_TOKEN`; no email in it: 401
+// `USER_EMAIL_NOT_FOUND`; the provider account belongs to another user: 409
+// `SOCIAL_ACCOUNT_ALREADY_LINKED` (an account already the user's own is updated, whatever its
+// email now says); the provider does not mark the email verified: 401 `LINKING_NOT_ALLOWED`;
+// another email than the user's (case-insensitive): 401 `LINKING_DIFFERENT_EMAILS_NOT_ALLOWED`;
+// storing failed: 417 `LINKING_FAILED`. Nothing is stored on refusal.
 //
-// Other errors: no session: 401 `UNAUTHORIZED`; unknown provider: 404 `PROVIDER_NOT_FOUND`; no
+// Other errors: reserved keys in `additionalParams`: 400 `VALIDATION_ERROR` (before the session
+// is looked at); no session: 401 `UNAUTHORIZED`; unknown provider: 404 `PROVIDER_NOT_FOUND`; no
 // id-token support: 404 `ID_TOKEN_NOT_SUPPORTED`; untrusted callback URLs: 403. Rate limit:
 // default class.
 //
@@ -10911,17 +10950,21 @@ func (c *ClientWithResponses) LinkSocialWithBodyWithResponse(ctx context.Context
 // Without `idToken`: starts an OAuth flow whose state remembers the user (and the session token,
 // encrypted); answers 200 `{"url", "redirect": true}` with `Location` and sets the
 // `better-auth.state` cookie, like `/sign-in/social`. The provider returns to
-// `GET /callback/{providerId}`, which links the account (the provider's email must match the
-// user's unless different emails are allowed) and redirects to `callbackURL`, or to
-// `errorCallbackURL` with `error=email_does_not_match`, `account_already_linked_to_different_user`
-// or `unable_to_link_account`.
+// `GET /callback/{providerId}`, which links the account (the provider must mark its email
+// verified, and it must be the user's) and redirects to `callbackURL`, or to `errorCallbackURL`
+// with `error=unable_to_link_account` (email not verified), `email_does_not_match` or
+// `account_already_linked_to_different_user`.
 //
 // With `idToken`: verifies it and links at once: `{"url": "", "status": true, "redirect": false}`.
-// Errors there: bad token 401 `INVALID_TOKEN`; the provider account belongs to another user: 409
-// `SOCIAL_ACCOUNT_ALREADY_LINKED`; linking refused: 401 `LINKING_NOT_ALLOWED` or
-// `LINKING_DIFFERENT_EMAILS_NOT_ALLOWED`; storing failed: 417 `LINKING_FAILED`.
+// Errors there, in this order: bad token 401 `INVALID_TOKEN`; no email in it: 401
+// `USER_EMAIL_NOT_FOUND`; the provider account belongs to another user: 409
+// `SOCIAL_ACCOUNT_ALREADY_LINKED` (an account already the user's own is updated, whatever its
+// email now says); the provider does not mark the email verified: 401 `LINKING_NOT_ALLOWED`;
+// another email than the user's (case-insensitive): 401 `LINKING_DIFFERENT_EMAILS_NOT_ALLOWED`;
+// storing failed: 417 `LINKING_FAILED`. Nothing is stored on refusal.
 //
-// Other errors: no session: 401 `UNAUTHORIZED`; unknown provider: 404 `PROVIDER_NOT_FOUND`; no
+// Other errors: reserved keys in `additionalParams`: 400 `VALIDATION_ERROR` (before the session
+// is looked at); no session: 401 `UNAUTHORIZED`; unknown provider: 404 `PROVIDER_NOT_FOUND`; no
 // id-token support: 404 `ID_TOKEN_NOT_SUPPORTED`; untrusted callback URLs: 403. Rate limit:
 // default class.
 //
@@ -12788,6 +12831,13 @@ func ParseGetSessionPostResponse(rsp *http.Response) (*GetSessionPostResponse, e
 			return nil, err
 		}
 		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
@@ -14794,6 +14844,13 @@ func ParseVerifyEmailResponse(rsp *http.Response) (*VerifyEmailResponse, error) 
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
@@ -17679,6 +17736,22 @@ func (response GetSessionPost413JSONResponse) VisitGetSessionPostResponse(w http
 	return err
 }
 
+type GetSessionPost415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response GetSessionPost415JSONResponse) VisitGetSessionPostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetSessionPost429JSONResponse struct{ TooManyRequestsJSONResponse }
 
 func (response GetSessionPost429JSONResponse) VisitGetSessionPostResponse(w http.ResponseWriter) error {
@@ -20383,6 +20456,20 @@ func (response VerifyEmail403JSONResponse) VisitVerifyEmailResponse(w http.Respo
 	return err
 }
 
+type VerifyEmail422JSONResponse Error
+
+func (response VerifyEmail422JSONResponse) VisitVerifyEmailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type VerifyEmail429JSONResponse struct{ TooManyRequestsJSONResponse }
 
 func (response VerifyEmail429JSONResponse) VisitVerifyEmailResponse(w http.ResponseWriter) error {
@@ -21758,291 +21845,298 @@ func (sh *strictHandler) VerifyPassword(w http.ResponseWriter, r *http.Request) 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L19c9s21gf6VTC6z0ylPpTsOE7TlaazV7GVRFvH9lpys7tlrgmLkMw1BeghqCjajL/7HZwDgCBF6sWO",
-	"k7Trf9qYIvGO835+53NtJKYzwRlPZa39uXbDaMgS+OcRHd2wI8HTRMSnYpCKhKnHIZOjJJqlkeC1dq0b",
-	"L+hSkoCLplRvBK2aV5OjGzal6mXG59Na+/ea+bn2waulyxmrtWsyTSI+qd3debUTMaLYXrH54Q0jCQuj",
-	"hI1SktJkwlJSp9dSxPOUeUQkJGExTaOPjCxuGCfBiMbxNR3dXl6cBGRBpf29kR/Y6iDOEzqZ0lMB0147",
-	"0ZF6o3qi8HP5RAcsPRLiNippf8CkjAQnI/hdtklwzdKUJU06T29aEn+9SsUt47/48/395yP4N/yTtfCJ",
-	"jCacpvOE4dOA1N/RT83uhP3y0/7hz/v7HXJO05tf9jo+f5umszMeLztkQKdsEKXslxP6qeHluw0FT68S",
-	"NmXTa5b8kibzyp5w9c2r71hAIunzMY0lK7QpU5oyPQX495ZTeL6/38BuKCdn3Xl6Q8axWBCZ0iSVHXUW",
-	"0hvmc/ZpFiVLIsYkyK1a4GUPQprSgFAekiA3xYDUg186xHSZLRix6+Vzd8GCRouccUbw2pAZS/QGtny+",
-	"4bz944KlybI7TllSdhpGgoeSzHkaxWpeJKEpa8bRNErJIuKhWJCEiRnjMn8OpxGPpuoo7tvzF/GUTVhS",
-	"u1O9zmhCpyzVV/w8ER+jkCX9sPzqSTGKaExm+jUShR5hrUmLBJMovZlfqzWdCDGJmfoXnc1ivBeRamBG",
-	"05uaV+N0qkYxy7ryagn7v3mUsLDWVmdq3TrdqZflTHDJYMSvaHjB/m/OZKr+GgmeMg7/VJ1HSEb2/i2R",
-	"lmTN/k/CxrV27f/Zy6jdHv4q93pJIvTq5FfgNxpHIbRIxjSKWUjqwW/dk/5xd9g/O73qXVycXQQemTIp",
-	"6YSROLplJPj9WoTLFpvSKP5A+vyjaoPAn4SGYcKkDBqez6c0HotkykLyt8HZKakHr7rHVxe9v1/2BsOg",
-	"AZSNkgRnCvsvZizBsSRsPJdMkrpkjESpJM6oG+rc3Xm1I8HHcTT6Coukjok9H3Q0EnOekkgSGieMhksS",
-	"R/yWhSQVhHKR3rCEzCVLSD0YnB31uydX3aOjs8vT4VX35KLXPf7n1Un/9NfecdBoqWm8Fsl1FIaMP/48",
-	"zpJoEnG17oaFkMuLE8JFStJkLlPY/Xf9waB/+ubq7OLq9PLk5Orsov+mf6rOfv8UToZ94nP76Kh7cvKq",
-	"e/TrleJJHmm1Wg2PUEW3YkY0RVLr0RsM1LE6PRtevb7oDd6aY8DJnH9kSTSOmD5JPq8HvXfd/gm8/Fvv",
-	"ov+6D2uGm9/nKUs4jXGuj75yXTVA9mnGRmqRJEs+soQw9TapB/3TYe/itHtyNehd/Na7sJcmeN3tn/SO",
-	"r4ZnV0cXve6wd6Xnr1cItv9UpK/FnIdfYQ54DQ/3D8k4EdPCjYtSyeIxqSPpO784+61/3LvAnTq7PD12",
-	"D8Dw7NfeaUDGIiEhi5n63ufAgGSjRS75LRcLThRtlMCAFongEzJl6Y0I1RO5YAmMYxGlN2rz2XSWLomi",
-	"KiTiMmU01Nt8TpexoOFQiBMlGH2dq25IEo5Hklh1rTgv5bBoevvpaMRmqST14Lz7z5OzrlqXs6uT7sWb",
-	"nr7aQyHeUb7UxFw+/ugvaKpo9DRKWdgmwWe/pgm3X2sTX42HTClfmhnKFjmPGZWMpMmS0AmNOIlpypKW",
-	"X7sLSJ0LMhIhipWO0PyPJrD1puXrZWPV7++5IgCM+JIrEUkk0X/YVzj0p4Ige8qI0OVp93L49uyi/y9F",
-	"Tzx9OkcJCxlPIxpLzZmuqSLpt4wjF8pdF9zfSz5LxEit8HXMejyN0uXXOaHIayNJUgrjCy4HvQvLXnr/",
-	"6A+Gg6vLQe+qe3o2fKtIkqKkarJqFsCcRmIeh0D6r5maPE1ZqGjuCs1STWsyXVdfKlmHMB7ORMRT2bAt",
-	"wvPrhNFbicLcPGZStagaOO2+68H1GLw9uxgqWpJ7enJ2+sYlMOZHS+4vuZzPZiJJWfiOhREdggj1NZZa",
-	"EYEfJNEdESW7qYVXC0fjWCyAZ16eDi7Pz88uhr3jq3e94373avjP814mN/k8OMIGmmrkxK+l7FO6N4tp",
-	"xP1aob0W6eqGVWeyTYoz06tyZ2RKuJTdkTqIQ3VeL5icx7gmYRipz2h8nqizm0ZKwkSNRUmr9tHnGs2+",
-	"B13vE53OYiWmTm7E1bOfjl6yw4PXB385GP30l2cHvZcvn+2Pfn7+8/PDl1327OXPrw5pbUUZ9NxGe0pl",
-	"YbKblqid11ItLeg9qStqTehHRrggqO4oKqTkSZrW2rVQqQppNGUr3Xq1T82JaOqH/5bqpdYQ37S/NKOp",
-	"Ok1qLCDCt2sTmrIbMZds74byMFakCzU6Ra32sBlY8yi0i5SfxnnCKuYRSTlnIRGctcpWSY7EDDchStlU",
-	"lqgI9iOaJHRZQ43BqBe/5/bONpcp5+L632yUqla6KLvufjTUV1UKFJCTKCQ0zc+6bijDD5IoeSAKQWII",
-	"MkobAGfJjtrhweFB2QJp8oRn57s4AuUr8QreJqC3WzUhJPXFDU1JsDfnSlFo6l+0br43YWkTN7CJOjwQ",
-	"9cLK/PbP2xfz4/OP6cd4uDijL8+n73/tv/n7cvTTaPSf42eybNVmaxRfdxNgV2DnqJQLkYRm7B5hsWSF",
-	"oxzmB4Y68vpTbd/+vab0pbY6EzWvpv7XBk6mzuq2R9+rzWfhd3Ua1DxwjVcNIO4tjcKalzcRZBfLtuIe",
-	"dneq21zrPh+L+9L+h5KFlV2Lyh/nD+X9F6xsGUKa0uo5oBWmWrH/QZKELtSf4yh2CXXWARzc+3SgWiRT",
-	"OpuhlcChEz9IpJ/jiMUh2Lnyi4z3o/25xudxrMRM08/KysKbv2kd2lncayFiRvmaPYmmFFWrjX2gnWvT",
-	"vuVHsrpThdc1OYDds1u87pwPWMxG5bb03ic6SuOlYrVkQcFCyuk04hOgYrrtDplrFfWWLSWhCdP2JqBt",
-	"grOzca39+3qZsTiUV8t+WLvzdv1IW8rvPpTMzv6627WcS6ZbqjbDx+BqyFaEgOMiJJFWcKMJZ5YNGGuv",
-	"ovvoAVCnI9sf54BlpDDfY3/CoX3Fad4Oh+dgf2KJRBnBqGZwERYRl40SMWn10ORnuc15gU36orJPFccP",
-	"ojBAK0uwF0cyNUxfBo1SEfDrLdx6EtrVqjkoG+c0ociTyxeshJQUb2OaUPJ/c5YsSWaUz+SNjPJSt19y",
-	"eXHSImiJAVtLiBc1AFcK2B1HccR4ehWFSms0zrOreRLh32hMv1LDUw9GImRXoxu1dHxS8uQKTVPQMhd8",
-	"xLRsBiw3cAkEqR/u75NVC3kDfSEr63l0Q/mE9RRBdEz6O5w/x9e3ejre37AE5TO0naKOCOZombkU69Z9",
-	"qNYd7bwdErIxncdKLK04kpwteob5WCkL2dGmM2Y//VC5JOda1rznqsyThPHUNAJOIfrphPGJEt2eHfxc",
-	"Ph/3/fxK/qzY8rODn8nohiZ0BMcUt/q8Oxi8P7s4dqwXZK/wGMwXsIrFUUwjbv4uG1PCPopbdpbesET7",
-	"RuXq2I5ZzFJGaBybC49WVXAKEko4WwC/q6t/oMFK/YxU291bS6gL21VczfxabbOH95A503IlWt16NQ89",
-	"0x+knhFYioOS9Qq0lqJkFzXXjTKMEeLWMepLCdbK/DKlWr+GBspWBTdKffsId/18nhr2DJeQhXDPO2QB",
-	"RCDYA0s8a6rR7ZmWAksFZCkZKL/5s8prcnTDRrcsRBPHJPrIeNmhX9Xgqvcad9f6I4w7AefYwb+ZzMyW",
-	"NCWKQJfzubU7co8zqq13buyDakuPSl2U31y6i1ZZyXLSq6MQz0HLd1qrkKMK585859nxlB2+3nSWLrc9",
-	"dyvOLXTAYGsoWyCHVbMJJQk+3wWNTk7aiUAywZ0Bd3AZ+7PeuV1ugQhZ3gJprMLoDjy7uDLEV2lLVA1J",
-	"zeL/+73b/NcH9Z/95l+uPvz4P2VH293RrP2cB1sk1hCykdGt25C+vNRW8e5HGgFNuh9ZMMb11Qt0MY8Z",
-	"+RiJGM6fJHXcxoiP4nnIwgZILocHB+RBNvjCFX++n2Nrz1f2gDb/o3ag9eF//2cbMR7nVraCJxG/HUB0",
-	"Rj+zud7fpL0qEShKUvpLwsYJkzfVn6YVv5SyjPVzu9+hyF493sLqsdK987IV8tdqriV6wZ23rXRqow0y",
-	"bkTHipIoDhbxSSkXCiOJdwY/KbdogAv+6N6jUERbtSBLR+BY+tetzeoxvfNqsZhE/G3E07VWsIKnpdKW",
-	"qv21g2jCL2flK/FgJ4Id06bjeg9GmqzdRKXWzWW1Q6WuDnFDHxnKSRSipRyOT5l869XmSVwub6womuDY",
-	"RLq5sYMqIpbEEO+l51i2fqdaKr1ca0Es5c5q1IH6LjD8WSQkUGJuQOqSTpm2HXYIJYE6pwEZUc5FSkY0",
-	"SZb4quo7UPLj2Yzx7nmfPG/tK521z0mwB8rjsgnsL2iDJG3WgoCLMqdeah8yWqa1UGYWDjnoCLQDz+cU",
-	"HXumLXxORoKPI6VPRoKj2lyU2fOH55oa52GlwX+90P/YDoBryi8Y1S7njfrHNeW8ykCbc3RlhOFg/+Cn",
-	"5rNnzYNnw4P99uHP7f391uFPB//6PhyiYSRnMV1eVoopQzdCgDrCvJyxWCkyUQq30Khw2cS7cTRiV8+2",
-	"UeusoTzf94lYsKQ5otq4mzVNVdP/r/67NRJTdzErzBw7GNnzo3h+4BoWgkxK+hDkR/Viv8duh6/OX/zr",
-	"5fvlq1fXJx9Hx8/eDsOTny8/vX52/aaUTe1svi8scCnHEXFZgHg4jThRv3VIMAeadL00pqT8TLRVf5UH",
-	"LcRrOkpF0uNqrCWL9VpRQRMVvBDNMbwOlJvx1ChbkSSSpWQ+q2AArpPwj3KTqiV95xjbq1RxZ+i2d6bM",
-	"2wa9e/b854+7OWrVPko7gVWqULLz+pRZkuhSUs8l+2UcFaLjjeT3WiTTB3n+1OaTmZBpi4B1SfNUUu/O",
-	"ZjH7QZIgCm2I/btolAgpxql6bsLttW0aAjt9rhQvjA9kIVjjwkTMZiz0FP1z1ehQMOkRKdDvAhIlkSld",
-	"SiJmTLPHcv24xPb+Ue18hZOPGVW8/Jer3PKUOQlluUwJ8y79xRjatrDTnN3eS6wUtzsbU8Rt6Wm6cBS+",
-	"LxE+tXUk1HdAde7l4tqkMG3kRflAgO2UoA1KufvC5kX+tjIjqGslBlYxndKmZDOagHiNWp0iGuihzZN6",
-	"G03jObE0u9L9fPBYbpF3ir7QdgzHKcDS+9k22LZup0zpGooKdW82+0GCGzFFGl9uBQdno1L2HNtACoYD",
-	"9Dv8tSInLfB8rrSxvwIN/aUkPp6SkJk44pyPcF3sxA7r+0CrdmYDHZP0JpJag2OfIplKpS+KeULkUqZs",
-	"6pHRDRvdkqV6hK8ZRy6ur1q/0kAwq97vZvbGz9ZbvWEVHuZL/B79gmscJrjWOi5dJOCFIVFq9KpAxxAW",
-	"nO5bBAZs8vldgO9Nu93ut9RrpmXGLcbEjWxIBUGfH6m70RTGDxpsMa9qG+yA8dB14HwDN/0G/9wWbnp2",
-	"Tx99NaHRW7yzAKTGfpZMKNfWtSqBAt8kwnlVnWTnr1k8n0S8sZU793uLDWbVce4vSagEezSHwbjVZDUN",
-	"jalMiea+pP5MvWqd3lnCMSx9ITbY6rQ/uzrti399L+HyeUZzPjv/x2I6ePH3efc/7y/jT7PkcPDzkF//",
-	"8+xUjl6Fb8stHDOWSMHVRr9aVpyqcBpxE02pQ80pJ9mnaq1tEhC8vdM5i2ZdTG0t7167S/vnBPLxpYg/",
-	"spBcL92EsfqULsk109Zm8KHrQMTthrCGfGb0EvjCGnuTzgEaR4lMFX9IDcnFeBHykcZzlj9gb15E/O//",
-	"7v3rn7dJnH56HfVuT/91Pvn3z8t/n/X/Hv4tLA1o+w6DtLsTnSq0VYxIUTHZ3TRXZmBxg0hAqM7oRbVZ",
-	"JTt77kRW7oVXToRLaXw04f1HY3i90Y1goboJwTyJA0vHkNUFirsxsIpQEhhcjMDgC2wfp1Jh8u2SLPHc",
-	"JsqBzJYLJAhaW1l8q4NhztSdLsiGpqdVMXCrQJmM1GN3wPvLDVhoJZ3SWx2DIXPYGoSS60QsJEuaxR94",
-	"mHsf+A6wmy0ixcwqzdYJini2HuwnLBA5dWQq4E8gEAmiVrh7ntBC3Ci3D29LS8ujdau8i7mxeWSmHZiC",
-	"x8tCzNSXC0uza+ZtjlDDrfl6cQeFi5lcR2lCkyUJaUrJLZulSBrUeUS0E7AmloYSfScRCzKa8GbESd0I",
-	"5hD/RCUjlxcnP0giAGKhsW1EQzEQCzLji+QSNgIuLherBLP8fH+pwIhsosFnNc3Li5O7PfipQh/ZMmhi",
-	"x4AJzhbq8N9/QhAmGy9NpjOIia11WXNlfAU815N5wkI3IY7UD/cPSyETCICBLKIVkX2HSI8iQhPAAalD",
-	"OJ+VZJrqIyaV3BtHoyg175afkixopJAhos2OYYgJS4VofX0kIGrmMaJNkEwZ19EfV0CZ7RKfvpb3l6fa",
-	"lPsKj8R0RtUZjTOnYQfS8d1YwT9OaOAW4sbZPH2MkGsh02YsJmKeZtkUaiyll0K/eHlxcj/if8HSeVK4",
-	"zlmbcETVv+m2HMA65gpXWz3eOAuD77BlnLXdgy8fG7Zt0HSFVHZespR1kMfGIrETl0gBLs6bEY/SCDgE",
-	"frCFgdEMsepwXs6+hWExZjQ0QgsGeEV8sgPt2hjVc6yZgDpEgbmsATHy+MOMlU5Uy8p+QjIt/Fx52cpH",
-	"/M4xv+SD2SVLpRKuYqBciKCzY2rEN8sg+s40xnWcaYBZpjm+BEv0EB7kvtgfWBCcYffX3umjMqhCrMxG",
-	"JnU5+9KJUjlN1YYDZWIh2kIRXEbn9EZcyfaOUPgN86UeM7Z/jRm+Z8EzU5OA5BxkPlfX6UulB6wNOuof",
-	"r7Mx7B4prHOTUhrFkkgxZQ5/w0CmBroLgf9p3o+G6zXAA5XEdYfdAmvzaTl4gFdTBOW0EllgFTxgPZzA",
-	"Gn+ftnugvPGFDVRIXdHSA9pEQeALdgxUX5sc/SVC0nE1rD/3gYuhhTN478Nag9s3snzhbAumye2wHkrP",
-	"zSash7LlBZiHAcQ13GvBHxZJUbYslwBJpHES7mkR/OIICR4ikuYvgfbrPRTg4BLcKjtGMRSDoM2rlgGb",
-	"DAwIodHevpCNI84U8+UMIjyBNgSf7wLUviQCE2r/txKyIpDLuMUaADri106FiUZNhc678GuNUiNpYXb3",
-	"OWKZ83/t6davrRw1/bx66e+fHl2ikdxba+igpDSKGU0kQWH/vug3f26Jd3UbtxFMnjJ4njJ4njJ4njJ4",
-	"njJ4njJ4qjJ4CvAIURyly/vlXhh8hbLrXJQO7btlQ4KFWmpz7SMK6NspPbmk4R2EepzFw6Kid3BdFT17",
-	"1XawO68m2WieROlyoOaYEzmr0OqGGSBdwTCpqMf10hizPOubNwZLDCkwFvQW6acSw9ugbgtGHLdsMZbA",
-	"U4Jhk/GRCFnYhhaeHzQt1S9a2ygJRepl1tGU8pAmoc+vqWQ/HZL64aHLMtAo8IsS/sMw4pMGEWPy9l33",
-	"qDl42z148VNdslHCUg+bb3TcwEE5i6NUaoBdn4MBNhRpi3TTNImu5ynU0qmog0PKy+AgvLv+BkyGPs+F",
-	"mi6oNOGm5L2xKJpIB0W8b9J0Jt3QwUgSdZ9DnwdXVwO10axZWeAHIdYiSQJ8M2iRLplGUkZ84pE511su",
-	"El1EAvvw+ZRRDrZ63VqbHO4/I3lQd42JRO2WRZKYI4pJGFC8BZvMyrdUjjVjI3QW/cqWiBUe8XFF1gkg",
-	"9XXP+2qLXf33Weulkp7UXorxOIK6MzpwtO7WDwrUm61PDTi76v22qa7CQ5+bC+Y5fEQXsanDkW/kboJR",
-	"ujXWhmdBxDzdaC65P2seMw28XE5/rkGD1dQi5xBHK0k9Y/YeKLm3bOlhZK4H63HLlhJSZrIARYkoNaEY",
-	"zaeMY3UNzH6Kly1yzJLoIwszgKj8cj5r7VtEA9MCLtJIJAkW64CyBrrAzDW7oR8jMU/UzlCSMBrDUh+8",
-	"0FetQxgd3ThlMSRdSn2cVAPQpc9tX+qSQP2Als99/uOPBpXsxx9hViOaJJETB4xnWl+XYM3dMBUHfB7k",
-	"yGNADAHFZFF1OS9M7SCS3tBUR7h4NpZcJIRBJIO5DJIuiRS69obPgwFLm6Z17VAmFtdbQ05QrAyG85GE",
-	"fWTJEq0SpJ45/zywerpCA0AqFsUGwGgUWE8JBQf9L5Qc9B9adAgyOCMPx8w+6dAWBMGQeul1cRtIUpKt",
-	"H38kPRikKeaBdXmghseb3lAvlZ4OJUF+Ach0LtWkpUAQDZ9TTgLsIYC0G8CcCy7YmCUsCRpkcSMk09Ff",
-	"YMgx9XRK48PMekay0fa5jRIih/vPSVUBHoD9KJTgaZGBDgUCQEB9602ogC6zhtnIOaMS9HN0cTYYXA36",
-	"w97Vafe3/hvEszw5e9M/vXp1cnb0q6akHEh08zVLRzdNxT7aZJQIKZsyShEpEw6ReeOdCFmbcPoxmmBG",
-	"tOaQUWJXcM8unIcd6EBJD9f9mpnla/m8EFIZZBl/6q9imJsG7lwNFwts09YDjvVpROJzs1mm6J7aK9km",
-	"hX2pqHVkn1/0jvsXvaMhPneKIwFEaP6z3Gae9t6DcSf/ij7WAKFm6AkU8Fkp69JqtfyaR3xIDXce3QUd",
-	"RDqFWFjIK7+OGRkcXfS679QJG5x2f+35PAIk+HHEEo9oyBagt5SM2cKUsJCkXmGKVD33bEESReboFB7n",
-	"S7qpOyQXLGm0yJEIGVh0Q6Ioa5uUlRzLVQsj9XwxsYZa38qqGyUFebyCiOAVo8FzG1YEmiszw1X9nj3z",
-	"eZnv3ytz/WuT3uYSLqrR8hIt6+tNOb+96Q2zH9QyVtoSvQfaKZ0lPe4Pzk+6/8wZMUvKe6mB9nsnx/C0",
-	"e3Jy9h4f4qtHXSwd9qp3dXl+3B32jnN9YNqtRwL4x1XvH+f9C/wc1jZXygobfNcfvOsOj95mT8wCZCPy",
-	"eXB00TvunQ7dUm65xlbLmnkkKHkzt3eXpyf901+vTrqDoWkVzkZ55S09O3hqT32hRbWxMNP+6eszO+1s",
-	"lW1rZ+oiQBU6c9sUBV9bq84jgfqXohqFrTGPj/uvX/cueqdD7HGQf8/n9kUc8MpcnVkVfjk6O33df3N5",
-	"odvBhbjowUqvfmp+yNbLzjtbKvNS9+ioNxiYk7OymvmfYU/t3/mmq6rmOcczK6S3Def1qhiO02Ke45B1",
-	"DMfbxG5Uu+96w7dnubt3ddx73bsw5ALIsblT5VXvWj6/sEHXCZuJJDWR5Bq9Fnn2SoayKfwG9fRy99lu",
-	"+doL7VIfTL1HxQXAsDsaO/yKi/RqLOYcsb7x2TSSU5qOblQrXFwBw/RIECEqqP1bKDn9yngkCy3NQbK9",
-	"SsXVhKVXSiC+UuohiChqGO7rJNAaFDzE2pHZi6FgEn7QY/K5fV2Xm9SfqM7CaKzkKI5dqkaygai3rkyt",
-	"GY8ESjqcz650WAIO285RC0pXWloOPLKK0S4W3GyeBwuct6/IBkgsXZvUCAKWrqWWPTA1/1AeR+B1kJIT",
-	"XVeLHO6/MMkOR2cXAyUcjuNocpMqpo8yhKyoHqhlpqwMnhKc6iBiMtQ9Gh4WsM3SNXkI42qTZ/v7tjAe",
-	"vPRsn0jHOt7xebCnZey9H9WS7mnTk/4LdeSmUaDdZwZb77ltGFrT3dlPmqBzw4djkUxYmm9MMh42XXW9",
-	"0O5P+0S2COSloaFILUGbHB785cG1ANF8lav8F6ApJY5GjEt0X6Ad5V1/WNORLTUwErX39qCMr5gnI9YS",
-	"yWRPfyT31Lt3Xi2NUjB9u+r9SExnNI2UyKr0+/pIJGiAMPpmo+bVPrIE/dU11ONVY6ovOotq7drz1n7r",
-	"OaIE34CtcU9fiKYx3kxYSSzPKVsoaqVaJKDUuAjU6svMHmFDtfEw6mKDda18s5BEY8IZQzReiFnTlTKJ",
-	"GANqewHwQNfL0vYcExOBtRzVbyhuhzSl+C/9Bu4RIoEDKfC5FsZ11RldhEZp6FAXOq2sfIMalC1SpRZa",
-	"Fk0vPte/t8gZRDXYoIuALERyK7Vcny90ExSLdlikymumtPqEQVB6xH1uqkagjRm16DhKWUJjEqTJnAWE",
-	"M3XOgUoy2YAIiyg10Y4C6GII9AA1qPaKzbCeqzrqjrXRMZZId2bqq32fr+oqSjP6HcabVUOO+Gye+rVG",
-	"VmtGN9RG//+qdNjBO1sswqXfrxKIOmpaeLDQcmxGWSGqdKxdCMs96+bXiD2dlXp8PtdHRdteqyTQFskI",
-	"cdsiWYxiKiWSDmtm64e1tlvFqpYv4v37LoFF1VVXwOgL+5TZfN0SXNtX7Pa+RJ2WsuHYtPDqvj8UqoUf",
-	"7O9/sUqYq4XENlXDtuWy7rzaIY6krAM74j2nuDl88mzzJ7mKseqjg79s/qhYe/fOq73YZnz5wtKuywrO",
-	"YcFZ9fsHtR9yPp3SZFlr196wlcA1Q1YRDUqXCjdVrrxaSifqhJt0itoH1aUt4LD3OUPguqvkV5B6nKuC",
-	"o3OiU5GFALdIF42ORoR6vn/g0sBGi5wyFmoYIYQz9HnCRiIJ0YSdST/IntCKtQdFDc2TVEwYSHY2sVcb",
-	"vfPWbt26toTXFzfR6EaRbx223WiR3icUnaQxYdVti+e/HvW014IlDUShguLTHhln3NpSKTBE8bazAWQc",
-	"i4Uuk+NWwVKczwEAwwBp9a5iXq4dsuMabccRDyUUVQfLuyMq1JVw+imSqeIk+vKbVYEqusZqpk+F4PHS",
-	"5yCuam8NVpmHarANz3ZgbfkeZq6UZXMUpuLzUqMorglnC23tTwrp9Sb7t12V56wY7GsaxfOEOSWHCku3",
-	"YqUFrWAloRjt+z7H9zXaGtg0EWwNoySDFbzKoIHMHTLbVhS9jAPjCyIxzB2w27D6M/5kHDMFvdDhgLrk",
-	"O3jwMnWoAVxYjTTTIDtGzmP6IGuGW1Ass9HZPqo1TehGV8df0Ss7haOmxCB1isDmW6ZydmwesdEJlUpc",
-	"0BJbpKtFMfSca7qyiEbMgl2sCEQtn+/E+c+og+W6De/PR8SrhaxiqICWuhMrH6IzP2WmbK9x3qUOWI46",
-	"2VVdYuLlTn0Cs8EDBOZ33aU5AlU9IabrPXpK2ad0955yGLE79XoM0LQgnuXzUjzCWpMW+e3XSokoQ7Xd",
-	"qUfwlLgeTEyA8TTwkXGVKYq7Vhjbrde+OjEJqV+8PiJ/Odh/2dCgiaZkUj5Xn41iqsimrgtdNoQIMH+2",
-	"Fwaf7x+UZRbnyTKdzUjd5oM1wNSDvyB50xkmTsV/k3G8qdi/fQ9g5IxbedNXA2aKOIK0eR8x8itKhF6W",
-	"ZfkgWTInN6IpzfJPk35dKh+u0MeyQWSv7J1nGK7qvMyELEtfymVDz1H3tYUUpyJkv4xFMr1SXwcmm6xF",
-	"jgVkOIDST6JUsnjcJlOWTLQYpL7xeV0k6LUz3kMrBuW1fPwLFCSP3DI2M8KfZ2s/WgukERNygoBHAksv",
-	"wBoKAa4gNURSal+0K/+CYJTJIaVi91817Ct4+HECRiAB3G5d91xnz5KEzRjVQpkJPqCSUJ+/6Q1x5kp8",
-	"CPLBWK4Asg0GuRLcIi5TykcMImh8biHGFec3BW1Jl3DBm3qFMWKjkm93rF1Wa5NE0Rty+OzFgzj6uTpx",
-	"FtrklQiXX0xhXUWBB0Rrp71PzcVi0VTnsDlPYh3d97AOMOJxF6obqK0vP11Bdhn0fms/CVyGB9Ph+xLU",
-	"Z883f3JOl7Gg4VCIE5pMGH73Yht9Xs5nM5GkLHzHwogOFVP7E1NxuKyWemZktlr7d5wGEIxbSrIHSiCV",
-	"xbI7FpQ5Z3Ry6V7w2dfRw36tDVA3d0Hb59So1Lqoz4QBbJJbrQeVZ03vRBwSirCEpB5IxkOn2O2R81XQ",
-	"8JRSq6gn3oNcvSFMeZtCzjItwbHQkokucqooFJnz3Eh9PjFK8OrnerDqczNY3J14SeoisSonBrPA2N9j",
-	"+JSLDBx4WeFNRT5xqUNTjVIDiLvbIDPQN59bfFcYUiTJWKBOD+SZLfSXwEq0k49cs1jwCVghlMgsOMN4",
-	"NL2Lim2tbiOGgUHJRkXIIx2XWGUBz4fEdFyjRH1EJWtGXDIuozT6yBrGsFx0JJWE/txhcLEitY0OuaYa",
-	"h7FdyXbmJgSrEO/VXhN51SFjBoHbRIzHuumjt93TNz0d8nDcH3RfnfSOi+qokf2BeZF65pJDa8YRRo7K",
-	"LN7ThpaiFQR3AEKXy7YA9l1NP9DLFDQ6EJEGCxX43ASimYtbxj+dq/RInLOkMvVdPpQf5vOIxuZcInSF",
-	"nVnTtAUUQKAJRFSKhMgoZlxdYXkbKZmn8XXtz/tbMMfXIrmOwhDB7f707HRHMzkePoemUotvu5Yjulkp",
-	"5UwRKhQrtSFf09pQRiV4O0D3ATpWsaJDDUvfecR4Wu+CFnmP7KGk8DRe+EDHQhtuq+1DaP6F3AgcCPh6",
-	"s8KskTRFhDF+lrpFr4HDYH5W2wLjR5g3kNX3LjH66oy6VJAo3YnwoxHUDNWscjuPmmsDGztqsI6nUt6o",
-	"w6eDq38mIiGKdZkHzw5+bpPdgJA6PueCVHhC1wbj5V2OOUrv891IfWmxcQyk1XlcNoNSM7/xPI4RWLKS",
-	"ojs11h+PqBczv74yXS8tDl/lRzR7rCi8lqoKOs9XtSM9sYNvzA7c0tulnMApc1/NBY6dsvGuHuTpfLIk",
-	"1cky10stg2GKW2DDrdSdRl8HBpVoM67P0X5cB4q5hkBWkK9NwcQN5DiW6tcrKuM32koxk/Mpk5B7r+vk",
-	"o6qBM8WUC5Ps5WZuSc/4WUuYiHR1Ra1lIMChkXEVg8xpAG5NfMw6oDYI0HQFmXzGuqSDnJCXRdLnP/54",
-	"uH/444+kEPqJiyHmqVkPnS6SXwvEMnWweesU448abayaJRV/raiMsN/8C23+50PgIaJdw0NVNGcVdI6c",
-	"teFUVYRS/z34ydFhjBsze6JWwq/t+TVjRdx5wV3VVAtQkmEQWLZkxUVyAOF8boUPVGDVukajG4hUk+4t",
-	"APewOSBLMXfYOlQoqUMeFB5sEyRswnSRx6Ipk20piFhFkKzqgU7gc0ER5AKjuEB9rlQztTyGkZ+KbkhA",
-	"42l07FL53Pg9VRuHO8YvIdG5RKfRY3D3rINvxNndAVRxdXwntAHEOfsRnlXQ5jTo3J+c0e8fbv7iVKSv",
-	"xZyHT5LBqmSAp4m4ipSBJdkkHVhSvTZsCixyU4zMuF6S4PxsMCRuM4EbFmWic42exl3Pj8OSIfxI4wSE",
-	"jiyykTPDH2uYc+dhnBluJfq9ioE+Bre3gSwWpB6f68TMSmXSMu6qGFBS5yJVpD6LhPUw8y+TB3zuCgRA",
-	"eouSgBOQi5LAl7Ulrqf0mxTFTEM3pLijvX/aEaAI3pxnKe7ruccugTCWyaN4Y6VFFGorggpSW+vz3vGu",
-	"GnlaZHNEpGk7nkqg6dIgHQfk+luFvm7D22xWvNpQfa2+FBMr9SGWddjJhdnljvgfLWrjK/DT71jpRcFo",
-	"BU6jcIltWdVSfmerelcyuBmdGCQc4C2qzSYGwZqwzVj9oKg55eTt8N0JflNHzwY52N/3FCnFSwYAWW0I",
-	"INu7Sadx0CDyRiwUZXaT+yCUra5+4VBl4/L019Oz96cBmfOYSaWzmswNnwcuDuEPzQ//+z9Bw1o41Xia",
-	"TI7ojJWGfu4oo/d0xNxGwsqyiLxUwBS/YBBel9zMp5Q3E0ZDCM90fv4yEXibKaXdwTyJLDZUSgNxcdQp",
-	"aX3bS5a7UD07qsrrUkiqqzYgDS2fB8hDMTaSYWXGHlSzGouEiDi0CYZS+1SVduqhc1RnMOJfAI+Ah9c4",
-	"In8C6zTBAbw0CFBcGJs6PJCINAv5lHUnFdLnTjy/vUOqHa32IqBQZeLhTg5QC48SMZk5Ozs6kTUD3Fjn",
-	"53wNG/LIVvF1lcm/sga9poh3yV3rjkZsBj7PxQ1mVYjEYiO7lbof4P98sl1vT2EuTDgfyYNkmZiJmE3o",
-	"aAnXslFJgxQBwoS9psVELydCWBFI64EIJOxm+u2UQWrxoCCpJLV2bHCLpiIxDJyzhU6myRRBo48qIhNx",
-	"8oJINhI8lJbA2JDmkSJBuiN0rTp1GmzCqnnQMzUa8BcsRob/1lXk0KI5dFJ0Moy56yU4RN00QMAVzxI2",
-	"G5hmUsw6NY5byWJL5kzzRvbyDf6c+cFkKmWlHF18PrAyY3ySCxpUmufZaPk8wDw/HSwyBURmDPWBBpsy",
-	"CplJIdRimc0pdOwPGNqFWV2LiMv16a75gje4f07uPJjMNYR597yvX0GrxZzGgLfjYuwBj9kxvXXFKYJW",
-	"AJ/PeUltvbLU1wzqozSTdT2CRzZaDLWsthQr+WeUFtKCfZ4K0XiQrQDMRWqxzeGjduXA/OTkUddFggcl",
-	"nzKt0fHVy1kUqV5dzZhvlMSNtymwZSPhUit6CqHTbgUTTONzn9iLGZTx7Dcs7TrVVx6HZ+tJD2CZbCTr",
-	"12PUzgzX8Ged7u9S5adIpD+UgfkNSy1qg2Vj7n6u5eNOtYRSBdxw8OCzTdhUNPsuWInSRf5ivSaQvmQB",
-	"DwDnUBGlKI6VPt7I4kotagpOQTfX0egIh/vPbNov0vNgREc3rKnuSCJixSWawL0Mjt8soZMphefwJqoE",
-	"7zOGh8NVJEbXEFRMGKNnCZgN0I+q3ebsU8q4LiL6Uv0gkcVysTDSg8/Lo5gAgqTj1NEB+hSQWcI+qiMA",
-	"DvwW6RZQNTmdKlmG5pI8jQ/a9GRDoXFli0Z34wkP8qicXvYAQTRwyULB0yuDnBt0IGYahqIhQa4pQjNi",
-	"sGqha4PV6KJwtiBZl4XSzlnpeiu1pB0BJGRj1aZBHZG6GLbj7wTFz+dai3XOboBWXPiw0SJ5ABaWjPSS",
-	"YGrOOKYTA2X8CoOg6pAX2lBcBaKTl5BvgmIFpozW1X6RALCEgwYxjg7AyGQ72m/esNSUHtlgxLlgNB8j",
-	"Z81qcN6Ri2qYQ71fcOAr8xDxGOIWHak3ywwwDuz4SkyKgC7xRrgj29CjPgTre3uoZXwtMngRhT6PFO6e",
-	"1JIi+bYgFpxR9xLqQ9fBaruLwoGVN2Ieh3BuScmprah5umP1mgcUn5L2GFbUnCo3nWUUSFNOE5Vk6IFa",
-	"hly9voJRH45e8wjp9yYbPbys3z0VUIxGTfociPymj/GtU4GH/U+c0VkQGdTV3RLmw/iks8NQmq5Zqt27",
-	"IFNDgwhhTGtSp8rkCHXdMoscd2hopU1Hoaobo0QDmpIZS8YimUpCSThnVl+qQ8oJVkHEsGiX/6Ld0Hit",
-	"AcEixzxbPh861xSkisgp5A/qDZS5QpcghakEemoszI9eK+Md+ykAV0UIp9MqFGkFy2eUulX2zKCAutjC",
-	"V7gwrjJej1IIe4JdAekkQ5J7QXZAPmyRLlSTF7ypdkjrPj4HnGiUPIwck+p4KmrRoDMI6cP95251+Pty",
-	"QZ1a+cQJ85zwy+ujPSXQOEbju2/HcJ+Y3J+Gyd3DAf7iyx1pzf0qthAVC8zvT1F6K4puStHIQ/wZAtvR",
-	"aDg70NUHWSe+e2kB8ZiQ/24rOdx5tb1INg3cZTNX52izUNF18n3tp36tjVVd7vQ1pMaKjGmnN051N3B9",
-	"1gGGM2Ghz50qhg1PV0Aoto1JkEotty1cJ4zeGv9CMo8ZJF2mgjzfd2OxxdjnQa4iYeBp83SWN2WZ9sHB",
-	"9tjkgPG/Ck/eyYwEbgH7Ckij3Th0XxaqW0GVrMdgTCU9fSPf5pp6XiVE5r32aOYO24hyqP5AH2RI/YPY",
-	"RA+2+XiWiBGTIP70eKpozvfjDoVcS2Jc0zTbxkiSccLcMAxbRA6pmgMZWE3LbO6HdgYGbZO6Q7mOaAIc",
-	"P4QWQAAVY4bLg/DlxV+My/U546NkOUtZ2LBRteRAXf7Pfm2exOiINLF2ToI3Kh4maM7JLMV6Pas4h9a4",
-	"G0e3bBVFEdU/a3xOjNdX+HwdbojJ2ViFMawXECjROw3hGBB0hQPVfmIdkGWRxN2cGoM8uAqMWKjKAghS",
-	"BpEnBzCIi4WAfuUA52R7fHOw5VZBnKOhGrrLDowGipCo8IV6sXTWSzvb6jbxa9oLncvnLx4BzTpbxs1K",
-	"UgQ6vlYqFjjlIaulGLycc5Jbf1+G8OAmRrXJ4f5fNtZj6FiESI30o/Npyoo0IP/bqk5DxwYDWKfqs5ek",
-	"WLrhXok9eZRDHeVdUu2iAwjDUYjREURTTxMVXl4Hw00cMidTF/E53H+e493WCLB1eLfxpEborU0SuuwQ",
-	"GoYyO2hQlwjo7CCa8MtZBk+VR73MnBl4pNSjWEwi/jZCkH5HLVQqvcw/O6YpRRArXbxgDuWxHN9vmSxy",
-	"EvFbrEb/SCJI1sE3kjzcAayL3c7DRl5enADlqkf67jZyVHRBDS7rHy6s+jvNbdrfQmo5EnwcR6NvCEL1",
-	"7OXX0bCzyKJ5HBKNgo9hXkZ7LpLd79yXfgKAS4XIMwPgtFX6Vg60fW1Yu02YKol+a5eHGtWdgBnF70cJ",
-	"g8JnNPZrbp2VfhiQX3SqbOgZ+t8mv3/QcekarbkQYZcLPSO/FGDAUd5yGwywrGvBGhuSkZhOadMUwQwJ",
-	"vN1oEeA0Utcr0VO7oWCEAfg/9Pij9MjCFjldy5EfEMVkBM+Zks2dKQPMopnbNYMYtiAzXQYeBrBhlIGN",
-	"XMrCmLCFmAJcqomQK2doMu2aQ/JAthKlbCq3DEaCQiW6DqySAqpudh7jXba+JlH+nqmDLsKqFY/CKq2n",
-	"CSZZci1NKETAznnBcyXXIPJ4So4C0B1A8UmgCiomflKf/wiGux+zC6XheQjoTk4+PJ0IAMNDdwZ81Z1A",
-	"0J5OlH/uJMpn5eLgtgKiZy6MRyuOcH9LkNfc41IsAOledoyi3cl+pTbLgN58lSvmeCu2uWJ0BLmFZmOf",
-	"rljpFSusUuUVE9U50q4RWdzmLLx8SXJFvABWdi1owipM7G3tEdWCs9v16kD3vK8GPZ99T1lMbxmN0xvE",
-	"m6ncMO1J2JRAcClZLnvAOiB2Th9QUtyEpU56gM9XamB5JhA+vWFTbTOyGQzTVk5YyGmtJnShrMIUicIO",
-	"KcQr69c1JqgNmhRxCDMqgVqPUMJOBAL7py2fa6auI7HBXSkhLDNYSdEI7l9Hauvw+NXKT2pa94qLd9Mx",
-	"uEidjAz4bl39TMBSyR8TPDsmur6qumbHNWBag9T+xpqbD7PNfJVwejT1gGAbeLnXPLcHn6sTf0NlIdy+",
-	"jL1eOMf5TxpA705xPRnOauUhZXmKoP9DRdDrjSZ0x/j58hTUbVzbpJ6wWUxHTJbUyWxoKDft1zb+7CpU",
-	"Y8+BCDs4bFp/tE7s07AaIiHPyI2YJ6Seg5gO4C3beXsFDkxbDCwCl88h9d4BF8u3sLfSwl9XscSyEvge",
-	"ubw4aWpQe+CDwIt03+BYMgnHLkIzTMhwJvT3tMsApVfwZPpjDDV0c0/VpqiVkUuZsqkueEKW6hG+ZlId",
-	"cEXV/EEhcVnqLhDRWaWzoSiCuuQKIncU41NdwigUlc94qe7nojfoDS1un4MYnRNineKqpbR8NaX3KZH5",
-	"KZH5j5vIvIZky63QEwZYOkDJ57Z9QwWwJtPYoQgZpLGLn2XAoMow1nUIMn44EuoLq4yAOKgIYSxZ9tRg",
-	"NBWKjrdIz9RMszYimdKlr+0wde0dd1JtEBVYZu9DOJxkKRaBW4VwzhE6HW/klcJjAixWVsR11Y1cjbjs",
-	"8wdCLj8oqxUk5DXL7IrTP0iSuS6lzl52gcZKCKzMQURsxG5xjpWXxZpqNFduT8kmeKwN6CqPQd6diX7H",
-	"oPzloM1PdPtr0G1pCszaPcAkQ+fMb0m+9z7D23c7wSNWAseQLomjj4YmZ7FC9ef7B42ViCGf1xMmRfyR",
-	"hZjnqe2WpsBoQ8cNVYDsBoriYFJplEqkNi7oMMlSPk0VzuropVyIUpHiWoSE/CeFyqqFQqZ/LWsLo7wM",
-	"5LERRxW7CwF5AX+30G7XIoyMZw9G0CLvTKxqEdVwo8C8NZTuF/AKGlObrm6YYwuAV2TJt0emNLldwWkk",
-	"YobRLjoPSR3Ja3VOIDgPEqONRsNlymiYSRO4dht5yC4Aizk1sBxdUc3qccAVpcmPMbXl6rp84w9SD2ws",
-	"kmmjQ0rAFrfDWtx+lDtXmnQ39a+VF7lQcbj86nyrImjftW/oUSqYvYbCVKt6wVoQQhSJm+AMynlq14Pz",
-	"lxZOyUHbsE9KbSRFp+0qXnpBP9DlmDGVDctxIXldAf/O8g6Jm3boxE74fNfgiRLis1JIpPbHyFJ7iKR4",
-	"DGVtn0y5fyhTrjqohMax9uxu9Bzrq++kJG5fkENnDEcGzszAjTlx0UWK0NlQ/i7imqqMlCBZN+JgmoVO",
-	"ZXHW8gf7PGG2opjPNRFotAgsh0lcKiRsIfrhGqTulQCsIoDWvYhIBn7xOAqo08d3qoAe62rZTxWC/gsp",
-	"k+L+mzIm8yTpi8gh68LGSkiAz0tK6ZQbMr+5VPJfJ5A8UY7/WplmozSj9O2m6+DdVIL5Hfh1HfuPW9o4",
-	"p/T+7f3w3gWiWpjXJuZpVoypvZaukMUNTSEe3PF9R6n2QwN8CgC7oO/D83mhpDJ6rTGifEyldTW82N8n",
-	"U6lrlDljyXoxoM85cqhjysq876Z+FAmwaO+7/uBdd3j0Fm1vJiu9pDI1hiPhRyY37rfeRf913ySo3c+5",
-	"vEPZqVwoQJWT2ecBDutIdwkjPj0bXvVONzqbN6Wm5exm2qpowEN2A+IeMB66ZcUes/RwaV/fqbg5UJz5",
-	"C5ccfiLpD4bUUEcoq3y/Uva9msLr1OsNdF1XEc45WrRgGGRpQ0EWqYm/rRI4U96Yh9odDOkElm6adPOV",
-	"FGOP2KrEbj1iMovnZdqmqRqZI14A84vtapQtjwTzJA4IG92ILCeausnsKO9oDE6PIOQoaOpZOZAWtIyJ",
-	"9u+YHnHQLlYjNmhl7+inZnfCPELJs2ZIrajtZWWMAQaokDufh9U0E3UJey6CySuruak4KdY2dmsaOwna",
-	"SI3PLrLanT6v55DY1BCjacQnjQ6Z0ngskinL85NcWwGpU3JDeRizRIdC5WOCPZ8rKr3KhRqOf18oxlvh",
-	"xccKycTh2LqqHkDC5q6CU5FKB0pl3CfjlTmQNTBrUAjXkT4PXML6qblYLJpqAZrzJNZBZ+sqLpOdCy6b",
-	"M5Wvs4w1xChBX0Sjo08xvILPDDqqzx1oOPcy7FSqeRBNeP9xOWDWw7fiezCCNXyvApnrKfn5vz4IQR0N",
-	"RdTglmX8bWPl5jzsyX1wX9TN1aWs3Ez+JmRLAxZM/fzXo16jRQY2EQWBYRTPzSorQDzvPplGfJ5qK40B",
-	"cCmgSZehudQ1Q/vl+f5+w7FI57BjAFAEFLssKtqcOXJ5caKVwbUYM2WM+UbEoTZJ+xwYlVIY64jgb5g9",
-	"MmQL/Z81goSxAEKhhYNGHofG5xkQDVmHQ1OCu0Lq5gVdZlufZyhVzVqTFnkjxCRmHunOZjFrODgtNvLP",
-	"g52QGVaNOnJ1zNDUJnmbITQGoE0DVFPE8tlWuPK5xTAtSFdlQse65JwqYBN7FIxoZFBOfL4lzInSZSMn",
-	"SLAEa4YLE3dta5m4Y3uGCGmOHmpGVw4oc9a9HL4F1BmrLStem3xkIbllS0kiruSEIm5JeysctfuLC1nF",
-	"alTbQSKADHTN5znmnxvk9nQ5AwmzBIAlj9yST2OnUksYSCWyE04d4aOOWPeU+xxxMRteLpV9ZXGwrQKu",
-	"S7Uk8qjgLW4X30oWgc43SSS9yOLFreC4KBr1MZKKvCCgiwEPwvPVsOmCDtDsk1DzVK36S0lBFvTEUNqN",
-	"QpDByqsWg04ALA6R73Nmi4Bcz1MSC3HroNzNZ+R6WYLaSVzQznYmpGRMscrUUP9fl6oWZQhXuWqsmCWM",
-	"B6xDSgwFJs8WuZSeWimPNdPJ6/YrOj2po9ZqYzUzME9I+sxywwos00KFugaAzlbIpT7PQZeSAnJpA0pj",
-	"Hxz8+OODYUrR+wj5CDQVCVpzEwbyVHrDNPThXGpBVsnC0mZbAJ+VEFKxaLg5xve1MJBKA4PPqy0MELUJ",
-	"qnn98NkLGN1YJFN0eTbWyAQ+382GkM8pDz6bY+4ZoVKX3zGHu4GYjKbP66XPrTUpJcHn3FedahNFZ9UW",
-	"T3XOUzVft6CYj8nZTSdPdoYnO8N/DzRtjjtbel5hpiiA0wIxEPN0t2g2qEqpeHBWQIrUozGhXFfi3abA",
-	"lM9XK0yRQoGpPLC3nEOutWM6gGpLC+sv1kMRiZZUfC5TGkMoTctl8IZSBoTOZowmTqEparCarP6qz40k",
-	"F+fNiEdphGBIYiLmqc+x+JQjMuiKXjqZbkUHa+TCYHQ9yywaxrqb9VSoz1fqaTiMCGpr7FpRQ52Xs3n6",
-	"iJT4bJ5+rTgY09sGmivmaacschHiIXX6zB+OKj8Zch/uW1W0U8BlWKPDzGcbnaja4ZkhcaMY6Wgkno5R",
-	"+E0LmkZFaFgDaJm3FfBvrXVwSiLHk7qD05TU13kxjQpTdGM6reE12uy0bLRsBlRkCv/5fKWGnym1odrF",
-	"CGWAVtBWjPnMrF9OArdUD5QHOk8FSlx2JeGKc6gAhQTFROponSmzlRpNdsnTG5ZGIw2BaZOsfH54cGA8",
-	"zZmKVReaVyi6Povp0rDTwLMh3SAqY0q1+bCRR/6PpGJMoqCxav5XaNeQcxsijqm9csbiOOKTnCpZmHU7",
-	"qxxho4Z6/+gPhgOlcF11T8+Gb41x9HETrjeqdT4vqHKMT9Kbgka3ObjJ53W/9jvkO8N7H0hfJ7frYxCG",
-	"CQgQDUfxhQIMukWrqPYHdsmGXbA1o2EevgDtuPjFBoXXW9XEg5bPcxW9IfZVFuo2I6Y/wkv1eyfHebRz",
-	"wPBKRAzgTuAQ2NWn7VTBVishUX9Ff9cnOkrjpda8cTgtn68osPPZvXzgGlZ8SicMTdNW3fScO+et3okO",
-	"WvpNzLAhC1WyzuXssd3buodvqHZeztansXO20JWpqspQPYkuf1rdcD7b2X89B+wmA0+9WTusBlc0qIpe",
-	"pjUqmp4jfCEyiCAKA/Dk+TzIw2Nb6rY2v0BD2BLE6DLjqM+5UuMAs7a9HppWK2d65Bg6bJDLAV6QXEPZ",
-	"FfGxrAT/5Sl4Dk+6g6GpZBGQOsRFqXmzsdAp4lHoESmMrKAItmPKUxQ9y+73eQRhY9yBV4zCamTFDbUp",
-	"HoZA+Kz1UvMITEHX0phZokQs1FYWYbK5ICg+5LGwy6j1JZw6g0D9OPQ618d3GoiLY3wI0MhTYNA3SL/A",
-	"bXNwOavJK9SQ35xK6pa4u4RvJMlc6aTuHMFmyMYRZ2EjK32K8uNqBrlW+mom9qZEXUzU4FJFDsGeZQqv",
-	"Rxz0NrJIolTxu3xfWBbdJKXGMQpnOsDCeqwwbIA4qHx6oEqz0US1iP59KsxLqdAF+NFvB7nvIWt0lCA5",
-	"Y4kUnKYsfLVEtAUEhT5LJpRrDzqAl5qeSkXqfAjr5toCpyJlEPnjcySaL/P1ggMcr04+q3++awRZzeP8",
-	"QYBauYfl9jyfVxr0Lt0OHotsun18q6J7+TFUUk94LXxKf/uvo7+w8YZSaHF02+Kj+iaa8sEVIOOaBgdG",
-	"NUXtldR1sd9RzGgiSZQ2vJzZaNXa09CVrVbsPSVStKfJcblhDwIjP9J4zhqb0ULWgnsX65jxTKq3+n/7",
-	"ARQaIzrabgrcURfl71e9q8vz4+6wB0kJc8lIsIdoJphfGKjvwc7hkeCacs5C/a8LRqXg+o8e+p3UX+lC",
-	"vKajVCQ9KKEXBlZgXyX5db+m2jZZZboUoJrJtVrvFAxGGk0hz7NowkzOMjjUHc5RNDEpzUeKKVOLqrSQ",
-	"zSYnUrA4+fzhJqcHQx+utcygwK+T8sztaJH6EBmjiUxWytWC25ZV/9FUaXUm9gD1C4DFyuIbSk5zo5Ib",
-	"XmLppcdjhaqD71V9eGKA/9UMcOsSZG4GdyU0opMf+Lf3Q1J/Ozh48ZOrOIByINkoYamnocMbGJBNV7MV",
-	"Wz4/j2mUj61qAzqedMu5uO4f7RupNv5kHrA2UJ87xUTAsGKcMia5ekGlbbTRImC21bBZpK4hckY0SZZY",
-	"KBvWcyiCRhtNzhADn0xxOjJlM/CrwR6r49EmLs9qum8HXg5fUjtzRBwap0TD57oY7eqimdc5W5jXN5rD",
-	"kIi6Tflcjzg3SPeNoEHkIkpHN8wFkt927e8Cz+coqdi0hWKapPED6kWDtY5YbudN2HJJmqfPNX4JBoKg",
-	"q+35/sEqzmWdoj7JMbjNAHA2jItvJWleJCSlSoNk6zMOdKyA/hUTF3r/OIey/h2dsi84s6Alg0JahFv9",
-	"NpssEdxm+Db1cVQbXxLDqUNEikCSKKNds5GYsqpFccE/NRCDCFk1zGjL55drwAJIFVaALTSf6pSmivSI",
-	"vCtp11K1NsdRy950nEJl7tkKecETfC0h4gbfgpBWtcruHe3koDWBVsy56bHcvwTO/KXxL21E2MyNSlHT",
-	"PMwmUsgNUM1fAmzTzhGXIzesegnAZmM7hM3tETW/pDjk7EG1TGSiLkAhyUd0fyk5aSeU0IDUBceK0tvc",
-	"y8ZTyOh3Vp9ui+AiPJgZdINh3SgbcefOb5LQNpchcC3F3fVoOYyTLE3AlkrJe+3M7y2fvy/kH0A1ixX0",
-	"gUYBIMBJMTDh9yTLIjC6eFkoPn9ALdcK+uwA6j+GQpjv5I8AZh9JkkSTm/TJwfSH0u9AFVtR75zrWk5H",
-	"oBelpaFYMk/iWru2R2fRntqgmupDf1WkKj0ezkTEofARogAis3K999dLew0Bu2JGEwCJoXxJZvF8EnFg",
-	"XlpgMMNaFU6MEal5DdFwJk1FyW5ZUPtHGsX0OoqjdEnq9vFqNzbM/e7D3f8fAAD//w==",
+	"7L17c9s21gf8VTB6n5lKfSj5EqftStPZV7GVRFvH9lpyu7tlXhMWIZlrCtBDUFG0GX/3d3AOAIIUqYsd",
+	"J2nX/7QxReKOcz+/86k2EtOZ4Iynstb+VLtlNGQJ/POYjm7ZseBpIuIzMUhFwtTjkMlREs3SSPBau9aN",
+	"F3QpScBFU6o3glbNq8nRLZtS9TLj82mt/XvN/Fx779XS5YzV2jWZJhGf1O7vvdqpGFFsr9j88JaRhIVR",
+	"wkYpSWkyYSmp0xsp4nnKPCISkrCYptEHRha3jJNgROP4ho7uri5PA7Kg0v7eyA9sdRAXCZ1M6ZmAaa+d",
+	"6Ei9UT1R+Ll8ogOWHgtxF5W0P2BSRoKTEfwu2yS4YWnKkiadp7ctib9ep+KO8Z/9+f7+ixH8G/7JWvhE",
+	"RhNO03nC8GlA6u/ox2Z3wn7+Yf/op/39Drmg6e3Pex2fv03T2TmPlx0yoFM2iFL28yn92PDy3YaCp9cJ",
+	"m7LpDUt+TpN5ZU+4+ubVdywgkfT5mMaSFdqUKU2ZngL8e8spvNjfb2A3lJPz7jy9JeNYLIhMaZLKjjoL",
+	"6S3zOfs4i5IlEWMS5FYt8LIHIU1pQCgPSZCbYkDqwc8dYrrMFozY9fK5u2BBo0XOOSN4bciMJXoDWz7f",
+	"cN7+ccnSZNkdpywpOw0jwUNJ5jyNYjUvktCUNeNoGqVkEfFQLEjCxIxxmT+H04hHU3UU9+35i3jKJiyp",
+	"3ateZzShU5bqK36RiA9RyJJ+WH71pBhFNCYz/RqJQo+w1qRFgkmU3s5v1JpOhJjETP2LzmYx3otINTCj",
+	"6W3Nq3E6VaOYZV15tYT93zxKWFhrqzO1bp3u1ctyJrhkMOJXNLxk/zdnMlV/jQRPGYd/qs4jJCN7/5ZI",
+	"S7Jm/ydh41q79v/sZdRuD3+Ve70kEXp18ivwK42jEFokYxrFLCT14Nfuaf+kO+yfn133Li/PLwOPTJmU",
+	"dMJIHN0xEvx+I8Jli01pFL8nff5BtUHgT0LDMGFSBg3P51Maj0UyZSH52+D8jNSDV92T68ve3696g2HQ",
+	"AMpGSYIzhf0XM5bgWBI2nksmSV0yRqJUEmfUDXXu7r3aseDjOBp9gUVSx8SeDzoaiTlPSSQJjRNGwyWJ",
+	"I37HQpIKQrlIb1lC5pIlpB4Mzo/73dPr7vHx+dXZ8Lp7etnrnvzz+rR/9kvvJGi01DRei+QmCkPGn34e",
+	"50k0ibhad8NCyNXlKeEiJWkylyns/rv+YNA/e3N9fnl9dnV6en1+2X/TP1Nnv38GJ8M+8bl9dNw9PX3V",
+	"Pf7lWvEkj7RarYZHqKJbMSOaIqn16A0G6lidnQ+vX1/2Bm/NMeBkzj+wJBpHTJ8kn9eD3rtu/xRe/rV3",
+	"2X/dhzXDze/zlCWcxjjXJ1+5rhog+zhjI7VIkiUfWEKYepvUg/7ZsHd51j29HvQuf+1d2ksTvO72T3sn",
+	"18Pz6+PLXnfYu9bz1ysE238m0tdizsMvMAe8hkf7R2SciGnhxkWpZPGY1JH0XVye/9o/6V3iTp1fnZ24",
+	"B2B4/kvvLCBjkZCQxUx973NgQLLRIlf8josFJ4o2SmBAi0TwCZmy9FaE6olcsATGsYjSW7X5bDpLl0RR",
+	"FRJxmTIa6m2+oMtY0HAoxKkSjL7MVTckCccjSay6VpyXclg0vf10NGKzVJJ6cNH95+l5V63L+fVp9/JN",
+	"T1/toRDvKF9qYi6ffvSXNFU0ehqlLGyT4JNf04Tbr7WJr8ZDppQvzQxli1zEjEpG0mRJ6IRGnMQ0ZUnL",
+	"r90HpM4FGYkQxUpHaP5HE9h60/L1srHq9/dcEQBGfMWViCSS6D/sCxz6M0GQPWVE6OqsezV8e37Z/5ei",
+	"J54+naOEhYynEY2l5kw3VJH0O8aRC+WuC+7vFZ8lYqRW+CZmPZ5G6fLLnFDktZEkKYXxBVeD3qVlL71/",
+	"9AfDwfXVoHfdPTsfvlUkSVFSNVk1C2BOIzGPQyD9N0xNnqYsVDR3hWappjWZrqsvlaxDGA9nIuKpbNgW",
+	"4flNwuidRGFuHjOpWlQNnHXf9eB6DN6eXw4VLck9PT0/e+MSGPOjJfdXXM5nM5GkLHzHwogOQYT6Ekut",
+	"iMB3kuiOiJLd1MKrhaNxLBbAM6/OBlcXF+eXw97J9bveSb97PfznRS+Tm3weHGMDTTVy4tdS9jHdm8U0",
+	"4n6t0F6LdHXDqjPZJsWZ6VW5NzIlXMruSB3EoTqvl0zOY1yTMIzUZzS+SNTZTSMlYaLGoqRV++hTjWbf",
+	"g673kU5nsRJTJ7fi+uCH4x/Z0eHrw78cjn74y8Fh78cfD/ZHP7346cXRj1128ONPr45obUUZ9NxGe0pl",
+	"YbKblqidN1ItLeg9qStqTegHRrggqO4oKqTkSZrW2rVQqQppNGUr3Xq1j82JaOqH/5bqpdYQ37S/NKOp",
+	"Ok1qLCDCt2sTmrJbMZds75byMFakCzU6Ra32sBlY8yi0i5SfxkXCKuYRSTlnIRGctcpWSY7EDDchStlU",
+	"lqgI9iOaJHRZQ43BqBe/5/bONpcp5+Lm32yUqla6KLvufjTUV1UKFJCTKCQ0zc+6bijDd5IoeSAKQWII",
+	"MkobAGfJjtrR4dFh2QJp8oRn55s4AuUr8QreJqC3WzUhJPXFLU1JsDfnSlFo6l+0br43YWkTN7CJOjwQ",
+	"9cLK/PrPu5fzk4sP6Yd4uDinP15Mf/ul/+bvy9EPo9F/Tg5k2arN1ii+7ibArsDOUSkXIgnN2D3CYskK",
+	"RznMDwx15PWn2r79e03pS211JmpeTf2vDZxMndVtj75Xm8/Cb+o0qHngGq8aQNxbGoU1L28iyC6WbcU9",
+	"7O5Ut7nWfT4WD6X9jyULK7sWlT/OH8qHL1jZMoQ0pdVzQCtMtWL/nSQJXag/x1HsEuqsAzi4D+lAtUim",
+	"dDZDK4FDJ76TSD/HEYtDsHPlFxnvR/tTjc/jWImZpp+VlYU3f9U6tLO4N0LEjIIUFU0p6lAbG0OD1qYN",
+	"yne5uiWF1/W9h22ye7nuQA9YzEblRvPeRzpK46XiqWRBwRTK6TTiEyBXuu0OmWtd9I4tJaEJ04YlIGKC",
+	"s/Nxrf37euGwOJRXy35Yu/d2/UibxO/fl8zO/rrb/ZtLpluqtrfH4FPIVoSAhyIkkdZkowlnlt4bs64i",
+	"8GjqV6cj2x/nJGU0L99jf8KhfcVS3g6HF2BoYolEYcDoYHDiFxGXjRJ5aPXQ5Ge5zXmBTfqsQk4Vaw+i",
+	"MEBzSrAXRzI13F0GjVJZ78st3Hpa2dU6OGgVFzShyHzLF6yEjhdvY5pQ8n9zlixJZn3PBIuMxFK3X3J1",
+	"edoiaHIBo0qIFzUAnwkYGEdxxHh6HYVKPTResut5EuHfaDW/VsNTD0YiZNejW7V0fFLy5BptUNAyF3zE",
+	"tBAGvDVwCQSpH+3vk1VTeAOdHivreXxL+YT1FEF0bPc7nD/Hqbd6On67ZQkKYmgkRWUQ7M4y8x3WrZ9Q",
+	"rTsadDskZGM6j5X8WXEkOVv0DJex4hTynU1nzH76vnJJLrRQ+cBVmScJ46lpBLw/9OMp4xMlox0c/lQ+",
+	"H/f9/Er+pPjvweFPZHRLEzqCY4pbfdEdDH47vzxxzBRkr/AY7BSwisVRTCNu/i4bU8I+iDt2nt6yRDtB",
+	"5erYTljMUkZoHJsLj+ZT8P4RSjhbAL+rq3+gZUr9jFTb3VtLqAvbVVzN/Fpts4cPEC7Tcm1Z3Xo1Dz3T",
+	"76SeEZiEg5L1CrQ6omQXNdeNMoyR1tYx6isJZsn8MqVakYYGylYFN0p9+wR3/WKeGvYMl5CFcM87ZAFE",
+	"INgDkztrqtHtmZYCSwVkKRkov/mzymtyfMtGdyxEW8Yk+sB42aFfVdWq9xp31zoejN8A59jBv5nM7JM0",
+	"JYpAl/O5tTvygDOqzXRukINqS49KXZRfXbqL5lfJctKro/nOQZ13WquQowrnznzn2fGUHb7edJYutz13",
+	"K14s9LRgayhbIIdVswklCT7dB41OTtqJQDLBnQG/bxn7s264XW6BCFne1GjMv+j3O7+8NsRXqUVUDUnN",
+	"4v/7vdv813v1n/3mX67ff/8/ZUfb3dGs/ZyrWiTW4rGR0a3bkL680ubv7gcaAU16GFkwVvQSbQd2LZLk",
+	"6PCwxEruESoVzXC2rUPQEZ3MY0Y+RCKGk4s6EDRSYpUn9TkPWUJeOMyxsbWpvkAgXuyv7Blt/kftWKt0",
+	"y0p0RViLshU/jfjdAMI2+pkx9uG27lUJQlGe0l8SNk6YvK3+NK34pZTFrJ/bww5R9urJFuaQle6dl61S",
+	"sFbTLdEj7r1tpVkbhpBxLzpWR1hxvIhPSrlWGEm8Y/hJuakDfPPHDx6FIvKqBVk6AscFsG5tVo/pvVeL",
+	"xSTibyOerjWPFVwwlUZW7cgdRBN+NStfiUd7F+yYNh3XBzDeZO0mKjVwLqs9LXV1iBv6yFBOohBN6HB8",
+	"yuRhrzZP4nL5ZEUxBY8nssuNHVQRsSSGQDA9x7L1O9NS7NVa02IpN1ejDtR3geHnIiGBEosDUpd0yrRR",
+	"sUMoCdQ5DciIci5SMqJJssRXVd+B4h3nM8a7F33yorWvdNw+J8EeKJvLJrDLoA2St1kLAr7LnDqqncto",
+	"stZCnFk45Lgj0CY8n1P0+Jm28DkZCT6OlP4ZCY5qdlHGzx+eG2q8ipWegPVKwlN7Bm4ov2RU+6I36is3",
+	"lPMqy23OA5YRhsP9wx+aBwfNw4Ph4X776Kf2/n7r6IfDf30bntIwkrOYLq8qxZqhGzpAHeFfzlisFJ8o",
+	"hVtoVL5s4t04GrHrg23UQGtBz/d9KhYsaY6oNgZnTVPV9P+r/26NxNRdzAqzyHbW9xI968Wha4gIMinp",
+	"fZAf1cv9Hrsbvrp4+a8ff1u+enVz+mF0cvB2GJ7+dPXx9cHNm1I2tbO5v7DApRxHxGWR4+E04kT91iHB",
+	"HGjSzdKYnvIz0V6AVR60EK/pKBVJj6uxlizWa0UFTbjwQjTH8DpQbsZTo5xFkkiWkvmsggG43sM/yk2q",
+	"1gycY2yvUsWdodvemTI3HPTu2fOfP+7mqFU7L+0EVqlCyc7rU2ZJoktJPZfsl3FUCJs3kt9rkUwf5RJU",
+	"m09mQqYtAtYozVNJvTubxew7SYIotLH376JRIqQYp+q5icPXtmyI+PS50r8wcJCFYL0LEzGbsRBUOFft",
+	"DgWTHpEC/TQgURKZ0qUkYsY0eyzXp0ts9R/Uzld4ZJlR3ct/uc4tT5mjV5bLlDDv0l+MYW4Lu8753YPE",
+	"SnG3s/FF3JWepktH4fsccVVbh0h9A1TnQS6xTQrTRl6UjxDYTgnaoJS7L2xe5K8rM4K6VmKQFdMpbUo2",
+	"owmI16jVKaKBHt08qbdhNp4TZLMr3c9HleUWeaewDG3HcJwILH2YbYNt66bKlK6hqFD3ZrPvJLgdU6Tx",
+	"5VZzcE4qZc+xDaRgOEA/xV8rktUCz+dKG/sr0NCfSwLnKQmZCTDO+RTXxVrssL6PtIJnNtMxSW8jqTU4",
+	"9jGSKdgaxTwhcilTNvXI6JaN7shSPcLXjOMX11etX2mEmFXvdzOT42frreSwCo/zPX6LfsQ1DhZcax2w",
+	"LhLw2pAoNXpVoIMLC076LQIJNvkIL8FXp910D1vqNdMy4xZj4kZCpIKgj5DU3egL4zcNtphXtQ12wHjo",
+	"Ony+glt/gz9vC7c+e6BPv5rQ6C3eWQBSYz9PJpRr61qVQIFvEuG8qk6y89csnk8i3tjK/futBQ2z6gD4",
+	"H0moBHs0h8G41WQ1DY2pTInmvqR+oF61TvIsExmWvhA0bHXan1yd9uW/vpU4+jyjuZhd/GMxHbz8+7z7",
+	"n9+u4o+z5Gjw05Df/PP8TI5ehW/LLRwzlkjB1Ua/WlacqnAacRNmqWPQKSfZp2qtbXYQvL3TOYtmXcx5",
+	"Le9eu1f7FwQS9aWIP7CQ3CzdTLL6lC7JDdPWZvC568DF7Yawhnxm9BL4whp7k04OGkeJTBV/SA3JxfgS",
+	"8oHGc5Y/YG9eRvzv/+796593SZx+fB317s7+dTH590/Lf5/3/x7+LSwNgPsGo7e7E51DtFVMSVEx2d00",
+	"V2ZgcYNOQKjO6EW1WSU7e+5EVu6FV06ES2l8NOH9J2N4vdGtYKG6CcE8iQNLx5DVBYq7MbCKUBIYwIzA",
+	"AA9sH9dSYfLtkiwj3WbQgcyWCzwIWltZfKuDZ87VnS7IhqanVTFwq8CajNRjd8D7yw1YaCWd0jsdsyFz",
+	"oBuEkptELCRLmsUfeJh7H/gOsJstIsvMKs3WCYp4th7tJywQOXVkKnBRIHAJoly4e57QQtwotw9vS0vL",
+	"o3urvIu5sXlkph2YgsfLQozV5wtjs2vmbY5ow635cnEHhYuZ3ERpQpMlCWlKyR2bpUga1HlEGBSwJpaG",
+	"Hn0jEQsymvBmxEndCOYQL0UlI1eXp99JIgB7obFtREMxcAtS5ovkEjYCLi4XqwSz/Hx/rsCIbKLBJzXN",
+	"q8vT+z34qUIf2TJoYseACc4W6vA/fEIQVhsvTQo0iImtdel0ZXwFPNeTecJCN1OO1I/2j0qxFDA4axGt",
+	"iOw7RHoUoZsAJ0gdwvmsJAVVHzGp5N44GkWpebf8lGRBI4WMEm12DEPMZCpE9+sjAVEzTxFtgmTKuI7+",
+	"uALKbJd49rW8vzw1p9xXeCymM6rOaOz4vgnGFtZFkgFxmOE1UGw5WI32c4Mz/9Thh1uINOfz9CnCwIVM",
+	"m7GYiHmaZXiosZRePP3i1eXpwxjMJUvnSYFkZG3CNVD/pttyGev8K5AP9XjjLAy4xJax33YPPn/82baB",
+	"3BWS30XJUtZB5huLxE5cIpW5vGhGPEoj4EL4wRZGTDPEqsN5NfsaxsuY0dAIRhhEFvHJDvRxY+TQiWY0",
+	"6hAF5rIGxMj8jzOIOpEzK/sJmbzwc+VlKx/xO8fEkw+wlyyVSoCLgXQhfM+O6RpfLavpG9NK13G/AWa+",
+	"Oryvgyr5Y/Bp3Bf7A4vAM+z+0jsrY0nOgr6oZlD/u5lBFeJxNjKpq9nnTt7KacM25CgTPdHeisg2Os84",
+	"4kp/cATPr5jD9ZT5A2tM/T2L3JmapCjnIPO5uk6fKwVhbWBT/2SdHWP3aGSdL5XSKJZEiilz+BsGSzXQ",
+	"JQn8T/N+NI6vQT2oJK477BZYtM/KAQ28miIoZ5VoB6uABushDtb4FLVtBeWNz2wEQ+qK1iTQWAoCX7Bj",
+	"MPzahO3PEfaOq2F9xo9cDC2cwXvv1xr1vpJ1DWdbMH9uhz9Rem424U+ULS9ATwwgduJBC/64aI2yZbkC",
+	"PCSN3fBAq+NnR23wEA41fwm07/CxoAtX4LrZMVKiGGhtXrUM2GR5QJiO9iiGbBxxppgvZxBFCrQh+HQf",
+	"oPYlERVR+9iVkBWBXMYt/gHQEb92JkzEayp0bodfa5QaYguze8gRywIM1p5u/drKUdPPq5f+4SnbJRrJ",
+	"g7WGDkpKdZEQv+bXGmQUM5pIyHbQmTF3jM3Ug9aO8Yjm3ZbJK/odX3u/wVsKZsfWSEz3BJ1FzZEI2YTx",
+	"Pdv1vfu5vItmTTHDlWuCqq6IqBpdNXTQn1s0Xz1v20hQz+lMz+lMz+lMz+lMz+lMz+lMVelMBWyJKI7S",
+	"5cMSUQw4Rdl1Loqx9t2yIcFCLbVd+Qk1ie20s1wG9Q7aB87icSHiO/jxim7OaoPdvVeTbDRPonQ5UHPM",
+	"ycZVUH/DDM2vYEFV1ONmaaxung1UMJZVjK8wpv4W6acSY/2gug2GX7dsyZrAUxJsk3ElIoZtaOHFYdNS",
+	"/aJZkJJQKLHWmHFTykOahD6/oZL9cETqR0cuy0Drxc9KSwnDiE8aRIzJ23fd4+bgbffw5Q91yUYJSz1s",
+	"vtFxoyjlLI5SqWGIfQ6W4lCkLdJN0yS6madQcaiiWhApLxaEIPj6G7Bt+jwXd7ug0sTekt+M6dOEfSji",
+	"fZumM+nGUUaSqPsc+jy4vh6ojWbNyjJIiE8XSRLgm0GLdMk0kjLiE4/Mud5ykehSG9iHz6eMcnAq6Nba",
+	"6MbNQd9rQClqtyySxBxRzEiBEjfYZFbkpnKsGRuhs+gXtkRE9YiPK1JwAOawe9FXW+wq6getH8GhnEoi",
+	"xuMIqvPoKNq6W2UpUG+2Pjbg7Kr326YGDQ99bi6Y5/ARXeqnDke+kbsJxjqggUc8i8Dm6UZzSAdZ85h2",
+	"4eUADnINGqCrFrmAoGJJ6hmz90Abv2NLD8OUPViPO7aUkD+URWvKBrjOQzGaTxnHGiSYChYvW+SEJdEH",
+	"FmboWvnlPGjtW3gH0wIu0kgkCZY0geIPugzPDbulHyIxT9TOUJIwGsNSH77UV61DGB3dOsVDJF1KfZxU",
+	"A9Clz21f6pJAlYWWz33+/fcG0u3772FWI5okkRMUjWdaX5dgzd0wdRl8HuTIY0AMAcXMWXU5L02FJZLe",
+	"0lSH+3g2sF4khEFYh7kMki6JFLpCic+DAUubpnXt+SYW/Vzjb1Csn4bzkYR9YMkSzSeknnkpPTDPukID",
+	"4FEWxQYAuBRYdQoFB/0vlBz0H1p0CEjER/E8ZGHDwzGzjzrOBxFBpF56XQIIMrZk6/vvSQ8GaUqeYNQG",
+	"VDp50xvqpdLToSTILwCZzqWatBSIKOJzykmAPQRg3gDAvuCSjVnCkqBBFrdCMh0KBxYnU3WoNFjOrGck",
+	"G22f25ApcrT/glSVKQIMlEKhohYZ6LgoQFPUt97ENOhidJianbN+QT/Hl+eDwfWgP+xdn3V/7b9BMNDT",
+	"8zf9s+tXp+fHv2hKyoFEN1+zdHTbVOyjTUaJkLIpoxRhRuEQmTfeiZC1Cacfogmmh2sOGSV2BffswnnY",
+	"gY4a9XDdb5hZvpbPC/GlQZb+qP4qxvxp1NPV2LnANm1d9VjFRyQ+N5tlShOqvZJtUtiXiopQ9vll76R/",
+	"2Tse4nOnhBTgq+Y/y23mWe83MO7kX9HHGvDnDD2BMkcrxW9arZZf84gPefLOo/uggzCxEBgMSfY3MSOD",
+	"48te9506YYOz7i89n0eAlz+OWGKtdEBvKRmzhSn0IUm9wmaqeu7Zsi2KzNEpPM4XvlN3SC5Y0miRYxEy",
+	"MD2HRFHWNikrzJarqUbq+ZJrDbW+lbVJSsoWeQURwSuGxuc2rIjSV2aGq/o9e+bzsiAFryxGQZv0Nhe6",
+	"UY2WF7JZX5XL+e1Nb5j9oJax0pboPdJO6SzpSX9wcdr9Z86IWVIETQ203zs9gafd09Pz3/AhvnrcxQJr",
+	"r3rXVxcn3WHvJNcH5iB7JIB/XPf+cdG/xM9hbXMFv7DBd/3Bu+7w+G32xCxANiKfB8eXvZPe2dAteJdr",
+	"bLX4m0eCkjdze3d1dto/++X6tDsYmlbhbJTXJ9Ozg6f21BdaVBsLM+2fvT63085W2bZ2ri4C1Oozt01R",
+	"8LUV/TwSqH8pqlHYGvP4pP/6de+ydzbEHgf593xuX8QBr8zVmVXhl+Pzs9f9N1eXuh1ciMserPTqp+aH",
+	"bL3svLOlMi91j497g4E5OSurmf8Z9tT+nW+6qragczyzcoPbcF6viuE4LeY5DlnHcLxN7Ea1+643fHue",
+	"u3vXJ73XvUtDLoAcmztVXhuw5fNLG4GesJlIUhNWr6F/kWevpGub8nhQdTB3n+2Wr73QLvVBHAJUXABJ",
+	"vKOB16+5SK/HYs4RKB2fTSM5penoVrXCxTUwTI8EEUKq2r+FktOvjeu00NIcJNvrVFxPWHqtBOJrpR6C",
+	"iKKG4b5OAq1BwUOssJm9GAom4Qc9Jp/b13VRTv2J6iyMxkqO4tilaiQbiHrr2lTk8UigpMP57FrHT+Cw",
+	"7Ry1oHStpeXAI6sA92LBzeZ5sMB5+4psgMTStRmeIGDpinPZA1MZEeVxRK0HKTnR1cfI0f5Lk/lxfH45",
+	"UMLhOI4mt6li+ihDyIoai1pmyooFKsGpDiImQ92j4WGZ3yx3lYcwrjY52N+35QPhpYN9Ih3reMfnwZ6W",
+	"sfe+V0u6p01P+i/UkZtGgXafGaDBF7ZhaE13Zz9pgs4NH45FMmFpvjHJeNh01fVCuz/sE9kikKSHhiK1",
+	"BG1ydPiXR1dMRPNVrj5igKaUOBoxLtF9gXaUd/1hTYfg1MBI1N7bg2LHYp6MWEskkz39kdxT7957tTRK",
+	"wfTtqvcjMZ3RNFIiq9Lv6yORoAHC6JuNmlf7wBJ0rNdQj1eNqb7oLKq1ay9a+60XCLF8C7bGPX0hmsZ4",
+	"M2ElQUdnbKGolWqRgFLjwnerLzN7hI0px8OoSzLWtfLNQhKNCWdMqa8Eg+t0PVEixgB5X0B/0FXFtD3H",
+	"BG9gxUv1G4rbIU0p/ku/gXuEMOpACnyuhXFdm8eU6qkHRlPHo6MI3ZROsifGVxAUcbu+k1ncm8+ndEai",
+	"tAPpWVEYNJTqD2W508rCQ6R+PmO8f0KOBedslLYLazqKaTRV9+JNlL6d3+DPwd7cwQH1wHamh07GEfoe",
+	"uQl4AeB4+FEGDdQEbUkyNW219uWxMy1yDmEkNsolIAuR3Emtn+SXIShWbrHwozeMsI9KmZUwLp+b0iFo",
+	"K0drQBylLKExCdJkzgLCmbqvQO2ZbEBIS5Sa8FIB9D0EuoaaYHvF9lnP1Zh1x9roGIuqOzP11b7PV3Uu",
+	"peH9DuPNal9HfDZP/VojKzikG2pjHMOqlNtB2lMsuabfrxLs4CThBUELuBllhcjVsfYtLO6tm18jvnVW",
+	"qi/6XJ9MbUOukqRbJGMobQtPMoqplEgCrbmwH9babs2yWr5k+++7RHJVl94B4zXsU2a7dguubV+f3fsc",
+	"xXrKhmNz/av7fl+oDX+4v//Z6p6ulo3bVPvcFke792pHOJKyDuyI95xS9vDJweZPcvWB1UeHf9n8UbHS",
+	"8r1Xe7nN+PJlxF3XG5zDgtPt9/dqP+R8OqXJstauvWErkYKGiiPEly4Mb0qdebWUTtQJN/krtfeqS1vF",
+	"Y+9TBqt2X8l3IZ88VwpJJ7qnIuM9LdJF46kRBV/sH7o0sNEiZ4yFGhsKMSp9nrCRSEI0xWdSHLJZtMbt",
+	"QQlL8yQVEwYSqs3W1sb7vNVet64t+vXFbTS6VeRbx8lDoQ/19RIJfKNFeh9RJJTGNFe3PVz8ctzT3hiW",
+	"NBBqDEqPe2ScSSGWaoGBjbedDSHjWCx07SS3NJrihA7KG0aoq3cVM3Ptqx3XGD2OeCihpD54FBwRqK6E",
+	"7o+RTBVn0cTArBLUUDbWQH1KBI+XPgcxXHuhwCCJtYAbnu3A+ig8TB0qS6cpTMXnpcZeXBPOFtqLkRQw",
+	"FEyKd7sqmV0x3Nc0iudqF22WYmHpVqzPoO2sZI2j38Ln+L6G1ANbLSLqYZhqsAJKGjSQ2UNq4YoCazmy",
+	"h5ZUpfHCqQt9nvvE6rekrt0OqShJbc9kBZHoyuHYjPG8rjan/d4p0/itc1AtjbdL5z2hq+VWxCF6PnVR",
+	"J4cdwwBIHdyimY7ZAJFALVOmlneM8Mz0LdLcv6CtZ8KK7aNafYdu4MSqHSoo653COVcymTrCMM8yPb5j",
+	"M9WNoq0WrqB6t0hXy4UYjqCJ3CIaMQunsiKdtXy+kxhyTh204G0EkXw+hFrIKu4OeLw7yRVDe1J0xWjj",
+	"EU0dOCZ1raq6xLTbnfoEzocHCHwauktzBKp6QtTgB/SUso/p7j3lUIh36vUEwI9BVsxnJXmEtSYt8usv",
+	"leJZhpu8U4/gfnLdwpj+5GloLeN/VOR+rWS4W699dWISUr98fUz+crj/Y0PDcpoiXnk0CDaKKXLeyuMb",
+	"AarU9pLpi/3DsrzyPE+gsxmp22zABtjP8Bckbzq/CP3L0KzJN6+S5fSre/Y9ACo0vvpNXw2YKSsKou9D",
+	"ZNovKJ56WY7towTbnBCL9knLvE3yfamwukIfywaRvbJ3kaEEq/MyE7IseS2XCz9HRdyW9pyKkP08Fsn0",
+	"Wn0dmFzCFjkRkN8CFgjFMlk8bpMpSyZaBlPf+LwuEnSFGpeslcHyJgf8C7Q1T2dfBMambRDcjVnXyCg5",
+	"KcQjgaUXYGIGgwyILJGU2sHvCuMglWXyRakO8FcNLAxhEzgBIw0BMrwuuW9kiITNGNUSoYnooJJQn7/p",
+	"DXHmYBnKR7i58ss2KPdKaoyU8MRHDMKSfG5B7BXnNyWWSZdwwZt6hTEMppJvd6yxW6u2RNEbcnTw8lEc",
+	"/UKdOAue80qEy8+mPa/WGQDMdKe9j83FYtFU57A5T2IdMvm4DjCMdBeqG6itLz9dQXYZ9H5r5xNchkfT",
+	"4YcS1IMXmz+5oMtY0HAoxClNJgy/e7mNcUHOZzORpCx8x8KIDhVT+xNTcbislnpmZLbaFOF4YiDCuZRk",
+	"D5RAKouFnSzsd84C5tK94JOvQ7L9WhvAlO6Dts+p0ed12agJA2Autx4Uau6a3ok4JBSBL0k9kIyHTvnl",
+	"Y+eroOEpjVpRT7wHuYpWmPAIhnBCS1BMtGSiy+4qCkXmPDdSn0+MBr76uR6s+twMFncnBrglq+9ihBCM",
+	"/TeMSXOxpwMvKwWryCcudWjqo2qIencbZAYriJZ8iISGIUWSjAUaFIA8s4X+EliJ9pySGxYLPgEFWInM",
+	"gjMM8tO7qNjW6jZibB0UEVWEPNLBnlXm+HycUce1iNRHVLJmxCXjMkqjD6xhrNxF71xJPNU9RmwrUtvo",
+	"kBuqkT7blWxnbuLaCkF07TXhbB0yZhANT8R4rJs+fts9e9PTcSQn/UH31WnvpKiOGtkfmBepZ35ONKUc",
+	"YziuzIJobbwummBwByAevGwLYN/V9AO9TEGjA2F+sFCBz010n7m4ZfzTuUpPxDlLaqXf5/MjdCrpk1m+",
+	"c2nwFUZvTdMWUGKDJhCmKhIio5hxdYXlXaRknsaXNYbvb8EcX4vkJgpDhE/807PTHW32ePgcmkotgvJa",
+	"juim+pQzRaiZrdSGfJV1QxmV4O2UUgjQW401Q2pYXNEjxn19H7TIb8geSkqh44UPdIC54bbaPoS2Z0g4",
+	"wYGAA92GhyvioctaY1AydcuwA4fBpLe2Lb0QoUkyqzhfYnHWaYqpIFG6E+FHG6oZqlnldh6X2UaLdtRg",
+	"HbepvFWHT0es/0REQhTrMg8ODn9qk91gsDo+54JUuGXXRjjm/Z85Su/z3Uh9afl7jE7WyXE2LVUzv/E8",
+	"jhG6tJKiO1X/n46oF9PpvjBdLw5irVPT7LGi8FqqKug8X9SO9MwOvjI7cIvBl3ICJJtNk5RazgVO4CW5",
+	"ogd5OkkvSXUG0s1Sy2CYNxjYGDZ1p9HXgREu2ozrc7Qf14FiriGQFeRrU4R2AzmOpfp1G71lUthwvI22",
+	"UszkfMoQsQRXRQcN4Uwxj8Vk0LnpcNKzTt9VJiJdXVFrGQhvaWRcxSBzGoBGHQN2hqkclGceP+3pg+BK",
+	"bV3SkWPIyyLp8++/P9o/+v57UoinxcUQ89Ssh87Bya8FAto66M91isFQjTbWZZOKv1bU3thv/oU2//M+",
+	"8BDPsOGhKpqzCjpHztpwqmqOqf8e/uDoMMaHmj0hADmz59eMFXHnBXdVUy1ASYaRddmSFRfJgQP0uRU+",
+	"UIFV6xqNbiH8T7q3AHzT5oAsxdxh61ADpw7JZXiwTeS1iX1GHoumTLalIGIVQbKqBzrR5AVFkAsMKQP1",
+	"uVLN1PIYhtMquiEBi6nRsUvlc+P3VG0c7RhMhUTnCp1GT8Hdsw6+Emd3B1DF1fGd0EZl5+xHeFZBm9OQ",
+	"g39yRr9/tPmLM5G+FnMePksGq5IBnibiKlIG62WTdGBJ9doYLrDITTEy42ZJgovzwZC4zQRujJYJeTZ6",
+	"Gnc9Pw5LhtgnDb4QOrLIRs4Mf6xhzp3HcWa4lej3KkYZGdTmBrJYkHp8rrNdK5VJy7irAlJJnYtUkfpG",
+	"SRCQlgd87goEQHqLkoATHYySwOe1Ja6n9JsUxUxDN6S4o71/2hGgCN6cZ7gB67nHLoEwlsmjeGOlRRRq",
+	"K4IKUltN9sHBtxp3XGRzRJxxO55KmPHSIB0H4vxrxeFuw9ss1IDaUH2tPhcTK/UhlnXYycX45Y74Hy1q",
+	"4wvw029Y6UXBaAWjpHCJbeHeUn5n68ZXMrgZnRh4IeAtqs0mRuCamNFY/aCoOeXk7fDdKX5TR88GOdzf",
+	"9xQpxUsGqGNtCCDbu02ncdAg8lYsFGV2MyYhlK2ufuFQx+Xq7Jez89/OAjLnMZNKZzVpJD4PXHDH75rv",
+	"//d/dEZMCvg0706bTI7ojJXGne4oo/d0xNxGwsqyiLxUwBQ/YxBel9zOp5Q3E0ZDCM90fv48EXibKaXd",
+	"wTyJLDZUSgNxcdQpaX3dS5a7UD07qsrrUshUrDYgDS2fBxxJMTaSYWUaJNRLG4uEiDi0WZtS+1SVduqh",
+	"c1SnheJfgDmBh9c4In8A6zTBAfxoYLW4MDZ1eCARZxiSVOtOfqnPneQCe4dUO1rtRZSmymzOnRygFnMm",
+	"YjJzdnZszts2fs7XsCFPbBVfV/v+C2vQa8rEl9y17mjEZuDzXNxiiodILDK2Wwv+Ef7PZ9v19hTm0oTz",
+	"kTzymImZiNmEjpZwLRuVNEgRIMwebFpE/HIihPWgtB6I6Mxu2uFOabkWZAsyWlJrxwa3aCoSw8A5W+hM",
+	"nkwRNPqoIjIRJy+JZCPBQ2kJjA1pHikSpDtC16pTpcNmAZsHPVOhA3/Bcnf4b12nEC2aQyc/KAPuu1mC",
+	"Q9TNSQRU+Sx7tIE5LsUUWOO4lSy2ZM40b2Qv34D6mR9M2lRWLNQFPQQrM8YnuUhMpUmnjZbPA0w61MEi",
+	"U4C5xlAfaLApo5CZfEYtltkER8f+gKFdmCiziLhcn3ubL3eE++cAEoDJXAPYdy/6+hW0WsxpDCBGLnAh",
+	"8Jgdc21XnCJoBfD5nJdUbyzLw83wU0rTatfDomSjxVDLakuxkn9GaSFH2eepEI1H2QrAXKQW2xw+alcO",
+	"zE9OUnddJHhQ8vnbujaCejmLItWrqxnzrZK48TYFtjApXGpFTyF02q1fgzmF7hN7MYMynv2GpV2n9s7T",
+	"8Gw96QEsk41k/XKM2pnhGv6sMRRcqvwcifSHMjC/YamFwrBszN3PtXzcqZVRqoAbDh58stmiimbfBytR",
+	"ushfrNcE0pcs+gKARyqiFMWx0scbWVyphaLBKejmOhqq4Wj/wOYgIz0PRnR0y5rqjiQiVlyiCdzLgCPO",
+	"EjqZUngOb6JK8FvG8HC4isToCpKKCWP0LAGzAfpRtducfUwZ12Vqf1Q/SGSxXCyM9ODz8igmwHXpOFWU",
+	"gD4FZJawD+oIgAO/RboFqFJOp0qWocZg7PMs29QO34ZC48oWje7GEx7koU697AECiOCShYKn1waOOOhA",
+	"zDQMReOs3FDEu8Rg1ULXBgDThTZtQaYwC6Wds9L1VqqVOwJIyMaqTQPlInW5dcffCYqfz7UW65zdAK24",
+	"8GGjRfKoNiwZ6SXB1JxxTCcGH/oVBkHVIS+0obgKRCcvId8ExQpMGa2r/SIBADQHDWIcHQA8yna037xh",
+	"qSk8s8GIc8loPkbOmtXgvCMX1diRer/gwFfmIeIxxC06Vm+WGWAcLPeVmBQBXeKNcEe2oUd9CNb39ljL",
+	"+Fq49SK0fx5+3T2pqxTw3JZDgzPqXkJ96DpYz3lROLDyVszjEM4tKTm1FRVvd6xd9IjSY9Iew4qKY+Wm",
+	"s4wCacppopIMPVDLkKvWWDDqw9FrHiP93mSjh5f1u2cCKvyoSV8Akd/0Mb51JvCw/4kzOgsig7q6W2KO",
+	"GJ90dhhK0zVLtXsXuWto4CiMaU3qVJkcoa5bZpHjDg2ttOkoVHVjlGhAUzJjyVgkU0koCefM6kt1SDnB",
+	"GpgYFu3yX7QbGq81wGfkmGfL50PnmoJUEaVZFhuoN1DkDF2CFKYS6KmxMD96rYx37KeABhYhtk+rUKIX",
+	"LJ9R6tZYNIMC6mLLnuHCuMp4PUoh7Al2BaSTDJ7vJdkBTrJFumo9FZNTO6R1H58D+DZKHkaOSXU8FbUQ",
+	"2xku99H+i2x0jQdzQZ1a+cwJ85zw8+ujUKDfMRrffz2G+8zk/jRM7gEO8Jef70hr7lexhahYYH5/itJb",
+	"UXRTikYeb9AQ2I5Gw9mBrv43Wie2FDUQSQqZ97Zix71X24tk0wCQNnOVpzZLJF0nWdh+6tfaWGfnXt9h",
+	"akzQmLN669TbA79pHYBRAefJqSvZ8HRNimLbmEGpdHrbwk3C6J1xTiTzmEHGZirIi303kFuMfR7kakQG",
+	"nrZtZ0lXluMfHm6PFg9VF1YB4zuZhYFkVUWq8JB2Y+99Wag3BnXLnoKrlfT0lRyjayqslVCo37Q7NHfY",
+	"RpRDPQ76KCvsH8SgerjNx7NEjJgE2anHU0Vzvh1fKiRqEuPXptk2RpKME+bGcNiyfkjVHPDDalpmE0e0",
+	"JzFom7wfynU4FCAQIi4Boq8YG14ePjAvO2NQr88ZHyXLWcrChg3JJYfq8n/ya/MkRi+mCdRzssNRazER",
+	"d05aKlZQWkVstJbhOLpjq3iQqDtay3ViXMbC5+tAR0zCxyoAYz3n0IUYjilFcB8DPWfQFzwt4GWlcGyI",
+	"dGMVyLFQHQdBp1ZxCX2OS4QAhBUY8aSOHnclmZjRNKpw6ZGCb41MjwZvGEN2dnQnEhXHUK+bzp5pZ7ve",
+	"hmLS4M3O4QIUT4Pmoi3jriVgyvcwojySRCTg/7xRmhv4+iFZphgTbdAA1WeAnr5/oIukrJTS6OQd9dbn",
+	"mKFMuMlZqqm/bCy0AeCaFrhTywBOmLxYQCqzrtmpjhxNwS0BurjZwQUULmsUBmgFTzh8WbyL2W2dPlRW",
+	"6KPjczMXi6vB3XGVY1scbFkfpONzEzBhHc8HP5JizZAWOUMEDvBnYPSG0JXdaVySGpUwkLlDqDyndjRw",
+	"dESl38ug2l99w8ZC133TlArsKLEQAH2bIkLlhtSrPA6ljsMvKfLSAUDqKMT4FaJZlInbLy//4qZ2GUKg",
+	"a1cd7b/ICUjWTLN1AL7xdUfoT08SuuwQGoYyu8JQjguY2SCa8KtZBiCWB0XN3E14WdWjWEwi/jbC2hQr",
+	"m5J7dkJTijBjGoR0DlXhHO98mcB3GvG7ATK0p5Hzsg6+knjnDmBddH0e2PPq8hQYRT3SZLCRY1ULamB7",
+	"/3CB799o9tn+FqLhseDjOBp9RZiwgx+/jA0ki/2axyHRRROQlBv7RpHof+PRDqcAiVWIDTQQW1sl2OUw",
+	"/tcmHtiUtpL4xHZ5MFjdCWlSktQoYVDvj8Z+zS0v1A8D8rNOZg49Q//b5Pf3OnNAg3kXYiBzwYHk5wJq",
+	"PGahuQ0GWM24YC8PyUhMp7Rpar+GBN5utAhwGqnL9Oip3VIwkwFAI8ZkoIjOQiUgrOPIj4gzM9L9TClA",
+	"zpQBCNPM7YZBlGGQGZcDD0MMMQ7ExpZlgWbYQkwB0NbEMJYzNJl2zSF5JFuJUjaVW4aLQX0eXf5YSQFV",
+	"NztfEkC2viRR/papg649rOXkwiqtpwkmnXUtTSjEKM95wbco12AmgXIEsEiAs5RA8V9MzaU+/x6so99n",
+	"F0oDKBFIN3IQC+hEAFwhOpzgq+4Ewio1lMELB8ogq5IItxUwV3OBVlo7N6pXERvPPS7FuqfuZcc4552M",
+	"hGqzDCzRF7lijj9pmytGR5D9aTb2+YqVXrHCKlVeMVGdxe5a6sVdzozOlyRXuw6Af9fCWqwC+d7VnlAt",
+	"OL9brw50L/poQfiW8szeMhqnt4gIVLlh2l2zKcXjSrJcfof18uyc4KGkuAlLnQQOn6+UfvNMqkJ6y6ba",
+	"RGdzTKatnLCQ01pNcEkuGj4rAdUhhYhy/bpGbbVhrSIOYUYlYPgRStiJwNILacvnmqnrWHlwKEsInA1W",
+	"kmiCh5cd2zqBYbVQmJrWgzIX3IQZLlInZwa+W1c2Fgw5+WOCZ8fkP1QVle24VmIAB18pRFZaavZxtpkv",
+	"kvCAph4QbAMv95rn9uBzdeJvqSwkRJSx10vnOP9JUxzcKa4nw1mJSKQszzkOf6gcB73RhO6Y4VCeJLxN",
+	"/ACpJ2wW0xGTJeVhGxpsTwcPmKCBKtxpzwFxOzxqWqe/Tr3UwCciIQfkVswTUs+BgAfwlu28vQLYpi0G",
+	"FiPN5wCO4MC/5VvYW2nhr6tob8bVMxQeubo8beqyA8AHgRfpvsF7Z1LCXQxtmJDhTAjg1i6D/F5B/OmP",
+	"0YHkZgerTVErI5cyZVNdkoYs1SN8zSSj4Iqq+YNC4rLUXUC8s8J4Q1GE3cnVAe8oxqe6tM68jJfqfi57",
+	"g97QIis6mN45IdapKVxKy1eTrp9TzZ9Tzf+4qeZrSLbcCt9igMUdlHxu2zdUAKtmjR2KkIFOuwhnBq6r",
+	"DAVfB4njhyOhvrDKCIiDihDGkmVPDYpWodZ+i/RMVTtrI5IpXfraDlPXgDJOMhTiNsvsfXC7SpZ3gjog",
+	"2zlCp4O6vFIAUwAuy2r+rnrkqzGxff5IUOxH5R2DhLxmmV1x+jtJMtel1PnlLhRcCYGVORCPjeg6zrHy",
+	"smhgjbfL7SnZBGC2Af/mKci7M9FvuGxCOaz2M93+EnRbmnrEdg8wDdQ581uS771P8Pb9TgCWldA+pEvi",
+	"6IOhyVloVv3F/mFjJUDL5/WESRF/YCFm4mq7pak/29CRbBUwyIGiOJj2G6USqY0LC50rAVsc0Qo4pRsR",
+	"VqS4FsMi/0mh8G6hhOxfy9rCUDoDSm3EUcXuQsDGwN8t+N6NCCPj2YMRtMg7ExBcxJ3cKDBvDXb8GbyC",
+	"xtSm60/m2AIgSlny7UH01QqSJhEzjHbRmWLqSN6ocwIRkJC6bjQaLlNGw0yawLXbyEN2gcDMqYHl+Jdq",
+	"Vk8DfylNBpOp/lfXBTa/k3pgY5FMGx1SAoe5HRrm9qPcuRaou6l/rbzIhYLU5Vfna5Wp+6Z9Q09SY+41",
+	"lA5b1QvWwkSiSNwEZ1DOU7u+fEJpaZsc+BD7qNRGUnTariLaF/QDXTAbkw2xYBqS1xV49iwzlLiJoU7s",
+	"hM93DZ4oIT4rpV5qf4w8wsdIiidQePjZlPuHMuWqg0poHGvP7kbPsb76TtLo9iVTdE53ZADnDCCcEzVe",
+	"pAidDQUKI66pykgJknUjDqZZ6FQWhS6/s88TZmu++VwTgUaLwHKY7LBCVhziU67BUl8JwCpCnD2IiGTw",
+	"JE+jgDp9fKMK6ImuZ/5cw+m/kDIp7r8pLTVPkj6LHLIubKyEBPi8pNhRuSHzq0sl/3UCyTPl+K+VaTZK",
+	"M0rfbroO3k1Fst+BX9ex/7jFp3NK799+Gz64hFcLMwbFPM3KZbXX0pUsGc7xfUep9kMDwA1A76Dvw/N5",
+	"oeg1eq0xonxMpXU1vNzfJ1Opq8g5Y8l6cZM1LTmszIyzYbH7JMCcwnf9wbvu8Pgt2t5M2l9J7XAMR8KP",
+	"TObgr73L/us+1mR+qHN5h8JguVCAKiezzwMc1rHu0qZO9s42Ops3pabl7GbaqmjgXXaDSh8wHrqF356y",
+	"OHRpX9+ouDlQnPkzF4V+JumPxi1RR8ie59XC/NUUXue3b6Drus5zztGiBcMgSxsKskhN/G2VwJkC1DzU",
+	"7mBIJ7B00+T0ryRve8TWjXYrRpNZPC/TNk1dzxzxAiBmbFfjoHkkmCdxQNjoVmTZ5tRFDEB5R6OkegRB",
+	"YUFTzwq2tKBlRDN4x/SIg3axXrTBk3tHPza7E+YRSg6aIbWitpcVmgagpgJAQR741EzUJey5CCavrCqq",
+	"4qRYfdqtOu3kuiM1Pr/Mqqv6vJ7DylNDjKYRnzQ6ZErjsUimLM9Pcm0FpE7JLeVhzBIdCpWPCfZ8rqj0",
+	"KhdqOP59oRhvhRcfa1gTh2PruocA2pu7Ck7NMB0olXGfjFfmYPDArEEhXEf6PHAJ68fmYrFoqgVozpNY",
+	"B52tq4lNdi6Jbc5UvhI2VnmjBH0RjY4+xfAKPjP4tT53wPvcy7BTMe1BNOH9p+WAWQ9fi+/BCNbwvQrs",
+	"tOfk5//6IAR1NBRRg1uW8beNtbXz2DIPAddRN1cXG3Mz+ZuQLQ2AO/WLX457jRYZ2EQURN9RPDerfQHx",
+	"vPtkGvF5qq00BiWngPddBplT1wzt5xf7+w3HIp0D6AGoFlDssqhoc+bI1eWpVgbXAvmUMeZbEYfaJO1z",
+	"YFRKYaxjjQXD7JEh2+IMWSNIGAsgFFo4aOTBfnyeof2QdWA/JYg2pG5e0IXQ9XmGYuKsNWmRN0JMYuaR",
+	"7mwWs4aDgGMj/zzYCR00jbnTnNQxQ1Ob5G2G0BigUBGELVwBTNpWuNLYQCXSVZnQsS45pwrYxB4FIxoZ",
+	"lBOfbwlzonTZyAkSXAfbk1Wbccd2QKogfJTgrJbWyd85IMF592r4FjB5rLZcxJJRcsK2YDKfS1zIaoqj",
+	"2g4SAWSgaz7PMf/cYOunyxlImCUALHnklnwaO5VawkAqkZ1w6ggfdaxGQLnPEbm04eVS2VcWB9sq4LpU",
+	"SyJPCt7idvG1ZBHofJNE0ossKN8KjouiUR8iqcgLAroY8CA8Xw2bLuhAAT8LNc/1xD+XFGRBTwyl3SgE",
+	"GUDCajHoFBD5sDZBzmwRkJt5CuBbDpTgfEZuliXQqMRFRm1nQkrGFKtMDfX/dalqUYZwlavGilnCeMA6",
+	"pMRQYPJskUvpqZXyWDOdvG6/otOTOmqtNlYzQ0yFpM8sN6zAMi0eq2sA6GwFD+vzHD4sKcDDNqB4+eHh",
+	"998/GgsWvY+Qj0BToUETEwbyVHrLNL7kXGpBVsnC0mZbAJ+VEFKxaLg5xg+1MJBKA4PPqy0MELUJqnn9",
+	"6OAljG4skim6PBtrZAKf72ZDyOeUB5/MMfeMUKkLJJnD3UDgS9PnzVIjB2JWcPAp91Wn2kTRWbXFU53z",
+	"VM3XLfLoU3J208mzneHZzvDfg/+b486WnleYKQoIwEAMxDzdLZoN6oYqHpyV+CL1aEwo17WStykB5vPV",
+	"GmCkUAIsj54u55Br7ZgOoB7WwvqL9VBEoiUVn8uUxhBK03IZvKGUAaGzGaOJUwqMGqwmq7/qcyPJ5UUz",
+	"4lEaIRiSmIh56nMsD+aIDLrmmk6mW9HBGrkwGF1xNIuGse5mPRXq85WKJw4jguonu9Y8UeflfJ4+ISU+",
+	"n6dfKg7G9LaB5op52imLXIR4SJ0+84ejys+G3Mf7VhXtFHAZ1ugw89lGJ6p2eGZw5yhGOhqJAdX+1eIu",
+	"mzp+xgBa5m0F/FtrHZySyPGk7uA0JfV1XkyjwhTdmE5reI02Oy0bLZsBFZnSjD5fqbJoMKlVuxihDNAK",
+	"2ooxn5n1y0ngluohDPk8FShx2ZWEK86hRhcSFBOpo3WmzFZqNNklT29ZGo00BKZNsvL50eGh8TRnKlZd",
+	"aF6h6PospkvDTgPPhnSDqIwp1ebDRr68QiQR+DqvsWr+V2jXkHMbIo6pvXLG4jjik5wqWZh1OyvPYaOG",
+	"ev/oD4YDpXBdd8/Oh2+NcfRpE643qnU+L6hyjE/S24JGtzm4yed1v/Y75DvDe+9JXye362MQhgkIEA1H",
+	"8YUqF7pFq6j2B3bJhl2wNaNhHr4A7bj4xQaF11vVxIOWz3M11yH2VRYqa2PhBISX6vdOcxWAsPhtkIgY",
+	"wJ3AIbCrT9upU65WQqL+iv6uj3SUxkuteeNwWj5fUWDnswf5wDWs+JROGJqmrbrpOXfOW70THbT0m5hh",
+	"QxaqZJ2r2VO7t3UPX1HtvJqtT2PnbKFrh1UVCnsWXf60uuF8trP/eg7YTQaeerN2WA2uaFAVvUxrVDQ9",
+	"R/hCZBBBFAbgyfN5kIfHttRtbX6BhrAliNFlxlGfc6XGAWZtez00rVbOTNENCB02yOUAL0huoLaN+JAF",
+	"vGaYf1dn4Dk87Q6Gps5HQOoQF6XmndWViEKPSGFkBUWwHVOeouhZdr/PIwgb4w68YhRWIytuqE3xOATC",
+	"g9aPmkdgCrqWxswSJWKhtrIIk80FQfEhj4VdRq2v4NQZBOqnode5Pr7RQFwc42OARp4Dg75C+gVum4PL",
+	"WU1eoZDP5lRSt47gFXwjSeZKJ3XnCDZDNo44CxtZcVqUH1czyLXSVzOxNyXqYqIGlypyCPYsUxo/4qC3",
+	"kUUSpYrf5fvCwvUmKTWOUTjTARbWY4VhA8RB5dMDVZqNJqpF9O8zYV5Kha6ChH47yH0PWaOjBMkZS6Tg",
+	"NGXhqyWiLSAo9HkyoVx70AG81PRUKlLnQ1g31xY4EymDyB+fI9H8MV/ROcDx6uSz+qf7RpBVpc4fBKhm",
+	"fFRuz/N5pUHvyu3gqcim28fXqmyYH0Ml9cQqWc/pb/919Bc23lAKLY5uW+FV30RT4LkCZFzT4MCopqi9",
+	"krouxzyKGU0kidKGlzMbrVp7Grqy1Yq9p0SK9jQ5LjfsQWDkBxrPWWMzWshacO9iHTOeSfVW/28/gkJj",
+	"REfbTYE77qL8/ap3fXVx0h32IClhLhkJ9hDNBPMLA/U92Dk8EtxQzlmo/3XJqBRc/9FDv5P6K12I13SU",
+	"iqQHhQ/DwArsqyS/7tdU2yarjMZqowBy60atdwoGI42mkOdZNGEmZxkc6g7nKJqYlOYjxZSpRVVayGaT",
+	"EylYnHz+eJPTo6EP11pmUODXSXnmdrRIfYiM0UQm64qGpmXVfzRVWp2JPUD9AmCxsviGktPcqOSGV1h6",
+	"6elYoergW1UfnhngfzUD3LoEmZvBXQmN6OQH/u23Iam/HRy+/MFVHEA5kGyUsNTT0OENDMimq9mKLZ9f",
+	"xDTKx1a1AR1PuuVc8jVKNxh/Mg9YG6jPvWIiYFgxThmTXL2gMitz2yJgttWwWaSuIXJGNEmWWI0c1nMo",
+	"gkYbTc4QA59McToyZTPwq8Eeq+PRJi7ParpvB14OX1I7c0QcGqdEw+eYsV6yaOZ1zhbm9Y3mMCSiblM+",
+	"1yPODdJ9I2gQuYjS0S1zgeS3Xfv7wPM5Sio2baGYJmn8gHrRYK0jltt5E7Zckubpc41fgoEg6Gp7sX+4",
+	"inNZp6hPcgxuMwCcDePiW0maFwlJqdIg2fqMAx0roH/FxIXePy76lz0TTUkmgjMLWjIopEW4tYGzyRLB",
+	"bYZvUx9HtfElMZw6RKQIJIky2g0biSmrWhQX/FMDMYiQVcOMtnx+tQYsgFRhBdhq/qlOaapIj8i7knYt",
+	"VWtzHLXsTccplD+frZAXPME3EiJu8C0IaVWr7N7RTg5aE2jFnJsey/1L4MxfGv/SRoTN3KgUNc3DbCKF",
+	"3ADV/DnANu0ccTlyw6qXAGw2tkPY3B5R83OKQ84eVMtEJuoCFJJ8RPfnkpN2QgkNSF1wrFi9zb1sPIeM",
+	"lmOQHn6ZAraaWoixCQ+n0pAOJZ0gUdGkPSsGK+5W2PaUUb64jWJG6mWRGQEg62O1c4M2XsIIvYzER2nu",
+	"/JS1aZnetx+PhXc5Q7swy4biJHfI5CahdnPlBte43l0PMMQ4yTIrbHWZvKPT/N7y+W+FlA0oALIC2NAo",
+	"YCo4WRkmY4FkiRfGfFGWvcAfUf62gqU5NQieQofOd/JHwP+PJEmiyW367JP7Q6nEoL2uaMTOdS2nI9CL",
+	"UmxRkpsnca1d26OzaE9tUE31ob8qUpUeD2ci4lArCoETkT67AQ83S3sNAe5jRhPA1aF8SWbxfBJx4Pda",
+	"xjLDWpXnjN2teQMBhCazR4m7WR7ABxrF9CaKo3RJ6vbxajc2M+D+/f3/HwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

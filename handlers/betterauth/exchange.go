@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -156,13 +158,26 @@ func RenderError(w http.ResponseWriter, r *http.Request, e *apierror.Error) {
 		if e.Code == "TIMEOUT" {
 			body = map[string]string{"message": e.Message, "code": e.Code}
 		}
-	case e.Code == "VALIDATION_FAILED" || e.Code == "INVALID_JSON":
+	case e.Code == "INVALID_JSON":
+		e = errInvalidJSON
+		body = map[string]string{"message": e.Message, "code": e.Code}
+	case e.Code == "VALIDATION_FAILED":
 		e = validationError(r.URL.Path, e)
 		body = map[string]string{"message": e.Message, "code": e.Code}
 	}
 	w.WriteHeader(e.Status)
 	_ = json.NewEncoder(w).Encode(body)
 }
+
+// errInvalidJSON is better-call's answer to a body that is not JSON.
+var errInvalidJSON = &apierror.Error{Status: http.StatusBadRequest, Code: "BAD_REQUEST", Message: "Invalid JSON in request body"}
+
+// unsupportedProperty matches kin-openapi's reason for a property the schema does not allow.
+var unsupportedProperty = regexp.MustCompile(`^property "(.*)" is unsupported$`)
+
+// userFieldsNotInput are the user fields Better Auth refuses in update-user with
+// FIELD_NOT_ALLOWED (its schema marks them input: false).
+var userFieldsNotInput = []string{"role", "banned", "banReason", "banExpires", "twoFactorEnabled"}
 
 // validationError phrases a refusal of the request validator as Better Auth does: the codes of
 // its own checks where one applies (password and username rules, a malformed sign-in email),
@@ -200,6 +215,15 @@ func validationError(path string, e *apierror.Error) *apierror.Error {
 	case "email":
 		if inv.Rule == "format" && strings.HasSuffix(path, "/sign-in/email") {
 			return baflow.ErrInvalidEmail
+		}
+	case "":
+		if m := unsupportedProperty.FindStringSubmatch(inv.Reason); m != nil && strings.HasSuffix(path, "/update-user") {
+			switch {
+			case m[1] == "email":
+				return baflow.ErrEmailCannotBeUpdated
+			case slices.Contains(userFieldsNotInput, m[1]):
+				return &apierror.Error{Status: http.StatusBadRequest, Code: "FIELD_NOT_ALLOWED", Message: m[1] + " is not allowed to be set"}
+			}
 		}
 	}
 	where := inv.In

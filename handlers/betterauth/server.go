@@ -298,10 +298,7 @@ func (s *Server) VerifyEmail(ctx context.Context, req betterauthapi.VerifyEmailR
 		}
 		return nil, err
 	}
-	switch {
-	case res.SignIn != nil:
-		s.signedIn(ctx, res.SignIn, false)
-	case current != nil && res.User != nil:
+	if current != nil && res.User != nil {
 		current.User = *res.User
 		s.resendSession(ctx, current)
 	}
@@ -373,14 +370,14 @@ func (s *Server) UpdateUser(ctx context.Context, req betterauthapi.UpdateUserReq
 		return nil, err
 	}
 	b := req.Body
-	if b.Name == nil && b.Image == nil && b.Username == nil && b.DisplayUsername == nil {
+	if b.Name == nil && !b.Image.IsSpecified() && b.Username == nil && b.DisplayUsername == nil {
 		return nil, baflow.ErrNoFieldsToUpdate
 	}
 	in := baflow.UserUpdate{Name: b.Name, Username: b.Username, DisplayUsername: b.DisplayUsername}
-	if b.Image != nil {
-		in.SetImage = true
-		if *b.Image != "" {
-			in.Image = b.Image
+	if b.Image.IsSpecified() {
+		in.SetImage = true // null and "" clear it
+		if img, err := b.Image.Get(); err == nil && img != "" {
+			in.Image = &img
 		}
 	}
 	if a.User, err = s.flows.UpdateUser(ctx, a, in); err != nil {

@@ -10,13 +10,23 @@ import (
 	"gatehouse/handlers/internal/baflow"
 )
 
-func socialStart(provider string, cb, errCB, newCB, hint *string, scopes *[]string, signUp *bool) baflow.SocialStart {
+func socialStart(provider string, cb, errCB, newCB, hint *string, scopes *[]string, signUp *bool,
+	params *betterauthapi.AuthorizationParams) baflow.SocialStart {
 	in := baflow.SocialStart{Provider: provider, CallbackURL: str(cb), ErrorCallbackURL: str(errCB),
 		NewUserCallbackURL: str(newCB), LoginHint: str(hint), RequestSignUp: isTrue(signUp)}
 	if scopes != nil {
 		in.Scopes = *scopes
 	}
+	in.AdditionalParams = authParams(params)
 	return in
+}
+
+// authParams is a request's additionalParams, nil when absent.
+func authParams(p *betterauthapi.AuthorizationParams) map[string]string {
+	if p == nil {
+		return nil
+	}
+	return *p
 }
 
 // startFlow begins an OAuth flow and binds its state to the browser.
@@ -25,13 +35,17 @@ func (s *Server) startFlow(ctx context.Context, in baflow.SocialStart, link *baf
 	if err != nil {
 		return "", err
 	}
-	setCookies(ctx, s.jar.Signed(baflow.StateCookie, state, baflow.StateTTL))
+	setCookies(ctx, s.jar.Signed(baflow.StateCookie, state, baflow.StateCookieTTL))
 	return authURL, nil
 }
 
 // SignInSocial starts a sign-in with a provider, or signs in with an ID token the client holds.
 func (s *Server) SignInSocial(ctx context.Context, req betterauthapi.SignInSocialRequestObject) (betterauthapi.SignInSocialResponseObject, error) {
 	b := req.Body
+	// Part of Better Auth's body schema: checked before anything else, as the validator would.
+	if err := baflow.CheckAuthParams(authParams(b.AdditionalParams)); err != nil {
+		return nil, err
+	}
 	var body betterauthapi.SocialSignInResult
 	if b.IdToken != nil {
 		a, err := s.flows.SignInWithIDToken(ctx, baflow.IDTokenSignIn{Provider: b.Provider, Token: b.IdToken.Token,
@@ -46,7 +60,7 @@ func (s *Server) SignInSocial(ctx context.Context, req betterauthapi.SignInSocia
 		return betterauthapi.SignInSocial200JSONResponse{Body: body}, nil
 	}
 	authURL, err := s.startFlow(ctx, socialStart(b.Provider, b.CallbackURL, b.ErrorCallbackURL, b.NewUserCallbackURL,
-		b.LoginHint, b.Scopes, b.RequestSignUp), nil)
+		b.LoginHint, b.Scopes, b.RequestSignUp, b.AdditionalParams), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -64,11 +78,15 @@ func (s *Server) SignInSocial(ctx context.Context, req betterauthapi.SignInSocia
 // LinkSocial links a provider account to the signed-in user: through the provider, or at once
 // with an ID token.
 func (s *Server) LinkSocial(ctx context.Context, req betterauthapi.LinkSocialRequestObject) (betterauthapi.LinkSocialResponseObject, error) {
+	b := req.Body
+	// Part of Better Auth's body schema: checked before the session, as the validator would.
+	if err := baflow.CheckAuthParams(authParams(b.AdditionalParams)); err != nil {
+		return nil, err
+	}
 	a, err := s.requireSession(ctx)
 	if err != nil {
 		return nil, err
 	}
-	b := req.Body
 	if b.IdToken != nil {
 		if err := s.flows.LinkIDToken(ctx, a, b.Provider, b.IdToken.Token, str(b.IdToken.Nonce),
 			str(b.IdToken.AccessToken), str(b.IdToken.RefreshToken)); err != nil {
@@ -78,7 +96,7 @@ func (s *Server) LinkSocial(ctx context.Context, req betterauthapi.LinkSocialReq
 		return betterauthapi.LinkSocial200JSONResponse{Body: betterauthapi.LinkSocialResult{Status: &ok}}, nil
 	}
 	authURL, err := s.startFlow(ctx, socialStart(b.Provider, b.CallbackURL, b.ErrorCallbackURL, nil,
-		b.LoginHint, b.Scopes, b.RequestSignUp), a)
+		b.LoginHint, b.Scopes, b.RequestSignUp, b.AdditionalParams), a)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +114,7 @@ func (s *Server) OauthCallback(ctx context.Context, req betterauthapi.OauthCallb
 	cookieState, _ := s.jar.Read(request(ctx), baflow.StateCookie)
 	res := s.flows.OAuthCallback(ctx, req.ProviderId, baflow.Callback{Code: str(p.Code), State: str(p.State),
 		Error: str(p.Error), ErrorDescription: str(p.ErrorDescription), Iss: str(p.Iss), CookieState: cookieState})
-	if s.jar.Present(request(ctx), baflow.StateCookie) {
+	if res.ExpireStateCookie {
 		setCookies(ctx, s.jar.Expired(baflow.StateCookie))
 	}
 	if res.SignIn != nil {
@@ -224,17 +242,22 @@ func (s *Server) AccountInfo(ctx context.Context, req betterauthapi.AccountInfoR
 	if err != nil {
 		return nil, err
 	}
-	info, acct, err := s.flows.AccountInfo(ctx, a, req.Params.AccountId)
+	prof, err := s.flows.AccountInfo(ctx, a, req.Params.AccountId)
 	if err != nil {
 		return nil, err
 	}
-	out := betterauthapi.AccountInfo200JSONResponse{Data: map[string]any{"id": info.ID, "email": info.Email,
-		"name": info.Name, "image": info.Image, "emailVerified": info.EmailVerified}}
-	out.User = betterauthapi.AccountInfoResult_User{Id: &info.ID, Name: &info.Name, Email: &info.Email,
-		EmailVerified: info.EmailVerified}
+	// As Better Auth's providers' getUserInfo: user is {name, email, image, emailVerified} (no
+	// id; absent fields left out), data the provider's raw profile.
+	info := prof.User
+	out := betterauthapi.AccountInfo200JSONResponse{Data: prof.Data}
+	out.User = betterauthapi.AccountInfoResult_User{Name: &info.Name, EmailVerified: info.EmailVerified}
+	if info.Email != "" {
+		out.User.Email = &info.Email
+	}
 	if info.Image != "" {
 		out.User.Image = &info.Image
 	}
+	acct := prof.Account
 	out.Account.Id, out.Account.AccountId, out.Account.ProviderId = acct.ID, acct.AccountID, acct.ProviderID
 	return out, nil
 }

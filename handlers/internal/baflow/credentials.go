@@ -6,6 +6,7 @@ import (
 	"net/mail"
 	"regexp"
 	"strings"
+	"time"
 
 	"gatehouse/db"
 	"gatehouse/gen/dbsqlc"
@@ -46,7 +47,7 @@ func (s *Service) SignUpEmail(ctx context.Context, in SignUp) (*Auth, error) {
 		}
 	}
 	if _, err := s.store.BetterauthUserGetByEmail(ctx, s.store.Pool(), email); err == nil {
-		return nil, ErrUserExists
+		return s.duplicateSignUp(in, email, username, display)
 	} else if !notFound(err) {
 		return nil, db.Translate(err)
 	}
@@ -80,13 +81,33 @@ func (s *Service) SignUpEmail(ctx context.Context, in SignUp) (*Auth, error) {
 		if strings.Contains(conflict.Constraint, "username") {
 			return nil, ErrUsernameTaken
 		}
-		return nil, ErrUserExists
+		return s.duplicateSignUp(in, email, username, display)
 	}
 	if err != nil {
 		return nil, db.Translate(err)
 	}
 	s.outbox.Wake()
 	return out, nil
+}
+
+// duplicateSignUp answers a sign-up with an address that has an account. Without
+// RequireEmailVerification that is 422 USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL, as in Better Auth.
+// With it, a new sign-up signs nobody in either, so Better Auth answers as for one (a made-up
+// user, no token, after the same hashing work) and the answer tells nobody which addresses have
+// accounts; the owner is not mailed.
+func (s *Service) duplicateSignUp(in SignUp, email string, username, display *string) (*Auth, error) {
+	if !s.cfg.RequireEmailVerification {
+		return nil, ErrUserExists
+	}
+	if _, err := s.hasher.Hash(in.Password); err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	return &Auth{User: User{
+		ID: newID(), Name: in.Name, Email: email, Image: in.Image, CreatedAt: now, UpdatedAt: now,
+		Username: username, DisplayUsername: display, Role: ptr(s.roleFor(email)),
+		Banned: ptr(false), TwoFactorEnabled: ptr(false),
+	}}, nil
 }
 
 // SignInEmail checks an email and password and starts a session. Unknown addresses cost the
@@ -116,6 +137,9 @@ func (s *Service) SignInEmail(ctx context.Context, email, pw, callbackURL string
 func (s *Service) SignInUsername(ctx context.Context, username, pw, callbackURL string, dontRemember bool) (*Auth, error) {
 	if err := s.checkCallbackURL(callbackURL, ErrInvalidCallbackURL); err != nil {
 		return nil, err
+	}
+	if username == "" || pw == "" {
+		return nil, ErrInvalidUsernameOrPassword
 	}
 	if err := checkUsername(username); err != nil {
 		return nil, err.WithStatus(422)
@@ -252,6 +276,9 @@ func (s *Service) usernames(username, display *string) (*string, *string, error)
 
 // IsUsernameAvailable reports whether nobody has username; a malformed one is a 422 error.
 func (s *Service) IsUsernameAvailable(ctx context.Context, username string) (bool, error) {
+	if username == "" {
+		return false, ErrInvalidUsername.WithStatus(422)
+	}
 	if err := checkUsername(username); err != nil {
 		return false, err.WithStatus(422)
 	}

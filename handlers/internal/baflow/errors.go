@@ -51,6 +51,16 @@ var (
 	ErrInvalidErrorCallbackURL   = baError(http.StatusForbidden, "INVALID_ERROR_CALLBACK_URL", "Invalid errorCallbackURL")
 	ErrInvalidNewUserCallbackURL = baError(http.StatusForbidden, "INVALID_NEW_USER_CALLBACK_URL", "Invalid newUserCallbackURL")
 	ErrCallbackURLRequired       = baError(http.StatusBadRequest, "CALLBACK_URL_REQUIRED", "callbackURL is required")
+	// ErrReservedAuthParams is Better Auth's refusal (by its body schema) of additionalParams that
+	// would set a parameter of the flow's own.
+	ErrReservedAuthParams = baError(http.StatusBadRequest, "VALIDATION_ERROR",
+		"[body.additionalParams] additionalParams cannot include reserved OAuth parameters: state, client_id, redirect_uri, response_type, code_challenge, code_challenge_method, nonce, scope")
+	ErrLinkingNotAllowed      = baError(http.StatusUnauthorized, "LINKING_NOT_ALLOWED", "Account not linked - linking not allowed")
+	ErrLinkingDifferentEmails = baError(http.StatusUnauthorized, "LINKING_DIFFERENT_EMAILS_NOT_ALLOWED", "Account not linked - different emails not allowed")
+	ErrLinkingFailed          = baError(http.StatusExpectationFailed, "LINKING_FAILED", "Account not linked - unable to create account")
+	ErrProviderNotConfigured  = baError(http.StatusBadRequest, "PROVIDER_NOT_CONFIGURED", "Account is not associated with a configured social provider.")
+	ErrAccessTokenNotFound    = baError(http.StatusBadRequest, "ACCESS_TOKEN_NOT_FOUND", "Access token not found")
+	ErrFailedToGetAccessToken = baError(http.StatusBadRequest, "FAILED_TO_GET_ACCESS_TOKEN", "Failed to get a valid access token")
 	// ErrNoFieldsToUpdate has no code in Better Auth; ours names it.
 	ErrNoFieldsToUpdate = baError(http.StatusBadRequest, "NO_FIELDS_TO_UPDATE", "No fields to update")
 )

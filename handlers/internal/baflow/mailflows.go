@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -97,7 +98,7 @@ func (s *Service) enqueueVerification(ctx context.Context, tx db.DB, user User, 
 	}
 	return s.outbox.Enqueue(ctx, tx, mail.Message{To: user.Email, Template: TemplateVerifyEmail, Data: map[string]any{
 		"url": s.link("/verify-email", url.Values{"token": {tok}, "callbackURL": {orRoot(callbackURL)}}), "token": tok,
-		"name": user.Name, "appName": s.cfg.AppName, "newEmail": "",
+		"name": user.Name, "appName": s.cfg.AppName, "newEmail": "", "validFor": humanTTL(s.cfg.VerificationTTL),
 	}})
 }
 
@@ -136,10 +137,9 @@ func (s *Service) SendVerificationEmail(ctx context.Context, a *Auth, email, cal
 
 // VerifyEmailResult is what following a verification link did.
 type VerifyEmailResult struct {
-	// User is the updated account (nil when a plain verification found it verified already).
+	// User is the account moved to its new address (nil for a plain verification, which
+	// answers {"status":true,"user":null} as Better Auth does).
 	User *User
-	// SignIn, when set, is a new session to hand to the browser.
-	SignIn *Auth
 	// Confirmed is set when the current address approved a change of email and the link to the
 	// new address went out.
 	Confirmed bool
@@ -168,18 +168,12 @@ func (s *Service) VerifyEmail(ctx context.Context, raw, callbackURL string, curr
 	if user.EmailVerified {
 		return &VerifyEmailResult{}, nil
 	}
-	user, err = s.store.BetterauthUserSetEmailVerified(ctx, s.store.Pool(), user.ID)
-	if err != nil {
+	// As Better Auth by default (autoSignInAfterVerification off): the address is verified, the
+	// answer names no user and nobody is signed in.
+	if _, err = s.store.BetterauthUserSetEmailVerified(ctx, s.store.Pool(), user.ID); err != nil {
 		return nil, db.Translate(err)
 	}
-	res := &VerifyEmailResult{User: &user}
-	if current == nil || current.User.ID != user.ID {
-		// As Better Auth does: the link signs its owner in on this browser.
-		if res.SignIn, err = s.createSession(ctx, s.store.Pool(), user, false); err != nil {
-			return nil, err
-		}
-	}
-	return res, nil
+	return &VerifyEmailResult{}, nil
 }
 
 func (s *Service) verifyEmailChange(ctx context.Context, c verificationClaims, callbackURL string, current *Auth) (*VerifyEmailResult, error) {
@@ -228,7 +222,7 @@ func (s *Service) enqueueChangeVerification(ctx context.Context, tx db.DB, user 
 	}
 	return s.outbox.Enqueue(ctx, tx, mail.Message{To: newEmail, Template: TemplateVerifyEmail, Data: map[string]any{
 		"url": s.link("/verify-email", url.Values{"token": {tok}, "callbackURL": {orRoot(callbackURL)}}), "token": tok,
-		"name": user.Name, "appName": s.cfg.AppName, "newEmail": newEmail,
+		"name": user.Name, "appName": s.cfg.AppName, "newEmail": newEmail, "validFor": humanTTL(s.cfg.VerificationTTL),
 	}})
 }
 
@@ -260,7 +254,7 @@ func (s *Service) ChangeEmail(ctx context.Context, a *Auth, newEmail, callbackUR
 		}
 		return s.outbox.Enqueue(ctx, tx, mail.Message{To: a.User.Email, Template: TemplateChangeEmail, Data: map[string]any{
 			"url": s.link("/verify-email", url.Values{"token": {tok}, "callbackURL": {orRoot(callbackURL)}}), "token": tok,
-			"name": a.User.Name, "appName": s.cfg.AppName, "newEmail": newEmail,
+			"name": a.User.Name, "appName": s.cfg.AppName, "newEmail": newEmail, "validFor": humanTTL(s.cfg.VerificationTTL),
 		}})
 	})
 	if err != nil {
@@ -294,7 +288,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email, redirectTo st
 		}
 		return s.outbox.Enqueue(ctx, tx, mail.Message{To: user.Email, Template: TemplateResetPassword, Data: map[string]any{
 			"url":   s.apiURL + "/reset-password/" + tok + "?" + url.Values{"callbackURL": {redirectTo}}.Encode(),
-			"token": tok, "name": user.Name, "appName": s.cfg.AppName,
+			"token": tok, "name": user.Name, "appName": s.cfg.AppName, "validFor": humanTTL(s.cfg.ResetTTL),
 		}})
 	})
 	if err != nil {
@@ -380,7 +374,7 @@ func (s *Service) DeleteUser(ctx context.Context, a *Auth, password, tok, callba
 		}
 		return s.outbox.Enqueue(ctx, tx, mail.Message{To: a.User.Email, Template: TemplateDeleteAccount, Data: map[string]any{
 			"url":   s.link("/delete-user/callback", url.Values{"token": {tok}, "callbackURL": {orRoot(callbackURL)}}),
-			"token": tok, "name": a.User.Name, "appName": s.cfg.AppName,
+			"token": tok, "name": a.User.Name, "appName": s.cfg.AppName, "validFor": humanTTL(s.cfg.DeleteTTL),
 		}})
 	})
 	if err != nil {
@@ -416,4 +410,20 @@ func (s *Service) DeleteUserWithToken(ctx context.Context, a *Auth, tok string) 
 func (s *Service) deleteUser(ctx context.Context, q db.DB, userID string) error {
 	_, err := s.store.BetterauthUserDelete(ctx, q, userID)
 	return db.Translate(err)
+}
+
+// humanTTL says how long a mailed link works, for the mail's text: "one hour",
+// "2 days", "30 minutes".
+func humanTTL(d time.Duration) string {
+	n, unit := int64(d/time.Minute), "minute"
+	switch {
+	case d >= 24*time.Hour && d%(24*time.Hour) == 0:
+		n, unit = int64(d/(24*time.Hour)), "day"
+	case d >= time.Hour && d%time.Hour == 0:
+		n, unit = int64(d/time.Hour), "hour"
+	}
+	if n == 1 {
+		return "one " + unit
+	}
+	return strconv.FormatInt(n, 10) + " " + unit + "s"
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -17,11 +18,15 @@ import (
 )
 
 // StateCookie is the cookie (under the better-auth. prefix, signed) that binds an OAuth flow
-// to the browser that started it; it lives as long as the state.
+// to the browser that started it.
 const StateCookie = "state"
 
-// StateTTL is how long a started OAuth flow may take.
+// StateTTL is how long a started OAuth flow's state is stored (Better Auth's 10 minutes).
 const StateTTL = 10 * time.Minute
+
+// StateCookieTTL is StateCookie's Max-Age: Better Auth gives the cookie 300 s, half the life of
+// the state it binds (generateGenericState).
+const StateCookieTTL = 5 * time.Minute
 
 const statePrefix = "oauth-state:"
 
@@ -48,6 +53,19 @@ type SocialStart struct {
 	Scopes             []string
 	LoginHint          string
 	RequestSignUp      bool
+	// AdditionalParams go into the authorization URL (CheckAuthParams refuses reserved keys).
+	AdditionalParams map[string]string
+}
+
+// CheckAuthParams refuses additionalParams that would set one of the flow's own authorization
+// URL parameters (oauth.ReservedParams), as Better Auth's body schema does: 400 VALIDATION_ERROR.
+func CheckAuthParams(params map[string]string) error {
+	for k := range params {
+		if slices.Contains(oauth.ReservedParams, k) {
+			return ErrReservedAuthParams
+		}
+	}
+	return nil
 }
 
 // provider returns the configured provider id, or PROVIDER_NOT_FOUND.
@@ -80,6 +98,9 @@ func (s *Service) StartSocial(ctx context.Context, in SocialStart, link *Auth) (
 	if err != nil {
 		return "", "", err
 	}
+	if err := CheckAuthParams(in.AdditionalParams); err != nil {
+		return "", "", err
+	}
 	if err := s.CheckRedirects(in.CallbackURL, "", in.ErrorCallbackURL, in.NewUserCallbackURL); err != nil {
 		return "", "", err
 	}
@@ -94,7 +115,8 @@ func (s *Service) StartSocial(ctx context.Context, in SocialStart, link *Auth) (
 	}
 	state = token.Alnum(32)
 	authURL, err = p.AuthCodeURL(ctx, oauth.AuthRequest{State: state, CodeChallenge: challenge,
-		RedirectURI: s.redirectURI(p), Scopes: in.Scopes, LoginHint: in.LoginHint, Nonce: st.Nonce})
+		RedirectURI: s.redirectURI(p), Scopes: in.Scopes, LoginHint: in.LoginHint, Nonce: st.Nonce,
+		Params: in.AdditionalParams})
 	if err != nil {
 		return "", "", err
 	}
@@ -121,11 +143,20 @@ type Callback struct {
 type CallbackResult struct {
 	Redirect string
 	SignIn   *Auth
+	// ExpireStateCookie is set once the state and the browser's StateCookie matched: Better
+	// Auth expires the cookie then (whatever follows), and leaves it alone before.
+	ExpireStateCookie bool
 }
 
 // OAuthCallback completes a flow. It never fails: every failure sends the browser to the
 // flow's error URL (or this API's /error page) with ?error=<code>, as Better Auth does.
+//
+// The state is checked as Better Auth's parseGenericState does: no state is state_not_found;
+// a state not stored (unknown, used up or expired) is state_mismatch at the /error page; a
+// stored state the browser's cookie does not hold is state_mismatch at the flow's error URL,
+// and the state stays stored (the browser that started the flow may still complete it).
 func (s *Service) OAuthCallback(ctx context.Context, providerID string, cb Callback) CallbackResult {
+	var res CallbackResult
 	fail := func(errorURL, code, description string) CallbackResult {
 		if errorURL == "" {
 			errorURL = s.apiURL + "/error"
@@ -134,21 +165,34 @@ func (s *Service) OAuthCallback(ctx context.Context, providerID string, cb Callb
 		if description != "" {
 			q.Set("error_description", description)
 		}
-		return CallbackResult{Redirect: appendQuery(errorURL, q)}
+		res.Redirect = appendQuery(errorURL, q)
+		return res
 	}
 	if cb.State == "" {
 		return fail("", "state_not_found", "")
 	}
-	v, err := s.store.BetterauthVerificationTake(ctx, s.store.Pool(), statePrefix+tokenHash(cb.State))
-	if err != nil {
-		return fail("", "please_restart_the_process", "")
+	id := statePrefix + tokenHash(cb.State)
+	v, err := s.store.BetterauthVerificationGet(ctx, s.store.Pool(), id)
+	switch {
+	case notFound(err):
+		return fail("", "state_mismatch", "")
+	case err != nil:
+		return fail("", "internal_server_error", "")
 	}
 	var st oauthState
 	if json.Unmarshal([]byte(v.Value), &st) != nil {
-		return fail("", "please_restart_the_process", "")
+		return fail("", "internal_server_error", "")
 	}
 	if cb.CookieState != cb.State {
 		return fail(st.ErrorURL, "state_mismatch", "")
+	}
+	res.ExpireStateCookie = true
+	// Use the state up; of concurrent callbacks with it, one goes on.
+	switch _, err := s.store.BetterauthVerificationTake(ctx, s.store.Pool(), id); {
+	case notFound(err):
+		return fail("", "state_mismatch", "")
+	case err != nil:
+		return fail("", "internal_server_error", "")
 	}
 	if cb.Error != "" {
 		return fail(st.ErrorURL, cb.Error, cb.ErrorDescription)
@@ -175,7 +219,8 @@ func (s *Service) OAuthCallback(ctx context.Context, providerID string, cb Callb
 		if code := s.linkAccount(ctx, st, p.ID(), info, tokens); code != "" {
 			return fail(st.ErrorURL, code, "")
 		}
-		return CallbackResult{Redirect: st.CallbackURL}
+		res.Redirect = st.CallbackURL
+		return res
 	}
 	if info.Email == "" {
 		return fail(st.ErrorURL, "email_not_found", "")
@@ -187,11 +232,11 @@ func (s *Service) OAuthCallback(ctx context.Context, providerID string, cb Callb
 	if code != "" {
 		return fail(st.ErrorURL, code, "")
 	}
-	to := st.CallbackURL
+	res.Redirect, res.SignIn = st.CallbackURL, a
 	if isNew && st.NewUserURL != "" {
-		to = st.NewUserURL
+		res.Redirect = st.NewUserURL
 	}
-	return CallbackResult{Redirect: to, SignIn: a}
+	return res
 }
 
 // appendQuery adds q to the query of raw.
@@ -259,9 +304,15 @@ func (s *Service) signInWithProvider(ctx context.Context, providerID string, inf
 }
 
 // linkAccount links a provider identity to the user of a link flow; it returns a callback error
-// code when it may not.
+// code when it may not. The checks and their order are Better Auth's linkOAuthAccount's (with
+// its default options: no trusted providers, no linking of different addresses): an address
+// the provider does not vouch for is unable_to_link_account, another address (or none)
+// email_does_not_match, an identity of another user account_already_linked_to_different_user.
 func (s *Service) linkAccount(ctx context.Context, st oauthState, providerID string, info *oauth.UserInfo, tokens *oauth.Tokens) string {
-	if info.Email != "" && normalizeEmail(info.Email) != st.LinkEmail {
+	if !info.EmailVerified {
+		return "unable_to_link_account"
+	}
+	if strings.ToLower(info.Email) != strings.ToLower(st.LinkEmail) {
 		return "email_does_not_match"
 	}
 	acct, err := s.store.BetterauthAccountGet(ctx, s.store.Pool(), dbsqlc.BetterauthAccountGetParams{ProviderID: providerID, AccountID: info.ID})
@@ -461,15 +512,20 @@ func (s *Service) accessToken(acct dbsqlc.BetterauthAccount) *AccessToken {
 }
 
 // GetAccessToken returns a valid access token of a's account id, refreshing it first when it
-// expires within five seconds and a refresh token is stored.
+// expires within five seconds and a refresh token is stored. A refresh the provider refuses is
+// 400 FAILED_TO_GET_ACCESS_TOKEN, as in Better Auth's getValidAccessToken.
 func (s *Service) GetAccessToken(ctx context.Context, a *Auth, id string) (*AccessToken, error) {
 	acct, p, err := s.oauthAccount(ctx, a, id)
 	if err != nil {
 		return nil, err
 	}
+	return s.validAccessToken(ctx, p, acct)
+}
+
+func (s *Service) validAccessToken(ctx context.Context, p *oauth.Provider, acct dbsqlc.BetterauthAccount) (*AccessToken, error) {
 	at := s.accessToken(acct)
 	if at.AccessTokenExpiresAt != nil && time.Until(*at.AccessTokenExpiresAt) < 5*time.Second && at.RefreshToken != "" {
-		return s.refresh(ctx, p, acct)
+		return s.refresh(ctx, p, acct, ErrFailedToGetAccessToken)
 	}
 	return at, nil
 }
@@ -480,17 +536,19 @@ func (s *Service) RefreshToken(ctx context.Context, a *Auth, id string) (*Access
 	if err != nil {
 		return nil, err
 	}
-	return s.refresh(ctx, p, acct)
+	return s.refresh(ctx, p, acct, baError(400, "FAILED_TO_REFRESH_ACCESS_TOKEN", "Failed to refresh access token"))
 }
 
-func (s *Service) refresh(ctx context.Context, p *oauth.Provider, acct dbsqlc.BetterauthAccount) (*AccessToken, error) {
+// refresh refreshes acct's tokens; failed is the error a provider's refusal gives
+// (refresh-token's FAILED_TO_REFRESH_ACCESS_TOKEN, get-access-token's FAILED_TO_GET_ACCESS_TOKEN).
+func (s *Service) refresh(ctx context.Context, p *oauth.Provider, acct dbsqlc.BetterauthAccount, failed error) (*AccessToken, error) {
 	rt := s.unseal(acct.RefreshToken)
 	if rt == "" {
 		return nil, baError(400, "REFRESH_TOKEN_NOT_FOUND", "Refresh token not found")
 	}
 	t, err := p.Refresh(ctx, rt)
 	if err != nil {
-		return nil, baError(400, "FAILED_TO_REFRESH_ACCESS_TOKEN", "Failed to refresh access token")
+		return nil, failed
 	}
 	updated, err := s.store.BetterauthAccountUpdateTokens(ctx, s.store.Pool(), s.tokenParams(acct.ID, t))
 	if err != nil {
@@ -499,21 +557,40 @@ func (s *Service) refresh(ctx context.Context, p *oauth.Provider, acct dbsqlc.Be
 	return s.accessToken(updated), nil
 }
 
-// AccountInfo asks the provider of a's account id who the account is.
-func (s *Service) AccountInfo(ctx context.Context, a *Auth, id string) (*oauth.UserInfo, dbsqlc.BetterauthAccount, error) {
-	acct, p, err := s.oauthAccount(ctx, a, id)
+// AccountProfile is what a provider says about a linked account: the identity mapped to Better
+// Auth's user fields, and the provider's raw profile.
+type AccountProfile struct {
+	User    *oauth.UserInfo
+	Data    map[string]any
+	Account dbsqlc.BetterauthAccount
+}
+
+// AccountInfo asks the provider of a's account id who the account is, with a valid (refreshed
+// if need be) access token. As Better Auth's /account-info: an account of no configured
+// provider (the password account) is 400 PROVIDER_NOT_CONFIGURED, a failed refresh 400
+// FAILED_TO_GET_ACCESS_TOKEN, no access token 400 ACCESS_TOKEN_NOT_FOUND, no profile 401
+// FAILED_TO_GET_USER_INFO.
+func (s *Service) AccountInfo(ctx context.Context, a *Auth, id string) (*AccountProfile, error) {
+	acct, _, err := s.findAccount(ctx, a, id)
 	if err != nil {
-		return nil, acct, err
+		return nil, err
 	}
-	at, err := s.GetAccessToken(ctx, a, id)
+	p, ok := s.cfg.Providers[acct.ProviderID]
+	if !ok {
+		return nil, ErrProviderNotConfigured
+	}
+	at, err := s.validAccessToken(ctx, p, acct)
 	if err != nil {
-		return nil, acct, err
+		return nil, err
 	}
-	info, err := p.UserInfo(ctx, &oauth.Tokens{AccessToken: at.AccessToken}, "")
+	if at.AccessToken == "" {
+		return nil, ErrAccessTokenNotFound
+	}
+	info, data, err := p.Profile(ctx, at.AccessToken)
 	if err != nil {
-		return nil, acct, ErrFailedToGetUserInfo
+		return nil, ErrFailedToGetUserInfo
 	}
-	return info, acct, nil
+	return &AccountProfile{User: info, Data: data, Account: acct}, nil
 }
 
 // LinkIDToken links the provider account of an ID token the client holds to a's user.
@@ -529,15 +606,32 @@ func (s *Service) LinkIDToken(ctx context.Context, a *Auth, provider, idToken, n
 	if err != nil {
 		return ErrInvalidTokenUnauthorized
 	}
-	st := oauthState{LinkUserID: a.User.ID, LinkEmail: a.User.Email}
-	switch code := s.linkAccount(ctx, st, p.ID(), info, &oauth.Tokens{IDToken: idToken, AccessToken: accessToken, RefreshToken: refreshToken}); code {
-	case "":
-		return nil
-	case "account_already_linked_to_different_user":
-		return ErrSocialAccountLinked.WithStatus(409)
-	case "email_does_not_match":
-		return baError(401, "EMAIL_DOES_NOT_MATCH", "Email does not match")
-	default:
-		return baError(400, "UNABLE_TO_LINK_ACCOUNT", "Unable to link account")
+	if info.Email == "" {
+		return ErrUserEmailNotFound
 	}
+	// Better Auth's order (linkSocialAccount, default options): an identity already linked is
+	// updated when it is the user's own and refused (409) when it is another user's, before the
+	// address is looked at; then an address the provider does not vouch for, and another
+	// address than the user's, are refused; nothing is stored on refusal.
+	tokens := &oauth.Tokens{IDToken: idToken, AccessToken: accessToken, RefreshToken: refreshToken}
+	acct, err := s.store.BetterauthAccountGet(ctx, s.store.Pool(), dbsqlc.BetterauthAccountGetParams{ProviderID: p.ID(), AccountID: info.ID})
+	switch {
+	case err == nil && acct.UserID == a.User.ID:
+		_, err := s.store.BetterauthAccountUpdateTokens(ctx, s.store.Pool(), s.tokenParams(acct.ID, tokens))
+		return db.Translate(err)
+	case err == nil:
+		return ErrSocialAccountLinked.WithStatus(http.StatusConflict)
+	case !notFound(err):
+		return db.Translate(err)
+	}
+	if !info.EmailVerified {
+		return ErrLinkingNotAllowed
+	}
+	if strings.ToLower(info.Email) != strings.ToLower(a.User.Email) {
+		return ErrLinkingDifferentEmails
+	}
+	if err := s.createAccount(ctx, s.store.Pool(), a.User.ID, p.ID(), info.ID, tokens); err != nil {
+		return ErrLinkingFailed
+	}
+	return nil
 }

@@ -96,6 +96,34 @@ func TestAuthURLKeepsEndpointQuery(t *testing.T) {
 	}
 }
 
+func TestAuthURLParams(t *testing.T) {
+	cfg := oauth.Config{
+		ID: "x", Kind: oauth.KindOIDC, ClientID: "c", ClientSecret: "s", Issuer: "https://x.test",
+		AuthURL: "https://x.test/auth", TokenURL: "https://x.test/token", JWKSURL: "https://x.test/jwks",
+		AuthParams: map[string]string{"prompt": "consent", "access_type": "offline"},
+	}
+	p := newProvider(t, cfg)
+	// A request's Params override the config's and login_hint; reserved ones are skipped.
+	params := map[string]string{"prompt": "none", "hd": "example.test", "login_hint": "b@x.test"}
+	for _, k := range oauth.ReservedParams {
+		params[k] = "forged"
+	}
+	raw, err := p.AuthCodeURL(t.Context(), oauth.AuthRequest{State: "st", CodeChallenge: "ch", RedirectURI: callback,
+		Nonce: "nn", LoginHint: "a@x.test", Params: params})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(raw)
+	want := url.Values{
+		"response_type": {"code"}, "client_id": {"c"}, "redirect_uri": {callback}, "scope": {"openid email profile"},
+		"state": {"st"}, "code_challenge": {"ch"}, "code_challenge_method": {"S256"}, "nonce": {"nn"},
+		"login_hint": {"b@x.test"}, "prompt": {"none"}, "access_type": {"offline"}, "hd": {"example.test"},
+	}
+	if got := u.Query(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("query\n got %v\nwant %v", got, want)
+	}
+}
+
 func TestCodeFlow(t *testing.T) {
 	srv := oidctest.New(t)
 	user := oidctest.User{Sub: "u-42", Email: "Grace@Example.test", EmailVerified: true, Name: "Grace Hopper", Picture: "https://img.test/g.png"}

@@ -198,6 +198,16 @@ type AuthRequest struct {
 	Scopes        []string // asked for in addition to the provider's scopes
 	LoginHint     string   // login_hint (GitHub: login), optional
 	Nonce         string   // OIDC nonce, optional; stored with the state and passed to UserInfo
+	// Params are extra parameters (Better Auth's additionalParams); they override the ones the
+	// Config adds and login_hint, but never the ReservedParams, which are skipped.
+	Params map[string]string
+}
+
+// ReservedParams are the authorization URL parameters a request's Params may not set (Better
+// Auth's RESERVED_AUTHORIZATION_PARAMS, in its order): they carry the flow's own correlation
+// and PKCE binding.
+var ReservedParams = []string{
+	"state", "client_id", "redirect_uri", "response_type", "code_challenge", "code_challenge_method", "nonce", "scope",
 }
 
 // AuthCodeURL returns the URL to send the user to. It needs the endpoints, so it can fail with
@@ -236,6 +246,11 @@ func (p *Provider) AuthCodeURL(ctx context.Context, r AuthRequest) (string, erro
 	}
 	for k, v := range p.cfg.AuthParams {
 		params.Set(k, v)
+	}
+	for k, v := range r.Params {
+		if !slices.Contains(ReservedParams, k) {
+			params.Set(k, v)
+		}
 	}
 	return appendQuery(ep.auth, params), nil
 }

@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -79,23 +80,71 @@ func (p *Provider) UserInfo(ctx context.Context, t *Tokens, nonce string) (*User
 	return ui, nil
 }
 
+// Profile returns the identity behind an access token together with the provider's raw
+// profile, as Better Auth's /account-info shows it: OIDC, the user info endpoint's claims as
+// they came; GitHub, the /user object, its "email" filled in with the chosen address when the
+// profile shows none (as Better Auth's GitHub provider does). Errors as for UserInfo; an OIDC
+// provider without a user info endpoint is ErrUserInfo.
+func (p *Provider) Profile(ctx context.Context, accessToken string) (*UserInfo, map[string]any, error) {
+	ep, err := p.resolve(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if p.cfg.Kind == KindGitHub {
+		return p.gitHubProfile(ctx, ep, accessToken)
+	}
+	if ep.userInfo == "" {
+		return nil, nil, fmt.Errorf("%w: no user info endpoint", ErrUserInfo)
+	}
+	return p.userInfoProfile(ctx, ep, accessToken)
+}
+
 // fetchUserInfo reads the OIDC user info endpoint with accessToken.
 func (p *Provider) fetchUserInfo(ctx context.Context, ep *endpoints, accessToken string) (*UserInfo, error) {
+	ui, _, err := p.userInfoProfile(ctx, ep, accessToken)
+	return ui, err
+}
+
+// userInfoProfile reads the OIDC user info endpoint with accessToken: the identity and the raw
+// claims.
+func (p *Provider) userInfoProfile(ctx context.Context, ep *endpoints, accessToken string) (*UserInfo, map[string]any, error) {
 	if accessToken == "" {
-		return nil, fmt.Errorf("%w: no access token", ErrUserInfo)
+		return nil, nil, fmt.Errorf("%w: no access token", ErrUserInfo)
 	}
-	var c idClaims
-	status, err := p.getJSON(ctx, ep.userInfo, http.Header{"Authorization": {"Bearer " + accessToken}}, &c)
+	var raw json.RawMessage
+	status, err := p.getJSON(ctx, ep.userInfo, http.Header{"Authorization": {"Bearer " + accessToken}}, &raw)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := statusErr("user info", status); err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	var c idClaims
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, nil, upstream("user info: %v", err)
+	}
+	data, err := rawObject(raw)
+	if err != nil {
+		return nil, nil, upstream("user info: %v", err)
 	}
 	if c.Sub == "" {
-		return nil, fmt.Errorf("%w: user info has no sub", ErrUserInfo)
+		return nil, nil, fmt.Errorf("%w: user info has no sub", ErrUserInfo)
 	}
-	return c.userInfo(), nil
+	return c.userInfo(), data, nil
+}
+
+// rawObject decodes a JSON object keeping numbers as they were written.
+func rawObject(raw []byte) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var out map[string]any
+	if err := dec.Decode(&out); err != nil {
+		return nil, err
+	}
+	if out == nil {
+		return nil, fmt.Errorf("not a JSON object")
+	}
+	return out, nil
 }
 
 // statusErr maps a resource server's status: 200 is fine, 401 and 403 refuse the token
@@ -134,24 +183,39 @@ type gitHubEmail struct {
 }
 
 func (p *Provider) gitHubUser(ctx context.Context, ep *endpoints, accessToken string) (*UserInfo, error) {
+	ui, _, err := p.gitHubProfile(ctx, ep, accessToken)
+	return ui, err
+}
+
+// gitHubProfile reads GitHub's /user and /user/emails: the identity and the raw /user object
+// (its email filled in with the chosen address when it shows none).
+func (p *Provider) gitHubProfile(ctx context.Context, ep *endpoints, accessToken string) (*UserInfo, map[string]any, error) {
 	if accessToken == "" {
-		return nil, fmt.Errorf("%w: no access token", ErrUserInfo)
+		return nil, nil, fmt.Errorf("%w: no access token", ErrUserInfo)
 	}
-	var prof gitHubProfile
-	status, err := p.getJSON(ctx, ep.userInfo, gitHubHeader(accessToken), &prof)
+	var raw json.RawMessage
+	status, err := p.getJSON(ctx, ep.userInfo, gitHubHeader(accessToken), &raw)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := statusErr("GitHub user", status); err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	var prof gitHubProfile
+	if err := json.Unmarshal(raw, &prof); err != nil {
+		return nil, nil, upstream("GitHub user: %v", err)
+	}
+	data, err := rawObject(raw)
+	if err != nil {
+		return nil, nil, upstream("GitHub user: %v", err)
 	}
 	if id, err := strconv.ParseInt(prof.ID.String(), 10, 64); err != nil || id <= 0 {
-		return nil, fmt.Errorf("%w: GitHub user id %q", ErrUserInfo, prof.ID)
+		return nil, nil, fmt.Errorf("%w: GitHub user id %q", ErrUserInfo, prof.ID)
 	}
 	var emails []gitHubEmail
 	status, err = p.getJSON(ctx, ep.emails, gitHubHeader(accessToken), &emails)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	switch status {
 	case http.StatusOK:
@@ -159,16 +223,19 @@ func (p *Provider) gitHubUser(ctx context.Context, ep *endpoints, accessToken st
 		// The token lacks user:email: only the public profile address is known, unverified.
 		emails = nil
 	default:
-		return nil, upstream("GitHub emails answered %d", status)
+		return nil, nil, upstream("GitHub emails answered %d", status)
 	}
 	email, verified := pickGitHubEmail(prof.Email, emails)
 	name := prof.Name
 	if name == "" {
 		name = prof.Login
 	}
+	if prof.Email == "" && email != "" {
+		data["email"] = email
+	}
 	return &UserInfo{
 		ID: prof.ID.String(), Email: email, EmailVerified: verified, Name: name, Image: prof.AvatarURL,
-	}, nil
+	}, data, nil
 }
 
 // pickGitHubEmail chooses the account's address: the primary one if verified, else the public
