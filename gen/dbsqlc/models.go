@@ -27,6 +27,73 @@ type BetterauthAccount struct {
 	UpdatedAt             time.Time
 }
 
+type BetterauthApikey struct {
+	ID                  string
+	ConfigId            string
+	Name                *string
+	Start               *string
+	ReferenceId         string
+	Prefix              *string
+	Key                 string
+	RefillInterval      *int32
+	RefillAmount        *int32
+	LastRefillAt        *time.Time
+	Enabled             *bool
+	RateLimitEnabled    *bool
+	RateLimitTimeWindow *int32
+	RateLimitMax        *int32
+	RequestCount        *int32
+	Remaining           *int32
+	LastRequest         *time.Time
+	ExpiresAt           *time.Time
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+	Permissions         *string
+	Metadata            *string
+}
+
+type BetterauthInvitation struct {
+	ID             string
+	OrganizationId string
+	Email          string
+	Role           *string
+	Status         string
+	ExpiresAt      time.Time
+	CreatedAt      time.Time
+	InviterId      string
+}
+
+type BetterauthMember struct {
+	ID             string
+	OrganizationId string
+	UserID         string
+	Role           string
+	CreatedAt      time.Time
+}
+
+type BetterauthOrganization struct {
+	ID        string
+	Name      string
+	Slug      string
+	Logo      *string
+	CreatedAt time.Time
+	Metadata  *string
+}
+
+type BetterauthPasskey struct {
+	ID           string
+	Name         *string
+	PublicKey    string
+	UserID       string
+	CredentialID string
+	Counter      int32
+	DeviceType   string
+	BackedUp     bool
+	Transports   *string
+	CreatedAt    *time.Time
+	Aaguid       *string
+}
+
 type BetterauthSession struct {
 	ID                   string
 	ExpiresAt            time.Time
@@ -38,6 +105,16 @@ type BetterauthSession struct {
 	UserID               string
 	ImpersonatedBy       *string
 	ActiveOrganizationID *string
+}
+
+type BetterauthTwoFactor struct {
+	ID                      string
+	Secret                  string
+	BackupCodes             string
+	UserID                  string
+	Verified                *bool
+	FailedVerificationCount *int32
+	LockedUntil             *time.Time
 }
 
 type BetterauthUser struct {
