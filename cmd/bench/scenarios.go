@@ -57,7 +57,7 @@ var scenarios = []Scenario{
 		Name:   "GET /api/auth/get-session",
 		Expect: http.StatusOK,
 		Setup: func(ctx context.Context, client *http.Client, baseURL string) (vegeta.Targeter, error) {
-			cookie, err := betterAuthSignUp(ctx, client, baseURL, "bench-session")
+			cookie, err := betterAuthSignUp(ctx, client, baseURL, uniqueEmail("bench-session"))
 			if err != nil {
 				return nil, err
 			}
@@ -69,7 +69,7 @@ var scenarios = []Scenario{
 		Expect: http.StatusOK,
 		Setup: func(ctx context.Context, client *http.Client, baseURL string) (vegeta.Targeter, error) {
 			email := uniqueEmail("bench-sign-in")
-			if _, err := betterAuthSignUpAs(ctx, client, baseURL, email); err != nil {
+			if _, err := betterAuthSignUp(ctx, client, baseURL, email); err != nil {
 				return nil, err
 			}
 			body, _ := json.Marshal(map[string]any{"email": email, "password": benchPassword})
@@ -90,14 +90,9 @@ func uniqueEmail(prefix string) string {
 	return fmt.Sprintf("%s-%d@example.com", prefix, time.Now().UnixNano())
 }
 
-// betterAuthSignUp signs up a new Better Auth user and returns the session
+// betterAuthSignUp signs up email with benchPassword and returns the session
 // cookie ("name=value") to send with its requests.
-func betterAuthSignUp(ctx context.Context, client *http.Client, baseURL, prefix string) (string, error) {
-	return betterAuthSignUpAs(ctx, client, baseURL, uniqueEmail(prefix))
-}
-
-// betterAuthSignUpAs signs up email with benchPassword and returns the session cookie.
-func betterAuthSignUpAs(ctx context.Context, client *http.Client, baseURL, email string) (string, error) {
+func betterAuthSignUp(ctx context.Context, client *http.Client, baseURL, email string) (string, error) {
 	body, _ := json.Marshal(map[string]any{"email": email, "password": benchPassword, "name": "Bench"})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, baseURL+"/api/auth/sign-up/email", bytes.NewReader(body))
 	if err != nil {

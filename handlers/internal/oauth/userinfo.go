@@ -111,26 +111,36 @@ func (p *Provider) userInfoProfile(ctx context.Context, ep *endpoints, accessTok
 	if accessToken == "" {
 		return nil, nil, fmt.Errorf("%w: no access token", ErrUserInfo)
 	}
-	var raw json.RawMessage
-	status, err := p.getJSON(ctx, ep.userInfo, http.Header{"Authorization": {"Bearer " + accessToken}}, &raw)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := statusErr("user info", status); err != nil {
-		return nil, nil, err
-	}
 	var c idClaims
-	if err := json.Unmarshal(raw, &c); err != nil {
-		return nil, nil, upstream("user info: %v", err)
-	}
-	data, err := rawObject(raw)
+	data, err := p.getProfile(ctx, "user info", ep.userInfo, http.Header{"Authorization": {"Bearer " + accessToken}}, &c)
 	if err != nil {
-		return nil, nil, upstream("user info: %v", err)
+		return nil, nil, err
 	}
 	if c.Sub == "" {
 		return nil, nil, fmt.Errorf("%w: user info has no sub", ErrUserInfo)
 	}
 	return c.userInfo(), data, nil
+}
+
+// getProfile reads a profile resource (what names it in errors) into v, and returns it also as
+// the raw JSON object it was.
+func (p *Provider) getProfile(ctx context.Context, what, url string, header http.Header, v any) (map[string]any, error) {
+	var raw json.RawMessage
+	status, err := p.getJSON(ctx, url, header, &raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := statusErr(what, status); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return nil, upstream("%s: %v", what, err)
+	}
+	data, err := rawObject(raw)
+	if err != nil {
+		return nil, upstream("%s: %v", what, err)
+	}
+	return data, nil
 }
 
 // rawObject decodes a JSON object keeping numbers as they were written.
@@ -193,27 +203,16 @@ func (p *Provider) gitHubProfile(ctx context.Context, ep *endpoints, accessToken
 	if accessToken == "" {
 		return nil, nil, fmt.Errorf("%w: no access token", ErrUserInfo)
 	}
-	var raw json.RawMessage
-	status, err := p.getJSON(ctx, ep.userInfo, gitHubHeader(accessToken), &raw)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := statusErr("GitHub user", status); err != nil {
-		return nil, nil, err
-	}
 	var prof gitHubProfile
-	if err := json.Unmarshal(raw, &prof); err != nil {
-		return nil, nil, upstream("GitHub user: %v", err)
-	}
-	data, err := rawObject(raw)
+	data, err := p.getProfile(ctx, "GitHub user", ep.userInfo, gitHubHeader(accessToken), &prof)
 	if err != nil {
-		return nil, nil, upstream("GitHub user: %v", err)
+		return nil, nil, err
 	}
 	if id, err := strconv.ParseInt(prof.ID.String(), 10, 64); err != nil || id <= 0 {
 		return nil, nil, fmt.Errorf("%w: GitHub user id %q", ErrUserInfo, prof.ID)
 	}
 	var emails []gitHubEmail
-	status, err = p.getJSON(ctx, ep.emails, gitHubHeader(accessToken), &emails)
+	status, err := p.getJSON(ctx, ep.emails, gitHubHeader(accessToken), &emails)
 	if err != nil {
 		return nil, nil, err
 	}
