@@ -340,13 +340,13 @@ func dbString(t *testing.T, h *handlertest.Harness, sql string, args ...any) str
 func dbState(t *testing.T, h *handlertest.Harness) map[string]int {
 	t.Helper()
 	out := map[string]int{"mail": len(h.Mail())}
-	for _, table := range []string{`"user"`, "session", "account", "verification"} {
+	// Row counts, and a fingerprint of every row for changes that keep the counts (a profile, a
+	// role, a password, an expiry, a key's usage).
+	for _, table := range []string{`"user"`, "session", "account", "verification",
+		`"twoFactor"`, "passkey", "apikey", "organization", "member", "invitation"} {
 		out[table] = h.Count(`SELECT count(*) FROM betterauth.` + table)
+		out["fingerprint"] += h.Count(`SELECT coalesce(sum(hashtext(t::text)), 0)::bigint % 1000000007 FROM betterauth.` + table + ` t`)
 	}
-	// Changes that keep row counts: a profile, an address, a password, an expiry.
-	out["fingerprint"] = h.Count(`SELECT coalesce(sum(hashtext(u::text)), 0)::bigint % 1000000007 FROM betterauth."user" u`) +
-		h.Count(`SELECT coalesce(sum(hashtext(a::text)), 0)::bigint % 1000000007 FROM betterauth.account a`) +
-		h.Count(`SELECT coalesce(sum(hashtext(s::text)), 0)::bigint % 1000000007 FROM betterauth.session s`)
 	return out
 }
 
