@@ -10,6 +10,7 @@
 //   MAIL_FILE           append each mail as one JSON line (gatehouse's file transport format)
 //   RATE_LIMIT          "off" disables Better Auth's rate limiter (on by default here)
 //   TRUSTED_ORIGINS     extra trusted origins, comma-separated (BASE_URL's origin always is)
+//   ADMIN_EMAILS        accounts created with these addresses get the admin role (comma-separated)
 //   GITLAB_ISSUER       optional: enables the social provider "gitlab" with this issuer (a test
 //                       double of GitLab's OAuth endpoints); GITLAB_CLIENT_ID, GITLAB_CLIENT_SECRET
 import { appendFileSync } from "node:fs";
@@ -20,7 +21,9 @@ import { betterAuth } from "better-auth";
 import { memoryAdapter } from "better-auth/adapters/memory";
 import { getMigrations } from "better-auth/db/migration";
 import { toNodeHandler } from "better-auth/node";
-import { username } from "better-auth/plugins";
+import { admin, organization, twoFactor, username } from "better-auth/plugins";
+import { apiKey } from "@better-auth/api-key";
+import { passkey } from "@better-auth/passkey";
 
 const port = Number(process.env.PORT || 3911);
 const baseURL = (process.env.BASE_URL || `http://127.0.0.1:${port}`).replace(/\/+$/, "");
@@ -39,7 +42,10 @@ if (process.env.DATABASE_URL) {
   pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
   database = pool;
 } else {
-  database = memoryAdapter({ user: [], session: [], account: [], verification: [], rateLimit: [] });
+  database = memoryAdapter({
+    user: [], session: [], account: [], verification: [], rateLimit: [],
+    twoFactor: [], passkey: [], apikey: [], organization: [], member: [], invitation: [],
+  });
 }
 
 const subjects = {
@@ -47,14 +53,16 @@ const subjects = {
   "betterauth-reset-password": "Reset your password",
   "betterauth-change-email": "Confirm your new email address",
   "betterauth-delete-account": "Confirm deleting your account",
+  "betterauth-two-factor-otp": "Your sign-in code",
+  "betterauth-organization-invitation": "You are invited to join an organization",
 };
 
 // sendMail writes one mail the way gatehouse's MAIL_TRANSPORT=file:PATH does.
-function sendMail(template, to, { url, token }) {
+function sendMail(template, to, data) {
   const subject = subjects[template];
-  const text = `${subject}: ${url}\n`;
-  const html = `<p>${subject}: <a href="${escapeHTML(url)}">${escapeHTML(url)}</a></p>\n`;
-  const mail = { id: randomUUID(), to, subject, template, data: { url, token }, text, html, createdAt: new Date().toISOString() };
+  const text = `${subject}: ${data.url ?? data.otp ?? data.invitationId}\n`;
+  const html = `<p>${escapeHTML(text.trim())}</p>\n`;
+  const mail = { id: randomUUID(), to, subject, template, data, text, html, createdAt: new Date().toISOString() };
   if (mailFile) {
     appendFileSync(mailFile, JSON.stringify(mail) + "\n");
   } else {
@@ -68,20 +76,27 @@ function escapeHTML(s) {
 
 // The SQL adapters answer a column that holds no value with an explicit null ("image": null);
 // the memory adapter leaves such a field out. Filling the optional user fields with null on
-// create makes the memory mode answer like PostgreSQL (and like gatehouse).
-const nullUserFields = {
+// create makes the memory mode answer like PostgreSQL (and like gatehouse). ADMIN_EMAILS get the
+// admin role, as gatehouse's BETTERAUTH_ADMIN_EMAILS gives it.
+const adminEmails = new Set((process.env.ADMIN_EMAILS || "").split(",").map((s) => s.trim().toLowerCase()).filter(Boolean));
+const userHooks = {
   user: {
     create: {
-      before: async (user) => ({
-        data: { ...user, image: user.image ?? null, username: user.username ?? null, displayUsername: user.displayUsername ?? null },
-      }),
+      before: async (user) => {
+        const data = { ...user };
+        if (!pool) {
+          for (const k of ["image", "username", "displayUsername", "banReason", "banExpires"]) data[k] = data[k] ?? null;
+        }
+        if (adminEmails.has(String(user.email).toLowerCase())) data.role = "admin";
+        return { data };
+      },
     },
   },
 };
 
 const options = {
   baseURL,
-  ...(pool ? {} : { databaseHooks: nullUserFields }),
+  databaseHooks: userHooks,
   secret,
   database,
   trustedOrigins: (process.env.TRUSTED_ORIGINS || "").split(",").map((s) => s.trim()).filter(Boolean),
@@ -108,7 +123,18 @@ const options = {
       sendDeleteAccountVerification: async ({ user, url, token }) => sendMail("betterauth-delete-account", user.email, { url, token }),
     },
   },
-  plugins: [username()],
+  // The plugins of gatehouse's issue 4, as its compatibility suite and benchmark expect them.
+  plugins: [
+    username(),
+    twoFactor({ otpOptions: { sendOTP: async ({ user, otp }) => sendMail("betterauth-two-factor-otp", user.email, { otp }) } }),
+    passkey(),
+    admin(),
+    apiKey({ enableSessionForAPIKeys: true }),
+    organization({
+      sendInvitationEmail: async ({ id, email, role, organization: org }) =>
+        sendMail("betterauth-organization-invitation", email, { invitationId: id, organizationId: org.id, role }),
+    }),
+  ],
   // An optional social provider for the suite's social sign-in part: Better Auth's GitLab
   // provider pointed at any server that speaks GitLab's OAuth endpoints (a test double).
   ...(process.env.GITLAB_ISSUER
