@@ -224,3 +224,37 @@ func TestPasskeyVerifyAuthenticationRefusesClones(t *testing.T) {
 		t.Fatalf("%d of %d same-counter sign-ins succeeded, want 1 (%v)", ok, n, statuses)
 	}
 }
+
+// One challenge presented by several requests at once signs in once.
+func TestPasskeyChallengeRedeemedOnceUnderConcurrency(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	_, _, auth, _ := signedUpWithPasskey(t, h, "ann@example.com")
+	b := newBrowser(t, h)
+	o := b.authenticationOptions()
+	body := map[string]any{"response": auth.Assert(ceremony(o.Challenge))}
+	const n = 6
+	bs := make([]*browser, n)
+	for i := range n {
+		bs[i] = newBrowser(t, h)
+		bs[i].cookies[passkeyCookie] = b.cookies[passkeyCookie]
+	}
+	sessions := h.Count(`SELECT count(*) FROM betterauth.session`)
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { statuses[i] = bs[i].post("/passkey/verify-authentication", body).Status })
+	}
+	wg.Wait()
+	ok := 0
+	for _, s := range statuses {
+		if s == http.StatusOK {
+			ok++
+		} else if s != http.StatusBadRequest {
+			t.Fatalf("status %d", s)
+		}
+	}
+	if ok != 1 || h.Count(`SELECT count(*) FROM betterauth.session`) != sessions+1 {
+		t.Fatalf("%d of %d redemptions of one challenge succeeded (%v), want 1", ok, n, statuses)
+	}
+}
