@@ -164,8 +164,9 @@ func (a *Authenticator) Register(c Ceremony, userHandle string) map[string]any {
 	if a.Transports != nil {
 		resp["transports"] = a.Transports
 	}
+	// A browser answers the credProps extension Better Auth's options ask for.
 	return map[string]any{"id": a.ID(), "rawId": a.ID(), "type": "public-key", "response": resp,
-		"clientExtensionResults": map[string]any{}, "authenticatorAttachment": "platform"}
+		"clientExtensionResults": map[string]any{"credProps": map[string]any{"rk": true}}, "authenticatorAttachment": "platform"}
 }
 
 // Assert answers request options for c: the AuthenticationResponseJSON object, signed with the
