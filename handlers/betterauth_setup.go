@@ -39,6 +39,7 @@ func (a *App) setUpBetterAuth(ctx context.Context, ring *keyring.Keyring, outbox
 		BaseURL: a.cfg.BaseURL, Secret: secret, ExpiresIn: c.ExpiresIn, UpdateAge: c.UpdateAge,
 		RequireEmailVerification: c.RequireEmailVerification, AdminEmails: c.AdminEmails,
 		TrustedOrigins: c.TrustedOrigins, Providers: providers,
+		PasskeyRPID: c.PasskeyRPID, PasskeyOrigins: c.PasskeyOrigins,
 	})
 	if err != nil {
 		return err

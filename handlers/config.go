@@ -63,6 +63,11 @@ type BetterAuthConfig struct {
 	ExpiresIn, UpdateAge time.Duration
 	// Providers are the OAuth / OpenID Connect providers.
 	Providers []oauth.Config
+	// PasskeyRPID is the WebAuthn relying party id (BETTERAUTH_PASSKEY_RP_ID, default BASE_URL's
+	// host name); PasskeyOrigins the origins passkeys may be used on (BETTERAUTH_PASSKEY_ORIGINS,
+	// default BASE_URL's origin).
+	PasskeyRPID    string
+	PasskeyOrigins []string
 }
 
 // WithDefaults fills the zero fields of c.
@@ -125,6 +130,11 @@ func (c Config) Validate() error {
 	for _, p := range c.BetterAuth.Providers {
 		if err := p.Validate(); err != nil {
 			return err
+		}
+	}
+	for _, o := range c.BetterAuth.PasskeyOrigins {
+		if u, err := url.Parse(o); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			return fmt.Errorf("BETTERAUTH_PASSKEY_ORIGINS: %q is not an origin like https://app.example.com", o)
 		}
 	}
 	if c.BodyLimit < 1024 {

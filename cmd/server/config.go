@@ -130,6 +130,8 @@ func loadBetterAuth(getenv func(string) string, c *handlers.BetterAuthConfig) []
 	c.Secret = getenv("BETTERAUTH_SECRET")
 	c.TrustedOrigins = list(getenv("BETTERAUTH_TRUSTED_ORIGINS"))
 	c.AdminEmails = list(getenv("BETTERAUTH_ADMIN_EMAILS"))
+	c.PasskeyRPID = getenv("BETTERAUTH_PASSKEY_RP_ID")
+	c.PasskeyOrigins = list(getenv("BETTERAUTH_PASSKEY_ORIGINS"))
 	switch v := or(getenv("BETTERAUTH_RATE_LIMIT"), "on"); v {
 	case "on":
 	case "off":

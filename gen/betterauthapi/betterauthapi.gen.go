@@ -89,6 +89,180 @@ func (e OkResultOk) Valid() bool {
 	}
 }
 
+// Defines values for PasskeyDeviceType.
+const (
+	PasskeyDeviceTypeMultiDevice  PasskeyDeviceType = "multiDevice"
+	PasskeyDeviceTypeSingleDevice PasskeyDeviceType = "singleDevice"
+)
+
+// Valid indicates whether the value is a known member of the PasskeyDeviceType enum.
+func (e PasskeyDeviceType) Valid() bool {
+	switch e {
+	case PasskeyDeviceTypeMultiDevice:
+		return true
+	case PasskeyDeviceTypeSingleDevice:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PasskeyAuthenticationOptionsUserVerification.
+const (
+	PasskeyAuthenticationOptionsUserVerificationPreferred PasskeyAuthenticationOptionsUserVerification = "preferred"
+)
+
+// Valid indicates whether the value is a known member of the PasskeyAuthenticationOptionsUserVerification enum.
+func (e PasskeyAuthenticationOptionsUserVerification) Valid() bool {
+	switch e {
+	case PasskeyAuthenticationOptionsUserVerificationPreferred:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PasskeyCredentialDescriptorType.
+const (
+	PasskeyCredentialDescriptorTypePublicKey PasskeyCredentialDescriptorType = "public-key"
+)
+
+// Valid indicates whether the value is a known member of the PasskeyCredentialDescriptorType enum.
+func (e PasskeyCredentialDescriptorType) Valid() bool {
+	switch e {
+	case PasskeyCredentialDescriptorTypePublicKey:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PasskeyRegistrationOptionsAttestation.
+const (
+	PasskeyRegistrationOptionsAttestationNone PasskeyRegistrationOptionsAttestation = "none"
+)
+
+// Valid indicates whether the value is a known member of the PasskeyRegistrationOptionsAttestation enum.
+func (e PasskeyRegistrationOptionsAttestation) Valid() bool {
+	switch e {
+	case PasskeyRegistrationOptionsAttestationNone:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PasskeyRegistrationOptionsAuthenticatorSelectionAuthenticatorAttachment.
+const (
+	PasskeyRegistrationOptionsAuthenticatorSelectionAuthenticatorAttachmentCrossPlatform PasskeyRegistrationOptionsAuthenticatorSelectionAuthenticatorAttachment = "cross-platform"
+	PasskeyRegistrationOptionsAuthenticatorSelectionAuthenticatorAttachmentPlatform      PasskeyRegistrationOptionsAuthenticatorSelectionAuthenticatorAttachment = "platform"
+)
+
+// Valid indicates whether the value is a known member of the PasskeyRegistrationOptionsAuthenticatorSelectionAuthenticatorAttachment enum.
+func (e PasskeyRegistrationOptionsAuthenticatorSelectionAuthenticatorAttachment) Valid() bool {
+	switch e {
+	case PasskeyRegistrationOptionsAuthenticatorSelectionAuthenticatorAttachmentCrossPlatform:
+		return true
+	case PasskeyRegistrationOptionsAuthenticatorSelectionAuthenticatorAttachmentPlatform:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PasskeyRegistrationOptionsAuthenticatorSelectionRequireResidentKey.
+const (
+	PasskeyRegistrationOptionsAuthenticatorSelectionRequireResidentKeyFalse PasskeyRegistrationOptionsAuthenticatorSelectionRequireResidentKey = false
+)
+
+// Valid indicates whether the value is a known member of the PasskeyRegistrationOptionsAuthenticatorSelectionRequireResidentKey enum.
+func (e PasskeyRegistrationOptionsAuthenticatorSelectionRequireResidentKey) Valid() bool {
+	switch e {
+	case PasskeyRegistrationOptionsAuthenticatorSelectionRequireResidentKeyFalse:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PasskeyRegistrationOptionsAuthenticatorSelectionResidentKey.
+const (
+	PasskeyRegistrationOptionsAuthenticatorSelectionResidentKeyPreferred PasskeyRegistrationOptionsAuthenticatorSelectionResidentKey = "preferred"
+)
+
+// Valid indicates whether the value is a known member of the PasskeyRegistrationOptionsAuthenticatorSelectionResidentKey enum.
+func (e PasskeyRegistrationOptionsAuthenticatorSelectionResidentKey) Valid() bool {
+	switch e {
+	case PasskeyRegistrationOptionsAuthenticatorSelectionResidentKeyPreferred:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PasskeyRegistrationOptionsAuthenticatorSelectionUserVerification.
+const (
+	PasskeyRegistrationOptionsAuthenticatorSelectionUserVerificationPreferred PasskeyRegistrationOptionsAuthenticatorSelectionUserVerification = "preferred"
+)
+
+// Valid indicates whether the value is a known member of the PasskeyRegistrationOptionsAuthenticatorSelectionUserVerification enum.
+func (e PasskeyRegistrationOptionsAuthenticatorSelectionUserVerification) Valid() bool {
+	switch e {
+	case PasskeyRegistrationOptionsAuthenticatorSelectionUserVerificationPreferred:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PasskeyRegistrationOptionsExtensionsCredProps.
+const (
+	PasskeyRegistrationOptionsExtensionsCredPropsTrue PasskeyRegistrationOptionsExtensionsCredProps = true
+)
+
+// Valid indicates whether the value is a known member of the PasskeyRegistrationOptionsExtensionsCredProps enum.
+func (e PasskeyRegistrationOptionsExtensionsCredProps) Valid() bool {
+	switch e {
+	case PasskeyRegistrationOptionsExtensionsCredPropsTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PasskeyRegistrationOptionsPubKeyCredParamsType.
+const (
+	PasskeyRegistrationOptionsPubKeyCredParamsTypePublicKey PasskeyRegistrationOptionsPubKeyCredParamsType = "public-key"
+)
+
+// Valid indicates whether the value is a known member of the PasskeyRegistrationOptionsPubKeyCredParamsType enum.
+func (e PasskeyRegistrationOptionsPubKeyCredParamsType) Valid() bool {
+	switch e {
+	case PasskeyRegistrationOptionsPubKeyCredParamsTypePublicKey:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PasskeyRegistrationResultDeviceType.
+const (
+	PasskeyRegistrationResultDeviceTypeMultiDevice  PasskeyRegistrationResultDeviceType = "multiDevice"
+	PasskeyRegistrationResultDeviceTypeSingleDevice PasskeyRegistrationResultDeviceType = "singleDevice"
+)
+
+// Valid indicates whether the value is a known member of the PasskeyRegistrationResultDeviceType enum.
+func (e PasskeyRegistrationResultDeviceType) Valid() bool {
+	switch e {
+	case PasskeyRegistrationResultDeviceTypeMultiDevice:
+		return true
+	case PasskeyRegistrationResultDeviceTypeSingleDevice:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RequestPasswordResetResultStatus.
 const (
 	RequestPasswordResetResultStatusTrue RequestPasswordResetResultStatus = true
@@ -158,6 +332,24 @@ const (
 func (e VerifyEmailResultStatus) Valid() bool {
 	switch e {
 	case VerifyEmailResultStatusTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GeneratePasskeyRegistrationOptionsParamsAuthenticatorAttachment.
+const (
+	GeneratePasskeyRegistrationOptionsParamsAuthenticatorAttachmentCrossPlatform GeneratePasskeyRegistrationOptionsParamsAuthenticatorAttachment = "cross-platform"
+	GeneratePasskeyRegistrationOptionsParamsAuthenticatorAttachmentPlatform      GeneratePasskeyRegistrationOptionsParamsAuthenticatorAttachment = "platform"
+)
+
+// Valid indicates whether the value is a known member of the GeneratePasskeyRegistrationOptionsParamsAuthenticatorAttachment enum.
+func (e GeneratePasskeyRegistrationOptionsParamsAuthenticatorAttachment) Valid() bool {
+	switch e {
+	case GeneratePasskeyRegistrationOptionsParamsAuthenticatorAttachmentCrossPlatform:
+		return true
+	case GeneratePasskeyRegistrationOptionsParamsAuthenticatorAttachmentPlatform:
 		return true
 	default:
 		return false
@@ -434,6 +626,200 @@ type OkResult struct {
 
 // OkResultOk defines model for OkResult.Ok.
 type OkResultOk bool
+
+// Passkey A stored passkey, as Better Auth returns its row.
+type Passkey struct {
+	// Aaguid The authenticator model (UUID); all zeros for `none` attestation.
+	//
+	// Example: 00000000-0000-0000-0000-000000000000
+	Aaguid   *string `json:"aaguid"`
+	BackedUp bool    `json:"backedUp"`
+
+	// Counter The last signature counter seen.
+	Counter   int          `json:"counter"`
+	CreatedAt *jstime.Time `json:"createdAt"`
+
+	// CredentialID The credential id, base64url without padding.
+	//
+	// Example: tawThFd6oLREOzVzwyTpdg
+	CredentialID string `json:"credentialID"`
+
+	// DeviceType `multiDevice` when the credential may be backed up (synced).
+	DeviceType PasskeyDeviceType `json:"deviceType"`
+
+	// Id 32 characters `[A-Za-z0-9]`.
+	Id string `json:"id"`
+
+	// Name The name given at registration or by `/passkey/update-passkey`, or null.
+	//
+	// Example: Laptop
+	Name *string `json:"name"`
+
+	// PublicKey Standard base64 (with padding) of the COSE public key.
+	//
+	// Example: pQECAyYgASFYIAcU...16M=
+	PublicKey string `json:"publicKey"`
+
+	// Transports The authenticator's transports joined with `,` (e.g. `internal,hybrid`); `""` when it named none.
+	//
+	// Example: internal,hybrid
+	Transports *string `json:"transports"`
+	UserId     string  `json:"userId"`
+}
+
+// PasskeyDeviceType `multiDevice` when the credential may be backed up (synced).
+type PasskeyDeviceType string
+
+// PasskeyAuthenticationOptions defines model for PasskeyAuthenticationOptions.
+type PasskeyAuthenticationOptions struct {
+	// AllowCredentials The caller's passkeys; present only when the caller is signed in and has some.
+	AllowCredentials *[]PasskeyCredentialDescriptor `json:"allowCredentials,omitempty"`
+
+	// Challenge 32 random bytes, base64url (43 characters).
+	Challenge string `json:"challenge"`
+	RpId      string `json:"rpId"`
+
+	// Timeout Milliseconds (60000).
+	Timeout          int                                          `json:"timeout"`
+	UserVerification PasskeyAuthenticationOptionsUserVerification `json:"userVerification"`
+}
+
+// PasskeyAuthenticationOptionsUserVerification defines model for PasskeyAuthenticationOptions.UserVerification.
+type PasskeyAuthenticationOptionsUserVerification string
+
+// PasskeyCredentialDescriptor defines model for PasskeyCredentialDescriptor.
+type PasskeyCredentialDescriptor struct {
+	// Id A stored `credentialID`.
+	Id string `json:"id"`
+
+	// Transports The stored transports split on `,` (absent when none are stored; `[""]` when the stored value is empty).
+	Transports *[]string                       `json:"transports,omitempty"`
+	Type       PasskeyCredentialDescriptorType `json:"type"`
+}
+
+// PasskeyCredentialDescriptorType defines model for PasskeyCredentialDescriptor.Type.
+type PasskeyCredentialDescriptorType string
+
+// PasskeyIdRequest defines model for PasskeyIdRequest.
+type PasskeyIdRequest struct {
+	// Id The passkey's `id`.
+	Id string `json:"id"`
+}
+
+// PasskeyRegistrationOptions defines model for PasskeyRegistrationOptions.
+type PasskeyRegistrationOptions struct {
+	Attestation            PasskeyRegistrationOptionsAttestation `json:"attestation"`
+	AuthenticatorSelection struct {
+		// AuthenticatorAttachment Present when the query asked for one.
+		AuthenticatorAttachment *PasskeyRegistrationOptionsAuthenticatorSelectionAuthenticatorAttachment `json:"authenticatorAttachment,omitempty"`
+		RequireResidentKey      PasskeyRegistrationOptionsAuthenticatorSelectionRequireResidentKey       `json:"requireResidentKey"`
+		ResidentKey             PasskeyRegistrationOptionsAuthenticatorSelectionResidentKey              `json:"residentKey"`
+		UserVerification        PasskeyRegistrationOptionsAuthenticatorSelectionUserVerification         `json:"userVerification"`
+	} `json:"authenticatorSelection"`
+
+	// Challenge 32 random bytes, base64url (43 characters).
+	Challenge string `json:"challenge"`
+
+	// ExcludeCredentials The user's passkeys, so the authenticator does not register one twice.
+	ExcludeCredentials []PasskeyCredentialDescriptor `json:"excludeCredentials"`
+	Extensions         struct {
+		CredProps PasskeyRegistrationOptionsExtensionsCredProps `json:"credProps"`
+	} `json:"extensions"`
+	Hints            []string `json:"hints"`
+	PubKeyCredParams []struct {
+		// Alg COSE algorithm (-8 EdDSA, -7 ES256, -257 RS256).
+		Alg  int                                            `json:"alg"`
+		Type PasskeyRegistrationOptionsPubKeyCredParamsType `json:"type"`
+	} `json:"pubKeyCredParams"`
+	Rp struct {
+		// Id The RP id (by default the host name of the base URL).
+		Id string `json:"id"`
+
+		// Name The application name.
+		Name string `json:"name"`
+	} `json:"rp"`
+
+	// Timeout Milliseconds (60000).
+	Timeout int `json:"timeout"`
+	User    struct {
+		DisplayName string `json:"displayName"`
+
+		// Id Base64url of 32 random `[a-z0-9]` characters (43 characters); a fresh handle, not the account id.
+		Id   string `json:"id"`
+		Name string `json:"name"`
+	} `json:"user"`
+}
+
+// PasskeyRegistrationOptionsAttestation defines model for PasskeyRegistrationOptions.Attestation.
+type PasskeyRegistrationOptionsAttestation string
+
+// PasskeyRegistrationOptionsAuthenticatorSelectionAuthenticatorAttachment Present when the query asked for one.
+type PasskeyRegistrationOptionsAuthenticatorSelectionAuthenticatorAttachment string
+
+// PasskeyRegistrationOptionsAuthenticatorSelectionRequireResidentKey defines model for PasskeyRegistrationOptions.AuthenticatorSelection.RequireResidentKey.
+type PasskeyRegistrationOptionsAuthenticatorSelectionRequireResidentKey bool
+
+// PasskeyRegistrationOptionsAuthenticatorSelectionResidentKey defines model for PasskeyRegistrationOptions.AuthenticatorSelection.ResidentKey.
+type PasskeyRegistrationOptionsAuthenticatorSelectionResidentKey string
+
+// PasskeyRegistrationOptionsAuthenticatorSelectionUserVerification defines model for PasskeyRegistrationOptions.AuthenticatorSelection.UserVerification.
+type PasskeyRegistrationOptionsAuthenticatorSelectionUserVerification string
+
+// PasskeyRegistrationOptionsExtensionsCredProps defines model for PasskeyRegistrationOptions.Extensions.CredProps.
+type PasskeyRegistrationOptionsExtensionsCredProps bool
+
+// PasskeyRegistrationOptionsPubKeyCredParamsType defines model for PasskeyRegistrationOptions.PubKeyCredParams.Type.
+type PasskeyRegistrationOptionsPubKeyCredParamsType string
+
+// PasskeyRegistrationResult The new passkey row; with `createSession: true` it also carries the new `session` and its `user`.
+type PasskeyRegistrationResult struct {
+	Aaguid       *string                             `json:"aaguid"`
+	BackedUp     bool                                `json:"backedUp"`
+	Counter      int                                 `json:"counter"`
+	CreatedAt    *jstime.Time                        `json:"createdAt"`
+	CredentialID string                              `json:"credentialID"`
+	DeviceType   PasskeyRegistrationResultDeviceType `json:"deviceType"`
+	Id           string                              `json:"id"`
+	Name         *string                             `json:"name"`
+	PublicKey    string                              `json:"publicKey"`
+	Session      *Session                            `json:"session,omitempty"`
+	Transports   *string                             `json:"transports"`
+	User         *User                               `json:"user,omitempty"`
+	UserId       string                              `json:"userId"`
+}
+
+// PasskeyRegistrationResultDeviceType defines model for PasskeyRegistrationResult.DeviceType.
+type PasskeyRegistrationResultDeviceType string
+
+// PasskeySignInResult defines model for PasskeySignInResult.
+type PasskeySignInResult struct {
+	Session Session `json:"session"`
+	User    User    `json:"user"`
+}
+
+// PasskeyVerifyAuthenticationRequest defines model for PasskeyVerifyAuthenticationRequest.
+type PasskeyVerifyAuthenticationRequest struct {
+	// Response What the browser's `navigator.credentials` call gave, as JSON (simplewebauthn's
+	// `RegistrationResponseJSON` / `AuthenticationResponseJSON`): `id`, `rawId`, `type`,
+	// `response` (base64url `clientDataJSON` and `attestationObject`, or `authenticatorData`,
+	// `signature`, `userHandle`; `transports`), `clientExtensionResults`, `authenticatorAttachment`.
+	Response WebAuthnResponse `json:"response"`
+}
+
+// PasskeyVerifyRegistrationRequest defines model for PasskeyVerifyRegistrationRequest.
+type PasskeyVerifyRegistrationRequest struct {
+	// CreateSession Also start a new session (its cookie is set; `session` and `user` are added to the answer).
+	CreateSession *bool `json:"createSession,omitempty"`
+
+	// Name The passkey's name (trimmed; empty means none).
+	Name *string `json:"name,omitempty"`
+
+	// Response What the browser's `navigator.credentials` call gave, as JSON (simplewebauthn's
+	// `RegistrationResponseJSON` / `AuthenticationResponseJSON`): `id`, `rawId`, `type`,
+	// `response` (base64url `clientDataJSON` and `attestationObject`, or `authenticatorData`,
+	// `signature`, `userHandle`; `transports`), `clientExtensionResults`, `authenticatorAttachment`.
+	Response WebAuthnResponse `json:"response"`
+}
 
 // RefreshTokenResult As Better Auth writes it, `refreshTokenExpiresAt`, `scope` and `idToken` are always present (null when the account has none); `accessTokenExpiresAt` is left out when the provider gave no expiry.
 type RefreshTokenResult struct {
@@ -718,6 +1104,21 @@ type UnlinkAccountRequest struct {
 	AccountId string `json:"accountId"`
 }
 
+// UpdatePasskeyRequest defines model for UpdatePasskeyRequest.
+type UpdatePasskeyRequest struct {
+	// Id The passkey's `id`.
+	Id string `json:"id"`
+
+	// Name The new name, trimmed; blank is 400 `VALIDATION_ERROR`.
+	Name string `json:"name"`
+}
+
+// UpdatePasskeyResult defines model for UpdatePasskeyResult.
+type UpdatePasskeyResult struct {
+	// Passkey A stored passkey, as Better Auth returns its row.
+	Passkey Passkey `json:"passkey"`
+}
+
 // UpdateSessionRequest Additional session fields; this server defines none, so only `{}` passes validation (and is then refused with "No fields to update").
 type UpdateSessionRequest = map[string]interface{}
 
@@ -806,6 +1207,12 @@ type VerifyEmailResultStatus bool
 type VerifyPasswordRequest struct {
 	Password string `json:"password"`
 }
+
+// WebAuthnResponse What the browser's `navigator.credentials` call gave, as JSON (simplewebauthn's
+// `RegistrationResponseJSON` / `AuthenticationResponseJSON`): `id`, `rawId`, `type`,
+// `response` (base64url `clientDataJSON` and `attestationObject`, or `authenticatorData`,
+// `signature`, `userHandle`; `transports`), `clientExtensionResults`, `authenticatorAttachment`.
+type WebAuthnResponse map[string]interface{}
 
 // ProviderId defines model for ProviderId.
 type ProviderId = string
@@ -909,6 +1316,21 @@ type GetSessionPostParams struct {
 	DisableRefresh *bool `form:"disableRefresh,omitempty" json:"disableRefresh,omitempty"`
 }
 
+// GeneratePasskeyRegistrationOptionsParams defines parameters for GeneratePasskeyRegistrationOptions.
+type GeneratePasskeyRegistrationOptionsParams struct {
+	// AuthenticatorAttachment `platform` for the device's own authenticator, `cross-platform` for a roaming one.
+	AuthenticatorAttachment *GeneratePasskeyRegistrationOptionsParamsAuthenticatorAttachment `form:"authenticatorAttachment,omitempty" json:"authenticatorAttachment,omitempty"`
+
+	// Name The `user.name` shown by the authenticator (default the email).
+	Name *string `form:"name,omitempty" json:"name,omitempty"`
+
+	// Context Kept with the challenge (Better Auth hands it to its registration hooks; this server has none).
+	Context *string `form:"context,omitempty" json:"context,omitempty"`
+}
+
+// GeneratePasskeyRegistrationOptionsParamsAuthenticatorAttachment defines parameters for GeneratePasskeyRegistrationOptions.
+type GeneratePasskeyRegistrationOptionsParamsAuthenticatorAttachment string
+
 // ResetPasswordParams defines parameters for ResetPassword.
 type ResetPasswordParams struct {
 	// Token The reset token, when not given in the body.
@@ -959,6 +1381,18 @@ type IsUsernameAvailableJSONRequestBody = IsUsernameAvailableRequest
 
 // LinkSocialJSONRequestBody defines body for LinkSocial for application/json ContentType.
 type LinkSocialJSONRequestBody = LinkSocialRequest
+
+// DeletePasskeyJSONRequestBody defines body for DeletePasskey for application/json ContentType.
+type DeletePasskeyJSONRequestBody = PasskeyIdRequest
+
+// UpdatePasskeyJSONRequestBody defines body for UpdatePasskey for application/json ContentType.
+type UpdatePasskeyJSONRequestBody = UpdatePasskeyRequest
+
+// PasskeyVerifyAuthenticationJSONRequestBody defines body for PasskeyVerifyAuthentication for application/json ContentType.
+type PasskeyVerifyAuthenticationJSONRequestBody = PasskeyVerifyAuthenticationRequest
+
+// PasskeyVerifyRegistrationJSONRequestBody defines body for PasskeyVerifyRegistration for application/json ContentType.
+type PasskeyVerifyRegistrationJSONRequestBody = PasskeyVerifyRegistrationRequest
 
 // RefreshTokenJSONRequestBody defines body for RefreshToken for application/json ContentType.
 type RefreshTokenJSONRequestBody = AccountSelection
@@ -1950,6 +2384,222 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /ok (the `Ok` operationId).
 	Ok(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeletePasskeyWithBody Delete a passkey
+	//
+	// Deletes one of the session user's passkeys: `{"status": true}`. No session: 401
+	// `UNAUTHORIZED`; unknown id: 404 `PASSKEY_NOT_FOUND`; another user's passkey: 401 with an
+	// **empty body** (Better Auth's ownership check has no error body here; this server also sends
+	// no `Content-Type` with it). Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which said nothing of the 404 and of the empty 401.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /passkey/delete-passkey (the `DeletePasskey` operationId).
+	DeletePasskeyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeletePasskey Delete a passkey
+	//
+	// Deletes one of the session user's passkeys: `{"status": true}`. No session: 401
+	// `UNAUTHORIZED`; unknown id: 404 `PASSKEY_NOT_FOUND`; another user's passkey: 401 with an
+	// **empty body** (Better Auth's ownership check has no error body here; this server also sends
+	// no `Content-Type` with it). Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which said nothing of the 404 and of the empty 401.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /passkey/delete-passkey (the `DeletePasskey` operationId).
+	DeletePasskey(ctx context.Context, body DeletePasskeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GeneratePasskeyAuthenticationOptions Start signing in with a passkey
+	//
+	// WebAuthn request options for `navigator.credentials.get()` (simplewebauthn's
+	// `generateAuthenticationOptions` shape): `rpId`, a new 32-byte challenge, `timeout` 60000,
+	// `userVerification: "preferred"`, and, only when the caller has a session and passkeys,
+	// `allowCredentials` listing them (else the key is absent and any discoverable passkey of the
+	// RP may answer). Sets the challenge cookie (see the tag). No session needed. Rate limit:
+	// default class.
+	//
+	// Corrects the 1.1.0 document, which served this by POST only (the 1.7 client calls GET; both
+	// are served here, with the same answer) and described `rp`, `user`, `authenticatorSelection`
+	// and `extensions`, none of which is sent.
+	//
+	// Corresponds with GET /passkey/generate-authenticate-options (the `GeneratePasskeyAuthenticationOptions` operationId).
+	GeneratePasskeyAuthenticationOptions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GeneratePasskeyAuthenticationOptionsPost Start signing in with a passkey (1.1.0 method)
+	//
+	// The same as `GET /passkey/generate-authenticate-options`, under the method of the 1.1.0
+	// document (Better Auth 1.7 answers this method with an empty 404). Like every POST that
+	// carries cookies, it needs a trusted `Origin` (403 otherwise). Rate limit: default class.
+	//
+	// Corresponds with POST /passkey/generate-authenticate-options (the `GeneratePasskeyAuthenticationOptionsPost` operationId).
+	GeneratePasskeyAuthenticationOptionsPost(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GeneratePasskeyRegistrationOptions Start registering a passkey
+	//
+	// WebAuthn creation options for `navigator.credentials.create()` (simplewebauthn's
+	// `generateRegistrationOptions` shape): a new 32-byte challenge, `rp` `{name, id}`, a random
+	// `user.id` (base64url of 32 random `[a-z0-9]` characters; not the account id), `user.name` =
+	// the `name` query parameter or else the email, `user.displayName` = the email, algorithms
+	// EdDSA (-8), ES256 (-7) and RS256 (-257), `attestation: "none"`, the user's passkeys in
+	// `excludeCredentials`, `authenticatorSelection` with `residentKey` and `userVerification`
+	// `preferred` (and `authenticatorAttachment` when asked), `extensions: {"credProps": true}`
+	// and `hints: []`. Sets the challenge cookie (see the tag).
+	//
+	// Needs a fresh session (signed in less than a day ago): no session 401 `UNAUTHORIZED`, an
+	// older one 403 `SESSION_NOT_FRESH`. A bad `authenticatorAttachment`: 400 `VALIDATION_ERROR`.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which put the `authenticatorAttachment` query parameter inside
+	// the 200 response, lacked `name` and `context`, and lacked `hints` and
+	// `authenticatorSelection.residentKey` in the answer.
+	//
+	// Corresponds with GET /passkey/generate-register-options (the `GeneratePasskeyRegistrationOptions` operationId).
+	GeneratePasskeyRegistrationOptions(ctx context.Context, params *GeneratePasskeyRegistrationOptionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListPasskeys List the user's passkeys
+	//
+	// The session user's passkeys (at most 100, oldest first), as stored. No session: 401
+	// `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, whose `Passkey` lacked `aaguid` and required an `updatedAt`
+	// that passkeys do not have.
+	//
+	// Corresponds with GET /passkey/list-user-passkeys (the `ListPasskeys` operationId).
+	ListPasskeys(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdatePasskeyWithBody Rename a passkey
+	//
+	// Renames one of the session user's passkeys and answers `{"passkey": <row>}`. `name` is
+	// trimmed and must not be empty then (400 `VALIDATION_ERROR`). No session: 401 `UNAUTHORIZED`;
+	// unknown id: 404 `PASSKEY_NOT_FOUND`; another user's passkey: 401
+	// `YOU_ARE_NOT_ALLOWED_TO_REGISTER_THIS_PASSKEY` (Better Auth's code for it). Rate limit:
+	// default class.
+	//
+	// Corrects the 1.1.0 document, which said nothing of the 404 and 401 cases.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /passkey/update-passkey (the `UpdatePasskey` operationId).
+	UpdatePasskeyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdatePasskey Rename a passkey
+	//
+	// Renames one of the session user's passkeys and answers `{"passkey": <row>}`. `name` is
+	// trimmed and must not be empty then (400 `VALIDATION_ERROR`). No session: 401 `UNAUTHORIZED`;
+	// unknown id: 404 `PASSKEY_NOT_FOUND`; another user's passkey: 401
+	// `YOU_ARE_NOT_ALLOWED_TO_REGISTER_THIS_PASSKEY` (Better Auth's code for it). Rate limit:
+	// default class.
+	//
+	// Corrects the 1.1.0 document, which said nothing of the 404 and 401 cases.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /passkey/update-passkey (the `UpdatePasskey` operationId).
+	UpdatePasskey(ctx context.Context, body UpdatePasskeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PasskeyVerifyAuthenticationWithBody Sign in with a passkey
+	//
+	// Verifies an assertion against the options of `/passkey/generate-authenticate-options` (the
+	// challenge cookie names them) and the stored passkey whose `credentialID` is the response's
+	// `id`: client data of type `webauthn.get` with the stored challenge and an allowed origin, RP
+	// id hash, user presence, a signature counter that moved forward (unless the authenticator
+	// keeps none: 0 and 0), and the signature. Then stores the new counter, starts a session for
+	// the passkey's owner (no two-factor step, as in Better Auth) and answers `{"session", "user"}`
+	// with the session cookie (Max-Age 604800).
+	//
+	// Errors: no challenge 400 `CHALLENGE_NOT_FOUND`; unknown credential 401 `PASSKEY_NOT_FOUND`;
+	// wrong origin, challenge, RP id or ceremony type, missing user presence, a counter that did not
+	// move forward (a cloned authenticator) or a malformed response 400 `AUTHENTICATION_FAILED`; a
+	// wrong signature 401 `AUTHENTICATION_FAILED` (statuses as in Better Auth, whose verifier throws
+	// in the first cases and returns `verified: false` in the last). Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which typed `response` as a string (it is the
+	// `AuthenticationResponseJSON` object).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /passkey/verify-authentication (the `PasskeyVerifyAuthentication` operationId).
+	PasskeyVerifyAuthenticationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PasskeyVerifyAuthentication Sign in with a passkey
+	//
+	// Verifies an assertion against the options of `/passkey/generate-authenticate-options` (the
+	// challenge cookie names them) and the stored passkey whose `credentialID` is the response's
+	// `id`: client data of type `webauthn.get` with the stored challenge and an allowed origin, RP
+	// id hash, user presence, a signature counter that moved forward (unless the authenticator
+	// keeps none: 0 and 0), and the signature. Then stores the new counter, starts a session for
+	// the passkey's owner (no two-factor step, as in Better Auth) and answers `{"session", "user"}`
+	// with the session cookie (Max-Age 604800).
+	//
+	// Errors: no challenge 400 `CHALLENGE_NOT_FOUND`; unknown credential 401 `PASSKEY_NOT_FOUND`;
+	// wrong origin, challenge, RP id or ceremony type, missing user presence, a counter that did not
+	// move forward (a cloned authenticator) or a malformed response 400 `AUTHENTICATION_FAILED`; a
+	// wrong signature 401 `AUTHENTICATION_FAILED` (statuses as in Better Auth, whose verifier throws
+	// in the first cases and returns `verified: false` in the last). Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which typed `response` as a string (it is the
+	// `AuthenticationResponseJSON` object).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /passkey/verify-authentication (the `PasskeyVerifyAuthentication` operationId).
+	PasskeyVerifyAuthentication(ctx context.Context, body PasskeyVerifyAuthenticationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PasskeyVerifyRegistrationWithBody Finish registering a passkey
+	//
+	// Verifies the authenticator's answer to the options of `/passkey/generate-register-options`
+	// (the challenge cookie names them) and stores the passkey for the session user: client data of
+	// type `webauthn.create` with the stored challenge and an allowed origin, RP id hash, user
+	// presence (user verification is not required), an offered algorithm, and `none` (or a valid)
+	// attestation. Answers the new passkey row; with `createSession: true` the row also carries
+	// `session` and `user` of a new session, whose cookie is set.
+	//
+	// Errors: no session 401 `UNAUTHORIZED`, stale session 403 `SESSION_NOT_FRESH`; no challenge 400
+	// `CHALLENGE_NOT_FOUND`; a challenge issued to another user 401
+	// `YOU_ARE_NOT_ALLOWED_TO_REGISTER_THIS_PASSKEY`; any verification failure (wrong origin,
+	// challenge, RP id or ceremony type, a malformed response, bad attestation, a credential id
+	// already registered) 400 `FAILED_TO_VERIFY_REGISTRATION`. Better Auth answers 500 for most of
+	// these (whatever its verifier throws); a failed verification is the client's fault, so this
+	// server answers 400. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which typed `response` as a string (it is the
+	// `RegistrationResponseJSON` object; anything else is 400 `VALIDATION_ERROR` here) and lacked
+	// `createSession` and the `session`/`user` it adds to the answer.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /passkey/verify-registration (the `PasskeyVerifyRegistration` operationId).
+	PasskeyVerifyRegistrationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PasskeyVerifyRegistration Finish registering a passkey
+	//
+	// Verifies the authenticator's answer to the options of `/passkey/generate-register-options`
+	// (the challenge cookie names them) and stores the passkey for the session user: client data of
+	// type `webauthn.create` with the stored challenge and an allowed origin, RP id hash, user
+	// presence (user verification is not required), an offered algorithm, and `none` (or a valid)
+	// attestation. Answers the new passkey row; with `createSession: true` the row also carries
+	// `session` and `user` of a new session, whose cookie is set.
+	//
+	// Errors: no session 401 `UNAUTHORIZED`, stale session 403 `SESSION_NOT_FRESH`; no challenge 400
+	// `CHALLENGE_NOT_FOUND`; a challenge issued to another user 401
+	// `YOU_ARE_NOT_ALLOWED_TO_REGISTER_THIS_PASSKEY`; any verification failure (wrong origin,
+	// challenge, RP id or ceremony type, a malformed response, bad attestation, a credential id
+	// already registered) 400 `FAILED_TO_VERIFY_REGISTRATION`. Better Auth answers 500 for most of
+	// these (whatever its verifier throws); a failed verification is the client's fault, so this
+	// server answers 400. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which typed `response` as a string (it is the
+	// `RegistrationResponseJSON` object; anything else is 400 `VALIDATION_ERROR` here) and lacked
+	// `createSession` and the `session`/`user` it adds to the answer.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /passkey/verify-registration (the `PasskeyVerifyRegistration` operationId).
+	PasskeyVerifyRegistration(ctx context.Context, body PasskeyVerifyRegistrationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RefreshTokenWithBody Refresh a provider access token
 	//
@@ -3290,6 +3940,342 @@ func (c *Client) ListSessions(ctx context.Context, reqEditors ...RequestEditorFn
 // Corresponds with GET /ok (the `Ok` operationId).
 func (c *Client) Ok(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewOkRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeletePasskeyWithBody Delete a passkey
+//
+// Deletes one of the session user's passkeys: `{"status": true}`. No session: 401
+// `UNAUTHORIZED`; unknown id: 404 `PASSKEY_NOT_FOUND`; another user's passkey: 401 with an
+// **empty body** (Better Auth's ownership check has no error body here; this server also sends
+// no `Content-Type` with it). Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which said nothing of the 404 and of the empty 401.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /passkey/delete-passkey (the `DeletePasskey` operationId).
+func (c *Client) DeletePasskeyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeletePasskeyRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeletePasskey Delete a passkey
+//
+// Deletes one of the session user's passkeys: `{"status": true}`. No session: 401
+// `UNAUTHORIZED`; unknown id: 404 `PASSKEY_NOT_FOUND`; another user's passkey: 401 with an
+// **empty body** (Better Auth's ownership check has no error body here; this server also sends
+// no `Content-Type` with it). Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which said nothing of the 404 and of the empty 401.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /passkey/delete-passkey (the `DeletePasskey` operationId).
+func (c *Client) DeletePasskey(ctx context.Context, body DeletePasskeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeletePasskeyRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GeneratePasskeyAuthenticationOptions Start signing in with a passkey
+//
+// WebAuthn request options for `navigator.credentials.get()` (simplewebauthn's
+// `generateAuthenticationOptions` shape): `rpId`, a new 32-byte challenge, `timeout` 60000,
+// `userVerification: "preferred"`, and, only when the caller has a session and passkeys,
+// `allowCredentials` listing them (else the key is absent and any discoverable passkey of the
+// RP may answer). Sets the challenge cookie (see the tag). No session needed. Rate limit:
+// default class.
+//
+// Corrects the 1.1.0 document, which served this by POST only (the 1.7 client calls GET; both
+// are served here, with the same answer) and described `rp`, `user`, `authenticatorSelection`
+// and `extensions`, none of which is sent.
+//
+// Corresponds with GET /passkey/generate-authenticate-options (the `GeneratePasskeyAuthenticationOptions` operationId).
+func (c *Client) GeneratePasskeyAuthenticationOptions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGeneratePasskeyAuthenticationOptionsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GeneratePasskeyAuthenticationOptionsPost Start signing in with a passkey (1.1.0 method)
+//
+// The same as `GET /passkey/generate-authenticate-options`, under the method of the 1.1.0
+// document (Better Auth 1.7 answers this method with an empty 404). Like every POST that
+// carries cookies, it needs a trusted `Origin` (403 otherwise). Rate limit: default class.
+//
+// Corresponds with POST /passkey/generate-authenticate-options (the `GeneratePasskeyAuthenticationOptionsPost` operationId).
+func (c *Client) GeneratePasskeyAuthenticationOptionsPost(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGeneratePasskeyAuthenticationOptionsPostRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GeneratePasskeyRegistrationOptions Start registering a passkey
+//
+// WebAuthn creation options for `navigator.credentials.create()` (simplewebauthn's
+// `generateRegistrationOptions` shape): a new 32-byte challenge, `rp` `{name, id}`, a random
+// `user.id` (base64url of 32 random `[a-z0-9]` characters; not the account id), `user.name` =
+// the `name` query parameter or else the email, `user.displayName` = the email, algorithms
+// EdDSA (-8), ES256 (-7) and RS256 (-257), `attestation: "none"`, the user's passkeys in
+// `excludeCredentials`, `authenticatorSelection` with `residentKey` and `userVerification`
+// `preferred` (and `authenticatorAttachment` when asked), `extensions: {"credProps": true}`
+// and `hints: []`. Sets the challenge cookie (see the tag).
+//
+// Needs a fresh session (signed in less than a day ago): no session 401 `UNAUTHORIZED`, an
+// older one 403 `SESSION_NOT_FRESH`. A bad `authenticatorAttachment`: 400 `VALIDATION_ERROR`.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which put the `authenticatorAttachment` query parameter inside
+// the 200 response, lacked `name` and `context`, and lacked `hints` and
+// `authenticatorSelection.residentKey` in the answer.
+//
+// Corresponds with GET /passkey/generate-register-options (the `GeneratePasskeyRegistrationOptions` operationId).
+func (c *Client) GeneratePasskeyRegistrationOptions(ctx context.Context, params *GeneratePasskeyRegistrationOptionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGeneratePasskeyRegistrationOptionsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListPasskeys List the user's passkeys
+//
+// The session user's passkeys (at most 100, oldest first), as stored. No session: 401
+// `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, whose `Passkey` lacked `aaguid` and required an `updatedAt`
+// that passkeys do not have.
+//
+// Corresponds with GET /passkey/list-user-passkeys (the `ListPasskeys` operationId).
+func (c *Client) ListPasskeys(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListPasskeysRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdatePasskeyWithBody Rename a passkey
+//
+// Renames one of the session user's passkeys and answers `{"passkey": <row>}`. `name` is
+// trimmed and must not be empty then (400 `VALIDATION_ERROR`). No session: 401 `UNAUTHORIZED`;
+// unknown id: 404 `PASSKEY_NOT_FOUND`; another user's passkey: 401
+// `YOU_ARE_NOT_ALLOWED_TO_REGISTER_THIS_PASSKEY` (Better Auth's code for it). Rate limit:
+// default class.
+//
+// Corrects the 1.1.0 document, which said nothing of the 404 and 401 cases.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /passkey/update-passkey (the `UpdatePasskey` operationId).
+func (c *Client) UpdatePasskeyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdatePasskeyRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdatePasskey Rename a passkey
+//
+// Renames one of the session user's passkeys and answers `{"passkey": <row>}`. `name` is
+// trimmed and must not be empty then (400 `VALIDATION_ERROR`). No session: 401 `UNAUTHORIZED`;
+// unknown id: 404 `PASSKEY_NOT_FOUND`; another user's passkey: 401
+// `YOU_ARE_NOT_ALLOWED_TO_REGISTER_THIS_PASSKEY` (Better Auth's code for it). Rate limit:
+// default class.
+//
+// Corrects the 1.1.0 document, which said nothing of the 404 and 401 cases.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /passkey/update-passkey (the `UpdatePasskey` operationId).
+func (c *Client) UpdatePasskey(ctx context.Context, body UpdatePasskeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdatePasskeyRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PasskeyVerifyAuthenticationWithBody Sign in with a passkey
+//
+// Verifies an assertion against the options of `/passkey/generate-authenticate-options` (the
+// challenge cookie names them) and the stored passkey whose `credentialID` is the response's
+// `id`: client data of type `webauthn.get` with the stored challenge and an allowed origin, RP
+// id hash, user presence, a signature counter that moved forward (unless the authenticator
+// keeps none: 0 and 0), and the signature. Then stores the new counter, starts a session for
+// the passkey's owner (no two-factor step, as in Better Auth) and answers `{"session", "user"}`
+// with the session cookie (Max-Age 604800).
+//
+// Errors: no challenge 400 `CHALLENGE_NOT_FOUND`; unknown credential 401 `PASSKEY_NOT_FOUND`;
+// wrong origin, challenge, RP id or ceremony type, missing user presence, a counter that did not
+// move forward (a cloned authenticator) or a malformed response 400 `AUTHENTICATION_FAILED`; a
+// wrong signature 401 `AUTHENTICATION_FAILED` (statuses as in Better Auth, whose verifier throws
+// in the first cases and returns `verified: false` in the last). Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which typed `response` as a string (it is the
+// `AuthenticationResponseJSON` object).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /passkey/verify-authentication (the `PasskeyVerifyAuthentication` operationId).
+func (c *Client) PasskeyVerifyAuthenticationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPasskeyVerifyAuthenticationRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PasskeyVerifyAuthentication Sign in with a passkey
+//
+// Verifies an assertion against the options of `/passkey/generate-authenticate-options` (the
+// challenge cookie names them) and the stored passkey whose `credentialID` is the response's
+// `id`: client data of type `webauthn.get` with the stored challenge and an allowed origin, RP
+// id hash, user presence, a signature counter that moved forward (unless the authenticator
+// keeps none: 0 and 0), and the signature. Then stores the new counter, starts a session for
+// the passkey's owner (no two-factor step, as in Better Auth) and answers `{"session", "user"}`
+// with the session cookie (Max-Age 604800).
+//
+// Errors: no challenge 400 `CHALLENGE_NOT_FOUND`; unknown credential 401 `PASSKEY_NOT_FOUND`;
+// wrong origin, challenge, RP id or ceremony type, missing user presence, a counter that did not
+// move forward (a cloned authenticator) or a malformed response 400 `AUTHENTICATION_FAILED`; a
+// wrong signature 401 `AUTHENTICATION_FAILED` (statuses as in Better Auth, whose verifier throws
+// in the first cases and returns `verified: false` in the last). Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which typed `response` as a string (it is the
+// `AuthenticationResponseJSON` object).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /passkey/verify-authentication (the `PasskeyVerifyAuthentication` operationId).
+func (c *Client) PasskeyVerifyAuthentication(ctx context.Context, body PasskeyVerifyAuthenticationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPasskeyVerifyAuthenticationRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PasskeyVerifyRegistrationWithBody Finish registering a passkey
+//
+// Verifies the authenticator's answer to the options of `/passkey/generate-register-options`
+// (the challenge cookie names them) and stores the passkey for the session user: client data of
+// type `webauthn.create` with the stored challenge and an allowed origin, RP id hash, user
+// presence (user verification is not required), an offered algorithm, and `none` (or a valid)
+// attestation. Answers the new passkey row; with `createSession: true` the row also carries
+// `session` and `user` of a new session, whose cookie is set.
+//
+// Errors: no session 401 `UNAUTHORIZED`, stale session 403 `SESSION_NOT_FRESH`; no challenge 400
+// `CHALLENGE_NOT_FOUND`; a challenge issued to another user 401
+// `YOU_ARE_NOT_ALLOWED_TO_REGISTER_THIS_PASSKEY`; any verification failure (wrong origin,
+// challenge, RP id or ceremony type, a malformed response, bad attestation, a credential id
+// already registered) 400 `FAILED_TO_VERIFY_REGISTRATION`. Better Auth answers 500 for most of
+// these (whatever its verifier throws); a failed verification is the client's fault, so this
+// server answers 400. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which typed `response` as a string (it is the
+// `RegistrationResponseJSON` object; anything else is 400 `VALIDATION_ERROR` here) and lacked
+// `createSession` and the `session`/`user` it adds to the answer.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /passkey/verify-registration (the `PasskeyVerifyRegistration` operationId).
+func (c *Client) PasskeyVerifyRegistrationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPasskeyVerifyRegistrationRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PasskeyVerifyRegistration Finish registering a passkey
+//
+// Verifies the authenticator's answer to the options of `/passkey/generate-register-options`
+// (the challenge cookie names them) and stores the passkey for the session user: client data of
+// type `webauthn.create` with the stored challenge and an allowed origin, RP id hash, user
+// presence (user verification is not required), an offered algorithm, and `none` (or a valid)
+// attestation. Answers the new passkey row; with `createSession: true` the row also carries
+// `session` and `user` of a new session, whose cookie is set.
+//
+// Errors: no session 401 `UNAUTHORIZED`, stale session 403 `SESSION_NOT_FRESH`; no challenge 400
+// `CHALLENGE_NOT_FOUND`; a challenge issued to another user 401
+// `YOU_ARE_NOT_ALLOWED_TO_REGISTER_THIS_PASSKEY`; any verification failure (wrong origin,
+// challenge, RP id or ceremony type, a malformed response, bad attestation, a credential id
+// already registered) 400 `FAILED_TO_VERIFY_REGISTRATION`. Better Auth answers 500 for most of
+// these (whatever its verifier throws); a failed verification is the client's fault, so this
+// server answers 400. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which typed `response` as a string (it is the
+// `RegistrationResponseJSON` object; anything else is 400 `VALIDATION_ERROR` here) and lacked
+// `createSession` and the `session`/`user` it adds to the answer.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /passkey/verify-registration (the `PasskeyVerifyRegistration` operationId).
+func (c *Client) PasskeyVerifyRegistration(ctx context.Context, body PasskeyVerifyRegistrationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPasskeyVerifyRegistrationRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5129,6 +6115,325 @@ func NewOkRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewDeletePasskeyRequest calls the generic DeletePasskey builder with application/json body
+func NewDeletePasskeyRequest(server string, body DeletePasskeyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDeletePasskeyRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewDeletePasskeyRequestWithBody constructs an http.Request for the DeletePasskey method, with any body, and a specified content type
+func NewDeletePasskeyRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/passkey/delete-passkey")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGeneratePasskeyAuthenticationOptionsRequest constructs an http.Request for the GeneratePasskeyAuthenticationOptions method
+func NewGeneratePasskeyAuthenticationOptionsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/passkey/generate-authenticate-options")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGeneratePasskeyAuthenticationOptionsPostRequest constructs an http.Request for the GeneratePasskeyAuthenticationOptionsPost method
+func NewGeneratePasskeyAuthenticationOptionsPostRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/passkey/generate-authenticate-options")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGeneratePasskeyRegistrationOptionsRequest constructs an http.Request for the GeneratePasskeyRegistrationOptions method
+func NewGeneratePasskeyRegistrationOptionsRequest(server string, params *GeneratePasskeyRegistrationOptionsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/passkey/generate-register-options")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.AuthenticatorAttachment != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "authenticatorAttachment", *params.AuthenticatorAttachment, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Name != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "name", *params.Name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Context != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "context", *params.Context, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListPasskeysRequest constructs an http.Request for the ListPasskeys method
+func NewListPasskeysRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/passkey/list-user-passkeys")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdatePasskeyRequest calls the generic UpdatePasskey builder with application/json body
+func NewUpdatePasskeyRequest(server string, body UpdatePasskeyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdatePasskeyRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewUpdatePasskeyRequestWithBody constructs an http.Request for the UpdatePasskey method, with any body, and a specified content type
+func NewUpdatePasskeyRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/passkey/update-passkey")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPasskeyVerifyAuthenticationRequest calls the generic PasskeyVerifyAuthentication builder with application/json body
+func NewPasskeyVerifyAuthenticationRequest(server string, body PasskeyVerifyAuthenticationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPasskeyVerifyAuthenticationRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPasskeyVerifyAuthenticationRequestWithBody constructs an http.Request for the PasskeyVerifyAuthentication method, with any body, and a specified content type
+func NewPasskeyVerifyAuthenticationRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/passkey/verify-authentication")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPasskeyVerifyRegistrationRequest calls the generic PasskeyVerifyRegistration builder with application/json body
+func NewPasskeyVerifyRegistrationRequest(server string, body PasskeyVerifyRegistrationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPasskeyVerifyRegistrationRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPasskeyVerifyRegistrationRequestWithBody constructs an http.Request for the PasskeyVerifyRegistration method, with any body, and a specified content type
+func NewPasskeyVerifyRegistrationRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/passkey/verify-registration")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewRefreshTokenRequest calls the generic RefreshToken builder with application/json body
 func NewRefreshTokenRequest(server string, body RefreshTokenJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -6450,6 +7755,230 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /ok (the `Ok` operationId).
 	OkWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*OkResponse, error)
+
+	// DeletePasskeyWithBodyWithResponse Delete a passkey
+	//
+	// Deletes one of the session user's passkeys: `{"status": true}`. No session: 401
+	// `UNAUTHORIZED`; unknown id: 404 `PASSKEY_NOT_FOUND`; another user's passkey: 401 with an
+	// **empty body** (Better Auth's ownership check has no error body here; this server also sends
+	// no `Content-Type` with it). Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which said nothing of the 404 and of the empty 401.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /passkey/delete-passkey (the `DeletePasskey` operationId).
+	DeletePasskeyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeletePasskeyResponse, error)
+
+	// DeletePasskeyWithResponse Delete a passkey
+	//
+	// Deletes one of the session user's passkeys: `{"status": true}`. No session: 401
+	// `UNAUTHORIZED`; unknown id: 404 `PASSKEY_NOT_FOUND`; another user's passkey: 401 with an
+	// **empty body** (Better Auth's ownership check has no error body here; this server also sends
+	// no `Content-Type` with it). Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which said nothing of the 404 and of the empty 401.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /passkey/delete-passkey (the `DeletePasskey` operationId).
+	DeletePasskeyWithResponse(ctx context.Context, body DeletePasskeyJSONRequestBody, reqEditors ...RequestEditorFn) (*DeletePasskeyResponse, error)
+
+	// GeneratePasskeyAuthenticationOptionsWithResponse Start signing in with a passkey
+	//
+	// WebAuthn request options for `navigator.credentials.get()` (simplewebauthn's
+	// `generateAuthenticationOptions` shape): `rpId`, a new 32-byte challenge, `timeout` 60000,
+	// `userVerification: "preferred"`, and, only when the caller has a session and passkeys,
+	// `allowCredentials` listing them (else the key is absent and any discoverable passkey of the
+	// RP may answer). Sets the challenge cookie (see the tag). No session needed. Rate limit:
+	// default class.
+	//
+	// Corrects the 1.1.0 document, which served this by POST only (the 1.7 client calls GET; both
+	// are served here, with the same answer) and described `rp`, `user`, `authenticatorSelection`
+	// and `extensions`, none of which is sent.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /passkey/generate-authenticate-options (the `GeneratePasskeyAuthenticationOptions` operationId).
+	GeneratePasskeyAuthenticationOptionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GeneratePasskeyAuthenticationOptionsResponse, error)
+
+	// GeneratePasskeyAuthenticationOptionsPostWithResponse Start signing in with a passkey (1.1.0 method)
+	//
+	// The same as `GET /passkey/generate-authenticate-options`, under the method of the 1.1.0
+	// document (Better Auth 1.7 answers this method with an empty 404). Like every POST that
+	// carries cookies, it needs a trusted `Origin` (403 otherwise). Rate limit: default class.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /passkey/generate-authenticate-options (the `GeneratePasskeyAuthenticationOptionsPost` operationId).
+	GeneratePasskeyAuthenticationOptionsPostWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GeneratePasskeyAuthenticationOptionsPostResponse, error)
+
+	// GeneratePasskeyRegistrationOptionsWithResponse Start registering a passkey
+	//
+	// WebAuthn creation options for `navigator.credentials.create()` (simplewebauthn's
+	// `generateRegistrationOptions` shape): a new 32-byte challenge, `rp` `{name, id}`, a random
+	// `user.id` (base64url of 32 random `[a-z0-9]` characters; not the account id), `user.name` =
+	// the `name` query parameter or else the email, `user.displayName` = the email, algorithms
+	// EdDSA (-8), ES256 (-7) and RS256 (-257), `attestation: "none"`, the user's passkeys in
+	// `excludeCredentials`, `authenticatorSelection` with `residentKey` and `userVerification`
+	// `preferred` (and `authenticatorAttachment` when asked), `extensions: {"credProps": true}`
+	// and `hints: []`. Sets the challenge cookie (see the tag).
+	//
+	// Needs a fresh session (signed in less than a day ago): no session 401 `UNAUTHORIZED`, an
+	// older one 403 `SESSION_NOT_FRESH`. A bad `authenticatorAttachment`: 400 `VALIDATION_ERROR`.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which put the `authenticatorAttachment` query parameter inside
+	// the 200 response, lacked `name` and `context`, and lacked `hints` and
+	// `authenticatorSelection.residentKey` in the answer.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /passkey/generate-register-options (the `GeneratePasskeyRegistrationOptions` operationId).
+	GeneratePasskeyRegistrationOptionsWithResponse(ctx context.Context, params *GeneratePasskeyRegistrationOptionsParams, reqEditors ...RequestEditorFn) (*GeneratePasskeyRegistrationOptionsResponse, error)
+
+	// ListPasskeysWithResponse List the user's passkeys
+	//
+	// The session user's passkeys (at most 100, oldest first), as stored. No session: 401
+	// `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, whose `Passkey` lacked `aaguid` and required an `updatedAt`
+	// that passkeys do not have.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /passkey/list-user-passkeys (the `ListPasskeys` operationId).
+	ListPasskeysWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListPasskeysResponse, error)
+
+	// UpdatePasskeyWithBodyWithResponse Rename a passkey
+	//
+	// Renames one of the session user's passkeys and answers `{"passkey": <row>}`. `name` is
+	// trimmed and must not be empty then (400 `VALIDATION_ERROR`). No session: 401 `UNAUTHORIZED`;
+	// unknown id: 404 `PASSKEY_NOT_FOUND`; another user's passkey: 401
+	// `YOU_ARE_NOT_ALLOWED_TO_REGISTER_THIS_PASSKEY` (Better Auth's code for it). Rate limit:
+	// default class.
+	//
+	// Corrects the 1.1.0 document, which said nothing of the 404 and 401 cases.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /passkey/update-passkey (the `UpdatePasskey` operationId).
+	UpdatePasskeyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdatePasskeyResponse, error)
+
+	// UpdatePasskeyWithResponse Rename a passkey
+	//
+	// Renames one of the session user's passkeys and answers `{"passkey": <row>}`. `name` is
+	// trimmed and must not be empty then (400 `VALIDATION_ERROR`). No session: 401 `UNAUTHORIZED`;
+	// unknown id: 404 `PASSKEY_NOT_FOUND`; another user's passkey: 401
+	// `YOU_ARE_NOT_ALLOWED_TO_REGISTER_THIS_PASSKEY` (Better Auth's code for it). Rate limit:
+	// default class.
+	//
+	// Corrects the 1.1.0 document, which said nothing of the 404 and 401 cases.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /passkey/update-passkey (the `UpdatePasskey` operationId).
+	UpdatePasskeyWithResponse(ctx context.Context, body UpdatePasskeyJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdatePasskeyResponse, error)
+
+	// PasskeyVerifyAuthenticationWithBodyWithResponse Sign in with a passkey
+	//
+	// Verifies an assertion against the options of `/passkey/generate-authenticate-options` (the
+	// challenge cookie names them) and the stored passkey whose `credentialID` is the response's
+	// `id`: client data of type `webauthn.get` with the stored challenge and an allowed origin, RP
+	// id hash, user presence, a signature counter that moved forward (unless the authenticator
+	// keeps none: 0 and 0), and the signature. Then stores the new counter, starts a session for
+	// the passkey's owner (no two-factor step, as in Better Auth) and answers `{"session", "user"}`
+	// with the session cookie (Max-Age 604800).
+	//
+	// Errors: no challenge 400 `CHALLENGE_NOT_FOUND`; unknown credential 401 `PASSKEY_NOT_FOUND`;
+	// wrong origin, challenge, RP id or ceremony type, missing user presence, a counter that did not
+	// move forward (a cloned authenticator) or a malformed response 400 `AUTHENTICATION_FAILED`; a
+	// wrong signature 401 `AUTHENTICATION_FAILED` (statuses as in Better Auth, whose verifier throws
+	// in the first cases and returns `verified: false` in the last). Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which typed `response` as a string (it is the
+	// `AuthenticationResponseJSON` object).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /passkey/verify-authentication (the `PasskeyVerifyAuthentication` operationId).
+	PasskeyVerifyAuthenticationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PasskeyVerifyAuthenticationResponse, error)
+
+	// PasskeyVerifyAuthenticationWithResponse Sign in with a passkey
+	//
+	// Verifies an assertion against the options of `/passkey/generate-authenticate-options` (the
+	// challenge cookie names them) and the stored passkey whose `credentialID` is the response's
+	// `id`: client data of type `webauthn.get` with the stored challenge and an allowed origin, RP
+	// id hash, user presence, a signature counter that moved forward (unless the authenticator
+	// keeps none: 0 and 0), and the signature. Then stores the new counter, starts a session for
+	// the passkey's owner (no two-factor step, as in Better Auth) and answers `{"session", "user"}`
+	// with the session cookie (Max-Age 604800).
+	//
+	// Errors: no challenge 400 `CHALLENGE_NOT_FOUND`; unknown credential 401 `PASSKEY_NOT_FOUND`;
+	// wrong origin, challenge, RP id or ceremony type, missing user presence, a counter that did not
+	// move forward (a cloned authenticator) or a malformed response 400 `AUTHENTICATION_FAILED`; a
+	// wrong signature 401 `AUTHENTICATION_FAILED` (statuses as in Better Auth, whose verifier throws
+	// in the first cases and returns `verified: false` in the last). Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which typed `response` as a string (it is the
+	// `AuthenticationResponseJSON` object).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /passkey/verify-authentication (the `PasskeyVerifyAuthentication` operationId).
+	PasskeyVerifyAuthenticationWithResponse(ctx context.Context, body PasskeyVerifyAuthenticationJSONRequestBody, reqEditors ...RequestEditorFn) (*PasskeyVerifyAuthenticationResponse, error)
+
+	// PasskeyVerifyRegistrationWithBodyWithResponse Finish registering a passkey
+	//
+	// Verifies the authenticator's answer to the options of `/passkey/generate-register-options`
+	// (the challenge cookie names them) and stores the passkey for the session user: client data of
+	// type `webauthn.create` with the stored challenge and an allowed origin, RP id hash, user
+	// presence (user verification is not required), an offered algorithm, and `none` (or a valid)
+	// attestation. Answers the new passkey row; with `createSession: true` the row also carries
+	// `session` and `user` of a new session, whose cookie is set.
+	//
+	// Errors: no session 401 `UNAUTHORIZED`, stale session 403 `SESSION_NOT_FRESH`; no challenge 400
+	// `CHALLENGE_NOT_FOUND`; a challenge issued to another user 401
+	// `YOU_ARE_NOT_ALLOWED_TO_REGISTER_THIS_PASSKEY`; any verification failure (wrong origin,
+	// challenge, RP id or ceremony type, a malformed response, bad attestation, a credential id
+	// already registered) 400 `FAILED_TO_VERIFY_REGISTRATION`. Better Auth answers 500 for most of
+	// these (whatever its verifier throws); a failed verification is the client's fault, so this
+	// server answers 400. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which typed `response` as a string (it is the
+	// `RegistrationResponseJSON` object; anything else is 400 `VALIDATION_ERROR` here) and lacked
+	// `createSession` and the `session`/`user` it adds to the answer.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /passkey/verify-registration (the `PasskeyVerifyRegistration` operationId).
+	PasskeyVerifyRegistrationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PasskeyVerifyRegistrationResponse, error)
+
+	// PasskeyVerifyRegistrationWithResponse Finish registering a passkey
+	//
+	// Verifies the authenticator's answer to the options of `/passkey/generate-register-options`
+	// (the challenge cookie names them) and stores the passkey for the session user: client data of
+	// type `webauthn.create` with the stored challenge and an allowed origin, RP id hash, user
+	// presence (user verification is not required), an offered algorithm, and `none` (or a valid)
+	// attestation. Answers the new passkey row; with `createSession: true` the row also carries
+	// `session` and `user` of a new session, whose cookie is set.
+	//
+	// Errors: no session 401 `UNAUTHORIZED`, stale session 403 `SESSION_NOT_FRESH`; no challenge 400
+	// `CHALLENGE_NOT_FOUND`; a challenge issued to another user 401
+	// `YOU_ARE_NOT_ALLOWED_TO_REGISTER_THIS_PASSKEY`; any verification failure (wrong origin,
+	// challenge, RP id or ceremony type, a malformed response, bad attestation, a credential id
+	// already registered) 400 `FAILED_TO_VERIFY_REGISTRATION`. Better Auth answers 500 for most of
+	// these (whatever its verifier throws); a failed verification is the client's fault, so this
+	// server answers 400. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which typed `response` as a string (it is the
+	// `RegistrationResponseJSON` object; anything else is 400 `VALIDATION_ERROR` here) and lacked
+	// `createSession` and the `session`/`user` it adds to the answer.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /passkey/verify-registration (the `PasskeyVerifyRegistration` operationId).
+	PasskeyVerifyRegistrationWithResponse(ctx context.Context, body PasskeyVerifyRegistrationJSONRequestBody, reqEditors ...RequestEditorFn) (*PasskeyVerifyRegistrationResponse, error)
 
 	// RefreshTokenWithBodyWithResponse Refresh a provider access token
 	//
@@ -8584,6 +10113,726 @@ func (r OkResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r OkResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeletePasskeyResponse429Headers the declared response headers of an HTTP 429 response for DeletePasskey
+type DeletePasskeyResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type DeletePasskeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *StatusResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeletePasskeyResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeletePasskeyResponse) GetJSON200() *StatusResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeletePasskeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeletePasskeyResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeletePasskeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeletePasskeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r DeletePasskeyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r DeletePasskeyResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeletePasskeyResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeletePasskeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeletePasskeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeletePasskeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeletePasskeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeletePasskeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GeneratePasskeyAuthenticationOptionsResponse200Headers the declared response headers of an HTTP 200 response for GeneratePasskeyAuthenticationOptions
+type GeneratePasskeyAuthenticationOptionsResponse200Headers struct {
+	SetCookie *string
+}
+
+// GeneratePasskeyAuthenticationOptionsResponse429Headers the declared response headers of an HTTP 429 response for GeneratePasskeyAuthenticationOptions
+type GeneratePasskeyAuthenticationOptionsResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type GeneratePasskeyAuthenticationOptionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PasskeyAuthenticationOptions
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GeneratePasskeyAuthenticationOptionsResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GeneratePasskeyAuthenticationOptionsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GeneratePasskeyAuthenticationOptionsResponse) GetJSON200() *PasskeyAuthenticationOptions {
+	return r.JSON200
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GeneratePasskeyAuthenticationOptionsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GeneratePasskeyAuthenticationOptionsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GeneratePasskeyAuthenticationOptionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GeneratePasskeyAuthenticationOptionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GeneratePasskeyAuthenticationOptionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GeneratePasskeyAuthenticationOptionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GeneratePasskeyAuthenticationOptionsPostResponse200Headers the declared response headers of an HTTP 200 response for GeneratePasskeyAuthenticationOptionsPost
+type GeneratePasskeyAuthenticationOptionsPostResponse200Headers struct {
+	SetCookie *string
+}
+
+// GeneratePasskeyAuthenticationOptionsPostResponse429Headers the declared response headers of an HTTP 429 response for GeneratePasskeyAuthenticationOptionsPost
+type GeneratePasskeyAuthenticationOptionsPostResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type GeneratePasskeyAuthenticationOptionsPostResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PasskeyAuthenticationOptions
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GeneratePasskeyAuthenticationOptionsPostResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GeneratePasskeyAuthenticationOptionsPostResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GeneratePasskeyAuthenticationOptionsPostResponse) GetJSON200() *PasskeyAuthenticationOptions {
+	return r.JSON200
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GeneratePasskeyAuthenticationOptionsPostResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GeneratePasskeyAuthenticationOptionsPostResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GeneratePasskeyAuthenticationOptionsPostResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GeneratePasskeyAuthenticationOptionsPostResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GeneratePasskeyAuthenticationOptionsPostResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GeneratePasskeyAuthenticationOptionsPostResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GeneratePasskeyAuthenticationOptionsPostResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GeneratePasskeyRegistrationOptionsResponse200Headers the declared response headers of an HTTP 200 response for GeneratePasskeyRegistrationOptions
+type GeneratePasskeyRegistrationOptionsResponse200Headers struct {
+	SetCookie *string
+}
+
+// GeneratePasskeyRegistrationOptionsResponse429Headers the declared response headers of an HTTP 429 response for GeneratePasskeyRegistrationOptions
+type GeneratePasskeyRegistrationOptionsResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type GeneratePasskeyRegistrationOptionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PasskeyRegistrationOptions
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GeneratePasskeyRegistrationOptionsResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GeneratePasskeyRegistrationOptionsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GeneratePasskeyRegistrationOptionsResponse) GetJSON200() *PasskeyRegistrationOptions {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GeneratePasskeyRegistrationOptionsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GeneratePasskeyRegistrationOptionsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GeneratePasskeyRegistrationOptionsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GeneratePasskeyRegistrationOptionsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GeneratePasskeyRegistrationOptionsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GeneratePasskeyRegistrationOptionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GeneratePasskeyRegistrationOptionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GeneratePasskeyRegistrationOptionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GeneratePasskeyRegistrationOptionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListPasskeysResponse429Headers the declared response headers of an HTTP 429 response for ListPasskeys
+type ListPasskeysResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type ListPasskeysResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *[]Passkey
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListPasskeysResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListPasskeysResponse) GetJSON200() *[]Passkey {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListPasskeysResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListPasskeysResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListPasskeysResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListPasskeysResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListPasskeysResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListPasskeysResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListPasskeysResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdatePasskeyResponse429Headers the declared response headers of an HTTP 429 response for UpdatePasskey
+type UpdatePasskeyResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type UpdatePasskeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UpdatePasskeyResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdatePasskeyResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdatePasskeyResponse) GetJSON200() *UpdatePasskeyResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdatePasskeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdatePasskeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdatePasskeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdatePasskeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdatePasskeyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r UpdatePasskeyResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdatePasskeyResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdatePasskeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdatePasskeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdatePasskeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdatePasskeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdatePasskeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PasskeyVerifyAuthenticationResponse200Headers the declared response headers of an HTTP 200 response for PasskeyVerifyAuthentication
+type PasskeyVerifyAuthenticationResponse200Headers struct {
+	SetCookie *string
+}
+
+// PasskeyVerifyAuthenticationResponse429Headers the declared response headers of an HTTP 429 response for PasskeyVerifyAuthentication
+type PasskeyVerifyAuthenticationResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type PasskeyVerifyAuthenticationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PasskeySignInResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PasskeyVerifyAuthenticationResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PasskeyVerifyAuthenticationResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PasskeyVerifyAuthenticationResponse) GetJSON200() *PasskeySignInResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PasskeyVerifyAuthenticationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PasskeyVerifyAuthenticationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PasskeyVerifyAuthenticationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PasskeyVerifyAuthenticationResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r PasskeyVerifyAuthenticationResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r PasskeyVerifyAuthenticationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PasskeyVerifyAuthenticationResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PasskeyVerifyAuthenticationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PasskeyVerifyAuthenticationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PasskeyVerifyAuthenticationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PasskeyVerifyAuthenticationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PasskeyVerifyRegistrationResponse200Headers the declared response headers of an HTTP 200 response for PasskeyVerifyRegistration
+type PasskeyVerifyRegistrationResponse200Headers struct {
+	SetCookie *string
+}
+
+// PasskeyVerifyRegistrationResponse429Headers the declared response headers of an HTTP 429 response for PasskeyVerifyRegistration
+type PasskeyVerifyRegistrationResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type PasskeyVerifyRegistrationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PasskeyRegistrationResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *PasskeyVerifyRegistrationResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PasskeyVerifyRegistrationResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PasskeyVerifyRegistrationResponse) GetJSON200() *PasskeyRegistrationResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PasskeyVerifyRegistrationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PasskeyVerifyRegistrationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PasskeyVerifyRegistrationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PasskeyVerifyRegistrationResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r PasskeyVerifyRegistrationResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r PasskeyVerifyRegistrationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PasskeyVerifyRegistrationResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PasskeyVerifyRegistrationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PasskeyVerifyRegistrationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PasskeyVerifyRegistrationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PasskeyVerifyRegistrationResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -11037,6 +13286,302 @@ func (c *ClientWithResponses) OkWithResponse(ctx context.Context, reqEditors ...
 	return ParseOkResponse(rsp)
 }
 
+// DeletePasskeyWithBodyWithResponse Delete a passkey
+//
+// Deletes one of the session user's passkeys: `{"status": true}`. No session: 401
+// `UNAUTHORIZED`; unknown id: 404 `PASSKEY_NOT_FOUND`; another user's passkey: 401 with an
+// **empty body** (Better Auth's ownership check has no error body here; this server also sends
+// no `Content-Type` with it). Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which said nothing of the 404 and of the empty 401.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /passkey/delete-passkey (the `DeletePasskey` operationId).
+func (c *ClientWithResponses) DeletePasskeyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeletePasskeyResponse, error) {
+	rsp, err := c.DeletePasskeyWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeletePasskeyResponse(rsp)
+}
+
+// DeletePasskeyWithResponse Delete a passkey
+//
+// Deletes one of the session user's passkeys: `{"status": true}`. No session: 401
+// `UNAUTHORIZED`; unknown id: 404 `PASSKEY_NOT_FOUND`; another user's passkey: 401 with an
+// **empty body** (Better Auth's ownership check has no error body here; this server also sends
+// no `Content-Type` with it). Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which said nothing of the 404 and of the empty 401.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /passkey/delete-passkey (the `DeletePasskey` operationId).
+func (c *ClientWithResponses) DeletePasskeyWithResponse(ctx context.Context, body DeletePasskeyJSONRequestBody, reqEditors ...RequestEditorFn) (*DeletePasskeyResponse, error) {
+	rsp, err := c.DeletePasskey(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeletePasskeyResponse(rsp)
+}
+
+// GeneratePasskeyAuthenticationOptionsWithResponse Start signing in with a passkey
+//
+// WebAuthn request options for `navigator.credentials.get()` (simplewebauthn's
+// `generateAuthenticationOptions` shape): `rpId`, a new 32-byte challenge, `timeout` 60000,
+// `userVerification: "preferred"`, and, only when the caller has a session and passkeys,
+// `allowCredentials` listing them (else the key is absent and any discoverable passkey of the
+// RP may answer). Sets the challenge cookie (see the tag). No session needed. Rate limit:
+// default class.
+//
+// Corrects the 1.1.0 document, which served this by POST only (the 1.7 client calls GET; both
+// are served here, with the same answer) and described `rp`, `user`, `authenticatorSelection`
+// and `extensions`, none of which is sent.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /passkey/generate-authenticate-options (the `GeneratePasskeyAuthenticationOptions` operationId).
+func (c *ClientWithResponses) GeneratePasskeyAuthenticationOptionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GeneratePasskeyAuthenticationOptionsResponse, error) {
+	rsp, err := c.GeneratePasskeyAuthenticationOptions(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGeneratePasskeyAuthenticationOptionsResponse(rsp)
+}
+
+// GeneratePasskeyAuthenticationOptionsPostWithResponse Start signing in with a passkey (1.1.0 method)
+//
+// The same as `GET /passkey/generate-authenticate-options`, under the method of the 1.1.0
+// document (Better Auth 1.7 answers this method with an empty 404). Like every POST that
+// carries cookies, it needs a trusted `Origin` (403 otherwise). Rate limit: default class.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /passkey/generate-authenticate-options (the `GeneratePasskeyAuthenticationOptionsPost` operationId).
+func (c *ClientWithResponses) GeneratePasskeyAuthenticationOptionsPostWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GeneratePasskeyAuthenticationOptionsPostResponse, error) {
+	rsp, err := c.GeneratePasskeyAuthenticationOptionsPost(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGeneratePasskeyAuthenticationOptionsPostResponse(rsp)
+}
+
+// GeneratePasskeyRegistrationOptionsWithResponse Start registering a passkey
+//
+// WebAuthn creation options for `navigator.credentials.create()` (simplewebauthn's
+// `generateRegistrationOptions` shape): a new 32-byte challenge, `rp` `{name, id}`, a random
+// `user.id` (base64url of 32 random `[a-z0-9]` characters; not the account id), `user.name` =
+// the `name` query parameter or else the email, `user.displayName` = the email, algorithms
+// EdDSA (-8), ES256 (-7) and RS256 (-257), `attestation: "none"`, the user's passkeys in
+// `excludeCredentials`, `authenticatorSelection` with `residentKey` and `userVerification`
+// `preferred` (and `authenticatorAttachment` when asked), `extensions: {"credProps": true}`
+// and `hints: []`. Sets the challenge cookie (see the tag).
+//
+// Needs a fresh session (signed in less than a day ago): no session 401 `UNAUTHORIZED`, an
+// older one 403 `SESSION_NOT_FRESH`. A bad `authenticatorAttachment`: 400 `VALIDATION_ERROR`.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which put the `authenticatorAttachment` query parameter inside
+// the 200 response, lacked `name` and `context`, and lacked `hints` and
+// `authenticatorSelection.residentKey` in the answer.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /passkey/generate-register-options (the `GeneratePasskeyRegistrationOptions` operationId).
+func (c *ClientWithResponses) GeneratePasskeyRegistrationOptionsWithResponse(ctx context.Context, params *GeneratePasskeyRegistrationOptionsParams, reqEditors ...RequestEditorFn) (*GeneratePasskeyRegistrationOptionsResponse, error) {
+	rsp, err := c.GeneratePasskeyRegistrationOptions(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGeneratePasskeyRegistrationOptionsResponse(rsp)
+}
+
+// ListPasskeysWithResponse List the user's passkeys
+//
+// The session user's passkeys (at most 100, oldest first), as stored. No session: 401
+// `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, whose `Passkey` lacked `aaguid` and required an `updatedAt`
+// that passkeys do not have.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /passkey/list-user-passkeys (the `ListPasskeys` operationId).
+func (c *ClientWithResponses) ListPasskeysWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListPasskeysResponse, error) {
+	rsp, err := c.ListPasskeys(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListPasskeysResponse(rsp)
+}
+
+// UpdatePasskeyWithBodyWithResponse Rename a passkey
+//
+// Renames one of the session user's passkeys and answers `{"passkey": <row>}`. `name` is
+// trimmed and must not be empty then (400 `VALIDATION_ERROR`). No session: 401 `UNAUTHORIZED`;
+// unknown id: 404 `PASSKEY_NOT_FOUND`; another user's passkey: 401
+// `YOU_ARE_NOT_ALLOWED_TO_REGISTER_THIS_PASSKEY` (Better Auth's code for it). Rate limit:
+// default class.
+//
+// Corrects the 1.1.0 document, which said nothing of the 404 and 401 cases.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /passkey/update-passkey (the `UpdatePasskey` operationId).
+func (c *ClientWithResponses) UpdatePasskeyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdatePasskeyResponse, error) {
+	rsp, err := c.UpdatePasskeyWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdatePasskeyResponse(rsp)
+}
+
+// UpdatePasskeyWithResponse Rename a passkey
+//
+// Renames one of the session user's passkeys and answers `{"passkey": <row>}`. `name` is
+// trimmed and must not be empty then (400 `VALIDATION_ERROR`). No session: 401 `UNAUTHORIZED`;
+// unknown id: 404 `PASSKEY_NOT_FOUND`; another user's passkey: 401
+// `YOU_ARE_NOT_ALLOWED_TO_REGISTER_THIS_PASSKEY` (Better Auth's code for it). Rate limit:
+// default class.
+//
+// Corrects the 1.1.0 document, which said nothing of the 404 and 401 cases.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /passkey/update-passkey (the `UpdatePasskey` operationId).
+func (c *ClientWithResponses) UpdatePasskeyWithResponse(ctx context.Context, body UpdatePasskeyJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdatePasskeyResponse, error) {
+	rsp, err := c.UpdatePasskey(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdatePasskeyResponse(rsp)
+}
+
+// PasskeyVerifyAuthenticationWithBodyWithResponse Sign in with a passkey
+//
+// Verifies an assertion against the options of `/passkey/generate-authenticate-options` (the
+// challenge cookie names them) and the stored passkey whose `credentialID` is the response's
+// `id`: client data of type `webauthn.get` with the stored challenge and an allowed origin, RP
+// id hash, user presence, a signature counter that moved forward (unless the authenticator
+// keeps none: 0 and 0), and the signature. Then stores the new counter, starts a session for
+// the passkey's owner (no two-factor step, as in Better Auth) and answers `{"session", "user"}`
+// with the session cookie (Max-Age 604800).
+//
+// Errors: no challenge 400 `CHALLENGE_NOT_FOUND`; unknown credential 401 `PASSKEY_NOT_FOUND`;
+// wrong origin, challenge, RP id or ceremony type, missing user presence, a counter that did not
+// move forward (a cloned authenticator) or a malformed response 400 `AUTHENTICATION_FAILED`; a
+// wrong signature 401 `AUTHENTICATION_FAILED` (statuses as in Better Auth, whose verifier throws
+// in the first cases and returns `verified: false` in the last). Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which typed `response` as a string (it is the
+// `AuthenticationResponseJSON` object).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /passkey/verify-authentication (the `PasskeyVerifyAuthentication` operationId).
+func (c *ClientWithResponses) PasskeyVerifyAuthenticationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PasskeyVerifyAuthenticationResponse, error) {
+	rsp, err := c.PasskeyVerifyAuthenticationWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePasskeyVerifyAuthenticationResponse(rsp)
+}
+
+// PasskeyVerifyAuthenticationWithResponse Sign in with a passkey
+//
+// Verifies an assertion against the options of `/passkey/generate-authenticate-options` (the
+// challenge cookie names them) and the stored passkey whose `credentialID` is the response's
+// `id`: client data of type `webauthn.get` with the stored challenge and an allowed origin, RP
+// id hash, user presence, a signature counter that moved forward (unless the authenticator
+// keeps none: 0 and 0), and the signature. Then stores the new counter, starts a session for
+// the passkey's owner (no two-factor step, as in Better Auth) and answers `{"session", "user"}`
+// with the session cookie (Max-Age 604800).
+//
+// Errors: no challenge 400 `CHALLENGE_NOT_FOUND`; unknown credential 401 `PASSKEY_NOT_FOUND`;
+// wrong origin, challenge, RP id or ceremony type, missing user presence, a counter that did not
+// move forward (a cloned authenticator) or a malformed response 400 `AUTHENTICATION_FAILED`; a
+// wrong signature 401 `AUTHENTICATION_FAILED` (statuses as in Better Auth, whose verifier throws
+// in the first cases and returns `verified: false` in the last). Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which typed `response` as a string (it is the
+// `AuthenticationResponseJSON` object).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /passkey/verify-authentication (the `PasskeyVerifyAuthentication` operationId).
+func (c *ClientWithResponses) PasskeyVerifyAuthenticationWithResponse(ctx context.Context, body PasskeyVerifyAuthenticationJSONRequestBody, reqEditors ...RequestEditorFn) (*PasskeyVerifyAuthenticationResponse, error) {
+	rsp, err := c.PasskeyVerifyAuthentication(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePasskeyVerifyAuthenticationResponse(rsp)
+}
+
+// PasskeyVerifyRegistrationWithBodyWithResponse Finish registering a passkey
+//
+// Verifies the authenticator's answer to the options of `/passkey/generate-register-options`
+// (the challenge cookie names them) and stores the passkey for the session user: client data of
+// type `webauthn.create` with the stored challenge and an allowed origin, RP id hash, user
+// presence (user verification is not required), an offered algorithm, and `none` (or a valid)
+// attestation. Answers the new passkey row; with `createSession: true` the row also carries
+// `session` and `user` of a new session, whose cookie is set.
+//
+// Errors: no session 401 `UNAUTHORIZED`, stale session 403 `SESSION_NOT_FRESH`; no challenge 400
+// `CHALLENGE_NOT_FOUND`; a challenge issued to another user 401
+// `YOU_ARE_NOT_ALLOWED_TO_REGISTER_THIS_PASSKEY`; any verification failure (wrong origin,
+// challenge, RP id or ceremony type, a malformed response, bad attestation, a credential id
+// already registered) 400 `FAILED_TO_VERIFY_REGISTRATION`. Better Auth answers 500 for most of
+// these (whatever its verifier throws); a failed verification is the client's fault, so this
+// server answers 400. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which typed `response` as a string (it is the
+// `RegistrationResponseJSON` object; anything else is 400 `VALIDATION_ERROR` here) and lacked
+// `createSession` and the `session`/`user` it adds to the answer.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /passkey/verify-registration (the `PasskeyVerifyRegistration` operationId).
+func (c *ClientWithResponses) PasskeyVerifyRegistrationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PasskeyVerifyRegistrationResponse, error) {
+	rsp, err := c.PasskeyVerifyRegistrationWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePasskeyVerifyRegistrationResponse(rsp)
+}
+
+// PasskeyVerifyRegistrationWithResponse Finish registering a passkey
+//
+// Verifies the authenticator's answer to the options of `/passkey/generate-register-options`
+// (the challenge cookie names them) and stores the passkey for the session user: client data of
+// type `webauthn.create` with the stored challenge and an allowed origin, RP id hash, user
+// presence (user verification is not required), an offered algorithm, and `none` (or a valid)
+// attestation. Answers the new passkey row; with `createSession: true` the row also carries
+// `session` and `user` of a new session, whose cookie is set.
+//
+// Errors: no session 401 `UNAUTHORIZED`, stale session 403 `SESSION_NOT_FRESH`; no challenge 400
+// `CHALLENGE_NOT_FOUND`; a challenge issued to another user 401
+// `YOU_ARE_NOT_ALLOWED_TO_REGISTER_THIS_PASSKEY`; any verification failure (wrong origin,
+// challenge, RP id or ceremony type, a malformed response, bad attestation, a credential id
+// already registered) 400 `FAILED_TO_VERIFY_REGISTRATION`. Better Auth answers 500 for most of
+// these (whatever its verifier throws); a failed verification is the client's fault, so this
+// server answers 400. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which typed `response` as a string (it is the
+// `RegistrationResponseJSON` object; anything else is 400 `VALIDATION_ERROR` here) and lacked
+// `createSession` and the `session`/`user` it adds to the answer.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /passkey/verify-registration (the `PasskeyVerifyRegistration` operationId).
+func (c *ClientWithResponses) PasskeyVerifyRegistrationWithResponse(ctx context.Context, body PasskeyVerifyRegistrationJSONRequestBody, reqEditors ...RequestEditorFn) (*PasskeyVerifyRegistrationResponse, error) {
+	rsp, err := c.PasskeyVerifyRegistration(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePasskeyVerifyRegistrationResponse(rsp)
+}
+
 // RefreshTokenWithBodyWithResponse Refresh a provider access token
 //
 // Uses the stored refresh token of one of the session user's social accounts to get new tokens
@@ -13296,6 +15841,672 @@ func ParseOkResponse(rsp *http.Response) (*OkResponse, error) {
 	return response, nil
 }
 
+// ParseDeletePasskeyResponse parses an HTTP response from a DeletePasskeyWithResponse call
+func ParseDeletePasskeyResponse(rsp *http.Response) (*DeletePasskeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeletePasskeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest StatusResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeletePasskeyResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGeneratePasskeyAuthenticationOptionsResponse parses an HTTP response from a GeneratePasskeyAuthenticationOptionsWithResponse call
+func ParseGeneratePasskeyAuthenticationOptionsResponse(rsp *http.Response) (*GeneratePasskeyAuthenticationOptionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GeneratePasskeyAuthenticationOptionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PasskeyAuthenticationOptions
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GeneratePasskeyAuthenticationOptionsResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers GeneratePasskeyAuthenticationOptionsResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGeneratePasskeyAuthenticationOptionsPostResponse parses an HTTP response from a GeneratePasskeyAuthenticationOptionsPostWithResponse call
+func ParseGeneratePasskeyAuthenticationOptionsPostResponse(rsp *http.Response) (*GeneratePasskeyAuthenticationOptionsPostResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GeneratePasskeyAuthenticationOptionsPostResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PasskeyAuthenticationOptions
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GeneratePasskeyAuthenticationOptionsPostResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers GeneratePasskeyAuthenticationOptionsPostResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGeneratePasskeyRegistrationOptionsResponse parses an HTTP response from a GeneratePasskeyRegistrationOptionsWithResponse call
+func ParseGeneratePasskeyRegistrationOptionsResponse(rsp *http.Response) (*GeneratePasskeyRegistrationOptionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GeneratePasskeyRegistrationOptionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PasskeyRegistrationOptions
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GeneratePasskeyRegistrationOptionsResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers GeneratePasskeyRegistrationOptionsResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListPasskeysResponse parses an HTTP response from a ListPasskeysWithResponse call
+func ParseListPasskeysResponse(rsp *http.Response) (*ListPasskeysResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListPasskeysResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []Passkey
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListPasskeysResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdatePasskeyResponse parses an HTTP response from a UpdatePasskeyWithResponse call
+func ParseUpdatePasskeyResponse(rsp *http.Response) (*UpdatePasskeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdatePasskeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UpdatePasskeyResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UpdatePasskeyResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePasskeyVerifyAuthenticationResponse parses an HTTP response from a PasskeyVerifyAuthenticationWithResponse call
+func ParsePasskeyVerifyAuthenticationResponse(rsp *http.Response) (*PasskeyVerifyAuthenticationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PasskeyVerifyAuthenticationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PasskeySignInResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers PasskeyVerifyAuthenticationResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers PasskeyVerifyAuthenticationResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePasskeyVerifyRegistrationResponse parses an HTTP response from a PasskeyVerifyRegistrationWithResponse call
+func ParsePasskeyVerifyRegistrationResponse(rsp *http.Response) (*PasskeyVerifyRegistrationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PasskeyVerifyRegistrationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PasskeyRegistrationResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers PasskeyVerifyRegistrationResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers PasskeyVerifyRegistrationResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseRefreshTokenResponse parses an HTTP response from a RefreshTokenWithResponse call
 func ParseRefreshTokenResponse(rsp *http.Response) (*RefreshTokenResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -15052,6 +18263,30 @@ type ServerInterface interface {
 	// Ok Health check
 	// (GET /ok)
 	Ok(w http.ResponseWriter, r *http.Request)
+	// DeletePasskey Delete a passkey
+	// (POST /passkey/delete-passkey)
+	DeletePasskey(w http.ResponseWriter, r *http.Request)
+	// GeneratePasskeyAuthenticationOptions Start signing in with a passkey
+	// (GET /passkey/generate-authenticate-options)
+	GeneratePasskeyAuthenticationOptions(w http.ResponseWriter, r *http.Request)
+	// GeneratePasskeyAuthenticationOptionsPost Start signing in with a passkey (1.1.0 method)
+	// (POST /passkey/generate-authenticate-options)
+	GeneratePasskeyAuthenticationOptionsPost(w http.ResponseWriter, r *http.Request)
+	// GeneratePasskeyRegistrationOptions Start registering a passkey
+	// (GET /passkey/generate-register-options)
+	GeneratePasskeyRegistrationOptions(w http.ResponseWriter, r *http.Request, params GeneratePasskeyRegistrationOptionsParams)
+	// ListPasskeys List the user's passkeys
+	// (GET /passkey/list-user-passkeys)
+	ListPasskeys(w http.ResponseWriter, r *http.Request)
+	// UpdatePasskey Rename a passkey
+	// (POST /passkey/update-passkey)
+	UpdatePasskey(w http.ResponseWriter, r *http.Request)
+	// PasskeyVerifyAuthentication Sign in with a passkey
+	// (POST /passkey/verify-authentication)
+	PasskeyVerifyAuthentication(w http.ResponseWriter, r *http.Request)
+	// PasskeyVerifyRegistration Finish registering a passkey
+	// (POST /passkey/verify-registration)
+	PasskeyVerifyRegistration(w http.ResponseWriter, r *http.Request)
 	// RefreshToken Refresh a provider access token
 	// (POST /refresh-token)
 	RefreshToken(w http.ResponseWriter, r *http.Request)
@@ -15211,6 +18446,54 @@ func (_ Unimplemented) ListSessions(w http.ResponseWriter, r *http.Request) {
 // Ok Health check
 // (GET /ok)
 func (_ Unimplemented) Ok(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// DeletePasskey Delete a passkey
+// (POST /passkey/delete-passkey)
+func (_ Unimplemented) DeletePasskey(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GeneratePasskeyAuthenticationOptions Start signing in with a passkey
+// (GET /passkey/generate-authenticate-options)
+func (_ Unimplemented) GeneratePasskeyAuthenticationOptions(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GeneratePasskeyAuthenticationOptionsPost Start signing in with a passkey (1.1.0 method)
+// (POST /passkey/generate-authenticate-options)
+func (_ Unimplemented) GeneratePasskeyAuthenticationOptionsPost(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GeneratePasskeyRegistrationOptions Start registering a passkey
+// (GET /passkey/generate-register-options)
+func (_ Unimplemented) GeneratePasskeyRegistrationOptions(w http.ResponseWriter, r *http.Request, params GeneratePasskeyRegistrationOptionsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListPasskeys List the user's passkeys
+// (GET /passkey/list-user-passkeys)
+func (_ Unimplemented) ListPasskeys(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UpdatePasskey Rename a passkey
+// (POST /passkey/update-passkey)
+func (_ Unimplemented) UpdatePasskey(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// PasskeyVerifyAuthentication Sign in with a passkey
+// (POST /passkey/verify-authentication)
+func (_ Unimplemented) PasskeyVerifyAuthentication(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// PasskeyVerifyRegistration Finish registering a passkey
+// (POST /passkey/verify-registration)
+func (_ Unimplemented) PasskeyVerifyRegistration(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -15847,6 +19130,163 @@ func (siw *ServerInterfaceWrapper) Ok(w http.ResponseWriter, r *http.Request) {
 	handler.ServeHTTP(w, r)
 }
 
+// DeletePasskey operation middleware
+func (siw *ServerInterfaceWrapper) DeletePasskey(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeletePasskey(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GeneratePasskeyAuthenticationOptions operation middleware
+func (siw *ServerInterfaceWrapper) GeneratePasskeyAuthenticationOptions(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GeneratePasskeyAuthenticationOptions(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GeneratePasskeyAuthenticationOptionsPost operation middleware
+func (siw *ServerInterfaceWrapper) GeneratePasskeyAuthenticationOptionsPost(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GeneratePasskeyAuthenticationOptionsPost(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GeneratePasskeyRegistrationOptions operation middleware
+func (siw *ServerInterfaceWrapper) GeneratePasskeyRegistrationOptions(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GeneratePasskeyRegistrationOptionsParams
+
+	// ------------- Optional query parameter "authenticatorAttachment" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "authenticatorAttachment", r.URL.Query(), &params.AuthenticatorAttachment, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "authenticatorAttachment"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "authenticatorAttachment", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "name" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "name", r.URL.Query(), &params.Name, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "name"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "name", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "context" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "context", r.URL.Query(), &params.Context, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "context"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "context", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GeneratePasskeyRegistrationOptions(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListPasskeys operation middleware
+func (siw *ServerInterfaceWrapper) ListPasskeys(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListPasskeys(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdatePasskey operation middleware
+func (siw *ServerInterfaceWrapper) UpdatePasskey(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdatePasskey(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// PasskeyVerifyAuthentication operation middleware
+func (siw *ServerInterfaceWrapper) PasskeyVerifyAuthentication(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.PasskeyVerifyAuthentication(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// PasskeyVerifyRegistration operation middleware
+func (siw *ServerInterfaceWrapper) PasskeyVerifyRegistration(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.PasskeyVerifyRegistration(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // RefreshToken operation middleware
 func (siw *ServerInterfaceWrapper) RefreshToken(w http.ResponseWriter, r *http.Request) {
 
@@ -16395,6 +19835,30 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/error", wrapper.Error)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/passkey/generate-register-options", wrapper.GeneratePasskeyRegistrationOptions)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/passkey/generate-authenticate-options", wrapper.GeneratePasskeyAuthenticationOptions)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/passkey/generate-authenticate-options", wrapper.GeneratePasskeyAuthenticationOptionsPost)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/passkey/verify-registration", wrapper.PasskeyVerifyRegistration)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/passkey/verify-authentication", wrapper.PasskeyVerifyAuthentication)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/passkey/list-user-passkeys", wrapper.ListPasskeys)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/passkey/delete-passkey", wrapper.DeletePasskey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/passkey/update-passkey", wrapper.UpdatePasskey)
 	})
 
 	return r
@@ -18292,6 +21756,884 @@ func (response Ok429JSONResponse) VisitOkResponse(w http.ResponseWriter) error {
 type Ok500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response Ok500JSONResponse) VisitOkResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePasskeyRequestObject struct {
+	Body *DeletePasskeyJSONRequestBody
+}
+
+type DeletePasskeyResponseObject interface {
+	VisitDeletePasskeyResponse(w http.ResponseWriter) error
+}
+
+type DeletePasskey200JSONResponse StatusResult
+
+func (response DeletePasskey200JSONResponse) VisitDeletePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePasskey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DeletePasskey400JSONResponse) VisitDeletePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePasskey401AsteriskResponse struct {
+	Body          io.Reader
+	ContentType   string
+	ContentLength int64
+}
+
+func (response DeletePasskey401AsteriskResponse) VisitDeletePasskeyResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(401)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DeletePasskey401JSONResponse Error
+
+func (response DeletePasskey401JSONResponse) VisitDeletePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePasskey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DeletePasskey403JSONResponse) VisitDeletePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePasskey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DeletePasskey404JSONResponse) VisitDeletePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePasskey413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response DeletePasskey413JSONResponse) VisitDeletePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePasskey415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response DeletePasskey415JSONResponse) VisitDeletePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePasskey429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DeletePasskey429JSONResponse) VisitDeletePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePasskey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DeletePasskey500JSONResponse) VisitDeletePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GeneratePasskeyAuthenticationOptionsRequestObject struct {
+}
+
+type GeneratePasskeyAuthenticationOptionsResponseObject interface {
+	VisitGeneratePasskeyAuthenticationOptionsResponse(w http.ResponseWriter) error
+}
+
+type GeneratePasskeyAuthenticationOptions200ResponseHeaders struct {
+	SetCookie *string
+}
+
+type GeneratePasskeyAuthenticationOptions200JSONResponse struct {
+	Body    PasskeyAuthenticationOptions
+	Headers GeneratePasskeyAuthenticationOptions200ResponseHeaders
+}
+
+func (response GeneratePasskeyAuthenticationOptions200JSONResponse) VisitGeneratePasskeyAuthenticationOptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GeneratePasskeyAuthenticationOptions429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GeneratePasskeyAuthenticationOptions429JSONResponse) VisitGeneratePasskeyAuthenticationOptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GeneratePasskeyAuthenticationOptions500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GeneratePasskeyAuthenticationOptions500JSONResponse) VisitGeneratePasskeyAuthenticationOptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GeneratePasskeyAuthenticationOptionsPostRequestObject struct {
+}
+
+type GeneratePasskeyAuthenticationOptionsPostResponseObject interface {
+	VisitGeneratePasskeyAuthenticationOptionsPostResponse(w http.ResponseWriter) error
+}
+
+type GeneratePasskeyAuthenticationOptionsPost200ResponseHeaders struct {
+	SetCookie *string
+}
+
+type GeneratePasskeyAuthenticationOptionsPost200JSONResponse struct {
+	Body    PasskeyAuthenticationOptions
+	Headers GeneratePasskeyAuthenticationOptionsPost200ResponseHeaders
+}
+
+func (response GeneratePasskeyAuthenticationOptionsPost200JSONResponse) VisitGeneratePasskeyAuthenticationOptionsPostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GeneratePasskeyAuthenticationOptionsPost403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GeneratePasskeyAuthenticationOptionsPost403JSONResponse) VisitGeneratePasskeyAuthenticationOptionsPostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GeneratePasskeyAuthenticationOptionsPost429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GeneratePasskeyAuthenticationOptionsPost429JSONResponse) VisitGeneratePasskeyAuthenticationOptionsPostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GeneratePasskeyAuthenticationOptionsPost500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GeneratePasskeyAuthenticationOptionsPost500JSONResponse) VisitGeneratePasskeyAuthenticationOptionsPostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GeneratePasskeyRegistrationOptionsRequestObject struct {
+	Params GeneratePasskeyRegistrationOptionsParams
+}
+
+type GeneratePasskeyRegistrationOptionsResponseObject interface {
+	VisitGeneratePasskeyRegistrationOptionsResponse(w http.ResponseWriter) error
+}
+
+type GeneratePasskeyRegistrationOptions200ResponseHeaders struct {
+	SetCookie *string
+}
+
+type GeneratePasskeyRegistrationOptions200JSONResponse struct {
+	Body    PasskeyRegistrationOptions
+	Headers GeneratePasskeyRegistrationOptions200ResponseHeaders
+}
+
+func (response GeneratePasskeyRegistrationOptions200JSONResponse) VisitGeneratePasskeyRegistrationOptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GeneratePasskeyRegistrationOptions400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GeneratePasskeyRegistrationOptions400JSONResponse) VisitGeneratePasskeyRegistrationOptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GeneratePasskeyRegistrationOptions401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GeneratePasskeyRegistrationOptions401JSONResponse) VisitGeneratePasskeyRegistrationOptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GeneratePasskeyRegistrationOptions403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GeneratePasskeyRegistrationOptions403JSONResponse) VisitGeneratePasskeyRegistrationOptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GeneratePasskeyRegistrationOptions429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GeneratePasskeyRegistrationOptions429JSONResponse) VisitGeneratePasskeyRegistrationOptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GeneratePasskeyRegistrationOptions500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GeneratePasskeyRegistrationOptions500JSONResponse) VisitGeneratePasskeyRegistrationOptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPasskeysRequestObject struct {
+}
+
+type ListPasskeysResponseObject interface {
+	VisitListPasskeysResponse(w http.ResponseWriter) error
+}
+
+type ListPasskeys200JSONResponse []Passkey
+
+func (response ListPasskeys200JSONResponse) VisitListPasskeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPasskeys401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListPasskeys401JSONResponse) VisitListPasskeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPasskeys429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListPasskeys429JSONResponse) VisitListPasskeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPasskeys500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListPasskeys500JSONResponse) VisitListPasskeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePasskeyRequestObject struct {
+	Body *UpdatePasskeyJSONRequestBody
+}
+
+type UpdatePasskeyResponseObject interface {
+	VisitUpdatePasskeyResponse(w http.ResponseWriter) error
+}
+
+type UpdatePasskey200JSONResponse UpdatePasskeyResult
+
+func (response UpdatePasskey200JSONResponse) VisitUpdatePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePasskey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdatePasskey400JSONResponse) VisitUpdatePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePasskey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdatePasskey401JSONResponse) VisitUpdatePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePasskey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdatePasskey403JSONResponse) VisitUpdatePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePasskey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdatePasskey404JSONResponse) VisitUpdatePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePasskey413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdatePasskey413JSONResponse) VisitUpdatePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePasskey415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response UpdatePasskey415JSONResponse) VisitUpdatePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePasskey429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response UpdatePasskey429JSONResponse) VisitUpdatePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePasskey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdatePasskey500JSONResponse) VisitUpdatePasskeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PasskeyVerifyAuthenticationRequestObject struct {
+	Body *PasskeyVerifyAuthenticationJSONRequestBody
+}
+
+type PasskeyVerifyAuthenticationResponseObject interface {
+	VisitPasskeyVerifyAuthenticationResponse(w http.ResponseWriter) error
+}
+
+type PasskeyVerifyAuthentication200ResponseHeaders struct {
+	SetCookie *string
+}
+
+type PasskeyVerifyAuthentication200JSONResponse struct {
+	Body    PasskeySignInResult
+	Headers PasskeyVerifyAuthentication200ResponseHeaders
+}
+
+func (response PasskeyVerifyAuthentication200JSONResponse) VisitPasskeyVerifyAuthenticationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PasskeyVerifyAuthentication400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response PasskeyVerifyAuthentication400JSONResponse) VisitPasskeyVerifyAuthenticationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PasskeyVerifyAuthentication401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response PasskeyVerifyAuthentication401JSONResponse) VisitPasskeyVerifyAuthenticationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PasskeyVerifyAuthentication403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response PasskeyVerifyAuthentication403JSONResponse) VisitPasskeyVerifyAuthenticationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PasskeyVerifyAuthentication413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response PasskeyVerifyAuthentication413JSONResponse) VisitPasskeyVerifyAuthenticationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PasskeyVerifyAuthentication415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response PasskeyVerifyAuthentication415JSONResponse) VisitPasskeyVerifyAuthenticationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PasskeyVerifyAuthentication429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response PasskeyVerifyAuthentication429JSONResponse) VisitPasskeyVerifyAuthenticationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PasskeyVerifyAuthentication500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response PasskeyVerifyAuthentication500JSONResponse) VisitPasskeyVerifyAuthenticationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PasskeyVerifyRegistrationRequestObject struct {
+	Body *PasskeyVerifyRegistrationJSONRequestBody
+}
+
+type PasskeyVerifyRegistrationResponseObject interface {
+	VisitPasskeyVerifyRegistrationResponse(w http.ResponseWriter) error
+}
+
+type PasskeyVerifyRegistration200ResponseHeaders struct {
+	SetCookie *string
+}
+
+type PasskeyVerifyRegistration200JSONResponse struct {
+	Body    PasskeyRegistrationResult
+	Headers PasskeyVerifyRegistration200ResponseHeaders
+}
+
+func (response PasskeyVerifyRegistration200JSONResponse) VisitPasskeyVerifyRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PasskeyVerifyRegistration400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response PasskeyVerifyRegistration400JSONResponse) VisitPasskeyVerifyRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PasskeyVerifyRegistration401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response PasskeyVerifyRegistration401JSONResponse) VisitPasskeyVerifyRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PasskeyVerifyRegistration403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response PasskeyVerifyRegistration403JSONResponse) VisitPasskeyVerifyRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PasskeyVerifyRegistration413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response PasskeyVerifyRegistration413JSONResponse) VisitPasskeyVerifyRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PasskeyVerifyRegistration415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response PasskeyVerifyRegistration415JSONResponse) VisitPasskeyVerifyRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PasskeyVerifyRegistration429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response PasskeyVerifyRegistration429JSONResponse) VisitPasskeyVerifyRegistrationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PasskeyVerifyRegistration500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response PasskeyVerifyRegistration500JSONResponse) VisitPasskeyVerifyRegistrationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -20679,6 +25021,30 @@ type StrictServerInterface interface {
 	// Ok Health check
 	// (GET /ok)
 	Ok(ctx context.Context, request OkRequestObject) (OkResponseObject, error)
+	// DeletePasskey Delete a passkey
+	// (POST /passkey/delete-passkey)
+	DeletePasskey(ctx context.Context, request DeletePasskeyRequestObject) (DeletePasskeyResponseObject, error)
+	// GeneratePasskeyAuthenticationOptions Start signing in with a passkey
+	// (GET /passkey/generate-authenticate-options)
+	GeneratePasskeyAuthenticationOptions(ctx context.Context, request GeneratePasskeyAuthenticationOptionsRequestObject) (GeneratePasskeyAuthenticationOptionsResponseObject, error)
+	// GeneratePasskeyAuthenticationOptionsPost Start signing in with a passkey (1.1.0 method)
+	// (POST /passkey/generate-authenticate-options)
+	GeneratePasskeyAuthenticationOptionsPost(ctx context.Context, request GeneratePasskeyAuthenticationOptionsPostRequestObject) (GeneratePasskeyAuthenticationOptionsPostResponseObject, error)
+	// GeneratePasskeyRegistrationOptions Start registering a passkey
+	// (GET /passkey/generate-register-options)
+	GeneratePasskeyRegistrationOptions(ctx context.Context, request GeneratePasskeyRegistrationOptionsRequestObject) (GeneratePasskeyRegistrationOptionsResponseObject, error)
+	// ListPasskeys List the user's passkeys
+	// (GET /passkey/list-user-passkeys)
+	ListPasskeys(ctx context.Context, request ListPasskeysRequestObject) (ListPasskeysResponseObject, error)
+	// UpdatePasskey Rename a passkey
+	// (POST /passkey/update-passkey)
+	UpdatePasskey(ctx context.Context, request UpdatePasskeyRequestObject) (UpdatePasskeyResponseObject, error)
+	// PasskeyVerifyAuthentication Sign in with a passkey
+	// (POST /passkey/verify-authentication)
+	PasskeyVerifyAuthentication(ctx context.Context, request PasskeyVerifyAuthenticationRequestObject) (PasskeyVerifyAuthenticationResponseObject, error)
+	// PasskeyVerifyRegistration Finish registering a passkey
+	// (POST /passkey/verify-registration)
+	PasskeyVerifyRegistration(ctx context.Context, request PasskeyVerifyRegistrationRequestObject) (PasskeyVerifyRegistrationResponseObject, error)
 	// RefreshToken Refresh a provider access token
 	// (POST /refresh-token)
 	RefreshToken(ctx context.Context, request RefreshTokenRequestObject) (RefreshTokenResponseObject, error)
@@ -21280,6 +25646,228 @@ func (sh *strictHandler) Ok(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// DeletePasskey operation middleware
+func (sh *strictHandler) DeletePasskey(w http.ResponseWriter, r *http.Request) {
+	var request DeletePasskeyRequestObject
+
+	var body DeletePasskeyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DeletePasskey(ctx, request.(DeletePasskeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeletePasskey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DeletePasskeyResponseObject); ok {
+		if err := validResponse.VisitDeletePasskeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GeneratePasskeyAuthenticationOptions operation middleware
+func (sh *strictHandler) GeneratePasskeyAuthenticationOptions(w http.ResponseWriter, r *http.Request) {
+	var request GeneratePasskeyAuthenticationOptionsRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GeneratePasskeyAuthenticationOptions(ctx, request.(GeneratePasskeyAuthenticationOptionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GeneratePasskeyAuthenticationOptions")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GeneratePasskeyAuthenticationOptionsResponseObject); ok {
+		if err := validResponse.VisitGeneratePasskeyAuthenticationOptionsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GeneratePasskeyAuthenticationOptionsPost operation middleware
+func (sh *strictHandler) GeneratePasskeyAuthenticationOptionsPost(w http.ResponseWriter, r *http.Request) {
+	var request GeneratePasskeyAuthenticationOptionsPostRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GeneratePasskeyAuthenticationOptionsPost(ctx, request.(GeneratePasskeyAuthenticationOptionsPostRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GeneratePasskeyAuthenticationOptionsPost")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GeneratePasskeyAuthenticationOptionsPostResponseObject); ok {
+		if err := validResponse.VisitGeneratePasskeyAuthenticationOptionsPostResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GeneratePasskeyRegistrationOptions operation middleware
+func (sh *strictHandler) GeneratePasskeyRegistrationOptions(w http.ResponseWriter, r *http.Request, params GeneratePasskeyRegistrationOptionsParams) {
+	var request GeneratePasskeyRegistrationOptionsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GeneratePasskeyRegistrationOptions(ctx, request.(GeneratePasskeyRegistrationOptionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GeneratePasskeyRegistrationOptions")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GeneratePasskeyRegistrationOptionsResponseObject); ok {
+		if err := validResponse.VisitGeneratePasskeyRegistrationOptionsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListPasskeys operation middleware
+func (sh *strictHandler) ListPasskeys(w http.ResponseWriter, r *http.Request) {
+	var request ListPasskeysRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListPasskeys(ctx, request.(ListPasskeysRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListPasskeys")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListPasskeysResponseObject); ok {
+		if err := validResponse.VisitListPasskeysResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdatePasskey operation middleware
+func (sh *strictHandler) UpdatePasskey(w http.ResponseWriter, r *http.Request) {
+	var request UpdatePasskeyRequestObject
+
+	var body UpdatePasskeyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdatePasskey(ctx, request.(UpdatePasskeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdatePasskey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdatePasskeyResponseObject); ok {
+		if err := validResponse.VisitUpdatePasskeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// PasskeyVerifyAuthentication operation middleware
+func (sh *strictHandler) PasskeyVerifyAuthentication(w http.ResponseWriter, r *http.Request) {
+	var request PasskeyVerifyAuthenticationRequestObject
+
+	var body PasskeyVerifyAuthenticationJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.PasskeyVerifyAuthentication(ctx, request.(PasskeyVerifyAuthenticationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PasskeyVerifyAuthentication")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(PasskeyVerifyAuthenticationResponseObject); ok {
+		if err := validResponse.VisitPasskeyVerifyAuthenticationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// PasskeyVerifyRegistration operation middleware
+func (sh *strictHandler) PasskeyVerifyRegistration(w http.ResponseWriter, r *http.Request) {
+	var request PasskeyVerifyRegistrationRequestObject
+
+	var body PasskeyVerifyRegistrationJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.PasskeyVerifyRegistration(ctx, request.(PasskeyVerifyRegistrationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PasskeyVerifyRegistration")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(PasskeyVerifyRegistrationResponseObject); ok {
+		if err := validResponse.VisitPasskeyVerifyRegistrationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // RefreshToken operation middleware
 func (sh *strictHandler) RefreshToken(w http.ResponseWriter, r *http.Request) {
 	var request RefreshTokenRequestObject
@@ -21845,299 +26433,387 @@ func (sh *strictHandler) VerifyPassword(w http.ResponseWriter, r *http.Request) 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L19c9s21gf6VTC6z0ylPpT8EqftStPZq9hKoq1jey253d0y14RFSOaaAvQQVBRtxt/9Ds4BQJAi9WLH",
-	"Sdr1P21MkSAIHJz38zufaiMxnQnOeCpr7U+1W0ZDlsA/j+nolh0LniYiPhODVCRMXQ6ZHCXRLI0Er7Vr",
-	"3XhBl5IEXDSluiNo1byaHN2yKVU3Mz6f1tq/18zPtfdeLV3OWK1dk2kS8Unt/t6rnYoRxfGKww9vGUlY",
-	"GCVslJKUJhOWkjq9kSKep8wjIiEJi2kafWBkccs4CUY0jm/o6O7q8jQgCyrt7438xFYncZHQyZSeCfjs",
-	"tR86UndUfyj8XP6hA5YeC3EXlYw/YFJGgpMR/C7bJLhhacqSJp2nty2Jv16n4o7xn/35/v6LEfwb/sla",
-	"eEVGE07TecLwakDq7+jHZnfCfv5h/+in/f0OuaDp7c97HZ+/TdPZOY+XHTKgUzaIUvbzKf3Y8PKvDQVP",
-	"rxM2ZdMblvycJvPKN+Hqm1vfsYBE0udjGktWGFOmNGX6E+DfW37Ci/39Br6GcnLenae3ZByLBZEpTVLZ",
-	"UbSQ3jKfs4+zKFkSMSZBbtUCL7sQ0pQGhPKQBLlPDEg9+LlDzCuzBSN2vXzuLljQaJFzzggeGzJjid7A",
-	"ls830Ns/LlmaLLvjlCVl1DASPJRkztMoVt9FEpqyZhxNo5QsIh6KBUmYmDEu83Q4jXg0VaS4b+kv4imb",
-	"sKR2r946owmdslQf8YtEfIhClvTD8qMnxSiiMZnp20gUeoS1Ji0STKL0dn6j1nQixCRm6l90NovxXERq",
-	"gBlNb2tejdOpmsUse5VXS9j/zaOEhbW2oql163SvbpYzwSWDGb+i4SX7vzmTqfprJHjKOPxTvTxCNrL3",
-	"b4m8JBv2fxI2rrVr/89exu328Fe510sSoVcnvwK/0jgKYUQyplHMQlIPfu2e9k+6w/752XXv8vL8MvDI",
-	"lElJJ4zE0R0jwe83Ily22JRG8XvS5x/UGAT+JDQMEyZl0PB8PqXxWCRTFpK/Dc7PSD141T25vuz9/ao3",
-	"GAYN4GyUJPilsP9ixhKcS8LGc8kkqUvGSJRK4sy6oeju3qsdCz6Oo9EXWCRFJpY+6Ggk5jwlkSQ0ThgN",
-	"lySO+B0LSSoI5SK9ZQmZS5aQejA4P+53T6+7x8fnV2fD6+7pZa978s/r0/7ZL72ToNFSn/FaJDdRGDL+",
-	"9N9xnkSTiKt1NyKEXF2eEi5SkiZzmcLuv+sPBv2zN9fnl9dnV6en1+eX/Tf9M0X7/TOgDHvF5/bScff0",
-	"9FX3+JdrJZM80mq1Gh6him/FjGiOpNajNxgosjo7H16/vuwN3hoy4GTOP7AkGkdMU5LP60HvXbd/Cjf/",
-	"2rvsv+7DmuHm93nKEk5j/NYnX7mumiD7OGMjtUiSJR9YQpi6m9SD/tmwd3nWPb0e9C5/7V3aQxO87vZP",
-	"eyfXw/Pr48ted9i71t+vVwi2/0ykr8Wch1/gG/AYHu0fkXEipoUTF6WSxWNSR9Z3cXn+a/+kd4k7dX51",
-	"duISwPD8l95ZQMYiISGLmXre5yCAZKNFrvgdFwtOFG+UIIAWieATMmXprQjVFblgCcxjEaW3avPZdJYu",
-	"ieIqJOIyZTTU23xBl7Gg4VCIU6UYfZmjblgSzkeSWL1aSV7KYdH09tPRiM1SSerBRfefp+ddtS7n16fd",
-	"yzc9fbSHQryjfKmZuXz62V/SVPHoaZSysE2CT35NM26/1ia+mg+ZUr40Xyhb5CJmVDKSJktCJzTiJKYp",
-	"S1p+7T4gdS7ISISoVjpK8z+aINabVq6XzVXfv+eqADDjK65UJJFE/2FfgOjPBEHxlDGhq7Pu1fDt+WX/",
-	"X4qfeJo6RwkLGU8jGkstmW6oYul3jKMUyh0X3N8rPkvESK3wTcx6PI3S5ZehUJS1kSQphfkFV4PepRUv",
-	"vX/0B8PB9dWgd909Ox++VSxJcVL1seorQDiNxDwOgfXfMPXxNGWh4rkrPEsNrdl0XT2pdB3CeDgTEU9l",
-	"w44I128SRu8kKnPzmEk1ohrgrPuuB8dj8Pb8cqh4Se7q6fnZG5fBmB8tu7/icj6biSRl4TsWRnQIKtSX",
-	"WGrFBL6TRL+IKN1NLbxaOBrHYgEy8+pscHVxcX457J1cv+ud9LvXw39e9DK9yefBMQ7QVDMnfi1lH9O9",
-	"WUwj7tcK47VIVw+sXibbpPhlelXujU4Jh7I7UoQ4VPR6yeQ8xjUJw0g9RuOLRNFuGikNEy0Wpa3aS59q",
-	"NHsebL2PdDqLlZo6uRXXBz8c/8iODl8f/uVw9MNfDg57P/54sD/66cVPL45+7LKDH396dURrK8ag5w7a",
-	"UyYLk920xOy8kWppwe5JXVVrQj8wwgVBc0dxIaVP0rTWroXKVEijKVt5rVf72JyIpr74b6luag3xTvtL",
-	"M5oqalJzARW+XZvQlN2KuWR7t5SHsWJdaNEpbrWHw8CaR6FdpPxnXCSs4jsiKecsJIKzVtkqyZGY4SZE",
-	"KZvKEhPBPkSThC5raDEY8+L33N7Z4TLjXNz8m41SNUoXddfdSUM9VWVAATuJQkLT/FfXDWf4ThKlD0Qh",
-	"aAxBxmkDkCwZqR0dHh2WLZBmT0g73wQJlK/EK7ibgN1uzYSQ1Be3NCXB3pwrQ6Gpf9G2+d6EpU3cwCba",
-	"8MDUCyvz6z/vXs5PLj6kH+Lh4pz+eDH97Zf+m78vRz+MRv85OZBlqzZbY/i6mwC7AjtHpVyIJDRz9wiL",
-	"JSuQcpifGNrI66na3v17TdlLbUUTNa+m/tcGSaZodVvS92rzWfhNUYP6DlzjVQeIe0qjsOblXQTZwbKj",
-	"uMTufuo2x7rPx+KhvP+xbGFl16Lyy3mifPiClS1DSFNa/Q3ohak27L+TJKEL9ec4il1Gnb0ACPchL1Aj",
-	"kimdzdBL4PCJ7yTyz3HE4hD8XPlFxvPR/lTj8zhWaqZ5z8rKwp2/ahvaWdwbIWJGQYuKphRtqI2DoUNr",
-	"0wblX7m6JYXb9bmHbbJ7uY6gByxmo3Knee8jHaXxUslUsqDgCuV0GvEJsCs9dofMtS16x5aS0IRpxxIw",
-	"McHZ+bjW/n29clicyqtlP6zde7s+pF3i9+9Lvs7+utv5m0umR6r2t8cQU8hWhECEIiSRtmSjCWeW3xu3",
-	"rmLw6OpX1JHtj0NJGc/Lv7E/4TC+Eilvh8MLcDSxRKIyYGwwoPhFxGWjRB9aJZr8V25DL7BJn1XJqRLt",
-	"QRQG6E4J9uJIpka6y6BRqut9uYVbzyu72gYHq+KCJhSFb/mClfDx4mlME0r+b86SJcm875likbFY6r6X",
-	"XF2etgi6XMCpEuJBDSBmAg7GURwxnl5HoTIPTZTsep5E+Dd6za/V9NSFkQjZ9ehWLR2flFy5Rh8UjMwF",
-	"HzGthIFsDVwGQepH+/tk1RXewKDHynoe31I+YT3FEB3f/Q705wT1Vqnjt1uWoCKGTlI0BsHvLLPYYd3G",
-	"CdW6o0O3Q0I2pvNY6Z8VJMnZomekjFWnUO5sojH76PvKJbnQSuUDV2WeJIynZhCI/tCPp4xPlI52cPhT",
-	"+fe49+dX8iclfw8OfyKjW5rQEZApbvVFdzD47fzyxHFTkL3CZfBTwCoWZzGNuPm7bE4J+yDu2Hl6yxId",
-	"BJWrczthMUsZoXFsDjy6TyH6RyjhbAHyrq7+gZ4p9TNybXdvLaMubFdxNfNrtc0ePkC5TMutZXXq1Xfo",
-	"L/1O6i8Cl3BQsl6BNkeU7qK+daMOY7S1dYL6SoJbMr9MqTakYYCyVcGNUs8+wVm/mKdGPMMhZCGc8w5Z",
-	"ABMI9sDlzppqdntmpMByAVnKBspP/qzymBzfstEdC9GXMYk+MF5G9KumWvVe4+7awIOJG+A3dvBvJjP/",
-	"JE2JYtDlcm7tjjyARrWbzk1yUGPpWamD8qvLd9H9KllOe3Us3zmY885oFXpUge7Mc56dTxnx9aazdLkt",
-	"3a1EsTDSgqOhboESVn1NKEnw6T5odHLaTgSaCe4MxH3LxJ8Nw+1yCkTI8q5G4/7FuN/55bVhvsosompK",
-	"6iv+v9+7zX+9V//Zb/7l+v33/1NG2u6OZuPnQtUisR6PjYJu3Yb05ZV2f3c/0Ah40sPYgvGil1g7sGuR",
-	"JEeHhyVeco9QqXiGs20dgoHoZB4z8iESMVAu2kAwSIlXntTnPGQJeeEIx8bWrvoCg3ixv7JntPkftWOt",
-	"0i0rsRVhLcpW/DTidwNI2+hnztiH+7pXNQjFeUp/Sdg4YfK2+tG04pdSEbP+2x5GRNmtJ1u4Q1Ze79xs",
-	"jYK1lm6JHXHvbavN2jSETHrRsSJhJfEiPimVWmEk8YzhI+WuDojNHz94ForJqxFk6QycEMC6tVkl03uv",
-	"FotJxN9GPF3rHiuEYCqdrDqQO4gm/GpWvhKPji7YOW0i1wcI3mTtJiozcC6rIy11RcQNTTKUkyhEFzqQ",
-	"T5k+7NXmSVyun6wYphDxRHG58QVVTCyJIRFMf2PZ+p1pLfZqrWuxVJqrWQfqucDIc5GQQKnFAalLOmXa",
-	"qdghlASKTgMyopyLlIxokizxVvXuQMmO8xnj3Ys+edHaVzZun5NgD4zNZRPEZdAGzdusBYHYZc4c1cFl",
-	"dFlrJc4sHErcEVgTns8pRvzMWHidjAQfR8r+jARHM7uo4+eJ54aaqGJlJGC9kfDUkYEbyi8Z1bHojfbK",
-	"DeW8ynObi4BljOFw//CH5sFB8/BgeLjfPvqpvb/fOvrh8F/fRqQ0jOQspsurSrVm6KYOUEf5lzMWK8Mn",
-	"SuEUGpMv+/BuHI3Y9cE2ZqD1oOfffSoWLGmOqHYGZ0NTNfT/q/9ujcTUXcwKt8h23vcSO+vFoeuICDIt",
-	"6X2Qn9XL/R67G766ePmvH39bvnp1c/phdHLwdhie/nT18fXBzZtSMbWzu7+wwKUSR8RlmePhNOJE/dYh",
-	"wRx40s3SuJ7yX6KjAKsyaCFe01Eqkh5Xcy1ZrNeKC5p04YVojuF24NyMp8Y4iySRLCXzWYUAcKOHf5ST",
-	"VG0ZOGRsj1LFmaHbnpmyMBy83bP0nyd3Q2rVwUv7AatcoWTnNZVZluhyUs9l+2USFdLmjeb3WiTTR4UE",
-	"1eaTmZBpi4A3SstUUu/OZjH7TpIgCm3u/btolAgpxqm6bvLwtS8bMj59ruwvTBxkIXjvwkTMZiwEE841",
-	"u0PBpEekwDgNaJREpnQpiZgxLR7L7ekSX/0HtfMVEVlmTPfyX65zy1MW6JXlOiV8d+kvxjG3hV/n/O5B",
-	"aqW429n5Iu5KqenSMfi2nEqBM+a3dZFEKZMg2ALXmLTpUVDCocMRPFTkNcSsEKAcLNCZGf0XNDKbb2Ti",
-	"UrdUEi44a3RIUJaBFUBSKxunRMy3S7vazXyuyvr6Bhjpg6J8m2zAjeI1n/SwnV23wc9QSjvfqBoM5Fzi",
-	"YxbTKW1KNqMJWAxoqCo+iEHqvPSymUOekze0qyjLJ8rlFrlqSc30sx3fKSdFO3GcCApLH+bYYdvG6DKL",
-	"cygqbN3Z7DsJMdcUBVx5yAAis8rSdRwjKXhNMEjz14pKvcDzuTJF/woC5OeSqgFKQmayq3MB1XWJJjus",
-	"7yNDAJnDeEzS20hq85V9jGQKjlYxT4hcypRNPTK6ZaM7slSX8DYT9cb1VetXmh5nfRu7xQjwsfUhAliF",
-	"xwVev8Ug6proEq61ztYXCYSsSJQaozLQmZWFDIUtsig2BUgvIVCpY5QPW+o1n2XmLcbETQNJBcEAKam7",
-	"qScmaBxs8V3VDugB46Eb7foKOQ0bgplb5DSwByY0VDMavcU7RxrU3M+TCeXatVileuCdRDi3Kkp2/prF",
-	"80nEG1vFvr+1jGlWnf3/IwmVTou+QJi3+ljNQ2MqU6IFM6kfqFtthkBWhg1LX8iYtgb9T65B//Jf30oR",
-	"QV7QXMwu/rGYDl7+fd79z29X8cdZcjT4achv/nl+Jkevwrfl7p0ZS6TgaqNfLSuoKpxG3OSY6gR8ykn2",
-	"qFprWxoFd+9EZ9GsiwW/5a/XseX+BQGUAiniDywkN0u3jK4+pUtyw7SrHawRnbW53RTWsM+MX4JcWONs",
-	"05VR4yiRqZIPqWG5mFxDPtB4zvIE9uZlxP/+796//nmXxOnH11Hv7uxfF5N//7T893n/7+HfwtLsv28w",
-	"db070QVUWyXUFE2Y3f2SZd4lN+MGlGrm6N9VPqWM9twPWTkXXjkTLuXx0YT3n0zg9Ua3goXqJATzJA4s",
-	"H0NRFyjpxsDmpyQwaCGBQV3YPqmnwt/dJVk5vi0fBJ0tl3URtLZyd1dnDp2rM13QDc2bVtXArbKKMlaP",
-	"rwPZX+69QxfxlN7phBWZQxwhlNwkYiFZ0iz+wMPc/SB3QNxskVZnVmm2TlFE2np0kLTA5BTJVIDCQNYW",
-	"pPhwl57QPd4od45vy0vLU5urQqu5uXnWeyV4vCwkmH2+HD67Zt7mdD7cmi+XdFE4mMlNlCY0WZKQppTc",
-	"sVmKrEHRI2LAgCu1NO/qG0nXkNGENyNO6kYxh2QxKhm5ujz9ThIBwBONbdM5illrgBdQZJewEXBwuVhl",
-	"mOX0/bmyQrIPDT6pz7y6PL3fg58q7JEtM0Z2zBbhbKGI/+EfBDnF8dLUf4Oa2FpXS1gmVyBsP5knLHTL",
-	"BEn9aP+oFEgCM9MW0YrKvkOaSxG3CkCSFBHOZyUObU1iUum9cTSKUnNvOZVkGTOFchrtoAxDLOMqlDZo",
-	"koCUoadItUE2ZeJmf1wFZbZLMv9a2V9el1QeKD0W0xlVNBo7gX+CiZV1kWQoJGZ6DVRbDlZTHd3M1D91",
-	"7uUWKs35PH2KHHgh02YsJmKeZuUtai6lB0/feHV5+jABc8nSeVJgGdmYcAzUv+m2UsZGPgvsQ13e+BUG",
-	"WWPLxHe7B58/+W7bLPYKze+iZCnroPONRWI/XCKXubxoRjxKI5BC+MAWTkwzxSrivJp9DedlzGhoFCPM",
-	"oIv4ZAf+uDFt6kQLGkVEgTmsATE6/+Mcok7a0Mp+Qhkz/Fx52Mpn/M5x8eSrCyRLpVLgYmBdiF20Y63K",
-	"Vyvp+sas0nXSb4Blv47s66BJ/hhwHvfG/sDCDw27v/TOykSSs6AvqgXU/24WUIVkpI1C6mr2uSvXctaw",
-	"zbfKVE/0tyKsjy6yjriyHxzF8ysWsD1l8cQaV3/PwpampiLMIWQ+V8fpc9VfrM3q6p+s82Psnoqti8VS",
-	"GsWSSDFljnzDTLEGhiRB/mnZj87xNZAPlcx1h90Cj/ZZOZqDV1MM5awS6mEVzWE9vsOamKL2raC+8Zmd",
-	"YMhd0ZsEFktB4Qt2rARYW63+OXL+cTVszPiRi6GVM7jv/Vqn3lfyruHXFtyf24FvlNLNJvCNsuUF3I0B",
-	"5E48aMEfl61RtixXAAalgSse6HX87JAVHmLB5g+Bjh0+FnHiCkI3O2ZKFLPMza1WAJsSF0jT0RHFkI0j",
-	"zjAHElJogTcEn+4DtL4kQkLqGLtSsiLQy7gFfwA+4tfOhEn3TYUubPFrjVJHbOHrHkJiWYLBWurWt62Q",
-	"mr5evfQPr1cvsUgebDV0UFOqi4T4Nb/WIKOY0QQzYnVZ0B1jM3WhtWPmorm3ZYqqfsfb3m+IloLbsTUS",
-	"0z1BZ1FzJEI2YXzPvvrefVzeRbOmmOHKNcFUV0xUza4aN+nPrZqv0ts2GtRzLddzLddzLddzLddzLddz",
-	"LVdVLVcBWCOKo3T5MIRLg8xRdpyLaqy9t2xKsFBL7Vd+QktiO+ssVz6+g/WBX/G4FPEd4njFMGe1w+7e",
-	"q0k2midRuhyob8zpxlU4h8MMyrDgQVXc42ZpvG6eTVQwnlXMrzCu/hbppxJz/aC1D6Zft2y/nsBTGmyT",
-	"caUihm0Y4cVh03L9oluQklAotda4cVPKQ5qEPr+hkv1wROpHR67IQO/Fz8pKCcOITxpEjMnbd93j5uBt",
-	"9/DlD3XJRglLPRy+0XGzKOUsjlKpMZh9Dp7iUKQt0k3TJLqZp9BuqaJVEinvlIQdAPQz4Nv0eS7vdkGl",
-	"yb0lvxnXp0n7UMz7Nk1n0s2jjCRR5zn0eXB9PVAbzZqVPaCwAi6SJMA7gxbpkmkkZcQnHplzveUi0X1G",
-	"8B0+nzLKIaigR2tjGDeH+6/RtKjdskgSQ6JYkQL9fXDIrMNP5VwzMUJn0S9siXDyER9XlOAAxmP3oq+2",
-	"2DXUD1o/QkA5lUSMxxG0JtJZtHW3xVSg7mx9bADtqvvbpgEPD31uDpjnyBHd56gOJN/InQTjHdCoK56F",
-	"n/P0oDmYh2x4LLvwcugOuQENyleLXEBSsST1TNh7YI3fsaWHacoerMcdW0qoH8qyNWUDQucpnUwwexgz",
-	"lFvkhCXRBxZmqGL5lTxo7VtYi1CM5lPAnFDrMxJJgq1coOmFbj90w27ph0jME7UplCSMxrDKhy/1KesQ",
-	"Rke3TtMUSZdSU5IaAF7pc/sudT6gu0TL5z7//nsDZff99/BBI5okkZMPjeSsT0qw5liYfhQ+D3KcMSCG",
-	"d2LFsDqXl6azFElvaaozfTybUy8SwiCjw5wDSZdECt2ZxefBgKVNM7oOehOL+q5xR3RZKn6PJOwDS5bo",
-	"OSH1LEDpgWfW1RcAh7OoMQCwp8BuW6gz6H+h0qD/0FpDQCI+iuchCxsezpl91Ck+iIQi9dLr1kdQrCVb",
-	"339PejBJ0+oFEzagw8ub3lAvlf4cSoL8ApDpXKqPlgKRVHxOOQnwDQF4NgCoMLhkY5awJGiQxa2QTGfB",
-	"gbPJdFsqzZMz6xnJRtvnNluKHO2/IFXtmQD7pdCgqUUGOiUKUCT1gTfpDLoJH5ak5xxf8J7jy/PB4HrQ",
-	"H/auz7q/9t8gCOrp+Zv+2fWr0/PjXzQT5cCdm69ZOrptKsnRJqNESNmUUYo1zEBE5o53ImRtwumHaIJl",
-	"8Vo4RoldwT27cB6+QCeMerjuN8wsX8vnhdTSIKt8VH8V0/10SfVq2lxgh7ZReuxeJBKfm80yLRnVXsk2",
-	"KexLRScse/2yd9K/7B0P8brTOgtwZfOP5TbzrPcb+HXyt2iyBtw9w0+gvdNK059Wq+XXPOIDPoBz6T7o",
-	"IDwu5AQDuMBNzMjg+LLXfacobHDW/aXn8wj6BIwjllgHHfBbSsZsYRqcSFKvcJeqN/dsuxrF5ugULucb",
-	"/qkzJBcsabTIsQgZeJ1Dojhrm5Q1pMv1kiP1fKu5hlrfyp4sJe2avIJ24BWz4nMbVkQnLPPAVf2eXfN5",
-	"WX6CV5aeoL15mxv8qEHLG/is70bm/PamN8x+UMtY6Ub0HumidJb0pD+4OO3+M+e/LGn+piba752ewNXu",
-	"6en5b3gRbz3uYmO5V73rq4uT7rB3knsHlh97JIB/XPf+cdG/xMdhbXONznDAd/3Bu+7w+G12xSxANiOf",
-	"B8eXvZPe2dBt9JcbbLXpnUeCkjtze3d1dto/++X6tDsYmlGBNsr7sumvg6uW6gsjqo2FL+2fvT63n52t",
-	"sh3tXB0E6FFoTpvi4Gs7GXokUP9SXKOwNebySf/1695l72yIbxzk7/O5vREnvPKtzlcVfjk+P3vdf3N1",
-	"qcfBhbjswUqvPmp+yNbLfne2VOam7vFxbzAwlLOymvmfYU/t3/mhq3oqOuSZtVncRvJ6VQLHGTEvccg6",
-	"geNtEjdq3He94dvz3Nm7Pum97l0adgHs2Jyp8p6ILZ9f2uTzhM1EkpqMeg15jDJ7pVLbtAWEbou582y3",
-	"fO2BdrkPQhCgzQII6h0NOH/NRXo9FnOOAPF4bRrJKU1Ht2oULq5BYHokiBBK1v4tlJ5+baKmhZHmoNle",
-	"p+J6wtJrpRBfK8sQVBQ1Dfd2gGxRxhNcxM6i2Y2hYBJ+0HPyub1dNyPVj6iXhdFY6VEcX6kGySai7ro2",
-	"nYg8EijtcD671qkTOG37jVpRutbacuCRVWB/seBm8zxY4LxrRTZAY+na4k5QsHSnveyC6QiJ+jii9YOW",
-	"nOiua+Ro/6Up+jg+vxwo5XAcR5PbVAl91CFkRW9JrTNlTRKV4lQHFZOh7dHwsL1xVrbKQ5hXmxzs79u2",
-	"iXDTwT6RjmO84/NgT+vYe9+rJd3TXif9F5rHTWM7u9cMwOILOzCMpl9nH2mCuQ0PjkUyYWl+MMl42HQt",
-	"9cK4P+wT2SJQn4c+IrUEbXJ0+JdHd4pEz1WuL2SAXpQ4GjEuMXKBLpR3/WFNZ9/UwD/U3tuDJs9inoxY",
-	"SySTPf2Q3FP33nu1NErB6+2a9yMxndE0Uipr96Jf82ofWILx8xra7OpBNS6dRbV27UVrv/UCYaRvwaW4",
-	"p4m/aXw0E1aSW3TGFoozqREJGDAuRLl6MvM92NRxJDzddrKuDW0WkmhMOGPKVCWYQ6d7phIxBlj/AsiD",
-	"7pym3TYmRwO7eqrfULUOaUrxX/oO3A+Eiodj73OteOv+Q6YdUT0wVjmSiWJqUzrJrpiQQFDEJvtOZult",
-	"Pp/SGYnSDlRhRWHQUGY+tB5PK5srkfr5jPH+CTkWnLNR2i6s6Sim0VSdgTdR+nZ+gz8He3MH69QDF5me",
-	"OhlHGGLkJq8FwPHhRxk00OqzbdfUZ6u1L0+RaZFzyBaxySwBWYjkTmpbJL8MQbE7jYVYvWGEfVSGq4R5",
-	"+dy0R0GXOFr+cZSyhMYkSJM5Cwhn6mwCZ2eyAZkrUWqySAXw8hB4GFp97RUXZz3XR9eda6NjHKful6mn",
-	"9n2+al8pa+53mG/W3zvis3nq1xpZUyU9UBvTFVY12g7ymWJbOX1/lRIHlIQHBB3dZpYV6lXH+rKwgbke",
-	"fo2q1lmBOvO5pkztKq7SmlskEx5ti0IyiqmUyO6sa7Af1tpuX7Zavi3977skbFW3FwIfNexT5qJ2m8pt",
-	"34Pe+xwNicqmY0v6q9/9vtD//nB//7P1dl1tjbepv7ttAHfv1Y5wJmUvsDPec9r1wyMHmx/J9UBWDx3+",
-	"ZfNDxW7S917t5Tbzy7dKdyNsQIeF2Nrv79V+yPl0SpNlrV17w1YSAg0XRyQv3fzetHPzaimdKAo3ZSq1",
-	"9+qVtlPJ3qcMPe2+Uu5C2Xiu3ZOuZ09FJntapIuOUqP2vdg/dHlgo0XOGAs1BBTicPo8YSORhOh2zzQ2",
-	"FLPoeduDNp3mSiomDLRRW5StHfV5D70eXXvv64vbaHSr2LdOh4dmJurpJTL4Rov0PqL6J40brm7fcPHL",
-	"cU8HXVjSQEQxaK/ukXGmhViuBc403nY2hIxjsdD9oVxoSCUJHTA3TERX9yph5vpSO67jeRzxUKqlweiB",
-	"owLVlYL9MZKpkiyaGZhVgj7RxvOnqUTweOlzULl1sAmcj9jvuOHZF9h4hIcVQmVVM4VP8XmpYxfXhLOF",
-	"jlgkBagEU8ndrqpZVwL3NY3iudpFW4xYWLoVTzNYNivF4Rij8Dner5HzwC+LwHmYjRqsAK8GDRT2UEG4",
-	"Yqxaieyh11RZt0B1oc9zj1hbltR1iCEVJRXsma4gEt0dHYcxAdbV4XR4O2Uao3YOZqSJbOnyJgyr3Io4",
-	"xACnblzliGOYAKlD9DOzJxugEqhlykzwjlGemT5FWvoXLPNMWbHvqDbV4TVAsWqHCoZ5p0DnSidTJAzf",
-	"WWazd2xBujGq1cIVzOwW6Wq9ELMONJNbRCNmUVNWtLOWz3dSQ86pg4i8jSKSL3tQC1kl3QFzeCe9Ymgp",
-	"RXfFNtHP1EFdUseq6pVYXbvTO0HyIQFB/EK/0pBA1ZsQGfkBb0rZx3T3N+WQlnd66wkAPIOumC8+8ghr",
-	"TVrk118q1bMMG3qnN0KoyQ0BY5WTpxG0TKxRsfu1muFub+0riklI/fL1MfnL4f6PDY2+aRqV5UEf2Cim",
-	"KHkryTcC8KjtNdMX+4dl5eN5mUBnM1K3RX8N8JXhL8jedBkRxpJhWFNWXqXL6Vv37H2AR2ji8pueGjDT",
-	"OhVU34fotF9QPfWyUtpHKbY5JRZ9kVZ4mxr7UmV1hT+WTSK7Ze8iAwNW9DITsqxGLVfyPkdD3LYvnYqQ",
-	"/TwWyfRaPR2YksEWORFQxgIeCCUyWTxukylLJloHU8/4vC4SDHua8KvVwfIuB/wLrDVPF1kExn9tUOqN",
-	"C9foKDktxCOB5RfgTgaHDMKUS6mD+a4yDlpZpl+U2gB/1fjBkCKBH2C0IUC/p2lOh0jYjFGtEZrsDSoJ",
-	"9fmb3hC/HDxD+UQ2V3/ZBslfaY2RUp74iEH2kc8tUL+S/KaNNOkSLnhTrzCmvFTK7Y51bGvTlih+Q44O",
-	"Xj5Kol8oirMYOa9EuPxs1vNqLwUAUXfG+9hcLBZNRYfNeRLrzMjHvQCzRXfhuoHa+nLqCrLDoPdbB5rg",
-	"MDyaDz+UoR682PzIBV3GgoZDIU5pMmH43MttnAtyPpuJJGXhOxZGdKiE2p+Yi8NhtdwzY7PVrggn6gKJ",
-	"zKUse6AUUllsXmXRvXMeMJfvBZ98nXnt19qAmXQftH1OjT2vW2NNGOBvuT2v0HLX/E7EIaGIb0nqgWQ8",
-	"dFpMHztPBQ1PWdSKe+I5yHXtwrpGcIQTWgJWojUT3VpYcSgy57mZ+nxiLPDVx/Vk1eNmsrg7MaAqWXsX",
-	"s4Fg7r9h/pkLMR14WbtbxT5xqUPTA1Yj0bvbIDP0QPTkQ8IzTCmSZCzQoQDsmS30kyBKdJSU3LBY8AkY",
-	"wEplFpxhQp/eRSW2VrcR8+igUapi5JFO7Kxyx+dzijquR6Q+opI1Iy4Zl1EafWAN4+UuRuJKcqfuMTFb",
-	"sdpGh9xQDejZrhQ7c5PDVkiYa69JXeuQMYOkdyLGYz308dvu2Zuezhk56Q+6r057J0Vz1Oj+ILxIPYtp",
-	"oivlGFNvZZYwa3Nz0QWDOwBp32VbAPuuPj/QyxQ0OpDSBwsV+Nxk8pmDWyY/naP0RJKzpB/8fb4MQleM",
-	"PpnnO1ftXuH01jxtAT03aAIpqSIhMooZV0dY3kVK52l8WWf4/hbC8bVIbqIwRJTEP7043dFnj8Tn8FRq",
-	"gZLXSkS3oqdcKEJfcGU25DvJG86oFG+nY0KA0WpsDVLDBpIeMeHr+6BFfkPxUNLuHQ98oJPJjbTV/iH0",
-	"PUNdCU4EAug2FVwxD926GxOQqdtqHiQM1ra1bYeFCF2SWVf9Eo+zrkZMBYnSnRg/+lDNVM0qt/PwyzYz",
-	"tKMm64RN5a0iPp2d/hMRCVGiy1w4OPypTXZDu+r4nAtSEZZdm82Yj3/mOL3Pd2P1pS3+MRNZ18DZ6lMt",
-	"/MbzOEaE0kqOfpH18346pl6smvvCfL04ibVBTbPHisNrrapg83xRP9KzOPjK4sBteF8qCZBtNk3tabkU",
-	"OIGb5Iod5OlavCTV1UY3S62DYXlgYPPV1JnGWAdmuGg3rs/Rf1wHjrmGQVawr03Z2A2UOJbr1232lqlU",
-	"w/k22sowk/OpbtWHq6KThvBLsWbFFMq5VW/Ss0HfVSEiXVtRWxmIYml0XCUgcxaABhcDcYZlG5RnET8d",
-	"6YNESu1d0pljKMsi6fPvvz/aP/r+e1LIncXFEPPUrIeut8mvBeLWOiDPdYrJUI02NmqTSr5WtNjYb/6F",
-	"Nv/zPvAQtrDhoSma8wo6JGd9OFWtxdR/D39wbBgTQ82uEECW2fNrxou484K7pqlWoCTDzLpsyYqL5KD+",
-	"+dwqH2jAqnWNRreQ/ifdUwCxaUMgSzF3xDq0uqlDIRkStsmyNnnOKGPRlcm2VESsIUhW7UAnc7xgCHKB",
-	"KWVgPleamVofw9RZxTckQC41OnapfG7inmqMox2TqZDpXGHQ6Cmke/aCryTZ3QlUSXW8J7QZ2Dn/EdIq",
-	"WHMaWfBPLuj3jzY/cSbS12LOw2fNYFUzQGoiriFlIF02aQeWVa/N4QKP3BQzM26WJLg4HwyJO0zg5miZ",
-	"lGdjp3E38uOIZMh90hgLoaOLbJTM8Mca4dx5nGSGU4lxr2KWkQFnbqCIBa3H57qytdKYtIK7KiGV1LlI",
-	"FatvlCQBaX3A565CAKy3qAk42cGoCXxeX+J6Tr/JUMwsdMOKOzr6pwMBiuHNbdW9wW+okh67JMJYIY/q",
-	"jdUWUamtSCpIbT/ZByffanhxkX0jwonb+VSiiZcm6ThI5l8rD3cb2WZhBdSG6mP1uYRYaQyx7IWdXI5f",
-	"jsT/aFkbX0CefsNGLypGK1AkhUNs+/OWyjvbG79SwM3oxKAIgWxRYzYxA9fkjMbqB8XNKSdvh+9O8Zk6",
-	"RjbI4f6+p1gpHjIAF2tDAtnebTqNgwaRt2KhOLNbHQmpbHX1C4d2LVdnv5yd/3YWkDmPmVQ2qykj8Xng",
-	"Yjh+13z/v/+jK2JSgKF5d9pkckRnrDTvdEcdvacz5jYyVpZl5KUCPvEzJuF1ye18SnkzYTSE9Ezn58+T",
-	"gbeZU9odzLPI4kClPBAXR1FJ6+sestyB6tlZVR6XQlVitQNpaOU8wEWKsdEMK0seoS3aWCRExKGt0JQ6",
-	"pqqsUw+Do7oEFP8CfAkkXhOI/AG80wQn8KNBz+LC+NThgkQ4YShIrTu1pD53igvsGVLjaLMXwZgqKzd3",
-	"CoBafJmIySzY2bE1b9vEOV/DhjyxV3xdi/svbEGv6QZfcta6oxGbQcxzcYslHiKxANhuy/dHxD+ffdfb",
-	"c5hLk85H8gBjJmciZhM6WsKxbFTyIMWAsHqwaYHvy5kQtn3SdiCCMLtlhzuV5VpALahoSa0fG8KiqUiM",
-	"AOdsoSt5MkPQ2KOKyUScvCSSjQQPpWUwNqV5pFiQfhGGVp1mHLYK2FzomUYc+At2tcN/63aE6NEcOvVB",
-	"GT7fzRICom5NIoDHZ9WjDaxxKZbAmsCtZLFlc2Z4o3v5BrvP/GDKprKeoC62IXiZMT/JRV0qLTpttHwe",
-	"YNGhThaZApo1pvrAgE0ZhczUM2q1zBY4Ov4HTO3CQplFxOX62tt8VyPcPwd8AFzmGqe+e9HXt6DXYk5j",
-	"ACxy8QlBxuxYa7sSFEEvgM/nvKRJY1kdboaVUlpWux4CJZstplpWe4qV/jNKCzXKPk+FaDzKVwDuIrXY",
-	"hvioXTlwPzlF3XWRIKHk67d1CwR1c5ZFqldXC+ZbpXHjaQps/1E41IqfQuq026YGawrdK/ZgBmUy+w1L",
-	"u06LnaeR2fqjB7BMNpP1ywlq5wvXyGeNoeBy5edMpD+Ug/kNSy0UhhVj7n6uleNOS4xSA9xI8OCTrRZV",
-	"PPs+WMnSRflioyZQvmTRFwAoUjGlKI6VPd7I8kot7Ax+gh6uo6EajvYPbA0y8vNgREe3rKnOSCJiJSWa",
-	"IL0MEOIsoZMphetwJ5oEv2UCD6erWIxuFKmEMGbPEnAbYBxVh83Zx5Rx3Y32R/WDRBHLxcJoDz4vz2IC",
-	"DJeO0ywJ+FNAZgn7oEgAAvgt0i3AknI6VboMNQ5jn2fVpnb6NhUaV7bodDeR8CAPa+plFxBABJcsFDy9",
-	"NqjDQQdypmEqGmflhiK2JSarFl5twC5dGNMWVAqzUNpvVrbeSlNyRwEJ2ViNaaBcpO6q7sQ7wfDzubZi",
-	"HdoN0IsLDzZaJI9gw5KRXhIszRnHdGJgoF9hElQd6kIbSqpAdvIS6k1QrcCS0braLxIADnPQICbQASCj",
-	"bEf/zRuWmv4yG5w4l4zmc+SsWw3oHaWoxonU+wUEX1mHiGSIW3Ss7ixzwDiQ7Ss5KQJeiSfCndmGN2oi",
-	"WP+2x3rG16KqFxH88yjrLqWucsBz2/UMaNQ9hJroOti2eVEgWHkr5nEIdEtKqLaise2OLYoe0WFMWjKs",
-	"aCxW7jrLOJDmnCYryfADtQy5powFpz6QXvMY+fcmHz3crO89E9DIR330BTD5TQ/jXWcCif1PXNFZUBnU",
-	"0d0Sc8TEpDNiKC3XLLXuXeSuoYGjMK41qUtlcoy6boVFTjo0tNGms1DViVGqAU3JjCVjkUwloSScM2sv",
-	"1aHkBFtdYlq0K3/Rb2ii1gCfkROeLZ8PnWMKWkWUZlVsYN5ALzMMCVL4lEB/Ggvzs9fGeMc+CmhgEWL7",
-	"tAqdeMHzGaVuK0UzKeAutrsZLoxrjNejFNKeYFdAO8mg+F6SHaAjW6Sr1lMJObVD2vbxOQBto+Zh9JhU",
-	"51NRC6edYXAf7b/IZtd4sBTUpZXPkjAvCT+/PQp9+B2n8f3XE7jPQu5PI+QeEAB/+flIWku/ii1EwwLr",
-	"+1PU3oqqmzI08niDhsF2NBrODnz1v9E7saWqgUhSKLy3VTvuvdpeJJumuUUz12Bqs0bSdYqF7aN+rY3t",
-	"dO71GabGBY01q7dOWz2Im9YBBBVwnpz2kQ1P958ojo0VlMqmtyPcJIzemeBEMo8ZVGymgrzYdxO5xdjn",
-	"Qa4VZOBp33ZWdGUl/uHh9sjw0GFhFRy+k3kYSNZBpAoPaTfx3peFtmLQnuwppFrJm75SYHRNI7USDvWb",
-	"DofmiG1EOfTeoI/ywv5BHKqH2zw8S8SISdCdejxVPOfbiaVCoSYxcW2abWMkyThhbg6H7d6HXM0BP6zm",
-	"ZbZwREcSg7ap+6Fcp0MBAiHiEiD6ivHh5eED87ozJvX6nPFRspylLGzYlFxyqA7/J782T2KMYppEPac6",
-	"HK0Wk3HnlKVit6RVxEbrGY6jO7aKB4m2o/VcJyZkLHy+DnTEFHysAjDWcwFdyOGYUgT3MdBzBn3B0wpe",
-	"1vbGpkg3VoEcC51wEHRqFZfQ57hECEBYgQdP6hhxV5qJmU2jCoMeOfjWKPTo8IY5ZLSjXyLRcAz1uunq",
-	"mXa2623oGQ3R7BwuQJEatBRtmXAtAVe+hxnlkSQigfjnjbLcINYPxTLFnGiDBqgeA6T0/QPdEGWlbUYn",
-	"H6i3MccMZcItzlJD/WVjUw0A17TAnVoHcNLkxQJKmXVrTkVyNIWwBNjiZgcX0KSsUZigVTyB+LJ8F7Pb",
-	"unyorKlHx+fmWyyuBnfnVY5tcbBlL5COz03ChA08H/xIiv1BWuQMETggnoHZG0I3cKdxSWlUwkDnDqHB",
-	"nNrRwLERlX0vg+p49Q0bC93jTXMq8KPEQgD0bYoIlRtKr/I4lDoPv6ShSwcAqaMQ81eIFlEmb7+81Ytb",
-	"2mUYge5TdbT/IqcgWTfN1gn4JtYdYTw9SeiyQ2gYyuwIQ+stEGaDaMKvZhmAWB4UNQs34WFVl2Ixifjb",
-	"CPtQrGxK7toJTSnCjGkQ0jl0gHOi82UK32nE7wYo0J5Gz8te8JXUO3cC67Lr88CeV5enICjqkWaDjZyo",
-	"WlAD2/uHS3z/RqvP9rdQDY8FH8fR6CvChB38+GV8IFnu1zwOiW6agKzc+DeKTP8bz3Y4BUisQm6ggdja",
-	"qsAuh/G/tvDAlrSV5Ce2y5PB6k5Kk9KkRgmD3n409mtuK6F+GJCfdTFz6Bn+3ya/v9eVAxrMu5ADmUsO",
-	"JD8XUOOxCs0dMMCmxQV/eUhGYjqlTclmNFGKDYG7Gy0Ckkbqljz6024puMkAoBFzMlBFZ6FSENZJ5Efk",
-	"mRntfqYMIOeTAQjTfNsNgyzDIHMuBx6mGGIeiM0tyxLNcISYAqCtyWEsF2gy7RoieaRYiVI2lVumi0Ev",
-	"Ht3lWGkBVSc73xJAtr4kU/6WuYPuM6z15MIqrecJppx1LU8o5CjPeSG2KNdgJoFxBLBIgLOUQKNfLM2l",
-	"Pv8evKPfZwdKAygRKDdyEAvoRABcIQac4KnuBNIqNZTBCwfKIOuICKcVMFdziVbaOjemVxEbzyWXYo9T",
-	"97BjnvNOTkK1WQaW6IscMSeetM0RoyOo/jQb+3zESo9YYZUqj5iormJ3PfXiLudG50uS61MHwL9rYS1W",
-	"gXzvak9oFpzfrTcHuhd99CB8S3VmbxmN01tEBKrcMB2u2VTicSVZrr7DRnl2LvBQWtyEpU4Bh89XWr95",
-	"plQhvWVT7aKzNSbTVk5ZyFmtJrkklw2ftYDqkEJGub5do7batFYRh/BFJWD4EWrYicDWC2nL51qo61x5",
-	"CChLSJwNVopogoe3Hdu6gGG1UZj6rAdVLrgFM1ykTs0MPLeuRSw4cvJkgrRj6h+qGsh2XC8xgIOvNCIr",
-	"bSv7ON/MFyl4QFcPKLaBl7vNc9/gc0Xxt1QWCiLKxOulQ85/0hIH9xPXs+GsRSRylucahz9UjYPeaEJ3",
-	"rHAoLxLeJn+A1BM2i+mIyZJWsA0NtqeTB0zSQBXutOeAuB0eNW3QX5deauATkZADcivmCannQMADuMu+",
-	"vL0C2KY9BhYjzecAjuDAv+VH2FsZ4a+raG8m1DMUHrm6PG3qtgMgB0EW6XdD9M6UhLsY2vBBRjIhgFu7",
-	"DPJ7BfGnP8YAklsdrDZFrYxcypRNdUsaslSX8DZTjIIrqr4fDBJXpO4C4p01xhuKIuxOrud3Rwk+9Uob",
-	"zMtkqX7PZW/QG1pkRQfTO6fEOv2DS3n5atH1c6n5c6n5H7fUfA3LllvhWwywuYPSz+34hgtg16yxwxEy",
-	"0GkX4czAdZWh4OskcXxwJNQT1hgBdVAxwliy7KpB0Sr01W+RnulqZ31EMqVLX/th6hpQximGQtxmmd0P",
-	"YVfJ8kFQB2Q7x+h0UpdXCmAKwGVZz9/ViHw1JrbPHwmK/ai6Y9CQ1yyzq05/J0kWupS6vtyFgithsDIH",
-	"4rERXcchKy/LBtZ4u9xSySYAsw34N0/B3p0P/YbbJpTDaj/z7S/Bt6XpR2z3AMtAHZrfkn3vfYK773cC",
-	"sKyE9iFdEkcfDE/OUrPqL/YPGysJWj6vJ0yK+AMLsRJX+y1N/9mGzmSrgEEOFMfBst8olchtXFjoXAvY",
-	"4oxWwCndjLAix7UYFvlHCo13Cy1k/1o2FqbSGVBqo44qcRcCNgb+bsH3bkQYmcgezKBF3pmE4CLu5EaF",
-	"eWuw488QFTSuNt1/MicWAFHKsm8Psq9WkDSJmGG2i64UUyR5o+gEMiChdN1YNFymjIaZNoFrt1GG7AKB",
-	"mTMDy/Ev1Vc9DfylNBVMpvtfXTfY/E7qiY1FMm10SAkc5nZomNvPcudeoO6m/rXyIBcaUpcfna/Vpu6b",
-	"jg09SY+519A6bNUuWAsTiSpxE4JBuUjt+vYJpa1tcuBD7KMyG0kxaLuKaF+wD3TDbCw2xIZpyF5X4Nmz",
-	"ylDiFoY6uRM+3zV5ooT5rLR6qf0x6ggfoymeQOPhZ1fuH8qVqwiV0DjWkd2NkWN99J2i0e1bpuia7sgA",
-	"zhlAOCdrvMgROhsaFEZcc5WRUiTrRh1Ms9SpLAtdfmevJ8z2fPO5ZgKNFoHlMNVhhao4xKdcg6W+koBV",
-	"hDh7EBPJ4EmexgB13vGNGqAnup/5cw+n/0LOpKT/prLUPEv6LHrIurSxEhbg85JmR+WOzK+ulfzXKSTP",
-	"nOO/VqfZqM0oe7vpBng3Ncl+B3Fdx//jNp/OGb1/+2344BZeLawYFPM0a5fVXstXsmI4J/YdpToODQA3",
-	"AL2DsQ/P54Wm1xi1xozyMZU21PByf59Mpe4i58wle4tbrGnZYWVlnE2L3ScB1hS+6w/edYfHb9H3Zsr+",
-	"SnqHYzoSPmQqB3/tXfZf97En80ODyzs0BsulAlQFmX0e4LSO9Stt6WTvbGOweVNpWs5vpr2KBt5lN6j0",
-	"AeOh2/jtKZtDl77rG1U3B0oyf+am0M8s/dG4JYqELD2vNuav5vC6vn0DX9d9nnOBFq0YBlnZUJBlauJv",
-	"qwzONKDmoQ4HQzmB5Zumpn+leNsjtm+02zGazOJ5mbVp+nrmmBcAMeO4GgfNI8E8iQPCRrciqzanLmIA",
-	"6jsaJdUjCAoLlnrWsKUFIyOawTumZxy0i/2iDZ7cO/qx2Z0wj1By0AypVbW9rNE0ADUVAArywKfmQ13G",
-	"nstg8sq6oipJit2n3a7TTq07cuPzy6y7qs/rOaw8NcVoGvFJo0OmNB6LZMry8iQ3VkDqlNxSHsYs0alQ",
-	"+Zxgz+eKS69KoYYT3xdK8FZE8bGHNXEktu57CKC9uaPg9AzTiVKZ9MlkZQ4GD9waFNJ1pM8Dl7F+bC4W",
-	"i6ZagOY8iXXS2bqe2GTnltiGpvKdsLHLGyUYi2h0NBXDLXjN4Nf63AHvcw/DTs20B9GE959WAmZv+Fpy",
-	"D2awRu5VYKc9Fz//1ychKNJQTA1OWSbfNvbWzmPLPARcR51c3WzMreRvQrU0AO7UL3457jVaZGALURB9",
-	"R8ncrPcF5PPuk2nE56n20hiUnALedxlkTl0LtJ9f7O83HI90DqAHoFrAsMuyog3NkavLU20MrgXyKRPM",
-	"tyIOtUva5yColMFYxx4LRtijQLbNGbJBkDEWQCi0ctDIg/34PEP7IevAfkoQbUjd3KAboWt6hmbirDVp",
-	"kTdCTGLmke5sFrOGg4BjM/882AmdNI2105zUsUJTu+RthdAYoFARhC1cAUzaVrnS2EAl2lWZ0rGuOKcK",
-	"2MSSglGNDMqJz7eEOVG2bOQkCa6D7cm6zbhzOyBVED5KcVZL69TvHJDgvHs1fAuYPNZaLmLJKD1hWzCZ",
-	"z6UuZD3F0WwHjQAq0LWc51h/brD10+UMNMwSAJY8cku+jJ1KrWEgl8gonDrKRx27EVDuc0QubXi5UvaV",
-	"xcGxCrgu1ZrIk4K3uK/4WroIvHyTRtKLLCjfCo6L4lEfIqnYCwK6GPAgpK+GLRd0oICflZrnfuKfSwuy",
-	"oCeG025UggwgYbUadAqIfNibIOe2CMjNPAXwLQdKcD4jN8sSaFTiIqO2MyUlE4pVrob6/7pctahDuMZV",
-	"Y8UtYSJgHVLiKDB1tiil9KeVyljzOXnbfsWmJ3W0Wm2uZoaYCkWfWW1YQWRaPFbXAdDZCh7W5zl8WFKA",
-	"h21A8/LDw++/fzQWLEYfoR6BpkKDJiYM9Kn0lml8ybnUiqzShaWttgA5KyGlYtFwa4wf6mEglQ4Gn1d7",
-	"GCBrE0zz+tHBS5jdWCRTDHk21ugEPt/Nh5CvKQ8+GTL3jFKpGyQZ4m4g8KV5581SIwdiVXDwKfdUp9pF",
-	"0Vn1xVNd81Qt1y3y6FNKdvOSZz/Ds5/hvwf/NyedLT+vcFMUEICBGYh5uls2G/QNVTI4a/FF6tGYUK57",
-	"JW/TAsznqz3ASKEFWB49Xc6h1tpxHUA/rIWNF+upiERrKj6XKY0hlablCnjDKQNCZzNGE6cVGDVYTdZ+",
-	"1XQjyeVFM+JRGiEYkpiIeepzbA/mqAy655oupluxwRq5NBjdcTTLhrHhZv0p1OcrHU8cQQTdT3bteaLo",
-	"5XyePiEnPp+nXyoPxrxtA88V87RTlrkI+ZC6fOYPx5WfHbmPj60q3ingMKyxYeazjUFUHfDM4M5RjXQs",
-	"EgOq/avFXTZ9/IwDtCzaCvi31js4JZETSd0haErq66KYxoQphjGd0fAYbQ5aNlq2AioyrRl9vtJl0WBS",
-	"q3ExQxmgFbQXYz4z65fTwC3XQxjyeSpQ47IrCUecQ48uZCgmU0fbTJmv1FiyS57esjQaaQhMW2Tl86PD",
-	"QxNpzkysutCyQvH1WUyXRpwGnk3pBlUZS6rNg418e4VIIvB13mLV8q8wrmHnNkUcS3vljMVxxCc5U7Lw",
-	"1e2sPYfNGur9oz8YDpTBdd09Ox++Nc7Rpy243mjW+bxgyjE+SW8LFt3m5Caf1/3a71DvDPe9J31d3K7J",
-	"IAwTUCAajuELXS70iNZQ7Q/skg274GtGxzw8AdZx8YkNBq+3aokHLZ/neq5D7qssdNbGxgkIL9XvneY6",
-	"AGHz2yARMYA7QUBg15i206dcrYRE+xXjXR/pKI2X2vLG6bR8vmLAzmcPioFrWPEpnTB0TVtz03POnLd6",
-	"Jjro6Tc5w4YtVOk6V7OnDm/rN3xFs/Nqtr6MnbOF7h1W1SjsWXX509qG89nO8es5YDcZeOrN1mE1uKJB",
-	"VfQyq1Hx9BzjC1FABFEYQCTP50EeHttyt7X1BRrCliBGl5lHfc6VGQeYte310LTaODNNNyB12CCXA7wg",
-	"uYHeNuJDlvCaYf5dnUHk8LQ7GJo+HwGpQ16U+u6sr0QUekQKoysohu248hRHz6r7fR5B2hh34BWjsBpZ",
-	"cUNvischEB60ftQyAkvQtTZmligRC7WVRZhsLgiqD3ks7DJufQVUZxCon4Zf597xjSbi4hwfAzTynBj0",
-	"FcovcNscXM5q9gqNfDaXkrp9BK/gGUmyUDqpOyTYDNk44ixsZM1pUX9crSDXRl/N5N6UmIuJmlyq2CH4",
-	"s0xr/IiD3UYWSZQqeZd/FzauN0WpcYzKmU6wsBErTBsgDiqfnqiybDRTLaJ/nwlzUyp0FySM20Hte8ga",
-	"HaVIzlgiBacpC18tEW0BQaHPkwnlOoIO4KXmTaUqdT6FdXNvgTORMsj88TkyzR/zHZ0DnK8uPqt/um8E",
-	"WVfqPCFAN+Ojcn+ezysdelfuC56Kbbrv+FqdDfNzqOSe2CXrufztv47/wsYbTqHV0W07vOqTaBo8V4CM",
-	"ax4cGNMUrVdS1+2YRzGjiSRR2vBybqNVb09Dd7Za8feUaNGeZsfljj1IjPxA4zlrbEYLWQvuXexjxjOt",
-	"3tr/7UdwaMzoaLslcMdd1L9f9a6vLk66wx4UJcwlI8EeoplgfWGgngc/h0eCG8o5C/W/LhmVgus/ehh3",
-	"Un+lC/GajlKR9KDxYRhYhX2V5df9mhrbVJXRWG0UQG7dqPVOwWGk0RTyMosmzNQsQ0DdkRxFF5OyfKSY",
-	"MrWoygrZ7HIiBY+Tzx/vcno09OFazwwq/Looz5yOFqkPUTCazGTd0dCMrN4fTZVVZ3IP0L4AWKwsv6GE",
-	"mhuV0vAKWy89nShUL/hWzYdnAfhfLQC3bkHmVnBXQiM69YF/+21I6m8Hhy9/cA0HMA4kGyUs9TR0eAMT",
-	"sulqtWLL5xcxjfK5VW1Ax5NuO5d8j9INzp8sAtYG7nOvhAg4VkxQxhRXL6jM2ty2CLhtNWwWqWuInBFN",
-	"kiV2I4f1HIqg0UaXM+TAJ1P8HJmyGcTVYI8VebSJK7Oa7t2Bl8OX1MEcEYcmKNHwOVaslyyauZ2zhbl9",
-	"ozsMmag7lM/1jHOTdO8IGkQuonR0y1wg+W3X/j7wfI6aii1bKJZJmjigXjRY64jldt6kLZeUefpc45dg",
-	"IgiG2l7sH67iXNYp2pMck9sMAGfDhPhWiuZFQlKqLEi2vuJA5wroX7FwofePi/5lz2RTkongzIKWDApl",
-	"EW5v4OxjieC2wrepyVFtfEkOp04RKQJJoo52w0ZiyqoWxQX/1EAMImTVMKMtn1+tAQsgVVgBtpt/qkua",
-	"Ksoj8qGkXVvV2hpHrXvTcQrtz2cr7AUp+EZCxg3eBSmtapXdM9rJQWsCr5hz88by+BIE85cmvrQRYTM3",
-	"K8VN8zCbyCE3QDV/DrBN+424HLlp1UsANhvbIWxuj6j5OdUhZw+qdSKTdQEGST6j+3PpSTuhhAakLjh2",
-	"rN7mXDaeU0bLMUgPv0wDW80txNikh1NpWIfSTpCpaNaeNYMVdytie8ooX9xGMSP1ssyMAJD1sdu5QRsv",
-	"EYRexuKjNEc/ZWNaofft52PhWc7QLsyyoTrJHTa5Sand3LnBda531wMMMU6yygrbXSYf6DS/t3z+W6Fk",
-	"AxqArAA2NAqYCk5VhqlYIFnhhXFflFUv8Ee0v60QaU4PgqewofMv+SPg/0eSJNHkNn2Oyf2hTGKwXlcs",
-	"Yue4lvMReIsybFGTmydxrV3bo7NoT21QTb1DP1XkKj0ezkTEoVcUAicif3YTHm6W9hgC3MeMJoCrQ/mS",
-	"zOL5JOIg77WOZaa1qs8Zv1vzBhIITWWPUnezOoAPNIrpTRRH6ZLU7eXV19jKgPv39/9/AAAA//8=",
+	"7P19c9u41T8OvxWM7mtmpVyS7DhOdmvNTr+KrSTqOrYryZtul7lNWIQlNhSgi4CiqDt577/BOQAIUqQe",
+	"7Dxtm/6xjSkSBIGD83w+54/aWMzmgjOuZO3kj9qU0Yil8M9TOp6yU8FVKpILMVQiZfpyxOQ4jecqFrx2",
+	"UusmS7qSJOSiJfUdYbvWrMnxlM2ovpnxxax28nvN/lx726yp1ZzVTmpSpTGf1D5+bNbOxZjieMXhR1NG",
+	"UhbFKRsromg6YYrU6a0UyUKxJhEpSVlCVfyekeWUcRKOaZLc0vG768F5SJZUut8b+YmtT+IqpZMZvRDw",
+	"2Rs/dKzvqP5Q+Ln8Q4dMnQrxLi4Zf8ikjAUnY/hdnpDwlinF0hZdqGlb4q83Srxj/OdgcXj4ZAz/hn+y",
+	"Nl6R8YRTtUgZXg1J/TX90OpO2M/PDo9/OjzskCuqpj8fdAL+Sqn5JU9WHTKkMzaMFfv5nH5oNPOvjQRX",
+	"NymbsdktS39W6aLyTbj69tbXLCSxDPgdTSQrjCkVVcx8Avx7x094cnjYwNdQTi67CzUld4lYEqloqmRH",
+	"04KasoCzD/M4XRFxR8LcqoXN7EJEFQ0J5REJc58Yknr4c4fYV2YLRtx6BdxfsLDRJpecETw2ZM5Ss4Ht",
+	"gG+ht38MmEpX3TvF0jJqGAseSbLgKk70d5GUKtZK4lmsyDLmkViSlIk54zJPh7OYxzNNioeO/mKu2ISl",
+	"tY/6rXOa0hlT5ohfpeJ9HLG0H5UfPSnGMU3I3NxG4qhJWHvSJuEkVtPFrV7TiRCThOl/0fk8wXMR6wHm",
+	"VE1rzRqnMz2LefaqZi1l/7eIUxbVTjRNbVqnj/pmORdcMpjxcxoN2P8tmFT6r7HginH4p355jGzk4F8S",
+	"eUk27P+k7K52Uvv/HWTc7gB/lQe9NBVmdfIr8CtN4ghGJHc0TlhE6uGv3fP+WXfUv7y46Q0Gl4OwSWZM",
+	"SjphJInfMRL+fiuiVZvNaJy8JX3+Xo9B4E9CoyhlUoaNZsBnNLkT6YxF5G/DywtSD593z24Gvb9f94aj",
+	"sAGcjZIUvxT2X8xZinNJ2d1CMknqkjESK0m8WTc03X1s1k4Fv0vi8RdYJE0mjj7oeCwWXJFYEpqkjEYr",
+	"ksT8HYuIEoRyoaYsJQvJUlIPh5en/e75Tff09PL6YnTTPR/0ume/3Zz3L37pnYWNtv6MFyK9jaOI8c//",
+	"HZdpPIm5XncrQsj14JxwoYhKF1LB7r/uD4f9i5c3l4Obi+vz85vLQf9l/0LTfv8CKMNdCbi7dNo9P3/e",
+	"Pf3lRsukJmm3240moZpvJYwYjqTXozccarK6uBzdvBj0hq8sGXCy4O9ZGt/FzFBSwOth73W3fw43/9ob",
+	"9F/0Yc1w8/tcsZTTBL/1s69cV0+QfZizsV4kydL3LCVM303qYf9i1BtcdM9vhr3Br72BOzThi27/vHd2",
+	"M7q8OR30uqPejfl+s0Kw/RdCvRALHn2Bb8BjeHx4TO5SMSucuFhJltyROrK+q8Hlr/2z3gB36vL64swn",
+	"gNHlL72LkNyJlEQsYfr5gIMAko02uebvuFhyonmjBAG0TAWfkBlTUxHpK3LJUpjHMlZTvflsNlcrorkK",
+	"iblUjEZmm6/oKhE0GglxrhWjL3PULUvC+UiS6FdryUs5LJrZfjoes7mSpB5edX87v+zqdbm8Oe8OXvbM",
+	"0R4J8ZrylWHm8vPPfkCV5tGzWLHohIR/BDXDuIPaCQn0fMiM8pX9QtkmVwmjkhGVrgid0JiThCqWtoPa",
+	"x5DUuSBjEaFa6SnN/2iBWG85uV42V3P/ga8CwIyvuVaRRBr/m30Bor8QBMVTxoSuL7rXo1eXg/4/NT9p",
+	"GuocpyxiXMU0kUYy3VLN0t8xjlIod1xwf6/5PBVjvcK3CetxFavVl6FQlLWxJIrC/MLrYW/gxEvvH/3h",
+	"aHhzPezddC8uR680S9KcVH+s/goQTmOxSCJg/bdMfzxVLNI8d41n6aENm67rJ7WuQxiP5iLmSjbciHD9",
+	"NmX0nURlbpEwqUfUA1x0X/fgeAxfXQ5Gmpfkrp5fXrz0GYz90bH7ay4X87lIFYtesyimI1ChvsRSaybw",
+	"gyTmRUTrbnrh9cLRJBFLkJnXF8Prq6vLwah3dvO6d9bv3ox+u+plelPAw1McoKVnToKaYh/UwTyhMQ9q",
+	"hfHapGsG1i+TJ6T4ZWZVPlqdEg5ld6wJcaTpdcDkIsE1iaJYP0aTq1TTroq1hokWi9ZW3aU/ajR7Hmy9",
+	"D3Q2T7SaOpmKm8fPTn9kx0cvjv5yNH72l8dHvR9/fHw4/unJT0+Of+yyxz/+9PyY1taMwaY/aE+bLEx2",
+	"VYnZeSv10oLdo3xVa0LfM8IFQXNHcyGtT1JVO6lF2lRQ8YytvbZZ+9CaiJa5+C+pb2qP8E73SyueaWrS",
+	"cwEV/qQ2oYpNxUKygynlUaJZF1p0mlsd4DCw5nHkFin/GVcpq/iOWMoFi4jgrF22SnIs5rgJsWIzWWIi",
+	"uIdomtJVDS0Ga178nts7N1xmnIvbf7Gx0qN0UXfdnzT0U1UGFLCTOCJU5b+6bjnDD5JofSCOQGMIM04b",
+	"gmTJSO346PiobIEMe0La+SZIoHwlnsPdBOx2ZyZEpL6cUkXCgwXXhkLL/GJs84MJUy3cwBba8MDUCyvz",
+	"62/vni7Ort6r98loeUl/vJq9+aX/8u+r8bPx+N9nj2XZqs03GL7+JsCuwM5RKZcijezcm4QlkhVIOcpP",
+	"DG3kzVTt7v69pu2lE00TtWZN/98JSDJNq7uSfrO2mEffFDXo78A1XneA+Kc0jmrNvIsgO1huFJ/Y/U/d",
+	"5Vj3+Z24L+9/KFtY27W4/HKeKO+/YGXLEFFFq78BvTDVhv0PkqR0qf+8ixOfUWcvAMK9zwv0iGRG53P0",
+	"Enh84geJ/PMuZkkEfq78IuP5OPmjxhdJotVM+561lYU7fzU2tLe4t0IkjIIWFc8o2lBbB0OH1rYNyr9y",
+	"fUsKt5tzD9vk9nITQQ9ZwsblTvPeBzpWyUrLVLKk4ArldBbzCbArM3aHLIwt+o6tJKEpM44lYGKCs8u7",
+	"2snvm5XD4lSer/pR7WNz34eMS/zj25Kvc7/ud/4WkpmRqv3tCcQUshUhEKGISGws2XjCmeP31q2rGTy6",
+	"+jV1ZPvjUVLG8/Jv7E84jK9FyqvR6AocTSyVqAxYGwwofhlz2SjRh9aJJv+Vu9ALbNInVXKqRHsYRyG6",
+	"U8KDJJbKSncZNkp1vS+3cJt5ZdfY4GBVXNGUovAtX7ASPl48jSql5P8WLF2RzPueKRYZi6X+e8n14LxN",
+	"0OUCTpUID2oIMRNwMI6TmHF1E0faPLRRsptFGuPf6DW/0dPTF8YiYjfjqV46Pim5coM+KBiZCz5mRgkD",
+	"2Rr6DILUjw8PyborvIFBj7X1PJ1SPmE9zRA93/0e9OcF9dap482UpaiIoZMUjUHwO8ssdlh3cUK97ujQ",
+	"7ZCI3dFFovXPCpLkbNmzUsapUyh3ttGYe/Rt5ZJcGaXynquySFPGlR0Eoj/0wznjE62jPT76qfx7/Pvz",
+	"K/mTlr+Pj34i4ylN6RjIFLf6qjscvrkcnHluCnJQuAx+CljF4ixmMbd/l80pZe/FO3appiw1QVC5Prcz",
+	"ljDFCE0Se+DRfQrRP0IJZ0uQd3X9D/RM6Z+Ra/t76xh1YbuKq5lfq1328B7KpSq3lvWp199hvvQHab4I",
+	"XMJhyXqFxhzRuov+1q06jNXWNgnqawluyfwyKWNIwwBlq4IbpZ/9DGf9aqGseIZDyCI45x2yBCYQHoDL",
+	"nbX07A7sSKHjArKUDZSf/HnlMTmdsvE7FqEvYxK/Z7yM6NdNteq9xt11gQcbN8Bv7ODfTGb+SaqIZtDl",
+	"cm7jjtyDRo2bzk9y0GOZWemD8qvPd9H9KllOe/Us3wWY895oFXpUge7sc003nzLi683marUr3a1FsTDS",
+	"gqOhboESVn9NJEn4x8ew0clpOzFoJrgzEPctE38uDLfPKRARy7sarfsX436XgxvLfLVZRPWU9Ff8/3/v",
+	"tv75Vv/nsPWXm7eP/qeMtP0dzcbPhapF6jweWwXdpg3py2vj/u6+pzHwpPuxBetFL7F2YNdiSY6Pjkq8",
+	"5E1CpeYZ3rZ1CAai00XCyPtYJEC5aAPBICVeeVJf8Iil5IknHBs7u+oLDOLJ4dqe0da/9Y61S7esxFaE",
+	"tShb8fOYvxtC2kY/c8be39e9rkFozlP6S8ruUian1Y+qil9KRczmb7sfEWW3nu3gDll7vXezMwo2Wrol",
+	"dsTH5q7arEtDyKQXvdMkrCVezCelUiuKJZ4xfKTc1QGx+dN7z0IzeT2CLJ2BFwLYtDbrZPqxWUvEJOav",
+	"Yq42uscKIZhKJ6sJ5A7jCb+el6/Eg6MLbk7byPUegjfduInaDFzI6khLXRNxw5AM5SSO0IUO5FOmDzdr",
+	"izQp10/WDFOIeKK43PqCKiaWJpAIZr6xbP0ujBZ7vdG1WCrN9axD/Vxo5blISajV4pDUJZ0x41TsEEpC",
+	"TachGVPOhSJjmqYrvFW/O9Sy43LOePeqT560D7WN2+ckPABjc9UCcRmegOZt14JA7DJnjprgMrqsjRJn",
+	"Fw4l7hisiWbAKUb87Fh4nYwFv4u1/RkLjmZ2UcfPE88ttVHFykjAZiPhc0cGbikfMGpi0VvtlVvKeZXn",
+	"NhcByxjD0eHRs9bjx62jx6Ojw5Pjn04OD9vHz47++W1ESqNYzhO6uq5Ua0Z+6gD1lH85Z4k2fGIFp9Ca",
+	"fNmHd5N4zG4e72IGOg96/t3nYsnS1pgaZ3A2NNVD/z/zd3ssZv5iVrhFdvO+l9hZT458R0SYaUlvw/ys",
+	"nh722LvR86un//zxzer589vz9+Ozx69G0flP1x9ePL59WSqm9nb3Fxa4VOKIpCxzPJrFnOjfOiRcAE+6",
+	"XVnXU/5LTBRgXQYtxQs6ViLtcT3XksV6obmgTRdeitYd3A6cm3FljbNYEskUWcwrBIAfPfyznKRqy8Aj",
+	"Y3eUKs4M3fXMlIXh4O1NR/95crekVh28dB+wzhVKdt5QmWOJPidt+my/TKJC2rzV/F6IdPagkKDefDIX",
+	"UrUJeKOMTCX17nyesB8kCePI5d6/jsepkOJO6es2D9/4siHjM+Da/sLEQRaB9y5KxXzOIjDhfLM7Ekw2",
+	"iRQYpwGNkkhFV5KIOTPisdyeLvHVv9c7XxGRZdZ0L//lJrc8ZYFeWa5TwneX/mIdczv4dS7f3UutFO/2",
+	"dr6Id6XUdEWlfMdW+zpabJxtjo+v7W7K1CLlElLbU7Fcj/tSOllUpZl4DE+kZCYilpD69XX/rNEB5/G/",
+	"WSow+BJywVlItBmut0PrVTmWcGj+1yr5j/3fLjJWHzUWVVkgEIcqqwDRH5NQqYiriCHmXiKZcTluqPXY",
+	"JTHo6yqAWZZN/6z887M7oPDklkr27HiRJuAHFwtF5prs0BLO9k3R5Wj6Inomzge9y3//+u/lajSPJqXG",
+	"Mpx9my5ZSAKaLRIVn8EdYZa25k1pRlfklhHcXrKYk7pc8bFxJ1tPqYz5JGE4jN6xbNBS7+g91KBKfaUk",
+	"pKBVSXBYE6pIyiaxVCbDXaRaJwkPzJk8QPnUMn+GFVLznM6VmO9yCOaL2yQe/4LMohCIV5RHNI3M/pI6",
+	"RDnM1jaIuIOFP70c9giOQt6xVX4e87/3Trur3ybd4Yvf+t3xdbvdfvzs9c+lmlRKudQkK3fgHz9Ikt1P",
+	"/iViziIThGmGthwgNtUWzenqNo2jsNEhYVALaoZqYgXrHhFuUhyzaRee3DVus3N6kFEhsrXPZ1Jlpy9j",
+	"Q7lD4fGu3MLlVRnDjTcIiG5OCb2E5Zb7uu6SRCxPszz0Co4BiQE/SCtbZIfMjT9E8GTlnWO4EfRhTPOI",
+	"MV44pZJIMYONci6hTX4s84nZzM7MpERalp/nou2l5zylPBIzcrtSWr/J+F39OOd2Lj326bwi2UwzXLEo",
+	"SS1+HSdJLE2hYf2Zlmf+0J4o0VTjB3n8WNA8ZXcsTXM5ThVECVP01yCbXMk7NhBU6WrvR09lnNZpJqF/",
+	"Osq57DY+Ykby2IecJ7EmQ+Qd1Mvr1pwBgg/4UIeEv2sG8taTO2a49zRZQIo9+N4aOSrdmhuqjKBzOwd8",
+	"oaU1uLc72Tlwy4Zt6d8zkaFKlzOHGA2JcLtLcTMXGnjy7p48KFMV8yXfvFya52RJLl9vn5f6g3SVouPp",
+	"zFR1bEmxx5QjKt+Z1Ckrf+z2J1RptRDYuZCy5S68rXCmxykbMBnrk2EkuRkLJl6aC5eW3r+RaXw6duO9",
+	"u2TQ0m8qo5/Px7PZh3GyiNhWsWYKBaxQc6Zv3tjRVjHUyqBmx2DHiVrG488mztgHxbi8x1HSDFbftH8i",
+	"QPZk2V5NY4NjUc0WZ/RDH388XP+g+eL2F/z8LMTnhtpLXZmUJI5oHZYmE5HGajoj9dZPpBedDbtN0vqR",
+	"9IZHT581Sevo6Y9koP9dIYsfwsX1rDaw8eJipPNPxMgHV5APmnk9gXqnQqJubHV8fXjI9eC8sadd49WA",
+	"wXjbJYXRjCsExifSmPZcPOP7uyjPLi+3DZ87diPuSMaMwt+thZhP5ctxpA6hBAL2BA31Jta6e/nQWM9y",
+	"z/x33wLxP21rJryvHqZzm2pWcjR97dEXzaV8tVIa55iYZSA7qhE7+t/Kk/sMNyepWHaMUYlmlUnqOyGa",
+	"IYbagKSJFBCYjE2ukX7eOlExTTdW0gQXytyfmcfs07mr/rO8T1ucQw/y51SeoP3cJuteZCSAbTLd0NO6",
+	"1fIJs0T/pJ6JYTzh/fvVBO+/+PfOubWv2pB1a74HFNyCv+V+NpktH9g24TfsVr9OryHeX6KF4w9bp53n",
+	"rPfKHfb5ZxmElxS5hHGHe6C5J6aKmxBpp8BeTdwWIlRRhJVqICoBr6NRHk6t1lgyyxb0n7pK49lMW/6Y",
+	"UzNjlEtwC1T4er7I5gy8fL57SbpuPq6zTGPFJOQthH6uoKt+B4QuU22i19ykkpllR/w1686rQ8KNs3Wt",
+	"yjKlZt06JCwrsA8Bs4TdKSIWu1XV75cdWVXU/w3Eye9VxLUtxW+7BMvVtO6WtrcljbSUdr5RNQPIucQS",
+	"FLMZbUk2pykkhGEeIqHSOPrycQJXGN70ysL3zVTI4yDkFrlqSe30sx3fq+TY8HCvQIap+/F1tmsJVpZQ",
+	"OBKVtuIPEkrqFOYvlFeEQOFdEnM/71VBUixq6n+tAGIMmwEXKQn/CvkBP5eAQlESMQuek6uX21RHvMf6",
+	"PrDCI6sH0DY5eJppnBD2IZYK8ujFIiVyJRWbNcl4ysbvyEpfwttsUSOur16/UvQDl7q6XwkIPra5AgRW",
+	"4WF1dd9ijdyG4iFcawPGJFII8ILRiKZiaIAzCgWoOxTJbqt/G0AdmtG27rfUGz7Lztv4hqyqpgTB+jdS",
+	"9yuLbU1guMN3VdcXDBmPfB/xVyhZ3VKrtkPJKrtnvWo1o/EU6r0KSfTcL9MJ5SZzvEr1wDuJ8G7VlOz9",
+	"NU8Wk5g3dipt/NYAcVg1uNOPJNI6LaZ6w7xNLoayyT9GMJP6Y32rKwDNUHZh6QuAOC5f8yc/X/PpP78V",
+	"jKi8oLmaX/1jORs+/fui++8318mHeXo8/GnEb3+7vJDj59Gr8uzdOUul4Hqjn68qqCqaxdxCiBh8JcpJ",
+	"9qhea2cBwt170Vk87yKea0UqApYO9q8IgFBLkbxnEbld+SiJdZNDhFYfWCMGlGO3KWxgnxm/BLmwIYnI",
+	"AN/dxalUWj4oy3KNQQwx5zyBvXwa87//q/fP396lifrwIu69u/jn1eRfP63+ddn/e/S3qBTc4RtEJupO",
+	"TCR1j7ybh6SdlwbVvYJqUKqZp39XpQxntOd/yNq5aJYz4VIeD56wzyXweuOpYJE+CeEiTULHx1DUheDp",
+	"BpufktCCwYcWVHv3mu2KcoYuydCWHTok6Gy5otqwvVM1Q3Vh+KU+0wXd0L5pXQ3cqWg8Y/X4OpD95cnZ",
+	"WAEwo+9MjEDmAOUJJbepWEqWtoo/8Ch3P8gdEDc7oCbYVZpvUhQf4GX1a+AKTE6TTAXmP+Y41hX8mtET",
+	"uvYqnHW78tJy5Jqqyrnc3JolyWgOP+DTQTS4NWtuR2vArflyNbWFg5nexiql6YpEVFHyjs0VsgZNjwjx",
+	"D5nypWX130g1rownvBVzUvdD2zaS/YMkAnDFG7tW6xZBCQAOusguYSPg4HKxzjDL6ftTFf1mHxr+oT/z",
+	"enD+8QB+qrBHdiwI3rMYmLOlJv77fxBEAJKVhfcFNbG9CSqyTK5AVeZkAdUMGQokqR8fHpfihCPwwDJe",
+	"U9n3qGIuxjSgB4YmwsW8xKFtSExqvTeJx7Gy95ZTSVYQXUjSNg5KP/bhVQIZkpD7JCTuU0mNbMqWRf15",
+	"FZT5PlhNG2V/OexcecTpVMzmVNNo4tV1EsTNqIs0A5m302ug2vJ4HcnCBx75j4bW2EGluVyozwFxJKRq",
+	"JWIiFipDL9NzKT145sbrwfn9BMwAaq3yLCMb0xXa0F2ljCtsW6vxUGzrV1jg9B1xjdwefHpshV1Biio0",
+	"v6uSpayDzncnUvfhErnM4KoV81jFIIXwgR2cmHaKVcR5Pf8azsuE0cgqRgiQEPPJHvxxa1X8mRE0mohC",
+	"e1hDYnX+hzlEvarwtf0ElFr4ufKwlc/4tefiyYNHSaakVuASYF3YmmJPKLKvhtj3jVmlm6TfEEsnPNnX",
+	"QZP8Ib0X/Bv7Q9ddYtT9pXdRJpK8BX1SLaD+9392zVzd2e6+nn9qYMKcNewKAzPVE/2tmImeFVcJ7iue",
+	"XxGf8HNiY21w9fdcVzplAf88QuYLfZw+FbzWxqL9/tkmP8b+SDsGC1DROMHSOU++IRBAA0OSIP+M7Efn",
+	"+AZE70rmusdugUe7Mp1aM5SLykzm9RTlzUnLG2KKxreC+sYndoIhd0VvElgsBYUv3BPoaSMY8aeAdMLV",
+	"cDHjBy7G1vIjVXlYvox3Db+24P7cDVu9lG62YauXLS/Aqg8hd+J+ia4PytYoW5Zr6PVhcMnv6XX85Ijk",
+	"WfmDdwhM7PChgOLXELpxBQRftEZyIyAAWxIExXEJqLcJ5e9c1GIN4tvATjhlcXd8nB3W5R7EOc8gSHYo",
+	"a1t3Opnr1ZPbM72liPxkb3Vak4Wdg9wqEwaO2F3MGSauQm0fMPTwj48hmswS27SZxAio9gBlmjtAdmD+",
+	"Qe1CWAgeJQzYXFBrlHrPC1/3BRLgK5Laq5f+/hjSJWbkvU29Dqq3dZGSoBbUGmScMJpiGrMp4n7H2Fxf",
+	"aO+ZbmrvbVugw9/xtrdbQtzgK26PxexA0HncGouITRg/cK/+6D8u38XzlpjjyrXAv6Iln55ddS3Xf7Y9",
+	"tU5v+1frfcdX/I6v+B1f8Tu+4nd8xe/4inlB4oHdx0ms7qfXUouWX3aci7aHu7dsSlhbZ4IBn9H8282k",
+	"zkE672Ey4lc8LK9/j+BriZlQ6WVdK7LbKwXmzdS0BjV+cG3Icfo+nlAl0rbXeDmEJAYoUIO4K/Qrr8tY",
+	"H7Alu9Wnlv8gAx4WCtRhTvpm8P8XS0O9nxsnYEI2SZjSZR/+ga2jAu6aSYWkniGcmP5TZ1RRHB+K9rxK",
+	"/EtYIwSPC3Pl9/oZGNiBG+rXaQJ6Bcwo7JAwK+vVxrl5Wc/W6iMtS/1YBUJOWNqNCsqmx4s0Vquhpsmc",
+	"LVPVK26UtYMrhCk0t79dWdd202UD2fAFJjHZeFqb9JV0IE4BxxqHtr8I14PzFuNapY9OYIQnRy0npYu+",
+	"d0oioc0QGysxSHoBt1B6x8e+iEcX4c9hDlzv1evuaWv4qnv09FldsnHKVBOHb3T8VGVAr5Kmj23AIRwT",
+	"CdUmXaXS+HahmDwh4Wv6odWdsJ+fHR7/dHjYIVdUTX8+6JBXSs0vebLqkCGdsWGs2M/n9AN2UTfPQAAB",
+	"SC1Lbl9SaRPcyRsbX7C5VVrYTpWaSz9ZOcaK2ijg4c3NUG80a6FYa2kyaVvgWVNcYmzpEO8M26RLZrGU",
+	"MZ80yYKbLRepXtnEviPgtjzXbscJ5krkeqebjkTUbVksiWUpSJixpiwc0sq4k1rlXDNKpvP4F3BlaC2L",
+	"31XUuUGfvO5VX2+x7w173P4RsjaUJOLuLh7HNLGp6vXQe3uo72x/aADt6vtPTOos5VHALUNsenJfgu+R",
+	"1IHkG7mTYF1wpnNF07XwappBc1D52fBY29TMIeTnBrSdktrkCjL3JalnylnTQ5jVKmIT1gMAlALul5fI",
+	"BuSnKDqZYIo+lgG0yRlL4/csyjoz5VfycfvQtQaIxHgxA9x+vT5jkaZsDDDGExpzaVg8m9L3sVikelMo",
+	"SRlNYJWPnppT1iGMjqdZJ30i6UoaStIDwCsD7t6lzwd06G8HPOCPHtl2YI8ewQchYkhWdIDkbE5KuOFY",
+	"2J7+mkH7nDEklnci6rI+l1aG6GNIlUmna7rCFZESBmlT9hxIuiJSIC+iAQ+HTLXs6CazhLjO2aZ3g6n9",
+	"tggo7D1LV+jpIvUsC6AJ4Q9fvwMRU9TwQMKJBO5HHc/8C5U884fR8kISc8CSiRpNnDP7YPLosJuENEt/",
+	"CWmeWBEp248ekR5M0mTvmawoNaWcvOyNzFKZz6EkzC8AmS2kB/qyCjjlJMQ3hOCJgmZv4YDdsZSlYYMs",
+	"p0Iyk2oKzkFMssAmVmvJqHY9Y9k4CbhLSSTHh09I+Lo/HPYvXt5cDm4urs/Pby4H/Zf9ixBkuHXbmGtt",
+	"MjR5h9CJzxx4mzOEdCYR1jvnqIT3nA4uh8ObYX/Uu7no/tp/iV7m88uX/Yub5+eXp78YJsqBO7deMDWe",
+	"trTkOCEIVydjhUABQET2jtciYifEaFB6j41wjFO3ggdu4Zr4ApOV3cR1v2V2+doBL+Rvh1l5sf6rmFNr",
+	"VKD13NTQDe1SYbQZpjck4Haz6K0UyULBXskTUtgXu/an3fPz593TX27MjOz1Qe+sP+idjvB6wLPahsHg",
+	"cpB/LLeZF7034IfL32LIGnqXWX4CKmf4R2ALcIPaCQlq7XY7qDVJABjr3qWPWonT1yDxHgDabxNGhqeD",
+	"Xve1prDhRfeXXsABe0/bcqlzqAK/peSOLYl5lST1Cve2fnPPFnUAm6MzuAx1yNpqhsQafYYQqoOciohB",
+	"aCcimrOelIQ5miR83tVr+vfr3nAUknpWQKIXoaHX9/pieH11dTkY9c5uXvfO+t2b0W9X4Mm86v52ftk1",
+	"OTbdwUt0b/raQbNYepLbsGKHtzKPadXv2bWAlyUBNctygIz31blde//oD0dD/a6b7sXl6FVv4E3zRbd/",
+	"3tMP3+idHPVgSnqItR+GveGwf3mR/+1lb5T9oJex0u3bfKBL2VvSs/7w6rz7W87fjMt8cTm6+bU36L/o",
+	"47a86PfOz+Bq9/z88g1exFtPuxfww/PezfXVWXfUO8u9A2v8mySEf9z0/nHVH+DjsLZZErgb8HV/+Lo7",
+	"On2VXbELkM0o4OHpoHfWuxj1u+c33dPTy+uLUX4ws5p4cdAbwngld+b27vrivH/xy815dziyowJtrOes",
+	"67U1XwdXHdUXRtQbC1/av3hx6T47W2U32qU+CDfwenPaNAe/PPU/0C6EvgsXUf9Lc43C1tjLZ/0XL3qD",
+	"3sUI3zjM3xdwdyNOeO1bva8q/HJ6efGi//J6YMbBhRj0YKXXH7U/ZOvlvjtbKntT9/S0NxxayllbzfzP",
+	"sKfu7/zQFULbJ097aTfJ26wSON6IeYlDNgmc5jZxo8d93Ru9usydvZuz3ovewLILYMf2TPUvRvoon98M",
+	"e4NfNZ1heDrgA1fhkbK5SJUtWzFtY1Fmr8EhEK2kM6r1ycJ5dlu+8UD73AdxPtBmgS7UHdO0+4YLdXMn",
+	"FhybbOO1WSxnVI2nehQubkBgNkkYYztO97fQevqNTU0ojLQAzfZGiZsJUzdaIb7RliGoKHoa/u2Ai6SN",
+	"J7io54cKMN4YCSbhBzOngLvbaZIyGq3MI/plUXyn9SiOrwQPjpuIvuvGPAq4TvGEL+Y3Jj8Jp+2+0ShK",
+	"N0ZbRo9RIRVDLLndvCYscN61IhugsXRdBTUoWDAQJdkFY3eg0kuw4zloySn6DgQ5PnxqK6tOLwdDrRze",
+	"JfFkqrTQRx1CkuPDYzuSKZ2A7q+oMw2oYpjNqxWnOqiYDG2PRpPMWerXhvMI5nVCHh8eWmtBwk2PD4n0",
+	"AhmdgIcHRsc+eKSX9MB4ncxfaB63rO3sX7NN6p64gWE08zr3SAvMbXjwTqQTpvKDScajlm+pF8Z9dkhk",
+	"m0ARLPqI9BKckOOjv6wrjSMhyIxyZyBJbcEzbaiodIVGM0moYikoksZz9Y/WgKl01ereKYdzmcRjZpyu",
+	"xoXyuj+qmRS3GviHTg4OxJxxKRbpmLVFOjkwD8kDfS8AviqIUvjm/VjM5lTFWmXtXvVrzdp7lmK+Qw1t",
+	"dv2gHpfO49pJ7Un7sP0EW/FOwaV4YIi/ZX00E1aSwHfBlpoz6REJGDB+m2f9ZOZ7cPUZSHiYE0LqxtBm",
+	"EYnvCGdMm6oEE1UDjtX/4g6QoAtIKgZU2rhtbCLUCeyV/g1V64gqiv8yd+B+YLttOPYBN4r3jM7nWAgH",
+	"GRT10FrlSCaaqc3oJLtiQzhhsQPQDzLLIQ34jM5JrDpQ6hhH4AvWkwqLDCKly+zdl3PG+2fkVHDOxuqk",
+	"sKbjhMYzfQZexurV4hZ/Dg8WXr/IJiKq4tTJXYwhYW6Tx6DBOPwow4ZxfBtmBw5IvfbleWhtcgnZPS5j",
+	"LCRLkb6TxhbJL4NeYZMnZ10Epk3lLSPsgzZcJcwr4NSINAxhoOWfxIqlNCEhIslyps8mcHYmG5BpFCub",
+	"qi2Al0fAw9DqO1lzcdYzXleo+2p0rOPU/zL91GHA1+0rbc39DvN9S2zj6ZjPFyqoNTqOg5uBTjC9ZF2j",
+	"7SCfcd7C/P1VShxQEh4QdHTbWVaoVx3ny7qDjvNm+A2qWmcNTzDghjKNq7hKa26TTHicOKifcUKlRHbn",
+	"XIP9qHZSM6TR1xxGsx6jzEhILt09K7I8IbJtfdSwT5mLOkt19INkGNvCMF9pSnVxQn1onY6wLOCsxpYs",
+	"EinXZ1JkGXNZOR2Hm1H97rcZYiaw5qPDQ+wJx5XB//AQxA/+ZXJmsvE2VpVnW2DzbSH9pDK12vKotpYf",
+	"xziTshe4GR88py7gCY883v7INbfp2yyCh47+sv2hkRCvKbf5qVAc/3SX+fVNGyPsc+9H2IAOC7G139/q",
+	"/ZCL2Yymq9pJ7SVby7q1XBzh8lDftARba9YUnWgKt7Vgtbf6lQdWETz4I4Mo/FgpdwGbwTrzbhZpHBrQ",
+	"CCUy2dMmXXSUWrXvyeGRzwMbbXLBWGRw1rCXYcBTNhZphG73TGNDMYuetwP9SS17RYkJA23UIR8YR33e",
+	"Q29GN977+nIaj6eafZuaEyL4GHz2K2TwjTbpfUD1T1o3XN294eqX054JurC0gbB9mhXKJrnLtBDHtcCZ",
+	"xk+8DSF3iViidZPDX9WS0ENMxGoPfa8WZr4vteM7nu9iHkm9NBg98FSgulawP8RSaclimIFdJTpjGZyL",
+	"oRLBk1XAQeU2wSZwPiaJWIL2bV/g4hFNLMMrK00rfErASx27uCacLU3EIi3gkVi4hJMqYAgtcF/QOFno",
+	"XXQVv4WlW/M0Y1C9iMCAMYqA4/0GnhL8sohOidnD4VrzyrCBwh7KdNeMVSeRm+g11dYtUF0U8NwjzpYl",
+	"dRNiUKIEJiLTFUSK8SvzZhtgXR/OhLcVM30+F2BG2siWyZ3AsMpUJBEGOHG4hieOYQII9+zZkw1QCfQy",
+	"ZSZ4xyrPzJwiI/0LlnmmrLh3VJvq8BqgWL1DBcO8U6BzrZNpEobvLLPZOw71wRrVJp/CN7PbpGv0Qsw6",
+	"MExuGY/ZhiT/gO+lhlxSr6vsLopIvrZIL2SVdIe+rXvpFSNHKbGUCy/6qTxoM32sql6JJex7vRMkHxIQ",
+	"xC/MKy0JVL0Ju8ve402KfVD7vynXrXavt2KHA9AV8xV+TQI9EH/9pVI9y/rr7vVGCDX5IWAsJWwamDob",
+	"a9TsfqNmuN9b+5piUlIfvDglfzk6/LFhIG5ZVIaswsYJRclbSb4xILTtrpk+OTwqw2jIywQ6n5O6q6xt",
+	"gK8Mf0H2Zmr1MJYMw1rshipdztx64O4D0E8bl9/21JAZ4xRV3/votF9QPW1m9eoPUmxzSuylaVxsNsoC",
+	"WZQqq2v8sWwS2S0HVxnitqaXuZBlhaA5XIkFGuL2S25mImI/34l0dqOfDm1dbpucYcsw8EBokcmSuxMy",
+	"Y+nE6GD6mYDXRYphTxt+dTpY3uWAf4G11jRFMaH1X9tO39aFa3WUnBbSJKHjFzYh0PYCkNIE831lHLSy",
+	"TL8otQH+akC6IUUCP8BqQ9BGLZ9/SVI2Z9RohDZ7g0pCA/6yN8IvB89QPpHN11926YautcZYK098zCD7",
+	"KOCu2Tm2cIN8CS2+ueAts8KY8lIptzvOsW1MW6L5DTl+/PRBEv1KU5wDonouotUns57X+9FDpwJvvA+t",
+	"5XLZ0nTYWqSJyYx82As+ftyX64Z668upK8wOg9nv2Ou++GA+fF+G+vjJ9keu6CoRNBoJcU7TCcPnnu7i",
+	"XJCL+VykikWvWRRT6MjzH8zF4bA67pmx2WpXhBd1gcTzUpY91AqpxAiSl95oIfRzHjCf74V/BCZTPqhh",
+	"j7CP4UnAqbXnsRaDTBiA3AFCXTrzMHoMvxNJRCiCyJJ6KBmPTmECkEtz6j0VNpraotbcE88BAvuY4A/W",
+	"oYIjnNASRCCjmWj7WHCmORRZ8NxMAz6xFvj642ay+nE7WdydBKDLnL2L2UAw9zeYf+bjuIeYDeScBbjU",
+	"kR5daAaMGYf+NsgMohM9+ZDwDFOKJbkT6FAA9syW5kkQJSZKSm5ZIvgEDGCtMkOH30QKu4tabK1vI+bR",
+	"MR6BS34am8TOKnd8Pqeo43tE6mMqWSvmknEZq/g9a1gvdzESV5I79RETszWrbXTILTWouSeVYmdhc9gK",
+	"CXMnG1LXOuSOQdI7EXd3ZujTV92Llz2TM3LWH3afn/fOiuao1f1BeJF6FtNEV8oppt7KLGHW5eaeeC2b",
+	"IO27bAtg3/Xnh2aZoKE7Z0tYqDDgNpPPHtwy+ekdpc8kOb03OL6fL1sxFb6fzfOdg5SocHobnraExjY0",
+	"hZRUkRIZJ4zrIyzfxVrnaXxZZ/jhDsLxhUhv4yhCKNL/eHG6p88eic/jqdShkW+UiH4FVrlQPIX8aRKO",
+	"F2nKuGvkYjmjVry9tiQhRqux/07tBOoOm8SGrz+GbfIGxQO2DAG13ObI2/aamExupa3xD6HvGepKcCIQ",
+	"QHep4Jp5QOmBliE80sLXbyenJQzWIp64NiYxuiTRp1gEN8u1ntMiI1Z7MX70odqp2lU+yWOcu8zQjp6s",
+	"FzaVU018Jjv9JyJSokWXvfD46KcTsh+kXCfgXJCKsOzGbMZ8/DPH6QO+H6sv23OTiWxqFl21sBF+d4sk",
+	"QRjgSo7u+uF8TqZerHL8wny9OImNQU27x5rDG62qYPN8UT/Sd3HwlcXBPDsg5ZIA2WbL1gqXS4EzuEmu",
+	"2UFNU4uXKlNtdLsyOhiWB4YuX02faYx1YIaLceMGHP3HdeCYGxhkBfvalo3dQInjuH7dZW/ZSjWcb+NE",
+	"G2ZyMTP9MHFVTNIQfinWrNhCOb/qTTZd0HddiEjfVjRWBkLFWh1XC8icBWAQ/ECcYdkG5VnEz0T6IJHS",
+	"eJdM5hjKslgG/NGj48PjR49IIXcWF0MslF0PU2+TXwsEh/aQ1OsUk6EaJ9gNUWr5WtHH5rD1F9r699uw",
+	"idigjSaaojmvoEdyzodT1b9P//fomWfD2BhqdoUAEtBBULNexL0X3DdNjQIlGWbWZUtWXCQPWjPgTvlA",
+	"A1avazyeQvqf9E8BxKYtgazEwhPr0E+qDoVkSNg2y9rmOaOMRVcm21ERcYYgWbcDvczxgiHIBaaUgflc",
+	"aWYafQxTZzXfkACR1ei4pQq4jXvqMY73TKZCpnONQaPPId2zF3wlye5PoEqq4z2Ry8DO+Y+QVsGaM/Cd",
+	"/+GC/vB4+xMXQr0QCx591wzWNQOkJuIbUhaCZ5t24Fj1xhwu8MjNMDPjdkXCq8vhiPjDhH6Olk15tnYa",
+	"9yM/nkiG3CeDsRB5ushWyQx/bBDOnYdJZjiVGPcqZhlZBPQGiljQegJuKlsrjUknuKsSUkmdC6VZfaMk",
+	"CcjoAwH3FQJgvUVNwMsORk3g0/oSN3P6bYZiZqFbVtwx0T8TCNAMb+Gq7i1+Q5X02CcRxgl5VG+ctohK",
+	"bUVSgXJNm++dfGsw/EX2jYjZ7+ZTCdlfmqTjtQv4Wnm4u8g2ByugN9Qcq08lxEpjiGUv7ORy/HIk/mfL",
+	"2vgC8vQbNnpRMVqDIikcYtcEu1TeYQbYJgE3pxOLIgSyRY/ZwgxcmzOa6B80N6ecvBq9Psdn6hjZIEeH",
+	"h03NSvGQARjcCSSQHUzVLAkbRE7FUnNmvzoSUtnq+hcOPZGuL365uHxzEZIFT5jUNqstIwl46GNu/tB6",
+	"+7//YypiFMDQvD5vMTmmc1aad7qnjt4zGXNbGSvLMvKUgE/8hEl4XTJdzChvpYxGkJ7p/fxpMvC2c0q3",
+	"g3kWWRyolAfi4mgqaX/dQ5Y7UD03q8rjUqhKrHYgjZycB3hPcWc1w8qSR+g9eCdSIpLIVWhKE1PV1mkT",
+	"g6OmBBT/AnwJJF4biHwG3mmCE/jRomdxYX3qcEEi/DMUpNa9WtKAe8UF7gzpcYzZi2BMlZWbewVAHb5M",
+	"zGQW7Oy4mrdd4pwvYEM+s1fc0JznkWbqK1nQ5VOp0je64zGbQ8xzOcUSD5E6lHmUDpDzLR8Q//zuu96d",
+	"wwxsOh/JA4zZnImETeh4BceyUcmDNAPC6sGW6y5RzoSwt5qxAxE02y873Kss1wFqQUWLcn5sCIsqkVoB",
+	"ztnSVPJkhqC1RzWTiTl5SiQbCx5Jx2BcSvNYsyDzIgyteh1vXBWwvdCz3W7wF2wdif82PT/Rozny6oMy",
+	"fL7bFQRE/ZpE6NCQVY82sMalWAJrA7eSJY7N2eGt7hVY7D77gy2byhrv+tiG4GXG/CQfdam06LTRDniI",
+	"RYcmWWQG6OOY6gMDtmQcMVvPaNQyV+Do+R8wtQsLZZYxl5trb/Otw3D/PPABcJmbvgLdq765Bb0WC5oA",
+	"YJGPTwgyZs9a27WgCHoBAr7gJZ1Qy+pwM6yU0rLazRAo2Wwx1bLaU6z1n7Eq1CgHXAnReJCvANxFerEt",
+	"8VG3cuB+8oq66yJFQsnXb5s+I/rmLIvUrK4RzFOtceNpCl2TXzjUowyPNesFhTWF/hV3MMMymf2Sqa7X",
+	"x+rzyGzz0UNYJpfJ+uUEtfeFG+SzwVDwufL3TKQ/lYP5JVMOCsOJMX8/N8pxr4VJqQFuJXj4h6sW1Tz7",
+	"Y7iWpYvyxUVNoHzJoS8AUKRmSnGSaHu8keWVOtgZ/AQzXMdANRwfPnY1yMjPwzEdT1lLn5FUJFpKtEB6",
+	"WSDEeUonMwrX4U40Cd5kAg+nq1mM6caqhTBmzxJwG2Ac1YTN2QfFuGn5/KP+QaKI5WJptYeAl2cxAYZL",
+	"x+tIBvwpJPOUvdckAAH8NukWYEk5nWldhlqHccCzalM3fZcKjStbdLrbSHiYhzVtZhcQQASXLBJc3VjU",
+	"4bADOdMwFYOzcksR2xKTVQuvtmCXPoxpGyqFWSTdN2tbb63zv6eAROxOj2mhXBADgXud8tDwC7ixYj3a",
+	"DdGLCw822iSPYMPSsVkSLM25S+jEwkA/xySoOtSFNrRUgezkFdSboFqBJaN1vV8kBBzmsEFsoANARtme",
+	"/puXTNl+QFucOANG8zlyzq0G9I5S1OBEmv0Cgq+sQ0QyxC061XeWOWA8iP21nBQBr8QT4c9syxsNEWx+",
+	"20M94xtR8IsdF/Ko+D6lrnPAS9daEGjUP4SG6DrYG31ZIFg5FYskQsz6Eqqt6B69Z0upB7Txk44MK7r3",
+	"lbvOMg5kOKfNSrL8QC9DrvNpwakPpNc6Rf69zUcPN5t7LwQ0XtIffQVMftvDeNeFQGL/D67oLKgM+uju",
+	"iDliY9IZMZSWa5Za9z5y18jCUVjXmjSlMjlGXXfCIicdGsZoM1mo+sRo1YAqMmfpnUhnklASLZizl+pQ",
+	"coL9ZDEt2pe/6De0UWuAz8gJz3bAR94xBa0iVlkVG5g30HsOQ4IUPiU0n8ai/OyNMd5xjwIaWIzYPu1C",
+	"u2vwfMbK71dqJwXcxXWjw4XxjfF6rCDtCXYFtJMMiu8p2QM6sk26ej21kNM7ZGyfgAPQNmoeVo9RJp+K",
+	"OjjtDIP7+PBJNrvGvaWgKa38LgnzkvDT26M9rdB4TuOPX0/gfhdy/zFC7h4B8KefjqSN9KvYQjQssL5f",
+	"ofZWVN20oZHHG7QMtmPQcPbgq/+N3okdVQ1EkkLhvava8bFZO4hlyza3aOUagm3XSLpesbB7NKidYDud",
+	"j+YMU+uCxprVqdcGEeKmdQBBBZwnr91no2n6TxTHxgpKbdO7EW5TRt/Z4ES6SBhUbCpBnhz6idziLuBh",
+	"rnVn2DS+7azoykn8o6PdkeGhw8I6OHwn8zCQrINIFR7SfuK9Lwtt4KCd3OeQaiVv+kqB0Q2N70o41BsT",
+	"Ds0R25hy6L1BH+SF/ZM4VI92eXieijGToDv1uNI859uJpUKhJrFxbZptYyzJXcr8HA7XbRG5mgd+WM3L",
+	"XOGIiSSGJ7buh3KTDgUIhIhLgOgr1oeXhw/M686Y1Btwxsfpaq5Y1HApueRIH/4/gtoiTTCKaRP1vOpw",
+	"tFpsxp1XlordktYRG51nOInfsXU8SLQdnec6tSFjEfBNoCO24GMdgLGeC+hCDseMIriPhZ6z6AtNo+Bl",
+	"bW9cinRjHcix0AkHQafWcQkDjkuEAIQVePCkjhF3rZnY2TSqMOiRg++MQo8Ob5hDRjvmJRINx8ism6me",
+	"Ocl2/QR6fEM0O4cLUKQGI0XbNlxLwJXfxIzyWBKRQvzzVltuEOuHYpliTrRFA9SPAVL64WPTEGWtbUYn",
+	"H6h3MccMZcIvztJD/WVrUw0A13TAnUYH8NLkxRJKmU0rVU1yVEFYAmxxu4NLaFLWKEzQKZ5AfFm+i91t",
+	"Uz5U1tSjE3D7LQ5Xg/vzKse2eLxjL5BOwG3ChAs8P/6RFPuDtMkFInBAPAOzN4RpuE+TktKolIHOHUGD",
+	"Ob2joWcjavtehtXx6lt2J0yPN8OpwI+SCAHQtwoRKreUXuVxKE0efklDlw4AUscR5q8QI6Js3n55qxe/",
+	"tMsyAtOn6vjwSU5Bcm6anRPwbaw7xnh6mtJVh9AoktkRhtZbIMyG8YRfzzMAsTwoahZuwsOqLyViEvNX",
+	"MfahWNuU3DXsS2oCQ8gCQlsmgmKiTOE7j/m7IQq0z6PnZS/4SuqdP4FN2fV5YM/rwTkIinps2GAjJ6qW",
+	"1ML2/ukS37/R6rPDHVTDU8Hvknj8FWHCHv/4ZXwgWe7XIomIaZqArNz6N4pM/xvPdjgHSKxCbqCF2Nqp",
+	"wC6H8b+x8MCVtJXkJ56UJ4PVvZQmrUll3auDmt9KqB+F5GdTzBw1Lf8/Ib+/NZUDBsy7kAOZSw4kPxdQ",
+	"47EKzR8wxKbFBX95RMZiNqMtyeY01YoNgbsbbQKSRpqWPObTphTcZADQiDkZqKKzSCsImyTyA/LMrHY/",
+	"1waQ98kAhGm/7ZZBlmGYOZfDJqYYYh6Iyy3LEs1whIQCoK3NYSwXaFJ1LZE8UKzEis3kjuli0IvHdDnW",
+	"WkDVyc63BJDtL8mUv2XuYPoMGz25sEqbeYItZ93IEwo5ygteiC3KDZhJYBwBLBLgLKXQ6BdLc2nAH4F3",
+	"9FF2oAyAEoFyIw+xgE4EwBViwAme6k4grdJAGTzxoAyyjohwWgFzNZdoZaxza3oVsfF8cin2OPUPO+Y5",
+	"7+Uk1JtlYYm+yBHz4km7HDE6hupPu7Hfj1jpESusUuURE9VV7L6nXrzLudH5iuT61AHw70ZYi3Ug33e1",
+	"z2gWXL7bbA50r/roQfiW6sxeMZqoKSICVW6Y6RxvkQTMn9sRi6oLOswQpsFaEXZyTZso5utnBn4cWdO+",
+	"Oxz+0vstZ9kXIHrMS1E/cUVmjx5lZQOPHhVjgGLJWSqn8RyXCKJCXJiiwWKlgYkzQi0Z5JIA9Ft4aqpN",
+	"IWHdgmY3PoFKJGkcWWxUu9B6MaAE9s44mvS3HR8+ri7TvzLb+XmsdTN6P/pGgTnPbOX7g6xfb6qPDh7l",
+	"Z3cn0hlVtZPabcwpZILM6IdzxidqWjs5bK5X2H4OEzA7UKRe7L6NTbxLMK3MgfG7PDWxOUwGqN7QhPUd",
+	"T+Yr4slQu08e/7ZnOs+/J4wzaAKvlRJti471HwJopFrXfcNuNTPkrgGAeQDS/kNO38cTqkTazgxc2Z4w",
+	"VW+EpC7j2TxhS3ar38i1XRraSXSzOcSCX+KYIZFTOmeNExKm8z40w4QqvidHrduVAgjdJGF8wpokVPGM",
+	"iYUKybPDQyzr12Trw4lpzXSemlRdbXVrztgsZJ1jIRowdppL9rEyCmz1JBHL0+wDQ5KY9kRqymYGOUyP",
+	"po9LLG3rfgRDW5EolmPxnqVQH29PFXLogA+uyEzr8rYj/9ACgLuPdQV7kuFbFJ00fCFpWp0+xPPsZAr6",
+	"7UGe3a4IJCsjCnRp9fXL3qhDboWaBpymzD6N8Z98czLzfSYhUxPYrTa807nrbdEkoUeYInX1UmHAsVPX",
+	"B8U4YpdqPoTahen9ZlC4ShMMkeDMmSilu8+pF258b4WuWDhqTVedWqSJjYgtpRDUeZLKBWm9f1slzyD+",
+	"xRHi+7XxT1cB4jqpha/ph1Z3wn5+cnjYCfgVVdOfDzrklVLzS56sOiTXIaTRrEL9XRaLc5Y0K7zB3d2A",
+	"7/Dt6NXQzwBSAiFqxm39zCZW3dyA34BHyGZS78TQwyZZ8MgklhijyWiFcPQDB+KUL6fVZ9xmAQAbMM/m",
+	"W3wfHx432uQ8fscMaDRwCjWlJn04ZrblnGx+1uzh7YfbtWz5fsD/Ew74n8iFsg9LIHUUyHjaGrsrcymb",
+	"xFJv686KXOZ43K7JoetxmzI3gDmk5apctQqXzkMS/sHpjDVJDJk8lKSUR2JmtLl2HIWkfksle3a8SBPN",
+	"v54cmVtI+DsmSL4NvezJjsMUyZo6N4yG0ca8xp8RWRg7sptiQFd0AP08rTYHKRf24SiW84SuLnAM/3ea",
+	"TEQaq+lMBrwXnQ27pN76qdEkveHR02ek3voRtZ6B+fPo6Y96RlQpJpVTVLU+Azqq51GzKij0NA/ZB/Ae",
+	"+2potcpkkrNSCIxw9QtbmZBJUUkOIUBilGTbEzU3aFcpOp5qQWEzZeU7k6LkFLIT8geGuK5SMfdcOUZz",
+	"m8bQTf/3t+Hu+q1WWI1LnGC6sLNgXaq95xGn1iPe8OEiSmJRTXD7ILKR1iEBSbHMSd6FlKXKtTi5X8PQ",
+	"nYNdQKOVG1Ek25jrjUbKPjo8JJZDNV2IC8kdtgPE3gdlesjZG2CTbCFwOVm1c/S0NRekIJ1LuMS2ep9w",
+	"nlB1J9JZVmWOTfFMSlZumk0SjlMhZSv/ECWpwELqDc0pKxY6J44YX8w0Q7bD15q1/Pu8opLNPVl9doTA",
+	"cqZ3aW4arl1yxmwqYSfh//YCbvuFzb1Kt+ww5pTBKTUlcdCHQ5LU20IyFeKdzPs+0T/KWTU8JpLeV4PG",
+	"3ECKVW17CtLyu662h672zaYTfbtuPdQTrVaHVZi7evggeq15iyWZvULYTt2oU0VmQiry+PCwCSCAUmGz",
+	"YU0sNgV0a5jmgSEOaLJnvjN0UorSySI2+R82jKDNUtP1Luqq0FYM28+JsEZzSt+zqujzlV2uLxF9tnu3",
+	"Y/TZfscDws5/niDyPNuIzaSO2709GDlgWvLsEoxcayxpfoAUB2C1qVgik/0Ytq1CFcuAqzSezbD9FdYP",
+	"mPw6dJUAfEm9XFlsbMuc6gT8obHOgIe/XV7fdAe9XO3i6PJm0HvZH456g5vRq/7wxgwbFmOgkB0IPXoL",
+	"Ucv7upg3hC31AoypZKXOnmvY8s8br8y942vVj+XnUBW6RMqOvnWQru9hvodxSNzmPZQA05KW5vyR1Qzy",
+	"V1sOpI1oKVkKyi4gVhnWbN1E4o6EO/qeIVwU8DUVF3mxmrJZBulrMlGtH8wI/swJ1T9zXensmoLzKY7C",
+	"ExuNiqiiwEtWc0ZC66NqT5jyelLblFc3KWT4hGIDWyLAJd0kg6uAx5juihhnBrBqzJqEevBX4F/CHkJa",
+	"X3rPIs0mlzSNSN1gg6/ZdAHHXvDaSDohhzCFQ18Ft6NDMRy3cJwWztS8sukKADMgDD22ytQFm7wC7VvV",
+	"UrTu6FhBxzA2ByUujwfZWG+rbGpvan4TSVPRVmIs1I3RQZ4dHv90eNgo4ndmq267256f9y5e9nJSzIq6",
+	"bPNRJJZIvIBjo0e7aZ5fcXBFYujJMWYpmwm+ArJouhrntS3NbWSE0ingekezDaVknAhAUfW3s4FdpWY0",
+	"0fY/ixyFGujQ69Gr3sWof4oy32TWdwi1s8+ICb6z/H4LX8/k+r5ZRdnUkulvSMVSBtw4ZxAaF0SqUZkN",
+	"il9WfIZgZtabk1D5SZKT9JJH4ICE9QgJBtixd38dEfWwTjQfOBmYB/42vLwICWJzNMq0AcP8gH0Vgi+f",
+	"N5ep7I1fSVMwMxrGE97fgO05rIAm+d6O8j8K0ltv846x5hJ9wXft7aAtrEm2H6RF/DI1OJvVhmLYKgx4",
+	"vTQqUFQZPIloVYYiACmW5eRVg4AXdAOMbN1LPSA57cB2lhozUgfRkuvcH2Ppr+UJIOqJgCrtKIscoQIQ",
+	"aq0A0JItjmsj4F6cKIMysfqAXYFULDsm5IPfNbQmJeKDg/Iklrk+BwEPHRybCw2FertyHZythMkhmlag",
+	"c5eGW6SiCfPuKA23dNZ0hIBXKAnUuy+WcoGIrL4BfB+rtwOZWrmtM01lTINUu/+eVlutapSpBE2IJ3nb",
+	"CapHpunEUcBt5bk9HSxqoCaRIYH/2hv0X/xmvmIAikKYB5ezWtzTw0M4GuDKgxMwZVJ/jle7XlQcGnp9",
+	"sRZ8jY4zRMsfJAGVoEmkAP9/wG3ys0OiO/yiSoTv0C9TIWB70eUA4V0oHyitP4duq15gLOD5IxU6Xd0d",
+	"nwPbO1thpbZhgNWBsZwm4U/9S2gu+aX6mnpLYdM2FE8UbMR6DjAxx74gaCE4wy7cWDjV+K73/Ld5TV7E",
+	"PJbTPcMoBpdsWy+Ta8lyjUwcnNnenUw0p5gw5XUqCbir0LWVqk1P5ZnljDh9oZ2ris2F5C3PzrV9yNJi",
+	"OqTQOiHO9ArBM/x2kUR4oGw4MAM2QVOZpAIwh2KtFpjqVdMUAlxJJsForVtMuLnHh9fOo+Cr2KNTR8DL",
+	"2nTcq0WH3xkGHASuOQw8h0ghgx7oM2sPc1EgE6Qd2+jDPpbBjVhtx4NDultI84SvD9hHc91BHgZC8kU6",
+	"eyCmCVRwh83cbU3/DZhBZOquvM4fZWJ14JHzf2gvD/8TN4tMi2tp4Ebk92YefzK3P3ILumcrj/JueLsA",
+	"ZZJ6yuYJHTNJwmJ3wbDRJm88lEyLjmmaha2BUFmZFXBKjo5bLj/T9BgzHX5FSh6TqVikpJ6zNUK4y738",
+	"BKOv8JBJckEFXb/cGADQBTT845ZKdj04/3iQH+FgbYS/eghuJq/GYpqNRJNcD85bjI9FZLq/gywy7wbP",
+	"vO19aIUmJOjfgWhByQQrI09Mb+s1ALVcaX3/DpOo/DZ4elP0ysiVVGzWNPWnK30Jb7NOD1xR/f1Qee+L",
+	"VG1vws07dJjWi26/v9hfetA76w96pyPoL93Rgk+/0qHWZbLUvGfQG/ZGYFm/uRyc3Zz1h93n52sJIVmP",
+	"yHJevt5d8HtPxe89Ff+8PRU3sGy5UyNXyJymzu8H41suAFzZ2Bw+j9Vs0m/lb/vSl9bdYzcEfHAs9BPO",
+	"GAF10ObGu6u2XXwhG7lNeh9MfaQDQ5GKrgIDOOJHR43fKGXvxTsms/sBX1CyPNqf5rbGps8xOhPZa2Zt",
+	"+S0Yi0ixQ79rx3+4Dj3pFlNONWmlmFD+E2Btmk61CLpy9JO1ESxrywCXyUHhMiAuP6jBHvqSqpfZV6d/",
+	"0Lq0xeiTppGi9UyrcgYrc91qt7aR9siqmcHeT+L3jFu7U1PJtk79W/J+Pwd79z70G4UhGPkQYuC5mlI+",
+	"eUhyz3e+vQ/flqYJTrYHGEPzaH5H9n3wB9z9cWPiLWirM/Syaxu5soc16ZIkfm95coZBXH9yeNRYQyIO",
+	"eD1lUiTvWZRL4NFasVZpGyZEBKP9vK5Va46D0ZRYSeQ2HW37W5026z4X8OKMinMhPvRxkeO6MtL8I/5o",
+	"WnF22jyM8teysRAzGidjQm1G3GEZOv5uB9YMKrYQdjCDNnltke/9qeykMBcfeOKB6592z8+fd09/AZX5",
+	"E0RCrKstYuOEGnRcKxagdbpj302AGca4hb+4GGelSaECn0K5EPRotBYNl4rRKNMmcO22yhALPrunLMm0",
+	"CeysbsWH/qp16ZFn2XsVvLyBDpMKsXnwXKRiCcjoIEfn8x+kmdidSGeNDklZQgHTSitZuOuVdS3ZUu81",
+	"y2Kty5PDo7IcZkO+hUP218qDLNL8jaVH56FAs1+uU8wXFBNaMiN3/4QC5oVIErFctwu0HNggV7RK3IKw",
+	"dg6ScDPqFpbjW4W5JAxB2AdtNpIiOqGXAFjmtfhoYvSmqxboJxLZq8m00POS0C4ta4FG/A5oXqp7wPdF",
+	"CS1hPnp9AHg8Bx747TfMehBgFRQxfnfl/qlcuZpQCU0SA2G4FSLRHH2vO9rmM58r0sN8ptg4itFSi3Pt",
+	"EYocobP53GvrDrnKWCuSdasOqgwjOMu9kT+46ykjMk4YV8kq4IYJNNoElsO2QSq0f8IEJb9/cT7NWD6w",
+	"6KyCiWR9eD+PAeq941vFwTO10d+zJP4LOZOW/tv6r+VZ0ifRQzbhI5ewgIDbXuZrpQprAKJfWyv5r1NI",
+	"vnOO/1qdZqs2o+3tlh/gbWE8pJKFvIa4ruf/MSnq8FjO6P3bmxGavPq/R8/Wg7reFW0UB7WDoGbjuNga",
+	"SyxUVkZ1spGvZF2fvNh3rEwcGmASocc0xj6aAV+4/mLA8TBqja0T7qh0oYanh4dkJtvkDTod3Vyyt/hd",
+	"yRw7rGwB5fDfD0mIzbNe94evu6PTV+h7s1nGucmRCVPSpCPhQ7ZFFmQc9zUrvH9weWdfWSefdlwVZA54",
+	"iNMypVJZj7DexdZg87YeTDm/mfEq2j7GHdOZLXR7Qk2wv0waDBmPfLSlngkEfg6hUPqub1TdHALsoEid",
+	"gUDku3g+h1Td7xGPr9agV5OQo+f8QdzoqrKNHLfwdeiTKfOBFqMYevW+YZapib+tMzgzQQhuQzgY+mY4",
+	"vmmbV651KWySAD3J+apWMk8WZdam4ch55hVwlyljqmuaJFykSUjYeCqytorUb42J+o4pnmkSqeIkQUsd",
+	"ZYyechtGxradr5mtyzxZQ+UxMsvU2zYJJY9bEV1l9Tp+LTHEAXxcoUhwdWNfYzty5hh7LoMJAL/LUmix",
+	"JsalaOWbOiI3vhy4HKAw4HUPBhinGM9iPml0vFIZX57kxgpJnQIYVcJSkwpVqIMNuObSJQgbXnxfaMFb",
+	"EcWHcL0WWU4oIo0tp4zbNqFZKYzlpCZRKpM+mazMl+QkUkD+3lzJgIc+Y/3QWi6XLb0ArUWamKSzgvQy",
+	"5wutDlJHYfb4kMjGDtIsoylMDSC3QiSMclLXK2bLaRodQ8WxV2Jj0gcCjpjZa4ehY6suTBbc3SJJQJko",
+	"lYVQpfpZJWD2hq8l9+5Zifu9y9/36l2/ejeTb/MsQ2ez7L1/F2l9crGNdK5lZQuBfxKxJPWrX057jTYZ",
+	"ZrW30NHZlv21oP0a5PMeklnMF8p4aWw7aCOLSpHuTG/ouoda1/A80rlO1NCTGAy7LCva0hy5HpwbY3Bj",
+	"x+oywTwVSWRc0gEHQaUNRq2gesLeACWADSf8QZAxFrqtGuWgke9qHfCsrTXZ1NW6pHUzqdsbJEJVGHom",
+	"sWoS1p60yUshJglrku58nrCG1+rZZf41YSdM0jQ2CeSkjhiHxiXvKoTuTF+BPDbIvspVJWRIqdKxqTin",
+	"qoOvIwWrGtl2vgHfsZ+vtmVjL0lwU39qm64QcH9uj0lVr2qtOOul9ep3HpPwsns9egXNp521XGyarPWE",
+	"Xbsmfyp1waabcIZmO2gEXnUlwszazJMmFugGvKzTcL5Fcb5fI2AIag0DuURG4SX1vYDWizAgebzatcXB",
+	"sQoNjKs1kc/apdh/xdfSReDl2zSSXgyhO1XWsFjzqPex1OwFOxfbLtlIXw1XLmhbEH5Xar4joH1SDBNT",
+	"L2s57VYlSHMpzMiqUoOgZUUI3SrybouQ3C4UdJmXWUb9Yk5uV8SOSur666iWS4lYsrQ1ppJFjZNMScmE",
+	"YpWrof6/Plct6hC+cdVYc0vYCFiHlDgKbJ0tSinzaaUy1n5O3rZfs+lJHa1Wl6tpnwshMz7MasMKIlML",
+	"wovu617OAdDJVvE2ZdQlAKSLhIGMUoI8OQRwDQPlD8Axv3db/0SY/5v2W/2mR4+Oj44ePUJxC2/JcvCb",
+	"hatg0+Nki3NDhDoEWQGsbfDmpgz0KcTJyEC3oIYiYtJVW4CclZBSsWz4Ncb39TCQSgdDwKs9DJC1id2Z",
+	"jh8/hdndiXSGIc/GBp0g4Pv5EPI15eEflsybVqnUe+sRd4Mk+pjZd96uAu68SYqEf+Se6lS7KDrrvnhq",
+	"ap6q5fq15QGfU7Lbl3z3M3z3M+wsYY92eXieijGToE73uNIi8huVzo6fV7gp3Dn0RLRYqP2y2QDi1nZH",
+	"sFCT8R2hfIVmqZ8oYvNDLDDMjTFTMqSrm0jbBCh7857wDFsLIr8LqLX2XAfsPePOwKR2KiI1mkrAEeZK",
+	"cNb2BbzllCGh8zmjqdd9kNqm5M5+NXQjyeCqFfNYxdj1W0zEQiE8GvdVBowmEFNMt2aDNXJpMFgR5mXD",
+	"uHCz+RQa8LXmXJ4ggkZd+7bn0vRyuVCfkRNfLtSXyoOxb9vCc8VCdcoyFyEf0pTP/Om48ndH7sNjq5p3",
+	"CjgMG2yYxXxrENUEPJ2NUkc10rNImiZH4dcCxmvDOUDLoq3Q+Md5B2ck9iKpewRNSX1TFNOaMMUwpjca",
+	"HqPtQctG21VAaaWUL5IkDLjXtAQKiyPBMIFDj4sZygCtYLwYi7ldv5wG7rgeGA90oQRqXG4lOwjrT0m0",
+	"QIZiM3WMzZT5Sq0lu+JqylQ8JsbraousAn58dGQjzZmJVRdGVoSm8ZgVp2HTpXSDqowl1fbBhqMLEM2A",
+	"zIcoVR59GPlXGNeyc5cijqW9cs6SJOaTnClZ+OoTcnx0ZDygNmuo94/+cDTUBtdN9+Jy9Mo6Rz9vwfVW",
+	"sy7gBVMOOnEXLLrtyU0Brwe136HeGe57S/qmuN2QQRSloEA0PMNX0awI3Rmq/aFbslEXfM3omIcnwDou",
+	"PrHF4G2uW+JhO+B+OBpzX6XzCNzFLIkkNn9DeKl+7/zMB87EVlphKhJmOwbtHdM2raK6V31YCYn2K8a7",
+	"PtCxSlbG8sbpFBqp2eN6nxg4Yk3FMzph6Jp25mbTO3PN9TPRQU+/zRm2bKFK17mef+7wtnnDVzQ7r+eb",
+	"y9g5WwLFN4n8JmCnv9uGX9A2XMz3jl8vALupZbSQ7dZhNbiiRVVsZlaj5uk5xhehgAjjKIRIXsBD7Jpl",
+	"H3bcbWN9QUVjSmy4/JhEdHVic3CfBLwE79gYZ2bmmDps9DCEFyS3jKQMukrYhNcM8+/6AiKH593h6MaA",
+	"HoakDnlR+rvZnTAl4nEEEL1GV0ikD0yLzRFddT/0vNBKjQevGEfVyIprgI0byib2RiB83P7RyAhluiVj",
+	"ny+zRKlY6q30gQhNVB7VB+hp6vAES3sJAdUZNL/P1UvIf8c3moiLc/z2uwh9L7/IMVvcNg+Xs5q9Yp+0",
+	"raWkGQ5gm2ADKkmyUDqpeyTYithdzFnUyJrPoP64XkFue8h89HH28+ZiqienNDvM2ojiCwDyc5nGSsu7",
+	"/LuaAZfCFaUmCSpnJsHCRawwbYB4qHxmotqyMUz1jwIW34WwNylBcPEwbge17xFrdLQiOWepFJwqFj1f",
+	"IdoCHav4PbtMJ5SbCDqAl9o3larU+RTWba3g9O+KmR77yDR/tN49ybjWcHG+pvis/sfHBkQFMc0oTwjQ",
+	"eP+43J8X8EqH3rX/gs/agu3rlssW5lDJPbHn5Pfyt/86/gsbbzmFUUcLtezbWLLW/TaAjBseHFrTFK1X",
+	"UkdHFxknjKaSxKrRzLmN1r09DdPSe83fU6JFNw07LnfsQWLke5osWGM7WshGcO9Ck0toh2bm4+z/kwdw",
+	"aMzoOPFL4E67qH8/791cX511Rz0oSlhIRsIDRDPB+sJQPw9+jiYJbynnLDL/GjAqBTd/9DDupP9SS/EC",
+	"mqv1uJZUUegU9nWWXw9qemxbVWZ7yyih9X3JFDiMDJpCXmbRlNmaZQioe5Kj6GLSlo8UM6YXVVsh211O",
+	"pOBxCvjDXU4Phj7c6JlBhd8U5dnT0Sb1EQpGm5ls+sTbkfX745m26mzuAdoXAIuV5TeUUHOjUhrqKX1W",
+	"Uahf8K2aD98F4H+1APTF3kJuSNDzK7groRG9+sC/vRmR+qvh0dNnvuEAxoFk45SppoEOb2BCNl2vVmwH",
+	"/CqhcT636gTQ8aTfctoP/5jYSLXzJ4uAnQD3+aiFCDhWbFDGFlcvqWuuFDXaBNy2BjaL1A1Ezpim6QrA",
+	"B1GOjUTYOEGXM+TApzP8HKnYHOJqsMeaPE6IL7Na/t1hM4cvabuxJZENSjQCjhXrJYtmb+dsaW/f6g5D",
+	"JuoPFXAz49wk/TvCBpHLWI2nzAeS33XtP4bNgKOm4soWimWSNg5oFs12PfN33qYtl5R5Btzgl2AiCIba",
+	"nhwereNc1inak7xpGr0hAGfDhvjWiuZFShTVFiTbXHFgcgXMr1i40PvHVX/Qs9mUZCI4c6Alw0JZRKEl",
+	"uENi4a7Ct2XIUW98SQ6nSREpAkmijnbLxgLaEpcuig/+aYAYRMSqYUbbAb/eABZAqrACbEtXEwiuLI/I",
+	"h5L2VEayGkeje9M7rXlRMl9jL0jBtxIybvAuSGnFfobZGe3koDWBVyy4fWN5fAmbd9n40laEzdysNDfN",
+	"w2wih9wC1fwpwDbdN+Jy5KZVLwHYbOyGsLk7ouanVIe8PajWiWzWBRgk+YzuT6Un7YUSGpK64ATO4i7n",
+	"svE9ZbQcg/To08E3GZWrNH5quIW4s+nhVFrWobUTZCqGtdt4iBLi3ZrYnjHKl9M4YaRelpkRArI+tkS0",
+	"aOMlgrCZsfhY5einbEwn9L79fCw8yxnahV02VCe5xya3KbXbOzf4zvXuZoAhxklWWeG6y+QDnfb3dsDf",
+	"FEo2oAHIGmBDo4Cp4FVl2IoFkhVeWPdFWfXCHkG/7emhuAVeD4LPYUPnX/JnwP+PJUnjyVR9j8n9qUxi",
+	"sF7XLGLvuJbzEXiLNmxRk1ukSe2kdkDn8YHeoJp+h3mqyFV6PJqLmEOvKARORP7sJzzcrtwxBLiPOU0B",
+	"V4fyFZkni0nMQd4bHctOa12fs3631i0kENrKHq3uZnUA72mc0Ns4idUKW2HD5fXXuMqAEr2R3ep5c9ur",
+	"U5J6+P+8VFDbSDzUzLRxQqjJMtKTAZPIdvyUboSA13fpP44JneGmtuiYG7ICuEzIkzWlEAG4r8ve4nVI",
+	"Z9ve5N3r3hWZhmsBT2KpZJOkDPuhI4i/q5eIUyKWWO336NGAJeBU0Hu9aj96BJkm2Kla2zDPe6NRbwD1",
+	"56b59c3g6qZ/FpK6IRUs+JoKqSCTBpJUw+fdYQ+sLsx91QOaFFNi4PMtb4TrbdJ1TbF/kCTEQOUZVfRv",
+	"w8uLtjAVBgZELbABgLLZXQ76L/sXw+L8cAh8yM0tD7tjtJGAsw9zZ94ZIaMnZescDAoE9la9w6I/5ziw",
+	"mcqwx8cATqGyWLU275zXyqJceJ3nbR8Obep6uAY4edxHm40Jiw4zMRt5ahuNS72LPTqeuqb6EPQ2fWH9",
+	"huh3IiVPd4DgKKBCef9uuRNWDz1Ijg65omr680GHvFJqfsmTVYcM6YwNY8V+Pqcfwobedk12sTId8pCu",
+	"caqwprGCBDEfRFEs1FjMGGQp+d8Bi4vJXlQpNpsrOOtsLHhEVLpqBpw66x8C/LnPayIQI/aAykaFnGqX",
+	"PoY6tOvcHssNbefNjlxl/fblo0fQJItoTZnQfJ6Z17H3hITzxW0Sj3/Raxo79BQe0TSC1izPjrGhdcDn",
+	"NIpiPmnYGZ5eDnsEnybv2KrpJ+7rA2ubuzw7XqRJvpd8k4QqpVxCQVGIPkWPwwgtmLIbyL9EzK38CJt6",
+	"74NaUAudV3NC3zOI0jWaJKR0soijskHJTEQsQRiH6+v+Ganrzf83S4VpAqyHCP0m+Hq8iL2PxwzaugY8",
+	"1FuasDO4Fh6Es0WiYvMXJq7fAgDE9Tz02pPR8bvFnNwldCL1Kmmll6W4QAmVCgsbqFqkjJgfM78cFvee",
+	"FHTZJilJ22uSUupo5rLzyjr0N0n42+X1TXfQ8+OB2L9X39Yb3Ixe9YeW58GIlv957yGhnmHvYmRxL/Gt",
+	"+ocyp1cmcm2j649vP/5/AQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

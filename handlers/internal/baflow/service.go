@@ -50,6 +50,10 @@ type Config struct {
 	VerificationTTL, ResetTTL, DeleteTTL time.Duration
 	// Providers are the OAuth providers by id.
 	Providers map[string]*oauth.Provider
+	// PasskeyRPID is the WebAuthn relying party id (default: BaseURL's host name) and
+	// PasskeyOrigins the origins passkey ceremonies may run on (default: BaseURL's origin).
+	PasskeyRPID    string
+	PasskeyOrigins []string
 }
 
 func (c Config) withDefaults() Config {
