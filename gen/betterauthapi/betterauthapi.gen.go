@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"time"
 
 	"gatehouse/handlers/betterauth/jstime"
 
@@ -35,6 +36,75 @@ const (
 func (e AccountSelectionByCookieUseAccountCookie) Valid() bool {
 	switch e {
 	case AccountSelectionByCookieUseAccountCookieTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AdminSuccessSuccess.
+const (
+	AdminSuccessSuccessTrue AdminSuccessSuccess = true
+)
+
+// Valid indicates whether the value is a known member of the AdminSuccessSuccess enum.
+func (e AdminSuccessSuccess) Valid() bool {
+	switch e {
+	case AdminSuccessSuccessTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AdminUserField.
+const (
+	AdminUserFieldBanExpires       AdminUserField = "banExpires"
+	AdminUserFieldBanReason        AdminUserField = "banReason"
+	AdminUserFieldBanned           AdminUserField = "banned"
+	AdminUserFieldCreatedAt        AdminUserField = "createdAt"
+	AdminUserFieldDisplayUsername  AdminUserField = "displayUsername"
+	AdminUserFieldEmail            AdminUserField = "email"
+	AdminUserFieldEmailVerified    AdminUserField = "emailVerified"
+	AdminUserFieldId               AdminUserField = "id"
+	AdminUserFieldImage            AdminUserField = "image"
+	AdminUserFieldName             AdminUserField = "name"
+	AdminUserFieldRole             AdminUserField = "role"
+	AdminUserFieldTwoFactorEnabled AdminUserField = "twoFactorEnabled"
+	AdminUserFieldUpdatedAt        AdminUserField = "updatedAt"
+	AdminUserFieldUsername         AdminUserField = "username"
+)
+
+// Valid indicates whether the value is a known member of the AdminUserField enum.
+func (e AdminUserField) Valid() bool {
+	switch e {
+	case AdminUserFieldBanExpires:
+		return true
+	case AdminUserFieldBanReason:
+		return true
+	case AdminUserFieldBanned:
+		return true
+	case AdminUserFieldCreatedAt:
+		return true
+	case AdminUserFieldDisplayUsername:
+		return true
+	case AdminUserFieldEmail:
+		return true
+	case AdminUserFieldEmailVerified:
+		return true
+	case AdminUserFieldId:
+		return true
+	case AdminUserFieldImage:
+		return true
+	case AdminUserFieldName:
+		return true
+	case AdminUserFieldRole:
+		return true
+	case AdminUserFieldTwoFactorEnabled:
+		return true
+	case AdminUserFieldUpdatedAt:
+		return true
+	case AdminUserFieldUsername:
 		return true
 	default:
 		return false
@@ -164,6 +234,108 @@ func (e VerifyEmailResultStatus) Valid() bool {
 	}
 }
 
+// Defines values for AdminListUsersParamsSearchField.
+const (
+	AdminListUsersParamsSearchFieldEmail AdminListUsersParamsSearchField = "email"
+	AdminListUsersParamsSearchFieldName  AdminListUsersParamsSearchField = "name"
+)
+
+// Valid indicates whether the value is a known member of the AdminListUsersParamsSearchField enum.
+func (e AdminListUsersParamsSearchField) Valid() bool {
+	switch e {
+	case AdminListUsersParamsSearchFieldEmail:
+		return true
+	case AdminListUsersParamsSearchFieldName:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AdminListUsersParamsSearchOperator.
+const (
+	AdminListUsersParamsSearchOperatorContains   AdminListUsersParamsSearchOperator = "contains"
+	AdminListUsersParamsSearchOperatorEndsWith   AdminListUsersParamsSearchOperator = "ends_with"
+	AdminListUsersParamsSearchOperatorStartsWith AdminListUsersParamsSearchOperator = "starts_with"
+)
+
+// Valid indicates whether the value is a known member of the AdminListUsersParamsSearchOperator enum.
+func (e AdminListUsersParamsSearchOperator) Valid() bool {
+	switch e {
+	case AdminListUsersParamsSearchOperatorContains:
+		return true
+	case AdminListUsersParamsSearchOperatorEndsWith:
+		return true
+	case AdminListUsersParamsSearchOperatorStartsWith:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AdminListUsersParamsSortDirection.
+const (
+	AdminListUsersParamsSortDirectionAsc  AdminListUsersParamsSortDirection = "asc"
+	AdminListUsersParamsSortDirectionDesc AdminListUsersParamsSortDirection = "desc"
+)
+
+// Valid indicates whether the value is a known member of the AdminListUsersParamsSortDirection enum.
+func (e AdminListUsersParamsSortDirection) Valid() bool {
+	switch e {
+	case AdminListUsersParamsSortDirectionAsc:
+		return true
+	case AdminListUsersParamsSortDirectionDesc:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AdminListUsersParamsFilterOperator.
+const (
+	AdminListUsersParamsFilterOperatorContains   AdminListUsersParamsFilterOperator = "contains"
+	AdminListUsersParamsFilterOperatorEndsWith   AdminListUsersParamsFilterOperator = "ends_with"
+	AdminListUsersParamsFilterOperatorEq         AdminListUsersParamsFilterOperator = "eq"
+	AdminListUsersParamsFilterOperatorGt         AdminListUsersParamsFilterOperator = "gt"
+	AdminListUsersParamsFilterOperatorGte        AdminListUsersParamsFilterOperator = "gte"
+	AdminListUsersParamsFilterOperatorIn         AdminListUsersParamsFilterOperator = "in"
+	AdminListUsersParamsFilterOperatorLt         AdminListUsersParamsFilterOperator = "lt"
+	AdminListUsersParamsFilterOperatorLte        AdminListUsersParamsFilterOperator = "lte"
+	AdminListUsersParamsFilterOperatorNe         AdminListUsersParamsFilterOperator = "ne"
+	AdminListUsersParamsFilterOperatorNotIn      AdminListUsersParamsFilterOperator = "not_in"
+	AdminListUsersParamsFilterOperatorStartsWith AdminListUsersParamsFilterOperator = "starts_with"
+)
+
+// Valid indicates whether the value is a known member of the AdminListUsersParamsFilterOperator enum.
+func (e AdminListUsersParamsFilterOperator) Valid() bool {
+	switch e {
+	case AdminListUsersParamsFilterOperatorContains:
+		return true
+	case AdminListUsersParamsFilterOperatorEndsWith:
+		return true
+	case AdminListUsersParamsFilterOperatorEq:
+		return true
+	case AdminListUsersParamsFilterOperatorGt:
+		return true
+	case AdminListUsersParamsFilterOperatorGte:
+		return true
+	case AdminListUsersParamsFilterOperatorIn:
+		return true
+	case AdminListUsersParamsFilterOperatorLt:
+		return true
+	case AdminListUsersParamsFilterOperatorLte:
+		return true
+	case AdminListUsersParamsFilterOperatorNe:
+		return true
+	case AdminListUsersParamsFilterOperatorNotIn:
+		return true
+	case AdminListUsersParamsFilterOperatorStartsWith:
+		return true
+	default:
+		return false
+	}
+}
+
 // AccessTokenResult defines model for AccessTokenResult.
 type AccessTokenResult struct {
 	// AccessToken Example: gho_16C7e42F292c6912E7710c838347Ae178B4a
@@ -249,6 +421,160 @@ type AccountSelectionById struct {
 
 	// UserId Ignored for HTTP callers (the session user wins).
 	UserId *string `json:"userId,omitempty"`
+}
+
+// AdminBanUserRequest defines model for AdminBanUserRequest.
+type AdminBanUserRequest struct {
+	// BanExpiresIn Seconds until the ban ends; absent or 0 for a ban without end.
+	BanExpiresIn *float32 `json:"banExpiresIn,omitempty"`
+
+	// BanReason Default `No reason` (also when empty).
+	BanReason *string `json:"banReason,omitempty"`
+	UserId    string  `json:"userId"`
+}
+
+// AdminCreateUserRequest defines model for AdminCreateUserRequest.
+type AdminCreateUserRequest struct {
+	// Data Further user fields.
+	Data *struct {
+		EmailVerified *bool   `json:"emailVerified,omitempty"`
+		Image         *string `json:"image,omitempty"`
+	} `json:"data,omitempty"`
+
+	// Email Lower-cased; malformed is 400 `INVALID_EMAIL`.
+	Email    string  `json:"email"`
+	Name     string  `json:"name"`
+	Password *string `json:"password,omitempty"`
+
+	// Role A role (`admin` or `user`), or a list of roles (stored joined with commas).
+	Role *AdminRole `json:"role,omitempty"`
+}
+
+// AdminHasPermissionRequest defines model for AdminHasPermissionRequest.
+type AdminHasPermissionRequest struct {
+	// Permission Actions by resource, e.g. `{"user": ["ban"], "session": ["revoke"]}`.
+	Permission *AdminPermissions `json:"permission,omitempty"`
+
+	// Permissions Actions by resource, e.g. `{"user": ["ban"], "session": ["revoke"]}`.
+	Permissions *AdminPermissions `json:"permissions,omitempty"`
+	Role        *string           `json:"role,omitempty"`
+	UserId      *string           `json:"userId,omitempty"`
+}
+
+// AdminHasPermissionResult defines model for AdminHasPermissionResult.
+type AdminHasPermissionResult struct {
+	// Error Always null.
+	Error   *string `json:"error"`
+	Success bool    `json:"success"`
+}
+
+// AdminPermissions Actions by resource, e.g. `{"user": ["ban"], "session": ["revoke"]}`.
+type AdminPermissions map[string][]string
+
+// AdminRevokeUserSessionRequest defines model for AdminRevokeUserSessionRequest.
+type AdminRevokeUserSessionRequest struct {
+	SessionToken string `json:"sessionToken"`
+}
+
+// AdminRole A role (`admin` or `user`), or a list of roles (stored joined with commas).
+type AdminRole struct {
+	union json.RawMessage
+}
+
+// AdminRole0 defines model for AdminRole.0.
+type AdminRole0 = string
+
+// AdminRole1 defines model for AdminRole.1.
+type AdminRole1 = []string
+
+// AdminSessionAndUser defines model for AdminSessionAndUser.
+type AdminSessionAndUser struct {
+	Session Session `json:"session"`
+	User    User    `json:"user"`
+}
+
+// AdminSessionList defines model for AdminSessionList.
+type AdminSessionList struct {
+	Sessions []Session `json:"sessions"`
+}
+
+// AdminSetRoleRequest defines model for AdminSetRoleRequest.
+type AdminSetRoleRequest struct {
+	// Role A role (`admin` or `user`), or a list of roles (stored joined with commas).
+	Role   AdminRole `json:"role"`
+	UserId string    `json:"userId"`
+}
+
+// AdminSetUserPasswordRequest defines model for AdminSetUserPasswordRequest.
+type AdminSetUserPasswordRequest struct {
+	// NewPassword Empty: 400 `VALIDATION_ERROR` ("[body.newPassword] newPassword cannot be empty").
+	NewPassword string `json:"newPassword"`
+	UserId      string `json:"userId"`
+}
+
+// AdminSuccess defines model for AdminSuccess.
+type AdminSuccess struct {
+	Success AdminSuccessSuccess `json:"success"`
+}
+
+// AdminSuccessSuccess defines model for AdminSuccess.Success.
+type AdminSuccessSuccess bool
+
+// AdminUpdateUserRequest defines model for AdminUpdateUserRequest.
+type AdminUpdateUserRequest struct {
+	// Data The fields to change. `password` and `id` are listed only to be refused with their own
+	// codes (`PASSWORD_CANNOT_BE_UPDATED_VIA_UPDATE_USER`, `USER_ID_CANNOT_BE_UPDATED`).
+	Data   AdminUserData `json:"data"`
+	UserId string        `json:"userId"`
+}
+
+// AdminUserData The fields to change. `password` and `id` are listed only to be refused with their own
+// codes (`PASSWORD_CANNOT_BE_UPDATED_VIA_UPDATE_USER`, `USER_ID_CANNOT_BE_UPDATED`).
+type AdminUserData struct {
+	BanExpires    nullable.Nullable[time.Time] `json:"banExpires,omitempty"`
+	BanReason     nullable.Nullable[string]    `json:"banReason,omitempty"`
+	Banned        *bool                        `json:"banned,omitempty"`
+	Email         *string                      `json:"email,omitempty"`
+	EmailVerified *bool                        `json:"emailVerified,omitempty"`
+
+	// Id Refused.
+	Id interface{} `json:"id,omitempty"`
+
+	// Image null clears it.
+	Image nullable.Nullable[string] `json:"image,omitempty"`
+	Name  *string                   `json:"name,omitempty"`
+
+	// Password Refused.
+	Password interface{} `json:"password,omitempty"`
+
+	// Role A role (`admin` or `user`), or a list of roles (stored joined with commas).
+	Role *AdminRole `json:"role,omitempty"`
+}
+
+// AdminUserField A user field that lists may sort and filter by.
+type AdminUserField string
+
+// AdminUserIdRequest defines model for AdminUserIdRequest.
+type AdminUserIdRequest struct {
+	UserId string `json:"userId"`
+}
+
+// AdminUserList defines model for AdminUserList.
+type AdminUserList struct {
+	// Limit The `limit` asked for; absent when not given or 0.
+	Limit *int `json:"limit,omitempty"`
+
+	// Offset The `offset` asked for; absent when not given or 0.
+	Offset *int `json:"offset,omitempty"`
+
+	// Total Users matching the search and filter, all pages.
+	Total int    `json:"total"`
+	Users []User `json:"users"`
+}
+
+// AdminUserResult defines model for AdminUserResult.
+type AdminUserResult struct {
+	User User `json:"user"`
 }
 
 // AuthorizationParams Extra query parameters for the provider's authorization URL. The reserved keys `state`,
@@ -849,6 +1175,37 @@ type AccountInfoParams struct {
 	UserId *string `form:"userId,omitempty" json:"userId,omitempty"`
 }
 
+// AdminGetUserParams defines parameters for AdminGetUser.
+type AdminGetUserParams struct {
+	Id string `form:"id" json:"id"`
+}
+
+// AdminListUsersParams defines parameters for AdminListUsers.
+type AdminListUsersParams struct {
+	SearchValue    *string                             `form:"searchValue,omitempty" json:"searchValue,omitempty"`
+	SearchField    *AdminListUsersParamsSearchField    `form:"searchField,omitempty" json:"searchField,omitempty"`
+	SearchOperator *AdminListUsersParamsSearchOperator `form:"searchOperator,omitempty" json:"searchOperator,omitempty"`
+	Limit          *int                                `form:"limit,omitempty" json:"limit,omitempty"`
+	Offset         *int                                `form:"offset,omitempty" json:"offset,omitempty"`
+	SortBy         *AdminUserField                     `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+	SortDirection  *AdminListUsersParamsSortDirection  `form:"sortDirection,omitempty" json:"sortDirection,omitempty"`
+	FilterField    *AdminUserField                     `form:"filterField,omitempty" json:"filterField,omitempty"`
+	FilterValue    *[]string                           `form:"filterValue,omitempty" json:"filterValue,omitempty"`
+	FilterOperator *AdminListUsersParamsFilterOperator `form:"filterOperator,omitempty" json:"filterOperator,omitempty"`
+}
+
+// AdminListUsersParamsSearchField defines parameters for AdminListUsers.
+type AdminListUsersParamsSearchField string
+
+// AdminListUsersParamsSearchOperator defines parameters for AdminListUsers.
+type AdminListUsersParamsSearchOperator string
+
+// AdminListUsersParamsSortDirection defines parameters for AdminListUsers.
+type AdminListUsersParamsSortDirection string
+
+// AdminListUsersParamsFilterOperator defines parameters for AdminListUsers.
+type AdminListUsersParamsFilterOperator string
+
 // OauthCallbackParams defines parameters for OauthCallback.
 type OauthCallbackParams struct {
 	// Code The authorization code.
@@ -929,6 +1286,45 @@ type VerifyEmailParams struct {
 	// CallbackURL Where to redirect after verification (relative or trusted).
 	CallbackURL *string `form:"callbackURL,omitempty" json:"callbackURL,omitempty"`
 }
+
+// AdminBanUserJSONRequestBody defines body for AdminBanUser for application/json ContentType.
+type AdminBanUserJSONRequestBody = AdminBanUserRequest
+
+// AdminCreateUserJSONRequestBody defines body for AdminCreateUser for application/json ContentType.
+type AdminCreateUserJSONRequestBody = AdminCreateUserRequest
+
+// AdminHasPermissionJSONRequestBody defines body for AdminHasPermission for application/json ContentType.
+type AdminHasPermissionJSONRequestBody = AdminHasPermissionRequest
+
+// AdminImpersonateUserJSONRequestBody defines body for AdminImpersonateUser for application/json ContentType.
+type AdminImpersonateUserJSONRequestBody = AdminUserIdRequest
+
+// AdminListUserSessionsJSONRequestBody defines body for AdminListUserSessions for application/json ContentType.
+type AdminListUserSessionsJSONRequestBody = AdminUserIdRequest
+
+// AdminRemoveUserJSONRequestBody defines body for AdminRemoveUser for application/json ContentType.
+type AdminRemoveUserJSONRequestBody = AdminUserIdRequest
+
+// AdminRevokeUserSessionJSONRequestBody defines body for AdminRevokeUserSession for application/json ContentType.
+type AdminRevokeUserSessionJSONRequestBody = AdminRevokeUserSessionRequest
+
+// AdminRevokeUserSessionsJSONRequestBody defines body for AdminRevokeUserSessions for application/json ContentType.
+type AdminRevokeUserSessionsJSONRequestBody = AdminUserIdRequest
+
+// AdminSetRoleJSONRequestBody defines body for AdminSetRole for application/json ContentType.
+type AdminSetRoleJSONRequestBody = AdminSetRoleRequest
+
+// AdminSetUserPasswordJSONRequestBody defines body for AdminSetUserPassword for application/json ContentType.
+type AdminSetUserPasswordJSONRequestBody = AdminSetUserPasswordRequest
+
+// AdminStopImpersonatingJSONRequestBody defines body for AdminStopImpersonating for application/json ContentType.
+type AdminStopImpersonatingJSONRequestBody = EmptyRequest
+
+// AdminUnbanUserJSONRequestBody defines body for AdminUnbanUser for application/json ContentType.
+type AdminUnbanUserJSONRequestBody = AdminUserIdRequest
+
+// AdminUpdateUserJSONRequestBody defines body for AdminUpdateUser for application/json ContentType.
+type AdminUpdateUserJSONRequestBody = AdminUpdateUserRequest
 
 // OauthCallbackPostJSONRequestBody defines body for OauthCallbackPost for application/json ContentType.
 type OauthCallbackPostJSONRequestBody = OAuthCallbackForm
@@ -1339,6 +1735,68 @@ func (t *AccountSelection) UnmarshalJSON(b []byte) error {
 	return err
 }
 
+// AsAdminRole0 returns the union data inside the AdminRole as a AdminRole0
+func (t AdminRole) AsAdminRole0() (AdminRole0, error) {
+	var body AdminRole0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromAdminRole0 overwrites any union data inside the AdminRole as the provided AdminRole0
+func (t *AdminRole) FromAdminRole0(v AdminRole0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeAdminRole0 performs a merge with any union data inside the AdminRole, using the provided AdminRole0
+func (t *AdminRole) MergeAdminRole0(v AdminRole0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsAdminRole1 returns the union data inside the AdminRole as a AdminRole1
+func (t AdminRole) AsAdminRole1() (AdminRole1, error) {
+	var body AdminRole1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromAdminRole1 overwrites any union data inside the AdminRole as the provided AdminRole1
+func (t *AdminRole) FromAdminRole1(v AdminRole1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeAdminRole1 performs a merge with any union data inside the AdminRole, using the provided AdminRole1
+func (t *AdminRole) MergeAdminRole1(v AdminRole1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t AdminRole) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *AdminRole) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // AsSocialRedirectResult returns the union data inside the SocialSignInResult as a SocialRedirectResult
 func (t SocialSignInResult) AsSocialRedirectResult() (SocialRedirectResult, error) {
 	var body SocialRedirectResult
@@ -1493,6 +1951,444 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /account-info (the `AccountInfo` operationId).
 	AccountInfo(ctx context.Context, params *AccountInfoParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminBanUserWithBody Ban a user
+	//
+	// Needs `user:ban` (403 `YOU_ARE_NOT_ALLOWED_TO_BAN_USERS`). Sets `banned`, `banReason` (default
+	// `"No reason"`) and `banExpires` (now + `banExpiresIn` seconds; no expiry when absent or 0), and
+	// ends every session of the user. Unknown user: 404 `USER_NOT_FOUND`; oneself (checked after that):
+	// 400 `YOU_CANNOT_BAN_YOURSELF`. Answers `{"user": User}`.
+	//
+	// Deviation: a negative `banExpiresIn` (a ban that ended before it began) is 400 `VALIDATION_ERROR`.
+	//
+	// Corrects the 1.1.0 document, which types `banExpiresIn` as a string (it is a number of seconds).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /admin/ban-user (the `AdminBanUser` operationId).
+	AdminBanUserWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminBanUser Ban a user
+	//
+	// Needs `user:ban` (403 `YOU_ARE_NOT_ALLOWED_TO_BAN_USERS`). Sets `banned`, `banReason` (default
+	// `"No reason"`) and `banExpires` (now + `banExpiresIn` seconds; no expiry when absent or 0), and
+	// ends every session of the user. Unknown user: 404 `USER_NOT_FOUND`; oneself (checked after that):
+	// 400 `YOU_CANNOT_BAN_YOURSELF`. Answers `{"user": User}`.
+	//
+	// Deviation: a negative `banExpiresIn` (a ban that ended before it began) is 400 `VALIDATION_ERROR`.
+	//
+	// Corrects the 1.1.0 document, which types `banExpiresIn` as a string (it is a number of seconds).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /admin/ban-user (the `AdminBanUser` operationId).
+	AdminBanUser(ctx context.Context, body AdminBanUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminCreateUserWithBody Create a user
+	//
+	// Needs `user:create` (403 `YOU_ARE_NOT_ALLOWED_TO_CREATE_USERS`), and `user:set-role` when `role`
+	// is given (403 `YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE`). The email is lower-cased; a malformed
+	// one is 400 `INVALID_EMAIL`, a taken one 400 `USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL`. With a
+	// `password` (at most 128 characters, else 400 `PASSWORD_TOO_LONG`; Better Auth checks no minimum
+	// here) a credential account is created; without one the user can only sign in otherwise. `role`
+	// is `user` by default (`admin` for a configured admin email); a list is stored joined with
+	// commas; an unknown role is 400 `YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE` (a deviation, as
+	// in `/admin/set-role`). `data` may set `image` and `emailVerified`.
+	// No session is created. Answers `{"user": User}`.
+	//
+	// Corrects the 1.1.0 document, which requires `password`, types `role` as a string and `data` as a string,
+	// and answers a duplicate email with 422 (it is 400).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /admin/create-user (the `AdminCreateUser` operationId).
+	AdminCreateUserWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminCreateUser Create a user
+	//
+	// Needs `user:create` (403 `YOU_ARE_NOT_ALLOWED_TO_CREATE_USERS`), and `user:set-role` when `role`
+	// is given (403 `YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE`). The email is lower-cased; a malformed
+	// one is 400 `INVALID_EMAIL`, a taken one 400 `USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL`. With a
+	// `password` (at most 128 characters, else 400 `PASSWORD_TOO_LONG`; Better Auth checks no minimum
+	// here) a credential account is created; without one the user can only sign in otherwise. `role`
+	// is `user` by default (`admin` for a configured admin email); a list is stored joined with
+	// commas; an unknown role is 400 `YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE` (a deviation, as
+	// in `/admin/set-role`). `data` may set `image` and `emailVerified`.
+	// No session is created. Answers `{"user": User}`.
+	//
+	// Corrects the 1.1.0 document, which requires `password`, types `role` as a string and `data` as a string,
+	// and answers a duplicate email with 422 (it is 400).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /admin/create-user (the `AdminCreateUser` operationId).
+	AdminCreateUser(ctx context.Context, body AdminCreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminGetUser Get a user
+	//
+	// New in 1.7 (not in the 1.1.0 document). Needs `user:get` (403 `YOU_ARE_NOT_ALLOWED_TO_GET_USER`).
+	// Answers the **bare** user object (Better Auth 1.7's own OpenAPI document says `{"user": ...}`; the
+	// real server sends the user itself). Unknown id: 404 `USER_NOT_FOUND`; no `id`: 400
+	// `VALIDATION_ERROR`.
+	//
+	// Corresponds with GET /admin/get-user (the `AdminGetUser` operationId).
+	AdminGetUser(ctx context.Context, params *AdminGetUserParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminHasPermissionWithBody Check permissions
+	//
+	// Answers `{"error": null, "success": <bool>}`: whether the session user's role grants every action
+	// in `permissions` (an empty `permissions` object, or an empty action list, grants nothing). Over
+	// HTTP the session user is checked; `userId` and `role` are accepted but ignored, as in Better Auth
+	// (they serve its server-side calls).
+	//
+	// Errors: neither `permission` nor `permissions`, or both: 400 `VALIDATION_ERROR` (`[body] Invalid
+	// input`); only `permission` (the 1.7 schema admits it, the handler does not): 400
+	// `{"message": "invalid permission check. no permission(s) were passed."}` (no code), checked
+	// before the session; no session: 401 with an empty body.
+	//
+	// Corrects the 1.1.0 document, which puts `permission` and `permissions` side by side as plain objects.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /admin/has-permission (the `AdminHasPermission` operationId).
+	AdminHasPermissionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminHasPermission Check permissions
+	//
+	// Answers `{"error": null, "success": <bool>}`: whether the session user's role grants every action
+	// in `permissions` (an empty `permissions` object, or an empty action list, grants nothing). Over
+	// HTTP the session user is checked; `userId` and `role` are accepted but ignored, as in Better Auth
+	// (they serve its server-side calls).
+	//
+	// Errors: neither `permission` nor `permissions`, or both: 400 `VALIDATION_ERROR` (`[body] Invalid
+	// input`); only `permission` (the 1.7 schema admits it, the handler does not): 400
+	// `{"message": "invalid permission check. no permission(s) were passed."}` (no code), checked
+	// before the session; no session: 401 with an empty body.
+	//
+	// Corrects the 1.1.0 document, which puts `permission` and `permissions` side by side as plain objects.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /admin/has-permission (the `AdminHasPermission` operationId).
+	AdminHasPermission(ctx context.Context, body AdminHasPermissionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminImpersonateUserWithBody Sign in as another user
+	//
+	// Needs `user:impersonate` (403 `YOU_ARE_NOT_ALLOWED_TO_IMPERSONATE_USERS`). Unknown user: 404
+	// `USER_NOT_FOUND`; a user with an admin role needs `user:impersonate-admins`, which no default role
+	// has: 403 `YOU_CANNOT_IMPERSONATE_ADMINS`; a banned user: 403 `BANNED_USER`. Creates a session of
+	// the user with `impersonatedBy` = the admin's id that lasts **1 hour** and is not extended by use,
+	// and answers `{"session": Session, "user": User}` (the session's `token` is the new session's).
+	//
+	// Cookies, in order: `better-auth.session_data` expired, `better-auth.admin_session` =
+	// signed `<admin session token>:<admin's dont_remember value or "">` with `Max-Age=604800`,
+	// `better-auth.session_token` = the new session **without Max-Age**, and
+	// `better-auth.dont_remember=true` without Max-Age. `/list-sessions` does not show impersonation
+	// sessions; `/admin/stop-impersonating` returns to the admin session.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /admin/impersonate-user (the `AdminImpersonateUser` operationId).
+	AdminImpersonateUserWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminImpersonateUser Sign in as another user
+	//
+	// Needs `user:impersonate` (403 `YOU_ARE_NOT_ALLOWED_TO_IMPERSONATE_USERS`). Unknown user: 404
+	// `USER_NOT_FOUND`; a user with an admin role needs `user:impersonate-admins`, which no default role
+	// has: 403 `YOU_CANNOT_IMPERSONATE_ADMINS`; a banned user: 403 `BANNED_USER`. Creates a session of
+	// the user with `impersonatedBy` = the admin's id that lasts **1 hour** and is not extended by use,
+	// and answers `{"session": Session, "user": User}` (the session's `token` is the new session's).
+	//
+	// Cookies, in order: `better-auth.session_data` expired, `better-auth.admin_session` =
+	// signed `<admin session token>:<admin's dont_remember value or "">` with `Max-Age=604800`,
+	// `better-auth.session_token` = the new session **without Max-Age**, and
+	// `better-auth.dont_remember=true` without Max-Age. `/list-sessions` does not show impersonation
+	// sessions; `/admin/stop-impersonating` returns to the admin session.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /admin/impersonate-user (the `AdminImpersonateUser` operationId).
+	AdminImpersonateUser(ctx context.Context, body AdminImpersonateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminListUserSessionsWithBody List a user's sessions
+	//
+	// Needs `session:list` (403 `YOU_ARE_NOT_ALLOWED_TO_LIST_USERS_SESSIONS`). Answers `{"sessions":
+	// [Session]}`: the user's unexpired sessions in creation order (none for an unknown user),
+	// impersonation sessions included. As in `/list-sessions`, `token` is a handle that
+	// `/admin/revoke-user-session` accepts but that signs nobody in (Better Auth shows the bearer
+	// tokens themselves; this server stores only their hashes).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /admin/list-user-sessions (the `AdminListUserSessions` operationId).
+	AdminListUserSessionsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminListUserSessions List a user's sessions
+	//
+	// Needs `session:list` (403 `YOU_ARE_NOT_ALLOWED_TO_LIST_USERS_SESSIONS`). Answers `{"sessions":
+	// [Session]}`: the user's unexpired sessions in creation order (none for an unknown user),
+	// impersonation sessions included. As in `/list-sessions`, `token` is a handle that
+	// `/admin/revoke-user-session` accepts but that signs nobody in (Better Auth shows the bearer
+	// tokens themselves; this server stores only their hashes).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /admin/list-user-sessions (the `AdminListUserSessions` operationId).
+	AdminListUserSessions(ctx context.Context, body AdminListUserSessionsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminListUsers List users
+	//
+	// Needs `user:list` (else 403 `YOU_ARE_NOT_ALLOWED_TO_LIST_USERS`). Answers `{"users": [User],
+	// "total": n}` plus `"limit"` and `"offset"` when given and non-zero. `total` counts every user
+	// matching the search and the filter, regardless of paging. Users come in creation order unless
+	// `sortBy` is given; 100 per page by default.
+	//
+	// **Search**: `searchValue` matched against `searchField` (`email` by default, or `name`) with
+	// `searchOperator` `contains` (default), `starts_with` or `ends_with`; case-sensitive, `%` and `_`
+	// are ordinary characters. **Filter**: `filterValue` compared with `filterField` (`email` by
+	// default) by `filterOperator` (`eq` by default, `ne`, `lt`, `lte`, `gt`, `gte`, `in`, `not_in`,
+	// `contains`, `starts_with`, `ends_with`); `in`/`not_in` take the value repeated
+	// (`filterValue=a&filterValue=b`, as Better Auth's client sends an array). Boolean fields take
+	// `true`/`false`, dates an ISO 8601 time; a value that does not fit the field is 400
+	// `VALIDATION_ERROR`. Search and filter are combined with AND.
+	//
+	// Deviation: Better Auth answers an unknown `sortBy` or `filterField` (any adapter failure) with
+	// 200 `{"users": [], "total": 0}`; here both are limited to the user fields listed and anything
+	// else is 400 `VALIDATION_ERROR`, so a typo does not look like an empty user base. A `limit` or
+	// `offset` that is not a whole number is likewise 400 (Better Auth ignores it).
+	//
+	// Corrects the 1.1.0 document, which types `limit`/`offset` as strings, `filterValue` as a string only,
+	// lists no operators, and does not say that `limit`/`offset` are omitted from the answer when not
+	// given.
+	//
+	// Corresponds with GET /admin/list-users (the `AdminListUsers` operationId).
+	AdminListUsers(ctx context.Context, params *AdminListUsersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminRemoveUserWithBody Delete a user
+	//
+	// Needs `user:delete` (403 `YOU_ARE_NOT_ALLOWED_TO_DELETE_USERS`). Oneself: 400
+	// `YOU_CANNOT_REMOVE_YOURSELF`; unknown user (checked after that): 404 `USER_NOT_FOUND`. Deletes the
+	// user with their sessions, accounts and plugin rows. Answers `{"success": true}`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /admin/remove-user (the `AdminRemoveUser` operationId).
+	AdminRemoveUserWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminRemoveUser Delete a user
+	//
+	// Needs `user:delete` (403 `YOU_ARE_NOT_ALLOWED_TO_DELETE_USERS`). Oneself: 400
+	// `YOU_CANNOT_REMOVE_YOURSELF`; unknown user (checked after that): 404 `USER_NOT_FOUND`. Deletes the
+	// user with their sessions, accounts and plugin rows. Answers `{"success": true}`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /admin/remove-user (the `AdminRemoveUser` operationId).
+	AdminRemoveUser(ctx context.Context, body AdminRemoveUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminRevokeUserSessionWithBody Revoke one of a user's sessions
+	//
+	// Needs `session:revoke` (403 `YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS`). Ends the session
+	// whose token (or handle, from `/admin/list-user-sessions`) is `sessionToken`; an unknown token
+	// changes nothing. Answers `{"success": true}` in both cases.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /admin/revoke-user-session (the `AdminRevokeUserSession` operationId).
+	AdminRevokeUserSessionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminRevokeUserSession Revoke one of a user's sessions
+	//
+	// Needs `session:revoke` (403 `YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS`). Ends the session
+	// whose token (or handle, from `/admin/list-user-sessions`) is `sessionToken`; an unknown token
+	// changes nothing. Answers `{"success": true}` in both cases.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /admin/revoke-user-session (the `AdminRevokeUserSession` operationId).
+	AdminRevokeUserSession(ctx context.Context, body AdminRevokeUserSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminRevokeUserSessionsWithBody Revoke all of a user's sessions
+	//
+	// Needs `session:revoke` (403 `YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS`). Ends every session of
+	// the user. Answers `{"success": true}` (also for an unknown user).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /admin/revoke-user-sessions (the `AdminRevokeUserSessions` operationId).
+	AdminRevokeUserSessionsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminRevokeUserSessions Revoke all of a user's sessions
+	//
+	// Needs `session:revoke` (403 `YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS`). Ends every session of
+	// the user. Answers `{"success": true}` (also for an unknown user).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /admin/revoke-user-sessions (the `AdminRevokeUserSessions` operationId).
+	AdminRevokeUserSessions(ctx context.Context, body AdminRevokeUserSessionsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminSetRoleWithBody Set a user's role
+	//
+	// Needs `user:set-role` (403 `YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE`). `role` is a role or a list
+	// of roles (stored joined with commas, e.g. `"admin,user"`); a role other than `admin` and `user`
+	// is 400 `YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE` (a deviation: Better Auth checks role names
+	// only when custom roles are configured, and stores anything otherwise). Unknown user: 404 `USER_NOT_FOUND`.
+	// Answers `{"user": User}`.
+	//
+	// Corrects the 1.1.0 document, which types `role` as a string only.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /admin/set-role (the `AdminSetRole` operationId).
+	AdminSetRoleWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminSetRole Set a user's role
+	//
+	// Needs `user:set-role` (403 `YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE`). `role` is a role or a list
+	// of roles (stored joined with commas, e.g. `"admin,user"`); a role other than `admin` and `user`
+	// is 400 `YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE` (a deviation: Better Auth checks role names
+	// only when custom roles are configured, and stores anything otherwise). Unknown user: 404 `USER_NOT_FOUND`.
+	// Answers `{"user": User}`.
+	//
+	// Corrects the 1.1.0 document, which types `role` as a string only.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /admin/set-role (the `AdminSetRole` operationId).
+	AdminSetRole(ctx context.Context, body AdminSetRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminSetUserPasswordWithBody Set a user's password
+	//
+	// Needs `user:set-password` (403 `YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PASSWORD`). `newPassword` must be
+	// 8 to 128 characters (400 `PASSWORD_TOO_SHORT` / `PASSWORD_TOO_LONG`; empty is 400
+	// `VALIDATION_ERROR`). Unknown user: 404 `USER_NOT_FOUND`. Updates the credential account's
+	// password, or creates the credential account when the user has none. Sessions are kept. Answers
+	// `{"status": true}`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /admin/set-user-password (the `AdminSetUserPassword` operationId).
+	AdminSetUserPasswordWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminSetUserPassword Set a user's password
+	//
+	// Needs `user:set-password` (403 `YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PASSWORD`). `newPassword` must be
+	// 8 to 128 characters (400 `PASSWORD_TOO_SHORT` / `PASSWORD_TOO_LONG`; empty is 400
+	// `VALIDATION_ERROR`). Unknown user: 404 `USER_NOT_FOUND`. Updates the credential account's
+	// password, or creates the credential account when the user has none. Sessions are kept. Answers
+	// `{"status": true}`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /admin/set-user-password (the `AdminSetUserPassword` operationId).
+	AdminSetUserPassword(ctx context.Context, body AdminSetUserPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminStopImpersonatingWithBody Return to the admin session
+	//
+	// For an impersonation session (any role). Deletes the impersonation session, signs the browser
+	// back into the admin session named by the `better-auth.admin_session` cookie (session cookie with
+	// `Max-Age=604800`, or none when the admin had chosen not to be remembered), expires
+	// `better-auth.dont_remember` if the admin had none, and expires `better-auth.admin_session`.
+	// Answers `{"session": <admin session>, "user": <admin>}`.
+	//
+	// No session: 401 with an empty body. A session that is not an impersonation: 400 `{"message":
+	// "You are not impersonating anyone"}` (no code). The admin cookie missing, forged, or naming a
+	// session that is gone or not the impersonating admin's: 500 `{"message": "Failed to find admin
+	// session"}` (no code), and nothing changes.
+	//
+	// Corrects the 1.1.0 document, which documents no body and no answer.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /admin/stop-impersonating (the `AdminStopImpersonating` operationId).
+	AdminStopImpersonatingWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminStopImpersonating Return to the admin session
+	//
+	// For an impersonation session (any role). Deletes the impersonation session, signs the browser
+	// back into the admin session named by the `better-auth.admin_session` cookie (session cookie with
+	// `Max-Age=604800`, or none when the admin had chosen not to be remembered), expires
+	// `better-auth.dont_remember` if the admin had none, and expires `better-auth.admin_session`.
+	// Answers `{"session": <admin session>, "user": <admin>}`.
+	//
+	// No session: 401 with an empty body. A session that is not an impersonation: 400 `{"message":
+	// "You are not impersonating anyone"}` (no code). The admin cookie missing, forged, or naming a
+	// session that is gone or not the impersonating admin's: 500 `{"message": "Failed to find admin
+	// session"}` (no code), and nothing changes.
+	//
+	// Corrects the 1.1.0 document, which documents no body and no answer.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /admin/stop-impersonating (the `AdminStopImpersonating` operationId).
+	AdminStopImpersonating(ctx context.Context, body AdminStopImpersonatingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminUnbanUserWithBody Lift a ban
+	//
+	// Needs `user:ban` (403 `YOU_ARE_NOT_ALLOWED_TO_BAN_USERS`). Clears `banned`, `banReason` and
+	// `banExpires`. Unknown user: 404 `USER_NOT_FOUND`. Answers `{"user": User}`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /admin/unban-user (the `AdminUnbanUser` operationId).
+	AdminUnbanUserWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminUnbanUser Lift a ban
+	//
+	// Needs `user:ban` (403 `YOU_ARE_NOT_ALLOWED_TO_BAN_USERS`). Clears `banned`, `banReason` and
+	// `banExpires`. Unknown user: 404 `USER_NOT_FOUND`. Answers `{"user": User}`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /admin/unban-user (the `AdminUnbanUser` operationId).
+	AdminUnbanUser(ctx context.Context, body AdminUnbanUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminUpdateUserWithBody Update a user
+	//
+	// New in 1.7 (not in the 1.1.0 document). Needs `user:update` (403
+	// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_USERS`), plus `user:set-role` to change `role`, `user:ban` to
+	// change `banned`, `banReason` or `banExpires`, `user:set-email` to change `email` or
+	// `emailVerified`. `data: {}` is
+	// 400 `NO_DATA_TO_UPDATE`; `data.password` 400 `PASSWORD_CANNOT_BE_UPDATED_VIA_UPDATE_USER`;
+	// `data.id` 400 `USER_ID_CANNOT_BE_UPDATED`; `banned: true` on oneself 400
+	// `YOU_CANNOT_BAN_YOURSELF`; a malformed or taken email 400 `INVALID_EMAIL` /
+	// `USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL`; unknown user 404 `USER_NOT_FOUND`. `banned: true`
+	// also ends the user's sessions. Answers the **bare** updated user (Better Auth 1.7's OpenAPI
+	// document says `{"user": ...}`; the real server sends the user itself).
+	//
+	// Deviation: Better Auth accepts any field in `data`; here only the user fields listed are
+	// accepted (another key is 400 `VALIDATION_ERROR`), and a role other than `admin` and `user` is
+	// 400 `YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE` (Better Auth checks role names only when
+	// custom roles are configured; an undefined role grants nothing, so storing one is a mistake).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /admin/update-user (the `AdminUpdateUser` operationId).
+	AdminUpdateUserWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AdminUpdateUser Update a user
+	//
+	// New in 1.7 (not in the 1.1.0 document). Needs `user:update` (403
+	// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_USERS`), plus `user:set-role` to change `role`, `user:ban` to
+	// change `banned`, `banReason` or `banExpires`, `user:set-email` to change `email` or
+	// `emailVerified`. `data: {}` is
+	// 400 `NO_DATA_TO_UPDATE`; `data.password` 400 `PASSWORD_CANNOT_BE_UPDATED_VIA_UPDATE_USER`;
+	// `data.id` 400 `USER_ID_CANNOT_BE_UPDATED`; `banned: true` on oneself 400
+	// `YOU_CANNOT_BAN_YOURSELF`; a malformed or taken email 400 `INVALID_EMAIL` /
+	// `USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL`; unknown user 404 `USER_NOT_FOUND`. `banned: true`
+	// also ends the user's sessions. Answers the **bare** updated user (Better Auth 1.7's OpenAPI
+	// document says `{"user": ...}`; the real server sends the user itself).
+	//
+	// Deviation: Better Auth accepts any field in `data`; here only the user fields listed are
+	// accepted (another key is 400 `VALIDATION_ERROR`), and a role other than `admin` and `user` is
+	// 400 `YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE` (Better Auth checks role names only when
+	// custom roles are configured; an undefined role grants nothing, so storing one is a mistake).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /admin/update-user (the `AdminUpdateUser` operationId).
+	AdminUpdateUser(ctx context.Context, body AdminUpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// OauthCallback OAuth redirect endpoint
 	//
@@ -2573,6 +3469,724 @@ type ClientInterface interface {
 // Corresponds with GET /account-info (the `AccountInfo` operationId).
 func (c *Client) AccountInfo(ctx context.Context, params *AccountInfoParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAccountInfoRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminBanUserWithBody Ban a user
+//
+// Needs `user:ban` (403 `YOU_ARE_NOT_ALLOWED_TO_BAN_USERS`). Sets `banned`, `banReason` (default
+// `"No reason"`) and `banExpires` (now + `banExpiresIn` seconds; no expiry when absent or 0), and
+// ends every session of the user. Unknown user: 404 `USER_NOT_FOUND`; oneself (checked after that):
+// 400 `YOU_CANNOT_BAN_YOURSELF`. Answers `{"user": User}`.
+//
+// Deviation: a negative `banExpiresIn` (a ban that ended before it began) is 400 `VALIDATION_ERROR`.
+//
+// Corrects the 1.1.0 document, which types `banExpiresIn` as a string (it is a number of seconds).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /admin/ban-user (the `AdminBanUser` operationId).
+func (c *Client) AdminBanUserWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminBanUserRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminBanUser Ban a user
+//
+// Needs `user:ban` (403 `YOU_ARE_NOT_ALLOWED_TO_BAN_USERS`). Sets `banned`, `banReason` (default
+// `"No reason"`) and `banExpires` (now + `banExpiresIn` seconds; no expiry when absent or 0), and
+// ends every session of the user. Unknown user: 404 `USER_NOT_FOUND`; oneself (checked after that):
+// 400 `YOU_CANNOT_BAN_YOURSELF`. Answers `{"user": User}`.
+//
+// Deviation: a negative `banExpiresIn` (a ban that ended before it began) is 400 `VALIDATION_ERROR`.
+//
+// Corrects the 1.1.0 document, which types `banExpiresIn` as a string (it is a number of seconds).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /admin/ban-user (the `AdminBanUser` operationId).
+func (c *Client) AdminBanUser(ctx context.Context, body AdminBanUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminBanUserRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminCreateUserWithBody Create a user
+//
+// Needs `user:create` (403 `YOU_ARE_NOT_ALLOWED_TO_CREATE_USERS`), and `user:set-role` when `role`
+// is given (403 `YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE`). The email is lower-cased; a malformed
+// one is 400 `INVALID_EMAIL`, a taken one 400 `USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL`. With a
+// `password` (at most 128 characters, else 400 `PASSWORD_TOO_LONG`; Better Auth checks no minimum
+// here) a credential account is created; without one the user can only sign in otherwise. `role`
+// is `user` by default (`admin` for a configured admin email); a list is stored joined with
+// commas; an unknown role is 400 `YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE` (a deviation, as
+// in `/admin/set-role`). `data` may set `image` and `emailVerified`.
+// No session is created. Answers `{"user": User}`.
+//
+// Corrects the 1.1.0 document, which requires `password`, types `role` as a string and `data` as a string,
+// and answers a duplicate email with 422 (it is 400).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /admin/create-user (the `AdminCreateUser` operationId).
+func (c *Client) AdminCreateUserWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminCreateUserRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminCreateUser Create a user
+//
+// Needs `user:create` (403 `YOU_ARE_NOT_ALLOWED_TO_CREATE_USERS`), and `user:set-role` when `role`
+// is given (403 `YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE`). The email is lower-cased; a malformed
+// one is 400 `INVALID_EMAIL`, a taken one 400 `USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL`. With a
+// `password` (at most 128 characters, else 400 `PASSWORD_TOO_LONG`; Better Auth checks no minimum
+// here) a credential account is created; without one the user can only sign in otherwise. `role`
+// is `user` by default (`admin` for a configured admin email); a list is stored joined with
+// commas; an unknown role is 400 `YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE` (a deviation, as
+// in `/admin/set-role`). `data` may set `image` and `emailVerified`.
+// No session is created. Answers `{"user": User}`.
+//
+// Corrects the 1.1.0 document, which requires `password`, types `role` as a string and `data` as a string,
+// and answers a duplicate email with 422 (it is 400).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /admin/create-user (the `AdminCreateUser` operationId).
+func (c *Client) AdminCreateUser(ctx context.Context, body AdminCreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminCreateUserRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminGetUser Get a user
+//
+// New in 1.7 (not in the 1.1.0 document). Needs `user:get` (403 `YOU_ARE_NOT_ALLOWED_TO_GET_USER`).
+// Answers the **bare** user object (Better Auth 1.7's own OpenAPI document says `{"user": ...}`; the
+// real server sends the user itself). Unknown id: 404 `USER_NOT_FOUND`; no `id`: 400
+// `VALIDATION_ERROR`.
+//
+// Corresponds with GET /admin/get-user (the `AdminGetUser` operationId).
+func (c *Client) AdminGetUser(ctx context.Context, params *AdminGetUserParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminGetUserRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminHasPermissionWithBody Check permissions
+//
+// Answers `{"error": null, "success": <bool>}`: whether the session user's role grants every action
+// in `permissions` (an empty `permissions` object, or an empty action list, grants nothing). Over
+// HTTP the session user is checked; `userId` and `role` are accepted but ignored, as in Better Auth
+// (they serve its server-side calls).
+//
+// Errors: neither `permission` nor `permissions`, or both: 400 `VALIDATION_ERROR` (`[body] Invalid
+// input`); only `permission` (the 1.7 schema admits it, the handler does not): 400
+// `{"message": "invalid permission check. no permission(s) were passed."}` (no code), checked
+// before the session; no session: 401 with an empty body.
+//
+// Corrects the 1.1.0 document, which puts `permission` and `permissions` side by side as plain objects.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /admin/has-permission (the `AdminHasPermission` operationId).
+func (c *Client) AdminHasPermissionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminHasPermissionRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminHasPermission Check permissions
+//
+// Answers `{"error": null, "success": <bool>}`: whether the session user's role grants every action
+// in `permissions` (an empty `permissions` object, or an empty action list, grants nothing). Over
+// HTTP the session user is checked; `userId` and `role` are accepted but ignored, as in Better Auth
+// (they serve its server-side calls).
+//
+// Errors: neither `permission` nor `permissions`, or both: 400 `VALIDATION_ERROR` (`[body] Invalid
+// input`); only `permission` (the 1.7 schema admits it, the handler does not): 400
+// `{"message": "invalid permission check. no permission(s) were passed."}` (no code), checked
+// before the session; no session: 401 with an empty body.
+//
+// Corrects the 1.1.0 document, which puts `permission` and `permissions` side by side as plain objects.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /admin/has-permission (the `AdminHasPermission` operationId).
+func (c *Client) AdminHasPermission(ctx context.Context, body AdminHasPermissionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminHasPermissionRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminImpersonateUserWithBody Sign in as another user
+//
+// Needs `user:impersonate` (403 `YOU_ARE_NOT_ALLOWED_TO_IMPERSONATE_USERS`). Unknown user: 404
+// `USER_NOT_FOUND`; a user with an admin role needs `user:impersonate-admins`, which no default role
+// has: 403 `YOU_CANNOT_IMPERSONATE_ADMINS`; a banned user: 403 `BANNED_USER`. Creates a session of
+// the user with `impersonatedBy` = the admin's id that lasts **1 hour** and is not extended by use,
+// and answers `{"session": Session, "user": User}` (the session's `token` is the new session's).
+//
+// Cookies, in order: `better-auth.session_data` expired, `better-auth.admin_session` =
+// signed `<admin session token>:<admin's dont_remember value or "">` with `Max-Age=604800`,
+// `better-auth.session_token` = the new session **without Max-Age**, and
+// `better-auth.dont_remember=true` without Max-Age. `/list-sessions` does not show impersonation
+// sessions; `/admin/stop-impersonating` returns to the admin session.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /admin/impersonate-user (the `AdminImpersonateUser` operationId).
+func (c *Client) AdminImpersonateUserWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminImpersonateUserRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminImpersonateUser Sign in as another user
+//
+// Needs `user:impersonate` (403 `YOU_ARE_NOT_ALLOWED_TO_IMPERSONATE_USERS`). Unknown user: 404
+// `USER_NOT_FOUND`; a user with an admin role needs `user:impersonate-admins`, which no default role
+// has: 403 `YOU_CANNOT_IMPERSONATE_ADMINS`; a banned user: 403 `BANNED_USER`. Creates a session of
+// the user with `impersonatedBy` = the admin's id that lasts **1 hour** and is not extended by use,
+// and answers `{"session": Session, "user": User}` (the session's `token` is the new session's).
+//
+// Cookies, in order: `better-auth.session_data` expired, `better-auth.admin_session` =
+// signed `<admin session token>:<admin's dont_remember value or "">` with `Max-Age=604800`,
+// `better-auth.session_token` = the new session **without Max-Age**, and
+// `better-auth.dont_remember=true` without Max-Age. `/list-sessions` does not show impersonation
+// sessions; `/admin/stop-impersonating` returns to the admin session.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /admin/impersonate-user (the `AdminImpersonateUser` operationId).
+func (c *Client) AdminImpersonateUser(ctx context.Context, body AdminImpersonateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminImpersonateUserRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminListUserSessionsWithBody List a user's sessions
+//
+// Needs `session:list` (403 `YOU_ARE_NOT_ALLOWED_TO_LIST_USERS_SESSIONS`). Answers `{"sessions":
+// [Session]}`: the user's unexpired sessions in creation order (none for an unknown user),
+// impersonation sessions included. As in `/list-sessions`, `token` is a handle that
+// `/admin/revoke-user-session` accepts but that signs nobody in (Better Auth shows the bearer
+// tokens themselves; this server stores only their hashes).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /admin/list-user-sessions (the `AdminListUserSessions` operationId).
+func (c *Client) AdminListUserSessionsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminListUserSessionsRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminListUserSessions List a user's sessions
+//
+// Needs `session:list` (403 `YOU_ARE_NOT_ALLOWED_TO_LIST_USERS_SESSIONS`). Answers `{"sessions":
+// [Session]}`: the user's unexpired sessions in creation order (none for an unknown user),
+// impersonation sessions included. As in `/list-sessions`, `token` is a handle that
+// `/admin/revoke-user-session` accepts but that signs nobody in (Better Auth shows the bearer
+// tokens themselves; this server stores only their hashes).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /admin/list-user-sessions (the `AdminListUserSessions` operationId).
+func (c *Client) AdminListUserSessions(ctx context.Context, body AdminListUserSessionsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminListUserSessionsRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminListUsers List users
+//
+// Needs `user:list` (else 403 `YOU_ARE_NOT_ALLOWED_TO_LIST_USERS`). Answers `{"users": [User],
+// "total": n}` plus `"limit"` and `"offset"` when given and non-zero. `total` counts every user
+// matching the search and the filter, regardless of paging. Users come in creation order unless
+// `sortBy` is given; 100 per page by default.
+//
+// **Search**: `searchValue` matched against `searchField` (`email` by default, or `name`) with
+// `searchOperator` `contains` (default), `starts_with` or `ends_with`; case-sensitive, `%` and `_`
+// are ordinary characters. **Filter**: `filterValue` compared with `filterField` (`email` by
+// default) by `filterOperator` (`eq` by default, `ne`, `lt`, `lte`, `gt`, `gte`, `in`, `not_in`,
+// `contains`, `starts_with`, `ends_with`); `in`/`not_in` take the value repeated
+// (`filterValue=a&filterValue=b`, as Better Auth's client sends an array). Boolean fields take
+// `true`/`false`, dates an ISO 8601 time; a value that does not fit the field is 400
+// `VALIDATION_ERROR`. Search and filter are combined with AND.
+//
+// Deviation: Better Auth answers an unknown `sortBy` or `filterField` (any adapter failure) with
+// 200 `{"users": [], "total": 0}`; here both are limited to the user fields listed and anything
+// else is 400 `VALIDATION_ERROR`, so a typo does not look like an empty user base. A `limit` or
+// `offset` that is not a whole number is likewise 400 (Better Auth ignores it).
+//
+// Corrects the 1.1.0 document, which types `limit`/`offset` as strings, `filterValue` as a string only,
+// lists no operators, and does not say that `limit`/`offset` are omitted from the answer when not
+// given.
+//
+// Corresponds with GET /admin/list-users (the `AdminListUsers` operationId).
+func (c *Client) AdminListUsers(ctx context.Context, params *AdminListUsersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminListUsersRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminRemoveUserWithBody Delete a user
+//
+// Needs `user:delete` (403 `YOU_ARE_NOT_ALLOWED_TO_DELETE_USERS`). Oneself: 400
+// `YOU_CANNOT_REMOVE_YOURSELF`; unknown user (checked after that): 404 `USER_NOT_FOUND`. Deletes the
+// user with their sessions, accounts and plugin rows. Answers `{"success": true}`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /admin/remove-user (the `AdminRemoveUser` operationId).
+func (c *Client) AdminRemoveUserWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminRemoveUserRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminRemoveUser Delete a user
+//
+// Needs `user:delete` (403 `YOU_ARE_NOT_ALLOWED_TO_DELETE_USERS`). Oneself: 400
+// `YOU_CANNOT_REMOVE_YOURSELF`; unknown user (checked after that): 404 `USER_NOT_FOUND`. Deletes the
+// user with their sessions, accounts and plugin rows. Answers `{"success": true}`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /admin/remove-user (the `AdminRemoveUser` operationId).
+func (c *Client) AdminRemoveUser(ctx context.Context, body AdminRemoveUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminRemoveUserRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminRevokeUserSessionWithBody Revoke one of a user's sessions
+//
+// Needs `session:revoke` (403 `YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS`). Ends the session
+// whose token (or handle, from `/admin/list-user-sessions`) is `sessionToken`; an unknown token
+// changes nothing. Answers `{"success": true}` in both cases.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /admin/revoke-user-session (the `AdminRevokeUserSession` operationId).
+func (c *Client) AdminRevokeUserSessionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminRevokeUserSessionRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminRevokeUserSession Revoke one of a user's sessions
+//
+// Needs `session:revoke` (403 `YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS`). Ends the session
+// whose token (or handle, from `/admin/list-user-sessions`) is `sessionToken`; an unknown token
+// changes nothing. Answers `{"success": true}` in both cases.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /admin/revoke-user-session (the `AdminRevokeUserSession` operationId).
+func (c *Client) AdminRevokeUserSession(ctx context.Context, body AdminRevokeUserSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminRevokeUserSessionRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminRevokeUserSessionsWithBody Revoke all of a user's sessions
+//
+// Needs `session:revoke` (403 `YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS`). Ends every session of
+// the user. Answers `{"success": true}` (also for an unknown user).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /admin/revoke-user-sessions (the `AdminRevokeUserSessions` operationId).
+func (c *Client) AdminRevokeUserSessionsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminRevokeUserSessionsRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminRevokeUserSessions Revoke all of a user's sessions
+//
+// Needs `session:revoke` (403 `YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS`). Ends every session of
+// the user. Answers `{"success": true}` (also for an unknown user).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /admin/revoke-user-sessions (the `AdminRevokeUserSessions` operationId).
+func (c *Client) AdminRevokeUserSessions(ctx context.Context, body AdminRevokeUserSessionsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminRevokeUserSessionsRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminSetRoleWithBody Set a user's role
+//
+// Needs `user:set-role` (403 `YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE`). `role` is a role or a list
+// of roles (stored joined with commas, e.g. `"admin,user"`); a role other than `admin` and `user`
+// is 400 `YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE` (a deviation: Better Auth checks role names
+// only when custom roles are configured, and stores anything otherwise). Unknown user: 404 `USER_NOT_FOUND`.
+// Answers `{"user": User}`.
+//
+// Corrects the 1.1.0 document, which types `role` as a string only.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /admin/set-role (the `AdminSetRole` operationId).
+func (c *Client) AdminSetRoleWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminSetRoleRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminSetRole Set a user's role
+//
+// Needs `user:set-role` (403 `YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE`). `role` is a role or a list
+// of roles (stored joined with commas, e.g. `"admin,user"`); a role other than `admin` and `user`
+// is 400 `YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE` (a deviation: Better Auth checks role names
+// only when custom roles are configured, and stores anything otherwise). Unknown user: 404 `USER_NOT_FOUND`.
+// Answers `{"user": User}`.
+//
+// Corrects the 1.1.0 document, which types `role` as a string only.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /admin/set-role (the `AdminSetRole` operationId).
+func (c *Client) AdminSetRole(ctx context.Context, body AdminSetRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminSetRoleRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminSetUserPasswordWithBody Set a user's password
+//
+// Needs `user:set-password` (403 `YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PASSWORD`). `newPassword` must be
+// 8 to 128 characters (400 `PASSWORD_TOO_SHORT` / `PASSWORD_TOO_LONG`; empty is 400
+// `VALIDATION_ERROR`). Unknown user: 404 `USER_NOT_FOUND`. Updates the credential account's
+// password, or creates the credential account when the user has none. Sessions are kept. Answers
+// `{"status": true}`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /admin/set-user-password (the `AdminSetUserPassword` operationId).
+func (c *Client) AdminSetUserPasswordWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminSetUserPasswordRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminSetUserPassword Set a user's password
+//
+// Needs `user:set-password` (403 `YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PASSWORD`). `newPassword` must be
+// 8 to 128 characters (400 `PASSWORD_TOO_SHORT` / `PASSWORD_TOO_LONG`; empty is 400
+// `VALIDATION_ERROR`). Unknown user: 404 `USER_NOT_FOUND`. Updates the credential account's
+// password, or creates the credential account when the user has none. Sessions are kept. Answers
+// `{"status": true}`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /admin/set-user-password (the `AdminSetUserPassword` operationId).
+func (c *Client) AdminSetUserPassword(ctx context.Context, body AdminSetUserPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminSetUserPasswordRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminStopImpersonatingWithBody Return to the admin session
+//
+// For an impersonation session (any role). Deletes the impersonation session, signs the browser
+// back into the admin session named by the `better-auth.admin_session` cookie (session cookie with
+// `Max-Age=604800`, or none when the admin had chosen not to be remembered), expires
+// `better-auth.dont_remember` if the admin had none, and expires `better-auth.admin_session`.
+// Answers `{"session": <admin session>, "user": <admin>}`.
+//
+// No session: 401 with an empty body. A session that is not an impersonation: 400 `{"message":
+// "You are not impersonating anyone"}` (no code). The admin cookie missing, forged, or naming a
+// session that is gone or not the impersonating admin's: 500 `{"message": "Failed to find admin
+// session"}` (no code), and nothing changes.
+//
+// Corrects the 1.1.0 document, which documents no body and no answer.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /admin/stop-impersonating (the `AdminStopImpersonating` operationId).
+func (c *Client) AdminStopImpersonatingWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminStopImpersonatingRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminStopImpersonating Return to the admin session
+//
+// For an impersonation session (any role). Deletes the impersonation session, signs the browser
+// back into the admin session named by the `better-auth.admin_session` cookie (session cookie with
+// `Max-Age=604800`, or none when the admin had chosen not to be remembered), expires
+// `better-auth.dont_remember` if the admin had none, and expires `better-auth.admin_session`.
+// Answers `{"session": <admin session>, "user": <admin>}`.
+//
+// No session: 401 with an empty body. A session that is not an impersonation: 400 `{"message":
+// "You are not impersonating anyone"}` (no code). The admin cookie missing, forged, or naming a
+// session that is gone or not the impersonating admin's: 500 `{"message": "Failed to find admin
+// session"}` (no code), and nothing changes.
+//
+// Corrects the 1.1.0 document, which documents no body and no answer.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /admin/stop-impersonating (the `AdminStopImpersonating` operationId).
+func (c *Client) AdminStopImpersonating(ctx context.Context, body AdminStopImpersonatingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminStopImpersonatingRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminUnbanUserWithBody Lift a ban
+//
+// Needs `user:ban` (403 `YOU_ARE_NOT_ALLOWED_TO_BAN_USERS`). Clears `banned`, `banReason` and
+// `banExpires`. Unknown user: 404 `USER_NOT_FOUND`. Answers `{"user": User}`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /admin/unban-user (the `AdminUnbanUser` operationId).
+func (c *Client) AdminUnbanUserWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminUnbanUserRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminUnbanUser Lift a ban
+//
+// Needs `user:ban` (403 `YOU_ARE_NOT_ALLOWED_TO_BAN_USERS`). Clears `banned`, `banReason` and
+// `banExpires`. Unknown user: 404 `USER_NOT_FOUND`. Answers `{"user": User}`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /admin/unban-user (the `AdminUnbanUser` operationId).
+func (c *Client) AdminUnbanUser(ctx context.Context, body AdminUnbanUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminUnbanUserRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminUpdateUserWithBody Update a user
+//
+// New in 1.7 (not in the 1.1.0 document). Needs `user:update` (403
+// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_USERS`), plus `user:set-role` to change `role`, `user:ban` to
+// change `banned`, `banReason` or `banExpires`, `user:set-email` to change `email` or
+// `emailVerified`. `data: {}` is
+// 400 `NO_DATA_TO_UPDATE`; `data.password` 400 `PASSWORD_CANNOT_BE_UPDATED_VIA_UPDATE_USER`;
+// `data.id` 400 `USER_ID_CANNOT_BE_UPDATED`; `banned: true` on oneself 400
+// `YOU_CANNOT_BAN_YOURSELF`; a malformed or taken email 400 `INVALID_EMAIL` /
+// `USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL`; unknown user 404 `USER_NOT_FOUND`. `banned: true`
+// also ends the user's sessions. Answers the **bare** updated user (Better Auth 1.7's OpenAPI
+// document says `{"user": ...}`; the real server sends the user itself).
+//
+// Deviation: Better Auth accepts any field in `data`; here only the user fields listed are
+// accepted (another key is 400 `VALIDATION_ERROR`), and a role other than `admin` and `user` is
+// 400 `YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE` (Better Auth checks role names only when
+// custom roles are configured; an undefined role grants nothing, so storing one is a mistake).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /admin/update-user (the `AdminUpdateUser` operationId).
+func (c *Client) AdminUpdateUserWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminUpdateUserRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AdminUpdateUser Update a user
+//
+// New in 1.7 (not in the 1.1.0 document). Needs `user:update` (403
+// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_USERS`), plus `user:set-role` to change `role`, `user:ban` to
+// change `banned`, `banReason` or `banExpires`, `user:set-email` to change `email` or
+// `emailVerified`. `data: {}` is
+// 400 `NO_DATA_TO_UPDATE`; `data.password` 400 `PASSWORD_CANNOT_BE_UPDATED_VIA_UPDATE_USER`;
+// `data.id` 400 `USER_ID_CANNOT_BE_UPDATED`; `banned: true` on oneself 400
+// `YOU_CANNOT_BAN_YOURSELF`; a malformed or taken email 400 `INVALID_EMAIL` /
+// `USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL`; unknown user 404 `USER_NOT_FOUND`. `banned: true`
+// also ends the user's sessions. Answers the **bare** updated user (Better Auth 1.7's OpenAPI
+// document says `{"user": ...}`; the real server sends the user itself).
+//
+// Deviation: Better Auth accepts any field in `data`; here only the user fields listed are
+// accepted (another key is 400 `VALIDATION_ERROR`), and a role other than `admin` and `user` is
+// 400 `YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE` (Better Auth checks role names only when
+// custom roles are configured; an undefined role grants nothing, so storing one is a mistake).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /admin/update-user (the `AdminUpdateUser` operationId).
+func (c *Client) AdminUpdateUser(ctx context.Context, body AdminUpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAdminUpdateUserRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4304,6 +5918,738 @@ func NewAccountInfoRequest(server string, params *AccountInfoParams) (*http.Requ
 	return req, nil
 }
 
+// NewAdminBanUserRequest calls the generic AdminBanUser builder with application/json body
+func NewAdminBanUserRequest(server string, body AdminBanUserJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAdminBanUserRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewAdminBanUserRequestWithBody constructs an http.Request for the AdminBanUser method, with any body, and a specified content type
+func NewAdminBanUserRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/admin/ban-user")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewAdminCreateUserRequest calls the generic AdminCreateUser builder with application/json body
+func NewAdminCreateUserRequest(server string, body AdminCreateUserJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAdminCreateUserRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewAdminCreateUserRequestWithBody constructs an http.Request for the AdminCreateUser method, with any body, and a specified content type
+func NewAdminCreateUserRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/admin/create-user")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewAdminGetUserRequest constructs an http.Request for the AdminGetUser method
+func NewAdminGetUserRequest(server string, params *AdminGetUserParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/admin/get-user")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "id", params.Id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAdminHasPermissionRequest calls the generic AdminHasPermission builder with application/json body
+func NewAdminHasPermissionRequest(server string, body AdminHasPermissionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAdminHasPermissionRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewAdminHasPermissionRequestWithBody constructs an http.Request for the AdminHasPermission method, with any body, and a specified content type
+func NewAdminHasPermissionRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/admin/has-permission")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewAdminImpersonateUserRequest calls the generic AdminImpersonateUser builder with application/json body
+func NewAdminImpersonateUserRequest(server string, body AdminImpersonateUserJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAdminImpersonateUserRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewAdminImpersonateUserRequestWithBody constructs an http.Request for the AdminImpersonateUser method, with any body, and a specified content type
+func NewAdminImpersonateUserRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/admin/impersonate-user")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewAdminListUserSessionsRequest calls the generic AdminListUserSessions builder with application/json body
+func NewAdminListUserSessionsRequest(server string, body AdminListUserSessionsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAdminListUserSessionsRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewAdminListUserSessionsRequestWithBody constructs an http.Request for the AdminListUserSessions method, with any body, and a specified content type
+func NewAdminListUserSessionsRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/admin/list-user-sessions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewAdminListUsersRequest constructs an http.Request for the AdminListUsers method
+func NewAdminListUsersRequest(server string, params *AdminListUsersParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/admin/list-users")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.SearchValue != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "searchValue", *params.SearchValue, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SearchField != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "searchField", *params.SearchField, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SearchOperator != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "searchOperator", *params.SearchOperator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Offset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SortBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sortBy", *params.SortBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SortDirection != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sortDirection", *params.SortDirection, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.FilterField != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "filterField", *params.FilterField, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.FilterValue != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "filterValue", *params.FilterValue, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.FilterOperator != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "filterOperator", *params.FilterOperator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAdminRemoveUserRequest calls the generic AdminRemoveUser builder with application/json body
+func NewAdminRemoveUserRequest(server string, body AdminRemoveUserJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAdminRemoveUserRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewAdminRemoveUserRequestWithBody constructs an http.Request for the AdminRemoveUser method, with any body, and a specified content type
+func NewAdminRemoveUserRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/admin/remove-user")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewAdminRevokeUserSessionRequest calls the generic AdminRevokeUserSession builder with application/json body
+func NewAdminRevokeUserSessionRequest(server string, body AdminRevokeUserSessionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAdminRevokeUserSessionRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewAdminRevokeUserSessionRequestWithBody constructs an http.Request for the AdminRevokeUserSession method, with any body, and a specified content type
+func NewAdminRevokeUserSessionRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/admin/revoke-user-session")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewAdminRevokeUserSessionsRequest calls the generic AdminRevokeUserSessions builder with application/json body
+func NewAdminRevokeUserSessionsRequest(server string, body AdminRevokeUserSessionsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAdminRevokeUserSessionsRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewAdminRevokeUserSessionsRequestWithBody constructs an http.Request for the AdminRevokeUserSessions method, with any body, and a specified content type
+func NewAdminRevokeUserSessionsRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/admin/revoke-user-sessions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewAdminSetRoleRequest calls the generic AdminSetRole builder with application/json body
+func NewAdminSetRoleRequest(server string, body AdminSetRoleJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAdminSetRoleRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewAdminSetRoleRequestWithBody constructs an http.Request for the AdminSetRole method, with any body, and a specified content type
+func NewAdminSetRoleRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/admin/set-role")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewAdminSetUserPasswordRequest calls the generic AdminSetUserPassword builder with application/json body
+func NewAdminSetUserPasswordRequest(server string, body AdminSetUserPasswordJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAdminSetUserPasswordRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewAdminSetUserPasswordRequestWithBody constructs an http.Request for the AdminSetUserPassword method, with any body, and a specified content type
+func NewAdminSetUserPasswordRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/admin/set-user-password")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewAdminStopImpersonatingRequest calls the generic AdminStopImpersonating builder with application/json body
+func NewAdminStopImpersonatingRequest(server string, body AdminStopImpersonatingJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAdminStopImpersonatingRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewAdminStopImpersonatingRequestWithBody constructs an http.Request for the AdminStopImpersonating method, with any body, and a specified content type
+func NewAdminStopImpersonatingRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/admin/stop-impersonating")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewAdminUnbanUserRequest calls the generic AdminUnbanUser builder with application/json body
+func NewAdminUnbanUserRequest(server string, body AdminUnbanUserJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAdminUnbanUserRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewAdminUnbanUserRequestWithBody constructs an http.Request for the AdminUnbanUser method, with any body, and a specified content type
+func NewAdminUnbanUserRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/admin/unban-user")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewAdminUpdateUserRequest calls the generic AdminUpdateUser builder with application/json body
+func NewAdminUpdateUserRequest(server string, body AdminUpdateUserJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAdminUpdateUserRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewAdminUpdateUserRequestWithBody constructs an http.Request for the AdminUpdateUser method, with any body, and a specified content type
+func NewAdminUpdateUserRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/admin/update-user")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewOauthCallbackRequest constructs an http.Request for the OauthCallback method
 func NewOauthCallbackRequest(server string, providerId ProviderId, params *OauthCallbackParams) (*http.Request, error) {
 	var err error
@@ -5980,6 +8326,448 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /account-info (the `AccountInfo` operationId).
 	AccountInfoWithResponse(ctx context.Context, params *AccountInfoParams, reqEditors ...RequestEditorFn) (*AccountInfoResponse, error)
 
+	// AdminBanUserWithBodyWithResponse Ban a user
+	//
+	// Needs `user:ban` (403 `YOU_ARE_NOT_ALLOWED_TO_BAN_USERS`). Sets `banned`, `banReason` (default
+	// `"No reason"`) and `banExpires` (now + `banExpiresIn` seconds; no expiry when absent or 0), and
+	// ends every session of the user. Unknown user: 404 `USER_NOT_FOUND`; oneself (checked after that):
+	// 400 `YOU_CANNOT_BAN_YOURSELF`. Answers `{"user": User}`.
+	//
+	// Deviation: a negative `banExpiresIn` (a ban that ended before it began) is 400 `VALIDATION_ERROR`.
+	//
+	// Corrects the 1.1.0 document, which types `banExpiresIn` as a string (it is a number of seconds).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /admin/ban-user (the `AdminBanUser` operationId).
+	AdminBanUserWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdminBanUserResponse, error)
+
+	// AdminBanUserWithResponse Ban a user
+	//
+	// Needs `user:ban` (403 `YOU_ARE_NOT_ALLOWED_TO_BAN_USERS`). Sets `banned`, `banReason` (default
+	// `"No reason"`) and `banExpires` (now + `banExpiresIn` seconds; no expiry when absent or 0), and
+	// ends every session of the user. Unknown user: 404 `USER_NOT_FOUND`; oneself (checked after that):
+	// 400 `YOU_CANNOT_BAN_YOURSELF`. Answers `{"user": User}`.
+	//
+	// Deviation: a negative `banExpiresIn` (a ban that ended before it began) is 400 `VALIDATION_ERROR`.
+	//
+	// Corrects the 1.1.0 document, which types `banExpiresIn` as a string (it is a number of seconds).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /admin/ban-user (the `AdminBanUser` operationId).
+	AdminBanUserWithResponse(ctx context.Context, body AdminBanUserJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminBanUserResponse, error)
+
+	// AdminCreateUserWithBodyWithResponse Create a user
+	//
+	// Needs `user:create` (403 `YOU_ARE_NOT_ALLOWED_TO_CREATE_USERS`), and `user:set-role` when `role`
+	// is given (403 `YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE`). The email is lower-cased; a malformed
+	// one is 400 `INVALID_EMAIL`, a taken one 400 `USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL`. With a
+	// `password` (at most 128 characters, else 400 `PASSWORD_TOO_LONG`; Better Auth checks no minimum
+	// here) a credential account is created; without one the user can only sign in otherwise. `role`
+	// is `user` by default (`admin` for a configured admin email); a list is stored joined with
+	// commas; an unknown role is 400 `YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE` (a deviation, as
+	// in `/admin/set-role`). `data` may set `image` and `emailVerified`.
+	// No session is created. Answers `{"user": User}`.
+	//
+	// Corrects the 1.1.0 document, which requires `password`, types `role` as a string and `data` as a string,
+	// and answers a duplicate email with 422 (it is 400).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /admin/create-user (the `AdminCreateUser` operationId).
+	AdminCreateUserWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdminCreateUserResponse, error)
+
+	// AdminCreateUserWithResponse Create a user
+	//
+	// Needs `user:create` (403 `YOU_ARE_NOT_ALLOWED_TO_CREATE_USERS`), and `user:set-role` when `role`
+	// is given (403 `YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE`). The email is lower-cased; a malformed
+	// one is 400 `INVALID_EMAIL`, a taken one 400 `USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL`. With a
+	// `password` (at most 128 characters, else 400 `PASSWORD_TOO_LONG`; Better Auth checks no minimum
+	// here) a credential account is created; without one the user can only sign in otherwise. `role`
+	// is `user` by default (`admin` for a configured admin email); a list is stored joined with
+	// commas; an unknown role is 400 `YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE` (a deviation, as
+	// in `/admin/set-role`). `data` may set `image` and `emailVerified`.
+	// No session is created. Answers `{"user": User}`.
+	//
+	// Corrects the 1.1.0 document, which requires `password`, types `role` as a string and `data` as a string,
+	// and answers a duplicate email with 422 (it is 400).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /admin/create-user (the `AdminCreateUser` operationId).
+	AdminCreateUserWithResponse(ctx context.Context, body AdminCreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminCreateUserResponse, error)
+
+	// AdminGetUserWithResponse Get a user
+	//
+	// New in 1.7 (not in the 1.1.0 document). Needs `user:get` (403 `YOU_ARE_NOT_ALLOWED_TO_GET_USER`).
+	// Answers the **bare** user object (Better Auth 1.7's own OpenAPI document says `{"user": ...}`; the
+	// real server sends the user itself). Unknown id: 404 `USER_NOT_FOUND`; no `id`: 400
+	// `VALIDATION_ERROR`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /admin/get-user (the `AdminGetUser` operationId).
+	AdminGetUserWithResponse(ctx context.Context, params *AdminGetUserParams, reqEditors ...RequestEditorFn) (*AdminGetUserResponse, error)
+
+	// AdminHasPermissionWithBodyWithResponse Check permissions
+	//
+	// Answers `{"error": null, "success": <bool>}`: whether the session user's role grants every action
+	// in `permissions` (an empty `permissions` object, or an empty action list, grants nothing). Over
+	// HTTP the session user is checked; `userId` and `role` are accepted but ignored, as in Better Auth
+	// (they serve its server-side calls).
+	//
+	// Errors: neither `permission` nor `permissions`, or both: 400 `VALIDATION_ERROR` (`[body] Invalid
+	// input`); only `permission` (the 1.7 schema admits it, the handler does not): 400
+	// `{"message": "invalid permission check. no permission(s) were passed."}` (no code), checked
+	// before the session; no session: 401 with an empty body.
+	//
+	// Corrects the 1.1.0 document, which puts `permission` and `permissions` side by side as plain objects.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /admin/has-permission (the `AdminHasPermission` operationId).
+	AdminHasPermissionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdminHasPermissionResponse, error)
+
+	// AdminHasPermissionWithResponse Check permissions
+	//
+	// Answers `{"error": null, "success": <bool>}`: whether the session user's role grants every action
+	// in `permissions` (an empty `permissions` object, or an empty action list, grants nothing). Over
+	// HTTP the session user is checked; `userId` and `role` are accepted but ignored, as in Better Auth
+	// (they serve its server-side calls).
+	//
+	// Errors: neither `permission` nor `permissions`, or both: 400 `VALIDATION_ERROR` (`[body] Invalid
+	// input`); only `permission` (the 1.7 schema admits it, the handler does not): 400
+	// `{"message": "invalid permission check. no permission(s) were passed."}` (no code), checked
+	// before the session; no session: 401 with an empty body.
+	//
+	// Corrects the 1.1.0 document, which puts `permission` and `permissions` side by side as plain objects.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /admin/has-permission (the `AdminHasPermission` operationId).
+	AdminHasPermissionWithResponse(ctx context.Context, body AdminHasPermissionJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminHasPermissionResponse, error)
+
+	// AdminImpersonateUserWithBodyWithResponse Sign in as another user
+	//
+	// Needs `user:impersonate` (403 `YOU_ARE_NOT_ALLOWED_TO_IMPERSONATE_USERS`). Unknown user: 404
+	// `USER_NOT_FOUND`; a user with an admin role needs `user:impersonate-admins`, which no default role
+	// has: 403 `YOU_CANNOT_IMPERSONATE_ADMINS`; a banned user: 403 `BANNED_USER`. Creates a session of
+	// the user with `impersonatedBy` = the admin's id that lasts **1 hour** and is not extended by use,
+	// and answers `{"session": Session, "user": User}` (the session's `token` is the new session's).
+	//
+	// Cookies, in order: `better-auth.session_data` expired, `better-auth.admin_session` =
+	// signed `<admin session token>:<admin's dont_remember value or "">` with `Max-Age=604800`,
+	// `better-auth.session_token` = the new session **without Max-Age**, and
+	// `better-auth.dont_remember=true` without Max-Age. `/list-sessions` does not show impersonation
+	// sessions; `/admin/stop-impersonating` returns to the admin session.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /admin/impersonate-user (the `AdminImpersonateUser` operationId).
+	AdminImpersonateUserWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdminImpersonateUserResponse, error)
+
+	// AdminImpersonateUserWithResponse Sign in as another user
+	//
+	// Needs `user:impersonate` (403 `YOU_ARE_NOT_ALLOWED_TO_IMPERSONATE_USERS`). Unknown user: 404
+	// `USER_NOT_FOUND`; a user with an admin role needs `user:impersonate-admins`, which no default role
+	// has: 403 `YOU_CANNOT_IMPERSONATE_ADMINS`; a banned user: 403 `BANNED_USER`. Creates a session of
+	// the user with `impersonatedBy` = the admin's id that lasts **1 hour** and is not extended by use,
+	// and answers `{"session": Session, "user": User}` (the session's `token` is the new session's).
+	//
+	// Cookies, in order: `better-auth.session_data` expired, `better-auth.admin_session` =
+	// signed `<admin session token>:<admin's dont_remember value or "">` with `Max-Age=604800`,
+	// `better-auth.session_token` = the new session **without Max-Age**, and
+	// `better-auth.dont_remember=true` without Max-Age. `/list-sessions` does not show impersonation
+	// sessions; `/admin/stop-impersonating` returns to the admin session.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /admin/impersonate-user (the `AdminImpersonateUser` operationId).
+	AdminImpersonateUserWithResponse(ctx context.Context, body AdminImpersonateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminImpersonateUserResponse, error)
+
+	// AdminListUserSessionsWithBodyWithResponse List a user's sessions
+	//
+	// Needs `session:list` (403 `YOU_ARE_NOT_ALLOWED_TO_LIST_USERS_SESSIONS`). Answers `{"sessions":
+	// [Session]}`: the user's unexpired sessions in creation order (none for an unknown user),
+	// impersonation sessions included. As in `/list-sessions`, `token` is a handle that
+	// `/admin/revoke-user-session` accepts but that signs nobody in (Better Auth shows the bearer
+	// tokens themselves; this server stores only their hashes).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /admin/list-user-sessions (the `AdminListUserSessions` operationId).
+	AdminListUserSessionsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdminListUserSessionsResponse, error)
+
+	// AdminListUserSessionsWithResponse List a user's sessions
+	//
+	// Needs `session:list` (403 `YOU_ARE_NOT_ALLOWED_TO_LIST_USERS_SESSIONS`). Answers `{"sessions":
+	// [Session]}`: the user's unexpired sessions in creation order (none for an unknown user),
+	// impersonation sessions included. As in `/list-sessions`, `token` is a handle that
+	// `/admin/revoke-user-session` accepts but that signs nobody in (Better Auth shows the bearer
+	// tokens themselves; this server stores only their hashes).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /admin/list-user-sessions (the `AdminListUserSessions` operationId).
+	AdminListUserSessionsWithResponse(ctx context.Context, body AdminListUserSessionsJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminListUserSessionsResponse, error)
+
+	// AdminListUsersWithResponse List users
+	//
+	// Needs `user:list` (else 403 `YOU_ARE_NOT_ALLOWED_TO_LIST_USERS`). Answers `{"users": [User],
+	// "total": n}` plus `"limit"` and `"offset"` when given and non-zero. `total` counts every user
+	// matching the search and the filter, regardless of paging. Users come in creation order unless
+	// `sortBy` is given; 100 per page by default.
+	//
+	// **Search**: `searchValue` matched against `searchField` (`email` by default, or `name`) with
+	// `searchOperator` `contains` (default), `starts_with` or `ends_with`; case-sensitive, `%` and `_`
+	// are ordinary characters. **Filter**: `filterValue` compared with `filterField` (`email` by
+	// default) by `filterOperator` (`eq` by default, `ne`, `lt`, `lte`, `gt`, `gte`, `in`, `not_in`,
+	// `contains`, `starts_with`, `ends_with`); `in`/`not_in` take the value repeated
+	// (`filterValue=a&filterValue=b`, as Better Auth's client sends an array). Boolean fields take
+	// `true`/`false`, dates an ISO 8601 time; a value that does not fit the field is 400
+	// `VALIDATION_ERROR`. Search and filter are combined with AND.
+	//
+	// Deviation: Better Auth answers an unknown `sortBy` or `filterField` (any adapter failure) with
+	// 200 `{"users": [], "total": 0}`; here both are limited to the user fields listed and anything
+	// else is 400 `VALIDATION_ERROR`, so a typo does not look like an empty user base. A `limit` or
+	// `offset` that is not a whole number is likewise 400 (Better Auth ignores it).
+	//
+	// Corrects the 1.1.0 document, which types `limit`/`offset` as strings, `filterValue` as a string only,
+	// lists no operators, and does not say that `limit`/`offset` are omitted from the answer when not
+	// given.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /admin/list-users (the `AdminListUsers` operationId).
+	AdminListUsersWithResponse(ctx context.Context, params *AdminListUsersParams, reqEditors ...RequestEditorFn) (*AdminListUsersResponse, error)
+
+	// AdminRemoveUserWithBodyWithResponse Delete a user
+	//
+	// Needs `user:delete` (403 `YOU_ARE_NOT_ALLOWED_TO_DELETE_USERS`). Oneself: 400
+	// `YOU_CANNOT_REMOVE_YOURSELF`; unknown user (checked after that): 404 `USER_NOT_FOUND`. Deletes the
+	// user with their sessions, accounts and plugin rows. Answers `{"success": true}`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /admin/remove-user (the `AdminRemoveUser` operationId).
+	AdminRemoveUserWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdminRemoveUserResponse, error)
+
+	// AdminRemoveUserWithResponse Delete a user
+	//
+	// Needs `user:delete` (403 `YOU_ARE_NOT_ALLOWED_TO_DELETE_USERS`). Oneself: 400
+	// `YOU_CANNOT_REMOVE_YOURSELF`; unknown user (checked after that): 404 `USER_NOT_FOUND`. Deletes the
+	// user with their sessions, accounts and plugin rows. Answers `{"success": true}`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /admin/remove-user (the `AdminRemoveUser` operationId).
+	AdminRemoveUserWithResponse(ctx context.Context, body AdminRemoveUserJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminRemoveUserResponse, error)
+
+	// AdminRevokeUserSessionWithBodyWithResponse Revoke one of a user's sessions
+	//
+	// Needs `session:revoke` (403 `YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS`). Ends the session
+	// whose token (or handle, from `/admin/list-user-sessions`) is `sessionToken`; an unknown token
+	// changes nothing. Answers `{"success": true}` in both cases.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /admin/revoke-user-session (the `AdminRevokeUserSession` operationId).
+	AdminRevokeUserSessionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdminRevokeUserSessionResponse, error)
+
+	// AdminRevokeUserSessionWithResponse Revoke one of a user's sessions
+	//
+	// Needs `session:revoke` (403 `YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS`). Ends the session
+	// whose token (or handle, from `/admin/list-user-sessions`) is `sessionToken`; an unknown token
+	// changes nothing. Answers `{"success": true}` in both cases.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /admin/revoke-user-session (the `AdminRevokeUserSession` operationId).
+	AdminRevokeUserSessionWithResponse(ctx context.Context, body AdminRevokeUserSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminRevokeUserSessionResponse, error)
+
+	// AdminRevokeUserSessionsWithBodyWithResponse Revoke all of a user's sessions
+	//
+	// Needs `session:revoke` (403 `YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS`). Ends every session of
+	// the user. Answers `{"success": true}` (also for an unknown user).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /admin/revoke-user-sessions (the `AdminRevokeUserSessions` operationId).
+	AdminRevokeUserSessionsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdminRevokeUserSessionsResponse, error)
+
+	// AdminRevokeUserSessionsWithResponse Revoke all of a user's sessions
+	//
+	// Needs `session:revoke` (403 `YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS`). Ends every session of
+	// the user. Answers `{"success": true}` (also for an unknown user).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /admin/revoke-user-sessions (the `AdminRevokeUserSessions` operationId).
+	AdminRevokeUserSessionsWithResponse(ctx context.Context, body AdminRevokeUserSessionsJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminRevokeUserSessionsResponse, error)
+
+	// AdminSetRoleWithBodyWithResponse Set a user's role
+	//
+	// Needs `user:set-role` (403 `YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE`). `role` is a role or a list
+	// of roles (stored joined with commas, e.g. `"admin,user"`); a role other than `admin` and `user`
+	// is 400 `YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE` (a deviation: Better Auth checks role names
+	// only when custom roles are configured, and stores anything otherwise). Unknown user: 404 `USER_NOT_FOUND`.
+	// Answers `{"user": User}`.
+	//
+	// Corrects the 1.1.0 document, which types `role` as a string only.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /admin/set-role (the `AdminSetRole` operationId).
+	AdminSetRoleWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdminSetRoleResponse, error)
+
+	// AdminSetRoleWithResponse Set a user's role
+	//
+	// Needs `user:set-role` (403 `YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE`). `role` is a role or a list
+	// of roles (stored joined with commas, e.g. `"admin,user"`); a role other than `admin` and `user`
+	// is 400 `YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE` (a deviation: Better Auth checks role names
+	// only when custom roles are configured, and stores anything otherwise). Unknown user: 404 `USER_NOT_FOUND`.
+	// Answers `{"user": User}`.
+	//
+	// Corrects the 1.1.0 document, which types `role` as a string only.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /admin/set-role (the `AdminSetRole` operationId).
+	AdminSetRoleWithResponse(ctx context.Context, body AdminSetRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminSetRoleResponse, error)
+
+	// AdminSetUserPasswordWithBodyWithResponse Set a user's password
+	//
+	// Needs `user:set-password` (403 `YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PASSWORD`). `newPassword` must be
+	// 8 to 128 characters (400 `PASSWORD_TOO_SHORT` / `PASSWORD_TOO_LONG`; empty is 400
+	// `VALIDATION_ERROR`). Unknown user: 404 `USER_NOT_FOUND`. Updates the credential account's
+	// password, or creates the credential account when the user has none. Sessions are kept. Answers
+	// `{"status": true}`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /admin/set-user-password (the `AdminSetUserPassword` operationId).
+	AdminSetUserPasswordWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdminSetUserPasswordResponse, error)
+
+	// AdminSetUserPasswordWithResponse Set a user's password
+	//
+	// Needs `user:set-password` (403 `YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PASSWORD`). `newPassword` must be
+	// 8 to 128 characters (400 `PASSWORD_TOO_SHORT` / `PASSWORD_TOO_LONG`; empty is 400
+	// `VALIDATION_ERROR`). Unknown user: 404 `USER_NOT_FOUND`. Updates the credential account's
+	// password, or creates the credential account when the user has none. Sessions are kept. Answers
+	// `{"status": true}`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /admin/set-user-password (the `AdminSetUserPassword` operationId).
+	AdminSetUserPasswordWithResponse(ctx context.Context, body AdminSetUserPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminSetUserPasswordResponse, error)
+
+	// AdminStopImpersonatingWithBodyWithResponse Return to the admin session
+	//
+	// For an impersonation session (any role). Deletes the impersonation session, signs the browser
+	// back into the admin session named by the `better-auth.admin_session` cookie (session cookie with
+	// `Max-Age=604800`, or none when the admin had chosen not to be remembered), expires
+	// `better-auth.dont_remember` if the admin had none, and expires `better-auth.admin_session`.
+	// Answers `{"session": <admin session>, "user": <admin>}`.
+	//
+	// No session: 401 with an empty body. A session that is not an impersonation: 400 `{"message":
+	// "You are not impersonating anyone"}` (no code). The admin cookie missing, forged, or naming a
+	// session that is gone or not the impersonating admin's: 500 `{"message": "Failed to find admin
+	// session"}` (no code), and nothing changes.
+	//
+	// Corrects the 1.1.0 document, which documents no body and no answer.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /admin/stop-impersonating (the `AdminStopImpersonating` operationId).
+	AdminStopImpersonatingWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdminStopImpersonatingResponse, error)
+
+	// AdminStopImpersonatingWithResponse Return to the admin session
+	//
+	// For an impersonation session (any role). Deletes the impersonation session, signs the browser
+	// back into the admin session named by the `better-auth.admin_session` cookie (session cookie with
+	// `Max-Age=604800`, or none when the admin had chosen not to be remembered), expires
+	// `better-auth.dont_remember` if the admin had none, and expires `better-auth.admin_session`.
+	// Answers `{"session": <admin session>, "user": <admin>}`.
+	//
+	// No session: 401 with an empty body. A session that is not an impersonation: 400 `{"message":
+	// "You are not impersonating anyone"}` (no code). The admin cookie missing, forged, or naming a
+	// session that is gone or not the impersonating admin's: 500 `{"message": "Failed to find admin
+	// session"}` (no code), and nothing changes.
+	//
+	// Corrects the 1.1.0 document, which documents no body and no answer.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /admin/stop-impersonating (the `AdminStopImpersonating` operationId).
+	AdminStopImpersonatingWithResponse(ctx context.Context, body AdminStopImpersonatingJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminStopImpersonatingResponse, error)
+
+	// AdminUnbanUserWithBodyWithResponse Lift a ban
+	//
+	// Needs `user:ban` (403 `YOU_ARE_NOT_ALLOWED_TO_BAN_USERS`). Clears `banned`, `banReason` and
+	// `banExpires`. Unknown user: 404 `USER_NOT_FOUND`. Answers `{"user": User}`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /admin/unban-user (the `AdminUnbanUser` operationId).
+	AdminUnbanUserWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdminUnbanUserResponse, error)
+
+	// AdminUnbanUserWithResponse Lift a ban
+	//
+	// Needs `user:ban` (403 `YOU_ARE_NOT_ALLOWED_TO_BAN_USERS`). Clears `banned`, `banReason` and
+	// `banExpires`. Unknown user: 404 `USER_NOT_FOUND`. Answers `{"user": User}`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /admin/unban-user (the `AdminUnbanUser` operationId).
+	AdminUnbanUserWithResponse(ctx context.Context, body AdminUnbanUserJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminUnbanUserResponse, error)
+
+	// AdminUpdateUserWithBodyWithResponse Update a user
+	//
+	// New in 1.7 (not in the 1.1.0 document). Needs `user:update` (403
+	// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_USERS`), plus `user:set-role` to change `role`, `user:ban` to
+	// change `banned`, `banReason` or `banExpires`, `user:set-email` to change `email` or
+	// `emailVerified`. `data: {}` is
+	// 400 `NO_DATA_TO_UPDATE`; `data.password` 400 `PASSWORD_CANNOT_BE_UPDATED_VIA_UPDATE_USER`;
+	// `data.id` 400 `USER_ID_CANNOT_BE_UPDATED`; `banned: true` on oneself 400
+	// `YOU_CANNOT_BAN_YOURSELF`; a malformed or taken email 400 `INVALID_EMAIL` /
+	// `USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL`; unknown user 404 `USER_NOT_FOUND`. `banned: true`
+	// also ends the user's sessions. Answers the **bare** updated user (Better Auth 1.7's OpenAPI
+	// document says `{"user": ...}`; the real server sends the user itself).
+	//
+	// Deviation: Better Auth accepts any field in `data`; here only the user fields listed are
+	// accepted (another key is 400 `VALIDATION_ERROR`), and a role other than `admin` and `user` is
+	// 400 `YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE` (Better Auth checks role names only when
+	// custom roles are configured; an undefined role grants nothing, so storing one is a mistake).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /admin/update-user (the `AdminUpdateUser` operationId).
+	AdminUpdateUserWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdminUpdateUserResponse, error)
+
+	// AdminUpdateUserWithResponse Update a user
+	//
+	// New in 1.7 (not in the 1.1.0 document). Needs `user:update` (403
+	// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_USERS`), plus `user:set-role` to change `role`, `user:ban` to
+	// change `banned`, `banReason` or `banExpires`, `user:set-email` to change `email` or
+	// `emailVerified`. `data: {}` is
+	// 400 `NO_DATA_TO_UPDATE`; `data.password` 400 `PASSWORD_CANNOT_BE_UPDATED_VIA_UPDATE_USER`;
+	// `data.id` 400 `USER_ID_CANNOT_BE_UPDATED`; `banned: true` on oneself 400
+	// `YOU_CANNOT_BAN_YOURSELF`; a malformed or taken email 400 `INVALID_EMAIL` /
+	// `USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL`; unknown user 404 `USER_NOT_FOUND`. `banned: true`
+	// also ends the user's sessions. Answers the **bare** updated user (Better Auth 1.7's OpenAPI
+	// document says `{"user": ...}`; the real server sends the user itself).
+	//
+	// Deviation: Better Auth accepts any field in `data`; here only the user fields listed are
+	// accepted (another key is 400 `VALIDATION_ERROR`), and a role other than `admin` and `user` is
+	// 400 `YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE` (Better Auth checks role names only when
+	// custom roles are configured; an undefined role grants nothing, so storing one is a mistake).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /admin/update-user (the `AdminUpdateUser` operationId).
+	AdminUpdateUserWithResponse(ctx context.Context, body AdminUpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminUpdateUserResponse, error)
+
 	// OauthCallbackWithResponse OAuth redirect endpoint
 	//
 	// The `redirect_uri` given to providers. Always answers 302 (empty body). Needs the `state`
@@ -7128,6 +9916,1489 @@ func (r AccountInfoResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r AccountInfoResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AdminBanUserResponse429Headers the declared response headers of an HTTP 429 response for AdminBanUser
+type AdminBanUserResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type AdminBanUserResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AdminUserResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AdminBanUserResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AdminBanUserResponse) GetJSON200() *AdminUserResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AdminBanUserResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AdminBanUserResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AdminBanUserResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AdminBanUserResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r AdminBanUserResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r AdminBanUserResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r AdminBanUserResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AdminBanUserResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r AdminBanUserResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AdminBanUserResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AdminBanUserResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AdminBanUserResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AdminCreateUserResponse429Headers the declared response headers of an HTTP 429 response for AdminCreateUser
+type AdminCreateUserResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type AdminCreateUserResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AdminUserResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AdminCreateUserResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AdminCreateUserResponse) GetJSON200() *AdminUserResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AdminCreateUserResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AdminCreateUserResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AdminCreateUserResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r AdminCreateUserResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r AdminCreateUserResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r AdminCreateUserResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AdminCreateUserResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r AdminCreateUserResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AdminCreateUserResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AdminCreateUserResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AdminCreateUserResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AdminGetUserResponse429Headers the declared response headers of an HTTP 429 response for AdminGetUser
+type AdminGetUserResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type AdminGetUserResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *User
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AdminGetUserResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AdminGetUserResponse) GetJSON200() *User {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AdminGetUserResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AdminGetUserResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AdminGetUserResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AdminGetUserResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r AdminGetUserResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AdminGetUserResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r AdminGetUserResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AdminGetUserResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AdminGetUserResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AdminGetUserResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AdminHasPermissionResponse429Headers the declared response headers of an HTTP 429 response for AdminHasPermission
+type AdminHasPermissionResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type AdminHasPermissionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AdminHasPermissionResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AdminHasPermissionResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AdminHasPermissionResponse) GetJSON200() *AdminHasPermissionResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AdminHasPermissionResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AdminHasPermissionResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r AdminHasPermissionResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r AdminHasPermissionResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r AdminHasPermissionResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AdminHasPermissionResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r AdminHasPermissionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AdminHasPermissionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AdminHasPermissionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AdminHasPermissionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AdminImpersonateUserResponse200Headers the declared response headers of an HTTP 200 response for AdminImpersonateUser
+type AdminImpersonateUserResponse200Headers struct {
+	SetCookie *string
+}
+
+// AdminImpersonateUserResponse429Headers the declared response headers of an HTTP 429 response for AdminImpersonateUser
+type AdminImpersonateUserResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type AdminImpersonateUserResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AdminSessionAndUser
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *AdminImpersonateUserResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AdminImpersonateUserResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AdminImpersonateUserResponse) GetJSON200() *AdminSessionAndUser {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AdminImpersonateUserResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AdminImpersonateUserResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AdminImpersonateUserResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AdminImpersonateUserResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r AdminImpersonateUserResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r AdminImpersonateUserResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r AdminImpersonateUserResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AdminImpersonateUserResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r AdminImpersonateUserResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AdminImpersonateUserResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AdminImpersonateUserResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AdminImpersonateUserResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AdminListUserSessionsResponse429Headers the declared response headers of an HTTP 429 response for AdminListUserSessions
+type AdminListUserSessionsResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type AdminListUserSessionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AdminSessionList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AdminListUserSessionsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AdminListUserSessionsResponse) GetJSON200() *AdminSessionList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AdminListUserSessionsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AdminListUserSessionsResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AdminListUserSessionsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r AdminListUserSessionsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r AdminListUserSessionsResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r AdminListUserSessionsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AdminListUserSessionsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r AdminListUserSessionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AdminListUserSessionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AdminListUserSessionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AdminListUserSessionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AdminListUsersResponse429Headers the declared response headers of an HTTP 429 response for AdminListUsers
+type AdminListUsersResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type AdminListUsersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AdminUserList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AdminListUsersResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AdminListUsersResponse) GetJSON200() *AdminUserList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AdminListUsersResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AdminListUsersResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AdminListUsersResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r AdminListUsersResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AdminListUsersResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r AdminListUsersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AdminListUsersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AdminListUsersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AdminListUsersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AdminRemoveUserResponse429Headers the declared response headers of an HTTP 429 response for AdminRemoveUser
+type AdminRemoveUserResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type AdminRemoveUserResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AdminSuccess
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AdminRemoveUserResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AdminRemoveUserResponse) GetJSON200() *AdminSuccess {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AdminRemoveUserResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AdminRemoveUserResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AdminRemoveUserResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AdminRemoveUserResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r AdminRemoveUserResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r AdminRemoveUserResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r AdminRemoveUserResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AdminRemoveUserResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r AdminRemoveUserResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AdminRemoveUserResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AdminRemoveUserResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AdminRemoveUserResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AdminRevokeUserSessionResponse429Headers the declared response headers of an HTTP 429 response for AdminRevokeUserSession
+type AdminRevokeUserSessionResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type AdminRevokeUserSessionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AdminSuccess
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AdminRevokeUserSessionResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AdminRevokeUserSessionResponse) GetJSON200() *AdminSuccess {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AdminRevokeUserSessionResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AdminRevokeUserSessionResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AdminRevokeUserSessionResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r AdminRevokeUserSessionResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r AdminRevokeUserSessionResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r AdminRevokeUserSessionResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AdminRevokeUserSessionResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r AdminRevokeUserSessionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AdminRevokeUserSessionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AdminRevokeUserSessionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AdminRevokeUserSessionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AdminRevokeUserSessionsResponse429Headers the declared response headers of an HTTP 429 response for AdminRevokeUserSessions
+type AdminRevokeUserSessionsResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type AdminRevokeUserSessionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AdminSuccess
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AdminRevokeUserSessionsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AdminRevokeUserSessionsResponse) GetJSON200() *AdminSuccess {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AdminRevokeUserSessionsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AdminRevokeUserSessionsResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AdminRevokeUserSessionsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r AdminRevokeUserSessionsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r AdminRevokeUserSessionsResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r AdminRevokeUserSessionsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AdminRevokeUserSessionsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r AdminRevokeUserSessionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AdminRevokeUserSessionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AdminRevokeUserSessionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AdminRevokeUserSessionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AdminSetRoleResponse429Headers the declared response headers of an HTTP 429 response for AdminSetRole
+type AdminSetRoleResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type AdminSetRoleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AdminUserResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AdminSetRoleResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AdminSetRoleResponse) GetJSON200() *AdminUserResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AdminSetRoleResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AdminSetRoleResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AdminSetRoleResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AdminSetRoleResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r AdminSetRoleResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r AdminSetRoleResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r AdminSetRoleResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AdminSetRoleResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r AdminSetRoleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AdminSetRoleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AdminSetRoleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AdminSetRoleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AdminSetUserPasswordResponse429Headers the declared response headers of an HTTP 429 response for AdminSetUserPassword
+type AdminSetUserPasswordResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type AdminSetUserPasswordResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *StatusResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AdminSetUserPasswordResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AdminSetUserPasswordResponse) GetJSON200() *StatusResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AdminSetUserPasswordResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AdminSetUserPasswordResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AdminSetUserPasswordResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AdminSetUserPasswordResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r AdminSetUserPasswordResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r AdminSetUserPasswordResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r AdminSetUserPasswordResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AdminSetUserPasswordResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r AdminSetUserPasswordResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AdminSetUserPasswordResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AdminSetUserPasswordResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AdminSetUserPasswordResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AdminStopImpersonatingResponse200Headers the declared response headers of an HTTP 200 response for AdminStopImpersonating
+type AdminStopImpersonatingResponse200Headers struct {
+	SetCookie *string
+}
+
+// AdminStopImpersonatingResponse429Headers the declared response headers of an HTTP 429 response for AdminStopImpersonating
+type AdminStopImpersonatingResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type AdminStopImpersonatingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AdminSessionAndUser
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *AdminStopImpersonatingResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AdminStopImpersonatingResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AdminStopImpersonatingResponse) GetJSON200() *AdminSessionAndUser {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AdminStopImpersonatingResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AdminStopImpersonatingResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r AdminStopImpersonatingResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r AdminStopImpersonatingResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r AdminStopImpersonatingResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AdminStopImpersonatingResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r AdminStopImpersonatingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AdminStopImpersonatingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AdminStopImpersonatingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AdminStopImpersonatingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AdminUnbanUserResponse429Headers the declared response headers of an HTTP 429 response for AdminUnbanUser
+type AdminUnbanUserResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type AdminUnbanUserResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AdminUserResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AdminUnbanUserResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AdminUnbanUserResponse) GetJSON200() *AdminUserResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AdminUnbanUserResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AdminUnbanUserResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AdminUnbanUserResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AdminUnbanUserResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r AdminUnbanUserResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r AdminUnbanUserResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r AdminUnbanUserResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AdminUnbanUserResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r AdminUnbanUserResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AdminUnbanUserResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AdminUnbanUserResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AdminUnbanUserResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AdminUpdateUserResponse429Headers the declared response headers of an HTTP 429 response for AdminUpdateUser
+type AdminUpdateUserResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type AdminUpdateUserResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *User
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AdminUpdateUserResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AdminUpdateUserResponse) GetJSON200() *User {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AdminUpdateUserResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AdminUpdateUserResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AdminUpdateUserResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AdminUpdateUserResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r AdminUpdateUserResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r AdminUpdateUserResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r AdminUpdateUserResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AdminUpdateUserResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r AdminUpdateUserResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AdminUpdateUserResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AdminUpdateUserResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AdminUpdateUserResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -10410,6 +14681,616 @@ func (c *ClientWithResponses) AccountInfoWithResponse(ctx context.Context, param
 	return ParseAccountInfoResponse(rsp)
 }
 
+// AdminBanUserWithBodyWithResponse Ban a user
+//
+// Needs `user:ban` (403 `YOU_ARE_NOT_ALLOWED_TO_BAN_USERS`). Sets `banned`, `banReason` (default
+// `"No reason"`) and `banExpires` (now + `banExpiresIn` seconds; no expiry when absent or 0), and
+// ends every session of the user. Unknown user: 404 `USER_NOT_FOUND`; oneself (checked after that):
+// 400 `YOU_CANNOT_BAN_YOURSELF`. Answers `{"user": User}`.
+//
+// Deviation: a negative `banExpiresIn` (a ban that ended before it began) is 400 `VALIDATION_ERROR`.
+//
+// Corrects the 1.1.0 document, which types `banExpiresIn` as a string (it is a number of seconds).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /admin/ban-user (the `AdminBanUser` operationId).
+func (c *ClientWithResponses) AdminBanUserWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdminBanUserResponse, error) {
+	rsp, err := c.AdminBanUserWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminBanUserResponse(rsp)
+}
+
+// AdminBanUserWithResponse Ban a user
+//
+// Needs `user:ban` (403 `YOU_ARE_NOT_ALLOWED_TO_BAN_USERS`). Sets `banned`, `banReason` (default
+// `"No reason"`) and `banExpires` (now + `banExpiresIn` seconds; no expiry when absent or 0), and
+// ends every session of the user. Unknown user: 404 `USER_NOT_FOUND`; oneself (checked after that):
+// 400 `YOU_CANNOT_BAN_YOURSELF`. Answers `{"user": User}`.
+//
+// Deviation: a negative `banExpiresIn` (a ban that ended before it began) is 400 `VALIDATION_ERROR`.
+//
+// Corrects the 1.1.0 document, which types `banExpiresIn` as a string (it is a number of seconds).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /admin/ban-user (the `AdminBanUser` operationId).
+func (c *ClientWithResponses) AdminBanUserWithResponse(ctx context.Context, body AdminBanUserJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminBanUserResponse, error) {
+	rsp, err := c.AdminBanUser(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminBanUserResponse(rsp)
+}
+
+// AdminCreateUserWithBodyWithResponse Create a user
+//
+// Needs `user:create` (403 `YOU_ARE_NOT_ALLOWED_TO_CREATE_USERS`), and `user:set-role` when `role`
+// is given (403 `YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE`). The email is lower-cased; a malformed
+// one is 400 `INVALID_EMAIL`, a taken one 400 `USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL`. With a
+// `password` (at most 128 characters, else 400 `PASSWORD_TOO_LONG`; Better Auth checks no minimum
+// here) a credential account is created; without one the user can only sign in otherwise. `role`
+// is `user` by default (`admin` for a configured admin email); a list is stored joined with
+// commas; an unknown role is 400 `YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE` (a deviation, as
+// in `/admin/set-role`). `data` may set `image` and `emailVerified`.
+// No session is created. Answers `{"user": User}`.
+//
+// Corrects the 1.1.0 document, which requires `password`, types `role` as a string and `data` as a string,
+// and answers a duplicate email with 422 (it is 400).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /admin/create-user (the `AdminCreateUser` operationId).
+func (c *ClientWithResponses) AdminCreateUserWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdminCreateUserResponse, error) {
+	rsp, err := c.AdminCreateUserWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminCreateUserResponse(rsp)
+}
+
+// AdminCreateUserWithResponse Create a user
+//
+// Needs `user:create` (403 `YOU_ARE_NOT_ALLOWED_TO_CREATE_USERS`), and `user:set-role` when `role`
+// is given (403 `YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE`). The email is lower-cased; a malformed
+// one is 400 `INVALID_EMAIL`, a taken one 400 `USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL`. With a
+// `password` (at most 128 characters, else 400 `PASSWORD_TOO_LONG`; Better Auth checks no minimum
+// here) a credential account is created; without one the user can only sign in otherwise. `role`
+// is `user` by default (`admin` for a configured admin email); a list is stored joined with
+// commas; an unknown role is 400 `YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE` (a deviation, as
+// in `/admin/set-role`). `data` may set `image` and `emailVerified`.
+// No session is created. Answers `{"user": User}`.
+//
+// Corrects the 1.1.0 document, which requires `password`, types `role` as a string and `data` as a string,
+// and answers a duplicate email with 422 (it is 400).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /admin/create-user (the `AdminCreateUser` operationId).
+func (c *ClientWithResponses) AdminCreateUserWithResponse(ctx context.Context, body AdminCreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminCreateUserResponse, error) {
+	rsp, err := c.AdminCreateUser(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminCreateUserResponse(rsp)
+}
+
+// AdminGetUserWithResponse Get a user
+//
+// New in 1.7 (not in the 1.1.0 document). Needs `user:get` (403 `YOU_ARE_NOT_ALLOWED_TO_GET_USER`).
+// Answers the **bare** user object (Better Auth 1.7's own OpenAPI document says `{"user": ...}`; the
+// real server sends the user itself). Unknown id: 404 `USER_NOT_FOUND`; no `id`: 400
+// `VALIDATION_ERROR`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /admin/get-user (the `AdminGetUser` operationId).
+func (c *ClientWithResponses) AdminGetUserWithResponse(ctx context.Context, params *AdminGetUserParams, reqEditors ...RequestEditorFn) (*AdminGetUserResponse, error) {
+	rsp, err := c.AdminGetUser(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminGetUserResponse(rsp)
+}
+
+// AdminHasPermissionWithBodyWithResponse Check permissions
+//
+// Answers `{"error": null, "success": <bool>}`: whether the session user's role grants every action
+// in `permissions` (an empty `permissions` object, or an empty action list, grants nothing). Over
+// HTTP the session user is checked; `userId` and `role` are accepted but ignored, as in Better Auth
+// (they serve its server-side calls).
+//
+// Errors: neither `permission` nor `permissions`, or both: 400 `VALIDATION_ERROR` (`[body] Invalid
+// input`); only `permission` (the 1.7 schema admits it, the handler does not): 400
+// `{"message": "invalid permission check. no permission(s) were passed."}` (no code), checked
+// before the session; no session: 401 with an empty body.
+//
+// Corrects the 1.1.0 document, which puts `permission` and `permissions` side by side as plain objects.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /admin/has-permission (the `AdminHasPermission` operationId).
+func (c *ClientWithResponses) AdminHasPermissionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdminHasPermissionResponse, error) {
+	rsp, err := c.AdminHasPermissionWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminHasPermissionResponse(rsp)
+}
+
+// AdminHasPermissionWithResponse Check permissions
+//
+// Answers `{"error": null, "success": <bool>}`: whether the session user's role grants every action
+// in `permissions` (an empty `permissions` object, or an empty action list, grants nothing). Over
+// HTTP the session user is checked; `userId` and `role` are accepted but ignored, as in Better Auth
+// (they serve its server-side calls).
+//
+// Errors: neither `permission` nor `permissions`, or both: 400 `VALIDATION_ERROR` (`[body] Invalid
+// input`); only `permission` (the 1.7 schema admits it, the handler does not): 400
+// `{"message": "invalid permission check. no permission(s) were passed."}` (no code), checked
+// before the session; no session: 401 with an empty body.
+//
+// Corrects the 1.1.0 document, which puts `permission` and `permissions` side by side as plain objects.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /admin/has-permission (the `AdminHasPermission` operationId).
+func (c *ClientWithResponses) AdminHasPermissionWithResponse(ctx context.Context, body AdminHasPermissionJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminHasPermissionResponse, error) {
+	rsp, err := c.AdminHasPermission(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminHasPermissionResponse(rsp)
+}
+
+// AdminImpersonateUserWithBodyWithResponse Sign in as another user
+//
+// Needs `user:impersonate` (403 `YOU_ARE_NOT_ALLOWED_TO_IMPERSONATE_USERS`). Unknown user: 404
+// `USER_NOT_FOUND`; a user with an admin role needs `user:impersonate-admins`, which no default role
+// has: 403 `YOU_CANNOT_IMPERSONATE_ADMINS`; a banned user: 403 `BANNED_USER`. Creates a session of
+// the user with `impersonatedBy` = the admin's id that lasts **1 hour** and is not extended by use,
+// and answers `{"session": Session, "user": User}` (the session's `token` is the new session's).
+//
+// Cookies, in order: `better-auth.session_data` expired, `better-auth.admin_session` =
+// signed `<admin session token>:<admin's dont_remember value or "">` with `Max-Age=604800`,
+// `better-auth.session_token` = the new session **without Max-Age**, and
+// `better-auth.dont_remember=true` without Max-Age. `/list-sessions` does not show impersonation
+// sessions; `/admin/stop-impersonating` returns to the admin session.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /admin/impersonate-user (the `AdminImpersonateUser` operationId).
+func (c *ClientWithResponses) AdminImpersonateUserWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdminImpersonateUserResponse, error) {
+	rsp, err := c.AdminImpersonateUserWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminImpersonateUserResponse(rsp)
+}
+
+// AdminImpersonateUserWithResponse Sign in as another user
+//
+// Needs `user:impersonate` (403 `YOU_ARE_NOT_ALLOWED_TO_IMPERSONATE_USERS`). Unknown user: 404
+// `USER_NOT_FOUND`; a user with an admin role needs `user:impersonate-admins`, which no default role
+// has: 403 `YOU_CANNOT_IMPERSONATE_ADMINS`; a banned user: 403 `BANNED_USER`. Creates a session of
+// the user with `impersonatedBy` = the admin's id that lasts **1 hour** and is not extended by use,
+// and answers `{"session": Session, "user": User}` (the session's `token` is the new session's).
+//
+// Cookies, in order: `better-auth.session_data` expired, `better-auth.admin_session` =
+// signed `<admin session token>:<admin's dont_remember value or "">` with `Max-Age=604800`,
+// `better-auth.session_token` = the new session **without Max-Age**, and
+// `better-auth.dont_remember=true` without Max-Age. `/list-sessions` does not show impersonation
+// sessions; `/admin/stop-impersonating` returns to the admin session.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /admin/impersonate-user (the `AdminImpersonateUser` operationId).
+func (c *ClientWithResponses) AdminImpersonateUserWithResponse(ctx context.Context, body AdminImpersonateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminImpersonateUserResponse, error) {
+	rsp, err := c.AdminImpersonateUser(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminImpersonateUserResponse(rsp)
+}
+
+// AdminListUserSessionsWithBodyWithResponse List a user's sessions
+//
+// Needs `session:list` (403 `YOU_ARE_NOT_ALLOWED_TO_LIST_USERS_SESSIONS`). Answers `{"sessions":
+// [Session]}`: the user's unexpired sessions in creation order (none for an unknown user),
+// impersonation sessions included. As in `/list-sessions`, `token` is a handle that
+// `/admin/revoke-user-session` accepts but that signs nobody in (Better Auth shows the bearer
+// tokens themselves; this server stores only their hashes).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /admin/list-user-sessions (the `AdminListUserSessions` operationId).
+func (c *ClientWithResponses) AdminListUserSessionsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdminListUserSessionsResponse, error) {
+	rsp, err := c.AdminListUserSessionsWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminListUserSessionsResponse(rsp)
+}
+
+// AdminListUserSessionsWithResponse List a user's sessions
+//
+// Needs `session:list` (403 `YOU_ARE_NOT_ALLOWED_TO_LIST_USERS_SESSIONS`). Answers `{"sessions":
+// [Session]}`: the user's unexpired sessions in creation order (none for an unknown user),
+// impersonation sessions included. As in `/list-sessions`, `token` is a handle that
+// `/admin/revoke-user-session` accepts but that signs nobody in (Better Auth shows the bearer
+// tokens themselves; this server stores only their hashes).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /admin/list-user-sessions (the `AdminListUserSessions` operationId).
+func (c *ClientWithResponses) AdminListUserSessionsWithResponse(ctx context.Context, body AdminListUserSessionsJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminListUserSessionsResponse, error) {
+	rsp, err := c.AdminListUserSessions(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminListUserSessionsResponse(rsp)
+}
+
+// AdminListUsersWithResponse List users
+//
+// Needs `user:list` (else 403 `YOU_ARE_NOT_ALLOWED_TO_LIST_USERS`). Answers `{"users": [User],
+// "total": n}` plus `"limit"` and `"offset"` when given and non-zero. `total` counts every user
+// matching the search and the filter, regardless of paging. Users come in creation order unless
+// `sortBy` is given; 100 per page by default.
+//
+// **Search**: `searchValue` matched against `searchField` (`email` by default, or `name`) with
+// `searchOperator` `contains` (default), `starts_with` or `ends_with`; case-sensitive, `%` and `_`
+// are ordinary characters. **Filter**: `filterValue` compared with `filterField` (`email` by
+// default) by `filterOperator` (`eq` by default, `ne`, `lt`, `lte`, `gt`, `gte`, `in`, `not_in`,
+// `contains`, `starts_with`, `ends_with`); `in`/`not_in` take the value repeated
+// (`filterValue=a&filterValue=b`, as Better Auth's client sends an array). Boolean fields take
+// `true`/`false`, dates an ISO 8601 time; a value that does not fit the field is 400
+// `VALIDATION_ERROR`. Search and filter are combined with AND.
+//
+// Deviation: Better Auth answers an unknown `sortBy` or `filterField` (any adapter failure) with
+// 200 `{"users": [], "total": 0}`; here both are limited to the user fields listed and anything
+// else is 400 `VALIDATION_ERROR`, so a typo does not look like an empty user base. A `limit` or
+// `offset` that is not a whole number is likewise 400 (Better Auth ignores it).
+//
+// Corrects the 1.1.0 document, which types `limit`/`offset` as strings, `filterValue` as a string only,
+// lists no operators, and does not say that `limit`/`offset` are omitted from the answer when not
+// given.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /admin/list-users (the `AdminListUsers` operationId).
+func (c *ClientWithResponses) AdminListUsersWithResponse(ctx context.Context, params *AdminListUsersParams, reqEditors ...RequestEditorFn) (*AdminListUsersResponse, error) {
+	rsp, err := c.AdminListUsers(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminListUsersResponse(rsp)
+}
+
+// AdminRemoveUserWithBodyWithResponse Delete a user
+//
+// Needs `user:delete` (403 `YOU_ARE_NOT_ALLOWED_TO_DELETE_USERS`). Oneself: 400
+// `YOU_CANNOT_REMOVE_YOURSELF`; unknown user (checked after that): 404 `USER_NOT_FOUND`. Deletes the
+// user with their sessions, accounts and plugin rows. Answers `{"success": true}`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /admin/remove-user (the `AdminRemoveUser` operationId).
+func (c *ClientWithResponses) AdminRemoveUserWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdminRemoveUserResponse, error) {
+	rsp, err := c.AdminRemoveUserWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminRemoveUserResponse(rsp)
+}
+
+// AdminRemoveUserWithResponse Delete a user
+//
+// Needs `user:delete` (403 `YOU_ARE_NOT_ALLOWED_TO_DELETE_USERS`). Oneself: 400
+// `YOU_CANNOT_REMOVE_YOURSELF`; unknown user (checked after that): 404 `USER_NOT_FOUND`. Deletes the
+// user with their sessions, accounts and plugin rows. Answers `{"success": true}`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /admin/remove-user (the `AdminRemoveUser` operationId).
+func (c *ClientWithResponses) AdminRemoveUserWithResponse(ctx context.Context, body AdminRemoveUserJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminRemoveUserResponse, error) {
+	rsp, err := c.AdminRemoveUser(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminRemoveUserResponse(rsp)
+}
+
+// AdminRevokeUserSessionWithBodyWithResponse Revoke one of a user's sessions
+//
+// Needs `session:revoke` (403 `YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS`). Ends the session
+// whose token (or handle, from `/admin/list-user-sessions`) is `sessionToken`; an unknown token
+// changes nothing. Answers `{"success": true}` in both cases.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /admin/revoke-user-session (the `AdminRevokeUserSession` operationId).
+func (c *ClientWithResponses) AdminRevokeUserSessionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdminRevokeUserSessionResponse, error) {
+	rsp, err := c.AdminRevokeUserSessionWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminRevokeUserSessionResponse(rsp)
+}
+
+// AdminRevokeUserSessionWithResponse Revoke one of a user's sessions
+//
+// Needs `session:revoke` (403 `YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS`). Ends the session
+// whose token (or handle, from `/admin/list-user-sessions`) is `sessionToken`; an unknown token
+// changes nothing. Answers `{"success": true}` in both cases.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /admin/revoke-user-session (the `AdminRevokeUserSession` operationId).
+func (c *ClientWithResponses) AdminRevokeUserSessionWithResponse(ctx context.Context, body AdminRevokeUserSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminRevokeUserSessionResponse, error) {
+	rsp, err := c.AdminRevokeUserSession(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminRevokeUserSessionResponse(rsp)
+}
+
+// AdminRevokeUserSessionsWithBodyWithResponse Revoke all of a user's sessions
+//
+// Needs `session:revoke` (403 `YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS`). Ends every session of
+// the user. Answers `{"success": true}` (also for an unknown user).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /admin/revoke-user-sessions (the `AdminRevokeUserSessions` operationId).
+func (c *ClientWithResponses) AdminRevokeUserSessionsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdminRevokeUserSessionsResponse, error) {
+	rsp, err := c.AdminRevokeUserSessionsWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminRevokeUserSessionsResponse(rsp)
+}
+
+// AdminRevokeUserSessionsWithResponse Revoke all of a user's sessions
+//
+// Needs `session:revoke` (403 `YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS`). Ends every session of
+// the user. Answers `{"success": true}` (also for an unknown user).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /admin/revoke-user-sessions (the `AdminRevokeUserSessions` operationId).
+func (c *ClientWithResponses) AdminRevokeUserSessionsWithResponse(ctx context.Context, body AdminRevokeUserSessionsJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminRevokeUserSessionsResponse, error) {
+	rsp, err := c.AdminRevokeUserSessions(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminRevokeUserSessionsResponse(rsp)
+}
+
+// AdminSetRoleWithBodyWithResponse Set a user's role
+//
+// Needs `user:set-role` (403 `YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE`). `role` is a role or a list
+// of roles (stored joined with commas, e.g. `"admin,user"`); a role other than `admin` and `user`
+// is 400 `YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE` (a deviation: Better Auth checks role names
+// only when custom roles are configured, and stores anything otherwise). Unknown user: 404 `USER_NOT_FOUND`.
+// Answers `{"user": User}`.
+//
+// Corrects the 1.1.0 document, which types `role` as a string only.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /admin/set-role (the `AdminSetRole` operationId).
+func (c *ClientWithResponses) AdminSetRoleWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdminSetRoleResponse, error) {
+	rsp, err := c.AdminSetRoleWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminSetRoleResponse(rsp)
+}
+
+// AdminSetRoleWithResponse Set a user's role
+//
+// Needs `user:set-role` (403 `YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE`). `role` is a role or a list
+// of roles (stored joined with commas, e.g. `"admin,user"`); a role other than `admin` and `user`
+// is 400 `YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE` (a deviation: Better Auth checks role names
+// only when custom roles are configured, and stores anything otherwise). Unknown user: 404 `USER_NOT_FOUND`.
+// Answers `{"user": User}`.
+//
+// Corrects the 1.1.0 document, which types `role` as a string only.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /admin/set-role (the `AdminSetRole` operationId).
+func (c *ClientWithResponses) AdminSetRoleWithResponse(ctx context.Context, body AdminSetRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminSetRoleResponse, error) {
+	rsp, err := c.AdminSetRole(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminSetRoleResponse(rsp)
+}
+
+// AdminSetUserPasswordWithBodyWithResponse Set a user's password
+//
+// Needs `user:set-password` (403 `YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PASSWORD`). `newPassword` must be
+// 8 to 128 characters (400 `PASSWORD_TOO_SHORT` / `PASSWORD_TOO_LONG`; empty is 400
+// `VALIDATION_ERROR`). Unknown user: 404 `USER_NOT_FOUND`. Updates the credential account's
+// password, or creates the credential account when the user has none. Sessions are kept. Answers
+// `{"status": true}`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /admin/set-user-password (the `AdminSetUserPassword` operationId).
+func (c *ClientWithResponses) AdminSetUserPasswordWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdminSetUserPasswordResponse, error) {
+	rsp, err := c.AdminSetUserPasswordWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminSetUserPasswordResponse(rsp)
+}
+
+// AdminSetUserPasswordWithResponse Set a user's password
+//
+// Needs `user:set-password` (403 `YOU_ARE_NOT_ALLOWED_TO_SET_USERS_PASSWORD`). `newPassword` must be
+// 8 to 128 characters (400 `PASSWORD_TOO_SHORT` / `PASSWORD_TOO_LONG`; empty is 400
+// `VALIDATION_ERROR`). Unknown user: 404 `USER_NOT_FOUND`. Updates the credential account's
+// password, or creates the credential account when the user has none. Sessions are kept. Answers
+// `{"status": true}`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /admin/set-user-password (the `AdminSetUserPassword` operationId).
+func (c *ClientWithResponses) AdminSetUserPasswordWithResponse(ctx context.Context, body AdminSetUserPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminSetUserPasswordResponse, error) {
+	rsp, err := c.AdminSetUserPassword(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminSetUserPasswordResponse(rsp)
+}
+
+// AdminStopImpersonatingWithBodyWithResponse Return to the admin session
+//
+// For an impersonation session (any role). Deletes the impersonation session, signs the browser
+// back into the admin session named by the `better-auth.admin_session` cookie (session cookie with
+// `Max-Age=604800`, or none when the admin had chosen not to be remembered), expires
+// `better-auth.dont_remember` if the admin had none, and expires `better-auth.admin_session`.
+// Answers `{"session": <admin session>, "user": <admin>}`.
+//
+// No session: 401 with an empty body. A session that is not an impersonation: 400 `{"message":
+// "You are not impersonating anyone"}` (no code). The admin cookie missing, forged, or naming a
+// session that is gone or not the impersonating admin's: 500 `{"message": "Failed to find admin
+// session"}` (no code), and nothing changes.
+//
+// Corrects the 1.1.0 document, which documents no body and no answer.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /admin/stop-impersonating (the `AdminStopImpersonating` operationId).
+func (c *ClientWithResponses) AdminStopImpersonatingWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdminStopImpersonatingResponse, error) {
+	rsp, err := c.AdminStopImpersonatingWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminStopImpersonatingResponse(rsp)
+}
+
+// AdminStopImpersonatingWithResponse Return to the admin session
+//
+// For an impersonation session (any role). Deletes the impersonation session, signs the browser
+// back into the admin session named by the `better-auth.admin_session` cookie (session cookie with
+// `Max-Age=604800`, or none when the admin had chosen not to be remembered), expires
+// `better-auth.dont_remember` if the admin had none, and expires `better-auth.admin_session`.
+// Answers `{"session": <admin session>, "user": <admin>}`.
+//
+// No session: 401 with an empty body. A session that is not an impersonation: 400 `{"message":
+// "You are not impersonating anyone"}` (no code). The admin cookie missing, forged, or naming a
+// session that is gone or not the impersonating admin's: 500 `{"message": "Failed to find admin
+// session"}` (no code), and nothing changes.
+//
+// Corrects the 1.1.0 document, which documents no body and no answer.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /admin/stop-impersonating (the `AdminStopImpersonating` operationId).
+func (c *ClientWithResponses) AdminStopImpersonatingWithResponse(ctx context.Context, body AdminStopImpersonatingJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminStopImpersonatingResponse, error) {
+	rsp, err := c.AdminStopImpersonating(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminStopImpersonatingResponse(rsp)
+}
+
+// AdminUnbanUserWithBodyWithResponse Lift a ban
+//
+// Needs `user:ban` (403 `YOU_ARE_NOT_ALLOWED_TO_BAN_USERS`). Clears `banned`, `banReason` and
+// `banExpires`. Unknown user: 404 `USER_NOT_FOUND`. Answers `{"user": User}`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /admin/unban-user (the `AdminUnbanUser` operationId).
+func (c *ClientWithResponses) AdminUnbanUserWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdminUnbanUserResponse, error) {
+	rsp, err := c.AdminUnbanUserWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminUnbanUserResponse(rsp)
+}
+
+// AdminUnbanUserWithResponse Lift a ban
+//
+// Needs `user:ban` (403 `YOU_ARE_NOT_ALLOWED_TO_BAN_USERS`). Clears `banned`, `banReason` and
+// `banExpires`. Unknown user: 404 `USER_NOT_FOUND`. Answers `{"user": User}`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /admin/unban-user (the `AdminUnbanUser` operationId).
+func (c *ClientWithResponses) AdminUnbanUserWithResponse(ctx context.Context, body AdminUnbanUserJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminUnbanUserResponse, error) {
+	rsp, err := c.AdminUnbanUser(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminUnbanUserResponse(rsp)
+}
+
+// AdminUpdateUserWithBodyWithResponse Update a user
+//
+// New in 1.7 (not in the 1.1.0 document). Needs `user:update` (403
+// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_USERS`), plus `user:set-role` to change `role`, `user:ban` to
+// change `banned`, `banReason` or `banExpires`, `user:set-email` to change `email` or
+// `emailVerified`. `data: {}` is
+// 400 `NO_DATA_TO_UPDATE`; `data.password` 400 `PASSWORD_CANNOT_BE_UPDATED_VIA_UPDATE_USER`;
+// `data.id` 400 `USER_ID_CANNOT_BE_UPDATED`; `banned: true` on oneself 400
+// `YOU_CANNOT_BAN_YOURSELF`; a malformed or taken email 400 `INVALID_EMAIL` /
+// `USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL`; unknown user 404 `USER_NOT_FOUND`. `banned: true`
+// also ends the user's sessions. Answers the **bare** updated user (Better Auth 1.7's OpenAPI
+// document says `{"user": ...}`; the real server sends the user itself).
+//
+// Deviation: Better Auth accepts any field in `data`; here only the user fields listed are
+// accepted (another key is 400 `VALIDATION_ERROR`), and a role other than `admin` and `user` is
+// 400 `YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE` (Better Auth checks role names only when
+// custom roles are configured; an undefined role grants nothing, so storing one is a mistake).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /admin/update-user (the `AdminUpdateUser` operationId).
+func (c *ClientWithResponses) AdminUpdateUserWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AdminUpdateUserResponse, error) {
+	rsp, err := c.AdminUpdateUserWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminUpdateUserResponse(rsp)
+}
+
+// AdminUpdateUserWithResponse Update a user
+//
+// New in 1.7 (not in the 1.1.0 document). Needs `user:update` (403
+// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_USERS`), plus `user:set-role` to change `role`, `user:ban` to
+// change `banned`, `banReason` or `banExpires`, `user:set-email` to change `email` or
+// `emailVerified`. `data: {}` is
+// 400 `NO_DATA_TO_UPDATE`; `data.password` 400 `PASSWORD_CANNOT_BE_UPDATED_VIA_UPDATE_USER`;
+// `data.id` 400 `USER_ID_CANNOT_BE_UPDATED`; `banned: true` on oneself 400
+// `YOU_CANNOT_BAN_YOURSELF`; a malformed or taken email 400 `INVALID_EMAIL` /
+// `USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL`; unknown user 404 `USER_NOT_FOUND`. `banned: true`
+// also ends the user's sessions. Answers the **bare** updated user (Better Auth 1.7's OpenAPI
+// document says `{"user": ...}`; the real server sends the user itself).
+//
+// Deviation: Better Auth accepts any field in `data`; here only the user fields listed are
+// accepted (another key is 400 `VALIDATION_ERROR`), and a role other than `admin` and `user` is
+// 400 `YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE` (Better Auth checks role names only when
+// custom roles are configured; an undefined role grants nothing, so storing one is a mistake).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /admin/update-user (the `AdminUpdateUser` operationId).
+func (c *ClientWithResponses) AdminUpdateUserWithResponse(ctx context.Context, body AdminUpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminUpdateUserResponse, error) {
+	rsp, err := c.AdminUpdateUser(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAdminUpdateUserResponse(rsp)
+}
+
 // OauthCallbackWithResponse OAuth redirect endpoint
 //
 // The `redirect_uri` given to providers. Always answers 302 (empty body). Needs the `state`
@@ -11901,6 +16782,1405 @@ func ParseAccountInfoResponse(rsp *http.Response) (*AccountInfoResponse, error) 
 	switch {
 	case rsp.StatusCode == 429:
 		var headers AccountInfoResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAdminBanUserResponse parses an HTTP response from a AdminBanUserWithResponse call
+func ParseAdminBanUserResponse(rsp *http.Response) (*AdminBanUserResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AdminBanUserResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AdminUserResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers AdminBanUserResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAdminCreateUserResponse parses an HTTP response from a AdminCreateUserWithResponse call
+func ParseAdminCreateUserResponse(rsp *http.Response) (*AdminCreateUserResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AdminCreateUserResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AdminUserResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers AdminCreateUserResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAdminGetUserResponse parses an HTTP response from a AdminGetUserWithResponse call
+func ParseAdminGetUserResponse(rsp *http.Response) (*AdminGetUserResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AdminGetUserResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest User
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers AdminGetUserResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAdminHasPermissionResponse parses an HTTP response from a AdminHasPermissionWithResponse call
+func ParseAdminHasPermissionResponse(rsp *http.Response) (*AdminHasPermissionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AdminHasPermissionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AdminHasPermissionResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers AdminHasPermissionResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAdminImpersonateUserResponse parses an HTTP response from a AdminImpersonateUserWithResponse call
+func ParseAdminImpersonateUserResponse(rsp *http.Response) (*AdminImpersonateUserResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AdminImpersonateUserResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AdminSessionAndUser
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers AdminImpersonateUserResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers AdminImpersonateUserResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAdminListUserSessionsResponse parses an HTTP response from a AdminListUserSessionsWithResponse call
+func ParseAdminListUserSessionsResponse(rsp *http.Response) (*AdminListUserSessionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AdminListUserSessionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AdminSessionList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers AdminListUserSessionsResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAdminListUsersResponse parses an HTTP response from a AdminListUsersWithResponse call
+func ParseAdminListUsersResponse(rsp *http.Response) (*AdminListUsersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AdminListUsersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AdminUserList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers AdminListUsersResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAdminRemoveUserResponse parses an HTTP response from a AdminRemoveUserWithResponse call
+func ParseAdminRemoveUserResponse(rsp *http.Response) (*AdminRemoveUserResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AdminRemoveUserResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AdminSuccess
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers AdminRemoveUserResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAdminRevokeUserSessionResponse parses an HTTP response from a AdminRevokeUserSessionWithResponse call
+func ParseAdminRevokeUserSessionResponse(rsp *http.Response) (*AdminRevokeUserSessionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AdminRevokeUserSessionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AdminSuccess
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers AdminRevokeUserSessionResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAdminRevokeUserSessionsResponse parses an HTTP response from a AdminRevokeUserSessionsWithResponse call
+func ParseAdminRevokeUserSessionsResponse(rsp *http.Response) (*AdminRevokeUserSessionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AdminRevokeUserSessionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AdminSuccess
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers AdminRevokeUserSessionsResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAdminSetRoleResponse parses an HTTP response from a AdminSetRoleWithResponse call
+func ParseAdminSetRoleResponse(rsp *http.Response) (*AdminSetRoleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AdminSetRoleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AdminUserResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers AdminSetRoleResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAdminSetUserPasswordResponse parses an HTTP response from a AdminSetUserPasswordWithResponse call
+func ParseAdminSetUserPasswordResponse(rsp *http.Response) (*AdminSetUserPasswordResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AdminSetUserPasswordResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest StatusResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers AdminSetUserPasswordResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAdminStopImpersonatingResponse parses an HTTP response from a AdminStopImpersonatingWithResponse call
+func ParseAdminStopImpersonatingResponse(rsp *http.Response) (*AdminStopImpersonatingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AdminStopImpersonatingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AdminSessionAndUser
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers AdminStopImpersonatingResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers AdminStopImpersonatingResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAdminUnbanUserResponse parses an HTTP response from a AdminUnbanUserWithResponse call
+func ParseAdminUnbanUserResponse(rsp *http.Response) (*AdminUnbanUserResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AdminUnbanUserResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AdminUserResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers AdminUnbanUserResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAdminUpdateUserResponse parses an HTTP response from a AdminUpdateUserWithResponse call
+func ParseAdminUpdateUserResponse(rsp *http.Response) (*AdminUpdateUserResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AdminUpdateUserResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest User
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers AdminUpdateUserResponse429Headers
 		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -15004,6 +21284,51 @@ type ServerInterface interface {
 	// AccountInfo Get the provider's profile for a linked account
 	// (GET /account-info)
 	AccountInfo(w http.ResponseWriter, r *http.Request, params AccountInfoParams)
+	// AdminBanUser Ban a user
+	// (POST /admin/ban-user)
+	AdminBanUser(w http.ResponseWriter, r *http.Request)
+	// AdminCreateUser Create a user
+	// (POST /admin/create-user)
+	AdminCreateUser(w http.ResponseWriter, r *http.Request)
+	// AdminGetUser Get a user
+	// (GET /admin/get-user)
+	AdminGetUser(w http.ResponseWriter, r *http.Request, params AdminGetUserParams)
+	// AdminHasPermission Check permissions
+	// (POST /admin/has-permission)
+	AdminHasPermission(w http.ResponseWriter, r *http.Request)
+	// AdminImpersonateUser Sign in as another user
+	// (POST /admin/impersonate-user)
+	AdminImpersonateUser(w http.ResponseWriter, r *http.Request)
+	// AdminListUserSessions List a user's sessions
+	// (POST /admin/list-user-sessions)
+	AdminListUserSessions(w http.ResponseWriter, r *http.Request)
+	// AdminListUsers List users
+	// (GET /admin/list-users)
+	AdminListUsers(w http.ResponseWriter, r *http.Request, params AdminListUsersParams)
+	// AdminRemoveUser Delete a user
+	// (POST /admin/remove-user)
+	AdminRemoveUser(w http.ResponseWriter, r *http.Request)
+	// AdminRevokeUserSession Revoke one of a user's sessions
+	// (POST /admin/revoke-user-session)
+	AdminRevokeUserSession(w http.ResponseWriter, r *http.Request)
+	// AdminRevokeUserSessions Revoke all of a user's sessions
+	// (POST /admin/revoke-user-sessions)
+	AdminRevokeUserSessions(w http.ResponseWriter, r *http.Request)
+	// AdminSetRole Set a user's role
+	// (POST /admin/set-role)
+	AdminSetRole(w http.ResponseWriter, r *http.Request)
+	// AdminSetUserPassword Set a user's password
+	// (POST /admin/set-user-password)
+	AdminSetUserPassword(w http.ResponseWriter, r *http.Request)
+	// AdminStopImpersonating Return to the admin session
+	// (POST /admin/stop-impersonating)
+	AdminStopImpersonating(w http.ResponseWriter, r *http.Request)
+	// AdminUnbanUser Lift a ban
+	// (POST /admin/unban-user)
+	AdminUnbanUser(w http.ResponseWriter, r *http.Request)
+	// AdminUpdateUser Update a user
+	// (POST /admin/update-user)
+	AdminUpdateUser(w http.ResponseWriter, r *http.Request)
 	// OauthCallback OAuth redirect endpoint
 	// (GET /callback/{providerId})
 	OauthCallback(w http.ResponseWriter, r *http.Request, providerId ProviderId, params OauthCallbackParams)
@@ -15115,6 +21440,96 @@ type Unimplemented struct{}
 // AccountInfo Get the provider's profile for a linked account
 // (GET /account-info)
 func (_ Unimplemented) AccountInfo(w http.ResponseWriter, r *http.Request, params AccountInfoParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminBanUser Ban a user
+// (POST /admin/ban-user)
+func (_ Unimplemented) AdminBanUser(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminCreateUser Create a user
+// (POST /admin/create-user)
+func (_ Unimplemented) AdminCreateUser(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminGetUser Get a user
+// (GET /admin/get-user)
+func (_ Unimplemented) AdminGetUser(w http.ResponseWriter, r *http.Request, params AdminGetUserParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminHasPermission Check permissions
+// (POST /admin/has-permission)
+func (_ Unimplemented) AdminHasPermission(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminImpersonateUser Sign in as another user
+// (POST /admin/impersonate-user)
+func (_ Unimplemented) AdminImpersonateUser(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminListUserSessions List a user's sessions
+// (POST /admin/list-user-sessions)
+func (_ Unimplemented) AdminListUserSessions(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminListUsers List users
+// (GET /admin/list-users)
+func (_ Unimplemented) AdminListUsers(w http.ResponseWriter, r *http.Request, params AdminListUsersParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminRemoveUser Delete a user
+// (POST /admin/remove-user)
+func (_ Unimplemented) AdminRemoveUser(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminRevokeUserSession Revoke one of a user's sessions
+// (POST /admin/revoke-user-session)
+func (_ Unimplemented) AdminRevokeUserSession(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminRevokeUserSessions Revoke all of a user's sessions
+// (POST /admin/revoke-user-sessions)
+func (_ Unimplemented) AdminRevokeUserSessions(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminSetRole Set a user's role
+// (POST /admin/set-role)
+func (_ Unimplemented) AdminSetRole(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminSetUserPassword Set a user's password
+// (POST /admin/set-user-password)
+func (_ Unimplemented) AdminSetUserPassword(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminStopImpersonating Return to the admin session
+// (POST /admin/stop-impersonating)
+func (_ Unimplemented) AdminStopImpersonating(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminUnbanUser Lift a ban
+// (POST /admin/unban-user)
+func (_ Unimplemented) AdminUnbanUser(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AdminUpdateUser Update a user
+// (POST /admin/update-user)
+func (_ Unimplemented) AdminUpdateUser(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -15368,6 +21783,371 @@ func (siw *ServerInterfaceWrapper) AccountInfo(w http.ResponseWriter, r *http.Re
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.AccountInfo(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminBanUser operation middleware
+func (siw *ServerInterfaceWrapper) AdminBanUser(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminBanUser(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminCreateUser operation middleware
+func (siw *ServerInterfaceWrapper) AdminCreateUser(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminCreateUser(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminGetUser operation middleware
+func (siw *ServerInterfaceWrapper) AdminGetUser(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AdminGetUserParams
+
+	// ------------- Required query parameter "id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "id", r.URL.Query(), &params.Id, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "id"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminGetUser(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminHasPermission operation middleware
+func (siw *ServerInterfaceWrapper) AdminHasPermission(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminHasPermission(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminImpersonateUser operation middleware
+func (siw *ServerInterfaceWrapper) AdminImpersonateUser(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminImpersonateUser(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminListUserSessions operation middleware
+func (siw *ServerInterfaceWrapper) AdminListUserSessions(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminListUserSessions(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminListUsers operation middleware
+func (siw *ServerInterfaceWrapper) AdminListUsers(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AdminListUsersParams
+
+	// ------------- Optional query parameter "searchValue" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "searchValue", r.URL.Query(), &params.SearchValue, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "searchValue"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "searchValue", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "searchField" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "searchField", r.URL.Query(), &params.SearchField, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "searchField"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "searchField", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "searchOperator" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "searchOperator", r.URL.Query(), &params.SearchOperator, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "searchOperator"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "searchOperator", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "offset" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "offset", r.URL.Query(), &params.Offset, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "offset"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "offset", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "sortBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sortBy", r.URL.Query(), &params.SortBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "sortBy"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "sortBy", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "sortDirection" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sortDirection", r.URL.Query(), &params.SortDirection, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "sortDirection"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "sortDirection", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "filterField" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "filterField", r.URL.Query(), &params.FilterField, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "filterField"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "filterField", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "filterValue" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "filterValue", r.URL.Query(), &params.FilterValue, runtime.BindQueryParameterOptions{Type: "array", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "filterValue"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "filterValue", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "filterOperator" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "filterOperator", r.URL.Query(), &params.FilterOperator, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "filterOperator"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "filterOperator", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminListUsers(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminRemoveUser operation middleware
+func (siw *ServerInterfaceWrapper) AdminRemoveUser(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminRemoveUser(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminRevokeUserSession operation middleware
+func (siw *ServerInterfaceWrapper) AdminRevokeUserSession(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminRevokeUserSession(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminRevokeUserSessions operation middleware
+func (siw *ServerInterfaceWrapper) AdminRevokeUserSessions(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminRevokeUserSessions(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminSetRole operation middleware
+func (siw *ServerInterfaceWrapper) AdminSetRole(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminSetRole(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminSetUserPassword operation middleware
+func (siw *ServerInterfaceWrapper) AdminSetUserPassword(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminSetUserPassword(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminStopImpersonating operation middleware
+func (siw *ServerInterfaceWrapper) AdminStopImpersonating(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminStopImpersonating(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminUnbanUser operation middleware
+func (siw *ServerInterfaceWrapper) AdminUnbanUser(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminUnbanUser(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AdminUpdateUser operation middleware
+func (siw *ServerInterfaceWrapper) AdminUpdateUser(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AdminUpdateUser(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -16396,6 +23176,51 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/error", wrapper.Error)
 	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/admin/list-users", wrapper.AdminListUsers)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/admin/get-user", wrapper.AdminGetUser)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/admin/create-user", wrapper.AdminCreateUser)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/admin/update-user", wrapper.AdminUpdateUser)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/admin/set-role", wrapper.AdminSetRole)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/admin/ban-user", wrapper.AdminBanUser)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/admin/unban-user", wrapper.AdminUnbanUser)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/admin/list-user-sessions", wrapper.AdminListUserSessions)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/admin/revoke-user-session", wrapper.AdminRevokeUserSession)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/admin/revoke-user-sessions", wrapper.AdminRevokeUserSessions)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/admin/remove-user", wrapper.AdminRemoveUser)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/admin/set-user-password", wrapper.AdminSetUserPassword)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/admin/impersonate-user", wrapper.AdminImpersonateUser)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/admin/stop-impersonating", wrapper.AdminStopImpersonating)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/admin/has-permission", wrapper.AdminHasPermission)
+	})
 
 	return r
 }
@@ -16497,6 +23322,2240 @@ func (response AccountInfo429JSONResponse) VisitAccountInfoResponse(w http.Respo
 type AccountInfo500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response AccountInfo500JSONResponse) VisitAccountInfoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminBanUserRequestObject struct {
+	Body *AdminBanUserJSONRequestBody
+}
+
+type AdminBanUserResponseObject interface {
+	VisitAdminBanUserResponse(w http.ResponseWriter) error
+}
+
+type AdminBanUser200JSONResponse AdminUserResult
+
+func (response AdminBanUser200JSONResponse) VisitAdminBanUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminBanUser400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response AdminBanUser400JSONResponse) VisitAdminBanUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminBanUser401AsteriskResponse struct {
+	Body          io.Reader
+	ContentType   string
+	ContentLength int64
+}
+
+func (response AdminBanUser401AsteriskResponse) VisitAdminBanUserResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(401)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type AdminBanUser401JSONResponse Error
+
+func (response AdminBanUser401JSONResponse) VisitAdminBanUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminBanUser403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response AdminBanUser403JSONResponse) VisitAdminBanUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminBanUser404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response AdminBanUser404JSONResponse) VisitAdminBanUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminBanUser413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response AdminBanUser413JSONResponse) VisitAdminBanUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminBanUser415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response AdminBanUser415JSONResponse) VisitAdminBanUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminBanUser429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response AdminBanUser429JSONResponse) VisitAdminBanUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminBanUser500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response AdminBanUser500JSONResponse) VisitAdminBanUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminCreateUserRequestObject struct {
+	Body *AdminCreateUserJSONRequestBody
+}
+
+type AdminCreateUserResponseObject interface {
+	VisitAdminCreateUserResponse(w http.ResponseWriter) error
+}
+
+type AdminCreateUser200JSONResponse AdminUserResult
+
+func (response AdminCreateUser200JSONResponse) VisitAdminCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminCreateUser400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response AdminCreateUser400JSONResponse) VisitAdminCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminCreateUser401AsteriskResponse struct {
+	Body          io.Reader
+	ContentType   string
+	ContentLength int64
+}
+
+func (response AdminCreateUser401AsteriskResponse) VisitAdminCreateUserResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(401)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type AdminCreateUser401JSONResponse Error
+
+func (response AdminCreateUser401JSONResponse) VisitAdminCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminCreateUser403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response AdminCreateUser403JSONResponse) VisitAdminCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminCreateUser413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response AdminCreateUser413JSONResponse) VisitAdminCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminCreateUser415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response AdminCreateUser415JSONResponse) VisitAdminCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminCreateUser429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response AdminCreateUser429JSONResponse) VisitAdminCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminCreateUser500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response AdminCreateUser500JSONResponse) VisitAdminCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUserRequestObject struct {
+	Params AdminGetUserParams
+}
+
+type AdminGetUserResponseObject interface {
+	VisitAdminGetUserResponse(w http.ResponseWriter) error
+}
+
+type AdminGetUser200JSONResponse User
+
+func (response AdminGetUser200JSONResponse) VisitAdminGetUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUser400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response AdminGetUser400JSONResponse) VisitAdminGetUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUser401AsteriskResponse struct {
+	Body          io.Reader
+	ContentType   string
+	ContentLength int64
+}
+
+func (response AdminGetUser401AsteriskResponse) VisitAdminGetUserResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(401)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type AdminGetUser401JSONResponse Error
+
+func (response AdminGetUser401JSONResponse) VisitAdminGetUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUser403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response AdminGetUser403JSONResponse) VisitAdminGetUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUser404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response AdminGetUser404JSONResponse) VisitAdminGetUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUser429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response AdminGetUser429JSONResponse) VisitAdminGetUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminGetUser500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response AdminGetUser500JSONResponse) VisitAdminGetUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminHasPermissionRequestObject struct {
+	Body *AdminHasPermissionJSONRequestBody
+}
+
+type AdminHasPermissionResponseObject interface {
+	VisitAdminHasPermissionResponse(w http.ResponseWriter) error
+}
+
+type AdminHasPermission200JSONResponse AdminHasPermissionResult
+
+func (response AdminHasPermission200JSONResponse) VisitAdminHasPermissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminHasPermission400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response AdminHasPermission400JSONResponse) VisitAdminHasPermissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminHasPermission401AsteriskResponse struct {
+	Body          io.Reader
+	ContentType   string
+	ContentLength int64
+}
+
+func (response AdminHasPermission401AsteriskResponse) VisitAdminHasPermissionResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(401)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type AdminHasPermission401JSONResponse Error
+
+func (response AdminHasPermission401JSONResponse) VisitAdminHasPermissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminHasPermission413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response AdminHasPermission413JSONResponse) VisitAdminHasPermissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminHasPermission415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response AdminHasPermission415JSONResponse) VisitAdminHasPermissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminHasPermission429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response AdminHasPermission429JSONResponse) VisitAdminHasPermissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminHasPermission500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response AdminHasPermission500JSONResponse) VisitAdminHasPermissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminImpersonateUserRequestObject struct {
+	Body *AdminImpersonateUserJSONRequestBody
+}
+
+type AdminImpersonateUserResponseObject interface {
+	VisitAdminImpersonateUserResponse(w http.ResponseWriter) error
+}
+
+type AdminImpersonateUser200ResponseHeaders struct {
+	SetCookie *string
+}
+
+type AdminImpersonateUser200JSONResponse struct {
+	Body    AdminSessionAndUser
+	Headers AdminImpersonateUser200ResponseHeaders
+}
+
+func (response AdminImpersonateUser200JSONResponse) VisitAdminImpersonateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminImpersonateUser400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response AdminImpersonateUser400JSONResponse) VisitAdminImpersonateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminImpersonateUser401AsteriskResponse struct {
+	Body          io.Reader
+	ContentType   string
+	ContentLength int64
+}
+
+func (response AdminImpersonateUser401AsteriskResponse) VisitAdminImpersonateUserResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(401)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type AdminImpersonateUser401JSONResponse Error
+
+func (response AdminImpersonateUser401JSONResponse) VisitAdminImpersonateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminImpersonateUser403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response AdminImpersonateUser403JSONResponse) VisitAdminImpersonateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminImpersonateUser404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response AdminImpersonateUser404JSONResponse) VisitAdminImpersonateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminImpersonateUser413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response AdminImpersonateUser413JSONResponse) VisitAdminImpersonateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminImpersonateUser415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response AdminImpersonateUser415JSONResponse) VisitAdminImpersonateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminImpersonateUser429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response AdminImpersonateUser429JSONResponse) VisitAdminImpersonateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminImpersonateUser500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response AdminImpersonateUser500JSONResponse) VisitAdminImpersonateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListUserSessionsRequestObject struct {
+	Body *AdminListUserSessionsJSONRequestBody
+}
+
+type AdminListUserSessionsResponseObject interface {
+	VisitAdminListUserSessionsResponse(w http.ResponseWriter) error
+}
+
+type AdminListUserSessions200JSONResponse AdminSessionList
+
+func (response AdminListUserSessions200JSONResponse) VisitAdminListUserSessionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListUserSessions400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response AdminListUserSessions400JSONResponse) VisitAdminListUserSessionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListUserSessions401AsteriskResponse struct {
+	Body          io.Reader
+	ContentType   string
+	ContentLength int64
+}
+
+func (response AdminListUserSessions401AsteriskResponse) VisitAdminListUserSessionsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(401)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type AdminListUserSessions401JSONResponse Error
+
+func (response AdminListUserSessions401JSONResponse) VisitAdminListUserSessionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListUserSessions403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response AdminListUserSessions403JSONResponse) VisitAdminListUserSessionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListUserSessions413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response AdminListUserSessions413JSONResponse) VisitAdminListUserSessionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListUserSessions415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response AdminListUserSessions415JSONResponse) VisitAdminListUserSessionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListUserSessions429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response AdminListUserSessions429JSONResponse) VisitAdminListUserSessionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListUserSessions500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response AdminListUserSessions500JSONResponse) VisitAdminListUserSessionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListUsersRequestObject struct {
+	Params AdminListUsersParams
+}
+
+type AdminListUsersResponseObject interface {
+	VisitAdminListUsersResponse(w http.ResponseWriter) error
+}
+
+type AdminListUsers200JSONResponse AdminUserList
+
+func (response AdminListUsers200JSONResponse) VisitAdminListUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListUsers400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response AdminListUsers400JSONResponse) VisitAdminListUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListUsers401AsteriskResponse struct {
+	Body          io.Reader
+	ContentType   string
+	ContentLength int64
+}
+
+func (response AdminListUsers401AsteriskResponse) VisitAdminListUsersResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(401)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type AdminListUsers401JSONResponse Error
+
+func (response AdminListUsers401JSONResponse) VisitAdminListUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListUsers403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response AdminListUsers403JSONResponse) VisitAdminListUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListUsers429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response AdminListUsers429JSONResponse) VisitAdminListUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminListUsers500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response AdminListUsers500JSONResponse) VisitAdminListUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRemoveUserRequestObject struct {
+	Body *AdminRemoveUserJSONRequestBody
+}
+
+type AdminRemoveUserResponseObject interface {
+	VisitAdminRemoveUserResponse(w http.ResponseWriter) error
+}
+
+type AdminRemoveUser200JSONResponse AdminSuccess
+
+func (response AdminRemoveUser200JSONResponse) VisitAdminRemoveUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRemoveUser400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response AdminRemoveUser400JSONResponse) VisitAdminRemoveUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRemoveUser401AsteriskResponse struct {
+	Body          io.Reader
+	ContentType   string
+	ContentLength int64
+}
+
+func (response AdminRemoveUser401AsteriskResponse) VisitAdminRemoveUserResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(401)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type AdminRemoveUser401JSONResponse Error
+
+func (response AdminRemoveUser401JSONResponse) VisitAdminRemoveUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRemoveUser403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response AdminRemoveUser403JSONResponse) VisitAdminRemoveUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRemoveUser404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response AdminRemoveUser404JSONResponse) VisitAdminRemoveUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRemoveUser413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response AdminRemoveUser413JSONResponse) VisitAdminRemoveUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRemoveUser415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response AdminRemoveUser415JSONResponse) VisitAdminRemoveUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRemoveUser429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response AdminRemoveUser429JSONResponse) VisitAdminRemoveUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRemoveUser500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response AdminRemoveUser500JSONResponse) VisitAdminRemoveUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRevokeUserSessionRequestObject struct {
+	Body *AdminRevokeUserSessionJSONRequestBody
+}
+
+type AdminRevokeUserSessionResponseObject interface {
+	VisitAdminRevokeUserSessionResponse(w http.ResponseWriter) error
+}
+
+type AdminRevokeUserSession200JSONResponse AdminSuccess
+
+func (response AdminRevokeUserSession200JSONResponse) VisitAdminRevokeUserSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRevokeUserSession400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response AdminRevokeUserSession400JSONResponse) VisitAdminRevokeUserSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRevokeUserSession401AsteriskResponse struct {
+	Body          io.Reader
+	ContentType   string
+	ContentLength int64
+}
+
+func (response AdminRevokeUserSession401AsteriskResponse) VisitAdminRevokeUserSessionResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(401)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type AdminRevokeUserSession401JSONResponse Error
+
+func (response AdminRevokeUserSession401JSONResponse) VisitAdminRevokeUserSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRevokeUserSession403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response AdminRevokeUserSession403JSONResponse) VisitAdminRevokeUserSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRevokeUserSession413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response AdminRevokeUserSession413JSONResponse) VisitAdminRevokeUserSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRevokeUserSession415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response AdminRevokeUserSession415JSONResponse) VisitAdminRevokeUserSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRevokeUserSession429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response AdminRevokeUserSession429JSONResponse) VisitAdminRevokeUserSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRevokeUserSession500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response AdminRevokeUserSession500JSONResponse) VisitAdminRevokeUserSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRevokeUserSessionsRequestObject struct {
+	Body *AdminRevokeUserSessionsJSONRequestBody
+}
+
+type AdminRevokeUserSessionsResponseObject interface {
+	VisitAdminRevokeUserSessionsResponse(w http.ResponseWriter) error
+}
+
+type AdminRevokeUserSessions200JSONResponse AdminSuccess
+
+func (response AdminRevokeUserSessions200JSONResponse) VisitAdminRevokeUserSessionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRevokeUserSessions400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response AdminRevokeUserSessions400JSONResponse) VisitAdminRevokeUserSessionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRevokeUserSessions401AsteriskResponse struct {
+	Body          io.Reader
+	ContentType   string
+	ContentLength int64
+}
+
+func (response AdminRevokeUserSessions401AsteriskResponse) VisitAdminRevokeUserSessionsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(401)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type AdminRevokeUserSessions401JSONResponse Error
+
+func (response AdminRevokeUserSessions401JSONResponse) VisitAdminRevokeUserSessionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRevokeUserSessions403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response AdminRevokeUserSessions403JSONResponse) VisitAdminRevokeUserSessionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRevokeUserSessions413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response AdminRevokeUserSessions413JSONResponse) VisitAdminRevokeUserSessionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRevokeUserSessions415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response AdminRevokeUserSessions415JSONResponse) VisitAdminRevokeUserSessionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRevokeUserSessions429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response AdminRevokeUserSessions429JSONResponse) VisitAdminRevokeUserSessionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminRevokeUserSessions500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response AdminRevokeUserSessions500JSONResponse) VisitAdminRevokeUserSessionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminSetRoleRequestObject struct {
+	Body *AdminSetRoleJSONRequestBody
+}
+
+type AdminSetRoleResponseObject interface {
+	VisitAdminSetRoleResponse(w http.ResponseWriter) error
+}
+
+type AdminSetRole200JSONResponse AdminUserResult
+
+func (response AdminSetRole200JSONResponse) VisitAdminSetRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminSetRole400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response AdminSetRole400JSONResponse) VisitAdminSetRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminSetRole401AsteriskResponse struct {
+	Body          io.Reader
+	ContentType   string
+	ContentLength int64
+}
+
+func (response AdminSetRole401AsteriskResponse) VisitAdminSetRoleResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(401)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type AdminSetRole401JSONResponse Error
+
+func (response AdminSetRole401JSONResponse) VisitAdminSetRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminSetRole403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response AdminSetRole403JSONResponse) VisitAdminSetRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminSetRole404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response AdminSetRole404JSONResponse) VisitAdminSetRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminSetRole413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response AdminSetRole413JSONResponse) VisitAdminSetRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminSetRole415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response AdminSetRole415JSONResponse) VisitAdminSetRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminSetRole429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response AdminSetRole429JSONResponse) VisitAdminSetRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminSetRole500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response AdminSetRole500JSONResponse) VisitAdminSetRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminSetUserPasswordRequestObject struct {
+	Body *AdminSetUserPasswordJSONRequestBody
+}
+
+type AdminSetUserPasswordResponseObject interface {
+	VisitAdminSetUserPasswordResponse(w http.ResponseWriter) error
+}
+
+type AdminSetUserPassword200JSONResponse StatusResult
+
+func (response AdminSetUserPassword200JSONResponse) VisitAdminSetUserPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminSetUserPassword400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response AdminSetUserPassword400JSONResponse) VisitAdminSetUserPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminSetUserPassword401AsteriskResponse struct {
+	Body          io.Reader
+	ContentType   string
+	ContentLength int64
+}
+
+func (response AdminSetUserPassword401AsteriskResponse) VisitAdminSetUserPasswordResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(401)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type AdminSetUserPassword401JSONResponse Error
+
+func (response AdminSetUserPassword401JSONResponse) VisitAdminSetUserPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminSetUserPassword403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response AdminSetUserPassword403JSONResponse) VisitAdminSetUserPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminSetUserPassword404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response AdminSetUserPassword404JSONResponse) VisitAdminSetUserPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminSetUserPassword413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response AdminSetUserPassword413JSONResponse) VisitAdminSetUserPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminSetUserPassword415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response AdminSetUserPassword415JSONResponse) VisitAdminSetUserPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminSetUserPassword429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response AdminSetUserPassword429JSONResponse) VisitAdminSetUserPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminSetUserPassword500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response AdminSetUserPassword500JSONResponse) VisitAdminSetUserPasswordResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminStopImpersonatingRequestObject struct {
+	Body *AdminStopImpersonatingJSONRequestBody
+}
+
+type AdminStopImpersonatingResponseObject interface {
+	VisitAdminStopImpersonatingResponse(w http.ResponseWriter) error
+}
+
+type AdminStopImpersonating200ResponseHeaders struct {
+	SetCookie *string
+}
+
+type AdminStopImpersonating200JSONResponse struct {
+	Body    AdminSessionAndUser
+	Headers AdminStopImpersonating200ResponseHeaders
+}
+
+func (response AdminStopImpersonating200JSONResponse) VisitAdminStopImpersonatingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminStopImpersonating400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response AdminStopImpersonating400JSONResponse) VisitAdminStopImpersonatingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminStopImpersonating401AsteriskResponse struct {
+	Body          io.Reader
+	ContentType   string
+	ContentLength int64
+}
+
+func (response AdminStopImpersonating401AsteriskResponse) VisitAdminStopImpersonatingResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(401)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type AdminStopImpersonating401JSONResponse Error
+
+func (response AdminStopImpersonating401JSONResponse) VisitAdminStopImpersonatingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminStopImpersonating413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response AdminStopImpersonating413JSONResponse) VisitAdminStopImpersonatingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminStopImpersonating415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response AdminStopImpersonating415JSONResponse) VisitAdminStopImpersonatingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminStopImpersonating429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response AdminStopImpersonating429JSONResponse) VisitAdminStopImpersonatingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminStopImpersonating500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response AdminStopImpersonating500JSONResponse) VisitAdminStopImpersonatingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUnbanUserRequestObject struct {
+	Body *AdminUnbanUserJSONRequestBody
+}
+
+type AdminUnbanUserResponseObject interface {
+	VisitAdminUnbanUserResponse(w http.ResponseWriter) error
+}
+
+type AdminUnbanUser200JSONResponse AdminUserResult
+
+func (response AdminUnbanUser200JSONResponse) VisitAdminUnbanUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUnbanUser400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response AdminUnbanUser400JSONResponse) VisitAdminUnbanUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUnbanUser401AsteriskResponse struct {
+	Body          io.Reader
+	ContentType   string
+	ContentLength int64
+}
+
+func (response AdminUnbanUser401AsteriskResponse) VisitAdminUnbanUserResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(401)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type AdminUnbanUser401JSONResponse Error
+
+func (response AdminUnbanUser401JSONResponse) VisitAdminUnbanUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUnbanUser403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response AdminUnbanUser403JSONResponse) VisitAdminUnbanUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUnbanUser404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response AdminUnbanUser404JSONResponse) VisitAdminUnbanUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUnbanUser413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response AdminUnbanUser413JSONResponse) VisitAdminUnbanUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUnbanUser415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response AdminUnbanUser415JSONResponse) VisitAdminUnbanUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUnbanUser429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response AdminUnbanUser429JSONResponse) VisitAdminUnbanUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUnbanUser500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response AdminUnbanUser500JSONResponse) VisitAdminUnbanUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUpdateUserRequestObject struct {
+	Body *AdminUpdateUserJSONRequestBody
+}
+
+type AdminUpdateUserResponseObject interface {
+	VisitAdminUpdateUserResponse(w http.ResponseWriter) error
+}
+
+type AdminUpdateUser200JSONResponse User
+
+func (response AdminUpdateUser200JSONResponse) VisitAdminUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUpdateUser400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response AdminUpdateUser400JSONResponse) VisitAdminUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUpdateUser401AsteriskResponse struct {
+	Body          io.Reader
+	ContentType   string
+	ContentLength int64
+}
+
+func (response AdminUpdateUser401AsteriskResponse) VisitAdminUpdateUserResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(401)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type AdminUpdateUser401JSONResponse Error
+
+func (response AdminUpdateUser401JSONResponse) VisitAdminUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUpdateUser403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response AdminUpdateUser403JSONResponse) VisitAdminUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUpdateUser404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response AdminUpdateUser404JSONResponse) VisitAdminUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUpdateUser413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response AdminUpdateUser413JSONResponse) VisitAdminUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUpdateUser415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response AdminUpdateUser415JSONResponse) VisitAdminUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUpdateUser429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response AdminUpdateUser429JSONResponse) VisitAdminUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdminUpdateUser500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response AdminUpdateUser500JSONResponse) VisitAdminUpdateUserResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -20631,6 +29690,51 @@ type StrictServerInterface interface {
 	// AccountInfo Get the provider's profile for a linked account
 	// (GET /account-info)
 	AccountInfo(ctx context.Context, request AccountInfoRequestObject) (AccountInfoResponseObject, error)
+	// AdminBanUser Ban a user
+	// (POST /admin/ban-user)
+	AdminBanUser(ctx context.Context, request AdminBanUserRequestObject) (AdminBanUserResponseObject, error)
+	// AdminCreateUser Create a user
+	// (POST /admin/create-user)
+	AdminCreateUser(ctx context.Context, request AdminCreateUserRequestObject) (AdminCreateUserResponseObject, error)
+	// AdminGetUser Get a user
+	// (GET /admin/get-user)
+	AdminGetUser(ctx context.Context, request AdminGetUserRequestObject) (AdminGetUserResponseObject, error)
+	// AdminHasPermission Check permissions
+	// (POST /admin/has-permission)
+	AdminHasPermission(ctx context.Context, request AdminHasPermissionRequestObject) (AdminHasPermissionResponseObject, error)
+	// AdminImpersonateUser Sign in as another user
+	// (POST /admin/impersonate-user)
+	AdminImpersonateUser(ctx context.Context, request AdminImpersonateUserRequestObject) (AdminImpersonateUserResponseObject, error)
+	// AdminListUserSessions List a user's sessions
+	// (POST /admin/list-user-sessions)
+	AdminListUserSessions(ctx context.Context, request AdminListUserSessionsRequestObject) (AdminListUserSessionsResponseObject, error)
+	// AdminListUsers List users
+	// (GET /admin/list-users)
+	AdminListUsers(ctx context.Context, request AdminListUsersRequestObject) (AdminListUsersResponseObject, error)
+	// AdminRemoveUser Delete a user
+	// (POST /admin/remove-user)
+	AdminRemoveUser(ctx context.Context, request AdminRemoveUserRequestObject) (AdminRemoveUserResponseObject, error)
+	// AdminRevokeUserSession Revoke one of a user's sessions
+	// (POST /admin/revoke-user-session)
+	AdminRevokeUserSession(ctx context.Context, request AdminRevokeUserSessionRequestObject) (AdminRevokeUserSessionResponseObject, error)
+	// AdminRevokeUserSessions Revoke all of a user's sessions
+	// (POST /admin/revoke-user-sessions)
+	AdminRevokeUserSessions(ctx context.Context, request AdminRevokeUserSessionsRequestObject) (AdminRevokeUserSessionsResponseObject, error)
+	// AdminSetRole Set a user's role
+	// (POST /admin/set-role)
+	AdminSetRole(ctx context.Context, request AdminSetRoleRequestObject) (AdminSetRoleResponseObject, error)
+	// AdminSetUserPassword Set a user's password
+	// (POST /admin/set-user-password)
+	AdminSetUserPassword(ctx context.Context, request AdminSetUserPasswordRequestObject) (AdminSetUserPasswordResponseObject, error)
+	// AdminStopImpersonating Return to the admin session
+	// (POST /admin/stop-impersonating)
+	AdminStopImpersonating(ctx context.Context, request AdminStopImpersonatingRequestObject) (AdminStopImpersonatingResponseObject, error)
+	// AdminUnbanUser Lift a ban
+	// (POST /admin/unban-user)
+	AdminUnbanUser(ctx context.Context, request AdminUnbanUserRequestObject) (AdminUnbanUserResponseObject, error)
+	// AdminUpdateUser Update a user
+	// (POST /admin/update-user)
+	AdminUpdateUser(ctx context.Context, request AdminUpdateUserRequestObject) (AdminUpdateUserResponseObject, error)
 	// OauthCallback OAuth redirect endpoint
 	// (GET /callback/{providerId})
 	OauthCallback(ctx context.Context, request OauthCallbackRequestObject) (OauthCallbackResponseObject, error)
@@ -20793,6 +29897,461 @@ func (sh *strictHandler) AccountInfo(w http.ResponseWriter, r *http.Request, par
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(AccountInfoResponseObject); ok {
 		if err := validResponse.VisitAccountInfoResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminBanUser operation middleware
+func (sh *strictHandler) AdminBanUser(w http.ResponseWriter, r *http.Request) {
+	var request AdminBanUserRequestObject
+
+	var body AdminBanUserJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminBanUser(ctx, request.(AdminBanUserRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminBanUser")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminBanUserResponseObject); ok {
+		if err := validResponse.VisitAdminBanUserResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminCreateUser operation middleware
+func (sh *strictHandler) AdminCreateUser(w http.ResponseWriter, r *http.Request) {
+	var request AdminCreateUserRequestObject
+
+	var body AdminCreateUserJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminCreateUser(ctx, request.(AdminCreateUserRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminCreateUser")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminCreateUserResponseObject); ok {
+		if err := validResponse.VisitAdminCreateUserResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminGetUser operation middleware
+func (sh *strictHandler) AdminGetUser(w http.ResponseWriter, r *http.Request, params AdminGetUserParams) {
+	var request AdminGetUserRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminGetUser(ctx, request.(AdminGetUserRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminGetUser")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminGetUserResponseObject); ok {
+		if err := validResponse.VisitAdminGetUserResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminHasPermission operation middleware
+func (sh *strictHandler) AdminHasPermission(w http.ResponseWriter, r *http.Request) {
+	var request AdminHasPermissionRequestObject
+
+	var body AdminHasPermissionJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminHasPermission(ctx, request.(AdminHasPermissionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminHasPermission")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminHasPermissionResponseObject); ok {
+		if err := validResponse.VisitAdminHasPermissionResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminImpersonateUser operation middleware
+func (sh *strictHandler) AdminImpersonateUser(w http.ResponseWriter, r *http.Request) {
+	var request AdminImpersonateUserRequestObject
+
+	var body AdminImpersonateUserJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminImpersonateUser(ctx, request.(AdminImpersonateUserRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminImpersonateUser")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminImpersonateUserResponseObject); ok {
+		if err := validResponse.VisitAdminImpersonateUserResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminListUserSessions operation middleware
+func (sh *strictHandler) AdminListUserSessions(w http.ResponseWriter, r *http.Request) {
+	var request AdminListUserSessionsRequestObject
+
+	var body AdminListUserSessionsJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminListUserSessions(ctx, request.(AdminListUserSessionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminListUserSessions")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminListUserSessionsResponseObject); ok {
+		if err := validResponse.VisitAdminListUserSessionsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminListUsers operation middleware
+func (sh *strictHandler) AdminListUsers(w http.ResponseWriter, r *http.Request, params AdminListUsersParams) {
+	var request AdminListUsersRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminListUsers(ctx, request.(AdminListUsersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminListUsers")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminListUsersResponseObject); ok {
+		if err := validResponse.VisitAdminListUsersResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminRemoveUser operation middleware
+func (sh *strictHandler) AdminRemoveUser(w http.ResponseWriter, r *http.Request) {
+	var request AdminRemoveUserRequestObject
+
+	var body AdminRemoveUserJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminRemoveUser(ctx, request.(AdminRemoveUserRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminRemoveUser")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminRemoveUserResponseObject); ok {
+		if err := validResponse.VisitAdminRemoveUserResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminRevokeUserSession operation middleware
+func (sh *strictHandler) AdminRevokeUserSession(w http.ResponseWriter, r *http.Request) {
+	var request AdminRevokeUserSessionRequestObject
+
+	var body AdminRevokeUserSessionJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminRevokeUserSession(ctx, request.(AdminRevokeUserSessionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminRevokeUserSession")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminRevokeUserSessionResponseObject); ok {
+		if err := validResponse.VisitAdminRevokeUserSessionResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminRevokeUserSessions operation middleware
+func (sh *strictHandler) AdminRevokeUserSessions(w http.ResponseWriter, r *http.Request) {
+	var request AdminRevokeUserSessionsRequestObject
+
+	var body AdminRevokeUserSessionsJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminRevokeUserSessions(ctx, request.(AdminRevokeUserSessionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminRevokeUserSessions")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminRevokeUserSessionsResponseObject); ok {
+		if err := validResponse.VisitAdminRevokeUserSessionsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminSetRole operation middleware
+func (sh *strictHandler) AdminSetRole(w http.ResponseWriter, r *http.Request) {
+	var request AdminSetRoleRequestObject
+
+	var body AdminSetRoleJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminSetRole(ctx, request.(AdminSetRoleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminSetRole")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminSetRoleResponseObject); ok {
+		if err := validResponse.VisitAdminSetRoleResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminSetUserPassword operation middleware
+func (sh *strictHandler) AdminSetUserPassword(w http.ResponseWriter, r *http.Request) {
+	var request AdminSetUserPasswordRequestObject
+
+	var body AdminSetUserPasswordJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminSetUserPassword(ctx, request.(AdminSetUserPasswordRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminSetUserPassword")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminSetUserPasswordResponseObject); ok {
+		if err := validResponse.VisitAdminSetUserPasswordResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminStopImpersonating operation middleware
+func (sh *strictHandler) AdminStopImpersonating(w http.ResponseWriter, r *http.Request) {
+	var request AdminStopImpersonatingRequestObject
+
+	var body AdminStopImpersonatingJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminStopImpersonating(ctx, request.(AdminStopImpersonatingRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminStopImpersonating")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminStopImpersonatingResponseObject); ok {
+		if err := validResponse.VisitAdminStopImpersonatingResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminUnbanUser operation middleware
+func (sh *strictHandler) AdminUnbanUser(w http.ResponseWriter, r *http.Request) {
+	var request AdminUnbanUserRequestObject
+
+	var body AdminUnbanUserJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminUnbanUser(ctx, request.(AdminUnbanUserRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminUnbanUser")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminUnbanUserResponseObject); ok {
+		if err := validResponse.VisitAdminUnbanUserResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// AdminUpdateUser operation middleware
+func (sh *strictHandler) AdminUpdateUser(w http.ResponseWriter, r *http.Request) {
+	var request AdminUpdateUserRequestObject
+
+	var body AdminUpdateUserJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AdminUpdateUser(ctx, request.(AdminUpdateUserRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AdminUpdateUser")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AdminUpdateUserResponseObject); ok {
+		if err := validResponse.VisitAdminUpdateUserResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -21845,299 +31404,399 @@ func (sh *strictHandler) VerifyPassword(w http.ResponseWriter, r *http.Request) 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L19c9s21gf6VTC6z0ylPpT8EqftStPZq9hKoq1jey253d0y14RFSOaaAvQQVBRtxt/9Ds4BQJAi9WLH",
-	"Sdr1P21MkSAIHJz38zufaiMxnQnOeCpr7U+1W0ZDlsA/j+nolh0LniYiPhODVCRMXQ6ZHCXRLI0Er7Vr",
-	"3XhBl5IEXDSluiNo1byaHN2yKVU3Mz6f1tq/18zPtfdeLV3OWK1dk2kS8Unt/t6rnYoRxfGKww9vGUlY",
-	"GCVslJKUJhOWkjq9kSKep8wjIiEJi2kafWBkccs4CUY0jm/o6O7q8jQgCyrt7438xFYncZHQyZSeCfjs",
-	"tR86UndUfyj8XP6hA5YeC3EXlYw/YFJGgpMR/C7bJLhhacqSJp2nty2Jv16n4o7xn/35/v6LEfwb/sla",
-	"eEVGE07TecLwakDq7+jHZnfCfv5h/+in/f0OuaDp7c97HZ+/TdPZOY+XHTKgUzaIUvbzKf3Y8PKvDQVP",
-	"rxM2ZdMblvycJvPKN+Hqm1vfsYBE0udjGktWGFOmNGX6E+DfW37Ci/39Br6GcnLenae3ZByLBZEpTVLZ",
-	"UbSQ3jKfs4+zKFkSMSZBbtUCL7sQ0pQGhPKQBLlPDEg9+LlDzCuzBSN2vXzuLljQaJFzzggeGzJjid7A",
-	"ls830Ns/LlmaLLvjlCVl1DASPJRkztMoVt9FEpqyZhxNo5QsIh6KBUmYmDEu83Q4jXg0VaS4b+kv4imb",
-	"sKR2r946owmdslQf8YtEfIhClvTD8qMnxSiiMZnp20gUeoS1Ji0STKL0dn6j1nQixCRm6l90NovxXERq",
-	"gBlNb2tejdOpmsUse5VXS9j/zaOEhbW2oql163SvbpYzwSWDGb+i4SX7vzmTqfprJHjKOPxTvTxCNrL3",
-	"b4m8JBv2fxI2rrVr/89exu328Fe510sSoVcnvwK/0jgKYUQyplHMQlIPfu2e9k+6w/752XXv8vL8MvDI",
-	"lElJJ4zE0R0jwe83Ily22JRG8XvS5x/UGAT+JDQMEyZl0PB8PqXxWCRTFpK/Dc7PSD141T25vuz9/ao3",
-	"GAYN4GyUJPilsP9ixhKcS8LGc8kkqUvGSJRK4sy6oeju3qsdCz6Oo9EXWCRFJpY+6Ggk5jwlkSQ0ThgN",
-	"lySO+B0LSSoI5SK9ZQmZS5aQejA4P+53T6+7x8fnV2fD6+7pZa978s/r0/7ZL72ToNFSn/FaJDdRGDL+",
-	"9N9xnkSTiKt1NyKEXF2eEi5SkiZzmcLuv+sPBv2zN9fnl9dnV6en1+eX/Tf9M0X7/TOgDHvF5/bScff0",
-	"9FX3+JdrJZM80mq1Gh6him/FjGiOpNajNxgosjo7H16/vuwN3hoy4GTOP7AkGkdMU5LP60HvXbd/Cjf/",
-	"2rvsv+7DmuHm93nKEk5j/NYnX7mumiD7OGMjtUiSJR9YQpi6m9SD/tmwd3nWPb0e9C5/7V3aQxO87vZP",
-	"eyfXw/Pr48ted9i71t+vVwi2/0ykr8Wch1/gG/AYHu0fkXEipoUTF6WSxWNSR9Z3cXn+a/+kd4k7dX51",
-	"duISwPD8l95ZQMYiISGLmXre5yCAZKNFrvgdFwtOFG+UIIAWieATMmXprQjVFblgCcxjEaW3avPZdJYu",
-	"ieIqJOIyZTTU23xBl7Gg4VCIU6UYfZmjblgSzkeSWL1aSV7KYdH09tPRiM1SSerBRfefp+ddtS7n16fd",
-	"yzc9fbSHQryjfKmZuXz62V/SVPHoaZSysE2CT35NM26/1ia+mg+ZUr40Xyhb5CJmVDKSJktCJzTiJKYp",
-	"S1p+7T4gdS7ISISoVjpK8z+aINabVq6XzVXfv+eqADDjK65UJJFE/2FfgOjPBEHxlDGhq7Pu1fDt+WX/",
-	"X4qfeJo6RwkLGU8jGkstmW6oYul3jKMUyh0X3N8rPkvESK3wTcx6PI3S5ZehUJS1kSQphfkFV4PepRUv",
-	"vX/0B8PB9dWgd909Ox++VSxJcVL1seorQDiNxDwOgfXfMPXxNGWh4rkrPEsNrdl0XT2pdB3CeDgTEU9l",
-	"w44I128SRu8kKnPzmEk1ohrgrPuuB8dj8Pb8cqh4Se7q6fnZG5fBmB8tu7/icj6biSRl4TsWRnQIKtSX",
-	"WGrFBL6TRL+IKN1NLbxaOBrHYgEy8+pscHVxcX457J1cv+ud9LvXw39e9DK9yefBMQ7QVDMnfi1lH9O9",
-	"WUwj7tcK47VIVw+sXibbpPhlelXujU4Jh7I7UoQ4VPR6yeQ8xjUJw0g9RuOLRNFuGikNEy0Wpa3aS59q",
-	"NHsebL2PdDqLlZo6uRXXBz8c/8iODl8f/uVw9MNfDg57P/54sD/66cVPL45+7LKDH396dURrK8ag5w7a",
-	"UyYLk920xOy8kWppwe5JXVVrQj8wwgVBc0dxIaVP0rTWroXKVEijKVt5rVf72JyIpr74b6luag3xTvtL",
-	"M5oqalJzARW+XZvQlN2KuWR7t5SHsWJdaNEpbrWHw8CaR6FdpPxnXCSs4jsiKecsJIKzVtkqyZGY4SZE",
-	"KZvKEhPBPkSThC5raDEY8+L33N7Z4TLjXNz8m41SNUoXddfdSUM9VWVAATuJQkLT/FfXDWf4ThKlD0Qh",
-	"aAxBxmkDkCwZqR0dHh2WLZBmT0g73wQJlK/EK7ibgN1uzYSQ1Be3NCXB3pwrQ6Gpf9G2+d6EpU3cwCba",
-	"8MDUCyvz6z/vXs5PLj6kH+Lh4pz+eDH97Zf+m78vRz+MRv85OZBlqzZbY/i6mwC7AjtHpVyIJDRz9wiL",
-	"JSuQcpifGNrI66na3v17TdlLbUUTNa+m/tcGSaZodVvS92rzWfhNUYP6DlzjVQeIe0qjsOblXQTZwbKj",
-	"uMTufuo2x7rPx+KhvP+xbGFl16Lyy3mifPiClS1DSFNa/Q3ohak27L+TJKEL9ec4il1Gnb0ACPchL1Aj",
-	"kimdzdBL4PCJ7yTyz3HE4hD8XPlFxvPR/lTj8zhWaqZ5z8rKwp2/ahvaWdwbIWJGQYuKphRtqI2DoUNr",
-	"0wblX7m6JYXb9bmHbbJ7uY6gByxmo3Knee8jHaXxUslUsqDgCuV0GvEJsCs9dofMtS16x5aS0IRpxxIw",
-	"McHZ+bjW/n29clicyqtlP6zde7s+pF3i9+9Lvs7+utv5m0umR6r2t8cQU8hWhECEIiSRtmSjCWeW3xu3",
-	"rmLw6OpX1JHtj0NJGc/Lv7E/4TC+Eilvh8MLcDSxRKIyYGwwoPhFxGWjRB9aJZr8V25DL7BJn1XJqRLt",
-	"QRQG6E4J9uJIpka6y6BRqut9uYVbzyu72gYHq+KCJhSFb/mClfDx4mlME0r+b86SJcm875likbFY6r6X",
-	"XF2etgi6XMCpEuJBDSBmAg7GURwxnl5HoTIPTZTsep5E+Dd6za/V9NSFkQjZ9ehWLR2flFy5Rh8UjMwF",
-	"HzGthIFsDVwGQepH+/tk1RXewKDHynoe31I+YT3FEB3f/Q705wT1Vqnjt1uWoCKGTlI0BsHvLLPYYd3G",
-	"CdW6o0O3Q0I2pvNY6Z8VJMnZomekjFWnUO5sojH76PvKJbnQSuUDV2WeJIynZhCI/tCPp4xPlI52cPhT",
-	"+fe49+dX8iclfw8OfyKjW5rQEZApbvVFdzD47fzyxHFTkL3CZfBTwCoWZzGNuPm7bE4J+yDu2Hl6yxId",
-	"BJWrczthMUsZoXFsDjy6TyH6RyjhbAHyrq7+gZ4p9TNybXdvLaMubFdxNfNrtc0ePkC5TMutZXXq1Xfo",
-	"L/1O6i8Cl3BQsl6BNkeU7qK+daMOY7S1dYL6SoJbMr9MqTakYYCyVcGNUs8+wVm/mKdGPMMhZCGc8w5Z",
-	"ABMI9sDlzppqdntmpMByAVnKBspP/qzymBzfstEdC9GXMYk+MF5G9KumWvVe4+7awIOJG+A3dvBvJjP/",
-	"JE2JYtDlcm7tjjyARrWbzk1yUGPpWamD8qvLd9H9KllOe3Us3zmY885oFXpUge7Mc56dTxnx9aazdLkt",
-	"3a1EsTDSgqOhboESVn1NKEnw6T5odHLaTgSaCe4MxH3LxJ8Nw+1yCkTI8q5G4/7FuN/55bVhvsosompK",
-	"6iv+v9+7zX+9V//Zb/7l+v33/1NG2u6OZuPnQtUisR6PjYJu3Yb05ZV2f3c/0Ah40sPYgvGil1g7sGuR",
-	"JEeHhyVeco9QqXiGs20dgoHoZB4z8iESMVAu2kAwSIlXntTnPGQJeeEIx8bWrvoCg3ixv7JntPkftWOt",
-	"0i0rsRVhLcpW/DTidwNI2+hnztiH+7pXNQjFeUp/Sdg4YfK2+tG04pdSEbP+2x5GRNmtJ1u4Q1Ze79xs",
-	"jYK1lm6JHXHvbavN2jSETHrRsSJhJfEiPimVWmEk8YzhI+WuDojNHz94ForJqxFk6QycEMC6tVkl03uv",
-	"FotJxN9GPF3rHiuEYCqdrDqQO4gm/GpWvhKPji7YOW0i1wcI3mTtJiozcC6rIy11RcQNTTKUkyhEFzqQ",
-	"T5k+7NXmSVyun6wYphDxRHG58QVVTCyJIRFMf2PZ+p1pLfZqrWuxVJqrWQfqucDIc5GQQKnFAalLOmXa",
-	"qdghlASKTgMyopyLlIxokizxVvXuQMmO8xnj3Ys+edHaVzZun5NgD4zNZRPEZdAGzdusBYHYZc4c1cFl",
-	"dFlrJc4sHErcEVgTns8pRvzMWHidjAQfR8r+jARHM7uo4+eJ54aaqGJlJGC9kfDUkYEbyi8Z1bHojfbK",
-	"DeW8ynObi4BljOFw//CH5sFB8/BgeLjfPvqpvb/fOvrh8F/fRqQ0jOQspsurSrVm6KYOUEf5lzMWK8Mn",
-	"SuEUGpMv+/BuHI3Y9cE2ZqD1oOfffSoWLGmOqHYGZ0NTNfT/q/9ujcTUXcwKt8h23vcSO+vFoeuICDIt",
-	"6X2Qn9XL/R67G766ePmvH39bvnp1c/phdHLwdhie/nT18fXBzZtSMbWzu7+wwKUSR8RlmePhNOJE/dYh",
-	"wRx40s3SuJ7yX6KjAKsyaCFe01Eqkh5Xcy1ZrNeKC5p04YVojuF24NyMp8Y4iySRLCXzWYUAcKOHf5ST",
-	"VG0ZOGRsj1LFmaHbnpmyMBy83bP0nyd3Q2rVwUv7AatcoWTnNZVZluhyUs9l+2USFdLmjeb3WiTTR4UE",
-	"1eaTmZBpi4A3SstUUu/OZjH7TpIgCm3u/btolAgpxqm6bvLwtS8bMj59ruwvTBxkIXjvwkTMZiwEE841",
-	"u0PBpEekwDgNaJREpnQpiZgxLR7L7ekSX/0HtfMVEVlmTPfyX65zy1MW6JXlOiV8d+kvxjG3hV/n/O5B",
-	"aqW429n5Iu5KqenSMfi2nEqBM+a3dZFEKZMg2ALXmLTpUVDCocMRPFTkNcSsEKAcLNCZGf0XNDKbb2Ti",
-	"UrdUEi44a3RIUJaBFUBSKxunRMy3S7vazXyuyvr6Bhjpg6J8m2zAjeI1n/SwnV23wc9QSjvfqBoM5Fzi",
-	"YxbTKW1KNqMJWAxoqCo+iEHqvPSymUOekze0qyjLJ8rlFrlqSc30sx3fKSdFO3GcCApLH+bYYdvG6DKL",
-	"cygqbN3Z7DsJMdcUBVx5yAAis8rSdRwjKXhNMEjz14pKvcDzuTJF/woC5OeSqgFKQmayq3MB1XWJJjus",
-	"7yNDAJnDeEzS20hq85V9jGQKjlYxT4hcypRNPTK6ZaM7slSX8DYT9cb1VetXmh5nfRu7xQjwsfUhAliF",
-	"xwVev8Ug6proEq61ztYXCYSsSJQaozLQmZWFDIUtsig2BUgvIVCpY5QPW+o1n2XmLcbETQNJBcEAKam7",
-	"qScmaBxs8V3VDugB46Eb7foKOQ0bgplb5DSwByY0VDMavcU7RxrU3M+TCeXatVileuCdRDi3Kkp2/prF",
-	"80nEG1vFvr+1jGlWnf3/IwmVTou+QJi3+ljNQ2MqU6IFM6kfqFtthkBWhg1LX8iYtgb9T65B//Jf30oR",
-	"QV7QXMwu/rGYDl7+fd79z29X8cdZcjT4achv/nl+Jkevwrfl7p0ZS6TgaqNfLSuoKpxG3OSY6gR8ykn2",
-	"qFprWxoFd+9EZ9GsiwW/5a/XseX+BQGUAiniDywkN0u3jK4+pUtyw7SrHawRnbW53RTWsM+MX4JcWONs",
-	"05VR4yiRqZIPqWG5mFxDPtB4zvIE9uZlxP/+796//nmXxOnH11Hv7uxfF5N//7T893n/7+HfwtLsv28w",
-	"db070QVUWyXUFE2Y3f2SZd4lN+MGlGrm6N9VPqWM9twPWTkXXjkTLuXx0YT3n0zg9Ua3goXqJATzJA4s",
-	"H0NRFyjpxsDmpyQwaCGBQV3YPqmnwt/dJVk5vi0fBJ0tl3URtLZyd1dnDp2rM13QDc2bVtXArbKKMlaP",
-	"rwPZX+69QxfxlN7phBWZQxwhlNwkYiFZ0iz+wMPc/SB3QNxskVZnVmm2TlFE2np0kLTA5BTJVIDCQNYW",
-	"pPhwl57QPd4od45vy0vLU5urQqu5uXnWeyV4vCwkmH2+HD67Zt7mdD7cmi+XdFE4mMlNlCY0WZKQppTc",
-	"sVmKrEHRI2LAgCu1NO/qG0nXkNGENyNO6kYxh2QxKhm5ujz9ThIBwBONbdM5illrgBdQZJewEXBwuVhl",
-	"mOX0/bmyQrIPDT6pz7y6PL3fg58q7JEtM0Z2zBbhbKGI/+EfBDnF8dLUf4Oa2FpXS1gmVyBsP5knLHTL",
-	"BEn9aP+oFEgCM9MW0YrKvkOaSxG3CkCSFBHOZyUObU1iUum9cTSKUnNvOZVkGTOFchrtoAxDLOMqlDZo",
-	"koCUoadItUE2ZeJmf1wFZbZLMv9a2V9el1QeKD0W0xlVNBo7gX+CiZV1kWQoJGZ6DVRbDlZTHd3M1D91",
-	"7uUWKs35PH2KHHgh02YsJmKeZuUtai6lB0/feHV5+jABc8nSeVJgGdmYcAzUv+m2UsZGPgvsQ13e+BUG",
-	"WWPLxHe7B58/+W7bLPYKze+iZCnroPONRWI/XCKXubxoRjxKI5BC+MAWTkwzxSrivJp9DedlzGhoFCPM",
-	"oIv4ZAf+uDFt6kQLGkVEgTmsATE6/+Mcok7a0Mp+Qhkz/Fx52Mpn/M5x8eSrCyRLpVLgYmBdiF20Y63K",
-	"Vyvp+sas0nXSb4Blv47s66BJ/hhwHvfG/sDCDw27v/TOykSSs6AvqgXU/24WUIVkpI1C6mr2uSvXctaw",
-	"zbfKVE/0tyKsjy6yjriyHxzF8ysWsD1l8cQaV3/PwpampiLMIWQ+V8fpc9VfrM3q6p+s82Psnoqti8VS",
-	"GsWSSDFljnzDTLEGhiRB/mnZj87xNZAPlcx1h90Cj/ZZOZqDV1MM5awS6mEVzWE9vsOamKL2raC+8Zmd",
-	"YMhd0ZsEFktB4Qt2rARYW63+OXL+cTVszPiRi6GVM7jv/Vqn3lfyruHXFtyf24FvlNLNJvCNsuUF3I0B",
-	"5E48aMEfl61RtixXAAalgSse6HX87JAVHmLB5g+Bjh0+FnHiCkI3O2ZKFLPMza1WAJsSF0jT0RHFkI0j",
-	"zjAHElJogTcEn+4DtL4kQkLqGLtSsiLQy7gFfwA+4tfOhEn3TYUubPFrjVJHbOHrHkJiWYLBWurWt62Q",
-	"mr5evfQPr1cvsUgebDV0UFOqi4T4Nb/WIKOY0QQzYnVZ0B1jM3WhtWPmorm3ZYqqfsfb3m+IloLbsTUS",
-	"0z1BZ1FzJEI2YXzPvvrefVzeRbOmmOHKNcFUV0xUza4aN+nPrZqv0ts2GtRzLddzLddzLddzLddzLddz",
-	"LVdVLVcBWCOKo3T5MIRLg8xRdpyLaqy9t2xKsFBL7Vd+QktiO+ssVz6+g/WBX/G4FPEd4njFMGe1w+7e",
-	"q0k2midRuhyob8zpxlU4h8MMyrDgQVXc42ZpvG6eTVQwnlXMrzCu/hbppxJz/aC1D6Zft2y/nsBTGmyT",
-	"caUihm0Y4cVh03L9oluQklAotda4cVPKQ5qEPr+hkv1wROpHR67IQO/Fz8pKCcOITxpEjMnbd93j5uBt",
-	"9/DlD3XJRglLPRy+0XGzKOUsjlKpMZh9Dp7iUKQt0k3TJLqZp9BuqaJVEinvlIQdAPQz4Nv0eS7vdkGl",
-	"yb0lvxnXp0n7UMz7Nk1n0s2jjCRR5zn0eXB9PVAbzZqVPaCwAi6SJMA7gxbpkmkkZcQnHplzveUi0X1G",
-	"8B0+nzLKIaigR2tjGDeH+6/RtKjdskgSQ6JYkQL9fXDIrMNP5VwzMUJn0S9siXDyER9XlOAAxmP3oq+2",
-	"2DXUD1o/QkA5lUSMxxG0JtJZtHW3xVSg7mx9bADtqvvbpgEPD31uDpjnyBHd56gOJN/InQTjHdCoK56F",
-	"n/P0oDmYh2x4LLvwcugOuQENyleLXEBSsST1TNh7YI3fsaWHacoerMcdW0qoH8qyNWUDQucpnUwwexgz",
-	"lFvkhCXRBxZmqGL5lTxo7VtYi1CM5lPAnFDrMxJJgq1coOmFbj90w27ph0jME7UplCSMxrDKhy/1KesQ",
-	"Rke3TtMUSZdSU5IaAF7pc/sudT6gu0TL5z7//nsDZff99/BBI5okkZMPjeSsT0qw5liYfhQ+D3KcMSCG",
-	"d2LFsDqXl6azFElvaaozfTybUy8SwiCjw5wDSZdECt2ZxefBgKVNM7oOehOL+q5xR3RZKn6PJOwDS5bo",
-	"OSH1LEDpgWfW1RcAh7OoMQCwp8BuW6gz6H+h0qD/0FpDQCI+iuchCxsezpl91Ck+iIQi9dLr1kdQrCVb",
-	"339PejBJ0+oFEzagw8ub3lAvlf4cSoL8ApDpXKqPlgKRVHxOOQnwDQF4NgCoMLhkY5awJGiQxa2QTGfB",
-	"gbPJdFsqzZMz6xnJRtvnNluKHO2/IFXtmQD7pdCgqUUGOiUKUCT1gTfpDLoJH5ak5xxf8J7jy/PB4HrQ",
-	"H/auz7q/9t8gCOrp+Zv+2fWr0/PjXzQT5cCdm69ZOrptKsnRJqNESNmUUYo1zEBE5o53ImRtwumHaIJl",
-	"8Vo4RoldwT27cB6+QCeMerjuN8wsX8vnhdTSIKt8VH8V0/10SfVq2lxgh7ZReuxeJBKfm80yLRnVXsk2",
-	"KexLRScse/2yd9K/7B0P8brTOgtwZfOP5TbzrPcb+HXyt2iyBtw9w0+gvdNK059Wq+XXPOIDPoBz6T7o",
-	"IDwu5AQDuMBNzMjg+LLXfacobHDW/aXn8wj6BIwjllgHHfBbSsZsYRqcSFKvcJeqN/dsuxrF5ugULucb",
-	"/qkzJBcsabTIsQgZeJ1Dojhrm5Q1pMv1kiP1fKu5hlrfyp4sJe2avIJ24BWz4nMbVkQnLPPAVf2eXfN5",
-	"WX6CV5aeoL15mxv8qEHLG/is70bm/PamN8x+UMtY6Ub0HumidJb0pD+4OO3+M+e/LGn+piba752ewNXu",
-	"6en5b3gRbz3uYmO5V73rq4uT7rB3knsHlh97JIB/XPf+cdG/xMdhbXONznDAd/3Bu+7w+G12xSxANiOf",
-	"B8eXvZPe2dBt9JcbbLXpnUeCkjtze3d1dto/++X6tDsYmlGBNsr7sumvg6uW6gsjqo2FL+2fvT63n52t",
-	"sh3tXB0E6FFoTpvi4Gs7GXokUP9SXKOwNebySf/1695l72yIbxzk7/O5vREnvPKtzlcVfjk+P3vdf3N1",
-	"qcfBhbjswUqvPmp+yNbLfne2VOam7vFxbzAwlLOymvmfYU/t3/mhq3oqOuSZtVncRvJ6VQLHGTEvccg6",
-	"geNtEjdq3He94dvz3Nm7Pum97l0adgHs2Jyp8p6ILZ9f2uTzhM1EkpqMeg15jDJ7pVLbtAWEbou582y3",
-	"fO2BdrkPQhCgzQII6h0NOH/NRXo9FnOOAPF4bRrJKU1Ht2oULq5BYHokiBBK1v4tlJ5+baKmhZHmoNle",
-	"p+J6wtJrpRBfK8sQVBQ1Dfd2gGxRxhNcxM6i2Y2hYBJ+0HPyub1dNyPVj6iXhdFY6VEcX6kGySai7ro2",
-	"nYg8EijtcD671qkTOG37jVpRutbacuCRVWB/seBm8zxY4LxrRTZAY+na4k5QsHSnveyC6QiJ+jii9YOW",
-	"nOiua+Ro/6Up+jg+vxwo5XAcR5PbVAl91CFkRW9JrTNlTRKV4lQHFZOh7dHwsL1xVrbKQ5hXmxzs79u2",
-	"iXDTwT6RjmO84/NgT+vYe9+rJd3TXif9F5rHTWM7u9cMwOILOzCMpl9nH2mCuQ0PjkUyYWl+MMl42HQt",
-	"9cK4P+wT2SJQn4c+IrUEbXJ0+JdHd4pEz1WuL2SAXpQ4GjEuMXKBLpR3/WFNZ9/UwD/U3tuDJs9inoxY",
-	"SySTPf2Q3FP33nu1NErB6+2a9yMxndE0Uipr96Jf82ofWILx8xra7OpBNS6dRbV27UVrv/UCYaRvwaW4",
-	"p4m/aXw0E1aSW3TGFoozqREJGDAuRLl6MvM92NRxJDzddrKuDW0WkmhMOGPKVCWYQ6d7phIxBlj/AsiD",
-	"7pym3TYmRwO7eqrfULUOaUrxX/oO3A+Eiodj73OteOv+Q6YdUT0wVjmSiWJqUzrJrpiQQFDEJvtOZult",
-	"Pp/SGYnSDlRhRWHQUGY+tB5PK5srkfr5jPH+CTkWnLNR2i6s6Sim0VSdgTdR+nZ+gz8He3MH69QDF5me",
-	"OhlHGGLkJq8FwPHhRxk00OqzbdfUZ6u1L0+RaZFzyBaxySwBWYjkTmpbJL8MQbE7jYVYvWGEfVSGq4R5",
-	"+dy0R0GXOFr+cZSyhMYkSJM5Cwhn6mwCZ2eyAZkrUWqySAXw8hB4GFp97RUXZz3XR9eda6NjHKful6mn",
-	"9n2+al8pa+53mG/W3zvis3nq1xpZUyU9UBvTFVY12g7ymWJbOX1/lRIHlIQHBB3dZpYV6lXH+rKwgbke",
-	"fo2q1lmBOvO5pkztKq7SmlskEx5ti0IyiqmUyO6sa7Af1tpuX7Zavi3977skbFW3FwIfNexT5qJ2m8pt",
-	"34Pe+xwNicqmY0v6q9/9vtD//nB//7P1dl1tjbepv7ttAHfv1Y5wJmUvsDPec9r1wyMHmx/J9UBWDx3+",
-	"ZfNDxW7S917t5Tbzy7dKdyNsQIeF2Nrv79V+yPl0SpNlrV17w1YSAg0XRyQv3fzetHPzaimdKAo3ZSq1",
-	"9+qVtlPJ3qcMPe2+Uu5C2Xiu3ZOuZ09FJntapIuOUqP2vdg/dHlgo0XOGAs1BBTicPo8YSORhOh2zzQ2",
-	"FLPoeduDNp3mSiomDLRRW5StHfV5D70eXXvv64vbaHSr2LdOh4dmJurpJTL4Rov0PqL6J40brm7fcPHL",
-	"cU8HXVjSQEQxaK/ukXGmhViuBc403nY2hIxjsdD9oVxoSCUJHTA3TERX9yph5vpSO67jeRzxUKqlweiB",
-	"owLVlYL9MZKpkiyaGZhVgj7RxvOnqUTweOlzULl1sAmcj9jvuOHZF9h4hIcVQmVVM4VP8XmpYxfXhLOF",
-	"jlgkBagEU8ndrqpZVwL3NY3iudpFW4xYWLoVTzNYNivF4Rij8Dner5HzwC+LwHmYjRqsAK8GDRT2UEG4",
-	"Yqxaieyh11RZt0B1oc9zj1hbltR1iCEVJRXsma4gEt0dHYcxAdbV4XR4O2Uao3YOZqSJbOnyJgyr3Io4",
-	"xACnblzliGOYAKlD9DOzJxugEqhlykzwjlGemT5FWvoXLPNMWbHvqDbV4TVAsWqHCoZ5p0DnSidTJAzf",
-	"WWazd2xBujGq1cIVzOwW6Wq9ELMONJNbRCNmUVNWtLOWz3dSQ86pg4i8jSKSL3tQC1kl3QFzeCe9Ymgp",
-	"RXfFNtHP1EFdUseq6pVYXbvTO0HyIQFB/EK/0pBA1ZsQGfkBb0rZx3T3N+WQlnd66wkAPIOumC8+8ghr",
-	"TVrk118q1bMMG3qnN0KoyQ0BY5WTpxG0TKxRsfu1muFub+0riklI/fL1MfnL4f6PDY2+aRqV5UEf2Cim",
-	"KHkryTcC8KjtNdMX+4dl5eN5mUBnM1K3RX8N8JXhL8jedBkRxpJhWFNWXqXL6Vv37H2AR2ji8pueGjDT",
-	"OhVU34fotF9QPfWyUtpHKbY5JRZ9kVZ4mxr7UmV1hT+WTSK7Ze8iAwNW9DITsqxGLVfyPkdD3LYvnYqQ",
-	"/TwWyfRaPR2YksEWORFQxgIeCCUyWTxukylLJloHU8/4vC4SDHua8KvVwfIuB/wLrDVPF1kExn9tUOqN",
-	"C9foKDktxCOB5RfgTgaHDMKUS6mD+a4yDlpZpl+U2gB/1fjBkCKBH2C0IUC/p2lOh0jYjFGtEZrsDSoJ",
-	"9fmb3hC/HDxD+UQ2V3/ZBslfaY2RUp74iEH2kc8tUL+S/KaNNOkSLnhTrzCmvFTK7Y51bGvTlih+Q44O",
-	"Xj5Kol8oirMYOa9EuPxs1vNqLwUAUXfG+9hcLBZNRYfNeRLrzMjHvQCzRXfhuoHa+nLqCrLDoPdbB5rg",
-	"MDyaDz+UoR682PzIBV3GgoZDIU5pMmH43MttnAtyPpuJJGXhOxZGdKiE2p+Yi8NhtdwzY7PVrggn6gKJ",
-	"zKUse6AUUllsXmXRvXMeMJfvBZ98nXnt19qAmXQftH1OjT2vW2NNGOBvuT2v0HLX/E7EIaGIb0nqgWQ8",
-	"dFpMHztPBQ1PWdSKe+I5yHXtwrpGcIQTWgJWojUT3VpYcSgy57mZ+nxiLPDVx/Vk1eNmsrg7MaAqWXsX",
-	"s4Fg7r9h/pkLMR14WbtbxT5xqUPTA1Yj0bvbIDP0QPTkQ8IzTCmSZCzQoQDsmS30kyBKdJSU3LBY8AkY",
-	"wEplFpxhQp/eRSW2VrcR8+igUapi5JFO7Kxyx+dzijquR6Q+opI1Iy4Zl1EafWAN4+UuRuJKcqfuMTFb",
-	"sdpGh9xQDejZrhQ7c5PDVkiYa69JXeuQMYOkdyLGYz308dvu2Zuezhk56Q+6r057J0Vz1Oj+ILxIPYtp",
-	"oivlGFNvZZYwa3Nz0QWDOwBp32VbAPuuPj/QyxQ0OpDSBwsV+Nxk8pmDWyY/naP0RJKzpB/8fb4MQleM",
-	"PpnnO1ftXuH01jxtAT03aAIpqSIhMooZV0dY3kVK52l8WWf4/hbC8bVIbqIwRJTEP7043dFnj8Tn8FRq",
-	"gZLXSkS3oqdcKEJfcGU25DvJG86oFG+nY0KA0WpsDVLDBpIeMeHr+6BFfkPxUNLuHQ98oJPJjbTV/iH0",
-	"PUNdCU4EAug2FVwxD926GxOQqdtqHiQM1ra1bYeFCF2SWVf9Eo+zrkZMBYnSnRg/+lDNVM0qt/PwyzYz",
-	"tKMm64RN5a0iPp2d/hMRCVGiy1w4OPypTXZDu+r4nAtSEZZdm82Yj3/mOL3Pd2P1pS3+MRNZ18DZ6lMt",
-	"/MbzOEaE0kqOfpH18346pl6smvvCfL04ibVBTbPHisNrrapg83xRP9KzOPjK4sBteF8qCZBtNk3tabkU",
-	"OIGb5Iod5OlavCTV1UY3S62DYXlgYPPV1JnGWAdmuGg3rs/Rf1wHjrmGQVawr03Z2A2UOJbr1232lqlU",
-	"w/k22sowk/OpbtWHq6KThvBLsWbFFMq5VW/Ss0HfVSEiXVtRWxmIYml0XCUgcxaABhcDcYZlG5RnET8d",
-	"6YNESu1d0pljKMsi6fPvvz/aP/r+e1LIncXFEPPUrIeut8mvBeLWOiDPdYrJUI02NmqTSr5WtNjYb/6F",
-	"Nv/zPvAQtrDhoSma8wo6JGd9OFWtxdR/D39wbBgTQ82uEECW2fNrxou484K7pqlWoCTDzLpsyYqL5KD+",
-	"+dwqH2jAqnWNRreQ/ifdUwCxaUMgSzF3xDq0uqlDIRkStsmyNnnOKGPRlcm2VESsIUhW7UAnc7xgCHKB",
-	"KWVgPleamVofw9RZxTckQC41OnapfG7inmqMox2TqZDpXGHQ6Cmke/aCryTZ3QlUSXW8J7QZ2Dn/EdIq",
-	"WHMaWfBPLuj3jzY/cSbS12LOw2fNYFUzQGoiriFlIF02aQeWVa/N4QKP3BQzM26WJLg4HwyJO0zg5miZ",
-	"lGdjp3E38uOIZMh90hgLoaOLbJTM8Mca4dx5nGSGU4lxr2KWkQFnbqCIBa3H57qytdKYtIK7KiGV1LlI",
-	"FatvlCQBaX3A565CAKy3qAk42cGoCXxeX+J6Tr/JUMwsdMOKOzr6pwMBiuHNbdW9wW+okh67JMJYIY/q",
-	"jdUWUamtSCpIbT/ZByffanhxkX0jwonb+VSiiZcm6ThI5l8rD3cb2WZhBdSG6mP1uYRYaQyx7IWdXI5f",
-	"jsT/aFkbX0CefsNGLypGK1AkhUNs+/OWyjvbG79SwM3oxKAIgWxRYzYxA9fkjMbqB8XNKSdvh+9O8Zk6",
-	"RjbI4f6+p1gpHjIAF2tDAtnebTqNgwaRt2KhOLNbHQmpbHX1C4d2LVdnv5yd/3YWkDmPmVQ2qykj8Xng",
-	"Yjh+13z/v/+jK2JSgKF5d9pkckRnrDTvdEcdvacz5jYyVpZl5KUCPvEzJuF1ye18SnkzYTSE9Ezn58+T",
-	"gbeZU9odzLPI4kClPBAXR1FJ6+sestyB6tlZVR6XQlVitQNpaOU8wEWKsdEMK0seoS3aWCRExKGt0JQ6",
-	"pqqsUw+Do7oEFP8CfAkkXhOI/AG80wQn8KNBz+LC+NThgkQ4YShIrTu1pD53igvsGVLjaLMXwZgqKzd3",
-	"CoBafJmIySzY2bE1b9vEOV/DhjyxV3xdi/svbEGv6QZfcta6oxGbQcxzcYslHiKxANhuy/dHxD+ffdfb",
-	"c5hLk85H8gBjJmciZhM6WsKxbFTyIMWAsHqwaYHvy5kQtn3SdiCCMLtlhzuV5VpALahoSa0fG8KiqUiM",
-	"AOdsoSt5MkPQ2KOKyUScvCSSjQQPpWUwNqV5pFiQfhGGVp1mHLYK2FzomUYc+At2tcN/63aE6NEcOvVB",
-	"GT7fzRICom5NIoDHZ9WjDaxxKZbAmsCtZLFlc2Z4o3v5BrvP/GDKprKeoC62IXiZMT/JRV0qLTpttHwe",
-	"YNGhThaZApo1pvrAgE0ZhczUM2q1zBY4Ov4HTO3CQplFxOX62tt8VyPcPwd8AFzmGqe+e9HXt6DXYk5j",
-	"ACxy8QlBxuxYa7sSFEEvgM/nvKRJY1kdboaVUlpWux4CJZstplpWe4qV/jNKCzXKPk+FaDzKVwDuIrXY",
-	"hvioXTlwPzlF3XWRIKHk67d1CwR1c5ZFqldXC+ZbpXHjaQps/1E41IqfQuq026YGawrdK/ZgBmUy+w1L",
-	"u06LnaeR2fqjB7BMNpP1ywlq5wvXyGeNoeBy5edMpD+Ug/kNSy0UhhVj7n6uleNOS4xSA9xI8OCTrRZV",
-	"PPs+WMnSRflioyZQvmTRFwAoUjGlKI6VPd7I8kot7Ax+gh6uo6EajvYPbA0y8vNgREe3rKnOSCJiJSWa",
-	"IL0MEOIsoZMphetwJ5oEv2UCD6erWIxuFKmEMGbPEnAbYBxVh83Zx5Rx3Y32R/WDRBHLxcJoDz4vz2IC",
-	"DJeO0ywJ+FNAZgn7oEgAAvgt0i3AknI6VboMNQ5jn2fVpnb6NhUaV7bodDeR8CAPa+plFxBABJcsFDy9",
-	"NqjDQQdypmEqGmflhiK2JSarFl5twC5dGNMWVAqzUNpvVrbeSlNyRwEJ2ViNaaBcpO6q7sQ7wfDzubZi",
-	"HdoN0IsLDzZaJI9gw5KRXhIszRnHdGJgoF9hElQd6kIbSqpAdvIS6k1QrcCS0braLxIADnPQICbQASCj",
-	"bEf/zRuWmv4yG5w4l4zmc+SsWw3oHaWoxonU+wUEX1mHiGSIW3Ss7ixzwDiQ7Ss5KQJeiSfCndmGN2oi",
-	"WP+2x3rG16KqFxH88yjrLqWucsBz2/UMaNQ9hJroOti2eVEgWHkr5nEIdEtKqLaise2OLYoe0WFMWjKs",
-	"aCxW7jrLOJDmnCYryfADtQy5powFpz6QXvMY+fcmHz3crO89E9DIR330BTD5TQ/jXWcCif1PXNFZUBnU",
-	"0d0Sc8TEpDNiKC3XLLXuXeSuoYGjMK41qUtlcoy6boVFTjo0tNGms1DViVGqAU3JjCVjkUwloSScM2sv",
-	"1aHkBFtdYlq0K3/Rb2ii1gCfkROeLZ8PnWMKWkWUZlVsYN5ALzMMCVL4lEB/Ggvzs9fGeMc+CmhgEWL7",
-	"tAqdeMHzGaVuK0UzKeAutrsZLoxrjNejFNKeYFdAO8mg+F6SHaAjW6Sr1lMJObVD2vbxOQBto+Zh9JhU",
-	"51NRC6edYXAf7b/IZtd4sBTUpZXPkjAvCT+/PQp9+B2n8f3XE7jPQu5PI+QeEAB/+flIWku/ii1EwwLr",
-	"+1PU3oqqmzI08niDhsF2NBrODnz1v9E7saWqgUhSKLy3VTvuvdpeJJumuUUz12Bqs0bSdYqF7aN+rY3t",
-	"dO71GabGBY01q7dOWz2Im9YBBBVwnpz2kQ1P958ojo0VlMqmtyPcJIzemeBEMo8ZVGymgrzYdxO5xdjn",
-	"Qa4VZOBp33ZWdGUl/uHh9sjw0GFhFRy+k3kYSNZBpAoPaTfx3peFtmLQnuwppFrJm75SYHRNI7USDvWb",
-	"DofmiG1EOfTeoI/ywv5BHKqH2zw8S8SISdCdejxVPOfbiaVCoSYxcW2abWMkyThhbg6H7d6HXM0BP6zm",
-	"ZbZwREcSg7ap+6Fcp0MBAiHiEiD6ivHh5eED87ozJvX6nPFRspylLGzYlFxyqA7/J782T2KMYppEPac6",
-	"HK0Wk3HnlKVit6RVxEbrGY6jO7aKB4m2o/VcJyZkLHy+DnTEFHysAjDWcwFdyOGYUgT3MdBzBn3B0wpe",
-	"1vbGpkg3VoEcC51wEHRqFZfQ57hECEBYgQdP6hhxV5qJmU2jCoMeOfjWKPTo8IY5ZLSjXyLRcAz1uunq",
-	"mXa2623oGQ3R7BwuQJEatBRtmXAtAVe+hxnlkSQigfjnjbLcINYPxTLFnGiDBqgeA6T0/QPdEGWlbUYn",
-	"H6i3MccMZcItzlJD/WVjUw0A17TAnVoHcNLkxQJKmXVrTkVyNIWwBNjiZgcX0KSsUZigVTyB+LJ8F7Pb",
-	"unyorKlHx+fmWyyuBnfnVY5tcbBlL5COz03ChA08H/xIiv1BWuQMETggnoHZG0I3cKdxSWlUwkDnDqHB",
-	"nNrRwLERlX0vg+p49Q0bC93jTXMq8KPEQgD0bYoIlRtKr/I4lDoPv6ShSwcAqaMQ81eIFlEmb7+81Ytb",
-	"2mUYge5TdbT/IqcgWTfN1gn4JtYdYTw9SeiyQ2gYyuwIQ+stEGaDaMKvZhmAWB4UNQs34WFVl2Ixifjb",
-	"CPtQrGxK7toJTSnCjGkQ0jl0gHOi82UK32nE7wYo0J5Gz8te8JXUO3cC67Lr88CeV5enICjqkWaDjZyo",
-	"WlAD2/uHS3z/RqvP9rdQDY8FH8fR6CvChB38+GV8IFnu1zwOiW6agKzc+DeKTP8bz3Y4BUisQm6ggdja",
-	"qsAuh/G/tvDAlrSV5Ce2y5PB6k5Kk9KkRgmD3n409mtuK6F+GJCfdTFz6Bn+3ya/v9eVAxrMu5ADmUsO",
-	"JD8XUOOxCs0dMMCmxQV/eUhGYjqlTclmNFGKDYG7Gy0Ckkbqljz6024puMkAoBFzMlBFZ6FSENZJ5Efk",
-	"mRntfqYMIOeTAQjTfNsNgyzDIHMuBx6mGGIeiM0tyxLNcISYAqCtyWEsF2gy7RoieaRYiVI2lVumi0Ev",
-	"Ht3lWGkBVSc73xJAtr4kU/6WuYPuM6z15MIqrecJppx1LU8o5CjPeSG2KNdgJoFxBLBIgLOUQKNfLM2l",
-	"Pv8evKPfZwdKAygRKDdyEAvoRABcIQac4KnuBNIqNZTBCwfKIOuICKcVMFdziVbaOjemVxEbzyWXYo9T",
-	"97BjnvNOTkK1WQaW6IscMSeetM0RoyOo/jQb+3zESo9YYZUqj5iormJ3PfXiLudG50uS61MHwL9rYS1W",
-	"gXzvak9oFpzfrTcHuhd99CB8S3VmbxmN01tEBKrcMB2u2VTicSVZrr7DRnl2LvBQWtyEpU4Bh89XWr95",
-	"plQhvWVT7aKzNSbTVk5ZyFmtJrkklw2ftYDqkEJGub5do7batFYRh/BFJWD4EWrYicDWC2nL51qo61x5",
-	"CChLSJwNVopogoe3Hdu6gGG1UZj6rAdVLrgFM1ykTs0MPLeuRSw4cvJkgrRj6h+qGsh2XC8xgIOvNCIr",
-	"bSv7ON/MFyl4QFcPKLaBl7vNc9/gc0Xxt1QWCiLKxOulQ85/0hIH9xPXs+GsRSRylucahz9UjYPeaEJ3",
-	"rHAoLxLeJn+A1BM2i+mIyZJWsA0NtqeTB0zSQBXutOeAuB0eNW3QX5deauATkZADcivmCannQMADuMu+",
-	"vL0C2KY9BhYjzecAjuDAv+VH2FsZ4a+raG8m1DMUHrm6PG3qtgMgB0EW6XdD9M6UhLsY2vBBRjIhgFu7",
-	"DPJ7BfGnP8YAklsdrDZFrYxcypRNdUsaslSX8DZTjIIrqr4fDBJXpO4C4p01xhuKIuxOrud3Rwk+9Uob",
-	"zMtkqX7PZW/QG1pkRQfTO6fEOv2DS3n5atH1c6n5c6n5H7fUfA3LllvhWwywuYPSz+34hgtg16yxwxEy",
-	"0GkX4czAdZWh4OskcXxwJNQT1hgBdVAxwliy7KpB0Sr01W+RnulqZ31EMqVLX/th6hpQximGQtxmmd0P",
-	"YVfJ8kFQB2Q7x+h0UpdXCmAKwGVZz9/ViHw1JrbPHwmK/ai6Y9CQ1yyzq05/J0kWupS6vtyFgithsDIH",
-	"4rERXcchKy/LBtZ4u9xSySYAsw34N0/B3p0P/YbbJpTDaj/z7S/Bt6XpR2z3AMtAHZrfkn3vfYK773cC",
-	"sKyE9iFdEkcfDE/OUrPqL/YPGysJWj6vJ0yK+AMLsRJX+y1N/9mGzmSrgEEOFMfBst8olchtXFjoXAvY",
-	"4oxWwCndjLAix7UYFvlHCo13Cy1k/1o2FqbSGVBqo44qcRcCNgb+bsH3bkQYmcgezKBF3pmE4CLu5EaF",
-	"eWuw488QFTSuNt1/MicWAFHKsm8Psq9WkDSJmGG2i64UUyR5o+gEMiChdN1YNFymjIaZNoFrt1GG7AKB",
-	"mTMDy/Ev1Vc9DfylNBVMpvtfXTfY/E7qiY1FMm10SAkc5nZomNvPcudeoO6m/rXyIBcaUpcfna/Vpu6b",
-	"jg09SY+519A6bNUuWAsTiSpxE4JBuUjt+vYJpa1tcuBD7KMyG0kxaLuKaF+wD3TDbCw2xIZpyF5X4Nmz",
-	"ylDiFoY6uRM+3zV5ooT5rLR6qf0x6ggfoymeQOPhZ1fuH8qVqwiV0DjWkd2NkWN99J2i0e1bpuia7sgA",
-	"zhlAOCdrvMgROhsaFEZcc5WRUiTrRh1Ms9SpLAtdfmevJ8z2fPO5ZgKNFoHlMNVhhao4xKdcg6W+koBV",
-	"hDh7EBPJ4EmexgB13vGNGqAnup/5cw+n/0LOpKT/prLUPEv6LHrIurSxEhbg85JmR+WOzK+ulfzXKSTP",
-	"nOO/VqfZqM0oe7vpBng3Ncl+B3Fdx//jNp/OGb1/+2344BZeLawYFPM0a5fVXstXsmI4J/YdpToODQA3",
-	"AL2DsQ/P54Wm1xi1xozyMZU21PByf59Mpe4i58wle4tbrGnZYWVlnE2L3ScB1hS+6w/edYfHb9H3Zsr+",
-	"SnqHYzoSPmQqB3/tXfZf97En80ODyzs0BsulAlQFmX0e4LSO9Stt6WTvbGOweVNpWs5vpr2KBt5lN6j0",
-	"AeOh2/jtKZtDl77rG1U3B0oyf+am0M8s/dG4JYqELD2vNuav5vC6vn0DX9d9nnOBFq0YBlnZUJBlauJv",
-	"qwzONKDmoQ4HQzmB5Zumpn+leNsjtm+02zGazOJ5mbVp+nrmmBcAMeO4GgfNI8E8iQPCRrciqzanLmIA",
-	"6jsaJdUjCAoLlnrWsKUFIyOawTumZxy0i/2iDZ7cO/qx2Z0wj1By0AypVbW9rNE0ADUVAArywKfmQ13G",
-	"nstg8sq6oipJit2n3a7TTq07cuPzy6y7qs/rOaw8NcVoGvFJo0OmNB6LZMry8iQ3VkDqlNxSHsYs0alQ",
-	"+Zxgz+eKS69KoYYT3xdK8FZE8bGHNXEktu57CKC9uaPg9AzTiVKZ9MlkZQ4GD9waFNJ1pM8Dl7F+bC4W",
-	"i6ZagOY8iXXS2bqe2GTnltiGpvKdsLHLGyUYi2h0NBXDLXjN4Nf63AHvcw/DTs20B9GE959WAmZv+Fpy",
-	"D2awRu5VYKc9Fz//1ychKNJQTA1OWSbfNvbWzmPLPARcR51c3WzMreRvQrU0AO7UL3457jVaZGALURB9",
-	"R8ncrPcF5PPuk2nE56n20hiUnALedxlkTl0LtJ9f7O83HI90DqAHoFrAsMuyog3NkavLU20MrgXyKRPM",
-	"tyIOtUva5yColMFYxx4LRtijQLbNGbJBkDEWQCi0ctDIg/34PEP7IevAfkoQbUjd3KAboWt6hmbirDVp",
-	"kTdCTGLmke5sFrOGg4BjM/882AmdNI2105zUsUJTu+RthdAYoFARhC1cAUzaVrnS2EAl2lWZ0rGuOKcK",
-	"2MSSglGNDMqJz7eEOVG2bOQkCa6D7cm6zbhzOyBVED5KcVZL69TvHJDgvHs1fAuYPNZaLmLJKD1hWzCZ",
-	"z6UuZD3F0WwHjQAq0LWc51h/brD10+UMNMwSAJY8cku+jJ1KrWEgl8gonDrKRx27EVDuc0QubXi5UvaV",
-	"xcGxCrgu1ZrIk4K3uK/4WroIvHyTRtKLLCjfCo6L4lEfIqnYCwK6GPAgpK+GLRd0oICflZrnfuKfSwuy",
-	"oCeG025UggwgYbUadAqIfNibIOe2CMjNPAXwLQdKcD4jN8sSaFTiIqO2MyUlE4pVrob6/7pctahDuMZV",
-	"Y8UtYSJgHVLiKDB1tiil9KeVyljzOXnbfsWmJ3W0Wm2uZoaYCkWfWW1YQWRaPFbXAdDZCh7W5zl8WFKA",
-	"h21A8/LDw++/fzQWLEYfoR6BpkKDJiYM9Kn0lml8ybnUiqzShaWttgA5KyGlYtFwa4wf6mEglQ4Gn1d7",
-	"GCBrE0zz+tHBS5jdWCRTDHk21ugEPt/Nh5CvKQ8+GTL3jFKpGyQZ4m4g8KV5581SIwdiVXDwKfdUp9pF",
-	"0Vn1xVNd81Qt1y3y6FNKdvOSZz/Ds5/hvwf/NyedLT+vcFMUEICBGYh5uls2G/QNVTI4a/FF6tGYUK57",
-	"JW/TAsznqz3ASKEFWB49Xc6h1tpxHUA/rIWNF+upiERrKj6XKY0hlablCnjDKQNCZzNGE6cVGDVYTdZ+",
-	"1XQjyeVFM+JRGiEYkpiIeepzbA/mqAy655oupluxwRq5NBjdcTTLhrHhZv0p1OcrHU8cQQTdT3bteaLo",
-	"5XyePiEnPp+nXyoPxrxtA88V87RTlrkI+ZC6fOYPx5WfHbmPj60q3ingMKyxYeazjUFUHfDM4M5RjXQs",
-	"EgOq/avFXTZ9/IwDtCzaCvi31js4JZETSd0haErq66KYxoQphjGd0fAYbQ5aNlq2AioyrRl9vtJl0WBS",
-	"q3ExQxmgFbQXYz4z65fTwC3XQxjyeSpQ47IrCUecQ48uZCgmU0fbTJmv1FiyS57esjQaaQhMW2Tl86PD",
-	"QxNpzkysutCyQvH1WUyXRpwGnk3pBlUZS6rNg418e4VIIvB13mLV8q8wrmHnNkUcS3vljMVxxCc5U7Lw",
-	"1e2sPYfNGur9oz8YDpTBdd09Ox++Nc7Rpy243mjW+bxgyjE+SW8LFt3m5Caf1/3a71DvDPe9J31d3K7J",
-	"IAwTUCAajuELXS70iNZQ7Q/skg274GtGxzw8AdZx8YkNBq+3aokHLZ/neq5D7qssdNbGxgkIL9XvneY6",
-	"AGHz2yARMYA7QUBg15i206dcrYRE+xXjXR/pKI2X2vLG6bR8vmLAzmcPioFrWPEpnTB0TVtz03POnLd6",
-	"Jjro6Tc5w4YtVOk6V7OnDm/rN3xFs/Nqtr6MnbOF7h1W1SjsWXX509qG89nO8es5YDcZeOrN1mE1uKJB",
-	"VfQyq1Hx9BzjC1FABFEYQCTP50EeHttyt7X1BRrCliBGl5lHfc6VGQeYte310LTaODNNNyB12CCXA7wg",
-	"uYHeNuJDlvCaYf5dnUHk8LQ7GJo+HwGpQ16U+u6sr0QUekQKoysohu248hRHz6r7fR5B2hh34BWjsBpZ",
-	"cUNvischEB60ftQyAkvQtTZmligRC7WVRZhsLgiqD3ks7DJufQVUZxCon4Zf597xjSbi4hwfAzTynBj0",
-	"FcovcNscXM5q9gqNfDaXkrp9BK/gGUmyUDqpOyTYDNk44ixsZM1pUX9crSDXRl/N5N6UmIuJmlyq2CH4",
-	"s0xr/IiD3UYWSZQqeZd/FzauN0WpcYzKmU6wsBErTBsgDiqfnqiybDRTLaJ/nwlzUyp0FySM20Hte8ga",
-	"HaVIzlgiBacpC18tEW0BQaHPkwnlOoIO4KXmTaUqdT6FdXNvgTORMsj88TkyzR/zHZ0DnK8uPqt/um8E",
-	"WVfqPCFAN+Ojcn+ezysdelfuC56Kbbrv+FqdDfNzqOSe2CXrufztv47/wsYbTqHV0W07vOqTaBo8V4CM",
-	"ax4cGNMUrVdS1+2YRzGjiSRR2vBybqNVb09Dd7Za8feUaNGeZsfljj1IjPxA4zlrbEYLWQvuXexjxjOt",
-	"3tr/7UdwaMzoaLslcMdd1L9f9a6vLk66wx4UJcwlI8EeoplgfWGgngc/h0eCG8o5C/W/LhmVgus/ehh3",
-	"Un+lC/GajlKR9KDxYRhYhX2V5df9mhrbVJXRWG0UQG7dqPVOwWGk0RTyMosmzNQsQ0DdkRxFF5OyfKSY",
-	"MrWoygrZ7HIiBY+Tzx/vcno09OFazwwq/Looz5yOFqkPUTCazGTd0dCMrN4fTZVVZ3IP0L4AWKwsv6GE",
-	"mhuV0vAKWy89nShUL/hWzYdnAfhfLQC3bkHmVnBXQiM69YF/+21I6m8Hhy9/cA0HMA4kGyUs9TR0eAMT",
-	"sulqtWLL5xcxjfK5VW1Ax5NuO5d8j9INzp8sAtYG7nOvhAg4VkxQxhRXL6jM2ty2CLhtNWwWqWuInBFN",
-	"kiV2I4f1HIqg0UaXM+TAJ1P8HJmyGcTVYI8VebSJK7Oa7t2Bl8OX1MEcEYcmKNHwOVaslyyauZ2zhbl9",
-	"ozsMmag7lM/1jHOTdO8IGkQuonR0y1wg+W3X/j7wfI6aii1bKJZJmjigXjRY64jldt6kLZeUefpc45dg",
-	"IgiG2l7sH67iXNYp2pMck9sMAGfDhPhWiuZFQlKqLEi2vuJA5wroX7FwofePi/5lz2RTkongzIKWDApl",
-	"EW5v4OxjieC2wrepyVFtfEkOp04RKQJJoo52w0ZiyqoWxQX/1EAMImTVMKMtn1+tAQsgVVgBtpt/qkua",
-	"Ksoj8qGkXVvV2hpHrXvTcQrtz2cr7AUp+EZCxg3eBSmtapXdM9rJQWsCr5hz88by+BIE85cmvrQRYTM3",
-	"K8VN8zCbyCE3QDV/DrBN+424HLlp1UsANhvbIWxuj6j5OdUhZw+qdSKTdQEGST6j+3PpSTuhhAakLjh2",
-	"rN7mXDaeU0bLMUgPv0wDW80txNikh1NpWIfSTpCpaNaeNYMVdytie8ooX9xGMSP1ssyMAJD1sdu5QRsv",
-	"EYRexuKjNEc/ZWNaofft52PhWc7QLsyyoTrJHTa5Sand3LnBda531wMMMU6yygrbXSYf6DS/t3z+W6Fk",
-	"AxqArAA2NAqYCk5VhqlYIFnhhXFflFUv8Ee0v60QaU4PgqewofMv+SPg/0eSJNHkNn2Oyf2hTGKwXlcs",
-	"Yue4lvMReIsybFGTmydxrV3bo7NoT21QTb1DP1XkKj0ezkTEoVcUAicif3YTHm6W9hgC3MeMJoCrQ/mS",
-	"zOL5JOIg77WOZaa1qs8Zv1vzBhIITWWPUnezOoAPNIrpTRRH6ZLU7eXV19jKgPv39/9/AAAA//8=",
+	"7L17d9pI1jf6VWpx3rMCeQR2Ln0Ze/WaQ2yS8LQDHsDp6WnlRWVUgMaiilGJOEwvf/ezau+qUklIgO04",
+	"SXf7n+5YSHWvfd+//XttIhZLwRlPZe3o99qc0ZAl8M8TOpmzE8HTRMQ9MUxFwtTjkMlJEi3TSPDaUa0d",
+	"X9O1JAEXTaneCFo1ryYnc7ag6mXGV4va0W8183Ptg1dL10tWO6rJNIn4rHZz49XOxIRie8XmR3NGEhZG",
+	"CZukJKXJjKWkTi+liFcp84hISMJimkYfGbmeM06CCY3jSzq5uhicBeSaSvt7Iz+wzUGcJ3S2oD0B0946",
+	"0Yl6o3qi8HP5RIcsPRHiKippf8ikjAQnE/hdHpHgkqUpS5p0lc5bEn8dp+KK8Z/81eHhiwn8G/7JWvhE",
+	"RjNO01XC8GlA6u/op2Z7xn76/vDlj4eHx+ScpvOfDo59/jZNl30er4/JkC7YMErZT2f0U8PLdxsKno4T",
+	"tmCLS5b8lCaryp5w9c2r71hAIunzKY0lK7QpU5oyPQX4955TeHF42MBuKCf99iqdk2ksrolMaZLKY3UW",
+	"0jnzOfu0jJI1EVMS5FYt8LIHIU1pQCgPSZCbYkDqwU/HxHSZLRix6+Vzd8GCRov0OSN4bciSJXoDWz7f",
+	"cd7+OWBpsm5PU5aUnYaJ4KEkK55GsZoXSWjKmnG0iFJyHfFQXJOEiSXjMn8OFxGPFuooHtrzF/GUzVhS",
+	"u1G9LmlCFyzVV/w8ER+jkCXdsPzqSTGJaEyW+jUShR5hrVmLBLMona8u1ZrOhJjFTP2LLpcx3otINbCk",
+	"6bzm1ThdqFEss668WsL+s4oSFtaO1Jnatk436mW5FFwyGPErGg7Yf1ZMpuqvieAp4/BP1XmEZOTg3xJp",
+	"Sdbs/0nYtHZU+38OMmp3gL/Kg06SCL06+RV4T+MohBbJlEYxC0k9eN8+6562R91+b9wZDPqDwCMLJiWd",
+	"MRJHV4wEv12KcN1iCxrFH0iXf1RtEPiT0DBMmJRBw/P5gsZTkSxYSP532O+RevCqfToedP5x0RmOggZQ",
+	"NkoSnCnsv1iyBMeSsOlKMknqkjESpZI4o26oc3fj1U4En8bR5Asskjom9nzQyUSseEoiSWicMBquSRzx",
+	"KxaSVBDKRTpnCVlJlpB6MOyfdNtn4/bJSf+iNxq3zwad9umv47Nu7+fOadBoqWm8FsllFIaMP/w8+kk0",
+	"i7had8NCyMXgjHCRkjRZyRR2/113OOz23oz7g3Hv4uxs3B9033R76ux3e3Ay7BOf20cn7bOzV+2Tn8eK",
+	"J3mk1Wo1PEIV3YoZ0RRJrUdnOFTHqtcfjV8POsO35hhwsuIfWRJNI6ZPks/rQeddu3sGL7/vDLqvu7Bm",
+	"uPldnrKE0xjn+uAr11YDZJ+WbKIWSbLkI0sIU2+TetDtjTqDXvtsPOwM3ncG9tIEr9vds87peNQfnww6",
+	"7VFnrOevVwi2vyfS12LFwy8wB7yGLw9fkmkiFoUbF6WSxVNSR9J3Pui/7552BrhT/YveqXsARv2fO72A",
+	"TEVCQhYz9b3PgQHJRotc8CsurjlRtFECA7pOBJ+RBUvnIlRP5DVLYBzXUTpXm88Wy3RNFFUhEZcpo6He",
+	"5nO6jgUNR0KcKcHoy1x1Q5JwPJLEqmvFeSmHRdPbTycTtkwlqQfn7V/P+m21Lv3xWXvwpqOv9kiId5Sv",
+	"NTGXDz/6AU0VjV5EKQuPSPC7X9OE268dEV+NhywoX5sZyhY5jxmVjKTJmtAZjTiJacqSll+7CUidCzIR",
+	"IYqVjtD8zyaw9abl62Vj1e8fuCIAjPiCKxFJJNF/2Rc49D1BkD1lROii174Yve0Puv9S9MTTp3OSsJDx",
+	"NKKx1JzpkiqSfsU4cqHcdcH9veDLREzUCl/GrMPTKF1/mROKvDaSJKUwvuBi2BlY9tL5Z3c4Go4vhp1x",
+	"u9cfvVUkSVFSNVk1C2BOE7GKQyD9l0xNnqYsVDR3g2appjWZrqsvlaxDGA+XIuKpbNgW4fllwuiVRGFu",
+	"FTOpWlQN9NrvOnA9hm/7g5GiJbmnZ/3eG5fAmB8tub/gcrVciiRl4TsWRnQEItSXWGpFBJ5IojsiSnZT",
+	"C68WjsaxuAaeedEbXpyf9wejzun4Xee02x6Pfj3vZHKTz4MTbKCpRk78Wso+pQfLmEbcrxXaa5G2blh1",
+	"Jo9IcWZ6VW6MTAmXsj1RB3GkzuuAyVWMaxKGkfqMxueJOrtppCRM1FiUtGof/V6j2feg632ii2WsxNTZ",
+	"XIyffX/yA3v5/PXzvz2ffP+3Z887P/zw7HDy44sfX7z8oc2e/fDjq5e0tqEMem6jHaWyMNlOS9TOS6mW",
+	"FvSe1BW1ZvQjI1wQVHcUFVLyJE1rR7VQqQpptGAb3Xq1T82ZaOqH/5bqpdYI37S/NKOFOk1qLCDCH9Vm",
+	"NGVzsZLsYE55GCvShRqdolYH2AyseRTaRcpP4zxhFfOIpFyxkAjOWmWrJCdiiZsQpWwhS1QE+xFNErqu",
+	"ocZg1Ivfcntnm8uUc3H5bzZJVSttlF1vfzTUV1UKFJCTKCQ0zc+6bijDE0mUPBCFIDEEGaUNgLNkR+3l",
+	"85fPyxZIkyc8O9/EEShfiVfwNgG93aoJIalfz2lKgoMVV4pCU/+idfODGUubuIFN1OGBqBdW5v2vV9+t",
+	"Ts8/ph/j0XWf/nC++OXn7pt/rCffTyb/PX0my1ZtuUXxdTcBdgV2jkp5LZLQjN0jLJascJTD/MBQR95+",
+	"qu3bv9WUvnSkzkTNq6n/HQEnU2d136Pv1VbL8Js6DWoeuMabBhD3lkZhzcubCLKLZVtxD7s71X2udZdP",
+	"xV1p/33JwsauReWP84fy7gtWtgwhTWn1HNAKU63YP5Ekodfqz2kUu4Q66wAO7l06UC2SBV0u0Urg0Ikn",
+	"EunnNGJxCHau/CLj/Tj6vcZXcazETNPPxsrCm++1Du0s7qUQMaMgRUULijrUzsbQoLVrg/Jdbm5J4XV9",
+	"72Gb7F5uO9BDFrNJudG884lO0niteCq5pmAK5XQR8RmQK932MVlpXfSKrSWhCdOGJSBigrP+tHb023bh",
+	"sDiUV+tuWLvxbvuRNonffCiZnf31dvdvJZluqdreHoNPIVsRAh6KkERak41mnFl6b8y6isCjqV+djmx/",
+	"nJOU0bx8j90Zh/YVS3k7Gp2DoYklEoUBo4PBib+OuGyUyEObhyY/y33OC2zSZxVyqlh7EIUBmlOCgziS",
+	"qeHuMmiUynpfbuG208p2uIj4K8ovJEscY/MtFuySGpm+y/cx7l9SrtRGeUwoyvsiIYcwXwq/XUfpXKxS",
+	"9Y6aXImRn68WlyxRo7+kfMCoLCMMp2xKV3FKgp4gCbwTkDqNpUC5HCxNu7ZmEfEzxmdKDHi2x/lMtq3x",
+	"CbDzuy/zdqamP8kvwetVkhmhtzKWz8MubkrmbvlWfmhn4polzQmVLDwmmX8gkuTl4WGm/6O5onSXKjiT",
+	"VzPS684N9GqJiNkuowBs3kC9WMr1jNOnct/fUnnOkkUEF/duW7+03+812Kw7Cevh/HmHz80abbkmexyD",
+	"sqW4g4DKjJW/1F+tjqc6KzulGrkCPavstBf3GDrMvqjc5vP8KpfP6fdbaDeFGQI7k+RyTRImxSqZMOOd",
+	"/N2HrfBrR+Q3X1FEv/bBI35N8wr9PGEfxRXzax9uglKRFo85vKRolPbQ3+286p6teWQ74cy9Xbm+A30M",
+	"i64MdTxJPaDqnUCxkkAthvUqKlasZEL1miR1LfX8W0RK3AGvw0QsFhT5aCYIbqcbzjbuIDCLiHfx1WfF",
+	"Hf5gZqaXus3Di61qxbal3nWxdR+u7rLtdRhIxT5pFbV6p3RfZ9Fdz03+ouw5ra12MdvwlkGn6oTd7bzf",
+	"ko3cU8LQJHnbVNT+nWs2eLcpcXZ97vDRgs6lZKcj5NQbMQKk7tcwLsBp4wNx/iATyrW/AaQwv/YAcpiX",
+	"m0L1YmWc4DYHNftqu4JUPIe7uMgF2HnuLyTuPImqi1P18v3XGfqsnpHp6Haiq1K1UGIlqSCTOeUz1iKB",
+	"ke20zVTpXEqZV1Qe7OrxWr1+adV7JPHpnEUJEdfc5xMRMvTUDoe/9Aen45N2r9cfjV91xhfnp+1R53T8",
+	"vtvW/0aXl/ZRjbslL6MHplojqrRMbhdR8pZK826rp//xm7VcfthhugSjbGsiFgeCLqOmmv2M8QPb+437",
+	"ubyKlk2xxB1qgltPsQo1wKKqdb/h42tfduy8SrmxCsqdDGkl1HFgLEuu5pR/Rc2BTGJGE0mitHXv8/DF",
+	"F9QoXzvEn2UlC3EX6fZaWDWpea1oRpmcmOnAJJ3TFEiGJAu6JlIkKZCTaRSnLCGXa8fwhbZnmK5nFb78",
+	"wTC7XG2xN15xRSwjuYzp+iJ7kl6L13SSiqTD1S5Y/m5PrXv1PJe2fChZcbsQ3Tsy/ocxfqgR3UEghAiW",
+	"cjtcAL8FhMortJZZcxKYd5R8MYs+MghyO8zZkZ5tBot6NTGdSlbVFf742fpKRUpLTCJqjdSJTCdzY76W",
+	"jCaTuXM4PULjmCzpjMkK25jTj9qU/WVplPl3CNLYpJnC1u2+k35/Z+WkWiXRMUYQNXFOE7rYqp9vXKii",
+	"tyFNKPnPiiVrkkUXZ47TzIVE3X7JxeCsRTCkDILGQnREBBATDgGUkzhiPB1HoZI3TBbAeJVE+DdGBY/V",
+	"8NQDRbvHkzmNY8ZnJU/GGGMHLXPBJ0wLTOA7DFwHCKmXi/FasNlYzxMQxTqKAt6NwDhJC5t34Jc5S9DR",
+	"jEGgGOwCcbUyy42o2zwIte4YsHpMQmPwPagwuXN23THM3gplhqZvp2/20w+VS3I/fWuyShLGU1fnWtBP",
+	"lv4+/7F8PtU62o9KEH72/EclOyd0AscUt9qKvlkYFjkoPIY4LFjF4igcrlA2JjQz9dO5NSHJMtN8zFIG",
+	"pMxo5nA8IbuBUKUrgj+vrv6BkXfqZ/RKuXtbpWcVV3O3MljcwzvQrrQ8GkjdejUPPdMnUs8INJOgZL0C",
+	"HW6xtzXzzkQz1YFClcQTN+ru6ujWu36+So37ES4hC+GeHyummjASHEBIMWuq0R2YlgJLBWQpGSi/+dVy",
+	"6MmcTRRTB0YOTLzs0G8aa6v3GnfXBlabuGic4zH+zWQWf0lTogh0uR9v647c4YzqMEQ3iUu1pUelLsp7",
+	"l+5ieKmSdEqFzfuaQTw7nrLDB1amfc/dRpQ+RpJja+g7RQ6rZhNKEvx+EzSOc97cCDyvuDNgvypjfzbN",
+	"4Da3QIQsH0qZc2+N+4OxIb41dVbVkNQs/u9v7ea/Pqj/HDb/Nv7w9P+UHW13R7P2c6k4IrERXTsZ3bYN",
+	"6UqjtrQ/0gho0t11DKNBllgWwQv4/HlJFLBHqFQ0w9m2Y4KJNskqZuRjJGKKjhIl4kAjJVHHpL7iIUvI",
+	"C4c5NvYORS4QiBeHG3tGm/9VO9Yq3bISwbXSgXgW8ashpKV1s2DTu8fybkoQivKU/pKwacLkvPrTdD/n",
+	"Tlrp1cnmdrdDlL16uke410b3zstWKdhqgCjRI268faVZm2aVcS86VUdYcbyIz0q5VhhJvGP4SYX5ShGk",
+	"kzuPQhF51YIsHYET4rxtbTaP6Y1Xi8Us4m8jnm4N/yuEmFcGkepElWE04xfL8pW4d/S0HdOu43oHxpts",
+	"3USlBq5kdSR5XR3ihj4ylJMoxBBhOD5l8rBXWyVxuXyyoZiCpxTZ5c4OqohYEkOiq55j2foZW+VePs4S",
+	"G4z6LjD8XCQkUGJxQOqSLoyn4JhQEqhzGhgP04QmyRpfVX0Hinf0l4y3z7vkRetQ6bhdToIDUDbXTWCX",
+	"wRFI3mYtCORm5NRRnTyDBj4txJmFQ46L/grP59pMZNrC52Qi+DRS+mckOKrZRRn/Qf0Jnz/y+Ra+gR3W",
+	"+FyEf0YYnh8+/7757Fnz+bPR88Ojlz8eHR62Xn7//F/fRiZI0ahbmR0BqVHUEf7lksVK8YlSuIVG5csm",
+	"3o6jCRs/20cN3B1plW+aqqb/P/13ayIW7mJWmEXu7BR58dw1RASZlPQhyI/qu8MOuxq9Ov/uXz/8sn71",
+	"6vLs4+T02dtRePbjxafXzy7flLKpW4czFxa4tiU2rKBZhIuIQzTJsY40IZdrY3rKz0RHOW/yoKLBf6OT",
+	"14oKmojJa9GcwutAuRlPjXIWSSJZSlbLCgbgZkf8UW5StWbgHGN7lSruDN33zpSlGXzrrp6MowIsiJH8",
+	"Xotkca+UB7X5ZClk2iJgjTLe93p7uYzZE0mCKLTYIu+iSSKkmKbqucEZ0bZsyGj3udK/MDGahWC9CxOx",
+	"XLIQVDhX7Q4Fkx6RAh0eIFESmdK1JGLJeJl73ejTJbb6j2rnKzJObOxg+S/j3PKUJbLIcpkS5l0ZIbln",
+	"fGT/6k5ipbi6tfFFXJWepoGj8O05lAJlzG/rdRKlTAJjC1xl0qZ/AkSNdkdgLMcIs97g5GBA59LIvyCR",
+	"2XxKE3c/p5JwwVnjmARlGaYBJO2zaUrEar+00tupz1VZrd8AIb1TFsMuHXAne80nde2n1+2wM5SenW9U",
+	"DIbjXGJjFosFbUq2pAloDKioKjqI4ah57mUzIz0nL/K2rCyfCJxb5KolNcPPdvxWOXfaiON4UFh6N8MO",
+	"29dHl2mcI1Gh6y6XTyT4XFNkcOUuA/DMKk3XMYykYDVBJ83fK5DIAs/nShX9OzCQn0pQUSgJmUGPyDlU",
+	"tyXS3WJ97+kCyAzGU5LOI6nVV/YJgmMiTsQqIXItU7bwyGTOJldkrR7ha8brjeur1q80/dfaNm7nI8DP",
+	"trsIYBUeMND1KzlRt3iXcK01GolIwGVFotQolYHOHC9EKOyRJbbLQYqpAfdKC9gyLTNuMSVumlsqCDpI",
+	"Sd1NrTNO42CPeVUboIeMh6636yvENOxwZu4R08DuGNBQTWiGWUbBrTwNauz9ZEa5Ni1WiR74JhHOq+ok",
+	"O38t49Us4o29fN/fGiIEq0Y3+YGESqZFWyCMW01W09CYypRoxkzqz9SrNkIgg5mEpS8gQliF/kdXof/u",
+	"X98KSEqe0Zwvz/95vRh+949V+7+/XMSflsnL4Y8jfvlrvycnr8K35eadJUuk4GqjX60rTlW4iLjJodcA",
+	"I5ST7FO11hb6Cd6+1TmLlm0ENCzvXvuWu+cEUFiliD+ykFyuXZiw+oKubc4DaiM6K32/IWwhnxm9BL6w",
+	"xdimkZ+mUSJTxR9SQ3IxuIZ8pPGK5Q/Ym+8i/o9/d/7161USp59eR52r3r/OZ//+cf3vfvcf4f+Gpakb",
+	"3yA0R3umAaL2CqgpqjC3t0uWWZfciBsQqpkjf1fZlLKz505k41545US4lMZHM959MIbXmcwFC9VNCFZJ",
+	"HFg6hqwuUNyNgc5PSWDQkAODKrt/UE+FvbvtpBNbeLSKpOLdGkZ15FBf3emCbGh62hQD94oqykg9dge8",
+	"v9x6hybiBb3SASsyh6hMKLlMxLVkSbP4Aw9z7wPfAXazR1idWaXlNkERz9a9naQFIqeOTAXoNYZe11P4",
+	"NTtPaB5vlBvH96Wl5XlpVa7V3Ng8a72CtKR8gNnni+Gza+btDufDrflyQReFi5lcRmlCkzUJaUrJFVum",
+	"Nj1LY1yDKbU07uobCdeQ0Yw3I07qRjBHQAvJyMXg7IkkAoB1G/uGcxSj1gAPtUguYSPg4nKxSTDLz/fn",
+	"igrJJhr8rqZ5MTi7OYCfKvSRPSNGbhktwtm1Ovx3nxDEFMdrg28JYmJrG1ZaGV8Bt/1slbDQhUEj9ZeH",
+	"L0uBcjEy7TraENlvEeZSxDkAEHh1CFfLEoO2PmJSyb1xNIlS8275KckiZgqYLdpAGYYIU1VIbdBHAkKG",
+	"HiLUBsmU8Zv9cQWU5W2C+bfy/nLcpXJH6YlYLKk6o7Hj+CcYWFkXSYaybIbXQLHl2WaooxuZ+qeOvdxD",
+	"pOmv0oeIgRcybcZiJlZplt6ixlJ68fSLF4OzuzGYAUtXSYFkZG1a4CW6L5exns8C+VCPd87CIAfvGfhu",
+	"9+DzB9/tG8VeIfmdlyxlHWS+qUjsxCVSmcF5M+JRGgEXwg/2MGJuww1AXvE1jJcxo6ERjDCCLuKzW9DH",
+	"nWFTGsILIAACc1kDYmT++xlEK5OzzzVMI/xcednKR/zOMfHkswskS6US4GIgXYjNfstcla+W0vWNaaXb",
+	"uN8QAX5iF14Mlug+4OPui92hhVcftX/u9MpYkrOgL6oZ1P/sZlCFYKSdTOpi+bkz13LasI23ykRPtLci",
+	"bLkGkYy40h8cwfMrJrA9ZPLEFlN/x5ZlSk1GmHOQM/jCz5F/sTWqq3u6zY5x+1BsnSyW0iiWRIoFc/gb",
+	"Roo10CVpoFiyxKstkLaVxPUWuwUW7V4VJqAiKL1KKNtNtNrt+LVbfIratoLyxmc2giF1RWsSaCwFgS+4",
+	"ZSbA1mz1zxHzj6thfcb3XAwtnMF7H7Ya9b6SdQ1nWzB/7gcuXHpudoELly0vwMoNIXbiTgt+v2iNsmW5",
+	"ALB7Dcx7R6vjZ4fk9bDWVf4SaN/hfRF1EcPrlpESxShz86plwCbFBcJ0tEcxZNOIM4yBhBBaoA3B7zcB",
+	"al8SS95oH7sSsiKQy3geHsuv9YQDtoWupzwoW+Xs7nLEbglZWAFDWL3094BP29RI7qw1HKOkVBcJ8Wt+",
+	"rZHhPXkGPeaKseUfHACqlNT+WUXzzfN2e8DOx1yux1yux1yux1yux1yux1yuPCNxgDWiOErXd6vgY5A5",
+	"9sA2z94tGxIs1FrblR9Qk9hPO8ulj99C+8BZ3C9E/BZ+vKKbs9pgd+PVJJuskihdD9Ucc7JxVR2XUVaq",
+	"pWBBVdTjcm2sbp4NVDCWVYyvMKb+FummEmP9oHQ5hl+3bD3ywFMSbJMBXG54BC28eN60VL9oFqQkFEqs",
+	"NWbclPKQJqHPL6lk378k9ZcvXZaB1ouflJYShhGfNYiYkrfv2ifN4dv28+++r0s2SVjqYfONYzeKUi7j",
+	"KJW6xpzPwVIcirRF2mmaRJerFMrJV5SCJ+WV4LHCqf4GbJs+z8XdXlNpYm/JL8b0acI+FPGep+lSunGU",
+	"kSTqPoc+D8bjodpo1qyscY8ZcJEkAb4ZtEibQDUBPvPIiustF4muo4x9+HzBKAengm7tCN24ubqmGk2L",
+	"2i2LJDFHFDNSoH45NplVMK8ca8ZG6DL6ma2xXGbEpxUpOFDDpn3eVVvsKurPWj+AQzmVREynEZRe11G0",
+	"dbeEfqDebH1qwNlV7x+ZAuM89Lm5YJ7DR3Qd9zoc+UbuJhjrgEZd8Sz8nKcbzcE8ZM1j2oWXQ3fINWhQ",
+	"vlrkHIKKJalnzN4DbfyKrT0MU/ZgPa7YWkL+UBatKRvgOk/pbIbRwxih3CKnLIk+sjBDFcuv5LPWoYW1",
+	"CMVktQDMCbU+E5EkWKoaivrq8uqXbE4/RmKVqE2hJGE0hlV+/p2+ZceE0cncKQot6Vrqk6QagC59bvtS",
+	"9wOq57Z87vOnTw2U3dOnMKEJTZLIiYfG46xvSrDlWph6uz4PcpQxIIZ2YsawupcDUzkf8X2RqXs2pl4k",
+	"hEFEh7kHEqB/deVpnwdDljZN69rpTWxVS407otNScT6SsI8sWWtQ4XrmoPTAMuvKC4DDWZQYANhTxPA+",
+	"ygz6Xyg06D+01BCQiE/iVcjChodjZp90iA8ioUi99Lq0OyRrydbTp6QDgzSlrDFgAypYv+mM9FLp6VAS",
+	"5BeALFZSTVoKRFLxOeUkwB4CsGwAUGEwYFOWsCRokOu5kExHwYGxyVSTL42TM+sZycaRz220FHl5+IJU",
+	"lZ8H7JdCAfoWGeqQKECR1BfehDPgOZOYkp4zfEE/J4P+cDgedkedca/9vvsGQVDP+m+6vfGrs/7Jz5qI",
+	"cqDOzdcsncybinMckUkipGzKKMUcZjhE5o13ImRHhNOP0QzT4jVzjBK7ggd24TzsQAeMerjul8wsX8vn",
+	"hdDSIMt8VH8Vw/10SvVm2Fxgm7ZeeqzOLhKfm82il1LEqxT2Sh6Rwr5UVPq3zwed0+6gczLC5z7Pwq4H",
+	"g/4g/1luM3udX8Cuk39FH2vA3TP0BMrXbxQ1b7Vafs0jPuADOI9ugmOEx4WYYAAXuIwZGZ4MOu136oQN",
+	"e+2fOz6PoA7qNAKUZTTQAb2lZMquTQFnSeoV5lLVc8eW41Zkji7gMaRIKi0MfP7qDslrljRa5ARqEcBx",
+	"VJT1qASF1yPBq7Za039cdIajgNSz2Ha1CA21vpU1p0vK0XsF6cArRsXnNqyITlhmgav6PXvm87L4BK8s",
+	"PMGUWthZwFw1Wl6g3CObPww7w2G338v/9qYzyn5Qy1hpRvTuaaJ0lvS0Ozw/a/+as1/iMvf6o/H7zqD7",
+	"uovb8rrbOTuFp+2zs/4v+BBfPWn3xoUyFG4fmH7skQD+Me7887w7wM9hbbP4VNvgu+7wXXt08jZ7YhYg",
+	"G5HPg5NB57TTG3XbZ+P2yUn/ojfKN6ZXEx8OOkNor+TN3N5d9M66vZ/HZ+3hyLQKZ2MznFatrZ4dPLWn",
+	"vtCi2lgs2NF73bfTzlbZttZXF2EM3evbpih4/8SdoFkI9RYuovqXohqFrTGPT7uvX3cGnd4Iexzm3/O5",
+	"fREHvDFXZ1aFX076vdfdNxcD3Q4uxKADK735qfkhWy8772ypzEvtk5POcGhOzsZq5n+GPbV/55uuYNru",
+	"8TSP9uO8XhXDcVrMcxyyjeF4u9iNavddZ/S2n7t749PO687AkAsgx+ZOdXsjdZXPxsPO4L06Z3CSWj4f",
+	"2ODzhC1FkpqIeg15jDx7I1ObKCGdUSVPFu6z3fKtF9qlPghBgDoLIKgfa8D5MRfpeCpWHAHi8dkiklB7",
+	"QLXCxRgYpkeCCKFk7d9Cyelj4zUttLQCyXacivGMpWMlEI+VZggiihqG+zpAtijlCR6q8aEAjC+Ggkn4",
+	"QY/J5/Z1GieMhmv9ieosjKZKjuLYpWokG4h6a2wqrXskUNLhajnWoRM4bDtHLSiNtbQceGQT2F9cc7N5",
+	"Hixw3rQiGyCxtG1yJwhYuhpd9kDrHSj0EkTrByk5QduBIC8PvzNJHyf9wVAJh9M4ms1TxfRRhpDk5eFL",
+	"05KO6gbkYpSZBjRlGGioBKc6lj1F3aPhkSVL3LRVHsK4jsizw0OjLUh46dkhkY5h/NjnwYGWsQ+eqiU9",
+	"0FYn/Reqx01bqsl5ZgAWX9iGoTXdnf2kCeo2fDgVyYyl+cYk42HT1dQL7X5/SGSLQH4e2ojUEhyRl8//",
+	"tik0joQgC8qtgiSVBs+UopIma1SaSUxTloAgqS1X/2wOWJqsm+1pypIArShxNGFcoucCTSjvuqOajr6p",
+	"gX3o6OBALBnH6o0tkcwO9EfyQL1749XSKAWrt6veT8RiSdNIiazt827Nq31kCfrPa6izQ/mSJeN0GdWO",
+	"ai9ah60XCCM9B5PigT78TWOjmZXVOemxa0WZVIsEFBgXolx9mdkebOg4HjyMMSB1rWizkERTwhlTqirB",
+	"GDqfY2KymAKsfwHkQXXxRBqzjYnROHIKWyrROqQpxX/pN3A/ECoerr3PteCt66ubcuv1wGjleEwUUVvQ",
+	"WfbEuASCIjbZE5mFt/l8QZckSo8hCysKg4ZS82lKgyKBcIrHk3p/yXj3lJwIztkkPSqs6SSm0ULdgTdR",
+	"+nZ1iT8HBysH69QDE5keOplG6GLkJq4FwPHhRxk0UOszxA4MkGrty0NkWqQP0SI2mCUg1yK5kloXyS9D",
+	"UKy+HbhF/D4pxVXCuHxuyqOgSRw1/zhKWUJjEqTJigWEM3U3gbIz2YDIlSg1UaQCaHkINAy1vqMNE2c9",
+	"o3WFlJTGsTGcujODWoU+ryhWCOP9QAxoesSXq9SvNbKi8bohXfFwU6I9RjpjrYX596uEODhJeEHQ0G1G",
+	"WSFeHVtb1hSqJejmt4hqxxtQZz7XJ1Obiquk5hbJmMeRRSGZxFRKJHfWNNgNoTotrrSiMIr0mMI4EPe2",
+	"f8BWdfl0sFHDPmUm6iwKy3W6oHMQ3Ual0Z6fo+B62XBsSn913x/UQLWVUv3+/PAQ8Qx5qqEJ6HIZa6Z2",
+	"8G8dg5G1tzXhNdsCEwp4c7MN89HQKCjB9hJHUtaBHfHBK2odaPDJs92fXHATWcpC+Oj533Z/NBLiHeWm",
+	"9APk7X63z/i6PGUJpzHWaHA9bHAOC7613z6o/ZCrxYIm69pR7Q3bCAg0VHyqSwkredMc2JpXS+lMnXCT",
+	"plL7oLo8ABP/wSXlTePXXApZynFZiIQ1ObqkPCB1MK/92r8YtwednPYx6o9ftXtwPYdBo0WGTLGEMpux",
+	"zdf1eQB2Kqx879cMc3AtynUursn/uM+6HCzrAqrzW2BENE46xfobHpo7oZIGGsHNPdG8HfJryYWmnzBH",
+	"kFWLGsuxEggki6ekPtGVWDCfKJ3TtHHkcyBxak1M6c12b/xr/2Iw7Jy9DlqkreVgtwj2hWTJDdoNT9nH",
+	"CC7TEWQAz9DiWZhwnZJLytEUznjIQnLJpiIBWK1LNqO8YXEdNvgH9HKCThaZuUasF8Yj1/NoMieKEshi",
+	"xxStkcgmkQFSgskBah31RjRKCa46ZK8oJMnWbNrwKxGuPx9Bcbqw1z7v4NaxgA9H0wq15CooGl4EndN9",
+	"L2LmjPrpwdPa0e833j2Gb+jQxqB7BXFmU4Ozmh8OqDlaLxmp5/PJ1OXD4knLdO1z/EySoDjgQAMcgtVc",
+	"zukSNEy3ZK6OYmufd5vXUcjQUuHzqUgWOuA48wQqxRyzfRgPSZSq0wkL+GL3mr8WyWUUhkx/8XL3Fz2R",
+	"vhYrjrzj2R5dnNN1LGg4EuKMJjOG3323D6OSq+VSJCkL37EwomrBv3GG9YpyQomJTNO8CK5MjhOhI/QW",
+	"zAg/2MGPHJP7MEB+oD+XLG2CW1M7zeDfoJtpoJatzb5t997oZseD/lnHHF6L5JMLH6YZ1o/PlWpZDvXj",
+	"EUpSChooZ1nM8W43Q4v8YtzDWeXpOk3JQsi0kIqpq7ZV4P/kk0HRO6suuK7g6XOldTUIJZOEgR8qU4XV",
+	"pHSI2rF1aqqJWF1yQjleZBnNOOTfGZddy13/jRhHUg/gjBisUgfgAhHSYNUbxyD8SBgIItaSf4uIay+q",
+	"zydisaDyWFEwozGpTu1mVOz1sKN0qB6ufqc3Gr9vn110gB+Hhm8rjdznESeBPs32dDVaRv2GGr4sNVo9",
+	"HsW8Yt/yeUZznfXcKUDswdo1O5ROcXLP8Hu8By6fh8HhuJ3HYNELibHqURKukIabg4/u6ufPjZzw8vCw",
+	"Wi44gck9tGiQ9fJtSwecXT+KBn8w0eCR0+c4PV61fZj9jKWW0++w8yr1zxbgzJO2Rou4AsGMpTukAWM8",
+	"gqrBhqSqdp8+vaQJe/o0F0VVL8QBaqfKRgQbBJ25hLnVat0YYxsErZmYUHvg0bSaKo2ykemfUVilfWpb",
+	"bqV9sJLGvmGpJrAFa1eZaSjabqLaXmj9IY1GOpq6lG4+0sw/uTr1bZvi9iB2cyqbS5aAvR8PUrly48p4",
+	"uBc1rPHmEd9A64A3EPD9L4WIEd7/JjhSOoyOmNxwWIGMO0soT40RjE5UjyivZgOTSqQ1pzH/3Lh4XFgu",
+	"bAQOlGea5yKdR3zWQK+mz8FOvWGeVnItGtF0PlM31NKwlkPdkjyXq1RXvA1LkL18Xk/nbI0EFjxQSGqb",
+	"Uh1oCMVu5D00LIJ1cuYXECiO4E4YZnop0vlRhT2N1IPf1M2z3hi1mMtVGjSOdXKz234dWdcPpmyQOhYp",
+	"ZtiqX3R+kr1jDUPmi05g7f8nWdu4kC1FM7KHddkg1ywx0FboEa5zQSYiZA3PLL7Ptf3Q2aDjDRdWhdd+",
+	"D4VjuUplfh1gj3MHC7YJ8kFCSFLEIoZ43GQlU3tL5Xl2nx5Qd8h19DXVh8JAtukRqJw9csSvxREfdYK8",
+	"TgDVWJxLv5VVOlDht7AEOl/tUAC67847g2G/59gES9w/Oso2J4FT41rFE0ptTi7EkJSMpAmvyMCQQy6s",
+	"OUt95vM5lUfEDlb7jdwBtk/fdXtD6NtxHehvXrV7vY6On2sR1LykkzYiphhRkY06yOOwB+QnLFKmKxJE",
+	"IbqWYipTSZ4+fUbmYpU8fWpyvtRRZ59S7Xlaq4YL5iDFr3T3il/p5BolvOQtVjmP9RNpi6rosBjOrrMf",
+	"G5rbQGqEBzbDJFSLUJqOgwYrBLwKvfw7MM+xfjMgP/kmXS1AeQp3NJcwiOLVkfP7E0lCwdOxSbrTuYka",
+	"O0NXW9LLnc/tgwC+LSlEPxXnTp4+NUZU3dLTp9qfmWsnN56fMHCl8GFroyCNQ73m4jpffsLn5rXjzJyZ",
+	"imXTeYvPApIASqc06Fm59atk3d3sDD604e8CJMuvybX1DWjzcJsCW1r7o1XzapjcBEPLkr6qOtYvHwyZ",
+	"jnzC7h5FgEcf419AyhhqhxKVNlZ5p1oOFHHloHzKndKGOanq0x2Sxll3ONL+QR2OD7JGe5NXKp3e579p",
+	"YvFBafOGcT+RZMU1O7M5wGqeTlkmwPoGp6KuJbRyxJmG5/NS+iJtnmaLtKHJIovwXL5MtZIKIoLPDVvA",
+	"ome5RQy06i5BcweJQvFZdU9MGGT+7s7FtdTZvjRhiY7BhUcLyeKPrAAmBp49qYEbIU9xTuWcbYk/OYsk",
+	"GEFNtu9fgumoSW8zmT6R9ig86oqPHqc/KN1Xp1yrZs6B3o/syy3Op0yj06Rex0zsQ++LZB76UtrPb4o4",
+	"fPB87tdSkdIYzLs3AVnGK0kCv4Z5tzVtJ/NrYjqVDB5kRXn0GefN/7JEtBSJTmkcEIxB1uZd0LY4hK1H",
+	"fKbNezSZzC3wyTSKU5Z4JGEzmoQxk5KIKVnSWcRnLdDSJJmIBSthNSseQ6ZEIEWSKi3SBMwcQ0bOkiWq",
+	"HeYiVBmsBTWEp0+PFBtV/3yvVKdAh9dnwA/619cRi8OA1E1GQdYeGGcxV6KhIzv0N324cCIJSKCIkmov",
+	"izRteJBVlqRyrD7CnG5FD/DPYzKhkjUl4zJKo4/MI8H/q3diHGBOvkjCiNNk7QTTtMjTp69hMWFiuK56",
+	"YhNT4ALVQfxtc1o+NwNUc9SvZTOpB+w/+dkHHFJC4hT/C3/MUvyvToXD3Lh0rP7l82wxCkvguQvQOIYv",
+	"D8yHEImEiPqg4yZsCbEoPq+78/yJKq33+ffuo8uyDBWdw4UkmHICBVcaLfIKAZZspjq9Yj7HBIyDAMBs",
+	"Ao+EaN3gpDvskx+/P3xG0mjBjjGrZ4ViSUZlp1GqjzmLQx2GUuo1JcPsXuAEEAdELC5t3BBp906LQbq5",
+	"xAATDJNJXvZuqCOW33fK14SGdKk+n9IoXiXMHOLnh4cFevHBIw6pOLwJjiHpBTwTMFCgGFnxCrD16HXU",
+	"rArtM2twy/gcqFhlkDAkuFCSrpciW8tYiCsSR1cs47XQzSWVrEXaJIAxBADMECDFCnA7tM2Ikus5mMkw",
+	"YBi46BXTOA2Hef6Mjh5JorRxy4hlHMWBHQEULU8iPpNe4Vq6UU6KkXs+j6GMNBeaY4tEYqBgxrbpGue0",
+	"2Y+iC4soTV3UG6oLZCmqzUXqcywDsUs+lft56R3qWduRQVL9OZzH3Oca/cyi0MHrH7zbNWvoVmnLhgzV",
+	"oCKLoUI1r2aJ0C36g42oFcITooXq6dA2EvGUzRCIrbwV3MZ7N4P3PdfMXpoC7sLWZk8hORv9XJtLSuWk",
+	"hoLyLZbOoUj3GjL7tIxFaIEOq7vaPKv7luNSJ2UNqaZKrq5tn9HWw8f+o15Xo4hT+I/65yyF/zBMlfJq",
+	"yPpq3h2P6ocvEUVYpdj1OUPJS0yBQj+qdX8gte4b17BWmjtVa1UJW4iPt/HZARLdLnfdaees43rq+piE",
+	"ZeIjHL/ZoPOu/76TpVwd58xg5VlbpbF2LXIKI5MYvpe5z9DWlAHxmcRPhCQAADySiGtZsPFlYTtg/amO",
+	"1BvACv4FnCK6RlgJLcCVDx8J16Pj4q9iwMIjv08UYYmtfW9/BX67g9gOOu/7P3dKfBYdc0iNc58jfKKu",
+	"4i8S7RzwDNhDlX8lgAxVMyqoGRXk0nHQ684RhcWGE+6gqCTiqBFPqGRyC31Va+D4AR6SzG509q1SXMHZ",
+	"I7l9NP//QaknXjMD1nM7P0AJPZVfkqAW8QiycK1d9K4OSLdl3t79iZ/86wqZjyTvkeT94UkejePbkzyT",
+	"lLyfhp4lyN8+FV5nckDkCATJamQamfpcTOGRJPXNJG2COdoeYa1ZiwR+DYHoMX40gAxvbC6DBzep4Taz",
+	"H5PI75vRfVSWCI/xvghXhvUt54yTyUqmYqEnhf4jk5+OfgQdsmL8MFnae2Mf7BknVfHu2d+Vid5qGpVs",
+	"Y8jSARaLeTBeobv4tnOzdbWdx1zDR+vEXyuskjnRNbps1Hb2AuK0W4hoPz7joJZs4zXDjomptLDtitlw",
+	"dn1uG9CFA3z+GcrQH+v7Uh1CsB8FJ1jwU1fe2UBOeSLdCjEi0bAfVa8XqprPKVZWbZmMC2RCV2yZWk0C",
+	"kwmx/tQetughZo2bRX1g+u929ZX4QK4S8aPS8Ej4Hwl/RviXGRnYQvw3MoSqqf9rNF2UBqZjiJTiNY2c",
+	"K678bU8Hl0P8eCKuIfLxkk6uSMTL8pKw2Jkp8LQtP0xXfaoX6tfpeMNibhcUhRScZaQZu53TkEzmQmIg",
+	"kGJIUNIGk7UA3hyj++W2pK6ARNNCm1hJW11k/f22uRQUCCdFryTzDXPY3KQ95yWDNwBax25K0yLtLKHO",
+	"DQkr7L3Oss+lu/vcr/0qVsDKAADGPVpKlRKc5RPbkRLhZPRu2dp0AM+OvJXTBbRg09zs0GZgR0xsyfVC",
+	"l5j/d0S+2xgr8WuvAepYbfA04hqWzPZQTMBHAoy6oPZ17KvHmb8hXM2l5jrtu5Kjp2LZzd3Oh+HpHbX5",
+	"337OXT5Z8THX7jHd/k9jHkxXCS/Nyd3Kvlf8QZGgT2JGkyosaJ3TnCE+76dTbTWKlVPBCzXLP3+IzR4G",
+	"rUdD1qM+85fKE5umCKOxnQqCmWYnGbw9NCE2jBRTBy6WkEyskpeBFWNiWMEZkwpT2NdWZc0ocipM9EwF",
+	"rRVJDlvfc5rXGUlO+/oJpHYUgGoRHPaI/H4TQGVuEOB7/fFpe9TOphIc43utzL6XN8AZtHxbIXD8vtt2",
+	"1yE49jk2EZmPsfpHybeqN5w0GrgCIrjF7d+IGM0h9OcgmqGYFsAwI6htCVIzOTAYMTuxmQuRqOW8LD9u",
+	"n4OHP4cW6ebrknLoSsdJUYZdqXErnXLIW4AryR64lduSonQOuNLldRYW13jCOofJ5G+XJi0lzOcWAa5u",
+	"Mvqv2Lo6eUmrVfv4B7MDe1v/4FaXILEeQZ9vcQnqgLeQTcHr6aLzaZ0Q8rBkKrR/jqEbdRFJdSirYzzQ",
+	"xvzg0o3t5StJOFuxQB/9dI/izV9QvMFLuT2K2BR+PPjdVA7qhjeVKfDqlNji3eNVEgU6/zwVWa25Fmlj",
+	"YXSTA/vi8Llb88wKQWBshfKdgc8TNhGJBhHLKjRiWT0UUA7iiF81zZNUzBDb1KRhmML8eTgt3bqx26K5",
+	"LEqtgVTwCaQzrzHjvNEinU8m0FiX3a7bHs5/PukQLN3IkgbE2iEsiUemWdVBW6UMcDz5kVOAiUxjcY3V",
+	"TFET1647dZkTW3FVq+nq3SdqFE4B9GO30Pw0Uje84BhEPq9oxadIgokyl6wCdb2dehRYFUpdcp+DlVo9",
+	"UV8p7hLH4hrM0ZMikJxHJEtz4d/GuFqcis9LC7njmhh0e9hfd542Px9RbzZq76OY8RpTpaXtsLh0G5Xl",
+	"ESXgd9XexeDs5sBUQtUGfPjzJzRtQx12Dd1Wx6oM6texcyOCBhb3U4dsszitFfE8rJIuEoNB5/PcJ7Z2",
+	"LalTvDmp2BykUxtQJOQ6EXyme8aV3yyFqxH14B2ZqnZXUDbWODq0awQt3XOhRK0olbq5hlN+DwZA6upH",
+	"p35sA2Bh1TJlJXePTbFMpm+RrvZXqMSbSb+2j+rSvFjLS51Yo3Dkfsyfc0hOj/gVzLOsRu8x0fVeiSmi",
+	"qxauUFa3Rdq6DiQCCWgidx1N2NZqWrcqO9hXEzaHc5/Cg6YYHfJZtZBV1fzUb7Vb1REc2ZMSSbnKnGGQ",
+	"52rqoqlrVdUlfHy7PoGr4QGC4my6S3MEqnqC03eXnlL2Kb19T+6Fv12vSgtSByYkdSkWWXcmkPH9z5Xl",
+	"GEP4dByFt+sRJLhcsYL2cgkpOFEiEXKrGWG1na2VIG/Xa1edmITUB69PyN+eH/6QgUlnjk97z0M2iSly",
+	"3srjG0l5q0qULw6fb8oqgwJPoMslqWsZIeINUOfxFyRvF4OzgsvnTKCQvMvhY9+78b6sm+gLip5KQ8E6",
+	"kfcTWnMCKtYet8yb8XApoorilBv0sWwQ2SsH51acranzUh1yYG8lWWHhXTOT8UKE7Cel44zV14G+TI0W",
+	"OUUVByoOa7vHEVmwZKZlMPWNz+siAZWqYewYVgbLlxjGv6A6q0euGFsaydMz0rFnS7YbGSUnhXgksPTC",
+	"2O60ZSOSMtAmEEcYB6ksky9KdYC/oxSUQk4fTsBIQ1KgyODKEIgDJLWRCM4aBBT7/E1nhDOHStBDumDD",
+	"KGU/ndFPQU5+aZE+yPN6sXCxlRAXhRoNFwvWR0p44hPWQINQmIjlkoUecP6ETZWopdg3F7ypV9gF/Cnh",
+	"28cWHFJr9xAWTV4+++5eHP1cnbiHMbnAvTH9vAYIjIId4lPz+vq6qc5hc5XEjKvzFN6vg5ub21LdQG19",
+	"+ekKssug91vby+Ey3JsO35Wg/tkNCF+SisNltdQzI7OVpYdRYUCHQ7WfZQjAK2gMU0qsUTPEZpUTsgFD",
+	"Xoh0PfI5Nfq8tpDPlFqrawkmC6qLmfAroumdiENCwzBhUpJ6IBkPT2AAHTWYE+eroOGZjGi8B9DP2vpT",
+	"lGAEhe+JGcLE6U1LJko/Fpxp43BupD6fGQ1883M9WPW5GSzuTrwmdZFYfRctozD2XxAc/L3TVuBp86E2",
+	"FuBSh6p1oQiwW9vS2EwcazeUzqcS9TH1/VSgQQHIM7vWXwIroXHCaLgmlywWfAYKsBKZBWcEnB50W8Ay",
+	"ZtOAudPkhm8rvx9c9NoXo7f9Qfdf4B1yLCJ1QPuLuMX7qyy60jGLYmwq+WiuY3JJQ2z0qJLtrHiarCSA",
+	"5+WMHxrL3/iWTtpnZ6/aJz+PwQBEpoymq4QRMZ3qpnWuFTiWxqfdYfvVWee0qI4a2R+YF6m/AEzGZ4dE",
+	"7sRUO3LRy6Lym4T7rqYf6GUC5EDOrmGhAp/rAHx7ccv4p3OVHohzOj18ozHl6kppmnYNcHU0AXeXSIiM",
+	"YsbVFZZXkZJ5Gl+2+P1jkua9i57AtmY0VdPmXRxxd+LMCXodg8kqSRhPs7QXpIxK8HazYY7gDiOshlNM",
+	"DP29N7pusM8DzGcHsdwkkRgfemXdfDQ66oGgn1JDigPMBwI8hRjdRXOVLbLCtkcuyHgEZuQrDXJbYnEG",
+	"EHAQOKP0VoQfbahmqGaVj/KefZtSdKwGm2XkEDlXh0+7k38kIiGKdZkHz57/eERumVbkcy7sMIxvwND4",
+	"Qee00xt122fj9slJ/6I3ykUKVFJ6n9+O1Jftuc7YvURI1uPMX47y+yqO0bVaSdEfOGMo38lXouvFQWyj",
+	"73aPFYXXUtXXDzd+ZAdfjR2U5NLkOQGSzR0haG5ejKsHgdMLAStR2r5caxmM/AJF7rM4LFvnHgt125qA",
+	"aD+uA8XcQiAryJfPt9Ovhq5Ub6h+3WLmwrzVPLCW+5FSzORqwbBMIq6KzDBSvAIeH2qAGpLPZtWUMBHp",
+	"6opay8gjrCgGmdMALiRYs4GdKa7pQlaZrkKsjZmVHnlieFkkff706cvDl0+fZks56v/c6Wn2K1apWQ8P",
+	"zej5tSgGEJE6lRBD1TjSyAKKv2owrhfP3XTX4LfD5t9o878fAo88IyFdNzxURXNWQefIWRvO36E97SB1",
+	"imEh2LejwxgfavYEq2EdZOWwbr3grmqqBSjJeJpJLGrJiouUhadJn1vhAxVYW4MNQzKzWwC+aXNA1mLl",
+	"sHW1XBb3Xx1sjeAz7vzzvDvonAbIY9GUyfYURKwiSDb1QJ9XKYI21Uepz3F1TVKQxxBmXdENpcDdKO3M",
+	"LJXPjd8TYurzwsROmycSnQeML8s6+Eqc3R1AZSYwniygtLDerv0Izypoc4ynfwFG/xi49VngH11FqhDC",
+	"VSkdWFK9NYYLLHILjMy4XJPgvD8cEbeZwI3RygcaG0u99vw4LBlin4ArWNZM9uLMuZTVEuZ8fD/ODLcS",
+	"/V7FKCOq5Z0GsliQeny+TBjc1Cpl0jLu1+3uGQYHv9EYFONu73U/wBSAl4fPGiVBQFoeQBRhIxDodKa8",
+	"JJBF/GhJ4PPaErdT+l2KYqahG1JsQsS1I0ARvJUNK2fhdu5xm0AYy+RRvLHSIgq1FUEF8G6tyDhuFejw",
+	"C8SopyKbIwJH2/HUExbTNPoICcN6QyoDLZxtulW0w5fmbSNbL5Za+83nYmKlPsSyDo9zMX65I/5Hi9r4",
+	"Avz0G1Z6UTCyka/26uQvMXCoSn6HEWDbGByUPOjrSjzaEdPECFwTMxqrHxQ1p5y8Hb07w2/q6Nkgzw8P",
+	"TY0kxtOmupNHEEB2ME8XcdCACoWmjpaOzsBQtrr6BWpOBhe9n3v9X3qBLo+l2AvWtVKM7P/+1m7+izb/",
+	"e9j82/hJ88P//J+gYS2cajxNJid0yUrjTm8po3d0xNxOwsqyiLxUwBQ/YxBem8xXC8qbCaMhhGc6P3+e",
+	"CLzdlNLuYJ5EFhsqpYG4OOqUtL7uJctdqI4dVeV1AZiLdA83wsjyebX8REyNZKj1OttEUwlIaeABnBT4",
+	"3kUcskSrmVL7VJV26qFzlKMAh3+RxB5e44j8HqzTBAfwg8kw48LY1OGBxFSTJU3npK7EJZ0W43MnucDe",
+	"IdWOVnsVt5AkqJrGrRyg4I6e0CSJmMycncc2LXIfP+dr2JAHtorrM+dYpFn6lTTo8qFUyRttm+J3PccU",
+	"Dwd9BbkDxHzLe/g/H23X+1OYgQnny4y7cG9MzETMZnSyhmvZqKRBigBRUNuaKIhXEqGBKSAP0ecABYsf",
+	"amlfTA2yd9HOrXRUyA5yTL4JmyZMAqZOlFo7toFfNQycs2udyZMpgkYfVUQm4uQ7ItlEYJXCMB/SPFEk",
+	"SHeErlUc8AgdrEo/dR7oJOt2ir/IiVgyif+OQv3JTaBhi7SUFEmEqPL55RocornyeCGpm0yHbhg0MMdl",
+	"JVkbn6EoZhy3ksWWzJnmjezlcx0fbX4waVMZqi2ueb7kMjvOsGtRQS0z8fsc/IbdUAeLLGgK1mglaECD",
+	"TRmFDGg1Uwo3iGWjc/3AsT9gaBcmylxHXG71+ZakRObzKJVKp3MY2+fdXFLzisY+z9tqkcdk6St5J+3m",
+	"tI9z7h27rmAF8PmKO/Z7c5yM23jQf9891Qnhw4vz8/4Ak9n1QdOJNca/krdEtE9OOsOhtSKY0WKoZbWl",
+	"WMk/E4AucFbN56kQjXvZCsBcpBbbHD5qVw7MT9nhJXWAFSgeXnWoFQdQL2dRpHp1NWOeK4kbb1NgsmPR",
+	"SKHoKYRO66XDEiNwS9wn9mKWIsW8YWk7u8QPlUuNkx7CMtlI1i+IE5PNcAt/JpDJlaPKj5FIfygD8xsA",
+	"csRttGzM3c+tfNypM1SqgBsOHvxus0VXgMC0EaWL/MV6TSB9KY5SltCYBHwVx0CUojhW+ngjiytNGIIG",
+	"6ino5o4JZx8BTOOZzUFGeh5M6GTOmuqOJCJWXKIJ3MugTC0TOltQeA5vokrwS8bwcLiKxChazkJgwiud",
+	"Xz1jpI5+VO02Z59SxkME/vtB/SCRxXJxbaSHDGcwH8UE9a6PSaBdcgOkTwFZJuwjAPylc5oCgiJyav21",
+	"gS80BmOfZ9mmdvg2FBpXtmh0N55wU87EZl3YB4DUoZcsj0V5DDHTFgsTQHVCGCMGqxa6vjYO7szwppY8",
+	"AE+snbPS9dAST0oFkJBNVZuahjMJrk58w1X8fK61WOfsBmjFhQ8brTyov2DJRC8JpuZMYzrT2TuBrktd",
+	"h7zQhuIqEJ28hnwTFCswZbSu9ovoUtUNU4qdShDDbmm/ecPSrDrVViPOgNF8jJw1q8F5Ry4Kz+x+wYGv",
+	"zEPEY4hbdKLeLDPA6Miw0hxIAV3ijXBHtqNHfQi293ZfyzgNw0j9ROPzRK14Gql2YMu8mjqpaiTGT7B0",
+	"Xvm95p7UTQrYh+OqDgycUfcS6kN3DOcgO9KmDvpcrOIQzi0pObVq0Yqr4NUcerw18li/duPVTBzRHogq",
+	"rvjxWy0DDYQmsmq3mG9aZTrLKJCmnCYqydADXROb2PzMglEfjl7zBOn3Lhs9vKzf7YmhOvhq0udA5Hd9",
+	"jG/1BB72P3FGZ0FkUFd3D6nB9UlvIkjm0jV3wKShhgv2QGNakzpVJkeo65ZZ5LhDQyttOgpV3RglGtCU",
+	"LFkyFclCEkrCFbP6Uh1SThS/W+uwaJf/ot3QeK0BPiPHPFs+HznXFKSKKM2y2EC9CX6/CbRLkMJUAj01",
+	"FuZHr5XxY/spFKfBOvdhnh1py2dkeCBwITMooC62liAujKuM16MUwp5gV0A6MYz45eF3JHjXGb3tn+Zw",
+	"rk47rzsDU5ZsPOj84wKimlqkrdZTMTm1Q1r38fmEJskaJQ8jx6Q6nooSG9TUB8wOjQzqlrm5IxfUqZWP",
+	"nDDPCR8et/nm6zHcRyb3p2Fyd3CAf/f5jnQV5trIUSwMhBnQ16LophQNh0I/kYZ0NY41Gs4t6Opf0Tqx",
+	"p6iBSFLIvPcVO2682kEkIYRNUdEm/UgjTVR+30MiccGj7ad+7YgAibrRd5gaEzTmrM5pFuYGftO6WhMK",
+	"OE+xuGZJc0IlVnWIJdtsW1fdIe2shcuE0SvjnEhWUBbvhVJZXxy6gdxi6vPACSNofQg8U5vIJl1Zjv/8",
+	"OUKM9trvOk4ykld4CrlIiO5qosbM7wiIakLSzGiDKjyk27H3rrzQDbbtpj0MVyvp6SuiVjrjiOJIsdsq",
+	"w+sv2h2aO2wTysklQ2TaP70/9Pk+Hy8TMWESZKcOTxXN+XZ8qZCoSYxfm2bbGEkyTZgbw2HOhqZqDvhh",
+	"NS2ziSPakxgcmbwfynU4FCAQIi4Boq8YG14ePjAvO2NQr88ZnyTrZcrChg3JJc914ZNVEqMX0wTqOdnh",
+	"qLWYiDsnLRUsoSWIjdYyHEdXbBMPEnVHa7lOjMtY+Hwb6IhJ+NgEYKznHLoQw7GgCO5joOcM+oKnBTwb",
+	"6ZGFSDc2gRxzkYqeBp3axCX0OS4RAhCuuDq841QAaN1YDzIgdfS4K8nEjKbh6ciTsRJaAOhOg/8BBTcA",
+	"eJpXaRA81XIYTadM8dMxxnuDwRvGkJ0d3YlExTHU66azZ46yXT8ifk17s3O4AMXToLloy7hrCZjyPYwo",
+	"jyQRCfg/L5XmBr5+SJYpxkQbNED1WQSu12cGdhshEDbcr46HA32OGcqEm5ylmvqbz4Nh/8TNUzNY3mfd",
+	"3s+dUwCDzIA7tQzghMmLa0hl1qDD6sjRFNwSoIubHbwGmO1GYYBW8ITDl8W7mN3W6UNqJN3eG1fADI59",
+	"buZicTW4O65ybAuntdPu69edQac3wmUcFps3ARPW8fzsh+xj9D8HLdLTFYwiaaI3UHJeSRqXpEYlDGTu",
+	"kFyxNYAABY6OqPR7GVT7qy/ZVCTMpVRgR4mFuIIsL0So3JF6lceh1HH4Oe+7OUtc+DwKMX6FaBZl4vb1",
+	"8dzw1mepXYYQkIvBGfjgX+QEJGum2TsA3/i6I/SnJwldHxMahjK7wh4JtAA1jGb8YpkBiOVBUTN3E15W",
+	"9SgWs4i/jTj8sbEpuWenNKUIM6ZBSFdqWNzxzpcJfGcRvxoiQ3sYOS/r4CuJd+4AtkXX54E9LwZnwCjq",
+	"kSaDjRyruqYGtvcPF/j+jWafHe4hGp4IPo2jyVeECXv2w5exgWSxX6s4xKgbE4hn7BtFov/Nl3nhV4QW",
+	"YgMNxNZeCXZxJCF8EZy4WxMPbEpbSXziUXkwWN0JaVKSVFba168BwXbCo37SycyhZ+j/Efntg84c0GDe",
+	"hRjIXHAg+SkncDyRmIXmNhgQuYyjtGAvD7EGf1OyJU2gmgK83WgR4DQYFWmnNqdgJgOARozJQBGdhUpA",
+	"2MaR7xFnZqT7pVKAnCkDEKaZ2yWDKMMgMy4HHoYYYhyIjS3LAs2whZgCoK2JYSxnaDJtm0NyT7YSpWwh",
+	"9wwXU9dIW6hBCqi62fp8mIPR+pJE+VumDjJ15eTCKm2nCSaddStNKMQor3jBtyi3YCaBcgSwSICzpBQk",
+	"k5pLff4UrKNPswulAZQIpBs5iAV0JgCuEB1O8FV7BmGVGsrghQNlADLvoDN8C+I8AczVXKCV1s6N6lXE",
+	"xnOPC6qFgKWPvzmXHeOcb2UkVJtlYIm+yBVz/En7XDE6gexPW5Pp8YqVXbHCKlVeMVGdxe5a6sVVzozO",
+	"17rQ04Klc6GBf7fCWmwC+V7VHlAt6F9tVwfa5120IHxLeWZvGY1NfavKDdPuml0pHheS5fI7rJfn1gke",
+	"SoqbsdRJ4PC5FVwMA/dMqkI6ZwttorM5JotWTljIaa0muCQXDW9zMsJjUogo169r1FYb1irikOSqgGf2",
+	"nggl7ERg6YW05XPN1HWsPDiUJQTOBhtJNMH21AcnyyEf0n+bBAYH8c7JXrhT5oKbMMNF6uTMwHdoQBl0",
+	"gPVsfMxF4Zjg2TH5D+azzApjrDaOlRjAwXVvWcKE+TSXNHE/28wXSXhAUw8ItoGXe81ze/C5OvFzKgsJ",
+	"EWXsdeAc5z9pioM7xe1k2Lj7tRVGPuY4/MFqXiO1oLfMcChPEt6v8GvCljGdMEmCYtI1YNw5wQMmaKAK",
+	"d9pzQNyev2xap79OvdTAJyIhz8hcrBJSz4GAB/CW7fxoA7BNWwwsRprPARzBgX/Lt3Cw0cLfN9HejKtn",
+	"JDxyMThr6rIDwAexBiH2Dd47kxLuYmjDhAxnQgC3ozLI7w3En+4UHUhudrDaFLUyci1TttAlachaPcLX",
+	"TDIKrqiaPygkLku9DYh3VhhvJIqwO4POaXfQORmNdQ037NI68zJeqvsZdIadkUVWdDC9c0JsljpfTss3",
+	"k64fU80fU83/uKnmW0i23AvfYojFHZR8bts3VACrZk0dipCBTrsIZwauqwwFXweJ44cTob6wygiIg4oQ",
+	"xpJlTw2KFiYa2YDmFumYqnbWRiRTuva1HaauAWWcZCjEbc7KQaPbVbK8E9QB2c4ROh3U5ZUCmAJwmUUp",
+	"O9z0yFdjYvv8nqDY98o7Bgl5yzK74vQTSTLXpdT55S4UXAmBlTkQj53oOs6x8rJoYI23y+0p2QVgtgP/",
+	"5iHIuzPRb7hsQjms9iPd/hJ0W+rcoGwPMA3UOfN7ku+D3+Htm1sBWFZC+5A2iaOPhiZnoVn1F4fPGxsB",
+	"Wj6vJ0yK+CMLMRNX2y1N/dmGjmSrgEEOFMXBtN8olUhtXFjoXAnY4og2wCndiLAixbUYFvlPCoV3CyVk",
+	"/17WFobSGVBqI44qdhcCNgb+bsH3LkUYGc8ejKBF3pmA4CLu5E6BeW+w48/gFTSmNl1/MscWAFHKkm8P",
+	"oq82kDSJWGK0i84UU0fyUp0TiICE1HWj0XCZMhpm0gSu3U4echsIzJwaWI5/qWb1MPCX0mQwmep/dV1g",
+	"84nUA5uKZNE4JiVwmPuhYe4/ylvXAnU39e+VF7lQkLr86nytMnXftG/oQWrMvYbSYZt6wVaYSBSJm+AM",
+	"ynlqt5dPKC1tkwMfYp+U2kiKTttNRPuCfqALZmOyIRZMQ/K6Ac+eZYYSNzHUiZ3w+W2DJ0qIz0apl9of",
+	"I4/wPpLiKRQefjTl/qFMueqgEhrH2rO703Osr76TNLp/yRSd0x0ZwDkDCOdEjRcpwvGOAoUR11RlogTJ",
+	"uhEH0yx0KotCl0/s84TZmm8+10Sg0SKwHCY7rJAVh/iUW7DUNwKwihBndyIiGTzJwyigTh/fqAJ6quuZ",
+	"P9Zw+gtSJsX9d6Wl5knSZ5FDtoWNlZAAn5cUOyo3ZH51qeQvJ5A8Uo6/rEyzU5pR+nbTdfDuKpL9Dvy6",
+	"jv3HLT6dU3r/95fRnUt4tTBjUKzSrFzW0Va6kiXDOb7vKNV+aAC4Aegd9H14Pi8UvUavNUaUT6m0robv",
+	"Dg/JQuoqcs5Ysl7cZE1LDisz42xY7CEJMKfwXXf4rj06eYu2N5P2V1I7HMOR8COTOfi+M+i+7mJN5rs6",
+	"l29RGCwXClDlZPZ5gMM60V3a1MlOb6ezeVdqWs5upq2KBt7ldlDpQ8ZDt/DbQxaHLu3rGxU3h4ozf+ai",
+	"0I8k/d64JeoI2fO8WZi/msLr/PYddF3Xec45WrRgGGRpQ0EWqYm/bRI4U4Cah9odDOkElm6anP6N5G2P",
+	"2LrRbsVosoxXZdqmqeuZI14AxIztahw0jwSrJA4Im8xFlm1OXcQAlHc0SqpHEBQWNPWsYEsLWkY0g3dM",
+	"jzg4KtaLNnhy7+inZnvGPELJs2ZIrajtZYWmAaipAFCQBz41E3UJey6CySuriqo4KVafdqtOO7nuSI37",
+	"g6y6qs/rOaw8NcRoEfFZ45gsaDwVyYLl+UmurYDUKZlTHsYs0aFQ+Zhgz+eKSm9yoYbj3xeK8VZ48bGG",
+	"NXE4tq57CKC9uavg1AzTgVIZ98l4ZQ4GD8waFMJ1pM8Dl7B+al5fXzfVAjRXSayDzrbVxCa3LoltzlS+",
+	"EjZWeaMEfRGNY32K4RV8ZvBrfe6A97mX4VbFtIfRjHcflgNmPXwtvgcj2ML3KrDTHpOf//JBCOpoKKIG",
+	"tyzjbztra+exZe4CrqNuri425mbyNyFbGgB36uc/n3QaLTK0iSiIvqN4blb7AuJ5D8ki4qtUW2kMSk4B",
+	"77sMMqeuGdpPLw4PG45FOgfQA1AtoNhlUdHmzJGLwZlWBrcC+ZQx5rmIQ22S9jkwKqUw1rHGgmH2yJBt",
+	"cYasESSMBRAKLRw08mA/Ps/Qfsg2sJ8SRBtSNy/oQuj6PEMxcdaatcgbIWYx80h7uYxZw0HAsZF/HuyE",
+	"DprG3GlO6pihqU3yNkNoClCoCMIWbgAm7StcaWygEumqTOjYlpxTBWxij4IRjQzKic/3hDlRumzkBAlu",
+	"g+3Jqs24Y3tGqiB8lOCsltbJ33lGgn77YvQWMHmstlzEklFywr5gMp9LXMhqiqPaDhIBZKBrPs8x/9xg",
+	"66frJUiYJQAseeSWfBo7lVrCQCqRnXDqCB91rEZAuc8RubTh5VLZNxYH2yrgulRLIg8K3uJ28bVkEeh8",
+	"l0TSiSwo3waOi6JRHyOpyAsCuhjwIDxfDZsu6EABPwo1j/XEP5cUZEFPDKXdKQQZQMJqMegMEPmwNkHO",
+	"bBGQy1UK4FsOlOBqSS7XJdCoxEVGPcqElIwpVpka6v/jUtWiDOEqV40Ns4TxgB2TEkOBybNFLqWnVspj",
+	"zXTyuv2GTk/qqLXaWM0MMRWSPrPcsALLtHisrgHgeC94WJ/n8GFJAR62AcXLnz9/+vTeWLDofYR8BJoK",
+	"DZqYMJCn0jnT+JIrqQVZJQtLm20BfFZCSMV1w80xvquFgVQaGHxebWGAqE1Qzesvn30Ho5uKZIEuz8YW",
+	"mcDnt7Mh5HPKg9/NMfeMUKkLJJnD3UDgS9Pn5VojB2JWcPB77qvjahPF8aYtnuqcp2q+bpFHH5Kzm04e",
+	"7QyPdoa/Dv5vjjtbel5hpiggAAMxEKv0dtFsUDdU8eCsxBepR1NCua6VvE8JMJ9v1gAjhRJgefR0uYJc",
+	"a8d0APWwrq2/WA9FJFpS8blMaQyhNC2XwRtKGRC6XDKaOKXAqMFqsvqrPjeSDM6bEY/SCMGQxEysUp9j",
+	"eTBHZNA113Qy3YYO1siFweiKo1k0jHU366lQn29UPHEYEVQ/uW3NE3Ve+qv0ASlxf5V+qTgY09sOmitW",
+	"6XFZ5CLEQ+r0mT8cVX405N7ft6pop4DLsEWHWS13OlG1wzODO0cx0tFIDKj2e4u7bOr4GQNombcV8G+t",
+	"dXBBIseTegunKalv82IaFaboxnRaw2u022nZaNkMqMiUZvT5RpVFg0mt2sUIZYBW0FaM1dKsX04Ct1QP",
+	"YchXqUCJy64kXHEONbqQoJhIHa0zZbZSo8mueTpnaTTREJg2ycrnL58/N57mTMWqC80rFF1fxnRt2Gng",
+	"2ZBuEJUxpdp82MiXV4gkAl/nNVbN/wrtGnJuQ8QxtVcuWRxHfJZTJQuzPsrKc9iooc4/u8PRUClc43av",
+	"P3prjKMPm3C9U63zeUGVY3yWzgsa3e7gJp/X/dpvkO8M730gXZ3cro9BGCYgQDQcxReqXOgWraLaHdol",
+	"G7XB1oyGefgCtOPiFzsUXm9TEw9aPs/VXIfYV1morI2FExBeqts5y1UAwuK3QSJiAHcCh8BtfdpOnXK1",
+	"EhL1V/R3faKTNF5rzRuH0/L5hgK7Wt7JB65hxRd0xtA0bdVNz7lz3uadOEZLv4kZNmShSta5WD60e1v3",
+	"8BXVzovl9jR2zq517bCqQmGPosufVjdcLW/tv14BdpOBp96tHVaDKxpURS/TGhVNzxG+EBlEEIUBePJ8",
+	"HuThsS1125pfoCFsCWJ0mXHUV1ypcYBZe7QdmlYrZ6boBoQOG+RygBckl1DbRnzMAl4zzL+LHngOz9rD",
+	"kanzEZA6xEWpeWd1JaLQI1IYWUERbMeUpyh6lt3v8wjCxrgDrxiF1ciKO2pT3A+B8FnrB80jMAVdS2Nm",
+	"iRJxrbayCJPNBUHxIY+FXUatL+DUGQTqh6HXuT6+0UBcHON9gEYeA4O+QvoFbpuDy1lNXqGQz+5UUreO",
+	"4AV8I0nmSid15wg2QzaNOAsbWXFalB83M8i10lczsTcl6mKiBpcqcgj2LFMaP+Kgt5HrJEoVv8v3hYXr",
+	"TVJqHKNwpgMsrMcKwwaIg8qnB6o0G01Ui+jfPWFeSoWugoR+O8h9D1njWAmSS5ZIwWnKwldrRFtAUOh+",
+	"MqNce9ABvNT0VCpS50NYd9cW6ImUQeSPz5Fo/pCv6BzgeHXyWf33m0aQVaXOHwSoZvyy3J7n80qD3oXb",
+	"wUORTbePr1XZMD+GSuqJVbIe09/+cvQXNt5QCi2O7lvhVd9EU+C5AmRc0+DAqKaovZK6Lsc8iRlNJInS",
+	"hpczG21aexq6stWGvadEivY0OS437EFg5Ecar1hjN1rIVnDvYh0znkn1Vv8/ugeFxoiOIzcF7qSN8ver",
+	"zvji/LQ96kBSwkoyEhwgmgnmFwbqe7BzeCS4pJyzUP9rwKgUXP/RQb+T+iu9Fq/pJBVJBwofhoEV2DdJ",
+	"ft2vqbZNVhmN1UYB5NalWu8UDEYaTSHPs2jCTM4yONQdzlE0MSnNR4oFU4uqtJDdJidSsDj5/P4mp3tD",
+	"H261zKDAr5PyzO1okfoIGaOJTNYVDU3Lqv9oobQ6E3uA+gXAYmXxDSWnuVHJDS+w9NLDsULVwbeqPjwy",
+	"wL80A9y7BJmbwV0JjejkB/7vLyNSfzt8/t33ruIAyoFkk4SlnoYOb2BANt3MVmz5/DymUT626gjQ8aRb",
+	"ziVfo3SH8SfzgB0B9blRTAQMK8YpY5Krr6nMyty2CJhtNWwWqWuInAlNkjVWI4f1HImgcYQmZ4iBTxY4",
+	"HZmyJfjVYI/V8TgiLs9qum8HXg5fUjtzRBwap0TD55ixXrJo5nXOrs3rO81hSETdpnyuR5wbpPtG0CDy",
+	"Okonc+YCye+79jeB53OUVGzaQjFN0vgB9aLBWkcst/MmbLkkzdPnGr8EA0HQ1fbi8PkmzmWdoj7JMbjN",
+	"AHA2jItvI2leJCSlSoNk2zMOdKyA/hUTFzr/PO8OOiaakswEZxa0ZFhIi3BrA2eTJYLbDN+mPo5q40ti",
+	"OHWISBFIEmW0SzYRC1a1KC74pwZiECGrhhlt+fxiC1gAqcIKsNX8U53SVJEekXcl3bZUrc1x1LI3naZQ",
+	"/ny5QV7wBF9KiLjBtyCkVa2ye0ePc9CaQCtW3PRY7l8CZ/7a+Jd2ImzmRqWoaR5mEynkDqjmzwG2aeeI",
+	"y5EbVr0EYLOxH8Lm/oian1MccvagWiYyURegkOQjuj+XnHQrlNCA1AXHitX73MvGY8hoOQbp8y9TwFZT",
+	"CzE14eFUGtKhpBMkKpq0Z8VgxdUG214wyq/nUcxIvSwyIwBkfax2btDGSxihl5H4KM2dn7I2LdP79uOx",
+	"8C5naBdm2VCc5A6Z3CXU7q7c4BrX29sBhhgnWWaFrS6Td3Sa31s+/6WQsgEFQDYAGxoFTAUnK8NkLJAs",
+	"8cKYL8qyF/g9yt9WsDSnBsFD6ND5Tv4I+P+RJEk0m6ePPrk/lEoM2uuGRuxc13I6Ar0oxRYluVUS145q",
+	"B3QZHagNqqk+9FdFqtLh4VJEHGpFIXAi0mc34OFyba8hwH0saQK4OpSvyTJezSIO/F7LWGZYm/Kcsbs1",
+	"LyGA0GT2KHE3ywP4SKOYXkZxlK5J3T7e7MZmBpT3Q2i4iHgk00SLifC3aeeIxJFMPaK0bE/D/3jaDuyR",
+	"S8p1icyF+IiKnvTIgnI6Y+A1izL43Vx8ivSI49aDCFgMBEG0mSVLQNcQHBWGp0/bqBgq8pCI+OlTUnfW",
+	"/Yk0y944QqgEJdhrk+YR+c0MG6ciWdpMRIzD93zuDCQ3qiYshPRICLEw+KGZAP6l06zghzlU8Zyx1CzP",
+	"h0C7AiwJ/82s5UdxxUy7HxQdFzEjAfQXQLU3VIdB66RY1xNhxH0ebI4QrbN5BFD86piA+VurVBCLoxfK",
+	"0/GmqfHrcnZty5U2dAVIzlqkjU3oLPEFXUO4D5HqKxrDj5L8W0QcQ4Cg8LsEYVwu6YRJAJdYQ+QtxDnP",
+	"EsqtFeF6rto2NoNIEsbFajZvEVMZXb0hjRIVSQeXDpLXOR5e/N3nNGG2qDXczcRZV7QMwFwtXwTIBemC",
+	"AJpAacFZIQ9P8V+MLubk6dOsXGp2Fn2uDyMOahGFYcyuacIaahktYjTMCEYWUwvQZQ+8AQZ8YS1xPrfj",
+	"fSJJ8Gv/YtwedFxHx3jUHz8NwB2jr8sr8KTghXz61AQ5zZgDvqi25Rr0xrqhL04wGVZy0omrOhgUwgAg",
+	"Q1h/4JH0WjSn4I3x4G5fsbV7hyLBG9qkUPQr/SpWZE4/MnLJGCfo+bHleCNJHO7fIucxoxJ0+pROHCSO",
+	"KVmLFblkccQ+MvwOMAxQ/2rl6on73K+9avd6HTS3gFmLqHHrwCzEZDHCuAflaDIVD1R5UOouBmewUD4P",
+	"dKEHt1UAxoTHY4fUmqIRc5oSswqmvGEbqCieCtfVBXdQrSkLIbA8jqZQfA6XyoCAJOAly3Kz1uiqZGEj",
+	"s8kBGeHsU6rRSNxEZZ1qK3RNRKT6R5Wn7Kw7HMFEh5DnVfHWmw6+FHiVDZ0MOu1RZ3dT6Dw071U397bd",
+	"e6NfGw/6Z51tbb5q93Y2ONRTGOow+i3NZWsy1pGH2xoedN73f+5svF/d/GnnrLPHCmQDturGlka77847",
+	"g2G/t7G2J+2eetX9vX36rtsbBpiSdqzb1O+ppfy1fzEYds5eF5oYdN7133dyv/b649P2qJ3tKwzRKj6m",
+	"TesyHr/vtt0TYNyh427Jy9umqxan1++h3tzpjcbv22cXHdeRmu3yfmkVXmmWhFeWJKEa3bCRqtU8bBxv",
+	"GJIxUOiYBA5RwaX3iDCFAQwiCGp5WsxrK6ZTu/lw8/8HAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
