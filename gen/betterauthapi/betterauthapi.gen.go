@@ -426,7 +426,7 @@ type AccountSelectionById struct {
 // AdminBanUserRequest defines model for AdminBanUserRequest.
 type AdminBanUserRequest struct {
 	// BanExpiresIn Seconds until the ban ends; absent or 0 for a ban without end.
-	BanExpiresIn *float32 `json:"banExpiresIn,omitempty"`
+	BanExpiresIn *float64 `json:"banExpiresIn,omitempty"`
 
 	// BanReason Default `No reason` (also when empty).
 	BanReason *string `json:"banReason,omitempty"`
@@ -1990,7 +1990,8 @@ type ClientInterface interface {
 	// is given (403 `YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE`). The email is lower-cased; a malformed
 	// one is 400 `INVALID_EMAIL`, a taken one 400 `USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL`. With a
 	// `password` (at most 128 characters, else 400 `PASSWORD_TOO_LONG`; Better Auth checks no minimum
-	// here) a credential account is created; without one the user can only sign in otherwise. `role`
+	// here; an empty one is 400 `PASSWORD_TOO_SHORT`, where Better Auth creates the user without
+	// a password) a credential account is created; without one the user can only sign in otherwise. `role`
 	// is `user` by default (`admin` for a configured admin email); a list is stored joined with
 	// commas; an unknown role is 400 `YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE` (a deviation, as
 	// in `/admin/set-role`). `data` may set `image` and `emailVerified`.
@@ -2010,7 +2011,8 @@ type ClientInterface interface {
 	// is given (403 `YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE`). The email is lower-cased; a malformed
 	// one is 400 `INVALID_EMAIL`, a taken one 400 `USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL`. With a
 	// `password` (at most 128 characters, else 400 `PASSWORD_TOO_LONG`; Better Auth checks no minimum
-	// here) a credential account is created; without one the user can only sign in otherwise. `role`
+	// here; an empty one is 400 `PASSWORD_TOO_SHORT`, where Better Auth creates the user without
+	// a password) a credential account is created; without one the user can only sign in otherwise. `role`
 	// is `user` by default (`admin` for a configured admin email); a list is stored joined with
 	// commas; an unknown role is 400 `YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE` (a deviation, as
 	// in `/admin/set-role`). `data` may set `image` and `emailVerified`.
@@ -2079,6 +2081,8 @@ type ClientInterface interface {
 	// has: 403 `YOU_CANNOT_IMPERSONATE_ADMINS`; a banned user: 403 `BANNED_USER`. Creates a session of
 	// the user with `impersonatedBy` = the admin's id that lasts **1 hour** and is not extended by use,
 	// and answers `{"session": Session, "user": User}` (the session's `token` is the new session's).
+	// Deviation: Better Auth extends an impersonation session like any other when it is used without
+	// the `dont_remember` cookie; here it never outlives its hour.
 	//
 	// Cookies, in order: `better-auth.session_data` expired, `better-auth.admin_session` =
 	// signed `<admin session token>:<admin's dont_remember value or "">` with `Max-Age=604800`,
@@ -2098,6 +2102,8 @@ type ClientInterface interface {
 	// has: 403 `YOU_CANNOT_IMPERSONATE_ADMINS`; a banned user: 403 `BANNED_USER`. Creates a session of
 	// the user with `impersonatedBy` = the admin's id that lasts **1 hour** and is not extended by use,
 	// and answers `{"session": Session, "user": User}` (the session's `token` is the new session's).
+	// Deviation: Better Auth extends an impersonation session like any other when it is used without
+	// the `dont_remember` cookie; here it never outlives its hour.
 	//
 	// Cookies, in order: `better-auth.session_data` expired, `better-auth.admin_session` =
 	// signed `<admin session token>:<admin's dont_remember value or "">` with `Max-Age=604800`,
@@ -2832,7 +2838,8 @@ type ClientInterface interface {
 
 	// ListSessions List the user's active sessions
 	//
-	// The session user's unexpired sessions (the current one included), in creation order. Needs a
+	// The session user's unexpired sessions (the current one included), in creation order, without
+	// impersonation sessions (admin plugin; `impersonatedBy` set). Needs a
 	// *fresh* session: created less than 1 day ago (`session.freshAge`), else 403
 	// `SESSION_NOT_FRESH`. No or invalid session cookie: 401
 	// `{"message": "Unauthorized", "code": "UNAUTHORIZED"}`. Rate limit: default class.
@@ -3537,7 +3544,8 @@ func (c *Client) AdminBanUser(ctx context.Context, body AdminBanUserJSONRequestB
 // is given (403 `YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE`). The email is lower-cased; a malformed
 // one is 400 `INVALID_EMAIL`, a taken one 400 `USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL`. With a
 // `password` (at most 128 characters, else 400 `PASSWORD_TOO_LONG`; Better Auth checks no minimum
-// here) a credential account is created; without one the user can only sign in otherwise. `role`
+// here; an empty one is 400 `PASSWORD_TOO_SHORT`, where Better Auth creates the user without
+// a password) a credential account is created; without one the user can only sign in otherwise. `role`
 // is `user` by default (`admin` for a configured admin email); a list is stored joined with
 // commas; an unknown role is 400 `YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE` (a deviation, as
 // in `/admin/set-role`). `data` may set `image` and `emailVerified`.
@@ -3567,7 +3575,8 @@ func (c *Client) AdminCreateUserWithBody(ctx context.Context, contentType string
 // is given (403 `YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE`). The email is lower-cased; a malformed
 // one is 400 `INVALID_EMAIL`, a taken one 400 `USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL`. With a
 // `password` (at most 128 characters, else 400 `PASSWORD_TOO_LONG`; Better Auth checks no minimum
-// here) a credential account is created; without one the user can only sign in otherwise. `role`
+// here; an empty one is 400 `PASSWORD_TOO_SHORT`, where Better Auth creates the user without
+// a password) a credential account is created; without one the user can only sign in otherwise. `role`
 // is `user` by default (`admin` for a configured admin email); a list is stored joined with
 // commas; an unknown role is 400 `YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE` (a deviation, as
 // in `/admin/set-role`). `data` may set `image` and `emailVerified`.
@@ -3676,6 +3685,8 @@ func (c *Client) AdminHasPermission(ctx context.Context, body AdminHasPermission
 // has: 403 `YOU_CANNOT_IMPERSONATE_ADMINS`; a banned user: 403 `BANNED_USER`. Creates a session of
 // the user with `impersonatedBy` = the admin's id that lasts **1 hour** and is not extended by use,
 // and answers `{"session": Session, "user": User}` (the session's `token` is the new session's).
+// Deviation: Better Auth extends an impersonation session like any other when it is used without
+// the `dont_remember` cookie; here it never outlives its hour.
 //
 // Cookies, in order: `better-auth.session_data` expired, `better-auth.admin_session` =
 // signed `<admin session token>:<admin's dont_remember value or "">` with `Max-Age=604800`,
@@ -3705,6 +3716,8 @@ func (c *Client) AdminImpersonateUserWithBody(ctx context.Context, contentType s
 // has: 403 `YOU_CANNOT_IMPERSONATE_ADMINS`; a banned user: 403 `BANNED_USER`. Creates a session of
 // the user with `impersonatedBy` = the admin's id that lasts **1 hour** and is not extended by use,
 // and answers `{"session": Session, "user": User}` (the session's `token` is the new session's).
+// Deviation: Better Auth extends an impersonation session like any other when it is used without
+// the `dont_remember` cookie; here it never outlives its hour.
 //
 // Cookies, in order: `better-auth.session_data` expired, `better-auth.admin_session` =
 // signed `<admin session token>:<admin's dont_remember value or "">` with `Max-Age=604800`,
@@ -4879,7 +4892,8 @@ func (c *Client) ListAccounts(ctx context.Context, reqEditors ...RequestEditorFn
 
 // ListSessions List the user's active sessions
 //
-// The session user's unexpired sessions (the current one included), in creation order. Needs a
+// The session user's unexpired sessions (the current one included), in creation order, without
+// impersonation sessions (admin plugin; `impersonatedBy` set). Needs a
 // *fresh* session: created less than 1 day ago (`session.freshAge`), else 403
 // `SESSION_NOT_FRESH`. No or invalid session cookie: 401
 // `{"message": "Unauthorized", "code": "UNAUTHORIZED"}`. Rate limit: default class.
@@ -8364,7 +8378,8 @@ type ClientWithResponsesInterface interface {
 	// is given (403 `YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE`). The email is lower-cased; a malformed
 	// one is 400 `INVALID_EMAIL`, a taken one 400 `USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL`. With a
 	// `password` (at most 128 characters, else 400 `PASSWORD_TOO_LONG`; Better Auth checks no minimum
-	// here) a credential account is created; without one the user can only sign in otherwise. `role`
+	// here; an empty one is 400 `PASSWORD_TOO_SHORT`, where Better Auth creates the user without
+	// a password) a credential account is created; without one the user can only sign in otherwise. `role`
 	// is `user` by default (`admin` for a configured admin email); a list is stored joined with
 	// commas; an unknown role is 400 `YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE` (a deviation, as
 	// in `/admin/set-role`). `data` may set `image` and `emailVerified`.
@@ -8384,7 +8399,8 @@ type ClientWithResponsesInterface interface {
 	// is given (403 `YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE`). The email is lower-cased; a malformed
 	// one is 400 `INVALID_EMAIL`, a taken one 400 `USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL`. With a
 	// `password` (at most 128 characters, else 400 `PASSWORD_TOO_LONG`; Better Auth checks no minimum
-	// here) a credential account is created; without one the user can only sign in otherwise. `role`
+	// here; an empty one is 400 `PASSWORD_TOO_SHORT`, where Better Auth creates the user without
+	// a password) a credential account is created; without one the user can only sign in otherwise. `role`
 	// is `user` by default (`admin` for a configured admin email); a list is stored joined with
 	// commas; an unknown role is 400 `YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE` (a deviation, as
 	// in `/admin/set-role`). `data` may set `image` and `emailVerified`.
@@ -8455,6 +8471,8 @@ type ClientWithResponsesInterface interface {
 	// has: 403 `YOU_CANNOT_IMPERSONATE_ADMINS`; a banned user: 403 `BANNED_USER`. Creates a session of
 	// the user with `impersonatedBy` = the admin's id that lasts **1 hour** and is not extended by use,
 	// and answers `{"session": Session, "user": User}` (the session's `token` is the new session's).
+	// Deviation: Better Auth extends an impersonation session like any other when it is used without
+	// the `dont_remember` cookie; here it never outlives its hour.
 	//
 	// Cookies, in order: `better-auth.session_data` expired, `better-auth.admin_session` =
 	// signed `<admin session token>:<admin's dont_remember value or "">` with `Max-Age=604800`,
@@ -8474,6 +8492,8 @@ type ClientWithResponsesInterface interface {
 	// has: 403 `YOU_CANNOT_IMPERSONATE_ADMINS`; a banned user: 403 `BANNED_USER`. Creates a session of
 	// the user with `impersonatedBy` = the admin's id that lasts **1 hour** and is not extended by use,
 	// and answers `{"session": Session, "user": User}` (the session's `token` is the new session's).
+	// Deviation: Better Auth extends an impersonation session like any other when it is used without
+	// the `dont_remember` cookie; here it never outlives its hour.
 	//
 	// Cookies, in order: `better-auth.session_data` expired, `better-auth.admin_session` =
 	// signed `<admin session token>:<admin's dont_remember value or "">` with `Max-Age=604800`,
@@ -9220,7 +9240,8 @@ type ClientWithResponsesInterface interface {
 
 	// ListSessionsWithResponse List the user's active sessions
 	//
-	// The session user's unexpired sessions (the current one included), in creation order. Needs a
+	// The session user's unexpired sessions (the current one included), in creation order, without
+	// impersonation sessions (admin plugin; `impersonatedBy` set). Needs a
 	// *fresh* session: created less than 1 day ago (`session.freshAge`), else 403
 	// `SESSION_NOT_FRESH`. No or invalid session cookie: 401
 	// `{"message": "Unauthorized", "code": "UNAUTHORIZED"}`. Rate limit: default class.
@@ -14731,7 +14752,8 @@ func (c *ClientWithResponses) AdminBanUserWithResponse(ctx context.Context, body
 // is given (403 `YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE`). The email is lower-cased; a malformed
 // one is 400 `INVALID_EMAIL`, a taken one 400 `USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL`. With a
 // `password` (at most 128 characters, else 400 `PASSWORD_TOO_LONG`; Better Auth checks no minimum
-// here) a credential account is created; without one the user can only sign in otherwise. `role`
+// here; an empty one is 400 `PASSWORD_TOO_SHORT`, where Better Auth creates the user without
+// a password) a credential account is created; without one the user can only sign in otherwise. `role`
 // is `user` by default (`admin` for a configured admin email); a list is stored joined with
 // commas; an unknown role is 400 `YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE` (a deviation, as
 // in `/admin/set-role`). `data` may set `image` and `emailVerified`.
@@ -14757,7 +14779,8 @@ func (c *ClientWithResponses) AdminCreateUserWithBodyWithResponse(ctx context.Co
 // is given (403 `YOU_ARE_NOT_ALLOWED_TO_CHANGE_USERS_ROLE`). The email is lower-cased; a malformed
 // one is 400 `INVALID_EMAIL`, a taken one 400 `USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL`. With a
 // `password` (at most 128 characters, else 400 `PASSWORD_TOO_LONG`; Better Auth checks no minimum
-// here) a credential account is created; without one the user can only sign in otherwise. `role`
+// here; an empty one is 400 `PASSWORD_TOO_SHORT`, where Better Auth creates the user without
+// a password) a credential account is created; without one the user can only sign in otherwise. `role`
 // is `user` by default (`admin` for a configured admin email); a list is stored joined with
 // commas; an unknown role is 400 `YOU_ARE_NOT_ALLOWED_TO_SET_NON_EXISTENT_VALUE` (a deviation, as
 // in `/admin/set-role`). `data` may set `image` and `emailVerified`.
@@ -14852,6 +14875,8 @@ func (c *ClientWithResponses) AdminHasPermissionWithResponse(ctx context.Context
 // has: 403 `YOU_CANNOT_IMPERSONATE_ADMINS`; a banned user: 403 `BANNED_USER`. Creates a session of
 // the user with `impersonatedBy` = the admin's id that lasts **1 hour** and is not extended by use,
 // and answers `{"session": Session, "user": User}` (the session's `token` is the new session's).
+// Deviation: Better Auth extends an impersonation session like any other when it is used without
+// the `dont_remember` cookie; here it never outlives its hour.
 //
 // Cookies, in order: `better-auth.session_data` expired, `better-auth.admin_session` =
 // signed `<admin session token>:<admin's dont_remember value or "">` with `Max-Age=604800`,
@@ -14877,6 +14902,8 @@ func (c *ClientWithResponses) AdminImpersonateUserWithBodyWithResponse(ctx conte
 // has: 403 `YOU_CANNOT_IMPERSONATE_ADMINS`; a banned user: 403 `BANNED_USER`. Creates a session of
 // the user with `impersonatedBy` = the admin's id that lasts **1 hour** and is not extended by use,
 // and answers `{"session": Session, "user": User}` (the session's `token` is the new session's).
+// Deviation: Better Auth extends an impersonation session like any other when it is used without
+// the `dont_remember` cookie; here it never outlives its hour.
 //
 // Cookies, in order: `better-auth.session_data` expired, `better-auth.admin_session` =
 // signed `<admin session token>:<admin's dont_remember value or "">` with `Max-Age=604800`,
@@ -15887,7 +15914,8 @@ func (c *ClientWithResponses) ListAccountsWithResponse(ctx context.Context, reqE
 
 // ListSessionsWithResponse List the user's active sessions
 //
-// The session user's unexpired sessions (the current one included), in creation order. Needs a
+// The session user's unexpired sessions (the current one included), in creation order, without
+// impersonation sessions (admin plugin; `impersonatedBy` set). Needs a
 // *fresh* session: created less than 1 day ago (`session.freshAge`), else 403
 // `SESSION_NOT_FRESH`. No or invalid session cookie: 401
 // `{"message": "Unauthorized", "code": "UNAUTHORIZED"}`. Rate limit: default class.
@@ -31445,358 +31473,360 @@ var swaggerSpec = []string{
 	"sDiUV+tuWLvxbvuRNonffCiZnf31dvdvJZluqdreHoNPIVsRAh6KkERak41mnFl6b8y6isCjqV+djmx/",
 	"nJOU0bx8j90Zh/YVS3k7Gp2DoYklEoUBo4PBib+OuGyUyEObhyY/y33OC2zSZxVyqlh7EIUBmlOCgziS",
 	"qeHuMmiUynpfbuG208p2uIj4K8ovJEscY/MtFuySGpm+y/cx7l9SrtRGeUwoyvsiIYcwXwq/XUfpXKxS",
-	"9Y6aXImRn68WlyxRo7+kfMCoLCMMp2xKV3FKgp4gCbwTkDqNpUC5HCxNu7ZmEfEzxmdKDHi2x/lMtq3x",
-	"CbDzuy/zdqamP8kvwetVkhmhtzKWz8MubkrmbvlWfmhn4polzQmVLDwmmX8gkuTl4WGm/6O5onSXKjiT",
-	"VzPS684N9GqJiNkuowBs3kC9WMr1jNOnct/fUnnOkkUEF/duW7+03+812Kw7Cevh/HmHz80abbkmexyD",
-	"sqW4g4DKjJW/1F+tjqc6KzulGrkCPavstBf3GDrMvqjc5vP8KpfP6fdbaDeFGQI7k+RyTRImxSqZMOOd",
-	"/N2HrfBrR+Q3X1FEv/bBI35N8wr9PGEfxRXzax9uglKRFo85vKRolPbQ3+286p6teWQ74cy9Xbm+A30M",
-	"i64MdTxJPaDqnUCxkkAthvUqKlasZEL1miR1LfX8W0RK3AGvw0QsFhT5aCYIbqcbzjbuIDCLiHfx1WfF",
-	"Hf5gZqaXus3Di61qxbal3nWxdR+u7rLtdRhIxT5pFbV6p3RfZ9Fdz03+ouw5ra12MdvwlkGn6oTd7bzf",
-	"ko3cU8LQJHnbVNT+nWs2eLcpcXZ97vDRgs6lZKcj5NQbMQKk7tcwLsBp4wNx/iATyrW/AaQwv/YAcpiX",
-	"m0L1YmWc4DYHNftqu4JUPIe7uMgF2HnuLyTuPImqi1P18v3XGfqsnpHp6Haiq1K1UGIlqSCTOeUz1iKB",
-	"ke20zVTpXEqZV1Qe7OrxWr1+adV7JPHpnEUJEdfc5xMRMvTUDoe/9Aen45N2r9cfjV91xhfnp+1R53T8",
-	"vtvW/0aXl/ZRjbslL6MHplojqrRMbhdR8pZK826rp//xm7VcfthhugSjbGsiFgeCLqOmmv2M8QPb+437",
-	"ubyKlk2xxB1qgltPsQo1wKKqdb/h42tfduy8SrmxCsqdDGkl1HFgLEuu5pR/Rc2BTGJGE0mitHXv8/DF",
-	"F9QoXzvEn2UlC3EX6fZaWDWpea1oRpmcmOnAJJ3TFEiGJAu6JlIkKZCTaRSnLCGXa8fwhbZnmK5nFb78",
-	"wTC7XG2xN15xRSwjuYzp+iJ7kl6L13SSiqTD1S5Y/m5PrXv1PJe2fChZcbsQ3Tsy/ocxfqgR3UEghAiW",
-	"cjtcAL8FhMortJZZcxKYd5R8MYs+MghyO8zZkZ5tBot6NTGdSlbVFf742fpKRUpLTCJqjdSJTCdzY76W",
-	"jCaTuXM4PULjmCzpjMkK25jTj9qU/WVplPl3CNLYpJnC1u2+k35/Z+WkWiXRMUYQNXFOE7rYqp9vXKii",
-	"tyFNKPnPiiVrkkUXZ47TzIVE3X7JxeCsRTCkDILGQnREBBATDgGUkzhiPB1HoZI3TBbAeJVE+DdGBY/V",
-	"8NQDRbvHkzmNY8ZnJU/GGGMHLXPBJ0wLTOA7DFwHCKmXi/FasNlYzxMQxTqKAt6NwDhJC5t34Jc5S9DR",
-	"jEGgGOwCcbUyy42o2zwIte4YsHpMQmPwPagwuXN23THM3gplhqZvp2/20w+VS3I/fWuyShLGU1fnWtBP",
-	"lv4+/7F8PtU62o9KEH72/EclOyd0AscUt9qKvlkYFjkoPIY4LFjF4igcrlA2JjQz9dO5NSHJMtN8zFIG",
-	"pMxo5nA8IbuBUKUrgj+vrv6BkXfqZ/RKuXtbpWcVV3O3MljcwzvQrrQ8GkjdejUPPdMnUs8INJOgZL0C",
-	"HW6xtzXzzkQz1YFClcQTN+ru6ujWu36+So37ES4hC+GeHyummjASHEBIMWuq0R2YlgJLBWQpGSi/+dVy",
-	"6MmcTRRTB0YOTLzs0G8aa6v3GnfXBlabuGic4zH+zWQWf0lTogh0uR9v647c4YzqMEQ3iUu1pUelLsp7",
-	"l+5ieKmSdEqFzfuaQTw7nrLDB1amfc/dRpQ+RpJja+g7RQ6rZhNKEvx+EzSOc97cCDyvuDNgvypjfzbN",
-	"4Da3QIQsH0qZc2+N+4OxIb41dVbVkNQs/u9v7ea/Pqj/HDb/Nv7w9P+UHW13R7P2c6k4IrERXTsZ3bYN",
-	"6UqjtrQ/0gho0t11DKNBllgWwQv4/HlJFLBHqFQ0w9m2Y4KJNskqZuRjJGKKjhIl4kAjJVHHpL7iIUvI",
-	"C4c5NvYORS4QiBeHG3tGm/9VO9Yq3bISwbXSgXgW8ashpKV1s2DTu8fybkoQivKU/pKwacLkvPrTdD/n",
-	"Tlrp1cnmdrdDlL16uke410b3zstWKdhqgCjRI268faVZm2aVcS86VUdYcbyIz0q5VhhJvGP4SYX5ShGk",
-	"kzuPQhF51YIsHYET4rxtbTaP6Y1Xi8Us4m8jnm4N/yuEmFcGkepElWE04xfL8pW4d/S0HdOu43oHxpts",
-	"3USlBq5kdSR5XR3ihj4ylJMoxBBhOD5l8rBXWyVxuXyyoZiCpxTZ5c4OqohYEkOiq55j2foZW+VePs4S",
-	"G4z6LjD8XCQkUGJxQOqSLoyn4JhQEqhzGhgP04QmyRpfVX0Hinf0l4y3z7vkRetQ6bhdToIDUDbXTWCX",
-	"wRFI3mYtCORm5NRRnTyDBj4txJmFQ46L/grP59pMZNrC52Qi+DRS+mckOKrZRRn/Qf0Jnz/y+Ra+gR3W",
-	"+FyEf0YYnh8+/7757Fnz+bPR88Ojlz8eHR62Xn7//F/fRiZI0ahbmR0BqVHUEf7lksVK8YlSuIVG5csm",
-	"3o6jCRs/20cN3B1plW+aqqb/P/13ayIW7mJWmEXu7BR58dw1RASZlPQhyI/qu8MOuxq9Ov/uXz/8sn71",
-	"6vLs4+T02dtRePbjxafXzy7flLKpW4czFxa4tiU2rKBZhIuIQzTJsY40IZdrY3rKz0RHOW/yoKLBf6OT",
-	"14oKmojJa9GcwutAuRlPjXIWSSJZSlbLCgbgZkf8UW5StWbgHGN7lSruDN33zpSlGXzrrp6MowIsiJH8",
-	"Xotkca+UB7X5ZClk2iJgjTLe93p7uYzZE0mCKLTYIu+iSSKkmKbqucEZ0bZsyGj3udK/MDGahWC9CxOx",
-	"XLIQVDhX7Q4Fkx6RAh0eIFESmdK1JGLJeJl73ejTJbb6j2rnKzJObOxg+S/j3PKUJbLIcpkS5l0ZIbln",
-	"fGT/6k5ipbi6tfFFXJWepoGj8O05lAJlzG/rdRKlTAJjC1xl0qZ/AkSNdkdgLMcIs97g5GBA59LIvyCR",
-	"2XxKE3c/p5JwwVnjmARlGaYBJO2zaUrEar+00tupz1VZrd8AIb1TFsMuHXAne80nde2n1+2wM5SenW9U",
-	"DIbjXGJjFosFbUq2pAloDKioKjqI4ah57mUzIz0nL/K2rCyfCJxb5KolNcPPdvxWOXfaiON4UFh6N8MO",
-	"29dHl2mcI1Gh6y6XTyT4XFNkcOUuA/DMKk3XMYykYDVBJ83fK5DIAs/nShX9OzCQn0pQUSgJmUGPyDlU",
-	"tyXS3WJ97+kCyAzGU5LOI6nVV/YJgmMiTsQqIXItU7bwyGTOJldkrR7ha8brjeur1q80/dfaNm7nI8DP",
-	"trsIYBUeMND1KzlRt3iXcK01GolIwGVFotQolYHOHC9EKOyRJbbLQYqpAfdKC9gyLTNuMSVumlsqCDpI",
-	"Sd1NrTNO42CPeVUboIeMh6636yvENOxwZu4R08DuGNBQTWiGWUbBrTwNauz9ZEa5Ni1WiR74JhHOq+ok",
-	"O38t49Us4o29fN/fGiIEq0Y3+YGESqZFWyCMW01W09CYypRoxkzqz9SrNkIgg5mEpS8gQliF/kdXof/u",
-	"X98KSEqe0Zwvz/95vRh+949V+7+/XMSflsnL4Y8jfvlrvycnr8K35eadJUuk4GqjX60rTlW4iLjJodcA",
-	"I5ST7FO11hb6Cd6+1TmLlm0ENCzvXvuWu+cEUFiliD+ykFyuXZiw+oKubc4DaiM6K32/IWwhnxm9BL6w",
-	"xdimkZ+mUSJTxR9SQ3IxuIZ8pPGK5Q/Ym+8i/o9/d/7161USp59eR52r3r/OZ//+cf3vfvcf4f+Gpakb",
-	"3yA0R3umAaL2CqgpqjC3t0uWWZfciBsQqpkjf1fZlLKz505k41545US4lMZHM959MIbXmcwFC9VNCFZJ",
-	"HFg6hqwuUNyNgc5PSWDQkAODKrt/UE+FvbvtpBNbeLSKpOLdGkZ15FBf3emCbGh62hQD94oqykg9dge8",
-	"v9x6hybiBb3SASsyh6hMKLlMxLVkSbP4Aw9z7wPfAXazR1idWaXlNkERz9a9naQFIqeOTAXoNYZe11P4",
-	"NTtPaB5vlBvH96Wl5XlpVa7V3Ng8a72CtKR8gNnni+Gza+btDufDrflyQReFi5lcRmlCkzUJaUrJFVum",
-	"Nj1LY1yDKbU07uobCdeQ0Yw3I07qRjBHQAvJyMXg7IkkAoB1G/uGcxSj1gAPtUguYSPg4nKxSTDLz/fn",
-	"igrJJhr8rqZ5MTi7OYCfKvSRPSNGbhktwtm1Ovx3nxDEFMdrg28JYmJrG1ZaGV8Bt/1slbDQhUEj9ZeH",
-	"L0uBcjEy7TraENlvEeZSxDkAEHh1CFfLEoO2PmJSyb1xNIlS8275KckiZgqYLdpAGYYIU1VIbdBHAkKG",
-	"HiLUBsmU8Zv9cQWU5W2C+bfy/nLcpXJH6YlYLKk6o7Hj+CcYWFkXSYaybIbXQLHl2WaooxuZ+qeOvdxD",
-	"pOmv0oeIgRcybcZiJlZplt6ixlJ68fSLF4OzuzGYAUtXSYFkZG1a4CW6L5exns8C+VCPd87CIAfvGfhu",
-	"9+DzB9/tG8VeIfmdlyxlHWS+qUjsxCVSmcF5M+JRGgEXwg/2MGJuww1AXvE1jJcxo6ERjDCCLuKzW9DH",
-	"nWFTGsILIAACc1kDYmT++xlEK5OzzzVMI/xcednKR/zOMfHkswskS6US4GIgXYjNfstcla+W0vWNaaXb",
-	"uN8QAX5iF14Mlug+4OPui92hhVcftX/u9MpYkrOgL6oZ1P/sZlCFYKSdTOpi+bkz13LasI23ykRPtLci",
-	"bLkGkYy40h8cwfMrJrA9ZPLEFlN/x5ZlSk1GmHOQM/jCz5F/sTWqq3u6zY5x+1BsnSyW0iiWRIoFc/gb",
-	"Roo10CVpoFiyxKstkLaVxPUWuwUW7V4VJqAiKL1KKNtNtNrt+LVbfIratoLyxmc2giF1RWsSaCwFgS+4",
-	"ZSbA1mz1zxHzj6thfcb3XAwtnMF7H7Ya9b6SdQ1nWzB/7gcuXHpudoELly0vwMoNIXbiTgt+v2iNsmW5",
-	"ALB7Dcx7R6vjZ4fk9bDWVf4SaN/hfRF1EcPrlpESxShz86plwCbFBcJ0tEcxZNOIM4yBhBBaoA3B7zcB",
-	"al8SS95oH7sSsiKQy3geHsuv9YQDtoWupzwoW+Xs7nLEbglZWAFDWL3094BP29RI7qw1HKOkVBcJ8Wt+",
-	"rZHhPXkGPeaKseUfHACqlNT+WUXzzfN2e8DOx1yux1yux1yux1yux1yux1yuPCNxgDWiOErXd6vgY5A5",
-	"9sA2z94tGxIs1FrblR9Qk9hPO8ulj99C+8BZ3C9E/BZ+vKKbs9pgd+PVJJuskihdD9Ucc7JxVR2XUVaq",
-	"pWBBVdTjcm2sbp4NVDCWVYyvMKb+FummEmP9oHQ5hl+3bD3ywFMSbJMBXG54BC28eN60VL9oFqQkFEqs",
-	"NWbclPKQJqHPL6lk378k9ZcvXZaB1ouflJYShhGfNYiYkrfv2ifN4dv28+++r0s2SVjqYfONYzeKUi7j",
-	"KJW6xpzPwVIcirRF2mmaRJerFMrJV5SCJ+WV4LHCqf4GbJs+z8XdXlNpYm/JL8b0acI+FPGep+lSunGU",
-	"kSTqPoc+D8bjodpo1qyscY8ZcJEkAb4ZtEibQDUBPvPIiustF4muo4x9+HzBKAengm7tCN24ubqmGk2L",
-	"2i2LJDFHFDNSoH45NplVMK8ca8ZG6DL6ma2xXGbEpxUpOFDDpn3eVVvsKurPWj+AQzmVREynEZRe11G0",
-	"dbeEfqDebH1qwNlV7x+ZAuM89Lm5YJ7DR3Qd9zoc+UbuJhjrgEZd8Sz8nKcbzcE8ZM1j2oWXQ3fINWhQ",
-	"vlrkHIKKJalnzN4DbfyKrT0MU/ZgPa7YWkL+UBatKRvgOk/pbIbRwxih3CKnLIk+sjBDFcuv5LPWoYW1",
-	"CMVktQDMCbU+E5EkWKoaivrq8uqXbE4/RmKVqE2hJGE0hlV+/p2+ZceE0cncKQot6Vrqk6QagC59bvtS",
-	"9wOq57Z87vOnTw2U3dOnMKEJTZLIiYfG46xvSrDlWph6uz4PcpQxIIZ2YsawupcDUzkf8X2RqXs2pl4k",
-	"hEFEh7kHEqB/deVpnwdDljZN69rpTWxVS407otNScT6SsI8sWWtQ4XrmoPTAMuvKC4DDWZQYANhTxPA+",
-	"ygz6Xyg06D+01BCQiE/iVcjChodjZp90iA8ioUi99Lq0OyRrydbTp6QDgzSlrDFgAypYv+mM9FLp6VAS",
-	"5BeALFZSTVoKRFLxOeUkwB4CsGwAUGEwYFOWsCRokOu5kExHwYGxyVSTL42TM+sZycaRz220FHl5+IJU",
-	"lZ8H7JdCAfoWGeqQKECR1BfehDPgOZOYkp4zfEE/J4P+cDgedkedca/9vvsGQVDP+m+6vfGrs/7Jz5qI",
-	"cqDOzdcsncybinMckUkipGzKKMUcZjhE5o13ImRHhNOP0QzT4jVzjBK7ggd24TzsQAeMerjul8wsX8vn",
-	"hdDSIMt8VH8Vw/10SvVm2Fxgm7ZeeqzOLhKfm82il1LEqxT2Sh6Rwr5UVPq3zwed0+6gczLC5z7Pwq4H",
-	"g/4g/1luM3udX8Cuk39FH2vA3TP0BMrXbxQ1b7Vafs0jPuADOI9ugmOEx4WYYAAXuIwZGZ4MOu136oQN",
-	"e+2fOz6PoA7qNAKUZTTQAb2lZMquTQFnSeoV5lLVc8eW41Zkji7gMaRIKi0MfP7qDslrljRa5ARqEcBx",
-	"VJT1qASF1yPBq7Za039cdIajgNSz2Ha1CA21vpU1p0vK0XsF6cArRsXnNqyITlhmgav6PXvm87L4BK8s",
-	"PMGUWthZwFw1Wl6g3CObPww7w2G338v/9qYzyn5Qy1hpRvTuaaJ0lvS0Ozw/a/+as1/iMvf6o/H7zqD7",
-	"uovb8rrbOTuFp+2zs/4v+BBfPWn3xoUyFG4fmH7skQD+Me7887w7wM9hbbP4VNvgu+7wXXt08jZ7YhYg",
-	"G5HPg5NB57TTG3XbZ+P2yUn/ojfKN6ZXEx8OOkNor+TN3N5d9M66vZ/HZ+3hyLQKZ2MznFatrZ4dPLWn",
-	"vtCi2lgs2NF73bfTzlbZttZXF2EM3evbpih4/8SdoFkI9RYuovqXohqFrTGPT7uvX3cGnd4Iexzm3/O5",
-	"fREHvDFXZ1aFX076vdfdNxcD3Q4uxKADK735qfkhWy8772ypzEvtk5POcGhOzsZq5n+GPbV/55uuYNru",
-	"8TSP9uO8XhXDcVrMcxyyjeF4u9iNavddZ/S2n7t749PO687AkAsgx+ZOdXsjdZXPxsPO4L06Z3CSWj4f",
-	"2ODzhC1FkpqIeg15jDx7I1ObKCGdUSVPFu6z3fKtF9qlPghBgDoLIKgfa8D5MRfpeCpWHAHi8dkiklB7",
-	"QLXCxRgYpkeCCKFk7d9Cyelj4zUttLQCyXacivGMpWMlEI+VZggiihqG+zpAtijlCR6q8aEAjC+Ggkn4",
-	"QY/J5/Z1GieMhmv9ieosjKZKjuLYpWokG4h6a2wqrXskUNLhajnWoRM4bDtHLSiNtbQceGQT2F9cc7N5",
-	"Hixw3rQiGyCxtG1yJwhYuhpd9kDrHSj0EkTrByk5QduBIC8PvzNJHyf9wVAJh9M4ms1TxfRRhpDk5eFL",
-	"05KO6gbkYpSZBjRlGGioBKc6lj1F3aPhkSVL3LRVHsK4jsizw0OjLUh46dkhkY5h/NjnwYGWsQ+eqiU9",
-	"0FYn/Reqx01bqsl5ZgAWX9iGoTXdnf2kCeo2fDgVyYyl+cYk42HT1dQL7X5/SGSLQH4e2ojUEhyRl8//",
-	"tik0joQgC8qtgiSVBs+UopIma1SaSUxTloAgqS1X/2wOWJqsm+1pypIArShxNGFcoucCTSjvuqOajr6p",
-	"gX3o6OBALBnH6o0tkcwO9EfyQL1749XSKAWrt6veT8RiSdNIiazt827Nq31kCfrPa6izQ/mSJeN0GdWO",
-	"ai9ah60XCCM9B5PigT78TWOjmZXVOemxa0WZVIsEFBgXolx9mdkebOg4HjyMMSB1rWizkERTwhlTqirB",
-	"GDqfY2KymAKsfwHkQXXxRBqzjYnROHIKWyrROqQpxX/pN3A/ECoerr3PteCt66ubcuv1wGjleEwUUVvQ",
-	"WfbEuASCIjbZE5mFt/l8QZckSo8hCysKg4ZS82lKgyKBcIrHk3p/yXj3lJwIztkkPSqs6SSm0ULdgTdR",
-	"+nZ1iT8HBysH69QDE5keOplG6GLkJq4FwPHhRxk0UOszxA4MkGrty0NkWqQP0SI2mCUg1yK5kloXyS9D",
-	"UKy+HbhF/D4pxVXCuHxuyqOgSRw1/zhKWUJjEqTJigWEM3U3gbIz2YDIlSg1UaQCaHkINAy1vqMNE2c9",
-	"o3WFlJTGsTGcujODWoU+ryhWCOP9QAxoesSXq9SvNbKi8bohXfFwU6I9RjpjrYX596uEODhJeEHQ0G1G",
-	"WSFeHVtb1hSqJejmt4hqxxtQZz7XJ1Obiquk5hbJmMeRRSGZxFRKJHfWNNgNoTotrrSiMIr0mMI4EPe2",
-	"f8BWdfl0sFHDPmUm6iwKy3W6oHMQ3Ual0Z6fo+B62XBsSn913x/UQLWVUv3+/PAQ8Qx5qqEJ6HIZa6Z2",
-	"8G8dg5G1tzXhNdsCEwp4c7MN89HQKCjB9hJHUtaBHfHBK2odaPDJs92fXHATWcpC+Oj533Z/NBLiHeWm",
-	"9APk7X63z/i6PGUJpzHWaHA9bHAOC7613z6o/ZCrxYIm69pR7Q3bCAg0VHyqSwkredMc2JpXS+lMnXCT",
-	"plL7oLo8ABP/wSXlTePXXApZynFZiIQ1ObqkPCB1MK/92r8YtwednPYx6o9ftXtwPYdBo0WGTLGEMpux",
-	"zdf1eQB2Kqx879cMc3AtynUursn/uM+6HCzrAqrzW2BENE46xfobHpo7oZIGGsHNPdG8HfJryYWmnzBH",
-	"kFWLGsuxEggki6ekPtGVWDCfKJ3TtHHkcyBxak1M6c12b/xr/2Iw7Jy9DlqkreVgtwj2hWTJDdoNT9nH",
-	"CC7TEWQAz9DiWZhwnZJLytEUznjIQnLJpiIBWK1LNqO8YXEdNvgH9HKCThaZuUasF8Yj1/NoMieKEshi",
-	"xxStkcgmkQFSgskBah31RjRKCa46ZK8oJMnWbNrwKxGuPx9Bcbqw1z7v4NaxgA9H0wq15CooGl4EndN9",
-	"L2LmjPrpwdPa0e833j2Gb+jQxqB7BXFmU4Ozmh8OqDlaLxmp5/PJ1OXD4knLdO1z/EySoDjgQAMcgtVc",
-	"zukSNEy3ZK6OYmufd5vXUcjQUuHzqUgWOuA48wQqxRyzfRgPSZSq0wkL+GL3mr8WyWUUhkx/8XL3Fz2R",
-	"vhYrjrzj2R5dnNN1LGg4EuKMJjOG3323D6OSq+VSJCkL37EwomrBv3GG9YpyQomJTNO8CK5MjhOhI/QW",
-	"zAg/2MGPHJP7MEB+oD+XLG2CW1M7zeDfoJtpoJatzb5t997oZseD/lnHHF6L5JMLH6YZ1o/PlWpZDvXj",
-	"EUpSChooZ1nM8W43Q4v8YtzDWeXpOk3JQsi0kIqpq7ZV4P/kk0HRO6suuK7g6XOldTUIJZOEgR8qU4XV",
-	"pHSI2rF1aqqJWF1yQjleZBnNOOTfGZddy13/jRhHUg/gjBisUgfgAhHSYNUbxyD8SBgIItaSf4uIay+q",
-	"zydisaDyWFEwozGpTu1mVOz1sKN0qB6ufqc3Gr9vn110gB+Hhm8rjdznESeBPs32dDVaRv2GGr4sNVo9",
-	"HsW8Yt/yeUZznfXcKUDswdo1O5ROcXLP8Hu8By6fh8HhuJ3HYNELibHqURKukIabg4/u6ufPjZzw8vCw",
-	"Wi44gck9tGiQ9fJtSwecXT+KBn8w0eCR0+c4PV61fZj9jKWW0++w8yr1zxbgzJO2Rou4AsGMpTukAWM8",
-	"gqrBhqSqdp8+vaQJe/o0F0VVL8QBaqfKRgQbBJ25hLnVat0YYxsErZmYUHvg0bSaKo2ykemfUVilfWpb",
-	"bqV9sJLGvmGpJrAFa1eZaSjabqLaXmj9IY1GOpq6lG4+0sw/uTr1bZvi9iB2cyqbS5aAvR8PUrly48p4",
-	"uBc1rPHmEd9A64A3EPD9L4WIEd7/JjhSOoyOmNxwWIGMO0soT40RjE5UjyivZgOTSqQ1pzH/3Lh4XFgu",
-	"bAQOlGea5yKdR3zWQK+mz8FOvWGeVnItGtF0PlM31NKwlkPdkjyXq1RXvA1LkL18Xk/nbI0EFjxQSGqb",
-	"Uh1oCMVu5D00LIJ1cuYXECiO4E4YZnop0vlRhT2N1IPf1M2z3hi1mMtVGjSOdXKz234dWdcPpmyQOhYp",
-	"ZtiqX3R+kr1jDUPmi05g7f8nWdu4kC1FM7KHddkg1ywx0FboEa5zQSYiZA3PLL7Ptf3Q2aDjDRdWhdd+",
-	"D4VjuUplfh1gj3MHC7YJ8kFCSFLEIoZ43GQlU3tL5Xl2nx5Qd8h19DXVh8JAtukRqJw9csSvxREfdYK8",
-	"TgDVWJxLv5VVOlDht7AEOl/tUAC67847g2G/59gES9w/Oso2J4FT41rFE0ptTi7EkJSMpAmvyMCQQy6s",
-	"OUt95vM5lUfEDlb7jdwBtk/fdXtD6NtxHehvXrV7vY6On2sR1LykkzYiphhRkY06yOOwB+QnLFKmKxJE",
-	"IbqWYipTSZ4+fUbmYpU8fWpyvtRRZ59S7Xlaq4YL5iDFr3T3il/p5BolvOQtVjmP9RNpi6rosBjOrrMf",
-	"G5rbQGqEBzbDJFSLUJqOgwYrBLwKvfw7MM+xfjMgP/kmXS1AeQp3NJcwiOLVkfP7E0lCwdOxSbrTuYka",
-	"O0NXW9LLnc/tgwC+LSlEPxXnTp4+NUZU3dLTp9qfmWsnN56fMHCl8GFroyCNQ73m4jpffsLn5rXjzJyZ",
-	"imXTeYvPApIASqc06Fm59atk3d3sDD604e8CJMuvybX1DWjzcJsCW1r7o1XzapjcBEPLkr6qOtYvHwyZ",
-	"jnzC7h5FgEcf419AyhhqhxKVNlZ5p1oOFHHloHzKndKGOanq0x2Sxll3ONL+QR2OD7JGe5NXKp3e579p",
-	"YvFBafOGcT+RZMU1O7M5wGqeTlkmwPoGp6KuJbRyxJmG5/NS+iJtnmaLtKHJIovwXL5MtZIKIoLPDVvA",
-	"ome5RQy06i5BcweJQvFZdU9MGGT+7s7FtdTZvjRhiY7BhUcLyeKPrAAmBp49qYEbIU9xTuWcbYk/OYsk",
-	"GEFNtu9fgumoSW8zmT6R9ig86oqPHqc/KN1Xp1yrZs6B3o/syy3Op0yj06Rex0zsQ++LZB76UtrPb4o4",
-	"fPB87tdSkdIYzLs3AVnGK0kCv4Z5tzVtJ/NrYjqVDB5kRXn0GefN/7JEtBSJTmkcEIxB1uZd0LY4hK1H",
-	"fKbNezSZzC3wyTSKU5Z4JGEzmoQxk5KIKVnSWcRnLdDSJJmIBSthNSseQ6ZEIEWSKi3SBMwcQ0bOkiWq",
-	"HeYiVBmsBTWEp0+PFBtV/3yvVKdAh9dnwA/619cRi8OA1E1GQdYeGGcxV6KhIzv0N324cCIJSKCIkmov",
-	"izRteJBVlqRyrD7CnG5FD/DPYzKhkjUl4zJKo4/MI8H/q3diHGBOvkjCiNNk7QTTtMjTp69hMWFiuK56",
-	"YhNT4ALVQfxtc1o+NwNUc9SvZTOpB+w/+dkHHFJC4hT/C3/MUvyvToXD3Lh0rP7l82wxCkvguQvQOIYv",
-	"D8yHEImEiPqg4yZsCbEoPq+78/yJKq33+ffuo8uyDBWdw4UkmHICBVcaLfIKAZZspjq9Yj7HBIyDAMBs",
-	"Ao+EaN3gpDvskx+/P3xG0mjBjjGrZ4ViSUZlp1GqjzmLQx2GUuo1JcPsXuAEEAdELC5t3BBp906LQbq5",
-	"xAATDJNJXvZuqCOW33fK14SGdKk+n9IoXiXMHOLnh4cFevHBIw6pOLwJjiHpBTwTMFCgGFnxCrD16HXU",
-	"rArtM2twy/gcqFhlkDAkuFCSrpciW8tYiCsSR1cs47XQzSWVrEXaJIAxBADMECDFCnA7tM2Ikus5mMkw",
-	"YBi46BXTOA2Hef6Mjh5JorRxy4hlHMWBHQEULU8iPpNe4Vq6UU6KkXs+j6GMNBeaY4tEYqBgxrbpGue0",
-	"2Y+iC4soTV3UG6oLZCmqzUXqcywDsUs+lft56R3qWduRQVL9OZzH3Oca/cyi0MHrH7zbNWvoVmnLhgzV",
-	"oCKLoUI1r2aJ0C36g42oFcITooXq6dA2EvGUzRCIrbwV3MZ7N4P3PdfMXpoC7sLWZk8hORv9XJtLSuWk",
-	"hoLyLZbOoUj3GjL7tIxFaIEOq7vaPKv7luNSJ2UNqaZKrq5tn9HWw8f+o15Xo4hT+I/65yyF/zBMlfJq",
-	"yPpq3h2P6ocvEUVYpdj1OUPJS0yBQj+qdX8gte4b17BWmjtVa1UJW4iPt/HZARLdLnfdaees43rq+piE",
-	"ZeIjHL/ZoPOu/76TpVwd58xg5VlbpbF2LXIKI5MYvpe5z9DWlAHxmcRPhCQAADySiGtZsPFlYTtg/amO",
-	"1BvACv4FnCK6RlgJLcCVDx8J16Pj4q9iwMIjv08UYYmtfW9/BX67g9gOOu/7P3dKfBYdc0iNc58jfKKu",
-	"4i8S7RzwDNhDlX8lgAxVMyqoGRXk0nHQ684RhcWGE+6gqCTiqBFPqGRyC31Va+D4AR6SzG509q1SXMHZ",
-	"I7l9NP//QaknXjMD1nM7P0AJPZVfkqAW8QiycK1d9K4OSLdl3t79iZ/86wqZjyTvkeT94UkejePbkzyT",
-	"lLyfhp4lyN8+FV5nckDkCATJamQamfpcTOGRJPXNJG2COdoeYa1ZiwR+DYHoMX40gAxvbC6DBzep4Taz",
-	"H5PI75vRfVSWCI/xvghXhvUt54yTyUqmYqEnhf4jk5+OfgQdsmL8MFnae2Mf7BknVfHu2d+Vid5qGpVs",
-	"Y8jSARaLeTBeobv4tnOzdbWdx1zDR+vEXyuskjnRNbps1Hb2AuK0W4hoPz7joJZs4zXDjomptLDtitlw",
-	"dn1uG9CFA3z+GcrQH+v7Uh1CsB8FJ1jwU1fe2UBOeSLdCjEi0bAfVa8XqprPKVZWbZmMC2RCV2yZWk0C",
-	"kwmx/tQetughZo2bRX1g+u929ZX4QK4S8aPS8Ej4Hwl/RviXGRnYQvw3MoSqqf9rNF2UBqZjiJTiNY2c",
-	"K678bU8Hl0P8eCKuIfLxkk6uSMTL8pKw2Jkp8LQtP0xXfaoX6tfpeMNibhcUhRScZaQZu53TkEzmQmIg",
-	"kGJIUNIGk7UA3hyj++W2pK6ARNNCm1hJW11k/f22uRQUCCdFryTzDXPY3KQ95yWDNwBax25K0yLtLKHO",
-	"DQkr7L3Oss+lu/vcr/0qVsDKAADGPVpKlRKc5RPbkRLhZPRu2dp0AM+OvJXTBbRg09zs0GZgR0xsyfVC",
-	"l5j/d0S+2xgr8WuvAepYbfA04hqWzPZQTMBHAoy6oPZ17KvHmb8hXM2l5jrtu5Kjp2LZzd3Oh+HpHbX5",
-	"337OXT5Z8THX7jHd/k9jHkxXCS/Nyd3Kvlf8QZGgT2JGkyosaJ3TnCE+76dTbTWKlVPBCzXLP3+IzR4G",
-	"rUdD1qM+85fKE5umCKOxnQqCmWYnGbw9NCE2jBRTBy6WkEyskpeBFWNiWMEZkwpT2NdWZc0ocipM9EwF",
-	"rRVJDlvfc5rXGUlO+/oJpHYUgGoRHPaI/H4TQGVuEOB7/fFpe9TOphIc43utzL6XN8AZtHxbIXD8vtt2",
-	"1yE49jk2EZmPsfpHybeqN5w0GrgCIrjF7d+IGM0h9OcgmqGYFsAwI6htCVIzOTAYMTuxmQuRqOW8LD9u",
-	"n4OHP4cW6ebrknLoSsdJUYZdqXErnXLIW4AryR64lduSonQOuNLldRYW13jCOofJ5G+XJi0lzOcWAa5u",
-	"Mvqv2Lo6eUmrVfv4B7MDe1v/4FaXILEeQZ9vcQnqgLeQTcHr6aLzaZ0Q8rBkKrR/jqEbdRFJdSirYzzQ",
-	"xvzg0o3t5StJOFuxQB/9dI/izV9QvMFLuT2K2BR+PPjdVA7qhjeVKfDqlNji3eNVEgU6/zwVWa25Fmlj",
-	"YXSTA/vi8Llb88wKQWBshfKdgc8TNhGJBhHLKjRiWT0UUA7iiF81zZNUzBDb1KRhmML8eTgt3bqx26K5",
-	"LEqtgVTwCaQzrzHjvNEinU8m0FiX3a7bHs5/PukQLN3IkgbE2iEsiUemWdVBW6UMcDz5kVOAiUxjcY3V",
-	"TFET1647dZkTW3FVq+nq3SdqFE4B9GO30Pw0Uje84BhEPq9oxadIgokyl6wCdb2dehRYFUpdcp+DlVo9",
-	"UV8p7hLH4hrM0ZMikJxHJEtz4d/GuFqcis9LC7njmhh0e9hfd542Px9RbzZq76OY8RpTpaXtsLh0G5Xl",
-	"ESXgd9XexeDs5sBUQtUGfPjzJzRtQx12Dd1Wx6oM6texcyOCBhb3U4dsszitFfE8rJIuEoNB5/PcJ7Z2",
-	"LalTvDmp2BykUxtQJOQ6EXyme8aV3yyFqxH14B2ZqnZXUDbWODq0awQt3XOhRK0olbq5hlN+DwZA6upH",
-	"p35sA2Bh1TJlJXePTbFMpm+RrvZXqMSbSb+2j+rSvFjLS51Yo3Dkfsyfc0hOj/gVzLOsRu8x0fVeiSmi",
-	"qxauUFa3Rdq6DiQCCWgidx1N2NZqWrcqO9hXEzaHc5/Cg6YYHfJZtZBV1fzUb7Vb1REc2ZMSSbnKnGGQ",
-	"52rqoqlrVdUlfHy7PoGr4QGC4my6S3MEqnqC03eXnlL2Kb19T+6Fv12vSgtSByYkdSkWWXcmkPH9z5Xl",
-	"GEP4dByFt+sRJLhcsYL2cgkpOFEiEXKrGWG1na2VIG/Xa1edmITUB69PyN+eH/6QgUlnjk97z0M2iSly",
-	"3srjG0l5q0qULw6fb8oqgwJPoMslqWsZIeINUOfxFyRvF4OzgsvnTKCQvMvhY9+78b6sm+gLip5KQ8E6",
-	"kfcTWnMCKtYet8yb8XApoorilBv0sWwQ2SsH51acranzUh1yYG8lWWHhXTOT8UKE7Cel44zV14G+TI0W",
-	"OUUVByoOa7vHEVmwZKZlMPWNz+siAZWqYewYVgbLlxjGv6A6q0euGFsaydMz0rFnS7YbGSUnhXgksPTC",
-	"2O60ZSOSMtAmEEcYB6ksky9KdYC/oxSUQk4fTsBIQ1KgyODKEIgDJLWRCM4aBBT7/E1nhDOHStBDumDD",
-	"KGU/ndFPQU5+aZE+yPN6sXCxlRAXhRoNFwvWR0p44hPWQINQmIjlkoUecP6ETZWopdg3F7ypV9gF/Cnh",
-	"28cWHFJr9xAWTV4+++5eHP1cnbiHMbnAvTH9vAYIjIId4lPz+vq6qc5hc5XEjKvzFN6vg5ub21LdQG19",
-	"+ekKssug91vby+Ey3JsO35Wg/tkNCF+SisNltdQzI7OVpYdRYUCHQ7WfZQjAK2gMU0qsUTPEZpUTsgFD",
-	"Xoh0PfI5Nfq8tpDPlFqrawkmC6qLmfAroumdiENCwzBhUpJ6IBkPT2AAHTWYE+eroOGZjGi8B9DP2vpT",
-	"lGAEhe+JGcLE6U1LJko/Fpxp43BupD6fGQ1883M9WPW5GSzuTrwmdZFYfRctozD2XxAc/L3TVuBp86E2",
-	"FuBSh6p1oQiwW9vS2EwcazeUzqcS9TH1/VSgQQHIM7vWXwIroXHCaLgmlywWfAYKsBKZBWcEnB50W8Ay",
-	"ZtOAudPkhm8rvx9c9NoXo7f9Qfdf4B1yLCJ1QPuLuMX7qyy60jGLYmwq+WiuY3JJQ2z0qJLtrHiarCSA",
-	"5+WMHxrL3/iWTtpnZ6/aJz+PwQBEpoymq4QRMZ3qpnWuFTiWxqfdYfvVWee0qI4a2R+YF6m/AEzGZ4dE",
-	"7sRUO3LRy6Lym4T7rqYf6GUC5EDOrmGhAp/rAHx7ccv4p3OVHohzOj18ozHl6kppmnYNcHU0AXeXSIiM",
-	"YsbVFZZXkZJ5Gl+2+P1jkua9i57AtmY0VdPmXRxxd+LMCXodg8kqSRhPs7QXpIxK8HazYY7gDiOshlNM",
-	"DP29N7pusM8DzGcHsdwkkRgfemXdfDQ66oGgn1JDigPMBwI8hRjdRXOVLbLCtkcuyHgEZuQrDXJbYnEG",
-	"EHAQOKP0VoQfbahmqGaVj/KefZtSdKwGm2XkEDlXh0+7k38kIiGKdZkHz57/eERumVbkcy7sMIxvwND4",
-	"Qee00xt122fj9slJ/6I3ykUKVFJ6n9+O1Jftuc7YvURI1uPMX47y+yqO0bVaSdEfOGMo38lXouvFQWyj",
-	"73aPFYXXUtXXDzd+ZAdfjR2U5NLkOQGSzR0haG5ejKsHgdMLAStR2r5caxmM/AJF7rM4LFvnHgt125qA",
-	"aD+uA8XcQiAryJfPt9Ovhq5Ub6h+3WLmwrzVPLCW+5FSzORqwbBMIq6KzDBSvAIeH2qAGpLPZtWUMBHp",
-	"6opay8gjrCgGmdMALiRYs4GdKa7pQlaZrkKsjZmVHnlieFkkff706cvDl0+fZks56v/c6Wn2K1apWQ8P",
-	"zej5tSgGEJE6lRBD1TjSyAKKv2owrhfP3XTX4LfD5t9o878fAo88IyFdNzxURXNWQefIWRvO36E97SB1",
-	"imEh2LejwxgfavYEq2EdZOWwbr3grmqqBSjJeJpJLGrJiouUhadJn1vhAxVYW4MNQzKzWwC+aXNA1mLl",
-	"sHW1XBb3Xx1sjeAz7vzzvDvonAbIY9GUyfYURKwiSDb1QJ9XKYI21Uepz3F1TVKQxxBmXdENpcDdKO3M",
-	"LJXPjd8TYurzwsROmycSnQeML8s6+Eqc3R1AZSYwniygtLDerv0Izypoc4ynfwFG/xi49VngH11FqhDC",
-	"VSkdWFK9NYYLLHILjMy4XJPgvD8cEbeZwI3RygcaG0u99vw4LBlin4ArWNZM9uLMuZTVEuZ8fD/ODLcS",
-	"/V7FKCOq5Z0GsliQeny+TBjc1Cpl0jLu1+3uGQYHv9EYFONu73U/wBSAl4fPGiVBQFoeQBRhIxDodKa8",
-	"JJBF/GhJ4PPaErdT+l2KYqahG1JsQsS1I0ARvJUNK2fhdu5xm0AYy+RRvLHSIgq1FUEF8G6tyDhuFejw",
-	"C8SopyKbIwJH2/HUExbTNPoICcN6QyoDLZxtulW0w5fmbSNbL5Za+83nYmKlPsSyDo9zMX65I/5Hi9r4",
-	"Avz0G1Z6UTCyka/26uQvMXCoSn6HEWDbGByUPOjrSjzaEdPECFwTMxqrHxQ1p5y8Hb07w2/q6Nkgzw8P",
-	"TY0kxtOmupNHEEB2ME8XcdCACoWmjpaOzsBQtrr6BWpOBhe9n3v9X3qBLo+l2AvWtVKM7P/+1m7+izb/",
-	"e9j82/hJ88P//J+gYS2cajxNJid0yUrjTm8po3d0xNxOwsqyiLxUwBQ/YxBem8xXC8qbCaMhhGc6P3+e",
-	"CLzdlNLuYJ5EFhsqpYG4OOqUtL7uJctdqI4dVeV1AZiLdA83wsjyebX8REyNZKj1OttEUwlIaeABnBT4",
-	"3kUcskSrmVL7VJV26qFzlKMAh3+RxB5e44j8HqzTBAfwg8kw48LY1OGBxFSTJU3npK7EJZ0W43MnucDe",
-	"IdWOVnsVt5AkqJrGrRyg4I6e0CSJmMycncc2LXIfP+dr2JAHtorrM+dYpFn6lTTo8qFUyRttm+J3PccU",
-	"Dwd9BbkDxHzLe/g/H23X+1OYgQnny4y7cG9MzETMZnSyhmvZqKRBigBRUNuaKIhXEqGBKSAP0ecABYsf",
-	"amlfTA2yd9HOrXRUyA5yTL4JmyZMAqZOlFo7toFfNQycs2udyZMpgkYfVUQm4uQ7ItlEYJXCMB/SPFEk",
-	"SHeErlUc8AgdrEo/dR7oJOt2ir/IiVgyif+OQv3JTaBhi7SUFEmEqPL55RocornyeCGpm0yHbhg0MMdl",
-	"JVkbn6EoZhy3ksWWzJnmjezlcx0fbX4waVMZqi2ueb7kMjvOsGtRQS0z8fsc/IbdUAeLLGgK1mglaECD",
-	"TRmFDGg1Uwo3iGWjc/3AsT9gaBcmylxHXG71+ZakRObzKJVKp3MY2+fdXFLzisY+z9tqkcdk6St5J+3m",
-	"tI9z7h27rmAF8PmKO/Z7c5yM23jQf9891Qnhw4vz8/4Ak9n1QdOJNca/krdEtE9OOsOhtSKY0WKoZbWl",
-	"WMk/E4AucFbN56kQjXvZCsBcpBbbHD5qVw7MT9nhJXWAFSgeXnWoFQdQL2dRpHp1NWOeK4kbb1NgsmPR",
-	"SKHoKYRO66XDEiNwS9wn9mKWIsW8YWk7u8QPlUuNkx7CMtlI1i+IE5PNcAt/JpDJlaPKj5FIfygD8xsA",
-	"csRttGzM3c+tfNypM1SqgBsOHvxus0VXgMC0EaWL/MV6TSB9KY5SltCYBHwVx0CUojhW+ngjiytNGIIG",
-	"6ino5o4JZx8BTOOZzUFGeh5M6GTOmuqOJCJWXKIJ3MugTC0TOltQeA5vokrwS8bwcLiKxChazkJgwiud",
-	"Xz1jpI5+VO02Z59SxkME/vtB/SCRxXJxbaSHDGcwH8UE9a6PSaBdcgOkTwFZJuwjAPylc5oCgiJyav21",
-	"gS80BmOfZ9mmdvg2FBpXtmh0N55wU87EZl3YB4DUoZcsj0V5DDHTFgsTQHVCGCMGqxa6vjYO7szwppY8",
-	"AE+snbPS9dAST0oFkJBNVZuahjMJrk58w1X8fK61WOfsBmjFhQ8brTyov2DJRC8JpuZMYzrT2TuBrktd",
-	"h7zQhuIqEJ28hnwTFCswZbSu9ovoUtUNU4qdShDDbmm/ecPSrDrVViPOgNF8jJw1q8F5Ry4Kz+x+wYGv",
-	"zEPEY4hbdKLeLDPA6Miw0hxIAV3ijXBHtqNHfQi293ZfyzgNw0j9ROPzRK14Gql2YMu8mjqpaiTGT7B0",
-	"Xvm95p7UTQrYh+OqDgycUfcS6kN3DOcgO9KmDvpcrOIQzi0pObVq0Yqr4NUcerw18li/duPVTBzRHogq",
-	"rvjxWy0DDYQmsmq3mG9aZTrLKJCmnCYqydADXROb2PzMglEfjl7zBOn3Lhs9vKzf7YmhOvhq0udA5Hd9",
-	"jG/1BB72P3FGZ0FkUFd3D6nB9UlvIkjm0jV3wKShhgv2QGNakzpVJkeo65ZZ5LhDQyttOgpV3RglGtCU",
-	"LFkyFclCEkrCFbP6Uh1SThS/W+uwaJf/ot3QeK0BPiPHPFs+HznXFKSKKM2y2EC9CX6/CbRLkMJUAj01",
-	"FuZHr5XxY/spFKfBOvdhnh1py2dkeCBwITMooC62liAujKuM16MUwp5gV0A6MYz45eF3JHjXGb3tn+Zw",
-	"rk47rzsDU5ZsPOj84wKimlqkrdZTMTm1Q1r38fmEJskaJQ8jx6Q6nooSG9TUB8wOjQzqlrm5IxfUqZWP",
-	"nDDPCR8et/nm6zHcRyb3p2Fyd3CAf/f5jnQV5trIUSwMhBnQ16LophQNh0I/kYZ0NY41Gs4t6Opf0Tqx",
-	"p6iBSFLIvPcVO2682kEkIYRNUdEm/UgjTVR+30MiccGj7ad+7YgAibrRd5gaEzTmrM5pFuYGftO6WhMK",
-	"OE+xuGZJc0IlVnWIJdtsW1fdIe2shcuE0SvjnEhWUBbvhVJZXxy6gdxi6vPACSNofQg8U5vIJl1Zjv/8",
-	"OUKM9trvOk4ykld4CrlIiO5qosbM7wiIakLSzGiDKjyk27H3rrzQDbbtpj0MVyvp6SuiVjrjiOJIsdsq",
-	"w+sv2h2aO2wTysklQ2TaP70/9Pk+Hy8TMWESZKcOTxXN+XZ8qZCoSYxfm2bbGEkyTZgbw2HOhqZqDvhh",
-	"NS2ziSPakxgcmbwfynU4FCAQIi4Boq8YG14ePjAvO2NQr88ZnyTrZcrChg3JJc914ZNVEqMX0wTqOdnh",
-	"qLWYiDsnLRUsoSWIjdYyHEdXbBMPEnVHa7lOjMtY+Hwb6IhJ+NgEYKznHLoQw7GgCO5joOcM+oKnBTwb",
-	"6ZGFSDc2gRxzkYqeBp3axCX0OS4RAhCuuDq841QAaN1YDzIgdfS4K8nEjKbh6ciTsRJaAOhOg/8BBTcA",
-	"eJpXaRA81XIYTadM8dMxxnuDwRvGkJ0d3YlExTHU66azZ46yXT8ifk17s3O4AMXToLloy7hrCZjyPYwo",
-	"jyQRCfg/L5XmBr5+SJYpxkQbNED1WQSu12cGdhshEDbcr46HA32OGcqEm5ylmvqbz4Nh/8TNUzNY3mfd",
-	"3s+dUwCDzIA7tQzghMmLa0hl1qDD6sjRFNwSoIubHbwGmO1GYYBW8ITDl8W7mN3W6UNqJN3eG1fADI59",
-	"buZicTW4O65ybAuntdPu69edQac3wmUcFps3ARPW8fzsh+xj9D8HLdLTFYwiaaI3UHJeSRqXpEYlDGTu",
-	"kFyxNYAABY6OqPR7GVT7qy/ZVCTMpVRgR4mFuIIsL0So3JF6lceh1HH4Oe+7OUtc+DwKMX6FaBZl4vb1",
-	"8dzw1mepXYYQkIvBGfjgX+QEJGum2TsA3/i6I/SnJwldHxMahjK7wh4JtAA1jGb8YpkBiOVBUTN3E15W",
-	"9SgWs4i/jTj8sbEpuWenNKUIM6ZBSFdqWNzxzpcJfGcRvxoiQ3sYOS/r4CuJd+4AtkXX54E9LwZnwCjq",
-	"kSaDjRyruqYGtvcPF/j+jWafHe4hGp4IPo2jyVeECXv2w5exgWSxX6s4xKgbE4hn7BtFov/Nl3nhV4QW",
-	"YgMNxNZeCXZxJCF8EZy4WxMPbEpbSXziUXkwWN0JaVKSVFba168BwXbCo37SycyhZ+j/Efntg84c0GDe",
-	"hRjIXHAg+SkncDyRmIXmNhgQuYyjtGAvD7EGf1OyJU2gmgK83WgR4DQYFWmnNqdgJgOARozJQBGdhUpA",
-	"2MaR7xFnZqT7pVKAnCkDEKaZ2yWDKMMgMy4HHoYYYhyIjS3LAs2whZgCoK2JYSxnaDJtm0NyT7YSpWwh",
-	"9wwXU9dIW6hBCqi62fp8mIPR+pJE+VumDjJ15eTCKm2nCSaddStNKMQor3jBtyi3YCaBcgSwSICzpBQk",
-	"k5pLff4UrKNPswulAZQIpBs5iAV0JgCuEB1O8FV7BmGVGsrghQNlADLvoDN8C+I8AczVXKCV1s6N6lXE",
-	"xnOPC6qFgKWPvzmXHeOcb2UkVJtlYIm+yBVz/En7XDE6gexPW5Pp8YqVXbHCKlVeMVGdxe5a6sVVzozO",
-	"17rQ04Klc6GBf7fCWmwC+V7VHlAt6F9tVwfa5120IHxLeWZvGY1NfavKDdPuml0pHheS5fI7rJfn1gke",
-	"SoqbsdRJ4PC5FVwMA/dMqkI6ZwttorM5JotWTljIaa0muCQXDW9zMsJjUogo169r1FYb1irikOSqgGf2",
-	"nggl7ERg6YW05XPN1HWsPDiUJQTOBhtJNMH21AcnyyEf0n+bBAYH8c7JXrhT5oKbMMNF6uTMwHdoQBl0",
-	"gPVsfMxF4Zjg2TH5D+azzApjrDaOlRjAwXVvWcKE+TSXNHE/28wXSXhAUw8ItoGXe81ze/C5OvFzKgsJ",
-	"EWXsdeAc5z9pioM7xe1k2Lj7tRVGPuY4/MFqXiO1oLfMcChPEt6v8GvCljGdMEmCYtI1YNw5wQMmaKAK",
-	"d9pzQNyev2xap79OvdTAJyIhz8hcrBJSz4GAB/CW7fxoA7BNWwwsRprPARzBgX/Lt3Cw0cLfN9HejKtn",
-	"JDxyMThr6rIDwAexBiH2Dd47kxLuYmjDhAxnQgC3ozLI7w3En+4UHUhudrDaFLUyci1TttAlachaPcLX",
-	"TDIKrqiaPygkLku9DYh3VhhvJIqwO4POaXfQORmNdQ037NI68zJeqvsZdIadkUVWdDC9c0JsljpfTss3",
-	"k64fU80fU83/uKnmW0i23AvfYojFHZR8bts3VACrZk0dipCBTrsIZwauqwwFXweJ44cTob6wygiIg4oQ",
-	"xpJlTw2KFiYa2YDmFumYqnbWRiRTuva1HaauAWWcZCjEbc7KQaPbVbK8E9QB2c4ROh3U5ZUCmAJwmUUp",
-	"O9z0yFdjYvv8nqDY98o7Bgl5yzK74vQTSTLXpdT55S4UXAmBlTkQj53oOs6x8rJoYI23y+0p2QVgtgP/",
-	"5iHIuzPRb7hsQjms9iPd/hJ0W+rcoGwPMA3UOfN7ku+D3+Htm1sBWFZC+5A2iaOPhiZnoVn1F4fPGxsB",
-	"Wj6vJ0yK+CMLMRNX2y1N/dmGjmSrgEEOFMXBtN8olUhtXFjoXAnY4og2wCndiLAixbUYFvlPCoV3CyVk",
-	"/17WFobSGVBqI44qdhcCNgb+bsH3LkUYGc8ejKBF3pmA4CLu5E6BeW+w48/gFTSmNl1/MscWAFHKkm8P",
-	"oq82kDSJWGK0i84UU0fyUp0TiICE1HWj0XCZMhpm0gSu3U4echsIzJwaWI5/qWb1MPCX0mQwmep/dV1g",
-	"84nUA5uKZNE4JiVwmPuhYe4/ylvXAnU39e+VF7lQkLr86nytMnXftG/oQWrMvYbSYZt6wVaYSBSJm+AM",
-	"ynlqt5dPKC1tkwMfYp+U2kiKTttNRPuCfqALZmOyIRZMQ/K6Ac+eZYYSNzHUiZ3w+W2DJ0qIz0apl9of",
-	"I4/wPpLiKRQefjTl/qFMueqgEhrH2rO703Osr76TNLp/yRSd0x0ZwDkDCOdEjRcpwvGOAoUR11RlogTJ",
-	"uhEH0yx0KotCl0/s84TZmm8+10Sg0SKwHCY7rJAVh/iUW7DUNwKwihBndyIiGTzJwyigTh/fqAJ6quuZ",
-	"P9Zw+gtSJsX9d6Wl5knSZ5FDtoWNlZAAn5cUOyo3ZH51qeQvJ5A8Uo6/rEyzU5pR+nbTdfDuKpL9Dvy6",
-	"jv3HLT6dU3r/95fRnUt4tTBjUKzSrFzW0Va6kiXDOb7vKNV+aAC4Aegd9H14Pi8UvUavNUaUT6m0robv",
-	"Dg/JQuoqcs5Ysl7cZE1LDisz42xY7CEJMKfwXXf4rj06eYu2N5P2V1I7HMOR8COTOfi+M+i+7mJN5rs6",
-	"l29RGCwXClDlZPZ5gMM60V3a1MlOb6ezeVdqWs5upq2KBt7ldlDpQ8ZDt/DbQxaHLu3rGxU3h4ozf+ai",
-	"0I8k/d64JeoI2fO8WZi/msLr/PYddF3Xec45WrRgGGRpQ0EWqYm/bRI4U4Cah9odDOkElm6anP6N5G2P",
-	"2LrRbsVosoxXZdqmqeuZI14AxIztahw0jwSrJA4Im8xFlm1OXcQAlHc0SqpHEBQWNPWsYEsLWkY0g3dM",
-	"jzg4KtaLNnhy7+inZnvGPELJs2ZIrajtZYWmAaipAFCQBz41E3UJey6CySuriqo4KVafdqtOO7nuSI37",
-	"g6y6qs/rOaw8NcRoEfFZ45gsaDwVyYLl+UmurYDUKZlTHsYs0aFQ+Zhgz+eKSm9yoYbj3xeK8VZ48bGG",
-	"NXE4tq57CKC9uavg1AzTgVIZ98l4ZQ4GD8waFMJ1pM8Dl7B+al5fXzfVAjRXSayDzrbVxCa3LoltzlS+",
-	"EjZWeaMEfRGNY32K4RV8ZvBrfe6A97mX4VbFtIfRjHcflgNmPXwtvgcj2ML3KrDTHpOf//JBCOpoKKIG",
-	"tyzjbztra+exZe4CrqNuri425mbyNyFbGgB36uc/n3QaLTK0iSiIvqN4blb7AuJ5D8ki4qtUW2kMSk4B",
-	"77sMMqeuGdpPLw4PG45FOgfQA1AtoNhlUdHmzJGLwZlWBrcC+ZQx5rmIQ22S9jkwKqUw1rHGgmH2yJBt",
-	"cYasESSMBRAKLRw08mA/Ps/Qfsg2sJ8SRBtSNy/oQuj6PEMxcdaatcgbIWYx80h7uYxZw0HAsZF/HuyE",
-	"DprG3GlO6pihqU3yNkNoClCoCMIWbgAm7StcaWygEumqTOjYlpxTBWxij4IRjQzKic/3hDlRumzkBAlu",
-	"g+3Jqs24Y3tGqiB8lOCsltbJ33lGgn77YvQWMHmstlzEklFywr5gMp9LXMhqiqPaDhIBZKBrPs8x/9xg",
-	"66frJUiYJQAseeSWfBo7lVrCQCqRnXDqCB91rEZAuc8RubTh5VLZNxYH2yrgulRLIg8K3uJ28bVkEeh8",
-	"l0TSiSwo3waOi6JRHyOpyAsCuhjwIDxfDZsu6EABPwo1j/XEP5cUZEFPDKXdKQQZQMJqMegMEPmwNkHO",
-	"bBGQy1UK4FsOlOBqSS7XJdCoxEVGPcqElIwpVpka6v/jUtWiDOEqV40Ns4TxgB2TEkOBybNFLqWnVspj",
-	"zXTyuv2GTk/qqLXaWM0MMRWSPrPcsALLtHisrgHgeC94WJ/n8GFJAR62AcXLnz9/+vTeWLDofYR8BJoK",
-	"DZqYMJCn0jnT+JIrqQVZJQtLm20BfFZCSMV1w80xvquFgVQaGHxebWGAqE1Qzesvn30Ho5uKZIEuz8YW",
-	"mcDnt7Mh5HPKg9/NMfeMUKkLJJnD3UDgS9Pn5VojB2JWcPB77qvjahPF8aYtnuqcp2q+bpFHH5Kzm04e",
-	"7QyPdoa/Dv5vjjtbel5hpiggAAMxEKv0dtFsUDdU8eCsxBepR1NCua6VvE8JMJ9v1gAjhRJgefR0uYJc",
-	"a8d0APWwrq2/WA9FJFpS8blMaQyhNC2XwRtKGRC6XDKaOKXAqMFqsvqrPjeSDM6bEY/SCMGQxEysUp9j",
-	"eTBHZNA113Qy3YYO1siFweiKo1k0jHU366lQn29UPHEYEVQ/uW3NE3Ve+qv0ASlxf5V+qTgY09sOmitW",
-	"6XFZ5CLEQ+r0mT8cVX405N7ft6pop4DLsEWHWS13OlG1wzODO0cx0tFIDKj2e4u7bOr4GQNombcV8G+t",
-	"dXBBIseTegunKalv82IaFaboxnRaw2u022nZaNkMqMiUZvT5RpVFg0mt2sUIZYBW0FaM1dKsX04Ct1QP",
-	"YchXqUCJy64kXHEONbqQoJhIHa0zZbZSo8mueTpnaTTREJg2ycrnL58/N57mTMWqC80rFF1fxnRt2Gng",
-	"2ZBuEJUxpdp82MiXV4gkAl/nNVbN/wrtGnJuQ8QxtVcuWRxHfJZTJQuzPsrKc9iooc4/u8PRUClc43av",
-	"P3prjKMPm3C9U63zeUGVY3yWzgsa3e7gJp/X/dpvkO8M730gXZ3cro9BGCYgQDQcxReqXOgWraLaHdol",
-	"G7XB1oyGefgCtOPiFzsUXm9TEw9aPs/VXIfYV1morI2FExBeqts5y1UAwuK3QSJiAHcCh8BtfdpOnXK1",
-	"EhL1V/R3faKTNF5rzRuH0/L5hgK7Wt7JB65hxRd0xtA0bdVNz7lz3uadOEZLv4kZNmShSta5WD60e1v3",
-	"8BXVzovl9jR2zq517bCqQmGPosufVjdcLW/tv14BdpOBp96tHVaDKxpURS/TGhVNzxG+EBlEEIUBePJ8",
-	"HuThsS1125pfoCFsCWJ0mXHUV1ypcYBZe7QdmlYrZ6boBoQOG+RygBckl1DbRnzMAl4zzL+LHngOz9rD",
-	"kanzEZA6xEWpeWd1JaLQI1IYWUERbMeUpyh6lt3v8wjCxrgDrxiF1ciKO2pT3A+B8FnrB80jMAVdS2Nm",
-	"iRJxrbayCJPNBUHxIY+FXUatL+DUGQTqh6HXuT6+0UBcHON9gEYeA4O+QvoFbpuDy1lNXqGQz+5UUreO",
-	"4AV8I0nmSid15wg2QzaNOAsbWXFalB83M8i10lczsTcl6mKiBpcqcgj2LFMaP+Kgt5HrJEoVv8v3hYXr",
-	"TVJqHKNwpgMsrMcKwwaIg8qnB6o0G01Ui+jfPWFeSoWugoR+O8h9D1njWAmSS5ZIwWnKwldrRFtAUOh+",
-	"MqNce9ABvNT0VCpS50NYd9cW6ImUQeSPz5Fo/pCv6BzgeHXyWf33m0aQVaXOHwSoZvyy3J7n80qD3oXb",
-	"wUORTbePr1XZMD+GSuqJVbIe09/+cvQXNt5QCi2O7lvhVd9EU+C5AmRc0+DAqKaovZK6Lsc8iRlNJInS",
-	"hpczG21aexq6stWGvadEivY0OS437EFg5Ecar1hjN1rIVnDvYh0znkn1Vv8/ugeFxoiOIzcF7qSN8ver",
-	"zvji/LQ96kBSwkoyEhwgmgnmFwbqe7BzeCS4pJyzUP9rwKgUXP/RQb+T+iu9Fq/pJBVJBwofhoEV2DdJ",
-	"ft2vqbZNVhmN1UYB5NalWu8UDEYaTSHPs2jCTM4yONQdzlE0MSnNR4oFU4uqtJDdJidSsDj5/P4mp3tD",
-	"H261zKDAr5PyzO1okfoIGaOJTNYVDU3Lqv9oobQ6E3uA+gXAYmXxDSWnuVHJDS+w9NLDsULVwbeqPjwy",
-	"wL80A9y7BJmbwV0JjejkB/7vLyNSfzt8/t33ruIAyoFkk4SlnoYOb2BANt3MVmz5/DymUT626gjQ8aRb",
-	"ziVfo3SH8SfzgB0B9blRTAQMK8YpY5Krr6nMyty2CJhtNWwWqWuInAlNkjVWI4f1HImgcYQmZ4iBTxY4",
-	"HZmyJfjVYI/V8TgiLs9qum8HXg5fUjtzRBwap0TD55ixXrJo5nXOrs3rO81hSETdpnyuR5wbpPtG0CDy",
-	"Okonc+YCye+79jeB53OUVGzaQjFN0vgB9aLBWkcst/MmbLkkzdPnGr8EA0HQ1fbi8PkmzmWdoj7JMbjN",
-	"AHA2jItvI2leJCSlSoNk2zMOdKyA/hUTFzr/PO8OOiaakswEZxa0ZFhIi3BrA2eTJYLbDN+mPo5q40ti",
-	"OHWISBFIEmW0SzYRC1a1KC74pwZiECGrhhlt+fxiC1gAqcIKsNX8U53SVJEekXcl3bZUrc1x1LI3naZQ",
-	"/ny5QV7wBF9KiLjBtyCkVa2ye0ePc9CaQCtW3PRY7l8CZ/7a+Jd2ImzmRqWoaR5mEynkDqjmzwG2aeeI",
-	"y5EbVr0EYLOxH8Lm/oian1MccvagWiYyURegkOQjuj+XnHQrlNCA1AXHitX73MvGY8hoOQbp8y9TwFZT",
-	"CzE14eFUGtKhpBMkKpq0Z8VgxdUG214wyq/nUcxIvSwyIwBkfax2btDGSxihl5H4KM2dn7I2LdP79uOx",
-	"8C5naBdm2VCc5A6Z3CXU7q7c4BrX29sBhhgnWWaFrS6Td3Sa31s+/6WQsgEFQDYAGxoFTAUnK8NkLJAs",
-	"8cKYL8qyF/g9yt9WsDSnBsFD6ND5Tv4I+P+RJEk0m6ePPrk/lEoM2uuGRuxc13I6Ar0oxRYluVUS145q",
-	"B3QZHagNqqk+9FdFqtLh4VJEHGpFIXAi0mc34OFyba8hwH0saQK4OpSvyTJezSIO/F7LWGZYm/Kcsbs1",
-	"LyGA0GT2KHE3ywP4SKOYXkZxlK5J3T7e7MZmBpT3Q2i4iHgk00SLifC3aeeIxJFMPaK0bE/D/3jaDuyR",
-	"S8p1icyF+IiKnvTIgnI6Y+A1izL43Vx8ivSI49aDCFgMBEG0mSVLQNcQHBWGp0/bqBgq8pCI+OlTUnfW",
-	"/Yk0y944QqgEJdhrk+YR+c0MG6ciWdpMRIzD93zuDCQ3qiYshPRICLEw+KGZAP6l06zghzlU8Zyx1CzP",
-	"h0C7AiwJ/82s5UdxxUy7HxQdFzEjAfQXQLU3VIdB66RY1xNhxH0ebI4QrbN5BFD86piA+VurVBCLoxfK",
-	"0/GmqfHrcnZty5U2dAVIzlqkjU3oLPEFXUO4D5HqKxrDj5L8W0QcQ4Cg8LsEYVwu6YRJAJdYQ+QtxDnP",
-	"EsqtFeF6rto2NoNIEsbFajZvEVMZXb0hjRIVSQeXDpLXOR5e/N3nNGG2qDXczcRZV7QMwFwtXwTIBemC",
-	"AJpAacFZIQ9P8V+MLubk6dOsXGp2Fn2uDyMOahGFYcyuacIaahktYjTMCEYWUwvQZQ+8AQZ8YS1xPrfj",
-	"fSJJ8Gv/YtwedFxHx3jUHz8NwB2jr8sr8KTghXz61AQ5zZgDvqi25Rr0xrqhL04wGVZy0omrOhgUwgAg",
-	"Q1h/4JH0WjSn4I3x4G5fsbV7hyLBG9qkUPQr/SpWZE4/MnLJGCfo+bHleCNJHO7fIucxoxJ0+pROHCSO",
-	"KVmLFblkccQ+MvwOMAxQ/2rl6on73K+9avd6HTS3gFmLqHHrwCzEZDHCuAflaDIVD1R5UOouBmewUD4P",
-	"dKEHt1UAxoTHY4fUmqIRc5oSswqmvGEbqCieCtfVBXdQrSkLIbA8jqZQfA6XyoCAJOAly3Kz1uiqZGEj",
-	"s8kBGeHsU6rRSNxEZZ1qK3RNRKT6R5Wn7Kw7HMFEh5DnVfHWmw6+FHiVDZ0MOu1RZ3dT6Dw071U397bd",
-	"e6NfGw/6Z51tbb5q93Y2ONRTGOow+i3NZWsy1pGH2xoedN73f+5svF/d/GnnrLPHCmQDturGlka77847",
-	"g2G/t7G2J+2eetX9vX36rtsbBpiSdqzb1O+ppfy1fzEYds5eF5oYdN7133dyv/b649P2qJ3tKwzRKj6m",
-	"TesyHr/vtt0TYNyh427Jy9umqxan1++h3tzpjcbv22cXHdeRmu3yfmkVXmmWhFeWJKEa3bCRqtU8bBxv",
-	"GJIxUOiYBA5RwaX3iDCFAQwiCGp5WsxrK6ZTu/lw8/8HAAD//w==",
+	"9U5e0hcrRam8MrM/Xy0uWaLmc0n5gFFZRipO2ZSu4pQEPUESeCcgdRpLgZI62J52bdYi4meMz5Rg8GyP",
+	"E5tsW/UTYPB3X/jtbE5/kl+C16skM0tvZTWfh4HclMzdcrL80M7ENUuaEypZeEwyj0EkycvDw8wigAaM",
+	"0l2q4FVezcizOzfQqyUiZrvMBLB5A/ViKR80bqDKfX9L5TlLFhFc5btt/dJ+v9dgs+4krIfz5x0+N2u0",
+	"5ZrscQzKluIOIiszdv9SD7Y6nuqs7JRz5Ao0r7LTXtxj6DD7onKbz/OrXD6n32+h7xRmCAxOkss1SZgU",
+	"q2TCjL/ydx+2wq8dkd98RRH92geP+DXNPfTzhH0UV8yvfbgJSoVcPObwkqJR2md/t/Oqe7YGk+2EM/d2",
+	"5foO9DEsOjfU8ST1gKp3AsVcArUY1s+omLOSEtVrktS1HPRvESkBCPwQE7FYUOSsmWi4nW4427iDwCwi",
+	"3sVXnxV3+IOZmV7qNg8vtioa25Z618XWfbjazLbXYSAV+6SV1uqd0n2dRXc9N/mLsue0tlrKbMNbBp2q",
+	"E3a3835LNnJPCUOT5G1TUft3rtng3abE2fW5w0cLWpiSnY6QU29EDZC6X8NIAaeND8T5g0wo1x4IkML8",
+	"2gPIYV5uCtWLlXGC2xzU7KvtKlPxHO7iIhdg+bm/kLjzJKouTtXL919n6LN6Rqaj24muSvlCiZWkgkzm",
+	"lM9YiwRGttNWVKWFKfVeUXmwtMdr9fqlVfiRxKdzFiVEXHOfT0TI0Hc7HP7SH5yOT9q9Xn80ftUZX5yf",
+	"tked0/H7blv/G51g2ms17pa8jD6Zah2p0la5XUTJ2y7Nu62e/sdv1pb5YYcxE8y0rYlYHAi6jJpq9jPG",
+	"D2zvN+7n8ipaNsUSd6gJjj7FKtQAi6rW/YaPr33ZsfMq5cYqKHcyrZVQx4GxNbmaU/4VNQcyiRlNJInS",
+	"1r3PwxdfUKN87RB/lpUsxF2k22th1aTmtaIZZXJipgOTdE5TIBmSLOiaSJGkQE6mUZyyhFyuHVMYWqNh",
+	"up5V+PIHw+xytQ3f+MkVsYzkMqbri+xJei1e00kqkg5Xu2D5uz217tXzXNryoWTF7UJ078j4H8b4oUZ0",
+	"B4EQYlrKLXMB/BYQKq/QfmYNTGDeUfLFLPrIIOztsOXakZ5tho96NTGdSlbVFf742fpKRUpLTCJqjdSJ",
+	"TCdzY9CWjCaTuXM4PULjmCzpjMlWuW3M6Udtyv6yNMr8OwRpbNJMYet230m/v7NyUq2S6KgjiKM4pwld",
+	"bNXPNy5U0f+QJpT8Z8WSNcnijTNXauZUom6/5GJw1iIYZAZhZCG6JgKIEoeQykkcMZ6Oo1DJGyYvYLxK",
+	"Ivwb44THanjqgaLd48mcxjHjs5InY4y6g5a54BOmBSbwJgauS4TUy8V4LdhsrOcJiGIdRQHvRmCcNIbN",
+	"O/DLnCXoesawUAx/gUhbmWVL1G1mhFp3DGE9JqEx+B5UGOE5u+4YZm+FMkPTt9M3++mHyiW5n741WSUJ",
+	"46mrcy3oJ0t/n/9YPp9qHe1HJQg/e/6jkp0TOoFjilttRd8sMIscFB5DZBasYnEUDlcoGxOamfrp3JqQ",
+	"ZJlpPmYpA1JmNHM4npDvQKjSFcHDV1f/wFg89TP6qdy9rdKziqu5Wxks7uEdaFdaHh+kbr2ah57pE6ln",
+	"BJpJULJegQ7A2NuaeWeimerQoUriiRt1d3V0610/X6XGIQmXkIVwz48VU00YCQ4gyJg11egOTEuBpQKy",
+	"lAyU3/xqOfRkziaKqQMjByZedug3jbXVe427a0OtTaQ0zvEY/2Yyi8ikKVEEutyzt3VH7nBGdWCim9al",
+	"2tKjUhflvUt3MeBUSTqlwuZ9zSCeHU/Z4QMr077nbiNuH2PLsTX0piKHVbMJJQl+vwkaxzn/bgS+WNwZ",
+	"sF+VsT+beHCbWyBClg+uzLm3xv3B2BDfmjqrakhqFv/3t3bzXx/Ufw6bfxt/ePp/yo62u6NZ+7nkHJHY",
+	"GK+djG7bhnSlUVvaH2kENOnuOobRIEssi+AFfP68JC7YI1QqmuFs2zHB1JtkFTPyMRIxRUeJEnGgkZI4",
+	"ZFJf8ZAl5IXDHBt7BycXCMSLw409o83/qh1rlW5ZieBa6UA8i/jVEBLVuln46d2jezclCEV5Sn9J2DRh",
+	"cl79abqfcyet9Opkc7vbIcpePd0jAGyje+dlqxRsNUCU6BE33r7SrE28yrgXnaojrDhexGelXCuMJN4x",
+	"/KTCfKUI0smdR6GIvGpBlo7ACXretjabx/TGq8ViFvG3EU+3BgQWgs4rw0p16sowmvGLZflK3Due2o5p",
+	"13G9A+NNtm6iUgNXsjq2vK4OcUMfGcpJFGLQMByfMnnYq62SuFw+2VBMwVOK7HJnB1VELIkh9VXPsWz9",
+	"jK1yLx9niQ1GfRcYfi4SEiixOCB1SRfGU3BMKAnUOQ2Mh2lCk2SNr6q+A8U7+kvG2+dd8qJ1qHTcLifB",
+	"ASib6yawy+AIJG+zFgSyNXLqqE6nQQOfFuLMwiHHRX+F53NtJjJt4XMyEXwaKf0zEhzV7KKM/6D+hM8f",
+	"C30L38AOa3wu5j8jDM8Pn3/ffPas+fzZ6Pnh0csfjw4PWy+/f/6vbyM3pGjUrcyXgGQp6gj/cslipfhE",
+	"KdxCo/JlE2/H0YSNn+2jBu6OtMo3TVXT/5/+uzURC3cxK8wid3aKvHjuGiKCTEr6EORH9d1hh12NXp1/",
+	"968fflm/enV59nFy+uztKDz78eLT62eXb0rZ1K0DnAsLXNsSG1bQLMJFxCGa5FhHmpDLtTE95Wei4543",
+	"eVDR4L/RyWtFBU0M5bVoTuF1oNyMp0Y5iySRLCWrZQUDcPMl/ig3qVozcI6xvUoVd4bue2fKEg++dVdP",
+	"xlEBKMRIfq9FsrhXEoTafLIUMm0RsEYZ73u9vVzG7IkkQRRatJF30SQRUkxT9dwgj2hbNuS4+1zpX5gq",
+	"zUKw3oWJWC5ZCCqcq3aHgkmPSIEOD5AoiUzpWhKxZLzMvW706RJb/Ue18xU5KDZ2sPyXcW55ylJbZLlM",
+	"CfOujJDcMz6yf3UnsVJc3dr4Iq5KT9PAUfj2HEqBMua39TqJUiaBsQWuMmkTQgG0RrsjMJZjhHlwcHIw",
+	"oHNp5F+QyGyGpYnEn1NJuOCscUyCspzTANL42TQlYrVfount1OeqPNdvgJDeKa9hlw64k73m07z20+t2",
+	"2BlKz843KgbDcS6xMYvFgjYlW9IENAZUVBUdxHDUPPeyuZKekyl5W1aWTw3OLXLVkprhZzt+qyw8bcRx",
+	"PCgsvZthh+3ro8s0zpGo0HWXyycSfK4pMrhylwF4ZpWm6xhGUrCaoJPm7xXYZIHnc6WK/h0YyE8lOCmU",
+	"hMzgSeQcqttS626xvvd0AWQG4ylJ55HU6iv7BMExESdilRC5lilbeGQyZ5MrslaP8DXj9cb1VetXmhBs",
+	"bRu38xHgZ9tdBLAKDxjo+pWcqFu8S7jWGp9EJOCyIlFqlMpA55IXIhT2yBvb5SDF1IB7pQVsmZYZt5gS",
+	"N/EtFQQdpKTuJtsZp3Gwx7yqDdBDxkPX2/UVYhp2ODP3iGlgdwxoqCY0wyyj4FaeBjX2fjKjXJsWq0QP",
+	"fJMI51V1kp2/lvFqFvHGXr7vbw0jglXjnfxAQiXToi0Qxq0mq2loTGVKNGMm9WfqVRshkAFPwtIXMCKs",
+	"Qv+jq9B/969vBTYlz2jOl+f/vF4Mv/vHqv3fXy7iT8vk5fDHEb/8td+Tk1fh23LzzpIlUnC10a/WFacq",
+	"XETcZNVryBHKSfapWmsLBgVv3+qcRcs2QhyWd699y91zArisUsQfWUgu1y5wWH1B1zbnAbURnae+3xC2",
+	"kM+MXgJf2GJs01hQ0yiRqeIPqSG5GFxDPtJ4xfIH7M13Ef/Hvzv/+vUqidNPr6POVe9f57N//7j+d7/7",
+	"j/B/w9LUjW8QrKM905BRewXUFFWY29sly6xLbsQNCNXMkb+rbErZ2XMnsnEvvHIiXErjoxnvPhjD60zm",
+	"goXqJgSrJA4sHUNWFyjuxkDnpyQw+MiBwZndP6inwt7ddtKJLWBaRVLxbg2jOnKor+50QTY0PW2KgXtF",
+	"FWWkHrsD3l9uvUMT8YJe6YAVmcNYJpRcJuJasqRZ/IGHufeB7wC72SOszqzScpugiGfr3k7SApFTR6YC",
+	"BhtDr+sp/JqdJzSPN8qN4/vS0vK8tCrXam5snrVeQVpSPsDs88Xw2TXzdofz4dZ8uaCLwsVMLqM0ocma",
+	"hDSl5IotU5uepVGvwZRaGnf1jYRryGjGmxEndSOYI8SFZORicPZEEgFQu419wzmKUWuAkFokl7ARcHG5",
+	"2CSY5ef7c0WFZBMNflfTvBic3RzATxX6yJ4RI7eMFuHsWh3+u08IYorjtUG8BDGxtQ09rYyvgNt+tkpY",
+	"6AKjkfrLw5el0LkYmXYdbYjstwhzKeIcACy8OoSrZYlBWx8xqeTeOJpEqXm3/JRkETMFFBdtoAxDBK4q",
+	"pDboIwEhQw8RaoNkyvjN/rgCyvI2wfxbeX85ElO5o/RELJZUndHYcfwTDKysiyTDXTbDa6DY8mwz1NGN",
+	"TP1Tx17uIdL0V+lDxMALmTZjMROrNEtvUWMpvXj6xYvB2d0YzIClq6RAMrI2LRQT3ZfLWM9ngXyoxztn",
+	"YbCE9wx8t3vw+YPv9o1ir5D8zkuWsg4y31QkduISqczgvBnxKI2AC+EHexgxt+EGIK/4GsbLmNHQCEYY",
+	"QRfx2S3o486wKQ3hBRAAgbmsATEy//0MopXJ2ecauBF+rrxs5SN+55h48tkFkqVSCXAxkC5Ea79lrspX",
+	"S+n6xrTSbdxviAA/sQsvBkt0Hzhy98Xu0AKuj9o/d3plLMlZ0BfVDOp/djOoQjDSTiZ1sfzcmWs5bdjG",
+	"W2WiJ9pbEchcw0pGXOkPjuD5FRPYHjJ5Youpv2MLNaUmI8w5yBl84efIv9ga1dU93WbHuH0otk4WS2kU",
+	"SyLFgjn8DSPFGuiSNFAsWeLVFpDbSuJ6i90Ci3avChNQEZReJbjtJn7tdkTbLT5FbVtBeeMzG8GQuqI1",
+	"CTSWgsAX3DITYGu2+ueI+cfVsD7jey6GFs7gvQ9bjXpfybqGsy2YP/eDGy49N7vghsuWF2DlhhA7cacF",
+	"v1+0RtmyXAD8vYbqvaPV8bOD9HpY/Sp/CbTv8L4Yu4jhdctIiWKUuXnVMmCT4gJhOtqjGLJpxBnGQEII",
+	"LdCG4PebALUviUVwtI9dCVkRyGU8D4/l13rCAdtC11MelK1ydnc5YreELKyAIaxe+nvAp21qJHfWGo5R",
+	"UqqLhPg1v9bI8J48gx5zxdjyDw4AVUpq/6yi+eZ5uz1g52Mu12Mu12Mu12Mu12Mu12MuV56ROMAaURyl",
+	"67vV9DHIHHtgm2fvlg0JFmqt7coPqEnsp53l0sdvoX3gLO4XIn4LP17RzVltsLvxapJNVkmUrodqjjnZ",
+	"uKqyyygr3lKwoCrqcbk2VjfPBioYyyrGVxhTf4t0U4mxflDMHMOvW7ZCeeApCbbJAC43PIIWXjxvWqpf",
+	"NAtSEgol1hozbkp5SJPQ55dUsu9fkvrLly7LQOvFT0pLCcOIzxpETMnbd+2T5vBt+/l339clmyQs9bD5",
+	"xrEbRSmXcZRKXXXO52ApDkXaIu00TaLLVQoF5iuKw5Py2vBY81R/A7ZNn+fibq+pNLG35Bdj+jRhH4p4",
+	"z9N0Kd04ykgSdZ9Dnwfj8VBtNGtWVr3HDLhIkgDfDFqkTaCaAJ95ZMX1lotEV1bGPny+YJSDU0G3doRu",
+	"3FylU42mRe2WRZKYI4oZKVDRHJvMappXjjVjI3QZ/czWWEAz4tOKFByoatM+76otdhX1Z60fwKGcSiKm",
+	"0wiKseso2rpbVD9Qb7Y+NeDsqvePTMlxHvrcXDDP4SO6snsdjnwjdxOMdUCjrngWfs7TjeZgHrLmMe3C",
+	"y6E75Bo0KF8tcg5BxZLUM2bvgTZ+xdYehil7sB5XbC0hfyiL1pQNcJ2ndDbD6GGMUG6RU5ZEH1mYoYrl",
+	"V/JZ69DCWoRisloA5oRan4lIEixeDWV+dcH1SzanHyOxStSmUJIwGsMqP/9O37Jjwuhk7pSJlnQt9UlS",
+	"DUCXPrd9qfsB9XRbPvf506cGyu7pU5jQhCZJ5MRD43HWNyXYci1MBV6fBznKGBBDOzFjWN3Lgamlj/i+",
+	"yNQ9G1MvEsIgosPcAwnQv7oWtc+DIUubpnXt9Ca2zqXGHdFpqTgfSdhHlqw1qHA9c1B6YJl15QXA4SxK",
+	"DADsKWJ4H2UG/S8UGvQfWmoISMQn8SpkYcPDMbNPOsQHkVCkXnpd7B2StWTr6VPSgUGa4tYYsAE1rd90",
+	"Rnqp9HQoCfILQBYrqSYtBSKp+JxyEmAPAVg2AKgwGLApS1gSNMj1XEimo+DA2GTqy5fGyZn1jGTjyOc2",
+	"Woq8PHxBqgrSA/ZLoSR9iwx1SBSgSOoLb8IZ8JxJTEnPGb6gn5NBfzgcD7ujzrjXft99gyCoZ/033d74",
+	"1Vn/5GdNRDlQ5+Zrlk7mTcU5jsgkEVI2ZZRiDjMcIvPGOxGyI8Lpx2iGafGaOUaJXcEDu3AedqADRj1c",
+	"90tmlq/l80JoaZBlPqq/iuF+OqV6M2wusE1bLz3WaxeJz81m0Usp4lUKeyWPSGFfKmr/2+eDzml30DkZ",
+	"4XOfZ2HXg0F/kP8st5m9zi9g18m/oo814O4ZegIF7TfKnLdaLb/mER/wAZxHN8ExwuNCTDCAC1zGjAxP",
+	"Bp32O3XChr32zx2fR1AZdRoByjIa6IDeUjJl16aksyT1CnOp6rljC3QrMkcX8BhSJJUWBj5/dYfkNUsa",
+	"LXICtQjgOCrKelSCwuuR4FVbrek/LjrDUUDqWWy7WoSGWt/KKtQlBeq9gnTgFaPicxtWRCcss8BV/Z49",
+	"83lZfIJXFp5gSi3sLGmuGi0vWe6RzR+GneGw2+/lf3vTGWU/qGWsNCN69zRROkt62h2en7V/zdkvcZl7",
+	"/dH4fWfQfd3FbXnd7ZydwtP22Vn/F3yIr560e+NCGQq3D0w/9kgA/xh3/nneHeDnsLZZfKpt8F13+K49",
+	"OnmbPTELkI3I58HJoHPa6Y267bNx++Skf9Eb5RvTq4kPB50htFfyZm7vLnpn3d7P47P2cGRahbOxGU6r",
+	"1lbPDp7aU19oUW0sFuzove7baWerbFvrq4swhu71bVMUvH/iTtAshHoLF1H9S1GNwtaYx6fd1687g05v",
+	"hD0O8+/53L6IA96YqzOrwi8n/d7r7puLgW4HF2LQgZXe/NT8kK2XnXe2VOal9slJZzg0J2djNfM/w57a",
+	"v/NNVzBt93iaR/txXq+K4Tgt5jkO2cZwvF3sRrX7rjN628/dvfFp53VnYMgFkGNzp7q9kbrKZ+NhZ/Be",
+	"nTM4SS2fD2zwecKWIklNRL2GPEaevZGpTZSQzqiSJwv32W751gvtUh+EIECdBRDUjzXg/JiLdDwVK44A",
+	"8fhsEUmoPaBa4WIMDNMjQYRQsvZvoeT0sfGaFlpagWQ7TsV4xtKxEojHSjMEEUUNw30dIFuU8gQP1fhQ",
+	"AMYXQ8Ek/KDH5HP7Oo0TRsO1/kR1FkZTJUdx7FI1kg1EvTU2tdc9EijpcLUc69AJHLadoxaUxlpaDjyy",
+	"CewvrrnZPA8WOG9akQ2QWNo2uRMELF2NLnug9Q4Uegmi9YOUnKDtQJCXh9+ZpI+T/mCohMNpHM3mqWL6",
+	"KENI8vLwpWlJR3UDcjHKTAOaMgw0VIJTHcueou7R8MiSJW7aKg9hXEfk2eGh0RYkvPTskEjHMH7s8+BA",
+	"y9gHT9WSHmirk/4L1eOmLdXkPDMAiy9sw9Ca7s5+0gR1Gz6cimTG0nxjkvGw6WrqhXa/PySyRSA/D21E",
+	"agmOyMvnf9sUGkdCkAXlVkGSSoNnSlFJkzUqzSSmKUtAkNSWq382ByxN1s32NGVJgFaUOJowLtFzgSaU",
+	"d91RTUff1MA+dHRwIJaMY/XGlkhmB/ojeaDevfFqaZSC1dtV7ydisaRppETW9nm35tU+sgT95zXU2aF8",
+	"yZJxuoxqR7UXrcPWC4SRnoNJ8UAf/qax0czK6pz02LWiTKpFAgqMC1GuvsxsDzZ0HA8exhiQula0WUii",
+	"KeGMKVWVYAydzzExWUwB1r8A8qC6eCKN2cbEaBw5hS2VaB3SlOK/9Bu4HwgVD9fe51rw1hXXTQH2emC0",
+	"cjwmiqgt6Cx7YlwCQRGb7InMwtt8vqBLEqXHkIUVhUFDqfk0pUGRQDjl5Em9v2S8e0pOBOdskh4V1nQS",
+	"02ih7sCbKH27usSfg4OVg3XqgYlMD51MI3QxchPXAuD48KMMGqj1GWIHBki19uUhMi3Sh2gRG8wSkGuR",
+	"XEmti+SXISjW4w7cIn6flOIqYVw+N+VR0CSOmn8cpSyhMQnSZMUCwpm6m0DZmWxA5EqUmihSAbQ8BBqG",
+	"Wt/RhomzntG6QkpK49gYTt2ZQa1Cn1cUK4TxfiAGND3iy1Xq1xpZGXndkK54uCnRHiOdsdbC/PtVQhyc",
+	"JLwgaOg2o6wQr46tLWsK1RJ081tEteMNqDOf65OpTcVVUnOLZMzjyKKQTGIqJZI7axrshlCdFldaURhF",
+	"ekxhHIh72z9gq7qgOtioYZ8yE3UWheU6XdA5iG6j0mjPz1GCvWw4NqW/uu8PaqDaSql+f354iHiGPNXQ",
+	"BHS5jDVTO/i3jsHI2tua8JptgQkFvLnZhvloaBSUYHuJIynrwI744BW1DjT45NnuTy64iSxlIXz0/G+7",
+	"PxoJ8Y5yU/oB8na/22d8XZ6yhNMYazS4HjY4hwXf2m8f1H7I1WJBk3XtqPaGbQQEGio+1aWElbxpDmzN",
+	"q6V0pk64SVOpfVBdHoCJ/+CS8qbxay6FLOW4LETCmhxdUh6QOpjXfu1fjNuDTk77GPXHr9o9uJ7DoNEi",
+	"Q6ZYQpnN2Obr+jwAOxVWvvdrhjm4FuU6F9fkf9xnXQ6WdQH1+i0wIhonnfL9DQ/NnVBJA43g5p5o3g75",
+	"teRC00+YI8iqRY3lWAkEksVTUp/oSiyYT5TOado48jmQOLUmpvRmuzf+tX8xGHbOXgct0tZysFsE+0Ky",
+	"5AbthqfsYwSX6QgygGdo8SxMuE7JJeVoCmc8ZCG5ZFORAKzWJZtR3rC4Dhv8A3o5QSeLzFwj1gvjket5",
+	"NJkTRQlksWOK1khkk8gAKcHkALWOeiMapQRXHbJXFJJkazZt+JUI15+PoDhd2Gufd3DrWMCHo2mFWnIV",
+	"FA0vgs7pvhcxc0b99OBp7ej3G+8ewzd0aGPQvYI4s6nBWc0PB9QcrZeM1PP5ZOryYfGkZbr2OX4mSVAc",
+	"cKABDsFqLud0CRqmWzJXR7G1z7vN6yhkaKnw+VQkCx1wnHkClWKO2T6MhyRK1emEBXyxe81fi+QyCkOm",
+	"v3i5+4ueSF+LFUfe8WyPLs7pOhY0HAlxRpMZw+++24dRydVyKZKUhe9YGFG14N84w3pFOaHERKZpXgRX",
+	"JseJ0BF6C2aEH+zgR47JfRggP9CfS5Y2wa2pnWbwb9DNNFDL1mbftntvdLPjQf+sYw6vRfLJhQ/TDOvH",
+	"50q1LIf68QglKQUNlLMs5ni3m6FFfjHu4azydJ2mZCFkWkjF1FXbKvB/8smg6J1VF1xX8PS50rqOMyLg",
+	"TqbUe4Kab65R2DdHbdcOUKWSZbn+VL0Hnq5M2VY96SC4Y+s2VSOwTU0oR1IhoxmHDD/jFGy5O7wRRUnq",
+	"AZxCg4bqQGggBhvsa+MYxCsJA0FMXPJvEXHtp/X5RCwWVMLyGJ1MdWpXqOI0DTtKS+vh/nZ6o/H79tlF",
+	"Bzh+aCQDpfP7POIk0PfFnt9Gyyj4UCWYpcZugIc9bzpo+Tyj6s567hRR9hAeNMOVTvlzz0gUeNNcSQIG",
+	"h+N2HoPNMCTGbkhJuEIuYa4WOsSfPzeSyMvDw2rJ4wQm99DCR9bLty1/cHb9KHz8wYSPR1kiJ0vgVdtH",
+	"nJix1MoSOyzJSsG0JT7zpK3RIq7IMWPpDnnDmKegLrEhqardp08vacKePs3FadULkYbabbMRIwdhbS5h",
+	"brVaN8acB2FxJurUHng03qZKZ21kGm4UVum32lpcaYGspLFvWKoJbMGeVmZ8irYbwbaXcn9Is5SO1y6l",
+	"m48080+usH3bxr49iN2cyuaSJeBRwINUrj65Mh7uRQ2ryHnEN+A94G+ECgKXQsRYQOAmOFKCvI7J3HCJ",
+	"gYw7SyhPjZmNTlSPKK9mA5NKpDWnMf/cOJFc4C9sBA6UZ5rnIp1HfNZAv6nPwRK+YQBXci2a6XTGVDfU",
+	"0rCWQ92iP5erVNfUDUuww3xeT+dsjQQWfFxIaptSHWgI9m7kfUAsgnVy5hcQKL/gThhmeinS+VGFxY7U",
+	"g9/UzbP+HrWYy1UaNI51+rTbfh1Z1w+mMJE6Finm8KpfdAaUvWMNQ+aLbmYdYUCytnEhW4pmZA/rskGu",
+	"lV6H4Fnoc65zQSYiZA3PLL7PtYXS2aDjDSdZRVzAHgrHcpXK/DrAHucOFmwTZJyEkAaJZRLxuMlKpvaW",
+	"yvPsPj2g7pDr6GuqD4WBbNMjUDl75IhfiyM+6gR5nQDqvTiXfiurdMDIb2FrdL7aoQB03513BsN+z7E6",
+	"ljiYdBxvTgKnmTVMnVBqs34hSqVkJE14RQaGHHJhzVnqM5/PqTwidrDaM+UOsH36rtsbQt+Oc0J/86rd",
+	"63V0hF6LnGirHXVcaBizkY06yCO9B+QnLIOmax5EITqvYipTSZ4+fUbmYpU8fWqyytRRZ59S7dtaq4YL",
+	"5iDFr3T3il/p9B0lvOQtVjmf+BNpy7bowBvOrrMfFfd2/G/uxcfByOoCDXF0pcjhWqergCEZzVI2eQMM",
+	"mxAuEwqejk22XqDTPY4JhtKlOthErNI4+sgw4Uwtj+aFkBrigUUzCdUWlaYjoTkNAb9CL/8O7MJYvxmQ",
+	"n3yTrhegtIfnLZcwicLfkfP7E0ly09C5mRo7RFeb0ochn9sIAYxbUqh+Ku4MefrUmHh1S0+fan9urp3c",
+	"eH7CwJ3Ch62NgjwObZ2L6/zu+ty8dpwZW1OxbDpv8VlAEkAplQY9LLd+lYJFN7shD22WvAC592vKFPp+",
+	"tnm4Tb0uvVqtmlfD5C4YWpb0VtWxfvlgyHTkF3b3KKA8+lj/AjLQULu7qLSx2juNBkARVw7KqdwpC5mT",
+	"qj7dIQeddYcj7R/V6QggCbU3Obn0a0c+/00Tiw83QRZ9+kSSFdfszOZAq3k6ZakA6xycqrqW0soRthqe",
+	"z0vpi7R5qi3ShiaLLMJzpQaqVWgQYHxu2AIWfcstYqANCxLsCiDvKD6r7okJA83f3bm4ljrbmSYs0THI",
+	"8GghWfyRFcDUwO8oNXAl5GnOqZyzLfE3Z5EEE63Jdv5LMB016W0G3SfSHoVHTfbRH/YHpfvqlGvF0TnQ",
+	"+5F9ucU1lumbmtTrmJF96H2RzENfSjf7TRGHD57P/VoqUhqD8fkmIMt4JUng1zDvuKateH5NTKeSwYOs",
+	"KJE+47z5X5aIliLRKY2VMrXKjM+gC3II24/4TBsfaTKZW+CXaRSnLPFIwmY0CWMmJRFTsqSziM9aoENK",
+	"MhELVsJqVjyGTJFAiiRVOq4JGDqGjKQlS1Q7zEXoMlgTaghPnx4pNqr++V6pToFOL8iAL/SvryMWhwGp",
+	"m4yKrD0wHWOuSEPHnehv+nDhRBKQQBEl1V4WadvwIKsuSeVYfYQ57Yoe4J/HZEIla0rGZZRGH5lHgv9X",
+	"78Q4QEwCkYQRp8naCSZqkadPX8NiwsRwXfXEJqbAB6qD+NvmtHxuBqjmqF/LZlIP2H/ysw84pMTEKf4X",
+	"/pil+F+dCoi5gelY/cvn2WIUlsBzF6BxDF8emA8hEgsrCoCOm7AlRMr4vO7O8yeqtN7n37uPLssydHQO",
+	"mzQWBSg402iRVwgwZTP16RXzOSagHAQA5hN4JETbCyfdYZ/8+P3hM5JGC3aMWU0rFEsyKjuNUn3MWRzq",
+	"IJlSny4ZZvcCJ4A4KGJxaaOaSLt3WgxSziVGmFCdTPKyd0Mdsfy+U74mNKRL9fmURvEqYeYQPz88LNCL",
+	"Dx5xSMXhTaCtJZdC9ZvovI+seAdYovQ6alaF1qM1OI18DlSsMkgaEnwoSddLka1lLMSVsfNoXgvdXFLJ",
+	"WqRNAhhDAMAUAVKsALdDW7QouZ6DEQ8DpoGLXjGNU3GY58/ohpIkShu3jNjGURzYEUDR9iTiM+kVrqUb",
+	"g6UYuefzGMpoc6E5tkgkBkpmbJuucU6b/Si6sIjS1EX9obpAmKLaXKQ+xzIYu+RTuV8MgUM9azsyaKo/",
+	"h/OY+1yjv1kUPnj9g3e7Zg3dKm3ZkKEaVKQxVKjm1SwRukV/sBG1QvBEtFA9HdpGIp6yGQLRlbeC23jv",
+	"ZvC+55rZS1PAXdja7Ckkp6MXbnNJqZzUUFC+xdI5FOleQ2aflrEILdBjdVebZ3XfcmTqpKwh1VbJ1bXt",
+	"M9p6+Nh/1OtqFHEK/1H/nKXwH4apYl4NWV/Nu+NR/fAlYhyrFLs+Zyh5iSlQ6Ee17g+k1n3jGtZKc6dq",
+	"rSphC/HxNh5FQOLb5Uw87Zx1XD9iH5PQTPSG49UbdN7133eylLPjnBmsPGutNBKwRU5hZBKDCzPnHtqa",
+	"MiBCk/iKkAwAAEgScS0LNr4sqAisP9VxhANYwb+AU0TXSCuhBbjy4SPhenRc/FUMWHjk94lxLLG17+2v",
+	"wG93ENtB533/506Jz6JjDqkJPeAIH4lgIXWRaOeAZ8AuqvwrAWTomlFBzawglyyEXneOKDQ22HEHRSUR",
+	"R414QiWTW+irWgPHD/CQZHajs2+V4grOHsnto/n/D0o98ZoZsKLb+QFK6Kn8kgS1iMeQBZPtond1QPot",
+	"8/buT/zkX1fIfCR5jyTvD0/yaBzfnuSZlOn9NPQMIOD2UAA6zwQiRyCEVyPzyNTnYgqPJKlvppATzCD3",
+	"CGvNWiTwawjEj9GtAeSfY3MZPLpJXLfIBpjift9886MyIACMRka4NqzvOWecTFYyFQs9KfQfmex59CPo",
+	"kBXjh8mS8hv7YO84iZR3z02vTENX06hkG0OWDrBYzoPxCt3Ft505rqsNPWZCPlon/lphlcyJrtFls7az",
+	"FxCn3UJM+/EZB7VlG68ZdkxMpYWtV8yGs+tz24AunODzz1CG/1jfl+oQgv0oOMGCp7ry0AauyxPpVsgR",
+	"SQ4ipgQGJl/VfU6xsmzL5IMgE7piy9RqEpjqiPW39rBFDzGn3SzqA9N/t6uvxAdylZgflYZHwv9I+DPC",
+	"v8zIwBbiv5EhVE39X6PpojynDEKkFK9p5Fxx5W97Orgc4scTcQ2Rj5d0ckUiXpaXhMXeTIGrbflhuupV",
+	"vVC/T8cbFnO7oCim4CwjzdjtnIZkMhcSA4EUQ4KSPpisBfDuGN0vtyV1BSSaFtrESuLqIuvvt82loEA4",
+	"CYQlmW+Yw+amFDovGTQE0Dp2U5oWaWcJdW5IWGHvNQZALhnf537tV7ECVgbwNO7RUqqU4Cyfdo+UCCej",
+	"d8vW5gN4euStnC6gBZvmZoc2AztiYkvOF7rE/L8j8t3GWIlfew1Qz2qDpxHXoGm2hyI8ABJg1AW1r2Nf",
+	"Pc78DeFqLjXXSemVHD0Vy27udj4MT++ozf/2c+7yyYqPuXaPYAB/GvNgukp4aU7uVva94g+KhH0SM5pU",
+	"YWHrnOYM8Xo/nWqrUaycCl6oWf75Q2z2MGg9GrIe9Zm/VJ7YNEWQj+1UEMw0O8ng7YETsWGkmDpwsYRk",
+	"YpXADKwZE8MKzphUmMLGtiptRpFTYaJnKmitSHK1BTyneZ2R5LSvn0BqRwFGF6Frj8jvNwFUJgcBvtcf",
+	"n7ZH7WwqwTG+18rse3kDnKkWYCskjt932+46BMc+xyYi8zFWPyn5VvWGk0YDV0AEt3ULNiJGcxUKchDV",
+	"UEwMYKgRcrcEqZocGASbndjUhUjUcl6WH7fPwcOfw7J083VJObCm46QoQ9bUqJpOOegtsJpkD1TNbUlR",
+	"Ogdc6fI6C4trtGOdw2Tyt0uTlhLmc4tPVzcZ/VdsXZ28pNWqffyD2YG9rX9wq0uQWI+gz7e4BHXAW8im",
+	"4PV0sQO1Tgh5WDIV2j/H0I26iKQ6lNUxHmhjfnDpxvbylSScrUilj366R/HmLyje4KXcHkVsCl8e/G4q",
+	"J3XDm8oUeHVKbPHy8SqJAp1/noqs1l6LtLEwvMmBfXH43K35ZoUgMLZC+dLA5wmbiERDnGUVKrGsIAoo",
+	"B3HEr5rmSSpmiLxq0jCIAe7KwWnp1o3dFs1lUWoNpIJPIJ15jRnnjRbpfDKBxrrseN32cP7zSYdg6UqW",
+	"NCDWDmFJPDLNqi7aKm2AMsqPnAJUZBqLa6zmipq4dt2py5zYirNaTVfvPlGjcArAH7uF9qeRuuEFxyDy",
+	"eUUrPkUSTJS5ZBWoa+7U48CqWOqS+xys1OqJ+kpxlzgW12COnhRh7jwiWZoL/zbG1eJUfF5ayB7XxGDv",
+	"w/6687T5+Yh6c0kl1LN/oqYbzSKOYsZrTJWWtsPi0m1U1keUgN9VexeDs5sDUwlWG/Dhz5/QtA116DV0",
+	"Wx1rRqhfx86NCBpY3FAdss3ivFbE8xD3TiQGg87nuU9s7V5Sp3hzUrE5SKc2okjIdSL4TPeMK79ZCljj",
+	"/cE7MlXtrqBsrnF0aNcIWrrnQolaUSp1cw2n/CAMgNTVj0793AaA1qplykoOH5tioUzfIl3tsFCJOJN+",
+	"bR/VpYmxlpk6sUbhyP2YP+eQnB7xK5hnWY3iY6Lr3RJTRFgtXKGscIu0dR1MBBLQRO46mrCt1cRuVXax",
+	"ryZsDuc+hRdNMT7ks2ohq6oZqt9qt6qjOLInJZJylTnDIM/V1IVT16qqS/j4dn0CV8MDBMXpdJfmCFT1",
+	"BKfvLj2l7FN6+57cC3+7XpUWpA5MSOpSLLLuTCDj+58ry1GG8Ok4Cm/XI0hwuVIK7eUSUnCiRCLkVjPC",
+	"WkBbK2HerteuOjEJqQ9en5C/PT/8IYO6zhyf9p6HbBJT5LyVxzeS8laVOF8cPt+UVQYFnkCXS1LXMkLE",
+	"G6DO4y9I3i4GZwWXz5lAIXmXw8e+d+N9WTfRFxQ9lYaCdTLvJ7TmBFSsvW6ZN+PhUkQVxTk36GPZILJX",
+	"Ds6tOFtT56U65MDeSrLCwsNmJuOFCNlPSscZq68DfZkaLXKKKg5UXNZ2jyOyYMlMy2DqG5/XRQIqVcPY",
+	"MawMli+xjH9BdVqPXDG2NJKnZ6Rjz5asNzJKTgrxSGDphbHdactGJGWgTSCOMA5SWSZflOoAf0cpKIWc",
+	"PpyAkYakQJHBlSEQB0hqIxGcNQgo9vmbzghnDpWwh3TBhlHKfjqjn4Kc/NIifZDn9WLhYishLgo1Gi4W",
+	"7I+U8MQnrIEGoTARyyULPeD8CZsqUUuxby54U6+wC/hTwrePLTik1u4hLJq8fPbdvTj6uTpxD2NygXtj",
+	"+nkNEBgFO8Sn5vX1dVOdw+YqiRlX5ym8Xwc3N7eluoHa+vLTFWSXQe+3tpfDZbg3Hb4rQf2zGxC+JBWH",
+	"y2qpZ0ZmK0svo8KADodqP8sQgFfQGKaUWKNmiM0aLGQDJL0Q6Xrkc2r0eW0hnym1Vlc6TBZUl1rhV0TT",
+	"OxGHhIZhwqQk9UAyHp7AADpqMCfOV0HDMxnReA+gn7X1pyjBCAr/EzOEidOblkyUfiw408bh3Eh9PjMa",
+	"+ObnerDqczNY3J14TeoisfouWkZh7L8gOPh7p63A0+ZDbSzApQ5V60IRYLe2p7GZONZu9W1MJepj6vup",
+	"QIMCkGd2rb8EVkLjhNFwTS5ZLPgMFGAlMgvOCDg96LaAZcymAXOnyQ3PlZ4pGFODi177YvS2P+j+C7xD",
+	"jkWkDmh/Ebd4f5UlYTpmUYxNJR/NdUwuaYiNHlWynRVPk5UE8Lyc8UNXGjC+pZP22dmr9snPYzAAkSmj",
+	"6SphREynummdawWOpfFpd9h+ddY5LaqjRvYH5kXqLwCT8dkhkTsx1Y5c9LKo/CbhvqvpB3qZADmQs2tY",
+	"qMDnOgDfXtwy/ulcpQfinE4P32hMubpSmqZdA1wdTcDdJRIio5hxdYXlVaRknsaXLf7/mKR575IssK0Z",
+	"TdW0eRdH3J04c4Jex2CyShLG0yztBSmjErzdbJgjuMMIq+GUOkN/742um+zzAPPZQSw3SSTGh17MU3ds",
+	"z5CeggNBP6WGFAeYDwR4CjG6i+YqW2Rld49ckPEIzMhXGuS2xOIMIOAgcEbprQg/2lDNUM0qH+U9+zal",
+	"6FgNNsvIIXKuDp92J/9IREIU6zIPnj3/8YjcMq3I51zYYRjfgKHxg85ppzfqts/G7ZOT/kVvlIsUqKT0",
+	"Pr8dqS/bc52xe4mQrMeZvxzl91Uco2u1kqI/cMZQvpOvRNeLg9hG3+0eKwqvpaqvH278yA6+GjsoyaXJ",
+	"cwIkmztC0Ny8GFcPAqcXAlaitH251jIY+QWK/GdxWLbOP9ZrshUL0X5cB4q5hUBWkC+fb6dfDV2p31D9",
+	"usXMhXmreWCl+SOlmMnVgmERR1wVmWGkeAU8PtQANSSfzaopYSLS1RW1lpFHWFEMMqcBXEiwZgM7U1zT",
+	"hawyXYVYuTMrPfLE8LJI+vzp05eHL58+zZZy1P+509PsV6xSsx4emtHza1EMICJ1KiGGqnGkkQUUf9Vg",
+	"XC+eu+muwW+Hzb/R5n8/BB55RkK6bnioiuasgs6Rszacv0N72kHqFMNCsG9HhzE+1OwJVsM6yMph3XrB",
+	"XdVUC1CS8TSTWNSSFRcpC0+TPrfCByqwtkIchmRmtwB80+aArMXKYetquSzuvzrYGsFn3PnneXfQOQ2Q",
+	"x6Ipk+0piFhFkGzqgT6vUgRtqo9Sn+PqiqkgjyHMuqIbSoG7UdqZWSqfG78nxNTnhYmdNk8kOg8YX5Z1",
+	"8JU4uzuAykxgPFlAaWG9XfsRnlXQ5hhP/wKM/jFw67PAP7qKVCGEq1I6sKR6awwXWOQWGJlxuSbBeX84",
+	"Im4zgRujlQ80NpZ67flxWDLEPgFXsKyZ7MWZcymrJcz5+H6cGW4l+r2KUUZUyzsNp0qlz5cJg5tapUxa",
+	"xv263T3D4OA3GoNi3O297geYAvDy8FmjJAhIywOIImwEAp3OlJcEsogfLQl8Xlvidkq/S1HMNHRDik2I",
+	"uHYEKIK3smHlLNzOPW4TCGOZPIo3VlpEobYiqADerRUZx60CHX6BGPVUZHNE4Gg7nnrCYppGHyFhWG9I",
+	"ZaCFs023inb40rxtZKvZUmu/+VxMrNSHWNbhcS7GL3fE/2hRG1+An37DSi8KRjby1V6d/CUGDlXJ7zAC",
+	"bBuDg5IHfV2JRztimhiBa2JGY/WDouaUk7ejd2f4TR09G+T54aGpkcR42lR38ggCyA7m6SIOGlCh0NTR",
+	"0tEZGMpWV79Azcngovdzr/9LL9DlsRR7wbpWipH939/azX/R5n8Pm38bP2l++J//EzSshVONp8nkhC5Z",
+	"adzpLWX0jo6Y20lYWRaRlwqY4mcMwmuT+WpBeTNhNITwTOfnzxOBt5tS2h3Mk8hiQ6U0EBdHnZLW171k",
+	"uQvVsaOqvC4Ac5Hu4UYYWT6vlp+IqZEMtV5nm2gqASkNPICTAt+7iEOWaDVTap+q0k49dI5yFODwL5LY",
+	"w2sckd+DdZrgAH4wGWZcGJs6PJCYarKk6ZzUlbik02J87iQX2Duk2tFqr+IWkgRV07iVAxTc0ROaJBGT",
+	"mbPz2KZF7uPnfA0b8sBWcX3mHIs0S7+SBl0+lCp5o21T/K7nmOLhoK8gd4CYb3kP/+ej7Xp/CjMw4XyZ",
+	"cRfujYmZiNmMTtZwLRuVNEgRIApqWxMF8UoiNDAF5CH6HKBg8UMt7YupQfYu2rmVjgrZQY7JN2HThEnA",
+	"1IlSa8c28KuGgXN2rTN5MkXQ6KOKyEScfEckmwisUhjmQ5onigTpjtC1igMeoYNV6afOA51k3U7xFzkR",
+	"Sybx31GoP7kJNGyRlpIiiRBVPr9cg0M0Vx4vJHWT6dANgwbmuKwka+MzFMWM41ay2JI507yRvXyu46PN",
+	"DyZtKkO1xTXPl1xmxxl2LSqoZSZ+n4PfsBvqYJEFTcEarQQNaLApo5ABrWZK4QaxbHSuHzj2BwztwkSZ",
+	"64jLrT7fkpTIfB6lUul0DmP7vJtLal7R2Od5Wy3ymCx9Je+k3Zz2cc69Y9cVrAA+X3HHfm+Ok3EbD/rv",
+	"u6c6IXx4cX7eH2Ayuz5oOrHG+Ffyloj2yUlnOLRWBDNaDLWsthQr+WcC0AXOqvk8FaJxL1sBmIvUYpvD",
+	"R+3KgfkpO7ykDrACxcOrDrXiAOrlLIpUr65mzHMlceNtCkx2LBopFD2F0Gm9dFhiBG6J+8RezFKkmDcs",
+	"bWeX+KFyqXHSQ1gmG8n6BXFishlu4c8EMrlyVPkxEukPZWB+A0COuI2Wjbn7uZWPO3WGShVww8GD3222",
+	"6AoQmDaidJG/WK8JpC/FUcoSGpOAr+IYiFIUx0ofb2RxpQlD0EA9Bd3cMeHsI4BpPLM5yEjPgwmdzFlT",
+	"3ZFExIpLNIF7GZSpZUJnCwrP4U1UCX7JGB4OV5EYRctZCEx4pfOrZ4zU0Y+q3ebsU8p4iMB/P6gfJLJY",
+	"Lq6N9JDhDOajmKDe9TEJtEtugPQpIMuEfQSAv3ROU0BQRE6tvzbwhcZg7PMs29QO34ZC48oWje7GE27K",
+	"mdisC/sAkDr0kuWxKI8hZtpiYQKoTghjxGDVQtfXxsGdGd7UkgfgibVzVroeWuJJqQASsqlqU9NwJsHV",
+	"iW+4ip/PtRbrnN0ArbjwYaOVB/UXLJnoJcHUnGlMZzp7J9B1qeuQF9pQXAWik9eQb4JiBaaM1tV+EV2q",
+	"umFKsVMJYtgt7TdvWJpVp9pqxBkwmo+Rs2Y1OO/IReGZ3S848JV5iHgMcYtO1JtlBhgdGVaaAymgS7wR",
+	"7sh29KgPwfbe7msZp2EYqZ9ofJ6oFU8j1Q5smVdTJ1WNxPgJls4rv9fck7pJAftwXNWBgTPqXkJ96I7h",
+	"HGRH2tRBn4tVHMK5JSWnVi1acRW8mkOPt0Ye69duvJqJI9oDUcUVP36rZaCB0ERW7RbzTatMZxkF0pTT",
+	"RCUZeqBrYhObn1kw6sPRa54g/d5lo4eX9bs9MVQHX036HIj8ro/xrZ7Aw/4nzugsiAzq6u4hNbg+6U0E",
+	"yVy65g6YNNRwwR5oTGtSp8rkCHXdMoscd2hopU1Hoaobo0QDmpIlS6YiWUhCSbhiVl+qQ8qJ4ndrHRbt",
+	"8l+0GxqvNcBn5Jhny+cj55qCVBGlWRYbqDfB7zeBdglSmEqgp8bC/Oi1Mn5sP4XiNFjnPsyzI235jAwP",
+	"BC5kBgXUxdYSxIVxlfF6lELYE+wKSCeGEb88/I4E7zqjt/3THM7Vaed1Z2DKko0HnX9cQFRTi7TVeiom",
+	"p3ZI6z4+n9AkWaPkYeSYVMdTUWKDmvqA2aGRQd0yN3fkgjq18pET5jnhw+M233w9hvvI5P40TO4ODvDv",
+	"Pt+RrsJcGzmKhYEwA/paFN2UouFQ6CfSkK7GsUbDuQVd/StaJ/YUNRBJCpn3vmLHjVc7iCSEsCkq2qQf",
+	"aaSJyu97SCQueLT91K8dESBRN/oOU2OCxpzVOc3C3MBvWldrQgHnKRbXLGlOqMSqDrFkm23rqjuknbVw",
+	"mTB6ZZwTyQrK4r1QKuuLQzeQW0x9HjhhBK0PgWdqE9mkK8vxnz9HiNFe+13HSUbyCk8hFwnRXU3UmPkd",
+	"AVFNSJoZbVCFh3Q79t6VF7rBtt20h+FqJT19RdRKZxxRHCl2W2V4/UW7Q3OHbUI5uWSITPun94c+3+fj",
+	"ZSImTILs1OGpojnfji8VEjWJ8WvTbBsjSaYJc2M4zNnQVM0BP6ymZTZxRHsSgyOT90O5DocCBELEJUD0",
+	"FWPDy8MH5mVnDOr1OeOTZL1MWdiwIbnkuS58skpi9GKaQD0nOxy1FhNx56SlgiW0BLHRWobj6Ipt4kGi",
+	"7mgt14lxGQufbwMdMQkfmwCM9ZxDF2I4FhTBfQz0nEFf8LSAZyM9shDpxiaQYy5S0dOgU5u4hD7HJUIA",
+	"whVXh3ecCgCtG+tBBqSOHnclmZjRNDwdeTJWQgsA3WnwP6DgBgBP8yoNgqdaDqPplCl+OsZ4bzB4wxiy",
+	"s6M7kag4hnrddPbMUbbrR8SvaW92DhegeBo0F20Zdy0BU76HEeWRJCIB/+el0tzA1w/JMsWYaIMGqD6L",
+	"wPX6zMBuIwTChvvV8XCgzzFDmXCTs1RTf/N5MOyfuHlqBsv7rNv7uXMKYJAZcKeWAZwweXENqcwadFgd",
+	"OZqCWwJ0cbOD1wCz3SgM0AqecPiyeBez2zp9SI2k23vjCpjBsc/NXCyuBnfHVY5t4bR22n39ujPo9Ea4",
+	"jMNi8yZgwjqen/2QfYz+56BFerqCUSRN9AZKzitJ45LUqISBzB2SK7YGEKDA0RGVfi+Dan/1JZuKhLmU",
+	"CuwosRBXkOWFCJU7Uq/yOJQ6Dj/nfTdniQufRyHGrxDNokzcvj6eG976LLXLEAJyMTgDH/yLnIBkzTR7",
+	"B+AbX3eE/vQkoetjQsNQZlfYI4EWoIbRjF8sMwCxPChq5m7Cy6oexWIW8bcRhz82NiX37JSmFGHGNAjp",
+	"Sg2LO975MoHvLOJXQ2RoDyPnZR18JfHOHcC26Po8sOfF4AwYRT3SZLCRY1XX1MD2/uEC37/R7LPDPUTD",
+	"E8GncTT5ijBhz374MjaQLPZrFYcYdWMC8Yx9o0j0v/kyL/yK0EJsoIHY2ivBLo4khC+CE3dr4oFNaSuJ",
+	"TzwqDwarOyFNSpLKSvv6NSDYTnjUTzqZOfQM/T8iv33QmQMazLsQA5kLDiQ/5QSOJxKz0NwGAyKXcZQW",
+	"7OUh1uBvSrakCVRTgLcbLQKcBqMi7dTmFMxkANCIMRkoorNQCQjbOPI94syMdL9UCpAzZQDCNHO7ZBBl",
+	"GGTG5cDDEEOMA7GxZVmgGbYQUwC0NTGM5QxNpm1zSO7JVqKULeSe4WLqGmkLNUgBVTdbnw9zMFpfkih/",
+	"y9RBpq6cXFil7TTBpLNupQmFGOUVL/gW5RbMJFCOABYJcJaUguSZ8Bmfl1a/laSOFf6W8WoGwUTZayx8",
+	"tQ6U6m2LMFCfPwUb69PsWmoYJgJJSw7uAZ0JAD1EtxV81Z5BcKYGRHjhACKA5DzoDN+CUkAAuTUXrqV1",
+	"fKPAFRH23EOHyiUg8uNvDsnAaOlbmRrVlhtwoy9yUR2v1D4XlU4gh9RWdnq8qGUXtbBKlRdVVOfCu/Z+",
+	"cZUzxvO1Lhe1YOlcaPjgreAYm3DAV7UHVC76V9uVivZ5F+0Q31K22ltGY1Mlq3LDtNNnV6LIhWS5LBHr",
+	"K7p1moiSBWcsddJAfG7FHyMGeCbhIZ2zhTb02UyVRSsncuR0XxOikoupt5kd4TEpxKXr1zX2qw2OFXFI",
+	"crXEM6tRhHJ6IrCAQ9ryuRYNdMQ9uKUlhN8GG6k4wfYECidXIp8YcJs0CAc3z8mBuFP+g5t2w0XqZN7A",
+	"d2iGGXSA9Wx8zEXhmODZMVkU5rPMlmNsP46tGSDGdW9Z2oX5NJd6cT8LzxdJm0CDEYjHgZd7zXN78Lk6",
+	"8XMqC2kVZex14BznP2mihDvF7WTYBA1oW458zJT4g1XORmpBb5knUZ5qvF/52IQtYzphkgTF1G1AynNC",
+	"EEzoQRV6tedAwT1/2bShAzqBU8OniIQ8I3OxSkg9ByUewFu286MN2Ddtd7BIaz4HiAUHRC7fwsFGC3/f",
+	"xIwzDqOR8MjF4KypixcAH8RKhtg3+ABNYrmLxA0TMpwJYeCOyoDDN3CDulN0Q7k5xmpT1MrItUzZQhe2",
+	"IWv1CF8zKS24omr+oJC4LPU2UOBZeb2RKIL3DDqn3UHnZDTWleCwS+sSzHip7mfQGXZGFp/RQQbPCbFZ",
+	"An45Ld9M3X5MWH9MWP/jJqxvIdlyL5SMIZaIUPK5bd9QAay9NXUoQgZd7eKkGdCvMix9HWqOH06E+sIq",
+	"IyAOKkIYS5Y9NVhcmK5kw6JbpGNq41nTkEzp2td2mLqGpXFSqhD9OSsqjc5byfKuVAeqO0fodGiYVwqD",
+	"CvBnFuvscNOvX42s7fN7QmvfK3sZJOQty+yK008kyRygUmepu4ByJQRW5qBAdmL0OMfKy2KKNWovt6dk",
+	"FwzaDhSdhyDvzkS/4eIL5eDcj3T7S9BtqTOMsj3AZFLnzO9Jvg9+h7dvbgWDWQkQRNokjj4ampwFeNVf",
+	"HD5vbIR5+byeMCnijyzEfF5ttzRVbBs6Hq4CTDlQFAeTh6NUIrVxwaVzhWSLI9qAuHTjyooU1yJh5D8p",
+	"lO8tFKL9e1lbGJBnoK2NOKrYXQgIG/i7hfC7FGFk/IMwghZ5Z8KKi+iVOwXmvSGTP4Nv0ZjadBXLHFsA",
+	"XCpLvj2I4drA4yRiiTEzOt9MHclLdU4gjhIS4I1Gw2XKaJhJE7h2O3nIbYA0c2pgOYqmmtXDgGhKkwdl",
+	"agjWdZnOJ1IPbCqSReOYlIBq7oepuf8ob11R1N3Uv1de5EJZ6/Kr87WK3X3TvqEHqVT3GgqQbeoFW8Em",
+	"USRugjMo5+/dXoShtEBODsKIfVJqIym6fjdx8Qv6gS67jSmLWHYNyesGyHuWX0rc9FInAsPntw3BKCE+",
+	"GwVjan+MbMT7SIqnUL740ZT7hzLlqoNKaBxrz+5Oz7G++k7q6f6FV3RmeGRg6wysnBN7XqQIxzvKHEZc",
+	"U5WJEiTrRhxMswCsLJZdPrHPE2Yrx/lcE4FGi8BymByzQm4dolxuQWTfCOMqAqXdiYhkICcPo4A6fXyj",
+	"Cuipror+WAnqL0iZFPffldyaJ0mfRQ7ZFnxWQgJ8XlIyqdyQ+dWlkr+cQPJIOf6yMs1OaUbp203Xwbur",
+	"1PY78Os69h+3hHVO6f3fX0Z3LgTWwrxDsUqzoltHW+lKllLn+L6jVPuhASYHAHzQ9+H5vFA6G73WGJc+",
+	"pdK6Gr47PCQLqWvROWPJenFTPi05rMyvs2GxhyTAzMR33eG79ujkLdreTPJgSQVyDEfCj0z+4fvOoPu6",
+	"i5Wd7+pcvkV5sVwoQJWT2ecBDutEd2kTMDu9nc7mXQluObuZtioakJjbAa4PGQ/d8nEPWWK6tK9vVNwc",
+	"Ks78mUtLP5L0e6OfqCNkz/Nmef9qCq+z5HfQdV0tOudo0YJhkCUfBVmkJv62SeBMGWseancwpBNYummQ",
+	"ATZSwD1iq0+7dafJMl6VaZumOmiOeAGcM7ar0dQ8EqySOCBsMhdZzjp1cQdQ3tFYqx5BaFnQ1LOyLy1o",
+	"GTER3jE94uCoWHXaoNK9o5+a7RnzCCXPmiG1oraXlasGuKcCzEEePtVM1CXsuQgmr6y2quKkWMParV3t",
+	"ZMwjNe4PshqtPq/nEPfUEKNFxGeNY7Kg8VQkC5bnJ7m2AlKnZE55GLNEh0LlY4I9nysqvcmFGo5/XyjG",
+	"W+HFx0rYxOHYunoiQP/mroJTeUwHSmXcJ+OVOTA9MGtQCNeRPg9cwvqpeX193VQL0FwlsQ4621ZZm9y6",
+	"sLY5U/l62lgrjhL0RTSO9SmGV/CZQcH1uQMB6F6GW5XkHkYz3n1YDpj18LX4HoxgC9+rQGB7TKH+ywch",
+	"qKOhiBrcsoy/7azQnUeouQtEj7q5umSZiwfQhJxrgO2pn/980mm0yNAmoiCGj+K5WQUNiOc9JIuIr1Jt",
+	"pTFYOwXU8DLgnbpmaD+9ODxsOBbpHMwPAL6AYpdFRZszRy4GZ1oZ3AoHVMaY5yIOtUna58ColMJYx0oN",
+	"htkjQ7YlHrJGkDAWoCy0cNDIQwb5PMMMItsgg0pwcUjdvKDLqevzDCXJWWvWIm+EmMXMI+3lMmYNB0fH",
+	"Rv55sBM6aBozsDmpY56nNsnbDKEpAKoilFu4Abu0r3ClEYZKpKsyoWNbck4VPIo9CkY0MlgpPt8TLEXp",
+	"spETJLgN/CerWeOO7RmpAgJSgrNaWid/5xkJ+u2L0VtA9rHachGRRskJ+0LSfC5xIatMjmo7SASQx675",
+	"PMcsdoPQn66XIGGWwLjk8V/yyfBUagkDqUR2wqkjfNSxpgHlPkf804aXS4jfWBxsq4AOUy2JPCgEjNvF",
+	"15JFoPNdEkknstB+G2gwikZ9jKQiLwgLYyCI8Hw1bLqgAyj8KNQ8ViX/XFKQhU4xlHanEGRgDavFoDPA",
+	"9cMKBzmzRUAuVylAeDmAhKsluVyXAKwSF1/1KBNSMqZYZWqo/49LVYsyhKtcNTbMEsYDdkxKDAUmzxa5",
+	"lJ5aKY8108nr9hs6Pamj1mpjNTPcVUj6zHLDCizTorq6BoDjvUBmfZ5DmSUFkNkGlEB//vzp03sjyqL3",
+	"EfIRaCo09GLCQJ5K50yjVK6kFmSVLCxttgXwWQkhFdcNN8f4rhYGUmlg8Hm1hQGiNkE1r7989h2MbiqS",
+	"Bbo8G1tkAp/fzoaQzykPfjfH3DNCpS6zZA53A+EzTZ+Xa40/iFnBwe+5r46rTRTHm7Z4qnOeqvm6xS99",
+	"SM5uOnm0MzzaGf46KMI57mzpeYWZooAjDMRArNLbRbNB9VHFg7NCYaQeTQnluuLyPoXEfL5ZSYwUConl",
+	"MdjlCnKtHdMBVNW6tv5iPRSRaEnF5zKlMYTStFwGbyhlQOhyyWjiFBSjBvHJ6q/63EgyOG9GPEojBEMS",
+	"M8BcwiJjjsigK7fpZLoNHayRC4PRdUuzaBjrbtZToT7fqJviMCKooXLbyinqvPRX6QNS4v4q/VJxMKa3",
+	"HTRXrNLjsshFiIfU6TN/OKr8aMi9v29V0U4Bl2GLDrNa7nSiaodnBpqOYqSjkRho7vcWvdlUAzQG0DJv",
+	"K6DoWuvggkSOJ/UWTlNS3+bFNCpM0Y3ptIbXaLfTstGyGVCRKfDo841ajQbZWrWLEcoAraCtGKulWb+c",
+	"BG6pHoKZr1KBEpddSbjiHCp9IUExkTpaZ8pspUaTXfN0ztJoooE0bZKVz18+f248zZmKVReaVyi6vozp",
+	"2rDTwLMh3SAqY0q1+bCRL9IQSYTPzmusmv8V2jXk3IaIY2qvXLI4jvgsp0oWZn2UFfmwUUOdf3aHo6FS",
+	"uMbtXn/01hhHHzbheqda5/OCKsf4LJ0XNLrdwU0+r/u13yDfGd77QLo6uV0fgzBMQIBoOIov1MrQLVpF",
+	"tTu0SzZqg60ZDfPwBWjHxS92KLzepiYetHyeq9wOsa+yUJ8byy8gvFS3c5arI4QldINExADuBA6B2/q0",
+	"nWrnaiUk6q/o7/pEJ2m81po3Dqfl8w0FdrW8kw9cg5Mv6Iyhadqqm55z57zNO3GMln4TM2zIQpWsc7F8",
+	"aPe27uErqp0Xy+1p7Jxd6wpkVeXGHkWXP61uuFre2n+9AuwmA3K9WzusBlc0qIpepjUqmp4jfCEyiCAK",
+	"A/Dk+TzIg2xb6rY1v0BD2BLE6DLjqK+4UuMAs/ZoOzStVs5M6Q4IHTb45wAvSC6hQo74mAW8Zph/Fz3w",
+	"HJ61hyNTLSQgdYiLUvPOqlNEoUekMLKCItiOKU9R9Cy73+cRhI1xB14xCquRFXdUuLgfAuGz1g+aR2AK",
+	"upbGzBIl4lptZRFsmwuC4kMeUbuMWl/AqTM41g9Dr3N9fKOBuDjG+wCNPAYGfYX0C9w2B5ezmrxCOaDd",
+	"qaRuNcIL+EaSzJVO6s4RbIZsGnEWNrIStyg/bmaQa6WvZmJvStTFRA0uVeQQ7FmmwH7EQW8j10mUKn6X",
+	"7wvL35uk1DhG4UwHWFiPFYYNEAeVTw9UaTaaqBbRv3vCvJQKXUsJ/XaQ+x6yRgmsuZKMERS6n8wo1x50",
+	"AC81PZWK1PkQ1t0VCnoiZRD543Mkmj/k60IHOF6dfFb//aYRZLWt8wcBaiK/LLfn+bzSoHfhdvBQZNPt",
+	"42vVR8yPoZJ6Yq2tx/S3vxz9hY03lEKLo/vWidU30ZSJrgAZ1zQ4MKopaq+kros6T2JGE0mitOHlzEab",
+	"1p6Gro+1Ye8pkaI9TY7LDXsQGPmRxivW2I0WshXcu1gNjWdSvdX/j+5BoTGi48hNgTtpo/z9qjO+OD9t",
+	"jzqQlLCSjAQHiGaC+YWB+h7sHB4JLinnLNT/GjAqBdd/dNDvpP5Kr8VrOklF0oHyiWFgBfZNkl/3a6pt",
+	"k1VGY7VRALl1qdY7BYORRlPI8yyaMJOzDA51h3MUTUxK85FiwdSiKi1kt8mJFCxOPr+/yene0IdbLTMo",
+	"8OukPHM7WqQ+QsZoIpN1XUTTsuo/WiitzsQeoH4BsFhZfEPJaW5UcsMLLOD0cKxQdfCtqg+PDPAvzQD3",
+	"LmTmZnBXQiM6+YH/+8uI1N8On3/3vas4gHIg2SRhqaehwxsYkE03sxVbPj+PaZSPrToCdDzplnPJVzrd",
+	"YfzJPGBHQH1uFBMBw4pxypjk6msqs2K5LQJmWw2bReoaImdCk2SNNc1hPUciaByhyRli4JOFLrCUsiX4",
+	"1WCP1fE4Ii7ParpvB14OX1I7c0QcGqdEw+eYsV6yaOZ1zq7N6zvNYUhE3aZ8rkecG6T7RtAg8jpKJ3Pm",
+	"Asnvu/Y3gedzlFRs2kIxTdL4AfWiwVpHLLfzJmy5JM3T5xq/BANB0NX24vD5Js5lnaI+yTG4zQBwNoyL",
+	"byNpXiQkpUqDZNszDnSsgP4VExc6/zzvDjommpLMBGcWtGRYSItwKwxnkyWC2wzfpj6OauNLYjh1iEgR",
+	"SBJltEs2EQtWtSgu+KcGYhAhq4YZbfn8YgtYAKnCClgY8M5UpzRVpEfkXUm3LXhrcxy17E2nKRRRX26Q",
+	"FzzBlxIibvAtCGlVq+ze0eMctCbQihU3PZb7l8CZvzb+pZ0Im7lRKWqah9lECrkDqvlzgG3aOeJy5IZV",
+	"LwHYbOyHsLk/oubnFIecPaiWiUzUBSgk+YjuzyUn3QolNCB1wbHu9T73svEYMlqOQfr8y5TB1dRCTE14",
+	"OJWGdCjpBImKJu1ZSVlxtcG2F4zy63kUM1Ivi8wIAFkfa6YbtPESRuhlJD5Kc+enrE3L9L79eCy8yxna",
+	"hVk2FCe5QyZ3CbW7Kze4xvX2doAhxkmWWWGry+Qdneb3ls9/KaRsQAGQDcCGRgFTwcnKMBkLJEu8MOaL",
+	"suwFfo8iuhUszalB8BA6dL6TPwL+fyRJEs3m6aNP7g+lEoP2uqERO9e1nI5AL0qxRUlulcS1o9oBXUYH",
+	"aoNqqg/9VZGqdHi4FBGHWlEInIj02Q14uFzbawhwH0uaAK4O5Wtdphf4vZaxzLA25Tljd2teQgChyexR",
+	"4m6WB/CRRjG9jOIoXZO6fbzZjc0MKO+HQBXhSKaJFhPdqsKNIxJHMvWI0rI9Df/jaTuwRy4p1yUyF+Ij",
+	"KnrSIwvK6YyB1yzK4Hdz8SnSI45bDyJgMRAE0WaWLAFdQ3BUGJ4+baNiqMhDIuKnT0ndWfcn0ix74wih",
+	"EpRgr02aR+Q3M2ycimRpMxExDt9zqyuz3KiasBDSIyHEwuCHZgL4l06zgh/mUMVzxlKzPB8C7QqwJPw3",
+	"s5YfxRUz7X5QdFzEjATQXwDV3lAdBq2TYl1PhBH3ebA5QrTO5hFA8atjAuZvrVJBLI5eKE/Hm6bGr8vZ",
+	"tS1X2tAVIDlrkTY2obPEF3QN4T5Eqq9oDD9K8m8RcQwBgvLxEoRxuaQTJgFcYg2RtxDnPEsot1aE67lq",
+	"29gMIkkYF6vZvEVMfXX1hjRKVCQdXDpIXud4ePF3n9OE2aLWcDcTZ13RMgBztXwRIBekCwJoAqUFZ4U8",
+	"PMV/MbqYk6dPs3Kp2Vn0uT6MOKhFFIYxu6YJa6hltIjRMCMYWUwtQJc98AYY8IW1xPncjveJJMGv/Ytx",
+	"e9BxHR3jUX/8NAB3jL4ur8CTghfy6VMT5DRjDvii2pZr0Bvrhr44wWRYyUknrupgUAgDgAxh/YFH0mvR",
+	"nII3xoO7fcXW7h2KBG9ok0LRr/SrWJE5/cjIJWOcoOfHluONJHG4f4ucx4xK0OlTOnGQOKZkLVbkksUR",
+	"+8jwO8AwQP2rlasn7nO/9qrd63XQ3AJmLaLGrQOzEJPFCOMelKPJVDxQ5UGpuxicwUL5PNCFHtxWARgT",
+	"Ho8dUmuKRsxpSswqmPKGbaCieCpcVxfcQbWmLITA8jiaQvE5XCoDApKAlyzLzVqjq5KFjcwmB2SEs0+p",
+	"RiNxE5V1qq3QNRGR6h9VnrKz7nAEEx1CnlfFW286+FLgVTZ0Mui0R53dTaHz0LxX3dzbdu+Nfm086J91",
+	"trX5qt3b2eBQT2Gow+i3NJetyVhHHm5reNB53/+5s/F+dfOnnbPOHiuQDdiqG1sa7b477wyG/d7G2p60",
+	"e+pV9/f26btubxhgStqxblO/p5by1/7FYNg5e11oYtB513/fyf3a649P26N2tq8wRKv4mDaty3j8vtt2",
+	"T4Bxh467JS9vm65anF6/h3pzpzcav2+fXXRcR2q2y/ulVXilWRJeWZKEanTDRqpW87BxvGFIxkChYxI4",
+	"RAWX3iPCFAYwiCCo5Wkxr62YTu3mw83/HwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

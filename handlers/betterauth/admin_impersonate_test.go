@@ -55,6 +55,12 @@ func TestAdminImpersonation(t *testing.T) {
 	if got := dbString(t, f.h, `SELECT "impersonatedBy" FROM betterauth.session WHERE "token" = encode(sha256($1::bytea), 'hex')`, imp.Session.Token); got != f.adminID {
 		t.Fatalf("stored impersonatedBy %q", got)
 	}
+	// Used without the dont_remember cookie, the session still keeps its hour.
+	bare := newBrowser(t, f.h)
+	bare.cookies["better-auth.session_token"] = f.admin.cookies["better-auth.session_token"]
+	if s := bare.session(); s == nil || s.Session.ExpiresAt != imp.Session.ExpiresAt {
+		t.Fatalf("the impersonation session was extended: %+v, want expiry %s", s, imp.Session.ExpiresAt)
+	}
 	// The admin's browser is ann now; her session list hides the impersonation session.
 	if s := f.admin.session(); s == nil || s.User.ID != f.annID {
 		t.Fatalf("get-session while impersonating: %+v", s)

@@ -295,6 +295,8 @@ func TestAdminUpdateUser(t *testing.T) {
 		{map[string]any{"userId": f.annID, "data": map[string]any{"nickname": "X"}}, 400, "VALIDATION_ERROR"},
 		{map[string]any{"userId": f.annID, "data": map[string]any{"name": ""}}, 400, "VALIDATION_ERROR"},
 		{map[string]any{"userId": f.annID, "data": map[string]any{"banExpires": "tomorrow"}}, 400, "VALIDATION_ERROR"},
+		{map[string]any{"userId": f.annID, "data": map[string]any{"name": "X"}, "role": "admin"}, 400, "VALIDATION_ERROR"},
+		{map[string]any{"userId": f.annID, "data": map[string]any{"name": "X"}, "email": "x@example.com"}, 400, "VALIDATION_ERROR"},
 	} {
 		wantError(t, f.admin.post("/admin/update-user", c.body), c.status, c.code)
 	}

@@ -223,7 +223,7 @@ func validationError(path string, e *apierror.Error) *apierror.Error {
 			return baflow.ErrInvalidEmail
 		}
 	case "":
-		if m := unsupportedProperty.FindStringSubmatch(inv.Reason); m != nil && strings.HasSuffix(path, "/update-user") {
+		if m := unsupportedProperty.FindStringSubmatch(inv.Reason); m != nil && strings.HasSuffix(path, "/update-user") && !strings.HasSuffix(path, "/admin/update-user") {
 			switch {
 			case m[1] == "email":
 				return baflow.ErrEmailCannotBeUpdated

@@ -63,7 +63,8 @@ func (s *Service) Authenticate(ctx context.Context, tok string, opt SessionOptio
 		return nil, false, ErrUnauthorized
 	}
 	refreshed := false
-	if !opt.NoRefresh && !sess.ExpiresAt.Add(-s.cfg.ExpiresIn).Add(s.cfg.UpdateAge).After(now) {
+	// An impersonation session (admin plugin) keeps its one hour.
+	if !opt.NoRefresh && sess.ImpersonatedBy == nil && !sess.ExpiresAt.Add(-s.cfg.ExpiresIn).Add(s.cfg.UpdateAge).After(now) {
 		sess, err = s.store.BetterauthSessionRefresh(ctx, s.store.Pool(), dbsqlc.BetterauthSessionRefreshParams{
 			ID: sess.ID, ExpiresAt: now.Add(s.cfg.ExpiresIn)})
 		if notFound(err) {
