@@ -147,9 +147,15 @@ func RenderError(w http.ResponseWriter, r *http.Request, e *apierror.Error) {
 		w.WriteHeader(http.StatusNotFound)
 		return
 	}
+	if e.Code == "" && e.Message == "" && e.Status < 500 {
+		w.WriteHeader(e.Status) // Better Auth's bodiless APIError (e.g. the admin plugin's 401)
+		return
+	}
 	h.Set("Content-Type", "application/json")
 	body := map[string]string{"message": e.Message, "code": e.Code}
 	switch {
+	case e.Code == "":
+		body = map[string]string{"message": e.Message} // an APIError with a message and no code
 	case e.Status == http.StatusTooManyRequests:
 		h.Set("X-Retry-After", strconv.Itoa(max(e.RetryAfterSeconds(), 1)))
 		body = map[string]string{"message": "Too many requests. Please try again later."}
@@ -217,7 +223,7 @@ func validationError(path string, e *apierror.Error) *apierror.Error {
 			return baflow.ErrInvalidEmail
 		}
 	case "":
-		if m := unsupportedProperty.FindStringSubmatch(inv.Reason); m != nil && strings.HasSuffix(path, "/update-user") {
+		if m := unsupportedProperty.FindStringSubmatch(inv.Reason); m != nil && strings.HasSuffix(path, "/update-user") && !strings.HasSuffix(path, "/admin/update-user") {
 			switch {
 			case m[1] == "email":
 				return baflow.ErrEmailCannotBeUpdated

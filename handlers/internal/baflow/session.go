@@ -2,6 +2,7 @@ package baflow
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"gatehouse/db"
@@ -13,6 +14,9 @@ import (
 // createSession starts a session for user on q. A session the user asked not to be remembered
 // lives one day, as in Better Auth; others live ExpiresIn.
 func (s *Service) createSession(ctx context.Context, q db.DB, user User, dontRemember bool) (*Auth, error) {
+	if err := s.admitUser(ctx, q, &user); err != nil { // the admin plugin's ban, see admin.go
+		return nil, err
+	}
 	life := s.cfg.ExpiresIn
 	if dontRemember {
 		life = 24 * time.Hour
@@ -59,7 +63,8 @@ func (s *Service) Authenticate(ctx context.Context, tok string, opt SessionOptio
 		return nil, false, ErrUnauthorized
 	}
 	refreshed := false
-	if !opt.NoRefresh && !sess.ExpiresAt.Add(-s.cfg.ExpiresIn).Add(s.cfg.UpdateAge).After(now) {
+	// An impersonation session (admin plugin) keeps its one hour.
+	if !opt.NoRefresh && sess.ImpersonatedBy == nil && !sess.ExpiresAt.Add(-s.cfg.ExpiresIn).Add(s.cfg.UpdateAge).After(now) {
 		sess, err = s.store.BetterauthSessionRefresh(ctx, s.store.Pool(), dbsqlc.BetterauthSessionRefreshParams{
 			ID: sess.ID, ExpiresAt: now.Add(s.cfg.ExpiresIn)})
 		if notFound(err) {
@@ -128,6 +133,8 @@ func (s *Service) ListSessions(ctx context.Context, a *Auth) ([]dbsqlc.Betteraut
 	if err != nil {
 		return nil, db.Translate(err)
 	}
+	// The admin plugin hides impersonation sessions from this list.
+	rows = slices.DeleteFunc(rows, func(r dbsqlc.BetterauthSession) bool { return r.ImpersonatedBy != nil })
 	for i := range rows {
 		if rows[i].ID == a.Session.ID {
 			rows[i].Token = a.Session.Token

@@ -226,7 +226,10 @@ func (s *Service) OAuthCallback(ctx context.Context, providerID string, cb Callb
 		return fail(st.ErrorURL, "email_not_found", "")
 	}
 	a, isNew, code, err := s.signInWithProvider(ctx, p.ID(), info, tokens, false)
-	if err != nil {
+	var refused *apiErr
+	if errors.As(err, &refused) && refused.Code != "" && refused.Status < 500 {
+		return fail(st.ErrorURL, refused.Code, refused.Message) // e.g. BANNED_USER, as Better Auth redirects it
+	} else if err != nil {
 		return fail(st.ErrorURL, "internal_server_error", "")
 	}
 	if code != "" {
