@@ -164,6 +164,93 @@ func (e VerifyEmailResultStatus) Valid() bool {
 	}
 }
 
+// Defines values for ListApiKeysParamsSortBy.
+const (
+	ListApiKeysParamsSortByConfigId            ListApiKeysParamsSortBy = "configId"
+	ListApiKeysParamsSortByCreatedAt           ListApiKeysParamsSortBy = "createdAt"
+	ListApiKeysParamsSortByEnabled             ListApiKeysParamsSortBy = "enabled"
+	ListApiKeysParamsSortByExpiresAt           ListApiKeysParamsSortBy = "expiresAt"
+	ListApiKeysParamsSortById                  ListApiKeysParamsSortBy = "id"
+	ListApiKeysParamsSortByLastRefillAt        ListApiKeysParamsSortBy = "lastRefillAt"
+	ListApiKeysParamsSortByLastRequest         ListApiKeysParamsSortBy = "lastRequest"
+	ListApiKeysParamsSortByName                ListApiKeysParamsSortBy = "name"
+	ListApiKeysParamsSortByPrefix              ListApiKeysParamsSortBy = "prefix"
+	ListApiKeysParamsSortByRateLimitEnabled    ListApiKeysParamsSortBy = "rateLimitEnabled"
+	ListApiKeysParamsSortByRateLimitMax        ListApiKeysParamsSortBy = "rateLimitMax"
+	ListApiKeysParamsSortByRateLimitTimeWindow ListApiKeysParamsSortBy = "rateLimitTimeWindow"
+	ListApiKeysParamsSortByReferenceId         ListApiKeysParamsSortBy = "referenceId"
+	ListApiKeysParamsSortByRefillAmount        ListApiKeysParamsSortBy = "refillAmount"
+	ListApiKeysParamsSortByRefillInterval      ListApiKeysParamsSortBy = "refillInterval"
+	ListApiKeysParamsSortByRemaining           ListApiKeysParamsSortBy = "remaining"
+	ListApiKeysParamsSortByRequestCount        ListApiKeysParamsSortBy = "requestCount"
+	ListApiKeysParamsSortByStart               ListApiKeysParamsSortBy = "start"
+	ListApiKeysParamsSortByUpdatedAt           ListApiKeysParamsSortBy = "updatedAt"
+)
+
+// Valid indicates whether the value is a known member of the ListApiKeysParamsSortBy enum.
+func (e ListApiKeysParamsSortBy) Valid() bool {
+	switch e {
+	case ListApiKeysParamsSortByConfigId:
+		return true
+	case ListApiKeysParamsSortByCreatedAt:
+		return true
+	case ListApiKeysParamsSortByEnabled:
+		return true
+	case ListApiKeysParamsSortByExpiresAt:
+		return true
+	case ListApiKeysParamsSortById:
+		return true
+	case ListApiKeysParamsSortByLastRefillAt:
+		return true
+	case ListApiKeysParamsSortByLastRequest:
+		return true
+	case ListApiKeysParamsSortByName:
+		return true
+	case ListApiKeysParamsSortByPrefix:
+		return true
+	case ListApiKeysParamsSortByRateLimitEnabled:
+		return true
+	case ListApiKeysParamsSortByRateLimitMax:
+		return true
+	case ListApiKeysParamsSortByRateLimitTimeWindow:
+		return true
+	case ListApiKeysParamsSortByReferenceId:
+		return true
+	case ListApiKeysParamsSortByRefillAmount:
+		return true
+	case ListApiKeysParamsSortByRefillInterval:
+		return true
+	case ListApiKeysParamsSortByRemaining:
+		return true
+	case ListApiKeysParamsSortByRequestCount:
+		return true
+	case ListApiKeysParamsSortByStart:
+		return true
+	case ListApiKeysParamsSortByUpdatedAt:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListApiKeysParamsSortDirection.
+const (
+	ListApiKeysParamsSortDirectionAsc  ListApiKeysParamsSortDirection = "asc"
+	ListApiKeysParamsSortDirectionDesc ListApiKeysParamsSortDirection = "desc"
+)
+
+// Valid indicates whether the value is a known member of the ListApiKeysParamsSortDirection enum.
+func (e ListApiKeysParamsSortDirection) Valid() bool {
+	switch e {
+	case ListApiKeysParamsSortDirectionAsc:
+		return true
+	case ListApiKeysParamsSortDirectionDesc:
+		return true
+	default:
+		return false
+	}
+}
+
 // AccessTokenResult defines model for AccessTokenResult.
 type AccessTokenResult struct {
 	// AccessToken Example: gho_16C7e42F292c6912E7710c838347Ae178B4a
@@ -251,6 +338,78 @@ type AccountSelectionById struct {
 	UserId *string `json:"userId,omitempty"`
 }
 
+// ApiKey An API key row as Better Auth 1.7 answers it (the key itself is never included).
+type ApiKey struct {
+	// ConfigId The configuration ("default").
+	ConfigId     string       `json:"configId"`
+	CreatedAt    jstime.Time  `json:"createdAt"`
+	Enabled      *bool        `json:"enabled"`
+	ExpiresAt    *jstime.Time `json:"expiresAt"`
+	Id           string       `json:"id"`
+	LastRefillAt *jstime.Time `json:"lastRefillAt"`
+	LastRequest  *jstime.Time `json:"lastRequest"`
+
+	// Metadata Stored as JSON text ("null" for none).
+	Metadata         *map[string]interface{} `json:"metadata"`
+	Name             *string                 `json:"name"`
+	Permissions      *map[string][]string    `json:"permissions"`
+	Prefix           *string                 `json:"prefix"`
+	RateLimitEnabled *bool                   `json:"rateLimitEnabled"`
+
+	// RateLimitMax Requests per window (default 10).
+	RateLimitMax *int `json:"rateLimitMax"`
+
+	// RateLimitTimeWindow Milliseconds (default 86400000).
+	RateLimitTimeWindow *int `json:"rateLimitTimeWindow"`
+
+	// ReferenceId The owner's user id.
+	ReferenceId  string `json:"referenceId"`
+	RefillAmount *int   `json:"refillAmount"`
+
+	// RefillInterval Milliseconds between refills of `remaining`.
+	RefillInterval *int `json:"refillInterval"`
+
+	// Remaining Uses left; null is unlimited.
+	Remaining    *int `json:"remaining"`
+	RequestCount *int `json:"requestCount"`
+
+	// Start The key's first 6 characters, prefix included.
+	Start     *string     `json:"start"`
+	UpdatedAt jstime.Time `json:"updatedAt"`
+}
+
+// ApiKeyList defines model for ApiKeyList.
+type ApiKeyList struct {
+	ApiKeys []ApiKey `json:"apiKeys"`
+
+	// Limit Present when given.
+	Limit *int `json:"limit,omitempty"`
+
+	// Offset Present when given.
+	Offset *int `json:"offset,omitempty"`
+
+	// Total The number of the user's keys, before limit and offset.
+	Total int `json:"total"`
+}
+
+// ApiKeySession The synthetic session of a request authenticated by `x-api-key` (get-session's answer then).
+type ApiKeySession struct {
+	CreatedAt jstime.Time `json:"createdAt"`
+
+	// ExpiresAt The key's expiry, else now + 604800 milliseconds (Better Auth's unit mix-up).
+	ExpiresAt jstime.Time `json:"expiresAt"`
+
+	// Id The API key's id.
+	Id        string  `json:"id"`
+	IpAddress *string `json:"ipAddress"`
+
+	// Token The API key itself.
+	Token     string      `json:"token"`
+	UpdatedAt jstime.Time `json:"updatedAt"`
+	UserAgent *string     `json:"userAgent"`
+	UserId    string      `json:"userId"`
+}
+
 // AuthorizationParams Extra query parameters for the provider's authorization URL. The reserved keys `state`,
 // `client_id`, `redirect_uri`, `response_type`, `code_challenge`, `code_challenge_method`,
 // `nonce` and `scope` are refused (400 `VALIDATION_ERROR`).
@@ -279,6 +438,98 @@ type ChangePasswordResult struct {
 	// Token The new session's token with `revokeOtherSessions`, else null.
 	Token *string `json:"token"`
 	User  User    `json:"user"`
+}
+
+// CreateApiKeyRequest defines model for CreateApiKeyRequest.
+type CreateApiKeyRequest struct {
+	ConfigId *string `json:"configId,omitempty"`
+
+	// ExpiresIn Seconds; between one day and 365 days. Null or absent never expires.
+	ExpiresIn *float64 `json:"expiresIn,omitempty"`
+
+	// Metadata Refused when truthy (400 `METADATA_DISABLED`).
+	Metadata       interface{} `json:"metadata,omitempty"`
+	Name           *string     `json:"name,omitempty"`
+	OrganizationId *string     `json:"organizationId,omitempty"`
+
+	// Permissions Server-only (400 `SERVER_ONLY_PROPERTY`).
+	Permissions *map[string][]string `json:"permissions,omitempty"`
+	Prefix      *string              `json:"prefix,omitempty"`
+
+	// RateLimitEnabled Server-only (400 `SERVER_ONLY_PROPERTY`).
+	RateLimitEnabled *bool `json:"rateLimitEnabled,omitempty"`
+
+	// RateLimitMax Server-only (400 `SERVER_ONLY_PROPERTY`).
+	RateLimitMax *float32 `json:"rateLimitMax,omitempty"`
+
+	// RateLimitTimeWindow Server-only (400 `SERVER_ONLY_PROPERTY`).
+	RateLimitTimeWindow *float32 `json:"rateLimitTimeWindow,omitempty"`
+
+	// RefillAmount Server-only (400 `SERVER_ONLY_PROPERTY`).
+	RefillAmount *float32 `json:"refillAmount,omitempty"`
+
+	// RefillInterval Server-only (400 `SERVER_ONLY_PROPERTY`).
+	RefillInterval *float32 `json:"refillInterval,omitempty"`
+
+	// Remaining Server-only; anything but null is 400 `SERVER_ONLY_PROPERTY`.
+	Remaining *float32 `json:"remaining,omitempty"`
+
+	// UserId Server-only; from HTTP always 401 `UNAUTHORIZED_SESSION`.
+	UserId interface{} `json:"userId,omitempty"`
+}
+
+// CreatedApiKey A new API key row with the whole key.
+type CreatedApiKey struct {
+	// ConfigId The configuration ("default").
+	ConfigId  string       `json:"configId"`
+	CreatedAt jstime.Time  `json:"createdAt"`
+	Enabled   *bool        `json:"enabled"`
+	ExpiresAt *jstime.Time `json:"expiresAt"`
+	Id        string       `json:"id"`
+
+	// Key The whole key, shown only here.
+	Key          string       `json:"key"`
+	LastRefillAt *jstime.Time `json:"lastRefillAt"`
+	LastRequest  *jstime.Time `json:"lastRequest"`
+
+	// Metadata Stored as JSON text ("null" for none).
+	Metadata         *map[string]interface{} `json:"metadata"`
+	Name             *string                 `json:"name"`
+	Permissions      *map[string][]string    `json:"permissions"`
+	Prefix           *string                 `json:"prefix"`
+	RateLimitEnabled *bool                   `json:"rateLimitEnabled"`
+
+	// RateLimitMax Requests per window (default 10).
+	RateLimitMax *int `json:"rateLimitMax"`
+
+	// RateLimitTimeWindow Milliseconds (default 86400000).
+	RateLimitTimeWindow *int `json:"rateLimitTimeWindow"`
+
+	// ReferenceId The owner's user id.
+	ReferenceId  string `json:"referenceId"`
+	RefillAmount *int   `json:"refillAmount"`
+
+	// RefillInterval Milliseconds between refills of `remaining`.
+	RefillInterval *int `json:"refillInterval"`
+
+	// Remaining Uses left; null is unlimited.
+	Remaining    *int `json:"remaining"`
+	RequestCount *int `json:"requestCount"`
+
+	// Start The key's first 6 characters, prefix included.
+	Start     *string     `json:"start"`
+	UpdatedAt jstime.Time `json:"updatedAt"`
+}
+
+// DeleteApiKeyRequest defines model for DeleteApiKeyRequest.
+type DeleteApiKeyRequest struct {
+	ConfigId *string `json:"configId,omitempty"`
+	KeyId    string  `json:"keyId"`
+}
+
+// DeleteApiKeyResult defines model for DeleteApiKeyResult.
+type DeleteApiKeyResult struct {
+	Success bool `json:"success"`
 }
 
 // DeleteUserRequest defines model for DeleteUserRequest.
@@ -312,6 +563,9 @@ type EmptyRequest = map[string]interface{}
 type Error struct {
 	// Code Example: INVALID_EMAIL_OR_PASSWORD
 	Code *string `json:"code,omitempty"`
+
+	// Details Extra data of some errors: `RATE_LIMITED` (Api-key) sends `{"tryAgainIn": <ms>}`.
+	Details *map[string]interface{} `json:"details,omitempty"`
 
 	// Message Example: Invalid email or password
 	Message string `json:"message"`
@@ -718,6 +972,44 @@ type UnlinkAccountRequest struct {
 	AccountId string `json:"accountId"`
 }
 
+// UpdateApiKeyRequest defines model for UpdateApiKeyRequest.
+type UpdateApiKeyRequest struct {
+	ConfigId *string `json:"configId,omitempty"`
+	Enabled  *bool   `json:"enabled,omitempty"`
+
+	// ExpiresIn Seconds from now; null removes the expiry.
+	ExpiresIn nullable.Nullable[float64] `json:"expiresIn,omitempty"`
+	KeyId     string                     `json:"keyId"`
+
+	// Metadata Ignored (metadata is disabled).
+	Metadata interface{} `json:"metadata,omitempty"`
+	Name     *string     `json:"name,omitempty"`
+
+	// Permissions Server-only (400 `SERVER_ONLY_PROPERTY`), null included.
+	Permissions nullable.Nullable[map[string][]string] `json:"permissions,omitempty"`
+
+	// RateLimitEnabled Server-only (400 `SERVER_ONLY_PROPERTY`).
+	RateLimitEnabled *bool `json:"rateLimitEnabled,omitempty"`
+
+	// RateLimitMax Server-only (400 `SERVER_ONLY_PROPERTY`).
+	RateLimitMax *float32 `json:"rateLimitMax,omitempty"`
+
+	// RateLimitTimeWindow Server-only (400 `SERVER_ONLY_PROPERTY`).
+	RateLimitTimeWindow *float32 `json:"rateLimitTimeWindow,omitempty"`
+
+	// RefillAmount Server-only (400 `SERVER_ONLY_PROPERTY`).
+	RefillAmount *float32 `json:"refillAmount,omitempty"`
+
+	// RefillInterval Server-only (400 `SERVER_ONLY_PROPERTY`).
+	RefillInterval *float32 `json:"refillInterval,omitempty"`
+
+	// Remaining Server-only (400 `SERVER_ONLY_PROPERTY`).
+	Remaining *float32 `json:"remaining,omitempty"`
+
+	// UserId Must be the session user's id (401 `UNAUTHORIZED_SESSION` otherwise).
+	UserId interface{} `json:"userId,omitempty"`
+}
+
 // UpdateSessionRequest Additional session fields; this server defines none, so only `{}` passes validation (and is then refused with "No fields to update").
 type UpdateSessionRequest = map[string]interface{}
 
@@ -849,6 +1141,37 @@ type AccountInfoParams struct {
 	UserId *string `form:"userId,omitempty" json:"userId,omitempty"`
 }
 
+// GetApiKeyParams defines parameters for GetApiKey.
+type GetApiKeyParams struct {
+	// Id The key's id.
+	Id string `form:"id" json:"id"`
+
+	// ConfigId The configuration to look in; this server has only "default".
+	ConfigId *string `form:"configId,omitempty" json:"configId,omitempty"`
+}
+
+// ListApiKeysParams defines parameters for ListApiKeys.
+type ListApiKeysParams struct {
+	// ConfigId Only keys of this configuration ("default").
+	ConfigId *string `form:"configId,omitempty" json:"configId,omitempty"`
+
+	// OrganizationId List the organization's keys instead of the user's.
+	OrganizationId *string `form:"organizationId,omitempty" json:"organizationId,omitempty"`
+	Limit          *int    `form:"limit,omitempty" json:"limit,omitempty"`
+	Offset         *int    `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// SortBy A column of the row. (Better Auth passes any name to its adapter; unknown columns
+	// fail there. Here they are refused up front.)
+	SortBy        *ListApiKeysParamsSortBy        `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+	SortDirection *ListApiKeysParamsSortDirection `form:"sortDirection,omitempty" json:"sortDirection,omitempty"`
+}
+
+// ListApiKeysParamsSortBy defines parameters for ListApiKeys.
+type ListApiKeysParamsSortBy string
+
+// ListApiKeysParamsSortDirection defines parameters for ListApiKeys.
+type ListApiKeysParamsSortDirection string
+
 // OauthCallbackParams defines parameters for OauthCallback.
 type OauthCallbackParams struct {
 	// Code The authorization code.
@@ -929,6 +1252,15 @@ type VerifyEmailParams struct {
 	// CallbackURL Where to redirect after verification (relative or trusted).
 	CallbackURL *string `form:"callbackURL,omitempty" json:"callbackURL,omitempty"`
 }
+
+// CreateApiKeyJSONRequestBody defines body for CreateApiKey for application/json ContentType.
+type CreateApiKeyJSONRequestBody = CreateApiKeyRequest
+
+// DeleteApiKeyJSONRequestBody defines body for DeleteApiKey for application/json ContentType.
+type DeleteApiKeyJSONRequestBody = DeleteApiKeyRequest
+
+// UpdateApiKeyJSONRequestBody defines body for UpdateApiKey for application/json ContentType.
+type UpdateApiKeyJSONRequestBody = UpdateApiKeyRequest
 
 // OauthCallbackPostJSONRequestBody defines body for OauthCallbackPost for application/json ContentType.
 type OauthCallbackPostJSONRequestBody = OAuthCallbackForm
@@ -1493,6 +1825,157 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /account-info (the `AccountInfo` operationId).
 	AccountInfo(ctx context.Context, params *AccountInfoParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateApiKeyWithBody Create an API key
+	//
+	// Creates a key for the session user and answers the key row with the whole key in `key`
+	// (the only time it is shown). Defaults: `configId` "default" (any other configId falls back
+	// to it), enabled, no expiry, `remaining` null, rate limit on at 10 requests per day.
+	// `expiresIn` is in seconds, between 1 and 365 days (null or absent: never expires).
+	//
+	// Errors, in Better Auth's order: `remaining` (non-null), `refillAmount`, `refillInterval`,
+	// `rateLimitTimeWindow`, `rateLimitMax`, `rateLimitEnabled` or `permissions` from HTTP: 400
+	// `SERVER_ONLY_PROPERTY` (even without a session); `userId` (whoever it names): 401
+	// `UNAUTHORIZED_SESSION`; no session: 401 `UNAUTHORIZED_SESSION`; a truthy `metadata`: 400
+	// `METADATA_DISABLED`; `expiresIn` under one day or over 365 days: 400
+	// `EXPIRES_IN_IS_TOO_SMALL` / `EXPIRES_IN_IS_TOO_LARGE`; `prefix` longer than 32: 400
+	// `INVALID_PREFIX_LENGTH`; `name` longer than 32: 400 `INVALID_NAME_LENGTH`; a `prefix`
+	// outside `[a-zA-Z0-9_-]`: 400 `VALIDATION_ERROR`. `organizationId` is accepted and ignored
+	// (keys of the default configuration belong to users). Nothing is created on any error.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which requires `expiresIn` and `remaining`, types every field
+	// as a string and answers a row with `userId` (1.7: `configId` and `referenceId`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api-key/create (the `CreateApiKey` operationId).
+	CreateApiKeyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateApiKey Create an API key
+	//
+	// Creates a key for the session user and answers the key row with the whole key in `key`
+	// (the only time it is shown). Defaults: `configId` "default" (any other configId falls back
+	// to it), enabled, no expiry, `remaining` null, rate limit on at 10 requests per day.
+	// `expiresIn` is in seconds, between 1 and 365 days (null or absent: never expires).
+	//
+	// Errors, in Better Auth's order: `remaining` (non-null), `refillAmount`, `refillInterval`,
+	// `rateLimitTimeWindow`, `rateLimitMax`, `rateLimitEnabled` or `permissions` from HTTP: 400
+	// `SERVER_ONLY_PROPERTY` (even without a session); `userId` (whoever it names): 401
+	// `UNAUTHORIZED_SESSION`; no session: 401 `UNAUTHORIZED_SESSION`; a truthy `metadata`: 400
+	// `METADATA_DISABLED`; `expiresIn` under one day or over 365 days: 400
+	// `EXPIRES_IN_IS_TOO_SMALL` / `EXPIRES_IN_IS_TOO_LARGE`; `prefix` longer than 32: 400
+	// `INVALID_PREFIX_LENGTH`; `name` longer than 32: 400 `INVALID_NAME_LENGTH`; a `prefix`
+	// outside `[a-zA-Z0-9_-]`: 400 `VALIDATION_ERROR`. `organizationId` is accepted and ignored
+	// (keys of the default configuration belong to users). Nothing is created on any error.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which requires `expiresIn` and `remaining`, types every field
+	// as a string and answers a row with `userId` (1.7: `configId` and `referenceId`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api-key/create (the `CreateApiKey` operationId).
+	CreateApiKey(ctx context.Context, body CreateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteApiKeyWithBody Delete one of the user's API keys
+	//
+	// Deletes the key and answers `{"success": true}`. Errors: no session: 401 `UNAUTHORIZED`; a
+	// banned user: 401 `USER_BANNED`; unknown id or another user's key: 404 `KEY_NOT_FOUND`.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document: accepts `configId`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api-key/delete (the `DeleteApiKey` operationId).
+	DeleteApiKeyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteApiKey Delete one of the user's API keys
+	//
+	// Deletes the key and answers `{"success": true}`. Errors: no session: 401 `UNAUTHORIZED`; a
+	// banned user: 401 `USER_BANNED`; unknown id or another user's key: 404 `KEY_NOT_FOUND`.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document: accepts `configId`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api-key/delete (the `DeleteApiKey` operationId).
+	DeleteApiKey(ctx context.Context, body DeleteApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetApiKey Get one of the user's API keys
+	//
+	// Answers the key row (without the key). Errors: no session: 401 `UNAUTHORIZED`; missing `id`:
+	// 400 `VALIDATION_ERROR`; unknown id, or another user's key: 404 `KEY_NOT_FOUND`. Rate limit:
+	// default class.
+	//
+	// Corrects the 1.1.0 document: the row has `configId` and `referenceId` (no `userId`),
+	// `permissions` and `metadata` are parsed objects or null; accepts `configId`.
+	//
+	// Corresponds with GET /api-key/get (the `GetApiKey` operationId).
+	GetApiKey(ctx context.Context, params *GetApiKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListApiKeys List the user's API keys
+	//
+	// Answers `{"apiKeys": [row...], "total": n}` (rows without the key), with `limit` and `offset`
+	// echoed when given (0 included). `total` counts all of the user's keys; `offset` then `limit`
+	// cut the sorted list. Default order: creation. `sortBy` names a column of the row (nulls sort
+	// last ascending, first descending, as in PostgreSQL); `sortDirection` defaults to `asc`.
+	// With `organizationId`, the keys of that organization (none: keys of this configuration
+	// belong to users) — the user must be a member (403 `USER_NOT_MEMBER_OF_ORGANIZATION`) and
+	// its owner (403 `INSUFFICIENT_API_KEY_PERMISSIONS`). No session: 401 `UNAUTHORIZED`. A
+	// negative or non-integer `limit`/`offset`, or an unknown `sortBy`: 400 `VALIDATION_ERROR`.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which answers a bare array and takes no parameters.
+	//
+	// Corresponds with GET /api-key/list (the `ListApiKeys` operationId).
+	ListApiKeys(ctx context.Context, params *ListApiKeysParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateApiKeyWithBody Update one of the user's API keys
+	//
+	// Changes `name`, `enabled` and the expiry (`expiresIn` seconds from now, or `null` for never)
+	// and answers the key row (without the key). `updatedAt` does not change, as in Better Auth.
+	// `metadata` is ignored (metadata is disabled).
+	//
+	// Errors, in Better Auth's order: no session: 401 `UNAUTHORIZED_SESSION`; a `userId` other
+	// than the session user's: 401 `UNAUTHORIZED_SESSION`; `remaining`, `refillAmount`,
+	// `refillInterval`, `rateLimitEnabled`, `rateLimitTimeWindow`, `rateLimitMax` or
+	// `permissions`: 400 `SERVER_ONLY_PROPERTY`; unknown id or another user's key: 404
+	// `KEY_NOT_FOUND`; `name` empty or longer than 32: 400 `INVALID_NAME_LENGTH`; `expiresIn` under
+	// one day or over 365 days: 400 `EXPIRES_IN_IS_TOO_SMALL` / `EXPIRES_IN_IS_TOO_LARGE`; nothing
+	// to change: 400 `NO_VALUES_TO_UPDATE`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which requires `expiresIn` and `permissions` (as strings);
+	// all are optional in 1.7 and only `name`, `enabled` and `expiresIn` may be set from HTTP.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api-key/update (the `UpdateApiKey` operationId).
+	UpdateApiKeyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateApiKey Update one of the user's API keys
+	//
+	// Changes `name`, `enabled` and the expiry (`expiresIn` seconds from now, or `null` for never)
+	// and answers the key row (without the key). `updatedAt` does not change, as in Better Auth.
+	// `metadata` is ignored (metadata is disabled).
+	//
+	// Errors, in Better Auth's order: no session: 401 `UNAUTHORIZED_SESSION`; a `userId` other
+	// than the session user's: 401 `UNAUTHORIZED_SESSION`; `remaining`, `refillAmount`,
+	// `refillInterval`, `rateLimitEnabled`, `rateLimitTimeWindow`, `rateLimitMax` or
+	// `permissions`: 400 `SERVER_ONLY_PROPERTY`; unknown id or another user's key: 404
+	// `KEY_NOT_FOUND`; `name` empty or longer than 32: 400 `INVALID_NAME_LENGTH`; `expiresIn` under
+	// one day or over 365 days: 400 `EXPIRES_IN_IS_TOO_SMALL` / `EXPIRES_IN_IS_TOO_LARGE`; nothing
+	// to change: 400 `NO_VALUES_TO_UPDATE`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which requires `expiresIn` and `permissions` (as strings);
+	// all are optional in 1.7 and only `name`, `enabled` and `expiresIn` may be set from HTTP.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api-key/update (the `UpdateApiKey` operationId).
+	UpdateApiKey(ctx context.Context, body UpdateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// OauthCallback OAuth redirect endpoint
 	//
@@ -2573,6 +3056,237 @@ type ClientInterface interface {
 // Corresponds with GET /account-info (the `AccountInfo` operationId).
 func (c *Client) AccountInfo(ctx context.Context, params *AccountInfoParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAccountInfoRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateApiKeyWithBody Create an API key
+//
+// Creates a key for the session user and answers the key row with the whole key in `key`
+// (the only time it is shown). Defaults: `configId` "default" (any other configId falls back
+// to it), enabled, no expiry, `remaining` null, rate limit on at 10 requests per day.
+// `expiresIn` is in seconds, between 1 and 365 days (null or absent: never expires).
+//
+// Errors, in Better Auth's order: `remaining` (non-null), `refillAmount`, `refillInterval`,
+// `rateLimitTimeWindow`, `rateLimitMax`, `rateLimitEnabled` or `permissions` from HTTP: 400
+// `SERVER_ONLY_PROPERTY` (even without a session); `userId` (whoever it names): 401
+// `UNAUTHORIZED_SESSION`; no session: 401 `UNAUTHORIZED_SESSION`; a truthy `metadata`: 400
+// `METADATA_DISABLED`; `expiresIn` under one day or over 365 days: 400
+// `EXPIRES_IN_IS_TOO_SMALL` / `EXPIRES_IN_IS_TOO_LARGE`; `prefix` longer than 32: 400
+// `INVALID_PREFIX_LENGTH`; `name` longer than 32: 400 `INVALID_NAME_LENGTH`; a `prefix`
+// outside `[a-zA-Z0-9_-]`: 400 `VALIDATION_ERROR`. `organizationId` is accepted and ignored
+// (keys of the default configuration belong to users). Nothing is created on any error.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which requires `expiresIn` and `remaining`, types every field
+// as a string and answers a row with `userId` (1.7: `configId` and `referenceId`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api-key/create (the `CreateApiKey` operationId).
+func (c *Client) CreateApiKeyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateApiKeyRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateApiKey Create an API key
+//
+// Creates a key for the session user and answers the key row with the whole key in `key`
+// (the only time it is shown). Defaults: `configId` "default" (any other configId falls back
+// to it), enabled, no expiry, `remaining` null, rate limit on at 10 requests per day.
+// `expiresIn` is in seconds, between 1 and 365 days (null or absent: never expires).
+//
+// Errors, in Better Auth's order: `remaining` (non-null), `refillAmount`, `refillInterval`,
+// `rateLimitTimeWindow`, `rateLimitMax`, `rateLimitEnabled` or `permissions` from HTTP: 400
+// `SERVER_ONLY_PROPERTY` (even without a session); `userId` (whoever it names): 401
+// `UNAUTHORIZED_SESSION`; no session: 401 `UNAUTHORIZED_SESSION`; a truthy `metadata`: 400
+// `METADATA_DISABLED`; `expiresIn` under one day or over 365 days: 400
+// `EXPIRES_IN_IS_TOO_SMALL` / `EXPIRES_IN_IS_TOO_LARGE`; `prefix` longer than 32: 400
+// `INVALID_PREFIX_LENGTH`; `name` longer than 32: 400 `INVALID_NAME_LENGTH`; a `prefix`
+// outside `[a-zA-Z0-9_-]`: 400 `VALIDATION_ERROR`. `organizationId` is accepted and ignored
+// (keys of the default configuration belong to users). Nothing is created on any error.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which requires `expiresIn` and `remaining`, types every field
+// as a string and answers a row with `userId` (1.7: `configId` and `referenceId`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api-key/create (the `CreateApiKey` operationId).
+func (c *Client) CreateApiKey(ctx context.Context, body CreateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateApiKeyRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteApiKeyWithBody Delete one of the user's API keys
+//
+// Deletes the key and answers `{"success": true}`. Errors: no session: 401 `UNAUTHORIZED`; a
+// banned user: 401 `USER_BANNED`; unknown id or another user's key: 404 `KEY_NOT_FOUND`.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document: accepts `configId`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api-key/delete (the `DeleteApiKey` operationId).
+func (c *Client) DeleteApiKeyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteApiKeyRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteApiKey Delete one of the user's API keys
+//
+// Deletes the key and answers `{"success": true}`. Errors: no session: 401 `UNAUTHORIZED`; a
+// banned user: 401 `USER_BANNED`; unknown id or another user's key: 404 `KEY_NOT_FOUND`.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document: accepts `configId`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api-key/delete (the `DeleteApiKey` operationId).
+func (c *Client) DeleteApiKey(ctx context.Context, body DeleteApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteApiKeyRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetApiKey Get one of the user's API keys
+//
+// Answers the key row (without the key). Errors: no session: 401 `UNAUTHORIZED`; missing `id`:
+// 400 `VALIDATION_ERROR`; unknown id, or another user's key: 404 `KEY_NOT_FOUND`. Rate limit:
+// default class.
+//
+// Corrects the 1.1.0 document: the row has `configId` and `referenceId` (no `userId`),
+// `permissions` and `metadata` are parsed objects or null; accepts `configId`.
+//
+// Corresponds with GET /api-key/get (the `GetApiKey` operationId).
+func (c *Client) GetApiKey(ctx context.Context, params *GetApiKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetApiKeyRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListApiKeys List the user's API keys
+//
+// Answers `{"apiKeys": [row...], "total": n}` (rows without the key), with `limit` and `offset`
+// echoed when given (0 included). `total` counts all of the user's keys; `offset` then `limit`
+// cut the sorted list. Default order: creation. `sortBy` names a column of the row (nulls sort
+// last ascending, first descending, as in PostgreSQL); `sortDirection` defaults to `asc`.
+// With `organizationId`, the keys of that organization (none: keys of this configuration
+// belong to users) — the user must be a member (403 `USER_NOT_MEMBER_OF_ORGANIZATION`) and
+// its owner (403 `INSUFFICIENT_API_KEY_PERMISSIONS`). No session: 401 `UNAUTHORIZED`. A
+// negative or non-integer `limit`/`offset`, or an unknown `sortBy`: 400 `VALIDATION_ERROR`.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which answers a bare array and takes no parameters.
+//
+// Corresponds with GET /api-key/list (the `ListApiKeys` operationId).
+func (c *Client) ListApiKeys(ctx context.Context, params *ListApiKeysParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListApiKeysRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateApiKeyWithBody Update one of the user's API keys
+//
+// Changes `name`, `enabled` and the expiry (`expiresIn` seconds from now, or `null` for never)
+// and answers the key row (without the key). `updatedAt` does not change, as in Better Auth.
+// `metadata` is ignored (metadata is disabled).
+//
+// Errors, in Better Auth's order: no session: 401 `UNAUTHORIZED_SESSION`; a `userId` other
+// than the session user's: 401 `UNAUTHORIZED_SESSION`; `remaining`, `refillAmount`,
+// `refillInterval`, `rateLimitEnabled`, `rateLimitTimeWindow`, `rateLimitMax` or
+// `permissions`: 400 `SERVER_ONLY_PROPERTY`; unknown id or another user's key: 404
+// `KEY_NOT_FOUND`; `name` empty or longer than 32: 400 `INVALID_NAME_LENGTH`; `expiresIn` under
+// one day or over 365 days: 400 `EXPIRES_IN_IS_TOO_SMALL` / `EXPIRES_IN_IS_TOO_LARGE`; nothing
+// to change: 400 `NO_VALUES_TO_UPDATE`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which requires `expiresIn` and `permissions` (as strings);
+// all are optional in 1.7 and only `name`, `enabled` and `expiresIn` may be set from HTTP.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api-key/update (the `UpdateApiKey` operationId).
+func (c *Client) UpdateApiKeyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateApiKeyRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateApiKey Update one of the user's API keys
+//
+// Changes `name`, `enabled` and the expiry (`expiresIn` seconds from now, or `null` for never)
+// and answers the key row (without the key). `updatedAt` does not change, as in Better Auth.
+// `metadata` is ignored (metadata is disabled).
+//
+// Errors, in Better Auth's order: no session: 401 `UNAUTHORIZED_SESSION`; a `userId` other
+// than the session user's: 401 `UNAUTHORIZED_SESSION`; `remaining`, `refillAmount`,
+// `refillInterval`, `rateLimitEnabled`, `rateLimitTimeWindow`, `rateLimitMax` or
+// `permissions`: 400 `SERVER_ONLY_PROPERTY`; unknown id or another user's key: 404
+// `KEY_NOT_FOUND`; `name` empty or longer than 32: 400 `INVALID_NAME_LENGTH`; `expiresIn` under
+// one day or over 365 days: 400 `EXPIRES_IN_IS_TOO_SMALL` / `EXPIRES_IN_IS_TOO_LARGE`; nothing
+// to change: 400 `NO_VALUES_TO_UPDATE`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which requires `expiresIn` and `permissions` (as strings);
+// all are optional in 1.7 and only `name`, `enabled` and `expiresIn` may be set from HTTP.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api-key/update (the `UpdateApiKey` operationId).
+func (c *Client) UpdateApiKey(ctx context.Context, body UpdateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateApiKeyRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4304,6 +5018,302 @@ func NewAccountInfoRequest(server string, params *AccountInfoParams) (*http.Requ
 	return req, nil
 }
 
+// NewCreateApiKeyRequest calls the generic CreateApiKey builder with application/json body
+func NewCreateApiKeyRequest(server string, body CreateApiKeyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateApiKeyRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateApiKeyRequestWithBody constructs an http.Request for the CreateApiKey method, with any body, and a specified content type
+func NewCreateApiKeyRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api-key/create")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteApiKeyRequest calls the generic DeleteApiKey builder with application/json body
+func NewDeleteApiKeyRequest(server string, body DeleteApiKeyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDeleteApiKeyRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewDeleteApiKeyRequestWithBody constructs an http.Request for the DeleteApiKey method, with any body, and a specified content type
+func NewDeleteApiKeyRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api-key/delete")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetApiKeyRequest constructs an http.Request for the GetApiKey method
+func NewGetApiKeyRequest(server string, params *GetApiKeyParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api-key/get")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "id", params.Id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.ConfigId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "configId", *params.ConfigId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListApiKeysRequest constructs an http.Request for the ListApiKeys method
+func NewListApiKeysRequest(server string, params *ListApiKeysParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api-key/list")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ConfigId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "configId", *params.ConfigId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrganizationId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organizationId", *params.OrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Offset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SortBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sortBy", *params.SortBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SortDirection != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sortDirection", *params.SortDirection, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateApiKeyRequest calls the generic UpdateApiKey builder with application/json body
+func NewUpdateApiKeyRequest(server string, body UpdateApiKeyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateApiKeyRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewUpdateApiKeyRequestWithBody constructs an http.Request for the UpdateApiKey method, with any body, and a specified content type
+func NewUpdateApiKeyRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api-key/update")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewOauthCallbackRequest constructs an http.Request for the OauthCallback method
 func NewOauthCallbackRequest(server string, providerId ProviderId, params *OauthCallbackParams) (*http.Request, error) {
 	var err error
@@ -5980,6 +6990,161 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /account-info (the `AccountInfo` operationId).
 	AccountInfoWithResponse(ctx context.Context, params *AccountInfoParams, reqEditors ...RequestEditorFn) (*AccountInfoResponse, error)
 
+	// CreateApiKeyWithBodyWithResponse Create an API key
+	//
+	// Creates a key for the session user and answers the key row with the whole key in `key`
+	// (the only time it is shown). Defaults: `configId` "default" (any other configId falls back
+	// to it), enabled, no expiry, `remaining` null, rate limit on at 10 requests per day.
+	// `expiresIn` is in seconds, between 1 and 365 days (null or absent: never expires).
+	//
+	// Errors, in Better Auth's order: `remaining` (non-null), `refillAmount`, `refillInterval`,
+	// `rateLimitTimeWindow`, `rateLimitMax`, `rateLimitEnabled` or `permissions` from HTTP: 400
+	// `SERVER_ONLY_PROPERTY` (even without a session); `userId` (whoever it names): 401
+	// `UNAUTHORIZED_SESSION`; no session: 401 `UNAUTHORIZED_SESSION`; a truthy `metadata`: 400
+	// `METADATA_DISABLED`; `expiresIn` under one day or over 365 days: 400
+	// `EXPIRES_IN_IS_TOO_SMALL` / `EXPIRES_IN_IS_TOO_LARGE`; `prefix` longer than 32: 400
+	// `INVALID_PREFIX_LENGTH`; `name` longer than 32: 400 `INVALID_NAME_LENGTH`; a `prefix`
+	// outside `[a-zA-Z0-9_-]`: 400 `VALIDATION_ERROR`. `organizationId` is accepted and ignored
+	// (keys of the default configuration belong to users). Nothing is created on any error.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which requires `expiresIn` and `remaining`, types every field
+	// as a string and answers a row with `userId` (1.7: `configId` and `referenceId`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api-key/create (the `CreateApiKey` operationId).
+	CreateApiKeyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateApiKeyResponse, error)
+
+	// CreateApiKeyWithResponse Create an API key
+	//
+	// Creates a key for the session user and answers the key row with the whole key in `key`
+	// (the only time it is shown). Defaults: `configId` "default" (any other configId falls back
+	// to it), enabled, no expiry, `remaining` null, rate limit on at 10 requests per day.
+	// `expiresIn` is in seconds, between 1 and 365 days (null or absent: never expires).
+	//
+	// Errors, in Better Auth's order: `remaining` (non-null), `refillAmount`, `refillInterval`,
+	// `rateLimitTimeWindow`, `rateLimitMax`, `rateLimitEnabled` or `permissions` from HTTP: 400
+	// `SERVER_ONLY_PROPERTY` (even without a session); `userId` (whoever it names): 401
+	// `UNAUTHORIZED_SESSION`; no session: 401 `UNAUTHORIZED_SESSION`; a truthy `metadata`: 400
+	// `METADATA_DISABLED`; `expiresIn` under one day or over 365 days: 400
+	// `EXPIRES_IN_IS_TOO_SMALL` / `EXPIRES_IN_IS_TOO_LARGE`; `prefix` longer than 32: 400
+	// `INVALID_PREFIX_LENGTH`; `name` longer than 32: 400 `INVALID_NAME_LENGTH`; a `prefix`
+	// outside `[a-zA-Z0-9_-]`: 400 `VALIDATION_ERROR`. `organizationId` is accepted and ignored
+	// (keys of the default configuration belong to users). Nothing is created on any error.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which requires `expiresIn` and `remaining`, types every field
+	// as a string and answers a row with `userId` (1.7: `configId` and `referenceId`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api-key/create (the `CreateApiKey` operationId).
+	CreateApiKeyWithResponse(ctx context.Context, body CreateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateApiKeyResponse, error)
+
+	// DeleteApiKeyWithBodyWithResponse Delete one of the user's API keys
+	//
+	// Deletes the key and answers `{"success": true}`. Errors: no session: 401 `UNAUTHORIZED`; a
+	// banned user: 401 `USER_BANNED`; unknown id or another user's key: 404 `KEY_NOT_FOUND`.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document: accepts `configId`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api-key/delete (the `DeleteApiKey` operationId).
+	DeleteApiKeyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeleteApiKeyResponse, error)
+
+	// DeleteApiKeyWithResponse Delete one of the user's API keys
+	//
+	// Deletes the key and answers `{"success": true}`. Errors: no session: 401 `UNAUTHORIZED`; a
+	// banned user: 401 `USER_BANNED`; unknown id or another user's key: 404 `KEY_NOT_FOUND`.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document: accepts `configId`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api-key/delete (the `DeleteApiKey` operationId).
+	DeleteApiKeyWithResponse(ctx context.Context, body DeleteApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteApiKeyResponse, error)
+
+	// GetApiKeyWithResponse Get one of the user's API keys
+	//
+	// Answers the key row (without the key). Errors: no session: 401 `UNAUTHORIZED`; missing `id`:
+	// 400 `VALIDATION_ERROR`; unknown id, or another user's key: 404 `KEY_NOT_FOUND`. Rate limit:
+	// default class.
+	//
+	// Corrects the 1.1.0 document: the row has `configId` and `referenceId` (no `userId`),
+	// `permissions` and `metadata` are parsed objects or null; accepts `configId`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api-key/get (the `GetApiKey` operationId).
+	GetApiKeyWithResponse(ctx context.Context, params *GetApiKeyParams, reqEditors ...RequestEditorFn) (*GetApiKeyResponse, error)
+
+	// ListApiKeysWithResponse List the user's API keys
+	//
+	// Answers `{"apiKeys": [row...], "total": n}` (rows without the key), with `limit` and `offset`
+	// echoed when given (0 included). `total` counts all of the user's keys; `offset` then `limit`
+	// cut the sorted list. Default order: creation. `sortBy` names a column of the row (nulls sort
+	// last ascending, first descending, as in PostgreSQL); `sortDirection` defaults to `asc`.
+	// With `organizationId`, the keys of that organization (none: keys of this configuration
+	// belong to users) — the user must be a member (403 `USER_NOT_MEMBER_OF_ORGANIZATION`) and
+	// its owner (403 `INSUFFICIENT_API_KEY_PERMISSIONS`). No session: 401 `UNAUTHORIZED`. A
+	// negative or non-integer `limit`/`offset`, or an unknown `sortBy`: 400 `VALIDATION_ERROR`.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which answers a bare array and takes no parameters.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api-key/list (the `ListApiKeys` operationId).
+	ListApiKeysWithResponse(ctx context.Context, params *ListApiKeysParams, reqEditors ...RequestEditorFn) (*ListApiKeysResponse, error)
+
+	// UpdateApiKeyWithBodyWithResponse Update one of the user's API keys
+	//
+	// Changes `name`, `enabled` and the expiry (`expiresIn` seconds from now, or `null` for never)
+	// and answers the key row (without the key). `updatedAt` does not change, as in Better Auth.
+	// `metadata` is ignored (metadata is disabled).
+	//
+	// Errors, in Better Auth's order: no session: 401 `UNAUTHORIZED_SESSION`; a `userId` other
+	// than the session user's: 401 `UNAUTHORIZED_SESSION`; `remaining`, `refillAmount`,
+	// `refillInterval`, `rateLimitEnabled`, `rateLimitTimeWindow`, `rateLimitMax` or
+	// `permissions`: 400 `SERVER_ONLY_PROPERTY`; unknown id or another user's key: 404
+	// `KEY_NOT_FOUND`; `name` empty or longer than 32: 400 `INVALID_NAME_LENGTH`; `expiresIn` under
+	// one day or over 365 days: 400 `EXPIRES_IN_IS_TOO_SMALL` / `EXPIRES_IN_IS_TOO_LARGE`; nothing
+	// to change: 400 `NO_VALUES_TO_UPDATE`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which requires `expiresIn` and `permissions` (as strings);
+	// all are optional in 1.7 and only `name`, `enabled` and `expiresIn` may be set from HTTP.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api-key/update (the `UpdateApiKey` operationId).
+	UpdateApiKeyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateApiKeyResponse, error)
+
+	// UpdateApiKeyWithResponse Update one of the user's API keys
+	//
+	// Changes `name`, `enabled` and the expiry (`expiresIn` seconds from now, or `null` for never)
+	// and answers the key row (without the key). `updatedAt` does not change, as in Better Auth.
+	// `metadata` is ignored (metadata is disabled).
+	//
+	// Errors, in Better Auth's order: no session: 401 `UNAUTHORIZED_SESSION`; a `userId` other
+	// than the session user's: 401 `UNAUTHORIZED_SESSION`; `remaining`, `refillAmount`,
+	// `refillInterval`, `rateLimitEnabled`, `rateLimitTimeWindow`, `rateLimitMax` or
+	// `permissions`: 400 `SERVER_ONLY_PROPERTY`; unknown id or another user's key: 404
+	// `KEY_NOT_FOUND`; `name` empty or longer than 32: 400 `INVALID_NAME_LENGTH`; `expiresIn` under
+	// one day or over 365 days: 400 `EXPIRES_IN_IS_TOO_SMALL` / `EXPIRES_IN_IS_TOO_LARGE`; nothing
+	// to change: 400 `NO_VALUES_TO_UPDATE`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which requires `expiresIn` and `permissions` (as strings);
+	// all are optional in 1.7 and only `name`, `enabled` and `expiresIn` may be set from HTTP.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api-key/update (the `UpdateApiKey` operationId).
+	UpdateApiKeyWithResponse(ctx context.Context, body UpdateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateApiKeyResponse, error)
+
 	// OauthCallbackWithResponse OAuth redirect endpoint
 	//
 	// The `redirect_uri` given to providers. Always answers 302 (empty body). Needs the `state`
@@ -7134,6 +8299,484 @@ func (r AccountInfoResponse) ContentType() string {
 	return ""
 }
 
+// CreateApiKeyResponse429Headers the declared response headers of an HTTP 429 response for CreateApiKey
+type CreateApiKeyResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type CreateApiKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CreatedApiKey
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateApiKeyResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateApiKeyResponse) GetJSON200() *CreatedApiKey {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateApiKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateApiKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateApiKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateApiKeyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateApiKeyResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateApiKeyResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateApiKeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateApiKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateApiKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateApiKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateApiKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteApiKeyResponse429Headers the declared response headers of an HTTP 429 response for DeleteApiKey
+type DeleteApiKeyResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type DeleteApiKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeleteApiKeyResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteApiKeyResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeleteApiKeyResponse) GetJSON200() *DeleteApiKeyResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteApiKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteApiKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteApiKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteApiKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r DeleteApiKeyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r DeleteApiKeyResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteApiKeyResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteApiKeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteApiKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteApiKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteApiKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteApiKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetApiKeyResponse429Headers the declared response headers of an HTTP 429 response for GetApiKey
+type GetApiKeyResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type GetApiKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ApiKey
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetApiKeyResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetApiKeyResponse) GetJSON200() *ApiKey {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetApiKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetApiKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetApiKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetApiKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetApiKeyResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetApiKeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetApiKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetApiKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetApiKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetApiKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListApiKeysResponse429Headers the declared response headers of an HTTP 429 response for ListApiKeys
+type ListApiKeysResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type ListApiKeysResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ApiKeyList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListApiKeysResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListApiKeysResponse) GetJSON200() *ApiKeyList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListApiKeysResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListApiKeysResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListApiKeysResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListApiKeysResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListApiKeysResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListApiKeysResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListApiKeysResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListApiKeysResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListApiKeysResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateApiKeyResponse429Headers the declared response headers of an HTTP 429 response for UpdateApiKey
+type UpdateApiKeyResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type UpdateApiKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ApiKey
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateApiKeyResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateApiKeyResponse) GetJSON200() *ApiKey {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateApiKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateApiKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateApiKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateApiKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateApiKeyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r UpdateApiKeyResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateApiKeyResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateApiKeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateApiKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateApiKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateApiKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateApiKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // OauthCallbackResponse302Headers the declared response headers of an HTTP 302 response for OauthCallback
 type OauthCallbackResponse302Headers struct {
 	Location  *string
@@ -7971,12 +9614,18 @@ type GetSessionResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *struct {
 		// NeedsRefresh Only with deferred session refresh; true when the client should call `POST /get-session`.
-		NeedsRefresh *bool   `json:"needsRefresh,omitempty"`
-		Session      Session `json:"session"`
-		User         User    `json:"user"`
+		NeedsRefresh *bool `json:"needsRefresh,omitempty"`
+
+		// Session The session, or the synthetic session of an `x-api-key` request (Api-key).
+		Session Session `json:"session"`
+		User    User    `json:"user"`
 	}
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -7990,9 +9639,11 @@ type GetSessionResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetSessionResponse) GetJSON200() *struct {
 	// NeedsRefresh Only with deferred session refresh; true when the client should call `POST /get-session`.
-	NeedsRefresh *bool   `json:"needsRefresh,omitempty"`
-	Session      Session `json:"session"`
-	User         User    `json:"user"`
+	NeedsRefresh *bool `json:"needsRefresh,omitempty"`
+
+	// Session The session, or the synthetic session of an `x-api-key` request (Api-key).
+	Session Session `json:"session"`
+	User    User    `json:"user"`
 } {
 	return r.JSON200
 }
@@ -8000,6 +9651,16 @@ func (r GetSessionResponse) GetJSON200() *struct {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r GetSessionResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetSessionResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetSessionResponse) GetJSON403() *Error {
+	return r.JSON403
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -10410,6 +12071,209 @@ func (c *ClientWithResponses) AccountInfoWithResponse(ctx context.Context, param
 	return ParseAccountInfoResponse(rsp)
 }
 
+// CreateApiKeyWithBodyWithResponse Create an API key
+//
+// Creates a key for the session user and answers the key row with the whole key in `key`
+// (the only time it is shown). Defaults: `configId` "default" (any other configId falls back
+// to it), enabled, no expiry, `remaining` null, rate limit on at 10 requests per day.
+// `expiresIn` is in seconds, between 1 and 365 days (null or absent: never expires).
+//
+// Errors, in Better Auth's order: `remaining` (non-null), `refillAmount`, `refillInterval`,
+// `rateLimitTimeWindow`, `rateLimitMax`, `rateLimitEnabled` or `permissions` from HTTP: 400
+// `SERVER_ONLY_PROPERTY` (even without a session); `userId` (whoever it names): 401
+// `UNAUTHORIZED_SESSION`; no session: 401 `UNAUTHORIZED_SESSION`; a truthy `metadata`: 400
+// `METADATA_DISABLED`; `expiresIn` under one day or over 365 days: 400
+// `EXPIRES_IN_IS_TOO_SMALL` / `EXPIRES_IN_IS_TOO_LARGE`; `prefix` longer than 32: 400
+// `INVALID_PREFIX_LENGTH`; `name` longer than 32: 400 `INVALID_NAME_LENGTH`; a `prefix`
+// outside `[a-zA-Z0-9_-]`: 400 `VALIDATION_ERROR`. `organizationId` is accepted and ignored
+// (keys of the default configuration belong to users). Nothing is created on any error.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which requires `expiresIn` and `remaining`, types every field
+// as a string and answers a row with `userId` (1.7: `configId` and `referenceId`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api-key/create (the `CreateApiKey` operationId).
+func (c *ClientWithResponses) CreateApiKeyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateApiKeyResponse, error) {
+	rsp, err := c.CreateApiKeyWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateApiKeyResponse(rsp)
+}
+
+// CreateApiKeyWithResponse Create an API key
+//
+// Creates a key for the session user and answers the key row with the whole key in `key`
+// (the only time it is shown). Defaults: `configId` "default" (any other configId falls back
+// to it), enabled, no expiry, `remaining` null, rate limit on at 10 requests per day.
+// `expiresIn` is in seconds, between 1 and 365 days (null or absent: never expires).
+//
+// Errors, in Better Auth's order: `remaining` (non-null), `refillAmount`, `refillInterval`,
+// `rateLimitTimeWindow`, `rateLimitMax`, `rateLimitEnabled` or `permissions` from HTTP: 400
+// `SERVER_ONLY_PROPERTY` (even without a session); `userId` (whoever it names): 401
+// `UNAUTHORIZED_SESSION`; no session: 401 `UNAUTHORIZED_SESSION`; a truthy `metadata`: 400
+// `METADATA_DISABLED`; `expiresIn` under one day or over 365 days: 400
+// `EXPIRES_IN_IS_TOO_SMALL` / `EXPIRES_IN_IS_TOO_LARGE`; `prefix` longer than 32: 400
+// `INVALID_PREFIX_LENGTH`; `name` longer than 32: 400 `INVALID_NAME_LENGTH`; a `prefix`
+// outside `[a-zA-Z0-9_-]`: 400 `VALIDATION_ERROR`. `organizationId` is accepted and ignored
+// (keys of the default configuration belong to users). Nothing is created on any error.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which requires `expiresIn` and `remaining`, types every field
+// as a string and answers a row with `userId` (1.7: `configId` and `referenceId`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api-key/create (the `CreateApiKey` operationId).
+func (c *ClientWithResponses) CreateApiKeyWithResponse(ctx context.Context, body CreateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateApiKeyResponse, error) {
+	rsp, err := c.CreateApiKey(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateApiKeyResponse(rsp)
+}
+
+// DeleteApiKeyWithBodyWithResponse Delete one of the user's API keys
+//
+// Deletes the key and answers `{"success": true}`. Errors: no session: 401 `UNAUTHORIZED`; a
+// banned user: 401 `USER_BANNED`; unknown id or another user's key: 404 `KEY_NOT_FOUND`.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document: accepts `configId`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api-key/delete (the `DeleteApiKey` operationId).
+func (c *ClientWithResponses) DeleteApiKeyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeleteApiKeyResponse, error) {
+	rsp, err := c.DeleteApiKeyWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteApiKeyResponse(rsp)
+}
+
+// DeleteApiKeyWithResponse Delete one of the user's API keys
+//
+// Deletes the key and answers `{"success": true}`. Errors: no session: 401 `UNAUTHORIZED`; a
+// banned user: 401 `USER_BANNED`; unknown id or another user's key: 404 `KEY_NOT_FOUND`.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document: accepts `configId`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api-key/delete (the `DeleteApiKey` operationId).
+func (c *ClientWithResponses) DeleteApiKeyWithResponse(ctx context.Context, body DeleteApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteApiKeyResponse, error) {
+	rsp, err := c.DeleteApiKey(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteApiKeyResponse(rsp)
+}
+
+// GetApiKeyWithResponse Get one of the user's API keys
+//
+// Answers the key row (without the key). Errors: no session: 401 `UNAUTHORIZED`; missing `id`:
+// 400 `VALIDATION_ERROR`; unknown id, or another user's key: 404 `KEY_NOT_FOUND`. Rate limit:
+// default class.
+//
+// Corrects the 1.1.0 document: the row has `configId` and `referenceId` (no `userId`),
+// `permissions` and `metadata` are parsed objects or null; accepts `configId`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api-key/get (the `GetApiKey` operationId).
+func (c *ClientWithResponses) GetApiKeyWithResponse(ctx context.Context, params *GetApiKeyParams, reqEditors ...RequestEditorFn) (*GetApiKeyResponse, error) {
+	rsp, err := c.GetApiKey(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetApiKeyResponse(rsp)
+}
+
+// ListApiKeysWithResponse List the user's API keys
+//
+// Answers `{"apiKeys": [row...], "total": n}` (rows without the key), with `limit` and `offset`
+// echoed when given (0 included). `total` counts all of the user's keys; `offset` then `limit`
+// cut the sorted list. Default order: creation. `sortBy` names a column of the row (nulls sort
+// last ascending, first descending, as in PostgreSQL); `sortDirection` defaults to `asc`.
+// With `organizationId`, the keys of that organization (none: keys of this configuration
+// belong to users) — the user must be a member (403 `USER_NOT_MEMBER_OF_ORGANIZATION`) and
+// its owner (403 `INSUFFICIENT_API_KEY_PERMISSIONS`). No session: 401 `UNAUTHORIZED`. A
+// negative or non-integer `limit`/`offset`, or an unknown `sortBy`: 400 `VALIDATION_ERROR`.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which answers a bare array and takes no parameters.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api-key/list (the `ListApiKeys` operationId).
+func (c *ClientWithResponses) ListApiKeysWithResponse(ctx context.Context, params *ListApiKeysParams, reqEditors ...RequestEditorFn) (*ListApiKeysResponse, error) {
+	rsp, err := c.ListApiKeys(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListApiKeysResponse(rsp)
+}
+
+// UpdateApiKeyWithBodyWithResponse Update one of the user's API keys
+//
+// Changes `name`, `enabled` and the expiry (`expiresIn` seconds from now, or `null` for never)
+// and answers the key row (without the key). `updatedAt` does not change, as in Better Auth.
+// `metadata` is ignored (metadata is disabled).
+//
+// Errors, in Better Auth's order: no session: 401 `UNAUTHORIZED_SESSION`; a `userId` other
+// than the session user's: 401 `UNAUTHORIZED_SESSION`; `remaining`, `refillAmount`,
+// `refillInterval`, `rateLimitEnabled`, `rateLimitTimeWindow`, `rateLimitMax` or
+// `permissions`: 400 `SERVER_ONLY_PROPERTY`; unknown id or another user's key: 404
+// `KEY_NOT_FOUND`; `name` empty or longer than 32: 400 `INVALID_NAME_LENGTH`; `expiresIn` under
+// one day or over 365 days: 400 `EXPIRES_IN_IS_TOO_SMALL` / `EXPIRES_IN_IS_TOO_LARGE`; nothing
+// to change: 400 `NO_VALUES_TO_UPDATE`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which requires `expiresIn` and `permissions` (as strings);
+// all are optional in 1.7 and only `name`, `enabled` and `expiresIn` may be set from HTTP.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api-key/update (the `UpdateApiKey` operationId).
+func (c *ClientWithResponses) UpdateApiKeyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateApiKeyResponse, error) {
+	rsp, err := c.UpdateApiKeyWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateApiKeyResponse(rsp)
+}
+
+// UpdateApiKeyWithResponse Update one of the user's API keys
+//
+// Changes `name`, `enabled` and the expiry (`expiresIn` seconds from now, or `null` for never)
+// and answers the key row (without the key). `updatedAt` does not change, as in Better Auth.
+// `metadata` is ignored (metadata is disabled).
+//
+// Errors, in Better Auth's order: no session: 401 `UNAUTHORIZED_SESSION`; a `userId` other
+// than the session user's: 401 `UNAUTHORIZED_SESSION`; `remaining`, `refillAmount`,
+// `refillInterval`, `rateLimitEnabled`, `rateLimitTimeWindow`, `rateLimitMax` or
+// `permissions`: 400 `SERVER_ONLY_PROPERTY`; unknown id or another user's key: 404
+// `KEY_NOT_FOUND`; `name` empty or longer than 32: 400 `INVALID_NAME_LENGTH`; `expiresIn` under
+// one day or over 365 days: 400 `EXPIRES_IN_IS_TOO_SMALL` / `EXPIRES_IN_IS_TOO_LARGE`; nothing
+// to change: 400 `NO_VALUES_TO_UPDATE`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which requires `expiresIn` and `permissions` (as strings);
+// all are optional in 1.7 and only `name`, `enabled` and `expiresIn` may be set from HTTP.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api-key/update (the `UpdateApiKey` operationId).
+func (c *ClientWithResponses) UpdateApiKeyWithResponse(ctx context.Context, body UpdateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateApiKeyResponse, error) {
+	rsp, err := c.UpdateApiKey(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateApiKeyResponse(rsp)
+}
+
 // OauthCallbackWithResponse OAuth redirect endpoint
 //
 // The `redirect_uri` given to providers. Always answers 302 (empty body). Needs the `state`
@@ -11914,6 +13778,439 @@ func ParseAccountInfoResponse(rsp *http.Response) (*AccountInfoResponse, error) 
 	return response, nil
 }
 
+// ParseCreateApiKeyResponse parses an HTTP response from a CreateApiKeyWithResponse call
+func ParseCreateApiKeyResponse(rsp *http.Response) (*CreateApiKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateApiKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CreatedApiKey
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateApiKeyResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteApiKeyResponse parses an HTTP response from a DeleteApiKeyWithResponse call
+func ParseDeleteApiKeyResponse(rsp *http.Response) (*DeleteApiKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteApiKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeleteApiKeyResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteApiKeyResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetApiKeyResponse parses an HTTP response from a GetApiKeyWithResponse call
+func ParseGetApiKeyResponse(rsp *http.Response) (*GetApiKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetApiKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ApiKey
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetApiKeyResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListApiKeysResponse parses an HTTP response from a ListApiKeysWithResponse call
+func ParseListApiKeysResponse(rsp *http.Response) (*ListApiKeysResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListApiKeysResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ApiKeyList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListApiKeysResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateApiKeyResponse parses an HTTP response from a UpdateApiKeyWithResponse call
+func ParseUpdateApiKeyResponse(rsp *http.Response) (*UpdateApiKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateApiKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ApiKey
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UpdateApiKeyResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseOauthCallbackResponse parses an HTTP response from a OauthCallbackWithResponse call
 func ParseOauthCallbackResponse(rsp *http.Response) (*OauthCallbackResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -12708,9 +15005,11 @@ func ParseGetSessionResponse(rsp *http.Response) (*GetSessionResponse, error) {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest struct {
 			// NeedsRefresh Only with deferred session refresh; true when the client should call `POST /get-session`.
-			NeedsRefresh *bool   `json:"needsRefresh,omitempty"`
-			Session      Session `json:"session"`
-			User         User    `json:"user"`
+			NeedsRefresh *bool `json:"needsRefresh,omitempty"`
+
+			// Session The session, or the synthetic session of an `x-api-key` request (Api-key).
+			Session Session `json:"session"`
+			User    User    `json:"user"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -12723,6 +15022,20 @@ func ParseGetSessionResponse(rsp *http.Response) (*GetSessionResponse, error) {
 			return nil, err
 		}
 		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
@@ -15004,6 +17317,21 @@ type ServerInterface interface {
 	// AccountInfo Get the provider's profile for a linked account
 	// (GET /account-info)
 	AccountInfo(w http.ResponseWriter, r *http.Request, params AccountInfoParams)
+	// CreateApiKey Create an API key
+	// (POST /api-key/create)
+	CreateApiKey(w http.ResponseWriter, r *http.Request)
+	// DeleteApiKey Delete one of the user's API keys
+	// (POST /api-key/delete)
+	DeleteApiKey(w http.ResponseWriter, r *http.Request)
+	// GetApiKey Get one of the user's API keys
+	// (GET /api-key/get)
+	GetApiKey(w http.ResponseWriter, r *http.Request, params GetApiKeyParams)
+	// ListApiKeys List the user's API keys
+	// (GET /api-key/list)
+	ListApiKeys(w http.ResponseWriter, r *http.Request, params ListApiKeysParams)
+	// UpdateApiKey Update one of the user's API keys
+	// (POST /api-key/update)
+	UpdateApiKey(w http.ResponseWriter, r *http.Request)
 	// OauthCallback OAuth redirect endpoint
 	// (GET /callback/{providerId})
 	OauthCallback(w http.ResponseWriter, r *http.Request, providerId ProviderId, params OauthCallbackParams)
@@ -15115,6 +17443,36 @@ type Unimplemented struct{}
 // AccountInfo Get the provider's profile for a linked account
 // (GET /account-info)
 func (_ Unimplemented) AccountInfo(w http.ResponseWriter, r *http.Request, params AccountInfoParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CreateApiKey Create an API key
+// (POST /api-key/create)
+func (_ Unimplemented) CreateApiKey(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// DeleteApiKey Delete one of the user's API keys
+// (POST /api-key/delete)
+func (_ Unimplemented) DeleteApiKey(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetApiKey Get one of the user's API keys
+// (GET /api-key/get)
+func (_ Unimplemented) GetApiKey(w http.ResponseWriter, r *http.Request, params GetApiKeyParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListApiKeys List the user's API keys
+// (GET /api-key/list)
+func (_ Unimplemented) ListApiKeys(w http.ResponseWriter, r *http.Request, params ListApiKeysParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UpdateApiKey Update one of the user's API keys
+// (POST /api-key/update)
+func (_ Unimplemented) UpdateApiKey(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -15368,6 +17726,192 @@ func (siw *ServerInterfaceWrapper) AccountInfo(w http.ResponseWriter, r *http.Re
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.AccountInfo(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateApiKey operation middleware
+func (siw *ServerInterfaceWrapper) CreateApiKey(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateApiKey(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DeleteApiKey operation middleware
+func (siw *ServerInterfaceWrapper) DeleteApiKey(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeleteApiKey(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetApiKey operation middleware
+func (siw *ServerInterfaceWrapper) GetApiKey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetApiKeyParams
+
+	// ------------- Required query parameter "id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "id", r.URL.Query(), &params.Id, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "id"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "configId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "configId", r.URL.Query(), &params.ConfigId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "configId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "configId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetApiKey(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListApiKeys operation middleware
+func (siw *ServerInterfaceWrapper) ListApiKeys(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListApiKeysParams
+
+	// ------------- Optional query parameter "configId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "configId", r.URL.Query(), &params.ConfigId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "configId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "configId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "organizationId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "organizationId", r.URL.Query(), &params.OrganizationId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "organizationId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "organizationId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "offset" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "offset", r.URL.Query(), &params.Offset, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "offset"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "offset", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "sortBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sortBy", r.URL.Query(), &params.SortBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "sortBy"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "sortBy", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "sortDirection" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sortDirection", r.URL.Query(), &params.SortDirection, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "sortDirection"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "sortDirection", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListApiKeys(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateApiKey operation middleware
+func (siw *ServerInterfaceWrapper) UpdateApiKey(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateApiKey(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -16396,6 +18940,21 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/error", wrapper.Error)
 	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/api-key/create", wrapper.CreateApiKey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api-key/get", wrapper.GetApiKey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/api-key/update", wrapper.UpdateApiKey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/api-key/delete", wrapper.DeleteApiKey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api-key/list", wrapper.ListApiKeys)
+	})
 
 	return r
 }
@@ -16497,6 +19056,613 @@ func (response AccountInfo429JSONResponse) VisitAccountInfoResponse(w http.Respo
 type AccountInfo500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response AccountInfo500JSONResponse) VisitAccountInfoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateApiKeyRequestObject struct {
+	Body *CreateApiKeyJSONRequestBody
+}
+
+type CreateApiKeyResponseObject interface {
+	VisitCreateApiKeyResponse(w http.ResponseWriter) error
+}
+
+type CreateApiKey200JSONResponse CreatedApiKey
+
+func (response CreateApiKey200JSONResponse) VisitCreateApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateApiKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateApiKey400JSONResponse) VisitCreateApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateApiKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateApiKey401JSONResponse) VisitCreateApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateApiKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateApiKey403JSONResponse) VisitCreateApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateApiKey413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateApiKey413JSONResponse) VisitCreateApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateApiKey415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response CreateApiKey415JSONResponse) VisitCreateApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateApiKey429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateApiKey429JSONResponse) VisitCreateApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateApiKey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateApiKey500JSONResponse) VisitCreateApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteApiKeyRequestObject struct {
+	Body *DeleteApiKeyJSONRequestBody
+}
+
+type DeleteApiKeyResponseObject interface {
+	VisitDeleteApiKeyResponse(w http.ResponseWriter) error
+}
+
+type DeleteApiKey200JSONResponse DeleteApiKeyResult
+
+func (response DeleteApiKey200JSONResponse) VisitDeleteApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteApiKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DeleteApiKey400JSONResponse) VisitDeleteApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteApiKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DeleteApiKey401JSONResponse) VisitDeleteApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteApiKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DeleteApiKey403JSONResponse) VisitDeleteApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteApiKey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DeleteApiKey404JSONResponse) VisitDeleteApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteApiKey413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response DeleteApiKey413JSONResponse) VisitDeleteApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteApiKey415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response DeleteApiKey415JSONResponse) VisitDeleteApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteApiKey429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DeleteApiKey429JSONResponse) VisitDeleteApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteApiKey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DeleteApiKey500JSONResponse) VisitDeleteApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetApiKeyRequestObject struct {
+	Params GetApiKeyParams
+}
+
+type GetApiKeyResponseObject interface {
+	VisitGetApiKeyResponse(w http.ResponseWriter) error
+}
+
+type GetApiKey200JSONResponse ApiKey
+
+func (response GetApiKey200JSONResponse) VisitGetApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetApiKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetApiKey400JSONResponse) VisitGetApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetApiKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetApiKey401JSONResponse) VisitGetApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetApiKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetApiKey403JSONResponse) VisitGetApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetApiKey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetApiKey404JSONResponse) VisitGetApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetApiKey429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetApiKey429JSONResponse) VisitGetApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetApiKey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetApiKey500JSONResponse) VisitGetApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListApiKeysRequestObject struct {
+	Params ListApiKeysParams
+}
+
+type ListApiKeysResponseObject interface {
+	VisitListApiKeysResponse(w http.ResponseWriter) error
+}
+
+type ListApiKeys200JSONResponse ApiKeyList
+
+func (response ListApiKeys200JSONResponse) VisitListApiKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListApiKeys400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListApiKeys400JSONResponse) VisitListApiKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListApiKeys401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListApiKeys401JSONResponse) VisitListApiKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListApiKeys403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListApiKeys403JSONResponse) VisitListApiKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListApiKeys429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListApiKeys429JSONResponse) VisitListApiKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListApiKeys500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListApiKeys500JSONResponse) VisitListApiKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateApiKeyRequestObject struct {
+	Body *UpdateApiKeyJSONRequestBody
+}
+
+type UpdateApiKeyResponseObject interface {
+	VisitUpdateApiKeyResponse(w http.ResponseWriter) error
+}
+
+type UpdateApiKey200JSONResponse ApiKey
+
+func (response UpdateApiKey200JSONResponse) VisitUpdateApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateApiKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateApiKey400JSONResponse) VisitUpdateApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateApiKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateApiKey401JSONResponse) VisitUpdateApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateApiKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateApiKey403JSONResponse) VisitUpdateApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateApiKey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdateApiKey404JSONResponse) VisitUpdateApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateApiKey413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateApiKey413JSONResponse) VisitUpdateApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateApiKey415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response UpdateApiKey415JSONResponse) VisitUpdateApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateApiKey429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response UpdateApiKey429JSONResponse) VisitUpdateApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateApiKey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateApiKey500JSONResponse) VisitUpdateApiKeyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -17563,9 +20729,11 @@ type GetSession200ResponseHeaders struct {
 type GetSession200JSONResponse struct {
 	Body struct {
 		// NeedsRefresh Only with deferred session refresh; true when the client should call `POST /get-session`.
-		NeedsRefresh *bool   `json:"needsRefresh,omitempty"`
-		Session      Session `json:"session"`
-		User         User    `json:"user"`
+		NeedsRefresh *bool `json:"needsRefresh,omitempty"`
+
+		// Session The session, or the synthetic session of an `x-api-key` request (Api-key).
+		Session Session `json:"session"`
+		User    User    `json:"user"`
 	}
 	Headers GetSession200ResponseHeaders
 }
@@ -17601,6 +20769,34 @@ func (response GetSession400JSONResponse) VisitGetSessionResponse(w http.Respons
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSession401JSONResponse Error
+
+func (response GetSession401JSONResponse) VisitGetSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSession403JSONResponse Error
+
+func (response GetSession403JSONResponse) VisitGetSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -20631,6 +23827,21 @@ type StrictServerInterface interface {
 	// AccountInfo Get the provider's profile for a linked account
 	// (GET /account-info)
 	AccountInfo(ctx context.Context, request AccountInfoRequestObject) (AccountInfoResponseObject, error)
+	// CreateApiKey Create an API key
+	// (POST /api-key/create)
+	CreateApiKey(ctx context.Context, request CreateApiKeyRequestObject) (CreateApiKeyResponseObject, error)
+	// DeleteApiKey Delete one of the user's API keys
+	// (POST /api-key/delete)
+	DeleteApiKey(ctx context.Context, request DeleteApiKeyRequestObject) (DeleteApiKeyResponseObject, error)
+	// GetApiKey Get one of the user's API keys
+	// (GET /api-key/get)
+	GetApiKey(ctx context.Context, request GetApiKeyRequestObject) (GetApiKeyResponseObject, error)
+	// ListApiKeys List the user's API keys
+	// (GET /api-key/list)
+	ListApiKeys(ctx context.Context, request ListApiKeysRequestObject) (ListApiKeysResponseObject, error)
+	// UpdateApiKey Update one of the user's API keys
+	// (POST /api-key/update)
+	UpdateApiKey(ctx context.Context, request UpdateApiKeyRequestObject) (UpdateApiKeyResponseObject, error)
 	// OauthCallback OAuth redirect endpoint
 	// (GET /callback/{providerId})
 	OauthCallback(ctx context.Context, request OauthCallbackRequestObject) (OauthCallbackResponseObject, error)
@@ -20793,6 +24004,151 @@ func (sh *strictHandler) AccountInfo(w http.ResponseWriter, r *http.Request, par
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(AccountInfoResponseObject); ok {
 		if err := validResponse.VisitAccountInfoResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateApiKey operation middleware
+func (sh *strictHandler) CreateApiKey(w http.ResponseWriter, r *http.Request) {
+	var request CreateApiKeyRequestObject
+
+	var body CreateApiKeyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateApiKey(ctx, request.(CreateApiKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateApiKey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateApiKeyResponseObject); ok {
+		if err := validResponse.VisitCreateApiKeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeleteApiKey operation middleware
+func (sh *strictHandler) DeleteApiKey(w http.ResponseWriter, r *http.Request) {
+	var request DeleteApiKeyRequestObject
+
+	var body DeleteApiKeyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteApiKey(ctx, request.(DeleteApiKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteApiKey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DeleteApiKeyResponseObject); ok {
+		if err := validResponse.VisitDeleteApiKeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetApiKey operation middleware
+func (sh *strictHandler) GetApiKey(w http.ResponseWriter, r *http.Request, params GetApiKeyParams) {
+	var request GetApiKeyRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetApiKey(ctx, request.(GetApiKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetApiKey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetApiKeyResponseObject); ok {
+		if err := validResponse.VisitGetApiKeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListApiKeys operation middleware
+func (sh *strictHandler) ListApiKeys(w http.ResponseWriter, r *http.Request, params ListApiKeysParams) {
+	var request ListApiKeysRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListApiKeys(ctx, request.(ListApiKeysRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListApiKeys")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListApiKeysResponseObject); ok {
+		if err := validResponse.VisitListApiKeysResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateApiKey operation middleware
+func (sh *strictHandler) UpdateApiKey(w http.ResponseWriter, r *http.Request) {
+	var request UpdateApiKeyRequestObject
+
+	var body UpdateApiKeyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateApiKey(ctx, request.(UpdateApiKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateApiKey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateApiKeyResponseObject); ok {
+		if err := validResponse.VisitUpdateApiKeyResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -21845,299 +25201,374 @@ func (sh *strictHandler) VerifyPassword(w http.ResponseWriter, r *http.Request) 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L19c9s21gf6VTC6z0ylPpT8EqftStPZq9hKoq1jey253d0y14RFSOaaAvQQVBRtxt/9Ds4BQJAi9WLH",
-	"Sdr1P21MkSAIHJz38zufaiMxnQnOeCpr7U+1W0ZDlsA/j+nolh0LniYiPhODVCRMXQ6ZHCXRLI0Er7Vr",
-	"3XhBl5IEXDSluiNo1byaHN2yKVU3Mz6f1tq/18zPtfdeLV3OWK1dk2kS8Unt/t6rnYoRxfGKww9vGUlY",
-	"GCVslJKUJhOWkjq9kSKep8wjIiEJi2kafWBkccs4CUY0jm/o6O7q8jQgCyrt7438xFYncZHQyZSeCfjs",
-	"tR86UndUfyj8XP6hA5YeC3EXlYw/YFJGgpMR/C7bJLhhacqSJp2nty2Jv16n4o7xn/35/v6LEfwb/sla",
-	"eEVGE07TecLwakDq7+jHZnfCfv5h/+in/f0OuaDp7c97HZ+/TdPZOY+XHTKgUzaIUvbzKf3Y8PKvDQVP",
-	"rxM2ZdMblvycJvPKN+Hqm1vfsYBE0udjGktWGFOmNGX6E+DfW37Ci/39Br6GcnLenae3ZByLBZEpTVLZ",
-	"UbSQ3jKfs4+zKFkSMSZBbtUCL7sQ0pQGhPKQBLlPDEg9+LlDzCuzBSN2vXzuLljQaJFzzggeGzJjid7A",
-	"ls830Ns/LlmaLLvjlCVl1DASPJRkztMoVt9FEpqyZhxNo5QsIh6KBUmYmDEu83Q4jXg0VaS4b+kv4imb",
-	"sKR2r946owmdslQf8YtEfIhClvTD8qMnxSiiMZnp20gUeoS1Ji0STKL0dn6j1nQixCRm6l90NovxXERq",
-	"gBlNb2tejdOpmsUse5VXS9j/zaOEhbW2oql163SvbpYzwSWDGb+i4SX7vzmTqfprJHjKOPxTvTxCNrL3",
-	"b4m8JBv2fxI2rrVr/89exu328Fe510sSoVcnvwK/0jgKYUQyplHMQlIPfu2e9k+6w/752XXv8vL8MvDI",
-	"lElJJ4zE0R0jwe83Ily22JRG8XvS5x/UGAT+JDQMEyZl0PB8PqXxWCRTFpK/Dc7PSD141T25vuz9/ao3",
-	"GAYN4GyUJPilsP9ixhKcS8LGc8kkqUvGSJRK4sy6oeju3qsdCz6Oo9EXWCRFJpY+6Ggk5jwlkSQ0ThgN",
-	"lySO+B0LSSoI5SK9ZQmZS5aQejA4P+53T6+7x8fnV2fD6+7pZa978s/r0/7ZL72ToNFSn/FaJDdRGDL+",
-	"9N9xnkSTiKt1NyKEXF2eEi5SkiZzmcLuv+sPBv2zN9fnl9dnV6en1+eX/Tf9M0X7/TOgDHvF5/bScff0",
-	"9FX3+JdrJZM80mq1Gh6him/FjGiOpNajNxgosjo7H16/vuwN3hoy4GTOP7AkGkdMU5LP60HvXbd/Cjf/",
-	"2rvsv+7DmuHm93nKEk5j/NYnX7mumiD7OGMjtUiSJR9YQpi6m9SD/tmwd3nWPb0e9C5/7V3aQxO87vZP",
-	"eyfXw/Pr48ted9i71t+vVwi2/0ykr8Wch1/gG/AYHu0fkXEipoUTF6WSxWNSR9Z3cXn+a/+kd4k7dX51",
-	"duISwPD8l95ZQMYiISGLmXre5yCAZKNFrvgdFwtOFG+UIIAWieATMmXprQjVFblgCcxjEaW3avPZdJYu",
-	"ieIqJOIyZTTU23xBl7Gg4VCIU6UYfZmjblgSzkeSWL1aSV7KYdH09tPRiM1SSerBRfefp+ddtS7n16fd",
-	"yzc9fbSHQryjfKmZuXz62V/SVPHoaZSysE2CT35NM26/1ia+mg+ZUr40Xyhb5CJmVDKSJktCJzTiJKYp",
-	"S1p+7T4gdS7ISISoVjpK8z+aINabVq6XzVXfv+eqADDjK65UJJFE/2FfgOjPBEHxlDGhq7Pu1fDt+WX/",
-	"X4qfeJo6RwkLGU8jGkstmW6oYul3jKMUyh0X3N8rPkvESK3wTcx6PI3S5ZehUJS1kSQphfkFV4PepRUv",
-	"vX/0B8PB9dWgd909Ox++VSxJcVL1seorQDiNxDwOgfXfMPXxNGWh4rkrPEsNrdl0XT2pdB3CeDgTEU9l",
-	"w44I128SRu8kKnPzmEk1ohrgrPuuB8dj8Pb8cqh4Se7q6fnZG5fBmB8tu7/icj6biSRl4TsWRnQIKtSX",
-	"WGrFBL6TRL+IKN1NLbxaOBrHYgEy8+pscHVxcX457J1cv+ud9LvXw39e9DK9yefBMQ7QVDMnfi1lH9O9",
-	"WUwj7tcK47VIVw+sXibbpPhlelXujU4Jh7I7UoQ4VPR6yeQ8xjUJw0g9RuOLRNFuGikNEy0Wpa3aS59q",
-	"NHsebL2PdDqLlZo6uRXXBz8c/8iODl8f/uVw9MNfDg57P/54sD/66cVPL45+7LKDH396dURrK8ag5w7a",
-	"UyYLk920xOy8kWppwe5JXVVrQj8wwgVBc0dxIaVP0rTWroXKVEijKVt5rVf72JyIpr74b6luag3xTvtL",
-	"M5oqalJzARW+XZvQlN2KuWR7t5SHsWJdaNEpbrWHw8CaR6FdpPxnXCSs4jsiKecsJIKzVtkqyZGY4SZE",
-	"KZvKEhPBPkSThC5raDEY8+L33N7Z4TLjXNz8m41SNUoXddfdSUM9VWVAATuJQkLT/FfXDWf4ThKlD0Qh",
-	"aAxBxmkDkCwZqR0dHh2WLZBmT0g73wQJlK/EK7ibgN1uzYSQ1Be3NCXB3pwrQ6Gpf9G2+d6EpU3cwCba",
-	"8MDUCyvz6z/vXs5PLj6kH+Lh4pz+eDH97Zf+m78vRz+MRv85OZBlqzZbY/i6mwC7AjtHpVyIJDRz9wiL",
-	"JSuQcpifGNrI66na3v17TdlLbUUTNa+m/tcGSaZodVvS92rzWfhNUYP6DlzjVQeIe0qjsOblXQTZwbKj",
-	"uMTufuo2x7rPx+KhvP+xbGFl16Lyy3mifPiClS1DSFNa/Q3ohak27L+TJKEL9ec4il1Gnb0ACPchL1Aj",
-	"kimdzdBL4PCJ7yTyz3HE4hD8XPlFxvPR/lTj8zhWaqZ5z8rKwp2/ahvaWdwbIWJGQYuKphRtqI2DoUNr",
-	"0wblX7m6JYXb9bmHbbJ7uY6gByxmo3Knee8jHaXxUslUsqDgCuV0GvEJsCs9dofMtS16x5aS0IRpxxIw",
-	"McHZ+bjW/n29clicyqtlP6zde7s+pF3i9+9Lvs7+utv5m0umR6r2t8cQU8hWhECEIiSRtmSjCWeW3xu3",
-	"rmLw6OpX1JHtj0NJGc/Lv7E/4TC+Eilvh8MLcDSxRKIyYGwwoPhFxGWjRB9aJZr8V25DL7BJn1XJqRLt",
-	"QRQG6E4J9uJIpka6y6BRqut9uYVbzyu72gYHq+KCJhSFb/mClfDx4mlME0r+b86SJcm875likbFY6r6X",
-	"XF2etgi6XMCpEuJBDSBmAg7GURwxnl5HoTIPTZTsep5E+Dd6za/V9NSFkQjZ9ehWLR2flFy5Rh8UjMwF",
-	"HzGthIFsDVwGQepH+/tk1RXewKDHynoe31I+YT3FEB3f/Q705wT1Vqnjt1uWoCKGTlI0BsHvLLPYYd3G",
-	"CdW6o0O3Q0I2pvNY6Z8VJMnZomekjFWnUO5sojH76PvKJbnQSuUDV2WeJIynZhCI/tCPp4xPlI52cPhT",
-	"+fe49+dX8iclfw8OfyKjW5rQEZApbvVFdzD47fzyxHFTkL3CZfBTwCoWZzGNuPm7bE4J+yDu2Hl6yxId",
-	"BJWrczthMUsZoXFsDjy6TyH6RyjhbAHyrq7+gZ4p9TNybXdvLaMubFdxNfNrtc0ePkC5TMutZXXq1Xfo",
-	"L/1O6i8Cl3BQsl6BNkeU7qK+daMOY7S1dYL6SoJbMr9MqTakYYCyVcGNUs8+wVm/mKdGPMMhZCGc8w5Z",
-	"ABMI9sDlzppqdntmpMByAVnKBspP/qzymBzfstEdC9GXMYk+MF5G9KumWvVe4+7awIOJG+A3dvBvJjP/",
-	"JE2JYtDlcm7tjjyARrWbzk1yUGPpWamD8qvLd9H9KllOe3Us3zmY885oFXpUge7Mc56dTxnx9aazdLkt",
-	"3a1EsTDSgqOhboESVn1NKEnw6T5odHLaTgSaCe4MxH3LxJ8Nw+1yCkTI8q5G4/7FuN/55bVhvsosompK",
-	"6iv+v9+7zX+9V//Zb/7l+v33/1NG2u6OZuPnQtUisR6PjYJu3Yb05ZV2f3c/0Ah40sPYgvGil1g7sGuR",
-	"JEeHhyVeco9QqXiGs20dgoHoZB4z8iESMVAu2kAwSIlXntTnPGQJeeEIx8bWrvoCg3ixv7JntPkftWOt",
-	"0i0rsRVhLcpW/DTidwNI2+hnztiH+7pXNQjFeUp/Sdg4YfK2+tG04pdSEbP+2x5GRNmtJ1u4Q1Ze79xs",
-	"jYK1lm6JHXHvbavN2jSETHrRsSJhJfEiPimVWmEk8YzhI+WuDojNHz94ForJqxFk6QycEMC6tVkl03uv",
-	"FotJxN9GPF3rHiuEYCqdrDqQO4gm/GpWvhKPji7YOW0i1wcI3mTtJiozcC6rIy11RcQNTTKUkyhEFzqQ",
-	"T5k+7NXmSVyun6wYphDxRHG58QVVTCyJIRFMf2PZ+p1pLfZqrWuxVJqrWQfqucDIc5GQQKnFAalLOmXa",
-	"qdghlASKTgMyopyLlIxokizxVvXuQMmO8xnj3Ys+edHaVzZun5NgD4zNZRPEZdAGzdusBYHYZc4c1cFl",
-	"dFlrJc4sHErcEVgTns8pRvzMWHidjAQfR8r+jARHM7uo4+eJ54aaqGJlJGC9kfDUkYEbyi8Z1bHojfbK",
-	"DeW8ynObi4BljOFw//CH5sFB8/BgeLjfPvqpvb/fOvrh8F/fRqQ0jOQspsurSrVm6KYOUEf5lzMWK8Mn",
-	"SuEUGpMv+/BuHI3Y9cE2ZqD1oOfffSoWLGmOqHYGZ0NTNfT/q/9ujcTUXcwKt8h23vcSO+vFoeuICDIt",
-	"6X2Qn9XL/R67G766ePmvH39bvnp1c/phdHLwdhie/nT18fXBzZtSMbWzu7+wwKUSR8RlmePhNOJE/dYh",
-	"wRx40s3SuJ7yX6KjAKsyaCFe01Eqkh5Xcy1ZrNeKC5p04YVojuF24NyMp8Y4iySRLCXzWYUAcKOHf5ST",
-	"VG0ZOGRsj1LFmaHbnpmyMBy83bP0nyd3Q2rVwUv7AatcoWTnNZVZluhyUs9l+2USFdLmjeb3WiTTR4UE",
-	"1eaTmZBpi4A3SstUUu/OZjH7TpIgCm3u/btolAgpxqm6bvLwtS8bMj59ruwvTBxkIXjvwkTMZiwEE841",
-	"u0PBpEekwDgNaJREpnQpiZgxLR7L7ekSX/0HtfMVEVlmTPfyX65zy1MW6JXlOiV8d+kvxjG3hV/n/O5B",
-	"aqW429n5Iu5KqenSMfi2nEqBM+a3dZFEKZMg2ALXmLTpUVDCocMRPFTkNcSsEKAcLNCZGf0XNDKbb2Ti",
-	"UrdUEi44a3RIUJaBFUBSKxunRMy3S7vazXyuyvr6Bhjpg6J8m2zAjeI1n/SwnV23wc9QSjvfqBoM5Fzi",
-	"YxbTKW1KNqMJWAxoqCo+iEHqvPSymUOekze0qyjLJ8rlFrlqSc30sx3fKSdFO3GcCApLH+bYYdvG6DKL",
-	"cygqbN3Z7DsJMdcUBVx5yAAis8rSdRwjKXhNMEjz14pKvcDzuTJF/woC5OeSqgFKQmayq3MB1XWJJjus",
-	"7yNDAJnDeEzS20hq85V9jGQKjlYxT4hcypRNPTK6ZaM7slSX8DYT9cb1VetXmh5nfRu7xQjwsfUhAliF",
-	"xwVev8Ug6proEq61ztYXCYSsSJQaozLQmZWFDIUtsig2BUgvIVCpY5QPW+o1n2XmLcbETQNJBcEAKam7",
-	"qScmaBxs8V3VDugB46Eb7foKOQ0bgplb5DSwByY0VDMavcU7RxrU3M+TCeXatVileuCdRDi3Kkp2/prF",
-	"80nEG1vFvr+1jGlWnf3/IwmVTou+QJi3+ljNQ2MqU6IFM6kfqFtthkBWhg1LX8iYtgb9T65B//Jf30oR",
-	"QV7QXMwu/rGYDl7+fd79z29X8cdZcjT4achv/nl+Jkevwrfl7p0ZS6TgaqNfLSuoKpxG3OSY6gR8ykn2",
-	"qFprWxoFd+9EZ9GsiwW/5a/XseX+BQGUAiniDywkN0u3jK4+pUtyw7SrHawRnbW53RTWsM+MX4JcWONs",
-	"05VR4yiRqZIPqWG5mFxDPtB4zvIE9uZlxP/+796//nmXxOnH11Hv7uxfF5N//7T893n/7+HfwtLsv28w",
-	"db070QVUWyXUFE2Y3f2SZd4lN+MGlGrm6N9VPqWM9twPWTkXXjkTLuXx0YT3n0zg9Ua3goXqJATzJA4s",
-	"H0NRFyjpxsDmpyQwaCGBQV3YPqmnwt/dJVk5vi0fBJ0tl3URtLZyd1dnDp2rM13QDc2bVtXArbKKMlaP",
-	"rwPZX+69QxfxlN7phBWZQxwhlNwkYiFZ0iz+wMPc/SB3QNxskVZnVmm2TlFE2np0kLTA5BTJVIDCQNYW",
-	"pPhwl57QPd4od45vy0vLU5urQqu5uXnWeyV4vCwkmH2+HD67Zt7mdD7cmi+XdFE4mMlNlCY0WZKQppTc",
-	"sVmKrEHRI2LAgCu1NO/qG0nXkNGENyNO6kYxh2QxKhm5ujz9ThIBwBONbdM5illrgBdQZJewEXBwuVhl",
-	"mOX0/bmyQrIPDT6pz7y6PL3fg58q7JEtM0Z2zBbhbKGI/+EfBDnF8dLUf4Oa2FpXS1gmVyBsP5knLHTL",
-	"BEn9aP+oFEgCM9MW0YrKvkOaSxG3CkCSFBHOZyUObU1iUum9cTSKUnNvOZVkGTOFchrtoAxDLOMqlDZo",
-	"koCUoadItUE2ZeJmf1wFZbZLMv9a2V9el1QeKD0W0xlVNBo7gX+CiZV1kWQoJGZ6DVRbDlZTHd3M1D91",
-	"7uUWKs35PH2KHHgh02YsJmKeZuUtai6lB0/feHV5+jABc8nSeVJgGdmYcAzUv+m2UsZGPgvsQ13e+BUG",
-	"WWPLxHe7B58/+W7bLPYKze+iZCnroPONRWI/XCKXubxoRjxKI5BC+MAWTkwzxSrivJp9DedlzGhoFCPM",
-	"oIv4ZAf+uDFt6kQLGkVEgTmsATE6/+Mcok7a0Mp+Qhkz/Fx52Mpn/M5x8eSrCyRLpVLgYmBdiF20Y63K",
-	"Vyvp+sas0nXSb4Blv47s66BJ/hhwHvfG/sDCDw27v/TOykSSs6AvqgXU/24WUIVkpI1C6mr2uSvXctaw",
-	"zbfKVE/0tyKsjy6yjriyHxzF8ysWsD1l8cQaV3/PwpampiLMIWQ+V8fpc9VfrM3q6p+s82Psnoqti8VS",
-	"GsWSSDFljnzDTLEGhiRB/mnZj87xNZAPlcx1h90Cj/ZZOZqDV1MM5awS6mEVzWE9vsOamKL2raC+8Zmd",
-	"YMhd0ZsEFktB4Qt2rARYW63+OXL+cTVszPiRi6GVM7jv/Vqn3lfyruHXFtyf24FvlNLNJvCNsuUF3I0B",
-	"5E48aMEfl61RtixXAAalgSse6HX87JAVHmLB5g+Bjh0+FnHiCkI3O2ZKFLPMza1WAJsSF0jT0RHFkI0j",
-	"zjAHElJogTcEn+4DtL4kQkLqGLtSsiLQy7gFfwA+4tfOhEn3TYUubPFrjVJHbOHrHkJiWYLBWurWt62Q",
-	"mr5evfQPr1cvsUgebDV0UFOqi4T4Nb/WIKOY0QQzYnVZ0B1jM3WhtWPmorm3ZYqqfsfb3m+IloLbsTUS",
-	"0z1BZ1FzJEI2YXzPvvrefVzeRbOmmOHKNcFUV0xUza4aN+nPrZqv0ts2GtRzLddzLddzLddzLddzLddz",
-	"LVdVLVcBWCOKo3T5MIRLg8xRdpyLaqy9t2xKsFBL7Vd+QktiO+ssVz6+g/WBX/G4FPEd4njFMGe1w+7e",
-	"q0k2midRuhyob8zpxlU4h8MMyrDgQVXc42ZpvG6eTVQwnlXMrzCu/hbppxJz/aC1D6Zft2y/nsBTGmyT",
-	"caUihm0Y4cVh03L9oluQklAotda4cVPKQ5qEPr+hkv1wROpHR67IQO/Fz8pKCcOITxpEjMnbd93j5uBt",
-	"9/DlD3XJRglLPRy+0XGzKOUsjlKpMZh9Dp7iUKQt0k3TJLqZp9BuqaJVEinvlIQdAPQz4Nv0eS7vdkGl",
-	"yb0lvxnXp0n7UMz7Nk1n0s2jjCRR5zn0eXB9PVAbzZqVPaCwAi6SJMA7gxbpkmkkZcQnHplzveUi0X1G",
-	"8B0+nzLKIaigR2tjGDeH+6/RtKjdskgSQ6JYkQL9fXDIrMNP5VwzMUJn0S9siXDyER9XlOAAxmP3oq+2",
-	"2DXUD1o/QkA5lUSMxxG0JtJZtHW3xVSg7mx9bADtqvvbpgEPD31uDpjnyBHd56gOJN/InQTjHdCoK56F",
-	"n/P0oDmYh2x4LLvwcugOuQENyleLXEBSsST1TNh7YI3fsaWHacoerMcdW0qoH8qyNWUDQucpnUwwexgz",
-	"lFvkhCXRBxZmqGL5lTxo7VtYi1CM5lPAnFDrMxJJgq1coOmFbj90w27ph0jME7UplCSMxrDKhy/1KesQ",
-	"Rke3TtMUSZdSU5IaAF7pc/sudT6gu0TL5z7//nsDZff99/BBI5okkZMPjeSsT0qw5liYfhQ+D3KcMSCG",
-	"d2LFsDqXl6azFElvaaozfTybUy8SwiCjw5wDSZdECt2ZxefBgKVNM7oOehOL+q5xR3RZKn6PJOwDS5bo",
-	"OSH1LEDpgWfW1RcAh7OoMQCwp8BuW6gz6H+h0qD/0FpDQCI+iuchCxsezpl91Ck+iIQi9dLr1kdQrCVb",
-	"339PejBJ0+oFEzagw8ub3lAvlf4cSoL8ApDpXKqPlgKRVHxOOQnwDQF4NgCoMLhkY5awJGiQxa2QTGfB",
-	"gbPJdFsqzZMz6xnJRtvnNluKHO2/IFXtmQD7pdCgqUUGOiUKUCT1gTfpDLoJH5ak5xxf8J7jy/PB4HrQ",
-	"H/auz7q/9t8gCOrp+Zv+2fWr0/PjXzQT5cCdm69ZOrptKsnRJqNESNmUUYo1zEBE5o53ImRtwumHaIJl",
-	"8Vo4RoldwT27cB6+QCeMerjuN8wsX8vnhdTSIKt8VH8V0/10SfVq2lxgh7ZReuxeJBKfm80yLRnVXsk2",
-	"KexLRScse/2yd9K/7B0P8brTOgtwZfOP5TbzrPcb+HXyt2iyBtw9w0+gvdNK059Wq+XXPOIDPoBz6T7o",
-	"IDwu5AQDuMBNzMjg+LLXfacobHDW/aXn8wj6BIwjllgHHfBbSsZsYRqcSFKvcJeqN/dsuxrF5ugULucb",
-	"/qkzJBcsabTIsQgZeJ1Dojhrm5Q1pMv1kiP1fKu5hlrfyp4sJe2avIJ24BWz4nMbVkQnLPPAVf2eXfN5",
-	"WX6CV5aeoL15mxv8qEHLG/is70bm/PamN8x+UMtY6Ub0HumidJb0pD+4OO3+M+e/LGn+piba752ewNXu",
-	"6en5b3gRbz3uYmO5V73rq4uT7rB3knsHlh97JIB/XPf+cdG/xMdhbXONznDAd/3Bu+7w+G12xSxANiOf",
-	"B8eXvZPe2dBt9JcbbLXpnUeCkjtze3d1dto/++X6tDsYmlGBNsr7sumvg6uW6gsjqo2FL+2fvT63n52t",
-	"sh3tXB0E6FFoTpvi4Gs7GXokUP9SXKOwNebySf/1695l72yIbxzk7/O5vREnvPKtzlcVfjk+P3vdf3N1",
-	"qcfBhbjswUqvPmp+yNbLfne2VOam7vFxbzAwlLOymvmfYU/t3/mhq3oqOuSZtVncRvJ6VQLHGTEvccg6",
-	"geNtEjdq3He94dvz3Nm7Pum97l0adgHs2Jyp8p6ILZ9f2uTzhM1EkpqMeg15jDJ7pVLbtAWEbou582y3",
-	"fO2BdrkPQhCgzQII6h0NOH/NRXo9FnOOAPF4bRrJKU1Ht2oULq5BYHokiBBK1v4tlJ5+baKmhZHmoNle",
-	"p+J6wtJrpRBfK8sQVBQ1Dfd2gGxRxhNcxM6i2Y2hYBJ+0HPyub1dNyPVj6iXhdFY6VEcX6kGySai7ro2",
-	"nYg8EijtcD671qkTOG37jVpRutbacuCRVWB/seBm8zxY4LxrRTZAY+na4k5QsHSnveyC6QiJ+jii9YOW",
-	"nOiua+Ro/6Up+jg+vxwo5XAcR5PbVAl91CFkRW9JrTNlTRKV4lQHFZOh7dHwsL1xVrbKQ5hXmxzs79u2",
-	"iXDTwT6RjmO84/NgT+vYe9+rJd3TXif9F5rHTWM7u9cMwOILOzCMpl9nH2mCuQ0PjkUyYWl+MMl42HQt",
-	"9cK4P+wT2SJQn4c+IrUEbXJ0+JdHd4pEz1WuL2SAXpQ4GjEuMXKBLpR3/WFNZ9/UwD/U3tuDJs9inoxY",
-	"SySTPf2Q3FP33nu1NErB6+2a9yMxndE0Uipr96Jf82ofWILx8xra7OpBNS6dRbV27UVrv/UCYaRvwaW4",
-	"p4m/aXw0E1aSW3TGFoozqREJGDAuRLl6MvM92NRxJDzddrKuDW0WkmhMOGPKVCWYQ6d7phIxBlj/AsiD",
-	"7pym3TYmRwO7eqrfULUOaUrxX/oO3A+Eiodj73OteOv+Q6YdUT0wVjmSiWJqUzrJrpiQQFDEJvtOZult",
-	"Pp/SGYnSDlRhRWHQUGY+tB5PK5srkfr5jPH+CTkWnLNR2i6s6Sim0VSdgTdR+nZ+gz8He3MH69QDF5me",
-	"OhlHGGLkJq8FwPHhRxk00OqzbdfUZ6u1L0+RaZFzyBaxySwBWYjkTmpbJL8MQbE7jYVYvWGEfVSGq4R5",
-	"+dy0R0GXOFr+cZSyhMYkSJM5Cwhn6mwCZ2eyAZkrUWqySAXw8hB4GFp97RUXZz3XR9eda6NjHKful6mn",
-	"9n2+al8pa+53mG/W3zvis3nq1xpZUyU9UBvTFVY12g7ymWJbOX1/lRIHlIQHBB3dZpYV6lXH+rKwgbke",
-	"fo2q1lmBOvO5pkztKq7SmlskEx5ti0IyiqmUyO6sa7Af1tpuX7Zavi3977skbFW3FwIfNexT5qJ2m8pt",
-	"34Pe+xwNicqmY0v6q9/9vtD//nB//7P1dl1tjbepv7ttAHfv1Y5wJmUvsDPec9r1wyMHmx/J9UBWDx3+",
-	"ZfNDxW7S917t5Tbzy7dKdyNsQIeF2Nrv79V+yPl0SpNlrV17w1YSAg0XRyQv3fzetHPzaimdKAo3ZSq1",
-	"9+qVtlPJ3qcMPe2+Uu5C2Xiu3ZOuZ09FJntapIuOUqP2vdg/dHlgo0XOGAs1BBTicPo8YSORhOh2zzQ2",
-	"FLPoeduDNp3mSiomDLRRW5StHfV5D70eXXvv64vbaHSr2LdOh4dmJurpJTL4Rov0PqL6J40brm7fcPHL",
-	"cU8HXVjSQEQxaK/ukXGmhViuBc403nY2hIxjsdD9oVxoSCUJHTA3TERX9yph5vpSO67jeRzxUKqlweiB",
-	"owLVlYL9MZKpkiyaGZhVgj7RxvOnqUTweOlzULl1sAmcj9jvuOHZF9h4hIcVQmVVM4VP8XmpYxfXhLOF",
-	"jlgkBagEU8ndrqpZVwL3NY3iudpFW4xYWLoVTzNYNivF4Rij8Dner5HzwC+LwHmYjRqsAK8GDRT2UEG4",
-	"Yqxaieyh11RZt0B1oc9zj1hbltR1iCEVJRXsma4gEt0dHYcxAdbV4XR4O2Uao3YOZqSJbOnyJgyr3Io4",
-	"xACnblzliGOYAKlD9DOzJxugEqhlykzwjlGemT5FWvoXLPNMWbHvqDbV4TVAsWqHCoZ5p0DnSidTJAzf",
-	"WWazd2xBujGq1cIVzOwW6Wq9ELMONJNbRCNmUVNWtLOWz3dSQ86pg4i8jSKSL3tQC1kl3QFzeCe9Ymgp",
-	"RXfFNtHP1EFdUseq6pVYXbvTO0HyIQFB/EK/0pBA1ZsQGfkBb0rZx3T3N+WQlnd66wkAPIOumC8+8ghr",
-	"TVrk118q1bMMG3qnN0KoyQ0BY5WTpxG0TKxRsfu1muFub+0riklI/fL1MfnL4f6PDY2+aRqV5UEf2Cim",
-	"KHkryTcC8KjtNdMX+4dl5eN5mUBnM1K3RX8N8JXhL8jedBkRxpJhWFNWXqXL6Vv37H2AR2ji8pueGjDT",
-	"OhVU34fotF9QPfWyUtpHKbY5JRZ9kVZ4mxr7UmV1hT+WTSK7Ze8iAwNW9DITsqxGLVfyPkdD3LYvnYqQ",
-	"/TwWyfRaPR2YksEWORFQxgIeCCUyWTxukylLJloHU8/4vC4SDHua8KvVwfIuB/wLrDVPF1kExn9tUOqN",
-	"C9foKDktxCOB5RfgTgaHDMKUS6mD+a4yDlpZpl+U2gB/1fjBkCKBH2C0IUC/p2lOh0jYjFGtEZrsDSoJ",
-	"9fmb3hC/HDxD+UQ2V3/ZBslfaY2RUp74iEH2kc8tUL+S/KaNNOkSLnhTrzCmvFTK7Y51bGvTlih+Q44O",
-	"Xj5Kol8oirMYOa9EuPxs1vNqLwUAUXfG+9hcLBZNRYfNeRLrzMjHvQCzRXfhuoHa+nLqCrLDoPdbB5rg",
-	"MDyaDz+UoR682PzIBV3GgoZDIU5pMmH43MttnAtyPpuJJGXhOxZGdKiE2p+Yi8NhtdwzY7PVrggn6gKJ",
-	"zKUse6AUUllsXmXRvXMeMJfvBZ98nXnt19qAmXQftH1OjT2vW2NNGOBvuT2v0HLX/E7EIaGIb0nqgWQ8",
-	"dFpMHztPBQ1PWdSKe+I5yHXtwrpGcIQTWgJWojUT3VpYcSgy57mZ+nxiLPDVx/Vk1eNmsrg7MaAqWXsX",
-	"s4Fg7r9h/pkLMR14WbtbxT5xqUPTA1Yj0bvbIDP0QPTkQ8IzTCmSZCzQoQDsmS30kyBKdJSU3LBY8AkY",
-	"wEplFpxhQp/eRSW2VrcR8+igUapi5JFO7Kxyx+dzijquR6Q+opI1Iy4Zl1EafWAN4+UuRuJKcqfuMTFb",
-	"sdpGh9xQDejZrhQ7c5PDVkiYa69JXeuQMYOkdyLGYz308dvu2Zuezhk56Q+6r057J0Vz1Oj+ILxIPYtp",
-	"oivlGFNvZZYwa3Nz0QWDOwBp32VbAPuuPj/QyxQ0OpDSBwsV+Nxk8pmDWyY/naP0RJKzpB/8fb4MQleM",
-	"PpnnO1ftXuH01jxtAT03aAIpqSIhMooZV0dY3kVK52l8WWf4/hbC8bVIbqIwRJTEP7043dFnj8Tn8FRq",
-	"gZLXSkS3oqdcKEJfcGU25DvJG86oFG+nY0KA0WpsDVLDBpIeMeHr+6BFfkPxUNLuHQ98oJPJjbTV/iH0",
-	"PUNdCU4EAug2FVwxD926GxOQqdtqHiQM1ra1bYeFCF2SWVf9Eo+zrkZMBYnSnRg/+lDNVM0qt/PwyzYz",
-	"tKMm64RN5a0iPp2d/hMRCVGiy1w4OPypTXZDu+r4nAtSEZZdm82Yj3/mOL3Pd2P1pS3+MRNZ18DZ6lMt",
-	"/MbzOEaE0kqOfpH18346pl6smvvCfL04ibVBTbPHisNrrapg83xRP9KzOPjK4sBteF8qCZBtNk3tabkU",
-	"OIGb5Iod5OlavCTV1UY3S62DYXlgYPPV1JnGWAdmuGg3rs/Rf1wHjrmGQVawr03Z2A2UOJbr1232lqlU",
-	"w/k22sowk/OpbtWHq6KThvBLsWbFFMq5VW/Ss0HfVSEiXVtRWxmIYml0XCUgcxaABhcDcYZlG5RnET8d",
-	"6YNESu1d0pljKMsi6fPvvz/aP/r+e1LIncXFEPPUrIeut8mvBeLWOiDPdYrJUI02NmqTSr5WtNjYb/6F",
-	"Nv/zPvAQtrDhoSma8wo6JGd9OFWtxdR/D39wbBgTQ82uEECW2fNrxou484K7pqlWoCTDzLpsyYqL5KD+",
-	"+dwqH2jAqnWNRreQ/ifdUwCxaUMgSzF3xDq0uqlDIRkStsmyNnnOKGPRlcm2VESsIUhW7UAnc7xgCHKB",
-	"KWVgPleamVofw9RZxTckQC41OnapfG7inmqMox2TqZDpXGHQ6Cmke/aCryTZ3QlUSXW8J7QZ2Dn/EdIq",
-	"WHMaWfBPLuj3jzY/cSbS12LOw2fNYFUzQGoiriFlIF02aQeWVa/N4QKP3BQzM26WJLg4HwyJO0zg5miZ",
-	"lGdjp3E38uOIZMh90hgLoaOLbJTM8Mca4dx5nGSGU4lxr2KWkQFnbqCIBa3H57qytdKYtIK7KiGV1LlI",
-	"FatvlCQBaX3A565CAKy3qAk42cGoCXxeX+J6Tr/JUMwsdMOKOzr6pwMBiuHNbdW9wW+okh67JMJYIY/q",
-	"jdUWUamtSCpIbT/ZByffanhxkX0jwonb+VSiiZcm6ThI5l8rD3cb2WZhBdSG6mP1uYRYaQyx7IWdXI5f",
-	"jsT/aFkbX0CefsNGLypGK1AkhUNs+/OWyjvbG79SwM3oxKAIgWxRYzYxA9fkjMbqB8XNKSdvh+9O8Zk6",
-	"RjbI4f6+p1gpHjIAF2tDAtnebTqNgwaRt2KhOLNbHQmpbHX1C4d2LVdnv5yd/3YWkDmPmVQ2qykj8Xng",
-	"Yjh+13z/v/+jK2JSgKF5d9pkckRnrDTvdEcdvacz5jYyVpZl5KUCPvEzJuF1ye18SnkzYTSE9Ezn58+T",
-	"gbeZU9odzLPI4kClPBAXR1FJ6+sestyB6tlZVR6XQlVitQNpaOU8wEWKsdEMK0seoS3aWCRExKGt0JQ6",
-	"pqqsUw+Do7oEFP8CfAkkXhOI/AG80wQn8KNBz+LC+NThgkQ4YShIrTu1pD53igvsGVLjaLMXwZgqKzd3",
-	"CoBafJmIySzY2bE1b9vEOV/DhjyxV3xdi/svbEGv6QZfcta6oxGbQcxzcYslHiKxANhuy/dHxD+ffdfb",
-	"c5hLk85H8gBjJmciZhM6WsKxbFTyIMWAsHqwaYHvy5kQtn3SdiCCMLtlhzuV5VpALahoSa0fG8KiqUiM",
-	"AOdsoSt5MkPQ2KOKyUScvCSSjQQPpWUwNqV5pFiQfhGGVp1mHLYK2FzomUYc+At2tcN/63aE6NEcOvVB",
-	"GT7fzRICom5NIoDHZ9WjDaxxKZbAmsCtZLFlc2Z4o3v5BrvP/GDKprKeoC62IXiZMT/JRV0qLTpttHwe",
-	"YNGhThaZApo1pvrAgE0ZhczUM2q1zBY4Ov4HTO3CQplFxOX62tt8VyPcPwd8AFzmGqe+e9HXt6DXYk5j",
-	"ACxy8QlBxuxYa7sSFEEvgM/nvKRJY1kdboaVUlpWux4CJZstplpWe4qV/jNKCzXKPk+FaDzKVwDuIrXY",
-	"hvioXTlwPzlF3XWRIKHk67d1CwR1c5ZFqldXC+ZbpXHjaQps/1E41IqfQuq026YGawrdK/ZgBmUy+w1L",
-	"u06LnaeR2fqjB7BMNpP1ywlq5wvXyGeNoeBy5edMpD+Ug/kNSy0UhhVj7n6uleNOS4xSA9xI8OCTrRZV",
-	"PPs+WMnSRflioyZQvmTRFwAoUjGlKI6VPd7I8kot7Ax+gh6uo6EajvYPbA0y8vNgREe3rKnOSCJiJSWa",
-	"IL0MEOIsoZMphetwJ5oEv2UCD6erWIxuFKmEMGbPEnAbYBxVh83Zx5Rx3Y32R/WDRBHLxcJoDz4vz2IC",
-	"DJeO0ywJ+FNAZgn7oEgAAvgt0i3AknI6VboMNQ5jn2fVpnb6NhUaV7bodDeR8CAPa+plFxBABJcsFDy9",
-	"NqjDQQdypmEqGmflhiK2JSarFl5twC5dGNMWVAqzUNpvVrbeSlNyRwEJ2ViNaaBcpO6q7sQ7wfDzubZi",
-	"HdoN0IsLDzZaJI9gw5KRXhIszRnHdGJgoF9hElQd6kIbSqpAdvIS6k1QrcCS0braLxIADnPQICbQASCj",
-	"bEf/zRuWmv4yG5w4l4zmc+SsWw3oHaWoxonU+wUEX1mHiGSIW3Ss7ixzwDiQ7Ss5KQJeiSfCndmGN2oi",
-	"WP+2x3rG16KqFxH88yjrLqWucsBz2/UMaNQ9hJroOti2eVEgWHkr5nEIdEtKqLaise2OLYoe0WFMWjKs",
-	"aCxW7jrLOJDmnCYryfADtQy5powFpz6QXvMY+fcmHz3crO89E9DIR330BTD5TQ/jXWcCif1PXNFZUBnU",
-	"0d0Sc8TEpDNiKC3XLLXuXeSuoYGjMK41qUtlcoy6boVFTjo0tNGms1DViVGqAU3JjCVjkUwloSScM2sv",
-	"1aHkBFtdYlq0K3/Rb2ii1gCfkROeLZ8PnWMKWkWUZlVsYN5ALzMMCVL4lEB/Ggvzs9fGeMc+CmhgEWL7",
-	"tAqdeMHzGaVuK0UzKeAutrsZLoxrjNejFNKeYFdAO8mg+F6SHaAjW6Sr1lMJObVD2vbxOQBto+Zh9JhU",
-	"51NRC6edYXAf7b/IZtd4sBTUpZXPkjAvCT+/PQp9+B2n8f3XE7jPQu5PI+QeEAB/+flIWku/ii1EwwLr",
-	"+1PU3oqqmzI08niDhsF2NBrODnz1v9E7saWqgUhSKLy3VTvuvdpeJJumuUUz12Bqs0bSdYqF7aN+rY3t",
-	"dO71GabGBY01q7dOWz2Im9YBBBVwnpz2kQ1P958ojo0VlMqmtyPcJIzemeBEMo8ZVGymgrzYdxO5xdjn",
-	"Qa4VZOBp33ZWdGUl/uHh9sjw0GFhFRy+k3kYSNZBpAoPaTfx3peFtmLQnuwppFrJm75SYHRNI7USDvWb",
-	"DofmiG1EOfTeoI/ywv5BHKqH2zw8S8SISdCdejxVPOfbiaVCoSYxcW2abWMkyThhbg6H7d6HXM0BP6zm",
-	"ZbZwREcSg7ap+6Fcp0MBAiHiEiD6ivHh5eED87ozJvX6nPFRspylLGzYlFxyqA7/J782T2KMYppEPac6",
-	"HK0Wk3HnlKVit6RVxEbrGY6jO7aKB4m2o/VcJyZkLHy+DnTEFHysAjDWcwFdyOGYUgT3MdBzBn3B0wpe",
-	"1vbGpkg3VoEcC51wEHRqFZfQ57hECEBYgQdP6hhxV5qJmU2jCoMeOfjWKPTo8IY5ZLSjXyLRcAz1uunq",
-	"mXa2623oGQ3R7BwuQJEatBRtmXAtAVe+hxnlkSQigfjnjbLcINYPxTLFnGiDBqgeA6T0/QPdEGWlbUYn",
-	"H6i3MccMZcItzlJD/WVjUw0A17TAnVoHcNLkxQJKmXVrTkVyNIWwBNjiZgcX0KSsUZigVTyB+LJ8F7Pb",
-	"unyorKlHx+fmWyyuBnfnVY5tcbBlL5COz03ChA08H/xIiv1BWuQMETggnoHZG0I3cKdxSWlUwkDnDqHB",
-	"nNrRwLERlX0vg+p49Q0bC93jTXMq8KPEQgD0bYoIlRtKr/I4lDoPv6ShSwcAqaMQ81eIFlEmb7+81Ytb",
-	"2mUYge5TdbT/IqcgWTfN1gn4JtYdYTw9SeiyQ2gYyuwIQ+stEGaDaMKvZhmAWB4UNQs34WFVl2Ixifjb",
-	"CPtQrGxK7toJTSnCjGkQ0jl0gHOi82UK32nE7wYo0J5Gz8te8JXUO3cC67Lr88CeV5enICjqkWaDjZyo",
-	"WlAD2/uHS3z/RqvP9rdQDY8FH8fR6CvChB38+GV8IFnu1zwOiW6agKzc+DeKTP8bz3Y4BUisQm6ggdja",
-	"qsAuh/G/tvDAlrSV5Ce2y5PB6k5Kk9KkRgmD3n409mtuK6F+GJCfdTFz6Bn+3ya/v9eVAxrMu5ADmUsO",
-	"JD8XUOOxCs0dMMCmxQV/eUhGYjqlTclmNFGKDYG7Gy0Ckkbqljz6024puMkAoBFzMlBFZ6FSENZJ5Efk",
-	"mRntfqYMIOeTAQjTfNsNgyzDIHMuBx6mGGIeiM0tyxLNcISYAqCtyWEsF2gy7RoieaRYiVI2lVumi0Ev",
-	"Ht3lWGkBVSc73xJAtr4kU/6WuYPuM6z15MIqrecJppx1LU8o5CjPeSG2KNdgJoFxBLBIgLOUQKNfLM2l",
-	"Pv8evKPfZwdKAygRKDdyEAvoRABcIQac4KnuBNIqNZTBCwfKIOuICKcVMFdziVbaOjemVxEbzyWXYo9T",
-	"97BjnvNOTkK1WQaW6IscMSeetM0RoyOo/jQb+3zESo9YYZUqj5iormJ3PfXiLudG50uS61MHwL9rYS1W",
-	"gXzvak9oFpzfrTcHuhd99CB8S3VmbxmN01tEBKrcMB2u2VTicSVZrr7DRnl2LvBQWtyEpU4Bh89XWr95",
-	"plQhvWVT7aKzNSbTVk5ZyFmtJrkklw2ftYDqkEJGub5do7batFYRh/BFJWD4EWrYicDWC2nL51qo61x5",
-	"CChLSJwNVopogoe3Hdu6gGG1UZj6rAdVLrgFM1ykTs0MPLeuRSw4cvJkgrRj6h+qGsh2XC8xgIOvNCIr",
-	"bSv7ON/MFyl4QFcPKLaBl7vNc9/gc0Xxt1QWCiLKxOulQ85/0hIH9xPXs+GsRSRylucahz9UjYPeaEJ3",
-	"rHAoLxLeJn+A1BM2i+mIyZJWsA0NtqeTB0zSQBXutOeAuB0eNW3QX5deauATkZADcivmCannQMADuMu+",
-	"vL0C2KY9BhYjzecAjuDAv+VH2FsZ4a+raG8m1DMUHrm6PG3qtgMgB0EW6XdD9M6UhLsY2vBBRjIhgFu7",
-	"DPJ7BfGnP8YAklsdrDZFrYxcypRNdUsaslSX8DZTjIIrqr4fDBJXpO4C4p01xhuKIuxOrud3Rwk+9Uob",
-	"zMtkqX7PZW/QG1pkRQfTO6fEOv2DS3n5atH1c6n5c6n5H7fUfA3LllvhWwywuYPSz+34hgtg16yxwxEy",
-	"0GkX4czAdZWh4OskcXxwJNQT1hgBdVAxwliy7KpB0Sr01W+RnulqZ31EMqVLX/th6hpQximGQtxmmd0P",
-	"YVfJ8kFQB2Q7x+h0UpdXCmAKwGVZz9/ViHw1JrbPHwmK/ai6Y9CQ1yyzq05/J0kWupS6vtyFgithsDIH",
-	"4rERXcchKy/LBtZ4u9xSySYAsw34N0/B3p0P/YbbJpTDaj/z7S/Bt6XpR2z3AMtAHZrfkn3vfYK773cC",
-	"sKyE9iFdEkcfDE/OUrPqL/YPGysJWj6vJ0yK+AMLsRJX+y1N/9mGzmSrgEEOFMfBst8olchtXFjoXAvY",
-	"4oxWwCndjLAix7UYFvlHCo13Cy1k/1o2FqbSGVBqo44qcRcCNgb+bsH3bkQYmcgezKBF3pmE4CLu5EaF",
-	"eWuw488QFTSuNt1/MicWAFHKsm8Psq9WkDSJmGG2i64UUyR5o+gEMiChdN1YNFymjIaZNoFrt1GG7AKB",
-	"mTMDy/Ev1Vc9DfylNBVMpvtfXTfY/E7qiY1FMm10SAkc5nZomNvPcudeoO6m/rXyIBcaUpcfna/Vpu6b",
-	"jg09SY+519A6bNUuWAsTiSpxE4JBuUjt+vYJpa1tcuBD7KMyG0kxaLuKaF+wD3TDbCw2xIZpyF5X4Nmz",
-	"ylDiFoY6uRM+3zV5ooT5rLR6qf0x6ggfoymeQOPhZ1fuH8qVqwiV0DjWkd2NkWN99J2i0e1bpuia7sgA",
-	"zhlAOCdrvMgROhsaFEZcc5WRUiTrRh1Ms9SpLAtdfmevJ8z2fPO5ZgKNFoHlMNVhhao4xKdcg6W+koBV",
-	"hDh7EBPJ4EmexgB13vGNGqAnup/5cw+n/0LOpKT/prLUPEv6LHrIurSxEhbg85JmR+WOzK+ulfzXKSTP",
-	"nOO/VqfZqM0oe7vpBng3Ncl+B3Fdx//jNp/OGb1/+2344BZeLawYFPM0a5fVXstXsmI4J/YdpToODQA3",
-	"AL2DsQ/P54Wm1xi1xozyMZU21PByf59Mpe4i58wle4tbrGnZYWVlnE2L3ScB1hS+6w/edYfHb9H3Zsr+",
-	"SnqHYzoSPmQqB3/tXfZf97En80ODyzs0BsulAlQFmX0e4LSO9Stt6WTvbGOweVNpWs5vpr2KBt5lN6j0",
-	"AeOh2/jtKZtDl77rG1U3B0oyf+am0M8s/dG4JYqELD2vNuav5vC6vn0DX9d9nnOBFq0YBlnZUJBlauJv",
-	"qwzONKDmoQ4HQzmB5Zumpn+leNsjtm+02zGazOJ5mbVp+nrmmBcAMeO4GgfNI8E8iQPCRrciqzanLmIA",
-	"6jsaJdUjCAoLlnrWsKUFIyOawTumZxy0i/2iDZ7cO/qx2Z0wj1By0AypVbW9rNE0ADUVAArywKfmQ13G",
-	"nstg8sq6oipJit2n3a7TTq07cuPzy6y7qs/rOaw8NcVoGvFJo0OmNB6LZMry8iQ3VkDqlNxSHsYs0alQ",
-	"+Zxgz+eKS69KoYYT3xdK8FZE8bGHNXEktu57CKC9uaPg9AzTiVKZ9MlkZQ4GD9waFNJ1pM8Dl7F+bC4W",
-	"i6ZagOY8iXXS2bqe2GTnltiGpvKdsLHLGyUYi2h0NBXDLXjN4Nf63AHvcw/DTs20B9GE959WAmZv+Fpy",
-	"D2awRu5VYKc9Fz//1ychKNJQTA1OWSbfNvbWzmPLPARcR51c3WzMreRvQrU0AO7UL3457jVaZGALURB9",
-	"R8ncrPcF5PPuk2nE56n20hiUnALedxlkTl0LtJ9f7O83HI90DqAHoFrAsMuyog3NkavLU20MrgXyKRPM",
-	"tyIOtUva5yColMFYxx4LRtijQLbNGbJBkDEWQCi0ctDIg/34PEP7IevAfkoQbUjd3KAboWt6hmbirDVp",
-	"kTdCTGLmke5sFrOGg4BjM/882AmdNI2105zUsUJTu+RthdAYoFARhC1cAUzaVrnS2EAl2lWZ0rGuOKcK",
-	"2MSSglGNDMqJz7eEOVG2bOQkCa6D7cm6zbhzOyBVED5KcVZL69TvHJDgvHs1fAuYPNZaLmLJKD1hWzCZ",
-	"z6UuZD3F0WwHjQAq0LWc51h/brD10+UMNMwSAJY8cku+jJ1KrWEgl8gonDrKRx27EVDuc0QubXi5UvaV",
-	"xcGxCrgu1ZrIk4K3uK/4WroIvHyTRtKLLCjfCo6L4lEfIqnYCwK6GPAgpK+GLRd0oICflZrnfuKfSwuy",
-	"oCeG025UggwgYbUadAqIfNibIOe2CMjNPAXwLQdKcD4jN8sSaFTiIqO2MyUlE4pVrob6/7pctahDuMZV",
-	"Y8UtYSJgHVLiKDB1tiil9KeVyljzOXnbfsWmJ3W0Wm2uZoaYCkWfWW1YQWRaPFbXAdDZCh7W5zl8WFKA",
-	"h21A8/LDw++/fzQWLEYfoR6BpkKDJiYM9Kn0lml8ybnUiqzShaWttgA5KyGlYtFwa4wf6mEglQ4Gn1d7",
-	"GCBrE0zz+tHBS5jdWCRTDHk21ugEPt/Nh5CvKQ8+GTL3jFKpGyQZ4m4g8KV5581SIwdiVXDwKfdUp9pF",
-	"0Vn1xVNd81Qt1y3y6FNKdvOSZz/Ds5/hvwf/NyedLT+vcFMUEICBGYh5uls2G/QNVTI4a/FF6tGYUK57",
-	"JW/TAsznqz3ASKEFWB49Xc6h1tpxHUA/rIWNF+upiERrKj6XKY0hlablCnjDKQNCZzNGE6cVGDVYTdZ+",
-	"1XQjyeVFM+JRGiEYkpiIeepzbA/mqAy655oupluxwRq5NBjdcTTLhrHhZv0p1OcrHU8cQQTdT3bteaLo",
-	"5XyePiEnPp+nXyoPxrxtA88V87RTlrkI+ZC6fOYPx5WfHbmPj60q3ingMKyxYeazjUFUHfDM4M5RjXQs",
-	"EgOq/avFXTZ9/IwDtCzaCvi31js4JZETSd0haErq66KYxoQphjGd0fAYbQ5aNlq2AioyrRl9vtJl0WBS",
-	"q3ExQxmgFbQXYz4z65fTwC3XQxjyeSpQ47IrCUecQ48uZCgmU0fbTJmv1FiyS57esjQaaQhMW2Tl86PD",
-	"QxNpzkysutCyQvH1WUyXRpwGnk3pBlUZS6rNg418e4VIIvB13mLV8q8wrmHnNkUcS3vljMVxxCc5U7Lw",
-	"1e2sPYfNGur9oz8YDpTBdd09Ox++Nc7Rpy243mjW+bxgyjE+SW8LFt3m5Caf1/3a71DvDPe9J31d3K7J",
-	"IAwTUCAajuELXS70iNZQ7Q/skg274GtGxzw8AdZx8YkNBq+3aokHLZ/neq5D7qssdNbGxgkIL9XvneY6",
-	"AGHz2yARMYA7QUBg15i206dcrYRE+xXjXR/pKI2X2vLG6bR8vmLAzmcPioFrWPEpnTB0TVtz03POnLd6",
-	"Jjro6Tc5w4YtVOk6V7OnDm/rN3xFs/Nqtr6MnbOF7h1W1SjsWXX509qG89nO8es5YDcZeOrN1mE1uKJB",
-	"VfQyq1Hx9BzjC1FABFEYQCTP50EeHttyt7X1BRrCliBGl5lHfc6VGQeYte310LTaODNNNyB12CCXA7wg",
-	"uYHeNuJDlvCaYf5dnUHk8LQ7GJo+HwGpQ16U+u6sr0QUekQKoysohu248hRHz6r7fR5B2hh34BWjsBpZ",
-	"cUNvischEB60ftQyAkvQtTZmligRC7WVRZhsLgiqD3ks7DJufQVUZxCon4Zf597xjSbi4hwfAzTynBj0",
-	"FcovcNscXM5q9gqNfDaXkrp9BK/gGUmyUDqpOyTYDNk44ixsZM1pUX9crSDXRl/N5N6UmIuJmlyq2CH4",
-	"s0xr/IiD3UYWSZQqeZd/FzauN0WpcYzKmU6wsBErTBsgDiqfnqiybDRTLaJ/nwlzUyp0FySM20Hte8ga",
-	"HaVIzlgiBacpC18tEW0BQaHPkwnlOoIO4KXmTaUqdT6FdXNvgTORMsj88TkyzR/zHZ0DnK8uPqt/um8E",
-	"WVfqPCFAN+Ojcn+ezysdelfuC56Kbbrv+FqdDfNzqOSe2CXrufztv47/wsYbTqHV0W07vOqTaBo8V4CM",
-	"ax4cGNMUrVdS1+2YRzGjiSRR2vBybqNVb09Dd7Za8feUaNGeZsfljj1IjPxA4zlrbEYLWQvuXexjxjOt",
-	"3tr/7UdwaMzoaLslcMdd1L9f9a6vLk66wx4UJcwlI8EeoplgfWGgngc/h0eCG8o5C/W/LhmVgus/ehh3",
-	"Un+lC/GajlKR9KDxYRhYhX2V5df9mhrbVJXRWG0UQG7dqPVOwWGk0RTyMosmzNQsQ0DdkRxFF5OyfKSY",
-	"MrWoygrZ7HIiBY+Tzx/vcno09OFazwwq/Looz5yOFqkPUTCazGTd0dCMrN4fTZVVZ3IP0L4AWKwsv6GE",
-	"mhuV0vAKWy89nShUL/hWzYdnAfhfLQC3bkHmVnBXQiM69YF/+21I6m8Hhy9/cA0HMA4kGyUs9TR0eAMT",
-	"sulqtWLL5xcxjfK5VW1Ax5NuO5d8j9INzp8sAtYG7nOvhAg4VkxQxhRXL6jM2ty2CLhtNWwWqWuInBFN",
-	"kiV2I4f1HIqg0UaXM+TAJ1P8HJmyGcTVYI8VebSJK7Oa7t2Bl8OX1MEcEYcmKNHwOVaslyyauZ2zhbl9",
-	"ozsMmag7lM/1jHOTdO8IGkQuonR0y1wg+W3X/j7wfI6aii1bKJZJmjigXjRY64jldt6kLZeUefpc45dg",
-	"IgiG2l7sH67iXNYp2pMck9sMAGfDhPhWiuZFQlKqLEi2vuJA5wroX7FwofePi/5lz2RTkongzIKWDApl",
-	"EW5v4OxjieC2wrepyVFtfEkOp04RKQJJoo52w0ZiyqoWxQX/1EAMImTVMKMtn1+tAQsgVVgBtpt/qkua",
-	"Ksoj8qGkXVvV2hpHrXvTcQrtz2cr7AUp+EZCxg3eBSmtapXdM9rJQWsCr5hz88by+BIE85cmvrQRYTM3",
-	"K8VN8zCbyCE3QDV/DrBN+424HLlp1UsANhvbIWxuj6j5OdUhZw+qdSKTdQEGST6j+3PpSTuhhAakLjh2",
-	"rN7mXDaeU0bLMUgPv0wDW80txNikh1NpWIfSTpCpaNaeNYMVdytie8ooX9xGMSP1ssyMAJD1sdu5QRsv",
-	"EYRexuKjNEc/ZWNaofft52PhWc7QLsyyoTrJHTa5Sand3LnBda531wMMMU6yygrbXSYf6DS/t3z+W6Fk",
-	"AxqArAA2NAqYCk5VhqlYIFnhhXFflFUv8Ee0v60QaU4PgqewofMv+SPg/0eSJNHkNn2Oyf2hTGKwXlcs",
-	"Yue4lvMReIsybFGTmydxrV3bo7NoT21QTb1DP1XkKj0ezkTEoVcUAicif3YTHm6W9hgC3MeMJoCrQ/mS",
-	"zOL5JOIg77WOZaa1qs8Zv1vzBhIITWWPUnezOoAPNIrpTRRH6ZLU7eXV19jKgPv39/9/AAAA//8=",
+	"7L37cuM29i76KiidXRUpI8lut9PJ2JWarbblbv3i20hyLhP2EWERkjmmAG0Carcm5arzEOcJz5OcwloA",
+	"CFKkJNt9S8bzx6RN8QKCwLp+61t/1MZiNheccSVrB3/UbhiNWAr/PKLjG3YkuEpFci4GSqRMH46YHKfx",
+	"XMWC1w5qneSOLiUJuWhJfUbYrjVrcnzDZlSfzPhiVjv4vWZ/rr1r1tRyzmoHNanSmE9r9/fN2qkYU7xf",
+	"8fbDG0ZSFsUpGyuiaDplitTptRTJQrEmESlJWUJV/J6RuxvGSTimSXJNx7dX/dOQ3FHpfm/kB7Y6iMuU",
+	"Tmf0XMBrr33RsT6j+kXh5/IXHTB1JMRtXHL/AZMyFpyM4Xd5QMJrphRLW3ShbtoSfx0pccv4j8Fid/fl",
+	"GP4N/2RtPCLjKadqkTI8GpL6Gf3Q6kzZj69293/Y3T0kl1Td/LhzGPC3Ss0veLI8JAM6Y4NYsR9P6YdG",
+	"M//YSHA1StmMza5Z+qNKF5VPwtm3p56xkMQy4BOaSFa4p1RUMfMK8O8tX+Hl7m4DH0M5uegs1A2ZJOKO",
+	"SEVTJQ/1WlA3LODswzxOl0RMSJibtbCZHYiooiGhPCJh7hVDUg9/PCT2kdmEETdfAfcnLGy0yQVnBLcN",
+	"mbPUfMB2wDest1/7TKXLzkSxtGw1jAWPJFlwFSf6vUhKFWsl8SxW5C7mkbgjKRNzxmV+Hc5iHs/0Utx1",
+	"6y/mik1ZWrvXT53TlM6YMlv8MhXv44ilvah860kxjmlC5uY0EkdNwtrTNgmnsbpZXOs5nQoxTZj+F53P",
+	"E9wXsb7BnKqbWrPG6UyPYp49qllL2f9ZxCmLagd6Ta2bp3t9spwLLhmM+DWN+uz/LJhU+q+x4Ipx+Kd+",
+	"eIxiZOffEmVJdtv/lbJJ7aD2f+1k0m4Hf5U73TQVZnbyM/AzTeII7kgmNE5YROrhz53T3nFn2Ls4H3X7",
+	"/Yt+2CQzJiWdMpLEt4yEv1+LaNlmMxon70iPv9f3IPAnoVGUMinDRjPgM5pMRDpjEfmfwcU5qYevO8ej",
+	"fvefV93BMGyAZKMkxTeF7y/mLMWxpGyykEySumSMxEoSb9QNve7um7UjwSdJPP4Mk6SXiVsfdDwWC65I",
+	"LAlNUkajJUlifssiogShXKgblpKFZCmph4OLo17ndNQ5Orq4Oh+OOqf9buf4t9Fp7/yn7nHYaOvXOBHp",
+	"dRxFjH/697hI42nM9bxbFUKu+qeEC0VUupAKvv5ZbzDonb8ZXfRH51enp6OLfu9N71yv/d45rAx3JODu",
+	"0FHn9PR15+inkdZJTdJutxtNQrXcShgxEknPR3cw0Mvq/GI4Oul3B2/tMuBkwd+zNJ7EzKykgNfD7lmn",
+	"dwon/9zt9056MGf48XtcsZTTBN/1k89cRw+QfZizsZ4kydL3LCVMn03qYe982O2fd05Hg27/527fbZrw",
+	"pNM77R6Phhejo363M+yOzPubGYLPfy7UiVjw6DO8A27D/d19MknFrLDjYiVZMiF1FH2X/Yufe8fdPn6p",
+	"i6vzY38BDC9+6p6HZCJSErGE6esDDgpINtrkit9ycceJlo0SFNBdKviUzJi6EZE+Iu9YCuO4i9WN/vhs",
+	"NldLoqUKiblUjEbmM1/SZSJoNBTiVBtGn2erW5GE45Ek0Y/WmpdymDTz+el4zOZKknp42fnt9KKj5+Vi",
+	"dNrpv+marT0U4ozypRHm8tOPvk+VltGzWLHogIR/BDUjuIPaAQn0eMiM8qV9Q9kmlwmjkhGVLgmd0piT",
+	"hCqWtoPafUjqXJCxiNCs9IzmX1ug1ltOr5eN1Zy/45sAMOIrrk0kkcb/YZ9h0Z8LguopE0JX552r4duL",
+	"fu9fWp40zeocpyxiXMU0kUYzXVMt0m8ZRy2U2y74fa/4PBVjPcPXCetyFavl51mhqGtjSRSF8YVXg27f",
+	"qZfur73BcDC6GnRHnfOL4VstkrQk1S+r3wKU01gskghE/zXTL08Vi7TMXZFZ+tZGTNf1ldrWIYxHcxFz",
+	"JRvujnD8OmX0VqIxt0iY1HfUNzjvnHVhewzeXvSHWpbkjp5enL/xBYz90Yn7Ky4X87lIFYvOWBTTIZhQ",
+	"n2OqtRD4RhLzIKJtNz3xeuJokog70JlX54Ory8uL/rB7PDrrHvc6o+Fvl93Mbgp4eIQ3aOmRk6Cm2Ae1",
+	"M09ozINa4X5t0jE31g+TB6T4ZmZW7q1NCZuyM9YLcajXa5/JRYJzEkWxvowml6leuyrWFiZ6LNpadYf+",
+	"qNHsevD1PtDZPNFm6vRGjF68Ovqe7e+d7P19b/zq7y/2ut9//2J3/MPLH17uf99hL77/4fU+ra04g03/",
+	"pl3tsjDZUSVu57XUUwt+j/JNrSl9zwgXBN0dLYW0PUlV7aAWaVdBxTO28thm7UNrKlrm4L+lPqk9xDPd",
+	"L614pleTHguY8Ae1KVXsRiwk27mhPEq06EKPTkurHbwNzHkcuUnKv8ZlyireI5ZywSIiOGuXzZIcizl+",
+	"hFixmSxxEdxFNE3psoYeg3Uvfs99O3e7zDkX1/9mY6Xv0kHb9eFLQ19V5UCBOIkjQlX+retWMnwjibYH",
+	"4ggshjCTtCFolmyp7e/t75VNkBFPuHa+iiVQPhOv4WwCfrtzEyJSv7uhioQ7C64dhZb5xfjmO1OmWvgB",
+	"W+jDg1AvzMzPv91+tzi+fK/eJ8O7C/r95eyXn3pv/rkcvxqP/3P8QpbN2nyN4+t/BPgq8OWolHcijezY",
+	"m4QlkhWWcpQfGPrI61e1O/v3mvaXDvSaqDVr+j8HoMn0Wt126Tdri3n0Va0G/R44x6sBEH+XxlGtmQ8R",
+	"ZBvL3cVf7P6rbrOte3wiHiv7nyoWVr5aXH44vygfP2Fl0xBRRavfAaMw1Y79N5Kk9E7/OYkTX1BnD4CF",
+	"+5gH6DuSGZ3PMUrgyYlvJMrPScySCOJc+UnG/XHwR40vkkSbmfY5KzMLZ/5sfGhvcq+FSBgFKyqeUfSh",
+	"Nt4MA1qbPlD+kaufpHC62ffwmdy3XLegByxh4/KgefcDHatkqXUquaMQCuV0FvMpiCtz70OyML7oLVtK",
+	"QlNmAksgxARnF5Pawe/rjcPiUF4ve1HtvvnQi0xI/P5dydu5Xx+2/xaSmTtVx9sTyClkM0IgQxGR2Hiy",
+	"8ZQzJ+9tWFcLeAz169WRfR9vJWUyL//E3pTD/bVKeTscXkKgiaUSjQHrg8GKv4u5bJTYQ6uLJv+W26wX",
+	"+Egf1cipUu1hHIUYTgl3klgqq91l2Ci19T7fxK2XlZ15/BNbbpyjlShY57KnNxNJxR2hMjctL9rfm9iO",
+	"JLHCgetTTWRJOznsvTYh+DhZRCxqrEq7seCTeFr1DfDXhQlY1YNaxCZ0kaigVj7XX5vZyLiWudEaAezt",
+	"MOb7S6WDXy/EP48NvDLnCZWqzyZxkny1I8chuvzKVzjCGVP04cbMAEU7lRjnVeyD0ptEv0pQA8HCBUfH",
+	"ouL1MvFg9f9GQ2HO0lkMwklWj/aPB1j3G4c2T9kk/rDV4FKq2Gk8i1X3ITvPXXVGP6wKIhvMhTyoyVLW",
+	"jSAiL3bXTa9LUnrP0KvmF7jL6qPO4iSJpcmSumf88Gp/V/9v2yexCUsZH7MqqSruOBi/xo0vlaQp7uiZ",
+	"9RK2emycJJCleU+TDe92zdQdY5D1i5NEQl471cYlj/k03PY9zfmrz7qSTJKETdQh0ffRmki74hAl3/bm",
+	"8NGPtn9/yNiXT/gtW34jySROpSKvyPiGpnSsWCqbBJe2U5DtjYLoq/OGCzaI0+dGoth5yS9Lt6dXlk1h",
+	"5RXUS6ZRS7Z6+R4r7O7Cl/VXUV5P+Pq42kX3haEnxUFZVhthp7F8sOsNF+Yl61p/BK29EnEL22BDLHMa",
+	"v2fckwveMheTiWRPuF4JVSYd9Dbhi9k1S7Us8OKI2o9rkms2EalJdEEUDYdR9oiiUWwmzj65+qsYrNID",
+	"LWQAlCy5umEqHjuzXUw8oIPeMIyreKyXDblekvBDi87j1i1bhqQ+ZaplLvvGpUr1BQ1E2xTs5a/Nwq0O",
+	"8meSD6P5JrjIxR35G0HoFpnlFF4hSsJjRWbxh9Zi3vhqMgHlr2l8pG9klTqN5x2EyWxlxajydIP3JONi",
+	"lTucX2G0tDNla/Vombu8RahQmQSIC6Vmz/LnvFp+Z8u3VC6YtDW4n5c0pbO1Ju/KuxQDWCql5P8sWLok",
+	"GWAti8VnUUnqP5dc9U/bBFEKgEOIMLYVAswQMDnjJGZcjeIobGozCoGlo0Ua498INBvp4ekDYxGx0fiG",
+	"Jgnj05IjI4RtwJ254GNm8hYQjg79mBqp7+/uklX0mJFcK/N5dEP5lHVnNE48d+wBWtDDwa5uj19uWIq5",
+	"C8QVYf4UoFoyg9vWHbRWzztioA6JNbXDnYooDmd3XRuYdXsKQ7WbwjLu0neVU3Jp8jCPnJVFmjKu7E0A",
+	"MEk/nDI+1Rv1xd4P5e/jn5+fyR+IEuTF3g+eqWo+9WVnMPjlon/sZfbJTuEwpPZhFoujmMXc/v1Dqc/x",
+	"XtyyC3XDUqOL5erYjlnCFCM0SayyRcQRmJmEEs7uIERc1/9AMIf+GQOd/rd1/l/Rgi3MZn6utvmGj8jH",
+	"rJH4+j0y+wDfCFBUYcl8hVbJLpJkO2dCVgN6rC15JUvsKl/0ls8KiFw0rR65rr3Y4GryAyV3j1fCjA+d",
+	"l6nXQ0SXsBBevvpO/1u2ybn2DEVKKIIRMFRpbpu3N8RCT2EzgyG/qJxZtGFrhZBOMaCA0hNhA+lC3SzN",
+	"9jrrDjvHnWFndNwbdF6fImK0+KzqZE2zJtIp5UZxVEzcR4/fFCc/fc/SluCJfSmDkbw4P/1tdNm/uOz2",
+	"h7/lpGxZpGdOtSmhb/h//05b/+m0/rXb+vuo9e5v/6u2ZdjnycPaOkD0iHtny2SruNDTnlAI5Tz+1v76",
+	"r3hMdfznie9QGevx7ntIKF+qm5hPyfVCudBP9cNyL7W7xaauSubkBgHJIUjpUCyv2d99QXIgRAcLLtnd",
+	"95WyNHpcCgc0iJ/FAe2h7aS7G5GAj/acl/nr5WVucaWsfjz31ZtE3og7rR6TJdHGc+m3e87vPOd3nvM7",
+	"z/md5/zOc37nEfkdrYb+27I8GKP4ZK7vLVtuEyHF0zaP7xHhCrkA+HIZ5rAwCHtm9TCuJEs/QTTwcqEs",
+	"5g3CdCyCSOCh9rpTRsIdqGNjLS0kd+ydQhcnlKWBwnLrdl4ZSDu6YeNb6+m7pNjG4NyaaBDGf1w1ny3G",
+	"w3c8xL+ZzIp+qCKCj1k5eGztF3nEsjC1Lz5zgL6XGZXeuz/7kVmsaZIsBwn14OTZIlsPTqxYck03nrLF",
+	"153N1dabcwUUh+WLeDfEvWEMXr9NJEn4x33YOMxh5WKA++GXgWLqsviHq219kKiIWL5+x9ZUYTHtRX9k",
+	"w7NalHlxlU7rX+9+N5GVd9+WBlYipmicyDI0rkop0WJQ63YpZgyLY+UBCfudYXd02jvrDbvHIal3MNXZ",
+	"cHMT1FS67ExpzHscyhSBI2EmkRzhPiydGn9tZW+aq0QXqSto2BiUX7c0evLKVLd13tMYlPXjBJQtkiuZ",
+	"Plg/sST7e3slRXBNbfPH3F9AhwTrzNNFwsj7WCSwhxDiDDcpKboj9QWPWEpeejZJY+tKvIKoerm7snpo",
+	"6z967bRLF08JFBzmomzGT2N+OwBWhl5Wa/X4UrbVbIeWgaW/pGySMnlTfamq+KU0HL7+3R63iLJTj7dw",
+	"IFce753sEphrgSMlOc/75raZN8cykOlROtFLWOvemE9L9WcUS9xjeEl5JQNIl6NHj0KrG5BP5en5bNWt",
+	"m5vVZXrfrCViGvO3MVdrq18KFZaVNVTGbh3EU341L5+JJxcPujFtWq6PMAHStR9RKqoWsho8VNeLuGGW",
+	"DOUkjrBCDpZPeWh+kVagiVaS6FDQjIp74wOqhFiKvot5x7L5Ozfu3dXayqFKKFGorwutZSFSEmp/MSR1",
+	"SWfM1AwdEkpCvU5DMqacC0XGNE2XeKp+dqh1x8Wc8c5lj7xs7zbaAe9xEu5AYnzZAnUZHqDvbOaCQGly",
+	"LnVuasfRETLmpJ041LhjyHw2A25yaPZeeBzDxNp/jQVHSEDR+c0vnmtqi4a/0jDeNeV9Rk2p+UZH/ppy",
+	"XlWYlYuIZ4Jhb3fvVevFi9bei+He7sH+Dwe7u+39V3v/+jrgT1Es5wldXlWaNUOfGYB6boics0S7YLGC",
+	"XWjT09mLd5J4zEYvtomPuAK5/LNPxR1LW2Nqar2yW1N96/9t/m6PxcyfzAoIx3bFdSUe38s9HzQRZlbS",
+	"uzA/qu92u+x2+Pryu399/8vy9evr0/fj4xdvh9HpD1cfTl5cvylVUw+u5itMcKnGEUkZMVw0iznRvx2S",
+	"cAEy6XppYTL5NzFFfqs66E6c0LESaWVS9kRLQcsGdidaEzjdx0sCT40kkimymFcoAD9c9mfZSdWegbeM",
+	"3Vaq2DN02z1TBp0z0Tu7/vPL3S616pCYe4FVqVDy5c0qcyLRl6RNX+yXaVRgxbOW34lIZ0+q+NUfn8yF",
+	"VG0CyBmjU7WbOk/YN5KEceSo9c7icSqkmCh93NLsGdwdEDoFXPtfyAvEIgCYRKmYz1nULBbLRYLJJpEC",
+	"yzDBoiRS0aUkYs54KdbXePYlXvl7/eUrEn/MBhHKfxnlpqesjluW25Tw3qW/WBDRFhGmi9tHmZXi9sFh",
+	"IHFbupr6nsO35VAKkjH/We/SWDEJii30nUnHfgIMjQY6ySO9vIZI+gArBwECc2v/gkXm6ERs2ekNlZjp",
+	"OyRhGcFKCJxVbKKIWGzHqvIw97mK1OUrEKSPKuLd5ANuzpHmOA228+s2xBlK185XagbDci6JdovZjLYk",
+	"m9MUPAZ0VLUcxBr0vPZyxCBNjxbkoaosz4OTm+SqKbXDz774gygnTBDHQ3sy9bjADtsWT5x5nENR4evO",
+	"599IwIcrVHDlyQtAkWtP1wuMKIiaIKD0HxVEvGEz4NoV/QcokB9LSAEpiZglT8uBv9fxSDxgfp+YjMgC",
+	"xhOibmJp3Ff2IZYKAq1ikRK5lIrNmmR8w8a3ZKkP4WkWoY/zq+evlP3GxTYelq3Ay9YnK2AWngYS/xoB",
+	"32vyXDjXhoxPpJA8I7GyTmVoiJMK1RRbkCRsAnP3AVRt8NSPm+o1r2XHbWrcbLmYEgTB3KTuM0tYgHu4",
+	"xXtVB6AHjEd+3u0L1F9sSKtuUX/BHll8US1oti33K5pKeuwXKzDrEpk8Nm+ZnapXsvfXPFlMY97YChTy",
+	"J6r7+x7w9SYWCOOGikiUoQmVihjFTOovAJZvqxkylnWY+gIhmnPof/Ad+u/+9TVVBmajvZxf/no3G3z3",
+	"z0XnP79cJR/m6f7ghyG//u3iXI5fR2/LwztzlkrB9Yd+XQHepNEs5hm2C5UvJ9mleq4d8ymc/aB1litU",
+	"LAH+Ypa7d0mgCYEUyXssafVYcuszuiTXzITawRsxpEzbDWGN+MzkJeiFNcE2Q3yKmKw5TZUVuVgIRN7T",
+	"ZMHyC+zNdzH/57+7//rtNk3Uh5O4e3v+r8vpv39Y/vui98/of6K/cq3lU+KSWxVmbgOz8gs2c4Wc+X3R",
+	"LBfCpTI+nvLeJ1N43fGNQHhuuEiT0MkxVHWh1m4MfH5KQtsMJLRNFbaHF1XEuzskY9t37MBgs+XwH2F7",
+	"q3B3NYbpQu/pgm1on7RqBm6Fb8pEPT4OdH959A5DxDN6a6AzMtdQhFBynYo7ydJW8Qce5c4HvQPqZosS",
+	"QDtL83WGIq6tJydJC0JOL5mKni+AHwOwEffXE4bHKwqXtpWl5YXkVanV3NiaLnoFdQSl/A8fod7QzVlz",
+	"c+khfprPB7oobMz0OlYpTZcIj7plc5WV3GCLFwillsKcvhK4hoynvBXzDKMOsDUqGbnqn34jiYC+Eo1t",
+	"4RxF/BxwXBTFJXwI2LhcrArM8vX9sVAh2YuGf+jXvOqf3u/ATxX+yJaIkQeiRTi704v/8S8E9c/J0tK7",
+	"g5nYXkcVXKZXbHUXi3wWYFLf390v7ROByLS7eMVkfwDMpdiWCnog6UW4mJcEtM0Sk9ruTeJxrOy55ask",
+	"Q8wU6mtMgDKKkKW1QMNglgRAhj4F1AbFlM2b/XkNlPlDiAfW6v5y2tHyROmRmM2pXqOJl/gnCKysizRr",
+	"MmKH10Cz5cUq1NHHyP6lsZdbmDQXC/Up0PhCqlYipmKhMioOPZbSjWdOvOqfPk7B9JlapAWRkd0TtoH+",
+	"N91Wy7jMZ7E8jyq28S1s44wtIfjuG3x88N22ePoKy++yZCrrYPNNROpeXKKU6V+2Yh6rGLQQXrBFEHNd",
+	"tQjqii8RvEwYjaxhhAi6mE8fIB83wqaOjaLRiyi0mzUk1uZ/WkDUgw2tfE9gKYefKzdb+YjPvBBPvs5B",
+	"MiW1AZeA6ELGtgdWzXwx+pmvzCtdp/1MabCn+w7RJX9K7x3/xN7AdRcadn7qnpepJG9CX1YrqL9tVlAF",
+	"MNJGJXU1/9gsOzlv2OGtMtMT463YtcdwqMdc+w+e4fkFyXY+ZfHEmlB/13UlVbY2rZS+42PUX6xFdfWO",
+	"18UxHg7FNmVrUPyE1U2ZfkOkWANTkqD/jO7H4Piajg6VwvUBXwsi2udV/D9aoJxXdnJYbdawvn3Dmpyi",
+	"ia2gvfGRg2AoXTGaBB5LweALH1gJsJZZ72Ng/nE2XM74iZNhjDM4793aoN4Xiq7h2xbCn9v11ihdN5t6",
+	"a5RNL7TVGAB24nEVzE9Ca5RNyxX0ejJ9KR4ZdfzoHSma2Oo1vwmqeSEe1FDiClI3n47gLUONV3LyrGF/",
+	"wwnh4s5QRKRsJt4bcy3DQW7P6JbP3Nlz27bc5/dJIqh6tf9uQyIPImLtsZjtCDqPW2MRsSnjO+7Z9/7l",
+	"8jaet8QcZ7MFXqTe34YErooGYB31nG06UrenaJvGiNfogVxzXwmRXNNQgGym2DBLd9OXnNH57zjId7+/",
+	"M//4fF/1mcrus1DZfY30dU/j36uipjtbSOj4WuwqBGTV+pFV3HSFsP4qTd12ZCOoJh4IqCsWI9lT3RvY",
+	"SkhAcxrgScQmMWcIlYdKC5jU8I/7EIN0EhsDGyiW9sVj0Afc8RmDuRnUzoWtClHC1D/mme0q3+4xlkiG",
+	"Q1trBJnTViwSc7x66h9PsFISuHp0cMmo4bpISVALag0yThhNsXDCVI/eMjbXB9oPBLivivDPLrUrp+ev",
+	"HMFZXW/bONrPJb/PJb/PJb/PJb/PJb/PJb9VJb8F/qU4idXjiOqoJXDagqouO7dsSDBRS5N+/IQBp+2C",
+	"eDmWkQcEqfAtnlZJ9AC4RxENU53XuW/WJBsv0lgtB/odc7ZxVbfbYdbQtpBo09LjemmTM02HZ7MJOITh",
+	"2Yxwm/SUREg4iWXAsUqnrS+iapGysKkt2Bbj2kSMDuAOL/daTuoXs0eUREKbtTbbpyiPaBoF/JpK9mqf",
+	"1Pf3fZWBQe4ftZcSRTGfNoiYkLdnnaPW4G1n77tXdcnGKVNNvH3j0Afby3kSK2k68QccEoqRUG3SUSqN",
+	"rxeKyQMSntEPrc6U/Yhdlw7JJVU3P+4ckrdKzS+As3xAZ2wQK/bjKf0QkjoXxFwDKbCA58oz7qi0JRrk",
+	"F5shs+hALbxvlJpLH24fS6L3cxTwcDQa6A/NWigmW1pOtm1tvSmPMr5ZiGeGbdIhEGri0yZZcPPJRapn",
+	"NrHPCPiMUQ65Z3O3g1Xi9dDQP1L3yWJJ7BLFwsVYryy8pZWZB7XKsWZqhJqOa1ANwicVlZpAC9+57OlP",
+	"vNJKVzs/kojJJB7HNLHFFvXQe3qoz2x/aMDa1ecfGPA35VHA7QZrenpEQvSc1GHJN3I7wQaRDTlX03VU",
+	"aZqb5tiAsttjdV4zRwKUu6GlpWyTS6g9kaSeKfsmeOPAPw71KU1LTi+hzDQD9csGIKwUnU6xyAQLWdrk",
+	"mKXxexZlNJj5mXzR3nXsR5EYL2ZATaTnZyzSlI2BqWFKYy4NrpXd0PexWKS2bRtNYJb3vjO77JAwOr4h",
+	"WgiaAhu6lGYl6RvAIwPunqX3x10q+LQd8IB/+63tzvLtt/BCY5qmsVc2g8vZ7JRwzbaoS8Zwn4c5yRgS",
+	"KzuRWELvy75p+6S3IVUGENp0pVciJQyAf3YfSLokUqAsogEPB0y17N0NNopYW9/SUxn2AnwfSdh7li4x",
+	"ckLqGY6lCQk8316A1lJFiwF6VYkEzkebwfwLjQbzh7EawqyndBPHzD4YJCgSZkkz9RcAVMaaXtn+9lvS",
+	"hUHa1nyI61M3lJM33aGZKvM6lIT5CSCzhdQvLQUSbgWcchLiE0KIbEDvnbAPTMhp2CB3N0IyA5aGYBPC",
+	"hJAxdAVObeczlo2DgLvoG9nffUnCs95g0Dt/M7roj86vTk9HF/3em955CBRhNgxgjrXJwCBnoTGS2fAW",
+	"9YbrTCJzSS7wBc856l8MBqNBb9gdnXd+7r3Bvl6nF29656PXpxdHPxkhykE6t06YGt+0tOY4IONUSNmS",
+	"sUKqC1hE9owzEbEDwun7eIrsKUY5xqmbwR03cU18gKkraOK8XzM7fe2AFyoQwqxAXv9VRIUb5o1VdHXo",
+	"bu3AXNqs1x8k4PZj0WspkoWCbyUPSOG72Lk/6pyevu4c/TQyI7LH+93jXr97NMTjAc+qc/r9i37+stzH",
+	"PO/+AnGd/ClmWQNRrJUn0Bwg/COwJeTAqVprt9tBrUkCoJHxDt2Hh9jxDUpHgIPmOmFkcNTvds70Chuc",
+	"d37qBjyOtEM2iVnqAnQgbymZsDtiHiVJvSJcqp/ctWVJIOboDA5DJb32wgAapveQvGNpo02ORMQgORlB",
+	"M4qDksZyTRK+7ug5/edVdzAMST0rgdKT0NDze3U+uLq8vOgPu8ejs+5xrzMa/nYJkbHLzm+nFx2DEuv0",
+	"32C4zLcOmsXiqdwHK9LplkXgqn7PjgW8DMbWLEOxmWieC+N1f+0NhgP9rFHn/GL4ttv3hnnS6Z129cUj",
+	"/SWHXRiSvsXKDzbAn/vtTXeY/aCnsTKM2HxiiNKb0uPe4PK081sufonTfH4xHP3c7fdOevhZTnrd02M4",
+	"2jk9vfgFD+KpR51z+OF1d3R1edwZdo9zz0CWiiYJ4R+j7q+XvT5eDnOblTG4G571Bmed4dHb7IidgGxE",
+	"AQ+P+t3j7vmw1zkddY6OLq7Oh/mbmdnEg/3uAO5Xcmbu212dn/bOfxqddgZDe1dYG6tVF3puzdvBUbfq",
+	"C3fUHxbetHd+cuFeO5tld7cLvRFG8Hiz27QEvzjyX9BOhD4LJ1H/S0uNwqexh497Jyfdfvd8iE8c5M8L",
+	"uDsRB7zyrt5bFX45ujg/6b256pv74ET0uzDTq5faH7L5cu+dTZU9qXN01B0M7MpZmc38z/BN3d/5W1co",
+	"bX952kPbad5mlcLx7pjXOGSdwmluUjf6vmfd4duL3N4bHXdPun0rLkAc2z3VOx/qrXw6MllMXEntgPdd",
+	"jVLK5iJVtvDKcPSjzl4h9CDaSGdU25OF/ew++doN7UsfZKpBnwWagh6aHqojLtRoIhYce57isVksZ1SN",
+	"b/RduBiBwmySMEbGcfe30Hb6yIJrCndagGU7UmI0ZWqkDeKR9gzBRNHD8E8HZi/tPMFBPT40gPHESDAJ",
+	"P5gxBdydTpOU0WhpLtEPi+IJtOLAR+qbZAPRZ43MpcBMFk/5Yj6yEBC4s3tHYyiNjLUcNslqr1pxx+3H",
+	"a8IE50MrsgEWS8dxAICBBTeiJDtg/A40egk2oAUrOcXYgSD7u9/Z2sCji/4AOqsk8fRGaaWPNoQk+7v7",
+	"9k6m+Aeo9tFm6lNlOohrw6kOJqYBGTWa0PzHYzfgEYzrgLzY3bXeAnYIerFLpBcYPwx4uGNs7J1v9ZTu",
+	"mKiT+Qvd45b1nf1jlof3pbsx3M08zl3SAncbLpyIdMpU/maS8ajle+qF+77aJbJNoIwbY0R6Cg7I/t7f",
+	"V43GoRBkRrlzkKT24Jl2VFS6RKeZJFSxFAxJE7n6tdVnKl22OhPF0hCjKEk8Zlxi5gJDKGe9Yc2ANGsQ",
+	"HzrY2RFzxqVYpGPWFul0x1wkd/S5982aihVEvX33fixmc6pibbJ2Lnu1Zu09SzF/XkOfHdpgzhmn87h2",
+	"UHvZ3m2/xL4HNxBS3DGLv2VjNNOybvbn7E5LJn1HAg6M31NDX5nFHlyFES48xBiQunG0WUTiCeGMaVeV",
+	"INQ64MhfISbQmbTABWSwGSZsY6F8B/Ct9G9oWkdUUfyXOQO/B/Y2gW0fcGN4z+h8jqWckJGvh9Yrx2Wi",
+	"hdqMTrMjNiUQFiksv5EZCjrgMzonsTqEYt04ChvazaeKhkUBkdK77NkXc8Z7x+RIcM7G6qAwp+OExjO9",
+	"B97E6u3iGn8OdxYeJXYTQmRm6GQSY4qRW/gjdHOBH2XYQK/PCjsIQOq5L0dStskFoEUc5jEkdyK9lcYX",
+	"yU+DnmGD9LQhAsPEfQ3owpRBTVjMA247fmNIHD3/JFYspQkJVbpgoek8C5KdyQYgV2Jliw0EyPIIZFjX",
+	"dNgohjjrmawrVC42Dm3g1H8zfdVuwFf9K+3N/Q7jfUdsb42YzxcqqDUOnQQ3NzpAuMKqRXuIcsZFC/Pn",
+	"VxlxsJJwg2Cg246ywrw6dLGsCbT3MbdfY6odrjBiBtysTBMqrrKa2yRTHgeOrGqcUClR3LnQYC+qHdTM",
+	"0uhpCaNFj+31DvDo7XG95ZDeto1Rw3fKQtQZWNdPumByENNGpUUBVQhRrcohWK01OZQ9FIUUuYu5rByO",
+	"Y36pfvY7PVATpdS/7+3uGlSwMgw2dD5PjFLb+bfBYGT3W8uLkH0Cixi/v19HDWxlVFvrj30cSdkD3Ih3",
+	"XlOXQINLXmy+5IrbAgQWwUV7f9980VCIM8otxBroHb7bZnyAZeQ0waZCfoYN1mEht/b7O/095GI2o+my",
+	"dlB7w1Zw41aKI+Ej2pt2wdaaNUWneoXbasbaO/3IHYrdf3YwAA35QyFLNC62uJXaKmRLR7mYW2+QYTCW",
+	"nsK2exX9bLUUDG/ZMgw4LFus0olnzAhW6HvaaBNbeHlAQotFD4nXzZbUtS2ERqk9gUwg86KNW63ISawa",
+	"TWtHNjOW3abf8BAy+U0Ie6EQIYITqrTJl7MtI6qN1dCh2yFEF3Ni2io2XV/FF7le5oY32PUyP8g3M294",
+	"yqNZUBAQfI5YepAbbp0L3tL3bCCrsQPdhu5vi5QFj6EE+Qtneljj3N825A8BTw9HHma9k630L0XDkjp7",
+	"z7hXyG3WScMgV/RnrN/dCJiFWKHqb4CQhwhhCdr1cH3i0DuP2p7toQXRO4W62r/9kPhfEykBbDt6kRKh",
+	"B2g/o70LerSDUe981BtgiO2sc3oKpa6rv2Ek85CE2HIxJIngU5vUeLlnb+oCkf3uSe/X0Wn3/M3wrb4M",
+	"a41LLvJiA52zbnYFdY8KuFgoGUeMhLkm7aG5fsW+aJMw36EeY9A+fTr2SYsCXr9lS2mNY6dyc42nr5ke",
+	"NkSdJUtlo03OBbb/jqWjQNE7jS8x3NAO+DpFHvAjTBDKLK3nMohNcncTj29stljmPixYmtkGahKt63IZ",
+	"sYBTjLaDGeiLMpoJsWzxvmh/nxNK5gGuxWbYKDM8UIiaNuGOZeW1iJYfTbH6j3DqLw/0sJUMn0q357uh",
+	"V+h1zu6wx7XTDqAXlGTJ5PPq+N2Xmy86Eel1HEXIEbT/YosrLukyETQaCnFK0ynD677bZnhyMZ+LVLHo",
+	"jEUxHWqj7Os2RfB7E8otUMAzNkxzwYKxgQ0nq42NY69Npl4W/nbUfrbhoQhqB8CRcx+2SZXvlU8gHRIa",
+	"cMxeg0yy52hP4nXn/BxOsX5UDBgWG/Qyfv8tWx5AHCv8qfub5+48RXQdGBErPYlSJj78vrCfSHyUtcb9",
+	"zOKjpPttiQzBs6KvXVTs7m++4lyoE7Hg0bNsWZUt+Jn9OJzZhxaTtFHWmPhhaRixU+Kt1K3Vag42tpct",
+	"LpQTR+FBwMttLF++NB8iYPwYR8AfKGAgqy/uoFXJOrMFoIXWzIF8fc78h/OdWQ3ohjlNpTbjIPwnLSz6",
+	"cEuR9oYpJ882BmKwjztWRpfFNOInxlaAQTlnwSpBEiFuSczzpWx6GsFp9ZzRqlF5Ldm/UKxlrSFm1v1f",
+	"TpB+3aGbJwi0JJabJZq2khDxClbS7/oLt9vvmiSoKaFoog/y+5DUU3EnSVHkGas8BGFjdr2YTCRTYcAZ",
+	"shZmRLKkvpvB/dokhAeEBAOihCZJ4U31Wx66G2KFp3lUwMdmGBLUFNEv6+JANhRiSevbJNSnvV6a5AGh",
+	"ZCySxYzbB4I81+JIwv0M/prKMeMRAGqRf1xPoT2C5IKXQqppygb/PG0c4kOOITsOVHSRTwdG5VgLtl9g",
+	"vgrOc9NOqPGTqSq0G+CCswPvBO0W+/In4EUXmvx//8//m2VlLDqOEgR/kzpg3lye/ax79rrbH12cjC76",
+	"bzrnvX+BIsLMS8ABzHzH3WW988HVyUnvqNc9H446l72RVkCX3T6gJC7OByE48OtUYJt0As7Z1PGuccFb",
+	"MVdsylL7iXfshzfKz6lD+y0rgxMfITiQ+fTX0N4rTSl6Fwq4wrjIoA2lmYPTWBp9JTcpLEhXVX9aUvdU",
+	"R+NJumNFj+lRwiT4q81sPIfYyO3JqufnF/SmUZTdAb5W7kJXJb/rsPlmiVTfBZfMg26zyppbkAxtUvcz",
+	"O6YEnfIlCBMCoWNJaETniqWZ1Yb3kQGf0DjB9kxt8tZAzZfER+0u5mSSCq7ajaxyofBiuOZzL2bqj/xv",
+	"b4q4pKKpwsZZ1mADMis2iT/UVigSCnQMSD7Vx0P6T5ZVghU5Lcq5IgrkFM4BPTL3z1gU7LPQStiyu4Bf",
+	"drRpVeUkcunsUTmuoblTdttPb27pPVhlcnl68Gs3u75eK8oJuYfaT7jo1mS6APwjSYbDsNkQWzCGGSRS",
+	"9yPMskBr1PSag0+0JmTvWdoIeFWSrMTtDN32CKE7KeANTEvvVRLkdsA9zyyWNlJfxSW0Tc5p+5SLi4yD",
+	"LxtwSFSswmbW3yYXoS/ktaDELZ/YKklY+cfW5LqgfiDn2RqjozSbtWVEMOAFj90lbxD+IdKHZHFW0lIB",
+	"X5uXIo9MS3HMyECqFNeWud35xejnzulVdwCwZwBub8BZPDE9kws01KErpZbWsnEYcO1EaM1qCT4M+Asu",
+	"RBaZ0s3qP8N0PYIWjDaJWWbi+bRpnyjIWsbM9pmDrOtjAkbw/GVjA89B1pwqxfX4mJiEhRHv/JG1aL2v",
+	"DE5AbxpbCjZapHFoAghKZMjFNulgmZ3Vki9393wEnXZCGYtMn0ls9h3wlI21zoKizQzviyBNhDHsJDG/",
+	"bdkjSkwZCHGXfjRlnvn6TnN3U/tZRxEWK4vcIIKPjd0P8MBGm3Q/jK39gEVcdfeEy5+OuqZkl6UNxNCI",
+	"W8Zlk0wyDKvDvEH0gB94cB4yScQdYuNz/ae1qPM6xiLbrT73G5nvBXToly1OYm2vCNMD0AfQ1inH3qsx",
+	"n1oomZ0l7Rq5dlYGY6QlcMAhIGRKlQE2kCTiDrDbY4cdMguxiTTkZdTchVcJeGlZIM4JZ3em3jUt9GOy",
+	"7WIOqhrjaG11QuNkob+i63hQmLqVOkU06oodaDBaFnA837Tnhao+7M6LXGbhSnf3sIEWFrQpWCl1cFZH",
+	"E2vuhMULRQHPXeIqIUjdFKgqUdImJ0tPiBSrn82TbXn+6u0MOYJiphH+AmxHWxdtONQxrnUjkgjL4/F2",
+	"DQ/MCQMgdRNustUIDUD06GnKCjgOLfSamV1ksKOFuo7MIHPPqC70gMfAitVfqFDWcVhY59rC1ksY3rOs",
+	"4uPQdb2xlrSeuEKRRpt0DKoYOSuMkLuLx8y1ZntoeGvFTrnQL2wX5zbZkzy3sp7I6qhTxGoPzpzgSoml",
+	"XHi188pr7ai3VdUjsYXHg54Jug4XEFS/mkfaJVD1JFh9j3mSYh/Uw5/kb/iHPfWYvYcFE5F6nuG8SVh7",
+	"2iY//1QZNozg0lH8wLghFCr7BAJIpW7D5LZSXYv7tbjihz21p1dMSur9kyPy973d7xumxbfNMeQ7S7Fx",
+	"QlHzVi7fGDpUbp9re7m7V9ajJq8T6HxO6q6zQAMqrfAXFG+GqxyZCOC2tndNlfVmTt1x50HTY8vqsOmq",
+	"ATOlDWjDP8Y6/4wGaTPr1/EkUzZntmIlm1PetpFPKdR5RT6WDSI7ZefSmbM1vV7KI0Unub46C8z92zcZ",
+	"zUTEfpyIdDbSV4e2L0GbHGMsB+pXDOLtgMxYOjU2mL4m4HWRYtG8Ld53Nli+YAX/Aqx/01B0hrb6Ee3X",
+	"pisAtDZKzgppktDJCyhGhHIeMFliKQ0VhG+Mg1WW2RelPsA/0ApSQLCBL2CtISnQZPBtiJTNGTUWoeX+",
+	"oJLQgL/pDvHNoa4oT4Pk2y9tcgH2vJksnGxtxMWRoWfB8sdYG098zIC7JuBRKuZzBIYrG7fX6psL3jIz",
+	"jIQplXr70MWDjGMO2FKy/+K7J2n0SyHVJwo/wL6xzzkR6Qx2mX+/D627u7uWXoetRZoYXq2nPeD+/qFS",
+	"N9Sfvnx1hdlmMN/blCnDZniyHH6sQP2rhxU+pxSHzeqkZyZmKwtZ/Jrd6uD+QBukEuuPPXKsjfUsgDoF",
+	"3r4MdHoQcGr9eYSTkilTiELgkzideT3KjLwTSUQoNtEm9VAyHmG2AZhYjryrAHuF9ES4D7CxmSkdRswE",
+	"lFESWtIRzVgm2j8WnB1ilj030oBPrQe+erkZrL7cDha/TgKtG52/i2FCGPsvmL342buXgT+4YAFOdaTv",
+	"LrQARr4q/zPIrEUx1oECXAOGFEsyERhQAPHM7syVoEpMjb0pOAAHWJvMgjOkgzJfUaut1c+ILEyMR9IG",
+	"w9cWcxZBf15EpD6mkrViLhmXsYrfs4at7ijWcZcw79wj9k6L2sYhuaama/gBqYYRGgakAt3SwRrio0My",
+	"YUCZSMRkYm599LZz/qZrGEdcYUxBeVnbH5QXqWcV8Y3tsIf4BYA0sOwTIL0+FyQ00xQ2DoEQCiYqDLhD",
+	"upiNW1pdkW2lT1VckT3hC8Xtcy11KqL3RqbdQQqFAoxKG5MyThjXW1jextrmaTyXWfy5yizws2Yy1cjm",
+	"TRrR54Otyniz8a12GxZpyriy9LNWMmrDm7M7dxi5DsCoBhgh1E5a8oP7sE1+QfWQsvfiloFZbhkWccOH",
+	"pvDKalsv6YBBRzMQyEg4ZCGkrxH1j/g1DAB7RKEGWnJAQkPIGGNIEmOKxeaOGfWpZArhPg8S/BhDtUO1",
+	"s1xI6jpesUM9WK/oXt7oxWdywT8Uk8Mv9n6w5fjbttQ8DDjA10qL+tdyYeWzujlJH/CHifqyb2547AyD",
+	"suMuN8pvskgSbINeKdHtwvukQr3Iufy5a+YKg1hbEm+/sZbwxqoq+DyfNY70rA6+sDqYZxukXBOg2GxZ",
+	"5vLNRXe+H9Q0TM6pMly110tjgyG5dOjYjvSexlwHlvGbMG7AMX5cB4m5RkBWiK9NXH4N1DhO6tcd94/l",
+	"OcbxNg60YyYXM4ZtbXBWDOUMvikynlqaZZ8zWTZd0ndViUjfVzReRr5EUSvInAdgOpiCOkPSzwwKbR9V",
+	"hjZCXRbLgH/77f7u/rffkgLzGk6GWCg7H4atNT8X2BzfIpK1hUiRSqdxQKQSKRDQmofVix00dlt/p63/",
+	"vAub2Bu50URXNBcV9Jaci+H8A+5nEqRoP0BMUP//3ivPh7E51OwIgb5EO0HNRhEfPOG+a2oMKMmQlymb",
+	"suIkea2FA+6MD3RgLaKJAxrB2wWQm7YLZCkWnloH/FYdaIgtfQJy9FmWPNSxGMpkWxoizhEkq36gxyxQ",
+	"cAS5QEIicJ8r3UxjjyHxmpYbEhp2NQ7dVAXc5j0BBfdAKh4UOleYNPp0Ba1+j60vUs6KA9hQzOr4+3Lx",
+	"I1yr4M2Z9sV/cUX/DOf6KDWzviNlGwJtsg6cqF6L4YKI3AyRGddLEl5eDIbEv03oY7QsYZ7107if+fFU",
+	"MmCfTIeOyLNFNmpm+GONcj58mmaGXYl5ryLKiBp7p4EqFqyegBte9Epn0inuKjozUudCaVHfKAEBGXsg",
+	"4L5BYCqG85aAV5CMlsDHjSU+AQyc89CtKD402T+TCNACb+F6NtjuH1Xa4yFAGKfk0bxx1iIatRWgAttN",
+	"5Anlxb9gQwqRvSOdKLvWoCTMsdxrPYAfpLo0LPtMX6yyeBvd5ppS6A8aWdaGj6PESnOIZQ88zGH8ckv8",
+	"z4ba+K8unTYpspVGNoVNDBqqUt8hAmydgpvTqe1BBbpF37OFCFyLGU2w9OBAu21vh2eneE0dMxtkb3e3",
+	"qUUpbjJoTXcAALKdGzVLwgYw3GnJ7HNrA5StDtx3hEpt5v90fvHLeUgWPGFS+6yWhDTgod8B9JvWu7/9",
+	"L8OnqqCJ0dlpi8kxnbNS3OkDbfSuQcxtFKwsQ+QpAa/4EUF4HXKzmFHeShmNAJ7p/fxxEHibJaX7gnkR",
+	"WbxRqQzEydGrpP1lN1luQ3XdqCq3S4HTujqANHR6HgpoxcRahpWE2bdsjol+kUSO31uanKr2TpuYHDUE",
+	"4viXT9NYzyi0TT75Rft7S9LBhY2pwwGJVdhAZ173mMgD7hUXuD2k72PcXmzlVcn7/aAEqOtOFDOZJTsP",
+	"HWPyNnnOE/ggnzgqbtacF5Fm6gt50OVDqbI3OpatsH53gyUeAnHdmXYAzLd8Qv7zOXa9vYTpWzgfyben",
+	"s5iJhE3peAnbslEpg7QAQu7pFhrilUKoz9Qi5cYPxBbePmn1g0jdXTs2qGhRLo4NaVElUqvAObszlTyZ",
+	"I2j9US1kYk6+cwXCVsA4SPNYiyDzIEyt4oCHmGA1HPL2QNeW0uMvcizmTOK/48hcch+iLHRk1a674zVQ",
+	"LOYYreOI1D3u8QbWuBQJ1G3iVrLEiTl7e2t7Bbbzo/3Blk05VE+uMyZEmRGf5PfsKqUsb7QDnpUY69vN",
+	"oBc6Qn3ghi0gOjVs2MYsc/TYXvwBoV1YKHMXc7meud2fKcQI5VpXQMjcUEN1LnvmFIxaLGhSILMNUcc8",
+	"kKl9JSmCUYCAL7gXv7fLqYzFPeu0U0rKvr6BTjZahFpWR4q1/TNWhWLygCshGk+KFUC4SE+2XXzUzRyE",
+	"n7yWAHUo7F5h/28gvlefnKFIzewaxQzEaLibQtvIBIMUWp7a+nM9dUOMXOhd4h9xG7OS5yzbxJ9IZ5uX",
+	"HsA0OSTrZywqzt5wjX42HTh8qfyMRPpTBZjfMOUaqTg15n/PtXrc3LzSAbcaPPzDVYtqmX0frqB0Ub+4",
+	"rAmUL7neHUi9UZcqThLtjzcyXKlrWoSvYG53aFjZ93dfuBpklOfhmI5vWEvvkVQkWku0QHvZNprzlE5n",
+	"FI7DmegS/JIpPByuFjHAMhSBEkb0LIGwAeZRTdqcfVCMRyzSuu17JJC3rCLWegh4OYoJOgAdQkNX7SP3",
+	"UT6FZJ6y93oJQAK/TTqFpraczoD12gaMA55Vm7rhOyg0zmwx6G4z4WG+KW4zO2A4I2HKIsHVyPasBgYR",
+	"MxTTpeeaYmdUBKsWHm2pUvwmuG2oFGaRdO+sfT2MxJNSAyRiE31P2wgIO2jgGb7jF3DjxXprN8QoLlzY",
+	"aJN8/yOWjs2UYGnOJKFT20T8NYKg6lAX2tBaBdDJS6g3QbMCS0aRQD+ELt5hw3HpQYta9sD4zRumDBZr",
+	"UxCnz2geI+fCarDeUYuaLqPme8GCr6xDxGWIn+hIn1kWgPEa/q9gUgQ8EneEP7INTzSLYP3TnhoZX9uT",
+	"X69UPRKbJ8j36PdX6qoEBOo4WDCwRv1NaBbdIayDbEmbBStvxCKJYN2SklXbzrqhu1lo1jx5XFLUa0Ww",
+	"Fb1LLUBVPPbBm5ST8EPL8CuFroCrbrgiIIUhOLuYVFbeOXizGYteCZvpS9zZ75q1D62paJmXy+5Ss5Cn",
+	"tXQsEjnjPEvpdzcr5hYZhxiWxlZF+TJhaYS8BVBZ0aW/mF7SrpS0kH+AXdI6QlWzKZ0AJ5tzz8VA71H9",
+	"0pegjzZdjGedC9yXnz2N8eKjmZ3WiFk1NfPr0nQJtw0IXWbV4lc8igVgvvHWb2Y2frkRw5hysOFX+z4u",
+	"qzDcL2c+6s27Zfcii0/Idltp6W5ppMfvATi01CQ2zCpN2VROaTuOtbyl0DAOvEEka+kJBGaKzFk6EelM",
+	"EkqiBXO+cx3Kj5AEDiHyvi2GMWSLYAAqlZwh1Q740BPZYGHGKqtoBFc3/OM+NOlhCq8SmldjUX70JjBz",
+	"6C6FvoKG+y1vmpgoeGztIbBI7KBA0xjBaSfGD8zUYyUd6zhYqllTz+/IA5rQtklHz6c2ePQXMsoi4NCy",
+	"H61Qa9Mqg62jrjF/1s1/f/dlNrrGoy0iU2b7bBXlraKPH5voauPWSyDcfznjyzN4trNFnq2Ir9aKeDgY",
+	"4rtPr8WHnpNpeTtBvhbNeO105ok3rYA9NMxID5Cr/42Rqi1NDWQVQ+W9rdlx36ztxBLgjFqKtuh7Ghuh",
+	"8scWFkmOiN9eGtQOCIioe7OHqU1HYP3yDc0gj5BDr0M7ZeD8SsQdS1tjKoFSDSDkK/e2zZA62R2uU0Zv",
+	"baIqXSQMqneVIC93feNRTAIeepCS9ruwafIcWQGe0/h7e0gyD5SlWWFas3AU6tKQa9Vv9K5/h5CPgyfa",
+	"0YaVfekepN578srcsOM+2qfRaiVP+kJJ8sI44iRWa7on/WJS47nFNqacXDOgwud/+dz43jYXz1MxZhJs",
+	"py5XWuZ8PXl1KNolFuNAs88YSzJJmY/nsWvDSDWPCLNalrkiIpNVDg9sDRjlBhoHbJTIUYFMPDaem6eS",
+	"zNvOCPAOOOPjdDlXLGo4eDbZ05v/j6C2SBPMaFvQpscUgF6LRV96JcoQFS9h73RZgiS+ZavcoOg7uixG",
+	"auEDIuDrCGhs8c8qGWc9l9wHPM+MItGTpSG0TBxNY+A51E8Gl2+sknrmUKtNQ0C2ylEZcJwiJKNcAB3y",
+	"SAkgMBy5Zut1RF9oy8SOpmEbzI+00QKkh4YIEiS4JUM0usoQIuo7RzH0QOdqhNh/SH7AGLK1Yx4i0XGM",
+	"zLyZSqqD7KsfkKBmkA05jojiajBatG1T99iIoYnVBbEjML/WnhvgPqBwqoiPt8yQ+rJYuf6zg27f0GGs",
+	"pOK9bBfmnzPGEb9QT9/q7wEPBxdHfs1i57Tf7Rz/Njrtnf/UPQZi0IzE1dgAXskEUI7bRFGklxxVpmWu",
+	"DLj9gndE0qVsFAboDE9YfBn2yX5tU0qmR9I7f+MbmOFhwO27OI4V7o+rnOfEu9tx7+Sk2++eD3EaB8Xb",
+	"W/CMAyG8+D67GLEIYa5ZrEHyoOW8kDQpKZNLGdjckW1zQkLPR9T+vQyrsQvXbCKwhYeVVBBHSYSAJtqq",
+	"cbhFGV6ek9TUZOSQGHYtcRHwOEIsEzEqytZwHHut9H3kRlbmZwUBueqfAh7j5dOawzncQ4zYijSly0NC",
+	"o0hmWxgI+UGZDeIpv5pnZHJ5gtws9YibVR9KxDTmb2NsT73yUXLHjqmiSDlnCGkXeljcQ2qUt+XhtwNU",
+	"aJ/Gzsse8IXMO38A6yot8iSvV/1TUBT12IjBRk5V3VFL4fynK4L4SisRd7cwDY8EnyTx+AtSxr34/vPE",
+	"QDIc4CKJEIFlQZk2vlEU+l990xl+S2gBJ2rp1rYqtkxiCVBWSOivLUJx5Y0lWNWDcmBg3YO3aUtqnLKI",
+	"cRXTJKiBwPagcj+awvaoaeX/Afn9nakiMcTuBTxsDihKfswZHN9IrEj0bxgSOU9iVYiXR2QsZjPakmxO",
+	"U2gzAWc32gQ0DSJk3avdUAiTAVkn4nPQRGfR5mZ0T25WMtcOkPfKQIpq3+2aYWv9LLgcNhFuipgghzPM",
+	"QId4h4QCubHFs1b2mbOL5IlqJVZsJreEDuptZCLUYAVU7WyzPuzCaD+3pCprSVWYpfUywZY2r5UJBbz6",
+	"ghdyi3INfxY4R7Z1JjpItkybBvxbiI5+m20oQ6ZFoPTMY6+gUwHUlZhwgqs6U4DYGlqLlx6tBdi8/e7g",
+	"LZjzBPh3c6A7451b16vIk+gvF3QLoa8C/uZtdsS8PyhIqD+Wpaj6LFvMyydts8XoGCqB7Yd93mKlW6ww",
+	"S5VbTNxu1TJX3ObC6HyJOWYyY+pGGBLotRQnq6TOt7VP6BZc3K53BzqXPYwgfE01h28ZTdQNskNVfjCT",
+	"rtlU7nMlWa7Wx2V5Hlzso624KVNeMU/AneFiFXjTlq2oGzYzITpXbzRr54yFnNdqwSW5yghXnxMdkkJ1",
+	"gTndMPg6+J1IInijksYIMVrYqcA2HKodcKPUTd0EJJQlgKjDlYKqcH0ZjFfxki/veEgxi8d+6FWyPKqK",
+	"xS+e4kJ59VNwHQZQ+l1QPSsXc1FYJrh2bC2MvSyLwtiojRclBqJ487SseMZemiugeXrj/k9e/IKhHjBs",
+	"w2butKb/BOxeeUNloTimTL32veX8Fy138V9xvRi26X4ThZHP9S5/qnoX86EJfWC1S3nB+Db4AVJP2Tyh",
+	"YyZJWCzAB75DDzxgQQNVHORNj9Bvb7/lkv6mDNeQ4IiUvCA3YpGSeo4QPoSz3MMPVsj7TMTA8eUFHIgy",
+	"PCrA/B12Vu7wj1XmP5vqGYomueqftkwLCtCDoIvMsyF7Z+kBfD51eCGrmZDM76CM/n2F/alnmrX7leL6",
+	"o+iZkUup2My0JyJLfQhPs4VJOKP6/cEh8VXqQwjdsyaJQ1GkYOp3j3v97tFwZPr54SNdMi/TpeY5/e6g",
+	"O3Qsmx6/e86IzWgUymX5agH+M+3AM+3An5d2YI3IlltxnQyw0Ye2z939rRTADmoTTyJkBOQ+252lbivr",
+	"iGBA4njhWOgrnDMC5qAWhIlk2VHLqIZFZw7Q3CZd2+HQxYikosvAxGHqhlzIK4xDDm+ZnQ9pV8nySVCP",
+	"cD0n6Ayoq1lKZgskdo6xbnc1I1/Njx7wJxKkP6kGHSzkNdPsm9PfSJKlLqXhGvBpAUsErMwRumxkWvKW",
+	"VTNDAxvuZe5WySYyuw1cSJ9CvHsv+hW30CinWH+W259DbktTG5R9Ayx/8tb8luJ75w84+/5BZKaVNE+k",
+	"Q5L4vZXJGTSr/nJ3r7EC0Ap4PWVSJO9ZhFXZJm5pexE3DJKtghI71BIHS8BjJVHa+BThuXbAxRGtEJX6",
+	"iLCixHV8JvlLCk2YC+2E/1F2L4TSWYJya45qdRcBTwr+7ogYr0UU28wejKBNziwguMhButFg3pr4+iNk",
+	"BW2ozfQizakFYBdz4rsJ6KsVVlUi5oh2MZViekle63UCCEigMbAeDZeK0SizJnDuNuqQh9Ch5tzAci5U",
+	"/VafhgpV2gom2wmybpqtfiPNwCYinTUOSQk16nbMqNuP8sF9Yf2P+o/KjVxoTl6+db5Uy8KvOjf0SfoN",
+	"nkAbuVW/YC1lKJrELUgG5TK161tplLY5yhFRsQ/abSTFpO1qd4OCf2Cap2OxITbPQ/G6QtWfVYYSvzDU",
+	"w04E/KHgiRLhs9L2p/bnqCN8iqV4DE2on0O5f6pQrl6ohCaJyexuzBybre8VjW7fPsfUdMeWfNCSA3qo",
+	"8aJEONzQrDLmRqqMtSFZt+agyqBTGQpdfuOOp8z1/wu4EQKNNoHpsNVhhao45Cpdw6u/AsAq0t09Sohk",
+	"VDWfxgH1nvGVOqDHprf9cz+v/0LJpLX/prLUvEj6KHbIOthYiQgIeEnjq/JA5he3Sv7rDJJnyfFfa9Ns",
+	"tGa0v93yE7ybGqafQV7Xi//4jchzTu///DJ8dDu3NlYMioXKWqcdrJUrWTGcl/uOlclDA8ENUO9g7qMZ",
+	"8EIDdMxaI6J8QqVLNXy3u0tm0nQU9MaSPcUv1nTisLIyzsFid0mINYVnvcFZZ3j0FmNvtuyvpI88wpHw",
+	"Ils5+HO33zvpYX/uxyaXH9AkLgcFqEoyBzzEYR2ZR7rSye75xmTzptK0XNzMRBUtvcvDaPMHjEd+E8BP",
+	"2Si89Flfqbk50Jr5IzcIfxbpT+Yt0UvIref8RlwbqrL17Rvkuun5nUu0GMMwzMqGwgypib+tCjjbjJxH",
+	"Jh0M5QRObtqa/pXi7SZxPcT97uFknizKvE3b4zUnvICUG+9reNCaJFykSUjY+EZk1ebUZwwwpHrImNsk",
+	"SBAMnnrWvKcNd0Y2gzNmRhweFHuHWz65M/qh1ZmyJqHkRSuiy4w209EfAFFTgaAgT4JrX9QX7DkEU7Os",
+	"Q67WpNiJ3O9A7tW6ozS+6GeddgNez3Hl6SHGs5hPG4dkRpOJSGcsr09y9wpJnZIbyqOEpQYKlccENwOu",
+	"pfSqFmp4+X2hFW9FFh/7mRNPY5semEDgnNsKXv84A5TKtE+mK3M0eBDWoADXkQEPfcH6oXV3d9fSE9Ba",
+	"pIkBna3rj04e3B7drql8V3Ts+EcJ5iIah2YVwyl4zHIZB9wj7/M3w4Maqw/iKe99Wg2YPeFL6T0YwRq9",
+	"V8Gd9lz8/F8PQtBLQws12GWZftvYZz3PLfMYch29c03jOb+SvwXV0kC4U7/86ajbaJOBK0RB9h2tc7M+",
+	"KIDn3SWzmC+UidJYlpwC93sZZU7dKLQfX+7uNryIdI6gB6hawLHLUNF2zZGr/qlxBtcS+ZQp5huRRCYk",
+	"HXBQVNphrGO/DavsUSG7Rh3ZTVAwFkgojHHQyJP9BDxj+yHryH5KGG1I3Z5gmuKb9QyN5Vl72iZvhJgm",
+	"rEk683nCGh4DjkP+NeFLGNA01k5zUscKTROSdxVCE6BCRRK2aIUwaVvjynADlVhXZUbHuuKcKmITtxSs",
+	"aWRZTgK+Jc2J9mVjDyS4jrYn6zzkj+0FqaLw0YaznlqvfucFCS86V8O3wMnjvOUil4y2E7Ylk/lY5kLW",
+	"Xx7ddrAIoALd6HmO9ee2z4JazsHCLCFgyTO35MvYqTQWBkqJbIVTz/ioY2cKygOOzKWNZq6UfWVy8F4F",
+	"XpdqS+STkrf4j/hStgg8fJNF0o0dKd8Kj4uWUe9jqcULErpY8iBcXw1XLuhRAT8bNc+95T+WFeRIT6yk",
+	"3WgEWULCajPoFBj5sE9FLmwRkuuFAvItj0pwMSfXyxJqVOIzox5kRkqmFKtCDfW/+VK1aEP4zlVjJSxh",
+	"M2CHpCRQYOtsUUuZVyvVsfZ18r79ik9P6ui1OqxmxpgKRZ9ZbVhBZTo+Vj8AcLgVPWzAc/ywpEAP24BG",
+	"9nt73377ZC5YzD5CPQJVwpAmpgzsKXXDDL/kQhpDVtvC0lVbgJ6VAKm4a/g1xo+NMJDKAEPAqyMMgNoE",
+	"17y+/+I7GN1EpDNMeTbW2AQBf1gMIV9THv5hl3nTGpWmWZZd3A0kvrTPvF4a5kCsCg7/yF11WB2iOFyN",
+	"xVNT81St1x3z6KfU7PYhz3GG5zjDfw//b047O3leEaYoMACDMBAL9TA0G/SQ1To4a/dG6vGEUG76Zm/T",
+	"Di7gq/3gSKEdXJ49XS6g1toLHUBvtDuXLzZDEbZRTsCloglAadq+greSMiR0Pmc09drCUcvV5PxXs24k",
+	"6V+2Yh6rGMmQxFQsVMCxVZxnMpj+e6aYbsUHa+RgMKb7bIaGcelm8yo04CsdTzxFBN1PHtrzRK+Xi4X6",
+	"hJL4YqE+Fw7GPm2DzBULdViGXAQ8pCmf+dNJ5edA7tNzq1p2CtgMa3yYxXxjEtUkPDO6czQjPY/Ekmr/",
+	"7HiXbU9HGwAty7YC/62LDs5I7GVSH5A0JfV1WUzrwhTTmN7dcBttTlo22q4CKrZtOgO+0nHTclLr+yJC",
+	"GagVTBRjMbfzl7PAndRDGvKFEmhxuZmELc6hRxcKFIvUMT5TFiu1nqxrYmiirrbIKuD7e3s205y5WHVh",
+	"dIWW6/OELq06DZsO0g2mMpZU2wsb+fYKsUTi67zHavRf4b5WnDuIOJb2yjlLkphPc65k4a0PsvYcDjXU",
+	"/bU3GA60wzXqnF8M39rg6KctuN7o1gW84MoxPlU3BY9uM7gp4PWg9jvUO8N570jPFLebZRBFKRgQDc/x",
+	"hS4X5o7OUe0N3JQNOxBrxsA8XAHecfGKDQ5vc9UTD9sBz/XfB+yrLHRZx8YJSC/V657mOgBhI+QwFQmQ",
+	"O0FC4KE5ba9nvZ4Jif4r5rs+0LFKlsbzxuG0A77iwC7mj8qBG1rxGZ0yDE07d7Pp7bnm6p44xEi/xQxb",
+	"sVBl61zNP3V62zzhC7qdV/P1Zeyc3ZneYVWNwp5Nl7+sb7iYPzh/vQDuJktPvdk7rCZXtKyKzcxr1DI9",
+	"J/giVBBhHIWQyQt4mKfHdtJtbX2BobAlyNFlx1FfcO3GAWftwXpqWuOc2aYbAB22zOVAL0iuobeNeJ8B",
+	"XjPOv6tzyByedgZD2+cjJHXARen3zvpKxFGTSGFtBS2wvVCeluhZdX/AY4CNcY9eMY6qmRU39KZ4GgPh",
+	"i/b3RkdgCbqxxuwUpeJOf8oiTTYXBM2HPBd2mbS+glVnGag/jbzOPeMrBeLiGJ9CNPIMDPoC5Rf42Txe",
+	"zmrxCo18NpeS+n0Er+AaSbJUOql7S7AVsUnMWdTImtOi/bhaQW6cvprF3pS4i6kenNLiEOJZ6LTBA4Dy",
+	"8y6NldZ3+Wc1Ay6FK0pNEjTODMDCZawQNkA8Vj4zUO3ZGKFaZP8+F/YkJUwXJMzbQe17xBqH2pCcs1QK",
+	"ThWLXi+RbQFJoS/SKeUmgw7kpfZJpSZ1HsK6ubfAuVAMkD8BR6H5fb6jc4jjNcVn9T/uG2HWlTq/EKCb",
+	"8X55PC/glQG9K/8Bn0ps+s/4Up0N82OolJ7YJeu5/O2/Tv7Ch7eSwpij23Z4NTvRNniuIBk3Mji0ril6",
+	"r6Ru2jGPE0ZTSWLVaObCRqvRnobpbLUS7ymxoptGHJcH9gAY+Z4mC9bYzBaylty72MeMZ1a98/8PniCh",
+	"EdFx4JfAHXXQ/n7dHV1dHneGXShKWEhGwh1kM8H6wlBfD3GOJgmvKecsMv/qMyoFN390Me+k/1J34oSO",
+	"lUi70PgwCp3Bviry60FN39tWldFEfyig3LrW860gYGTYFPI6i6bM1ixDQt3THMUQk/Z8pJgxPanaC9kc",
+	"ciKFiFPAnx5yejL14drIDBr8pijP7o42qQ9RMVpksuloaO+snx/PtFdnsQfoXwAtVoZvKFnNjUpteIWt",
+	"lz6dKtQP+Frdh2cF+F+tALduQeZXcFdSI3r1gf/zy5DU3w72vnvlOw7gHEg2TplqGurwBgKy6Wq1Yjvg",
+	"lwmN89iqA2DHk347l3yP0g3BnywDdgDS514rEQis2KSMLa6+ozJrc9smELY1tFmkbihyxjRNl9iNHOZz",
+	"KMLGAYacAQOfzvB1pGJzyKvBN9bL44D4Oqvlnx02c/ySJpkjksgmJRoBx4r1kkmzp3N2Z0/fGA5DIerf",
+	"KuBmxLlB+meEDSLvYjW+YT6R/LZzfx82A46WiitbKJZJ2jygmTSY65jlvryFLZeUeQbc8JcgEARTbS93",
+	"91Z5LusU/UmO4DZLwNmwKb6VonmREkW1B8nWVxwYrID5FQsXur9e9vpdi6YkU8GZIy0ZFMoi/N7A2csS",
+	"wV2Fb8ssR/3hSzCcBiJSJJJEG+2ajcWMVU2KT/5piBhExKppRtsBv1pDFkCquAJcN39lSpoqyiPyqaSH",
+	"tqp1NY7G9qYTBe3P5yviBVfwtQTEDZ4FkFY9y/4ePcxRa4KsWHD7xPL8EiTzlza/tJFhMzcqLU3zNJso",
+	"ITdQNX8Msk33jjgduWHVSwg2G9sxbG7PqPkxzSHvG1TbRBZ1AQ5JHtH9seykB7GEhqQuOHas3mZfNp4h",
+	"o+UcpHufp4GtkRZiYuHhVFrRoa0TFCpGtGfNYMXtitqeMcrvbuKEkXoZMiMEZn3sdm7ZxksUYTMT8bHK",
+	"rZ+yezql9/XjsXAvZ2wXdtrQnOSemNxk1G7u3OAH1zvrCYYYJ1llhesuk0902t/bAf+lULIBDUBWCBsa",
+	"BU4FryrDViyQrPDChi/Kqhf4E9rfVqg0rwfBp/Ch8w/5M/D/x5Kk8fRGPefk/lQuMXivKx6xt13L5Qg8",
+	"RTu2aMkt0qR2UNuh83hHf6Cafoa5qihVujyai5hDrygkTkT57AMerpduGwLdx5ymwKtD+ZLMk8U05qDv",
+	"jY1lh7Vqz9m4W+saAIS2skebu1kdwHsaJ/Q6TmK1JHV3ePUxrjJg9Tmdyx7WP9e9t/hGkpDO45/Yst4I",
+	"zf2aJPzfHkRUT1jrli1DLWSb7p2R9F7CvAQ8ZBCgNWmdE5F2Lns/saUMG23S0Y8FXkglyTxlk/hDvtDg",
+	"1T5JKY/EjCTwWEnC32nrP53Wv95pMcqTZcBDPTuv9hdpUh+87bT2vntVv2XLRgOD03MaRTGfNgC4D2H6",
+	"plGoQMQQNuHZkziVirzy5LFpOHZ3IxJmRylvoFqej1nTNl9BJiTjP7eJfjFD+quVt2ncVg9TNmEp42PW",
+	"i8KG8xIdm5y5P9TL/9T9zfMo26RrmurAB6IpIxFgcgBpg+5y57KnvwJxch68q2+/DT+03Ady3YW//ZZ0",
+	"nHuuh8i9CzEbYOGCNzTvwKP5GHD/vtpFX6gbxhUgUyNietTdsiVGgVnadGB8bJTlYMmtKVzhni4DfifS",
+	"W4QCYf50ylSWPPWDFBiSaJJCuhsdIE95669mQcABrwME6UdvhNDE3gCa3fEmYLX14Doq3DFhIv1v8iPh",
+	"4q5JQlMAg4cgdIS3g+NLItKmnghfJmjZBwwdsWrqm5C/kVe7+z/s7pJZnCSxZGPBI4mr3sC0IQYwvmEt",
+	"rQ1TkYQ74Tyl0xm1DBo5YmYbg4mRBZaYlgpELsbYVAU+eZt06fgm4C5Agy1xKUK8FtLBvG7ZEmmMaMxj",
+	"Pg1hX1pOPthNERunDF1nKFW37SWAUWsSJ0lnBnZyi7ywNhYeB4n/niZh7tXJDX2P+hhEHR/jh0woYIn1",
+	"dQYXOmcpLPfUWT2kbkXPi137ohKgqj+8AhtsF7gem3DDu5hH4k4b6hLILpyLrp8ErXqxvZu5D7wqzJI2",
+	"1ftsspA0kQeEwqbNYalf7RfsOZ9vsXPZG/3U/S3McF4ww7n4T3aOKSuycSgtE1xDvyxIZYJQ+lcbo0Kk",
+	"nZEnRlIgGjoii/kB2d/7OwmvBp033VH316Nu9xiuwZehiuxmaw/nPH+bbMphaPpexURhZotCywMWsaid",
+	"a+ge8KDW7wy7o9PeWW/YPcYfI6ZonIBV/kdQU+myM6Ux73G4KfjMM4ke8z007LbAEyfKoGjYuFZtcuHJ",
+	"FJBjyP+ZaJeNqpyEqBu12rRg5yZpt9sNk/bzBF8WU8TC5IOSmFeThINu/+duf3Rxfvrb6LJ/cdntD3/T",
+	"x8+6w85xZ9jJPmQz4CF+t8Godz7qDTDjd9Y51R5gyU+nnf6brp/3u+x3T3q/jk6752+Gb+F+9hdIFdrj",
+	"JDy/GP3cOb3qDgDICJlYSCr6fkTh75HBT8Jtwe183Tk/x/OKC7ZZWKLN/KL0B9bvnnT73fOj7qh3PDrp",
+	"X5z5N3Hh1LPu2Ws9iSeji/6bznnvXzDJ5kaDq5OT3lGvez60144uu/2zHgx3YB+e6dDmyopvktBfguG2",
+	"DC1qOXck25Ah9rlTmhCRlkZRYwAT4Ej1F+3voXlriBw7FjmZtwqaTr8lsVS2guVaa3yapnSJatGOyK31",
+	"gIsJKdP0WiQ7sAHwRQHgdZ5qfatiZpxDYx128PLa/bv7/z8AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
