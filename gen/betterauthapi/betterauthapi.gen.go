@@ -9724,6 +9724,8 @@ type GetSessionPostResponse struct {
 	}
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
 	// JSON405 the response for an HTTP 405 `application/json` response
@@ -9753,6 +9755,11 @@ func (r GetSessionPostResponse) GetJSON200() *struct {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r GetSessionPostResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetSessionPostResponse) GetJSON401() *Error {
+	return r.JSON401
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
@@ -15123,6 +15130,13 @@ func ParseGetSessionPostResponse(rsp *http.Response) (*GetSessionPostResponse, e
 			return nil, err
 		}
 		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest Forbidden
@@ -20890,6 +20904,20 @@ func (response GetSessionPost400JSONResponse) VisitGetSessionPostResponse(w http
 	return err
 }
 
+type GetSessionPost401JSONResponse Error
+
+func (response GetSessionPost401JSONResponse) VisitGetSessionPostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetSessionPost403JSONResponse struct{ ForbiddenJSONResponse }
 
 func (response GetSessionPost403JSONResponse) VisitGetSessionPostResponse(w http.ResponseWriter) error {
@@ -25453,122 +25481,122 @@ var swaggerSpec = []string{
 	"qzDcL2c+6s27Zfcii0/Idltp6W5ppMfvATi01CQ2zCpN2VROaTuOtbyl0DAOvEEka+kJBGaKzFk6EelM",
 	"EkqiBXO+cx3Kj5AEDiHyvi2GMWSLYAAqlZwh1Q740BPZYGHGKqtoBFc3/OM+NOlhCq8SmldjUX70JjBz",
 	"6C6FvoKG+y1vmpgoeGztIbBI7KBA0xjBaSfGD8zUYyUd6zhYqllTz+/IA5rQtklHz6c2ePQXMsoi4NCy",
-	"H61Qa9Mqg62jrjF/1s1/f/dlNrrGoy0iU2b7bBXlraKPH5voauPWSyDcfznjyzN4trNFnq2Ir9aKeDgY",
-	"4rtPr8WHnpNpeTtBvhbNeO105ok3rYA9NMxID5Cr/42Rqi1NDWQVQ+W9rdlx36ztxBLgjFqKtuh7Ghuh",
-	"8scWFkmOiN9eGtQOCIioe7OHqU1HYP3yDc0gj5BDr0M7ZeD8SsQdS1tjKoFSDSDkK/e2zZA62R2uU0Zv",
-	"baIqXSQMqneVIC93feNRTAIeepCS9ruwafIcWQGe0/h7e0gyD5SlWWFas3AU6tKQa9Vv9K5/h5CPgyfa",
-	"0YaVfekepN578srcsOM+2qfRaiVP+kJJ8sI44iRWa7on/WJS47nFNqacXDOgwud/+dz43jYXz1MxZhJs",
-	"py5XWuZ8PXl1KNolFuNAs88YSzJJmY/nsWvDSDWPCLNalrkiIpNVDg9sDRjlBhoHbJTIUYFMPDaem6eS",
-	"zNvOCPAOOOPjdDlXLGo4eDbZ05v/j6C2SBPMaFvQpscUgF6LRV96JcoQFS9h73RZgiS+ZavcoOg7uixG",
-	"auEDIuDrCGhs8c8qGWc9l9wHPM+MItGTpSG0TBxNY+A51E8Gl2+sknrmUKtNQ0C2ylEZcJwiJKNcAB3y",
-	"SAkgMBy5Zut1RF9oy8SOpmEbzI+00QKkh4YIEiS4JUM0usoQIuo7RzH0QOdqhNh/SH7AGLK1Yx4i0XGM",
-	"zLyZSqqD7KsfkKBmkA05jojiajBatG1T99iIoYnVBbEjML/WnhvgPqBwqoiPt8yQ+rJYuf6zg27f0GGs",
-	"pOK9bBfmnzPGEb9QT9/q7wEPBxdHfs1i57Tf7Rz/Njrtnf/UPQZi0IzE1dgAXskEUI7bRFGklxxVpmWu",
-	"DLj9gndE0qVsFAboDE9YfBn2yX5tU0qmR9I7f+MbmOFhwO27OI4V7o+rnOfEu9tx7+Sk2++eD3EaB8Xb",
-	"W/CMAyG8+D67GLEIYa5ZrEHyoOW8kDQpKZNLGdjckW1zQkLPR9T+vQyrsQvXbCKwhYeVVBBHSYSAJtqq",
-	"cbhFGV6ek9TUZOSQGHYtcRHwOEIsEzEqytZwHHut9H3kRlbmZwUBueqfAh7j5dOawzncQ4zYijSly0NC",
-	"o0hmWxgI+UGZDeIpv5pnZHJ5gtws9YibVR9KxDTmb2NsT73yUXLHjqmiSDlnCGkXeljcQ2qUt+XhtwNU",
-	"aJ/Gzsse8IXMO38A6yot8iSvV/1TUBT12IjBRk5V3VFL4fynK4L4SisRd7cwDY8EnyTx+AtSxr34/vPE",
-	"QDIc4CKJEIFlQZk2vlEU+l990xl+S2gBJ2rp1rYqtkxiCVBWSOivLUJx5Y0lWNWDcmBg3YO3aUtqnLKI",
-	"cRXTJKiBwPagcj+awvaoaeX/Afn9nakiMcTuBTxsDihKfswZHN9IrEj0bxgSOU9iVYiXR2QsZjPakmxO",
-	"U2gzAWc32gQ0DSJk3avdUAiTAVkn4nPQRGfR5mZ0T25WMtcOkPfKQIpq3+2aYWv9LLgcNhFuipgghzPM",
-	"QId4h4QCubHFs1b2mbOL5IlqJVZsJreEDuptZCLUYAVU7WyzPuzCaD+3pCprSVWYpfUywZY2r5UJBbz6",
-	"ghdyi3INfxY4R7Z1JjpItkybBvxbiI5+m20oQ6ZFoPTMY6+gUwHUlZhwgqs6U4DYGlqLlx6tBdi8/e7g",
-	"LZjzBPh3c6A7451b16vIk+gvF3QLoa8C/uZtdsS8PyhIqD+Wpaj6LFvMyydts8XoGCqB7Yd93mKlW6ww",
-	"S5VbTNxu1TJX3ObC6HyJOWYyY+pGGBLotRQnq6TOt7VP6BZc3K53BzqXPYwgfE01h28ZTdQNskNVfjCT",
-	"rtlU7nMlWa7Wx2V5Hlzso624KVNeMU/AneFiFXjTlq2oGzYzITpXbzRr54yFnNdqwSW5yghXnxMdkkJ1",
-	"gTndMPg6+J1IInijksYIMVrYqcA2HKodcKPUTd0EJJQlgKjDlYKqcH0ZjFfxki/veEgxi8d+6FWyPKqK",
-	"xS+e4kJ59VNwHQZQ+l1QPSsXc1FYJrh2bC2MvSyLwtiojRclBqJ487SseMZemiugeXrj/k9e/IKhHjBs",
-	"w2butKb/BOxeeUNloTimTL32veX8Fy138V9xvRi26X4ThZHP9S5/qnoX86EJfWC1S3nB+Db4AVJP2Tyh",
-	"YyZJWCzAB75DDzxgQQNVHORNj9Bvb7/lkv6mDNeQ4IiUvCA3YpGSeo4QPoSz3MMPVsj7TMTA8eUFHIgy",
-	"PCrA/B12Vu7wj1XmP5vqGYomueqftkwLCtCDoIvMsyF7Z+kBfD51eCGrmZDM76CM/n2F/alnmrX7leL6",
-	"o+iZkUup2My0JyJLfQhPs4VJOKP6/cEh8VXqQwjdsyaJQ1GkYOp3j3v97tFwZPr54SNdMi/TpeY5/e6g",
-	"O3Qsmx6/e86IzWgUymX5agH+M+3AM+3An5d2YI3IlltxnQyw0Ye2z939rRTADmoTTyJkBOQ+252lbivr",
-	"iGBA4njhWOgrnDMC5qAWhIlk2VHLqIZFZw7Q3CZd2+HQxYikosvAxGHqhlzIK4xDDm+ZnQ9pV8nySVCP",
-	"cD0n6Ayoq1lKZgskdo6xbnc1I1/Njx7wJxKkP6kGHSzkNdPsm9PfSJKlLqXhGvBpAUsErMwRumxkWvKW",
-	"VTNDAxvuZe5WySYyuw1cSJ9CvHsv+hW30CinWH+W259DbktTG5R9Ayx/8tb8luJ75w84+/5BZKaVNE+k",
-	"Q5L4vZXJGTSr/nJ3r7EC0Ap4PWVSJO9ZhFXZJm5pexE3DJKtghI71BIHS8BjJVHa+BThuXbAxRGtEJX6",
-	"iLCixHV8JvlLCk2YC+2E/1F2L4TSWYJya45qdRcBTwr+7ogYr0UU28wejKBNziwguMhButFg3pr4+iNk",
-	"BW2ozfQizakFYBdz4rsJ6KsVVlUi5oh2MZViekle63UCCEigMbAeDZeK0SizJnDuNuqQh9Ch5tzAci5U",
-	"/VafhgpV2gom2wmybpqtfiPNwCYinTUOSQk16nbMqNuP8sF9Yf2P+o/KjVxoTl6+db5Uy8KvOjf0SfoN",
-	"nkAbuVW/YC1lKJrELUgG5TK161tplLY5yhFRsQ/abSTFpO1qd4OCf2Cap2OxITbPQ/G6QtWfVYYSvzDU",
-	"w04E/KHgiRLhs9L2p/bnqCN8iqV4DE2on0O5f6pQrl6ohCaJyexuzBybre8VjW7fPsfUdMeWfNCSA3qo",
-	"8aJEONzQrDLmRqqMtSFZt+agyqBTGQpdfuOOp8z1/wu4EQKNNoHpsNVhhao45Cpdw6u/AsAq0t09Sohk",
-	"VDWfxgH1nvGVOqDHprf9cz+v/0LJpLX/prLUvEj6KHbIOthYiQgIeEnjq/JA5he3Sv7rDJJnyfFfa9Ns",
-	"tGa0v93yE7ybGqafQV7Xi//4jchzTu///DJ8dDu3NlYMioXKWqcdrJUrWTGcl/uOlclDA8ENUO9g7qMZ",
-	"8EIDdMxaI6J8QqVLNXy3u0tm0nQU9MaSPcUv1nTisLIyzsFid0mINYVnvcFZZ3j0FmNvtuyvpI88wpHw",
-	"Ils5+HO33zvpYX/uxyaXH9AkLgcFqEoyBzzEYR2ZR7rSye75xmTzptK0XNzMRBUtvcvDaPMHjEd+E8BP",
-	"2Si89Flfqbk50Jr5IzcIfxbpT+Yt0UvIref8RlwbqrL17Rvkuun5nUu0GMMwzMqGwgypib+tCjjbjJxH",
-	"Jh0M5QRObtqa/pXi7SZxPcT97uFknizKvE3b4zUnvICUG+9reNCaJFykSUjY+EZk1ebUZwwwpHrImNsk",
-	"SBAMnnrWvKcNd0Y2gzNmRhweFHuHWz65M/qh1ZmyJqHkRSuiy4w209EfAFFTgaAgT4JrX9QX7DkEU7Os",
-	"Q67WpNiJ3O9A7tW6ozS+6GeddgNez3Hl6SHGs5hPG4dkRpOJSGcsr09y9wpJnZIbyqOEpQYKlccENwOu",
-	"pfSqFmp4+X2hFW9FFh/7mRNPY5semEDgnNsKXv84A5TKtE+mK3M0eBDWoADXkQEPfcH6oXV3d9fSE9Ba",
-	"pIkBna3rj04e3B7drql8V3Ts+EcJ5iIah2YVwyl4zHIZB9wj7/M3w4Maqw/iKe99Wg2YPeFL6T0YwRq9",
-	"V8Gd9lz8/F8PQtBLQws12GWZftvYZz3PLfMYch29c03jOb+SvwXV0kC4U7/86ajbaJOBK0RB9h2tc7M+",
-	"KIDn3SWzmC+UidJYlpwC93sZZU7dKLQfX+7uNryIdI6gB6hawLHLUNF2zZGr/qlxBtcS+ZQp5huRRCYk",
-	"HXBQVNphrGO/DavsUSG7Rh3ZTVAwFkgojHHQyJP9BDxj+yHryH5KGG1I3Z5gmuKb9QyN5Vl72iZvhJgm",
-	"rEk683nCGh4DjkP+NeFLGNA01k5zUscKTROSdxVCE6BCRRK2aIUwaVvjynADlVhXZUbHuuKcKmITtxSs",
-	"aWRZTgK+Jc2J9mVjDyS4jrYn6zzkj+0FqaLw0YaznlqvfucFCS86V8O3wMnjvOUil4y2E7Ylk/lY5kLW",
-	"Xx7ddrAIoALd6HmO9ee2z4JazsHCLCFgyTO35MvYqTQWBkqJbIVTz/ioY2cKygOOzKWNZq6UfWVy8F4F",
-	"XpdqS+STkrf4j/hStgg8fJNF0o0dKd8Kj4uWUe9jqcULErpY8iBcXw1XLuhRAT8bNc+95T+WFeRIT6yk",
-	"3WgEWULCajPoFBj5sE9FLmwRkuuFAvItj0pwMSfXyxJqVOIzox5kRkqmFKtCDfW/+VK1aEP4zlVjJSxh",
-	"M2CHpCRQYOtsUUuZVyvVsfZ18r79ik9P6ui1OqxmxpgKRZ9ZbVhBZTo+Vj8AcLgVPWzAc/ywpEAP24BG",
-	"9nt73377ZC5YzD5CPQJVwpAmpgzsKXXDDL/kQhpDVtvC0lVbgJ6VAKm4a/g1xo+NMJDKAEPAqyMMgNoE",
-	"17y+/+I7GN1EpDNMeTbW2AQBf1gMIV9THv5hl3nTGpWmWZZd3A0kvrTPvF4a5kCsCg7/yF11WB2iOFyN",
-	"xVNT81St1x3z6KfU7PYhz3GG5zjDfw//b047O3leEaYoMACDMBAL9TA0G/SQ1To4a/dG6vGEUG76Zm/T",
-	"Di7gq/3gSKEdXJ49XS6g1toLHUBvtDuXLzZDEbZRTsCloglAadq+greSMiR0Pmc09drCUcvV5PxXs24k",
-	"6V+2Yh6rGMmQxFQsVMCxVZxnMpj+e6aYbsUHa+RgMKb7bIaGcelm8yo04CsdTzxFBN1PHtrzRK+Xi4X6",
-	"hJL4YqE+Fw7GPm2DzBULdViGXAQ8pCmf+dNJ5edA7tNzq1p2CtgMa3yYxXxjEtUkPDO6czQjPY/Ekmr/",
-	"7HiXbU9HGwAty7YC/62LDs5I7GVSH5A0JfV1WUzrwhTTmN7dcBttTlo22q4CKrZtOgO+0nHTclLr+yJC",
-	"GagVTBRjMbfzl7PAndRDGvKFEmhxuZmELc6hRxcKFIvUMT5TFiu1nqxrYmiirrbIKuD7e3s205y5WHVh",
-	"dIWW6/OELq06DZsO0g2mMpZU2wsb+fYKsUTi67zHavRf4b5WnDuIOJb2yjlLkphPc65k4a0PsvYcDjXU",
-	"/bU3GA60wzXqnF8M39rg6KctuN7o1gW84MoxPlU3BY9uM7gp4PWg9jvUO8N570jPFLebZRBFKRgQDc/x",
-	"hS4X5o7OUe0N3JQNOxBrxsA8XAHecfGKDQ5vc9UTD9sBz/XfB+yrLHRZx8YJSC/V657mOgBhI+QwFQmQ",
-	"O0FC4KE5ba9nvZ4Jif4r5rs+0LFKlsbzxuG0A77iwC7mj8qBG1rxGZ0yDE07d7Pp7bnm6p44xEi/xQxb",
-	"sVBl61zNP3V62zzhC7qdV/P1Zeyc3ZneYVWNwp5Nl7+sb7iYPzh/vQDuJktPvdk7rCZXtKyKzcxr1DI9",
-	"J/giVBBhHIWQyQt4mKfHdtJtbX2BobAlyNFlx1FfcO3GAWftwXpqWuOc2aYbAB22zOVAL0iuobeNeJ8B",
-	"XjPOv6tzyByedgZD2+cjJHXARen3zvpKxFGTSGFtBS2wvVCeluhZdX/AY4CNcY9eMY6qmRU39KZ4GgPh",
-	"i/b3RkdgCbqxxuwUpeJOf8oiTTYXBM2HPBd2mbS+glVnGag/jbzOPeMrBeLiGJ9CNPIMDPoC5Rf42Txe",
-	"zmrxCo18NpeS+n0Er+AaSbJUOql7S7AVsUnMWdTImtOi/bhaQW6cvprF3pS4i6kenNLiEOJZ6LTBA4Dy",
-	"8y6NldZ3+Wc1Ay6FK0pNEjTODMDCZawQNkA8Vj4zUO3ZGKFaZP8+F/YkJUwXJMzbQe17xBqH2pCcs1QK",
-	"ThWLXi+RbQFJoS/SKeUmgw7kpfZJpSZ1HsK6ubfAuVAMkD8BR6H5fb6jc4jjNcVn9T/uG2HWlTq/EKCb",
-	"8X55PC/glQG9K/8Bn0ps+s/4Up0N82OolJ7YJeu5/O2/Tv7Ch7eSwpij23Z4NTvRNniuIBk3Mji0ril6",
-	"r6Ru2jGPE0ZTSWLVaObCRqvRnobpbLUS7ymxoptGHJcH9gAY+Z4mC9bYzBaylty72MeMZ1a98/8PniCh",
-	"EdFx4JfAHXXQ/n7dHV1dHneGXShKWEhGwh1kM8H6wlBfD3GOJgmvKecsMv/qMyoFN390Me+k/1J34oSO",
-	"lUi70PgwCp3Bviry60FN39tWldFEfyig3LrW860gYGTYFPI6i6bM1ixDQt3THMUQk/Z8pJgxPanaC9kc",
-	"ciKFiFPAnx5yejL14drIDBr8pijP7o42qQ9RMVpksuloaO+snx/PtFdnsQfoXwAtVoZvKFnNjUpteIWt",
-	"lz6dKtQP+Frdh2cF+F+tALduQeZXcFdSI3r1gf/zy5DU3w72vnvlOw7gHEg2TplqGurwBgKy6Wq1Yjvg",
-	"lwmN89iqA2DHk347l3yP0g3BnywDdgDS514rEQis2KSMLa6+ozJrc9smELY1tFmkbihyxjRNl9iNHOZz",
-	"KMLGAYacAQOfzvB1pGJzyKvBN9bL44D4Oqvlnx02c/ySJpkjksgmJRoBx4r1kkmzp3N2Z0/fGA5DIerf",
-	"KuBmxLlB+meEDSLvYjW+YT6R/LZzfx82A46WiitbKJZJ2jygmTSY65jlvryFLZeUeQbc8JcgEARTbS93",
-	"91Z5LusU/UmO4DZLwNmwKb6VonmREkW1B8nWVxwYrID5FQsXur9e9vpdi6YkU8GZIy0ZFMoi/N7A2csS",
-	"wV2Fb8ssR/3hSzCcBiJSJJJEG+2ajcWMVU2KT/5piBhExKppRtsBv1pDFkCquAJcN39lSpoqyiPyqaSH",
-	"tqp1NY7G9qYTBe3P5yviBVfwtQTEDZ4FkFY9y/4ePcxRa4KsWHD7xPL8EiTzlza/tJFhMzcqLU3zNJso",
-	"ITdQNX8Msk33jjgduWHVSwg2G9sxbG7PqPkxzSHvG1TbRBZ1AQ5JHtH9seykB7GEhqQuOHas3mZfNp4h",
-	"o+UcpHufp4GtkRZiYuHhVFrRoa0TFCpGtGfNYMXtitqeMcrvbuKEkXoZMiMEZn3sdm7ZxksUYTMT8bHK",
-	"rZ+yezql9/XjsXAvZ2wXdtrQnOSemNxk1G7u3OAH1zvrCYYYJ1llhesuk0902t/bAf+lULIBDUBWCBsa",
-	"BU4FryrDViyQrPDChi/Kqhf4E9rfVqg0rwfBp/Ch8w/5M/D/x5Kk8fRGPefk/lQuMXivKx6xt13L5Qg8",
-	"RTu2aMkt0qR2UNuh83hHf6Cafoa5qihVujyai5hDrygkTkT57AMerpduGwLdx5ymwKtD+ZLMk8U05qDv",
-	"jY1lh7Vqz9m4W+saAIS2skebu1kdwHsaJ/Q6TmK1JHV3ePUxrjJg9Tmdyx7WP9e9t/hGkpDO45/Yst4I",
-	"zf2aJPzfHkRUT1jrli1DLWSb7p2R9F7CvAQ8ZBCgNWmdE5F2Lns/saUMG23S0Y8FXkglyTxlk/hDvtDg",
-	"1T5JKY/EjCTwWEnC32nrP53Wv95pMcqTZcBDPTuv9hdpUh+87bT2vntVv2XLRgOD03MaRTGfNgC4D2H6",
-	"plGoQMQQNuHZkziVirzy5LFpOHZ3IxJmRylvoFqej1nTNl9BJiTjP7eJfjFD+quVt2ncVg9TNmEp42PW",
-	"i8KG8xIdm5y5P9TL/9T9zfMo26RrmurAB6IpIxFgcgBpg+5y57KnvwJxch68q2+/DT+03Ady3YW//ZZ0",
-	"nHuuh8i9CzEbYOGCNzTvwKP5GHD/vtpFX6gbxhUgUyNietTdsiVGgVnadGB8bJTlYMmtKVzhni4DfifS",
-	"W4QCYf50ylSWPPWDFBiSaJJCuhsdIE95669mQcABrwME6UdvhNDE3gCa3fEmYLX14Doq3DFhIv1v8iPh",
-	"4q5JQlMAg4cgdIS3g+NLItKmnghfJmjZBwwdsWrqm5C/kVe7+z/s7pJZnCSxZGPBI4mr3sC0IQYwvmEt",
-	"rQ1TkYQ74Tyl0xm1DBo5YmYbg4mRBZaYlgpELsbYVAU+eZt06fgm4C5Agy1xKUK8FtLBvG7ZEmmMaMxj",
-	"Pg1hX1pOPthNERunDF1nKFW37SWAUWsSJ0lnBnZyi7ywNhYeB4n/niZh7tXJDX2P+hhEHR/jh0woYIn1",
-	"dQYXOmcpLPfUWT2kbkXPi137ohKgqj+8AhtsF7gem3DDu5hH4k4b6hLILpyLrp8ErXqxvZu5D7wqzJI2",
-	"1ftsspA0kQeEwqbNYalf7RfsOZ9vsXPZG/3U/S3McF4ww7n4T3aOKSuycSgtE1xDvyxIZYJQ+lcbo0Kk",
-	"nZEnRlIgGjoii/kB2d/7OwmvBp033VH316Nu9xiuwZehiuxmaw/nPH+bbMphaPpexURhZotCywMWsaid",
-	"a+ge8KDW7wy7o9PeWW/YPcYfI6ZonIBV/kdQU+myM6Ux73G4KfjMM4ke8z007LbAEyfKoGjYuFZtcuHJ",
-	"FJBjyP+ZaJeNqpyEqBu12rRg5yZpt9sNk/bzBF8WU8TC5IOSmFeThINu/+duf3Rxfvrb6LJ/cdntD3/T",
-	"x8+6w85xZ9jJPmQz4CF+t8Godz7qDTDjd9Y51R5gyU+nnf6brp/3u+x3T3q/jk6752+Gb+F+9hdIFdrj",
-	"JDy/GP3cOb3qDgDICJlYSCr6fkTh75HBT8Jtwe183Tk/x/OKC7ZZWKLN/KL0B9bvnnT73fOj7qh3PDrp",
-	"X5z5N3Hh1LPu2Ws9iSeji/6bznnvXzDJ5kaDq5OT3lGvez60144uu/2zHgx3YB+e6dDmyopvktBfguG2",
-	"DC1qOXck25Ah9rlTmhCRlkZRYwAT4Ej1F+3voXlriBw7FjmZtwqaTr8lsVS2guVaa3yapnSJatGOyK31",
-	"gIsJKdP0WiQ7sAHwRQHgdZ5qfatiZpxDYx128PLa/bv7/z8AAP//",
+	"H61Qa9Mqg62jrjF/1s1/f/dlNrrGoy0iU2b7bBXlraKPH5voauPWSyDcfznjyzN4trNFnq2IZyvi41oR",
+	"D4JvfPfp33HoucWWaRQ0QtHx0G5ynirUqoRDw+X0AE3w3xhb29I4Qh40NDe2NZTum7WdWAIAU8v9Fn1P",
+	"YyMG/9jChsq1DrCXBrUDAkL13kgdahMoWHF9QzOQJmT969AAGljKEnHH0taYSiCBA9D7yr1t+6ZOdofr",
+	"lNFbm1pLFwmDemMlyMtd39wVk4CHHgim/S5smsxMVjLobJS9PaTFB5LVrJSuWTgKlXTIDuu3pte/Q5DK",
+	"ASrtaMPKTnoPMkh68srcsOM+2qfRwyVP+kJp/cI44iRWa/o9/WKS+bnFNqacXDMg7+d/+Wz+3jYXz1Mx",
+	"ZhI0UZcrLXO+HiQAlBkTi8qg2WeMJZmkzEcg2bVhpJpH3Vkty1zZk8mDhwe2ao1yA+YD/kxk1UDuIBuB",
+	"zpNf5q19hKQHnPFxupwrFjUcoJzs6c3/R1BbpAnm4C3M1OM2QD/L4kW9omqI45fwjbq8RhLfslU2U/R2",
+	"Xd4ltYAHEfB1lDm2XGmVPrSegyMAAmlGkZrKEida7pCmMUkdTikD+DdWaUhzONumoUxbZdUMOE4R0mcu",
+	"gMB5pARQLo5ce/g64kW0ZWJH07At8UfaaAGaRkNdCRLc0jcaXWUoHPWdoxi6tnM1wmoFSNfAGLK1Yx4i",
+	"0dWNzLyZ2q+D7KsfkKBmsBg5VoviajBatG3BBtg6oon1ELGjXL/WviYgVaDUq4jot1yW+rJYuY65g27f",
+	"EHisgAe8/BxmzDOOFL+0UN/q7wEPBxdHfpVl57Tf7Rz/Njrtnf/UPQYq04x21tgAXpEHkKTb1FaklxxV",
+	"psmvDLj9gndE0qVsFAboDE9YfBlay35tU/ymR9I7f+MbmOFhwO27OFYY7o+rnJnFu9tx7+Sk2++eD3Ea",
+	"B8XbW7iPg028+D67GNETYa69rcEeoeW8kDQpKexLGdjckW3MQkLPq6UpncmwGm1xzSYCm45YSQWRn0QI",
+	"aPutGodbFA7mWVRNFUkOO2LXEhcBjyNEXxGjomzVybHX/N/HmmSFiVYQkKv+KSBIXj6tnZ1DasSIBklT",
+	"ujwkNIpktoWhhQAos0E85VfzjP4uT+mbJUtxs+pDiZjG/G2MDbVXPkru2DFVFEnyDIXuQg+Le9iS8kZC",
+	"/HaACu3T2HnZA76QeecPYF1tSJ6W9qp/CoqiHhsx2MipqjtqSaf/dGUbX2nt5O4WpuGR4JMkHn9BkrsX",
+	"33+eGEiGXFwkEWLGLIzUxjeKQv+rb5PDbwktIFstQdxW5aFJLAF8CxCEtWUzriCzBF17UA5lrHuAPG1J",
+	"jVMWMa5imgQ1ENgeuO9HU4ofNa38PyC/vzN1L4aKvoDgzUFbyY85g+MbiTWU/g1DIudJrAoR/oiMxWxG",
+	"W5LNaQqNMeDsRpuApkFMr3u1GwphMqAXRUQRmugs2tw+78ntVebaAfJeGWhc7btdM8DIhlk4PGwiQBZR",
+	"TA4ZmcEk8Q4JBTpmi8Ct7IxnF8kT1Uqs2ExuCXbU28jE1MEKqNrZZn3YhdF+bqJV1kSrMEvrZYItxl4r",
+	"EwoI+wUvZEPlGsYvcI5ss090kGxhOQ34txAd/TbbUIb+i0CxnMe3QacCyDYxRQZXdaYACjZEHC89Ig6w",
+	"efvdwVsw5wkwBudggsY7t65XkdnRXy7oFkInCPzN2+yI0n9QkFB/LEuq9Vm2mJcB22aL0THULtsP+7zF",
+	"SrdYYZYqt5i43arJr7jNhdH5ErPiZMbUjTC01WtJWVZpqG9rn9AtuLhd7w50LnsYQfiaqiTfMpqoG+Sz",
+	"qvxgJl2zqUDpSrJcdZLL8jy4PElbcVOmvPKjgDvDxSrwpi20UTdsZkJ0rkJq1s4ZCzmv1cJhcrUcrqIo",
+	"OiSFeghzuuEcdoBBkUTwRiWtHGK0sFOBjUNUO+BGqZtKD0iBS4B9hyslYOH6wh2vRidfkPKQ8huPr9Gr",
+	"vXlU3Y1f7sWF8iq+4DoMoPS7oHpWLuaisExw7djqHXtZFoWxURsvSgzU9uZpWbmPvTRX8vO02MxnKdfB",
+	"UA8YtmEzd1rTfwL227yhslDOU6Ze+95y/osW6PivuF4M23S/icLI5wqdP1WFjvnQhD6wPqe8xH0b/ACp",
+	"p2ye0DGTJCxSBgBDowcesKCBKtb0pkdBuLffckl/UzhsaHtESl6QG7FIST1HYR/CWe7hByt0gyZi4Bj+",
+	"Ag7UHh55Yf4OOyt3+McqV6FN9QxFk1z1T1umaQboQdBF5tmQvbOEBj4DPLyQ1UxIP3hQRli/wlfVM+3l",
+	"/dp2/VH0zMilVGxmGiqRpT6Ep9lSKpxR/f7gkPgq9SEU9Flbx6Eokkb1u8e9fvdoODIdCPGRLpmX6VLz",
+	"nH530B06XlCPkT5nxGbED+WyfJUy4Jko4Zko4c9LlLBGZMut2FkG2JpE2+fu/lYKYM+3iScRMsp0n5/P",
+	"ks2V9XAwsHa8cCz0Fc4ZAXNQC8JEsuyo5YDDMjkHwW6Tru3J6GJEUtFlYOIwdUOH5JXyIeu4zM6HtKtk",
+	"+SSoRxGfE3QG1NUspd8F2j3Hsbe7mpGvZnQP+BMp3Z9UNQ8W8ppp9s3pbyTJUpfSsCP4RIYlAlbmKGg2",
+	"ckN5y6qZ4ZcNWzR3q2QT/d4G9qZPId69F/2Km36Uk8I/y+3PIbelqWbKvgEWbHlrfkvxvfMHnH3/IPrV",
+	"SmIq0iFJ/N7K5AyaVX+5u9dYAWgFvJ4yKZL3LMI6chO3tN2TGwbJVkHiHWqJg0XrsZIobXxS81wD4+KI",
+	"VqhVfURYUeI6Bpb8JYW20YUGyP8ouxdC6SylujVHtbqLgNkFf3fUkdciim1mD0bQJmcWEFxkTd1oMG9N",
+	"1f0RsoI21Ga6p+bUAvChOfHdBPTVCg8sEXNEu5jaNr0kr/U6AQQkEC9Yj4ZLxWiUWRM4dxt1yEMIXHNu",
+	"YDl7q36rT0PeKm3Nle1dWTftYb+RZmATkc4ah6SEzHU7LtftR/ngTrb+R/1H5UYutFMv3zpfqsniV50b",
+	"+iQdEk+g8d2qX7CW5BRN4hYkg3KZ2vXNP0obM+Wos9gH7TaSYtJ2tR9DwT8w7d6xPBLb/aF4XWkukNWy",
+	"Er+U1cNOBPyh4IkS4bPSqKj256h8fIqleAxts59DuX+qUK5eqIQmicnsbswcm63vlblu3/DHVKHHli7R",
+	"0hl6qPGiRDjc0F4z5kaqjLUhWbfmoMqgUxkKXX7jjqfMdSwMuBECjTaB6bDVYYWqOGRXXdMJYAWAVSTo",
+	"e5QQych1Po0D6j3jK3VAj003/ucOZP+Fkklr/01lqXmR9FHskHWwsRIREPCSVl3lgcwvbpX81xkkz5Lj",
+	"v9am2WjNaH+75Sd4N7V4P4O8rhf/8Vun55ze//ll+OgGdG2sGBQLlTV7O1grV7JiOC/3HSuThwZKHiAL",
+	"wtxHM+CFlu2YtUZE+YRKl2r4bneXzKTpgeiNJXuKX6zpxGFlZZyDxe6SEGsKz3qDs87w6C3G3mzZX0nn",
+	"e4Qj4UW2cvDnbr930sOO4o9NLj+grV0OClCVZA54iMM6Mo90pZPd843J5k2labm4mYkqWkKahxH9DxiP",
+	"/LaFn7K1eemzvlJzc6A180duaf4s0p/MW6KXkFvP+Y24NlRl69s3yHXTpTyXaDGGYZiVDYUZUhN/WxVw",
+	"tn06j0w6GMoJnNy0Nf0rxdtN4rqe+/3OyTxZlHmbtittTngBjTje1zC3NUm4SJOQsPGNyKrNqc8YYCiH",
+	"kOO3SZDSGDz1rN1QG+6MbAZnzIw4PCh2O7cMeGf0Q6szZU1CyYtWRJcZ0aejPwBqqQJBQZ62176oL9hz",
+	"CKZmWU9frUmxd7rfM92rdUdpfNHPegMHvJ5j99NDjGcxnzYOyYwmE5HOWF6f5O4VkjolN5RHCUsNFCqP",
+	"CW4GXEvpVS3U8PL7Qiveiiw+dmAnnsY2XTuBcjq3FbyOdwYolWmfTFfmiPsgrEEBriMDHvqC9UPr7u6u",
+	"pSegtUgTAzpb19GdPLihu11T+T7u2KOQEsxFNA7NKoZT8JhlXw64Rzfob4YHtYIfxFPe+7QaMHvCl9J7",
+	"MII1eq+C7e25+Pm/HoSgl4YWarDLMv22sTN8nlvmMeQ6eueaVnl+JX8LqqWBcKd++dNRt9EmA1eIguw7",
+	"WudmnVsAz7tLZjFfKBOlsSw5Bbb6MsqculFoP77c3W14EekcQQ9QtYBjl6Gi7ZojV/1T4wyuJfIpU8w3",
+	"IolMSDrgoKi0w1jHDiFW2aNCdq1FspugYCyQUBjjoJEn+wl4xvZD1pH9lDDakLo9wbTxN+sZWuGz9rRN",
+	"3ggxTViTdObzhDU8BhyH/GvClzCgaayd5qSOFZomJO8qhCZA3ookbNEKYdK2xpXhBiqxrsqMjnXFOVXE",
+	"Jm4pWNPIspwEfEuaE+3Lxh5IcB1tT9YryR/bC1JF4aMNZz21Xv3OCxJedK6Gb4GTx3nLRS4ZbSdsSybz",
+	"scyFrCM+uu1gEUAFutHzHOvPbWcItZyDhVlCwJJnbsmXsVNpLAyUEtkKp57xUcdeGpQHHLlWG81cKfvK",
+	"5OC9Crwu1ZbIJyVv8R/xpWwRePgmi6QbO1K+FR4XLaPex1KLFyR0seRBuL4arlzQIy9+Nmqeu+F/LCvI",
+	"kZ5YSbvRCLKEhNVm0Ckw8mFnjVzYIiTXCwXkWx6V4GJOrpcl1KjEZ0Y9yIyUTClWhRrqf/OlatGG8J2r",
+	"xkpYwmbADklJoMDW2aKWMq9WqmPt6+R9+xWfntTRa3VYzYwxFYo+s9qwgsp0fKx+AOBwK3rYgOf4YUmB",
+	"HrYBrff39r799slcsJh9hHoEqoQhTUwZ2FPqhhl+yYU0hqy2haWrtgA9KwFScdfwa4wfG2EglQGGgFdH",
+	"GAC1Ca55ff/FdzC6iUhnmPJsrLEJAv6wGEK+pjz8wy7zpjUqTXsvu7gbSHxpn3m9NMyBWBUc/pG76rA6",
+	"RHG4GounpuapWq875tFPqdntQ57jDM9xhv8e/t+cdnbyvCJMUWAABmEgFuphaDboeqt1cNagjtTjCaHc",
+	"dPrepoFdwFc72JFCA7s8e7pcQK21FzqAbm53Ll9shiJsG4GAS0UTgNK0fQVvJWVI6HzOaOo1sqOWq8n5",
+	"r2bdSNK/bMU8VjGSIYmpWKiAY3M7z2QwHQNNMd2KD9bIwWBMv9wMDePSzeZVaMBXerR4igj6tTy0S4te",
+	"LxcL9Qkl8cVCfS4cjH3aBpkrFuqwDLkIeEhTPvOnk8rPgdyn51a17BSwGdb4MIv5xiSqSXhmdOdoRnoe",
+	"iSXV/tnxLtsulDYAWpZtBf5bFx2ckdjLpD4gaUrq67KY1oUppjG9u+E22py0bLRdBVRsG4sGfKVHqOWk",
+	"1vdFhDJQK5goxmJu5y9ngTuphzTkCyXQ4nIzCVucQ1cxFCgWqWN8pixWaj1Z13bRRF1tkVXA9/f2bKY5",
+	"c7HqwugKLdfnCV1adRo2HaQbTGUsqbYXNvLtFWKJxNd5j9Xov8J9rTh3EHEs7ZVzliQxn+ZcycJbH2Tt",
+	"ORxqqPtrbzAcaIdr1Dm/GL61wdFPW3C90a0LeMGVY3yqbgoe3WZwU8DrQe13qHeG896RniluN8sgilIw",
+	"IBqe4wtdLswdnaPaG7gpG3Yg1oyBebgCvOPiFRsc3uaqJx62A+6noxH7Kgt94bFxAtJL9bqnuQ5A2Lo5",
+	"TEUC5E6QEHhoTtvrsq9nQqL/ivmuD3SskqXxvHE47YCvOLCL+aNy4IZWfEanDEPTzt1senuuubonDjHS",
+	"bzHDVixU2TpX80+d3jZP+IJu59V8fRk7Z3em21lVa7Nn0+Uv6xsu5g/OXy+Au8nSU2/2DqvJFS2rYjPz",
+	"GrVMzwm+CBVEGEchZPICHubpsZ10W1tfYChsCXJ02XHUF1y7ccBZe7CemtY4Z7bpBkCHLXM50AuSa+ht",
+	"I95ngNeM8+/qHDKHp53B0Pb5CEkdcFH6vbO+EnHUJFJYW0ELbC+UpyV6Vt0f8BhgY9yjV4yjambFDb0p",
+	"nsZA+KL9vdERWIJurDE7Ram405+ySJPNBUHzIc+FXSatr2DVWQbqTyOvc8/4SoG4OManEI08A4O+QPkF",
+	"fjaPl7NavEIjn82lpH4fwSu4RpIslU7q3hJsRWwScxY1sna6aD+uVpAbp69msTcl7mKqB6e0OIR4Fjpt",
+	"8ACg/LxLY6X1Xf5ZzYBL4YpSkwSNMwOwcBkrhA0Qj5XPDFR7NkaoFtm/z4U9SQnTBQnzdlD7HrHGoTYk",
+	"5yyVglPFotdLZFtAUuiLdEq5yaADeal9UqlJnYewbu4tcC4UA+RPwFFofp/vQR3ieE3xWf2P+0aY9dHO",
+	"LwTov7xfHs8LeGVA78p/wKcSm/4zvlRnw/wYKqUndsl6Ln/7r5O/8OGtpDDm6LYdXs1OtC2pK0jGjQwO",
+	"rWuK3iupmwbS44TRVJJYNZq5sNFqtKdhOlutxHtKrOimEcflgT0ARr6nyYI1NrOFrCX3LvYx45lV7/z/",
+	"gydIaER0HPglcEcdtL9fd0dXl8edYReKEhaSkXAH2UywvjDU10Oco0nCa8o5i8y/+oxKwc0fXcw76b/U",
+	"nTihYyXSLjQ+jEJnsK+K/HpQ0/e2VWU00R8KKLeu9XwrCBgZNoW8zqIpszXLkFD3NEcxxKQ9HylmTE+q",
+	"9kI2h5xIIeIU8KeHnJ5Mfbg2MoMGvynKs7ujTepDVIwWmWw6Gto76+fHM+3VWewB+hdAi5XhG0pWc6NS",
+	"G15h66VPpwr1A75W9+FZAf5XK8CtW5D5FdyV1IhefeD//DIk9beDve9e+Y4DOAeSjVOmmoY6vIGAbLpa",
+	"rdgO+GVC4zy26gDY8aTfziXfo3RD8CfLgB2A9LnXSgQCKzYpY4ur76jM2ty2CYRtDW0WqRuKnDFN0yV2",
+	"I4f5HIqwcYAhZ8DApzN8HanYHPJq8I318jggvs5q+WeHzRy/pEnmiCSySYlGwLFivWTS7Omc3dnTN4bD",
+	"UIj6twq4GXFukP4ZYYPIu1iNb5hPJL/t3N+HzYCjpeLKFoplkjYPaCYN5jpmuS9vYcslZZ4BN/wlCATB",
+	"VNvL3b1Vnss6RX+SI7jNEnA2bIpvpWhepERR7UGy9RUHBitgfsXChe6vl71+16IpyVRw5khLBoWyCL83",
+	"cPayRHBX4dsyy1F/+BIMp4GIFIkk0Ua7ZmMxY1WT4pN/GiIGEbFqmtF2wK/WkAWQKq4A181fmZKmivKI",
+	"fCrpoa1qXY2jsb3pREH78/mKeMEVfC0BcYNnAaRVz7K/Rw9z1JogKxbcPrE8vwTJ/KXNL21k2MyNSkvT",
+	"PM0mSsgNVM0fg2zTvSNOR25Y9RKCzcZ2DJvbM2p+THPI+wbVNpFFXYBDkkd0fyw76UEsoSGpC44dq7fZ",
+	"l41nyGg5B+ne52lga6SFmFh4OJVWdGjrBIWKEe1ZM1hxu6K2Z4zyu5s4YaRehswIgVkfu51btvESRdjM",
+	"RHyscuun7J5O6X39eCzcyxnbhZ02NCe5JyY3GbWbOzf4wfXOeoIhxklWWeG6y+QTnfb3dsB/KZRsQAOQ",
+	"FcKGRoFTwavKsBULJCu8sOGLsuoF/oT2txUqzetB8Cl86PxD/gz8/7EkaTy9Uc85uT+VSwze64pH7G3X",
+	"cjkCT9GOLVpyizSpHdR26Dze0R+opp9hripKlS6P5iLm0CsKiRNRPvuAh+ul24ZA9zGnKfDqUL4k82Qx",
+	"jTnoe2Nj2WGt2nM27ta6BgChrezR5m5WB/Cexgm9jpNYLUndHV59jKsMWH1O57KH9c917y2+kSSk8/gn",
+	"tqw3QnO/Jgn/twcR1RPWumXLUAvZpntnJL2XMC8BDxkEaE1a50SkncveT2wpw0abdPRjgRdSSTJP2ST+",
+	"kC80eLVPUsojMSMJPFaS8Hfa+k+n9a93WozyZBnwUM/Oq/1FmtQHbzutve9e1W/ZstHA4PScRlHMpw0A",
+	"7kOYvmkUKhAxhE149iROpSKvPHlsGo7d3YiE2VHKG6iW52PWtM1XkAnJ+M9tol/MkP5q5W0at9XDlE1Y",
+	"yviY9aKw4bxExyZn7g/18j91f/M8yjbpmqY68IFoykgEmBxA2qC73Lns6a9AnJwH7+rbb8MPLfeBXHfh",
+	"b78lHeee6yFy70LMBli44A3NO/BoPgbcv6920RfqhnEFyNSImB51t2yJUWCWNh0YHxtlOVhyawpXuKfL",
+	"gN+J9BahQJg/nTKVJU/9IAWGJJqkkO5GB8hT3vqrWRBwwOsAQfrRGyE0sTeAZne8CVhtPbiOCndMmEj/",
+	"m/xIuLhrktAUwOAhCB3h7eD4koi0qSfClwla9gFDR6ya+ibkb+TV7v4Pu7tkFidJLNlY8EjiqjcwbYgB",
+	"jG9YS2vDVCThTjhP6XRGLYNGjpjZxmBiZIElpqUCkYsxNlWBT94mXTq+CbgL0GBLXIoQr4V0MK9btkQa",
+	"IxrzmE9D2JeWkw92U8TGKUPXGUrVbXsJYNSaxEnSmYGd3CIvrI2Fx0Hiv6dJmHt1ckPfoz4GUcfH+CET",
+	"ClhifZ3Bhc5ZCss9dVYPqVvR82LXvqgEqOoPr8AG2wWuxybc8C7mkbjThroEsgvnousnQatebO9m7gOv",
+	"CrOkTfU+mywkTeQBobBpc1jqV/sFe87nW+xc9kY/dX8LM5wXzHAu/pOdY8qKbBxKywTX0C8LUpkglP7V",
+	"xqgQaWfkiZEUiIaOyGJ+QPb3/k7Cq0HnTXfU/fWo2z2Ga/BlqCK72drDOc/fJptyGJq+VzFRmNmi0PKA",
+	"RSxq5xq6Bzyo9TvD7ui0d9Ybdo/xx4gpGidglf8R1FS67ExpzHscbgo+80yix3wPDbst8MSJMigaNq5V",
+	"m1x4MgXkGPJ/JtployonIepGrTYt2LlJ2u12w6T9PMGXxRSxMPmgJObVJOGg2/+52x9dnJ/+NrrsX1x2",
+	"+8Pf9PGz7rBz3Bl2sg/ZDHiI320w6p2PegPM+J11TrUHWPLTaaf/puvn/S773ZPer6PT7vmb4Vu4n/0F",
+	"UoX2OAnPL0Y/d06vugMAMkImFpKKvh9R+Htk8JNwW3A7X3fOz/G84oJtFpZoM78o/YH1uyfdfvf8qDvq",
+	"HY9O+hdn/k1cOPWse/ZaT+LJ6KL/pnPe+xdMsrnR4OrkpHfU654P7bWjy27/rAfDHdiHZzq0ubLimyT0",
+	"l2C4LUOLWs4dyTZkiH3ulCZEpKVR1BjABDhS/UX7e2jeGiLHjkVO5q2CptNvSSyVrWC51hqfpildolq0",
+	"I3JrPeBiQso0vRbJDmwAfFEAeJ2nWt+qmBnn0FiHHby8dv/u/v8PAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

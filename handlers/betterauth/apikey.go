@@ -58,8 +58,10 @@ func (r apiKeySessionAnswer) write(w http.ResponseWriter) error {
 	return json.NewEncoder(w).Encode(body)
 }
 
-func (r apiKeySessionAnswer) VisitGetSessionResponse(w http.ResponseWriter) error     { return r.write(w) }
-func (r apiKeySessionAnswer) VisitGetSessionPostResponse(w http.ResponseWriter) error { return r.write(w) }
+func (r apiKeySessionAnswer) VisitGetSessionResponse(w http.ResponseWriter) error { return r.write(w) }
+func (r apiKeySessionAnswer) VisitGetSessionPostResponse(w http.ResponseWriter) error {
+	return r.write(w)
+}
 
 // toAPIKey is a key row as Better Auth answers it (JSON columns parsed, no key).
 func toAPIKey(k baflow.APIKey) betterauthapi.ApiKey {

@@ -7,8 +7,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -29,8 +31,6 @@ var (
 	ErrAPIKeyPrefixLength     = baError(http.StatusBadRequest, "INVALID_PREFIX_LENGTH", "The prefix length is either too large or too small.")
 	ErrAPIKeyNameLength       = baError(http.StatusBadRequest, "INVALID_NAME_LENGTH", "The name length is either too large or too small.")
 	ErrAPIKeyNoValues         = baError(http.StatusBadRequest, "NO_VALUES_TO_UPDATE", "No values to update.")
-	ErrAPIKeyRefillInterval   = baError(http.StatusBadRequest, "REFILL_AMOUNT_AND_INTERVAL_REQUIRED", "refillAmount is required when refillInterval is provided")
-	ErrAPIKeyRefillAmount     = baError(http.StatusBadRequest, "REFILL_INTERVAL_AND_AMOUNT_REQUIRED", "refillInterval is required when refillAmount is provided")
 	ErrAPIKeyUserBanned       = baError(http.StatusUnauthorized, "USER_BANNED", "User is banned")
 	ErrAPIKeyNotFound         = baError(http.StatusNotFound, "KEY_NOT_FOUND", "API Key not found")
 	ErrAPIKeyInvalid          = baError(http.StatusUnauthorized, "INVALID_API_KEY", "Invalid API key.")
@@ -131,23 +131,34 @@ func (s *Service) CreateAPIKey(ctx context.Context, a *Auth, in NewAPIKey) (APIK
 	return s.createAPIKey(ctx, a.User.ID, ServerAPIKey{Name: in.Name, Prefix: in.Prefix, ExpiresIn: life})
 }
 
-// CreateAPIKeyForEmail creates a key for the user with email, server-side (no session, any
-// option), and returns its row and the key itself.
-func (s *Service) CreateAPIKeyForEmail(ctx context.Context, email string, in ServerAPIKey) (APIKey, string, error) {
-	u, err := s.store.BetterauthUserGetByEmail(ctx, s.store.Pool(), normalizeEmail(email))
+// CreateAPIKeyForEmail creates a key for the user with email, server-side (an admin task: no
+// session, options clients may not choose), and returns its row and the key itself. name and
+// prefix may be empty; remaining < 0 is unlimited uses.
+func (s *Service) CreateAPIKeyForEmail(ctx context.Context, email, name, prefix string, noRateLimit bool, remaining int) (APIKey, string, error) {
+	email = normalizeEmail(email)
+	u, err := s.store.BetterauthUserGetByEmail(ctx, s.store.Pool(), email)
 	if notFound(err) {
-		return APIKey{}, "", ErrUserNotFound
+		return APIKey{}, "", fmt.Errorf("no user with email %s", email)
 	} else if err != nil {
 		return APIKey{}, "", db.Translate(err)
 	}
-	if (in.RefillAmount == nil) != (in.RefillInterval == nil) {
-		if in.RefillAmount != nil {
-			return APIKey{}, "", ErrAPIKeyRefillInterval
+	in := ServerAPIKey{NoRateLimit: noRateLimit}
+	if name != "" {
+		in.Name = &name
+	}
+	if prefix != "" {
+		if !apiKeyPrefixChars.MatchString(prefix) {
+			return APIKey{}, "", fmt.Errorf("prefix %q: only letters, digits, _ and - are allowed", prefix)
 		}
-		return APIKey{}, "", ErrAPIKeyRefillAmount
+		in.Prefix = &prefix
+	}
+	if remaining >= 0 {
+		in.Remaining = keyPtr(int32(min(remaining, math.MaxInt32)))
 	}
 	return s.createAPIKey(ctx, u.ID, in)
 }
+
+var apiKeyPrefixChars = regexp.MustCompile(`^[a-zA-Z0-9_-]+$`)
 
 func (s *Service) createAPIKey(ctx context.Context, userID string, in ServerAPIKey) (APIKey, string, error) {
 	if in.Prefix != nil && *in.Prefix != "" && len(*in.Prefix) > apiKeyMaxPrefix {
