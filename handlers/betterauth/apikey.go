@@ -66,10 +66,10 @@ func (r apiKeySessionAnswer) VisitGetSessionPostResponse(w http.ResponseWriter) 
 // toAPIKey is a key row as Better Auth answers it (JSON columns parsed, no key).
 func toAPIKey(k baflow.APIKey) betterauthapi.ApiKey {
 	out := betterauthapi.ApiKey{ConfigId: k.ConfigId, Name: k.Name, Start: k.Start, ReferenceId: k.ReferenceId,
-		Prefix: k.Prefix, RefillInterval: intPtr(k.RefillInterval), RefillAmount: intPtr(k.RefillAmount),
+		Prefix: k.Prefix, RefillInterval: keyInt(k.RefillInterval), RefillAmount: keyInt(k.RefillAmount),
 		LastRefillAt: jstime.Ptr(k.LastRefillAt), Enabled: k.Enabled, RateLimitEnabled: k.RateLimitEnabled,
-		RateLimitTimeWindow: intPtr(k.RateLimitTimeWindow), RateLimitMax: intPtr(k.RateLimitMax),
-		RequestCount: intPtr(k.RequestCount), Remaining: intPtr(k.Remaining), LastRequest: jstime.Ptr(k.LastRequest),
+		RateLimitTimeWindow: keyInt(k.RateLimitTimeWindow), RateLimitMax: keyInt(k.RateLimitMax),
+		RequestCount: keyInt(k.RequestCount), Remaining: keyInt(k.Remaining), LastRequest: jstime.Ptr(k.LastRequest),
 		ExpiresAt: jstime.Ptr(k.ExpiresAt), CreatedAt: jstime.From(k.CreatedAt), UpdatedAt: jstime.From(k.UpdatedAt),
 		Id: k.ID}
 	if m := baflow.ParseAPIKeyJSON(k.Metadata); m != nil {
@@ -90,7 +90,14 @@ func toAPIKey(k baflow.APIKey) betterauthapi.ApiKey {
 	return out
 }
 
-func intPtr(p *int32) *int {
+func keyAny(p *any) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func keyInt(p *int32) *int {
 	if p == nil {
 		return nil
 	}
@@ -106,7 +113,7 @@ func (s *Server) CreateApiKey(ctx context.Context, req betterauthapi.CreateApiKe
 	}
 	b := req.Body
 	k, key, err := s.flows.CreateAPIKey(ctx, a, baflow.NewAPIKey{Name: b.Name, ExpiresIn: b.ExpiresIn, Prefix: b.Prefix,
-		Metadata: b.Metadata, UserID: b.UserId != nil,
+		Metadata: keyAny(b.Metadata), UserID: b.UserId != nil,
 		ServerOnly: b.Remaining != nil || b.RefillAmount != nil || b.RefillInterval != nil || b.RateLimitTimeWindow != nil ||
 			b.RateLimitMax != nil || b.RateLimitEnabled != nil || b.Permissions != nil})
 	if err != nil {
@@ -146,7 +153,7 @@ func (s *Server) UpdateApiKey(ctx context.Context, req betterauthapi.UpdateApiKe
 		ServerOnly: b.Remaining != nil || b.RefillAmount != nil || b.RefillInterval != nil || b.RateLimitEnabled != nil ||
 			b.RateLimitTimeWindow != nil || b.RateLimitMax != nil || b.Permissions.IsSpecified()}
 	if b.UserId != nil {
-		uid, _ := b.UserId.(string)
+		uid, _ := (*b.UserId).(string)
 		in.UserID = &uid
 	}
 	if v, err := b.ExpiresIn.Get(); err == nil {
