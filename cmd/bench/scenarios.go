@@ -79,6 +79,35 @@ var scenarios = []Scenario{
 			}), nil
 		},
 	},
+	{
+		Name:   "GET /api/auth/get-session with x-api-key",
+		Expect: http.StatusOK,
+		Setup: func(ctx context.Context, client *http.Client, baseURL string) (vegeta.Targeter, error) {
+			email := uniqueEmail("bench-api-key")
+			if _, err := betterAuthSignUp(ctx, client, baseURL, email); err != nil {
+				return nil, err
+			}
+			key, err := benchAPIKey(ctx, email)
+			if err != nil {
+				return nil, err
+			}
+			return static(http.MethodGet, "/api/auth/get-session", http.Header{"X-Api-Key": {key}})(ctx, client, baseURL)
+		},
+	},
+}
+
+// benchAPIKey makes an API key for email without a rate limit. A key made through the API is
+// limited to 10 requests a day (clients cannot change that), so it comes from the server's
+// own subcommand, which needs the server the bench started (-server).
+func benchAPIKey(ctx context.Context, email string) (string, error) {
+	if serverCLI == nil {
+		return "", fmt.Errorf("an API key without a rate limit needs the server binary (-server): its create-api-key subcommand makes it")
+	}
+	out, err := serverCLI(ctx, "betterauth", "create-api-key", "--email", email, "--name", "bench", "--no-rate-limit")
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(out), nil
 }
 
 // benchPassword is the password of the Better Auth users the scenarios create.

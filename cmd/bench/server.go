@@ -92,7 +92,25 @@ func startServer(ctx context.Context, path string) (*server, error) {
 		s.stop()
 		return nil, fmt.Errorf("%w\n--- tail of server log ---\n%s", err, tail)
 	}
+	serverCLI = func(ctx context.Context, args ...string) (string, error) { return s.cli(ctx, path, args...) }
 	return s, nil
+}
+
+// serverCLI runs a subcommand of the server the bench started (nil with -url), for what
+// scenarios can only set up server-side.
+var serverCLI func(ctx context.Context, args ...string) (string, error)
+
+// cli runs "path args..." against the running server's database and returns its stdout.
+func (s *server) cli(ctx context.Context, path string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, path, args...)
+	cmd.Env = s.cmd.Env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("server %s: %w: %s", strings.Join(args, " "), err, stderr.String())
+	}
+	return string(out), nil
 }
 
 // waitReady polls /readyz until it answers 200, the process exits, ctx ends

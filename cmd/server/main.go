@@ -4,6 +4,8 @@
 //	server migrate                                   apply database migrations and exit
 //	server emailcode set-role --email E --role R     give an email-code user a role (user, admin)
 //	server betterauth set-role --email E --role R    give a Better Auth user a role (user, admin, or a comma list)
+//	server betterauth create-api-key --email E [--name N] [--prefix P] [--no-rate-limit] [--remaining N]
+//	                                                 create an API key for a Better Auth user and print it
 package main
 
 import (
@@ -64,6 +66,9 @@ func run(args []string) error {
 	case "emailcode":
 		return setRoleCommand(ctx, s, logger, cmd, "user|admin", args, setEmailcodeRole)
 	case "betterauth":
+		if len(args) > 0 && args[0] == "create-api-key" {
+			return createAPIKeyCommand(ctx, s, logger, args[1:])
+		}
 		return setRoleCommand(ctx, s, logger, cmd, "user|admin (or a comma list)", args, setBetterauthRole)
 	default:
 		return fmt.Errorf("unknown command %q\n%s", cmd, usage)
@@ -234,6 +239,35 @@ func setBetterauthRole(ctx context.Context, app *handlers.App, email, role strin
 		return "", err
 	}
 	return fmt.Sprintf("%s (%s) now has role %s", u.Email, u.ID, *u.Role), nil
+}
+
+// createAPIKeyCommand runs "betterauth create-api-key": an API key made server-side, with
+// what clients may not choose (no rate limit, a number of uses), printed alone on stdout.
+func createAPIKeyCommand(ctx context.Context, s settings, logger *slog.Logger, args []string) error {
+	fs := flag.NewFlagSet("betterauth create-api-key", flag.ContinueOnError)
+	email := fs.String("email", "", "the user's email address")
+	name := fs.String("name", "", "the key's name")
+	prefix := fs.String("prefix", "", "the key's prefix")
+	noLimit := fs.Bool("no-rate-limit", false, "no per-key rate limit (default: 10 requests a day)")
+	remaining := fs.Int("remaining", -1, "the number of uses (default: unlimited)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *email == "" {
+		return fmt.Errorf("betterauth create-api-key: --email is required")
+	}
+	return withDatabase(ctx, s, logger, true, func(store *db.Store) error {
+		app, err := newApp(ctx, s, logger, store)
+		if err != nil {
+			return err
+		}
+		_, key, err := app.BetterAuth.CreateAPIKeyForEmail(ctx, *email, *name, *prefix, *noLimit, *remaining)
+		if err != nil {
+			return err
+		}
+		fmt.Println(key)
+		return nil
+	})
 }
 
 // serveDebug serves Go's profiler on a loopback address of its own (DEBUG_ADDR), never on ADDR.

@@ -825,6 +825,25 @@ func TestServerLifecycle(t *testing.T) {
 		}
 	})
 
+	var grKey string // an API key made by the subcommand, tried after the restart
+	step(t, "betterauth create-api-key", func(t *testing.T) {
+		env := serverEnv(map[string]string{"DATA_DIR": dataDir})
+		stdout, stderr, code := runCLI(t, env, serverBin, "betterauth", "create-api-key", "--email", "Grace@Example.com",
+			"--name", "bench", "--prefix", "gh_", "--no-rate-limit")
+		grKey = strings.TrimSuffix(stdout, "\n")
+		if code != 0 || !regexp.MustCompile(`^gh_[A-Za-z]{64}$`).MatchString(grKey) {
+			t.Fatalf("create-api-key: exit %d, want 0 and the key alone\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+		}
+		stdout, stderr, code = runCLI(t, env, serverBin, "betterauth", "create-api-key", "--email", "nobody@example.com")
+		if code == 0 || !strings.Contains(stderr, "no user with email nobody@example.com") {
+			t.Fatalf("create-api-key for an unknown email: exit %d, want non-zero\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+		}
+		stdout, stderr, code = runCLI(t, env, serverBin, "betterauth", "create-api-key")
+		if code == 0 || !strings.Contains(stderr, "--email is required") {
+			t.Fatalf("create-api-key without --email: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+		}
+	})
+
 	step(t, "restart on the same DATA_DIR", func(t *testing.T) {
 		// Another port, so BASE_URL (the tokens' issuer, by default http://ADDR) is kept. With
 		// PostgreSQL in Debian's folder, PATH loses it: the server must find it there itself.
@@ -855,6 +874,12 @@ func TestServerLifecycle(t *testing.T) {
 		// (the first admin command left "admin,user" behind, the second "admin").
 		if u := s2.baUser(t, grCookie); u.ID != grID || u.Role != "admin" {
 			t.Fatalf("get-session after the restart = %+v, want user %s with role admin", u, grID)
+		}
+		// The API key of the subcommand opens Grace's session, more than 10 times (no rate limit).
+		for i := 0; i < 12; i++ {
+			if u := s2.baUserWith(t, "X-Api-Key", grKey); u.ID != grID {
+				t.Fatalf("get-session with the API key = %+v, want user %s", u, grID)
+			}
 		}
 		// Dashboard login (the admin gets a code) signs in the user of the first run.
 		code := s2.requestCode(t, ada, true)
@@ -889,11 +914,17 @@ func sessionCookie(t *testing.T, r reply) string {
 // baUser returns the user of GET /api/auth/get-session with cookie.
 func (s *server) baUser(t *testing.T, cookie string) (u struct{ ID, Role string }) {
 	t.Helper()
+	return s.baUserWith(t, "Cookie", cookie)
+}
+
+// baUserWith returns the user of GET /api/auth/get-session sent with the header name: value.
+func (s *server) baUserWith(t *testing.T, name, value string) (u struct{ ID, Role string }) {
+	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, s.base+"/api/auth/get-session", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Cookie", cookie)
+	req.Header.Set(name, value)
 	resp, err := httpClient.Do(req)
 	if err != nil {
 		t.Fatalf("get-session: %v\n%s", err, s.tail())

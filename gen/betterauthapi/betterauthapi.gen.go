@@ -510,6 +510,93 @@ func (e AdminListUsersParamsFilterOperator) Valid() bool {
 	}
 }
 
+// Defines values for ListApiKeysParamsSortBy.
+const (
+	ListApiKeysParamsSortByConfigId            ListApiKeysParamsSortBy = "configId"
+	ListApiKeysParamsSortByCreatedAt           ListApiKeysParamsSortBy = "createdAt"
+	ListApiKeysParamsSortByEnabled             ListApiKeysParamsSortBy = "enabled"
+	ListApiKeysParamsSortByExpiresAt           ListApiKeysParamsSortBy = "expiresAt"
+	ListApiKeysParamsSortById                  ListApiKeysParamsSortBy = "id"
+	ListApiKeysParamsSortByLastRefillAt        ListApiKeysParamsSortBy = "lastRefillAt"
+	ListApiKeysParamsSortByLastRequest         ListApiKeysParamsSortBy = "lastRequest"
+	ListApiKeysParamsSortByName                ListApiKeysParamsSortBy = "name"
+	ListApiKeysParamsSortByPrefix              ListApiKeysParamsSortBy = "prefix"
+	ListApiKeysParamsSortByRateLimitEnabled    ListApiKeysParamsSortBy = "rateLimitEnabled"
+	ListApiKeysParamsSortByRateLimitMax        ListApiKeysParamsSortBy = "rateLimitMax"
+	ListApiKeysParamsSortByRateLimitTimeWindow ListApiKeysParamsSortBy = "rateLimitTimeWindow"
+	ListApiKeysParamsSortByReferenceId         ListApiKeysParamsSortBy = "referenceId"
+	ListApiKeysParamsSortByRefillAmount        ListApiKeysParamsSortBy = "refillAmount"
+	ListApiKeysParamsSortByRefillInterval      ListApiKeysParamsSortBy = "refillInterval"
+	ListApiKeysParamsSortByRemaining           ListApiKeysParamsSortBy = "remaining"
+	ListApiKeysParamsSortByRequestCount        ListApiKeysParamsSortBy = "requestCount"
+	ListApiKeysParamsSortByStart               ListApiKeysParamsSortBy = "start"
+	ListApiKeysParamsSortByUpdatedAt           ListApiKeysParamsSortBy = "updatedAt"
+)
+
+// Valid indicates whether the value is a known member of the ListApiKeysParamsSortBy enum.
+func (e ListApiKeysParamsSortBy) Valid() bool {
+	switch e {
+	case ListApiKeysParamsSortByConfigId:
+		return true
+	case ListApiKeysParamsSortByCreatedAt:
+		return true
+	case ListApiKeysParamsSortByEnabled:
+		return true
+	case ListApiKeysParamsSortByExpiresAt:
+		return true
+	case ListApiKeysParamsSortById:
+		return true
+	case ListApiKeysParamsSortByLastRefillAt:
+		return true
+	case ListApiKeysParamsSortByLastRequest:
+		return true
+	case ListApiKeysParamsSortByName:
+		return true
+	case ListApiKeysParamsSortByPrefix:
+		return true
+	case ListApiKeysParamsSortByRateLimitEnabled:
+		return true
+	case ListApiKeysParamsSortByRateLimitMax:
+		return true
+	case ListApiKeysParamsSortByRateLimitTimeWindow:
+		return true
+	case ListApiKeysParamsSortByReferenceId:
+		return true
+	case ListApiKeysParamsSortByRefillAmount:
+		return true
+	case ListApiKeysParamsSortByRefillInterval:
+		return true
+	case ListApiKeysParamsSortByRemaining:
+		return true
+	case ListApiKeysParamsSortByRequestCount:
+		return true
+	case ListApiKeysParamsSortByStart:
+		return true
+	case ListApiKeysParamsSortByUpdatedAt:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListApiKeysParamsSortDirection.
+const (
+	ListApiKeysParamsSortDirectionAsc  ListApiKeysParamsSortDirection = "asc"
+	ListApiKeysParamsSortDirectionDesc ListApiKeysParamsSortDirection = "desc"
+)
+
+// Valid indicates whether the value is a known member of the ListApiKeysParamsSortDirection enum.
+func (e ListApiKeysParamsSortDirection) Valid() bool {
+	switch e {
+	case ListApiKeysParamsSortDirectionAsc:
+		return true
+	case ListApiKeysParamsSortDirectionDesc:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GeneratePasskeyRegistrationOptionsParamsAuthenticatorAttachment.
 const (
 	GeneratePasskeyRegistrationOptionsParamsAuthenticatorAttachmentCrossPlatform GeneratePasskeyRegistrationOptionsParamsAuthenticatorAttachment = "cross-platform"
@@ -769,6 +856,78 @@ type AdminUserResult struct {
 	User User `json:"user"`
 }
 
+// ApiKey An API key row as Better Auth 1.7 answers it (the key itself is never included).
+type ApiKey struct {
+	// ConfigId The configuration ("default").
+	ConfigId     string       `json:"configId"`
+	CreatedAt    jstime.Time  `json:"createdAt"`
+	Enabled      *bool        `json:"enabled"`
+	ExpiresAt    *jstime.Time `json:"expiresAt"`
+	Id           string       `json:"id"`
+	LastRefillAt *jstime.Time `json:"lastRefillAt"`
+	LastRequest  *jstime.Time `json:"lastRequest"`
+
+	// Metadata Stored as JSON text ("null" for none).
+	Metadata         *map[string]interface{} `json:"metadata"`
+	Name             *string                 `json:"name"`
+	Permissions      *map[string][]string    `json:"permissions"`
+	Prefix           *string                 `json:"prefix"`
+	RateLimitEnabled *bool                   `json:"rateLimitEnabled"`
+
+	// RateLimitMax Requests per window (default 10).
+	RateLimitMax *int `json:"rateLimitMax"`
+
+	// RateLimitTimeWindow Milliseconds (default 86400000).
+	RateLimitTimeWindow *int `json:"rateLimitTimeWindow"`
+
+	// ReferenceId The owner's user id.
+	ReferenceId  string `json:"referenceId"`
+	RefillAmount *int   `json:"refillAmount"`
+
+	// RefillInterval Milliseconds between refills of `remaining`.
+	RefillInterval *int `json:"refillInterval"`
+
+	// Remaining Uses left; null is unlimited.
+	Remaining    *int `json:"remaining"`
+	RequestCount *int `json:"requestCount"`
+
+	// Start The key's first 6 characters, prefix included.
+	Start     *string     `json:"start"`
+	UpdatedAt jstime.Time `json:"updatedAt"`
+}
+
+// ApiKeyList defines model for ApiKeyList.
+type ApiKeyList struct {
+	ApiKeys []ApiKey `json:"apiKeys"`
+
+	// Limit Present when given.
+	Limit *int `json:"limit,omitempty"`
+
+	// Offset Present when given.
+	Offset *int `json:"offset,omitempty"`
+
+	// Total The number of the user's keys, before limit and offset.
+	Total int `json:"total"`
+}
+
+// ApiKeySession The synthetic session of a request authenticated by `x-api-key` (get-session's answer then).
+type ApiKeySession struct {
+	CreatedAt jstime.Time `json:"createdAt"`
+
+	// ExpiresAt The key's expiry, else now + 604800 milliseconds (Better Auth's unit mix-up).
+	ExpiresAt jstime.Time `json:"expiresAt"`
+
+	// Id The API key's id.
+	Id        string  `json:"id"`
+	IpAddress *string `json:"ipAddress"`
+
+	// Token The API key itself.
+	Token     string      `json:"token"`
+	UpdatedAt jstime.Time `json:"updatedAt"`
+	UserAgent *string     `json:"userAgent"`
+	UserId    string      `json:"userId"`
+}
+
 // AuthorizationParams Extra query parameters for the provider's authorization URL. The reserved keys `state`,
 // `client_id`, `redirect_uri`, `response_type`, `code_challenge`, `code_challenge_method`,
 // `nonce` and `scope` are refused (400 `VALIDATION_ERROR`).
@@ -797,6 +956,98 @@ type ChangePasswordResult struct {
 	// Token The new session's token with `revokeOtherSessions`, else null.
 	Token *string `json:"token"`
 	User  User    `json:"user"`
+}
+
+// CreateApiKeyRequest defines model for CreateApiKeyRequest.
+type CreateApiKeyRequest struct {
+	ConfigId *string `json:"configId,omitempty"`
+
+	// ExpiresIn Seconds; between one day and 365 days. Null or absent never expires.
+	ExpiresIn *float64 `json:"expiresIn,omitempty"`
+
+	// Metadata Refused when truthy (400 `METADATA_DISABLED`).
+	Metadata       *interface{} `json:"metadata,omitempty"`
+	Name           *string      `json:"name,omitempty"`
+	OrganizationId *string      `json:"organizationId,omitempty"`
+
+	// Permissions Server-only (400 `SERVER_ONLY_PROPERTY`).
+	Permissions *map[string][]string `json:"permissions,omitempty"`
+	Prefix      *string              `json:"prefix,omitempty"`
+
+	// RateLimitEnabled Server-only (400 `SERVER_ONLY_PROPERTY`).
+	RateLimitEnabled *bool `json:"rateLimitEnabled,omitempty"`
+
+	// RateLimitMax Server-only (400 `SERVER_ONLY_PROPERTY`).
+	RateLimitMax *float32 `json:"rateLimitMax,omitempty"`
+
+	// RateLimitTimeWindow Server-only (400 `SERVER_ONLY_PROPERTY`).
+	RateLimitTimeWindow *float32 `json:"rateLimitTimeWindow,omitempty"`
+
+	// RefillAmount Server-only (400 `SERVER_ONLY_PROPERTY`).
+	RefillAmount *float32 `json:"refillAmount,omitempty"`
+
+	// RefillInterval Server-only (400 `SERVER_ONLY_PROPERTY`).
+	RefillInterval *float32 `json:"refillInterval,omitempty"`
+
+	// Remaining Server-only; anything but null is 400 `SERVER_ONLY_PROPERTY`.
+	Remaining *float32 `json:"remaining,omitempty"`
+
+	// UserId Server-only; from HTTP always 401 `UNAUTHORIZED_SESSION`.
+	UserId *interface{} `json:"userId,omitempty"`
+}
+
+// CreatedApiKey A new API key row with the whole key.
+type CreatedApiKey struct {
+	// ConfigId The configuration ("default").
+	ConfigId  string       `json:"configId"`
+	CreatedAt jstime.Time  `json:"createdAt"`
+	Enabled   *bool        `json:"enabled"`
+	ExpiresAt *jstime.Time `json:"expiresAt"`
+	Id        string       `json:"id"`
+
+	// Key The whole key, shown only here.
+	Key          string       `json:"key"`
+	LastRefillAt *jstime.Time `json:"lastRefillAt"`
+	LastRequest  *jstime.Time `json:"lastRequest"`
+
+	// Metadata Stored as JSON text ("null" for none).
+	Metadata         *map[string]interface{} `json:"metadata"`
+	Name             *string                 `json:"name"`
+	Permissions      *map[string][]string    `json:"permissions"`
+	Prefix           *string                 `json:"prefix"`
+	RateLimitEnabled *bool                   `json:"rateLimitEnabled"`
+
+	// RateLimitMax Requests per window (default 10).
+	RateLimitMax *int `json:"rateLimitMax"`
+
+	// RateLimitTimeWindow Milliseconds (default 86400000).
+	RateLimitTimeWindow *int `json:"rateLimitTimeWindow"`
+
+	// ReferenceId The owner's user id.
+	ReferenceId  string `json:"referenceId"`
+	RefillAmount *int   `json:"refillAmount"`
+
+	// RefillInterval Milliseconds between refills of `remaining`.
+	RefillInterval *int `json:"refillInterval"`
+
+	// Remaining Uses left; null is unlimited.
+	Remaining    *int `json:"remaining"`
+	RequestCount *int `json:"requestCount"`
+
+	// Start The key's first 6 characters, prefix included.
+	Start     *string     `json:"start"`
+	UpdatedAt jstime.Time `json:"updatedAt"`
+}
+
+// DeleteApiKeyRequest defines model for DeleteApiKeyRequest.
+type DeleteApiKeyRequest struct {
+	ConfigId *string `json:"configId,omitempty"`
+	KeyId    string  `json:"keyId"`
+}
+
+// DeleteApiKeyResult defines model for DeleteApiKeyResult.
+type DeleteApiKeyResult struct {
+	Success bool `json:"success"`
 }
 
 // DeleteUserRequest defines model for DeleteUserRequest.
@@ -830,6 +1081,9 @@ type EmptyRequest = map[string]interface{}
 type Error struct {
 	// Code Example: INVALID_EMAIL_OR_PASSWORD
 	Code *string `json:"code,omitempty"`
+
+	// Details Extra data of some errors: `RATE_LIMITED` (Api-key) sends `{"tryAgainIn": <ms>}`.
+	Details *map[string]interface{} `json:"details,omitempty"`
 
 	// Message Example: Invalid email or password
 	Message string `json:"message"`
@@ -1430,6 +1684,44 @@ type UnlinkAccountRequest struct {
 	AccountId string `json:"accountId"`
 }
 
+// UpdateApiKeyRequest defines model for UpdateApiKeyRequest.
+type UpdateApiKeyRequest struct {
+	ConfigId *string `json:"configId,omitempty"`
+	Enabled  *bool   `json:"enabled,omitempty"`
+
+	// ExpiresIn Seconds from now; null removes the expiry.
+	ExpiresIn nullable.Nullable[float64] `json:"expiresIn,omitempty"`
+	KeyId     string                     `json:"keyId"`
+
+	// Metadata Ignored (metadata is disabled).
+	Metadata *interface{} `json:"metadata,omitempty"`
+	Name     *string      `json:"name,omitempty"`
+
+	// Permissions Server-only (400 `SERVER_ONLY_PROPERTY`), null included.
+	Permissions nullable.Nullable[map[string][]string] `json:"permissions,omitempty"`
+
+	// RateLimitEnabled Server-only (400 `SERVER_ONLY_PROPERTY`).
+	RateLimitEnabled *bool `json:"rateLimitEnabled,omitempty"`
+
+	// RateLimitMax Server-only (400 `SERVER_ONLY_PROPERTY`).
+	RateLimitMax *float32 `json:"rateLimitMax,omitempty"`
+
+	// RateLimitTimeWindow Server-only (400 `SERVER_ONLY_PROPERTY`).
+	RateLimitTimeWindow *float32 `json:"rateLimitTimeWindow,omitempty"`
+
+	// RefillAmount Server-only (400 `SERVER_ONLY_PROPERTY`).
+	RefillAmount *float32 `json:"refillAmount,omitempty"`
+
+	// RefillInterval Server-only (400 `SERVER_ONLY_PROPERTY`).
+	RefillInterval *float32 `json:"refillInterval,omitempty"`
+
+	// Remaining Server-only (400 `SERVER_ONLY_PROPERTY`).
+	Remaining *float32 `json:"remaining,omitempty"`
+
+	// UserId Must be the session user's id (401 `UNAUTHORIZED_SESSION` otherwise).
+	UserId *interface{} `json:"userId,omitempty"`
+}
+
 // UpdatePasskeyRequest defines model for UpdatePasskeyRequest.
 type UpdatePasskeyRequest struct {
 	// Id The passkey's `id`.
@@ -1613,6 +1905,37 @@ type AdminListUsersParamsSortDirection string
 // AdminListUsersParamsFilterOperator defines parameters for AdminListUsers.
 type AdminListUsersParamsFilterOperator string
 
+// GetApiKeyParams defines parameters for GetApiKey.
+type GetApiKeyParams struct {
+	// Id The key's id.
+	Id string `form:"id" json:"id"`
+
+	// ConfigId The configuration to look in; this server has only "default".
+	ConfigId *string `form:"configId,omitempty" json:"configId,omitempty"`
+}
+
+// ListApiKeysParams defines parameters for ListApiKeys.
+type ListApiKeysParams struct {
+	// ConfigId Only keys of this configuration ("default").
+	ConfigId *string `form:"configId,omitempty" json:"configId,omitempty"`
+
+	// OrganizationId List the organization's keys instead of the user's.
+	OrganizationId *string `form:"organizationId,omitempty" json:"organizationId,omitempty"`
+	Limit          *int    `form:"limit,omitempty" json:"limit,omitempty"`
+	Offset         *int    `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// SortBy A column of the row. (Better Auth passes any name to its adapter; unknown columns
+	// fail there. Here they are refused up front.)
+	SortBy        *ListApiKeysParamsSortBy        `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+	SortDirection *ListApiKeysParamsSortDirection `form:"sortDirection,omitempty" json:"sortDirection,omitempty"`
+}
+
+// ListApiKeysParamsSortBy defines parameters for ListApiKeys.
+type ListApiKeysParamsSortBy string
+
+// ListApiKeysParamsSortDirection defines parameters for ListApiKeys.
+type ListApiKeysParamsSortDirection string
+
 // OauthCallbackParams defines parameters for OauthCallback.
 type OauthCallbackParams struct {
 	// Code The authorization code.
@@ -1747,6 +2070,15 @@ type AdminUnbanUserJSONRequestBody = AdminUserIdRequest
 
 // AdminUpdateUserJSONRequestBody defines body for AdminUpdateUser for application/json ContentType.
 type AdminUpdateUserJSONRequestBody = AdminUpdateUserRequest
+
+// CreateApiKeyJSONRequestBody defines body for CreateApiKey for application/json ContentType.
+type CreateApiKeyJSONRequestBody = CreateApiKeyRequest
+
+// DeleteApiKeyJSONRequestBody defines body for DeleteApiKey for application/json ContentType.
+type DeleteApiKeyJSONRequestBody = DeleteApiKeyRequest
+
+// UpdateApiKeyJSONRequestBody defines body for UpdateApiKey for application/json ContentType.
+type UpdateApiKeyJSONRequestBody = UpdateApiKeyRequest
 
 // OauthCallbackPostJSONRequestBody defines body for OauthCallbackPost for application/json ContentType.
 type OauthCallbackPostJSONRequestBody = OAuthCallbackForm
@@ -2829,6 +3161,157 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /admin/update-user (the `AdminUpdateUser` operationId).
 	AdminUpdateUser(ctx context.Context, body AdminUpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateApiKeyWithBody Create an API key
+	//
+	// Creates a key for the session user and answers the key row with the whole key in `key`
+	// (the only time it is shown). Defaults: `configId` "default" (any other configId falls back
+	// to it), enabled, no expiry, `remaining` null, rate limit on at 10 requests per day.
+	// `expiresIn` is in seconds, between 1 and 365 days (null or absent: never expires).
+	//
+	// Errors, in Better Auth's order: `remaining` (non-null), `refillAmount`, `refillInterval`,
+	// `rateLimitTimeWindow`, `rateLimitMax`, `rateLimitEnabled` or `permissions` from HTTP: 400
+	// `SERVER_ONLY_PROPERTY` (even without a session); `userId` (whoever it names): 401
+	// `UNAUTHORIZED_SESSION`; no session: 401 `UNAUTHORIZED_SESSION`; a truthy `metadata`: 400
+	// `METADATA_DISABLED`; `expiresIn` under one day or over 365 days: 400
+	// `EXPIRES_IN_IS_TOO_SMALL` / `EXPIRES_IN_IS_TOO_LARGE`; `prefix` longer than 32: 400
+	// `INVALID_PREFIX_LENGTH`; `name` longer than 32: 400 `INVALID_NAME_LENGTH`; a `prefix`
+	// outside `[a-zA-Z0-9_-]`: 400 `VALIDATION_ERROR`. `organizationId` is accepted and ignored
+	// (keys of the default configuration belong to users). Nothing is created on any error.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which requires `expiresIn` and `remaining`, types every field
+	// as a string and answers a row with `userId` (1.7: `configId` and `referenceId`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api-key/create (the `CreateApiKey` operationId).
+	CreateApiKeyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateApiKey Create an API key
+	//
+	// Creates a key for the session user and answers the key row with the whole key in `key`
+	// (the only time it is shown). Defaults: `configId` "default" (any other configId falls back
+	// to it), enabled, no expiry, `remaining` null, rate limit on at 10 requests per day.
+	// `expiresIn` is in seconds, between 1 and 365 days (null or absent: never expires).
+	//
+	// Errors, in Better Auth's order: `remaining` (non-null), `refillAmount`, `refillInterval`,
+	// `rateLimitTimeWindow`, `rateLimitMax`, `rateLimitEnabled` or `permissions` from HTTP: 400
+	// `SERVER_ONLY_PROPERTY` (even without a session); `userId` (whoever it names): 401
+	// `UNAUTHORIZED_SESSION`; no session: 401 `UNAUTHORIZED_SESSION`; a truthy `metadata`: 400
+	// `METADATA_DISABLED`; `expiresIn` under one day or over 365 days: 400
+	// `EXPIRES_IN_IS_TOO_SMALL` / `EXPIRES_IN_IS_TOO_LARGE`; `prefix` longer than 32: 400
+	// `INVALID_PREFIX_LENGTH`; `name` longer than 32: 400 `INVALID_NAME_LENGTH`; a `prefix`
+	// outside `[a-zA-Z0-9_-]`: 400 `VALIDATION_ERROR`. `organizationId` is accepted and ignored
+	// (keys of the default configuration belong to users). Nothing is created on any error.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which requires `expiresIn` and `remaining`, types every field
+	// as a string and answers a row with `userId` (1.7: `configId` and `referenceId`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api-key/create (the `CreateApiKey` operationId).
+	CreateApiKey(ctx context.Context, body CreateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteApiKeyWithBody Delete one of the user's API keys
+	//
+	// Deletes the key and answers `{"success": true}`. Errors: no session: 401 `UNAUTHORIZED`; a
+	// banned user: 401 `USER_BANNED`; unknown id or another user's key: 404 `KEY_NOT_FOUND`.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document: accepts `configId`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api-key/delete (the `DeleteApiKey` operationId).
+	DeleteApiKeyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteApiKey Delete one of the user's API keys
+	//
+	// Deletes the key and answers `{"success": true}`. Errors: no session: 401 `UNAUTHORIZED`; a
+	// banned user: 401 `USER_BANNED`; unknown id or another user's key: 404 `KEY_NOT_FOUND`.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document: accepts `configId`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api-key/delete (the `DeleteApiKey` operationId).
+	DeleteApiKey(ctx context.Context, body DeleteApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetApiKey Get one of the user's API keys
+	//
+	// Answers the key row (without the key). Errors: no session: 401 `UNAUTHORIZED`; missing `id`:
+	// 400 `VALIDATION_ERROR`; unknown id, or another user's key: 404 `KEY_NOT_FOUND`. Rate limit:
+	// default class.
+	//
+	// Corrects the 1.1.0 document: the row has `configId` and `referenceId` (no `userId`),
+	// `permissions` and `metadata` are parsed objects or null; accepts `configId`.
+	//
+	// Corresponds with GET /api-key/get (the `GetApiKey` operationId).
+	GetApiKey(ctx context.Context, params *GetApiKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListApiKeys List the user's API keys
+	//
+	// Answers `{"apiKeys": [row...], "total": n}` (rows without the key), with `limit` and `offset`
+	// echoed when given (0 included). `total` counts all of the user's keys; `offset` then `limit`
+	// cut the sorted list. Default order: creation. `sortBy` names a column of the row (nulls sort
+	// last ascending, first descending, as in PostgreSQL); `sortDirection` defaults to `asc`.
+	// With `organizationId`, the keys of that organization (none: keys of this configuration
+	// belong to users) — the user must be a member (403 `USER_NOT_MEMBER_OF_ORGANIZATION`) and
+	// its owner (403 `INSUFFICIENT_API_KEY_PERMISSIONS`). No session: 401 `UNAUTHORIZED`. A
+	// negative or non-integer `limit`/`offset`, or an unknown `sortBy`: 400 `VALIDATION_ERROR`.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which answers a bare array and takes no parameters.
+	//
+	// Corresponds with GET /api-key/list (the `ListApiKeys` operationId).
+	ListApiKeys(ctx context.Context, params *ListApiKeysParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateApiKeyWithBody Update one of the user's API keys
+	//
+	// Changes `name`, `enabled` and the expiry (`expiresIn` seconds from now, or `null` for never)
+	// and answers the key row (without the key). `updatedAt` does not change, as in Better Auth.
+	// `metadata` is ignored (metadata is disabled).
+	//
+	// Errors, in Better Auth's order: no session: 401 `UNAUTHORIZED_SESSION`; a `userId` other
+	// than the session user's: 401 `UNAUTHORIZED_SESSION`; `remaining`, `refillAmount`,
+	// `refillInterval`, `rateLimitEnabled`, `rateLimitTimeWindow`, `rateLimitMax` or
+	// `permissions`: 400 `SERVER_ONLY_PROPERTY`; unknown id or another user's key: 404
+	// `KEY_NOT_FOUND`; `name` empty or longer than 32: 400 `INVALID_NAME_LENGTH`; `expiresIn` under
+	// one day or over 365 days: 400 `EXPIRES_IN_IS_TOO_SMALL` / `EXPIRES_IN_IS_TOO_LARGE`; nothing
+	// to change: 400 `NO_VALUES_TO_UPDATE`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which requires `expiresIn` and `permissions` (as strings);
+	// all are optional in 1.7 and only `name`, `enabled` and `expiresIn` may be set from HTTP.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api-key/update (the `UpdateApiKey` operationId).
+	UpdateApiKeyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateApiKey Update one of the user's API keys
+	//
+	// Changes `name`, `enabled` and the expiry (`expiresIn` seconds from now, or `null` for never)
+	// and answers the key row (without the key). `updatedAt` does not change, as in Better Auth.
+	// `metadata` is ignored (metadata is disabled).
+	//
+	// Errors, in Better Auth's order: no session: 401 `UNAUTHORIZED_SESSION`; a `userId` other
+	// than the session user's: 401 `UNAUTHORIZED_SESSION`; `remaining`, `refillAmount`,
+	// `refillInterval`, `rateLimitEnabled`, `rateLimitTimeWindow`, `rateLimitMax` or
+	// `permissions`: 400 `SERVER_ONLY_PROPERTY`; unknown id or another user's key: 404
+	// `KEY_NOT_FOUND`; `name` empty or longer than 32: 400 `INVALID_NAME_LENGTH`; `expiresIn` under
+	// one day or over 365 days: 400 `EXPIRES_IN_IS_TOO_SMALL` / `EXPIRES_IN_IS_TOO_LARGE`; nothing
+	// to change: 400 `NO_VALUES_TO_UPDATE`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which requires `expiresIn` and `permissions` (as strings);
+	// all are optional in 1.7 and only `name`, `enabled` and `expiresIn` may be set from HTTP.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api-key/update (the `UpdateApiKey` operationId).
+	UpdateApiKey(ctx context.Context, body UpdateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// OauthCallback OAuth redirect endpoint
 	//
@@ -4850,6 +5333,237 @@ func (c *Client) AdminUpdateUserWithBody(ctx context.Context, contentType string
 // Corresponds with POST /admin/update-user (the `AdminUpdateUser` operationId).
 func (c *Client) AdminUpdateUser(ctx context.Context, body AdminUpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAdminUpdateUserRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateApiKeyWithBody Create an API key
+//
+// Creates a key for the session user and answers the key row with the whole key in `key`
+// (the only time it is shown). Defaults: `configId` "default" (any other configId falls back
+// to it), enabled, no expiry, `remaining` null, rate limit on at 10 requests per day.
+// `expiresIn` is in seconds, between 1 and 365 days (null or absent: never expires).
+//
+// Errors, in Better Auth's order: `remaining` (non-null), `refillAmount`, `refillInterval`,
+// `rateLimitTimeWindow`, `rateLimitMax`, `rateLimitEnabled` or `permissions` from HTTP: 400
+// `SERVER_ONLY_PROPERTY` (even without a session); `userId` (whoever it names): 401
+// `UNAUTHORIZED_SESSION`; no session: 401 `UNAUTHORIZED_SESSION`; a truthy `metadata`: 400
+// `METADATA_DISABLED`; `expiresIn` under one day or over 365 days: 400
+// `EXPIRES_IN_IS_TOO_SMALL` / `EXPIRES_IN_IS_TOO_LARGE`; `prefix` longer than 32: 400
+// `INVALID_PREFIX_LENGTH`; `name` longer than 32: 400 `INVALID_NAME_LENGTH`; a `prefix`
+// outside `[a-zA-Z0-9_-]`: 400 `VALIDATION_ERROR`. `organizationId` is accepted and ignored
+// (keys of the default configuration belong to users). Nothing is created on any error.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which requires `expiresIn` and `remaining`, types every field
+// as a string and answers a row with `userId` (1.7: `configId` and `referenceId`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api-key/create (the `CreateApiKey` operationId).
+func (c *Client) CreateApiKeyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateApiKeyRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateApiKey Create an API key
+//
+// Creates a key for the session user and answers the key row with the whole key in `key`
+// (the only time it is shown). Defaults: `configId` "default" (any other configId falls back
+// to it), enabled, no expiry, `remaining` null, rate limit on at 10 requests per day.
+// `expiresIn` is in seconds, between 1 and 365 days (null or absent: never expires).
+//
+// Errors, in Better Auth's order: `remaining` (non-null), `refillAmount`, `refillInterval`,
+// `rateLimitTimeWindow`, `rateLimitMax`, `rateLimitEnabled` or `permissions` from HTTP: 400
+// `SERVER_ONLY_PROPERTY` (even without a session); `userId` (whoever it names): 401
+// `UNAUTHORIZED_SESSION`; no session: 401 `UNAUTHORIZED_SESSION`; a truthy `metadata`: 400
+// `METADATA_DISABLED`; `expiresIn` under one day or over 365 days: 400
+// `EXPIRES_IN_IS_TOO_SMALL` / `EXPIRES_IN_IS_TOO_LARGE`; `prefix` longer than 32: 400
+// `INVALID_PREFIX_LENGTH`; `name` longer than 32: 400 `INVALID_NAME_LENGTH`; a `prefix`
+// outside `[a-zA-Z0-9_-]`: 400 `VALIDATION_ERROR`. `organizationId` is accepted and ignored
+// (keys of the default configuration belong to users). Nothing is created on any error.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which requires `expiresIn` and `remaining`, types every field
+// as a string and answers a row with `userId` (1.7: `configId` and `referenceId`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api-key/create (the `CreateApiKey` operationId).
+func (c *Client) CreateApiKey(ctx context.Context, body CreateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateApiKeyRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteApiKeyWithBody Delete one of the user's API keys
+//
+// Deletes the key and answers `{"success": true}`. Errors: no session: 401 `UNAUTHORIZED`; a
+// banned user: 401 `USER_BANNED`; unknown id or another user's key: 404 `KEY_NOT_FOUND`.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document: accepts `configId`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api-key/delete (the `DeleteApiKey` operationId).
+func (c *Client) DeleteApiKeyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteApiKeyRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteApiKey Delete one of the user's API keys
+//
+// Deletes the key and answers `{"success": true}`. Errors: no session: 401 `UNAUTHORIZED`; a
+// banned user: 401 `USER_BANNED`; unknown id or another user's key: 404 `KEY_NOT_FOUND`.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document: accepts `configId`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api-key/delete (the `DeleteApiKey` operationId).
+func (c *Client) DeleteApiKey(ctx context.Context, body DeleteApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteApiKeyRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetApiKey Get one of the user's API keys
+//
+// Answers the key row (without the key). Errors: no session: 401 `UNAUTHORIZED`; missing `id`:
+// 400 `VALIDATION_ERROR`; unknown id, or another user's key: 404 `KEY_NOT_FOUND`. Rate limit:
+// default class.
+//
+// Corrects the 1.1.0 document: the row has `configId` and `referenceId` (no `userId`),
+// `permissions` and `metadata` are parsed objects or null; accepts `configId`.
+//
+// Corresponds with GET /api-key/get (the `GetApiKey` operationId).
+func (c *Client) GetApiKey(ctx context.Context, params *GetApiKeyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetApiKeyRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListApiKeys List the user's API keys
+//
+// Answers `{"apiKeys": [row...], "total": n}` (rows without the key), with `limit` and `offset`
+// echoed when given (0 included). `total` counts all of the user's keys; `offset` then `limit`
+// cut the sorted list. Default order: creation. `sortBy` names a column of the row (nulls sort
+// last ascending, first descending, as in PostgreSQL); `sortDirection` defaults to `asc`.
+// With `organizationId`, the keys of that organization (none: keys of this configuration
+// belong to users) — the user must be a member (403 `USER_NOT_MEMBER_OF_ORGANIZATION`) and
+// its owner (403 `INSUFFICIENT_API_KEY_PERMISSIONS`). No session: 401 `UNAUTHORIZED`. A
+// negative or non-integer `limit`/`offset`, or an unknown `sortBy`: 400 `VALIDATION_ERROR`.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which answers a bare array and takes no parameters.
+//
+// Corresponds with GET /api-key/list (the `ListApiKeys` operationId).
+func (c *Client) ListApiKeys(ctx context.Context, params *ListApiKeysParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListApiKeysRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateApiKeyWithBody Update one of the user's API keys
+//
+// Changes `name`, `enabled` and the expiry (`expiresIn` seconds from now, or `null` for never)
+// and answers the key row (without the key). `updatedAt` does not change, as in Better Auth.
+// `metadata` is ignored (metadata is disabled).
+//
+// Errors, in Better Auth's order: no session: 401 `UNAUTHORIZED_SESSION`; a `userId` other
+// than the session user's: 401 `UNAUTHORIZED_SESSION`; `remaining`, `refillAmount`,
+// `refillInterval`, `rateLimitEnabled`, `rateLimitTimeWindow`, `rateLimitMax` or
+// `permissions`: 400 `SERVER_ONLY_PROPERTY`; unknown id or another user's key: 404
+// `KEY_NOT_FOUND`; `name` empty or longer than 32: 400 `INVALID_NAME_LENGTH`; `expiresIn` under
+// one day or over 365 days: 400 `EXPIRES_IN_IS_TOO_SMALL` / `EXPIRES_IN_IS_TOO_LARGE`; nothing
+// to change: 400 `NO_VALUES_TO_UPDATE`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which requires `expiresIn` and `permissions` (as strings);
+// all are optional in 1.7 and only `name`, `enabled` and `expiresIn` may be set from HTTP.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api-key/update (the `UpdateApiKey` operationId).
+func (c *Client) UpdateApiKeyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateApiKeyRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateApiKey Update one of the user's API keys
+//
+// Changes `name`, `enabled` and the expiry (`expiresIn` seconds from now, or `null` for never)
+// and answers the key row (without the key). `updatedAt` does not change, as in Better Auth.
+// `metadata` is ignored (metadata is disabled).
+//
+// Errors, in Better Auth's order: no session: 401 `UNAUTHORIZED_SESSION`; a `userId` other
+// than the session user's: 401 `UNAUTHORIZED_SESSION`; `remaining`, `refillAmount`,
+// `refillInterval`, `rateLimitEnabled`, `rateLimitTimeWindow`, `rateLimitMax` or
+// `permissions`: 400 `SERVER_ONLY_PROPERTY`; unknown id or another user's key: 404
+// `KEY_NOT_FOUND`; `name` empty or longer than 32: 400 `INVALID_NAME_LENGTH`; `expiresIn` under
+// one day or over 365 days: 400 `EXPIRES_IN_IS_TOO_SMALL` / `EXPIRES_IN_IS_TOO_LARGE`; nothing
+// to change: 400 `NO_VALUES_TO_UPDATE`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which requires `expiresIn` and `permissions` (as strings);
+// all are optional in 1.7 and only `name`, `enabled` and `expiresIn` may be set from HTTP.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api-key/update (the `UpdateApiKey` operationId).
+func (c *Client) UpdateApiKey(ctx context.Context, body UpdateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateApiKeyRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7650,6 +8364,302 @@ func NewAdminUpdateUserRequestWithBody(server string, contentType string, body i
 	return req, nil
 }
 
+// NewCreateApiKeyRequest calls the generic CreateApiKey builder with application/json body
+func NewCreateApiKeyRequest(server string, body CreateApiKeyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateApiKeyRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateApiKeyRequestWithBody constructs an http.Request for the CreateApiKey method, with any body, and a specified content type
+func NewCreateApiKeyRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api-key/create")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteApiKeyRequest calls the generic DeleteApiKey builder with application/json body
+func NewDeleteApiKeyRequest(server string, body DeleteApiKeyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDeleteApiKeyRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewDeleteApiKeyRequestWithBody constructs an http.Request for the DeleteApiKey method, with any body, and a specified content type
+func NewDeleteApiKeyRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api-key/delete")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetApiKeyRequest constructs an http.Request for the GetApiKey method
+func NewGetApiKeyRequest(server string, params *GetApiKeyParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api-key/get")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "id", params.Id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.ConfigId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "configId", *params.ConfigId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListApiKeysRequest constructs an http.Request for the ListApiKeys method
+func NewListApiKeysRequest(server string, params *ListApiKeysParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api-key/list")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ConfigId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "configId", *params.ConfigId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrganizationId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organizationId", *params.OrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Offset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SortBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sortBy", *params.SortBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SortDirection != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sortDirection", *params.SortDirection, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateApiKeyRequest calls the generic UpdateApiKey builder with application/json body
+func NewUpdateApiKeyRequest(server string, body UpdateApiKeyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateApiKeyRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewUpdateApiKeyRequestWithBody constructs an http.Request for the UpdateApiKey method, with any body, and a specified content type
+func NewUpdateApiKeyRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api-key/update")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewOauthCallbackRequest constructs an http.Request for the OauthCallback method
 func NewOauthCallbackRequest(server string, providerId ProviderId, params *OauthCallbackParams) (*http.Request, error) {
 	var err error
@@ -10092,6 +11102,161 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /admin/update-user (the `AdminUpdateUser` operationId).
 	AdminUpdateUserWithResponse(ctx context.Context, body AdminUpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*AdminUpdateUserResponse, error)
+
+	// CreateApiKeyWithBodyWithResponse Create an API key
+	//
+	// Creates a key for the session user and answers the key row with the whole key in `key`
+	// (the only time it is shown). Defaults: `configId` "default" (any other configId falls back
+	// to it), enabled, no expiry, `remaining` null, rate limit on at 10 requests per day.
+	// `expiresIn` is in seconds, between 1 and 365 days (null or absent: never expires).
+	//
+	// Errors, in Better Auth's order: `remaining` (non-null), `refillAmount`, `refillInterval`,
+	// `rateLimitTimeWindow`, `rateLimitMax`, `rateLimitEnabled` or `permissions` from HTTP: 400
+	// `SERVER_ONLY_PROPERTY` (even without a session); `userId` (whoever it names): 401
+	// `UNAUTHORIZED_SESSION`; no session: 401 `UNAUTHORIZED_SESSION`; a truthy `metadata`: 400
+	// `METADATA_DISABLED`; `expiresIn` under one day or over 365 days: 400
+	// `EXPIRES_IN_IS_TOO_SMALL` / `EXPIRES_IN_IS_TOO_LARGE`; `prefix` longer than 32: 400
+	// `INVALID_PREFIX_LENGTH`; `name` longer than 32: 400 `INVALID_NAME_LENGTH`; a `prefix`
+	// outside `[a-zA-Z0-9_-]`: 400 `VALIDATION_ERROR`. `organizationId` is accepted and ignored
+	// (keys of the default configuration belong to users). Nothing is created on any error.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which requires `expiresIn` and `remaining`, types every field
+	// as a string and answers a row with `userId` (1.7: `configId` and `referenceId`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api-key/create (the `CreateApiKey` operationId).
+	CreateApiKeyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateApiKeyResponse, error)
+
+	// CreateApiKeyWithResponse Create an API key
+	//
+	// Creates a key for the session user and answers the key row with the whole key in `key`
+	// (the only time it is shown). Defaults: `configId` "default" (any other configId falls back
+	// to it), enabled, no expiry, `remaining` null, rate limit on at 10 requests per day.
+	// `expiresIn` is in seconds, between 1 and 365 days (null or absent: never expires).
+	//
+	// Errors, in Better Auth's order: `remaining` (non-null), `refillAmount`, `refillInterval`,
+	// `rateLimitTimeWindow`, `rateLimitMax`, `rateLimitEnabled` or `permissions` from HTTP: 400
+	// `SERVER_ONLY_PROPERTY` (even without a session); `userId` (whoever it names): 401
+	// `UNAUTHORIZED_SESSION`; no session: 401 `UNAUTHORIZED_SESSION`; a truthy `metadata`: 400
+	// `METADATA_DISABLED`; `expiresIn` under one day or over 365 days: 400
+	// `EXPIRES_IN_IS_TOO_SMALL` / `EXPIRES_IN_IS_TOO_LARGE`; `prefix` longer than 32: 400
+	// `INVALID_PREFIX_LENGTH`; `name` longer than 32: 400 `INVALID_NAME_LENGTH`; a `prefix`
+	// outside `[a-zA-Z0-9_-]`: 400 `VALIDATION_ERROR`. `organizationId` is accepted and ignored
+	// (keys of the default configuration belong to users). Nothing is created on any error.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which requires `expiresIn` and `remaining`, types every field
+	// as a string and answers a row with `userId` (1.7: `configId` and `referenceId`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api-key/create (the `CreateApiKey` operationId).
+	CreateApiKeyWithResponse(ctx context.Context, body CreateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateApiKeyResponse, error)
+
+	// DeleteApiKeyWithBodyWithResponse Delete one of the user's API keys
+	//
+	// Deletes the key and answers `{"success": true}`. Errors: no session: 401 `UNAUTHORIZED`; a
+	// banned user: 401 `USER_BANNED`; unknown id or another user's key: 404 `KEY_NOT_FOUND`.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document: accepts `configId`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api-key/delete (the `DeleteApiKey` operationId).
+	DeleteApiKeyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeleteApiKeyResponse, error)
+
+	// DeleteApiKeyWithResponse Delete one of the user's API keys
+	//
+	// Deletes the key and answers `{"success": true}`. Errors: no session: 401 `UNAUTHORIZED`; a
+	// banned user: 401 `USER_BANNED`; unknown id or another user's key: 404 `KEY_NOT_FOUND`.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document: accepts `configId`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api-key/delete (the `DeleteApiKey` operationId).
+	DeleteApiKeyWithResponse(ctx context.Context, body DeleteApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteApiKeyResponse, error)
+
+	// GetApiKeyWithResponse Get one of the user's API keys
+	//
+	// Answers the key row (without the key). Errors: no session: 401 `UNAUTHORIZED`; missing `id`:
+	// 400 `VALIDATION_ERROR`; unknown id, or another user's key: 404 `KEY_NOT_FOUND`. Rate limit:
+	// default class.
+	//
+	// Corrects the 1.1.0 document: the row has `configId` and `referenceId` (no `userId`),
+	// `permissions` and `metadata` are parsed objects or null; accepts `configId`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api-key/get (the `GetApiKey` operationId).
+	GetApiKeyWithResponse(ctx context.Context, params *GetApiKeyParams, reqEditors ...RequestEditorFn) (*GetApiKeyResponse, error)
+
+	// ListApiKeysWithResponse List the user's API keys
+	//
+	// Answers `{"apiKeys": [row...], "total": n}` (rows without the key), with `limit` and `offset`
+	// echoed when given (0 included). `total` counts all of the user's keys; `offset` then `limit`
+	// cut the sorted list. Default order: creation. `sortBy` names a column of the row (nulls sort
+	// last ascending, first descending, as in PostgreSQL); `sortDirection` defaults to `asc`.
+	// With `organizationId`, the keys of that organization (none: keys of this configuration
+	// belong to users) — the user must be a member (403 `USER_NOT_MEMBER_OF_ORGANIZATION`) and
+	// its owner (403 `INSUFFICIENT_API_KEY_PERMISSIONS`). No session: 401 `UNAUTHORIZED`. A
+	// negative or non-integer `limit`/`offset`, or an unknown `sortBy`: 400 `VALIDATION_ERROR`.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which answers a bare array and takes no parameters.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api-key/list (the `ListApiKeys` operationId).
+	ListApiKeysWithResponse(ctx context.Context, params *ListApiKeysParams, reqEditors ...RequestEditorFn) (*ListApiKeysResponse, error)
+
+	// UpdateApiKeyWithBodyWithResponse Update one of the user's API keys
+	//
+	// Changes `name`, `enabled` and the expiry (`expiresIn` seconds from now, or `null` for never)
+	// and answers the key row (without the key). `updatedAt` does not change, as in Better Auth.
+	// `metadata` is ignored (metadata is disabled).
+	//
+	// Errors, in Better Auth's order: no session: 401 `UNAUTHORIZED_SESSION`; a `userId` other
+	// than the session user's: 401 `UNAUTHORIZED_SESSION`; `remaining`, `refillAmount`,
+	// `refillInterval`, `rateLimitEnabled`, `rateLimitTimeWindow`, `rateLimitMax` or
+	// `permissions`: 400 `SERVER_ONLY_PROPERTY`; unknown id or another user's key: 404
+	// `KEY_NOT_FOUND`; `name` empty or longer than 32: 400 `INVALID_NAME_LENGTH`; `expiresIn` under
+	// one day or over 365 days: 400 `EXPIRES_IN_IS_TOO_SMALL` / `EXPIRES_IN_IS_TOO_LARGE`; nothing
+	// to change: 400 `NO_VALUES_TO_UPDATE`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which requires `expiresIn` and `permissions` (as strings);
+	// all are optional in 1.7 and only `name`, `enabled` and `expiresIn` may be set from HTTP.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api-key/update (the `UpdateApiKey` operationId).
+	UpdateApiKeyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateApiKeyResponse, error)
+
+	// UpdateApiKeyWithResponse Update one of the user's API keys
+	//
+	// Changes `name`, `enabled` and the expiry (`expiresIn` seconds from now, or `null` for never)
+	// and answers the key row (without the key). `updatedAt` does not change, as in Better Auth.
+	// `metadata` is ignored (metadata is disabled).
+	//
+	// Errors, in Better Auth's order: no session: 401 `UNAUTHORIZED_SESSION`; a `userId` other
+	// than the session user's: 401 `UNAUTHORIZED_SESSION`; `remaining`, `refillAmount`,
+	// `refillInterval`, `rateLimitEnabled`, `rateLimitTimeWindow`, `rateLimitMax` or
+	// `permissions`: 400 `SERVER_ONLY_PROPERTY`; unknown id or another user's key: 404
+	// `KEY_NOT_FOUND`; `name` empty or longer than 32: 400 `INVALID_NAME_LENGTH`; `expiresIn` under
+	// one day or over 365 days: 400 `EXPIRES_IN_IS_TOO_SMALL` / `EXPIRES_IN_IS_TOO_LARGE`; nothing
+	// to change: 400 `NO_VALUES_TO_UPDATE`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which requires `expiresIn` and `permissions` (as strings);
+	// all are optional in 1.7 and only `name`, `enabled` and `expiresIn` may be set from HTTP.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api-key/update (the `UpdateApiKey` operationId).
+	UpdateApiKeyWithResponse(ctx context.Context, body UpdateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateApiKeyResponse, error)
 
 	// OauthCallbackWithResponse OAuth redirect endpoint
 	//
@@ -12955,6 +14120,484 @@ func (r AdminUpdateUserResponse) ContentType() string {
 	return ""
 }
 
+// CreateApiKeyResponse429Headers the declared response headers of an HTTP 429 response for CreateApiKey
+type CreateApiKeyResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type CreateApiKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CreatedApiKey
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateApiKeyResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateApiKeyResponse) GetJSON200() *CreatedApiKey {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateApiKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateApiKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateApiKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateApiKeyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateApiKeyResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateApiKeyResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateApiKeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateApiKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateApiKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateApiKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateApiKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteApiKeyResponse429Headers the declared response headers of an HTTP 429 response for DeleteApiKey
+type DeleteApiKeyResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type DeleteApiKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeleteApiKeyResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteApiKeyResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeleteApiKeyResponse) GetJSON200() *DeleteApiKeyResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteApiKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteApiKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteApiKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteApiKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r DeleteApiKeyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r DeleteApiKeyResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteApiKeyResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteApiKeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteApiKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteApiKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteApiKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteApiKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetApiKeyResponse429Headers the declared response headers of an HTTP 429 response for GetApiKey
+type GetApiKeyResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type GetApiKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ApiKey
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetApiKeyResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetApiKeyResponse) GetJSON200() *ApiKey {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetApiKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetApiKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetApiKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetApiKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetApiKeyResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetApiKeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetApiKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetApiKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetApiKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetApiKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListApiKeysResponse429Headers the declared response headers of an HTTP 429 response for ListApiKeys
+type ListApiKeysResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type ListApiKeysResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ApiKeyList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListApiKeysResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListApiKeysResponse) GetJSON200() *ApiKeyList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListApiKeysResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListApiKeysResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListApiKeysResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListApiKeysResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListApiKeysResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListApiKeysResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListApiKeysResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListApiKeysResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListApiKeysResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateApiKeyResponse429Headers the declared response headers of an HTTP 429 response for UpdateApiKey
+type UpdateApiKeyResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type UpdateApiKeyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ApiKey
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateApiKeyResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateApiKeyResponse) GetJSON200() *ApiKey {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateApiKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateApiKeyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateApiKeyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateApiKeyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateApiKeyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r UpdateApiKeyResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateApiKeyResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateApiKeyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateApiKeyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateApiKeyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateApiKeyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateApiKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // OauthCallbackResponse302Headers the declared response headers of an HTTP 302 response for OauthCallback
 type OauthCallbackResponse302Headers struct {
 	Location  *string
@@ -13792,12 +15435,18 @@ type GetSessionResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *struct {
 		// NeedsRefresh Only with deferred session refresh; true when the client should call `POST /get-session`.
-		NeedsRefresh *bool   `json:"needsRefresh,omitempty"`
-		Session      Session `json:"session"`
-		User         User    `json:"user"`
+		NeedsRefresh *bool `json:"needsRefresh,omitempty"`
+
+		// Session The session, or the synthetic session of an `x-api-key` request (Api-key).
+		Session Session `json:"session"`
+		User    User    `json:"user"`
 	}
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -13811,9 +15460,11 @@ type GetSessionResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetSessionResponse) GetJSON200() *struct {
 	// NeedsRefresh Only with deferred session refresh; true when the client should call `POST /get-session`.
-	NeedsRefresh *bool   `json:"needsRefresh,omitempty"`
-	Session      Session `json:"session"`
-	User         User    `json:"user"`
+	NeedsRefresh *bool `json:"needsRefresh,omitempty"`
+
+	// Session The session, or the synthetic session of an `x-api-key` request (Api-key).
+	Session Session `json:"session"`
+	User    User    `json:"user"`
 } {
 	return r.JSON200
 }
@@ -13821,6 +15472,16 @@ func (r GetSessionResponse) GetJSON200() *struct {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r GetSessionResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetSessionResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetSessionResponse) GetJSON403() *Error {
+	return r.JSON403
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -13884,6 +15545,8 @@ type GetSessionPostResponse struct {
 	}
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
 	// JSON405 the response for an HTTP 405 `application/json` response
@@ -13913,6 +15576,11 @@ func (r GetSessionPostResponse) GetJSON200() *struct {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r GetSessionPostResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetSessionPostResponse) GetJSON401() *Error {
+	return r.JSON401
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
@@ -17567,6 +19235,209 @@ func (c *ClientWithResponses) AdminUpdateUserWithResponse(ctx context.Context, b
 	return ParseAdminUpdateUserResponse(rsp)
 }
 
+// CreateApiKeyWithBodyWithResponse Create an API key
+//
+// Creates a key for the session user and answers the key row with the whole key in `key`
+// (the only time it is shown). Defaults: `configId` "default" (any other configId falls back
+// to it), enabled, no expiry, `remaining` null, rate limit on at 10 requests per day.
+// `expiresIn` is in seconds, between 1 and 365 days (null or absent: never expires).
+//
+// Errors, in Better Auth's order: `remaining` (non-null), `refillAmount`, `refillInterval`,
+// `rateLimitTimeWindow`, `rateLimitMax`, `rateLimitEnabled` or `permissions` from HTTP: 400
+// `SERVER_ONLY_PROPERTY` (even without a session); `userId` (whoever it names): 401
+// `UNAUTHORIZED_SESSION`; no session: 401 `UNAUTHORIZED_SESSION`; a truthy `metadata`: 400
+// `METADATA_DISABLED`; `expiresIn` under one day or over 365 days: 400
+// `EXPIRES_IN_IS_TOO_SMALL` / `EXPIRES_IN_IS_TOO_LARGE`; `prefix` longer than 32: 400
+// `INVALID_PREFIX_LENGTH`; `name` longer than 32: 400 `INVALID_NAME_LENGTH`; a `prefix`
+// outside `[a-zA-Z0-9_-]`: 400 `VALIDATION_ERROR`. `organizationId` is accepted and ignored
+// (keys of the default configuration belong to users). Nothing is created on any error.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which requires `expiresIn` and `remaining`, types every field
+// as a string and answers a row with `userId` (1.7: `configId` and `referenceId`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api-key/create (the `CreateApiKey` operationId).
+func (c *ClientWithResponses) CreateApiKeyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateApiKeyResponse, error) {
+	rsp, err := c.CreateApiKeyWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateApiKeyResponse(rsp)
+}
+
+// CreateApiKeyWithResponse Create an API key
+//
+// Creates a key for the session user and answers the key row with the whole key in `key`
+// (the only time it is shown). Defaults: `configId` "default" (any other configId falls back
+// to it), enabled, no expiry, `remaining` null, rate limit on at 10 requests per day.
+// `expiresIn` is in seconds, between 1 and 365 days (null or absent: never expires).
+//
+// Errors, in Better Auth's order: `remaining` (non-null), `refillAmount`, `refillInterval`,
+// `rateLimitTimeWindow`, `rateLimitMax`, `rateLimitEnabled` or `permissions` from HTTP: 400
+// `SERVER_ONLY_PROPERTY` (even without a session); `userId` (whoever it names): 401
+// `UNAUTHORIZED_SESSION`; no session: 401 `UNAUTHORIZED_SESSION`; a truthy `metadata`: 400
+// `METADATA_DISABLED`; `expiresIn` under one day or over 365 days: 400
+// `EXPIRES_IN_IS_TOO_SMALL` / `EXPIRES_IN_IS_TOO_LARGE`; `prefix` longer than 32: 400
+// `INVALID_PREFIX_LENGTH`; `name` longer than 32: 400 `INVALID_NAME_LENGTH`; a `prefix`
+// outside `[a-zA-Z0-9_-]`: 400 `VALIDATION_ERROR`. `organizationId` is accepted and ignored
+// (keys of the default configuration belong to users). Nothing is created on any error.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which requires `expiresIn` and `remaining`, types every field
+// as a string and answers a row with `userId` (1.7: `configId` and `referenceId`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api-key/create (the `CreateApiKey` operationId).
+func (c *ClientWithResponses) CreateApiKeyWithResponse(ctx context.Context, body CreateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateApiKeyResponse, error) {
+	rsp, err := c.CreateApiKey(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateApiKeyResponse(rsp)
+}
+
+// DeleteApiKeyWithBodyWithResponse Delete one of the user's API keys
+//
+// Deletes the key and answers `{"success": true}`. Errors: no session: 401 `UNAUTHORIZED`; a
+// banned user: 401 `USER_BANNED`; unknown id or another user's key: 404 `KEY_NOT_FOUND`.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document: accepts `configId`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api-key/delete (the `DeleteApiKey` operationId).
+func (c *ClientWithResponses) DeleteApiKeyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeleteApiKeyResponse, error) {
+	rsp, err := c.DeleteApiKeyWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteApiKeyResponse(rsp)
+}
+
+// DeleteApiKeyWithResponse Delete one of the user's API keys
+//
+// Deletes the key and answers `{"success": true}`. Errors: no session: 401 `UNAUTHORIZED`; a
+// banned user: 401 `USER_BANNED`; unknown id or another user's key: 404 `KEY_NOT_FOUND`.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document: accepts `configId`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api-key/delete (the `DeleteApiKey` operationId).
+func (c *ClientWithResponses) DeleteApiKeyWithResponse(ctx context.Context, body DeleteApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteApiKeyResponse, error) {
+	rsp, err := c.DeleteApiKey(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteApiKeyResponse(rsp)
+}
+
+// GetApiKeyWithResponse Get one of the user's API keys
+//
+// Answers the key row (without the key). Errors: no session: 401 `UNAUTHORIZED`; missing `id`:
+// 400 `VALIDATION_ERROR`; unknown id, or another user's key: 404 `KEY_NOT_FOUND`. Rate limit:
+// default class.
+//
+// Corrects the 1.1.0 document: the row has `configId` and `referenceId` (no `userId`),
+// `permissions` and `metadata` are parsed objects or null; accepts `configId`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api-key/get (the `GetApiKey` operationId).
+func (c *ClientWithResponses) GetApiKeyWithResponse(ctx context.Context, params *GetApiKeyParams, reqEditors ...RequestEditorFn) (*GetApiKeyResponse, error) {
+	rsp, err := c.GetApiKey(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetApiKeyResponse(rsp)
+}
+
+// ListApiKeysWithResponse List the user's API keys
+//
+// Answers `{"apiKeys": [row...], "total": n}` (rows without the key), with `limit` and `offset`
+// echoed when given (0 included). `total` counts all of the user's keys; `offset` then `limit`
+// cut the sorted list. Default order: creation. `sortBy` names a column of the row (nulls sort
+// last ascending, first descending, as in PostgreSQL); `sortDirection` defaults to `asc`.
+// With `organizationId`, the keys of that organization (none: keys of this configuration
+// belong to users) — the user must be a member (403 `USER_NOT_MEMBER_OF_ORGANIZATION`) and
+// its owner (403 `INSUFFICIENT_API_KEY_PERMISSIONS`). No session: 401 `UNAUTHORIZED`. A
+// negative or non-integer `limit`/`offset`, or an unknown `sortBy`: 400 `VALIDATION_ERROR`.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which answers a bare array and takes no parameters.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api-key/list (the `ListApiKeys` operationId).
+func (c *ClientWithResponses) ListApiKeysWithResponse(ctx context.Context, params *ListApiKeysParams, reqEditors ...RequestEditorFn) (*ListApiKeysResponse, error) {
+	rsp, err := c.ListApiKeys(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListApiKeysResponse(rsp)
+}
+
+// UpdateApiKeyWithBodyWithResponse Update one of the user's API keys
+//
+// Changes `name`, `enabled` and the expiry (`expiresIn` seconds from now, or `null` for never)
+// and answers the key row (without the key). `updatedAt` does not change, as in Better Auth.
+// `metadata` is ignored (metadata is disabled).
+//
+// Errors, in Better Auth's order: no session: 401 `UNAUTHORIZED_SESSION`; a `userId` other
+// than the session user's: 401 `UNAUTHORIZED_SESSION`; `remaining`, `refillAmount`,
+// `refillInterval`, `rateLimitEnabled`, `rateLimitTimeWindow`, `rateLimitMax` or
+// `permissions`: 400 `SERVER_ONLY_PROPERTY`; unknown id or another user's key: 404
+// `KEY_NOT_FOUND`; `name` empty or longer than 32: 400 `INVALID_NAME_LENGTH`; `expiresIn` under
+// one day or over 365 days: 400 `EXPIRES_IN_IS_TOO_SMALL` / `EXPIRES_IN_IS_TOO_LARGE`; nothing
+// to change: 400 `NO_VALUES_TO_UPDATE`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which requires `expiresIn` and `permissions` (as strings);
+// all are optional in 1.7 and only `name`, `enabled` and `expiresIn` may be set from HTTP.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api-key/update (the `UpdateApiKey` operationId).
+func (c *ClientWithResponses) UpdateApiKeyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateApiKeyResponse, error) {
+	rsp, err := c.UpdateApiKeyWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateApiKeyResponse(rsp)
+}
+
+// UpdateApiKeyWithResponse Update one of the user's API keys
+//
+// Changes `name`, `enabled` and the expiry (`expiresIn` seconds from now, or `null` for never)
+// and answers the key row (without the key). `updatedAt` does not change, as in Better Auth.
+// `metadata` is ignored (metadata is disabled).
+//
+// Errors, in Better Auth's order: no session: 401 `UNAUTHORIZED_SESSION`; a `userId` other
+// than the session user's: 401 `UNAUTHORIZED_SESSION`; `remaining`, `refillAmount`,
+// `refillInterval`, `rateLimitEnabled`, `rateLimitTimeWindow`, `rateLimitMax` or
+// `permissions`: 400 `SERVER_ONLY_PROPERTY`; unknown id or another user's key: 404
+// `KEY_NOT_FOUND`; `name` empty or longer than 32: 400 `INVALID_NAME_LENGTH`; `expiresIn` under
+// one day or over 365 days: 400 `EXPIRES_IN_IS_TOO_SMALL` / `EXPIRES_IN_IS_TOO_LARGE`; nothing
+// to change: 400 `NO_VALUES_TO_UPDATE`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which requires `expiresIn` and `permissions` (as strings);
+// all are optional in 1.7 and only `name`, `enabled` and `expiresIn` may be set from HTTP.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api-key/update (the `UpdateApiKey` operationId).
+func (c *ClientWithResponses) UpdateApiKeyWithResponse(ctx context.Context, body UpdateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateApiKeyResponse, error) {
+	rsp, err := c.UpdateApiKey(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateApiKeyResponse(rsp)
+}
+
 // OauthCallbackWithResponse OAuth redirect endpoint
 //
 // The `redirect_uri` given to providers. Always answers 302 (empty body). Needs the `state`
@@ -20767,6 +22638,439 @@ func ParseAdminUpdateUserResponse(rsp *http.Response) (*AdminUpdateUserResponse,
 	return response, nil
 }
 
+// ParseCreateApiKeyResponse parses an HTTP response from a CreateApiKeyWithResponse call
+func ParseCreateApiKeyResponse(rsp *http.Response) (*CreateApiKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateApiKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CreatedApiKey
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateApiKeyResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteApiKeyResponse parses an HTTP response from a DeleteApiKeyWithResponse call
+func ParseDeleteApiKeyResponse(rsp *http.Response) (*DeleteApiKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteApiKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeleteApiKeyResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteApiKeyResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetApiKeyResponse parses an HTTP response from a GetApiKeyWithResponse call
+func ParseGetApiKeyResponse(rsp *http.Response) (*GetApiKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetApiKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ApiKey
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetApiKeyResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListApiKeysResponse parses an HTTP response from a ListApiKeysWithResponse call
+func ParseListApiKeysResponse(rsp *http.Response) (*ListApiKeysResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListApiKeysResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ApiKeyList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListApiKeysResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateApiKeyResponse parses an HTTP response from a UpdateApiKeyWithResponse call
+func ParseUpdateApiKeyResponse(rsp *http.Response) (*UpdateApiKeyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateApiKeyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ApiKey
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UpdateApiKeyResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseOauthCallbackResponse parses an HTTP response from a OauthCallbackWithResponse call
 func ParseOauthCallbackResponse(rsp *http.Response) (*OauthCallbackResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -21561,9 +23865,11 @@ func ParseGetSessionResponse(rsp *http.Response) (*GetSessionResponse, error) {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest struct {
 			// NeedsRefresh Only with deferred session refresh; true when the client should call `POST /get-session`.
-			NeedsRefresh *bool   `json:"needsRefresh,omitempty"`
-			Session      Session `json:"session"`
-			User         User    `json:"user"`
+			NeedsRefresh *bool `json:"needsRefresh,omitempty"`
+
+			// Session The session, or the synthetic session of an `x-api-key` request (Api-key).
+			Session Session `json:"session"`
+			User    User    `json:"user"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
@@ -21576,6 +23882,20 @@ func ParseGetSessionResponse(rsp *http.Response) (*GetSessionResponse, error) {
 			return nil, err
 		}
 		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
@@ -21663,6 +23983,13 @@ func ParseGetSessionPostResponse(rsp *http.Response) (*GetSessionPostResponse, e
 			return nil, err
 		}
 		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest Forbidden
@@ -24568,6 +26895,21 @@ type ServerInterface interface {
 	// AdminUpdateUser Update a user
 	// (POST /admin/update-user)
 	AdminUpdateUser(w http.ResponseWriter, r *http.Request)
+	// CreateApiKey Create an API key
+	// (POST /api-key/create)
+	CreateApiKey(w http.ResponseWriter, r *http.Request)
+	// DeleteApiKey Delete one of the user's API keys
+	// (POST /api-key/delete)
+	DeleteApiKey(w http.ResponseWriter, r *http.Request)
+	// GetApiKey Get one of the user's API keys
+	// (GET /api-key/get)
+	GetApiKey(w http.ResponseWriter, r *http.Request, params GetApiKeyParams)
+	// ListApiKeys List the user's API keys
+	// (GET /api-key/list)
+	ListApiKeys(w http.ResponseWriter, r *http.Request, params ListApiKeysParams)
+	// UpdateApiKey Update one of the user's API keys
+	// (POST /api-key/update)
+	UpdateApiKey(w http.ResponseWriter, r *http.Request)
 	// OauthCallback OAuth redirect endpoint
 	// (GET /callback/{providerId})
 	OauthCallback(w http.ResponseWriter, r *http.Request, providerId ProviderId, params OauthCallbackParams)
@@ -24793,6 +27135,36 @@ func (_ Unimplemented) AdminUnbanUser(w http.ResponseWriter, r *http.Request) {
 // AdminUpdateUser Update a user
 // (POST /admin/update-user)
 func (_ Unimplemented) AdminUpdateUser(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CreateApiKey Create an API key
+// (POST /api-key/create)
+func (_ Unimplemented) CreateApiKey(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// DeleteApiKey Delete one of the user's API keys
+// (POST /api-key/delete)
+func (_ Unimplemented) DeleteApiKey(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetApiKey Get one of the user's API keys
+// (GET /api-key/get)
+func (_ Unimplemented) GetApiKey(w http.ResponseWriter, r *http.Request, params GetApiKeyParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListApiKeys List the user's API keys
+// (GET /api-key/list)
+func (_ Unimplemented) ListApiKeys(w http.ResponseWriter, r *http.Request, params ListApiKeysParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UpdateApiKey Update one of the user's API keys
+// (POST /api-key/update)
+func (_ Unimplemented) UpdateApiKey(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -25459,6 +27831,192 @@ func (siw *ServerInterfaceWrapper) AdminUpdateUser(w http.ResponseWriter, r *htt
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.AdminUpdateUser(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateApiKey operation middleware
+func (siw *ServerInterfaceWrapper) CreateApiKey(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateApiKey(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DeleteApiKey operation middleware
+func (siw *ServerInterfaceWrapper) DeleteApiKey(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeleteApiKey(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetApiKey operation middleware
+func (siw *ServerInterfaceWrapper) GetApiKey(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetApiKeyParams
+
+	// ------------- Required query parameter "id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "id", r.URL.Query(), &params.Id, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "id"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "configId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "configId", r.URL.Query(), &params.ConfigId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "configId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "configId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetApiKey(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListApiKeys operation middleware
+func (siw *ServerInterfaceWrapper) ListApiKeys(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListApiKeysParams
+
+	// ------------- Optional query parameter "configId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "configId", r.URL.Query(), &params.ConfigId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "configId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "configId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "organizationId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "organizationId", r.URL.Query(), &params.OrganizationId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "organizationId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "organizationId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "offset" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "offset", r.URL.Query(), &params.Offset, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "offset"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "offset", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "sortBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sortBy", r.URL.Query(), &params.SortBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "sortBy"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "sortBy", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "sortDirection" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sortDirection", r.URL.Query(), &params.SortDirection, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "sortDirection"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "sortDirection", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListApiKeys(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateApiKey operation middleware
+func (siw *ServerInterfaceWrapper) UpdateApiKey(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateApiKey(w, r)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -26712,6 +29270,21 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/admin/has-permission", wrapper.AdminHasPermission)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/api-key/create", wrapper.CreateApiKey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api-key/get", wrapper.GetApiKey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/api-key/update", wrapper.UpdateApiKey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/api-key/delete", wrapper.DeleteApiKey)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/api-key/list", wrapper.ListApiKeys)
 	})
 
 	return r
@@ -29059,6 +31632,613 @@ func (response AdminUpdateUser500JSONResponse) VisitAdminUpdateUserResponse(w ht
 	return err
 }
 
+type CreateApiKeyRequestObject struct {
+	Body *CreateApiKeyJSONRequestBody
+}
+
+type CreateApiKeyResponseObject interface {
+	VisitCreateApiKeyResponse(w http.ResponseWriter) error
+}
+
+type CreateApiKey200JSONResponse CreatedApiKey
+
+func (response CreateApiKey200JSONResponse) VisitCreateApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateApiKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateApiKey400JSONResponse) VisitCreateApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateApiKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateApiKey401JSONResponse) VisitCreateApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateApiKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateApiKey403JSONResponse) VisitCreateApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateApiKey413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateApiKey413JSONResponse) VisitCreateApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateApiKey415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response CreateApiKey415JSONResponse) VisitCreateApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateApiKey429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateApiKey429JSONResponse) VisitCreateApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateApiKey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateApiKey500JSONResponse) VisitCreateApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteApiKeyRequestObject struct {
+	Body *DeleteApiKeyJSONRequestBody
+}
+
+type DeleteApiKeyResponseObject interface {
+	VisitDeleteApiKeyResponse(w http.ResponseWriter) error
+}
+
+type DeleteApiKey200JSONResponse DeleteApiKeyResult
+
+func (response DeleteApiKey200JSONResponse) VisitDeleteApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteApiKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DeleteApiKey400JSONResponse) VisitDeleteApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteApiKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DeleteApiKey401JSONResponse) VisitDeleteApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteApiKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DeleteApiKey403JSONResponse) VisitDeleteApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteApiKey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DeleteApiKey404JSONResponse) VisitDeleteApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteApiKey413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response DeleteApiKey413JSONResponse) VisitDeleteApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteApiKey415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response DeleteApiKey415JSONResponse) VisitDeleteApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteApiKey429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DeleteApiKey429JSONResponse) VisitDeleteApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteApiKey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DeleteApiKey500JSONResponse) VisitDeleteApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetApiKeyRequestObject struct {
+	Params GetApiKeyParams
+}
+
+type GetApiKeyResponseObject interface {
+	VisitGetApiKeyResponse(w http.ResponseWriter) error
+}
+
+type GetApiKey200JSONResponse ApiKey
+
+func (response GetApiKey200JSONResponse) VisitGetApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetApiKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetApiKey400JSONResponse) VisitGetApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetApiKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetApiKey401JSONResponse) VisitGetApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetApiKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetApiKey403JSONResponse) VisitGetApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetApiKey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetApiKey404JSONResponse) VisitGetApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetApiKey429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetApiKey429JSONResponse) VisitGetApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetApiKey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetApiKey500JSONResponse) VisitGetApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListApiKeysRequestObject struct {
+	Params ListApiKeysParams
+}
+
+type ListApiKeysResponseObject interface {
+	VisitListApiKeysResponse(w http.ResponseWriter) error
+}
+
+type ListApiKeys200JSONResponse ApiKeyList
+
+func (response ListApiKeys200JSONResponse) VisitListApiKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListApiKeys400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListApiKeys400JSONResponse) VisitListApiKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListApiKeys401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListApiKeys401JSONResponse) VisitListApiKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListApiKeys403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListApiKeys403JSONResponse) VisitListApiKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListApiKeys429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListApiKeys429JSONResponse) VisitListApiKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListApiKeys500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListApiKeys500JSONResponse) VisitListApiKeysResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateApiKeyRequestObject struct {
+	Body *UpdateApiKeyJSONRequestBody
+}
+
+type UpdateApiKeyResponseObject interface {
+	VisitUpdateApiKeyResponse(w http.ResponseWriter) error
+}
+
+type UpdateApiKey200JSONResponse ApiKey
+
+func (response UpdateApiKey200JSONResponse) VisitUpdateApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateApiKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateApiKey400JSONResponse) VisitUpdateApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateApiKey401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateApiKey401JSONResponse) VisitUpdateApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateApiKey403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateApiKey403JSONResponse) VisitUpdateApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateApiKey404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdateApiKey404JSONResponse) VisitUpdateApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateApiKey413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateApiKey413JSONResponse) VisitUpdateApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateApiKey415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response UpdateApiKey415JSONResponse) VisitUpdateApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateApiKey429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response UpdateApiKey429JSONResponse) VisitUpdateApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateApiKey500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateApiKey500JSONResponse) VisitUpdateApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type OauthCallbackRequestObject struct {
 	ProviderId ProviderId `json:"providerId"`
 	Params     OauthCallbackParams
@@ -30114,9 +33294,11 @@ type GetSession200ResponseHeaders struct {
 type GetSession200JSONResponse struct {
 	Body struct {
 		// NeedsRefresh Only with deferred session refresh; true when the client should call `POST /get-session`.
-		NeedsRefresh *bool   `json:"needsRefresh,omitempty"`
-		Session      Session `json:"session"`
-		User         User    `json:"user"`
+		NeedsRefresh *bool `json:"needsRefresh,omitempty"`
+
+		// Session The session, or the synthetic session of an `x-api-key` request (Api-key).
+		Session Session `json:"session"`
+		User    User    `json:"user"`
 	}
 	Headers GetSession200ResponseHeaders
 }
@@ -30152,6 +33334,34 @@ func (response GetSession400JSONResponse) VisitGetSessionResponse(w http.Respons
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSession401JSONResponse Error
+
+func (response GetSession401JSONResponse) VisitGetSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSession403JSONResponse Error
+
+func (response GetSession403JSONResponse) VisitGetSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -30241,6 +33451,20 @@ func (response GetSessionPost400JSONResponse) VisitGetSessionPostResponse(w http
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSessionPost401JSONResponse Error
+
+func (response GetSessionPost401JSONResponse) VisitGetSessionPostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -34105,6 +37329,21 @@ type StrictServerInterface interface {
 	// AdminUpdateUser Update a user
 	// (POST /admin/update-user)
 	AdminUpdateUser(ctx context.Context, request AdminUpdateUserRequestObject) (AdminUpdateUserResponseObject, error)
+	// CreateApiKey Create an API key
+	// (POST /api-key/create)
+	CreateApiKey(ctx context.Context, request CreateApiKeyRequestObject) (CreateApiKeyResponseObject, error)
+	// DeleteApiKey Delete one of the user's API keys
+	// (POST /api-key/delete)
+	DeleteApiKey(ctx context.Context, request DeleteApiKeyRequestObject) (DeleteApiKeyResponseObject, error)
+	// GetApiKey Get one of the user's API keys
+	// (GET /api-key/get)
+	GetApiKey(ctx context.Context, request GetApiKeyRequestObject) (GetApiKeyResponseObject, error)
+	// ListApiKeys List the user's API keys
+	// (GET /api-key/list)
+	ListApiKeys(ctx context.Context, request ListApiKeysRequestObject) (ListApiKeysResponseObject, error)
+	// UpdateApiKey Update one of the user's API keys
+	// (POST /api-key/update)
+	UpdateApiKey(ctx context.Context, request UpdateApiKeyRequestObject) (UpdateApiKeyResponseObject, error)
 	// OauthCallback OAuth redirect endpoint
 	// (GET /callback/{providerId})
 	OauthCallback(ctx context.Context, request OauthCallbackRequestObject) (OauthCallbackResponseObject, error)
@@ -34746,6 +37985,151 @@ func (sh *strictHandler) AdminUpdateUser(w http.ResponseWriter, r *http.Request)
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(AdminUpdateUserResponseObject); ok {
 		if err := validResponse.VisitAdminUpdateUserResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateApiKey operation middleware
+func (sh *strictHandler) CreateApiKey(w http.ResponseWriter, r *http.Request) {
+	var request CreateApiKeyRequestObject
+
+	var body CreateApiKeyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateApiKey(ctx, request.(CreateApiKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateApiKey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateApiKeyResponseObject); ok {
+		if err := validResponse.VisitCreateApiKeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeleteApiKey operation middleware
+func (sh *strictHandler) DeleteApiKey(w http.ResponseWriter, r *http.Request) {
+	var request DeleteApiKeyRequestObject
+
+	var body DeleteApiKeyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteApiKey(ctx, request.(DeleteApiKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteApiKey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DeleteApiKeyResponseObject); ok {
+		if err := validResponse.VisitDeleteApiKeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetApiKey operation middleware
+func (sh *strictHandler) GetApiKey(w http.ResponseWriter, r *http.Request, params GetApiKeyParams) {
+	var request GetApiKeyRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetApiKey(ctx, request.(GetApiKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetApiKey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetApiKeyResponseObject); ok {
+		if err := validResponse.VisitGetApiKeyResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListApiKeys operation middleware
+func (sh *strictHandler) ListApiKeys(w http.ResponseWriter, r *http.Request, params ListApiKeysParams) {
+	var request ListApiKeysRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListApiKeys(ctx, request.(ListApiKeysRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListApiKeys")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListApiKeysResponseObject); ok {
+		if err := validResponse.VisitListApiKeysResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateApiKey operation middleware
+func (sh *strictHandler) UpdateApiKey(w http.ResponseWriter, r *http.Request) {
+	var request UpdateApiKeyRequestObject
+
+	var body UpdateApiKeyJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateApiKey(ctx, request.(UpdateApiKeyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateApiKey")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateApiKeyResponseObject); ok {
+		if err := validResponse.VisitUpdateApiKeyResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {
@@ -36020,486 +39404,555 @@ func (sh *strictHandler) VerifyPassword(w http.ResponseWriter, r *http.Request) 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L17d9pItgf6VWpxz12BHMCOk36MWVlziU0SThzjAdw9Pa0cVEYFaCyqOKoihMnKd7+r9q6SSkLiYefV",
-	"3Z4/emIh1bv2e//2x8pYzBeCM65k5fRjZcZowGL45xkdz9iZ4CoW0aUYKBEz/ThgchyHCxUKXjmttKMV",
-	"XUvic9GQ+g2/WalX5HjG5lS/zPhyXjn9vWJ/rryrV9R6wSqnFanikE8rnz7VKxdiTLG9fPPDGSMxC8KY",
-	"jRVRNJ4yRar0RopoqVidiJjELKIqfM/IasY48cc0im7o+Pa6f+GTFZXJ77XswDYHcRXT6ZxeCpj21omO",
-	"9RvlE4Wfiyc6YOpMiNuwoP0BkzIUnIzhd3lK/BumFIsbdKlmTYm/jpS4Zfy5tzw+fjqGf8M/WROfyHDK",
-	"qVrGDJ/6pPqWfmi0p+z5j8fPfj4+bpErqmbPj1oef63UosejdYsM6JwNQsWeX9APtXq220BwNYrZnM1v",
-	"WPxcxcvSnnD17atvmU9C6fEJjSTLtSkVVcxMAf695xSeHh/XsBvKSa+9VDMyicSKSEVjJVv6LKgZ8zj7",
-	"sAjjNRET4mdWza+nDwKqqE8oD4ifmaJPqv7zFrFdpgtGkvXyuLtgfq1JepwRvDZkwWKzgU2P7zhv/+wz",
-	"Fa/bE8XiotMwFjyQZMlVGOl5kZgq1ojCeajIKuSBWJGYiQXjMnsO5yEP5/ooHifnL+SKTVlc+aR7XdCY",
-	"zpkyV/wqFu/DgMXdoPjqSTEOaUQW5jUSBnXCmtMm8aehmi1v9JpOhZhGTP+LLhYR3otQN7CgalapVzid",
-	"61Es0q7qlZj93zKMWVA51Wdq2zp90i/LheCSwYhf0KDP/m/JpNJ/jQVXjMM/dechkpGjf0ukJWmz/xWz",
-	"SeW08v8cpdTuCH+VR504FmZ1sivwC43CAFokExpGLCBV/5f2Rfe8Pez2Lkedfr/X9+tkzqSkU0ai8JYR",
-	"//cbEaybbE7D6B3p8ve6DQJ/EhoEMZPSr9U9PqfRRMRzFpD/GfQuSdV/0T4f9Tv/uO4Mhn4NKBslMc4U",
-	"9l8sWIxjidlkKZkkVckYCZUkzqhr+tx9qlfOBJ9E4fgrLJI+Jsn5oOOxWHJFQkloFDMarEkU8lsWECUI",
-	"5ULNWEyWksWk6g96Z932xah9dta7vhyO2hf9Tvv8t9FF9/JN59yvNfU0Xor4JgwCxr/8PHpxOA25XnfL",
-	"Qsh1/4JwoYiKl1LB7r/tDgbdy1ejXn90eX1xMer1u6+6l/rsdy/hZCRPPJ48OmtfXLxon70ZaZ5UJ81m",
-	"s1YnVNOtiBFDkfR6dAYDfawue8PRy35n8NoeA06W/D2Lw0nIzEnyeNXvvG13L+DlXzr97ssurBlufpcr",
-	"FnMa4Vy/+Mq19QDZhwUb60WSLH7PYsL026Tqdy+Hnf5l+2I06PR/6fSTS+O/bHcvOuejYW901u+0h52R",
-	"mb9ZIdj+S6FeiiUPvsIc8Bo+O35GJrGY525cqCSLJqSKpO+q3/ule97p4071ri/P3QMw7L3pXPpkImIS",
-	"sIjp7z0ODEjWmuSa33Kx4kTTRgkMaBULPiVzpmYi0E/kisUwjlWoZnrz2Xyh1kRTFRJyqRgNzDZf0XUk",
-	"aDAU4kILRl/nqluShOORJNJda85LOSya2X46HrOFkqTqX7V/u+i19br0Rhft/quOudpDId5SvjbEXH75",
-	"0fep0jR6HioWnBL/o1cxhNurnBJPj4fMKV/bGcomuYoYlYyoeE3olIacRFSxuOlVPvmkygUZiwDFSkdo",
-	"/mcD2Hoj4etFYzXvH7kiAIz4mmsRScThf9hXOPSXgiB7SonQ9WX7evi61+/+S9OTujmd45gFjKuQRtJw",
-	"phuqSfot48iFMtcF9/eaL2Ix1it8E7EOV6Faf50Tirw2lERRGJ9/Pej0E/bS+Wd3MByMrgedUfuyN3yt",
-	"SZKmpHqyehbAnMZiGQVA+m+YnjxVLNA0d4Nm6aYNma7qL7WsQxgPFiLkStaSFuH5TczorURhbhkxqVvU",
-	"DVy233bgegxe9/pDTUsyTy96l69cAmN/TMj9NZfLxULEigVvWRDSIYhQX2OpNRF4JInpiGjZTS+8Xjga",
-	"RWIFPPP6cnB9ddXrDzvno7ed8257NPztqpPKTR73z7CBhh458SqKfVBHi4iG3Kvk2muStmlYdyZPSX5m",
-	"ZlU+WZkSLmV7rA/iUJ/XPpPLCNckCEL9GY2uYn12VaglTNRYtLSaPPpYoen3oOt9oPNFpMXU6UyMnvx4",
-	"9hN7dvLy5G8n4x//9uSk89NPT47HPz/9+emzn9rsyU8/v3hGKxvKYN1ttKNVFibbqkDtvJF6aUHvUa6o",
-	"NaXvGeGCoLqjqZCWJ6mqnFYCrSqocM42uq1XPjSmomEe/lvql5pDfDP5pRHO9WnSYwER/rQypYrNxFKy",
-	"oxnlQaRJF2p0mlodYTOw5mGQLFJ2GlcxK5lHKOWSBURw1ixaJTkWC9yEULG5LFARko9oHNN1BTUGq178",
-	"ntm7pLlUORc3/2ZjpVtpo+x6+NHQX5UpUEBOwoBQlZ111VKGR5JoeSAMQGLwU0rrA2dJj9qzk2cnRQtk",
-	"yBOene/iCBSvxAt4m4DenqgJAamuZlQR/2jJtaLQML8Y3fxoylQDN7CBOjwQ9dzK/PLb7Q/L86v36n00",
-	"XPXoT1fzX990X/1jPf5xPP7P+RNZtGqLLYqvuwmwK7BzVMqViAM79jphkWS5oxxkB4Y68vZTnbz9e0Xr",
-	"S6f6TFTqFf1/p8DJ9Fnd9+jXK8tF8F2dBj0PXONNA4h7S8OgUs+aCNKLlbTiHnZ3qvtc6y6fiLvS/vuS",
-	"hY1dC4sfZw/l3ResaBkCqmj5HNAKU67YP5Ikpiv95ySMXEKddgAH9y4d6BbJnC4WaCVw6MQjifRzErIo",
-	"ADtXdpHxfpx+rPBlFGkx0/azsbLw5i9Gh3YW90aIiFGQosI5RR1qZ2No0Nq1QdkuN7ck97q597BNyV5u",
-	"O9ADFrFxsdG884GOVbTWPJWsKJhCOZ2HfArkyrTdIkuji96ytSQ0ZsawBERMcNabVE5/3y4c5ofyYt0N",
-	"Kp/qh35kTOKf3hXMLvn1sPu3lMy0VG5vj8CnkK4IAQ9FQEKjyYZTzhJ6b826msCjqV+fjnR/nJOU0rxs",
-	"j90ph/Y1S3k9HF6BoYnFEoUBq4PBiV+FXNYK5KHNQ5Od5T7nBTbpswo5ZazdDwMfzSn+URRKZbm79GuF",
-	"st7XW7jttLIdzEP+gvJryWLH2HzAgt1QK9N3+T7G/RvKtdooW4SivC9icgzzpfDbKlQzsVT6naykL5aa",
-	"UtWLzP58Ob9hsZ7PDeV9RmURqThnE7qMFPEvBYnhHZ9UaSQFSupge9q1WfOQXzA+1YLBkz1ObLxt1c+A",
-	"wd994bezOfNJdgleLuPULL2V1XweBvKpYO4JJ8sO7UKsWNwYU8mCFkk9BqEkz46PU4sAGjAKd6mEV9Ur",
-	"Vp7duYH1SiwitstMAJvX1y8W8kHrBird99dUXrF4HsJVvtvWL5Lv9xps2p2E9XD+vMPndo22XJM9jkHR",
-	"UtxBZGXW7l/owdbHU5+VnXKOXILmVXTa83sMHaZflG7zVXaVi+f08QB9JzdDYHCS3KxJzKRYxmNm/ZUf",
-	"PdgKr3JKfvc0RfQq7+rEqxjuYZ7H7L24ZV7l3Se/UMjFYw4vaRplfPZ3O6+m58Rgsp1wZt4uXd++OYZ5",
-	"54Y+nqTqU/2Or5mLrxcj8TNq5qylRP2aJFUjB/1bhFoAAj/EWMznFDlrKhpupxvONu4gMPOQd/HVJ/kd",
-	"fmdnZpa6zYPrrYrGtqXedbFNH642s+11GEjJPhmltXynTF8X4V3PTfai7DmtrZaypOEtg1b6hN3tvB/I",
-	"Ru4pYRiSvG0qev+uDBu825Q4W105fDSnhWnZ6RQ59UbUAKl6FYwUcNp4R5w/yJhy44EAKcyrfAE5rJ6Z",
-	"QvlipZzgkIOafrVdZcqfw11c5BosP/cXEneeRN3FuX75/usMfZbPyHZ0mOiqlS+UWIkSZDyjfMqaxLey",
-	"nbGiai1Mq/eayoOlPVrr128ShR9JvJqxMCZixT0+FgFD3+1g8Guvfz46a19e9oajF53R9dV5e9g5H/3S",
-	"bZt/oxPMeK1G3YKX0SdTriOV2iq3iyhZ26V9t3lp/vF7Yst8t8OYCWba5ljMjwRdhA09+ynjR0nvn9zP",
-	"5W24aIgF7lADHH2aVegB5lWt+w0fX/u6Y+dlyk2ioNzJtFZAHfvW1uRqTtlX9BzIOGI0liRUzXufh6++",
-	"oFb52iH+LEpZiLtIh2th5aTmpaYZRXJiqgMTNaMKSIYkc7omUsQKyMkkjBSLyc3aMYWhNRqmW08UvuzB",
-	"sLtcbsO3fnJNLEO5iOj6On2iVuIlHSsRd7jehYS/J6fWvXp1l7a8K1jxZCG6d2T8X8b4oUd0B4EQYlqK",
-	"LXM+/OYTKm/RfpYYmMC8o+WLafieQdjbcdO1Iz3ZDB+tV8RkIllZV/jjZ+tLCUULTCJ6jfSJVOOZNWhL",
-	"RuPxzDmcdUKjiCzolMlmsW3M6Udvyv6yNMr8OwRpbNJOYet230m/v7NyUq6SmKgjiKO4ojGdb9XPNy5U",
-	"3v+gYkr+b8niNUnjjVNXaupUom6/5Lp/0SQYZAZhZAG6JnyIEoeQynEUMq5GYaDlDZsXMFrGIf6NccIj",
-	"PTz9QNPu0XhGo4jxacGTEUbdQctc8DEzAhN4E33XJUKqxWK8EWw21vMMRLGOpoB3IzBOGsPmHfh1xmJ0",
-	"PWNYKIa/QKStTLMlqklmhF53DGFtkcAafI9KjPCcrTqW2SdCmaXp2+lb8um70iW5n741XsYx48rVueb0",
-	"Q0J/T34unk+5jvazFoSfnPysZeeYjuGY4lYnom8amEWOco8hMgtWMT8KhysUjQnNTD01S0xIssg0HzHF",
-	"gJRZzRyOJ+Q7EKp1RfDwVfU/MBZP/4x+Kndvy/Ss/GruVgbze3gH2qWK44P0rdfzMDN9JM2MQDPxC9bL",
-	"NwEYe1sz70w0lQkdKiWeuFF3V0e33vWrpbIOSbiELIB73tJMNWbEP4IgY9bQozuyLfkJFZCFZKD45pfL",
-	"oWczNtZMHRg5MPGiQ79prC3fa9zdJNTaRkrjHFv4N5NpRCZVRBPoYs/e1h25wxk1gYluWpduy4xKX5Rf",
-	"XLqLAada0ikUNu9rBqkn4yk6fGBl2vfcbcTtY2w5tobeVOSwejaBJP7HT36tlfHvhuCLxZ0B+1UR+0sS",
-	"Dw65BSJg2eDKjHtr1OuPLPGt6LOqh6Rn8b+/txv/eqf/c9z42+jd4/8qOtrujqbtZ5JzRJzEeO1kdNs2",
-	"pCut2tJ+T0OgSXfXMawGWWBZBC/gyUlBXHCdUKlphrNtLYKpN/EyYuR9KCKKjhIt4kAjBXHIpLrkAYvJ",
-	"U4c51vYOTs4RiKfHG3tGG//RO9Ys3LICwbXUgXgR8tsBJKp10/DTu0f3bkoQmvIU/hKzSczkrPxTtZ9z",
-	"R5V6ddK53e0Qpa+e7xEAttG983KiFGw1QBToEZ/q+0qzSeJVyr3oRB9hzfFCPi3kWkEo8Y7hJyXmK02Q",
-	"zu48Ck3kdQuycARO0PO2tdk8pp/qlUhMQ/465GprQGAu6Lw0rNSkrgzCKb9eFK/EveOpkzHtOq53YLzx",
-	"1k3UauBSlseWV/UhrpkjQzkJAwwahuNTJA/XK8s4KpZPNhRT8JQiu9zZQRkRiyNIfTVzLFo/a6vcy8dZ",
-	"YIPR3/mWn4uY+Fos9klV0rn1FLQIJb4+p771MI1pHK/xVd23r3lHb8F4+6pLnjaPtY7b5cQ/AmVz3QB2",
-	"6Z+C5G3XgkC2RkYdNek0aOAzQpxdOOS46K+oe9yYiWxb+JyMBZ+EWv8MBUc1Oy/jf1F/wuePhT7AN7DD",
-	"Gp+J+U8Jw8nxyY+NJ08aJ0+GJ8enz34+PT5uPvvx5F/fR25I3qhbmi8ByVLUEf7lgkVa8QkV3EKr8qUT",
-	"b0fhmI2e7KMG7o60yjZNddP/n/m7ORZzdzFLzCJ3doo8PXENEX4qJb3zs6P64bjDbocvrn7410+/rl+8",
-	"uLl4Pz5/8noYXPx8/eHlk5tXhWzq4ADn3AJXtsSG5TSLYB5yiCZpmUgTcrO2pqfsTEzc8yYPyhv8Nzp5",
-	"qamgjaFcicYEXgfKzbiyylkoiWSKLBclDMDNl/ij3KRyzcA5xslVKrkzdN87U5R48L27elKOCkAhVvJ7",
-	"KeL5vZIg9OaThZCqScAaZb3v1fZiEbFHkvhhkKCNvA3HsZBiovRzizxibNmQ4+5xrX9hqjQLwHoXxGKx",
-	"YAGocK7aHQgm60QKdHiAREmkomtJxILxIve61acLbPXv9c6X5KAksYPFv4wyy1OU2iKLZUqYd2mE5J7x",
-	"kb3bO4mV4vZg44u4LTxNV1TKW7Y+1NBiMwsW+PnG7sZMLWMuAcwjFqvN8GNKp8uyxDqH4ImYzEXAIlK9",
-	"vu6e11pgPP4PiwU6X3wuOPOJVsP1dmi5KkMSjs3/GgX/sf/bh8fqq8aCMg0EIu+LMG/0ZCIqFUkwgIh5",
-	"l0hmTI5bXXm7UyG/rQCY5hV2z4unn74BUDs3VLIfny3jKEkAWOhjh5pwum+Kroazl8GP4qLf6f3nl/+s",
-	"1sNFMC1UluHu2wTxXNrjfBmp8Bze8NNEXWdIc7omN4zg9pLlglTlmo+NOdlaSmXIpxHDZvSOpY0WWkfv",
-	"IAaVyisFLgUtSqLXmSoSs2kolcH0ELGWSfwjcyePkD81zJ9+Cde8oAslFvtcgsXyJgrHb5BY5PI/FOUB",
-	"jQOzv6QKXg6ztTUiJrDwZ71Bh2Ar5Jats+NY/KNz1l7/Nm0PXv7WbY+vm83mkx/fPi+UpGLKpT6ycg/6",
-	"8UiS9P1MBLBf9y0ASmjwZeqz9U0cBn6tRXyv4lXMqQkVrHtAuEnqToed+3Jfv83eCZFGhEjXPps7mt6+",
-	"lAxlLoVDuzILlxVlDDXewiDaGSG0B8t9aPgkIB6cpcgbJRQDUqEeSctbZIssjD0EAv3SewwvgjyMiW0h",
-	"+gtnVBIp5rBRe4VAmCmmIzs3gxJxUYR+4m0vvOcx5YGYk5u10vJNSu+qzzJm58JrHy9K0ms1wRXLgjiV",
-	"t2EUhdJkX1V/1PzMbToXFeI6eVxf0CJmExbHmazOkkMJQ3TXIB1cQR9bDlThah92nsLCiC8jmfju7Sim",
-	"srvoiGnJIR9yEYX6GCLtyAYDcQbOB/yoRfzfNQF55/Ad09x7Gi0BVCRNRds/O0QZRpfsHNCFhpbg3u2l",
-	"58ArW7blrvFjZbKcucSoSPi7TYrbqVDf4Xd3pEGpqJgFueTF3DzDSzIZyod06jbSVoqOZ3ODY7MDVARD",
-	"jpIANAsqkmx/RJUWC4GcCykbyYN3Jcb0MGZ9JkN9MwwnN23BwAuzf+PC97cSjc9Hbpy+CxotnFPR+fly",
-	"NJt9GEfLgO1kawYaxTK1RPXNKjtaK4bAQpTsGOw4Uatw/MXYGfugGJd3uEqawOqXDg8ESL8s2qtZaJB7",
-	"y8ninH4w+VXHmxNaLG/e4PRTF1/S1EHiyrQgcETLsDSaijhUszmpNn4mneB80K6Txk+kMzj54cc6aZz8",
-	"8BPp63+X8OL7UHE9qi1kPL8Y8eIzEfL+FWTAp1ZPOL0zIVE2tjK+vjzkun9RO1CvcVCvoL3dnMJIxiUM",
-	"4zNJTIfm4aDt77IsR7locV8k5EZMSEqM/N+thpgN5ctQpBahBBz2BBX1OqJ7OggQiOBzR8QPVwNxp7YT",
-	"+8MVD+OFDTUruJqu9Oiy5kK6WsqNM0TMEpA9xYg97W/FwX2GmpNYrFpGqUS1ygT1nRJNEH2tQAIEwZjG",
-	"cWhijfT31oiKYbqhksa5UGT+TC1mn89c9eeyPu0wDt3LnlN6gw4zm2xakQ9O5M1qLZ8xSvQPapkYhFPe",
-	"vRuswPeVRW3mAwJuzt5yx/xkkz6wa8C/shvdnV5DfL9ACscfdg47S1nvFDvs0s8iyAcpMgHjCdKrpp4Y",
-	"Km5cpK0ceTV+W/BQBQFicwGrBITiWrE7tVxiSTVbkH+qKg7nc635Y0zNnFEuwSxQYuv5KpvTd+L57sTp",
-	"2lm/zioOFZMQt+C7sYIJ3ifUJDDZJpiqO0SYQ1h2xOuw5rwqBNwkuq4VWWbUrFuL+EWQoj6gNLOJImK5",
-	"H47oYdGRZTCm34Gf/E6wVbtC/HZzsAyK335hezvCSAvPzncqZsBxLtAExXxOG5ItaAwBYRiHSKg0hr6s",
-	"nyCBwqw7QJiHRipkkV8zi1y2pHb46Y4fBLJoaLiTIMPU3eg62zcFKw0oHIpSXfGRhJQ6hfELxRkhkHgX",
-	"hdyNe1UQFIuS+t9LSs/4dY+LmPh/h/iA5wUw+JQEzMKFZ/LltiEnHrC+98zwSPMBtE4OlmYaRoR9gNzn",
-	"kBOxjIlcS8XmdTKesfEtWetH+JpNasT11etXiPeahK4elgKCn23PAIFV+II4Jt8oR25L8hCutYGfFzE4",
-	"eEFpRFXRN1DBuQTUPWABd+W/IfLTvVCftkzLjtvYhqyopgTB/DdSdbEUbU6gv8e8yvMLBowHro34G6Ss",
-	"7shV2yNlld0xX7Wc0DgC9UGJJHrsvXhKuYkcLxM98E0inFf1SXb+WkTLachre6U2fm8Q4Kwczv4nEmiZ",
-	"FkO9YdwmFkPZ4B/DmEn1iX41SQBN64rB0ucgwJN4zZ/deM0f/vW9oOJnGc3V4uqfq/ngh38s2//59Tr6",
-	"sIifDX4e8pvfepdy/CJ4XRy9u2CxFFxv9It1yakK5iG3oMkGUZ5ykn6q1zrRAOHtg85ZuGhjBauSUARM",
-	"HexeESi7J0X0ngXkZu3WhamaGCLU+kAbMTDE+w1hC/lM6SXwhS1BRKbUxySMpdL8QVmSaxRi8DlnD9ir",
-	"H0L+j393/vXbbRypDy/Dzu3lv66m//55/e9e9x/B/wSFyFzfIRZ7e2o8qQfE3dwn7LzQqe4kVINQzRz5",
-	"uyxkOD177kQ27kW9mAgX0niwhH0phtcZzwQL9E3wl3HkJ3QMWZ0Plm7Q+SnxbflL35YR3D9nuySdoe2g",
-	"xSb1cEowY3drGOWJ4T19p3Oyoe1pUwzcK2k8JfXYHfD+4uBszACY01vjI5CZEpqEkptYrCSLG/kfeJB5",
-	"H/gOsJs9UBPsKi22CYr3sLK6OXA5IqePTEmVU4xxrCr4NT1PaNorMdbtS0uLYQfLMucyY6sXBKMl+AGf",
-	"D6IhWbP6brQG3Jqvl1Obu5jxTahiGq9JQBUlt2yhEvQ9U9QUIuUL0+q/k2xcGU55I+Sk6rq2rSf7kSQC",
-	"KinW9s3WzYMSQAG8PLmEjYCLy8UmwSw+358r6TedqP9RT/O6f/HpCH4q0Uf2TAg+MBmYs5U+/HefEHgA",
-	"orUtaAZiYnNbcZwivgJZmdMlZDOkdW9I9dnxs8LKiAg8sAo3RPYDspjzPg2o+qsP4XJRYNA2R0xquTcK",
-	"x6Gy7xafkjQhOhekbQyUru/DyQQyR0IeEpB4SCY1kimbFvXHFVAWh2A1beX9xYU2ij1OZ2K+oPqMRk5e",
-	"J0HcjKqI07Kadng1FFuebCJZuMAjf2pojT1Emt5SfQmIIyFVIxJTsVQpepkeS+HFMy9e9y/uxmD6kGuV",
-	"JRlpm0miDd2XyySJbRs5HortnIUtFbknrlGyB58fW2FfkKISye+qYCmrIPNNRJxMXCKV6V81Qh6qELgQ",
-	"frCHEXMbLDTyim9hvIwYDaxghAAJIZ8eQB93ZsWbCi2A8Ozby+oTK/PfzyBair17Zepywc+ll614xG8d",
-	"E08WPEoyJbUAFwHpwmK8B0KRfTPEvu9MK93G/QaYOhG51WNgie5TbdZ9sTtI6ukO2286l0UsyVnQp+UM",
-	"6r//a9/I1b317uvF5wYmzGjDSWJgKnqivRUj0dPkKsFdwfMb4hN+SWysLaZ+8KqvrWk1b0lIq1N9Dnit",
-	"rUn73fNtdozDkXYMFqCiYYSpcw5/QyCAGrokLdJ+iqu3pYZhKXE9YLfAol0aTq0JymVpJPNmiPL2oOUt",
-	"PkVjW0F54zMbwZC6ojUJNJacwOcfCPS0FYz4c0A64WokPuN7LsbO9CNVelm+jnUNZ5szf+5XTbLw3Oyq",
-	"Jlm0vFA1aACxE3cLdL1XtEbRslxDdWNTifGOVsfPXoMxTX9wLoHxHd63hCKWaEkSCL5qjuRWQAC2IgiK",
-	"kwSg3kSU3yZeiw2IbwM7sTfIfxrtvce63OFwLlIIkj3S2jaNTuZ5+eAODG/JIz/ZVxOpycLOQWyVcQMH",
-	"bBJyhoGrkNsHBN3/+MlHlVkSgGY1gRGQ7QHCNM+WrPEql8IpgIP+wmyhpNLZfYUA+JKg9vKlv0dJo001",
-	"8s6qXgvF26qIiVfxKrW0BkvdVnS4ZWzxBy/KUsgf/6z61OZ5Ozxb7wFf8QFf8QFf8QFf8QFf8QFfMctI",
-	"HLD7MArV3eRaatHy96g3nL5bNCTMrTPOgC+o/u2nUmcgnQ9QGXEW94vrP8D5WqAmlFpZN5LsDgqB+XVG",
-	"TcgI2sG1Isfp+3BKlYibaS6s9CGIARLUwO/6P4PeJanKUF+wFbvRt5Y/kh73cwnqMCb9Mtj/86mhzs+1",
-	"U1Ah68SP6aoL/8DSUR5Pikn5pJoinJj6U+dUUWwfkvacTPwerBGCx/mZ9Hv9DTScgBvq7vQBeg3EyG8R",
-	"P03r1cq56axjc/XxLEv9WQlCjl9YjQrSpsfLOFTrgT6TGV3mDHwPJWZvNGXn3BSa2t+srWm7nkQDWfcF",
-	"BjFZf1qTdJVMQJw8jjkOTXcRrvsXDQYlR4NTaOHpSSPh0nnbOyWB0GqI9ZUYJD2PWyi9Z89cFo8mwud+",
-	"Blzv9dv2WWPwun3yw49VycYxU3VsvtZyQ5UBvUoSPKweB3dMIFSTtJWKw5ulYvKU+G/ph0Z7yp7/ePzs",
-	"5+PjFrmiavb8qEVeK7Xo8WjdIgM6Z4NQsecX9INPqlwQ8w04EOCopcHtKyptgDv51foXbGyVZrYzpRbS",
-	"DVYOMaM28Lg/Gg30RrMGsrWGPiZNCzxrkkuMLu3jm36TtAlUZOfTOllys+Ui1isb2T48btNz7XacYqzE",
-	"9WX7evi61+/+q3Pum4pENNmyUBJLUvBghvpkYZOWx51WSseanmS6CN+AKUNLWXxSkuf2eji8Iu2rrt5i",
-	"1xr2pPkTRG0oScRkEo5DGtlQ9arv9O7rN5sfanB29funJnSW8sDjliDWHb4vwfZIqnDka5mbYE1wpnJF",
-	"PSnhVTeNZqDy0+Yxt6meQcjPNGgrJTXJFUTuS1JNhbO6gzCrRcQ6rAcAKHncTS+RNYhPUXQ6xRB9TANo",
-	"knMWh+9ZkFZmyq7kk+ZxUhogEOPlHHD79fqMRRyzMcAYT2nIpSHxbEbfh2IZ602hJGY0glU++cHcshZh",
-	"dDwjmmOY9AS6luYk6QagS48nfen7sYoFnzY97vHHj205sMePYUKIGJImHeBxNjfF33ItqpIxvOd+hjL6",
-	"xNJORF3W99LyEIk1UlEIqyeJKyImDMKm7D2QUD4VaRH1uD9gqmFbN5ElxOpmtnaDyf22CCjsPYvXpjBr",
-	"NY0CqIP7w5XvgMXkJTzgcCKC91HGM/9CIc/8YaQ8n4QcsGSCWh3HzD6YODqsJiHN0vcgzBMzImXz8WPS",
-	"gUGa6D0TFaVmlJNXnaFZKjMdSvzsApD5UjqgL2uPU0587MEHSxQUe/P7bMJiFvs1spoJyUyoKRgHMcgC",
-	"i1htBKPa9Qxl7dTjSUgieXb8lPhvu4NB9/LVqNcfXV5fXIx6/e6r7qUPPNyabcyzJhmYuEOoxGcuvI0Z",
-	"wnMmEdY7Y6iEfs76vcFgNOgOO6PL9i/dV2hlvui96l6OXlz0zt4YIsqBOjdeMjWeNTTnOCUIVydDhUAB",
-	"cIjsG29FwE6JkaD0HhvmGMbJCh4lC1fHDkxUdh3X/YbZ5Wt6PBe/7afpxfqvfEytEYE2Y1P9pOkkFEar",
-	"YXpDPG43i95IES0V7JU8Jbl9sWt/1r64eNE+ezMyI7LP+53zbr9zNsTnHk9zG/r9Xj/7WWYzLzu/gh0u",
-	"+4o51lC7zNITEDn9j55NwPUqp8SrNJtNr1InHmCsO48+aSFOP4PAewBov4kYGZz1O+23+oQNLttvOh4H",
-	"7D2ty8WJQRXoLSUTtiKmK0mqJeZt3XPHJnUAmaNzeAx5yFprhsAafYcQqoOcQT13OI6asp4WuDnqxH/R",
-	"1mv6j+vOYOiTappAohehptf3+nJwfXXV6w8756O3nfNuezT87QosmVft3y56bRNj0+6/QvOmKx3U86kn",
-	"mQ3LV3grspiW/Z4+83hREFC9KAbIlqu3ZtfOP7uD4UD3NWpf9oavO31nmC/b3YuO/nikd9KpeL/xw6Az",
-	"GHR7l9nfXnWG6Q96GUvNvvV7mpSdJT3vDq4u2r9l7M24zJe94eiXTr/7sovb8rLbuTiHp+2Li96v+BBf",
-	"PWtfjnKl/N0+MMe/Tnz4x6jzz6tuHz+HtU2DwJMG33YHb9vDs9fpE7sA6Yg87p/1O+edy2G3fTFqn531",
-	"ri+H2cbMauLDfmcA7RW8mdm768uL7uWb0UV7MLStwtnYjFnXa2tmB0+TU59rUW8szLR7+bKXTDtd5aS1",
-	"nr4II+je3DZNwXtn7gTtQui3cBH1vzTVyG2NfXzeffmy0+9cDrHHQfY9jycv4oA35urMKvfLWe/yZffV",
-	"dd+0gwvR78BKb35qf0jXK5l3ulT2pfbZWWcwsCdnYzWzP8OeJn9nmy5h2u7xtI/247z1MobjtJjlOGQb",
-	"w6nvYje63bed4ete5u6NzjsvO31LLoAc2zvVvRzqq3wxGnT6v+hzhu5pj/eTDI+YLUSsbNqKKRuLPHsD",
-	"DoFoIZ1RLU/m7nOy5VsvtEt9EOcDdRaoQt0yRbtHXKjRRCw5FtnGZ/NQQv123QoXI2CYdeKHWI4z+Vto",
-	"OX1kQxNyLS1Bsh0pMZoyNdIC8UhrhiCi6GG4rwMuklae4KEeHwrA+GIgmIQfzJg8nrxOo5jRYG0+0Z0F",
-	"4UTLURy7BAtOMhD91sh8CrhO4ZQvFyMTn4TDTuZoBKWRkZbRYpQLxRArbjevDgucNa3IGkgs7SSDGgQs",
-	"aIiS9IHRO1DoJVjxHKTkGG0Hgjw7/sFmVp31+gMtHE6icDpTmumjDCHJs+NntiWTOgHVX1Fm6lPFMJpX",
-	"C05VEDEZ6h61Olmw2M0N5wGM65Q8OT622oKEl54cE+k4Mloe94+MjH30WC/pkbE6mb9QPW5Y3dl9ZovU",
-	"PU0ahtZMd8knDVC34cOJiKdMZRuTjAcNV1PPtfvjMZFNAkmwaCPSS3BKnp38bVNoHApB5pQnCpLUGjzT",
-	"ioqK16g0k4gqFoMgaSxX/2z0mYrXjfZEJTiXUThmxuhqTChvu8OKCXGrgH3o9OhILBiXYhmPWVPE0yPz",
-	"kTzS7wLgqwIvhavej8V8QVWoRdb2VbdSr7xnMcY7VFBn1x/qdukirJxWnjaPm0+xFO8MTIpH5vA3rI1m",
-	"ygoC+C7ZSlMm3SIBBcYt86y/TG0PSX4GHjyMCSFVo2izgIQTwhnTqirBQFWPY/a/mAASdA5JxYBKG7ON",
-	"DYQ6hb3Sv6FoHVBF8V/mDdwPLLcN197jRvCe08UCE+EggqLqW60cj4kmanM6TZ9YF46frwD0SKYxpB6f",
-	"0wUJVQtSHcMAbMF6UH6eQMR0lfbdWzDePSdngnM2Vqe5NR1HNJzrO/AqVK+XN/izf7R06kXWEVEVh04m",
-	"IbqEuQ0egwLj8KP0a8bwbYgdGCD12hfHoTVJD6J7kogxn6xEfCuNLpJdBr3CJk7OmghMmcobRtgHrbhK",
-	"GJfHqWFp6MJAzT8KFYtpRHxEkuVM302g7EzWINIoVDZUWwAtD4CGodZ3umHirKa0Lpf3VWtZw6k7M/3V",
-	"scc39Sutzf0O431HbOHpkC+WyqvUWgkFNw2dYnjJpkTbQjqTWAuz75cJcXCS8IKgoduOskS8aiW2rAlU",
-	"nDfNbxHVWht4gh43J9OYisuk5iZJmcdpAvUzjqiUSO4S02A3qJxWzNHoagqjSY8RZiQEl+4fFVkcENm0",
-	"NmrYp9REnYY6uk4y9G2hm68wpDo/oC6UTkdYFjBWY0kWiSfXJVJkFXJZOpwEN6O873cpYiaQ5pPjY6wJ",
-	"x5XB/3AQxI/+bWJm0va2ZpWnW2DjbSH8pDS02tKopuYfz3AkRR0kIz56QROHJ3zyZPcn19yGb7MAPjr5",
-	"2+6PhkK8pdzGp0Jy/A/7jK9ryhhhnXvXwwbnMOdb+/2d3g+5nM9pvK6cVl6xjahbS8URLg/lTXtgK/WK",
-	"olN9wm0uWOWd7vIITPxHN5Q3rB96IWQhx2WBgco+vaHcJ1Uwr/3Wux61+52M9jHsjV60L+F6DvxakwyY",
-	"ZglFNuMkKd7jPtipYnjuVSxzcC3KVS5W5L/dZ10OlnXBA9lK0UfROGlMYiImx7U6mjsZD6wR3N4Tw9sh",
-	"iZ1cG/oJcwRZNa+xtLRAIFk0IVWwWOv1haQ9NaOqdupxIHF6Tc7al2DzaF+Ofutd9wedi5d+k7SNHJzK",
-	"CqfkWrL4E9oNz9n7EC7TKaTZT9HimZtwlZIbytEUznjAAnLDJiIG7LobNqW8tiUMWfdyhk4WmbpGEi9M",
-	"naxm4XhGNCWQ+Y4pWiORTSIDpAQzcPQ6mo2oFRJcfcheUMhEryS5+S9EsP58BMXpIrn22YAEE7v55Wia",
-	"HgL2v42i4UUwwAn3ImbOqB8fPa6cfvxUv8fwLR3aGPRlTpzZ1OASzQ8H1BiuF4xUs0mb+vLpEwdfeRw/",
-	"k8TPD9g3KKJgNZczugANUzNZFmCEt4k6bF91G6swYGip8PhExHMTIJ56ApPiLnoAJFT6dMICPt295i9F",
-	"fBMGATNfPNv9xaVQL8WSI+94skcXV3QdCRoMhbig8ZThdz/sw6jkcrEQsWLBWxaEFNDdv2+G9YJyQomN",
-	"JDS8CK5MhhOhI/QAZoQf7OBHjsl94CM/MJ9Lphrg1jROM/g36GYGDWlrs6/bl69Ms6N+76JjD28Cl5UJ",
-	"96YpoJYHxcuK8bTqhBJFQQPlLI0R3+1maJJfrXs4sUCQKlVkLqTK5TvX0RlaArKVzbhG76y+4KZ4hce1",
-	"1tVKiYA7mULvCWq+mUZh3xy13ThAtUqWAmpQt3RoInxLCz/TStymULPJNjWmHEmFDKcc0mitU7Dp7vBG",
-	"1Cup+nAKLeSwg1ODQIewr1ACRhMkiFvFsH6nyKXHx2I+pxKWx+pkutNkhUpO06CjtbRL3N/O5XD0S/vi",
-	"ugMcP7CSgdb5PR5y4pv7kpzfWtMq+HO6hgArYzfAw541HTQ9nlJ1Zz13iih7CA+G4UriO2YwI1HgTXMl",
-	"CRgcjtt5DDbDgFi7ISXBErmEvVroED85sZLIs+PjcsnjDCb3pYWPtJfvW/7gbPUgfPzBhI8HWSIjS+BV",
-	"20ecmDKVyBI7LMlawVTW35UlbbUmcUWOKVM75A1rnvI1UbIkVbf7+PENjdnjx5k4rWou0tC4bTZi5CCs",
-	"zSXMzWbzkzXnQVicjTpNDjwab5XWWWuphhsGZfqtsRaXWiBLaewrpgyBzdnTioxP4XYj2PZM2S9pljLx",
-	"9YV084Fm/skVtu/b2LcHsZtR2ViwGDwKeJCK1SdXxsO9qJxC8lGdeBYhC/yNUKbjRogIq3R88k+1IG9i",
-	"MjdcYiDjTmPKlTWzUagViPJqOjCpRVp7GrPPrRPJRdfDRuBA1W3zXKhZyKc19Jt6HCzhGwZwLdeimc5k",
-	"uHUDIw0bOTSGCkhsoU/qzVKREI3rBQB9Hq+qGVsjgQUfF5LahtQHGoK9a1kfEAthnZz5+QRqnLgThpne",
-	"CDU7LbHYkar/u755ib9HL+Ziqfxay6S7u+1XkXX9hGHGFJQWhTnXUDkUM9aSO1azZD7vZjYRBiRtGxey",
-	"qWlG+rAqa2Sl9TpEqEOfc5ULMhYBq9Xt4nvcWCidDWptOMlK4gL2UDgWSyWz6wB7nDlYsE2QcRJA2uoi",
-	"olothOMmS5naayqv0vv0BXWHTEffUn3IDWSbHoHK2QNH/FYc8UEnyOoEUFTJufRbWaWD+H+ArdH5aocC",
-	"0H171ekPepeO1bHAwWTieDMSOE2tYfqE0iRLG6JUCkbSgFekb8khF4k5S3/m8RmVpyQZrPFMuQNsn7/t",
-	"Xg6gb8c5Yb550b687JgIvSY5M1Y76rjQMGYjHbWfLafgk+dYa9AUFgkDdF5FVCpJHj9+QmZiGT9+bLPK",
-	"9FGH2sIB5uAsJcuZgzS/Mt1rfmXSd7TwkrVYZXzij2RSGylMqwEnP2ru7fjf3IuPg5HlVVCi8FaTw7VJ",
-	"VwFDMpqlkuQNMGxCuEwguBrZbD3fpHu0CIbSKRNsIpYqCt8zTDjTy2N4IaSG1MGiGQd6iwrTkdCchqh6",
-	"QT37DuzCKCnS+dyz6Xo+Snt43jIJkyj8nTq/P5IkMw2Tm2mwXkxJN3MYsrmNEMC4JYXqeX5nyOPH1sRr",
-	"Wnr82PhzM+1kxvMcA3dyHzY3ql45tHUmVtnd9bh9rZUaW5VYNJy3+NQnMUABy6Syqbt+pYJFN70hX9os",
-	"eQ1y77eUKcz9bPNgm3pdeLWalXoFk7tgaGnSW1nH5uWjATORX9jdg4Dy4GP9C8hAA+PuojKJ1d5pNACK",
-	"uHSghOVOWcieVP3pDjnoojsYGv+oSUcASai9ycmlVzn1+O+GWLz75KfRp48kWXLDzpIcaD1Pp/YbFBQA",
-	"p6opWLZ0hK1a3eOF9EUmeapN0oYm8yyi7koN1KjQIMB43LIFrKyYWUTfGBYk2BVA3tF8Vt8TGwaavbsz",
-	"sZIm25nGLDYxyPBoLln0nuXA78DvKA06LORpzqicsS3xNxehBBOtzXb+SzAdPeltBt1HMjkKD5rsgz/s",
-	"D0r39Sk3iqNzoPcj+3KLayzVNw2pNzEj+9D7PJmHvrRu9rsmDu/qHvcqSigagfH5k08W0VIS36tg3nHF",
-	"WPG8iphMJIMHaeUvc8Z54z8sFk1NohWNtDK1TI3PoAtyCNsP+dQYH2k8niXAL5MwUiyuk5hNaRxETEoi",
-	"JmRBpyGfNkGHlGQs5qyA1Sx5BJkivhSx0jquDRhqQUbSgsW6HeYiqlmsCT2Ex49PNRvV//xFq06+SS9I",
-	"gS/Mry9DFgU+qdqMirQ9hAeCXJGaiTsx3/TgwonYJ74mSrq9NNK2VoesuljJkf4Ic9o1PcA/W2RMJWtI",
-	"xmWowvesTvz/1+zEyEdMAhEHIafx2gkmapLHj1/CYsLEcF3NxMa2ig6qg/jb5rQ8bgeo52heS2dS9dn/",
-	"ZWfvc0iJiRT+F/6YKvyvSQXE3EA10v/yeLoYuSWouwtQa8GXR/ZDiMTCsh2g48ZsAZEyHq+683xOtdZ7",
-	"8qP76KYoQ8fksElrUYCqTrUmeYGAYEmmPr1lHscElCMfwHz8OgnQ9sJJd9AjP/94/ISocM5amNW0RLEk",
-	"pbKTUJljzqLABMkU+nTJIL0XOAHEQRHzmySqibQvz/NBypnECBuqk0peyd3QRyy775SvCQ3oQn8+oWG0",
-	"jJk9xCfHxzl68a5OHFJx/Mk31pIbofuNTd5HWiEHLFFmHQ2rQuvRGpxGHgcqVhokDQk+lKj1QqRrGQlx",
-	"a+08htdCNzdUsiZpEx/G4AMwhY8Uy8ftMBYtSlYzMOJhwDRw0VtmcCqOs/wZ3VCShKp2YMQ2juIoGQGV",
-	"JqBK1nPX0o3B0oy87vEIatVzYTi2iCUGSqZsm65xTpv9aLowD5VyUX+oqcKnqTYXyuNYa2aXfCr3iyFw",
-	"qGdlRwZN+edwHjOfG7S+BDUxB8K9X7OWbhW2bMlQBco+WSpUqVcSInRAf7ARlVzwRDjXPR0njYRcsSkC",
-	"Bxa3gtt472bwvmea2UtTwF3Y2uw5JKejF25zSakcV1BQPmDpHIp0ryGzD4tIBAkwZ3lXm2d135p/+qSs",
-	"IdVWy9WV7TPaevjY/+nX9SgiBf/R/5wq+A/DVLF6BVlfpX7Ho/rua8Q4lil2Pc5Q8hIToNAPat0fSK37",
-	"zjWspeFO5VpVzObi/SEeRUDi2+VMPO9cdFw/Yg+T0Gz0huPV63fe9n7ppClnrYwZrDhrrTASsEnOYWQS",
-	"gwtT5x7amlIgQpv4ipAMAABIYrGSORtfGlQE1p/yOMI+rOBfwCliChEW0AJc+eCBcD04Lv4qBiw88vvE",
-	"OBbY2vf2V+C3O4htv/NL702nwGfRsYfUhh5whI9EsJCqiI1zoG7BLsr8Kz5k6NpRQWE6P5MshF53jig0",
-	"SbDjDopKQo4a8ZhKJrfQV70Gjh/gS5LZjc6+V4orOHsgtw/m/z8o9cRrZsGKDvMDFNBT+TUJah6PIQ0m",
-	"20XvqoD0W+Tt3Z/4yb+ukPlA8h5I3h+e5NEoOpzk2ZTp/TT0FCDgcCgAk2cCkSMQwmuQeaTyuJjAI0mq",
-	"mynkBDPI64Q1p03iexUE4sfoVh/yz7G5FB7dJq4nyAaY4n7ffPPTIiAAjEZGuDYsojtjnIyXUom5mRT6",
-	"j2z2PPoRTMiK9cOkSfm1fbB3nETKu+eml6ah62mUso0BU30sbvTFeIXp4vvOHDfVoR4yIR+sE3+tsErm",
-	"RNeYMmfb2QuI027hrP34jIPaso3XDDo2pjKBrdfMhrPVVdKAKZzg8Z+JEjnsF916MVALOSpGg8H7Uh5C",
-	"sB8FJ1ig1lQe2sB1eSTdCjkizkDEFMDArGxpI7BOzyhWAm7afBBkQrdsoRJNAlMdsV7aHrboAea020X9",
-	"wvTf7eob8YFMufMHpeGB8D8Q/pTwL1IysIX4b2QIlVP/l2i6KM4pgxApzWtqGVdc8dt1E1zuFET0+A0d",
-	"35KQF+UlYbE3W+BqW36YqXpVzdXvM/GG+dwuKGIqOEtJM3Y7owEZz4TEQCDNkKCkDyZrAbw7RvfLbUld",
-	"PgknuTax8ru+yOb7bXPJKRBOAmFB5hvmsLkphc5LFg0BtI7dlKZJ2mlCnRsSltt7gwGQScb3uFf5TSyB",
-	"lQE8jXu0tColOMum3SMlwsmY3Upq8wE8PfJWTufQQpLmlgxtCnbEGHcqe+L0B5j/d0p+2Bgr8SovAepZ",
-	"b/Ak5AY0LekhDw+ABBh1QePr2FePs39DuJpLzU1SeilHV2LRzdzOL8PTO3rzv/+cu2yy4kOu3QMYwJ/G",
-	"PKiWMS/Myd3Kvpf8iyJhn0WMxmVY2CanOUW83k+n2moUK6aC13qWf/4Qmz0MWg+GrAd95i+VJzZRCPKx",
-	"nQqCmWYnGTwcOBEbRoppAhcLSCZWCUzBmjExLOeMUcIWNk6q0qYUWQkbPVNCa0WcqS1Qd5o3GUlO++YJ",
-	"pHbkYHQRuvaUfPzkQ2VyEOAve6Pz9rCdTsVv4XvN1L6XNcDZagFJhcTRL922uw5+y+PYRGg/xuonBd/q",
-	"3nDSaODyieBJ3YKNiNFMhYIMRDUUEwMYaoTcLUCqJkcWwWYnNnUuErWYl2XH7XHw8GewLN18XVIMrOk4",
-	"KYqQNQ2qplMOegusJtkDVXNbUpTJAde6vMnC4gbt2OQw2fztwqSlmHk8waer2oz+W7YuT14yatU+/sH0",
-	"wB7qH9zqEiSJR9DjW1yCJuAtYBPwerrYgUYnhDwsqYTxzzF0o85DqQ9leYwH2pi/uHST9PKNJJytSKUP",
-	"froH8eYvKN7gpdweRWwLXx59tJWTusGn0hR4fUqS4uWjZRz6Jv9cibTWXpO0sTC8zYF9enzi1nxLhCAw",
-	"tkL5Ut/jMRuL2ECcpRUqsawgCihHUchvG/aJElNEXrVpGMQCd2XgtEzr1m6L5rJQJQZSwceQzrzGjPNa",
-	"k3Q+2EBjU3a8mvRw9easQ7B0JYtrEGuHsCR1MkmrLiZV2gBllJ86BajIJBIrrOaKmrhx3enLHCcVZ42a",
-	"rt99pEfhFIBvuYX2J6G+4TnHIPJ5TSs+hBJMlJlkFahr7tTjwKpY+pJ7HKzU+on+SnOXKBIrMEeP8zB3",
-	"dSKZyoR/W+NqfioeLyxkj2tisfdhf915Jvn5iHpzQyXUs3+kpxtOQ45ixktMlZZJh/ml26isjygBH3V7",
-	"1/2LT0e2Eqwx4MOfz9G0DXXoDXRbFWtG6F9Hzo3wa1jcUB+yzeK8iYhXR9w7EVsMOo9nPklq95IqxZuj",
-	"xOYgndqIIiarWPCp6RlXfrMUsMH7g3ek0u0uoWyudXQY1whaumdCi1qhkqa5mlN+EAZAqvpHp35uDUBr",
-	"9TKlJYdbtlgoM7fIVDvMVSJOpd+kj/LSxFjLTJ9Yq3Bkfsyec0hOD/ktzLOoRnGLmHq3xBYR1guXKyvc",
-	"JG1TBxOBBAyRW4VjtrWa2EFlF3t6wvZw7lN40RbjQz6rF7KsmqH+rXJQHcVhclJCKZepMwzyXG1dOH2t",
-	"yrqEjw/rE7gaHiAoTme6tEegrCc4fXfpSbEP6vCe3At/WK9aC9IHJiBVKeZpdzaQ8Zc3peUoA/h0FAaH",
-	"9QgSXKaUQnuxgBScMJYIudUIsRbQ1kqYh/Xa1ScmJtX+yzPyt5Pjn1Ko69TxmdzzgI0jipy39PiGUh5U",
-	"ifPp8cmmrNLP8QS6WJCqkRFCXgN1Hn9B8nbdv8i5fC4ECsm7HD7Je5/qX9dN9BVFT62hYJ3M+wmtGQEV",
-	"a68nzJvxYCHCkuKcG/SxaBDpK0dXiThb0eelPOQguZVkiYWH7UxGcxGw51rHGemvfXOZak1yjioOVFw2",
-	"do9TMmfx1Mhg+huPV0UMKlXN2jESGSxbYhn/guq0dXLL2MJKnnUrHdeTkvVWRslIIXXiJ/TC2u6MZSOU",
-	"0jcmEEcYB6kslS8KdYC/oxSkIKcPJ2ClISlQZHBlCMQBksZIBGcNAoo9/qozxJlDJewBnbNBqNjzC/rB",
-	"z8gvTdIDed4sFi62FuLCwKDhYsH+UAtPfMxqaBAKYrFYsKAOnD9mEy1qafbNBW+YFXYBfwr4disBhzTa",
-	"PYRFk2dPfrgXR7/SJ+7LmFzg3th+XgIERs4O8aGxWq0a+hw2lnHEuD5Pwf06+PTpUKrr660vPl1+ehnM",
-	"fht7OVyGe9PhuxLUP7sB4WtScbisCfVMyWxp6WVUGNDhUO5nGQDwChrDtBJr1QyxWYOFbICk5yJdTz1O",
-	"rT5vLORTrdaaSofxnJpSK/yWGHonooDQIIiZlKTqS8aDMxhARw/mzPnKr9VtRjTeA+hnnfhTtGAEhf+J",
-	"HcLY6c1IJlo/FpwZ43BmpB6fWg1883MzWP25HSzuTrQmVREn+i5aRmHsvyI4+C9OW37dmA+NsQCXOtCt",
-	"C02A3dqe1mbiWLv1txGVqI/p7ycCDQpAntnKfAmshEYxo8Ga3LBI8CkowFpkFpwRcHrQbQHLmE0D5k6b",
-	"G54pPZMzpvrXl+3r4etev/sv8A45FpEqoP2FPMH7Ky0J07GLYm0q2WiuFrmhATZ6Wsp2llzFSwngeRnj",
-	"h6k0YH1LZ+2LixftszcjMACRCaNqGTMiJhPTtMm1AsfS6Lw7aL+46Jzn1VEr+wPzItWngMn45JjInZhq",
-	"py56WVh8k3Df9fR9s0yAHMjZChbK97gJwE8ubhH/dK7SF+KcTg/faUy5vlKGpq0Aro7G4O4SMZFhxLi+",
-	"wvI21DJP7esW/39I0rx3SRbY1pSmGtq8iyPuTpw5Q6+jP17GMeMqTXtByqgFbzcb5hTuMMJqOKXO0N/7",
-	"ydRN9riP+ewgltskEutDz+epO7ZnSE/BgaCf0kCKA8wHAjwFGN1FM5Ut0rK7py7IeAhm5FsDcltgcQYQ",
-	"cBA4Q3UQ4Ucbqh2qXeXTrGc/SSlq6cGmGTlEzvThM+7kn4mIiWZd9sGTk59PyYFpRR7nIhmG9Q1YGt/v",
-	"nHcuh932xah9dta7vhxmIgVKKb3HDyP1RXtuMnZvEJK1lfrLUX5fRhG6Vksp+hfOGMp28o3oen4Q2+h7",
-	"sseawhup6tuHGz+wg2/GDgpyabKcAMnmjhA0Ny/G1YPA6YWAlSht36yNDEZ+hSL/aRxWUucf6zUlFQvR",
-	"flwFirmFQJaQL49vp181U6nfUv1qgpkL89bzwErzp1oxk8s5wyKOuCoyxUip5/D4UAM0kHxJVk0BE5Gu",
-	"rmi0jCzCimaQGQ3gWoI1G9iZ5pouZJXtKsDKnWnpkUeWl4XS448fPzt+9vhxupTD3pvOpWG/YqnsetTR",
-	"jJ5di3wAEalSCTFUtVODLKD5qwHjenriprv6vx83/kYb/3nn18kTEtB1rY6qaMYq6By5xIbzd2jPOEid",
-	"YlgI9u3oMNaHmj7BalhHaTmsgxfcVU2NACUZV6nEopcsv0hpeJr0eCJ8oAKbVIjDkMz0FoBv2h6QtVg6",
-	"bF0vV4L7rw+2QfAZdf551e13zn3ksWjKZHsKIokiSDb1QI+XKYJJqo9Wn6PyiqkgjyHMuqYbWoH7pLUz",
-	"u1Qet35PiKnPChM7bZ5IdL5gfFnawTfi7O4ASjOB8WQBpYX1du1HeFZBm2Nc/QUY/UPg1meBf3QVqVwI",
-	"V6l0kJDqrTFcYJGbY2TGzZr4V73BkLjN+G6MVjbQ2FrqjefHYckQ+wRcIWHNZC/OnElZLWDOrftxZriV",
-	"6PfKRxlRI+/UnCqVHl/EDG5qmTKZMO6X7e4FBge/MhgUo+7ly56PKQDPjp/UCoKAjDyAKMJWIDDpTFlJ",
-	"II34MZLA57Ulbqf0uxTFVEO3pNiGiBtHgCZ4yySsnAXbucchgTAJk0fxJpEWUagtCSqAdyt5xnFQoMOv",
-	"EKOuRDpHBI5OxlONWURV+B4Shs2GlAZaONt0ULTD1+Ztw6SaLU3sN5+LiRX6EIs6bGVi/DJH/I8WtfEV",
-	"+Ol3rPSiYJREviZXJ3uJgUOV8juMANvG4KDkQc9U4jGOmAZG4NqY0Uj/oKk55eT18O0FflNFzwY5OT62",
-	"NZIYVw19J08hgOxopuaRX4MKhbaOlonOwFC2qv4Fak7615dvLnu/XvqmPJZmL1jXSjOy//293fgXbfzn",
-	"uPG30aPGu//+L7+WWDj1eBpMjumCFcadHiijd0zE3E7CytKIPCVgip8xCK9NZss55Y2Y0QDCM52fP08E",
-	"3m5KmexglkTmGyqkgbg4+pQ0v+0ly1yoTjKq0usCMBdqDzfCMOHzevmJmFjJ0Oh1SRMNLSApvw5wUuB7",
-	"F1HAYqNmSuNT1dppHZ2jHAU4/IvEyeG1jsgfwTpNcAA/2QwzLqxNHR5ITDVZUDUjVS0umbQYjzvJBckd",
-	"0u0YtVdzC0n8smkc5AAFd/SYxnHIZOrsbCVpkfv4OV/Chnxhq7g5c45FmqlvpEEXD6VM3mgnKX6rGaZ4",
-	"OOgryB0g5lvew//5YLven8L0bThfatyFe2NjJiI2peM1XMtaKQ3SBIiC2tZAQbyUCPVtAXmIPgcoWPzQ",
-	"SPtiYpG983ZuraNCdpBj8o3ZJGYSMHVCldixLfyqZeCcrUwmT6oIWn1UE5mQkx+IZGOBVQqDbEjzWJMg",
-	"0xG6VnHAQ3Swav3UeWCSrNsKf5FjsWAS/x0G5pNPvoEtMlJSKBGiyuM3a3CIZsrjBaRqMx26gV/DHJel",
-	"ZG18hqKYddxKFiVkzjZvZS+Pm/ho+4NNm0pRbXHNsyWXWSvFrkUFtcjE73HwG3YDEywypwqs0VrQgAYb",
-	"MgwY0GqmFW4Qy4ZX5oFjf8DQLkyUWYVcbvX5FqREZvMotUpnchjbV91MUvOSRh7P2mqRx6TpK1kn7ea0",
-	"Wxn3TrKuYAXw+JI79nt7nKzbuN/7pXtuEsIH11dXvT4ms5uDZhJrrH8la4lon511BoPEimBHi6GW5ZZi",
-	"Lf+MAbrAWTWPKyFq97IVgLlIL7Y9fDRZOTA/pYeXVAFWIH949aHWHEC/nEaRmtU1jHmmJW68Tb7NjkUj",
-	"haanEDptlg5LjMAtcZ8kF7MQKeYVU+30En+pXGqc9ACWKYlk/Yo4MekMt/BnAplcGar8EIn0hzIwvwIg",
-	"R9zGhI25+7mVjzt1hgoVcMvB/Y9JtugSEJg2onSRvyReE0hfikLFYhoRny+jCIhSGEVaH6+lcaUxQ9BA",
-	"MwXTXItw9h7ANJ4kOchIz/0xHc9YQ9+RWESaSzSAe1mUqUVMp3MKz+FNVAl+TRkeDleTGE3LWQBMeGny",
-	"q6eMVNGPatzm7INiPEDgv5/0DxJZLBcrKz2kOIPZKCaod90ivnHJ9ZE++WQRs/cA8KdmVAGCInJq87WF",
-	"L7QGY4+n2abJ8JNQaFzZvNHdesJtOZMk6yJ5AEgdZsmyWJQtiJlOsDABVCeAMWKwaq7rlXVwp4Y3veQ+",
-	"eGKTOWtdDy3xpFAACdhEt2loOJPg6sQ3XMXP40aLdc6uj1Zc+LDWzIL6CxaPzZJgas4kolOTveObutRV",
-	"yAutaa4C0clryDdBsQJTRqt6v4gpVV2zpdipBDHsQPvNK6bS6lRbjTh9RrMxcolZDc47clF4luwXHPjS",
-	"PEQ8hrhFZ/rNIgOMiQwrzIEU0CXeCHdkO3o0h2B7b/e1jNMgCPVPNLqK9YqrULcDW1av6JOqR2L9BAvn",
-	"lY8V96RuUsAeHFd9YOCMupfQHLoWnIP0SNs66DOxjAI4t6Tg1OpFy69CveLQ462Rx+a1T/WKjSPaA1HF",
-	"FT9+r6SggdBEWu0W803LTGcpBTKU00YlWXpgamKTJD8zZ9SHo9c4Q/q9y0YPL5t3L8VAH3w96Ssg8rs+",
-	"xrcuBR72P3FGZ05k0Fd3D6nB9UlvIkhm0jV3wKShhgv2QGtakyZVJkOoqwmzyHCHmlHaTBSqvjFaNKCK",
-	"LFg8EfFcEkqCJUv0pSqknGh+tzZh0S7/Rbuh9VoDfEaGeTY9PnSuKUgVoUqz2EC98T9+8o1LkMJUfDM1",
-	"FmRHb5TxVvIpFKfBOvdBlh0Zy2doeSBwITsooC5JLUFcGFcZr4YKwp5gV0A6sYz42fEPxH/bGb7unWdw",
-	"rs47Lzt9W5Zs1O/84xqimpqkrddTMzm9Q0b38fiYxvEaJQ8rxygTT0VJEtTUA8wOgwzqlrm5Ixc0qZUP",
-	"nDDLCb88bvOnb8dwH5jcn4bJ3cEB/sPnO9JlmGtDR7GwEGZAX/Oim1Y0HAr9SFrSVWsZNJwD6Opf0Tqx",
-	"p6iBSFLIvPcVOz7VK0ehhBA2TUUb9D0NDVH5uIdE4oJHJ596lVMCJOqTucPUmqAxZ3VG0zA38JtW9ZpQ",
-	"wHmKxIrFjTGVWNUhkmyzbVN1h7TTFm5iRm+tcyJeQlm8p1plfXrsBnKLicd9J4yg+c6v29pESdJVwvFP",
-	"ThBi9LL9tuMkI9VzTyEXCdFdbdSY/R0BUW1Imh2tX4aHdBh778pr02A72bQvw9UKevqGqJXOOMIo1Oy2",
-	"zPD6q3GHZg7bmHJywxCZ9k/vDz3Z5+NFLMZMguzU4UrTnO/HlwqJmsT6tWm6jaEkk5i5MRz2bBiq5oAf",
-	"ltOyJHHEeBL9U5v3Q7kJhwIEQsQlQPQVa8PLwgdmZWcM6vU44+N4vVAsqCUhueTEFD5ZxhF6MW2gnpMd",
-	"jlqLjbhz0lLBElqA2JhYhqPwlm3iQaLumFiuY+syFh7fBjpiEz42ARirGYcuxHDMKYL7WOg5i75QNwJe",
-	"EumRhkjXNoEcM5GKdQM6tYlL6HFcIgQgXHJ9eEdKAGjdyAzSJ1X0uGvJxI6mVjeRJyMttADQnQH/Awpu",
-	"AfAMrzIgeLrlIJxMmOanI4z3BoM3jCE9O6YTiYpjYNbNZM+cprt+SryK8WZncAHyp8Fw0aZ11xIw5dcx",
-	"ojyURMTg/7zRmhv4+iFZJh8TbdEA9WchuF6fWNhthEDYcL86Hg70OaYoE25ylm7qbx73B70zN0/NYnlf",
-	"dC/fdM4BDDIF7jQygBMmL1aQymxAh/WRowrcEqCL2x1cAcx2LTfARPCEw5fGu9jdNulDeiTdy1eugOm3",
-	"PG7nkuBqcHdcxdgWTmvn3ZcvO/3O5RCXcZBv3gZMJI7nJz+lH6P/2W+SS1PBKJQ2egMl56WkUUFqVMxA",
-	"5g7ILVsDCJDv6Ihav5d+ub/6hk1EzFxKBXaUSIhbyPJChModqVdZHEoTh5/xvtuzxIXHwwDjV4hhUTZu",
-	"3xzPDW99mtplCQG57l+AD/5pRkBKzDR7B+BbX3eI/vQ4pusWoUEg0ytcJ74RoAbhlF8vUgCxLChq6m7C",
-	"y6ofRWIa8tchhz82NiXz7JwqijBjBoR0qYfFHe98kcB3EfLbATK0LyPnpR18I/HOHcC26PossOd1/wIY",
-	"RTU0ZLCWYVUramF7/3CB799p9tnxHqLhmeCTKBx/Q5iwJz99HRtIGvu1jAKMurGBeNa+kSf6332ZF35L",
-	"aC420EJs7ZVgF4USwhfBibs18SBJaSuITzwtDgarOiFNWpJKS/t6FSDYTnjUc5PMHNQt/T8lv78zmQMG",
-	"zDsXA5kJDiTPMwLHI4lZaG6DPpGLKFQ5e3mANfgbki1oDNUU4O1akwCnwajIZGozCmYyAGjEmAwU0Vmg",
-	"BYRtHPkecWZWul9oBciZMgBh2rndMIgy9FPjsl/HEEOMA0liy9JAM2whogBoa2MYixmaVG17SO7JVkLF",
-	"5nLPcDF9jYyFGqSAspttzoc9GM2vSZS/Z+oglSsn51ZpO02w6axbaUIuRnnJc75FuQUzCZQjgEUCnCWt",
-	"INVt+IzHC6vfSlLFCn+LaDmFYKL0NRa8WPta9U6KMFCPPwYb6+P0WhoYJgJJSw7uAZ0KAD1EtxV81Z5C",
-	"cKYBRHjqACKA5NzvDF6DUkAAuTUTrmV0fKvA5RH23EOHyiUg8uNvDsnAaOmDTI16yy240Ve5qI5Xap+L",
-	"SseQQ5pUdnq4qEUXNbdKpRdVlOfCu/Z+cZsxxvO1KRc1Z2omDHzwVnCMTTjg28oXVC56t9uVivZVF+0Q",
-	"31O22mtGI1slq3TDtBhxy9YWj8D8uRv3qDwtxDQhTwvBKzdkknzUf2omCANrIGgPBm86v2XsAzmgH9Np",
-	"poKTxx8/TpMPHj/OexLFirNYzsIFLhH4lrgwqYf5fAXjrYSMNIhIAQA53y0J5Vvo7dpnEKwkDdMK1Wah",
-	"9WJAIu0kLTUFAbilyf5XZju/jM5vWv9mlVZ3wXue2/z5z1uGzBndRMRzqiqnlZuQU4gnmdMPF4xP1axy",
-	"elzfzNP9sgXMSDV7l+qIiV8vQMYyF8atFVXHEjMpLHvtoZzYN0aloXafHPpt73SWfk8Z19efgWNHa7Rj",
-	"/YeAM1IuMf/KbjQx5EkZAfMBJA/4nL4Pp1SJuJmqybI5Zapa80lVhvNFxFbsRvfItXbr20G00zGEgvew",
-	"TR/L3dVOiR8vuoFfNzWpnp40btYKgHijiPEpqxNfhXMmlsonPx4fIziAPrYuKJmWTBexCfjVurumjPVc",
-	"7DqmswFhp5mQIcujQOOPIrE6SyfoQzU+ExAwN/hjujVT/JLeQJQ8QqqtSRDKsXjPYsiyt7cKKbTH+1dk",
-	"rmV5EH1qTTKwMOLJZJO0P8mwF0WnNZdJQoSf1uXvbr9OeApa/4Gf3awJhDwjlnRhDverzrBFboSaeZzG",
-	"zH6NXqRsiTMzPxPWqQ/YjVbf40VSIaNOfOdgijjJuvI9jvW+PijGEQFV0yGULkwFOYPlVRimiAfO3InC",
-	"c/cl5cKt/ZbIirmrVk9yXPNnYivuSyGQdfZIZVy9zr+tkGdwA8MAUQKb+GeSR5LUY/Pf0g+N9pQ9f3p8",
-	"3PL4FVWz50ct8lqpRY9H6xbJ1Bmp1cuwg1f5FJ8VTdN3cHe3oER8P3I1VEWAwELwvXGbhbONVNe3oEDg",
-	"FbLx2HsRdL8O9WsxPMUoTUYqhKvvVBjOlyFOYgmADJhvszVPnx0/qzXJRXjLDPQ0UAo1oyYIOWS2cJ2s",
-	"f9EY5N2XOyn88nDB/wwX/A9kQjmEJJAqMmS8bbX9hbmYTUOpt3VvQS41X+6W5ND0uEuY68MY4mJRrlyE",
-	"ixc+8T9yOmd1EkI8ECUx5YGYG2kOyslXb6hkPz5bxpGmX09PzCvE/x3DLN/5TgxmK0EmSbAaICYHWsPo",
-	"yOeIT+zjX5hSmKQuQFVQK81B4Ib9OAjlIqLrS2zD/Z1GUxGHajaXHu8E54M2qTZ+rtVJZ3Dyw4+k2vgJ",
-	"pZ6++fPkh5/0iKhSTKpEUNXyDMiojkXNiqAk5B732QewQbtiaLnIZEK8YnCvcPWGrZ3a6pmiMuBmMUKy",
-	"rayaabStFB3PNKOw8bby1gQ6JQLZKfmIjrKrWCwcU46R3GYhV+gZ21++1QKrMYkTDDpONNgkYN+xiFNr",
-	"Ea+5oBMFHq06mH0QH0nLkIDHWGQkb0PgU+lanN6t7OjeLjM4o6UbkT+2IdcbjSf75PiYWApVTxxleNxh",
-	"O4DtfVCmEp19ATbJphMXH6tm5jztjCjJcecCKrEra8hfRFRNRDxPc9WxtJ4J7MoMs078cSykbGQ/oiQW",
-	"mI69pcRlyUJn2BHjy7kmyLb5Sr2S7c9JTdle2dUlRwhPZyqgZoaRFF1OiU0peCX830Hwb2/YwsmXSy9j",
-	"RhicUZNYB9U8JImdLSQzIW5l1vaJ9lHOykE28eh9M4DNLUexrPhPjls+yGoHyGrfbVDS92vWQznRSnWY",
-	"y7mvhQ984Jq22CNzkCM8ETeqVJG5kIo8OT6uA5SgVFiyWB8WG0i6001zTxcHlOoz8/QTLkXpdBmaKBLr",
-	"RtBqqamdF7SVb/OO7XQCzPSc0feszPt8ZZfra3if7d7t6X2287iH2/mP40RepBux/ajjdu92RvaZ5jz7",
-	"OCM3ylOaHyDEAUhtLFZIZD/5TStQhdLjKg7ncyyihVkIJkoPTSUAglItFhZru+KvWh6/r6/T4/5vvetR",
-	"u9/JZEAOe6N+51V3MOz0R8PX3cHINOvnfaAQYwiVfnNey7uamLe4LfUCjKlkhcaea9jyL+uvzPTxrbLQ",
-	"smMoc13iyQ6+d6ivBzff/SgkbvMBQoApbEsz9shyAvmLTSrSSrSULAZhF3CvDGm2ZiIxIf6etmdwF3l8",
-	"Q8RFWqxmbJ4CA5t4VmsHM4w/NUJ1z5PadnZNwfgUBv6p9UYFVFGgJesFI761UTWnTDmVrW3gbDIoJPiE",
-	"YhlcIsAkXSf9K4+HGDSLSGkG9mrM6oQ6IFpgX8JKRFpees8CTSZXNA5I1SCMb+h0HseK8lpJOiXHMIRj",
-	"VwS3rUNKHbegnhYU1XRZT9IIUzgN3bZKxQUbvAJFYNVKNCZ0rKDuGFuAEJdFlaxtFmc2GTwVtxSlyYsr",
-	"UBaqRukgPx4/+/n4uJZHAU1X3dbIvbjoXL7qZLiYZXXp5iNLLOB4HsdykXbTHLti/4qEUNljzGI2F3wN",
-	"x6KeZEpvbGlmIwPkTh7XO5puKCXjSAAWq7udNaxNNaeR1v9ZkJxQA0B6PXzduRx2z5Dnm/j8FqF29Olh",
-	"gnkWv29B8Jnc3DcrKJuMND2HWKykx41xBgF2gaUakdlgAaYpbAiJZq05EZWfJThJL3kABkhYD5+ggx3U",
-	"Q1JFXD7MNs06Tvrmg/8Z9C59gggftSJpwBA/IF8558uXjWUq6vEbSQpmRINwyrtbEEIHJQAnD0Ut/1TA",
-	"4Hqb9/Q1F8gLrmlvD2lhg7M9khY3zGTybBcb8m4r3+PVQq9AXmRwOKIVGfIwppjckxUNPJ6TDdCzdSfx",
-	"gGSkA1ufasxIFVhLpv5/iAnEliYAqycCcr2D1HOEAoCvpQLAXLZosDWPO36iFBDFygN2BWKxahmXD85r",
-	"YFVKRBkH4UmsMtUSPO4noG6Ja8jX25WpA205TAYXtQTju9DdIhWNmPNGobultSEjeLxESKDOe6GUS8R1",
-	"dRXgu2i9LYjUymydKU1jyqza/Xek2nJRo0gkqIM/ydlOED1SSScMPG7z1+3tYEENJYkUT/yXTr/78jcz",
-	"iz4ICn4Wos5KcT8cH8PVAFMe3IAZk3o6TgZ8XnCo6fXFjPKNc5ziYj6SBESCOpEC7P8et8HPCZ7d8VcV",
-	"IlyDfpEIAduLJgdw70L6QGEWO9RsdRxjHs9eKT+R1ZPrc2QrcCvM9zYEsNwxlpEk3KF/Dcklu1TfUm7J",
-	"bdqW5ImcjljNwC5myBc4LQRnWMsbE6dqD3LPX81q8jLkoZwd6EYx6Ga7KqJcS5Yph5KAoh1cD0VTiilT",
-	"Tr0Tjyd5vjbfte6IPPOMEqcfNDO5tRmXvKXZmeIRaVhMi+QKMISpXCF4igIvogAvlHUHpvAoqCqTWABy",
-	"UajFApMDa0pLgCnJBBht1Jzxt1cKcYqC5GwVB9T78HhRsY87Ffpw68uAgSApMQPfId5IvwPyzMbHXOSO",
-	"CZ4dWy7EfpaCllhpxwFVmiyl+cKVB+ynmRoj94My+Sr1QRAZBfLA/XrmtbrbA0YQmbwrp35IEVvtO8f5",
-	"T1oRxJ3idpZp0TENaIl8KAnyBzP7I7WgBxYEKa6ptw/cJqnGbBHRMZPEz9co9GtN8quDtWkxNk3JsQ0o",
-	"K8uzPE7JybNGEp9pKpWZOsEiJk/ITCxjUs3oGj68lXR+it5X+MgEuaCArjs3CgDUEvU/3lDJrvsXn46y",
-	"LRxttPB3BwfOxNVYZLShqJPr/kWD8bEITA154EWmb7DM2wqKlmlCgP4EWAtyJlgZeWoqZG/AsGVS67sT",
-	"DKJyi+npTdErI9dSsXnd5J+u9SN8zRo9cEX1/CHz3mWpWt+El/eoU60X3c4/X6W63znv9jtnQ6hS3dKM",
-	"T3eZYN+lvNT00+8MOkPQrH/t9c9H591B+8XFRkBIWmmymJZv1ih8qMz4UJnxj1uZcQvJlnuVg4XIaZrY",
-	"/aB9SwWAKhudw6WxmkyOBZdLY0S11e0L8+6xpgJ+OBb6i0QZAXHQxsYnT23R+Vw0cpN0Ppj8yAQDRSq6",
-	"9gzgiOsdNXajmL0Xt0ym7wNKoWRZzEBNbY1OnyF0xrNXT4v7W0gXEWOd/6So//EmgGWymHKmj1aMAeU/",
-	"A2KnqXeLoCsnP1sdwZK2FLaZHOUeA27zvcr0oS2pfJldcfqRlqUt0p805RitZVoVE1iZqXm7sxi1c6zq",
-	"KXj+NHzPuNU79SnZVe9/R9zvlyDvzkS/UxiCoQtEBparGeXT+wT3PNDtQ+i2NKV00j1AH5pz5vck30cf",
-	"4e1PWwNvQVqdo5Vd68illbBJm0The0uTUyTj6tPjk9oGnrHHqzGTInrPgkwAj5aKtUhbMy4iaO35plSt",
-	"KQ56U0Ilkdq0tO5vZdq0hp3H8yPKj4W4AMp5ipukkWY/cVvTgnMizUMrfy9qC5GncTDG1WbYHaah4++2",
-	"YU2gQguEByNokrcWP98dyl4Cc/6Dpw5E/1n74uJF++wNiMyfwRNiTW0BG0fUYOxatgAF2BPyXQewYvRb",
-	"uIuLflYa5TLwKaQLQaVHq9FwqRgNUmkC124nD7EQtgfyklSawPrsln3oWW1yjyzJPijh5VeoU6kQmwfv",
-	"RSxWgK8OfHSxeCTNwCYintdaJGYRBUwrLWThrpfmtaRLfdAo87kuT49PimKYzfHNXbK/l15kEWdfLLw6",
-	"94Wr/Xr1Zr4im9CcGan7Z2QwL0UUidWmXqD5wBa+okXiBri1M8CG21G3MB3fCswFbgjCPmi1keQxDp0A",
-	"wCKrxSfjoze1uUA+kUheTaSFHpeEomtpITXi1lFzQt09fijWaAHx0esD8OUZ8MDvv+zWvQCrIInxwZT7",
-	"hzLl6oNKaBQZCMOdEInm6js11rbf+UySHsYzhcZQjJpamCmykKcIre33Xmt3SFXGWpCsWnFQpUjDaeyN",
-	"fJQ8jxmRYcS4itYeN0Sg1iSwHLaYUq6IFAYouVWQs2HG8p5JZyVEJK3m+2UUUKeP7xUHz+RGP0RJ/AUp",
-	"k+b+u6q4ZUnSZ5FDtqEsF5AAj9uK6BupChsAot9aKvnLCSQPlOMvK9PslGa0vt1wHbwN9IeUkpC34Nd1",
-	"7D8mRB0+yyi9//PrEFVe/d+THzedus4TrRR7lSOvYv24WGBLLFWaRnW6la6ktaMc33eojB8aYBKhUjX6",
-	"PuoeXyZVyoDiodcaCzBMqExcDT8cH5O5bJJf0eiYjCXtxa1tlpDD0kJSCf77MfGxBNfb7uBte3j2Gm1v",
-	"Nso4MzgyZUqacCT8yBbagojjriaFd3cu720ra2XDjsuczB73cVgmVSqtNNa53Ols3lXJKWM3M1ZFWw25",
-	"Zeq7+cmeUOPsL+IGA8YDF22pYxyBX4IpFPb1nYqbA4AdFHGiIBB5Gy4WEKr74PH4ZmV+9RFKznP2Im41",
-	"VdlykDvoOlTblFlHixEMnXxfP43UxN82CZwZIDi3wR0MdTMSumlLYG7UOqwTDy3J2axWsoiWRdqmochZ",
-	"4uXxJFLGZNfUib+MI5+w8UykxRmpW2AT5R2TPFMnUoVRhJo68hg95Ca0jMU/3zKbl3m6gcpjeJbJt60T",
-	"Sp40ArpO83XcXGLwA7i4QoHgamS7sXU9M4Q9E8EEgN9FIbSYE5OEaGVLQyI17vWTGCDf41UHBhiHGM5D",
-	"Pq21nFQZl59k2vJJlQIYVcRiEwqVy4P1uKbSBQgbjn9faMZb4sUHd71mWQlTxDO2mjFui42mqTCWkppA",
-	"qZT7pLwym5ITSQHxewslPe67hPVDY7VaNfQCNJZxZILOctzL3C/UOkgVmdmTYyJre3Cz9ExhaAC5ESJi",
-	"lJOqXjGbTlNrmVMcOik2JnzA44iZvXEZWjbrwkTBTZZRBMJEIS+ELNUvygHTHr4V37tjJu5DrcCH7F03",
-	"ezflb4s0Qmc77717LWp9c7EYdabwZQOBfyKxItWrN2edWpMM0txbqAtt0/4aUMQN4nmPyTzkS2WsNLao",
-	"tOFFhUh3psJ01UGtqzkW6Uw9a6hsDIpdGhVtzxy57l8YZXBr3esixjwTUWBM0h4HRqUVRi2gOszeACWA",
-	"DifcRpAw5mq2GuGglq2N7fG0ODbZVhu7oAA0qdoXJEJVmPNMQlUnrDltkldCTCNWJ+3FImI1p2B0EvlX",
-	"h50wQdNYapCTKmIcGpN8kiE0MXUFstgghwpXpZAhhULHtuScsjrAyVGwopEtCuzxPasCa102dIIEt1W5",
-	"tuEKHnfH9oSUVbzWgrNeWid/5wnxe+3r4WsoYZ1oy/nSy1pO2Lf28ucSF2y4CWeotoNE4GRXIsysjTyp",
-	"Y4Kux4vqFWcLHWerPgKGoJYwkEqkJ7wgvxfQehEGJItXu7E42FauDHK5JPJFax27XXwrWQQ63yWRdEJw",
-	"3amisseaRr0PpSYvWP/Y1trG81VL0gVtCcIHoeYBAe2zYpiYfFlLaXcKQZpKYURWmRgEJSt8qFaRNVv4",
-	"5GapoFa9TCPqlwtysya2VVLVs6OaL0VixeLGmEoW1E5TISVlimWmhup/u1Q1L0O4ylVtwyxhPWAtUmAo",
-	"sHm2yKXM1Ap5rJ1OVrff0OlJFbXWJFbTfudDZLyf5oblWKZmhJftt52MAaCVruJNzGgSABAvo/+fvevt",
-	"bdvW+l+FyJtZhuJuabYBDgY8bqOt3rI4sJ1ue6rCoi3G0a1MGRId17fod7/gOYcUJct2sjZbh+VdG0sU",
-	"RZHn//n9BOgolbHnXwO4BkH5A3DMm97x/yPM/6TzVj+p3T49OWm3Ud3CU8oafL/2V/DpcbL1uSFCHYKs",
-	"ANY2RHNzAfYU4mSUoFvQQxGLwnZbgJ4toKRi7bk9xn82wsB2BhhCuTvCAFWbyM50+s23MLubLF9gytPb",
-	"YxOE8mExhGpPefTBbHPfGJX62zqb22OpPmbmmdNNKG00SbHoQ+Wus90hirPtWDynnqfdev3ayIDH1Ozm",
-	"IU9xhqc4w7017Ml9bl7m2UwUYE4HUmkV+YVqZyvPd4Qp7Dl0VHS2Ug+rZgOIW8OOYKAmkxvG5QbdUrdQ",
-	"xNSHGGCYCbkpJdLVJNY+AereaiS8xNaCzO8Keq2d0IG4E9I6mNxMJcvJUgklwlxlUnRcBW8kZcT4cil4",
-	"7rAPckNtbv1X2jcFG14dJzJRCbJ+Z3MgF28BkLRjMmA2gVEz3ZYP5lXKYLAjzKmGselmehUeyi1yLkcR",
-	"AVHXQ+m59H4ZrNQjSuLBSv1VdTDmaQdkbrZSZ02Vi1APSe0z/zip/BTI/fTcqpadGRyGPT7MankwiUoJ",
-	"T+ujtNCMdDwSn2oUXtcwXj0bAG3KtgLxj40OLljiZFIfkDRlrX1ZTOPC1NOYzmh4jA4nLb2O7YDSRqlc",
-	"pWkUSoe0BBqL40xgAYceFyuUAVqBohirpVm/igVupR44D3ylMrS47EqeIaw/Z/EKBYqp1CGfqYyVGk92",
-	"I9WtUMmMUdTVNFmF8vTkxGSaSxerlZGuiIh4zKjTyLcl3WAqY0u1udGz+wJUMyDzIUqVsz9I/9XGNeLc",
-	"lohja2+xFGmayHnFlay9dZednpxQBNRUDQW/90fjkXa4Jr3LwfiVCY4+bsP1QbculDVXDpi4ax7d4eKm",
-	"ULbCozfQ7wzXvWV9am6nbRDHORgQnuP4Kl42oVtHtT+ySzbuQawZA/NwB3jH9TsOOLz+ticedULppqOx",
-	"9rWwEYGbRKRxgeRvCC/VDy7OXeBMpNKK8iwVhjHowTltoorqXfVhJQr0XzHf9Z7PVLohzxunUyNSM8f1",
-	"z+TAEWsqWfC5wNC0dTd958z522fiDCP9pmbYiIVdts718rHT2/SEv9HtvF7ub2OXYg073mfFFwE7/eQb",
-	"/oW+4Wr54Pz1CrCbjskKOewd7gZXNKiKfuk1apleEXwxKogoiSPI5IUyQtYsc7OVbnv7C3YQUyLh8jcs",
-	"5puuqcF9HsoGvGNyzmjmWDpMdhjCC7KpYLkAVglT8Fpi/l1fQubwojcaTwj0MGItqIvS7y1uMmoRT2KA",
-	"6CVbIS1cYFokR7Td/cB5oY0aB14xiXcjK24BNu5pm3gwAuE3ne9JRyhiS0aeL1qiPFvrT+kCEVJWHs0H",
-	"4DS1eIKNXEKw6wjN77G4hNxnfKGFuDjHL59F6Kn9oiJs8bM5uJy7xSvypB1sJS1xADsMCagKVqbSWcvZ",
-	"gsexuEmkiL2SfAbtx+0OcsMh89HF2a+6i7menNLisKQRxQcA5Oc6T5TWd9Vn+aEsMtuUmqZonFGBhc1Y",
-	"YdkAc1D5aKLasyGh+qGGxXeZmYtUxnDxMG8Hve+x8M60IbkUeZFJrkT8YoNoC3ymkjsxyOdcUgYdwEvN",
-	"kxpN6moJ6yEqOP27EsSxj0LzexPdK4TUFi7Ol5rPWh8+epAVxDKj6kYA4v3T5nheKHcG9K7dBzwqBdvf",
-	"2y5bm8NO6Ymck0/tb/86+Qsf3kgKMkdrveyHRLK2/faAjJMMjoxrit4ra2Ggi81SwfOCJcrzK2Gj7WiP",
-	"R5TeW/GeBivaJ3HcHNiDwsg7nq6EdxgtZC+4d43kEujQaD7W/+9+goTGio6u2wL3sof294tgcn113hsH",
-	"0JSwKgSLniGaCfYXRvp+iHP4LJpyKUVM/xoKXmSS/hNg3kn/T62zH4FcLZBaU8WRNdi3RX4rPNJjm64y",
-	"wy2jMm3vF0JBwIjQFKo6i+fC9CxDQt3RHPUQk/Z8imwh9KJqL+RwyInVIk6h/PSQ0ydDH+6NzKDBT015",
-	"5nR0WGuMitFUJhNPvBlZPz9ZaK/O1B6gfwGwWGV9Q8Nu9nZqQz2lR1WF+gFfqvvwpAD/1QrQVXurYk+B",
-	"ntvBvRMa0ekP/Pm3MWu9Gp18+53rOIBzUIhZLpRP0OEeFmTz7W7FTiivUp5Ua6u6gI5XuJTTbvqHciO7",
-	"gz9lBqwL0uejViIQWDFJGdNcveaWXCn2OgzCtgSbxVoEkTPjeb4B8EHUY+Ms8roYcoYa+HyBr1MosYS8",
-	"GnxjvT26zNVZx+7VkV/BlzRsbGlskhJeKLFjvWHRzOVSrM3lB8NhKETdoUJJM65M0r0i8lixTtTsVrhA",
-	"8vdd+4+RH0q0VGzbQr1N0uQBadEM65n75U3ZckObZygJvwQLQTDV9vzrk22cyxZHf1L6RPSGAJyeSfFt",
-	"Nc1nOVNce5Bif8cB1QrQr9i4EPx+1R8GppqSzTMpLGjJqNYWUaMEt0gs0nb4HtN21B++oYaTSkTqQJJo",
-	"o03FLANa4sZFccE/CYghi8VumNFOKK/3gAWwXVgBhtKVEsE72yOqqaQHGiNljyPZ3vxGW16cLbfEC+7g",
-	"aQEVN3gVlLQin2F5Rs8q0JogK1bSPLE5v4TkXSa/dBBhszIrLU2rMJsoIQ9ANX8OsE37jrgclWm1GgA2",
-	"vfshbN4fUfNzmkPON9htE5mqC3BIqhXdn8tOehBKaMRamWRwFu9zLr2nktFmDNKTzwffRCZXY/6UpEV2",
-	"Y8rDeWFEh7ZOUKiQaDf5EJVl77bU9kJwub5NUsFaTZUZESDrIyWiQRtvUIR+KeITVdk/TWNapffl12Ph",
-	"WS7RLsyyoTkpHTF5yKg9zNzgBtd7+wGGhGRlZ4Vll6kmOs3vnVD+VmvZAAKQLcAGr4ap4HRlmI4FVjZe",
-	"mPBFU/fCA5J+h8tD8RM4HASP4UNXH/JPwP9PCpYn81v1lJP7R7nE4L1uecTOcW2WI/AU7diiJbfK06Pu",
-	"0TO+TJ7pD3Skn0F31aVKIONllkjgikLgRJTPbsHDdGOPIcB9LHkOuDpcbtgyXc0TCfqebCwzrW17zsTd",
-	"jqdQQGg6e7S5W/YB3PEk5dMkTdQGqbDhz9uPsZ0BDXajmOp5S8PVWbBW9H9OKaghEo+0MPW6jFOVkZ4M",
-	"uESG8bOwI4SydR/+cSzojPbRomNtyAbgMqFOllohQghfNz3FYUgXh57kXGufFRPhWijTpFCFz3KBfOgI",
-	"4m/7JZKcZWvs9mu3hyKFoIL+1ptOuw2VJshUrX2YF8F4HAyh/5zIryfDq0n/PGIt2irY8HWbFQoqaaBI",
-	"NXrRGwXgdWHtqx6QSkwZwecb2Qh/77CeJcX+qmARJirPueI/jwaXnYw6DAhELTQJgKbZDYb9n/qXo/r8",
-	"cAi8yc6tCrtD1kgoxfulde9IyehJmT4HQoFAbtUbbPqzgQNTqQzf+BTAKVSZq9bunY1aGZQLh3ne8HBo",
-	"V9fBNcDJ43c01Ziw6DAT+pAvDdF4ob9iwGe3llQfkt7EC+sSot9kOfv2HhAcNVQo59/H9oS1IgeS44xd",
-	"cXX7w7Mz9kqp5UCmmzM24gsxSpT44YK/jzz92fW2SxQx5OG+xqnCmiYKCsRcEMVspWbZQkCVkvsesLhY",
-	"7MWVEoulgrMuZpmMmco3fii59f4hwV95PR+BGJEDqhwVaqpt+Rja0Ja5PSn20M7TF7kq+faLdhtIspi2",
-	"lBmv1pk5jL1dFi1X0zSZ/aLXNLHoKTLmeQzULN+dIqF1KJc8jhM598wMXw5GAcO72Tux8d3CfX1gDbnL",
-	"d6erPK1yyfssUjmXBTQURRhTdCRMphVTeQH7T5ZIoz8iX3/78Cg8imxUc87vBGTpPJ9FnM9XSdw0KFtk",
-	"sUgRxuH6un/OWvrj/1fkGZEA6yEilwRfjxeLu2QmgNY1lJH+pKk4h79Fz6LFKlUJ/Q8L16cAAHG9jBx6",
-	"Mj57t1qym5TPC71K2ugVOS5QyguFjQ1crXLB6McyLofNvd2aLeuzhrI9nzXuDr9SndfE0O+z6I/B9aQ3",
-	"DNx8IPL36suC4WT8qj8yMg9GNPLPeQ6L9AyDy7HBvcSn6h+agl6lyjVE182anfF4kUir51gL/m80d5dp",
-	"5aN1D499AtzzKfPqsymXJDgX2R2GVgufLbjkcwF1KkkJeF+pCC185hTSwFlBlYf4bkuRw/nOZEGHr4eh",
-	"WG2Q51nabrOWc+S+Koyh43URnGihrTsM3nXZGzNtfJVCqOM8S3H6fiidiVRmdQwLUfika/FG8wL4P2ps",
-	"hh9ugTd7LpRZnrcRJd+t0/TGrOVd9k6Ycd9qzylLBYvgeRHwq2IAGowajkzaSNwRymh7hng0qpjbeNcZ",
-	"g4QzBTGh+pUWyqcOD2UqqaRYW4JwjziXJWhyGIJwWRZ8g5q/0HfxFH60EmS60VJxwQsIfxVLPhMFwDlt",
-	"wIyAzqJ5zqWN269v9dhG2SYFEzJbzW87rGdI0te3WWHClklFi3KkpobNCr+HkusTjhSBKM1yZ13xzMO7",
-	"Wk8UQI4KF3bXVfjVznft8WI/j2TtdklQXu7FUNJmxEktkjhOxZrnwtPLaDka4I1gZim3kJh2wxso3uc2",
-	"9xVKO19tt+wQJe0IRBkdlxdQu4AHUusqLCueCwfuWH+WNURqW8aid8q3kTuRoCKo/QIK7wCTg27wmVpn",
-	"xzdQ/+Abm9s9Q1rGUxC/XsnxR7Zit1qxTIWQDGstLAF+Urg2ZYddpYIXEEVXfOZgX92wTbZiU5Em4k7g",
-	"fYAahBHPDjatQZTzqBvK8OhF7/IywAQHJJKYnjeVQiMKmgl/+WAElkFVCJ6DwrgeXpDhHxG1kjsqQFHD",
-	"nyeOqDU0TbdcMbMKhlC4B1IUd4VbXAJnUK+piKGVK01ugO4Vl8rAbuVQl1J2Q2+wOEjEXpkFAzEixXtl",
-	"PZe6/kObIylI6nd37rKL/mgMLzoCLbXjqp8CvGiP5ns5DHrj4PBQWK5jrts93Kue1spw2WQ4uAj2jfmi",
-	"d3lwwBG9woga1/YMV67JhIyG0V6V/3rwS7B1/e7hz4OL4B4rUE7YBvj2DNr/9SoYjgaXW2v7snepL3V/",
-	"753/ih7Y6dfPvTMak67TS/nH4Ho4Ci5+rA0xDH4dvA4qv14OJue9ca/8rtbUgVCjGdMWaU1e93vuDjAF",
-	"SJN+w8X7XlcvzqU2jn7X5tblePK6d3EduKVL5Ve+XyOj39iX6De1JepBtww0403WU7dYmnum3VorVHDp",
-	"fZYZKh6DwVWx8npa6Rx9fPvxfwEAAP//",
+	"7P39ctrI1j+O3koX5zkVyAPYTjKZ2XalnkNsnPCNA95gz+zZUb6ojRrQtujmUTchTMpV5yLOFZ4r+VWv",
+	"1S21hATYjpPMjPcfs2Mh9Xuv9/VZXyojMZsLzriSlcMvlSmjAYvhn8d0NGXHgqtYRF0xUCJm+nHA5CgO",
+	"5yoUvHJYaUVLupLE56Ih9Rt+s1KvyNGUzah+mfHFrHL4oWJ/rnysV9RqziqHFanikE8qNzf1ypkYUWwv",
+	"3/zFlJGYBWHMRoooGk+YIlV6JUW0UKxORExiFlEVfmJkOWWc+CMaRVd0dH3ZP/PJksrk91p2YOuDOI/p",
+	"ZEa7Aqa9caIj/Ub5ROHn4okOmDoW4josaH/ApAwFJyP4XR4S/4opxeIGXahpU+KvQyWuGX/lLfb3n4/g",
+	"3/BP1sQnMpxwqhYxw6c+qb6nnxutCXv1cv/FL/v7R+ScqumrvSOPv1Vq3uPR6ogM6IwNQsVendHPtXq2",
+	"20BwNYzZjM2uWPxKxYvSnnD17avvmU9C6fExjSTLtSkVVcxMAf694xSe7+/XsBvKSa+1UFMyjsSSSEVj",
+	"JY/0WVBT5nH2eR7GKyLGxM+sml9PHwRUUZ9QHhA/M0WfVP1XR8R2mS4YSdbL4+6C+bUm6XFG8NqQOYvN",
+	"BjY9vuW8/avPVLxqjRWLi07DSPBAkgVXYaTnRWKqWCMKZ6Eiy5AHYkliJuaMy+w5nIU8nOmjuJ+cv5Ar",
+	"NmFx5Ub3OqcxnTFlrvh5LD6FAYs7QfHVk2IU0ojMzWskDOqENSdN4k9CNV1c6TWdCDGJmP4Xnc8jvBeh",
+	"bmBO1bRSr3A606OYp13VKzH730UYs6ByqM/UpnW60S/LueCSwYhf06DP/nfBpNJ/jQRXjMM/dechkpG9",
+	"/0ikJWmz/xWzceWw8v/aS6ndHv4q99pxLMzqZFfgVxqFAbRIxjSMWECq/q+ts85J66LT6w7b/X6v79fJ",
+	"jElJJ4xE4TUj/ocrEayabEbD6CPp8E+6DQJ/EhoEMZPSr9U9PqPRWMQzFpD/M+h1SdV/3ToZ9tv/vGwP",
+	"LvwaUDZKYpwp7L+YsxjHErPxQjJJqpIxEipJnFHX9Lm7qVeOBR9H4egbLJI+Jsn5oKORWHBFQkloFDMa",
+	"rEgU8msWECUI5UJNWUwWksWk6g96x53W2bB1fNy77F4MW2f9duvk9+FZp/uufeLXmnoapyK+CoOA8Yef",
+	"Ry8OJyHX625ZCLnsnxEuFFHxQirY/fedwaDTfTPs9Yfdy7OzYa/fedPp6rPf6cLJSJ54PHl03Do7e906",
+	"fjfUPKlOms1mrU6oplsRI4Yi6fVoDwb6WHV7F8PTfnvw1h4DThb8E4vDccjMSfJ41W+/b3XO4OVf2/3O",
+	"aQfWDDe/wxWLOY1wrg++ci09QPZ5zkZ6kSSLP7GYMP02qfqd7kW7322dDQft/q/tfnJp/NNW56x9Mrzo",
+	"DY/77dZFe2jmb1YItr8r1KlY8OAbzAGv4Yv9F2Qci1nuxoVKsmhMqkj6zvu9Xzsn7T7uVO+ye+IegIve",
+	"u3bXJ2MRk4BFTH/vcWBAstYkl/yaiyUnmjZKYEDLWPAJmTE1FYF+IpcshnEsQzXVm89mc7UimqqQkEvF",
+	"aGC2+ZyuIkGDCyHOtGD0ba66JUk4Hkki3bXmvJTDopntp6MRmytJqv556/ezXkuvS2941uq/aZurfSHE",
+	"e8pXhpjLhx99nypNo2ehYsEh8b94FUO4vcoh8fR4yIzylZ2hbJLziFHJiIpXhE5oyElEFYubXuXGJ1Uu",
+	"yEgEKFY6QvO/GsDWGwlfLxqreX/PFQFgxJdci0giDv9g3+DQdwVB9pQSoctu6/Liba/f+bemJ3VzOkcx",
+	"CxhXIY2k4UxXVJP0a8aRC2WuC+7vJZ/HYqRX+Cpiba5Ctfo2JxR5bSiJojA+/3LQ7ifspf2vzuBiMLwc",
+	"tIetbu/irSZJmpLqyepZAHMaiUUUAOm/YnryVLFA09w1mqWbNmS6qr/Usg5hPJiLkCtZS1qE51cxo9cS",
+	"hblFxKRuUTfQbb1vw/UYvO31LzQtyTw963XfuATG/piQ+0suF/O5iBUL3rMgpBcgQn2LpdZE4IkkpiOi",
+	"ZTe98HrhaBSJJfDMy+7g8vy8179onwzft086reHF7+ftVG7yuH+MDTT0yIlXUeyz2ptHNOReJddek7RM",
+	"w7ozeUjyMzOrcmNlSriUrZE+iBf6vPaZXES4JkEQ6s9odB7rs6tCLWGixqKl1eTRlwpNvwdd7zOdzSMt",
+	"pk6mYnjw8vhn9uLZ6bN/PBu9/MfBs/bPPx/sj355/svzFz+32MHPv7x+QStrymDdbbStVRYmW6pA7byS",
+	"emlB71GuqDWhnxjhgqC6o6mQliepqhxWAq0qqHDG1rqtVz43JqJhHv5H6peaF/hm8ksjnOnTpMcCIvxh",
+	"ZUIVm4qFZHtTyoNIky7U6DS12sNmYM3DIFmk7DTOY1Yyj1DKBQuI4KxZtEpyJOa4CaFiM1mgIiQf0Tim",
+	"qwpqDFa9+JDZu6S5VDkXV/9hI6VbaaHsevujob8qU6CAnIQBoSo766qlDE8k0fJAGIDE4KeU1gfOkh61",
+	"F89ePCtaIEOe8Oz8EEegeCVew9sE9PZETQhIdTmlivh7C64VhYb5xejmexOmGriBDdThgajnVubX369/",
+	"Wpycf1Kfootlj/58PvvtXefNP1ejl6PRHycHsmjV5hsUX3cTYFdg56iUSxEHdux1wiLJckc5yA4MdeTN",
+	"pzp5+0NF60uH+kxU6hX9f4fAyfRZ3fXo1yuLefBDnQY9D1zjdQOIe0vDoFLPmgjSi5W04h52d6q7XOsO",
+	"H4u70v77koW1XQuLH2cP5d0XrGgZAqpo+RzQClOu2D+RJKZL/ec4jFxCnXYAB/cuHegWyYzO52glcOjE",
+	"E4n0cxyyKAA7V3aR8X4cfqnwRRRpMdP2s7ay8OavRod2FvdKiIhRkKLCGUUdamtjaNDatkHZLte3JPe6",
+	"ufewTclebjrQAxaxUbHRvP2ZjlS00jyVLCmYQjmdhXwC5Mq0fUQWRhe9ZitJaMyMYQmImOCsN64cftgs",
+	"HOaH8nrVCSo39dt+ZEziNx8LZpf8erv7t5DMtFRub4/Ap5CuCAEPRUBCo8mGE84Sem/NuprAo6lfn450",
+	"f5yTlNK8bI+dCYf2NUt5e3FxDoYmFksUBqwOBid+GXJZK5CH1g9Ndpa7nBfYpK8q5JSxdj8MfDSn+HtR",
+	"KJXl7tKvFcp6327hNtPKVjAL+WvKLyWLHWPzLRbsilqZvsN3Me5fUa7VRnlEKMr7Iib7MF8Kvy1DNRUL",
+	"pd/JSvpioSlVvcjszxezKxbr+VxR3mdUFpGKEzami0gRvytIDO/4pEojKVBSB9vTts2ahfyM8YkWDA52",
+	"OLHxplU/BgZ/94XfzObMJ9klOF3EqVl6I6v5OgzkpmDuCSfLDu1MLFncGFHJgiOSegxCSV7s76cWATRg",
+	"FO5SCa+qV6w8u3UD65VYRGybmQA2r69fLOSD1g1Uuu9vqTxn8SyEq3y3rZ8n3+802LQ7Cevh/HmHz+0a",
+	"bbgmOxyDoqW4g8jKrN2/0IOtj6c+K1vlHLkAzavotOf3GDpMvyjd5vPsKhfP6cst9J3cDIHBSXK1IjGT",
+	"YhGPmPVXfvFgK7zKIfngaYroVT7WiVcx3MM8j9kncc28yscbv1DIxWMOL2kaZXz2dzuvpufEYLKZcGbe",
+	"Ll3fvjmGeeeGPp6k6lP9jq+Zi68XI/EzauaspUT9miRVIwf9R4RaAAI/xEjMZhQ5ayoabqYbzjZuITCz",
+	"kHfw1YP8Dn+0MzNL3eLB5UZFY9NSb7vYpg9Xm9n0OgykZJ+M0lq+U6avs/Cu5yZ7UXac1kZLWdLwhkEr",
+	"fcLudt5vyUbuKWEYkrxpKnr/zg0bvNuUOFueO3w0p4Vp2ekQOfVa1ACpehWMFHDa+EicP8iIcuOBACnM",
+	"qzyAHFbPTKF8sVJOcJuDmn61WWXKn8NtXOQSLD/3FxK3nkTdxYl++f7rDH2Wz8h2dDvRVStfKLESJcho",
+	"SvmENYlvZTtjRdVamFbvNZUHS3u00q9fJQo/kng1ZWFMxJJ7fCQChr7bweC3Xv9keNzqdnsXw9ft4eX5",
+	"SeuifTL8tdMy/0YnmPFaDTsFL6NPplxHKrVVbhZRsrZL+26za/7xIbFlftxizAQzbXMkZnuCzsOGnv2E",
+	"8b2k9xv3c3kdzhtijjvUAEefZhV6gHlV637Dx9e+7dh5mXKTKCh3Mq0VUMe+tTW5mlP2FT0HMooYjSUJ",
+	"VfPe5+GbL6hVvraIP/NSFuIu0u21sHJSc6ppRpGcmOrARE2pApIhyYyuiBSxAnIyDiPFYnK1ckxhaI2G",
+	"6dYThS97MOwul9vwrZ9cE8tQziO6ukyfqKU4pSMl4jbXu5Dw9+TUulev7tKWjwUrnixE546M/2GMH3pE",
+	"dxAIIaal2DLnw28+ofIa7WeJgQnMO1q+mISfGIS97TddO9LBevhovSLGY8nKusIfv1pfSihaYBLRa6RP",
+	"pBpNrUFbMhqPps7hrBMaRWROJ0w2i21jTj96U3aXpVHm3yJIY5N2Chu3+076/Z2Vk3KVZB6+Y6tbSh8t",
+	"TlrnHXLNViQWS0JlxhB80PzZRLNp6o2mWv2qiaULJeHsE4tJyEfRImBBbd3oNhJ8HE7KrM7468KE6FW9",
+	"SoC2zDJB+UdzlDNDycoFBZf/uhEi95aVHsrrv7bmEZWqz8ZhFP2wI8chJkzgBxzhjCl6e/ftAI04VGJk",
+	"q2Kflb4keipeBVwLXHAMpSiZXkoerCCz1WQ4/9r2va1Dm8dsHH7eaXAxVexM88P2bW5e8tV7+rlIQsNg",
+	"Ucj8MHkZVUOIyMH+puV1eFDShz41v0Er6129D6MolMZ1lPTxy8sX+/p/u/bExixmfMTKqKpYcnD3m8Cl",
+	"Qkoa442e2biInboNowji0j8VcfXM3K6YWjIGeQ5hFEnI5Im1NMlDPvF3nad5v1CCkCRiY3UEpnDNiRbc",
+	"xAXv2jhs+vHu84ccpeIFv2arJ5KMw1gq8lLr8DEdKRbLOsGjnTDInWz2P1b8T078SPh5oivgumSPZXKn",
+	"145N7uTl2EvKUQuuevEdy93u3M66pyjLJ1x+XK7QuMTQoeLALMuFsDsoABQ+3F2INdJeAbktUSUy0Zsg",
+	"xDt0YQf9YNfvS2R+fU3Qm61pgRM5ec1Wsk6u2FjEJrQftAAcRlEX+TAAs3AbRXV4Z5B6EG5pn5MrrqZM",
+	"haMkUEGMndQufWEYV+FIHxtytSL+5wadh41rtvJJdcJUw3z2JEkO0R8UWtR+OAm3PKw5pXwYv2zCKblY",
+	"kv8mmKxKZhmGl4sL46Eis/BzYzGv/TCxz8XTNDrSE1nGTsN5CxMDd5JiVHGAtdOTUbGKvQU/YHxoa8I2",
+	"8tHdnOlrwZHKhHwnJvi0L3fNy+l3enwL6YJJ1AH185zGdLZR5F2bSz5kT8WU/O+CxSuSpuim0cdpHCZ1",
+	"+yWX/bMmwbwsyLwKMJrPh8RqyEIcRSHjahgGfl2LUZhKP1zEIf6NqbVDPTz9YCQCNhxNaRQxPil4MsRE",
+	"NWiZCz5ixscAAbi+G0VIqsWeL0O51tbzGLwX7RkNo7vZ5JzM//Xr8duUxRitjZmUmDECyakyBRioJmAC",
+	"et0x6/OIWFHb3yuJW+Ns2bb28eROWTPo5pOafPqxdEnu56IcLeKYceW6KWf0c2KyfPZL8XzK3Zq/ECXI",
+	"wbNfHFHVbHXiLUpzmche7jEkM8Eq5kfhGFJ/KdQ5Polr1lPTJOpCFkWzRUwxsP5ZZzYcTxAzCSWcLSEo",
+	"tqr/gelr+mcM7XT3tsw1mV/N7f7T/B7ewdy3geLreaTyAc4InHl+wXr5lsnuGgB0ZzujS3qLVwVILopW",
+	"dzzXjm1w3Se1NfbyKNEy9XkI6AoOwvOXP+l/yybpas1QxNaCjaZK0+yWCMyD0pVNIzIzJh2+MvE024wd",
+	"qXi/Lrp/KYi/yXe77pv7WC/2OJk8rXihpitzu9+3L1onrYvW8KQzaL0+wxT9rHgA3q8xHbEvNxtjD0U8",
+	"odxwsJIdnD9soNgAspQb4ArH6Zn09F737Pfheb933u5f/J4h90UmpznVMo1u8P9+oI0/Wo1/7zf+MWx8",
+	"/O//quxof7r3sHa2VN2h7fS87mSgul8POZvS3ZsucCvluyk3RN1zDqVGJ6fdI0L5SoH36mqhEhtUeWd5",
+	"H9ZW6pKKyT8UbcmsAaQFQDA/xbDUF/sHJJN+ngBCbCQzN6XcJbibUwt4quvXssExZDkVEWitj56qv56n",
+	"6hpPyvrmJbteJ3Iqlhzjp7Q6Ubh3jx6vR4/Xo8fr0eP16PF69HjdweOl2dDfze+FVpsHMwZcs9UuNmN8",
+	"bfv47mDA2T2RalPoOw7j7lHvG+2j5wtl857BcMkCsI0ekSUYTv09wDJjDU0k92xLfmI5lYWm02Lptjzc",
+	"9XjKRtfW+JC4CbeaKzfYx9AiliC6WUA2nOMR/s1kCvxEFRF8xIoTiDfuyB2OhcE/ctFjdVtmVPru/ura",
+	"qhHXSrIMLEBhtt6dsi3qyXiKDh8ks+x67tbCBBHCDlvDSED0SujZBJL4X2782lEmejCElG/cGUiTKTLE",
+	"JPiGtyIVActiOGWyaIe9/tAarDUpcww8rca/P34wJp6PTwstPAFTNIxkESKDiinRZFDzdilmDAES5SHx",
+	"+62L9vCs875z0T7xSbWFzt9asjZeRcWr1oSGvANpioiTO5MIkFuSqOierXSmGTRSESegNlvdFJuORkfa",
+	"OO3WJxoCs757ULWVuwtSqcBI8uxZARBaXcv8IXcP0BFBrNF4ETHyKRQRxcxQGjNspAB4jVQXPGAxee7I",
+	"JLWd0dhypOr5/trpoY0/9NlpFh6egkjd0ozps5BfDwCZt5Pibd0dzmzd/6NpYOEvMRvHTE7LP1W7ZbOq",
+	"0jTWdG53O0Tpqyc7KJBr3TsvJy7djaE0BV7gm/quvsgEaTblo3Ssj7DmvSGfFPLPIJR4x/CTknwdTV2O",
+	"7zwKzW6APhUHLKSnbtParB/Tm3olEpOQvw252oiAlEPZK8XRMnLrIJzwy3nxStwbQC4Z07bjegcRIN64",
+	"iVJRtZDl4VRVfYhr5shQTsIAUdLg+BT7CBZxSXzVWlgBpIYj497aQRkRi1F3MXMsWj+bnLVTUndB0on+",
+	"zreShYiJr/VFn1QlndnUyCNCia/PqW9Takc0jlf4qu7b17yjN2e8dd4hz5v7tabHO5z4exAqsGoAu/QP",
+	"UXc2a0EAnjITTGDwQ1ERMuKkXTjkuJigWfe48SratvA5mom1/hoKjkESeeX3QRMov74Z7xbJkFvSDzMW",
+	"8ZQwPNt/9rJxcNB4dnDxbP/wxS+H+/vNFy+f/fvHCAjLZ7GVAkQCOix11BA5Z5FWwUIFt9A67NOJt6Jw",
+	"xIYHu9hHtkPLZJumuun/j/m7ORIzdzFLglrunAX6/JkbRuKnUtJHPzuqn/bb7Pri9flP//75t9Xr11dn",
+	"n0YnB28vgrNfLj+fHly9KWRTt0Z0yy1wZQMYTk7HCWYhB/iMIwOtQa5WNnAoOxMD9LbOg/IZjmudnGoq",
+	"aEGjlqIxhtfdCFLAKpdEMkUW8xIG4JrL/iw3qVwzcI5xcpVK7gzd9c4UBRP+6LmtKUeFyihW8jsV8exe",
+	"qI9688lcSNUkEEtk4Qaqrfk8Yk8k8cMgKa/yPhzFQoqx0s9tqRUTiQig/h7X+hdiw7MAQm6CWMznLKjn",
+	"0wcDwWSdSIEZniBREqnoShIxZ7ww+tlo9gVa+Se98yWOvwQsqfiXYWZ5irA8ZbFMCfMuhYTaERCqd30n",
+	"sVJc39oMJK4LT9M5lfL6Dk50AyE0x8/XdjdmahFzCdVLYrFcd6hTOlmUBVQ7BE/EZCYCFpHq5WXnpHYE",
+	"oX9/sFhg6KzPBWc+0Wq43g4tV2VIwr75X6PgP/Z/u/BYfdVYUKaBANRgUZEfPZmISkWSokfEvEskM8bP",
+	"jbnL2wMFvq8AmAIpd05KQiOSN6C20BWV7OWLRRwliIdzfexQE073TdHlxfQ0eCnO+u3eH7/+sVxdzINJ",
+	"sUVO332LiJ/DeZ4tIhWewBt+ikzuDGlGV+SKEdxespiTqlzxkTFsW5utDPkkYtiM3rG00UI77R3EoFJ5",
+	"pSAgVIuSmGZPFYnZJJTKxJ2IGNJL9syd3EP+1DB/+iVc84zOlZjvcgnmi6soHL0riqMYKMoDGgdmf0kV",
+	"YmrM1tZsUs9xb9Am2IqNsknHMf9n+7i1+n3SGpz+3mmNLpvN5sHL968KJamYcqmPrNyBfjyRJH0/A3nm",
+	"131b8SU0BXXq09VVHAZ+7Yj4XsWrmFMTKlj3AOILssPOfblr1O3OSQ5GhEjXPguWnd6+lAxlLoVDuzIL",
+	"lxVlDDXewCBaGSG0B8t9W7woKPFwnJYaKaEYgP36RFreIo/I3NhDIDInvcfwIsjDiOQbYrT3lEqwwEOd",
+	"sl3S5cwU05GdmEGJuCiAI8mVKLznMeWBmJGrldLyTUrvqi8yZufiKIR5iYtTE1yxUNsiKF4mYRPFMBiu",
+	"u8n1Ss3BWR1nYKxLDiUM0V2DdHAFfWw4UIWrfbvzFBZC3BjJxHdvRzGV3UZHTEsO+ZDzKNTHEGlHFv2E",
+	"M3A+4EdHxP+gCchHh++Y5j7RaAFVVFLs3d2Dh5RhdMnOAV1oaAnu4056DryyYVvuCphTJsuZS4yKhL/d",
+	"pLiZCvUdfndHGpSKitmqnryYm2d4SQaS/Taduo20lKKj6YxxtUMVFUwYSxB3bBWVZPsjqrRYCORcSNlI",
+	"HnwsMaaHMeszGeqbYTi5aQsGXgh3Hhe+v5FofD1y4/Rd0GjhnIrOz8PRbPYZYpm2sjWT0WyZWqL6ZpUd",
+	"rRUDkhJKdgx2nKhlOHowdsY+K8blHa6SJrD6pduHJKRfFu3VNDSlisvJ4ox+NoCy++sTmi+u3uH0Uxdf",
+	"0tStxJWCUDuQYWk0EXGopjNSbfxC2sHJoFUnjZ9Je/Dsp5d10nj208+kr/9dwovvQ8X1qDaQ8fxixPOv",
+	"RMj75wD5n1o94fROhUTZ2Mr4+vKQy/5Z7ZZ6jVPmC9rbzimMZFzCML6SxHRb4FG0/XXLEqOKFvd1Qm7E",
+	"mKTEyP9gNcRsImaGIh0RSsBhT1BRr2M5U6fkRUm8624lTlwNxJ3a1mInrngYz22iYMHVdKVHlzUX0tVS",
+	"bpwhYpaA7ChG7Gh/K07NNNScxGJ5ZJRKVKtMSuYh0QTR1wok1FwY0TgOTdST/t4aUTHJOlTSOBeKzJ+p",
+	"xezrmav+WtanLcahe9lzSm/Q7cwm61bkWyOXZ7WWr5jj+ye1TAzCCe/crY7CjwUbb+YDAm7O3nJHQHYD",
+	"/rBtwL+xK92dXkN8v0AKxx+2DjtLWe8UxezSz6IaF1Jk0v2T0raaemKiv3GRHuXIq/HbgocqCLAYGbBK",
+	"QN0pybktl1hSzRbkn6qKw9lMa/4YUzNjlMs0IalAGfsWm9N34vnuxOlaWb/OMg4VkxC34LuxgkmBU7+e",
+	"YoUgNvkF1nWEZcdMUGvOq0LATaLrWpFlSs26HRG/qIaqD2Wp2VgRsditcOrtoiPL6rb+AH7yO9Xp2hbi",
+	"t52DZcoW7ha2tyWMtPDs/KBiBhznAk1QzGa0IdmcxhAQhnGIhEpj6Mv6CZLan3Wn8udtIxWypW4zi1y2",
+	"pHb46Y7fqqqkoeEOvAlTd6PrbFcAnTSg8EKU6opPJAAiKYxfKM5NAdikKORu3KuCoFiU1P8HwhpeYbg9",
+	"/Bsj7v26x0VM/P+B+IBXBXX/KQmYrY+eQTvaVCryFut7z1yTNB9A6+RgaaZhRNhnAHsPORGLmMiVVGxW",
+	"J6MpG12TlX6Er1lIKlxfvX6FBW6T0NXbJaPgZ5tzUWAVHrBwy3dCONqQxoRrbertixgcvKA0oqrom9rI",
+	"OfiwHeogbkMvwlJX9ypztWFadtzGNmRFNSUIoheRqls80iI6+TvMqzy/YMB44NqIvwPg2JasuR0Ax9gd",
+	"0cbKCc2u+JZ5UUmPvbcG51NAk0dmlumr+iQ7f82jxSTktZ1yfv9EQJc/A6CUCfWGcZtYDGWDfwxjJtUD",
+	"wKGy8F0zNrti8XvmE1j6XM3zJF7zFzde86d//0hQmOloz+fn/1rOBj/9c9H647fL6PM8fjH45YJf/d7r",
+	"ytHr4G1x9O6cxVJwvdGvS7A5oJ5dmrqPzJeT9FO91okGCG/f6pxlkDkLQhEwibFzrglxzKSIPiGGK1Kz",
+	"+BOLSdXEEKHWB9qIqbu82xA2kM+UXgJf2BBEVMPcBEy5n2vl2JBcoxCDzzl7wN78FPJ//qf979+v40h9",
+	"Pg3b191/n0/+88vqP73OP4P/E/yVwUXvE3a+ExLpLln0LkJpBrk0ey/qxUS4kMaDJeyhGF57NBWIvuIv",
+	"4shP6BiyOh8s3aDzU+KfCWSHPpkyqnXy3bPHS9IZWk55XJRTy4vkbtcwylPUe/pO52RD29O6GLhT+npK",
+	"6rE74P3FwdmYATCj18ZHYCmAucaUXMViKVncyP/Ag8z7wHeA3eyAeWlXab5JULyHldXNgcsROX1kgGT6",
+	"ztHzyZJKE+NYVfBrep7QtFdirNuVlhYjJ5dlzmXGVi8IRssDnn8FgM1kzerbsTZxa75dTm3uYsZXoYpp",
+	"vMLs92s2VymiGuQqEIiUL8xi/0GycWU44Y2QpxBErif7iSQiDq1IsUu2bh4eAUDd8+QSNgIuLhfrBLP4",
+	"fH+tpN90ov4XPc3L/tnNHvxUoo/smBB8y2Rgzpb68N99QuABiFbEsFgQE4shSZy04zxfseB9LEhNyCGg",
+	"W78g/nm/92vnpN0fdnsXw9PeZffER+CBZbgmst8iiznv04jEEg/hYl5g0DZHTGq5NwpHobLvFp+SNCE6",
+	"F6RtDJSu78PJBDJHQt4mIPE2mdRIpmxa1J9XQJnfBml7I+8vSN4rzYM7FrM51Wc0cvI6CeJmVIXJQdZ/",
+	"2OHVUGw5WEeycCFQ/tLQGjuINL2FegiwJSFVIxITsVAp9rweS+HFMy9e9s/uxmD6kGuVJRlpm0miDd2V",
+	"yySJbWs5HoptnQXjAVRJ3RFhKdmDr4+tsCtcUonkd16wlFWQ+cYiTiYukcr0zxshD1UIXAg/2MGIuQkM",
+	"DHnF9zBeRowGVjBCgISQT25BH7dmxZ8YRqMPkW8vq0+szH8/g2hpseHzWIzDiBH4ufSyFY/4vWPiycJY",
+	"SaakFuAiIF1YouiWoGjfrd7CD6aVbuJ+BvnV4X1HqJIXsKKduY77YmcwbJ31262T34cXrXftbhFLchb0",
+	"eTmD+u//2jVydWe9+3L+tctKZLThJDEwFT3R3oqR6GlyleCu4Pkdq0s8JDbWBlM/eNVX1rSatySk8Oxf",
+	"A15rY9J+52STHeP2SDsGlRCw7RC8LuVvCARQQ5ck8D/D+9E4vh5eU15J3t7tW+wWWLRLw6k1QemWRjKv",
+	"hyhvDlre4FM0thWUN76yEQypK1qTQGPJCXz+LYGeNpaS+hqQTrgaic/4nouxNf1IlV6Wb2Ndw9nmzJ+C",
+	"M1N3Ybs9JHdubuq7fJRd3puPeiQQO3G3QNd7RWsULcsl18JiC4OH7mh1vEswG6n6YeATN27A/Cj9Wpr+",
+	"4FyCctjv9eiqDZFQl+C6ebiKRikoUGnJhQ3ljnBBuFgaBPCYzcQnI66lcZC7lzDKeu7su02L5vZhHAmq",
+	"Xr74uMWRBxax5kjM9gSdh42RCNiE8b2k7xv3c3kdzhtijqvZAC1S3289vA0ozz9wraUOYNwGpGpHqEUq",
+	"Q92DOxdX+kEqJ9UN1Px2KHez5NuO1IzOP+AgP374aP7x7Y7XY+2mb1K76Ues13S/glM/aC2m9wupyBXL",
+	"6N8mBRmdG2XFmHLujU11mXZD10fGmWTefVNwgY1IOmxJEE0uydy4iii/Ttz9a5VNzVlIrCy7A8vtsC53",
+	"kOrmKXbXDvng694a87x8cLeMC81DJtpXkwNo8VohKNnETwVsHHKGGR+QFA9X0v9y46OtWRLANDcRhZAm",
+	"CWINT+rQgtbkVbrCYtcpYVBas/W3Smf3DTLHSrLBypf+7mUgCuyvd7aRGmmyKmLiVbxKjYwiRmPM/zHo",
+	"J9eMzfWD5i3zNNYFgG/O80uX569siFw/b7dPc38EJn4EJn4EJn4EJn4EJn4EJs4yEqdKTBiF6m5yLbVl",
+	"ZnYoqJW+WzQkTEo3XvQHtJvuZovO1EK4ha0VZ3G/hLhbRC0VqAml7sm17PRbxY7+NqUm1hIdyFqR4/RT",
+	"OKFKxM0UREL6EP0Hmd31pP5nVYb6gi3Zlb61/In0uJ9DdoEx6ZfBcZ7HVHB+rh2CClknfkyXHfiHnqtf",
+	"97hvE+x9Uk2hwXx0f51QRbF9yHZ3IGx6sEaIuupncGv0N9Bwggqsu9MH6C0QI/+I+Ckehl+r287aFuQG",
+	"z7LUn5VAy/mZtFTH4SXZaBGHajXQZzKjyxyD077EX4w+4Jx/X1P7q5X1CdeTMFrr98foXxuI0iQdJRP0",
+	"Q49jcmDTXYTL/lmDcS3SB4fQwvNnjYRL553WlARCqyE2yMBA0HrcYtC+eOGyePStvfIzqLRv37eOG4O3",
+	"rWc/vaxKNoqZqmPztSM3xwdgHyXBw+pxiGMIhGqSllJxeLVQTB4S/z393GhN2KuX+y9+2d8/IudUTV/t",
+	"HZG3Ss17UBN7QGdsECr26ox+9kmVC2K+Ac87HLU0K2xJpc0MI79Zx7wNStbMdqrUXLpZPiFCUQQe94fD",
+	"gd5o1kC21tDHpGkR201WptGlfXzTb5IWAcMyn9TJgpstF7Fe2cj24XGLa2G343C9sLdvigrSZMtCSSxJ",
+	"wYMZ6pOFTVoed1gpHWt6kimW/IY6nCEflySIQ9nx1nlHb7HrRjpo/gzhjkoSMR6Ho5BGNser6ju9+/rN",
+	"5ucanF39/qHJOaE88LgliHWH70tw2pEqHPla5iZY35Up+VS3iyLrptFMjZm0eUwKrmdKy2QatMUOm+Qc",
+	"Ut4kqabCWd2BZtciYt2WPJeQ3Z7mEskaBHYqOplgbhvmzzXJCYvDTyxIiytmV/KguZ/U1AnEaDGDgjd6",
+	"fUYijtkI8P8nNOTSkHg2pZ9CsYj1plASMxrBKj/7ydyyI8LoaEo0xzB5fXQlzUnSDUCXHk/60vdjGQs+",
+	"aXrc40+fGluLfPoUJoRQW2m2Hh5nc1P8DdeiKhnDe+5nKKNPLO3EcgX6Xloeoq8hVSYOvZ5kfIqYMIg3",
+	"tvdA0hWRAmkR9bg/YKphWzchmcTqZrbokQFNsdBh7BOLV2jpItU0fK4OcQOufAcsJi/hAYcTEbyPMp75",
+	"Fwp55g8j5fmJd6dWxzGzzyYAHcswSbP0PciPQCgB2Xz6lLRhkCbs3YQTqynl5E37wiyVmQ4lfnYByGwh",
+	"HbS0lccpJz724IMlimllxO9Dfd3Yr5HlVEhmcjTAOIjRiViHci2Lw65nKGuHHk+M3eTF/nPiv+8MBp3u",
+	"m2GvP+xenp0Ne/3Om07XBx5uzTbmWZMMTMC+vpP2wttgWzxnEuthZAyV0M9xvzcYDAedi/aw2/q18wat",
+	"zGe9N53u8PVZ7/idIaIcqHPjlKnRtKE5xyFBnFcZKkTYgUNk33gvAnZIjASl99gwxzBOVnAvWbg6dmDS",
+	"meq47lfMLl/T47nEJz/F5dB/5ZNRjAi0ntThJ00nMaRaDdMb4nG7WfRKimihYK/kIcnti13749bZ2evW",
+	"8buhGZF93m+fdPrt4wt87vE0KbDf7/Wzn2U2s9v+Dexw2VfMsYbyo5aegMjpf/EscgVU6qw0m02vUice",
+	"FCdxHt1oIU4/g4w1qGxyFTEyOO63W+/1CRt0W+/aHgfQWq3LxYlBFegtJWO2JKYrSaol5m3dc9tmQwKZ",
+	"ozN4DAAeWmuGiFR9hxDjihyLgEFMREA0ZT0scHPUif+6pdf0n5ftwYVPqmnmpV6Eml7fy+7g8vy8179o",
+	"nwzft086reHF7+dgyTxv/X7Wa5ng1Fb/DZo3Xemgns/ZzGxYvkhrkcW07Pf0mceLomfrRcGzxvqamF3b",
+	"/+oMLga6r2Gr27t42+47wzxtdc7a+uOh3smLNgxJN7H2g/WnZX57075If9DLWGr2rd/TpOws6UlncH7W",
+	"+j1jb8Zl7vYuhr+2+53TDm7Laad9dgJPW2dnvd/wIb563OrCD6/bw8vzk9ZF+yTTB4Lj1IkP/xi2/3Xe",
+	"6ePnsLZp9lTS4PvO4H3r4vht+sQuQDoij/vH/fZJu3vRaZ0NW8fHvcvuRbYxs5r4sN8eQHsFb2b27rJ7",
+	"1um+G561Bhe2VTgb68leem3N7OBpcupzLeqNhZl2uqe9ZNrpKiet9fRFGEL35rZpCt47didoF0K/hYuo",
+	"/6WpRm5r7OOTzulpu9/uXmCPg+x7Hk9exAGvzdWZVe6X4173tPPmsm/awYXot2Gl1z+1P6Trlcw7XSr7",
+	"Uuv4uD0Y2JOztprZn2FPk7+zTZcwbfd42ke7cd56GcNxWsxyHLKJ4dS3sRvd7vv2xdte5u4NT9qn7b4l",
+	"F0CO7Z3qdC/0VT4bmpgF4572eD9JjYzZXMTK5nuayu/Is9dwhIgW0hnV8mTuPidbvvFCu9QHAbJQZ9Ea",
+	"jzwiPiQUDblQw7FY8ABtH/BsFsoZVaOpboWLITDMOvFDrGOd/C20nD60MX25lhYg2Q6VGE6YGmqBeKg1",
+	"QxBR9DDc1wFQUCtP8FCPDwVgfDEQTMIPZkweT16nUcxosDKf6M6CcKzlKI5dggUnGYh+a2g+BUDEcMIX",
+	"86EN/YKWkzkaQWlopGW0GOViGMWS282rwwJnTSuyBhJLK4EeAQELGqIkfWD0DhR6yYypqUApOUbbgSAv",
+	"9n+yKcnHvf5AC4fjKJxMlWb6KENI8mL/hW3J5BxCAXeUmfpUMUyD0YJTFURME9tYq5M5i11QFR7AuA7J",
+	"wf6+1RYkvHSwT6TjyDjyuL9nZOy9p3pJ94zVyfyF6nHD6s7uM1vd9XnSMLRmuks+aYC6DR+ORTxhKtuY",
+	"ZDxouJp6rt2X+0Q2CaBHoI1IL8EhefHsH+tC44UQZEZ5oiBJrcEzraioeIVKM4moYjEIksZy9a9Gn6l4",
+	"1WiNVQIQHYUjZoyuxoTyvnNRMbHhFbAPHe7tiTnjUiziEWuKeLJnPpJ7+l1ASlfgpXDV+5GYzakKtcja",
+	"Ou9U6pVPLMZ4hwrq7PpD3S6dh5XDyvPmfvM5VtOfgklxzxz+hrXRTFhB4FiXLTVl0i0SUGCY44nUX6a2",
+	"hySxEQ8exoSQqlG0WUDCMeGMaVWVYIaHxxE2R4yhhEIOgsyEQhmzjY0gPoS90r+haB1QRfFf5g3cD7gw",
+	"6GzzuBG8Z3Q+xwxyiKCo+lYrx2OiidqMTtIn1oXj50vnPZFp8oXHZ3ROQnUEGAFhALZgPSg/TyBiukz7",
+	"7s0Z75yQY8E5G6nD3JqOIhrO9B14E6q3iyv82d9bOIWW6whFjkMn4xBdwtxGXetX9+BH6deM4dsQOzBA",
+	"6rUvDuBukh5E9ySh1j5ZivhaGl0kuwx6hU2AuTURmPrOVxDUHDNIRQ25x6lhaejCQM0/ChWLaUR8hGDn",
+	"TN9NoOxM1iDSKFQ2x0kALQ+AhqHWd7hm4qymtC6XMF07soZTd2b6q32Pr+tXWpv7AOP9SDrIBUjI5wvl",
+	"VWpHCQU3DR1ieMm6RHuEdCaxFmbfLxPi4CThBUFDtx1liXh1lNiyxjSMWGCa3yCqHa0B8XrcnExjKi6T",
+	"mpskZR6HCUbeKKJSIrlLTIOdoHJYMUejoymMJj1GmJEQgbl7OkFxJkHT2qhhn1ITdZoj4DrJ0LeFbr7C",
+	"XKQvJZHhmpWDsRprmUk8uS6RIsuQy9LhJIBT5X1/TKGmgTQ/2983yQjKAGc5pTf2/mNiZtL2NsKxpFtg",
+	"E1VubjYVnLU0qqn5xwscSVEHyYj3XtPE4QmfHGz/5JLbvCcWwEfP/rH9owsh3lNu41MBVeanXcbXMfX/",
+	"gGpkPGxwDnO+tQ8f9X7IxWxG41XlsPKGraWrWCqOOLMob9oDW6lXFJ3oE26TqCsfdZd7YOLfu6K8Yf3Q",
+	"cyELOS4LTI2JwyvKfVIF89rvvcthq9/OaB8XveHrVheu58CvNcmAaZZQZDNO0GQ87oOdKobnXsUyB9ei",
+	"XOViSf7bfdbhYFkXPJBHKWw3GieNSUzEZL9WR3Mn44E1gtt7Yng7oL+QS0M/YY4gq+Y1liMtEEgWjUkV",
+	"LNZ6fSHbXU2pqh16HEicXpPjVhdsHq3u8PfeZX/QPjv1m6Rl5OBUVjgkl5LFN2g3PGGfQrhMh4BPM0GL",
+	"Z27CVUquKEdTOOMBC8gVG4sYQF+v2ITy2oYwZN3LMTpZZOoaSbwwdbKchqMp0ZRA5jumaI1ENokMkBIM",
+	"LNfraDaiVkhw9SF7TQHCpZKA2rwWwerrERSni+TaZwMSbL7Gg9E0PQTsfxNFw4tgEIfuRcycUT/de4o5",
+	"AXcfvqVDa4Pu5sSZdQ0u0fxwQI2L1ZyRahbtQF8+yCnTX3kcP5PEzw/YN/DbYDWXUzoHDVMzWRZghLeJ",
+	"OmyddxrLMGBoqfD4WMQzEyCeegKTqmh6ACRU+nTCAj7fvuanIr4Kg4CZL15s/6Ir1KlYcOQdBzt0cU5X",
+	"kaDBhRBnNJ4w/O6nXRiVXMznIlYseM+CkEJZlB+bYb2mnFBiIwkNL4Irk+FE6Ai9BTPCD7bwI8fkPvCR",
+	"H5jPJVMNcGsapxn8G3QzAyO4sdm3re4b0+yw3ztr28Ob4Exmwr1pikTpQdXPYiDKOqFEUdBAOUtjxLe7",
+	"GZrkN+seTiwQpEoVmQmpckAhdXSGlqBTZqFK0DurL7jJZ/K41rqOUiLgTqbQe4Kab6ZR2DdHbTcOUK2S",
+	"pUhU1K25nQjf0uK2HSVuUyh2aJsaUY6kQoYTDvgT1inYdHd4LeqVVH04hRar3wF4Q4Rg2FeonaYJEsSt",
+	"Yli/Ux3a4yMxm1EJy2N1Mt1pskIlp2nQ1lpaF/e33b0Y/to6u2wDxw+sZKB1fo+HnPjmviTnt9a0Cv6M",
+	"riDAytgN8LBnTQdNj6dU3VnPrSLKDsKDYbiS+I4ZzEgUeNNcSQIGh+N2HoPNMCDWbkhJsEAuYa8WOsSf",
+	"PbOSyIv9/XLJ4xgm99DCR9rLjy1/cLZ8FD7+ZMLHoyyRkSXwqu0iTkyYSmSJLZZkrWAq6+/KkrZak7gi",
+	"x4SpLfKGNU/5mihZkqrbffr0isbs6dNMnFY1F2lo3DZrMXIQ1uYS5mazeWPNeRAWZ6NOkwOPxlulddZa",
+	"quGGQZl+a6zFpRbIUhr7hilDYHP2tCLjU7jZCLY5U/YhzVImvr6Qbj7SzL+4wvZjG/t2IHZTKhspxke5",
+	"+uTKeLgXlUNIPqoTz0JLgr8R6ltdCRFheasb/1AL8iYmc80lBjLuJKZcWTMbhSK7KK864CNapLWnMfvc",
+	"OpFcWFpsBA5U3TbPhZqGfFJDv6nHwRK+ZgDXci2a6UyGWycw0rCRQ2MoHcjm+qReLRQJ0bhegGzr8aqa",
+	"shUSWPBxIaltSH2gIdi7lvUBsRDWyZmfT6A4mDthmOmVUNPDEosdqfof9M1L/D16MecL5deOTLq7234V",
+	"WdfPGGZMQWlRmHMNJbcxYy25YzVL5vNuZhNhQNK2cSGbmmakD6uyRpZar0NoV/Q5V7kgIxGwWt0uvseN",
+	"hdLZoKM1J1lJXMAOCsd8oWR2HWCPMwcLtgkyTgJIW51HVKuFcNxkKVN7S+V5ep8eUHfIdPQ91YfcQDbp",
+	"EaicPXLE78URH3WCrE4A1QhdiKtNrNIplXMLW6Pz1RYFoPP+vN0f9LqO1bHAwWTieDMSOE2tYfqE0iRL",
+	"G6JUCkbSgFekb8khF4k5S3/m8SmVhyQZrPFMuQNsnbzvdAfQt+OcMN+8bnW7bROh1yTHxmpHHRcaxmyk",
+	"o/azdYh88gqL9JqKXGGAzquISiXJ06cHZCoW8dOnNqtMH3Uoyh9gDs5Cspw5SPMr073mVyZ9RwsvWYtV",
+	"xif+RCZFBcO0jH7yo+bejv/Nvfg4GFlePiwKrzU5XJl0FTAko1kqSd4AwyaEywSCq6HN1vNNuscRwVA6",
+	"ZYJNxEJF4SeGCWd6eQwvhNSQOlg040BvUWE6EprTEPovqGffgV0YJtWtX3k2Xc9HaQ/PWyZhEoW/Q+f3",
+	"J5JkpmFyMw3Wi6mFag5DNrcRAhg3pFC9yu8MefrUmnhNS0+fGn9upp3MeF5h4E7uw+ZauUiHtk7FMru7",
+	"HrevHaXGViXmDectPvFJDBj6MikJ7q5fqWDRSW/IQ5slL0Hu/Z4yhbmfLR5sUq8Lr1azUq9gchcMLU16",
+	"K+vYvLw3YCbyC7t7FFAefax/AxloYNxdVCax2luNBkARFw4Gv9wqC9mTqj/dIgeddQYXxj9q0hFAEmqt",
+	"c3LpVQ49/sEQi483fhp9+kSSBTfsLMmB1vN0iqZCJR5wqppKnwtH2KrVPV5IX2SKQkpa0GSeRdRdqYEa",
+	"FRoEGI9btoAliTOL6BvDggS7Asg7ms/qe2LDQLN3dyqW0mQ705jFJgYZHs0kiz6xHPgd+B2lgVWHPM0p",
+	"lVO2If7mLJRgorXZzn8LpqMnvcmg+0QmR+FRk330h/1J6b4+5UZxdA70bmRfbnCNpfqmIfUmZmQXep8n",
+	"89CX1s0+aOLwse5xr6KEohEYn298Mo8WkvheBfOOK8aK51XEeCwZPEhLZpozzht/sFg0NYlWNNLK1CI1",
+	"PoMuyCFsP+QTY3yk8WiaAL+Mw0ixuE5iNqFxEDEpiRiTOZ2EfNIEHVKSkZixAlaz4BFkivhSxErruDZg",
+	"6AgykuYs1u0wF1HNYk3oITx9eqjZqP7nr1p18k16QQp8YX49DVkU+KRqMyrS9hAeCHJFaibuxHzTgwsn",
+	"Yp/4mijp9tJI21odsupiJYf6I8xp1/QA/zwiIypZQzIuQxV+YnXi/7/NTgx9xCQQcRByGq+cYKImefr0",
+	"FBYTJobraiY2suXnUB3E39an5XE7QD1H81o6k6rP/jc7e59DSkyk8L/wx0Thf00qIOYGqqH+l8fTxcgt",
+	"Qd1dgNoRfLlnP4RILKx3BTpuzOYQKePxqjvPV1Rrvc9euo+uijJ0TA6btBYFAG+uNclrBARLMvXpNfM4",
+	"JqDs+QDm49dJgLYXTjqDHvnl5f4BUeGMHWFW0wLFkpTKjkNljjmLAhMkU+jTJYP0XuAEEAdFzK6SqCbS",
+	"6p7kg5QziRE2VCeVvJK7oY9Ydt8pXxEa0Ln+fEzDaBEze4if7e/n6MXHOnFIxf6Nb6wlV0L3G5u8j7S0",
+	"HFiizDoaVoXWoxU4jTwOVKw0SBoSfChRq7lI1zIS4traeQyvhW6uqGRN0iI+jMEHYAofKZaP22EsWpQs",
+	"p2DEw4Bp4KLXzOBU7Gf5M7qhJAlV7ZYR2ziKvWQEVJqAKlnPXUs3Bksz8rrH9VpBlJ8w105ioGTKtukK",
+	"57Tej6YLs1ApF/WHmvK1mmpzoTyORdq2yadytxgCh3pWtmTQlH8O5zHzuUHrS1ATcyDcuzVr6VZhy5YM",
+	"VaBeoqVClXolIUK36A82opILnkDI+f2kkZArNkHgwOJWcBvv3Qze90wzO2kKuAsbmz2B5HT0wq0vKZWj",
+	"CgrKt1g6hyLda8js8zwSQQLMWd7V+lndvdKGVCtItdVydWXzjDYePva/+nU9ikjBf/Q/Jwr+wzBVrF5B",
+	"1lep3/GofvwWMY5lil2PM5S8xBgo9KNa9ydS635wDWthuFO5VoXFk27hUQQkvm3OxJP2Wdv1I/YwCc1G",
+	"bzhevX77fe/XdppydpQxgxVnrRVGAjbJCYxMYnBh6txDW1MKRGgTXxGSAQAASSyWMmfjS4OKwPpTHkfY",
+	"hxX8GzhFTAXfAlqAKx88Eq5Hx8XfxYCFR36XGMcCW/vO/gr8dgux7bd/7b1rF/gs2vaQ2tADjvCRCBZS",
+	"FbFxDtQt2EWZf8WHDF07Kqjo6meShdDrzhGFJgl23EJRSchRIx5RyeQG+qrXwPEDPCSZXevsR6W4grNH",
+	"cvto/v+TUk+8Zhas6HZ+gAJ6Kr8lQc3jMaTBZNvoXRWQfou8vbsTP/n3FTIfSd4jyfvTkzwaRbcneTZl",
+	"ejcNPQUIuD0UgMkzgcgRCOE1yDxSeVyM4ZEk1fUUcoIZ5HXCmpMm8b0KAvFjdKsP+efYXAqPbhPXE2QD",
+	"THG/b775YREQAEYjI1wbVp+fMk5GC6nEzEwK/Uc2ex79CCZkxfph3HKhO2DvOImUd89NL01D19MoZRsD",
+	"pvpY3OjBeIXp4sfOHDfVoR4zIR+tE3+vsErmRNeYMmeb2QuI027hrN34jIPasonXDNo2pjKBrdfMhrPl",
+	"edKAKZzg8V+IEjnsF1O2ugCohewVo8HgfSkPIdiNghMsUGsqD63hujyRboUcEWcgYgpgYJa2tBFYp6cU",
+	"KwE3bT4IMqFrNleJJoGpjlgvbQdb9ABz2u2iPjD9d7v6TnxgACtTzgQelYZHwv+3JfzzlAxsIP5rGULl",
+	"1P8UTRfFOWUQIqV5TS3jiit+u26Cy52CiB6/oqNrEvKivCQs9mYLXG3KDzNVr6q5+n0m3jCf2wVFTAVn",
+	"KWnGbqc0IKOpkBgIpBkSlPTBZC2Ad8fofrkpqcsn4TjXJlZ+1xfZfL9pLjkFwkkgLMh8wxw2N6XQecmi",
+	"IYDWsZ3SNEkrTahzQ8Jye28wADLJ+B73Kr+LBbAygKdxj5ZWpQRn2bR7pEQ4GbNbSW0+gKdH3srpDFpI",
+	"0tySoU3AjhjjTmVPnP4A8/8OyU9rYyVe5RSgnvUGj0NuQNOSHvLwAEiAURc0vo5d9Tj7N4SrudTcJKWX",
+	"cnQl5p3M7XwYnt7Wm//j59xlkxUfc+0ewQD+MuZBtYh5YU7uRva94A+KhH0cMRqXYWGbnOYU8Xo3nWqj",
+	"UayYCl7qWf71Q2x2MGg9GrIe9Zm/VZ7YWCHIx2YqCGaarWTw9sCJ2DBSTBO4WEAysUpgCtaMiWE5Z4wS",
+	"trBxUpU2pchK2OiZElor4kxtgbrTvMlIcto3TyC1Iweji9C1h+TLjQ+VyUGA7/aGJ62LVjoV/wjfa6b2",
+	"vawBzlYLSCokDn/ttNx18I88jk2E9mOsflLwre4NJ40GLp8IntQtWIsYzVQoyEBUQzExgKFGyN0CpGqy",
+	"ZxFstmJT5yJRi3lZdtweBw9/BsvSzdclxcCajpOiCFnToGo65aA3wGqSHVA1NyVFmRxwrcubLCxu0I5N",
+	"DpPN3y5MWoqZxxN8uqrN6L9mq/LkJaNW7eIfTA/sbf2DG12CJPEIenyDS9AEvAVsDF5PFzvQ6ISQhyWV",
+	"MP45hm7UWSj1oSyP8UAb84NLN0kv30nC2YhU+uinexRv/obiDV7KLVHE87BxzVamzkS5eJMCnWl6Oxbr",
+	"iKfEhSTTP+oXY7FM8iRMxifQa078a7byEUbUUP1wxgxMmJyKJQdDLyQ3y0PI3B6Hk07gE69iiyRV0CqM",
+	"VN2+QMY0iiS5oqNrjytBQlWr27qZ9bQqEhRhn9GQA2gVgr3GSdE0LSJQRQ5ytTQDumpqoSctAhQCSIqp",
+	"9VMnV0wtGePkABbj+cuf9CeSVHX7EOwCVZgODaqZaccFSq3ncFah2D4imznDrXLBG7rNGkxjHEZRa2ZL",
+	"pOLfcHI+0QgyvfXEzvS8LsIZ+y3kgVjCm/bxe/o583cblwvlwgxuKIRyv724OLfJNqZubq979vvwvN87",
+	"b/cvfvdJlX1iaQn/BByv5uDOVpdTAasQKmSUkHlzABXR0xLnSY3vdYDUsveolpbUdEX8GVMUhAs72Pft",
+	"ixaIoiedQev1GcqGzm5q/hsDbw3oSk9e6AHabbStYAXfwbDTHXYG6Cx+3zo7A2fx+m9Yuf2I+HO9MZ99",
+	"Egk+sVLI82e20aTwer992vnX8KzdfXPxVn8GiAZFHzm1kFvv2+kXNOnK42KhAOHV/0Abf7Qa/95v/GPY",
+	"+OiXoes2iS/iCeXhH0aIwFgtK3IBICFCAnu8es1W0hYMS0oMGnkGOcEV08OGKvuSxVIrP8a8nVbYgJvG",
+	"V8hRmh7fVLjwluU2nI1FkOPkAtn6GxhsC1Kmx/NVONJiGwkRSw/vQfPnDFEyHUAd4xHrBH6hQIZEtDUP",
+	"37HVA0ljbhffSRTDIQRmmhuqblyzVT3lDsAXQIf4tjUNH2NPv1L1Ca7lQ72NrqiB4kVO2MAsz3Jhw3Xw",
+	"6mOxBna6lj5JymrNZriEpo4ez2G6HhjFG4FdHcU8DBB3PQWOeyL1cIzl+V3792w45p1J12GiGKcUpYh8",
+	"4LI8KPlwu/hO5CM7hNLQm6+SFPrgpOJRhfkqiZBO3XFzDw2pkVtpjYHyKkT0ahVoK1UrtZqHtd1pS1K6",
+	"Ogx8W/x0TcZy6Uv9NgTGremcoEPtSmDAdieWEBW4SWyBeAQr5tS07pAR/+H9RKwGE9acxlKLcVg6AAIl",
+	"FlF0tCNJe8NUQs+2Fp6+ZivAyy6r4Rzes5a07iMrwSqBSEchz6JN6mUEpdVRRstGZef//WpLbxTEzLn/",
+	"yxHSH7t6zT0IWhTK7RRNS0kU9h0xw/QON5tZ5DB+45NqLJaS5EmekcotiBfcegNt5XE2mgoWuOCD1f0E",
+	"Nra2Bj5oUpKcmepZHhEHFYxx25XHR2YYEtgUGCETO5A1hVjswWYKqYamdkpGIlrMkjrWQM81OZLQnscj",
+	"KhWhcsR4gAFgYSwV0Uton2Clm3Mh1SRmg3+e1Y6wkwRwybeyHUCc+1SONGGDQqN55bluF9ToyVTPIH0D",
+	"8XkPnRe0WuzSH4/nVWjy/////v9S/4gJaieUGNx5DL1I/Ejv2+9ft/vD3umw13/T6nb+DYwIi4l7PFRQ",
+	"Vy35rNMdXJ6edo477e7FsHXeGWoGdN7uv++kOardjSywSVoeTwp1Y/Bjw8BkrYGk2apGeXi8w/Ji3fc2",
+	"DqQ6/RUUO4pjitqFotdgtSYpEypiV2ehNPxKbmNYPc0eyreWVB3WUbsX71jjYwDOA3ZV57SZi0dCLhWj",
+	"QfZOlvWfPdB3wZX7boBsObq4ThmaWXcJ1GxC16TulIDpWFpUxlRqw3akx8c0jHRbMWuStwzLOa1AJIrZ",
+	"GApdLOZkHAuumjU4SjtCxDm4eHbv4WWDOQYiTiKw6VMIxj587Bh+kwdoGa7UK5r49fGRAswyMPLq93J2",
+	"X/dRajF2n76nn1MF9Ni0n9jXkr5QSqhXjCUOujV2P/i3cczBv8PgNrCC94TAe3hxawegbX0df3Sx6wdH",
+	"ILuL/ISHboOny8DMoOUdwHCNN8TiJKMHiVRdC7NxAaGDhIulgSNeRBEWzwaPTy1bt2eL2ukn18MpzIJB",
+	"OAUV+ZoedzSzUFpLPanap/phEEqYzG4+p91dLollHHRZj4OjYr0m4uZmMhb6nF/L42uOrQKHlftsg68L",
+	"Y5dczdYIHYXerB0tgh7PaeyJ88bUhI9v48VZc0thhfxSvxS5o1vKBJeAqxTPlmmu28P4loETt5WxQXxt",
+	"90yuIGaC1Fs78rhWIgBTFy4pjWyknf4Qyz4WXla3jxldaVFZMpU6MYtEPHSaP6iR1e3iewUEb7QJ2ICZ",
+	"v6pt4NHIWhQncgebxIhG0RUdXe99mcfiUxhoHnBTapzQR8uPWQCC23ARh74xIChB7PeySVrRkq5kwiWf",
+	"7z8j1TTwKQmhhVQ9qahivsdjNtI8C3L4/D0ZTrTeuSfFKKQRhjHsRSG/btgnSkywbm/ifrRl3zLF2Ezr",
+	"NusPSViokvQ6wUdG7od6BbUmaX+2MHX+SATMR8YOPZy/O26TTxgrG9cwhgaK2tTJmKnR1IKLzmMxDiMG",
+	"1gN+iIhORI+ejCOxhH/h7G3ityZ1dlmTwmv63Sd6FGaLLvtn/pHHE5ARyEiT+bRyjBKlnLDPoYQEtwzU",
+	"KZFaNcL4VwgR49cmRMzjYBDST4yDn0aRWEIy4yhfJLGuyXAGPNCm5uWn4nGfs+WlZPGxMw+zJpwtTd34",
+	"ODvPpLoDGr6vqGTksn8Ggk04CTlKP6cItC+TDvNLBzEJbr8o1H3R7V32z2724AW/btM/4c9XmBipN98W",
+	"/qsiL9K/Dp0b4ddQwtKHzJzkIRdqONZ0KpU66lg1Udh4ocDjmU9moYTDBwhgcHOUWB9kLXVPiJgsY8En",
+	"pmdceY+vNwf7A+9IpdtdgOxo02RNYi3ataYiCrA6IzZXO0puNIZ2kKoxN5mF0AMyqY/E52IIl+XIlHki",
+	"zNwiKIagb6WpwGxeSwSypA9f6As7tH9n1pELPLE2XD3zY/acQ2mDkF/DPH1zv+B9POr+EdCJxmKeSNJ6",
+	"4cIJX8yH9onfJC0CCqspQ2GI3DIcbSizsMW8tSan9PSE7eHcxXti2Syan/RClludAla5tecET0oo5SJN",
+	"pQaLhWUq+lqVdQkf365P4HV4gCTjynZpj0BZT3D67tKTYp/V7XtyL/ztej1hn+DABKQqxSztzsJg/fqu",
+	"1GwYwKfD8JZ2Q4j/RYIK3jxSbc3nAOAKZnLDVYHcl3ZtQk1v0WtHn5iYVPunx+Qfz/Z/Tgulp2nzyT0P",
+	"2CiiyHlLj28o5a18bc/3n63LKv0cT6DzOakaGSHkNUgGwV+QvF32z3IJw2cCJfNt6cLJezf1b5tk/A0F",
+	"0rq1dd9TlM2IrT2w2ybMm/FgLkKwRFph1fiNKh9v1uhj0SDSV/bOE3G2os9LOWBFcivJAn3/dibDmQjY",
+	"q7GIZ0P9tW8uU61JTtCWQ5YivjYRb4dkxuKJkcH0Nx6vihgC8ms2CyaRwZC1mEjFKv61DLms1ck1Y3Mr",
+	"edatdFy3LLduZZSMFFInfkIvbOaXUZ9DKf16JvpKC+MglaXyRaEO8D8oBSlAhMYJWGlIChQZXBkCq0hJ",
+	"k2IEZw3g6Dz+pn2BM9figz+gMzYIFXt1Rj/7GfmlSXogz5vFwsXWQlwYmFrKAPcA7g/KR6yG6URBLOZz",
+	"DAxX1m6v2TcXvGFW2C0XVRjPYe1BRjGH2FLy4uCne3H0cyHVA5kf4N7Yfk6hgEoui+VzY7lcNvQ5bCzi",
+	"iHF9noL7dXBzc1uq6+utLz5dfnoZzH6bbEu4DPemw3clqH91s8K3pOJwWRPqmZLZQuoOpghQGDBdtdy4",
+	"P4CyPZhKpZVYq2Zsy2cpwkk79Di1+rzJr5xotZaipzeeoaQNmruhdyIKCA2CmElJqr5kPEBvQ1sP5tj5",
+	"CmKvEE8f7wH0s0qycbVgpP+pe8MhjJzejGSi9WPBmUktzIzU4xOrga9/bgarP7eDxd2JVqQq4kTfRTMh",
+	"jP039F786rRlwh8SYwEudaBbF5oAY86Zuw2ZXEn9LYRrwJBCScYCDQpAntnSfAmshEYxo8HKJByAAqxF",
+	"ZsEZgZRZugnuDrFYIVnOVhZIfSPbg/4ci0gVakWGPKkWWbPZHXlcoLZdFGtTyWIBHZErGmCjh6Q8jFDF",
+	"CwmlFzPGj0NiojnQrXDcOjt73Tp+NwQDEBkzqhYxI2I8Nk0bpF5IS04TY3LMy8r+wLxI9TmkQx3sE1nb",
+	"LfbQ1L4Li28S7juEHpplgrqTnC1hoXyPJ5Eu5uIWZlekV+mhkivSHn5QREIIYUSatgQXCoUwKi1MyjBi",
+	"XF9heR1qmaf2mGbx50qzwG1Naaqhzds44nbY1WPMWfdHizhmXKWgqUgZteDtYqkewh3GoiyVQ5M7adEC",
+	"bvwm+Q3ZA1ZDALHcQpBaBIZ8lQPH9gzgpjgQzHK3kYXgvsaof4xfQwOwbSRNKTt0S9SHYEa+NiWSCyzO",
+	"ENSrMNznVoQfbah2qHaVc07dBJD2SA82xXMlcqoPn/EF/5J3Dh88++WQ3BKU1uMQvmbaN7ZLS+P77ZN2",
+	"96LTOhu2jo97l92LssjyLKX3+O1IfdGeG7z3Kyzoe5SiLaD8vogiTMwvpegPjDeb7eR75czlBrGJvid7",
+	"rCm8kaq+P1jdIzv4buygAIk1ywmQbG4BMHKT7lw9CJxeWO4Upe2rlZHByG8Qup2i+Nii7yaN35hxPY72",
+	"4ypQzA0EsoR8eXwz/aohx0mofjWpuAzz1vOA8dYOtWImFzMoJV03zESmFXbquWqOqAGago4JJmsBE5Gu",
+	"rmi0jGyKomaQGQ3gUoI1G9iZ5ppuwTPbVVG0EfKyUHr86dMX+y+ePk2X8qL3rt017FcslF2POprRs2uR",
+	"h5+BgJspi7XKgnUpNH81pdyeP3PB0v0P+41/0MYfH/06OSABXdXqqIpmrILOkUtsOP8D7RkHKcoPYBPE",
+	"UvGODmN9qOkTvRJeZc+rWCvirRfcVU2NACUZV6nEopcsv0gpuJH0eCJ8oAJrI5o4AnqltwB80/aArMTC",
+	"YesQv1WFeusWPgGC34YYoHXiI49FUybbURBJFEGyrgc6yAI5RTABitXqc6maaeQxLNKv6YZW4G60dmaX",
+	"yuPW7wlRcJtDxEpSWh8QnSjt4Lums27GXjTJrEBplU1Cs/YjPKugzTGu/gaM/jGc66vkzLqKVA4AqFQ6",
+	"SEj1xhgusMjNMDLjakX8897ggrjN+G6MVhamzlrqjefHYckQ+wRcIWHNZCfOnAE8L2DOR/fjzHAr0e+V",
+	"jzKiRt6pIYsFqcfj85jBTS1TJhPGfdrqnCG03BtTwWTY6Z72fASQfLF/UCsIAjLyANagtgKByRjOSgJO",
+	"QjJKAl/XlniPYOCMhm5JsQUYNI4ATfAWCSghCzZzj9sEwiRMHsWbRFpEobYkqADevV968W+AcKhEOkcs",
+	"O56MpxqzKEmdMxtSnhqWbtN3yyzehbfZhBfY0MCiNnwdJlboQyzq8CgT45c54n+2qI2/deq0cZElka/J",
+	"1cleYuBQpfwOI8A2Mbg5nTCCjkngLbrNBkbg2pjRCFMPDrXa9vbi/Rl+U0XPBnm2v1/XpNSAM+o7eQgB",
+	"ZHtTNYv8GiDcacoMQcwYnYGhbFXAvgOYxsvuu27vt65PFjxiUuusGGUMZUH+74dW49+08cd+4x/DJ42P",
+	"//1fmNULDerxNJgc0TkrjDu9pYzeNhFzWwkrSyPylIApfsUgvBaZLmaUN2JGAwjPdH7+OhF42yllsoNZ",
+	"EplvqJAG4uLoU9L8vpcsc6HayahKrwsUSVE7uBEuEj4PCbRibCVDo9clTTS0gKT8OhQjA9+7iAIWGzVT",
+	"Gp+q1k7r6BzlKMDhXy5Mo7FOvwTrNMEB/GxBOriwNnV4IDELe07VlFS1uGRAVT3uJBckd0i3Y9TeEQBK",
+	"+mXTuJUDFNzRIxrHIZOps/MoAdXexc95ChvywFZxc+YcizRT30mDLh5KmbzRSgCil1NM8XBq9yB3gJhv",
+	"eQ//56PtencK07fhfKlxF+6NjZmI2ISOVnAta6U0SBMgCmpbAwXxUiKElU6MHoiFhPFDI+2LsZvnlM1O",
+	"JZgd5Jh8YzaOmUTISpXYsW3xXsvAOVuaTJ5UEbT6qCYyISc/JQnClsAkIc0jTYJMR+haxQFfoINV66fO",
+	"g7ZNpcdf5EjMmcR/h4H55MY3Ra+MlBRKLHDm8SuAWMxgsocBqdpMB8B8ghyXhWQtfIaimHXcShYlZM42",
+	"b2Uvj5v4aPuDTZtKayLjmiN6PFY/hvikNCkJFNQiE7/H0xRj3dyMKrBGa0EDGmwA0Kmm1Uwr3CCWXZyb",
+	"B479AUO7MFFmGXK50edbAKidReHWKp2BhmqddzKQ+Asa5cBsfeQxafpK1km7Pu2jjHsnWVewAnh8wR37",
+	"vT1O1m3c7/3aOTEwMIPL8/NeH0shmINmEmusfyVriWgdH7cHg8SKYEeLoZbllmIt/4xULpnc40qI2r1s",
+	"BWAu0ottDx9NVg7MT+nhJVVI7M4fXn2oNQfQL6dRpGZ1DWMGYDS8Tb7FVkcjhaanNv9cL90FWi70LXGf",
+	"JBezFOcsvcQPhcSPkx7AMiWRrN8wqTid4Qb+TCCTK0OVHyOR/lQG5jdQBhS3MWFj7n5u5OO27liZAm45",
+	"uP8lyRZdQP2utShd5C+J1wTSl6JQsZhGFnqjKlUYRVofr6VxpTHDkpNmCqa5I4PK/mL/IMlBRnruj+ho",
+	"yhr6jsQi0lyiAdzL1iibx3Qyo/Ac3kSV4LeU4eFwNYkBlKEAmPDCoPNPGKmiH9W4zdlnxXiAZSN/RgB5",
+	"iypipYe0SmU2iolOaMiPiG9ccn2kTz6Zx+wTlIdUU6qg/iZyavO1LX5pDcYeT7NNk+EnodC4snmju/WE",
+	"++b9JOsieWAwI2HJspVMjyBmOqmkCvBcAYwRg1VzXVuoFD81vOkl98ETm8xZ63poiSeFAkjAxrpNQ8OZ",
+	"BFcnvuEqfh43Wqxzdn204sKHtWZGnBoJFo/MkmBqzjiiE5O947/GIKgq5IXWNFeB6OQV5JugWIEpowig",
+	"749pJJlfS7D0JIhht7TfvGFqkNT622jE6TOajZFLzGpw3pGLwrNkv+DAl+Yh4jHELTrWbxYZYExkWGEO",
+	"pIAu8Ua4I9vSozkEm3u7r2WcBkGIcCTnsV5xFep2YMvqFX1S9Uisn2DuvPKl4p7UdQoI0HFwYOCMupfQ",
+	"HLojOAfpkTYHVk7FIgrg3JKCU6sXLb8K9YpDjwuSei0JtqR3pQmoCkdu8CblxP/cMPhKfpLAVTVYEeDC",
+	"EJz1xqWZd0l4sxmLPgnb4UuStz/WK58bE9Ewk0tbqdiQpx1KB7mS0odKWh0TmkgxxDA1tszKlxJLQ+Rt",
+	"AJUlXVNT8zlJJc35H+CWNI6R1WxzJ8DL5t2uGOg7qid9Dvxo28f4VlfgvfzmboyDr1dcuKyKUit7LnH0",
+	"SS2lxLNq41cciAVAvnHObyo2fr8Rw5gyYcMvX7hxWbnhfj/xUV/eHSRINz5hvRZtJnV3S8FFtHaAbdia",
+	"WaVJm8ow7QRjLSsp1IwCbyKSNfUEADNF5iwei3gmCSXBgiW6cxXSjxAEDkPkXVkMbcg2ggGgVDKCVNPj",
+	"Fw7JBgkzVGlGI6i6/pcb37iHKUzFN1NjQXb0xjBzlHzq8RT7LSuaGCt4aOUhkEjsoIDTGMJpF8Y1zFRD",
+	"JRPUcZBUrVD2Yv8n4r9vX7ztnWQq5p20T9t9i+427Lf/eQkRbk3S0uupBR69Q4ZZeHxE43iFUqiVaZWJ",
+	"raMkCXDrAX6LqTGcjK52Z4nIpNk+SkVZqejhK8DffD/hyxF4dpNFHqWIRyni60oRtwrf+Onh53jhqMUW",
+	"aRQ4Ql7x0GpyFirUsoQjg+V0C07wd7St7SgcIQ4aihu7Cko39cpeKCEAU9P9Bv1EQ0MGv+wgQ2VKB9hP",
+	"vcohAaJ6Y6gOtQ4UzLie0jRIE7z+Vb0mFFDKIrFkcWNEJYDAQdD7Wtu2fFMrbeEqZvTautbiRcQg31gJ",
+	"8nzfFXfF2OO+EwTT/OjXjWcmTRlMZJRnzxAWH0BW01S6eu4pZNIhOqyNebS/YzFoG1BpR+uXVtK7lUDS",
+	"kZemwVayaQ/Dhwt6+o4Ve51xhFGoNtR7+s048zOHbUQ5uWJYlfsv781/tsvH81iMmARO1OZK05wfJxIA",
+	"0oyJjcqg6TaGkoxj5kYg2bNhqJoD3VlOy5K0J+MH9w9t1hrlJpgP8DMRVQOxg6wFOgt+mZX2MSTd44yP",
+	"4tVcsaCWBJSTZ/ryf/EqizhCH7wNM3WwDVDPsvGiTlI12PEL8EYTv0YUXrN1NFPUdhO/S2wDHoTHN0Hm",
+	"2HSldfjQaiYcASKQZhShqSxwosUOqRuRNIlTSgP8a+swpJk427qBTFtH1fQ4LhHCZy4AwHmoBEAuDs0g",
+	"fVLFeBEtmdjR1OombmqohRaAaTTQlUDBLXyj4VUGwlG3HIRjqKCghpitAO4aGEN6dkwnElXdwKybyf06",
+	"THf9kHgVE4uRQbXInwbDRZs22ABLR9QxHyJMINevtK4JkSqQ6pWP6LdYlvqzUCUVcwftvgHwWAsecPxz",
+	"6DFPMVLc1ELd1D887g96x26WZeus326d/D4863TftU8AyjSFnTUygJPkASDp1rUV6CNHlSnyKz1ud3BJ",
+	"JF3JWm6AieAJhy+N1rK7bZLf9Eg63TeugOkfedzOJUGF4e64ipFZnNZOOqen7X67e4HLOMg3b8N9krCJ",
+	"g5/TjzF6ws+UtzWxRyg5LySNChL7YgYyd2ALsxDf0WppTGfSL4+2uGJjgUVHLKUCy08kxDXkKNaOdkgc",
+	"zKKomiySTOyIPUtceDwMMPqKGBZls07M8VyLNUkTEy0hIJf9M4ggeX6/cnZJpEaI0SBxTFdHhAaBTK8w",
+	"lBAAZjYIJ/xynsLfZSF9U2cpXlb9KBKTkL8NsaD22qZknp1QRREkz0DoLvSwuBNbUlxIiF8PkKE9jJyX",
+	"dvCdxDt3AJtyQ7KwtJf9M2AU1dCQwVqGVS2pBZ3+06Vt/KC5k/s7iIbHgo+jcPQdQe4Ofv42NpA0cnER",
+	"BRgzZsNIrX0jT/R/+DI5/JrQXGSrBYjbKT00CiUE30IIwsa0mSQhsyC69rA4lLHqBORpSWoUs4BxFdLI",
+	"qwDBdoL7XplU/KBu6f8h+fDR5L0YKPpcBG8mtJW8yggcTyTmULoN+kTOo1DlLPwBGYnZjDYkm9MYCmPA",
+	"27UmAU6DMb3J1KYUzGQAL4oRRSiis2B7+bx7l1eZawXImTLAuNq5XTGIkfVTc7hfxwBZjGJKIiPTMEls",
+	"IaIAx2wjcEsr49lDck+2Eio2kzsGO+prZGzqIAWU3WxzPuzBaD4W0SoqopVbpc00wSZjb6QJuQj7Bc95",
+	"Q+UGxC9QjmyxT1SQ6jb4y+PhbM5iKTj+mjZHg1nIyTxaTCAULn2NBa9Xvla9kxIi1ONPwcb6NL2WBkSM",
+	"QMqdg9pBJwIgO9HRBl+1JhBabOA8njtwHiA599uDt6AUEMAdzgQbGh3fKnB5fEj30KFyCfUk8DeHZGCs",
+	"/61MjXrLLTTXN7mojh9tl4tKR5ABbffz8aIWXtTcKpVeVHG9U6lgcZ0xxvMV+tbJjKmpMODXG6Fd1sGs",
+	"rysPqFz0rjcrFa3zDtohfqRcy7eMRmqKqFilG6bFiGu2smga5s/tqF3lSU2mCXlYCL26JpPkc1bc6nfW",
+	"QNAaDPKl7nIwVaZTlHKSRMunT9PUmadP855EqEUsp+Eclwh8S1yYxNl8to3xVkI+JcTQAPyhf2wyriFp",
+	"wwLH176CYCVpGFh8YLvQejEgDXxszFV6bi/2D8qhKs7Ndj6Mzm9a7wQ/KDjtiUV/+Fre/qd7T7OjG4t4",
+	"RlXlsHIVcgoRMDP6+YzxiZq6hYLTLPOHUCTTC0Wq2btUx4oO9QJcN3Nh3EpndSyQlBYVqOmD9Yip9B0x",
+	"lajdJ4d+2zudpd8TxvX1Z+DY0RrtSP+B9SvLJebf2JUmhjyJoTYfQOqLz+mncEKViJupmiybE6aqNZ9U",
+	"ZTibR2zJrnSPXGu3vh1EKx1DKHgP2/SJnNI5qx0SP55DtXoE1H3+rHG1UgAjHUUMis36KpwxsVA+ebm/",
+	"j9AW+ti6kHpaMp3HJlxd6+6aMtZzmReYjAmEnWaCnCyPAo0/isTyOJ2gTyJToktN2cyg59nSuaEk9Apy",
+	"PBAQcEWCUI7EJxYDRoS9VUihPd4/hzqgaJetNcnAguAnk02SViXDXhSdZOreQ0yi1uXvbr9OeApa/4Gf",
+	"Xa0IBOwjEnohAsGb9sURuRJq6nEaM/s1epGyBfrM/Ewgqj5gV1p9j+dJfZc68Z2DKeIkZ9DHEsU+BBci",
+	"fq+mQyhdmPqHBomuMLASD5y5E4Xn7iHlwo39lsiKuatWTzK082diI2pRIQx79khlXL3Ov62QZ1AvwwAx",
+	"Lpv4Z5IFlVQT9N/Tz43WhL16vr9/5PFzqqav9o7IW6XmPR6tjkimSk6tXoZ8vcwnqC1pmnyGu7sB4+TH",
+	"kauhpgeEQoLvjdt4+U2kur4BwwSvkI0g34mg+3Us0gzLaZQmIxXC1fcSILNsSjnWMLbVwENpv7XRhVak",
+	"fFFrkrPwmhngdKAUakpN2HTIbNlFWX/QqOntlzspW/R4wf8KF/xPZEK5DUkgVWTIeNtquwtzMZuEUm/r",
+	"zoJcar7cLsmh6XGbMNeHMcTFoly5CBfPfeJ/4XTG6iSEeCBKYsoDMTPSXDMMfFK9opK9fLGII02/nj8z",
+	"rxD/A4ZZfvSdGMyjBFcnQRqBmBxoDaMjXyG6timEjwmxSbIFhEpbaQ4CN+zHQSjnEV11sQ33dxpNRByq",
+	"6Ux6vB2cDFqk2vilViftwbOfXpJq42eUevrmz2c//axHRJViUiWCqpZnQEZ1LGpWBCUh97jPPoMN2hVD",
+	"y0UmE+IVg3uFq3dsZRwveSHZBzeLEZJtXeBMoy2l6GiqGYWNt5XXJtApEcgOyRd0lJ3HYu6YcozkNg25",
+	"Qs/Y7vKtFliNSZxg0HGiwSYpBo5FnFqLeM2FTCnwaNXB7IPoXlqGBDTRIiN5CwKfStfi8G5Fc3d2mcEZ",
+	"Ld2I/LENud5oPNnP9veJpVD1xFGGxx22A9jeZ2XqKNoXYJNsMnzxsWpmztPWiJIcdy6gEtvynPx5RNVY",
+	"xLMUaQELQ5rArsww68QfxULKRvYjSmKBYAIbCrSWLHSGHTG+mGmCbJuv1CvZ/pxkms11iV1yhOCKpn5v",
+	"ZhhJyfCU2JRCr8L/3Qq88B2bOxl+6WXMCINTalIBoRaNJLGzhWQqxLXM2j7RPspZOUQsHr3vBg+74SiW",
+	"la7KcctHWe0WstoPG5T045r1UE60Uh1mn+5q4QMfuKYt9sjcyhGeiBtVqshMSEUO9vfrAIQpFRbc1ofF",
+	"BpJuddPc08UBhSbNPP2ES1E6WYQmisS6EQDtwQT4tpRvM6XtdALMTZ3ST6zM+3xul+tbeJ/t3u3ofbbz",
+	"uIfb+c/jRJ6nG7H5qON2b3dG9pnmPLs4I9eKq5ofIMQBSG0slkhkb/ymFahC6XEVh7MZloDDLIT/h72v",
+	"XW7b1tq9FUz+VPRLKY7jZvdY09lHiZlErb9GktN2lx0RFmGZJxSoISgreju59zNYawEEKUqyk7hJd/2n",
+	"08gkCALg+l7PQ1V6GCoBCJ9Ws7Ho7aq/6obyc3OdoYx+O78c9wZBpQNydD4eBG/6w1EwGI/e9odjGjaq",
+	"50ChxhB4qmtZy08NMW9JW+oFmHAlGoM9l7DlD5uvrDzja3WhVeewKXWJJzv+1oHqHtN8nychcZvvYQQQ",
+	"LTOvxCM3C8h3pqlIO9FKiRyMXUBtI9FswkTZNYvuGHuGdFEo10xclMXFjZiVsNZUz2riYKT4yyBU/9gy",
+	"M5o1heBTEkdHJhsV84KDLFnNBYtMjKozFYXDy24KZ+2kUOAzjiTOLIOQtM8GF6FMsGgWcf4ItG0ifMYd",
+	"CDiILyHwjbaXbkWsxeSS5zFrET7+mk8XyvdCzNFJOmL7MIV91wQ3o0NLnTSQtAbSlx7p2zbCEgBEj12U",
+	"5oIpXgEK42KZta/5pADWPDEHI66KieqtU4tTB88Tl0iV+uIanIUWOR3sxf7hD/v7Xh3Dtlx1w/B8chKc",
+	"vQkqWsyounLzUSU2aLxQItmp2TQnrji4YAlgHkxELmaZXMGx8G2n9NqWVjYyRu0USr2j5YZyNkkzQBJ2",
+	"t9NDZrUZT7X/L2J7Qgk+93L0Njgb9V+hzqf6/C7jZvblYYL3bL7eUDgItb5vxlCmjjT9Dnm2VKGk4AzC",
+	"Q4NKJZOZkCzLFjYE9DPRnJSrL1KcpJc8hgAkrEfEMMEO7iFrIaokdptWEycDuuGn4flZxBCTxGuyBkj4",
+	"gfiqJV8etpap6YlfyVKgGQ2TqexvwbcdboBkeaRk/a+CtdfbfMdcc4O94Ib27mAtrGm275RBOqNOnu1m",
+	"Qz1tFYWy1ZgVqJsMjkY0JkMdhBebe6qmQShrtgFmtj7JPGAV68Cwq00Ea4FquXVpPRNsIDYyAVQ9y6DX",
+	"Oy4zR2gARNoqAMRwg2XshdLJE5WAKMYeMCuQZ8supXzwvYbGpUSMfDCesmWF6yOUkYWhs6mhCMAzXRZz",
+	"o2EqqL4bEOob0y2q4KlwrmhMt3TXbIRQbjASuHNdotQCUYldB/hTvN4uVGpVto6IlYgk2Oy/Y9VuNjWa",
+	"TAIf8knOdoLpUVo6SRxK079uvg4Re2hJlGj474JB//Vv9BYDMBSiKqieseK+39+HTwNCefAF3AilX8fp",
+	"gK8bDp5eX+woXzvHJarrd4qBSeAzlUH8P5Sm+Nki8O3/pUaEG9BvMiFgezHkAOldaB9o7GIHxmEnMRbK",
+	"6icVWVvdfj5PDX98gf3eJAA3J8YqloQ79b/Ccqku1de0W2qbtqV5ouYjtipAkRXxBUmLTApkosfGKe/R",
+	"7vmnRU1eJzJRN/dMoxC62S4+n0slKmQ+FhTt3mw+WlJMReGw9YTS9vmaflffMXlmFSdO/9Cp9NZWUvJG",
+	"ZleoT8qymC6r0YckpV2RyZLDIEtj/KBMOrCER0FXmeUZIBcl2iygHlgiRoFQEhUYrTEmRdt5bhxKm1qs",
+	"4h5sNaFsoqr5JJoalx0JAgSWIAnuQ7yRQQD2zNrNMqsdEzw7huzG3FaClhhrxwFVul4ousO1B8ytFYac",
+	"z4My+UvYbRAZBfrAI79yme8+ASuIqO/KYb9pUqsD5zj/l/LZuK+4XWUadEwCLVGPhDZ/s7A/Sgt+Tzqb",
+	"ZkbIu8BtslYu5imfCMWiOsNm5HXYLw7WpsHYJMK8NSgro7NCydnBYdvWZxLPHrFcZzl7xm6yRc5aFV8j",
+	"gqvsw48w+wo3UZELGuj64eQAABNu9OcVV+JycPLxaXWEp2sj/NvBgaO6GoOMNsp8djk4aQs5yWIRgx4E",
+	"XUTPhsi84f80ShMK9K9BtaBmgpVRR8TvvgbDVmmt719jEZVLBak3Ra+MWqlCzHzqP13pn/AyE/TAFdXv",
+	"D533rkrV/iZcfAeWdb3o5v3rHOuD4Lg/CF6NgGO9qxWffqTFvit1KT1nEAyDEXjWv5wPjsfH/WHv5cla",
+	"QUjJk9osy9cZNh95RR95Rf++vKJbRLa6E5kxVE5zG/eD8Y0UAKlMPocrY7WYnGRSLSiIij9v6LtHFgi8",
+	"cZLpO6wzAuagqY23v6I9tlaN3GHBB+qPtBgoquCrkABH3OwoxY1ycZu9F6q8HlAKlahiBmppSz59RdBR",
+	"Zs8voc8NpEsGEcHYvDaIpzqApV3MCpPJD4DYSWzNCLpy8IPxEYxoK2Gb2dPaz4Db/FkkkxhL2rzMrjn9",
+	"nbalDdKfIjJRE5kumgWsqjA276RSd46VX8L9T5NbIY3fqU/JpspfY7bsqPt9CPHuvOg3CkMwcoHIIHJ1",
+	"w+X0c4p7HuX2feS2IvKfcg8wh+ac+TuK76d/wtUftxbegrU6wyi79pE38rizHkuTWyOTSyTj1vP9A28N",
+	"zziUrVyoLL0VcaWAR1vF2qT1KEUEo/24blVriYPZlKRQKG26DqGEQyMRyvqM6nNhLoByXeLaNtLqLe5o",
+	"2nC21jyM8u+msRB5GidDqTZSd9iGjn83A2sBlRggPJhBh50a/Hx3KncymOs3PHcg+l/1Tk5e9l79DCbz",
+	"F8iEmFBbLCYpJ4xdoxbmvLgptYIPYMWYt3AXF/OsPK114HNoFwKeUuPRSFUIHpfWBK7dTh1iIGzvqUtK",
+	"awKsJKs+9Futa4+qyL5Xw8svwLJaIDYPfhd5tgR8ddCj8/l3iiZ2neUzr8tykXLAtNJGFu76xr6Wcqnv",
+	"Nct6r8vz/YOmGmY6vrWP7N8bP+Qsr17Y+Ol8Llztx79MN/2FakJrZpTuX1DBvM7SNFuu+wVaD2zRK9ok",
+	"bkNauwJsuB11C9vxHSrMehqCiQ/abWR1jEOnALApavGRcvTEJgb2iULxSpUWel4KaOJK6jfmMr85pe6h",
+	"vC/WaIPw0esD8OUV8MBvnyjsswCroInxMZT7twrl6oPKeJoShOFOiET69B1WuO3ffKVJD+uZEgoUo6eW",
+	"VEgW6hKhu/27194dSpWJNiRbxhwsSqThsvZGfWd/zwVTSSpkka5CSULA6zBYDkOmVCORwgIll8O7Wmas",
+	"PrPpbIMQKbmoH8YBdZ7xreLgUW/0Y5XEP1Ayae2/i8WtKpK+iB2yDWW5QQSE0vD5r7UqrAGIfm2r5B9n",
+	"kDxKjn+sTbPTmtH+dttN8LYxH7JRhJxCXteJ/1CJOtxWcXp/+mWELq/+78GL9aSu84t2isMnT8MnJo+L",
+	"BFvZoijbqI62ypWSO8rJfScF5aEBJhG4tTH34YdyYVnKQOJh1hoJGK65sqmG7/f32Ux12C8YdLRzKZ/i",
+	"cptZcbiRSMriv++zCCm4TvvD097o1VuMvZkq48rk2FQUisqR8CZDtAUVx30tCj89uXznWFm3Wna8Kckc",
+	"yginRa1SJdNYcLYz2byLyakSN6OoouFv7hK/W2T3hFOyv0kbDIWMXbSlgBKBD6EUGp/1jZqbQ4AdzHLr",
+	"IDD1PpnPoVT3MePx1Wh+9RGy57n6IW4NVRk6yB1yHdg2VTXRQoah0+8blZWa+Ld1AUcThOQ2pIOBN8PK",
+	"TUOBucZ16LMQI8nVrlY2TxdN3iZJ5KrwCqWtlKHuGp9FizyNmJjcZCU5I3cJNomhG5tnfKaKJE3RU0cd",
+	"o6fcgZGR/PNUmL7MozVUHtJZ1G/rM86etWO+Kvt13F5iyAO4uEJxJouxeYzh9awI9koFEwB+N5XQYk+M",
+	"LdGqUkOiND4f2BqgKJQtBwYYp5jMEjn1uk6rjKtPKmNFrMUBjCoVOZVC1fpgQ6mldAPChpPfz7Ti3ZDF",
+	"h3S9VllWKeIZW94IachGy1YYI0mpUKrUPqWurLbkpCqD+r15oUIZuYL1Q3u5XLb1ArQXeUpFZzXtRd8X",
+	"eh2shcrs2T5T3h20WXmmsDSAXWVZKrhkLb1ipp3G69IpTpwWGyofCCViZq99DF3TdUFVcNeLNAVjolEX",
+	"Qpfqg2rA8glfS+99YifuI1fgY/eu271b6rd5WaGzXfd+Ohe1/nKRjLpCfNlG4J80W7LWxc+vAq/DhmXv",
+	"LfBCm7a/NpC4QT3vPpslclFQlMaQSpMuakS6I4bploNa5zkR6QqfNTAbg2NXVkWbM8cuByfkDG7lvW5S",
+	"zDdZGlNIOpSgqLTDqA1UR9kTUAL4cJk7CArGGmcrGQdelRs7lCU5NtvGjd1AAM1a5gKFUBV0nllS+Ex0",
+	"ph32JsumqfBZbz5PhecQRtvKPx92goqmkWpQshZiHFJI3nYIXROvQBUb5L7G1UbIkEajY1tzziYeYHsU",
+	"jGlkSIFDeUdWYO3LJk6R4DaWa1OuEEp3bs/YJsZrbTjrpXX6d56x6Lx3OXoLFNbWW65TL2s74a7cy1/K",
+	"XDDlJlKg2w4WgdNdiTCzpvLExwbdUDbxFVeJjqusj4AhqC0MlBLlCW/o7wW0XoQBqeLVri0OjlWjQd5s",
+	"iTwo17H7iK9li8DDd1kkQQKpu6KJ9ljLqNtEafGC/MeGaxvPl2fbBQ0F4aNR84iA9kUxTKhf1kjanUaQ",
+	"llJYkbXJDALKigjYKqphi4hdLQrgqldlRf1izq5WzIzKWvrtuNZLabYUeXvClYi9o9JIKZXiplBD639c",
+	"qVq3IVznylsLS5gMWJc1BApMny1qKXq1Rh1rXqfq26/59KyFXqut1TT3RVAZH5W9YTWVqRXhWe80qAQA",
+	"uuUqXuWC2wKAfJEK0FFFxp7vA7gGQfkDcMzvvfZ/EOZ/3PlDP2lv7/DgYG8P1S08pazB92u/gk+Pk63P",
+	"DRHqEGQFsLYhmpsLsKcQJ6ME3YIeilgo220BelZBScXSc3uMPzXCwDYGGEK5OcIAVZvIznT47HuY3XWW",
+	"zzDl6W2xCUJ5vxhCtac8+tMcc98YlXpvncPtsVR/ZuaZV6tQ2mhSwaI/K3d1N4couuuxeE49T5v1+qWR",
+	"AQ+p2c1DHuMMj3GGO2vYg7vcPM+ziVBgTgey0CryG9XOVp5vCFPY79BR0dmiuF81G0DcGnYEAzWZXDMu",
+	"V+iWuoUipj7EAMOMyU0pka7GsfYJUPdWI+ElthZkfhfQa+2EDsStkNbB5GYqWU6WSigR5iqTouMqeCMp",
+	"I8bnc8Fzh32QG2pz67/SuVFscNFOZFIkyPqdTYFcvAVA0o7JgNkERs10az6YVymDwY4wpxrGppvpVXgo",
+	"18i5HEUERF33pefS5+V8UTygJD5fFH9VHYx52g6Zmy2KblPlItRDUvvM304qPwZyPz+3qmVnBh/DFh9m",
+	"Md+ZRKWEp/VRWmhGOh6JTzUK72oYr54NgDZlW4H4x0YHZyxxMqn3SJqy1rYspnFh6mlMZzT8jHYnLb2O",
+	"7YDSRqlcpGkUSoe0BBqL40xgAYceFyuUAVqBohiLuVm/igVupR44D3xRZGhx2ZXsIqw/Z/ECBYqp1CGf",
+	"qYyVGk92JYsbUSQTRlFX02QVysODA5NpLl2sVka6IiLiMaNOI9+WdIOpjC3V5kbPngtQzYDMhyhVzvkg",
+	"/Vcb14hzWyKOrb1qLtI0kdOKK1l76yN2eHBAEVBTNRT82h+OhtrhGvfOzkdvTXD0YRuud7p1oay5csDE",
+	"XfPodhc3hbIVPvkd+p3huj9Yn5rb6RjEcQ4GhOc4vgUvm9Cto9of2iUb9SDWjIF5uAO84/odOxxef90T",
+	"jzqhdNPRWPuqbETgOhFprJD8DeGl+sHJsQuciVRaUZ6lwjAG3TunTVRRvYs+rIRC/xXzXR/4pEhX5Hnj",
+	"dGpEauZz/ZQcOGJNJTM+FRiatu6m73xz/vo30cVIv6kZNmJhk61zOX/o9DY94Su6nZfz7W3sUizhxPtM",
+	"fROw04++4V/oGy7m985fLwC7qU1WyG7vcDO4okFV9EuvUcv0iuCLUUFESRxBJi+UEbJmmZutdNvaX7CB",
+	"mBIJl5+xmK+OTA3u81A24B2Tc0Yzx9JhssMQXpBdCZYLYJUwBa8l5t/lGWQOT3rD0ZhADyPWgroo/d7i",
+	"OqMW8SQGiF6yFVLlAtMiOaLt7gfOC23UOPCKSbwZWXENsHFL28S9EQifdf5FOqIgtmTk+aIlyrOl3koX",
+	"iJCy8mg+AKepxRNs5BKCU0dofg/FJeQ+4xstxMU5fvssQo/tFxVhi9vm4HJuFq/Ik7azlbTEAewwJKBS",
+	"rEyls5ZzBNuxuE6kiL2SfAbtx/UOcsMh89HF2a+6i7meXKHFYUkjig8AyM9lnhRa31Wf5YdSZbYpNU3R",
+	"OKMCC5uxwrIB5qDy0US1Z0NC9c8aFt9ZZi4qMoaLh3k76H2PhdfVhuRc5CqTvBDxyxWiLfBJkdyK83zK",
+	"JWXQAbzUPKnRpK6WsO6igtN/LwRx7KPQ/JeJ7ikhtYWL86Xms9afHz3ICmKZUfUgAPH+YXM8L5QbA3qX",
+	"7gMelILt67bL1uawUXoi5+Rj+9s/Tv7CxhtJQeZorZd9l0jWtt8WkHGSwZFxTdF7ZS0MdLFJKniuWFJ4",
+	"fiVstB7t8YjSey3e02BF+ySOmwN7UBh5y9OF8HajhWwF966RXAIdGs3H+v9HnyGhsaLjyG2Be9VD+/tl",
+	"ML68OO6NAmhKWCjBoqeIZoL9hZG+H+IcPouuuJQipv8bCK4ySf8IMO+k/1Uss9dArhZIraniyBrs6yK/",
+	"FT7RY5uuMsMtU2Ta3leigIARoSlUdRbPhelZhoS6oznqISbt+ahsJvSiai9kd8iJ1SJOofz8kNNnQx9u",
+	"jcygwU9Neebr6LDWCBWjqUwmnngzsn5+MtNenak9QP8CYLHK+oaG0+xt1IZ6Sg+qCvUDvlX34VEB/qMV",
+	"oKv2FmpLgZ7bwb0RGtHpD/zplxFrvR0efP/CdRzAOVBikovCJ+hwDwuy+Xq3YieUFylPqrVVR4COp1zK",
+	"aTf9Q7mRzcGfMgN2BNLno1YiEFgxSRnTXL3kllwp9joMwrYEm8VaBJEz4Xm+AvBB1GOjLPKOMOQMNfD5",
+	"DF9HFWIOeTXYY308jpirs9ru1ZFfwZc0bGxpbJISXiixY71h0czlUizN5TvDYShE3aFCSTOuTNK9IvKY",
+	"WibF5Ea4QPJ3XfuPkR9KtFRs20K9TdLkAWnRDOuZu/OmbLmhzTOUhF+ChSCYanu+f7COc9ni6E9Kn4je",
+	"EIDTMym+tab5LGcF1x6k2N5xQLUC9FdsXAh+vegPAlNNyaaZFBa0ZFhri6hRglskFmk7fNt0HPXGN9Rw",
+	"UolIHUgSbbQrMcmAlrhxUVzwTwJiyGKxGWa0E8rLLWABbBNWgKF0pUTwxvaIairpnsZI2eNItje/1pYX",
+	"Z/M18YIn+EpBxQ1eBSWtyGdYfqPdCrQmyIqFNE9szi8heZfJL+1E2KzMSkvTKswmSsgdUM1fAmzTviMu",
+	"R2VarQaATe9uCJt3R9T8kuaQswebbSJTdQEOSbWi+0vZSfdCCY1YK5MMvsW7fJfeY8loMwbpwZeDbyKT",
+	"qzF/StIiuzbl4VwZ0aGtExQqJNpNPqTIsvdransmuFzeJKlgrabKjAiQ9ZES0aCNNyhCvxTxSVE5P01j",
+	"WqX37ddj4bdcol2YZUNzUjpicpdRu5u5wQ2u97YDDAnJys4Kyy5TTXSav3dC+UutZQMIQNYAG7wapoLT",
+	"lWE6FljZeGHCF03dC/dI+u0uD8UtcDgIHsKHrj7k74D/nyiWJ9Ob4jEn97dyicF7XfOInc+1WY7AU7Rj",
+	"i5bcIk+fHD15yufJU71BT/Qz6K66VAlkPM8SCVxRCJyI8tkteLha2c8Q4D7mPAdcHS5XbJ4upokEfU82",
+	"lpnWuj1n4m7tKyggNJ092twt+wBueZLyqyRNihVSYcPP64+xnQENdqO40vOWhqtTsVb0f51SUEMkHmlh",
+	"6h0xTlVGejLgEhnGT2VHCGXrLvzjWNAZbaNFx9qQFcBlQp0stUKEEL5ueorDkC52Pcm51j4rJsK1UKaJ",
+	"KpTPcoF86Ajib/slkpxlS+z229sbiBSCCnqvV529Pag0QaZq7cO8DEajYAD950R+PR5cjPvHEWvRUcGG",
+	"r5tMFVBJA0Wq0cveMACvC2tf9YBUYsoIPt/IRvi9w3qWFPs7xSJMVB7zgv80PD/rZNRhQCBqoUkANM3u",
+	"fNB/0z8b1ueHQ+BNdm5V2B2yRkIpPsyte0dKRk/K9DkQCgRyq15j058NHJhKZdjjQwCnKMpctXbvbNTK",
+	"oFw4zPOGh0O7ug6uAU4e99FUY8Kiw0xoI18ZonGldzHgkxtLqg9Jb+KFdQnRr7OcfX8HCI4aKpTz/237",
+	"hbUiB5Kjyy54cfPj0y57WxTzc5muumzIZ2KYFOLHE/4h8vS262OXFMSQh+capwprmhRQIOaCKGaLYpLN",
+	"BFQpue8Bi4vFXrwoxGxewLcuJpmMWZGv/FBy6/1Dgr/yej4CMSIHVDkq1FTb8jG0oS1ze6K20M7TjlyU",
+	"fPtqbw9Ispi2lBmv1pk5jL1HLJovrtJk8rNe08Sip8iY5zFQs7w4RELrUM55HCdy6pkZvjofBgzvZu/F",
+	"yncL9/UHa8hdXhwu8rTKJe+zqMi5VNBQFGFM0ZEwmVZM5QXs/2WJNPoj8vXeh0/CJ5GNak75rYAsneez",
+	"iPPpIombBmWzLBYpwjhcXvaPWUtv/v+KPCMSYD1E5JLg6/FicZtMBNC6hjLSW5qKY/gtehrNFmmR0L+w",
+	"cP0KACAu55FDT8Yn7xdzdp3yqdKrpI1ekeMCpVwV2NjAi0UuGP2xjMthc+9RzZb1WUPZns8aT4dfqc5r",
+	"Yuj3WfTb+eW4NwjcfCDy9+rLgsF49LY/NDIPRjTyz3kOi/QMg7ORwb3Ep+o/NAW9SpVriK6bNTvj8SyR",
+	"Vs+xFvzbaO4jppWP1j089glwz6fMq8+uuCTBOctuMbSqfDbjkk8F1KkkJeB9pSJU+cwppIFvBVUe4rvN",
+	"RQ7fdyYVfXw9DMVqgzzP0r091nI+ue+UMXS8IwQnmmnrDoN3R+x3M218FSWKdp6lOH0/lM5EKrNqw0Io",
+	"n3Qt3mheAP9Fjc3whxvgzZ6KwizPHxEl363T9LtZy9vsvTDj/qE9pywVLILnRcCvigFoMGo4MmkjcUco",
+	"o/UZ4qdRxdzGu7oMEs4UxITqV1oonzo8ClNJJcXSEoR7xLksQZPDEITLMuMr1PxK38VT+KOVIFcrLRVn",
+	"XEH4S835RCiAc1qBGQGdRdOcSxu3X97osY2yTRQTMltMbzqsZ0jSlzeZMmHLpKJFOVJTw2GFv4eS6y8c",
+	"KQJRmuXOuuI3D+9qPVEAOVIu7K6r8Kud79rjxX4eyfb2SoLy8iyGkg4jTmqWxHEqljwXnl5Gy9EAbwQz",
+	"S7mFxLQH3kDxPre5r1Da+Wq7ZYMo2YtAlNHn8hJqF/CD1LoKy4qnwoE71tuyhEhty1j0Tvk2cicSVAS1",
+	"X0DhHWBy0A0+K5ZZ+xrqH3xjc7vfkJbxFMSvV3L8li3YjVYsV0JIhrUWlgA/Ua5N2WEXqeAKougFnzjY",
+	"V9dslS3YlUgTcSvwPkANwohnB5vWIMr55CiU4ZOXvbOzABMckEhiet5UCo0oaCb85YMRWAZVIXgOCuNy",
+	"cEKGf0TUSu6oAEUNP48dUWtomm54wcwqGELhHkhRPBVucQl8g3pNRQytXGlyDXSvuFQGdiuHupSyG3qF",
+	"xUEi9sosGIgRKT4U1nOp6z+0ORJFUv9o4yk76Q9H8KJD0FIbrnoT4EVbNN+rQdAbBbuHwnIdc93m4d72",
+	"tFaGy8aD85Ng25gve2c7BxzSKwypcW3LcOWajMloGG5V+e/Ofw7Wrt88/HFwEtxhBcoJ2wDflkH7pxfB",
+	"YHh+tra2r3pn+lL3773jU/TADvefe10ak67TS/nb+eVgGJy8rg0xCE7P3wWVv56dj497o165r9bUgVCj",
+	"GdMWaY3f9XvuCTAFSON+w8XbXlcvzpk2jn7V5tbZaPyud3IZuKVL5S7frZHRb+xL9JvaEvWgawaa8Sbr",
+	"qVssze1qt9YKFVx6n2WGisdgcFWsvJ5WOg02Xu+ij6hyNYsp4vPkZ7FqeRF99T6rRlv4PGmbaItvI0nG",
+	"CSURKKDsjYplX2d576L/s1ipCFSe9pa0SC4Um+fiOvlQhW94cchyLuNsxlJ4rGLR77z9v732f/6IutAX",
+	"oz1V4+K0hm977YPvX7Tei5XnYcmf9Zm0Sw7Fjz65MQBvGfnw7OskVwV74US5yUlF84NmqW4Ag1BOtBWI",
+	"ghNtCbIBOky/GFEpaZVAdPitKBfXIhdyIvpx5Nncu8Xop/EBhbBq0ndYQG4qbJA2X9AmBFMK97p30de7",
+	"UNospOGjD227QcbE7uztaXuNzCk9RekaO0bIQxOmVkVuWQQGH0Lpjqt1qRPEAptLX/terLC2TuS+hThA",
+	"+nHb7N2ewh326SqUyyx/j1Y+VqVPRVGWpLulH1jooXV3pYkA08pOSkTvmmmtDmULGrt+dGaInjC2idvf",
+	"0ZHWk+sV0VMqvtH/z35kMlv6LCJYEfwJDDAcjhSsthlqLv8km80h6JIUvh6E/Q97sX/4w/4+myVpmmDo",
+	"QuGpJwsTKismN6JNLk30NJrnfDrjJiJVobsylS0JugaMiCqZWkxuynBVB+JEobRlL2hDc4ylLJSNfrwX",
+	"KwSH5olM5DSC79IwHcDXFItJLrAgAQAADWkn4JRfJ2nam0H2sc2emcwV/g5x9FueRpVXR1OPrBmVyImw",
+	"7jnD+6jbdi5yOO65zSXZyB97tm9eVEED8A8vILO1DwwaPjoUiYyzJZsJrsBJsEECDAQYACkzjoc+xQLq",
+	"LthAXC8UT9UR4/DRVjrUXxzWsmQui0Xvoj/WnnvZPQcrXKmqKa8hsBZT3aNlwnF/iMwVZekPlfbov5rK",
+	"H/TgSJ6QpMAe85gt5kfs8OD/aIXSexOMg19fBcEx3IMvwwu2X549XPPqMOWSw9T0WHWjvczwgT8qYhGv",
+	"G9kDra5P+qf9UXCMf4xFwZMUcp1/hk+KfNWb8kT2JQwKlvFMoT388SNYxNTOY0UZRBApYd1h545MATmG",
+	"rCpplr3Xr+lKiJb1VIwPwzqdjkdh13rUtRoRWtPZEBUavAsG4/Ozk9/GF4Pzi2Aw+k3/fhqMemDa2I3U",
+	"Wh/3bTjun437QzQTTnsnYDys/+mkN3hTMUkuBsHr/q/jk+DszegtjGf+AgXY5ncwq8CeGbqG1XpEy/23",
+	"sTxLiwftDff55sD6tSPqVw+lO7FB8DoYBGevAm2hvR6cn7qDWEvnNDh9qRfx9fh88KZ31v8PhclgoOHl",
+	"69f9V31tpNG944tgcNovDeu1sFjtxPssco9gdFfc22I1t9RlUHfvItJivESRosaICjR5tZ51/gWuWoSx",
+	"CdOPWrUKfKvf0oTSCoyzK63xeZ7zFapFMyN71kOZXbMmTQ/R7GunMrYNbcTzXOvbIhGqahri7U8+/vHx",
+	"/wcAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

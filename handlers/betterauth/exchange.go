@@ -3,6 +3,7 @@ package betterauth
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"regexp"
 	"slices"
@@ -24,6 +25,9 @@ type exchange struct {
 	req     *http.Request
 	cookies []*http.Cookie
 	started bool
+	// apiKey is what the request's x-api-key header gave (api-key plugin), once looked up; such
+	// a request never gets cookies.
+	apiKey *apiKeyAuth
 }
 
 type exchangeKey struct{}
@@ -39,6 +43,9 @@ func exchangeFrom(ctx context.Context) *exchange {
 // earlier one, so the response carries one Set-Cookie per name.
 func setCookies(ctx context.Context, cs ...*http.Cookie) {
 	ex := exchangeFrom(ctx)
+	if ex.apiKey != nil {
+		return
+	}
 	for _, c := range cs {
 		kept := ex.cookies[:0]
 		for _, old := range ex.cookies {
@@ -152,6 +159,10 @@ func RenderError(w http.ResponseWriter, r *http.Request, e *apierror.Error) {
 		return
 	}
 	h.Set("Content-Type", "application/json")
+	if errors.Is(e, baflow.APIKeyLimit) { // an API key's 429s keep their code (and details)
+		writeAPIKeyLimit(w, e)
+		return
+	}
 	body := map[string]string{"message": e.Message, "code": e.Code}
 	switch {
 	case e.Code == "":

@@ -35,6 +35,9 @@ func request(ctx context.Context) *http.Request { return exchangeFrom(ctx).req }
 // cookie sent again, as Better Auth does on every authenticated call.
 func (s *Server) session(ctx context.Context, noRefresh bool) (*baflow.Auth, error) {
 	r := request(ctx)
+	if key := r.Header.Get(apiKeyHeader); key != "" {
+		return s.apiKeySession(ctx, key) // api-key plugin: the key's owner, whatever the cookies
+	}
 	tok, ok := s.jar.Read(r, bacookie.SessionToken)
 	if !ok {
 		return nil, nil
@@ -173,6 +176,9 @@ func (s *Server) GetSession(ctx context.Context, req betterauthapi.GetSessionReq
 	if err != nil || a == nil {
 		return nullSession{}, err
 	}
+	if viaAPIKey(ctx) != nil {
+		return apiKeySessionAnswer{a}, nil
+	}
 	out := betterauthapi.GetSession200JSONResponse{Headers: betterauthapi.GetSession200ResponseHeaders{CacheControl: &noStore, Pragma: &noCache}}
 	out.Body.Session, out.Body.User = toSession(a.Session), toUser(a.User)
 	return out, nil
@@ -183,6 +189,9 @@ func (s *Server) GetSessionPost(ctx context.Context, req betterauthapi.GetSessio
 	a, err := s.session(ctx, isTrue(req.Params.DisableRefresh))
 	if err != nil || a == nil {
 		return nullSession{}, err
+	}
+	if viaAPIKey(ctx) != nil {
+		return apiKeySessionAnswer{a}, nil
 	}
 	out := betterauthapi.GetSessionPost200JSONResponse{Headers: betterauthapi.GetSessionPost200ResponseHeaders{CacheControl: &noStore, Pragma: &noCache}}
 	out.Body.Session, out.Body.User = toSession(a.Session), toUser(a.User)
