@@ -53,6 +53,10 @@ func TestApiKeySession(t *testing.T) {
 	if r := withKey(h, key, http.MethodGet, "/api-key/list", nil); r.Status != 200 || r.JSON(t)["total"] != float64(1) {
 		t.Fatalf("list with a key: %d %s", r.Status, r.Body)
 	}
+	// Fresh-session operations too (the synthetic session starts now).
+	if r := withKey(h, key, http.MethodGet, "/list-sessions", nil); r.Status != 200 || !strings.HasPrefix(string(r.Body), "[") {
+		t.Fatalf("list-sessions with a key: %d %s", r.Status, r.Body)
+	}
 	// The key wins over a cookie of someone else.
 	other := keyOwner(t, h, "lou@example.com")
 	hdr := http.Header{"X-Api-Key": {key}, "Cookie": {other.cookieHeader()}}
@@ -219,5 +223,31 @@ func TestApiKeyConcurrentUses(t *testing.T) {
 		if ok != 3 {
 			t.Fatalf("%s: %d of 8 succeeded, want 3 (%v)", c.name, ok, statuses)
 		}
+	}
+}
+
+// TestApiKeyFromNode: a key row written by Node Better Auth (hash computed by Node's
+// createHash("sha256").digest("base64url"), JSON columns as it stores them) works as is.
+func TestApiKeyFromNode(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	b := keyOwner(t, h, "kim@example.com")
+	uid := b.session().User.ID
+	const key = "nd_AbCdEfGhAbCdEfGhAbCdEfGhAbCdEfGhAbCdEfGhAbCdEfGhAbCdEfGhAbCdEfGh"
+	h.Exec(`INSERT INTO betterauth.apikey (id, "configId", name, start, "referenceId", prefix, key, enabled,
+		"rateLimitEnabled", "rateLimitTimeWindow", "rateLimitMax", "requestCount", "createdAt", "updatedAt", permissions, metadata)
+		VALUES ('nodeKeyId000000000000000000000000', 'default', 'from node', 'nd_AbC', $1, 'nd_',
+		'H-9E8aBoN6-dFqqOwHRig4plAgjPvbmMTbQE3xUk84c', true, true, 86400000, 10, 0, now(), now(),
+		'{"files":["read","write"]}', '"{\"plan\":\"pro\"}"')`, uid)
+	r := withKey(h, key, http.MethodGet, "/get-session", nil)
+	if r.Status != 200 || !strings.Contains(string(r.Body), `"token":"`+key+`"`) || !strings.Contains(string(r.Body), `"userId":"`+uid+`"`) {
+		t.Fatalf("get-session with a Node key: %d %s", r.Status, r.Body)
+	}
+	r = b.get("/api-key/get?id=nodeKeyId000000000000000000000000")
+	got := r.JSON(t)
+	perms, _ := got["permissions"].(map[string]any)
+	meta, _ := got["metadata"].(map[string]any)
+	if r.Status != 200 || len(perms["files"].([]any)) != 2 || meta["plan"] != "pro" || got["requestCount"] != float64(1) {
+		t.Fatalf("get of a Node key: %d %s", r.Status, r.Body)
 	}
 }
