@@ -31826,8 +31826,9 @@ var swaggerSpec = []string{
 	"xVtvOvhS4FU2dDLotEed3U2h89C8V93c23bvjX5tPOifdba1+ard29ngUE9hqMPotzSXrclYRx5ua3jQ",
 	"ed//ubPxfnXzp52zzh4rkA3YqhtbGu2+O+8Mhv3extqetHvqVff39um7bm8YYErasW5Tv6eW8tf+xWDY",
 	"OXtdaGLQedd/38n92uuPT9ujdravMESr+Jg2rct4/L7bdk+AcYeOuyUvb5uuWpxev4d6c6c3Gr9vn110",
-	"XEdqtsv7pVV4pVkSXlmShGp0w0aqVvOwcbxhSMZAoWMSOEQFl94jwhQGMIggqOVpMa+tmE7t5sPN/x8A",
-	"AP//",
+	"XEdqtsv7pVV4pVkSXlmShGp0w0aqVvOwcbxhSMZAoWMSOEQFl94jwhQGMIgg++LLKFZvZArkTS5HUYyN",
+	"5gn0TQCszeeulKXDnpRY0EBZCkLGWEZGUISTdC2trUNMFXnT4WJQolCzDp/rgAhNz3TfgH1iUCphrGMb",
+	"Q2XhGGYsbaJIg2A5WYRHAI57kGW0BQAUYS0Jt1V7tZsPN/9/AAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
