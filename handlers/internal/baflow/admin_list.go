@@ -17,9 +17,9 @@ type UserQuery struct {
 	SearchValue, SearchField, SearchOperator string
 	FilterField, FilterOperator              string
 	// FilterValues holds the filter's value (several for in and not_in); nil for no filter.
-	FilterValues        []string
+	FilterValues          []string
 	SortBy, SortDirection string
-	Limit, Offset       int
+	Limit, Offset         int
 }
 
 type columnKind int
