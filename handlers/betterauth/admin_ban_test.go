@@ -123,6 +123,9 @@ func TestAdminBanOtherSignIns(t *testing.T) {
 			}
 		}
 	}
+	// Sign-in with the provider's ID token: the JSON refusal.
+	wantBanned(t, newBrowser(t, h).post("/sign-in/social", map[string]any{"provider": "idp",
+		"idToken": map[string]any{"token": idp.IDToken(gus, idp.ClientID(), "")}}))
 	// The used-up OAuth state is the only change.
 	after := dbState(t, h)
 	if after["session"] != before["session"] || after[`"user"`] != before[`"user"`] || after["account"] != before["account"] {
