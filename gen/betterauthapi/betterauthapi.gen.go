@@ -41,6 +41,21 @@ func (e AccountSelectionByCookieUseAccountCookie) Valid() bool {
 	}
 }
 
+// Defines values for BackupCodesResultStatus.
+const (
+	BackupCodesResultStatusTrue BackupCodesResultStatus = true
+)
+
+// Valid indicates whether the value is a known member of the BackupCodesResultStatus enum.
+func (e BackupCodesResultStatus) Valid() bool {
+	switch e {
+	case BackupCodesResultStatusTrue:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DeleteUserResultMessage.
 const (
 	DeleteUserResultMessageUserDeleted           DeleteUserResultMessage = "User deleted"
@@ -143,6 +158,75 @@ const (
 func (e StatusResultStatus) Valid() bool {
 	switch e {
 	case StatusResultStatusTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TwoFactorEnableRequestMethod.
+const (
+	TwoFactorEnableRequestMethodOtp  TwoFactorEnableRequestMethod = "otp"
+	TwoFactorEnableRequestMethodTotp TwoFactorEnableRequestMethod = "totp"
+)
+
+// Valid indicates whether the value is a known member of the TwoFactorEnableRequestMethod enum.
+func (e TwoFactorEnableRequestMethod) Valid() bool {
+	switch e {
+	case TwoFactorEnableRequestMethodOtp:
+		return true
+	case TwoFactorEnableRequestMethodTotp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TwoFactorEnableResultMethod.
+const (
+	TwoFactorEnableResultMethodOtp  TwoFactorEnableResultMethod = "otp"
+	TwoFactorEnableResultMethodTotp TwoFactorEnableResultMethod = "totp"
+)
+
+// Valid indicates whether the value is a known member of the TwoFactorEnableResultMethod enum.
+func (e TwoFactorEnableResultMethod) Valid() bool {
+	switch e {
+	case TwoFactorEnableResultMethodOtp:
+		return true
+	case TwoFactorEnableResultMethodTotp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TwoFactorRedirectResultTwoFactorMethods.
+const (
+	TwoFactorRedirectResultTwoFactorMethodsOtp  TwoFactorRedirectResultTwoFactorMethods = "otp"
+	TwoFactorRedirectResultTwoFactorMethodsTotp TwoFactorRedirectResultTwoFactorMethods = "totp"
+)
+
+// Valid indicates whether the value is a known member of the TwoFactorRedirectResultTwoFactorMethods enum.
+func (e TwoFactorRedirectResultTwoFactorMethods) Valid() bool {
+	switch e {
+	case TwoFactorRedirectResultTwoFactorMethodsOtp:
+		return true
+	case TwoFactorRedirectResultTwoFactorMethodsTotp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TwoFactorRedirectResultTwoFactorRedirect.
+const (
+	TwoFactorRedirectResultTwoFactorRedirectTrue TwoFactorRedirectResultTwoFactorRedirect = true
+)
+
+// Valid indicates whether the value is a known member of the TwoFactorRedirectResultTwoFactorRedirect enum.
+func (e TwoFactorRedirectResultTwoFactorRedirect) Valid() bool {
+	switch e {
+	case TwoFactorRedirectResultTwoFactorRedirectTrue:
 		return true
 	default:
 		return false
@@ -255,6 +339,18 @@ type AccountSelectionById struct {
 // `client_id`, `redirect_uri`, `response_type`, `code_challenge`, `code_challenge_method`,
 // `nonce` and `scope` are refused (400 `VALIDATION_ERROR`).
 type AuthorizationParams map[string]string
+
+// BackupCode Example: Mv1we-oIkxL
+type BackupCode = string
+
+// BackupCodesResult defines model for BackupCodesResult.
+type BackupCodesResult struct {
+	BackupCodes []BackupCode            `json:"backupCodes"`
+	Status      BackupCodesResultStatus `json:"status"`
+}
+
+// BackupCodesResultStatus defines model for BackupCodesResult.Status.
+type BackupCodesResultStatus bool
 
 // ChangeEmailRequest defines model for ChangeEmailRequest.
 type ChangeEmailRequest struct {
@@ -489,6 +585,12 @@ type RevokeSessionRequest struct {
 	Token string `json:"token"`
 }
 
+// SendTwoFactorOtpRequest defines model for SendTwoFactorOtpRequest.
+type SendTwoFactorOtpRequest struct {
+	// TrustDevice Accepted and ignored, as in Better Auth.
+	TrustDevice *bool `json:"trustDevice,omitempty"`
+}
+
 // SendVerificationEmailRequest defines model for SendVerificationEmailRequest.
 type SendVerificationEmailRequest struct {
 	// CallbackURL Where the verification link redirects (relative or trusted; default `/`).
@@ -525,6 +627,11 @@ type Session struct {
 
 	// UserId Example: 50EekTBP5Z7WyBBbLvcD1HTdL8UxF1bG
 	UserId string `json:"userId"`
+}
+
+// SignInAnswer A session (`SignInResult`), or the two-factor challenge (`TwoFactorRedirectResult`).
+type SignInAnswer struct {
+	union json.RawMessage
 }
 
 // SignInEmailRequest defines model for SignInEmailRequest.
@@ -712,6 +819,80 @@ type StatusResult struct {
 // StatusResultStatus defines model for StatusResult.Status.
 type StatusResultStatus bool
 
+// TotpURIResult defines model for TotpURIResult.
+type TotpURIResult struct {
+	TotpURI string `json:"totpURI"`
+}
+
+// TwoFactorEnableRequest defines model for TwoFactorEnableRequest.
+type TwoFactorEnableRequest struct {
+	// Issuer The issuer shown by authenticator apps (default the app name).
+	Issuer *string `json:"issuer,omitempty"`
+
+	// Method `totp` (an authenticator app) or `otp` (codes by mail).
+	Method *TwoFactorEnableRequestMethod `json:"method,omitempty"`
+
+	// Password The user's password.
+	Password string `json:"password"`
+}
+
+// TwoFactorEnableRequestMethod `totp` (an authenticator app) or `otp` (codes by mail).
+type TwoFactorEnableRequestMethod string
+
+// TwoFactorEnableResult defines model for TwoFactorEnableResult.
+type TwoFactorEnableResult struct {
+	// BackupCodes Ten backup codes, shown once (TOTP only).
+	BackupCodes *[]BackupCode               `json:"backupCodes,omitempty"`
+	Method      TwoFactorEnableResultMethod `json:"method"`
+
+	// TotpURI The `otpauth://totp/...` URI to show as a QR code (TOTP only).
+	//
+	// Example: otpauth://totp/Gatehouse:ann%40example.com?secret=MFRGG...&issuer=Gatehouse&digits=6&period=30
+	TotpURI *string `json:"totpURI,omitempty"`
+}
+
+// TwoFactorEnableResultMethod defines model for TwoFactorEnableResult.Method.
+type TwoFactorEnableResultMethod string
+
+// TwoFactorPasswordRequest defines model for TwoFactorPasswordRequest.
+type TwoFactorPasswordRequest struct {
+	// Password The user's password.
+	Password string `json:"password"`
+}
+
+// TwoFactorRedirectResult A password sign-in of a user with two-factor authentication on: no session yet; the
+// signed `better-auth.two_factor` cookie (Max-Age=600) holds the challenge for the
+// `/two-factor/verify-*` operations.
+type TwoFactorRedirectResult struct {
+	// TwoFactorMethods `totp` when a verified TOTP secret exists, then `otp` (always: codes by mail).
+	TwoFactorMethods  []TwoFactorRedirectResultTwoFactorMethods `json:"twoFactorMethods"`
+	TwoFactorRedirect TwoFactorRedirectResultTwoFactorRedirect  `json:"twoFactorRedirect"`
+}
+
+// TwoFactorRedirectResultTwoFactorMethods defines model for TwoFactorRedirectResult.TwoFactorMethods.
+type TwoFactorRedirectResultTwoFactorMethods string
+
+// TwoFactorRedirectResultTwoFactorRedirect defines model for TwoFactorRedirectResult.TwoFactorRedirect.
+type TwoFactorRedirectResultTwoFactorRedirect bool
+
+// TwoFactorSessionResult defines model for TwoFactorSessionResult.
+type TwoFactorSessionResult struct {
+	// Token The session token (absent only with `disableSession` while signing in).
+	Token *string `json:"token,omitempty"`
+	User  User    `json:"user"`
+}
+
+// TwoFactorVerifyRequest defines model for TwoFactorVerifyRequest.
+type TwoFactorVerifyRequest struct {
+	// Code The 6-digit code.
+	//
+	// Example: 012345
+	Code string `json:"code"`
+
+	// TrustDevice Signing in, trust this browser for 30 days (`better-auth.trust_device` cookie).
+	TrustDevice *bool `json:"trustDevice,omitempty"`
+}
+
 // UnlinkAccountRequest defines model for UnlinkAccountRequest.
 type UnlinkAccountRequest struct {
 	// AccountId The Better Auth account id (`id` from `/list-accounts`), not the provider's user id.
@@ -787,6 +968,18 @@ type User struct {
 // UsernameAvailabilityResult defines model for UsernameAvailabilityResult.
 type UsernameAvailabilityResult struct {
 	Available bool `json:"available"`
+}
+
+// VerifyBackupCodeRequest defines model for VerifyBackupCodeRequest.
+type VerifyBackupCodeRequest struct {
+	// Code A backup code, `xxxxx-xxxxx`.
+	Code string `json:"code"`
+
+	// DisableSession Signing in, use up the code without starting a session.
+	DisableSession *bool `json:"disableSession,omitempty"`
+
+	// TrustDevice Signing in, trust this browser for 30 days.
+	TrustDevice *bool `json:"trustDevice,omitempty"`
 }
 
 // VerifyEmailResult defines model for VerifyEmailResult.
@@ -995,6 +1188,30 @@ type SignOutJSONRequestBody = SignOutRequest
 
 // SignUpEmailJSONRequestBody defines body for SignUpEmail for application/json ContentType.
 type SignUpEmailJSONRequestBody = SignUpEmailRequest
+
+// DisableTwoFactorJSONRequestBody defines body for DisableTwoFactor for application/json ContentType.
+type DisableTwoFactorJSONRequestBody = TwoFactorPasswordRequest
+
+// EnableTwoFactorJSONRequestBody defines body for EnableTwoFactor for application/json ContentType.
+type EnableTwoFactorJSONRequestBody = TwoFactorEnableRequest
+
+// GenerateBackupCodesJSONRequestBody defines body for GenerateBackupCodes for application/json ContentType.
+type GenerateBackupCodesJSONRequestBody = TwoFactorPasswordRequest
+
+// GetTotpUriJSONRequestBody defines body for GetTotpUri for application/json ContentType.
+type GetTotpUriJSONRequestBody = TwoFactorPasswordRequest
+
+// SendTwoFactorOtpJSONRequestBody defines body for SendTwoFactorOtp for application/json ContentType.
+type SendTwoFactorOtpJSONRequestBody = SendTwoFactorOtpRequest
+
+// VerifyBackupCodeJSONRequestBody defines body for VerifyBackupCode for application/json ContentType.
+type VerifyBackupCodeJSONRequestBody = VerifyBackupCodeRequest
+
+// VerifyTwoFactorOtpJSONRequestBody defines body for VerifyTwoFactorOtp for application/json ContentType.
+type VerifyTwoFactorOtpJSONRequestBody = TwoFactorVerifyRequest
+
+// VerifyTotpJSONRequestBody defines body for VerifyTotp for application/json ContentType.
+type VerifyTotpJSONRequestBody = TwoFactorVerifyRequest
 
 // UnlinkAccountJSONRequestBody defines body for UnlinkAccount for application/json ContentType.
 type UnlinkAccountJSONRequestBody = UnlinkAccountRequest
@@ -1335,6 +1552,68 @@ func (t AccountSelection) MarshalJSON() ([]byte, error) {
 }
 
 func (t *AccountSelection) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsSignInResult returns the union data inside the SignInAnswer as a SignInResult
+func (t SignInAnswer) AsSignInResult() (SignInResult, error) {
+	var body SignInResult
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromSignInResult overwrites any union data inside the SignInAnswer as the provided SignInResult
+func (t *SignInAnswer) FromSignInResult(v SignInResult) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeSignInResult performs a merge with any union data inside the SignInAnswer, using the provided SignInResult
+func (t *SignInAnswer) MergeSignInResult(v SignInResult) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsTwoFactorRedirectResult returns the union data inside the SignInAnswer as a TwoFactorRedirectResult
+func (t SignInAnswer) AsTwoFactorRedirectResult() (TwoFactorRedirectResult, error) {
+	var body TwoFactorRedirectResult
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTwoFactorRedirectResult overwrites any union data inside the SignInAnswer as the provided TwoFactorRedirectResult
+func (t *SignInAnswer) FromTwoFactorRedirectResult(v TwoFactorRedirectResult) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeTwoFactorRedirectResult performs a merge with any union data inside the SignInAnswer, using the provided TwoFactorRedirectResult
+func (t *SignInAnswer) MergeTwoFactorRedirectResult(v TwoFactorRedirectResult) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t SignInAnswer) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *SignInAnswer) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -2189,6 +2468,11 @@ type ClientInterface interface {
 	// `redirect: true`, `url` echoes it and a `Location` header is set, still with status 200.
 	// `rememberMe: false`: session cookie without Max-Age, a 1-day session, and the signed
 	// `better-auth.dont_remember` cookie.
+	// A user with two-factor authentication on (and no trusted-device cookie) gets no session:
+	// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
+	// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
+	// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
+	// that cookie is replaced.
 	//
 	// Errors: unknown email, no password account or wrong password: 401 `INVALID_EMAIL_OR_PASSWORD`
 	// (same answer and timing); malformed email: 400 `INVALID_EMAIL` (a handler check in Better Auth,
@@ -2211,6 +2495,11 @@ type ClientInterface interface {
 	// `redirect: true`, `url` echoes it and a `Location` header is set, still with status 200.
 	// `rememberMe: false`: session cookie without Max-Age, a 1-day session, and the signed
 	// `better-auth.dont_remember` cookie.
+	// A user with two-factor authentication on (and no trusted-device cookie) gets no session:
+	// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
+	// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
+	// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
+	// that cookie is replaced.
 	//
 	// Errors: unknown email, no password account or wrong password: 401 `INVALID_EMAIL_OR_PASSWORD`
 	// (same answer and timing); malformed email: 400 `INVALID_EMAIL` (a handler check in Better Auth,
@@ -2283,6 +2572,11 @@ type ClientInterface interface {
 	// Like `POST /sign-in/email` but looks the user up by username (compared lower-cased):
 	// 200 `{"redirect", "token", "user"}` (+ `url` and `Location` with `callbackURL`) plus the session
 	// cookie; `rememberMe: false` as for email sign-in.
+	// A user with two-factor authentication on (and no trusted-device cookie) gets no session:
+	// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
+	// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
+	// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
+	// that cookie is replaced.
 	//
 	// Errors: unknown username, no password or wrong password (also an empty `username` or
 	// `password`): 401 `INVALID_USERNAME_OR_PASSWORD`; username breaking the rules (3 to 30
@@ -2305,6 +2599,11 @@ type ClientInterface interface {
 	// Like `POST /sign-in/email` but looks the user up by username (compared lower-cased):
 	// 200 `{"redirect", "token", "user"}` (+ `url` and `Location` with `callbackURL`) plus the session
 	// cookie; `rememberMe: false` as for email sign-in.
+	// A user with two-factor authentication on (and no trusted-device cookie) gets no session:
+	// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
+	// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
+	// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
+	// that cookie is replaced.
 	//
 	// Errors: unknown username, no password or wrong password (also an empty `username` or
 	// `password`): 401 `INVALID_USERNAME_OR_PASSWORD`; username breaking the rules (3 to 30
@@ -2401,6 +2700,308 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /sign-up/email (the `SignUpEmail` operationId).
 	SignUpEmail(ctx context.Context, body SignUpEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DisableTwoFactorWithBody Turn two-factor authentication off
+	//
+	// Checks `password`, turns two-factor authentication off, deletes the TOTP secret and backup codes,
+	// replaces the session by a new one (new session cookie) and forgets this browser's trusted device
+	// (its `better-auth.trust_device` cookie is expired). Answers `{"status": true}`.
+	//
+	// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; no session: 401
+	// `UNAUTHORIZED`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /two-factor/disable (the `DisableTwoFactor` operationId).
+	DisableTwoFactorWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DisableTwoFactor Turn two-factor authentication off
+	//
+	// Checks `password`, turns two-factor authentication off, deletes the TOTP secret and backup codes,
+	// replaces the session by a new one (new session cookie) and forgets this browser's trusted device
+	// (its `better-auth.trust_device` cookie is expired). Answers `{"status": true}`.
+	//
+	// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; no session: 401
+	// `UNAUTHORIZED`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /two-factor/disable (the `DisableTwoFactor` operationId).
+	DisableTwoFactor(ctx context.Context, body DisableTwoFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EnableTwoFactorWithBody Start setting up two-factor authentication
+	//
+	// Checks `password` and, with `method: "totp"` (the default), stores a new TOTP secret (32 random
+	// characters, encrypted) and ten new backup codes, unverified, and answers
+	// `{"method": "totp", "totpURI", "backupCodes"}`. The URI is
+	// `otpauth://totp/<issuer>:<email>?secret=<BASE32 of the secret's bytes>&issuer=<issuer>&digits=6&period=30`
+	// with `issuer` from the body, else the app name. Two-factor authentication stays off until a code is
+	// verified with this session (`/two-factor/verify-totp`); calling enable again before that replaces
+	// the secret and codes. With `method: "otp"` nothing is stored and the answer is
+	// `{"method": "otp"}`: codes are then mailed by `/two-factor/send-otp` and the first one verified with
+	// `/two-factor/verify-otp` turns two-factor authentication on.
+	//
+	// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; TOTP already
+	// verified: 400 `TOTP_ALREADY_ENABLED`; no session: 401 `UNAUTHORIZED`.
+	//
+	// Deviation from Better Auth 1.7: there `method: "otp"` turns two-factor authentication on at once
+	// (and sends a new session cookie); here it waits for a verified code, so that a user is never
+	// locked out by a mailbox that does not receive.
+	//
+	// Corrects the 1.1.0 document: the body also takes `method` (`totp`|`otp`), and the answer carries
+	// `method` (required); `totpURI` and `backupCodes` are present only for TOTP.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /two-factor/enable (the `EnableTwoFactor` operationId).
+	EnableTwoFactorWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EnableTwoFactor Start setting up two-factor authentication
+	//
+	// Checks `password` and, with `method: "totp"` (the default), stores a new TOTP secret (32 random
+	// characters, encrypted) and ten new backup codes, unverified, and answers
+	// `{"method": "totp", "totpURI", "backupCodes"}`. The URI is
+	// `otpauth://totp/<issuer>:<email>?secret=<BASE32 of the secret's bytes>&issuer=<issuer>&digits=6&period=30`
+	// with `issuer` from the body, else the app name. Two-factor authentication stays off until a code is
+	// verified with this session (`/two-factor/verify-totp`); calling enable again before that replaces
+	// the secret and codes. With `method: "otp"` nothing is stored and the answer is
+	// `{"method": "otp"}`: codes are then mailed by `/two-factor/send-otp` and the first one verified with
+	// `/two-factor/verify-otp` turns two-factor authentication on.
+	//
+	// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; TOTP already
+	// verified: 400 `TOTP_ALREADY_ENABLED`; no session: 401 `UNAUTHORIZED`.
+	//
+	// Deviation from Better Auth 1.7: there `method: "otp"` turns two-factor authentication on at once
+	// (and sends a new session cookie); here it waits for a verified code, so that a user is never
+	// locked out by a mailbox that does not receive.
+	//
+	// Corrects the 1.1.0 document: the body also takes `method` (`totp`|`otp`), and the answer carries
+	// `method` (required); `totpURI` and `backupCodes` are present only for TOTP.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /two-factor/enable (the `EnableTwoFactor` operationId).
+	EnableTwoFactor(ctx context.Context, body EnableTwoFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GenerateBackupCodesWithBody Replace the backup codes
+	//
+	// Checks `password` and replaces every backup code by ten new ones (`xxxxx-xxxxx`, letters and
+	// digits), shown once: `{"status": true, "backupCodes"}`.
+	//
+	// Errors: two-factor authentication off (or no secret): 400 `TWO_FACTOR_NOT_ENABLED`; wrong or
+	// missing password: 400 `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /two-factor/generate-backup-codes (the `GenerateBackupCodes` operationId).
+	GenerateBackupCodesWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GenerateBackupCodes Replace the backup codes
+	//
+	// Checks `password` and replaces every backup code by ten new ones (`xxxxx-xxxxx`, letters and
+	// digits), shown once: `{"status": true, "backupCodes"}`.
+	//
+	// Errors: two-factor authentication off (or no secret): 400 `TWO_FACTOR_NOT_ENABLED`; wrong or
+	// missing password: 400 `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /two-factor/generate-backup-codes (the `GenerateBackupCodes` operationId).
+	GenerateBackupCodes(ctx context.Context, body GenerateBackupCodesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetTotpUriWithBody Show the TOTP URI again
+	//
+	// Answers `{"totpURI"}` for the stored secret, with the app name as issuer (not the `issuer` given at
+	// enable, as in Better Auth).
+	//
+	// Errors: no TOTP secret: 400 `TOTP_NOT_ENABLED`; wrong or missing password: 400
+	// `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /two-factor/get-totp-uri (the `GetTotpUri` operationId).
+	GetTotpUriWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetTotpUri Show the TOTP URI again
+	//
+	// Answers `{"totpURI"}` for the stored secret, with the app name as issuer (not the `issuer` given at
+	// enable, as in Better Auth).
+	//
+	// Errors: no TOTP secret: 400 `TOTP_NOT_ENABLED`; wrong or missing password: 400
+	// `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /two-factor/get-totp-uri (the `GetTotpUri` operationId).
+	GetTotpUri(ctx context.Context, body GetTotpUriJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SendTwoFactorOtpWithBody Mail a one-time code
+	//
+	// Mails a new 6-digit code, valid 3 minutes, to the user of the session or of the sign-in challenge
+	// (`better-auth.two_factor` cookie): template `betterauth-two-factor-otp` with `data.otp`. Each call
+	// adds a code; the newest one counts. Answers `{"status": true}`. The body is optional (the client
+	// sends `{}`); `trustDevice` is accepted and ignored, as in Better Auth.
+	//
+	// Errors: no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`.
+	//
+	// Corrects the 1.1.0 document: an optional body `{trustDevice}` is accepted.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /two-factor/send-otp (the `SendTwoFactorOtp` operationId).
+	SendTwoFactorOtpWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SendTwoFactorOtp Mail a one-time code
+	//
+	// Mails a new 6-digit code, valid 3 minutes, to the user of the session or of the sign-in challenge
+	// (`better-auth.two_factor` cookie): template `betterauth-two-factor-otp` with `data.otp`. Each call
+	// adds a code; the newest one counts. Answers `{"status": true}`. The body is optional (the client
+	// sends `{}`); `trustDevice` is accepted and ignored, as in Better Auth.
+	//
+	// Errors: no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`.
+	//
+	// Corrects the 1.1.0 document: an optional body `{trustDevice}` is accepted.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /two-factor/send-otp (the `SendTwoFactorOtp` operationId).
+	SendTwoFactorOtp(ctx context.Context, body SendTwoFactorOtpJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifyBackupCodeWithBody Use a backup code
+	//
+	// Redeems one of the user's backup codes (each works once, even under concurrent requests). Without a
+	// session, with the sign-in challenge cookie, it signs in as `/two-factor/verify-totp` does and
+	// answers `{"token", "user"}`; with `disableSession: true` it only uses up the code and answers
+	// `{"user"}` (no token, no cookie, the challenge stays). With a session it answers the session's
+	// `{"token", "user"}`.
+	//
+	// Errors: no backup codes: 400 `BACKUP_CODES_NOT_ENABLED`; wrong or used code: 401
+	// `INVALID_BACKUP_CODE`; no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`; 5 wrong
+	// codes for one challenge: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE`; locked account: 429
+	// `ACCOUNT_TEMPORARILY_LOCKED`.
+	//
+	// Corrects the 1.1.0 document (and 1.7's own): the answer is `{"token", "user"}` (`{"user"}` with
+	// `disableSession` while signing in), not `{"user", "session"}`; `trustDevice` and `disableSession`
+	// are booleans.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /two-factor/verify-backup-code (the `VerifyBackupCode` operationId).
+	VerifyBackupCodeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifyBackupCode Use a backup code
+	//
+	// Redeems one of the user's backup codes (each works once, even under concurrent requests). Without a
+	// session, with the sign-in challenge cookie, it signs in as `/two-factor/verify-totp` does and
+	// answers `{"token", "user"}`; with `disableSession: true` it only uses up the code and answers
+	// `{"user"}` (no token, no cookie, the challenge stays). With a session it answers the session's
+	// `{"token", "user"}`.
+	//
+	// Errors: no backup codes: 400 `BACKUP_CODES_NOT_ENABLED`; wrong or used code: 401
+	// `INVALID_BACKUP_CODE`; no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`; 5 wrong
+	// codes for one challenge: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE`; locked account: 429
+	// `ACCOUNT_TEMPORARILY_LOCKED`.
+	//
+	// Corrects the 1.1.0 document (and 1.7's own): the answer is `{"token", "user"}` (`{"user"}` with
+	// `disableSession` while signing in), not `{"user", "session"}`; `trustDevice` and `disableSession`
+	// are booleans.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /two-factor/verify-backup-code (the `VerifyBackupCode` operationId).
+	VerifyBackupCode(ctx context.Context, body VerifyBackupCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifyTwoFactorOtpWithBody Verify a mailed code
+	//
+	// Checks the newest mailed code. With a session of a user whose two-factor authentication is off, a
+	// right code turns it on, replaces the session (new cookie) and answers the new `{"token", "user"}`;
+	// otherwise a session answers its own `{"token", "user"}`. Without a session, with the sign-in
+	// challenge cookie, it signs in as `/two-factor/verify-totp` does (`trustDevice` likewise).
+	//
+	// Errors: no live code: 400 `OTP_HAS_EXPIRED`; wrong code: 401 `INVALID_CODE`; 5 wrong tries of one
+	// code: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (send a new one); no session and no valid challenge:
+	// 401 `INVALID_TWO_FACTOR_COOKIE`; locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
+	//
+	// Corrects the 1.1.0 document: `trustDevice` is a boolean, not a string.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /two-factor/verify-otp (the `VerifyTwoFactorOtp` operationId).
+	VerifyTwoFactorOtpWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifyTwoFactorOtp Verify a mailed code
+	//
+	// Checks the newest mailed code. With a session of a user whose two-factor authentication is off, a
+	// right code turns it on, replaces the session (new cookie) and answers the new `{"token", "user"}`;
+	// otherwise a session answers its own `{"token", "user"}`. Without a session, with the sign-in
+	// challenge cookie, it signs in as `/two-factor/verify-totp` does (`trustDevice` likewise).
+	//
+	// Errors: no live code: 400 `OTP_HAS_EXPIRED`; wrong code: 401 `INVALID_CODE`; 5 wrong tries of one
+	// code: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (send a new one); no session and no valid challenge:
+	// 401 `INVALID_TWO_FACTOR_COOKIE`; locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
+	//
+	// Corrects the 1.1.0 document: `trustDevice` is a boolean, not a string.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /two-factor/verify-otp (the `VerifyTwoFactorOtp` operationId).
+	VerifyTwoFactorOtp(ctx context.Context, body VerifyTwoFactorOtpJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifyTotpWithBody Verify a TOTP code
+	//
+	// Checks a TOTP code (RFC 6238: HMAC-SHA-1, 6 digits, 30 s steps, one step either side accepted).
+	// A code is accepted once: its time step, or an earlier one, is refused afterwards.
+	//
+	// With a session (setting up): the first right code turns two-factor authentication on, replaces the
+	// session by a new one (new session cookie) and marks the secret verified; as in Better Auth the body
+	// then still carries the previous session's token and the user as it was (`twoFactorEnabled: false`).
+	// Later right codes answer `{"token", "user"}` of the current session.
+	//
+	// Without a session, with the `better-auth.two_factor` cookie of a sign-in: a right code ends the
+	// challenge, starts a session (not remembered when the browser holds `better-auth.dont_remember`),
+	// sets its cookie, expires `two_factor` and answers `{"token", "user"}`. With `trustDevice: true` it
+	// also sets `better-auth.trust_device` (30 days) and expires `dont_remember`.
+	//
+	// Errors: no secret (or, signing in, one not yet verified): 400 `TOTP_NOT_ENABLED`; wrong code: 401
+	// `INVALID_CODE`; no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`; 5 wrong codes
+	// for one challenge: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (the challenge ends and its cookie is
+	// expired); locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
+	//
+	// Corrects the 1.1.0 document (and 1.7's own): the answer is `{"token", "user"}`, not `{"status"}`;
+	// `trustDevice` is a boolean, not a string.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /two-factor/verify-totp (the `VerifyTotp` operationId).
+	VerifyTotpWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifyTotp Verify a TOTP code
+	//
+	// Checks a TOTP code (RFC 6238: HMAC-SHA-1, 6 digits, 30 s steps, one step either side accepted).
+	// A code is accepted once: its time step, or an earlier one, is refused afterwards.
+	//
+	// With a session (setting up): the first right code turns two-factor authentication on, replaces the
+	// session by a new one (new session cookie) and marks the secret verified; as in Better Auth the body
+	// then still carries the previous session's token and the user as it was (`twoFactorEnabled: false`).
+	// Later right codes answer `{"token", "user"}` of the current session.
+	//
+	// Without a session, with the `better-auth.two_factor` cookie of a sign-in: a right code ends the
+	// challenge, starts a session (not remembered when the browser holds `better-auth.dont_remember`),
+	// sets its cookie, expires `two_factor` and answers `{"token", "user"}`. With `trustDevice: true` it
+	// also sets `better-auth.trust_device` (30 days) and expires `dont_remember`.
+	//
+	// Errors: no secret (or, signing in, one not yet verified): 400 `TOTP_NOT_ENABLED`; wrong code: 401
+	// `INVALID_CODE`; no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`; 5 wrong codes
+	// for one challenge: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (the challenge ends and its cookie is
+	// expired); locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
+	//
+	// Corrects the 1.1.0 document (and 1.7's own): the answer is `{"token", "user"}`, not `{"status"}`;
+	// `trustDevice` is a boolean, not a string.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /two-factor/verify-totp (the `VerifyTotp` operationId).
+	VerifyTotp(ctx context.Context, body VerifyTotpJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UnlinkAccountWithBody Unlink an account
 	//
@@ -3688,6 +4289,11 @@ func (c *Client) SendVerificationEmail(ctx context.Context, body SendVerificatio
 // `redirect: true`, `url` echoes it and a `Location` header is set, still with status 200.
 // `rememberMe: false`: session cookie without Max-Age, a 1-day session, and the signed
 // `better-auth.dont_remember` cookie.
+// A user with two-factor authentication on (and no trusted-device cookie) gets no session:
+// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
+// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
+// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
+// that cookie is replaced.
 //
 // Errors: unknown email, no password account or wrong password: 401 `INVALID_EMAIL_OR_PASSWORD`
 // (same answer and timing); malformed email: 400 `INVALID_EMAIL` (a handler check in Better Auth,
@@ -3720,6 +4326,11 @@ func (c *Client) SignInEmailWithBody(ctx context.Context, contentType string, bo
 // `redirect: true`, `url` echoes it and a `Location` header is set, still with status 200.
 // `rememberMe: false`: session cookie without Max-Age, a 1-day session, and the signed
 // `better-auth.dont_remember` cookie.
+// A user with two-factor authentication on (and no trusted-device cookie) gets no session:
+// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
+// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
+// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
+// that cookie is replaced.
 //
 // Errors: unknown email, no password account or wrong password: 401 `INVALID_EMAIL_OR_PASSWORD`
 // (same answer and timing); malformed email: 400 `INVALID_EMAIL` (a handler check in Better Auth,
@@ -3822,6 +4433,11 @@ func (c *Client) SignInSocial(ctx context.Context, body SignInSocialJSONRequestB
 // Like `POST /sign-in/email` but looks the user up by username (compared lower-cased):
 // 200 `{"redirect", "token", "user"}` (+ `url` and `Location` with `callbackURL`) plus the session
 // cookie; `rememberMe: false` as for email sign-in.
+// A user with two-factor authentication on (and no trusted-device cookie) gets no session:
+// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
+// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
+// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
+// that cookie is replaced.
 //
 // Errors: unknown username, no password or wrong password (also an empty `username` or
 // `password`): 401 `INVALID_USERNAME_OR_PASSWORD`; username breaking the rules (3 to 30
@@ -3854,6 +4470,11 @@ func (c *Client) SignInUsernameWithBody(ctx context.Context, contentType string,
 // Like `POST /sign-in/email` but looks the user up by username (compared lower-cased):
 // 200 `{"redirect", "token", "user"}` (+ `url` and `Location` with `callbackURL`) plus the session
 // cookie; `rememberMe: false` as for email sign-in.
+// A user with two-factor authentication on (and no trusted-device cookie) gets no session:
+// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
+// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
+// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
+// that cookie is replaced.
 //
 // Errors: unknown username, no password or wrong password (also an empty `username` or
 // `password`): 401 `INVALID_USERNAME_OR_PASSWORD`; username breaking the rules (3 to 30
@@ -3991,6 +4612,468 @@ func (c *Client) SignUpEmailWithBody(ctx context.Context, contentType string, bo
 // Corresponds with POST /sign-up/email (the `SignUpEmail` operationId).
 func (c *Client) SignUpEmail(ctx context.Context, body SignUpEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSignUpEmailRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DisableTwoFactorWithBody Turn two-factor authentication off
+//
+// Checks `password`, turns two-factor authentication off, deletes the TOTP secret and backup codes,
+// replaces the session by a new one (new session cookie) and forgets this browser's trusted device
+// (its `better-auth.trust_device` cookie is expired). Answers `{"status": true}`.
+//
+// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; no session: 401
+// `UNAUTHORIZED`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /two-factor/disable (the `DisableTwoFactor` operationId).
+func (c *Client) DisableTwoFactorWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDisableTwoFactorRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DisableTwoFactor Turn two-factor authentication off
+//
+// Checks `password`, turns two-factor authentication off, deletes the TOTP secret and backup codes,
+// replaces the session by a new one (new session cookie) and forgets this browser's trusted device
+// (its `better-auth.trust_device` cookie is expired). Answers `{"status": true}`.
+//
+// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; no session: 401
+// `UNAUTHORIZED`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /two-factor/disable (the `DisableTwoFactor` operationId).
+func (c *Client) DisableTwoFactor(ctx context.Context, body DisableTwoFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDisableTwoFactorRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EnableTwoFactorWithBody Start setting up two-factor authentication
+//
+// Checks `password` and, with `method: "totp"` (the default), stores a new TOTP secret (32 random
+// characters, encrypted) and ten new backup codes, unverified, and answers
+// `{"method": "totp", "totpURI", "backupCodes"}`. The URI is
+// `otpauth://totp/<issuer>:<email>?secret=<BASE32 of the secret's bytes>&issuer=<issuer>&digits=6&period=30`
+// with `issuer` from the body, else the app name. Two-factor authentication stays off until a code is
+// verified with this session (`/two-factor/verify-totp`); calling enable again before that replaces
+// the secret and codes. With `method: "otp"` nothing is stored and the answer is
+// `{"method": "otp"}`: codes are then mailed by `/two-factor/send-otp` and the first one verified with
+// `/two-factor/verify-otp` turns two-factor authentication on.
+//
+// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; TOTP already
+// verified: 400 `TOTP_ALREADY_ENABLED`; no session: 401 `UNAUTHORIZED`.
+//
+// Deviation from Better Auth 1.7: there `method: "otp"` turns two-factor authentication on at once
+// (and sends a new session cookie); here it waits for a verified code, so that a user is never
+// locked out by a mailbox that does not receive.
+//
+// Corrects the 1.1.0 document: the body also takes `method` (`totp`|`otp`), and the answer carries
+// `method` (required); `totpURI` and `backupCodes` are present only for TOTP.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /two-factor/enable (the `EnableTwoFactor` operationId).
+func (c *Client) EnableTwoFactorWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEnableTwoFactorRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EnableTwoFactor Start setting up two-factor authentication
+//
+// Checks `password` and, with `method: "totp"` (the default), stores a new TOTP secret (32 random
+// characters, encrypted) and ten new backup codes, unverified, and answers
+// `{"method": "totp", "totpURI", "backupCodes"}`. The URI is
+// `otpauth://totp/<issuer>:<email>?secret=<BASE32 of the secret's bytes>&issuer=<issuer>&digits=6&period=30`
+// with `issuer` from the body, else the app name. Two-factor authentication stays off until a code is
+// verified with this session (`/two-factor/verify-totp`); calling enable again before that replaces
+// the secret and codes. With `method: "otp"` nothing is stored and the answer is
+// `{"method": "otp"}`: codes are then mailed by `/two-factor/send-otp` and the first one verified with
+// `/two-factor/verify-otp` turns two-factor authentication on.
+//
+// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; TOTP already
+// verified: 400 `TOTP_ALREADY_ENABLED`; no session: 401 `UNAUTHORIZED`.
+//
+// Deviation from Better Auth 1.7: there `method: "otp"` turns two-factor authentication on at once
+// (and sends a new session cookie); here it waits for a verified code, so that a user is never
+// locked out by a mailbox that does not receive.
+//
+// Corrects the 1.1.0 document: the body also takes `method` (`totp`|`otp`), and the answer carries
+// `method` (required); `totpURI` and `backupCodes` are present only for TOTP.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /two-factor/enable (the `EnableTwoFactor` operationId).
+func (c *Client) EnableTwoFactor(ctx context.Context, body EnableTwoFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEnableTwoFactorRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GenerateBackupCodesWithBody Replace the backup codes
+//
+// Checks `password` and replaces every backup code by ten new ones (`xxxxx-xxxxx`, letters and
+// digits), shown once: `{"status": true, "backupCodes"}`.
+//
+// Errors: two-factor authentication off (or no secret): 400 `TWO_FACTOR_NOT_ENABLED`; wrong or
+// missing password: 400 `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /two-factor/generate-backup-codes (the `GenerateBackupCodes` operationId).
+func (c *Client) GenerateBackupCodesWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGenerateBackupCodesRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GenerateBackupCodes Replace the backup codes
+//
+// Checks `password` and replaces every backup code by ten new ones (`xxxxx-xxxxx`, letters and
+// digits), shown once: `{"status": true, "backupCodes"}`.
+//
+// Errors: two-factor authentication off (or no secret): 400 `TWO_FACTOR_NOT_ENABLED`; wrong or
+// missing password: 400 `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /two-factor/generate-backup-codes (the `GenerateBackupCodes` operationId).
+func (c *Client) GenerateBackupCodes(ctx context.Context, body GenerateBackupCodesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGenerateBackupCodesRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetTotpUriWithBody Show the TOTP URI again
+//
+// Answers `{"totpURI"}` for the stored secret, with the app name as issuer (not the `issuer` given at
+// enable, as in Better Auth).
+//
+// Errors: no TOTP secret: 400 `TOTP_NOT_ENABLED`; wrong or missing password: 400
+// `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /two-factor/get-totp-uri (the `GetTotpUri` operationId).
+func (c *Client) GetTotpUriWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetTotpUriRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetTotpUri Show the TOTP URI again
+//
+// Answers `{"totpURI"}` for the stored secret, with the app name as issuer (not the `issuer` given at
+// enable, as in Better Auth).
+//
+// Errors: no TOTP secret: 400 `TOTP_NOT_ENABLED`; wrong or missing password: 400
+// `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /two-factor/get-totp-uri (the `GetTotpUri` operationId).
+func (c *Client) GetTotpUri(ctx context.Context, body GetTotpUriJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetTotpUriRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SendTwoFactorOtpWithBody Mail a one-time code
+//
+// Mails a new 6-digit code, valid 3 minutes, to the user of the session or of the sign-in challenge
+// (`better-auth.two_factor` cookie): template `betterauth-two-factor-otp` with `data.otp`. Each call
+// adds a code; the newest one counts. Answers `{"status": true}`. The body is optional (the client
+// sends `{}`); `trustDevice` is accepted and ignored, as in Better Auth.
+//
+// Errors: no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`.
+//
+// Corrects the 1.1.0 document: an optional body `{trustDevice}` is accepted.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /two-factor/send-otp (the `SendTwoFactorOtp` operationId).
+func (c *Client) SendTwoFactorOtpWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSendTwoFactorOtpRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SendTwoFactorOtp Mail a one-time code
+//
+// Mails a new 6-digit code, valid 3 minutes, to the user of the session or of the sign-in challenge
+// (`better-auth.two_factor` cookie): template `betterauth-two-factor-otp` with `data.otp`. Each call
+// adds a code; the newest one counts. Answers `{"status": true}`. The body is optional (the client
+// sends `{}`); `trustDevice` is accepted and ignored, as in Better Auth.
+//
+// Errors: no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`.
+//
+// Corrects the 1.1.0 document: an optional body `{trustDevice}` is accepted.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /two-factor/send-otp (the `SendTwoFactorOtp` operationId).
+func (c *Client) SendTwoFactorOtp(ctx context.Context, body SendTwoFactorOtpJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSendTwoFactorOtpRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifyBackupCodeWithBody Use a backup code
+//
+// Redeems one of the user's backup codes (each works once, even under concurrent requests). Without a
+// session, with the sign-in challenge cookie, it signs in as `/two-factor/verify-totp` does and
+// answers `{"token", "user"}`; with `disableSession: true` it only uses up the code and answers
+// `{"user"}` (no token, no cookie, the challenge stays). With a session it answers the session's
+// `{"token", "user"}`.
+//
+// Errors: no backup codes: 400 `BACKUP_CODES_NOT_ENABLED`; wrong or used code: 401
+// `INVALID_BACKUP_CODE`; no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`; 5 wrong
+// codes for one challenge: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE`; locked account: 429
+// `ACCOUNT_TEMPORARILY_LOCKED`.
+//
+// Corrects the 1.1.0 document (and 1.7's own): the answer is `{"token", "user"}` (`{"user"}` with
+// `disableSession` while signing in), not `{"user", "session"}`; `trustDevice` and `disableSession`
+// are booleans.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /two-factor/verify-backup-code (the `VerifyBackupCode` operationId).
+func (c *Client) VerifyBackupCodeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyBackupCodeRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifyBackupCode Use a backup code
+//
+// Redeems one of the user's backup codes (each works once, even under concurrent requests). Without a
+// session, with the sign-in challenge cookie, it signs in as `/two-factor/verify-totp` does and
+// answers `{"token", "user"}`; with `disableSession: true` it only uses up the code and answers
+// `{"user"}` (no token, no cookie, the challenge stays). With a session it answers the session's
+// `{"token", "user"}`.
+//
+// Errors: no backup codes: 400 `BACKUP_CODES_NOT_ENABLED`; wrong or used code: 401
+// `INVALID_BACKUP_CODE`; no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`; 5 wrong
+// codes for one challenge: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE`; locked account: 429
+// `ACCOUNT_TEMPORARILY_LOCKED`.
+//
+// Corrects the 1.1.0 document (and 1.7's own): the answer is `{"token", "user"}` (`{"user"}` with
+// `disableSession` while signing in), not `{"user", "session"}`; `trustDevice` and `disableSession`
+// are booleans.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /two-factor/verify-backup-code (the `VerifyBackupCode` operationId).
+func (c *Client) VerifyBackupCode(ctx context.Context, body VerifyBackupCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyBackupCodeRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifyTwoFactorOtpWithBody Verify a mailed code
+//
+// Checks the newest mailed code. With a session of a user whose two-factor authentication is off, a
+// right code turns it on, replaces the session (new cookie) and answers the new `{"token", "user"}`;
+// otherwise a session answers its own `{"token", "user"}`. Without a session, with the sign-in
+// challenge cookie, it signs in as `/two-factor/verify-totp` does (`trustDevice` likewise).
+//
+// Errors: no live code: 400 `OTP_HAS_EXPIRED`; wrong code: 401 `INVALID_CODE`; 5 wrong tries of one
+// code: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (send a new one); no session and no valid challenge:
+// 401 `INVALID_TWO_FACTOR_COOKIE`; locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
+//
+// Corrects the 1.1.0 document: `trustDevice` is a boolean, not a string.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /two-factor/verify-otp (the `VerifyTwoFactorOtp` operationId).
+func (c *Client) VerifyTwoFactorOtpWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyTwoFactorOtpRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifyTwoFactorOtp Verify a mailed code
+//
+// Checks the newest mailed code. With a session of a user whose two-factor authentication is off, a
+// right code turns it on, replaces the session (new cookie) and answers the new `{"token", "user"}`;
+// otherwise a session answers its own `{"token", "user"}`. Without a session, with the sign-in
+// challenge cookie, it signs in as `/two-factor/verify-totp` does (`trustDevice` likewise).
+//
+// Errors: no live code: 400 `OTP_HAS_EXPIRED`; wrong code: 401 `INVALID_CODE`; 5 wrong tries of one
+// code: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (send a new one); no session and no valid challenge:
+// 401 `INVALID_TWO_FACTOR_COOKIE`; locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
+//
+// Corrects the 1.1.0 document: `trustDevice` is a boolean, not a string.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /two-factor/verify-otp (the `VerifyTwoFactorOtp` operationId).
+func (c *Client) VerifyTwoFactorOtp(ctx context.Context, body VerifyTwoFactorOtpJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyTwoFactorOtpRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifyTotpWithBody Verify a TOTP code
+//
+// Checks a TOTP code (RFC 6238: HMAC-SHA-1, 6 digits, 30 s steps, one step either side accepted).
+// A code is accepted once: its time step, or an earlier one, is refused afterwards.
+//
+// With a session (setting up): the first right code turns two-factor authentication on, replaces the
+// session by a new one (new session cookie) and marks the secret verified; as in Better Auth the body
+// then still carries the previous session's token and the user as it was (`twoFactorEnabled: false`).
+// Later right codes answer `{"token", "user"}` of the current session.
+//
+// Without a session, with the `better-auth.two_factor` cookie of a sign-in: a right code ends the
+// challenge, starts a session (not remembered when the browser holds `better-auth.dont_remember`),
+// sets its cookie, expires `two_factor` and answers `{"token", "user"}`. With `trustDevice: true` it
+// also sets `better-auth.trust_device` (30 days) and expires `dont_remember`.
+//
+// Errors: no secret (or, signing in, one not yet verified): 400 `TOTP_NOT_ENABLED`; wrong code: 401
+// `INVALID_CODE`; no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`; 5 wrong codes
+// for one challenge: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (the challenge ends and its cookie is
+// expired); locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
+//
+// Corrects the 1.1.0 document (and 1.7's own): the answer is `{"token", "user"}`, not `{"status"}`;
+// `trustDevice` is a boolean, not a string.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /two-factor/verify-totp (the `VerifyTotp` operationId).
+func (c *Client) VerifyTotpWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyTotpRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifyTotp Verify a TOTP code
+//
+// Checks a TOTP code (RFC 6238: HMAC-SHA-1, 6 digits, 30 s steps, one step either side accepted).
+// A code is accepted once: its time step, or an earlier one, is refused afterwards.
+//
+// With a session (setting up): the first right code turns two-factor authentication on, replaces the
+// session by a new one (new session cookie) and marks the secret verified; as in Better Auth the body
+// then still carries the previous session's token and the user as it was (`twoFactorEnabled: false`).
+// Later right codes answer `{"token", "user"}` of the current session.
+//
+// Without a session, with the `better-auth.two_factor` cookie of a sign-in: a right code ends the
+// challenge, starts a session (not remembered when the browser holds `better-auth.dont_remember`),
+// sets its cookie, expires `two_factor` and answers `{"token", "user"}`. With `trustDevice: true` it
+// also sets `better-auth.trust_device` (30 days) and expires `dont_remember`.
+//
+// Errors: no secret (or, signing in, one not yet verified): 400 `TOTP_NOT_ENABLED`; wrong code: 401
+// `INVALID_CODE`; no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`; 5 wrong codes
+// for one challenge: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (the challenge ends and its cookie is
+// expired); locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
+//
+// Corrects the 1.1.0 document (and 1.7's own): the answer is `{"token", "user"}`, not `{"status"}`;
+// `trustDevice` is a boolean, not a string.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /two-factor/verify-totp (the `VerifyTotp` operationId).
+func (c *Client) VerifyTotp(ctx context.Context, body VerifyTotpJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyTotpRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5693,6 +6776,326 @@ func NewSignUpEmailRequestWithBody(server string, contentType string, body io.Re
 	return req, nil
 }
 
+// NewDisableTwoFactorRequest calls the generic DisableTwoFactor builder with application/json body
+func NewDisableTwoFactorRequest(server string, body DisableTwoFactorJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDisableTwoFactorRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewDisableTwoFactorRequestWithBody constructs an http.Request for the DisableTwoFactor method, with any body, and a specified content type
+func NewDisableTwoFactorRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/two-factor/disable")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewEnableTwoFactorRequest calls the generic EnableTwoFactor builder with application/json body
+func NewEnableTwoFactorRequest(server string, body EnableTwoFactorJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEnableTwoFactorRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewEnableTwoFactorRequestWithBody constructs an http.Request for the EnableTwoFactor method, with any body, and a specified content type
+func NewEnableTwoFactorRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/two-factor/enable")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGenerateBackupCodesRequest calls the generic GenerateBackupCodes builder with application/json body
+func NewGenerateBackupCodesRequest(server string, body GenerateBackupCodesJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewGenerateBackupCodesRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewGenerateBackupCodesRequestWithBody constructs an http.Request for the GenerateBackupCodes method, with any body, and a specified content type
+func NewGenerateBackupCodesRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/two-factor/generate-backup-codes")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetTotpUriRequest calls the generic GetTotpUri builder with application/json body
+func NewGetTotpUriRequest(server string, body GetTotpUriJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewGetTotpUriRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewGetTotpUriRequestWithBody constructs an http.Request for the GetTotpUri method, with any body, and a specified content type
+func NewGetTotpUriRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/two-factor/get-totp-uri")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewSendTwoFactorOtpRequest calls the generic SendTwoFactorOtp builder with application/json body
+func NewSendTwoFactorOtpRequest(server string, body SendTwoFactorOtpJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSendTwoFactorOtpRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewSendTwoFactorOtpRequestWithBody constructs an http.Request for the SendTwoFactorOtp method, with any body, and a specified content type
+func NewSendTwoFactorOtpRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/two-factor/send-otp")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewVerifyBackupCodeRequest calls the generic VerifyBackupCode builder with application/json body
+func NewVerifyBackupCodeRequest(server string, body VerifyBackupCodeJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewVerifyBackupCodeRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewVerifyBackupCodeRequestWithBody constructs an http.Request for the VerifyBackupCode method, with any body, and a specified content type
+func NewVerifyBackupCodeRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/two-factor/verify-backup-code")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewVerifyTwoFactorOtpRequest calls the generic VerifyTwoFactorOtp builder with application/json body
+func NewVerifyTwoFactorOtpRequest(server string, body VerifyTwoFactorOtpJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewVerifyTwoFactorOtpRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewVerifyTwoFactorOtpRequestWithBody constructs an http.Request for the VerifyTwoFactorOtp method, with any body, and a specified content type
+func NewVerifyTwoFactorOtpRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/two-factor/verify-otp")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewVerifyTotpRequest calls the generic VerifyTotp builder with application/json body
+func NewVerifyTotpRequest(server string, body VerifyTotpJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewVerifyTotpRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewVerifyTotpRequestWithBody constructs an http.Request for the VerifyTotp method, with any body, and a specified content type
+func NewVerifyTotpRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/two-factor/verify-totp")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewUnlinkAccountRequest calls the generic UnlinkAccount builder with application/json body
 func NewUnlinkAccountRequest(server string, body UnlinkAccountJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -6691,6 +8094,11 @@ type ClientWithResponsesInterface interface {
 	// `redirect: true`, `url` echoes it and a `Location` header is set, still with status 200.
 	// `rememberMe: false`: session cookie without Max-Age, a 1-day session, and the signed
 	// `better-auth.dont_remember` cookie.
+	// A user with two-factor authentication on (and no trusted-device cookie) gets no session:
+	// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
+	// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
+	// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
+	// that cookie is replaced.
 	//
 	// Errors: unknown email, no password account or wrong password: 401 `INVALID_EMAIL_OR_PASSWORD`
 	// (same answer and timing); malformed email: 400 `INVALID_EMAIL` (a handler check in Better Auth,
@@ -6713,6 +8121,11 @@ type ClientWithResponsesInterface interface {
 	// `redirect: true`, `url` echoes it and a `Location` header is set, still with status 200.
 	// `rememberMe: false`: session cookie without Max-Age, a 1-day session, and the signed
 	// `better-auth.dont_remember` cookie.
+	// A user with two-factor authentication on (and no trusted-device cookie) gets no session:
+	// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
+	// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
+	// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
+	// that cookie is replaced.
 	//
 	// Errors: unknown email, no password account or wrong password: 401 `INVALID_EMAIL_OR_PASSWORD`
 	// (same answer and timing); malformed email: 400 `INVALID_EMAIL` (a handler check in Better Auth,
@@ -6785,6 +8198,11 @@ type ClientWithResponsesInterface interface {
 	// Like `POST /sign-in/email` but looks the user up by username (compared lower-cased):
 	// 200 `{"redirect", "token", "user"}` (+ `url` and `Location` with `callbackURL`) plus the session
 	// cookie; `rememberMe: false` as for email sign-in.
+	// A user with two-factor authentication on (and no trusted-device cookie) gets no session:
+	// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
+	// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
+	// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
+	// that cookie is replaced.
 	//
 	// Errors: unknown username, no password or wrong password (also an empty `username` or
 	// `password`): 401 `INVALID_USERNAME_OR_PASSWORD`; username breaking the rules (3 to 30
@@ -6807,6 +8225,11 @@ type ClientWithResponsesInterface interface {
 	// Like `POST /sign-in/email` but looks the user up by username (compared lower-cased):
 	// 200 `{"redirect", "token", "user"}` (+ `url` and `Location` with `callbackURL`) plus the session
 	// cookie; `rememberMe: false` as for email sign-in.
+	// A user with two-factor authentication on (and no trusted-device cookie) gets no session:
+	// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
+	// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
+	// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
+	// that cookie is replaced.
 	//
 	// Errors: unknown username, no password or wrong password (also an empty `username` or
 	// `password`): 401 `INVALID_USERNAME_OR_PASSWORD`; username breaking the rules (3 to 30
@@ -6903,6 +8326,308 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /sign-up/email (the `SignUpEmail` operationId).
 	SignUpEmailWithResponse(ctx context.Context, body SignUpEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*SignUpEmailResponse, error)
+
+	// DisableTwoFactorWithBodyWithResponse Turn two-factor authentication off
+	//
+	// Checks `password`, turns two-factor authentication off, deletes the TOTP secret and backup codes,
+	// replaces the session by a new one (new session cookie) and forgets this browser's trusted device
+	// (its `better-auth.trust_device` cookie is expired). Answers `{"status": true}`.
+	//
+	// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; no session: 401
+	// `UNAUTHORIZED`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /two-factor/disable (the `DisableTwoFactor` operationId).
+	DisableTwoFactorWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DisableTwoFactorResponse, error)
+
+	// DisableTwoFactorWithResponse Turn two-factor authentication off
+	//
+	// Checks `password`, turns two-factor authentication off, deletes the TOTP secret and backup codes,
+	// replaces the session by a new one (new session cookie) and forgets this browser's trusted device
+	// (its `better-auth.trust_device` cookie is expired). Answers `{"status": true}`.
+	//
+	// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; no session: 401
+	// `UNAUTHORIZED`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /two-factor/disable (the `DisableTwoFactor` operationId).
+	DisableTwoFactorWithResponse(ctx context.Context, body DisableTwoFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*DisableTwoFactorResponse, error)
+
+	// EnableTwoFactorWithBodyWithResponse Start setting up two-factor authentication
+	//
+	// Checks `password` and, with `method: "totp"` (the default), stores a new TOTP secret (32 random
+	// characters, encrypted) and ten new backup codes, unverified, and answers
+	// `{"method": "totp", "totpURI", "backupCodes"}`. The URI is
+	// `otpauth://totp/<issuer>:<email>?secret=<BASE32 of the secret's bytes>&issuer=<issuer>&digits=6&period=30`
+	// with `issuer` from the body, else the app name. Two-factor authentication stays off until a code is
+	// verified with this session (`/two-factor/verify-totp`); calling enable again before that replaces
+	// the secret and codes. With `method: "otp"` nothing is stored and the answer is
+	// `{"method": "otp"}`: codes are then mailed by `/two-factor/send-otp` and the first one verified with
+	// `/two-factor/verify-otp` turns two-factor authentication on.
+	//
+	// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; TOTP already
+	// verified: 400 `TOTP_ALREADY_ENABLED`; no session: 401 `UNAUTHORIZED`.
+	//
+	// Deviation from Better Auth 1.7: there `method: "otp"` turns two-factor authentication on at once
+	// (and sends a new session cookie); here it waits for a verified code, so that a user is never
+	// locked out by a mailbox that does not receive.
+	//
+	// Corrects the 1.1.0 document: the body also takes `method` (`totp`|`otp`), and the answer carries
+	// `method` (required); `totpURI` and `backupCodes` are present only for TOTP.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /two-factor/enable (the `EnableTwoFactor` operationId).
+	EnableTwoFactorWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EnableTwoFactorResponse, error)
+
+	// EnableTwoFactorWithResponse Start setting up two-factor authentication
+	//
+	// Checks `password` and, with `method: "totp"` (the default), stores a new TOTP secret (32 random
+	// characters, encrypted) and ten new backup codes, unverified, and answers
+	// `{"method": "totp", "totpURI", "backupCodes"}`. The URI is
+	// `otpauth://totp/<issuer>:<email>?secret=<BASE32 of the secret's bytes>&issuer=<issuer>&digits=6&period=30`
+	// with `issuer` from the body, else the app name. Two-factor authentication stays off until a code is
+	// verified with this session (`/two-factor/verify-totp`); calling enable again before that replaces
+	// the secret and codes. With `method: "otp"` nothing is stored and the answer is
+	// `{"method": "otp"}`: codes are then mailed by `/two-factor/send-otp` and the first one verified with
+	// `/two-factor/verify-otp` turns two-factor authentication on.
+	//
+	// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; TOTP already
+	// verified: 400 `TOTP_ALREADY_ENABLED`; no session: 401 `UNAUTHORIZED`.
+	//
+	// Deviation from Better Auth 1.7: there `method: "otp"` turns two-factor authentication on at once
+	// (and sends a new session cookie); here it waits for a verified code, so that a user is never
+	// locked out by a mailbox that does not receive.
+	//
+	// Corrects the 1.1.0 document: the body also takes `method` (`totp`|`otp`), and the answer carries
+	// `method` (required); `totpURI` and `backupCodes` are present only for TOTP.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /two-factor/enable (the `EnableTwoFactor` operationId).
+	EnableTwoFactorWithResponse(ctx context.Context, body EnableTwoFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*EnableTwoFactorResponse, error)
+
+	// GenerateBackupCodesWithBodyWithResponse Replace the backup codes
+	//
+	// Checks `password` and replaces every backup code by ten new ones (`xxxxx-xxxxx`, letters and
+	// digits), shown once: `{"status": true, "backupCodes"}`.
+	//
+	// Errors: two-factor authentication off (or no secret): 400 `TWO_FACTOR_NOT_ENABLED`; wrong or
+	// missing password: 400 `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /two-factor/generate-backup-codes (the `GenerateBackupCodes` operationId).
+	GenerateBackupCodesWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GenerateBackupCodesResponse, error)
+
+	// GenerateBackupCodesWithResponse Replace the backup codes
+	//
+	// Checks `password` and replaces every backup code by ten new ones (`xxxxx-xxxxx`, letters and
+	// digits), shown once: `{"status": true, "backupCodes"}`.
+	//
+	// Errors: two-factor authentication off (or no secret): 400 `TWO_FACTOR_NOT_ENABLED`; wrong or
+	// missing password: 400 `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /two-factor/generate-backup-codes (the `GenerateBackupCodes` operationId).
+	GenerateBackupCodesWithResponse(ctx context.Context, body GenerateBackupCodesJSONRequestBody, reqEditors ...RequestEditorFn) (*GenerateBackupCodesResponse, error)
+
+	// GetTotpUriWithBodyWithResponse Show the TOTP URI again
+	//
+	// Answers `{"totpURI"}` for the stored secret, with the app name as issuer (not the `issuer` given at
+	// enable, as in Better Auth).
+	//
+	// Errors: no TOTP secret: 400 `TOTP_NOT_ENABLED`; wrong or missing password: 400
+	// `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /two-factor/get-totp-uri (the `GetTotpUri` operationId).
+	GetTotpUriWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GetTotpUriResponse, error)
+
+	// GetTotpUriWithResponse Show the TOTP URI again
+	//
+	// Answers `{"totpURI"}` for the stored secret, with the app name as issuer (not the `issuer` given at
+	// enable, as in Better Auth).
+	//
+	// Errors: no TOTP secret: 400 `TOTP_NOT_ENABLED`; wrong or missing password: 400
+	// `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /two-factor/get-totp-uri (the `GetTotpUri` operationId).
+	GetTotpUriWithResponse(ctx context.Context, body GetTotpUriJSONRequestBody, reqEditors ...RequestEditorFn) (*GetTotpUriResponse, error)
+
+	// SendTwoFactorOtpWithBodyWithResponse Mail a one-time code
+	//
+	// Mails a new 6-digit code, valid 3 minutes, to the user of the session or of the sign-in challenge
+	// (`better-auth.two_factor` cookie): template `betterauth-two-factor-otp` with `data.otp`. Each call
+	// adds a code; the newest one counts. Answers `{"status": true}`. The body is optional (the client
+	// sends `{}`); `trustDevice` is accepted and ignored, as in Better Auth.
+	//
+	// Errors: no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`.
+	//
+	// Corrects the 1.1.0 document: an optional body `{trustDevice}` is accepted.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /two-factor/send-otp (the `SendTwoFactorOtp` operationId).
+	SendTwoFactorOtpWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendTwoFactorOtpResponse, error)
+
+	// SendTwoFactorOtpWithResponse Mail a one-time code
+	//
+	// Mails a new 6-digit code, valid 3 minutes, to the user of the session or of the sign-in challenge
+	// (`better-auth.two_factor` cookie): template `betterauth-two-factor-otp` with `data.otp`. Each call
+	// adds a code; the newest one counts. Answers `{"status": true}`. The body is optional (the client
+	// sends `{}`); `trustDevice` is accepted and ignored, as in Better Auth.
+	//
+	// Errors: no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`.
+	//
+	// Corrects the 1.1.0 document: an optional body `{trustDevice}` is accepted.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /two-factor/send-otp (the `SendTwoFactorOtp` operationId).
+	SendTwoFactorOtpWithResponse(ctx context.Context, body SendTwoFactorOtpJSONRequestBody, reqEditors ...RequestEditorFn) (*SendTwoFactorOtpResponse, error)
+
+	// VerifyBackupCodeWithBodyWithResponse Use a backup code
+	//
+	// Redeems one of the user's backup codes (each works once, even under concurrent requests). Without a
+	// session, with the sign-in challenge cookie, it signs in as `/two-factor/verify-totp` does and
+	// answers `{"token", "user"}`; with `disableSession: true` it only uses up the code and answers
+	// `{"user"}` (no token, no cookie, the challenge stays). With a session it answers the session's
+	// `{"token", "user"}`.
+	//
+	// Errors: no backup codes: 400 `BACKUP_CODES_NOT_ENABLED`; wrong or used code: 401
+	// `INVALID_BACKUP_CODE`; no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`; 5 wrong
+	// codes for one challenge: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE`; locked account: 429
+	// `ACCOUNT_TEMPORARILY_LOCKED`.
+	//
+	// Corrects the 1.1.0 document (and 1.7's own): the answer is `{"token", "user"}` (`{"user"}` with
+	// `disableSession` while signing in), not `{"user", "session"}`; `trustDevice` and `disableSession`
+	// are booleans.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /two-factor/verify-backup-code (the `VerifyBackupCode` operationId).
+	VerifyBackupCodeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyBackupCodeResponse, error)
+
+	// VerifyBackupCodeWithResponse Use a backup code
+	//
+	// Redeems one of the user's backup codes (each works once, even under concurrent requests). Without a
+	// session, with the sign-in challenge cookie, it signs in as `/two-factor/verify-totp` does and
+	// answers `{"token", "user"}`; with `disableSession: true` it only uses up the code and answers
+	// `{"user"}` (no token, no cookie, the challenge stays). With a session it answers the session's
+	// `{"token", "user"}`.
+	//
+	// Errors: no backup codes: 400 `BACKUP_CODES_NOT_ENABLED`; wrong or used code: 401
+	// `INVALID_BACKUP_CODE`; no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`; 5 wrong
+	// codes for one challenge: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE`; locked account: 429
+	// `ACCOUNT_TEMPORARILY_LOCKED`.
+	//
+	// Corrects the 1.1.0 document (and 1.7's own): the answer is `{"token", "user"}` (`{"user"}` with
+	// `disableSession` while signing in), not `{"user", "session"}`; `trustDevice` and `disableSession`
+	// are booleans.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /two-factor/verify-backup-code (the `VerifyBackupCode` operationId).
+	VerifyBackupCodeWithResponse(ctx context.Context, body VerifyBackupCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyBackupCodeResponse, error)
+
+	// VerifyTwoFactorOtpWithBodyWithResponse Verify a mailed code
+	//
+	// Checks the newest mailed code. With a session of a user whose two-factor authentication is off, a
+	// right code turns it on, replaces the session (new cookie) and answers the new `{"token", "user"}`;
+	// otherwise a session answers its own `{"token", "user"}`. Without a session, with the sign-in
+	// challenge cookie, it signs in as `/two-factor/verify-totp` does (`trustDevice` likewise).
+	//
+	// Errors: no live code: 400 `OTP_HAS_EXPIRED`; wrong code: 401 `INVALID_CODE`; 5 wrong tries of one
+	// code: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (send a new one); no session and no valid challenge:
+	// 401 `INVALID_TWO_FACTOR_COOKIE`; locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
+	//
+	// Corrects the 1.1.0 document: `trustDevice` is a boolean, not a string.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /two-factor/verify-otp (the `VerifyTwoFactorOtp` operationId).
+	VerifyTwoFactorOtpWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyTwoFactorOtpResponse, error)
+
+	// VerifyTwoFactorOtpWithResponse Verify a mailed code
+	//
+	// Checks the newest mailed code. With a session of a user whose two-factor authentication is off, a
+	// right code turns it on, replaces the session (new cookie) and answers the new `{"token", "user"}`;
+	// otherwise a session answers its own `{"token", "user"}`. Without a session, with the sign-in
+	// challenge cookie, it signs in as `/two-factor/verify-totp` does (`trustDevice` likewise).
+	//
+	// Errors: no live code: 400 `OTP_HAS_EXPIRED`; wrong code: 401 `INVALID_CODE`; 5 wrong tries of one
+	// code: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (send a new one); no session and no valid challenge:
+	// 401 `INVALID_TWO_FACTOR_COOKIE`; locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
+	//
+	// Corrects the 1.1.0 document: `trustDevice` is a boolean, not a string.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /two-factor/verify-otp (the `VerifyTwoFactorOtp` operationId).
+	VerifyTwoFactorOtpWithResponse(ctx context.Context, body VerifyTwoFactorOtpJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyTwoFactorOtpResponse, error)
+
+	// VerifyTotpWithBodyWithResponse Verify a TOTP code
+	//
+	// Checks a TOTP code (RFC 6238: HMAC-SHA-1, 6 digits, 30 s steps, one step either side accepted).
+	// A code is accepted once: its time step, or an earlier one, is refused afterwards.
+	//
+	// With a session (setting up): the first right code turns two-factor authentication on, replaces the
+	// session by a new one (new session cookie) and marks the secret verified; as in Better Auth the body
+	// then still carries the previous session's token and the user as it was (`twoFactorEnabled: false`).
+	// Later right codes answer `{"token", "user"}` of the current session.
+	//
+	// Without a session, with the `better-auth.two_factor` cookie of a sign-in: a right code ends the
+	// challenge, starts a session (not remembered when the browser holds `better-auth.dont_remember`),
+	// sets its cookie, expires `two_factor` and answers `{"token", "user"}`. With `trustDevice: true` it
+	// also sets `better-auth.trust_device` (30 days) and expires `dont_remember`.
+	//
+	// Errors: no secret (or, signing in, one not yet verified): 400 `TOTP_NOT_ENABLED`; wrong code: 401
+	// `INVALID_CODE`; no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`; 5 wrong codes
+	// for one challenge: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (the challenge ends and its cookie is
+	// expired); locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
+	//
+	// Corrects the 1.1.0 document (and 1.7's own): the answer is `{"token", "user"}`, not `{"status"}`;
+	// `trustDevice` is a boolean, not a string.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /two-factor/verify-totp (the `VerifyTotp` operationId).
+	VerifyTotpWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyTotpResponse, error)
+
+	// VerifyTotpWithResponse Verify a TOTP code
+	//
+	// Checks a TOTP code (RFC 6238: HMAC-SHA-1, 6 digits, 30 s steps, one step either side accepted).
+	// A code is accepted once: its time step, or an earlier one, is refused afterwards.
+	//
+	// With a session (setting up): the first right code turns two-factor authentication on, replaces the
+	// session by a new one (new session cookie) and marks the secret verified; as in Better Auth the body
+	// then still carries the previous session's token and the user as it was (`twoFactorEnabled: false`).
+	// Later right codes answer `{"token", "user"}` of the current session.
+	//
+	// Without a session, with the `better-auth.two_factor` cookie of a sign-in: a right code ends the
+	// challenge, starts a session (not remembered when the browser holds `better-auth.dont_remember`),
+	// sets its cookie, expires `two_factor` and answers `{"token", "user"}`. With `trustDevice: true` it
+	// also sets `better-auth.trust_device` (30 days) and expires `dont_remember`.
+	//
+	// Errors: no secret (or, signing in, one not yet verified): 400 `TOTP_NOT_ENABLED`; wrong code: 401
+	// `INVALID_CODE`; no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`; 5 wrong codes
+	// for one challenge: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (the challenge ends and its cookie is
+	// expired); locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
+	//
+	// Corrects the 1.1.0 document (and 1.7's own): the answer is `{"token", "user"}`, not `{"status"}`;
+	// `trustDevice` is a boolean, not a string.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /two-factor/verify-totp (the `VerifyTotp` operationId).
+	VerifyTotpWithResponse(ctx context.Context, body VerifyTotpJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyTotpResponse, error)
 
 	// UnlinkAccountWithBodyWithResponse Unlink an account
 	//
@@ -9360,7 +11085,7 @@ type SignInEmailResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *SignInResult
+	JSON200 *SignInAnswer
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -9382,7 +11107,7 @@ type SignInEmailResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r SignInEmailResponse) GetJSON200() *SignInResult {
+func (r SignInEmailResponse) GetJSON200() *SignInAnswer {
 	return r.JSON200
 }
 
@@ -9577,7 +11302,7 @@ type SignInUsernameResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *SignInResult
+	JSON200 *SignInAnswer
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -9601,7 +11326,7 @@ type SignInUsernameResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r SignInUsernameResponse) GetJSON200() *SignInResult {
+func (r SignInUsernameResponse) GetJSON200() *SignInAnswer {
 	return r.JSON200
 }
 
@@ -9870,6 +11595,789 @@ func (r SignUpEmailResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r SignUpEmailResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DisableTwoFactorResponse200Headers the declared response headers of an HTTP 200 response for DisableTwoFactor
+type DisableTwoFactorResponse200Headers struct {
+	SetCookie *string
+}
+
+// DisableTwoFactorResponse429Headers the declared response headers of an HTTP 429 response for DisableTwoFactor
+type DisableTwoFactorResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type DisableTwoFactorResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *StatusResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DisableTwoFactorResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DisableTwoFactorResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DisableTwoFactorResponse) GetJSON200() *StatusResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DisableTwoFactorResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DisableTwoFactorResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DisableTwoFactorResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r DisableTwoFactorResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r DisableTwoFactorResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DisableTwoFactorResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DisableTwoFactorResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DisableTwoFactorResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DisableTwoFactorResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DisableTwoFactorResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DisableTwoFactorResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// EnableTwoFactorResponse429Headers the declared response headers of an HTTP 429 response for EnableTwoFactor
+type EnableTwoFactorResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type EnableTwoFactorResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TwoFactorEnableResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *EnableTwoFactorResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EnableTwoFactorResponse) GetJSON200() *TwoFactorEnableResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r EnableTwoFactorResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r EnableTwoFactorResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r EnableTwoFactorResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r EnableTwoFactorResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r EnableTwoFactorResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r EnableTwoFactorResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r EnableTwoFactorResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r EnableTwoFactorResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EnableTwoFactorResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EnableTwoFactorResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EnableTwoFactorResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GenerateBackupCodesResponse429Headers the declared response headers of an HTTP 429 response for GenerateBackupCodes
+type GenerateBackupCodesResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type GenerateBackupCodesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BackupCodesResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GenerateBackupCodesResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GenerateBackupCodesResponse) GetJSON200() *BackupCodesResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GenerateBackupCodesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GenerateBackupCodesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GenerateBackupCodesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GenerateBackupCodesResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GenerateBackupCodesResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GenerateBackupCodesResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GenerateBackupCodesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GenerateBackupCodesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GenerateBackupCodesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GenerateBackupCodesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GenerateBackupCodesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetTotpUriResponse429Headers the declared response headers of an HTTP 429 response for GetTotpUri
+type GetTotpUriResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type GetTotpUriResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TotpURIResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetTotpUriResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetTotpUriResponse) GetJSON200() *TotpURIResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetTotpUriResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetTotpUriResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetTotpUriResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetTotpUriResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetTotpUriResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetTotpUriResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetTotpUriResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetTotpUriResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetTotpUriResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetTotpUriResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetTotpUriResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SendTwoFactorOtpResponse429Headers the declared response headers of an HTTP 429 response for SendTwoFactorOtp
+type SendTwoFactorOtpResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type SendTwoFactorOtpResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *StatusResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SendTwoFactorOtpResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SendTwoFactorOtpResponse) GetJSON200() *StatusResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SendTwoFactorOtpResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SendTwoFactorOtpResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SendTwoFactorOtpResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SendTwoFactorOtpResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r SendTwoFactorOtpResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r SendTwoFactorOtpResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SendTwoFactorOtpResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SendTwoFactorOtpResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SendTwoFactorOtpResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SendTwoFactorOtpResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SendTwoFactorOtpResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// VerifyBackupCodeResponse200Headers the declared response headers of an HTTP 200 response for VerifyBackupCode
+type VerifyBackupCodeResponse200Headers struct {
+	SetCookie *string
+}
+
+type VerifyBackupCodeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TwoFactorSessionResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *VerifyBackupCodeResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r VerifyBackupCodeResponse) GetJSON200() *TwoFactorSessionResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r VerifyBackupCodeResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r VerifyBackupCodeResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r VerifyBackupCodeResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r VerifyBackupCodeResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r VerifyBackupCodeResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r VerifyBackupCodeResponse) GetJSON429() *Error {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r VerifyBackupCodeResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r VerifyBackupCodeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r VerifyBackupCodeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r VerifyBackupCodeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r VerifyBackupCodeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// VerifyTwoFactorOtpResponse200Headers the declared response headers of an HTTP 200 response for VerifyTwoFactorOtp
+type VerifyTwoFactorOtpResponse200Headers struct {
+	SetCookie *string
+}
+
+type VerifyTwoFactorOtpResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TwoFactorSessionResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *VerifyTwoFactorOtpResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r VerifyTwoFactorOtpResponse) GetJSON200() *TwoFactorSessionResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r VerifyTwoFactorOtpResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r VerifyTwoFactorOtpResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r VerifyTwoFactorOtpResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r VerifyTwoFactorOtpResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r VerifyTwoFactorOtpResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r VerifyTwoFactorOtpResponse) GetJSON429() *Error {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r VerifyTwoFactorOtpResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r VerifyTwoFactorOtpResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r VerifyTwoFactorOtpResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r VerifyTwoFactorOtpResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r VerifyTwoFactorOtpResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// VerifyTotpResponse200Headers the declared response headers of an HTTP 200 response for VerifyTotp
+type VerifyTotpResponse200Headers struct {
+	SetCookie *string
+}
+
+type VerifyTotpResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TwoFactorSessionResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *VerifyTotpResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r VerifyTotpResponse) GetJSON200() *TwoFactorSessionResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r VerifyTotpResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r VerifyTotpResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r VerifyTotpResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r VerifyTotpResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r VerifyTotpResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r VerifyTotpResponse) GetJSON429() *Error {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r VerifyTotpResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r VerifyTotpResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r VerifyTotpResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r VerifyTotpResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r VerifyTotpResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -11367,6 +13875,11 @@ func (c *ClientWithResponses) SendVerificationEmailWithResponse(ctx context.Cont
 // `redirect: true`, `url` echoes it and a `Location` header is set, still with status 200.
 // `rememberMe: false`: session cookie without Max-Age, a 1-day session, and the signed
 // `better-auth.dont_remember` cookie.
+// A user with two-factor authentication on (and no trusted-device cookie) gets no session:
+// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
+// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
+// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
+// that cookie is replaced.
 //
 // Errors: unknown email, no password account or wrong password: 401 `INVALID_EMAIL_OR_PASSWORD`
 // (same answer and timing); malformed email: 400 `INVALID_EMAIL` (a handler check in Better Auth,
@@ -11395,6 +13908,11 @@ func (c *ClientWithResponses) SignInEmailWithBodyWithResponse(ctx context.Contex
 // `redirect: true`, `url` echoes it and a `Location` header is set, still with status 200.
 // `rememberMe: false`: session cookie without Max-Age, a 1-day session, and the signed
 // `better-auth.dont_remember` cookie.
+// A user with two-factor authentication on (and no trusted-device cookie) gets no session:
+// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
+// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
+// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
+// that cookie is replaced.
 //
 // Errors: unknown email, no password account or wrong password: 401 `INVALID_EMAIL_OR_PASSWORD`
 // (same answer and timing); malformed email: 400 `INVALID_EMAIL` (a handler check in Better Auth,
@@ -11485,6 +14003,11 @@ func (c *ClientWithResponses) SignInSocialWithResponse(ctx context.Context, body
 // Like `POST /sign-in/email` but looks the user up by username (compared lower-cased):
 // 200 `{"redirect", "token", "user"}` (+ `url` and `Location` with `callbackURL`) plus the session
 // cookie; `rememberMe: false` as for email sign-in.
+// A user with two-factor authentication on (and no trusted-device cookie) gets no session:
+// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
+// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
+// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
+// that cookie is replaced.
 //
 // Errors: unknown username, no password or wrong password (also an empty `username` or
 // `password`): 401 `INVALID_USERNAME_OR_PASSWORD`; username breaking the rules (3 to 30
@@ -11513,6 +14036,11 @@ func (c *ClientWithResponses) SignInUsernameWithBodyWithResponse(ctx context.Con
 // Like `POST /sign-in/email` but looks the user up by username (compared lower-cased):
 // 200 `{"redirect", "token", "user"}` (+ `url` and `Location` with `callbackURL`) plus the session
 // cookie; `rememberMe: false` as for email sign-in.
+// A user with two-factor authentication on (and no trusted-device cookie) gets no session:
+// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
+// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
+// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
+// that cookie is replaced.
 //
 // Errors: unknown username, no password or wrong password (also an empty `username` or
 // `password`): 401 `INVALID_USERNAME_OR_PASSWORD`; username breaking the rules (3 to 30
@@ -11638,6 +14166,404 @@ func (c *ClientWithResponses) SignUpEmailWithResponse(ctx context.Context, body 
 		return nil, err
 	}
 	return ParseSignUpEmailResponse(rsp)
+}
+
+// DisableTwoFactorWithBodyWithResponse Turn two-factor authentication off
+//
+// Checks `password`, turns two-factor authentication off, deletes the TOTP secret and backup codes,
+// replaces the session by a new one (new session cookie) and forgets this browser's trusted device
+// (its `better-auth.trust_device` cookie is expired). Answers `{"status": true}`.
+//
+// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; no session: 401
+// `UNAUTHORIZED`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /two-factor/disable (the `DisableTwoFactor` operationId).
+func (c *ClientWithResponses) DisableTwoFactorWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DisableTwoFactorResponse, error) {
+	rsp, err := c.DisableTwoFactorWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDisableTwoFactorResponse(rsp)
+}
+
+// DisableTwoFactorWithResponse Turn two-factor authentication off
+//
+// Checks `password`, turns two-factor authentication off, deletes the TOTP secret and backup codes,
+// replaces the session by a new one (new session cookie) and forgets this browser's trusted device
+// (its `better-auth.trust_device` cookie is expired). Answers `{"status": true}`.
+//
+// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; no session: 401
+// `UNAUTHORIZED`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /two-factor/disable (the `DisableTwoFactor` operationId).
+func (c *ClientWithResponses) DisableTwoFactorWithResponse(ctx context.Context, body DisableTwoFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*DisableTwoFactorResponse, error) {
+	rsp, err := c.DisableTwoFactor(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDisableTwoFactorResponse(rsp)
+}
+
+// EnableTwoFactorWithBodyWithResponse Start setting up two-factor authentication
+//
+// Checks `password` and, with `method: "totp"` (the default), stores a new TOTP secret (32 random
+// characters, encrypted) and ten new backup codes, unverified, and answers
+// `{"method": "totp", "totpURI", "backupCodes"}`. The URI is
+// `otpauth://totp/<issuer>:<email>?secret=<BASE32 of the secret's bytes>&issuer=<issuer>&digits=6&period=30`
+// with `issuer` from the body, else the app name. Two-factor authentication stays off until a code is
+// verified with this session (`/two-factor/verify-totp`); calling enable again before that replaces
+// the secret and codes. With `method: "otp"` nothing is stored and the answer is
+// `{"method": "otp"}`: codes are then mailed by `/two-factor/send-otp` and the first one verified with
+// `/two-factor/verify-otp` turns two-factor authentication on.
+//
+// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; TOTP already
+// verified: 400 `TOTP_ALREADY_ENABLED`; no session: 401 `UNAUTHORIZED`.
+//
+// Deviation from Better Auth 1.7: there `method: "otp"` turns two-factor authentication on at once
+// (and sends a new session cookie); here it waits for a verified code, so that a user is never
+// locked out by a mailbox that does not receive.
+//
+// Corrects the 1.1.0 document: the body also takes `method` (`totp`|`otp`), and the answer carries
+// `method` (required); `totpURI` and `backupCodes` are present only for TOTP.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /two-factor/enable (the `EnableTwoFactor` operationId).
+func (c *ClientWithResponses) EnableTwoFactorWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EnableTwoFactorResponse, error) {
+	rsp, err := c.EnableTwoFactorWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEnableTwoFactorResponse(rsp)
+}
+
+// EnableTwoFactorWithResponse Start setting up two-factor authentication
+//
+// Checks `password` and, with `method: "totp"` (the default), stores a new TOTP secret (32 random
+// characters, encrypted) and ten new backup codes, unverified, and answers
+// `{"method": "totp", "totpURI", "backupCodes"}`. The URI is
+// `otpauth://totp/<issuer>:<email>?secret=<BASE32 of the secret's bytes>&issuer=<issuer>&digits=6&period=30`
+// with `issuer` from the body, else the app name. Two-factor authentication stays off until a code is
+// verified with this session (`/two-factor/verify-totp`); calling enable again before that replaces
+// the secret and codes. With `method: "otp"` nothing is stored and the answer is
+// `{"method": "otp"}`: codes are then mailed by `/two-factor/send-otp` and the first one verified with
+// `/two-factor/verify-otp` turns two-factor authentication on.
+//
+// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; TOTP already
+// verified: 400 `TOTP_ALREADY_ENABLED`; no session: 401 `UNAUTHORIZED`.
+//
+// Deviation from Better Auth 1.7: there `method: "otp"` turns two-factor authentication on at once
+// (and sends a new session cookie); here it waits for a verified code, so that a user is never
+// locked out by a mailbox that does not receive.
+//
+// Corrects the 1.1.0 document: the body also takes `method` (`totp`|`otp`), and the answer carries
+// `method` (required); `totpURI` and `backupCodes` are present only for TOTP.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /two-factor/enable (the `EnableTwoFactor` operationId).
+func (c *ClientWithResponses) EnableTwoFactorWithResponse(ctx context.Context, body EnableTwoFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*EnableTwoFactorResponse, error) {
+	rsp, err := c.EnableTwoFactor(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEnableTwoFactorResponse(rsp)
+}
+
+// GenerateBackupCodesWithBodyWithResponse Replace the backup codes
+//
+// Checks `password` and replaces every backup code by ten new ones (`xxxxx-xxxxx`, letters and
+// digits), shown once: `{"status": true, "backupCodes"}`.
+//
+// Errors: two-factor authentication off (or no secret): 400 `TWO_FACTOR_NOT_ENABLED`; wrong or
+// missing password: 400 `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /two-factor/generate-backup-codes (the `GenerateBackupCodes` operationId).
+func (c *ClientWithResponses) GenerateBackupCodesWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GenerateBackupCodesResponse, error) {
+	rsp, err := c.GenerateBackupCodesWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGenerateBackupCodesResponse(rsp)
+}
+
+// GenerateBackupCodesWithResponse Replace the backup codes
+//
+// Checks `password` and replaces every backup code by ten new ones (`xxxxx-xxxxx`, letters and
+// digits), shown once: `{"status": true, "backupCodes"}`.
+//
+// Errors: two-factor authentication off (or no secret): 400 `TWO_FACTOR_NOT_ENABLED`; wrong or
+// missing password: 400 `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /two-factor/generate-backup-codes (the `GenerateBackupCodes` operationId).
+func (c *ClientWithResponses) GenerateBackupCodesWithResponse(ctx context.Context, body GenerateBackupCodesJSONRequestBody, reqEditors ...RequestEditorFn) (*GenerateBackupCodesResponse, error) {
+	rsp, err := c.GenerateBackupCodes(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGenerateBackupCodesResponse(rsp)
+}
+
+// GetTotpUriWithBodyWithResponse Show the TOTP URI again
+//
+// Answers `{"totpURI"}` for the stored secret, with the app name as issuer (not the `issuer` given at
+// enable, as in Better Auth).
+//
+// Errors: no TOTP secret: 400 `TOTP_NOT_ENABLED`; wrong or missing password: 400
+// `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /two-factor/get-totp-uri (the `GetTotpUri` operationId).
+func (c *ClientWithResponses) GetTotpUriWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GetTotpUriResponse, error) {
+	rsp, err := c.GetTotpUriWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetTotpUriResponse(rsp)
+}
+
+// GetTotpUriWithResponse Show the TOTP URI again
+//
+// Answers `{"totpURI"}` for the stored secret, with the app name as issuer (not the `issuer` given at
+// enable, as in Better Auth).
+//
+// Errors: no TOTP secret: 400 `TOTP_NOT_ENABLED`; wrong or missing password: 400
+// `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /two-factor/get-totp-uri (the `GetTotpUri` operationId).
+func (c *ClientWithResponses) GetTotpUriWithResponse(ctx context.Context, body GetTotpUriJSONRequestBody, reqEditors ...RequestEditorFn) (*GetTotpUriResponse, error) {
+	rsp, err := c.GetTotpUri(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetTotpUriResponse(rsp)
+}
+
+// SendTwoFactorOtpWithBodyWithResponse Mail a one-time code
+//
+// Mails a new 6-digit code, valid 3 minutes, to the user of the session or of the sign-in challenge
+// (`better-auth.two_factor` cookie): template `betterauth-two-factor-otp` with `data.otp`. Each call
+// adds a code; the newest one counts. Answers `{"status": true}`. The body is optional (the client
+// sends `{}`); `trustDevice` is accepted and ignored, as in Better Auth.
+//
+// Errors: no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`.
+//
+// Corrects the 1.1.0 document: an optional body `{trustDevice}` is accepted.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /two-factor/send-otp (the `SendTwoFactorOtp` operationId).
+func (c *ClientWithResponses) SendTwoFactorOtpWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendTwoFactorOtpResponse, error) {
+	rsp, err := c.SendTwoFactorOtpWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSendTwoFactorOtpResponse(rsp)
+}
+
+// SendTwoFactorOtpWithResponse Mail a one-time code
+//
+// Mails a new 6-digit code, valid 3 minutes, to the user of the session or of the sign-in challenge
+// (`better-auth.two_factor` cookie): template `betterauth-two-factor-otp` with `data.otp`. Each call
+// adds a code; the newest one counts. Answers `{"status": true}`. The body is optional (the client
+// sends `{}`); `trustDevice` is accepted and ignored, as in Better Auth.
+//
+// Errors: no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`.
+//
+// Corrects the 1.1.0 document: an optional body `{trustDevice}` is accepted.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /two-factor/send-otp (the `SendTwoFactorOtp` operationId).
+func (c *ClientWithResponses) SendTwoFactorOtpWithResponse(ctx context.Context, body SendTwoFactorOtpJSONRequestBody, reqEditors ...RequestEditorFn) (*SendTwoFactorOtpResponse, error) {
+	rsp, err := c.SendTwoFactorOtp(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSendTwoFactorOtpResponse(rsp)
+}
+
+// VerifyBackupCodeWithBodyWithResponse Use a backup code
+//
+// Redeems one of the user's backup codes (each works once, even under concurrent requests). Without a
+// session, with the sign-in challenge cookie, it signs in as `/two-factor/verify-totp` does and
+// answers `{"token", "user"}`; with `disableSession: true` it only uses up the code and answers
+// `{"user"}` (no token, no cookie, the challenge stays). With a session it answers the session's
+// `{"token", "user"}`.
+//
+// Errors: no backup codes: 400 `BACKUP_CODES_NOT_ENABLED`; wrong or used code: 401
+// `INVALID_BACKUP_CODE`; no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`; 5 wrong
+// codes for one challenge: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE`; locked account: 429
+// `ACCOUNT_TEMPORARILY_LOCKED`.
+//
+// Corrects the 1.1.0 document (and 1.7's own): the answer is `{"token", "user"}` (`{"user"}` with
+// `disableSession` while signing in), not `{"user", "session"}`; `trustDevice` and `disableSession`
+// are booleans.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /two-factor/verify-backup-code (the `VerifyBackupCode` operationId).
+func (c *ClientWithResponses) VerifyBackupCodeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyBackupCodeResponse, error) {
+	rsp, err := c.VerifyBackupCodeWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyBackupCodeResponse(rsp)
+}
+
+// VerifyBackupCodeWithResponse Use a backup code
+//
+// Redeems one of the user's backup codes (each works once, even under concurrent requests). Without a
+// session, with the sign-in challenge cookie, it signs in as `/two-factor/verify-totp` does and
+// answers `{"token", "user"}`; with `disableSession: true` it only uses up the code and answers
+// `{"user"}` (no token, no cookie, the challenge stays). With a session it answers the session's
+// `{"token", "user"}`.
+//
+// Errors: no backup codes: 400 `BACKUP_CODES_NOT_ENABLED`; wrong or used code: 401
+// `INVALID_BACKUP_CODE`; no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`; 5 wrong
+// codes for one challenge: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE`; locked account: 429
+// `ACCOUNT_TEMPORARILY_LOCKED`.
+//
+// Corrects the 1.1.0 document (and 1.7's own): the answer is `{"token", "user"}` (`{"user"}` with
+// `disableSession` while signing in), not `{"user", "session"}`; `trustDevice` and `disableSession`
+// are booleans.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /two-factor/verify-backup-code (the `VerifyBackupCode` operationId).
+func (c *ClientWithResponses) VerifyBackupCodeWithResponse(ctx context.Context, body VerifyBackupCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyBackupCodeResponse, error) {
+	rsp, err := c.VerifyBackupCode(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyBackupCodeResponse(rsp)
+}
+
+// VerifyTwoFactorOtpWithBodyWithResponse Verify a mailed code
+//
+// Checks the newest mailed code. With a session of a user whose two-factor authentication is off, a
+// right code turns it on, replaces the session (new cookie) and answers the new `{"token", "user"}`;
+// otherwise a session answers its own `{"token", "user"}`. Without a session, with the sign-in
+// challenge cookie, it signs in as `/two-factor/verify-totp` does (`trustDevice` likewise).
+//
+// Errors: no live code: 400 `OTP_HAS_EXPIRED`; wrong code: 401 `INVALID_CODE`; 5 wrong tries of one
+// code: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (send a new one); no session and no valid challenge:
+// 401 `INVALID_TWO_FACTOR_COOKIE`; locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
+//
+// Corrects the 1.1.0 document: `trustDevice` is a boolean, not a string.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /two-factor/verify-otp (the `VerifyTwoFactorOtp` operationId).
+func (c *ClientWithResponses) VerifyTwoFactorOtpWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyTwoFactorOtpResponse, error) {
+	rsp, err := c.VerifyTwoFactorOtpWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyTwoFactorOtpResponse(rsp)
+}
+
+// VerifyTwoFactorOtpWithResponse Verify a mailed code
+//
+// Checks the newest mailed code. With a session of a user whose two-factor authentication is off, a
+// right code turns it on, replaces the session (new cookie) and answers the new `{"token", "user"}`;
+// otherwise a session answers its own `{"token", "user"}`. Without a session, with the sign-in
+// challenge cookie, it signs in as `/two-factor/verify-totp` does (`trustDevice` likewise).
+//
+// Errors: no live code: 400 `OTP_HAS_EXPIRED`; wrong code: 401 `INVALID_CODE`; 5 wrong tries of one
+// code: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (send a new one); no session and no valid challenge:
+// 401 `INVALID_TWO_FACTOR_COOKIE`; locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
+//
+// Corrects the 1.1.0 document: `trustDevice` is a boolean, not a string.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /two-factor/verify-otp (the `VerifyTwoFactorOtp` operationId).
+func (c *ClientWithResponses) VerifyTwoFactorOtpWithResponse(ctx context.Context, body VerifyTwoFactorOtpJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyTwoFactorOtpResponse, error) {
+	rsp, err := c.VerifyTwoFactorOtp(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyTwoFactorOtpResponse(rsp)
+}
+
+// VerifyTotpWithBodyWithResponse Verify a TOTP code
+//
+// Checks a TOTP code (RFC 6238: HMAC-SHA-1, 6 digits, 30 s steps, one step either side accepted).
+// A code is accepted once: its time step, or an earlier one, is refused afterwards.
+//
+// With a session (setting up): the first right code turns two-factor authentication on, replaces the
+// session by a new one (new session cookie) and marks the secret verified; as in Better Auth the body
+// then still carries the previous session's token and the user as it was (`twoFactorEnabled: false`).
+// Later right codes answer `{"token", "user"}` of the current session.
+//
+// Without a session, with the `better-auth.two_factor` cookie of a sign-in: a right code ends the
+// challenge, starts a session (not remembered when the browser holds `better-auth.dont_remember`),
+// sets its cookie, expires `two_factor` and answers `{"token", "user"}`. With `trustDevice: true` it
+// also sets `better-auth.trust_device` (30 days) and expires `dont_remember`.
+//
+// Errors: no secret (or, signing in, one not yet verified): 400 `TOTP_NOT_ENABLED`; wrong code: 401
+// `INVALID_CODE`; no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`; 5 wrong codes
+// for one challenge: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (the challenge ends and its cookie is
+// expired); locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
+//
+// Corrects the 1.1.0 document (and 1.7's own): the answer is `{"token", "user"}`, not `{"status"}`;
+// `trustDevice` is a boolean, not a string.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /two-factor/verify-totp (the `VerifyTotp` operationId).
+func (c *ClientWithResponses) VerifyTotpWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyTotpResponse, error) {
+	rsp, err := c.VerifyTotpWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyTotpResponse(rsp)
+}
+
+// VerifyTotpWithResponse Verify a TOTP code
+//
+// Checks a TOTP code (RFC 6238: HMAC-SHA-1, 6 digits, 30 s steps, one step either side accepted).
+// A code is accepted once: its time step, or an earlier one, is refused afterwards.
+//
+// With a session (setting up): the first right code turns two-factor authentication on, replaces the
+// session by a new one (new session cookie) and marks the secret verified; as in Better Auth the body
+// then still carries the previous session's token and the user as it was (`twoFactorEnabled: false`).
+// Later right codes answer `{"token", "user"}` of the current session.
+//
+// Without a session, with the `better-auth.two_factor` cookie of a sign-in: a right code ends the
+// challenge, starts a session (not remembered when the browser holds `better-auth.dont_remember`),
+// sets its cookie, expires `two_factor` and answers `{"token", "user"}`. With `trustDevice: true` it
+// also sets `better-auth.trust_device` (30 days) and expires `dont_remember`.
+//
+// Errors: no secret (or, signing in, one not yet verified): 400 `TOTP_NOT_ENABLED`; wrong code: 401
+// `INVALID_CODE`; no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`; 5 wrong codes
+// for one challenge: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (the challenge ends and its cookie is
+// expired); locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
+//
+// Corrects the 1.1.0 document (and 1.7's own): the answer is `{"token", "user"}`, not `{"status"}`;
+// `trustDevice` is a boolean, not a string.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /two-factor/verify-totp (the `VerifyTotp` operationId).
+func (c *ClientWithResponses) VerifyTotpWithResponse(ctx context.Context, body VerifyTotpJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyTotpResponse, error) {
+	rsp, err := c.VerifyTotp(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyTotpResponse(rsp)
 }
 
 // UnlinkAccountWithBodyWithResponse Unlink an account
@@ -14006,7 +16932,7 @@ func ParseSignInEmailResponse(rsp *http.Response) (*SignInEmailResponse, error) 
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest SignInResult
+		var dest SignInAnswer
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14223,7 +17149,7 @@ func ParseSignInUsernameResponse(rsp *http.Response) (*SignInUsernameResponse, e
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest SignInResult
+		var dest SignInAnswer
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14511,6 +17437,720 @@ func ParseSignUpEmailResponse(rsp *http.Response) (*SignUpEmailResponse, error) 
 			headers.XRetryAfter = &value
 		}
 		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDisableTwoFactorResponse parses an HTTP response from a DisableTwoFactorWithResponse call
+func ParseDisableTwoFactorResponse(rsp *http.Response) (*DisableTwoFactorResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DisableTwoFactorResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest StatusResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DisableTwoFactorResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers DisableTwoFactorResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseEnableTwoFactorResponse parses an HTTP response from a EnableTwoFactorWithResponse call
+func ParseEnableTwoFactorResponse(rsp *http.Response) (*EnableTwoFactorResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EnableTwoFactorResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TwoFactorEnableResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers EnableTwoFactorResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGenerateBackupCodesResponse parses an HTTP response from a GenerateBackupCodesWithResponse call
+func ParseGenerateBackupCodesResponse(rsp *http.Response) (*GenerateBackupCodesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GenerateBackupCodesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BackupCodesResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GenerateBackupCodesResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetTotpUriResponse parses an HTTP response from a GetTotpUriWithResponse call
+func ParseGetTotpUriResponse(rsp *http.Response) (*GetTotpUriResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetTotpUriResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TotpURIResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetTotpUriResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSendTwoFactorOtpResponse parses an HTTP response from a SendTwoFactorOtpWithResponse call
+func ParseSendTwoFactorOtpResponse(rsp *http.Response) (*SendTwoFactorOtpResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SendTwoFactorOtpResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest StatusResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers SendTwoFactorOtpResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseVerifyBackupCodeResponse parses an HTTP response from a VerifyBackupCodeWithResponse call
+func ParseVerifyBackupCodeResponse(rsp *http.Response) (*VerifyBackupCodeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &VerifyBackupCodeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TwoFactorSessionResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers VerifyBackupCodeResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseVerifyTwoFactorOtpResponse parses an HTTP response from a VerifyTwoFactorOtpWithResponse call
+func ParseVerifyTwoFactorOtpResponse(rsp *http.Response) (*VerifyTwoFactorOtpResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &VerifyTwoFactorOtpResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TwoFactorSessionResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers VerifyTwoFactorOtpResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseVerifyTotpResponse parses an HTTP response from a VerifyTotpWithResponse call
+func ParseVerifyTotpResponse(rsp *http.Response) (*VerifyTotpResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &VerifyTotpResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TwoFactorSessionResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers VerifyTotpResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -15091,6 +18731,30 @@ type ServerInterface interface {
 	// SignUpEmail Sign up with email and password
 	// (POST /sign-up/email)
 	SignUpEmail(w http.ResponseWriter, r *http.Request)
+	// DisableTwoFactor Turn two-factor authentication off
+	// (POST /two-factor/disable)
+	DisableTwoFactor(w http.ResponseWriter, r *http.Request)
+	// EnableTwoFactor Start setting up two-factor authentication
+	// (POST /two-factor/enable)
+	EnableTwoFactor(w http.ResponseWriter, r *http.Request)
+	// GenerateBackupCodes Replace the backup codes
+	// (POST /two-factor/generate-backup-codes)
+	GenerateBackupCodes(w http.ResponseWriter, r *http.Request)
+	// GetTotpUri Show the TOTP URI again
+	// (POST /two-factor/get-totp-uri)
+	GetTotpUri(w http.ResponseWriter, r *http.Request)
+	// SendTwoFactorOtp Mail a one-time code
+	// (POST /two-factor/send-otp)
+	SendTwoFactorOtp(w http.ResponseWriter, r *http.Request)
+	// VerifyBackupCode Use a backup code
+	// (POST /two-factor/verify-backup-code)
+	VerifyBackupCode(w http.ResponseWriter, r *http.Request)
+	// VerifyTwoFactorOtp Verify a mailed code
+	// (POST /two-factor/verify-otp)
+	VerifyTwoFactorOtp(w http.ResponseWriter, r *http.Request)
+	// VerifyTotp Verify a TOTP code
+	// (POST /two-factor/verify-totp)
+	VerifyTotp(w http.ResponseWriter, r *http.Request)
 	// UnlinkAccount Unlink an account
 	// (POST /unlink-account)
 	UnlinkAccount(w http.ResponseWriter, r *http.Request)
@@ -15289,6 +18953,54 @@ func (_ Unimplemented) SignOut(w http.ResponseWriter, r *http.Request) {
 // SignUpEmail Sign up with email and password
 // (POST /sign-up/email)
 func (_ Unimplemented) SignUpEmail(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// DisableTwoFactor Turn two-factor authentication off
+// (POST /two-factor/disable)
+func (_ Unimplemented) DisableTwoFactor(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// EnableTwoFactor Start setting up two-factor authentication
+// (POST /two-factor/enable)
+func (_ Unimplemented) EnableTwoFactor(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GenerateBackupCodes Replace the backup codes
+// (POST /two-factor/generate-backup-codes)
+func (_ Unimplemented) GenerateBackupCodes(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetTotpUri Show the TOTP URI again
+// (POST /two-factor/get-totp-uri)
+func (_ Unimplemented) GetTotpUri(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// SendTwoFactorOtp Mail a one-time code
+// (POST /two-factor/send-otp)
+func (_ Unimplemented) SendTwoFactorOtp(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// VerifyBackupCode Use a backup code
+// (POST /two-factor/verify-backup-code)
+func (_ Unimplemented) VerifyBackupCode(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// VerifyTwoFactorOtp Verify a mailed code
+// (POST /two-factor/verify-otp)
+func (_ Unimplemented) VerifyTwoFactorOtp(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// VerifyTotp Verify a TOTP code
+// (POST /two-factor/verify-totp)
+func (_ Unimplemented) VerifyTotp(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -16076,6 +19788,118 @@ func (siw *ServerInterfaceWrapper) SignUpEmail(w http.ResponseWriter, r *http.Re
 	handler.ServeHTTP(w, r)
 }
 
+// DisableTwoFactor operation middleware
+func (siw *ServerInterfaceWrapper) DisableTwoFactor(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DisableTwoFactor(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// EnableTwoFactor operation middleware
+func (siw *ServerInterfaceWrapper) EnableTwoFactor(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.EnableTwoFactor(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GenerateBackupCodes operation middleware
+func (siw *ServerInterfaceWrapper) GenerateBackupCodes(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GenerateBackupCodes(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetTotpUri operation middleware
+func (siw *ServerInterfaceWrapper) GetTotpUri(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetTotpUri(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SendTwoFactorOtp operation middleware
+func (siw *ServerInterfaceWrapper) SendTwoFactorOtp(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SendTwoFactorOtp(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// VerifyBackupCode operation middleware
+func (siw *ServerInterfaceWrapper) VerifyBackupCode(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.VerifyBackupCode(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// VerifyTwoFactorOtp operation middleware
+func (siw *ServerInterfaceWrapper) VerifyTwoFactorOtp(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.VerifyTwoFactorOtp(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// VerifyTotp operation middleware
+func (siw *ServerInterfaceWrapper) VerifyTotp(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.VerifyTotp(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // UnlinkAccount operation middleware
 func (siw *ServerInterfaceWrapper) UnlinkAccount(w http.ResponseWriter, r *http.Request) {
 
@@ -16395,6 +20219,30 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/error", wrapper.Error)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/two-factor/enable", wrapper.EnableTwoFactor)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/two-factor/disable", wrapper.DisableTwoFactor)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/two-factor/get-totp-uri", wrapper.GetTotpUri)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/two-factor/verify-totp", wrapper.VerifyTotp)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/two-factor/send-otp", wrapper.SendTwoFactorOtp)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/two-factor/verify-otp", wrapper.VerifyTwoFactorOtp)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/two-factor/verify-backup-code", wrapper.VerifyBackupCode)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/two-factor/generate-backup-codes", wrapper.GenerateBackupCodes)
 	})
 
 	return r
@@ -19272,7 +23120,7 @@ type SignInEmail200ResponseHeaders struct {
 }
 
 type SignInEmail200JSONResponse struct {
-	Body    SignInResult
+	Body    SignInAnswer
 	Headers SignInEmail200ResponseHeaders
 }
 
@@ -19564,7 +23412,7 @@ type SignInUsername200ResponseHeaders struct {
 }
 
 type SignInUsername200JSONResponse struct {
-	Body    SignInResult
+	Body    SignInAnswer
 	Headers SignInUsername200ResponseHeaders
 }
 
@@ -19956,6 +23804,1037 @@ func (response SignUpEmail429JSONResponse) VisitSignUpEmailResponse(w http.Respo
 type SignUpEmail500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response SignUpEmail500JSONResponse) VisitSignUpEmailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisableTwoFactorRequestObject struct {
+	Body *DisableTwoFactorJSONRequestBody
+}
+
+type DisableTwoFactorResponseObject interface {
+	VisitDisableTwoFactorResponse(w http.ResponseWriter) error
+}
+
+type DisableTwoFactor200ResponseHeaders struct {
+	SetCookie *string
+}
+
+type DisableTwoFactor200JSONResponse struct {
+	Body    StatusResult
+	Headers DisableTwoFactor200ResponseHeaders
+}
+
+func (response DisableTwoFactor200JSONResponse) VisitDisableTwoFactorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisableTwoFactor400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DisableTwoFactor400JSONResponse) VisitDisableTwoFactorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisableTwoFactor401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DisableTwoFactor401JSONResponse) VisitDisableTwoFactorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisableTwoFactor403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DisableTwoFactor403JSONResponse) VisitDisableTwoFactorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisableTwoFactor413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response DisableTwoFactor413JSONResponse) VisitDisableTwoFactorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisableTwoFactor415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response DisableTwoFactor415JSONResponse) VisitDisableTwoFactorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisableTwoFactor429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DisableTwoFactor429JSONResponse) VisitDisableTwoFactorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisableTwoFactor500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DisableTwoFactor500JSONResponse) VisitDisableTwoFactorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EnableTwoFactorRequestObject struct {
+	Body *EnableTwoFactorJSONRequestBody
+}
+
+type EnableTwoFactorResponseObject interface {
+	VisitEnableTwoFactorResponse(w http.ResponseWriter) error
+}
+
+type EnableTwoFactor200JSONResponse TwoFactorEnableResult
+
+func (response EnableTwoFactor200JSONResponse) VisitEnableTwoFactorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EnableTwoFactor400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response EnableTwoFactor400JSONResponse) VisitEnableTwoFactorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EnableTwoFactor401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response EnableTwoFactor401JSONResponse) VisitEnableTwoFactorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EnableTwoFactor403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response EnableTwoFactor403JSONResponse) VisitEnableTwoFactorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EnableTwoFactor413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response EnableTwoFactor413JSONResponse) VisitEnableTwoFactorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EnableTwoFactor415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response EnableTwoFactor415JSONResponse) VisitEnableTwoFactorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EnableTwoFactor429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response EnableTwoFactor429JSONResponse) VisitEnableTwoFactorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EnableTwoFactor500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response EnableTwoFactor500JSONResponse) VisitEnableTwoFactorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateBackupCodesRequestObject struct {
+	Body *GenerateBackupCodesJSONRequestBody
+}
+
+type GenerateBackupCodesResponseObject interface {
+	VisitGenerateBackupCodesResponse(w http.ResponseWriter) error
+}
+
+type GenerateBackupCodes200JSONResponse BackupCodesResult
+
+func (response GenerateBackupCodes200JSONResponse) VisitGenerateBackupCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateBackupCodes400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GenerateBackupCodes400JSONResponse) VisitGenerateBackupCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateBackupCodes401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GenerateBackupCodes401JSONResponse) VisitGenerateBackupCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateBackupCodes403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GenerateBackupCodes403JSONResponse) VisitGenerateBackupCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateBackupCodes413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GenerateBackupCodes413JSONResponse) VisitGenerateBackupCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateBackupCodes415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response GenerateBackupCodes415JSONResponse) VisitGenerateBackupCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateBackupCodes429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GenerateBackupCodes429JSONResponse) VisitGenerateBackupCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateBackupCodes500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GenerateBackupCodes500JSONResponse) VisitGenerateBackupCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTotpUriRequestObject struct {
+	Body *GetTotpUriJSONRequestBody
+}
+
+type GetTotpUriResponseObject interface {
+	VisitGetTotpUriResponse(w http.ResponseWriter) error
+}
+
+type GetTotpUri200JSONResponse TotpURIResult
+
+func (response GetTotpUri200JSONResponse) VisitGetTotpUriResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTotpUri400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetTotpUri400JSONResponse) VisitGetTotpUriResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTotpUri401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetTotpUri401JSONResponse) VisitGetTotpUriResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTotpUri403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetTotpUri403JSONResponse) VisitGetTotpUriResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTotpUri413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetTotpUri413JSONResponse) VisitGetTotpUriResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTotpUri415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response GetTotpUri415JSONResponse) VisitGetTotpUriResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTotpUri429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetTotpUri429JSONResponse) VisitGetTotpUriResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTotpUri500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetTotpUri500JSONResponse) VisitGetTotpUriResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendTwoFactorOtpRequestObject struct {
+	Body *SendTwoFactorOtpJSONRequestBody
+}
+
+type SendTwoFactorOtpResponseObject interface {
+	VisitSendTwoFactorOtpResponse(w http.ResponseWriter) error
+}
+
+type SendTwoFactorOtp200JSONResponse StatusResult
+
+func (response SendTwoFactorOtp200JSONResponse) VisitSendTwoFactorOtpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendTwoFactorOtp400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response SendTwoFactorOtp400JSONResponse) VisitSendTwoFactorOtpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendTwoFactorOtp401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response SendTwoFactorOtp401JSONResponse) VisitSendTwoFactorOtpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendTwoFactorOtp403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response SendTwoFactorOtp403JSONResponse) VisitSendTwoFactorOtpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendTwoFactorOtp413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SendTwoFactorOtp413JSONResponse) VisitSendTwoFactorOtpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendTwoFactorOtp415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response SendTwoFactorOtp415JSONResponse) VisitSendTwoFactorOtpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendTwoFactorOtp429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response SendTwoFactorOtp429JSONResponse) VisitSendTwoFactorOtpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendTwoFactorOtp500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response SendTwoFactorOtp500JSONResponse) VisitSendTwoFactorOtpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyBackupCodeRequestObject struct {
+	Body *VerifyBackupCodeJSONRequestBody
+}
+
+type VerifyBackupCodeResponseObject interface {
+	VisitVerifyBackupCodeResponse(w http.ResponseWriter) error
+}
+
+type VerifyBackupCode200ResponseHeaders struct {
+	SetCookie *string
+}
+
+type VerifyBackupCode200JSONResponse struct {
+	Body    TwoFactorSessionResult
+	Headers VerifyBackupCode200ResponseHeaders
+}
+
+func (response VerifyBackupCode200JSONResponse) VisitVerifyBackupCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyBackupCode400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response VerifyBackupCode400JSONResponse) VisitVerifyBackupCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyBackupCode401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response VerifyBackupCode401JSONResponse) VisitVerifyBackupCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyBackupCode403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response VerifyBackupCode403JSONResponse) VisitVerifyBackupCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyBackupCode413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response VerifyBackupCode413JSONResponse) VisitVerifyBackupCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyBackupCode415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response VerifyBackupCode415JSONResponse) VisitVerifyBackupCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyBackupCode429JSONResponse Error
+
+func (response VerifyBackupCode429JSONResponse) VisitVerifyBackupCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyBackupCode500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response VerifyBackupCode500JSONResponse) VisitVerifyBackupCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyTwoFactorOtpRequestObject struct {
+	Body *VerifyTwoFactorOtpJSONRequestBody
+}
+
+type VerifyTwoFactorOtpResponseObject interface {
+	VisitVerifyTwoFactorOtpResponse(w http.ResponseWriter) error
+}
+
+type VerifyTwoFactorOtp200ResponseHeaders struct {
+	SetCookie *string
+}
+
+type VerifyTwoFactorOtp200JSONResponse struct {
+	Body    TwoFactorSessionResult
+	Headers VerifyTwoFactorOtp200ResponseHeaders
+}
+
+func (response VerifyTwoFactorOtp200JSONResponse) VisitVerifyTwoFactorOtpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyTwoFactorOtp400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response VerifyTwoFactorOtp400JSONResponse) VisitVerifyTwoFactorOtpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyTwoFactorOtp401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response VerifyTwoFactorOtp401JSONResponse) VisitVerifyTwoFactorOtpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyTwoFactorOtp403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response VerifyTwoFactorOtp403JSONResponse) VisitVerifyTwoFactorOtpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyTwoFactorOtp413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response VerifyTwoFactorOtp413JSONResponse) VisitVerifyTwoFactorOtpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyTwoFactorOtp415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response VerifyTwoFactorOtp415JSONResponse) VisitVerifyTwoFactorOtpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyTwoFactorOtp429JSONResponse Error
+
+func (response VerifyTwoFactorOtp429JSONResponse) VisitVerifyTwoFactorOtpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyTwoFactorOtp500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response VerifyTwoFactorOtp500JSONResponse) VisitVerifyTwoFactorOtpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyTotpRequestObject struct {
+	Body *VerifyTotpJSONRequestBody
+}
+
+type VerifyTotpResponseObject interface {
+	VisitVerifyTotpResponse(w http.ResponseWriter) error
+}
+
+type VerifyTotp200ResponseHeaders struct {
+	SetCookie *string
+}
+
+type VerifyTotp200JSONResponse struct {
+	Body    TwoFactorSessionResult
+	Headers VerifyTotp200ResponseHeaders
+}
+
+func (response VerifyTotp200JSONResponse) VisitVerifyTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyTotp400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response VerifyTotp400JSONResponse) VisitVerifyTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyTotp401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response VerifyTotp401JSONResponse) VisitVerifyTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyTotp403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response VerifyTotp403JSONResponse) VisitVerifyTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyTotp413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response VerifyTotp413JSONResponse) VisitVerifyTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyTotp415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response VerifyTotp415JSONResponse) VisitVerifyTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyTotp429JSONResponse Error
+
+func (response VerifyTotp429JSONResponse) VisitVerifyTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyTotp500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response VerifyTotp500JSONResponse) VisitVerifyTotpResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -20718,6 +25597,30 @@ type StrictServerInterface interface {
 	// SignUpEmail Sign up with email and password
 	// (POST /sign-up/email)
 	SignUpEmail(ctx context.Context, request SignUpEmailRequestObject) (SignUpEmailResponseObject, error)
+	// DisableTwoFactor Turn two-factor authentication off
+	// (POST /two-factor/disable)
+	DisableTwoFactor(ctx context.Context, request DisableTwoFactorRequestObject) (DisableTwoFactorResponseObject, error)
+	// EnableTwoFactor Start setting up two-factor authentication
+	// (POST /two-factor/enable)
+	EnableTwoFactor(ctx context.Context, request EnableTwoFactorRequestObject) (EnableTwoFactorResponseObject, error)
+	// GenerateBackupCodes Replace the backup codes
+	// (POST /two-factor/generate-backup-codes)
+	GenerateBackupCodes(ctx context.Context, request GenerateBackupCodesRequestObject) (GenerateBackupCodesResponseObject, error)
+	// GetTotpUri Show the TOTP URI again
+	// (POST /two-factor/get-totp-uri)
+	GetTotpUri(ctx context.Context, request GetTotpUriRequestObject) (GetTotpUriResponseObject, error)
+	// SendTwoFactorOtp Mail a one-time code
+	// (POST /two-factor/send-otp)
+	SendTwoFactorOtp(ctx context.Context, request SendTwoFactorOtpRequestObject) (SendTwoFactorOtpResponseObject, error)
+	// VerifyBackupCode Use a backup code
+	// (POST /two-factor/verify-backup-code)
+	VerifyBackupCode(ctx context.Context, request VerifyBackupCodeRequestObject) (VerifyBackupCodeResponseObject, error)
+	// VerifyTwoFactorOtp Verify a mailed code
+	// (POST /two-factor/verify-otp)
+	VerifyTwoFactorOtp(ctx context.Context, request VerifyTwoFactorOtpRequestObject) (VerifyTwoFactorOtpResponseObject, error)
+	// VerifyTotp Verify a TOTP code
+	// (POST /two-factor/verify-totp)
+	VerifyTotp(ctx context.Context, request VerifyTotpRequestObject) (VerifyTotpResponseObject, error)
 	// UnlinkAccount Unlink an account
 	// (POST /unlink-account)
 	UnlinkAccount(ctx context.Context, request UnlinkAccountRequestObject) (UnlinkAccountResponseObject, error)
@@ -21690,6 +26593,257 @@ func (sh *strictHandler) SignUpEmail(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// DisableTwoFactor operation middleware
+func (sh *strictHandler) DisableTwoFactor(w http.ResponseWriter, r *http.Request) {
+	var request DisableTwoFactorRequestObject
+
+	var body DisableTwoFactorJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DisableTwoFactor(ctx, request.(DisableTwoFactorRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DisableTwoFactor")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DisableTwoFactorResponseObject); ok {
+		if err := validResponse.VisitDisableTwoFactorResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// EnableTwoFactor operation middleware
+func (sh *strictHandler) EnableTwoFactor(w http.ResponseWriter, r *http.Request) {
+	var request EnableTwoFactorRequestObject
+
+	var body EnableTwoFactorJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.EnableTwoFactor(ctx, request.(EnableTwoFactorRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EnableTwoFactor")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(EnableTwoFactorResponseObject); ok {
+		if err := validResponse.VisitEnableTwoFactorResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GenerateBackupCodes operation middleware
+func (sh *strictHandler) GenerateBackupCodes(w http.ResponseWriter, r *http.Request) {
+	var request GenerateBackupCodesRequestObject
+
+	var body GenerateBackupCodesJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GenerateBackupCodes(ctx, request.(GenerateBackupCodesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GenerateBackupCodes")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GenerateBackupCodesResponseObject); ok {
+		if err := validResponse.VisitGenerateBackupCodesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetTotpUri operation middleware
+func (sh *strictHandler) GetTotpUri(w http.ResponseWriter, r *http.Request) {
+	var request GetTotpUriRequestObject
+
+	var body GetTotpUriJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetTotpUri(ctx, request.(GetTotpUriRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetTotpUri")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetTotpUriResponseObject); ok {
+		if err := validResponse.VisitGetTotpUriResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SendTwoFactorOtp operation middleware
+func (sh *strictHandler) SendTwoFactorOtp(w http.ResponseWriter, r *http.Request) {
+	var request SendTwoFactorOtpRequestObject
+
+	var body SendTwoFactorOtpJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		if !errors.Is(err, io.EOF) {
+			sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+			return
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SendTwoFactorOtp(ctx, request.(SendTwoFactorOtpRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SendTwoFactorOtp")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SendTwoFactorOtpResponseObject); ok {
+		if err := validResponse.VisitSendTwoFactorOtpResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// VerifyBackupCode operation middleware
+func (sh *strictHandler) VerifyBackupCode(w http.ResponseWriter, r *http.Request) {
+	var request VerifyBackupCodeRequestObject
+
+	var body VerifyBackupCodeJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.VerifyBackupCode(ctx, request.(VerifyBackupCodeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "VerifyBackupCode")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(VerifyBackupCodeResponseObject); ok {
+		if err := validResponse.VisitVerifyBackupCodeResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// VerifyTwoFactorOtp operation middleware
+func (sh *strictHandler) VerifyTwoFactorOtp(w http.ResponseWriter, r *http.Request) {
+	var request VerifyTwoFactorOtpRequestObject
+
+	var body VerifyTwoFactorOtpJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.VerifyTwoFactorOtp(ctx, request.(VerifyTwoFactorOtpRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "VerifyTwoFactorOtp")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(VerifyTwoFactorOtpResponseObject); ok {
+		if err := validResponse.VisitVerifyTwoFactorOtpResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// VerifyTotp operation middleware
+func (sh *strictHandler) VerifyTotp(w http.ResponseWriter, r *http.Request) {
+	var request VerifyTotpRequestObject
+
+	var body VerifyTotpJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.VerifyTotp(ctx, request.(VerifyTotpRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "VerifyTotp")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(VerifyTotpResponseObject); ok {
+		if err := validResponse.VisitVerifyTotpResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // UnlinkAccount operation middleware
 func (sh *strictHandler) UnlinkAccount(w http.ResponseWriter, r *http.Request) {
 	var request UnlinkAccountRequestObject
@@ -21845,299 +26999,365 @@ func (sh *strictHandler) VerifyPassword(w http.ResponseWriter, r *http.Request) 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L19c9s21gf6VTC6z0ylPpT8EqftStPZq9hKoq1jey253d0y14RFSOaaAvQQVBRtxt/9Ds4BQJAi9WLH",
-	"Sdr1P21MkSAIHJz38zufaiMxnQnOeCpr7U+1W0ZDlsA/j+nolh0LniYiPhODVCRMXQ6ZHCXRLI0Er7Vr",
-	"3XhBl5IEXDSluiNo1byaHN2yKVU3Mz6f1tq/18zPtfdeLV3OWK1dk2kS8Unt/t6rnYoRxfGKww9vGUlY",
-	"GCVslJKUJhOWkjq9kSKep8wjIiEJi2kafWBkccs4CUY0jm/o6O7q8jQgCyrt7438xFYncZHQyZSeCfjs",
-	"tR86UndUfyj8XP6hA5YeC3EXlYw/YFJGgpMR/C7bJLhhacqSJp2nty2Jv16n4o7xn/35/v6LEfwb/sla",
-	"eEVGE07TecLwakDq7+jHZnfCfv5h/+in/f0OuaDp7c97HZ+/TdPZOY+XHTKgUzaIUvbzKf3Y8PKvDQVP",
-	"rxM2ZdMblvycJvPKN+Hqm1vfsYBE0udjGktWGFOmNGX6E+DfW37Ci/39Br6GcnLenae3ZByLBZEpTVLZ",
-	"UbSQ3jKfs4+zKFkSMSZBbtUCL7sQ0pQGhPKQBLlPDEg9+LlDzCuzBSN2vXzuLljQaJFzzggeGzJjid7A",
-	"ls830Ns/LlmaLLvjlCVl1DASPJRkztMoVt9FEpqyZhxNo5QsIh6KBUmYmDEu83Q4jXg0VaS4b+kv4imb",
-	"sKR2r946owmdslQf8YtEfIhClvTD8qMnxSiiMZnp20gUeoS1Ji0STKL0dn6j1nQixCRm6l90NovxXERq",
-	"gBlNb2tejdOpmsUse5VXS9j/zaOEhbW2oql163SvbpYzwSWDGb+i4SX7vzmTqfprJHjKOPxTvTxCNrL3",
-	"b4m8JBv2fxI2rrVr/89exu328Fe510sSoVcnvwK/0jgKYUQyplHMQlIPfu2e9k+6w/752XXv8vL8MvDI",
-	"lElJJ4zE0R0jwe83Ily22JRG8XvS5x/UGAT+JDQMEyZl0PB8PqXxWCRTFpK/Dc7PSD141T25vuz9/ao3",
-	"GAYN4GyUJPilsP9ixhKcS8LGc8kkqUvGSJRK4sy6oeju3qsdCz6Oo9EXWCRFJpY+6Ggk5jwlkSQ0ThgN",
-	"lySO+B0LSSoI5SK9ZQmZS5aQejA4P+53T6+7x8fnV2fD6+7pZa978s/r0/7ZL72ToNFSn/FaJDdRGDL+",
-	"9N9xnkSTiKt1NyKEXF2eEi5SkiZzmcLuv+sPBv2zN9fnl9dnV6en1+eX/Tf9M0X7/TOgDHvF5/bScff0",
-	"9FX3+JdrJZM80mq1Gh6him/FjGiOpNajNxgosjo7H16/vuwN3hoy4GTOP7AkGkdMU5LP60HvXbd/Cjf/",
-	"2rvsv+7DmuHm93nKEk5j/NYnX7mumiD7OGMjtUiSJR9YQpi6m9SD/tmwd3nWPb0e9C5/7V3aQxO87vZP",
-	"eyfXw/Pr48ted9i71t+vVwi2/0ykr8Wch1/gG/AYHu0fkXEipoUTF6WSxWNSR9Z3cXn+a/+kd4k7dX51",
-	"duISwPD8l95ZQMYiISGLmXre5yCAZKNFrvgdFwtOFG+UIIAWieATMmXprQjVFblgCcxjEaW3avPZdJYu",
-	"ieIqJOIyZTTU23xBl7Gg4VCIU6UYfZmjblgSzkeSWL1aSV7KYdH09tPRiM1SSerBRfefp+ddtS7n16fd",
-	"yzc9fbSHQryjfKmZuXz62V/SVPHoaZSysE2CT35NM26/1ia+mg+ZUr40Xyhb5CJmVDKSJktCJzTiJKYp",
-	"S1p+7T4gdS7ISISoVjpK8z+aINabVq6XzVXfv+eqADDjK65UJJFE/2FfgOjPBEHxlDGhq7Pu1fDt+WX/",
-	"X4qfeJo6RwkLGU8jGkstmW6oYul3jKMUyh0X3N8rPkvESK3wTcx6PI3S5ZehUJS1kSQphfkFV4PepRUv",
-	"vX/0B8PB9dWgd909Ox++VSxJcVL1seorQDiNxDwOgfXfMPXxNGWh4rkrPEsNrdl0XT2pdB3CeDgTEU9l",
-	"w44I128SRu8kKnPzmEk1ohrgrPuuB8dj8Pb8cqh4Se7q6fnZG5fBmB8tu7/icj6biSRl4TsWRnQIKtSX",
-	"WGrFBL6TRL+IKN1NLbxaOBrHYgEy8+pscHVxcX457J1cv+ud9LvXw39e9DK9yefBMQ7QVDMnfi1lH9O9",
-	"WUwj7tcK47VIVw+sXibbpPhlelXujU4Jh7I7UoQ4VPR6yeQ8xjUJw0g9RuOLRNFuGikNEy0Wpa3aS59q",
-	"NHsebL2PdDqLlZo6uRXXBz8c/8iODl8f/uVw9MNfDg57P/54sD/66cVPL45+7LKDH396dURrK8ag5w7a",
-	"UyYLk920xOy8kWppwe5JXVVrQj8wwgVBc0dxIaVP0rTWroXKVEijKVt5rVf72JyIpr74b6luag3xTvtL",
-	"M5oqalJzARW+XZvQlN2KuWR7t5SHsWJdaNEpbrWHw8CaR6FdpPxnXCSs4jsiKecsJIKzVtkqyZGY4SZE",
-	"KZvKEhPBPkSThC5raDEY8+L33N7Z4TLjXNz8m41SNUoXddfdSUM9VWVAATuJQkLT/FfXDWf4ThKlD0Qh",
-	"aAxBxmkDkCwZqR0dHh2WLZBmT0g73wQJlK/EK7ibgN1uzYSQ1Be3NCXB3pwrQ6Gpf9G2+d6EpU3cwCba",
-	"8MDUCyvz6z/vXs5PLj6kH+Lh4pz+eDH97Zf+m78vRz+MRv85OZBlqzZbY/i6mwC7AjtHpVyIJDRz9wiL",
-	"JSuQcpifGNrI66na3v17TdlLbUUTNa+m/tcGSaZodVvS92rzWfhNUYP6DlzjVQeIe0qjsOblXQTZwbKj",
-	"uMTufuo2x7rPx+KhvP+xbGFl16Lyy3mifPiClS1DSFNa/Q3ohak27L+TJKEL9ec4il1Gnb0ACPchL1Aj",
-	"kimdzdBL4PCJ7yTyz3HE4hD8XPlFxvPR/lTj8zhWaqZ5z8rKwp2/ahvaWdwbIWJGQYuKphRtqI2DoUNr",
-	"0wblX7m6JYXb9bmHbbJ7uY6gByxmo3Knee8jHaXxUslUsqDgCuV0GvEJsCs9dofMtS16x5aS0IRpxxIw",
-	"McHZ+bjW/n29clicyqtlP6zde7s+pF3i9+9Lvs7+utv5m0umR6r2t8cQU8hWhECEIiSRtmSjCWeW3xu3",
-	"rmLw6OpX1JHtj0NJGc/Lv7E/4TC+Eilvh8MLcDSxRKIyYGwwoPhFxGWjRB9aJZr8V25DL7BJn1XJqRLt",
-	"QRQG6E4J9uJIpka6y6BRqut9uYVbzyu72gYHq+KCJhSFb/mClfDx4mlME0r+b86SJcm875likbFY6r6X",
-	"XF2etgi6XMCpEuJBDSBmAg7GURwxnl5HoTIPTZTsep5E+Dd6za/V9NSFkQjZ9ehWLR2flFy5Rh8UjMwF",
-	"HzGthIFsDVwGQepH+/tk1RXewKDHynoe31I+YT3FEB3f/Q705wT1Vqnjt1uWoCKGTlI0BsHvLLPYYd3G",
-	"CdW6o0O3Q0I2pvNY6Z8VJMnZomekjFWnUO5sojH76PvKJbnQSuUDV2WeJIynZhCI/tCPp4xPlI52cPhT",
-	"+fe49+dX8iclfw8OfyKjW5rQEZApbvVFdzD47fzyxHFTkL3CZfBTwCoWZzGNuPm7bE4J+yDu2Hl6yxId",
-	"BJWrczthMUsZoXFsDjy6TyH6RyjhbAHyrq7+gZ4p9TNybXdvLaMubFdxNfNrtc0ePkC5TMutZXXq1Xfo",
-	"L/1O6i8Cl3BQsl6BNkeU7qK+daMOY7S1dYL6SoJbMr9MqTakYYCyVcGNUs8+wVm/mKdGPMMhZCGc8w5Z",
-	"ABMI9sDlzppqdntmpMByAVnKBspP/qzymBzfstEdC9GXMYk+MF5G9KumWvVe4+7awIOJG+A3dvBvJjP/",
-	"JE2JYtDlcm7tjjyARrWbzk1yUGPpWamD8qvLd9H9KllOe3Us3zmY885oFXpUge7Mc56dTxnx9aazdLkt",
-	"3a1EsTDSgqOhboESVn1NKEnw6T5odHLaTgSaCe4MxH3LxJ8Nw+1yCkTI8q5G4/7FuN/55bVhvsosompK",
-	"6iv+v9+7zX+9V//Zb/7l+v33/1NG2u6OZuPnQtUisR6PjYJu3Yb05ZV2f3c/0Ah40sPYgvGil1g7sGuR",
-	"JEeHhyVeco9QqXiGs20dgoHoZB4z8iESMVAu2kAwSIlXntTnPGQJeeEIx8bWrvoCg3ixv7JntPkftWOt",
-	"0i0rsRVhLcpW/DTidwNI2+hnztiH+7pXNQjFeUp/Sdg4YfK2+tG04pdSEbP+2x5GRNmtJ1u4Q1Ze79xs",
-	"jYK1lm6JHXHvbavN2jSETHrRsSJhJfEiPimVWmEk8YzhI+WuDojNHz94ForJqxFk6QycEMC6tVkl03uv",
-	"FotJxN9GPF3rHiuEYCqdrDqQO4gm/GpWvhKPji7YOW0i1wcI3mTtJiozcC6rIy11RcQNTTKUkyhEFzqQ",
-	"T5k+7NXmSVyun6wYphDxRHG58QVVTCyJIRFMf2PZ+p1pLfZqrWuxVJqrWQfqucDIc5GQQKnFAalLOmXa",
-	"qdghlASKTgMyopyLlIxokizxVvXuQMmO8xnj3Ys+edHaVzZun5NgD4zNZRPEZdAGzdusBYHYZc4c1cFl",
-	"dFlrJc4sHErcEVgTns8pRvzMWHidjAQfR8r+jARHM7uo4+eJ54aaqGJlJGC9kfDUkYEbyi8Z1bHojfbK",
-	"DeW8ynObi4BljOFw//CH5sFB8/BgeLjfPvqpvb/fOvrh8F/fRqQ0jOQspsurSrVm6KYOUEf5lzMWK8Mn",
-	"SuEUGpMv+/BuHI3Y9cE2ZqD1oOfffSoWLGmOqHYGZ0NTNfT/q/9ujcTUXcwKt8h23vcSO+vFoeuICDIt",
-	"6X2Qn9XL/R67G766ePmvH39bvnp1c/phdHLwdhie/nT18fXBzZtSMbWzu7+wwKUSR8RlmePhNOJE/dYh",
-	"wRx40s3SuJ7yX6KjAKsyaCFe01Eqkh5Xcy1ZrNeKC5p04YVojuF24NyMp8Y4iySRLCXzWYUAcKOHf5ST",
-	"VG0ZOGRsj1LFmaHbnpmyMBy83bP0nyd3Q2rVwUv7AatcoWTnNZVZluhyUs9l+2USFdLmjeb3WiTTR4UE",
-	"1eaTmZBpi4A3SstUUu/OZjH7TpIgCm3u/btolAgpxqm6bvLwtS8bMj59ruwvTBxkIXjvwkTMZiwEE841",
-	"u0PBpEekwDgNaJREpnQpiZgxLR7L7ekSX/0HtfMVEVlmTPfyX65zy1MW6JXlOiV8d+kvxjG3hV/n/O5B",
-	"aqW429n5Iu5KqenSMfi2nEqBM+a3dZFEKZMg2ALXmLTpUVDCocMRPFTkNcSsEKAcLNCZGf0XNDKbb2Ti",
-	"UrdUEi44a3RIUJaBFUBSKxunRMy3S7vazXyuyvr6Bhjpg6J8m2zAjeI1n/SwnV23wc9QSjvfqBoM5Fzi",
-	"YxbTKW1KNqMJWAxoqCo+iEHqvPSymUOekze0qyjLJ8rlFrlqSc30sx3fKSdFO3GcCApLH+bYYdvG6DKL",
-	"cygqbN3Z7DsJMdcUBVx5yAAis8rSdRwjKXhNMEjz14pKvcDzuTJF/woC5OeSqgFKQmayq3MB1XWJJjus",
-	"7yNDAJnDeEzS20hq85V9jGQKjlYxT4hcypRNPTK6ZaM7slSX8DYT9cb1VetXmh5nfRu7xQjwsfUhAliF",
-	"xwVev8Ug6proEq61ztYXCYSsSJQaozLQmZWFDIUtsig2BUgvIVCpY5QPW+o1n2XmLcbETQNJBcEAKam7",
-	"qScmaBxs8V3VDugB46Eb7foKOQ0bgplb5DSwByY0VDMavcU7RxrU3M+TCeXatVileuCdRDi3Kkp2/prF",
-	"80nEG1vFvr+1jGlWnf3/IwmVTou+QJi3+ljNQ2MqU6IFM6kfqFtthkBWhg1LX8iYtgb9T65B//Jf30oR",
-	"QV7QXMwu/rGYDl7+fd79z29X8cdZcjT4achv/nl+Jkevwrfl7p0ZS6TgaqNfLSuoKpxG3OSY6gR8ykn2",
-	"qFprWxoFd+9EZ9GsiwW/5a/XseX+BQGUAiniDywkN0u3jK4+pUtyw7SrHawRnbW53RTWsM+MX4JcWONs",
-	"05VR4yiRqZIPqWG5mFxDPtB4zvIE9uZlxP/+796//nmXxOnH11Hv7uxfF5N//7T893n/7+HfwtLsv28w",
-	"db070QVUWyXUFE2Y3f2SZd4lN+MGlGrm6N9VPqWM9twPWTkXXjkTLuXx0YT3n0zg9Ua3goXqJATzJA4s",
-	"H0NRFyjpxsDmpyQwaCGBQV3YPqmnwt/dJVk5vi0fBJ0tl3URtLZyd1dnDp2rM13QDc2bVtXArbKKMlaP",
-	"rwPZX+69QxfxlN7phBWZQxwhlNwkYiFZ0iz+wMPc/SB3QNxskVZnVmm2TlFE2np0kLTA5BTJVIDCQNYW",
-	"pPhwl57QPd4od45vy0vLU5urQqu5uXnWeyV4vCwkmH2+HD67Zt7mdD7cmi+XdFE4mMlNlCY0WZKQppTc",
-	"sVmKrEHRI2LAgCu1NO/qG0nXkNGENyNO6kYxh2QxKhm5ujz9ThIBwBONbdM5illrgBdQZJewEXBwuVhl",
-	"mOX0/bmyQrIPDT6pz7y6PL3fg58q7JEtM0Z2zBbhbKGI/+EfBDnF8dLUf4Oa2FpXS1gmVyBsP5knLHTL",
-	"BEn9aP+oFEgCM9MW0YrKvkOaSxG3CkCSFBHOZyUObU1iUum9cTSKUnNvOZVkGTOFchrtoAxDLOMqlDZo",
-	"koCUoadItUE2ZeJmf1wFZbZLMv9a2V9el1QeKD0W0xlVNBo7gX+CiZV1kWQoJGZ6DVRbDlZTHd3M1D91",
-	"7uUWKs35PH2KHHgh02YsJmKeZuUtai6lB0/feHV5+jABc8nSeVJgGdmYcAzUv+m2UsZGPgvsQ13e+BUG",
-	"WWPLxHe7B58/+W7bLPYKze+iZCnroPONRWI/XCKXubxoRjxKI5BC+MAWTkwzxSrivJp9DedlzGhoFCPM",
-	"oIv4ZAf+uDFt6kQLGkVEgTmsATE6/+Mcok7a0Mp+Qhkz/Fx52Mpn/M5x8eSrCyRLpVLgYmBdiF20Y63K",
-	"Vyvp+sas0nXSb4Blv47s66BJ/hhwHvfG/sDCDw27v/TOykSSs6AvqgXU/24WUIVkpI1C6mr2uSvXctaw",
-	"zbfKVE/0tyKsjy6yjriyHxzF8ysWsD1l8cQaV3/PwpampiLMIWQ+V8fpc9VfrM3q6p+s82Psnoqti8VS",
-	"GsWSSDFljnzDTLEGhiRB/mnZj87xNZAPlcx1h90Cj/ZZOZqDV1MM5awS6mEVzWE9vsOamKL2raC+8Zmd",
-	"YMhd0ZsEFktB4Qt2rARYW63+OXL+cTVszPiRi6GVM7jv/Vqn3lfyruHXFtyf24FvlNLNJvCNsuUF3I0B",
-	"5E48aMEfl61RtixXAAalgSse6HX87JAVHmLB5g+Bjh0+FnHiCkI3O2ZKFLPMza1WAJsSF0jT0RHFkI0j",
-	"zjAHElJogTcEn+4DtL4kQkLqGLtSsiLQy7gFfwA+4tfOhEn3TYUubPFrjVJHbOHrHkJiWYLBWurWt62Q",
-	"mr5evfQPr1cvsUgebDV0UFOqi4T4Nb/WIKOY0QQzYnVZ0B1jM3WhtWPmorm3ZYqqfsfb3m+IloLbsTUS",
-	"0z1BZ1FzJEI2YXzPvvrefVzeRbOmmOHKNcFUV0xUza4aN+nPrZqv0ts2GtRzLddzLddzLddzLddzLddz",
-	"LVdVLVcBWCOKo3T5MIRLg8xRdpyLaqy9t2xKsFBL7Vd+QktiO+ssVz6+g/WBX/G4FPEd4njFMGe1w+7e",
-	"q0k2midRuhyob8zpxlU4h8MMyrDgQVXc42ZpvG6eTVQwnlXMrzCu/hbppxJz/aC1D6Zft2y/nsBTGmyT",
-	"caUihm0Y4cVh03L9oluQklAotda4cVPKQ5qEPr+hkv1wROpHR67IQO/Fz8pKCcOITxpEjMnbd93j5uBt",
-	"9/DlD3XJRglLPRy+0XGzKOUsjlKpMZh9Dp7iUKQt0k3TJLqZp9BuqaJVEinvlIQdAPQz4Nv0eS7vdkGl",
-	"yb0lvxnXp0n7UMz7Nk1n0s2jjCRR5zn0eXB9PVAbzZqVPaCwAi6SJMA7gxbpkmkkZcQnHplzveUi0X1G",
-	"8B0+nzLKIaigR2tjGDeH+6/RtKjdskgSQ6JYkQL9fXDIrMNP5VwzMUJn0S9siXDyER9XlOAAxmP3oq+2",
-	"2DXUD1o/QkA5lUSMxxG0JtJZtHW3xVSg7mx9bADtqvvbpgEPD31uDpjnyBHd56gOJN/InQTjHdCoK56F",
-	"n/P0oDmYh2x4LLvwcugOuQENyleLXEBSsST1TNh7YI3fsaWHacoerMcdW0qoH8qyNWUDQucpnUwwexgz",
-	"lFvkhCXRBxZmqGL5lTxo7VtYi1CM5lPAnFDrMxJJgq1coOmFbj90w27ph0jME7UplCSMxrDKhy/1KesQ",
-	"Rke3TtMUSZdSU5IaAF7pc/sudT6gu0TL5z7//nsDZff99/BBI5okkZMPjeSsT0qw5liYfhQ+D3KcMSCG",
-	"d2LFsDqXl6azFElvaaozfTybUy8SwiCjw5wDSZdECt2ZxefBgKVNM7oOehOL+q5xR3RZKn6PJOwDS5bo",
-	"OSH1LEDpgWfW1RcAh7OoMQCwp8BuW6gz6H+h0qD/0FpDQCI+iuchCxsezpl91Ck+iIQi9dLr1kdQrCVb",
-	"339PejBJ0+oFEzagw8ub3lAvlf4cSoL8ApDpXKqPlgKRVHxOOQnwDQF4NgCoMLhkY5awJGiQxa2QTGfB",
-	"gbPJdFsqzZMz6xnJRtvnNluKHO2/IFXtmQD7pdCgqUUGOiUKUCT1gTfpDLoJH5ak5xxf8J7jy/PB4HrQ",
-	"H/auz7q/9t8gCOrp+Zv+2fWr0/PjXzQT5cCdm69ZOrptKsnRJqNESNmUUYo1zEBE5o53ImRtwumHaIJl",
-	"8Vo4RoldwT27cB6+QCeMerjuN8wsX8vnhdTSIKt8VH8V0/10SfVq2lxgh7ZReuxeJBKfm80yLRnVXsk2",
-	"KexLRScse/2yd9K/7B0P8brTOgtwZfOP5TbzrPcb+HXyt2iyBtw9w0+gvdNK059Wq+XXPOIDPoBz6T7o",
-	"IDwu5AQDuMBNzMjg+LLXfacobHDW/aXn8wj6BIwjllgHHfBbSsZsYRqcSFKvcJeqN/dsuxrF5ugULucb",
-	"/qkzJBcsabTIsQgZeJ1Dojhrm5Q1pMv1kiP1fKu5hlrfyp4sJe2avIJ24BWz4nMbVkQnLPPAVf2eXfN5",
-	"WX6CV5aeoL15mxv8qEHLG/is70bm/PamN8x+UMtY6Ub0HumidJb0pD+4OO3+M+e/LGn+piba752ewNXu",
-	"6en5b3gRbz3uYmO5V73rq4uT7rB3knsHlh97JIB/XPf+cdG/xMdhbXONznDAd/3Bu+7w+G12xSxANiOf",
-	"B8eXvZPe2dBt9JcbbLXpnUeCkjtze3d1dto/++X6tDsYmlGBNsr7sumvg6uW6gsjqo2FL+2fvT63n52t",
-	"sh3tXB0E6FFoTpvi4Gs7GXokUP9SXKOwNebySf/1695l72yIbxzk7/O5vREnvPKtzlcVfjk+P3vdf3N1",
-	"qcfBhbjswUqvPmp+yNbLfne2VOam7vFxbzAwlLOymvmfYU/t3/mhq3oqOuSZtVncRvJ6VQLHGTEvccg6",
-	"geNtEjdq3He94dvz3Nm7Pum97l0adgHs2Jyp8p6ILZ9f2uTzhM1EkpqMeg15jDJ7pVLbtAWEbou582y3",
-	"fO2BdrkPQhCgzQII6h0NOH/NRXo9FnOOAPF4bRrJKU1Ht2oULq5BYHokiBBK1v4tlJ5+baKmhZHmoNle",
-	"p+J6wtJrpRBfK8sQVBQ1Dfd2gGxRxhNcxM6i2Y2hYBJ+0HPyub1dNyPVj6iXhdFY6VEcX6kGySai7ro2",
-	"nYg8EijtcD671qkTOG37jVpRutbacuCRVWB/seBm8zxY4LxrRTZAY+na4k5QsHSnveyC6QiJ+jii9YOW",
-	"nOiua+Ro/6Up+jg+vxwo5XAcR5PbVAl91CFkRW9JrTNlTRKV4lQHFZOh7dHwsL1xVrbKQ5hXmxzs79u2",
-	"iXDTwT6RjmO84/NgT+vYe9+rJd3TXif9F5rHTWM7u9cMwOILOzCMpl9nH2mCuQ0PjkUyYWl+MMl42HQt",
-	"9cK4P+wT2SJQn4c+IrUEbXJ0+JdHd4pEz1WuL2SAXpQ4GjEuMXKBLpR3/WFNZ9/UwD/U3tuDJs9inoxY",
-	"SySTPf2Q3FP33nu1NErB6+2a9yMxndE0Uipr96Jf82ofWILx8xra7OpBNS6dRbV27UVrv/UCYaRvwaW4",
-	"p4m/aXw0E1aSW3TGFoozqREJGDAuRLl6MvM92NRxJDzddrKuDW0WkmhMOGPKVCWYQ6d7phIxBlj/AsiD",
-	"7pym3TYmRwO7eqrfULUOaUrxX/oO3A+Eiodj73OteOv+Q6YdUT0wVjmSiWJqUzrJrpiQQFDEJvtOZult",
-	"Pp/SGYnSDlRhRWHQUGY+tB5PK5srkfr5jPH+CTkWnLNR2i6s6Sim0VSdgTdR+nZ+gz8He3MH69QDF5me",
-	"OhlHGGLkJq8FwPHhRxk00OqzbdfUZ6u1L0+RaZFzyBaxySwBWYjkTmpbJL8MQbE7jYVYvWGEfVSGq4R5",
-	"+dy0R0GXOFr+cZSyhMYkSJM5Cwhn6mwCZ2eyAZkrUWqySAXw8hB4GFp97RUXZz3XR9eda6NjHKful6mn",
-	"9n2+al8pa+53mG/W3zvis3nq1xpZUyU9UBvTFVY12g7ymWJbOX1/lRIHlIQHBB3dZpYV6lXH+rKwgbke",
-	"fo2q1lmBOvO5pkztKq7SmlskEx5ti0IyiqmUyO6sa7Af1tpuX7Zavi3977skbFW3FwIfNexT5qJ2m8pt",
-	"34Pe+xwNicqmY0v6q9/9vtD//nB//7P1dl1tjbepv7ttAHfv1Y5wJmUvsDPec9r1wyMHmx/J9UBWDx3+",
-	"ZfNDxW7S917t5Tbzy7dKdyNsQIeF2Nrv79V+yPl0SpNlrV17w1YSAg0XRyQv3fzetHPzaimdKAo3ZSq1",
-	"9+qVtlPJ3qcMPe2+Uu5C2Xiu3ZOuZ09FJntapIuOUqP2vdg/dHlgo0XOGAs1BBTicPo8YSORhOh2zzQ2",
-	"FLPoeduDNp3mSiomDLRRW5StHfV5D70eXXvv64vbaHSr2LdOh4dmJurpJTL4Rov0PqL6J40brm7fcPHL",
-	"cU8HXVjSQEQxaK/ukXGmhViuBc403nY2hIxjsdD9oVxoSCUJHTA3TERX9yph5vpSO67jeRzxUKqlweiB",
-	"owLVlYL9MZKpkiyaGZhVgj7RxvOnqUTweOlzULl1sAmcj9jvuOHZF9h4hIcVQmVVM4VP8XmpYxfXhLOF",
-	"jlgkBagEU8ndrqpZVwL3NY3iudpFW4xYWLoVTzNYNivF4Rij8Dner5HzwC+LwHmYjRqsAK8GDRT2UEG4",
-	"Yqxaieyh11RZt0B1oc9zj1hbltR1iCEVJRXsma4gEt0dHYcxAdbV4XR4O2Uao3YOZqSJbOnyJgyr3Io4",
-	"xACnblzliGOYAKlD9DOzJxugEqhlykzwjlGemT5FWvoXLPNMWbHvqDbV4TVAsWqHCoZ5p0DnSidTJAzf",
-	"WWazd2xBujGq1cIVzOwW6Wq9ELMONJNbRCNmUVNWtLOWz3dSQ86pg4i8jSKSL3tQC1kl3QFzeCe9Ymgp",
-	"RXfFNtHP1EFdUseq6pVYXbvTO0HyIQFB/EK/0pBA1ZsQGfkBb0rZx3T3N+WQlnd66wkAPIOumC8+8ghr",
-	"TVrk118q1bMMG3qnN0KoyQ0BY5WTpxG0TKxRsfu1muFub+0riklI/fL1MfnL4f6PDY2+aRqV5UEf2Cim",
-	"KHkryTcC8KjtNdMX+4dl5eN5mUBnM1K3RX8N8JXhL8jedBkRxpJhWFNWXqXL6Vv37H2AR2ji8pueGjDT",
-	"OhVU34fotF9QPfWyUtpHKbY5JRZ9kVZ4mxr7UmV1hT+WTSK7Ze8iAwNW9DITsqxGLVfyPkdD3LYvnYqQ",
-	"/TwWyfRaPR2YksEWORFQxgIeCCUyWTxukylLJloHU8/4vC4SDHua8KvVwfIuB/wLrDVPF1kExn9tUOqN",
-	"C9foKDktxCOB5RfgTgaHDMKUS6mD+a4yDlpZpl+U2gB/1fjBkCKBH2C0IUC/p2lOh0jYjFGtEZrsDSoJ",
-	"9fmb3hC/HDxD+UQ2V3/ZBslfaY2RUp74iEH2kc8tUL+S/KaNNOkSLnhTrzCmvFTK7Y51bGvTlih+Q44O",
-	"Xj5Kol8oirMYOa9EuPxs1vNqLwUAUXfG+9hcLBZNRYfNeRLrzMjHvQCzRXfhuoHa+nLqCrLDoPdbB5rg",
-	"MDyaDz+UoR682PzIBV3GgoZDIU5pMmH43MttnAtyPpuJJGXhOxZGdKiE2p+Yi8NhtdwzY7PVrggn6gKJ",
-	"zKUse6AUUllsXmXRvXMeMJfvBZ98nXnt19qAmXQftH1OjT2vW2NNGOBvuT2v0HLX/E7EIaGIb0nqgWQ8",
-	"dFpMHztPBQ1PWdSKe+I5yHXtwrpGcIQTWgJWojUT3VpYcSgy57mZ+nxiLPDVx/Vk1eNmsrg7MaAqWXsX",
-	"s4Fg7r9h/pkLMR14WbtbxT5xqUPTA1Yj0bvbIDP0QPTkQ8IzTCmSZCzQoQDsmS30kyBKdJSU3LBY8AkY",
-	"wEplFpxhQp/eRSW2VrcR8+igUapi5JFO7Kxyx+dzijquR6Q+opI1Iy4Zl1EafWAN4+UuRuJKcqfuMTFb",
-	"sdpGh9xQDejZrhQ7c5PDVkiYa69JXeuQMYOkdyLGYz308dvu2Zuezhk56Q+6r057J0Vz1Oj+ILxIPYtp",
-	"oivlGFNvZZYwa3Nz0QWDOwBp32VbAPuuPj/QyxQ0OpDSBwsV+Nxk8pmDWyY/naP0RJKzpB/8fb4MQleM",
-	"PpnnO1ftXuH01jxtAT03aAIpqSIhMooZV0dY3kVK52l8WWf4/hbC8bVIbqIwRJTEP7043dFnj8Tn8FRq",
-	"gZLXSkS3oqdcKEJfcGU25DvJG86oFG+nY0KA0WpsDVLDBpIeMeHr+6BFfkPxUNLuHQ98oJPJjbTV/iH0",
-	"PUNdCU4EAug2FVwxD926GxOQqdtqHiQM1ra1bYeFCF2SWVf9Eo+zrkZMBYnSnRg/+lDNVM0qt/PwyzYz",
-	"tKMm64RN5a0iPp2d/hMRCVGiy1w4OPypTXZDu+r4nAtSEZZdm82Yj3/mOL3Pd2P1pS3+MRNZ18DZ6lMt",
-	"/MbzOEaE0kqOfpH18346pl6smvvCfL04ibVBTbPHisNrrapg83xRP9KzOPjK4sBteF8qCZBtNk3tabkU",
-	"OIGb5Iod5OlavCTV1UY3S62DYXlgYPPV1JnGWAdmuGg3rs/Rf1wHjrmGQVawr03Z2A2UOJbr1232lqlU",
-	"w/k22sowk/OpbtWHq6KThvBLsWbFFMq5VW/Ss0HfVSEiXVtRWxmIYml0XCUgcxaABhcDcYZlG5RnET8d",
-	"6YNESu1d0pljKMsi6fPvvz/aP/r+e1LIncXFEPPUrIeut8mvBeLWOiDPdYrJUI02NmqTSr5WtNjYb/6F",
-	"Nv/zPvAQtrDhoSma8wo6JGd9OFWtxdR/D39wbBgTQ82uEECW2fNrxou484K7pqlWoCTDzLpsyYqL5KD+",
-	"+dwqH2jAqnWNRreQ/ifdUwCxaUMgSzF3xDq0uqlDIRkStsmyNnnOKGPRlcm2VESsIUhW7UAnc7xgCHKB",
-	"KWVgPleamVofw9RZxTckQC41OnapfG7inmqMox2TqZDpXGHQ6Cmke/aCryTZ3QlUSXW8J7QZ2Dn/EdIq",
-	"WHMaWfBPLuj3jzY/cSbS12LOw2fNYFUzQGoiriFlIF02aQeWVa/N4QKP3BQzM26WJLg4HwyJO0zg5miZ",
-	"lGdjp3E38uOIZMh90hgLoaOLbJTM8Mca4dx5nGSGU4lxr2KWkQFnbqCIBa3H57qytdKYtIK7KiGV1LlI",
-	"FatvlCQBaX3A565CAKy3qAk42cGoCXxeX+J6Tr/JUMwsdMOKOzr6pwMBiuHNbdW9wW+okh67JMJYIY/q",
-	"jdUWUamtSCpIbT/ZByffanhxkX0jwonb+VSiiZcm6ThI5l8rD3cb2WZhBdSG6mP1uYRYaQyx7IWdXI5f",
-	"jsT/aFkbX0CefsNGLypGK1AkhUNs+/OWyjvbG79SwM3oxKAIgWxRYzYxA9fkjMbqB8XNKSdvh+9O8Zk6",
-	"RjbI4f6+p1gpHjIAF2tDAtnebTqNgwaRt2KhOLNbHQmpbHX1C4d2LVdnv5yd/3YWkDmPmVQ2qykj8Xng",
-	"Yjh+13z/v/+jK2JSgKF5d9pkckRnrDTvdEcdvacz5jYyVpZl5KUCPvEzJuF1ye18SnkzYTSE9Ezn58+T",
-	"gbeZU9odzLPI4kClPBAXR1FJ6+sestyB6tlZVR6XQlVitQNpaOU8wEWKsdEMK0seoS3aWCRExKGt0JQ6",
-	"pqqsUw+Do7oEFP8CfAkkXhOI/AG80wQn8KNBz+LC+NThgkQ4YShIrTu1pD53igvsGVLjaLMXwZgqKzd3",
-	"CoBafJmIySzY2bE1b9vEOV/DhjyxV3xdi/svbEGv6QZfcta6oxGbQcxzcYslHiKxANhuy/dHxD+ffdfb",
-	"c5hLk85H8gBjJmciZhM6WsKxbFTyIMWAsHqwaYHvy5kQtn3SdiCCMLtlhzuV5VpALahoSa0fG8KiqUiM",
-	"AOdsoSt5MkPQ2KOKyUScvCSSjQQPpWUwNqV5pFiQfhGGVp1mHLYK2FzomUYc+At2tcN/63aE6NEcOvVB",
-	"GT7fzRICom5NIoDHZ9WjDaxxKZbAmsCtZLFlc2Z4o3v5BrvP/GDKprKeoC62IXiZMT/JRV0qLTpttHwe",
-	"YNGhThaZApo1pvrAgE0ZhczUM2q1zBY4Ov4HTO3CQplFxOX62tt8VyPcPwd8AFzmGqe+e9HXt6DXYk5j",
-	"ACxy8QlBxuxYa7sSFEEvgM/nvKRJY1kdboaVUlpWux4CJZstplpWe4qV/jNKCzXKPk+FaDzKVwDuIrXY",
-	"hvioXTlwPzlF3XWRIKHk67d1CwR1c5ZFqldXC+ZbpXHjaQps/1E41IqfQuq026YGawrdK/ZgBmUy+w1L",
-	"u06LnaeR2fqjB7BMNpP1ywlq5wvXyGeNoeBy5edMpD+Ug/kNSy0UhhVj7n6uleNOS4xSA9xI8OCTrRZV",
-	"PPs+WMnSRflioyZQvmTRFwAoUjGlKI6VPd7I8kot7Ax+gh6uo6EajvYPbA0y8vNgREe3rKnOSCJiJSWa",
-	"IL0MEOIsoZMphetwJ5oEv2UCD6erWIxuFKmEMGbPEnAbYBxVh83Zx5Rx3Y32R/WDRBHLxcJoDz4vz2IC",
-	"DJeO0ywJ+FNAZgn7oEgAAvgt0i3AknI6VboMNQ5jn2fVpnb6NhUaV7bodDeR8CAPa+plFxBABJcsFDy9",
-	"NqjDQQdypmEqGmflhiK2JSarFl5twC5dGNMWVAqzUNpvVrbeSlNyRwEJ2ViNaaBcpO6q7sQ7wfDzubZi",
-	"HdoN0IsLDzZaJI9gw5KRXhIszRnHdGJgoF9hElQd6kIbSqpAdvIS6k1QrcCS0braLxIADnPQICbQASCj",
-	"bEf/zRuWmv4yG5w4l4zmc+SsWw3oHaWoxonU+wUEX1mHiGSIW3Ss7ixzwDiQ7Ss5KQJeiSfCndmGN2oi",
-	"WP+2x3rG16KqFxH88yjrLqWucsBz2/UMaNQ9hJroOti2eVEgWHkr5nEIdEtKqLaise2OLYoe0WFMWjKs",
-	"aCxW7jrLOJDmnCYryfADtQy5powFpz6QXvMY+fcmHz3crO89E9DIR330BTD5TQ/jXWcCif1PXNFZUBnU",
-	"0d0Sc8TEpDNiKC3XLLXuXeSuoYGjMK41qUtlcoy6boVFTjo0tNGms1DViVGqAU3JjCVjkUwloSScM2sv",
-	"1aHkBFtdYlq0K3/Rb2ii1gCfkROeLZ8PnWMKWkWUZlVsYN5ALzMMCVL4lEB/Ggvzs9fGeMc+CmhgEWL7",
-	"tAqdeMHzGaVuK0UzKeAutrsZLoxrjNejFNKeYFdAO8mg+F6SHaAjW6Sr1lMJObVD2vbxOQBto+Zh9JhU",
-	"51NRC6edYXAf7b/IZtd4sBTUpZXPkjAvCT+/PQp9+B2n8f3XE7jPQu5PI+QeEAB/+flIWku/ii1EwwLr",
-	"+1PU3oqqmzI08niDhsF2NBrODnz1v9E7saWqgUhSKLy3VTvuvdpeJJumuUUz12Bqs0bSdYqF7aN+rY3t",
-	"dO71GabGBY01q7dOWz2Im9YBBBVwnpz2kQ1P958ojo0VlMqmtyPcJIzemeBEMo8ZVGymgrzYdxO5xdjn",
-	"Qa4VZOBp33ZWdGUl/uHh9sjw0GFhFRy+k3kYSNZBpAoPaTfx3peFtmLQnuwppFrJm75SYHRNI7USDvWb",
-	"DofmiG1EOfTeoI/ywv5BHKqH2zw8S8SISdCdejxVPOfbiaVCoSYxcW2abWMkyThhbg6H7d6HXM0BP6zm",
-	"ZbZwREcSg7ap+6Fcp0MBAiHiEiD6ivHh5eED87ozJvX6nPFRspylLGzYlFxyqA7/J782T2KMYppEPac6",
-	"HK0Wk3HnlKVit6RVxEbrGY6jO7aKB4m2o/VcJyZkLHy+DnTEFHysAjDWcwFdyOGYUgT3MdBzBn3B0wpe",
-	"1vbGpkg3VoEcC51wEHRqFZfQ57hECEBYgQdP6hhxV5qJmU2jCoMeOfjWKPTo8IY5ZLSjXyLRcAz1uunq",
-	"mXa2623oGQ3R7BwuQJEatBRtmXAtAVe+hxnlkSQigfjnjbLcINYPxTLFnGiDBqgeA6T0/QPdEGWlbUYn",
-	"H6i3MccMZcItzlJD/WVjUw0A17TAnVoHcNLkxQJKmXVrTkVyNIWwBNjiZgcX0KSsUZigVTyB+LJ8F7Pb",
-	"unyorKlHx+fmWyyuBnfnVY5tcbBlL5COz03ChA08H/xIiv1BWuQMETggnoHZG0I3cKdxSWlUwkDnDqHB",
-	"nNrRwLERlX0vg+p49Q0bC93jTXMq8KPEQgD0bYoIlRtKr/I4lDoPv6ShSwcAqaMQ81eIFlEmb7+81Ytb",
-	"2mUYge5TdbT/IqcgWTfN1gn4JtYdYTw9SeiyQ2gYyuwIQ+stEGaDaMKvZhmAWB4UNQs34WFVl2Ixifjb",
-	"CPtQrGxK7toJTSnCjGkQ0jl0gHOi82UK32nE7wYo0J5Gz8te8JXUO3cC67Lr88CeV5enICjqkWaDjZyo",
-	"WlAD2/uHS3z/RqvP9rdQDY8FH8fR6CvChB38+GV8IFnu1zwOiW6agKzc+DeKTP8bz3Y4BUisQm6ggdja",
-	"qsAuh/G/tvDAlrSV5Ce2y5PB6k5Kk9KkRgmD3n409mtuK6F+GJCfdTFz6Bn+3ya/v9eVAxrMu5ADmUsO",
-	"JD8XUOOxCs0dMMCmxQV/eUhGYjqlTclmNFGKDYG7Gy0Ckkbqljz6024puMkAoBFzMlBFZ6FSENZJ5Efk",
-	"mRntfqYMIOeTAQjTfNsNgyzDIHMuBx6mGGIeiM0tyxLNcISYAqCtyWEsF2gy7RoieaRYiVI2lVumi0Ev",
-	"Ht3lWGkBVSc73xJAtr4kU/6WuYPuM6z15MIqrecJppx1LU8o5CjPeSG2KNdgJoFxBLBIgLOUQKNfLM2l",
-	"Pv8evKPfZwdKAygRKDdyEAvoRABcIQac4KnuBNIqNZTBCwfKIOuICKcVMFdziVbaOjemVxEbzyWXYo9T",
-	"97BjnvNOTkK1WQaW6IscMSeetM0RoyOo/jQb+3zESo9YYZUqj5iormJ3PfXiLudG50uS61MHwL9rYS1W",
-	"gXzvak9oFpzfrTcHuhd99CB8S3VmbxmN01tEBKrcMB2u2VTicSVZrr7DRnl2LvBQWtyEpU4Bh89XWr95",
-	"plQhvWVT7aKzNSbTVk5ZyFmtJrkklw2ftYDqkEJGub5do7batFYRh/BFJWD4EWrYicDWC2nL51qo61x5",
-	"CChLSJwNVopogoe3Hdu6gGG1UZj6rAdVLrgFM1ykTs0MPLeuRSw4cvJkgrRj6h+qGsh2XC8xgIOvNCIr",
-	"bSv7ON/MFyl4QFcPKLaBl7vNc9/gc0Xxt1QWCiLKxOulQ85/0hIH9xPXs+GsRSRylucahz9UjYPeaEJ3",
-	"rHAoLxLeJn+A1BM2i+mIyZJWsA0NtqeTB0zSQBXutOeAuB0eNW3QX5deauATkZADcivmCannQMADuMu+",
-	"vL0C2KY9BhYjzecAjuDAv+VH2FsZ4a+raG8m1DMUHrm6PG3qtgMgB0EW6XdD9M6UhLsY2vBBRjIhgFu7",
-	"DPJ7BfGnP8YAklsdrDZFrYxcypRNdUsaslSX8DZTjIIrqr4fDBJXpO4C4p01xhuKIuxOrud3Rwk+9Uob",
-	"zMtkqX7PZW/QG1pkRQfTO6fEOv2DS3n5atH1c6n5c6n5H7fUfA3LllvhWwywuYPSz+34hgtg16yxwxEy",
-	"0GkX4czAdZWh4OskcXxwJNQT1hgBdVAxwliy7KpB0Sr01W+RnulqZ31EMqVLX/th6hpQximGQtxmmd0P",
-	"YVfJ8kFQB2Q7x+h0UpdXCmAKwGVZz9/ViHw1JrbPHwmK/ai6Y9CQ1yyzq05/J0kWupS6vtyFgithsDIH",
-	"4rERXcchKy/LBtZ4u9xSySYAsw34N0/B3p0P/YbbJpTDaj/z7S/Bt6XpR2z3AMtAHZrfkn3vfYK773cC",
-	"sKyE9iFdEkcfDE/OUrPqL/YPGysJWj6vJ0yK+AMLsRJX+y1N/9mGzmSrgEEOFMfBst8olchtXFjoXAvY",
-	"4oxWwCndjLAix7UYFvlHCo13Cy1k/1o2FqbSGVBqo44qcRcCNgb+bsH3bkQYmcgezKBF3pmE4CLu5EaF",
-	"eWuw488QFTSuNt1/MicWAFHKsm8Psq9WkDSJmGG2i64UUyR5o+gEMiChdN1YNFymjIaZNoFrt1GG7AKB",
-	"mTMDy/Ev1Vc9DfylNBVMpvtfXTfY/E7qiY1FMm10SAkc5nZomNvPcudeoO6m/rXyIBcaUpcfna/Vpu6b",
-	"jg09SY+519A6bNUuWAsTiSpxE4JBuUjt+vYJpa1tcuBD7KMyG0kxaLuKaF+wD3TDbCw2xIZpyF5X4Nmz",
-	"ylDiFoY6uRM+3zV5ooT5rLR6qf0x6ggfoymeQOPhZ1fuH8qVqwiV0DjWkd2NkWN99J2i0e1bpuia7sgA",
-	"zhlAOCdrvMgROhsaFEZcc5WRUiTrRh1Ms9SpLAtdfmevJ8z2fPO5ZgKNFoHlMNVhhao4xKdcg6W+koBV",
-	"hDh7EBPJ4EmexgB13vGNGqAnup/5cw+n/0LOpKT/prLUPEv6LHrIurSxEhbg85JmR+WOzK+ulfzXKSTP",
-	"nOO/VqfZqM0oe7vpBng3Ncl+B3Fdx//jNp/OGb1/+2344BZeLawYFPM0a5fVXstXsmI4J/YdpToODQA3",
-	"AL2DsQ/P54Wm1xi1xozyMZU21PByf59Mpe4i58wle4tbrGnZYWVlnE2L3ScB1hS+6w/edYfHb9H3Zsr+",
-	"SnqHYzoSPmQqB3/tXfZf97En80ODyzs0BsulAlQFmX0e4LSO9Stt6WTvbGOweVNpWs5vpr2KBt5lN6j0",
-	"AeOh2/jtKZtDl77rG1U3B0oyf+am0M8s/dG4JYqELD2vNuav5vC6vn0DX9d9nnOBFq0YBlnZUJBlauJv",
-	"qwzONKDmoQ4HQzmB5Zumpn+leNsjtm+02zGazOJ5mbVp+nrmmBcAMeO4GgfNI8E8iQPCRrciqzanLmIA",
-	"6jsaJdUjCAoLlnrWsKUFIyOawTumZxy0i/2iDZ7cO/qx2Z0wj1By0AypVbW9rNE0ADUVAArywKfmQ13G",
-	"nstg8sq6oipJit2n3a7TTq07cuPzy6y7qs/rOaw8NcVoGvFJo0OmNB6LZMry8iQ3VkDqlNxSHsYs0alQ",
-	"+Zxgz+eKS69KoYYT3xdK8FZE8bGHNXEktu57CKC9uaPg9AzTiVKZ9MlkZQ4GD9waFNJ1pM8Dl7F+bC4W",
-	"i6ZagOY8iXXS2bqe2GTnltiGpvKdsLHLGyUYi2h0NBXDLXjN4Nf63AHvcw/DTs20B9GE959WAmZv+Fpy",
-	"D2awRu5VYKc9Fz//1ychKNJQTA1OWSbfNvbWzmPLPARcR51c3WzMreRvQrU0AO7UL3457jVaZGALURB9",
-	"R8ncrPcF5PPuk2nE56n20hiUnALedxlkTl0LtJ9f7O83HI90DqAHoFrAsMuyog3NkavLU20MrgXyKRPM",
-	"tyIOtUva5yColMFYxx4LRtijQLbNGbJBkDEWQCi0ctDIg/34PEP7IevAfkoQbUjd3KAboWt6hmbirDVp",
-	"kTdCTGLmke5sFrOGg4BjM/882AmdNI2105zUsUJTu+RthdAYoFARhC1cAUzaVrnS2EAl2lWZ0rGuOKcK",
-	"2MSSglGNDMqJz7eEOVG2bOQkCa6D7cm6zbhzOyBVED5KcVZL69TvHJDgvHs1fAuYPNZaLmLJKD1hWzCZ",
-	"z6UuZD3F0WwHjQAq0LWc51h/brD10+UMNMwSAJY8cku+jJ1KrWEgl8gonDrKRx27EVDuc0QubXi5UvaV",
-	"xcGxCrgu1ZrIk4K3uK/4WroIvHyTRtKLLCjfCo6L4lEfIqnYCwK6GPAgpK+GLRd0oICflZrnfuKfSwuy",
-	"oCeG025UggwgYbUadAqIfNibIOe2CMjNPAXwLQdKcD4jN8sSaFTiIqO2MyUlE4pVrob6/7pctahDuMZV",
-	"Y8UtYSJgHVLiKDB1tiil9KeVyljzOXnbfsWmJ3W0Wm2uZoaYCkWfWW1YQWRaPFbXAdDZCh7W5zl8WFKA",
-	"h21A8/LDw++/fzQWLEYfoR6BpkKDJiYM9Kn0lml8ybnUiqzShaWttgA5KyGlYtFwa4wf6mEglQ4Gn1d7",
-	"GCBrE0zz+tHBS5jdWCRTDHk21ugEPt/Nh5CvKQ8+GTL3jFKpGyQZ4m4g8KV5581SIwdiVXDwKfdUp9pF",
-	"0Vn1xVNd81Qt1y3y6FNKdvOSZz/Ds5/hvwf/NyedLT+vcFMUEICBGYh5uls2G/QNVTI4a/FF6tGYUK57",
-	"JW/TAsznqz3ASKEFWB49Xc6h1tpxHUA/rIWNF+upiERrKj6XKY0hlablCnjDKQNCZzNGE6cVGDVYTdZ+",
-	"1XQjyeVFM+JRGiEYkpiIeepzbA/mqAy655oupluxwRq5NBjdcTTLhrHhZv0p1OcrHU8cQQTdT3bteaLo",
-	"5XyePiEnPp+nXyoPxrxtA88V87RTlrkI+ZC6fOYPx5WfHbmPj60q3ingMKyxYeazjUFUHfDM4M5RjXQs",
-	"EgOq/avFXTZ9/IwDtCzaCvi31js4JZETSd0haErq66KYxoQphjGd0fAYbQ5aNlq2AioyrRl9vtJl0WBS",
-	"q3ExQxmgFbQXYz4z65fTwC3XQxjyeSpQ47IrCUecQ48uZCgmU0fbTJmv1FiyS57esjQaaQhMW2Tl86PD",
-	"QxNpzkysutCyQvH1WUyXRpwGnk3pBlUZS6rNg418e4VIIvB13mLV8q8wrmHnNkUcS3vljMVxxCc5U7Lw",
-	"1e2sPYfNGur9oz8YDpTBdd09Ox++Nc7Rpy243mjW+bxgyjE+SW8LFt3m5Caf1/3a71DvDPe9J31d3K7J",
-	"IAwTUCAajuELXS70iNZQ7Q/skg274GtGxzw8AdZx8YkNBq+3aokHLZ/neq5D7qssdNbGxgkIL9XvneY6",
-	"AGHz2yARMYA7QUBg15i206dcrYRE+xXjXR/pKI2X2vLG6bR8vmLAzmcPioFrWPEpnTB0TVtz03POnLd6",
-	"Jjro6Tc5w4YtVOk6V7OnDm/rN3xFs/Nqtr6MnbOF7h1W1SjsWXX509qG89nO8es5YDcZeOrN1mE1uKJB",
-	"VfQyq1Hx9BzjC1FABFEYQCTP50EeHttyt7X1BRrCliBGl5lHfc6VGQeYte310LTaODNNNyB12CCXA7wg",
-	"uYHeNuJDlvCaYf5dnUHk8LQ7GJo+HwGpQ16U+u6sr0QUekQKoysohu248hRHz6r7fR5B2hh34BWjsBpZ",
-	"cUNvischEB60ftQyAkvQtTZmligRC7WVRZhsLgiqD3ks7DJufQVUZxCon4Zf597xjSbi4hwfAzTynBj0",
-	"FcovcNscXM5q9gqNfDaXkrp9BK/gGUmyUDqpOyTYDNk44ixsZM1pUX9crSDXRl/N5N6UmIuJmlyq2CH4",
-	"s0xr/IiD3UYWSZQqeZd/FzauN0WpcYzKmU6wsBErTBsgDiqfnqiybDRTLaJ/nwlzUyp0FySM20Hte8ga",
-	"HaVIzlgiBacpC18tEW0BQaHPkwnlOoIO4KXmTaUqdT6FdXNvgTORMsj88TkyzR/zHZ0DnK8uPqt/um8E",
-	"WVfqPCFAN+Ojcn+ezysdelfuC56Kbbrv+FqdDfNzqOSe2CXrufztv47/wsYbTqHV0W07vOqTaBo8V4CM",
-	"ax4cGNMUrVdS1+2YRzGjiSRR2vBybqNVb09Dd7Za8feUaNGeZsfljj1IjPxA4zlrbEYLWQvuXexjxjOt",
-	"3tr/7UdwaMzoaLslcMdd1L9f9a6vLk66wx4UJcwlI8EeoplgfWGgngc/h0eCG8o5C/W/LhmVgus/ehh3",
-	"Un+lC/GajlKR9KDxYRhYhX2V5df9mhrbVJXRWG0UQG7dqPVOwWGk0RTyMosmzNQsQ0DdkRxFF5OyfKSY",
-	"MrWoygrZ7HIiBY+Tzx/vcno09OFazwwq/Looz5yOFqkPUTCazGTd0dCMrN4fTZVVZ3IP0L4AWKwsv6GE",
-	"mhuV0vAKWy89nShUL/hWzYdnAfhfLQC3bkHmVnBXQiM69YF/+21I6m8Hhy9/cA0HMA4kGyUs9TR0eAMT",
-	"sulqtWLL5xcxjfK5VW1Ax5NuO5d8j9INzp8sAtYG7nOvhAg4VkxQxhRXL6jM2ty2CLhtNWwWqWuInBFN",
-	"kiV2I4f1HIqg0UaXM+TAJ1P8HJmyGcTVYI8VebSJK7Oa7t2Bl8OX1MEcEYcmKNHwOVaslyyauZ2zhbl9",
-	"ozsMmag7lM/1jHOTdO8IGkQuonR0y1wg+W3X/j7wfI6aii1bKJZJmjigXjRY64jldt6kLZeUefpc45dg",
-	"IgiG2l7sH67iXNYp2pMck9sMAGfDhPhWiuZFQlKqLEi2vuJA5wroX7FwofePi/5lz2RTkongzIKWDApl",
-	"EW5v4OxjieC2wrepyVFtfEkOp04RKQJJoo52w0ZiyqoWxQX/1EAMImTVMKMtn1+tAQsgVVgBtpt/qkua",
-	"Ksoj8qGkXVvV2hpHrXvTcQrtz2cr7AUp+EZCxg3eBSmtapXdM9rJQWsCr5hz88by+BIE85cmvrQRYTM3",
-	"K8VN8zCbyCE3QDV/DrBN+424HLlp1UsANhvbIWxuj6j5OdUhZw+qdSKTdQEGST6j+3PpSTuhhAakLjh2",
-	"rN7mXDaeU0bLMUgPv0wDW80txNikh1NpWIfSTpCpaNaeNYMVdytie8ooX9xGMSP1ssyMAJD1sdu5QRsv",
-	"EYRexuKjNEc/ZWNaofft52PhWc7QLsyyoTrJHTa5Sand3LnBda531wMMMU6yygrbXSYf6DS/t3z+W6Fk",
-	"AxqArAA2NAqYCk5VhqlYIFnhhXFflFUv8Ee0v60QaU4PgqewofMv+SPg/0eSJNHkNn2Oyf2hTGKwXlcs",
-	"Yue4lvMReIsybFGTmydxrV3bo7NoT21QTb1DP1XkKj0ezkTEoVcUAicif3YTHm6W9hgC3MeMJoCrQ/mS",
-	"zOL5JOIg77WOZaa1qs8Zv1vzBhIITWWPUnezOoAPNIrpTRRH6ZLU7eXV19jKgPv39/9/AAAA//8=",
+	"7L37d9pItj/6r9Tifu9qyBH4kaQfePWaS2yScNqxPYC7Z6bV1yqjAjQWVRyVCOHk5n+/q/auKpWExMOO",
+	"k3SP54eeGIRUqsd+fvZnf6yNxGwuOOOprLU/1qaMhiyBf57S0ZSdCp4mIr4Qg1QkTH0cMjlKonkaCV5r",
+	"1zrxkq4kCbhoSnVF0Kp5NTmashlVFzO+mNXav9fM17U/vFq6mrNauybTJOKT2qdPXu1cjCjer3j74ZSR",
+	"hIVRwkYpSWkyYSmp01sp4kXKPCISkrCYptF7RpZTxkkwonF8S0d31/3zgCyptN838gNbH8RVQiczeiHg",
+	"tTe+6EhdUf2i8HX5iw5YeirEXVRy/wGTMhKcjOB72SbBLUtTljTpIp22JH57k4o7xn/2F4eHz0fwb/gn",
+	"a+EnMppwmi4Shp8GpP6Ofmh2Juzn7w9f/Hh4eEKuaDr9+eDE52/TdH7J49UJGdAZG0Qp+/mcfmh4+ceG",
+	"gqc3CZux2S1Lfk6TReWTcPbNpe9YQCLp8zGNJSvcU6Y0ZfoV4N87vsLzw8MGPoZyctlZpFMyjsWSyJQm",
+	"qTxReyGdMp+zD/MoWRExJkFu1gIv+yCkKQ0I5SEJcq8YkHrw8wkxj8wmjNj58rk7YUGjRS45I3hsyJwl",
+	"egFbPt+y3/7RZ2my6oxTlpTthpHgoSQLnkaxei+S0JQ142gWpWQZ8VAsScLEnHGZ34eziEcztRUP7f6L",
+	"eMomLKl9Uk+d04TOWKqP+FUi3kchS3ph+dGTYhTRmMz1ZSQKPcJakxYJJlE6XdyqOZ0IMYmZ+hedz2M8",
+	"F5G6wZym05pX43SmRjHPHuXVEvY/iyhhYa2t9tSmefqkLpZzwSWDEb+iYZ/9z4LJVP01EjxlHP6pHh6h",
+	"GDn4t0RZkt32/yRsXGvX/q+DTNod4LfyoJskQs9OfgZ+pXEUwh3JmEYxC0k9+LVz3jvrDHuXFzfdfv+y",
+	"H3hkxqSkE0bi6I6R4PdbEa5abEaj+A/S4+/VPQj8SWgYJkzKoOH5fEbjsUhmLCT/Pbi8IPXgVefspt/9",
+	"+3V3MAwaINkoSfBNYf3FnCU4loSNF5JJUpeMkSiVxBl1Q+27T17tVPBxHI2+wCSpbWL3Bx2NxIKnJJKE",
+	"xgmj4YrEEb9jIUkFoVykU5aQhWQJqQeDy9Ne5/ymc3p6eX0xvOmc97uds3/enPcufumeBY2Weo3XIrmN",
+	"wpDxx3+PyySaRFzNu1Eh5Lp/TrhISZosZAqr/643GPQu3txc9m8urs/Pby77vTe9C7X3exewM+wnPrcf",
+	"nXbOz191Tn+5UTrJI61Wq+ERquRWzIiWSGo+uoOB2lYXl8Ob1/3u4K3ZBpws+HuWROOI6Z3k83rQfdfp",
+	"ncPFv3b7vdc9mDNc/B5PWcJpjO/66DPXUQNkH+ZspCZJsuQ9SwhTV5N60LsYdvsXnfObQbf/a7dvD03w",
+	"utM7757dDC9vTvvdzrB7o99fzxAs/4VIX4sFD7/AO+AxfHH4gowTMSucuCiVLB6TOoq+q/7lr72zbh9X",
+	"6vL64szdAMPLX7oXARmLhIQsZur3PgcFJBstcs3vuFhyomSjBAW0TASfkBlLpyJUn8glS2AcyyidqsVn",
+	"s3m6IkqqkIjLlNFQL/MVXcWChkMhzpVh9GWOuhFJOB5JYvVopXkph0nTy09HIzZPJakHV51/nl921Lxc",
+	"3px3+m+6+mgPhXhH+UoLc/n4o+/TVMnoWZSysE2Cj35NC26/1ia+Gg+ZUb4ybyhb5CpmVDKSJitCJzTi",
+	"JKYpS1p+7VNA6lyQkQjRrHSM5n80Qa03rV4vG6u+/sA1AWDE11yZSCKJ/pd9gU1/IQiqp0wIXV90rodv",
+	"L/u9fyl54undOUpYyHga0VhqzXRLlUi/Yxy1UO644Ppe83kiRmqGb2PW5WmUrr7MDkVdG0mSUhhfcD3o",
+	"9q166f6jNxgObq4H3ZvOxeXwrRJJSpKql1VvAcppJBZxCKL/lqmXpykLlcxdk1nq1lpM19Uvla1DGA/n",
+	"IuKpbNg7wue3CaN3Eo25RcykuqO6wUXnXReOx+DtZX+oZEnu0/PLizeugDFfWnF/zeViPhdJysJ3LIzo",
+	"EEyoLzHVSgh8J4l+EFG2m5p4NXE0jsUSdOb1xeD66uqyP+ye3bzrnvU6N8N/XnUzu8nnwSneoKlGTvxa",
+	"yj6kB/OYRtyvFe7XIh19Y/Uw2SbFN9Oz8snYlHAoOyO1EYdqv/aZXMQ4J2EYqZ/R+CpRezeNlIWJHouy",
+	"Vu1HH2s0+z34eh/obB4rM3UyFTdH35/+wF4cvz7+6Xj0/U9Hx90ffjg6HP34/MfnL37osKMffnz1gtbW",
+	"nEHPvWlXuSxMdtISt/NWqqkFvyd1Ta0Jfc8IFwTdHSWFlD1J01q7FipXIY1mbO2xXu1DcyKa+sN/S3VR",
+	"a4hX2m+a0UztJjUWMOHbtQlN2VQsJDuYUh7GSnShR6ek1QHeBuY8Cu0k5V/jKmEV7xFJuWAhEZy1ymZJ",
+	"jsQcFyFK2UyWuAj2RzRJ6KqGHoNxL37PrZ29Xeaci9t/s1Gq7tJB23X/raF+VeVAgTiJQkLT/FvXjWT4",
+	"ThJlD0QhWAxBJmkD0CzZVntx/OK4bIK0eMK9801sgfKZeAVXE/DbrZsQkvpySlMSHCy4chSa+hvtmx9M",
+	"WNrEBWyiDw9CvTAzv/7z7uXi7Op9+j4eLi/pD1ez337pvfn7avT9aPS/Z0eybNbmGxxfdxFgVWDlqJRL",
+	"kYRm7B5hsWSFrRzmB4Y+8uZdba/+vab8pbbaEzWvpv6vDZpM7dVdt75XW8zDb2o3qPfAOV4PgLinNApr",
+	"Xj5EkB0sexd3s7uvusux7vGxuK/sf6hYWFu1qPzj/Ka8/4SVTUNIU1r9DhiFqXbsv5MkoUv15ziKXUGd",
+	"PQA27n0eoO5IZnQ+xyiBIye+kyg/xxGLQ4hz5ScZz0f7Y40v4liZmeY5azMLV/6qfWhncm+FiBkFKyqa",
+	"UfShtt4MA1rbFij/yPUlKVyuzz0sk13LTRt6wGI2Kg+adz/QURqvlE4lSwqhUE5nEZ+AuNL3PiEL7Yve",
+	"sZUkNGE6sARCTHB2Oa61f99sHBaH8mrVC2ufvH1/pEPin/4oeTv77X7nbyGZvlN1vD2GnEI2IwQyFCGJ",
+	"tCcbTTiz8t6EdZWAx1C/2h3Z+jg7KZN5+Sf2Jhzur1TK2+HwCgJNLJFoDBgfDHb8MuKyUWIPrW+a/Fvu",
+	"sl9gkT6rkVOl2oMoDDCcEhzEkUyNdpdBo9TW+3ITt1lWdrQPDl7FFU0oKt/yCSuR48XTmCaU/M+CJSuS",
+	"Rd8zwyITsdR9Lrnun7cIhlwgqBLiQQ0gZwIBxlEcMZ7eRKFyD02W7GaRRPg3Rs1v1PDUByMRspvRVE0d",
+	"n5R8coMxKLgzF3zEtBEGujVwBQSpvzg8JOuh8AYmPdbm8xUd3S3mpyJkee/p3fujJWuK3t2HcyXbqdpF",
+	"asb+3987zX/R5v8eNn/64+PLT838n/+nbOtkj5D30vK32e9zvsYmQea81ievNqMfeviro0OvNou481fR",
+	"SlNLuJBO2rBClhR2rf6Zlxtt2QY+nVI+YV2lgZxkyR7T4WRR14/jb1OWoOWLUWn0viHQL7Nkbd0mZtVG",
+	"xwj6CQnZmC5iZfBXyADOll2j1q39iop+26G2P62ekittxd9zVhZJwnhqbgLpNvrhnPGJMoqPjn8sfx/3",
+	"+vxM/qgMnqPjH8loShM6ArmAZ+uqMxj8dtk/c+JC5KDwMQSGYBaLo5hF3PxdNqaEvRd37DKdskRnneX6",
+	"2M5YzFJGaBwbCYvxaki3Eko4W4KBUVf/wFCg+hrVpLu2Vbu5OJv5udplDe9xztPy8IQSs+o99Jt+J/Ub",
+	"QQw+KJmvQPt/ylhU77rVaDTm8SaBci0hDpyfplRHLuAGZbOCC6V++whn/WqRGnsIDiEL4ZyfkCUIgeAA",
+	"chysqUZ3YO4UWCkgS8VA+cmfVx6T0ykb3bEQg0eT6D3jZZt+3TeuXmtcXZvpMYkafMcT/JvJLCBMU6I0",
+	"YrlhsXFF7rFHdVzURZWoe+lRqYPyqyt3Md4tWc5dcEINC4if7K9s9O88O56yzdedzdPVrvtuLW2IqS28",
+	"GxpzaNKotwklCT5+ChonOfMyAlMQVwYS7WX2hs177nMK1qwTE2/HROtl/8YI33Vb5Q/1n8PmTzd/PCu1",
+	"TtwVze6fwwaIxIaYtiq6TQvSk9c639B5TyOQSfcTCyZtUeJewqpFkrw4Pi5JS3iESiUznGU7IZj5TxYx",
+	"I+8jEcPORacTblKSBiH1BQ9ZQp47yrGxc26kICCeH1bYlzet0iUrcc5hLspm/DzidwPAyfSy6Pf9kwvr",
+	"FoSSPKXfJGycMDmt/mla8U2pitn8bvfbRNmlZzvEn9Ye71xsvbCNoYUSx+2Tt6s1a3EfmfaiY7WFlcaL",
+	"+KRUa4WRxDOGPymPLQEY4vTeo1BCXt1Blo7Ayblsmpv1bfrJq8ViEvG3EU83xiMLOa/KqLbOnA+iCb+e",
+	"l8/Eg9M5dkzbtus9FG+ycREzp608tVVXm7ihtwzlJAoxZwHbp8we9mqLJC63T9YiAZBiRnW59QFVQiyJ",
+	"AXmn37Fs/i60FXu9MZZbqs3VqAP1u8Doc5GQQJnFAalLOmM6intCKAnUPg3IiHIuUjKiSbLCS9WzA6U7",
+	"LueMd6565HnrsNHyeY+T4ACczVUT1GXQBsvbzAWBZHHOHdXZfMwRaCPOTBxq3BF4E57PKaZYzb3wczIS",
+	"fBwp/zMSHOMaRRu/GEEwadzK1MtmJ+GxUzG3lPcZ1cn/rf7KLeW8KlSeSzlmguH48Pj75tFR8/hoeHzY",
+	"fvFj+/Cw9eL74399G6npMJLzmK6uK82aoYvVoI7xL+csVo5PlMIpNC5f9uKdOBqxm6Nd3ECbssg/+1ws",
+	"WdIcUR19z25N1a3/H/13ayRm7mRWhEV2S3eU+FnPj91AROCE3YL8qF4edtnd8NXVy3/98Nvq1avb8/ej",
+	"s6O3w/D8x+sPr49u35Sqqb3zK4UJLtU4Ii6D6oeziBP13QkJFiCTblcm9JR/E512WddBS/GajlKRdLka",
+	"a8lkvVZS0OCzl6I5hstBcjOeGucskkSylCzmFQrATdf+WU5StWfgbGN7lCrODN31zJTlPeHpnt3/+e1u",
+	"tlp1tti+wLpUKFl5vcusSHQlqeeK/TKNCnUKxvJ7LZLZg3KwavHJXMi0RSAapXUqqXfm85h9J0kQhbbY",
+	"4V00SoQU41R9bgofdPIAILY+V/4XIjVZCNG7MBHzOQvBhXPd7lAw6REpMDEGFiWRKV1JIuZMq8dyf7ok",
+	"OfJerXxFCpwZ1738m5vc9JRl1mW5TQnvXfqNCcztENe5vLuXWSnu9g6+iLvS3dR3HL4dh1KQjPllXSZR",
+	"yiQotsB1Ji0eDWpmdP6Hh2p7DRGGAzsHK6Lmxv4Fi8wCvEwicEol4YKzxgkJyiBvAaCI2TglYrEbzm0/",
+	"97kKZvcNCNJ7pVW3+YBb1WseZbKbX7clzlC6d75RMxi2c0mMWcxmtCnZnCbgMaCjquQgogLy2stCtTwH",
+	"qLWvKssjE3OTXDWlZvjZiu8FAtJBHCeDwtL7BXbYrjm6zOMcigpfdz7/TkKSO0UFV54ygFS48nSdwEgK",
+	"URNM0vytojQy8HyuXNG/gQL5uaRMg5KQGTh7LoO9Cdmzx/w+MAWQBYzHJJ1GUruv7EMkUwi0ikVC5Eqm",
+	"bOaR0ZSN7shKfYSXGZgBzq+av1I84gMT0psi0jALD0u8fotJ1A3ZJZxrXR4hEkhZkSg1TmWgoawFSMgO",
+	"sJVtCdI+JCp1jvJ+U73htcy4xZi4uJtUEEyQkrqL9TFJ42CH96oOQA8YD4fGIr9M5/d8KSVEzsDwLPEW",
+	"XQMY80thSQ6jIqNdOmI3P/cVUBhb0q87oDDYPSEY1aJRb8q9cyNq7JfJhHIdDK0ylvBKIpxL1dlz/prH",
+	"i0nEGztl6781UD2rLhD5gYTKCsfoJYxbvayW+jGVKdGmBKkfqUstpiGr1IepL4DqbQjiRzcE8fJf30qd",
+	"SV41Xs2v/rGcDV7+fdH539+u4w/z5MXgxyG//eflhRy9Ct+WB6TmLJGCq4V+tarYVeEs4gaGrGs0KCfZ",
+	"T9Vc2+o5uHqvfRbNO1gTXv54nQ3vXREgspAifs9CcrtyKy3rM7oit0wnB8B/0sDe3YawQeBnEh402Ybw",
+	"oC6eG0eJTJVGS42SQDgQeU/jBctvsDcvI/73f3f/9c+7JE4/vI66dxf/upr8+8fVvy97fw//OywFiH6D",
+	"1Q2dia6x2wkCVHS69o+klsXDXIwQuAHM8RiqomDZ3nNfZO1ceOVCuFTGRxPe4x0oYS7Rs26tO1yJprGu",
+	"n1S7xYmjWlgqqQfWADBZVvPD3ZHq7gO3ItQrnocAdbzTY2n17mgqlCkiSbBI4sAKaxxHoFQ4A0OFksCw",
+	"5gSGfWR3rFVFGqJDMloKW0YLpnQODBO0dspCVAO6LpXgKpjs5knr1vlOYK9Mn+HjwMApD6pi5H5G7zSO",
+	"SOaYdwglt4lYSpY0i1/wMHc9KFfQqTugHc0szTfZ77ldev/cdUGSqy1TQY4EYDpAXnF3P2HWolGes9hV",
+	"YZRD/Ksy3rmxeTaoKHi8KuD+Ph+00s6Ztx1liUvz5bAwhYOZ3EZpQpMVCWlKyR2bpyga1H5ELiSIcJfC",
+	"4b4RFI2MJrwZcVI33gdg+Khk5Lp//p0kAghYGruibIpgQuDNKIpLWAg4uFysC8zy/f25wDrZiwYf1Wte",
+	"988/HcBXFU7XjkCePUE8nC3V5r//CwHUO14ZHgSwhVubamrL9AqgKSaLhIVuuSypvzh8UUqogoDBZbTm",
+	"l+yBPirytwFZmNqEi3lJnkFvMamM+zgaRam5tnyXZECmQlmZjhuHIZYzFkp89JYAJNdjIKBQTJl05p/X",
+	"QJnvU2OxUfeX1+eV569PxWxO1R6NHTwGQbxrXSQZG48ZXgPNlqN1BKoLGP5LQ2J3MGkuF+ljlCYImTZj",
+	"MRGLNKs6UmMpPXj6wuv++f0UTJ+li6QgMrJ7wjFQ/6a7ahmbkC6ID/Xx1rcwDDM71iPYNfj8mMhdiwsq",
+	"LL+rkqmsg803Fol9cYlSpn/VjHiURqCF8Ac7xJbNEKs25/X8a0RoY0ZDYxghsDHikz3k41Y025lWNGoT",
+	"BeawBsTY/A+L+jporrX1hHJ++LrysJWP+J0Tx8oXfUiWSmXAxSC6kMNrzxKir1Zp9415pZu03wDL3x3d",
+	"d4Iu+UNIqtwLewNLwzXs/NK9KFNJzoQ+r1ZQ/7VdQRUwYluV1PX8cxcU5rxhC4PLTE8MKiO9lSYbiLjy",
+	"HxzD8yvWFT5mTcuGfEbX0vemplDP2ch8oY7T5yqL2Qi2651timPsj5DXNXwpjWJJpJgxR78hgK+BmWLQ",
+	"f1r3YwZgA/VJpXDdY7UgbH9Rzmri1ZRAuaikPFlnNdnMc7Ih1atjK7mQ6+cKgqF0xWgSeCwFgy/Ys0Bj",
+	"I2vD5yjFwNmwqfwHToY2zuC6PzYG9b5SdA3fthD+3DG0X7ZvtoX4y6YXw/sAabnXhD8MRFM2LUORzq/7",
+	"vXsqJvjtLtV/eGHpAPJg6PsZycDwl5SfI/yOyKlYcnK7cuHzyt+ez2U+Xkjnc6IkXLlVjAwmOVMLXq9W",
+	"lMWB+jQgdcrXn9iAyiX8fiRCJtW4lLhtOOQ/5rbqv3/sZYkOM+I/c9F2gbHRellbpIfznxSGzDjBC4Dy",
+	"Vnp6vZQGJvXh5fAKJGsjF9R6HOaUbIV3XAjnGJQkHUQ6V+vfPjhQ1x20Wq2AXPd7SvuqV1TuEiV/78Nr",
+	"F980i0kW7vLGpI/blPP/+8WhU73zN8lGCUt/fve6/+ZNqwU9D46/x0Pws/0dfhpGkyiVP3+Pf81ZEonw",
+	"5+eHO1SHwxRt3CkPg+N9lc29p2FQDEBb/kaThhBjQg1nVDrdUMIjeFs5n8aaX7H0BBtNaJs919wiXYob",
+	"vE1gHDSnB8dhg0xFHKKDl2W4x6Z1RXCQDcPUOz4LMmZlWVZpYQtW3iGHeAmhJUo77J1BLJU8bGfckBpN",
+	"CigOboQf4vvbZF0I2kO+6yEsnOK0uKh7K831O3jrE7FxPz3EtNodM6NrS9cNT/14tSpRjGRzEZ+QqgTY",
+	"va2wSpPLTgSAFVf3jH/pKp/1efi+CfILNk9eWh4eHT9/8bK06G4TTHNgZ8jD0BiCoXVUBM7Q80PEwtXz",
+	"R1JdfINlR8E+/ETq3cpm7hqoajWt3j1zwZ+dUM/DThV510TD1h7Kh3cNqKE9YcXFkkxzqT0hph4cllGD",
+	"2UI2jjjDgiGoN4ODE3z8FGBMXCJhvYZ3AmBXoswy1HRwyPzahTC1canQVeB+rVGaHi+83X0M/wzbutHn",
+	"0JetOQD68+qpvz+5U0mc+N6x3BOMX9VFQvyaX2uQUcxoguVjWs7dMTZXH7T2LPMx17YMA8HveNkfW4B6",
+	"kAxWhtWBoPOoqY7shPED++hP7s/lXTRvijnOXBMSKEqoqtFVs7r+tQOm6/ttl7jWE/HBE/HBE/HBE/HB",
+	"E/HBE/FBFfFBgYUuiqN0dT/+fUNjV3aci2asvbZsSOjoZLGnz+nydNwAmUeCD+p/TfhvsAlw4pRFVbs7",
+	"C3Xe5rqeImQWbAJUrOoiaozqCsTu5/GrHuIz4dxrpMUjxtZ385RzPFd7xOPxLT5f8GwLsm33ONknrybZ",
+	"aJFE6Wqg3jHnl1Qx4A8zkvsCpkBJ7tuVyUN7NmZmsAaIODbglxbppRJLfKDpK9aJtmwn18BT3kOTcbU7",
+	"wjbc4flx02rcYqKcklAol8IAG1LKQ5qEPr+lkn3/gtRfvHDVNYZVflYeYhhGfNIgYkzevuucNgdvO8cv",
+	"v69jiMvD2zdO3OIpOY+jVOruPD4H7EQo0hbppGkS3S5SaMRb0USXlPfQxd5w+jcQdPN5rtxuSaUpuSO/",
+	"GTCAAUIrxTlN07l0y6ciCUmP0OfBzc1ALTRrVnYHRqqOSJIArwxapENmkZQRn3hkYcKWItEdKPEZPp8x",
+	"yqUT6WwjsDHXEU7T/lp5ox5jtijGJqHzK94y6/1aOdZMotB59AtbYaOxiI8ruAKA/b9z1VNL7AZJjlo/",
+	"AMQylUSMxxE0rdXFc7lgUKCubH1owN5V17dNa1Ye+twcMM/R4boDbh22fCN3EkxkRtNDepYn29M3zfHR",
+	"ZbfH+nAvR0OXu6GhI26RK6gllKSeGVoeRELu2MrD6kQP5uOOrSQQHWRFWrIBYNKUTiZYNIiFiS1yxpLo",
+	"PQsz+uP8TB61Di3/XihGixmQ46n5GYkkwSaf0A5RN6a9ZVP6PhKLBEPqCaMxzPLxS33KTgijo6nTTlPS",
+	"ldQ7Sd0AHulz+yx1PqDvYMvnPn/2zHBuP3sGLzSiSRI5ZZC4nfVJCTYcC9Op0OdBTjIGxMhOpDZS57Jv",
+	"eg6TdEpTjX33bCmtSAgDjLM5B5KuiBS6Z6fPgwFLm+buGgZKbD8wTZCo+XPwfSRh71mywqgVqWeQPQ9C",
+	"xq6tBh0aitYatHwQ2IcZ7TX9LzTY9B/aYgtIxEfxImRhw8Mxsw8a9I6UjVJPvW6KC6wSsvXsGenCIE0T",
+	"UIQwQ+/PN92hnir9OpQE+QkgM2Vc0FgKpHz0OeUkwCcEEFUCRvWgz8YsYUnQIMupkEzXhUCgz/ThLa0c",
+	"MfMZyUbb57Z+gLw4fE6qGvdCqrfQurdFBrpIAOju9YE3Npduz47cWbmgIzzntH85GNwMesPuzUXn194b",
+	"bI9xfvmmd3Hz6vzy9BctRDlI5+Zrlo6mTaU52mSUCCmbMkqRbAk2kbninQhZm3D6Ppogf5dWjlFiZ/DA",
+	"TpyHD9AlVB7O+y0z09fyeaHYKsgoWtRfxQIYzf20XkgS2Ftb3Cr2tRWJz81imWb9aq1kmxTWpaJHsv28",
+	"3z3r9bunQ/zcaaoMHUfyP8st5kX3N4ip5S/R2xoIwo08gca/a+1gW62WX/OIDyat89Gn4AQbp0CVHLCg",
+	"3caMDE773c47tcMGF51fuj6PoIPcOGKJDY6CvKVkzJam9aUk9YpQtXpy1zYyVWKOzuDjfCt4dYbkkiWN",
+	"FoHcPYHtqCRrm5S1Ks91GSf1fBPyhprfym6dJY18vYJ14BXrRHMLVqRRL4t+Vn2ffebzMsSuVwbY1ZHU",
+	"7a1f1U3LW7tu7lPtfPemO8y+UNNYGcL1Hhgedqb0rDe4Ou/8Mxc7LmkLrgba656fwaed8/PL3/BDvPS0",
+	"gy3HX3Vvrq/OOsPuWe4ZyJPkkQD+cdP9x1Wvjz+Huc21wMYbvusN3nWGp2+zT8wEZCPyeXDa7551L4Zu",
+	"C/jczdbboXskKLkyt3bXF+e9i19uzjuDobkr7I3yjt367eBTu+sLd1QLC2/au3h9aV87m2V7t0t1EKB7",
+	"vTltSoJv7HHvkUD9S0mNwtKYj896r193+92LIT5xkL/O5/ZCHPDauzpvVfjm9PLide/NdV/fByei34WZ",
+	"Xv+p+SKbL/ve2VSZizqnp93BwOyctdnMfw1rav/O37qq276zPbMG/LtoXq9K4Th3zGscsknheNvUjbrv",
+	"u+7w7WXu7N2cdV93+0ZcgDg2Z6q8W37L531bjpmwuUhSU2Oqe7Ogzl6jlDIN46EPf+482yXfeKBd6YNc",
+	"aeizQKunE92K7IaL9GYsFhxbh+Fns0jOaDqaqrtwcQMK0yNBhD0v7N9C2ek3JmNduNMCLNubVNxMWHqj",
+	"DOIb5RmCiaKG4V4O3JLKeYIP1fjQAMYLQ8EkfKHH5HN7OY0TRsOV/ol6WBiNlR3F8ZHqJtlA1FU3pket",
+	"RwJlHS7mNzqYh8O276gNpRttLQeW5sLJ0IslN4vnwQTnQyuyARZLx3K6gIGle7BnH2i/A41eggAwsJIT",
+	"3Y+bvDh8acqgTy/7A2UcjuNoMk2V0kcbQpIXhy/MnXSdI7RYQZspa5+vDKc6mJgMfY+GR+YscdlqeAjj",
+	"apOjw0PbUB8uOjok0klKnPg8ONA29sEzNaUHOuqk/0L3uGl8Z/czwwT/3N4Y7qYfZ3/SBHcbfjgWyYSl",
+	"+ZtJxsOm66kX7vv9IZEtAowVGCNSU9AmL45/Wjcah0KQGeXWQZLKg2fKUUmTFTrNJKYpS8CQ1JGrfzT7",
+	"LE1Wzc44ZUmAUZQ4GjEuMWuEIZR3vWFN49FrEB9qHxyIOeNSLJIRa4lkcqB/JA/UtZ+8WhqlkHFw3fuR",
+	"mM1pGimTtXPVq3m19yzBAHQNfXb1Q3VfOo9q7drz1mHrOfa7mUJI8UBv/qaJ0UxYCdr+gi2VZFJ3JODA",
+	"uL2U1C+z2IMtpsSNh/gOUteONgtJNCacMeWqEqwq8Tliq8QY+o8V2Og0+lCHbQw+pg1rpb5D0zqkKcV/",
+	"6StwPbCnFRx7n2vDW3emNY1q64HxynGbKKE2o5PsE5OOCYokyt/JrODD5zM6J1F6ArwEURg0lJtPUxoU",
+	"BYTTdpfUL+eM987IqeCcjdJ2YU5HMY1m6gy8idK3i1v8OjhYOE0ZPAiR6aGTcYTpXW4wRdDFC76UQQO9",
+	"PtuQW722mvtyeFKLXAJSxwKJArIUyZ3Uvkh+GoJi31LbC+KWEfZBOa4SxuVz0zgTQ+Lo+cdRyhIakyBN",
+	"FiwgnKmzCZKdyQaghqLU1FUJkOUhyDD0+tprIc56JusKRdqNExM4dd9M/erQ5+v+lfLmfofx/kFMd6eI",
+	"zxepX2tk7Xb1jdoIFVm3aDW6tNhwXF9fZcTBTsIDgoFuM8oK8+rExrLG0NZN336DqXayxsnsc70zdai4",
+	"ympukUx5tC354CimUgNabWiwFyIho+nYDaLHtEyFSpDdwXLVjWchRg3rlIWo3XbjWdIFE7OYNiqtpPgc",
+	"rWrLhmOZvKqf/YcaqI5Squ+PDw8xP8lTzUhG5/NYK7WDf2v8S3a/HXo0O03TITBfXQeVtQb/5NVe4EjK",
+	"HmBHfPCK2gQa/ORo+0+uuam1YiH86Pin7T8aCvGOcoNvBSabl7uMr8dTlnAaYzM5N8MG+7CQW/v9D7Ue",
+	"cjGb0WRVa9fesDUwppHiSDmM9qbZsDWvltKJ2uGmcLv2h3qkbal48DGjef5UqXehpiHXCFgzPKUi0z0t",
+	"0sFAqTH7nh8euzKw0SIXjGmQuu427POEjUQSYtg9s9hQzWLk7UC9UtN8kooJA2vU0hSVweXN3Q1UfjmN",
+	"RlMlvnWBKJaYpFO2QgHfaJHuBzT/pAnD1e0Trn457Rp4e9JAWL0ShdIj48wKsVIL0e5tZ0HIOBZL3cjW",
+	"5bBXmtBhncbSTHWtUmZuLPXEDTyPIx5KNTWYPXBMoLoysD9EEpL3Tg2CjvNl3Gt6lwger3wOJrdONkHw",
+	"MY7FEqxv8wCbj/CwZr6sjrzwKj4vDezinHC21BmLpEAeZoqy2lUsTkrhvqZRvFCraOk5ClO3FmkGz2aN",
+	"LglzFD7H6zXFN8RlkeEbkcDBWoeIoIHKHjg11pxVq5E9jJoq7xZ2Xejz3E+sL2tKIoBTYY3TKbMVRIL5",
+	"K/1kk2Bdv51Ob6dMN9NYgBtpMlsGggFpFawbUdabRrA76hgGQOqQ/cz8yQaYBAAYsS74iTGemT5FWvsX",
+	"PPPMWLHPqHbV4TGwY9UKFRzzk8I+VzaZ2sLwnmU++4mlaDJOtZq4gpvdIh1tFyLqQAu5ZTRilkdwzTpr",
+	"+XwvM+SSOq1bdjFE8oXApvChTLsDTGYvu2JodwoUi2XZz9QhW1XHquqRyDez1zNB8+EGgvyFfqTZAlVP",
+	"whYu93hSyj6k+z8p1xJmr6ciIgpsxXw5vkdYa9Iiv/5SaZ5lTWz2eiKkmtwUMNb9e5o415am2WLKCstw",
+	"v6f2sMa23n99Sn46PvyhodsEmI7KeRo0Noopat7K7RsBZ+zulunzw+MyQqW8TqDzOalbGgwowtXfoHjT",
+	"hfWYS4bbGqKlKltOX3pgrwMacpOX3/arAdPOKZq+97Fpv6B56mUVzw8ybHNGLMYirfI2rFOlxuqafCwb",
+	"RHbJwVXWtUTtl7mQZawNORKoBTri5k1uZiJkP49FMrtRvw4MiUaLnAkoIYIIhFKZLB63yYwlE22Dqd/4",
+	"vC4STHua9Ku1wfIhB/wLvDVPF7gEJn5t2mmZEK6xUXJWiEcCKy8gnAwBGeynJKVO5rvGOFhlmX1R6gP8",
+	"TTc6AYgEvoCxhqBNF01zNkTC5oxqi9CgN6gk1OdvukN8c4gM5YFsrv2yS8sxZTVGynjiIwboI5/bjmJK",
+	"82u8hFLfXPCmnmGEvFTq7RMb2NauLVHyhrw4evkgjX6ldpxljXwlwtVn857Xm75Btyfnfh+ay+WyqfZh",
+	"c5HEGhn5sAcgWnQfqRuopS/fXUF2GPR660QTHIYHy+H7CtSj59t/ckVXsaDhUIhzmkwY/u7lLsEFuZjP",
+	"RZKy8B0LIzpUSu0vLMXhsFrpmYnZ6lCEk3UBIHOpyB4og1QWu+zaNkS5CJgr94KPvkZe+7U2sIh+Cto+",
+	"d8rV4ScTBoy0bnNe9Ny1vBNxSCjS2pN6IBkPT2EAgKU5dX4VNDzlUSvpiecg114Ya0ohEG4r5l36Pm2Z",
+	"KP9YcKYkFFnw3Eh9PjEe+PrP9WDVz81gcXVi4Bm1/i6igWDsvyH+zO0sEyAayAYLcKpDdXehBDAiDt1l",
+	"kBmfNkbyAfAMQ4okGQsMKIB4Zkv9S1AlOktKblks+AQcYGUyC84Q0KdXUamt9WVEHB3jIYTkp5EGdlaF",
+	"4/OYohM3IlIfUcmaEZeMyyiN3rOGiXIXM3El2KlPCMxWorZxQm6pprhvV6qdhcGwFQBz7Q3QtRMyZgB6",
+	"J2I81rc+fdu5eNPVmJGz3qDz6rx7VnRHje0PyovUs5wmhlJOEXorM8CsxeZiCAZXAGDfZUsA665eP9DT",
+	"FDROANIHExX43CD5zMEt05/OUXokzek8wcr9fBmErtZ9tMh3jv+pIuitZdoSmgPSBCCpIiEyihlXR1je",
+	"RcrmaXzZYPjhDsrxtUhuozBE3vC/vDrdM2aPm8+RqdT2R9moEd2KnnKleAr4aRKMFknCuG2GZySjMryd",
+	"1m4BZquxh2ENO917xKSvPwUt8huqB2y7Bma5wcjjgQ80mNxoWx0fwtgz1JXgQCCBbqHgSnhA6QH2QlPK",
+	"V6kBp9RD1xW2bSu4CEOSGFMsMpFmxSvYDo9E6V6CH2OoZqhmltv5hiQWGXqiBuukTeVUbT6NTv+RiIQo",
+	"1WU+ODr+sU3243898TkXpCItuxHNmM9/5iS9z/cT9WVrrpHIugbOVv5q5TdexDFy9ldKdNtT8DGFerFq",
+	"7gvL9eIgNiY1zRorCa+tqoLP80XjSE/q4Curg3l2QMo1AYrNpqk9LdcCZ3CRXPODPF2Ll6S62uh2pW0w",
+	"LA8MLF5NnWnMdSDCRYdxfY7x4zpIzA0CskJ8bUNjN1DjWKlft+gtU6mG4220lWMmFzPdUxxnRYOG8E2x",
+	"ZsUUyrlVb9KzSd91JSJdX1F7GcjrbmxcpSBzHoCm2wV1hmUblGcZP53pAyClji5p5Bjqskj6/NmzF4cv",
+	"nj0jBewsToZYpGY+dL1Nfi6wk4PT9qROEQzVaGNHaan0a0VnvcPmT7T5v38EHhJ5Nzx0RXNRQWfL2RhO",
+	"VQ9kpBB0fBiTQ80+IcDqc+DXTBRx7wl3XVNtQEmGyLpsyoqT5PBg+9waH+jAqnmNRlOA/0n3FEBu2vLx",
+	"iYWj1qHDZR0KyXBjG5S1wTmjjsVQJtvRELGOIFn3Ax3keMER5AIhZeA+V7qZ2h5D6KySGxLorhondqp8",
+	"bvKe6h4v9gRTodC5xqTRY2j37AFfSbO7A6jS6nhNaBHYufgR7lXw5jTX9l9c0R++2P6LC5G+FgsePlkG",
+	"65YB7ibiOlKGTmebdWBF9UYMF0TkZojMuF2R4OpyMCTubQIXo2Ugz8ZP427mx1HJgH3SHAuhY4ts1czw",
+	"xwblfPIwzQynEvNeRZSRaVfSQBULVo/PdWVrpTNpFXcVIJXUuUiVqG+UgIC0PeBz1yAA0Vu0BBx0MFoC",
+	"nzeWuFnSb3MUMw/diOITnf3TiQAl8Ba26t7wN1Rpj32AMFbJo3ljrUU0aitABYYP4gHgW91wR2TviA12",
+	"7Hgq++uUgnSc3j5fC4e7i26ztAJqQfWx+lxKrDSHWPbAkxzGL7fF/2yojS+gT79hpxcNozUqksIhBg1V",
+	"qe8QAbZJwc3pxLAIgW5R92wiAtdgRmP1hZLmlJO3w3fn+Js6ZjbI8eGhp0QpHjIgdmsDgOxgms7ioAH0",
+	"7Uoyu9WRyOKO3PVUKjP/l4vL3y4CsuAxk8pnNWUkPg9c/szvmn/81//RFTEp0NC8O28yOaJzVoo73dNG",
+	"72rE3FbByjJEnmao/4wgvA6ZLmaUNxNGQ4BnOl9/HgTedklpVzAvIos3KpWBODlql7S+7iHLHaiuHVXl",
+	"cSlUJVYHkIZWzwNVpxgby7Cy5BEaBY9FQkQc2gpNqXOqyjv1MDmqS0DxL+CXwM1rEpHfQ3Sa4AB+MOxZ",
+	"XJiYOnwgkTkOClLrTi2pz53iAnuG1H2024tkTJWVm3slQC2/TMRkluw8sTVvu+Q5X8OCPHJUXO85JyLN",
+	"0q/kQZcPpcre6IxGbA45z+UUSzxEYsnHUTtgN4EH5D+fYte7S5i+gfORPMGYwUzEbEJHKziWjUoZpAQQ",
+	"Vg82bXODciGEjVC1H4gE2G7Z4V5luZZQCypaUhvHhrRoKhKjwDlb6kqezBE0/qgSMhEnL4lkI8FDaQWM",
+	"hTSPlAjSD8LUqtOezlYBmw+6pjUdfoN9nvHfukE3RjSHTn1Qxs93u4KEqFuTCMT9WfVoA2tciiWwJnEr",
+	"WWzFnLm9sb1syxHzhSmbyrrku9yGEGVGfJLLulRadNpo+TzAokMNFpkBkzhCfeCGTRmFzNQzarPMFjg6",
+	"8QeEdmGhzDLicnPtbb7PJ66fQz4AIXPdI6Bz1dOXYNRiQWMgLHL5CUHH7Flru5YUwSiAzxe8pG15WR1u",
+	"xpVSWla7mQIlGy1CLasjxcr+GaWFGmWfp0I0HhQrgHCRmmyz+aidOQg/OUXddZHgRsnXb+v2E+riDEWq",
+	"Z1cr5qmyuPE0BbYjPxxqJU8BOu02bsSaQvcTezCDMp39hqUdp+nk4+hs/dIDmCaLZP1yitp5ww36WXMo",
+	"uFL5CYn0pwowv2GppcKwasxdz4163GlHUuqAGw0efLTVokpmfwrWULqoX2zWBMqXLPsCEEUqoRTFsfLH",
+	"Gxmu1NLO4Cvo251oqoYXh0e2BhnleTCioylrqjOSiFhpiSZoL0OEOE/oZEbhc7gSXYLfMoWHw1UiRrdO",
+	"V0oY0bMEwgaYR9Vpc/YhZTzEBus/YMsgULFcLI314PNyFBNwuJw47UNBPgVknrD3agtAAr9FOgVaUk5n",
+	"yNOtA8Y+z6pN7fAtFBpnthh0N5nwIE9r6mUfIIEITlkoeHpjWIeDE8BMw1A0z8otRW5LBKsWHm3ILl0a",
+	"0xZUCrNQ2ndWvh5G4kmpARKysbqnoXJBDgTutLVFx8/n2ot19m6AUVz4YaNF8gw2LBnpKcHSnHFMJ4YG",
+	"+hWCoOpQF9pQWgXQySuoN0GzAktG62q9SAA8zEGDmEQHkIyyPeM3b1hqeNy3BHH6jOYxcjasBvsdtajm",
+	"idTrBRu+sg4RtyEu0am6siwA47C1r2FSBDwST4Q7si1P1Jtg89MeGhnfyKpe7J6QZ1l3d+q6BLy07dhg",
+	"j7qHUG+6E9gH2ZbWG1ZOxSIOYd+Skl1bTr+/b3uoB3R7k3YbVvR9Kw+dZRJIS06DSjLyQE1Drk15IagP",
+	"W695ivJ7W4weLtbXXghooqRe+gqE/LYf41UXAjf7X7iis2AyqKO7I+eIyUlnm6G0XLPUu3eZu4aGjsKE",
+	"1qQulckJ6rpVFjnt0NBOm0ahqhOjTAOakjlLxiKZSUJJuGDWX6pDyQk2f0dYtKt/MW5ostZAn5FTni2f",
+	"D51jClZFlGZVbODeQB85TAlSeJVAvxoL86PXzviJ/SmwgUXI7ZNXRzryGeV6PJpBgXSxneVwYlxnvB6l",
+	"AHuCVQHrJKPie0n2oI5skY6aT6Xk1App38fnQLSNloexY1KNp6KWTjvj4H5x+DwbXePeWlCXVj5pwrwm",
+	"/Pz+aFcZNE7Q+NPXU7hPSu4vo+TukQB/+fm2tNZ+FUuIjgXW96dovRVNN+Vo5PkGjYA90Ww4e8jV/8To",
+	"xI6mBjJJofLe1ez45NUOItk0zS2aueZe2y2SjlMsbH/q19rYTueTbXGtQ9BYszp1WhpC3rQOJKjA8+S0",
+	"7mx4uv9E8d5YQal8enuH24TRO5OcSBYxg4rNVJDnhy6QW4x9HuTacAaejm1nRVdW4x8f784MDx0W1snh",
+	"T7IIA8k6iFTxIe2n3nuy0NINWsM9hlYredJXSoxuaGJXIqF+0+nQ3GYbUQ69N+iDorB/koDq8S4/nidi",
+	"xCTYTl2eKpnz7eRSoVCTmLw2zZYxkmScMBfDYTsnolRzyA+rZZktHNGZxKBt6n4o13AoYCBEXgJkXzEx",
+	"vDx9YN52RlCvzxkfJat5ysKGheSSY3X4P/q1RRJjFtMA9ZzqcPRaDOLOKUvFbknrjI02MhxHd2ydDxJ9",
+	"Rxu5TkzKWPh8E+mIKfhYJ2Cs5xK6gOGYUST3MdRzhn3B0wZe1vbGQqQb60SOhU44SDq1zkvoc5wiJCCs",
+	"4IMndcy4K8vEjKZRxUGPEnxnFnoMeMMYsr2jHyLRcQz1vOnqmXa26m3o1w3Z7BwvQHE3aC3aMulaAqF8",
+	"DxHlkSQigfznrfLcINcPxTJFTLRhA1Q/A6b0wyPdEGWtbcZJPlFvc44Zy4RbnKVu9dPWphpArmmJO7UN",
+	"4MDkxRJKmXVbVLXlaAppCfDFzQouoUlZozBAa3jC5svwLma1dflQWVOPE5+bd7G8GtwdVzm3xdGOvUBO",
+	"fG4AEzbxfPQDKfYHaZELZOCAfAaiN4Runk/jktKohIHNHUKDObWigeMjKv9eBtX56ls2FrrHm5ZUEEeJ",
+	"hQDq2xQZKreUXuV5KDUOv6ShywkQUkch4leIVlEGt1/e6sUt7TKCQPepenH4PGcg2TDNzgB8k+uOMJ+e",
+	"JHR1QmgYyuwIQ+stUGaDaMKv5xmBWJ4UNUs34WFVH8ViEvG3EfahWFuU3GdnNKVIM6ZJSBfQAc7JzpcZ",
+	"fOcRvxugQnscOy97wFcy79wBbELX54k9r/vnoCjqkRaDjZyqWlJD2/unA75/o9VnhzuYhqeCj+No9BVp",
+	"wo5++DIxkAz7tYhDopsmoCg38Y2i0P/G0Q7nQIlVwAYaiq2dCuxyHP8bCw9sSVsJPrFdDgarO5AmZUmN",
+	"Ega9/Wjs19xWQr0wID/rYubQM/K/TX7/Q1cOaDLvAgYyBw4kPxdY47EKzb1hgE2LC/HykIzEbEabks1p",
+	"ogwbAlc3WgQ0jdQtefSrTSmEyYCgETEZaKKzUBkImzTyA3BmxrqfKwfIeWUgwjTvdssAZRhkweXAQ4gh",
+	"4kAstiwDmuEdYgqEtgbDWK7QZNoxm+SBaiVK2UzuCBeDXjy6y7GyAqpOdr4lgGx9SaH8LUsH3WdY28mF",
+	"WdosE0w560aZUMAoL3ghtyg3cCaBcwS0SMCzlECjXyzNpT5/BtHRZ9mB0gRKBMqNHMYCOhFAV4gJJ/hV",
+	"ZwKwSk1l8NyhMsg6IsJpBc7VHNBKe+fG9Spy47nbpdjj1D3siHPeK0ioFsvQEn2RI+bkk3Y5YnQE1Z9m",
+	"YZ+OWOkRK8xS5RET1VXsbqRe3OXC6HxFcn3qgPh3I63FOpHvXe0R3YLLu83uQOeqhxGEb6nO7C2jcTpF",
+	"RqDKBdPpmm0lHteS5eo7bJZn7wIPZcVNWOoUcPh8rfWbZ0oV0imb6RCdrTGZtXLGQs5rNeCSHBo+awF1",
+	"QgqIcn25Zm21sFYRh/BGJWT4EVrYicDWC2nL51qpa6w8JJQlAGeDtSKa4P5tx3YuYFhvFKZe616VC27B",
+	"DBepUzMDv9vUIhYCOfltgnvH1D9UNZA9caPEQA6+1oistK3sw2IzX6TgAUM9YNgGXu4yz32Cz9WOn1JZ",
+	"KIgoU699Zzv/RUsc3FfcLIazFpEoWZ5qHP5UNQ56oQnds8KhvEh4F/wAqSdsHtMRkyWtYBuabE+DBwxo",
+	"oIp32nNI3I5fNG3SX5deauITkZAjMhWLhNRzJOABXGUf3l4jbNMRA8uR5nMgR3Do3/J3OFi7w9/W2d5M",
+	"qmcoPHLdP2/qtgOgB0EX6WdD9s6UhLsc2vBCRjMhgVu7jPJ7jfGnN8YEklsdrBZFzYxcyZTNdEsaslIf",
+	"4WWmGAVnVL0/OCSuSt2HxDtrjDcURdqdXM/vE6X41CNtMi/Tpfo5/e6gO7TMig6nd86IdfoHl8ry9aLr",
+	"p1Lzp1LzP2+p+QaRLXfitxhgcwdln9v7GymAXbPGjkTISKddhjND11XGgq9B4vjDkVC/sM4ImINKEMaS",
+	"ZZ8aFq1CX/0W6ZqudjZGJFO68nUcpq4JZZxiKORtltn1kHaVLJ8EdUi2c4JOg7q8UgJTIC7Lev6uZ+Sr",
+	"ObF9/kBS7AfVHYOFvGGaXXP6O0my1KXU9eUuFVyJgJU5Eo+t7DrOtvIyNLDm2+V2l2wjMNvCf/MY4t15",
+	"0W+4bUI5rfaT3P4ScluafsR2DbAM1NnzO4rvg49w9ae9CCwrqX1Ih8TReyOTM2hW/fnhcWMNoOXzesKk",
+	"iN+zECtxddzS9J9taCRbBQ1yoCQOlv1GqURp49JC51rAFke0Rk7pIsKKEtdyWOR/Umi8W2gh+7eyeyGU",
+	"zpBSG3NUqbsQuDHwe0u+dyvCyGT2YAQt8s4Agou8k1sN5p3Jjj9DVtCE2nT/yZxaAEYpK749QF+tMWkS",
+	"MUe0i64UU1vyVu0TQEBC6brxaLhMGQ0zawLnbqsO2YcCM+cGlvNfqrd6HPpLaSqYTPe/um6w+Z3UAxuL",
+	"ZNY4ISV0mLuxYe4+yr17gbqL+rfKg1xoSF1+dL5Wm7pvOjf0KD3mXkPrsHW/YCNNJJrETUgG5TK1m9sn",
+	"lLa2yZEPsQ/KbSTFpO06o33BP9ANs7HYEBumoXhdo2fPKkOJWxjqYCd8vi94okT4rLV6qf056ggfYime",
+	"QePhp1DunyqUqzYqoXGsM7tbM8f66DtFo7u3TNE13ZEhnDOEcA5qvCgRTrY0KIy4liojZUjWjTmYZtCp",
+	"DIUuv7OfJ8z2fPO5FgKNFoHpMNVhhao45KfcwKW+BsAqUpzdS4hk9CSP44A6z/hGHdAz3c/8qYfTf6Bk",
+	"Utp/W1lqXiR9FjtkE2ysRAT4vKTZUXkg86tbJf9xBsmT5PiPtWm2WjPK3266Cd5tTbLfQV7Xif+4zadz",
+	"Tu9//za8dwuvFlYMikWatctqb5QrWTGck/uOUp2HBoIboN7B3Ifn80LTa8xaI6J8TKVNNbw8PCQzqbvI",
+	"OWPJnuIWa1pxWFkZZ2GxhyTAmsJ3vcG7zvD0LcbeTNlfSe9whCPhj0zl4K/dfu91D3sy3ze5vEdjsBwU",
+	"oCrJ7PMAh3WqH2lLJ7sXW5PN20rTcnEzHVU09C77UaUPGA/dxm+P2Ry69FnfqLk5UJr5MzeFfhLpD+Yt",
+	"UVvI7uf1xvzVEl7Xt2+R67rPcy7Rog3DICsbCjKkJn63LuBMA2oe6nQwlBNYuWlq+teKtz1i+0a7HaPJ",
+	"PF6UeZumr2dOeAERM95X86B5JFgkcUDYaCqyanPqMgagvaNZUj2CpLDgqWcNW1pwZ2QzeMf0iIN2sV+0",
+	"4ZN7Rz80OxPmEUqOmiG1praXNZoGoqYCQUGe+NS8qM87umcRRA+Wojmmo1QkUNuplkXvAsGRXYELExBv",
+	"hux9NGKWhw60CHdNarMa6VK8hpv2CwwLsCrmy3eAegel+3ur1frD0C9UvlC6FDc42MASvuu5+fn7w8NG",
+	"Rd9taSECdckYgsiG2XundNI4MVlARC3kn6re/gbf3T7XjLEZQUX2COtceKiZ/TKqXA20y4MYcsgxr6wb",
+	"rbJgsOu32+3b4RhALXjZz7ra+rye4yhUcxHNIq7ebkbjsUhmLK/Hc/cKSJ2SKeVhzBINQctjsT2fK+24",
+	"rv0bDq5CKIOnAj2BvcOJYynpfpNAlpwTQU6vNg1Qy7R+ZqPk6AchnEQBJiV9HrgK7UNzuVw21QQ0F0ms",
+	"wX6bepGTvVuRm7Oc70CO3fUowRxQ40RLD7gEPzO8wT53SBNdIbRXE/NBNOG9x7U8sid8LXsDRoBVNaX2",
+	"RgVn3VPR+X88+ENtDSXU4JRldsXWnuZ5Tp/7kBqpk6ubvLkMCk2oUgeio/rVL6fdRosMbAEQsh4pWyfr",
+	"OQI46kMyi/gi1dExw05U4FkvoyqyyvL54WHDyQTkiJGAIgcc6gyNbvYcue6fayd8I4FSmUE0FXGoUwE+",
+	"B0WlHPU69rYwRhYaQrYpRnYTFIwF8g9tlDXyJEs+z1iWyCaSpRImIVI3F+gG9Ho/QxN31pq0yBshJjHz",
+	"SGc+j1nDYR6yiEsPVkKD1bFmnZM6VsbqVIitzBoDBS2S34VrRFW7GrWak6nEqi0zOjYVRVURytitYExS",
+	"wy7j8x3pZW5pSCIHnLmJLinr8uOO7YhUUScph0VNrVM3dUSCy8718C1wIdkoRZHDR9kJu5L4fC5zIevl",
+	"juESsAig8l/reY51/6anQbqagyFcQnyTZ8zJ0wdQqS0MlBLZDqeO8VHHLhCU+xwZYxtejkJgbXLwXgU+",
+	"nWpL5FFJc9xHfC1bBB6OA6mOgHQjS4a4xp+jZNT7SCrxgkQ6hrQJ91fDlmk6FMxPRs1TH/fPZQVZshkj",
+	"abcaQYYIstoMOgcmROwJkQsXBeR2kQLpmUPhuJiT21UJJS1xGWmd2EKmFKtCPPX/cqVq0YZwnavGWjjI",
+	"ZB5PSEmAxtQ3o5bSr/YUUPmGAipmG+VjKmuxFFLHaIHFJmcMwVDknNVCFkwVyz/sBl5OdqJD9nmOD5kU",
+	"6JAb0Kz/+PjZswdzH2O2HSaeqvWA7EXCwI5Np0zzqS6kdiCUDyJtdRHYNxIgRMuGW1N/38gOqQzs+Lw6",
+	"sgMoZQiJ1F8cvYTRjUUywxR/Y4Mt5vP9Yjd5DoXgoxEvnjHmdUMwI1QaSPRqnnm70kyZWAUffMz96qQ6",
+	"NHSynnuiusav2p6yTLuPaVGZhzzFd57iO/85fNc5q8jK84rwUIHxGoSBWKT7oTehT66yfbKWdqQejQnl",
+	"ujf4Li3vfL7e844UWt7luwXIBXALOCEb6P+2tPgIPRShDRrqc5nSGKBjLdewMpIyIHQ+ZzRxWt9Rw01m",
+	"4wZ630jSv2pGPEojJP8SE7FIfY7t8BxTTfcY1MWja75vIwf70h12M/SXhVfoV6E+X+vw4ygi6Pazb48f",
+	"tV8uF+kjSuLLRfqlcF/maZU5fJS5YpGelJqDNGHGJPzTSeWnAPrDsQRKdgo4DBt8x8V8K2hAJ/gzen80",
+	"Ix1P0JDI/2p5xk3fShN4LkMXgB9ho7IzEjnIgT1AAqS+KWtvXMdi2t65Gx6j7Un6RstW/EWmFanP17qK",
+	"Gg52dV9E5AOViI4eLeZm/nIWuJV6SLu/SAVaXHYm4Yhz6EmHAsUg07TPlMWoTQRhxdMpS6ORpny1RYU+",
+	"f3F8bJAVmYtVF1pXKLk+j+nKqNPAsyUMYCqj72h+2Mi3E4kkEr3nIwVa/xXua8S5LYnAUnY5Z3Ec8UnO",
+	"lSy8dTtrR2NRct1/9AbDgXK4bjoXl8O3Jij9uAQDW906nxdcOcYn6bTg0W0H8/m87td+h/p+uO4P0tNk",
+	"DnobhGECBkTDcXyhq4u+o3VUewM7ZcMOxPgxIQK/AO+4+IstDq+37okHLZ+7MADEestCJ3mMvCCdWq97",
+	"nut4hc2eg0TEQGYGiZh9sQROX341ExL9V8wzfqCjNF5pzxuH0/L5mgO7mN8Le6Bp9Gd0wjAlYN1Nzzlz",
+	"3vqZOMG4jcHIG7FQZetczx8bVqCf8BXdzuv5ZtoGzpa6V15VY7wn0+Uv6xsu5nvjBrJY8IH2YLYCJrPQ",
+	"o0d0Ers6oDwee7YRrJINw8vhFZFslOiedLd0dKfEitIKns8t55tr2dyuNM+Q4Aw7z5a1m0WOOIlSTtfS",
+	"fydt31SM5fq8rhTN9lhvZAPIjYJvuk5TlClmDOEqxadpHMxUeciFtYahK6DcnHgt31JYWCIDz3ABhybW",
+	"/kiC0N7/G2exuRyPnyqB/tMqgYaLhG+WR44ozBJC69KQ8T2FoRJCnk7gIVl2G5J/6dyvacPYtDa1HMoo",
+	"1lyZWH9+TBLKQzFzkzEeyZrFYcKLcfhpTnw6yQ1vnT8Bx4TgKRyVp/913e/hH3i3U3UzpJNXFsV1vweO",
+	"TCDSuZrN9sGB+pEmsYykXLAEAVeaGRNbvCGvJb6Vrn561Rl0nx9nxZfqq+8kuV2lTLp1U3jPn9cfgF+H",
+	"0SRK5c/f419zlkQi/Pn5oW37hr8I8mxxughJU6tAYLNFhpX7RKZ0JdVuIQueKl2KzVrUPNj8UVbabtRR",
+	"PXB3kC4TU5OlPNYRBUeO4MZCRiRim27R1GQNpc+z6cmyX8ZHzbaW3ll8rUeYyYjanNH6BoDffgraOrOm",
+	"OXx4jgXKeRWomVPvYe89jhKJZbK5+fB52RTAL7eaCvyxVCmcL11llq2fJcoeXmVes67W2tbqDEZ6xt5H",
+	"OHTYaa6Hd9T6oY39+EoWbPtEmK6APq8jfJKHRlYULJ8ToJWC5vlUGTbKTaTZkqjV9YgUuME0W24ksehP",
+	"efuAoRKLFG0stfq34gNebUM3CRux6D3bg6gbfFN0MvXrB6QewEH4/wI4Dl5xk45okkRq72c/MJZE44QE",
+	"WkzpsL4jpwLYuxqhjiEbNQdqVctMpC7/ohYSPu4r2Udro6guf0uV6wCFACslc6CjROOJ1+VPZfkMUpqk",
+	"RLIUILyLebWE2dECmjCujg5r4nEDILjc0yCySk0TMDj2CqQVtRkjOJOkHnxQ/2vCfwOPxCBQNcIGlb6y",
+	"nKYAELY9U9fJrItWjKtVNlqGEPUFwa9Ub8MoiN8ub153ToeX/VxB74nVUD4vqqidvTqy3al7o1fhVfZW",
+	"f3G/znnTapl1wZbaLnqSUn8upgaQB5oINHNedpZJKRjUzUUSVYsiN15jHZxPgc06aDsZz7mXARCNZ0Co",
+	"JOhFoFKEkmDjVmBehqY+R0veg6vzLWGKrWQcD881O8vlCSkVJw6K7oHyJB2qKUmiv7gYGeLCbw6XX/d7",
+	"TwLkz2XmTMUyiyRf93voSe8oP4wju43tBZ2t75tgdmg3ChOMz01lm2cStS7ZvSWYyj4xyM8pjWPGJ8qp",
+	"2wJwbrRJymbzmKa2Rk5d2czeAz1qXXBGU9pSf7dIl46mEGfwOeTcMGpxYgo0mPbYdcfKzWFtiP2YzJtl",
+	"60WSLMA0+Rz90uDjpwBctGQh0zMdRXegotjhH+mtSmRlRdctU1+Hk24nr1iWldlmp5eXv/S6wQ7ZSJ69",
+	"Drxf8NEZ+qftMFfGQyvjLtP5I/KnuI/5Rvi1BoynTxLzz4Z+egf5QHX4m2k0YyAWdpSYOoTn+IDVsrPP",
+	"QsZm0u04qFmhXFOP1JmSU0uR3Elw5DyEdy44tLMT3JDw6WMlGxj7BOin5VXx8nUjORGr5ahHolQXukbQ",
+	"+K8yPIvBLnA0ac52XMNdneTLfAeWHCtZKLGnQ1BQuKBc8CnO9Xo0PqsE4sLA+C2fsYc/tK8D0ehGkZEL",
+	"qV1wtI7u+U4/oWTwRVnrroq2S191Tn+5vro5vTzrDqrsU2hhon5kMpNGHDs/ztmm9xXmJ+QlPtWFDYEG",
+	"c28B1vTlzbvOxT9vOsNh993VcHDT7/79ujsY3lx0fzPj0dHOLFx8/JPPbZdG9bvLfqffO//nzfnl6S8m",
+	"yrtBlyBi56j1w3eSiCVvrFdqVBR/5TaADpvnN1RAltMoxq0NwX3eMNUb5qfqlgbWBxszr4ENyMy9qc9p",
+	"wkx1RylkGDCLq8wDfyTlVnzM146QWjbcKrWHkm0NOvyUUP6s2vPzsJFqJVnRUhoO/3dSeeOCh0QHAyNp",
+	"xcM4RWQbijuUO0p9kEQsSX2r0PAM5FT9smHb1iYWSwcSH75UB/CLmQDXkhHqSvz99P9Gn8lhUtNuhs4j",
+	"quesqS0xNpmo5VRItiEmG0kEEFGfJ9Fkio6Yzp+BqvVIKWAIMEIuNshVk+q7KuXuc6AOX0YwWZn2wl9H",
+	"Kcj5ql87VgqpNFIgq/8gK6Wel/NxdMfUeNdiTtCpx2jpQxJcDq9u3nYGN91/XPX6jkK3ijzTxFphauVL",
+	"0iRiUneSRk28u9oldehvYvFbjV3sAk18vMkwKFHm5CG6vF3iwBpNiZrXMFJUq80v4BXaR+ATv3m9aWog",
+	"nvTmk978c+pNPGgaHKFV2n6qM91Fd1KMZ4KCq/dfn5Lvj5//2CZv33VOm4O3neaRR74nmAT1yPNDIolM",
+	"2Vx6yJafsjlhSOECzDwmftUA5gcNXcoicpg9VeoMogHq5zDhlBNGkzhiCbbcB8w98BXh8i5pEsqMkirT",
+	"kPUs7ay9IMQHrWntTaiXvDK3jv6O8N8ZTe6kAyyzIJiT9ZijRaoA1IprAlQNQUFC2IS9j8RCZk6108HU",
+	"Bn2pROQNKOU82iKr+mr5/JxCs2k7GdI4iVUeog6eFNqR2JmvsjG2EWeA5aUNkbY6mdnyQCgXpt2qYc8w",
+	"wznrjHggrN9gIbHlXqZ32VTEodxUPdbw1MKmaEwZA8hUEQfumIttFSotrpzmziIxPgcYEjxsA967/vyQ",
+	"hHQl8/XMxfLktSA1gjWFrrNAFx0Po0HRmP3X2JbxK4ukfP4QCm48nz8ghKKj/9Z+RVgaD521BLChAc5/",
+	"fivtnhGXLHRi0hxg638Gi088WXpPlt6TpffXsvSsJbbJzlvwOOJ3TT1d22k1nJyI23boO2lmXHoZ3YYS",
+	"qLmK0RBlbxCFiGv3eXAQRzI1z5e2LHRjTvcCKavIOGFymml1zLwcKT3YNs06nvs8GHQHg94lEmW+7ncH",
+	"bw2rhR459hjRBewjCtzbt0wZCOJ91hnjdad33j27GV7eXF8A1eV5ZzC80RskIHUg8lbvbbDwjEQhoJZ1",
+	"kTWgiTM5P0ZLVVfP+jwCi4w3TmxBbWQQeGYXukycWyAzLsWGz/fskX7U+kHjnrFXrS5jN1OkzkcUkkD/",
+	"3QstjSzWXfs8yMhfS9E717DrOnrTPY7myT3jG63twjE+pCP5Uyr6K4B3cNmg6Y/dwuV1qYt5SNMdek5e",
+	"sKXSPUetH1rkGn4jScb9SurOFmyGbBxxFjas4NOF9+utZrO0GqmgLSaJGlyqxCEUACHbBTwA+BGXSZRC",
+	"nU/uWcr5EbZ7ZRw7HnY7o/pDnlskQc4xBEyi90wLVajnkZJOGBb0XAhzUSoITp5NL4MqPSFBNJuzRApO",
+	"Uxa+WmFbZsT6XyYTyjXlay8MfG6eVMpFUADwFHtgrknUC5FiiRNWNikhqWmRNIIIx6tNzPrHTw2gsURe",
+	"7PxGCEj9xeGLciIkn1cyIV27D3gssek+4yuJzcIYKqUnXPZkqv/nyV9YeCMpyqNM20Sysv2q5bGRwYHh",
+	"9EDaD1JHhiAyihmFVFrDy/HtrNPkNBCPs06UU2JFe1oclzMiAZP/exov8tnA8vbCFXjEMsmmbElr1Vvi",
+	"lPYDJDRSELfdXnmnHbS/X3Vvrq/OOsMudNFZSEaCA2x7jo0IAYMJBDEeCW4p5yzU/+ozKgXXf3QxwKX+",
+	"KkYsA2uwr4v8ul9T9zbt52isFipUb3Kr5jsFph3ddjmvs2jCDPoTmEgdzVHk5lGejxQzpiZVeSHbuXpI",
+	"garH5w/n6tnIsbcT080mShs0+HX3PnM6WqQ+RMVoWmlgfCuLe41iGs2UV2dIW9G/oHEh+LW2mxuV2lAN",
+	"6VFVoXrAt+o+PCnA/2gF6Kq9hdzAKO+2elVjm7DN8Jf//m1I6m8Hxy+/dx0HcA5MtdERmYpF0sCicbre",
+	"1rDl86uYRnlS6raT39LBF5c3T6Psq4M/WTS8DdLnk1IiEFgxbHamC+uSyix10SLAd0VQ0ZC67qU/okmy",
+	"ivjEWO5DEWAo3semLcnMsCiwORASwhqr7dEmrs5qulcHHry+ybPq4goRh4bNreHzmS7OWJs0czlnS3P5",
+	"1nAYClH3Vj7XI84N0r0iaBC5jNLRVId4MqalXeb+UwAUR02TLS0xVmxGTU9aLiupV96kA0v6QfpcNzpH",
+	"Bl1Majw/PIY+Qzky7zpFf1LnOhImRfxeWV2aG3Gtuy6w5isPkm1ukaOzP/pb7LSTYY6wt6/gFuQDrIVu",
+	"fI5ybUfkXhZYEXQ3wqbejmrhS8jvdVrQ5/kXRhvtlo3EjFVNCmK7mXpr07FZhEx3aFYbCzdmlEryPwuW",
+	"rFo+v97QVZhUNRU2FX6aQbOyn0+eg29PYyRryqdtbwzcUzJfEy+4g2+BQ0FfBYlgRKllZ9TYHchxDLJi",
+	"wc0Ty8tlMKpuiPnmNKEzloLC/f1jSfohNyolTS2Li+ZZVRKy5tUi9QNYg5pXw14fmPmrFe0Mz7EZUqWh",
+	"2jVM6ynlsdYeDeg0UpG9I05Hblj1hMU0jd4DAbVe/UbVoJxNUds0lD8e0Rxy1mB7Ag8cknwLks9lJz0/",
+	"PC4tGsGZXhdRghM4i7ucy8YT136pAYjUho+fN9TSQoxNXw0qjeiwOUMj2k0+JBXibk1tzxjlWPxQL6O0",
+	"DQBBipRH+MywTBF6mYiP0tz+KbunVXrffimXyVLyPNWtNie5Iya3GbWWG3Kn4PqmYlG0Whzmj0iWJTrN",
+	"9y2f/1bodVNO6dSoJtIwrV5IRpJmwhdlbV/2SPpt59XHJbjKqDUfr0TmG6dYHLq90yOJgLKnnNyfyiUG",
+	"73XNI3aOa7kcgacoxxYtuUUS19q1AzqPDtQC1dQz9K+KUqXLw7mIeCpJxEfxIjRUei7g4XZljyFgDuc0",
+	"gQb8lK/IPF5MIg76XttYZljr9pyJuzVvgXndVIoqczdroPKeRjG9jeIoXZG6/Xj9MbalyvpzqpkE685r",
+	"fSedqGugn4Avfzm8Ui+thHejDQgU5aBnt1I3ns9lw8sX8UrjLttowy7MAT6vZ7QBhosNOjrySQwR/lxp",
+	"KLgaz54NLMa39eyZaZ63xpgZZNyWm7h+TxwosM8Lc4ZOmtREZKQOnkxrLV7d0ACUcapbVyLo2MCdTRRD",
+	"vW1VSQ2gjyqoDrHhSwWdYSOD3VqkspknCwhV8/QbNirYsfuerQPSEClzBuEd8o0KPRKsNTwMoEo0KxCW",
+	"COFV3ngeKHlsUhSfq2ufjl9saN6X69rnVbbtc/u0kA7RU/7M51YHm0dnLfdMz0J9rwYunW2mYXo+qPsZ",
+	"oDL8XM1uRlxZgiJGOHNVX4xS4mj7mscvfzo+PDz0oK9ehjCWd9Hc4tQdfB3Uc0vC2YfUiCl54vZdcvoK",
+	"EpoSRkdTveHOoXuC2myXLrAXQelFbhHM3UgLC4ZDKpICkyxMIJpTuwCDzWLmscEn+aqJ4pOhrKzl8yHj",
+	"5VDCWGjFVIVJhFbjL22r8e3Qw4baAlmhxXpNBKwLJKRMYYQD0fB5VgWRk+umDwPEUYHXVW2pCFf0p0Mi",
+	"yTLioVg2jIRIRUInTK3YsMCJHsmM6pfQPAoQy//+cTqlp1N6fNi8EvHq6PnhS2RO8Pngbad5/PL7PMGu",
+	"R6bsQwPgdPiBJDPxnpFbli6ZjjWmS6Gj1LJFXrlUDeo0YmrW51Rm5SjqMVMqp9DFItTi1/JpQRDFHbl+",
+	"JanbN8rUEM/qtG8hMagfG8Vxtj5wxuGRaq20qF9I1vCgY2vudvB8F49IQ5+rDa5UbCn3jOFAWHc1vAqK",
+	"WK8E0e+p41JOF+htoFbwCpWXzt8uo4Ln1AesA/299QpPbydUv7cNrZv3lbzyOGVmJTlI2U9/fPr/AwAA",
+	"//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

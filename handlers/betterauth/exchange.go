@@ -3,6 +3,7 @@ package betterauth
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"regexp"
 	"slices"
@@ -150,7 +151,7 @@ func RenderError(w http.ResponseWriter, r *http.Request, e *apierror.Error) {
 	h.Set("Content-Type", "application/json")
 	body := map[string]string{"message": e.Message, "code": e.Code}
 	switch {
-	case e.Status == http.StatusTooManyRequests:
+	case e.Status == http.StatusTooManyRequests && errors.As(e, new(*ratelimit.LimitedError)):
 		h.Set("X-Retry-After", strconv.Itoa(max(e.RetryAfterSeconds(), 1)))
 		body = map[string]string{"message": "Too many requests. Please try again later."}
 	case e.Status >= 500:
