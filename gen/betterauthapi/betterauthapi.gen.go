@@ -2472,7 +2472,7 @@ type ClientInterface interface {
 	// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
 	// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
 	// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
-	// that cookie is replaced.
+	// that cookie is replaced. (The 1.1.0 document does not describe this answer.)
 	//
 	// Errors: unknown email, no password account or wrong password: 401 `INVALID_EMAIL_OR_PASSWORD`
 	// (same answer and timing); malformed email: 400 `INVALID_EMAIL` (a handler check in Better Auth,
@@ -2499,7 +2499,7 @@ type ClientInterface interface {
 	// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
 	// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
 	// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
-	// that cookie is replaced.
+	// that cookie is replaced. (The 1.1.0 document does not describe this answer.)
 	//
 	// Errors: unknown email, no password account or wrong password: 401 `INVALID_EMAIL_OR_PASSWORD`
 	// (same answer and timing); malformed email: 400 `INVALID_EMAIL` (a handler check in Better Auth,
@@ -2576,7 +2576,7 @@ type ClientInterface interface {
 	// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
 	// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
 	// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
-	// that cookie is replaced.
+	// that cookie is replaced. (The 1.1.0 document does not describe this answer.)
 	//
 	// Errors: unknown username, no password or wrong password (also an empty `username` or
 	// `password`): 401 `INVALID_USERNAME_OR_PASSWORD`; username breaking the rules (3 to 30
@@ -2603,7 +2603,7 @@ type ClientInterface interface {
 	// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
 	// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
 	// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
-	// that cookie is replaced.
+	// that cookie is replaced. (The 1.1.0 document does not describe this answer.)
 	//
 	// Errors: unknown username, no password or wrong password (also an empty `username` or
 	// `password`): 401 `INVALID_USERNAME_OR_PASSWORD`; username breaking the rules (3 to 30
@@ -2710,6 +2710,9 @@ type ClientInterface interface {
 	// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; no session: 401
 	// `UNAUTHORIZED`.
 	//
+	// Corrects the 1.1.0 document: `status` is always present (and true); the session is replaced
+	// and the trusted-device cookie removed, which it does not say.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /two-factor/disable (the `DisableTwoFactor` operationId).
@@ -2723,6 +2726,9 @@ type ClientInterface interface {
 	//
 	// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; no session: 401
 	// `UNAUTHORIZED`.
+	//
+	// Corrects the 1.1.0 document: `status` is always present (and true); the session is replaced
+	// and the trusted-device cookie removed, which it does not say.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2817,6 +2823,8 @@ type ClientInterface interface {
 	// Errors: no TOTP secret: 400 `TOTP_NOT_ENABLED`; wrong or missing password: 400
 	// `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
 	//
+	// Corrects the 1.1.0 document: `totpURI` is always present.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /two-factor/get-totp-uri (the `GetTotpUri` operationId).
@@ -2829,6 +2837,8 @@ type ClientInterface interface {
 	//
 	// Errors: no TOTP secret: 400 `TOTP_NOT_ENABLED`; wrong or missing password: 400
 	// `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
+	//
+	// Corrects the 1.1.0 document: `totpURI` is always present.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2922,7 +2932,8 @@ type ClientInterface interface {
 	// code: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (send a new one); no session and no valid challenge:
 	// 401 `INVALID_TWO_FACTOR_COOKIE`; locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
 	//
-	// Corrects the 1.1.0 document: `trustDevice` is a boolean, not a string.
+	// Corrects the 1.1.0 document: `trustDevice` is a boolean, not a string; `user` is the full user
+	// (the document lists a few of its fields).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2940,7 +2951,8 @@ type ClientInterface interface {
 	// code: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (send a new one); no session and no valid challenge:
 	// 401 `INVALID_TWO_FACTOR_COOKIE`; locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
 	//
-	// Corrects the 1.1.0 document: `trustDevice` is a boolean, not a string.
+	// Corrects the 1.1.0 document: `trustDevice` is a boolean, not a string; `user` is the full user
+	// (the document lists a few of its fields).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4293,7 +4305,7 @@ func (c *Client) SendVerificationEmail(ctx context.Context, body SendVerificatio
 // 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
 // `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
 // Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
-// that cookie is replaced.
+// that cookie is replaced. (The 1.1.0 document does not describe this answer.)
 //
 // Errors: unknown email, no password account or wrong password: 401 `INVALID_EMAIL_OR_PASSWORD`
 // (same answer and timing); malformed email: 400 `INVALID_EMAIL` (a handler check in Better Auth,
@@ -4330,7 +4342,7 @@ func (c *Client) SignInEmailWithBody(ctx context.Context, contentType string, bo
 // 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
 // `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
 // Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
-// that cookie is replaced.
+// that cookie is replaced. (The 1.1.0 document does not describe this answer.)
 //
 // Errors: unknown email, no password account or wrong password: 401 `INVALID_EMAIL_OR_PASSWORD`
 // (same answer and timing); malformed email: 400 `INVALID_EMAIL` (a handler check in Better Auth,
@@ -4437,7 +4449,7 @@ func (c *Client) SignInSocial(ctx context.Context, body SignInSocialJSONRequestB
 // 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
 // `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
 // Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
-// that cookie is replaced.
+// that cookie is replaced. (The 1.1.0 document does not describe this answer.)
 //
 // Errors: unknown username, no password or wrong password (also an empty `username` or
 // `password`): 401 `INVALID_USERNAME_OR_PASSWORD`; username breaking the rules (3 to 30
@@ -4474,7 +4486,7 @@ func (c *Client) SignInUsernameWithBody(ctx context.Context, contentType string,
 // 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
 // `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
 // Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
-// that cookie is replaced.
+// that cookie is replaced. (The 1.1.0 document does not describe this answer.)
 //
 // Errors: unknown username, no password or wrong password (also an empty `username` or
 // `password`): 401 `INVALID_USERNAME_OR_PASSWORD`; username breaking the rules (3 to 30
@@ -4631,6 +4643,9 @@ func (c *Client) SignUpEmail(ctx context.Context, body SignUpEmailJSONRequestBod
 // Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; no session: 401
 // `UNAUTHORIZED`.
 //
+// Corrects the 1.1.0 document: `status` is always present (and true); the session is replaced
+// and the trusted-device cookie removed, which it does not say.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /two-factor/disable (the `DisableTwoFactor` operationId).
@@ -4654,6 +4669,9 @@ func (c *Client) DisableTwoFactorWithBody(ctx context.Context, contentType strin
 //
 // Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; no session: 401
 // `UNAUTHORIZED`.
+//
+// Corrects the 1.1.0 document: `status` is always present (and true); the session is replaced
+// and the trusted-device cookie removed, which it does not say.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4798,6 +4816,8 @@ func (c *Client) GenerateBackupCodes(ctx context.Context, body GenerateBackupCod
 // Errors: no TOTP secret: 400 `TOTP_NOT_ENABLED`; wrong or missing password: 400
 // `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
 //
+// Corrects the 1.1.0 document: `totpURI` is always present.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /two-factor/get-totp-uri (the `GetTotpUri` operationId).
@@ -4820,6 +4840,8 @@ func (c *Client) GetTotpUriWithBody(ctx context.Context, contentType string, bod
 //
 // Errors: no TOTP secret: 400 `TOTP_NOT_ENABLED`; wrong or missing password: 400
 // `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
+//
+// Corrects the 1.1.0 document: `totpURI` is always present.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4963,7 +4985,8 @@ func (c *Client) VerifyBackupCode(ctx context.Context, body VerifyBackupCodeJSON
 // code: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (send a new one); no session and no valid challenge:
 // 401 `INVALID_TWO_FACTOR_COOKIE`; locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
 //
-// Corrects the 1.1.0 document: `trustDevice` is a boolean, not a string.
+// Corrects the 1.1.0 document: `trustDevice` is a boolean, not a string; `user` is the full user
+// (the document lists a few of its fields).
 //
 // Takes any type of body and a specified content type.
 //
@@ -4991,7 +5014,8 @@ func (c *Client) VerifyTwoFactorOtpWithBody(ctx context.Context, contentType str
 // code: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (send a new one); no session and no valid challenge:
 // 401 `INVALID_TWO_FACTOR_COOKIE`; locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
 //
-// Corrects the 1.1.0 document: `trustDevice` is a boolean, not a string.
+// Corrects the 1.1.0 document: `trustDevice` is a boolean, not a string; `user` is the full user
+// (the document lists a few of its fields).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8098,7 +8122,7 @@ type ClientWithResponsesInterface interface {
 	// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
 	// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
 	// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
-	// that cookie is replaced.
+	// that cookie is replaced. (The 1.1.0 document does not describe this answer.)
 	//
 	// Errors: unknown email, no password account or wrong password: 401 `INVALID_EMAIL_OR_PASSWORD`
 	// (same answer and timing); malformed email: 400 `INVALID_EMAIL` (a handler check in Better Auth,
@@ -8125,7 +8149,7 @@ type ClientWithResponsesInterface interface {
 	// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
 	// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
 	// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
-	// that cookie is replaced.
+	// that cookie is replaced. (The 1.1.0 document does not describe this answer.)
 	//
 	// Errors: unknown email, no password account or wrong password: 401 `INVALID_EMAIL_OR_PASSWORD`
 	// (same answer and timing); malformed email: 400 `INVALID_EMAIL` (a handler check in Better Auth,
@@ -8202,7 +8226,7 @@ type ClientWithResponsesInterface interface {
 	// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
 	// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
 	// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
-	// that cookie is replaced.
+	// that cookie is replaced. (The 1.1.0 document does not describe this answer.)
 	//
 	// Errors: unknown username, no password or wrong password (also an empty `username` or
 	// `password`): 401 `INVALID_USERNAME_OR_PASSWORD`; username breaking the rules (3 to 30
@@ -8229,7 +8253,7 @@ type ClientWithResponsesInterface interface {
 	// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
 	// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
 	// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
-	// that cookie is replaced.
+	// that cookie is replaced. (The 1.1.0 document does not describe this answer.)
 	//
 	// Errors: unknown username, no password or wrong password (also an empty `username` or
 	// `password`): 401 `INVALID_USERNAME_OR_PASSWORD`; username breaking the rules (3 to 30
@@ -8336,6 +8360,9 @@ type ClientWithResponsesInterface interface {
 	// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; no session: 401
 	// `UNAUTHORIZED`.
 	//
+	// Corrects the 1.1.0 document: `status` is always present (and true); the session is replaced
+	// and the trusted-device cookie removed, which it does not say.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /two-factor/disable (the `DisableTwoFactor` operationId).
@@ -8349,6 +8376,9 @@ type ClientWithResponsesInterface interface {
 	//
 	// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; no session: 401
 	// `UNAUTHORIZED`.
+	//
+	// Corrects the 1.1.0 document: `status` is always present (and true); the session is replaced
+	// and the trusted-device cookie removed, which it does not say.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8443,6 +8473,8 @@ type ClientWithResponsesInterface interface {
 	// Errors: no TOTP secret: 400 `TOTP_NOT_ENABLED`; wrong or missing password: 400
 	// `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
 	//
+	// Corrects the 1.1.0 document: `totpURI` is always present.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /two-factor/get-totp-uri (the `GetTotpUri` operationId).
@@ -8455,6 +8487,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Errors: no TOTP secret: 400 `TOTP_NOT_ENABLED`; wrong or missing password: 400
 	// `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
+	//
+	// Corrects the 1.1.0 document: `totpURI` is always present.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8548,7 +8582,8 @@ type ClientWithResponsesInterface interface {
 	// code: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (send a new one); no session and no valid challenge:
 	// 401 `INVALID_TWO_FACTOR_COOKIE`; locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
 	//
-	// Corrects the 1.1.0 document: `trustDevice` is a boolean, not a string.
+	// Corrects the 1.1.0 document: `trustDevice` is a boolean, not a string; `user` is the full user
+	// (the document lists a few of its fields).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8566,7 +8601,8 @@ type ClientWithResponsesInterface interface {
 	// code: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (send a new one); no session and no valid challenge:
 	// 401 `INVALID_TWO_FACTOR_COOKIE`; locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
 	//
-	// Corrects the 1.1.0 document: `trustDevice` is a boolean, not a string.
+	// Corrects the 1.1.0 document: `trustDevice` is a boolean, not a string; `user` is the full user
+	// (the document lists a few of its fields).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -13879,7 +13915,7 @@ func (c *ClientWithResponses) SendVerificationEmailWithResponse(ctx context.Cont
 // 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
 // `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
 // Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
-// that cookie is replaced.
+// that cookie is replaced. (The 1.1.0 document does not describe this answer.)
 //
 // Errors: unknown email, no password account or wrong password: 401 `INVALID_EMAIL_OR_PASSWORD`
 // (same answer and timing); malformed email: 400 `INVALID_EMAIL` (a handler check in Better Auth,
@@ -13912,7 +13948,7 @@ func (c *ClientWithResponses) SignInEmailWithBodyWithResponse(ctx context.Contex
 // 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
 // `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
 // Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
-// that cookie is replaced.
+// that cookie is replaced. (The 1.1.0 document does not describe this answer.)
 //
 // Errors: unknown email, no password account or wrong password: 401 `INVALID_EMAIL_OR_PASSWORD`
 // (same answer and timing); malformed email: 400 `INVALID_EMAIL` (a handler check in Better Auth,
@@ -14007,7 +14043,7 @@ func (c *ClientWithResponses) SignInSocialWithResponse(ctx context.Context, body
 // 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
 // `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
 // Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
-// that cookie is replaced.
+// that cookie is replaced. (The 1.1.0 document does not describe this answer.)
 //
 // Errors: unknown username, no password or wrong password (also an empty `username` or
 // `password`): 401 `INVALID_USERNAME_OR_PASSWORD`; username breaking the rules (3 to 30
@@ -14040,7 +14076,7 @@ func (c *ClientWithResponses) SignInUsernameWithBodyWithResponse(ctx context.Con
 // 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
 // `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
 // Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
-// that cookie is replaced.
+// that cookie is replaced. (The 1.1.0 document does not describe this answer.)
 //
 // Errors: unknown username, no password or wrong password (also an empty `username` or
 // `password`): 401 `INVALID_USERNAME_OR_PASSWORD`; username breaking the rules (3 to 30
@@ -14177,6 +14213,9 @@ func (c *ClientWithResponses) SignUpEmailWithResponse(ctx context.Context, body 
 // Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; no session: 401
 // `UNAUTHORIZED`.
 //
+// Corrects the 1.1.0 document: `status` is always present (and true); the session is replaced
+// and the trusted-device cookie removed, which it does not say.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /two-factor/disable (the `DisableTwoFactor` operationId).
@@ -14196,6 +14235,9 @@ func (c *ClientWithResponses) DisableTwoFactorWithBodyWithResponse(ctx context.C
 //
 // Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; no session: 401
 // `UNAUTHORIZED`.
+//
+// Corrects the 1.1.0 document: `status` is always present (and true); the session is replaced
+// and the trusted-device cookie removed, which it does not say.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -14320,6 +14362,8 @@ func (c *ClientWithResponses) GenerateBackupCodesWithResponse(ctx context.Contex
 // Errors: no TOTP secret: 400 `TOTP_NOT_ENABLED`; wrong or missing password: 400
 // `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
 //
+// Corrects the 1.1.0 document: `totpURI` is always present.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /two-factor/get-totp-uri (the `GetTotpUri` operationId).
@@ -14338,6 +14382,8 @@ func (c *ClientWithResponses) GetTotpUriWithBodyWithResponse(ctx context.Context
 //
 // Errors: no TOTP secret: 400 `TOTP_NOT_ENABLED`; wrong or missing password: 400
 // `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
+//
+// Corrects the 1.1.0 document: `totpURI` is always present.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -14461,7 +14507,8 @@ func (c *ClientWithResponses) VerifyBackupCodeWithResponse(ctx context.Context, 
 // code: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (send a new one); no session and no valid challenge:
 // 401 `INVALID_TWO_FACTOR_COOKIE`; locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
 //
-// Corrects the 1.1.0 document: `trustDevice` is a boolean, not a string.
+// Corrects the 1.1.0 document: `trustDevice` is a boolean, not a string; `user` is the full user
+// (the document lists a few of its fields).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -14485,7 +14532,8 @@ func (c *ClientWithResponses) VerifyTwoFactorOtpWithBodyWithResponse(ctx context
 // code: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (send a new one); no session and no valid challenge:
 // 401 `INVALID_TWO_FACTOR_COOKIE`; locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
 //
-// Corrects the 1.1.0 document: `trustDevice` is a boolean, not a string.
+// Corrects the 1.1.0 document: `trustDevice` is a boolean, not a string; `user` is the full user
+// (the document lists a few of its fields).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -27258,106 +27306,109 @@ var swaggerSpec = []string{
 	"PF6UeZumr2dOeAERM95X86B5JFgkcUDYaCqyanPqMgagvaNZUj2CpLDgqWcNW1pwZ2QzeMf0iIN2sV+0",
 	"4ZN7Rz80OxPmEUqOmiG1praXNZoGoqYCQUGe+NS8qM87umcRRA+Wojmmo1QkUNuplkXvAsGRXYELExBv",
 	"hux9NGKWhw60CHdNarMa6VK8hpv2CwwLsCrmy3eAegel+3ur1frD0C9UvlC6FDc42MASvuu5+fn7w8NG",
-	"Rd9taSECdckYgsiG2XundNI4MVlARC3kn6re/gbf3T7XjLEZQUX2COtceKiZ/TKqXA20y4MYcsgxr6wb",
-	"rbJgsOu32+3b4RhALXjZz7ra+rye4yhUcxHNIq7ebkbjsUhmLK/Hc/cKSJ2SKeVhzBINQctjsT2fK+24",
-	"rv0bDq5CKIOnAj2BvcOJYynpfpNAlpwTQU6vNg1Qy7R+ZqPk6AchnEQBJiV9HrgK7UNzuVw21QQ0F0ms",
-	"wX6bepGTvVuRm7Oc70CO3fUowRxQ40RLD7gEPzO8wT53SBNdIbRXE/NBNOG9x7U8sid8LXsDRoBVNaX2",
-	"RgVn3VPR+X88+ENtDSXU4JRldsXWnuZ5Tp/7kBqpk6ubvLkMCk2oUgeio/rVL6fdRosMbAEQsh4pWyfr",
-	"OQI46kMyi/gi1dExw05U4FkvoyqyyvL54WHDyQTkiJGAIgcc6gyNbvYcue6fayd8I4FSmUE0FXGoUwE+",
-	"B0WlHPU69rYwRhYaQrYpRnYTFIwF8g9tlDXyJEs+z1iWyCaSpRImIVI3F+gG9Ho/QxN31pq0yBshJjHz",
-	"SGc+j1nDYR6yiEsPVkKD1bFmnZM6VsbqVIitzBoDBS2S34VrRFW7GrWak6nEqi0zOjYVRVURytitYExS",
-	"wy7j8x3pZW5pSCIHnLmJLinr8uOO7YhUUScph0VNrVM3dUSCy8718C1wIdkoRZHDR9kJu5L4fC5zIevl",
-	"juESsAig8l/reY51/6anQbqagyFcQnyTZ8zJ0wdQqS0MlBLZDqeO8VHHLhCU+xwZYxtejkJgbXLwXgU+",
-	"nWpL5FFJc9xHfC1bBB6OA6mOgHQjS4a4xp+jZNT7SCrxgkQ6hrQJ91fDlmk6FMxPRs1TH/fPZQVZshkj",
-	"abcaQYYIstoMOgcmROwJkQsXBeR2kQLpmUPhuJiT21UJJS1xGWmd2EKmFKtCPPX/cqVq0YZwnavGWjjI",
-	"ZB5PSEmAxtQ3o5bSr/YUUPmGAipmG+VjKmuxFFLHaIHFJmcMwVDknNVCFkwVyz/sBl5OdqJD9nmOD5kU",
-	"6JAb0Kz/+PjZswdzH2O2HSaeqvWA7EXCwI5Np0zzqS6kdiCUDyJtdRHYNxIgRMuGW1N/38gOqQzs+Lw6",
-	"sgMoZQiJ1F8cvYTRjUUywxR/Y4Mt5vP9Yjd5DoXgoxEvnjHmdUMwI1QaSPRqnnm70kyZWAUffMz96qQ6",
-	"NHSynnuiusav2p6yTLuPaVGZhzzFd57iO/85fNc5q8jK84rwUIHxGoSBWKT7oTehT66yfbKWdqQejQnl",
-	"ujf4Li3vfL7e844UWt7luwXIBXALOCEb6P+2tPgIPRShDRrqc5nSGKBjLdewMpIyIHQ+ZzRxWt9Rw01m",
-	"4wZ630jSv2pGPEojJP8SE7FIfY7t8BxTTfcY1MWja75vIwf70h12M/SXhVfoV6E+X+vw4ygi6Pazb48f",
-	"tV8uF+kjSuLLRfqlcF/maZU5fJS5YpGelJqDNGHGJPzTSeWnAPrDsQRKdgo4DBt8x8V8K2hAJ/gzen80",
-	"Ix1P0JDI/2p5xk3fShN4LkMXgB9ho7IzEjnIgT1AAqS+KWtvXMdi2t65Gx6j7Un6RstW/EWmFanP17qK",
-	"Gg52dV9E5AOViI4eLeZm/nIWuJV6SLu/SAVaXHYm4Yhz6EmHAsUg07TPlMWoTQRhxdMpS6ORpny1RYU+",
-	"f3F8bJAVmYtVF1pXKLk+j+nKqNPAsyUMYCqj72h+2Mi3E4kkEr3nIwVa/xXua8S5LYnAUnY5Z3Ec8UnO",
-	"lSy8dTtrR2NRct1/9AbDgXK4bjoXl8O3Jij9uAQDW906nxdcOcYn6bTg0W0H8/m87td+h/p+uO4P0tNk",
-	"DnobhGECBkTDcXyhq4u+o3VUewM7ZcMOxPgxIQK/AO+4+IstDq+37okHLZ+7MADEestCJ3mMvCCdWq97",
-	"nut4hc2eg0TEQGYGiZh9sQROX341ExL9V8wzfqCjNF5pzxuH0/L5mgO7mN8Le6Bp9Gd0wjAlYN1Nzzlz",
-	"3vqZOMG4jcHIG7FQZetczx8bVqCf8BXdzuv5ZtoGzpa6V15VY7wn0+Uv6xsu5nvjBrJY8IH2YLYCJrPQ",
-	"o0d0Ers6oDwee7YRrJINw8vhFZFslOiedLd0dKfEitIKns8t55tr2dyuNM+Q4Aw7z5a1m0WOOIlSTtfS",
-	"fydt31SM5fq8rhTN9lhvZAPIjYJvuk5TlClmDOEqxadpHMxUeciFtYahK6DcnHgt31JYWCIDz3ABhybW",
-	"/kiC0N7/G2exuRyPnyqB/tMqgYaLhG+WR44ozBJC69KQ8T2FoRJCnk7gIVl2G5J/6dyvacPYtDa1HMoo",
-	"1lyZWH9+TBLKQzFzkzEeyZrFYcKLcfhpTnw6yQ1vnT8Bx4TgKRyVp/913e/hH3i3U3UzpJNXFsV1vweO",
-	"TCDSuZrN9sGB+pEmsYykXLAEAVeaGRNbvCGvJb6Vrn561Rl0nx9nxZfqq+8kuV2lTLp1U3jPn9cfgF+H",
-	"0SRK5c/f419zlkQi/Pn5oW37hr8I8mxxughJU6tAYLNFhpX7RKZ0JdVuIQueKl2KzVrUPNj8UVbabtRR",
-	"PXB3kC4TU5OlPNYRBUeO4MZCRiRim27R1GQNpc+z6cmyX8ZHzbaW3ll8rUeYyYjanNH6BoDffgraOrOm",
-	"OXx4jgXKeRWomVPvYe89jhKJZbK5+fB52RTAL7eaCvyxVCmcL11llq2fJcoeXmVes67W2tbqDEZ6xt5H",
-	"OHTYaa6Hd9T6oY39+EoWbPtEmK6APq8jfJKHRlYULJ8ToJWC5vlUGTbKTaTZkqjV9YgUuME0W24ksehP",
-	"efuAoRKLFG0stfq34gNebUM3CRux6D3bg6gbfFN0MvXrB6QewEH4/wI4Dl5xk45okkRq72c/MJZE44QE",
-	"WkzpsL4jpwLYuxqhjiEbNQdqVctMpC7/ohYSPu4r2Udro6guf0uV6wCFACslc6CjROOJ1+VPZfkMUpqk",
-	"RLIUILyLebWE2dECmjCujg5r4nEDILjc0yCySk0TMDj2CqQVtRkjOJOkHnxQ/2vCfwOPxCBQNcIGlb6y",
-	"nKYAELY9U9fJrItWjKtVNlqGEPUFwa9Ub8MoiN8ub153ToeX/VxB74nVUD4vqqidvTqy3al7o1fhVfZW",
-	"f3G/znnTapl1wZbaLnqSUn8upgaQB5oINHNedpZJKRjUzUUSVYsiN15jHZxPgc06aDsZz7mXARCNZ0Co",
-	"JOhFoFKEkmDjVmBehqY+R0veg6vzLWGKrWQcD881O8vlCSkVJw6K7oHyJB2qKUmiv7gYGeLCbw6XX/d7",
-	"TwLkz2XmTMUyiyRf93voSe8oP4wju43tBZ2t75tgdmg3ChOMz01lm2cStS7ZvSWYyj4xyM8pjWPGJ8qp",
-	"2wJwbrRJymbzmKa2Rk5d2czeAz1qXXBGU9pSf7dIl46mEGfwOeTcMGpxYgo0mPbYdcfKzWFtiP2YzJtl",
-	"60WSLMA0+Rz90uDjpwBctGQh0zMdRXegotjhH+mtSmRlRdctU1+Hk24nr1iWldlmp5eXv/S6wQ7ZSJ69",
-	"Drxf8NEZ+qftMFfGQyvjLtP5I/KnuI/5Rvi1BoynTxLzz4Z+egf5QHX4m2k0YyAWdpSYOoTn+IDVsrPP",
-	"QsZm0u04qFmhXFOP1JmSU0uR3Elw5DyEdy44tLMT3JDw6WMlGxj7BOin5VXx8nUjORGr5ahHolQXukbQ",
-	"+K8yPIvBLnA0ac52XMNdneTLfAeWHCtZKLGnQ1BQuKBc8CnO9Xo0PqsE4sLA+C2fsYc/tK8D0ehGkZEL",
-	"qV1wtI7u+U4/oWTwRVnrroq2S191Tn+5vro5vTzrDqrsU2hhon5kMpNGHDs/ztmm9xXmJ+QlPtWFDYEG",
-	"c28B1vTlzbvOxT9vOsNh993VcHDT7/79ujsY3lx0fzPj0dHOLFx8/JPPbZdG9bvLfqffO//nzfnl6S8m",
-	"yrtBlyBi56j1w3eSiCVvrFdqVBR/5TaADpvnN1RAltMoxq0NwX3eMNUb5qfqlgbWBxszr4ENyMy9qc9p",
-	"wkx1RylkGDCLq8wDfyTlVnzM146QWjbcKrWHkm0NOvyUUP6s2vPzsJFqJVnRUhoO/3dSeeOCh0QHAyNp",
-	"xcM4RWQbijuUO0p9kEQsSX2r0PAM5FT9smHb1iYWSwcSH75UB/CLmQDXkhHqSvz99P9Gn8lhUtNuhs4j",
-	"quesqS0xNpmo5VRItiEmG0kEEFGfJ9Fkio6Yzp+BqvVIKWAIMEIuNshVk+q7KuXuc6AOX0YwWZn2wl9H",
-	"Kcj5ql87VgqpNFIgq/8gK6Wel/NxdMfUeNdiTtCpx2jpQxJcDq9u3nYGN91/XPX6jkK3ijzTxFphauVL",
-	"0iRiUneSRk28u9oldehvYvFbjV3sAk18vMkwKFHm5CG6vF3iwBpNiZrXMFJUq80v4BXaR+ATv3m9aWog",
-	"nvTmk978c+pNPGgaHKFV2n6qM91Fd1KMZ4KCq/dfn5Lvj5//2CZv33VOm4O3neaRR74nmAT1yPNDIolM",
-	"2Vx6yJafsjlhSOECzDwmftUA5gcNXcoicpg9VeoMogHq5zDhlBNGkzhiCbbcB8w98BXh8i5pEsqMkirT",
-	"kPUs7ay9IMQHrWntTaiXvDK3jv6O8N8ZTe6kAyyzIJiT9ZijRaoA1IprAlQNQUFC2IS9j8RCZk6108HU",
-	"Bn2pROQNKOU82iKr+mr5/JxCs2k7GdI4iVUeog6eFNqR2JmvsjG2EWeA5aUNkbY6mdnyQCgXpt2qYc8w",
-	"wznrjHggrN9gIbHlXqZ32VTEodxUPdbw1MKmaEwZA8hUEQfumIttFSotrpzmziIxPgcYEjxsA967/vyQ",
-	"hHQl8/XMxfLktSA1gjWFrrNAFx0Po0HRmP3X2JbxK4ukfP4QCm48nz8ghKKj/9Z+RVgaD521BLChAc5/",
-	"fivtnhGXLHRi0hxg638Gi088WXpPlt6TpffXsvSsJbbJzlvwOOJ3TT1d22k1nJyI23boO2lmXHoZ3YYS",
-	"qLmK0RBlbxCFiGv3eXAQRzI1z5e2LHRjTvcCKavIOGFymml1zLwcKT3YNs06nvs8GHQHg94lEmW+7ncH",
-	"bw2rhR459hjRBewjCtzbt0wZCOJ91hnjdad33j27GV7eXF8A1eV5ZzC80RskIHUg8lbvbbDwjEQhoJZ1",
-	"kTWgiTM5P0ZLVVfP+jwCi4w3TmxBbWQQeGYXukycWyAzLsWGz/fskX7U+kHjnrFXrS5jN1OkzkcUkkD/",
-	"3QstjSzWXfs8yMhfS9E717DrOnrTPY7myT3jG63twjE+pCP5Uyr6K4B3cNmg6Y/dwuV1qYt5SNMdek5e",
-	"sKXSPUetH1rkGn4jScb9SurOFmyGbBxxFjas4NOF9+utZrO0GqmgLSaJGlyqxCEUACHbBTwA+BGXSZRC",
-	"nU/uWcr5EbZ7ZRw7HnY7o/pDnlskQc4xBEyi90wLVajnkZJOGBb0XAhzUSoITp5NL4MqPSFBNJuzRApO",
-	"Uxa+WmFbZsT6XyYTyjXlay8MfG6eVMpFUADwFHtgrknUC5FiiRNWNikhqWmRNIIIx6tNzPrHTw2gsURe",
-	"7PxGCEj9xeGLciIkn1cyIV27D3gssek+4yuJzcIYKqUnXPZkqv/nyV9YeCMpyqNM20Sysv2q5bGRwYHh",
-	"9EDaD1JHhiAyihmFVFrDy/HtrNPkNBCPs06UU2JFe1oclzMiAZP/exov8tnA8vbCFXjEMsmmbElr1Vvi",
-	"lPYDJDRSELfdXnmnHbS/X3Vvrq/OOsMudNFZSEaCA2x7jo0IAYMJBDEeCW4p5yzU/+ozKgXXf3QxwKX+",
-	"KkYsA2uwr4v8ul9T9zbt52isFipUb3Kr5jsFph3ddjmvs2jCDPoTmEgdzVHk5lGejxQzpiZVeSHbuXpI",
-	"garH5w/n6tnIsbcT080mShs0+HX3PnM6WqQ+RMVoWmlgfCuLe41iGs2UV2dIW9G/oHEh+LW2mxuV2lAN",
-	"6VFVoXrAt+o+PCnA/2gF6Kq9hdzAKO+2elVjm7DN8Jf//m1I6m8Hxy+/dx0HcA5MtdERmYpF0sCicbre",
-	"1rDl86uYRnlS6raT39LBF5c3T6Psq4M/WTS8DdLnk1IiEFgxbHamC+uSyix10SLAd0VQ0ZC67qU/okmy",
-	"ivjEWO5DEWAo3semLcnMsCiwORASwhqr7dEmrs5qulcHHry+ybPq4goRh4bNreHzmS7OWJs0czlnS3P5",
-	"1nAYClH3Vj7XI84N0r0iaBC5jNLRVId4MqalXeb+UwAUR02TLS0xVmxGTU9aLiupV96kA0v6QfpcNzpH",
-	"Bl1Majw/PIY+Qzky7zpFf1LnOhImRfxeWV2aG3Gtuy6w5isPkm1ukaOzP/pb7LSTYY6wt6/gFuQDrIVu",
-	"fI5ybUfkXhZYEXQ3wqbejmrhS8jvdVrQ5/kXRhvtlo3EjFVNCmK7mXpr07FZhEx3aFYbCzdmlEryPwuW",
-	"rFo+v97QVZhUNRU2FX6aQbOyn0+eg29PYyRryqdtbwzcUzJfEy+4g2+BQ0FfBYlgRKllZ9TYHchxDLJi",
-	"wc0Ty8tlMKpuiPnmNKEzloLC/f1jSfohNyolTS2Li+ZZVRKy5tUi9QNYg5pXw14fmPmrFe0Mz7EZUqWh",
-	"2jVM6ynlsdYeDeg0UpG9I05Hblj1hMU0jd4DAbVe/UbVoJxNUds0lD8e0Rxy1mB7Ag8cknwLks9lJz0/",
-	"PC4tGsGZXhdRghM4i7ucy8YT136pAYjUho+fN9TSQoxNXw0qjeiwOUMj2k0+JBXibk1tzxjlWPxQL6O0",
-	"DQBBipRH+MywTBF6mYiP0tz+KbunVXrffimXyVLyPNWtNie5Iya3GbWWG3Kn4PqmYlG0Whzmj0iWJTrN",
-	"9y2f/1bodVNO6dSoJtIwrV5IRpJmwhdlbV/2SPpt59XHJbjKqDUfr0TmG6dYHLq90yOJgLKnnNyfyiUG",
-	"73XNI3aOa7kcgacoxxYtuUUS19q1AzqPDtQC1dQz9K+KUqXLw7mIeCpJxEfxIjRUei7g4XZljyFgDuc0",
-	"gQb8lK/IPF5MIg76XttYZljr9pyJuzVvgXndVIoqczdroPKeRjG9jeIoXZG6/Xj9MbalyvpzqpkE685r",
-	"fSedqGugn4Avfzm8Ui+thHejDQgU5aBnt1I3ns9lw8sX8UrjLttowy7MAT6vZ7QBhosNOjrySQwR/lxp",
-	"KLgaz54NLMa39eyZaZ63xpgZZNyWm7h+TxwosM8Lc4ZOmtREZKQOnkxrLV7d0ACUcapbVyLo2MCdTRRD",
-	"vW1VSQ2gjyqoDrHhSwWdYSOD3VqkspknCwhV8/QbNirYsfuerQPSEClzBuEd8o0KPRKsNTwMoEo0KxCW",
-	"COFV3ngeKHlsUhSfq2ufjl9saN6X69rnVbbtc/u0kA7RU/7M51YHm0dnLfdMz0J9rwYunW2mYXo+qPsZ",
-	"oDL8XM1uRlxZgiJGOHNVX4xS4mj7mscvfzo+PDz0oK9ehjCWd9Hc4tQdfB3Uc0vC2YfUiCl54vZdcvoK",
-	"EpoSRkdTveHOoXuC2myXLrAXQelFbhHM3UgLC4ZDKpICkyxMIJpTuwCDzWLmscEn+aqJ4pOhrKzl8yHj",
-	"5VDCWGjFVIVJhFbjL22r8e3Qw4baAlmhxXpNBKwLJKRMYYQD0fB5VgWRk+umDwPEUYHXVW2pCFf0p0Mi",
-	"yTLioVg2jIRIRUInTK3YsMCJHsmM6pfQPAoQy//+cTqlp1N6fNi8EvHq6PnhS2RO8Pngbad5/PL7PMGu",
-	"R6bsQwPgdPiBJDPxnpFbli6ZjjWmS6Gj1LJFXrlUDeo0YmrW51Rm5SjqMVMqp9DFItTi1/JpQRDFHbl+",
-	"JanbN8rUEM/qtG8hMagfG8Vxtj5wxuGRaq20qF9I1vCgY2vudvB8F49IQ5+rDa5UbCn3jOFAWHc1vAqK",
-	"WK8E0e+p41JOF+htoFbwCpWXzt8uo4Ln1AesA/299QpPbydUv7cNrZv3lbzyOGVmJTlI2U9/fPr/AwAA",
-	"//8=",
+	"Rd9taSECdckYgsiG2XundNI4MVlARC3kn6re/gbf3T7XjLEZQUX2COtceKiZ/TKqXA20C1ukPlxTQC5/",
+	"E2ZpMJyjS5EbrhLOoc28sg62yurBTuFuh3CHlwA152U/64Tr83qO11DNXzSLuJqRGY3HIpmxvO7P3Ssg",
+	"dUqmlIcxSzRsLY/f9nyu3m7dYmg4WAyhjKQKxAX2GyeOdaV7VALBck5sOf3dNKgtsxQyuyZHWQghKArQ",
+	"KunzwFWCH5rL5bKpJqC5SGINENzUv5zs3b7cnP9813LsyEcJ5o0aJ1riwCX4meEa9rlDtOgKrr0anw+i",
+	"Ce89rrWSPeFr2SgwAqzEKbVRKnjungrV/+MBI2prKKEGpyyzRbb2Qc/zAN2HCEmdXN0YzmVdaEJlO5Aj",
+	"1a9+Oe02WmRgi4aQKUnZR1mfEsBeH5JZxBepjqgZRqMCN3sZvZFVsM8PDxtO9iBHpgS0OuCEZwh2s+fI",
+	"df9cO+4bSZfKjKipiEOdPvA5KCrl3NexH4YxzNB4so00spugYCwQhmhDrpEnZvJ5xsxENhEzlbAPkbq5",
+	"QDet1/sZGr+z1qRF3ggxiZlHOvN5zBoOW5FFaXqwEhrgjnXunNSxmlanT2w11xhoa5EwL1wjt9rVENY8",
+	"TiWWcJnRsamQqoqExm4FY8YaRhqf70hJc0tDEjmAzk0US1lnIHdsR6SKbkk5OWpqnVqrIxJcdq6Hb4E/",
+	"yUY2irw/yk7Ylfjnc5kLWf93DLGARQBsAVrPc+QKMH0Q0tUcjOcSspw8y06ecoBKbWGglMh2OHWMjzp2",
+	"jqDc58gy2/BytANrk4P3KnDwVFsij0q04z7ia9ki8HAcSHXUpBtZAsU1zh0lo95HUokXJN8xRE+4vxq2",
+	"tNOhbX4yap56v38uK8gS1BhJu9UIMuSR1WbQObAnYh+JXIgpILeLFIjSHNrHxZzcrkpobInLYuvEIzKl",
+	"WBUWqv+XK1WLNoTrXDXWQkgmW3lCSoI6piYatZR+tacgzJ88CGO2Xj4OsxZ/IXWMMFgMdMZEDMXUWc1l",
+	"wbyxPMdusOZkJ9pln+d4l0mBdrnRJs+evTg+fvbswRzLmNWHxaJqDSFLkjCwfdMp07ytC6mdDuW3SFvF",
+	"BDaRBKjSsuHW7t83GkQqg0E+r44GARoawij1F0cvYXRjkcwQStDYYL/5fL94T56rIfhoRJJnHADdeMwI",
+	"ogYSyppn3q40IydW2wcfc786qQ4nnaznuKiuJay2wSyj72NaYeYhTzGhp5jQfw6vds6SsvK8IqRUYNYG",
+	"YSAW6X4oUejHq+ylrHUeqUdjQrnuQb5Laz2fr/fWI4XWevmuBHIBHAZOmAf6zC0tDkMPRWgjiPpcpjQG",
+	"iFrLNcaMpAwInc8ZTZwWe9RwoNlYg943kvSvmhGP0ghJxsRELFKfY9s9x7zTvQx1keqav9zIwct0J98M",
+	"ZWZhHPpVqM/XOgk5igi6Cu3bS0jtl8tF+oiS+HKRfil8mXlaJVYAZa5YpCelJiRNmDEj/3RS+Sno/nDM",
+	"gpKdAg7DBn9zMd8KTtBAgqyNAJqRjvdoyOp/tXzmpj+mCVaXoRjA97CR3BmJHITCHmAEUt+EDjDuZhEe",
+	"4NwNj9F2MECjZSsLI9Py1Odr3UuNf6Tui8h/oCzREafF3MxfzgK3Ug/p/RepQIvLziQccQ6971CgGASc",
+	"9pmyuLaJOqx4OmVpNNLUsrZ40ecvjo8NgiNzsepC6wol1+cxXRl1Gni2VAJMZfQ3zQ8b+bYlkURC+Xx0",
+	"Qeu/wn2NOLelF1gyL+csjiM+yYXWC2/dztreWDRe9x+9wXCgHK6bzsXl8K0JZD8ukcFWt87nBVeO8Uk6",
+	"LXh020GDPq/7td+BRwCu+4P0NGmE3gZhmIAB0XAcX+geo+9oHdXewE7ZsAN5AUyiwC/AOy7+YovD6617",
+	"4kHL5y50ADHlstCxHqM1SNvW657nOmthU+kgETGQpkHyZl/8gdP/X82ERP8Vc5Mf6CiNV9rzxuG0fL7m",
+	"wC7m98IraLr+GZ0wTCNYd9Nzzpy3fiZOMNZjsPhGLFTZOtfzx4Yi6Cd8Rbfzer6ZHoKzpe7JV9WA78l0",
+	"+cv6hov53liDLH58oD2YrcDMLPToEZ34rg5Cj8eebTirZMPwcnhFJBsluvfdLR3dKbGitILnc8st51o2",
+	"tyvNZyQ4ww63ZW1tkYtOopTTNfvfSdufFeO/Pq8rRbM9PhzZoHOj4Juu0yFlihlDuErxaboIM1Uecm6t",
+	"4e4KyDgnXsu3FDDu0DqlSPRjG81j66tkwRp5X8kJdyOhJoAMypIHJGEz8R47/0SjqTKHMlOPrsok9Blu",
+	"r6HJHjySmLb3/8a5fC7H46d6qP+0eqjhIuGbpaUjqLMU17qsZnxPUa1EpKdTkkgZ3oZ0Zjr3a9psNw1e",
+	"LZM0Cl1XYtefH5OE8lDM3FSRR7KWeZjCYxx+mhPuTurFW2eRwDEhHAxH5el/Xfd7+Afe7VTdDEn1lb1z",
+	"3e+BmxWIdK5ms31woH6kqTwjKRcsQQiZ5gfFRnfI7olvpWvAXnUG3efHWQmq+uo7SW5XKZNu9Rje8+f1",
+	"B+DXYTSJUvnz9/jXnCWRCH9+fmib3+Evgjxnni7F0gQzEHZtkWHlPpGpkuZiPCYLnipNjy1r1DzY7FZW",
+	"4G+kez1wd5AullOTpfzpEQU3k+DGQl4oYluP0dQoBunzbHqy3JzxoLOtpXcWX+uUZvSKzWitbwD47aeg",
+	"rfN+msmI57iwnFeBykH1Hvbe4yiRWCycmw+fl00B/HKrIcMfS9HD+dK1dtn6Wbrw4VXm0+uatW0N32Ck",
+	"Z+x9hEOHneb6n0etH9rYlbBkwbZPhOmN6PM6AkJ5aGRFwS47AXItZRwsqTK7lBNLsyVRq+sRKXCDac7g",
+	"SGLpo89jAagwsUjRAlSrfys+4NXW2kjYiEXv2R505eA5owusXz8g9QAOwv8XwHHwipt0RJMkUns/+4Gx",
+	"JBonJNBiSicdHDkVwN41ZhcElNQcqFUtM5G6/ItaSPi4r2QfrY2iuggwVY4NlDaslMyBvhqNJ3abP5Xl",
+	"M0hpkhLJUgAlL+bVEmZHC2jCuDo6rInHDaDtck+DyCo1TUPh2CuQ9NRmjOBMknrwQf2vCf8NPBKDQNWY",
+	"IVT6ynKaAuTZdo5dp/QuWjGuVtloGUJMGgS/Ur0NoyB+u7x53TkdXvZzZc0nVkP5vKiidvY519XKmsR6",
+	"o1fhVfZWf3G/znnTapl1wZbaLnqSUn8uvgqQB5oONXNedpZJKRjUzUUSVYsiN5pkHZxPgc2JaDsZz7mX",
+	"QSqNZ0CoJOhFoFKEwmjjVmDWiKY+R0veg6vzjXGKDXUcD881O8vlCSkVJw7Gbx95si2EZQ2rtRhWuTBK",
+	"h+oHSfQXl0FDnJbNmYDrfu9J+vy5bKSpWGZB8ut+D93wHYWP8YK3Eeagp/Z9E2wW7YNh7vS5KfTzTA7a",
+	"7RdgObqyTwyodUrjmPGJ8gi34L0bbZKy2TymqS0ZVFc2s/dAd1zX39GUttTfLdKloykEKXwO6UQMeZyY",
+	"ehWm3X3d9HNzxB4CRyapaAmPkWcM4Fo+R6c2+PgpAP8uWcj0TCcIHBQs2JCaIaxE0FY0LjPlhjjpdvKK",
+	"VWqZYXd6eflLr7uDvKQ8ex14v+CjM/RP2xG8jIdWxl2m80ekoHEf841QlA2UWnmSmH8yYNc7SHWqw99M",
+	"oxkDsbCjxNTxP8eBrJadfRYyNpNu00ZNrOXaiaTOlJxaiuROghfoIXJ1waEjoOCGx1AfK9nAwCmgWi01",
+	"jZcvo8mJWC1HPRKluu43gt6JlbFdjJSBl0pzhucapOwkX/U8sPxiyUKJPR2/gpoM5b9Pca7XQ/lZYRQX",
+	"pkLBUkJ7+EP7OhDKbhRJzZAdB0fr6J7v9BNKBl+Ute6qaKP2Vef0l+urm9PLs+6gyriFLjDqRybpasSx",
+	"8+OcYXtfYX5CXuJTXUQUaDD3FmCKX96861z886YzHHbfXQ0HN/3u36+7g+HNRfc3Mx4dKs1izcc/+dw2",
+	"ulS/u+x3+r3zf96cX57+soPtjSnio9YP30kilryxXoRSUQuX2wA65p7fUAFZTqMYtzZkBnjDFKaYn6pb",
+	"GsQibMy8Bjb4OfemPqcJM4UrpWhogGOuMvf9kZRb8TFfO7xqCYWr1B5KtjVU9FM2+rNqz89D6KqVZEVX",
+	"bjj830nlygseEh1JjKQVD+MUQXso7lDuKPVBErEk9a1CwzNoWvXLhu38m1iYIEh8+FIdwC9mAlxLRqgr",
+	"8ffT/xt9JoeMTrsZOgmpnrOmtsTYpLGWUyHZhoBuJBEbRX2eRJMpOmI6+Qaq1iOlWCiAP7mwJ1dNqu+q",
+	"lLvPgX19GcFkZdoLfx2lIOerfu1YKaTSSAFIwIOslHpezsfRHVPjXQtYQbMjo6UPSXA5vLp52xncdP9x",
+	"1es7Ct0q8kwTa4WplS9Jk4hJ3YwbNfHuapfUoUWMhaY1drELNHf0JsOgRJmTh+jydokDazQlal5D0FFJ",
+	"/oXlT5l1EEPvUUrG6s3HsHsQNdyo1rxfwLG0j8AnfvOq11SIPKneJ9X751S9eNA0OENrxf20b7qL+qUY",
+	"EgUdWe+/PiXfHz//sU3evuucNgdvO80jj3xPMAnrkeeHRBKZsrn0sGdByuaEISkOcB2ZEFgDuDQ0dCoL",
+	"6mH2Vsk0CCion8OEU04YTeKIgaPmIVoWGKBweZc0CWVG8pUp2XqW9taOFOKT1hT/JtRN3h6wsYIdwdEz",
+	"mtxJB9hmQTgn62FLi5QBqBfXNLQaAoO0vAl7H4mFzPxyp4+sjRtTicgf0Ot5tEdWE9fy+TmFlt92Mgx9",
+	"RqWTqeMvhaYwduarzJRtVCRgvGlbpq1OZrY8EA2Gabea3DNce846Ix4Jq1tYSGwxnOkgNxVxKDfV1jU8",
+	"tbAp2mPGhjI11oE75mJzi0qjLaf8s2COzwEGBQ/bgIavPz8kIV3JfLV3sXh7Lc6NYFGhq1DQy8fDaFA8",
+	"Zv81tmUcy4Ixnz8KgxvP5w+IwugEgjWBERbHQ2ctAexoygo+v6F3z6BNFn0xmRJwF3Y1GjdYfOLJ0nuy",
+	"9J4svb+WpWctsU123oLHEb9r6unaTjripFXc5k/fSTPj0svISJRAzdXThih7gyhEXL3PgwPloprnS1s0",
+	"uzEtfIEkYGScMDnNtDomb46UHmyblinPfR4MuoNB7xKpR1/3u4O3hvNDjxw7vejy/hEFNvNbWzllYDOv",
+	"O73z7tnN8PLm+gLIQ887g+GN3iABqQM1unpvg8VnJAoBNa1L0AHNnMn5MVqqurbY5xFYZLxxYsuNI4MA",
+	"NLvQ5TbdAtlxCUh8vmen+qPWDxp3jR2DdZG/mSJ1PqKQBPrvXmiJebEq3edBRqdbika8hl3X0ZvucTRP",
+	"7hnfaG0ZjvEhfeGfstlfAf+Dywatl+wWLq/aXcxDmu7Q+fOCLZXuOWr90CLX8BtJMjZdUne2YDNk44iz",
+	"sGEFn6YlWG/4m2XmSAURNEnU4FIlDqEACblA4AHAOLlMohTqjHLPUs6PsD1E49jxsNsZESIyByOtdI4/",
+	"YRK9Z1qoQj2RlHTCsKDoQpiLUkFw8myGGlTpCQmi2ZwlUnCasvDVCptjY63BZTKhXJPo9sLA5+ZJpUwN",
+	"BQxQsRPpmkS9ECmWWGFllRKSmjRKg5BwvNrErH/81ABiUGQaz2+EgNRfHL4op4nyeSVP1LX7gMcSm+4z",
+	"vpLYLIyhUnrCZU+m+n+e/IWFN5KiPMq0TSQr269aHhsZHBjGEyRFIXXkTyKjmFHIxjW8HBvROolQAyE9",
+	"6zRCJVa0p8VxOV8U9EZ4T+NFPqFY3uS5AtJYJtmULWmteksr036AhEZS57bbsfC0g/b3q+7N9dVZZ9iF",
+	"vkQLyUhwgM3nsR0kwDiBPscjwS3lnIX6X31GpeD6jy4GuNRfxYhlYA32dZFf92vq3qYJII3VQoXqTW7V",
+	"fKfAQ6SbX+d1Fk2YAZACT6ujOYrMRcrzkWLG1KQqL2Q7kxEpEBn5/OFMRhsZCHfiAdpE+IMGv+6haE6H",
+	"ZV7+wTQnwfhWFvcaxTSaKa/OUNqif0HjQvBrbTc3KrWhGtKjqkL1gG/VfXhSgP/RCtBVewu5gaPfbbir",
+	"xjZhmxE0//3bkNTfDo5ffu86DuAcmGqnIzIVi6SBRet0vblky+dXMY3ylN1tJ7+lgy8uq6AG6lcHf7Jo",
+	"eBukzyelRCCwYrj+TC/cJZVZ6qJFgA2MoKIhdYitS8iUrSI+MZb7UAQYivexDU4yMywObA50jbDGanu0",
+	"iauzmu7VgQevb/Ksuj5DxKHhumv4fKbrO9YmzVzO2dJcvjUchkLUvZXP9Yhzg3SvCBpELqN0NNUhnoyH",
+	"ape5/xQAAVTTZEtLjBWbUdOTlstK6pU36cCSrpw+1+3mkV8YkxrPD4+hc1OO6rxO0Z/UuY6ESRG/V1aX",
+	"Zo5c63EMfQiUB8k2Nx3S2R/9LfYuymBL2GFZcIsTAk5HNz5HubYjci8LrAy6v2NTb0e18CWtAXRa0Of5",
+	"F0Yb7ZaNxIxVTQrCw5l6a9M3W4RM98lWGws3ZpRK8j8LlqxaPr/e0NuZVLV2NhWGml+0skNSnqFwT2Mk",
+	"Qzpp2xsD95TM18QL7uBb4HDQV0EiGIFu2Rk1dgcyQIOsWHDzxPKKG4yqG9rCOU3ojKWgcH//WJJ+yI1K",
+	"SVPLIqNZaJWErHm1SP0A1qDm1bB7Cmb+akU7w3NshlRpqHYN03pKeaw1nAM6j1Rk74jTkRtWPWExTaP3",
+	"QM+tV79RNShnU9Q2DeWPRzSHnDXYnsADhyTf1OVz2UnPD49L605wptdFlOAEzuIu57Lx1Img1ABE4sfH",
+	"zxtqaSHGpusIlUZ02JyhEe0mH5IKcbemtmeMcqyfqJcR/gYAQkXKJXxmWKYIvUzER2lu/5Td0yq9b78a",
+	"zGQpeZ4IWJuT3BGT24xay5y5U3B9U70pWi0O80gkyxKd5vuWz38rdAIqp5RqVBN5mEY4JCNpM+GLsqY4",
+	"eyT9tncdwCW4yohHH6/K5huneBy6HewjiYCyp5zcn8olBu91zSN2jmu5HIGnKMcWLblFEtfatQM6jw7U",
+	"AtXUM/SvilKly8O5iHgqScRH8SI0VH4u4OF2ZY8hYA7nNEkBvshXZB4vJhEHfa9tLDOsdXvOxN2at8BL",
+	"b4pNlbmbtZd5T6OY3kZxlK5I3X68/hjbcGb9OdVMhnXntb6TTtQ10E/Al78cXqmXVsK70QYEinLQs1up",
+	"G8/nsuHl64ClcZdttGEX8gGf1zPmAcMFBz0y+SSGCH+uuhRcjWfPBhbj23r2zLQjXGPsDDJuzU1MyCcO",
+	"FNjnhTlDJ01qIjRSB0+mtRavbmgAyjjVzUARdGzgziaKod62qioH0EcVVIvYDqeCTrGRwW4tUtnMkwWE",
+	"qnn6Dds47NjP0JYSaYiUOYPwDvnWjx4J1lpIBlBo6rIdA4RXeeN5oOSxSVF8rj6IOn6xoR1irg+iV9kI",
+	"0e1iQzpET/kzn1sdbB6dNTE0XSD1vRq4dLbViOmIoe5ngMrwczW7GXFmCYoY4cxVXUNKabXtax6//On4",
+	"8PDQg66DGcJY3kVzi1N38HVQEi4JZx9SI6bkiduVyqGuJjQljI6mesOdQ28JtdkuXWAvgtKL9CSYu5EW",
+	"FgyHVCQFJluYQDSndgEGm8XMY4NP8lUTxSdDZVrL50PGy6GEsdCKqQqTCM3bX9rm7duhhw21BbJCi/Wa",
+	"CFgXSEiZwggHouHzrAoiJ9dNlwqIowKvrNpSEa7oT4dEkmXEQ7HM4RZIHaxmlJrQkBVDdzmJ8ywgc6oe",
+	"gFP33NIq2O4U8A+EU5QQtGhDOUo9nwP4upiVHApBZkqrmhu3yFXMqGQkTVb6ZZQ6SVr5ZKV2qf7R7LM0",
+	"WTU7amICIwBTkdAJUxtyWCDEj2TGpKxG604iFkj+43RKT6f0+LB5JeLV0fPDl8gt4fPB207z+OX3ef5i",
+	"j0zZhwagBfEDSWbiPSO3LF0yHUpNl0IH4WWLvHLJLJSwwcyzz6nMqm3UY6ZUTqGFSai1i6UrgxiRO3L9",
+	"SlL37pSp4fXVWe1C3lM/NorjbPuBCINHqq2oNdlCsoYHLX5zt4Pnu3BLGvpcnV9lQZSy8xiWiHVPyqtg",
+	"4PVKChY8JQ3K2Ri9DeQTXqE21fnb5ZzwnPKH9ToGb70G1tupaMHbBkbOu4JeeRg2MwIdIPCnPz79/wEA",
+	"AP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"gatehouse/handlers"
 )
 
 // A password sign-in of a user with two-factor authentication on starts no session: it
@@ -242,5 +244,24 @@ func TestTwoFactorAttemptsAndLockout(t *testing.T) {
 	}
 	if h.Count(`SELECT count(*) FROM betterauth."twoFactor" WHERE "failedVerificationCount" = 0 AND "lockedUntil" IS NULL`) != 1 {
 		t.Fatal("failures not cleared")
+	}
+}
+
+// The two-factor paths are limited like sign-in (3 per 10 s per client and path); the limit's
+// 429 has no code, unlike the lockout's.
+func TestTwoFactorRateLimit(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(c *handlers.Config) { c.BetterAuth.RateLimitOff = false })
+	b := newBrowser(t, h)
+	for i := range 4 {
+		r := b.post("/two-factor/verify-totp", map[string]any{"code": "123456"})
+		if i < 3 {
+			wantError(t, r, 401, "INVALID_TWO_FACTOR_COOKIE")
+			continue
+		}
+		if r.Status != 429 || r.Header.Get("X-Retry-After") == "" ||
+			strings.TrimSpace(string(r.Body)) != `{"message":"Too many requests. Please try again later."}` {
+			t.Fatalf("4th request: %d %v %s", r.Status, r.Header, r.Body)
+		}
 	}
 }

@@ -30,20 +30,21 @@ var (
 	ErrTooManyAttempts        = baError(400, "TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE", "Too many attempts. Please request a new code.")
 	ErrAccountLocked          = baError(429, "ACCOUNT_TEMPORARILY_LOCKED",
 		"Too many failed verification attempts. Your account is temporarily locked. Please try again later.")
-	// ErrFailedToCreateSession is Better Auth's answer to a mailed code that would turn two-factor
+	// ErrTwoFactorNeedsSession is Better Auth's answer to a mailed code that would turn two-factor
 	// authentication on while signing in (it can only be turned on with a session).
-	ErrFailedToCreateSession = baError(400, "FAILED_TO_CREATE_SESSION", "Failed to create session")
+	ErrTwoFactorNeedsSession = baError(400, "FAILED_TO_CREATE_SESSION", "Failed to create session")
 
-	// errChallengeEnded and errChallengeGone are ErrTooManyAttempts and ErrInvalidTwoFactorCookie
-	// for a sign-in challenge that is over: the browser's two_factor cookie is to be expired.
-	errChallengeEnded = baError(400, ErrTooManyAttempts.Code, ErrTooManyAttempts.Message)
-	errChallengeGone  = baError(401, ErrInvalidTwoFactorCookie.Code, ErrInvalidTwoFactorCookie.Message)
+	// errTwoFactorChallengeEnded and errTwoFactorChallengeGone are ErrTooManyAttempts and
+	// ErrInvalidTwoFactorCookie for a sign-in challenge that is over: the browser's two_factor
+	// cookie is to be expired.
+	errTwoFactorChallengeEnded = baError(400, ErrTooManyAttempts.Code, ErrTooManyAttempts.Message)
+	errTwoFactorChallengeGone  = baError(401, ErrInvalidTwoFactorCookie.Code, ErrInvalidTwoFactorCookie.Message)
 )
 
 // EndsChallenge reports whether err ended the sign-in challenge of the request, whose
 // two_factor cookie the answer then expires.
 func EndsChallenge(err error) bool {
-	return errors.Is(err, errChallengeEnded) || errors.Is(err, errChallengeGone)
+	return errors.Is(err, errTwoFactorChallengeEnded) || errors.Is(err, errTwoFactorChallengeGone)
 }
 
 // TemplateTwoFactorOTP is the mail with a two-factor code: data.otp, data.name, data.appName,
@@ -52,26 +53,26 @@ const TemplateTwoFactorOTP = "betterauth-two-factor-otp"
 
 // Better Auth's two-factor defaults.
 const (
-	challengeTTL      = 600 * time.Second   // the two_factor cookie and its verification rows
-	trustDeviceTTL    = 30 * 24 * time.Hour // the trust_device cookie and its row
-	otpTTL            = 3 * time.Minute
-	challengeAttempts = 5 // wrong TOTP or backup codes per sign-in challenge
-	otpAttempts       = 5 // wrong tries of one mailed code
-	lockoutFailures   = 10
-	lockoutFor        = 15 * time.Minute
+	twoFactorChallengeTTL      = 600 * time.Second   // the two_factor cookie and its verification rows
+	twoFactorTrustTTL          = 30 * 24 * time.Hour // the trust_device cookie and its row
+	twoFactorOTPTTL            = 3 * time.Minute
+	twoFactorChallengeAttempts = 5 // wrong TOTP or backup codes per sign-in challenge
+	twoFactorOTPAttempts       = 5 // wrong tries of one mailed code
+	twoFactorLockoutFailures   = 10
+	twoFactorLockoutFor        = 15 * time.Minute
 )
 
 const (
-	challengePrefix = "2fa-"
-	attemptsPrefix  = "2fa-attempts-"
-	otpPrefix       = "2fa-otp-"
-	trustPrefix     = "trust-device-"
+	twoFactorChallengePrefix = "2fa-"
+	twoFactorAttemptsPrefix  = "2fa-attempts-"
+	twoFactorOTPPrefix       = "2fa-otp-"
+	twoFactorTrustPrefix     = "trust-device-"
 )
 
 // ChallengeTTL and TrustDeviceTTL are the lives of the two_factor and trust_device cookies.
 const (
-	ChallengeTTL   = challengeTTL
-	TrustDeviceTTL = trustDeviceTTL
+	ChallengeTTL   = twoFactorChallengeTTL
+	TrustDeviceTTL = twoFactorTrustTTL
 )
 
 func twoFactorOn(u User) bool { return u.TwoFactorEnabled != nil && *u.TwoFactorEnabled }
@@ -97,14 +98,14 @@ func (s *Service) TwoFactorGate(ctx context.Context, a *Auth, trust string) (Sig
 		return SignInGate{}, nil
 	}
 	if trust != "" {
-		if next, ok, err := s.rotateTrust(ctx, a.User.ID, trust); err != nil {
+		if next, ok, err := s.rotateTwoFactorTrust(ctx, a.User.ID, trust); err != nil {
 			return SignInGate{}, err
 		} else if ok {
 			return SignInGate{TrustDevice: next}, nil
 		}
 	}
-	gate := SignInGate{Challenge: challengePrefix + token.Opaque(15), ExpireTrust: trust != ""}
-	expires := time.Now().Add(challengeTTL)
+	gate := SignInGate{Challenge: twoFactorChallengePrefix + token.Opaque(15), ExpireTrust: trust != ""}
+	expires := time.Now().Add(twoFactorChallengeTTL)
 	err := s.store.InTx(ctx, func(tx db.DB) error {
 		if _, err := s.store.BetterauthSessionDelete(ctx, tx, a.Session.ID); err != nil {
 			return err
@@ -114,7 +115,7 @@ func (s *Service) TwoFactorGate(ctx context.Context, a *Auth, trust string) (Sig
 			return err
 		}
 		return s.store.BetterauthVerificationCreate(ctx, tx, dbsqlc.BetterauthVerificationCreateParams{
-			ID: newID(), Identifier: attemptsPrefix + gate.Challenge, Value: "0", ExpiresAt: expires})
+			ID: newID(), Identifier: twoFactorAttemptsPrefix + gate.Challenge, Value: "0", ExpiresAt: expires})
 	})
 	if err != nil {
 		return SignInGate{}, db.Translate(err)
@@ -129,11 +130,11 @@ func (s *Service) TwoFactorGate(ctx context.Context, a *Auth, trust string) (Sig
 	return gate, nil
 }
 
-// rotateTrust checks a trust_device cookie value of userID and, when it is valid, replaces its
-// row by a new one and returns the new cookie value.
-func (s *Service) rotateTrust(ctx context.Context, userID, trust string) (string, bool, error) {
+// rotateTwoFactorTrust checks a trust_device cookie value of userID and, when it is valid,
+// replaces its row by a new one and returns the new cookie value.
+func (s *Service) rotateTwoFactorTrust(ctx context.Context, userID, trust string) (string, bool, error) {
 	_, trustID, ok := strings.Cut(trust, "!")
-	if !ok || !strings.HasPrefix(trustID, trustPrefix) ||
+	if !ok || !strings.HasPrefix(trustID, twoFactorTrustPrefix) ||
 		!hmac.Equal([]byte(trust), []byte(trustDeviceValue(s.cfg.Secret, userID, trustID))) {
 		return "", false, nil
 	}
@@ -143,15 +144,16 @@ func (s *Service) rotateTrust(ctx context.Context, userID, trust string) (string
 	} else if err != nil {
 		return "", false, db.Translate(err)
 	}
-	next, err := s.newTrust(ctx, s.store.Pool(), userID)
+	next, err := s.newTwoFactorTrust(ctx, s.store.Pool(), userID)
 	return next, err == nil, err
 }
 
-// newTrust records a trusted browser of userID and returns its trust_device cookie value.
-func (s *Service) newTrust(ctx context.Context, q db.DB, userID string) (string, error) {
-	id := trustPrefix + token.Opaque(24)
+// newTwoFactorTrust records a trusted browser of userID and returns its trust_device cookie
+// value.
+func (s *Service) newTwoFactorTrust(ctx context.Context, q db.DB, userID string) (string, error) {
+	id := twoFactorTrustPrefix + token.Opaque(24)
 	if err := s.store.BetterauthVerificationCreate(ctx, q, dbsqlc.BetterauthVerificationCreateParams{
-		ID: newID(), Identifier: id, Value: userID, ExpiresAt: time.Now().Add(trustDeviceTTL)}); err != nil {
+		ID: newID(), Identifier: id, Value: userID, ExpiresAt: time.Now().Add(twoFactorTrustTTL)}); err != nil {
 		return "", db.Translate(err)
 	}
 	return trustDeviceValue(s.cfg.Secret, userID, id), nil
@@ -210,7 +212,7 @@ func (s *Service) DisableTwoFactor(ctx context.Context, a *Auth, password, trust
 		if _, err := s.store.BetterauthTwoFactorDeleteByUser(ctx, tx, a.User.ID); err != nil {
 			return err
 		}
-		if _, trustID, ok := strings.Cut(trust, "!"); ok && strings.HasPrefix(trustID, trustPrefix) {
+		if _, trustID, ok := strings.Cut(trust, "!"); ok && strings.HasPrefix(trustID, twoFactorTrustPrefix) {
 			if _, err := s.store.BetterauthVerificationDeleteByIdentifier(ctx, tx, trustID); err != nil {
 				return err
 			}
@@ -235,7 +237,7 @@ func (s *Service) GetTOTPURI(ctx context.Context, a *Auth, password string) (str
 	} else if err != nil {
 		return "", db.Translate(err)
 	}
-	key, err := s.totpSecret(tf)
+	key, err := s.twoFactorTOTPKey(tf)
 	if err != nil {
 		return "", err
 	}
@@ -245,7 +247,7 @@ func (s *Service) GetTOTPURI(ctx context.Context, a *Auth, password string) (str
 	return totpURI(key, s.cfg.AppName, a.User.Email), nil
 }
 
-func (s *Service) totpSecret(tf dbsqlc.BetterauthTwoFactor) ([]byte, error) {
+func (s *Service) twoFactorTOTPKey(tf dbsqlc.BetterauthTwoFactor) ([]byte, error) {
 	plain, err := symmetricDecrypt(s.cfg.Secret, tf.Secret)
 	if err != nil {
 		return nil, err
@@ -297,21 +299,21 @@ type TwoFactorPass struct {
 	TrustDevice  string
 }
 
-// verifier is a verification under way: its user, and a's session or the challenge.
-type verifier struct {
+// twoFactorVerifier is a verification under way: its user, and a's session or the challenge.
+type twoFactorVerifier struct {
 	user   User
 	caller TwoFactorCaller
 	key    string // the challenge, or "<userId>!<sessionId>": where mailed codes are kept
 }
 
-func (v *verifier) signingIn() bool { return v.caller.Session == nil }
+func (v *twoFactorVerifier) signingIn() bool { return v.caller.Session == nil }
 
-func (s *Service) verifier(ctx context.Context, c TwoFactorCaller) (*verifier, error) {
+func (s *Service) startTwoFactor(ctx context.Context, c TwoFactorCaller) (*twoFactorVerifier, error) {
 	if c.Session != nil {
-		return &verifier{user: c.Session.User, caller: c, key: c.Session.User.ID + "!" + c.Session.Session.ID}, nil
+		return &twoFactorVerifier{user: c.Session.User, caller: c, key: c.Session.User.ID + "!" + c.Session.Session.ID}, nil
 	}
-	if !strings.HasPrefix(c.Challenge, challengePrefix) || strings.HasPrefix(c.Challenge, attemptsPrefix) ||
-		strings.HasPrefix(c.Challenge, otpPrefix) {
+	if !strings.HasPrefix(c.Challenge, twoFactorChallengePrefix) || strings.HasPrefix(c.Challenge, twoFactorAttemptsPrefix) ||
+		strings.HasPrefix(c.Challenge, twoFactorOTPPrefix) {
 		return nil, ErrInvalidTwoFactorCookie
 	}
 	row, err := s.store.BetterauthVerificationGet(ctx, s.store.Pool(), c.Challenge)
@@ -326,30 +328,30 @@ func (s *Service) verifier(ctx context.Context, c TwoFactorCaller) (*verifier, e
 	} else if err != nil {
 		return nil, db.Translate(err)
 	}
-	return &verifier{user: u, caller: c, key: c.Challenge}, nil
+	return &twoFactorVerifier{user: u, caller: c, key: c.Challenge}, nil
 }
 
-// beginAttempt refuses a challenge that has had its wrong codes: it ends it.
-func (s *Service) beginAttempt(ctx context.Context, v *verifier) error {
-	row, err := s.store.BetterauthVerificationGet(ctx, s.store.Pool(), attemptsPrefix+v.key)
+// beginTwoFactorAttempt refuses a challenge that has had its wrong codes: it ends it.
+func (s *Service) beginTwoFactorAttempt(ctx context.Context, v *twoFactorVerifier) error {
+	row, err := s.store.BetterauthVerificationGet(ctx, s.store.Pool(), twoFactorAttemptsPrefix+v.key)
 	if notFound(err) {
 		return ErrInvalidTwoFactorCookie
 	} else if err != nil {
 		return db.Translate(err)
 	}
-	if n, err := strconv.Atoi(row.Value); err == nil && n >= 0 && n < challengeAttempts {
+	if n, err := strconv.Atoi(row.Value); err == nil && n >= 0 && n < twoFactorChallengeAttempts {
 		return nil
 	}
-	for _, id := range []string{v.key, attemptsPrefix + v.key} {
+	for _, id := range []string{v.key, twoFactorAttemptsPrefix + v.key} {
 		if _, err := s.store.BetterauthVerificationDeleteByIdentifier(ctx, s.store.Pool(), id); err != nil {
 			return db.Translate(err)
 		}
 	}
-	return errChallengeEnded
+	return errTwoFactorChallengeEnded
 }
 
-// checkLock refuses a locked account and clears a lock that has expired.
-func (s *Service) checkLock(ctx context.Context, tf dbsqlc.BetterauthTwoFactor) error {
+// checkTwoFactorLock refuses a locked account and clears a lock that has expired.
+func (s *Service) checkTwoFactorLock(ctx context.Context, tf dbsqlc.BetterauthTwoFactor) error {
 	if tf.LockedUntil == nil {
 		return nil
 	}
@@ -360,14 +362,14 @@ func (s *Service) checkLock(ctx context.Context, tf dbsqlc.BetterauthTwoFactor) 
 	return db.Translate(err)
 }
 
-// failed records a wrong code while signing in: against the challenge (countAttempt) and the
-// account, whose tenth failure in a row locks it.
-func (s *Service) failed(ctx context.Context, v *verifier, tf *dbsqlc.BetterauthTwoFactor, countAttempt bool) error {
+// twoFactorFailed records a wrong code while signing in: against the challenge (countAttempt)
+// and the account, whose tenth failure in a row locks it.
+func (s *Service) twoFactorFailed(ctx context.Context, v *twoFactorVerifier, tf *dbsqlc.BetterauthTwoFactor, countAttempt bool) error {
 	if !v.signingIn() {
 		return nil
 	}
 	if countAttempt {
-		if _, err := s.store.BetterauthVerificationIncrement(ctx, s.store.Pool(), attemptsPrefix+v.key); err != nil {
+		if _, err := s.store.BetterauthVerificationIncrement(ctx, s.store.Pool(), twoFactorAttemptsPrefix+v.key); err != nil {
 			return db.Translate(err)
 		}
 	}
@@ -375,12 +377,12 @@ func (s *Service) failed(ctx context.Context, v *verifier, tf *dbsqlc.Betterauth
 		return nil
 	}
 	_, err := s.store.BetterauthTwoFactorRecordFailure(ctx, s.store.Pool(), dbsqlc.BetterauthTwoFactorRecordFailureParams{
-		ID: tf.ID, MaxFailures: lockoutFailures, LockedUntil: time.Now().Add(lockoutFor)})
+		ID: tf.ID, MaxFailures: twoFactorLockoutFailures, LockedUntil: time.Now().Add(twoFactorLockoutFor)})
 	return db.Translate(err)
 }
 
-// passed clears the account's failures after a right code while signing in.
-func (s *Service) passed(ctx context.Context, v *verifier, tf *dbsqlc.BetterauthTwoFactor) error {
+// twoFactorPassed clears the account's failures after a right code while signing in.
+func (s *Service) twoFactorPassed(ctx context.Context, v *twoFactorVerifier, tf *dbsqlc.BetterauthTwoFactor) error {
 	if !v.signingIn() || tf == nil {
 		return nil
 	}
@@ -388,9 +390,9 @@ func (s *Service) passed(ctx context.Context, v *verifier, tf *dbsqlc.Betterauth
 	return db.Translate(err)
 }
 
-// pass ends a verification: with a session, its own token and user; signing in, it uses up
+// passTwoFactor ends a verification: with a session, its own token and user; signing in, it uses up
 // the challenge and starts a session (and trusts the browser when asked).
-func (s *Service) pass(ctx context.Context, v *verifier, trustDevice bool) (*TwoFactorPass, error) {
+func (s *Service) passTwoFactor(ctx context.Context, v *twoFactorVerifier, trustDevice bool) (*TwoFactorPass, error) {
 	if !v.signingIn() {
 		return &TwoFactorPass{Token: v.caller.Session.Session.Token, User: v.user}, nil
 	}
@@ -398,11 +400,11 @@ func (s *Service) pass(ctx context.Context, v *verifier, trustDevice bool) (*Two
 	err := s.store.InTx(ctx, func(tx db.DB) error {
 		row, err := s.store.BetterauthVerificationTake(ctx, tx, v.key)
 		if notFound(err) || (err == nil && row.Value != v.user.ID) {
-			return errChallengeGone
+			return errTwoFactorChallengeGone
 		} else if err != nil {
 			return err
 		}
-		if _, err := s.store.BetterauthVerificationDeleteByIdentifier(ctx, tx, attemptsPrefix+v.key); err != nil {
+		if _, err := s.store.BetterauthVerificationDeleteByIdentifier(ctx, tx, twoFactorAttemptsPrefix+v.key); err != nil {
 			return err
 		}
 		a, err := s.createSession(ctx, tx, v.user, v.caller.DontRemember)
@@ -411,20 +413,21 @@ func (s *Service) pass(ctx context.Context, v *verifier, trustDevice bool) (*Two
 		}
 		out = &TwoFactorPass{Token: a.Session.Token, User: v.user, Session: a, SignedIn: true, DontRemember: v.caller.DontRemember}
 		if trustDevice {
-			out.TrustDevice, err = s.newTrust(ctx, tx, v.user.ID)
+			out.TrustDevice, err = s.newTwoFactorTrust(ctx, tx, v.user.ID)
 		}
 		return err
 	})
-	if errors.Is(err, errChallengeGone) {
-		return nil, errChallengeGone
+	if errors.Is(err, errTwoFactorChallengeGone) {
+		return nil, errTwoFactorChallengeGone
 	} else if err != nil {
 		return nil, db.Translate(err)
 	}
 	return out, nil
 }
 
-// turnOn turns two-factor authentication on for a's user and replaces a's session by a new one.
-func (s *Service) turnOn(ctx context.Context, a *Auth) (*Auth, error) {
+// turnTwoFactorOn turns two-factor authentication on for a's user and replaces a's session by a
+// new one.
+func (s *Service) turnTwoFactorOn(ctx context.Context, a *Auth) (*Auth, error) {
 	var out *Auth
 	err := s.store.InTx(ctx, func(tx db.DB) error {
 		u, err := s.store.BetterauthUserSetTwoFactorEnabled(ctx, tx, dbsqlc.BetterauthUserSetTwoFactorEnabledParams{
@@ -448,7 +451,7 @@ func (s *Service) turnOn(ctx context.Context, a *Auth) (*Auth, error) {
 // whose secret is not yet verified, a right code turns two-factor authentication on and
 // replaces the session; the answer then carries, as in Better Auth, the previous token and user.
 func (s *Service) VerifyTOTP(ctx context.Context, c TwoFactorCaller, code string, trustDevice bool) (*TwoFactorPass, error) {
-	v, err := s.verifier(ctx, c)
+	v, err := s.startTwoFactor(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -463,14 +466,14 @@ func (s *Service) VerifyTOTP(ctx context.Context, c TwoFactorCaller, code string
 		if !verified {
 			return nil, ErrTOTPNotEnabled
 		}
-		if err := s.checkLock(ctx, tf); err != nil {
+		if err := s.checkTwoFactorLock(ctx, tf); err != nil {
 			return nil, err
 		}
-		if err := s.beginAttempt(ctx, v); err != nil {
+		if err := s.beginTwoFactorAttempt(ctx, v); err != nil {
 			return nil, err
 		}
 	}
-	key, err := s.totpSecret(tf)
+	key, err := s.twoFactorTOTPKey(tf)
 	if err != nil {
 		return nil, err
 	}
@@ -483,18 +486,18 @@ func (s *Service) VerifyTOTP(ctx context.Context, c TwoFactorCaller, code string
 		ok = n == 1 // a step already accepted is a code replayed
 	}
 	if !ok {
-		if err := s.failed(ctx, v, &tf, true); err != nil {
+		if err := s.twoFactorFailed(ctx, v, &tf, true); err != nil {
 			return nil, err
 		}
 		return nil, ErrInvalidCode
 	}
-	if err := s.passed(ctx, v, &tf); err != nil {
+	if err := s.twoFactorPassed(ctx, v, &tf); err != nil {
 		return nil, err
 	}
 	if !verified {
 		var rotated *Auth
 		if !twoFactorOn(v.user) {
-			if rotated, err = s.turnOn(ctx, c.Session); err != nil {
+			if rotated, err = s.turnTwoFactorOn(ctx, c.Session); err != nil {
 				return nil, err
 			}
 		}
@@ -503,30 +506,30 @@ func (s *Service) VerifyTOTP(ctx context.Context, c TwoFactorCaller, code string
 		}
 		return &TwoFactorPass{Token: c.Session.Session.Token, User: v.user, Session: rotated}, nil
 	}
-	return s.pass(ctx, v, trustDevice)
+	return s.passTwoFactor(ctx, v, trustDevice)
 }
 
-// otpHash is how mailed codes are stored: Better Auth's storeOTP "hashed" form
+// twoFactorOTPHash is how mailed codes are stored: Better Auth's storeOTP "hashed" form
 // (base64url of SHA-256, no padding).
-func otpHash(code string) string {
+func twoFactorOTPHash(code string) string {
 	sum := sha256.Sum256([]byte(code))
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
 // SendTwoFactorOTP mails a new 6-digit code, valid 3 minutes, to the caller's user.
 func (s *Service) SendTwoFactorOTP(ctx context.Context, c TwoFactorCaller) error {
-	v, err := s.verifier(ctx, c)
+	v, err := s.startTwoFactor(ctx, c)
 	if err != nil {
 		return err
 	}
 	code := token.Digits(6)
 	err = s.store.InTx(ctx, func(tx db.DB) error {
 		if err := s.store.BetterauthVerificationCreate(ctx, tx, dbsqlc.BetterauthVerificationCreateParams{
-			ID: newID(), Identifier: otpPrefix + v.key, Value: otpHash(code) + ":0", ExpiresAt: time.Now().Add(otpTTL)}); err != nil {
+			ID: newID(), Identifier: twoFactorOTPPrefix + v.key, Value: twoFactorOTPHash(code) + ":0", ExpiresAt: time.Now().Add(twoFactorOTPTTL)}); err != nil {
 			return err
 		}
 		return s.outbox.Enqueue(ctx, tx, mail.Message{To: v.user.Email, Template: TemplateTwoFactorOTP, Data: map[string]any{
-			"otp": code, "name": v.user.Name, "appName": s.cfg.AppName, "validFor": humanTTL(otpTTL)}})
+			"otp": code, "name": v.user.Name, "appName": s.cfg.AppName, "validFor": humanTTL(twoFactorOTPTTL)}})
 	})
 	if err != nil {
 		return db.Translate(err)
@@ -538,7 +541,7 @@ func (s *Service) SendTwoFactorOTP(ctx context.Context, c TwoFactorCaller) error
 // VerifyTwoFactorOTP checks the newest mailed code. With a session of a user whose two-factor
 // authentication is off, a right code turns it on and replaces the session.
 func (s *Service) VerifyTwoFactorOTP(ctx context.Context, c TwoFactorCaller, code string, trustDevice bool) (*TwoFactorPass, error) {
-	v, err := s.verifier(ctx, c)
+	v, err := s.startTwoFactor(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -547,14 +550,14 @@ func (s *Service) VerifyTwoFactorOTP(ctx context.Context, c TwoFactorCaller, cod
 		row, err := s.store.BetterauthTwoFactorGetByUser(ctx, s.store.Pool(), v.user.ID)
 		if err == nil {
 			tf = &row
-			if err := s.checkLock(ctx, row); err != nil {
+			if err := s.checkTwoFactorLock(ctx, row); err != nil {
 				return nil, err
 			}
 		} else if !notFound(err) {
 			return nil, db.Translate(err)
 		}
 	}
-	row, err := s.store.BetterauthVerificationTake(ctx, s.store.Pool(), otpPrefix+v.key)
+	row, err := s.store.BetterauthVerificationTake(ctx, s.store.Pool(), twoFactorOTPPrefix+v.key)
 	if notFound(err) {
 		return nil, ErrOTPExpired
 	} else if err != nil {
@@ -562,41 +565,41 @@ func (s *Service) VerifyTwoFactorOTP(ctx context.Context, c TwoFactorCaller, cod
 	}
 	stored, count, _ := strings.Cut(row.Value, ":")
 	tries, _ := strconv.Atoi(count)
-	if tries >= otpAttempts {
+	if tries >= twoFactorOTPAttempts {
 		return nil, ErrTooManyAttempts
 	}
-	if subtle.ConstantTimeCompare([]byte(stored), []byte(otpHash(code))) != 1 &&
+	if subtle.ConstantTimeCompare([]byte(stored), []byte(twoFactorOTPHash(code))) != 1 &&
 		subtle.ConstantTimeCompare([]byte(stored), []byte(code)) != 1 { // a code stored in clear by Better Auth
 		if err := s.store.BetterauthVerificationCreate(ctx, s.store.Pool(), dbsqlc.BetterauthVerificationCreateParams{
 			ID: newID(), Identifier: row.Identifier, Value: stored + ":" + strconv.Itoa(tries+1), ExpiresAt: row.ExpiresAt}); err != nil {
 			return nil, db.Translate(err)
 		}
-		if err := s.failed(ctx, v, tf, false); err != nil {
+		if err := s.twoFactorFailed(ctx, v, tf, false); err != nil {
 			return nil, err
 		}
 		return nil, ErrInvalidCode
 	}
-	if err := s.passed(ctx, v, tf); err != nil {
+	if err := s.twoFactorPassed(ctx, v, tf); err != nil {
 		return nil, err
 	}
 	if !twoFactorOn(v.user) {
 		if v.signingIn() {
-			return nil, ErrFailedToCreateSession
+			return nil, ErrTwoFactorNeedsSession
 		}
-		a, err := s.turnOn(ctx, c.Session)
+		a, err := s.turnTwoFactorOn(ctx, c.Session)
 		if err != nil {
 			return nil, err
 		}
 		return &TwoFactorPass{Token: a.Session.Token, User: a.User, Session: a}, nil
 	}
-	return s.pass(ctx, v, trustDevice)
+	return s.passTwoFactor(ctx, v, trustDevice)
 }
 
 // VerifyBackupCode redeems one of the user's backup codes: of concurrent requests with the
 // same code, one succeeds. With disableSession (signing in) the code is used up but no session
 // starts and the challenge stays.
 func (s *Service) VerifyBackupCode(ctx context.Context, c TwoFactorCaller, code string, disableSession, trustDevice bool) (*TwoFactorPass, error) {
-	v, err := s.verifier(ctx, c)
+	v, err := s.startTwoFactor(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -607,10 +610,10 @@ func (s *Service) VerifyBackupCode(ctx context.Context, c TwoFactorCaller, code 
 		return nil, db.Translate(err)
 	}
 	if v.signingIn() {
-		if err := s.checkLock(ctx, tf); err != nil {
+		if err := s.checkTwoFactorLock(ctx, tf); err != nil {
 			return nil, err
 		}
-		if err := s.beginAttempt(ctx, v); err != nil {
+		if err := s.beginTwoFactorAttempt(ctx, v); err != nil {
 			return nil, err
 		}
 	}
@@ -634,12 +637,12 @@ func (s *Service) VerifyBackupCode(ctx context.Context, c TwoFactorCaller, code 
 		return nil, db.Translate(err)
 	}
 	if !ok {
-		if err := s.failed(ctx, v, &tf, true); err != nil {
+		if err := s.twoFactorFailed(ctx, v, &tf, true); err != nil {
 			return nil, err
 		}
 		return nil, ErrInvalidBackupCode
 	}
-	if err := s.passed(ctx, v, &tf); err != nil {
+	if err := s.twoFactorPassed(ctx, v, &tf); err != nil {
 		return nil, err
 	}
 	if disableSession {
@@ -649,5 +652,5 @@ func (s *Service) VerifyBackupCode(ctx context.Context, c TwoFactorCaller, code 
 		}
 		return out, nil
 	}
-	return s.pass(ctx, v, trustDevice)
+	return s.passTwoFactor(ctx, v, trustDevice)
 }

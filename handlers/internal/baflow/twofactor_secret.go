@@ -88,17 +88,17 @@ func totpKey(secret string) ([]byte, error) {
 	return []byte(secret), nil
 }
 
-var base32NoPad = base32.StdEncoding.WithPadding(base32.NoPadding)
+var totpBase32 = base32.StdEncoding.WithPadding(base32.NoPadding)
 
 // totpURI is the otpauth URI of Better Auth's createOTP(...).url(issuer, account).
 func totpURI(key []byte, issuer, account string) string {
-	return "otpauth://totp/" + encodeURIComponent(issuer) + ":" + encodeURIComponent(account) +
-		"?secret=" + base32NoPad.EncodeToString(key) + "&issuer=" + url.QueryEscape(issuer) +
+	return "otpauth://totp/" + jsURIComponent(issuer) + ":" + jsURIComponent(account) +
+		"?secret=" + totpBase32.EncodeToString(key) + "&issuer=" + url.QueryEscape(issuer) +
 		"&digits=6&period=30"
 }
 
-// encodeURIComponent escapes s as JavaScript's function of that name does.
-func encodeURIComponent(s string) string {
+// jsURIComponent escapes s as JavaScript's encodeURIComponent does.
+func jsURIComponent(s string) string {
 	return strings.NewReplacer("%21", "!", "%27", "'", "%28", "(", "%29", ")", "%2A", "*").
 		Replace(strings.ReplaceAll(url.QueryEscape(s), "+", "%20"))
 }
@@ -109,7 +109,7 @@ func totpStep(key []byte, code string, now time.Time) (int64, bool) {
 	if len(code) != totpDigits {
 		return 0, false
 	}
-	secret := base32NoPad.EncodeToString(key)
+	secret := totpBase32.EncodeToString(key)
 	cur := now.Unix() / totpPeriod
 	found, step := 0, int64(0)
 	for s := cur - totpSkew; s <= cur+totpSkew; s++ {
