@@ -27406,9 +27406,9 @@ var swaggerSpec = []string{
 	"gFP33NIq2O4U8A+EU5QQtGhDOUo9nwP4upiVHApBZkqrmhu3yFXMqGQkTVb6ZZQ6SVr5ZKV2qf7R7LM0",
 	"WTU7amICIwBTkdAJUxtyWCDEj2TGpKxG604iFkj+43RKT6f0+LB5JeLV0fPDl8gt4fPB207z+OX3ef5i",
 	"j0zZhwagBfEDSWbiPSO3LF0yHUpNl0IH4WWLvHLJLJSwwcyzz6nMqm3UY6ZUTqGFSai1i6UrgxiRO3L9",
-	"SlL37pSp4fXVWe1C3lM/NorjbPuBCINHqq2oNdlCsoYHLX5zt4Pnu3BLGvpcnV9lQZSy8xiWiHVPyqtg",
-	"4PVKChY8JQ3K2Ri9DeQTXqE21fnb5ZzwnPKH9ToGb70G1tupaMHbBkbOu4JeeRg2MwIdIPCnPz79/wEA",
-	"AP//",
+	"SlL37pSp4fXVWe1C3lM/NorjbPuBCINHqq2oNdlCsoYHLX5zt4Pnu3BLGvpcnV9lQeSQOe+y0+e+rHlQ",
+	"0TaBby+HV2pj4CV+DVjbZic+V3vZ2GR3jM1tFyfM6VuefAkDUr69U9VqaCrWXTmvggLYK6mY8JQ4KqeD",
+	"9DawX3iF4ljnb5f0wnPqL9YLKbz1Ilxvp6oJbxsaOu+LeuVx4MwKdZDIn/749P8HAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
