@@ -45,3 +45,8 @@ RETURNING *;
 
 -- name: BetterauthUserDelete :execrows
 DELETE FROM betterauth."user" WHERE "id" = $1;
+
+-- name: BetterauthUserSetTwoFactorEnabled :one
+UPDATE betterauth."user" SET "twoFactorEnabled" = @enabled, "updatedAt" = now()
+WHERE "id" = @id
+RETURNING *;

@@ -26,3 +26,11 @@ DELETE FROM betterauth."verification" WHERE "identifier" = $1;
 
 -- name: BetterauthVerificationDeleteExpired :execrows
 DELETE FROM betterauth."verification" WHERE "expiresAt" <= now();
+
+-- name: BetterauthVerificationIncrement :execrows
+-- Adds one to the count kept as the value of the live verification under @identifier (a
+-- two-factor challenge's failed attempts).
+UPDATE betterauth."verification"
+SET "value" = ((CASE WHEN "value" ~ '^[0-9]{1,9}$' THEN "value"::integer ELSE 0 END) + 1)::text,
+    "updatedAt" = now()
+WHERE "identifier" = $1 AND "expiresAt" > now();

@@ -111,6 +111,21 @@ func (e AdminUserField) Valid() bool {
 	}
 }
 
+// Defines values for BackupCodesResultStatus.
+const (
+	BackupCodesResultStatusTrue BackupCodesResultStatus = true
+)
+
+// Valid indicates whether the value is a known member of the BackupCodesResultStatus enum.
+func (e BackupCodesResultStatus) Valid() bool {
+	switch e {
+	case BackupCodesResultStatusTrue:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DeleteUserResultMessage.
 const (
 	DeleteUserResultMessageUserDeleted           DeleteUserResultMessage = "User deleted"
@@ -387,6 +402,75 @@ const (
 func (e StatusResultStatus) Valid() bool {
 	switch e {
 	case StatusResultStatusTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TwoFactorEnableRequestMethod.
+const (
+	TwoFactorEnableRequestMethodOtp  TwoFactorEnableRequestMethod = "otp"
+	TwoFactorEnableRequestMethodTotp TwoFactorEnableRequestMethod = "totp"
+)
+
+// Valid indicates whether the value is a known member of the TwoFactorEnableRequestMethod enum.
+func (e TwoFactorEnableRequestMethod) Valid() bool {
+	switch e {
+	case TwoFactorEnableRequestMethodOtp:
+		return true
+	case TwoFactorEnableRequestMethodTotp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TwoFactorEnableResultMethod.
+const (
+	TwoFactorEnableResultMethodOtp  TwoFactorEnableResultMethod = "otp"
+	TwoFactorEnableResultMethodTotp TwoFactorEnableResultMethod = "totp"
+)
+
+// Valid indicates whether the value is a known member of the TwoFactorEnableResultMethod enum.
+func (e TwoFactorEnableResultMethod) Valid() bool {
+	switch e {
+	case TwoFactorEnableResultMethodOtp:
+		return true
+	case TwoFactorEnableResultMethodTotp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TwoFactorRedirectResultTwoFactorMethods.
+const (
+	TwoFactorRedirectResultTwoFactorMethodsOtp  TwoFactorRedirectResultTwoFactorMethods = "otp"
+	TwoFactorRedirectResultTwoFactorMethodsTotp TwoFactorRedirectResultTwoFactorMethods = "totp"
+)
+
+// Valid indicates whether the value is a known member of the TwoFactorRedirectResultTwoFactorMethods enum.
+func (e TwoFactorRedirectResultTwoFactorMethods) Valid() bool {
+	switch e {
+	case TwoFactorRedirectResultTwoFactorMethodsOtp:
+		return true
+	case TwoFactorRedirectResultTwoFactorMethodsTotp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TwoFactorRedirectResultTwoFactorRedirect.
+const (
+	TwoFactorRedirectResultTwoFactorRedirectTrue TwoFactorRedirectResultTwoFactorRedirect = true
+)
+
+// Valid indicates whether the value is a known member of the TwoFactorRedirectResultTwoFactorRedirect enum.
+func (e TwoFactorRedirectResultTwoFactorRedirect) Valid() bool {
+	switch e {
+	case TwoFactorRedirectResultTwoFactorRedirectTrue:
 		return true
 	default:
 		return false
@@ -933,6 +1017,18 @@ type ApiKeySession struct {
 // `nonce` and `scope` are refused (400 `VALIDATION_ERROR`).
 type AuthorizationParams map[string]string
 
+// BackupCode Example: Mv1we-oIkxL
+type BackupCode = string
+
+// BackupCodesResult defines model for BackupCodesResult.
+type BackupCodesResult struct {
+	BackupCodes []BackupCode            `json:"backupCodes"`
+	Status      BackupCodesResultStatus `json:"status"`
+}
+
+// BackupCodesResultStatus defines model for BackupCodesResult.Status.
+type BackupCodesResultStatus bool
+
 // ChangeEmailRequest defines model for ChangeEmailRequest.
 type ChangeEmailRequest struct {
 	// CallbackURL Where the verification links redirect (relative or trusted; default `/`).
@@ -1455,6 +1551,12 @@ type RevokeSessionRequest struct {
 	Token string `json:"token"`
 }
 
+// SendTwoFactorOtpRequest defines model for SendTwoFactorOtpRequest.
+type SendTwoFactorOtpRequest struct {
+	// TrustDevice Accepted and ignored, as in Better Auth.
+	TrustDevice *bool `json:"trustDevice,omitempty"`
+}
+
 // SendVerificationEmailRequest defines model for SendVerificationEmailRequest.
 type SendVerificationEmailRequest struct {
 	// CallbackURL Where the verification link redirects (relative or trusted; default `/`).
@@ -1491,6 +1593,11 @@ type Session struct {
 
 	// UserId Example: 50EekTBP5Z7WyBBbLvcD1HTdL8UxF1bG
 	UserId string `json:"userId"`
+}
+
+// SignInAnswer A session (`SignInResult`), or the two-factor challenge (`TwoFactorRedirectResult`).
+type SignInAnswer struct {
+	union json.RawMessage
 }
 
 // SignInEmailRequest defines model for SignInEmailRequest.
@@ -1678,6 +1785,80 @@ type StatusResult struct {
 // StatusResultStatus defines model for StatusResult.Status.
 type StatusResultStatus bool
 
+// TotpURIResult defines model for TotpURIResult.
+type TotpURIResult struct {
+	TotpURI string `json:"totpURI"`
+}
+
+// TwoFactorEnableRequest defines model for TwoFactorEnableRequest.
+type TwoFactorEnableRequest struct {
+	// Issuer The issuer shown by authenticator apps (default the app name).
+	Issuer *string `json:"issuer,omitempty"`
+
+	// Method `totp` (an authenticator app) or `otp` (codes by mail).
+	Method *TwoFactorEnableRequestMethod `json:"method,omitempty"`
+
+	// Password The user's password.
+	Password string `json:"password"`
+}
+
+// TwoFactorEnableRequestMethod `totp` (an authenticator app) or `otp` (codes by mail).
+type TwoFactorEnableRequestMethod string
+
+// TwoFactorEnableResult defines model for TwoFactorEnableResult.
+type TwoFactorEnableResult struct {
+	// BackupCodes Ten backup codes, shown once (TOTP only).
+	BackupCodes *[]BackupCode               `json:"backupCodes,omitempty"`
+	Method      TwoFactorEnableResultMethod `json:"method"`
+
+	// TotpURI The `otpauth://totp/...` URI to show as a QR code (TOTP only).
+	//
+	// Example: otpauth://totp/Gatehouse:ann%40example.com?secret=MFRGG...&issuer=Gatehouse&digits=6&period=30
+	TotpURI *string `json:"totpURI,omitempty"`
+}
+
+// TwoFactorEnableResultMethod defines model for TwoFactorEnableResult.Method.
+type TwoFactorEnableResultMethod string
+
+// TwoFactorPasswordRequest defines model for TwoFactorPasswordRequest.
+type TwoFactorPasswordRequest struct {
+	// Password The user's password.
+	Password string `json:"password"`
+}
+
+// TwoFactorRedirectResult A password sign-in of a user with two-factor authentication on: no session yet; the
+// signed `better-auth.two_factor` cookie (Max-Age=600) holds the challenge for the
+// `/two-factor/verify-*` operations.
+type TwoFactorRedirectResult struct {
+	// TwoFactorMethods `totp` when a verified TOTP secret exists, then `otp` (always: codes by mail).
+	TwoFactorMethods  []TwoFactorRedirectResultTwoFactorMethods `json:"twoFactorMethods"`
+	TwoFactorRedirect TwoFactorRedirectResultTwoFactorRedirect  `json:"twoFactorRedirect"`
+}
+
+// TwoFactorRedirectResultTwoFactorMethods defines model for TwoFactorRedirectResult.TwoFactorMethods.
+type TwoFactorRedirectResultTwoFactorMethods string
+
+// TwoFactorRedirectResultTwoFactorRedirect defines model for TwoFactorRedirectResult.TwoFactorRedirect.
+type TwoFactorRedirectResultTwoFactorRedirect bool
+
+// TwoFactorSessionResult defines model for TwoFactorSessionResult.
+type TwoFactorSessionResult struct {
+	// Token The session token (absent only with `disableSession` while signing in).
+	Token *string `json:"token,omitempty"`
+	User  User    `json:"user"`
+}
+
+// TwoFactorVerifyRequest defines model for TwoFactorVerifyRequest.
+type TwoFactorVerifyRequest struct {
+	// Code The 6-digit code.
+	//
+	// Example: 012345
+	Code string `json:"code"`
+
+	// TrustDevice Signing in, trust this browser for 30 days (`better-auth.trust_device` cookie).
+	TrustDevice *bool `json:"trustDevice,omitempty"`
+}
+
 // UnlinkAccountRequest defines model for UnlinkAccountRequest.
 type UnlinkAccountRequest struct {
 	// AccountId The Better Auth account id (`id` from `/list-accounts`), not the provider's user id.
@@ -1806,6 +1987,18 @@ type User struct {
 // UsernameAvailabilityResult defines model for UsernameAvailabilityResult.
 type UsernameAvailabilityResult struct {
 	Available bool `json:"available"`
+}
+
+// VerifyBackupCodeRequest defines model for VerifyBackupCodeRequest.
+type VerifyBackupCodeRequest struct {
+	// Code A backup code, `xxxxx-xxxxx`.
+	Code string `json:"code"`
+
+	// DisableSession Signing in, use up the code without starting a session.
+	DisableSession *bool `json:"disableSession,omitempty"`
+
+	// TrustDevice Signing in, trust this browser for 30 days.
+	TrustDevice *bool `json:"trustDevice,omitempty"`
 }
 
 // VerifyEmailResult defines model for VerifyEmailResult.
@@ -2157,6 +2350,30 @@ type SignOutJSONRequestBody = SignOutRequest
 
 // SignUpEmailJSONRequestBody defines body for SignUpEmail for application/json ContentType.
 type SignUpEmailJSONRequestBody = SignUpEmailRequest
+
+// DisableTwoFactorJSONRequestBody defines body for DisableTwoFactor for application/json ContentType.
+type DisableTwoFactorJSONRequestBody = TwoFactorPasswordRequest
+
+// EnableTwoFactorJSONRequestBody defines body for EnableTwoFactor for application/json ContentType.
+type EnableTwoFactorJSONRequestBody = TwoFactorEnableRequest
+
+// GenerateBackupCodesJSONRequestBody defines body for GenerateBackupCodes for application/json ContentType.
+type GenerateBackupCodesJSONRequestBody = TwoFactorPasswordRequest
+
+// GetTotpUriJSONRequestBody defines body for GetTotpUri for application/json ContentType.
+type GetTotpUriJSONRequestBody = TwoFactorPasswordRequest
+
+// SendTwoFactorOtpJSONRequestBody defines body for SendTwoFactorOtp for application/json ContentType.
+type SendTwoFactorOtpJSONRequestBody = SendTwoFactorOtpRequest
+
+// VerifyBackupCodeJSONRequestBody defines body for VerifyBackupCode for application/json ContentType.
+type VerifyBackupCodeJSONRequestBody = VerifyBackupCodeRequest
+
+// VerifyTwoFactorOtpJSONRequestBody defines body for VerifyTwoFactorOtp for application/json ContentType.
+type VerifyTwoFactorOtpJSONRequestBody = TwoFactorVerifyRequest
+
+// VerifyTotpJSONRequestBody defines body for VerifyTotp for application/json ContentType.
+type VerifyTotpJSONRequestBody = TwoFactorVerifyRequest
 
 // UnlinkAccountJSONRequestBody defines body for UnlinkAccount for application/json ContentType.
 type UnlinkAccountJSONRequestBody = UnlinkAccountRequest
@@ -2559,6 +2776,68 @@ func (t AdminRole) MarshalJSON() ([]byte, error) {
 }
 
 func (t *AdminRole) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsSignInResult returns the union data inside the SignInAnswer as a SignInResult
+func (t SignInAnswer) AsSignInResult() (SignInResult, error) {
+	var body SignInResult
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromSignInResult overwrites any union data inside the SignInAnswer as the provided SignInResult
+func (t *SignInAnswer) FromSignInResult(v SignInResult) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeSignInResult performs a merge with any union data inside the SignInAnswer, using the provided SignInResult
+func (t *SignInAnswer) MergeSignInResult(v SignInResult) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsTwoFactorRedirectResult returns the union data inside the SignInAnswer as a TwoFactorRedirectResult
+func (t SignInAnswer) AsTwoFactorRedirectResult() (TwoFactorRedirectResult, error) {
+	var body TwoFactorRedirectResult
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTwoFactorRedirectResult overwrites any union data inside the SignInAnswer as the provided TwoFactorRedirectResult
+func (t *SignInAnswer) FromTwoFactorRedirectResult(v TwoFactorRedirectResult) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeTwoFactorRedirectResult performs a merge with any union data inside the SignInAnswer, using the provided TwoFactorRedirectResult
+func (t *SignInAnswer) MergeTwoFactorRedirectResult(v TwoFactorRedirectResult) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t SignInAnswer) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *SignInAnswer) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -4225,6 +4504,11 @@ type ClientInterface interface {
 	// `redirect: true`, `url` echoes it and a `Location` header is set, still with status 200.
 	// `rememberMe: false`: session cookie without Max-Age, a 1-day session, and the signed
 	// `better-auth.dont_remember` cookie.
+	// A user with two-factor authentication on (and no trusted-device cookie) gets no session:
+	// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
+	// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
+	// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
+	// that cookie is replaced. (The 1.1.0 document does not describe this answer.)
 	//
 	// Errors: unknown email, no password account or wrong password: 401 `INVALID_EMAIL_OR_PASSWORD`
 	// (same answer and timing); malformed email: 400 `INVALID_EMAIL` (a handler check in Better Auth,
@@ -4247,6 +4531,11 @@ type ClientInterface interface {
 	// `redirect: true`, `url` echoes it and a `Location` header is set, still with status 200.
 	// `rememberMe: false`: session cookie without Max-Age, a 1-day session, and the signed
 	// `better-auth.dont_remember` cookie.
+	// A user with two-factor authentication on (and no trusted-device cookie) gets no session:
+	// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
+	// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
+	// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
+	// that cookie is replaced. (The 1.1.0 document does not describe this answer.)
 	//
 	// Errors: unknown email, no password account or wrong password: 401 `INVALID_EMAIL_OR_PASSWORD`
 	// (same answer and timing); malformed email: 400 `INVALID_EMAIL` (a handler check in Better Auth,
@@ -4319,6 +4608,11 @@ type ClientInterface interface {
 	// Like `POST /sign-in/email` but looks the user up by username (compared lower-cased):
 	// 200 `{"redirect", "token", "user"}` (+ `url` and `Location` with `callbackURL`) plus the session
 	// cookie; `rememberMe: false` as for email sign-in.
+	// A user with two-factor authentication on (and no trusted-device cookie) gets no session:
+	// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
+	// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
+	// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
+	// that cookie is replaced. (The 1.1.0 document does not describe this answer.)
 	//
 	// Errors: unknown username, no password or wrong password (also an empty `username` or
 	// `password`): 401 `INVALID_USERNAME_OR_PASSWORD`; username breaking the rules (3 to 30
@@ -4341,6 +4635,11 @@ type ClientInterface interface {
 	// Like `POST /sign-in/email` but looks the user up by username (compared lower-cased):
 	// 200 `{"redirect", "token", "user"}` (+ `url` and `Location` with `callbackURL`) plus the session
 	// cookie; `rememberMe: false` as for email sign-in.
+	// A user with two-factor authentication on (and no trusted-device cookie) gets no session:
+	// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
+	// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
+	// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
+	// that cookie is replaced. (The 1.1.0 document does not describe this answer.)
 	//
 	// Errors: unknown username, no password or wrong password (also an empty `username` or
 	// `password`): 401 `INVALID_USERNAME_OR_PASSWORD`; username breaking the rules (3 to 30
@@ -4437,6 +4736,320 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /sign-up/email (the `SignUpEmail` operationId).
 	SignUpEmail(ctx context.Context, body SignUpEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DisableTwoFactorWithBody Turn two-factor authentication off
+	//
+	// Checks `password`, turns two-factor authentication off, deletes the TOTP secret and backup codes,
+	// replaces the session by a new one (new session cookie) and forgets this browser's trusted device
+	// (its `better-auth.trust_device` cookie is expired). Answers `{"status": true}`.
+	//
+	// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; no session: 401
+	// `UNAUTHORIZED`.
+	//
+	// Corrects the 1.1.0 document: `status` is always present (and true); the session is replaced
+	// and the trusted-device cookie removed, which it does not say.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /two-factor/disable (the `DisableTwoFactor` operationId).
+	DisableTwoFactorWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DisableTwoFactor Turn two-factor authentication off
+	//
+	// Checks `password`, turns two-factor authentication off, deletes the TOTP secret and backup codes,
+	// replaces the session by a new one (new session cookie) and forgets this browser's trusted device
+	// (its `better-auth.trust_device` cookie is expired). Answers `{"status": true}`.
+	//
+	// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; no session: 401
+	// `UNAUTHORIZED`.
+	//
+	// Corrects the 1.1.0 document: `status` is always present (and true); the session is replaced
+	// and the trusted-device cookie removed, which it does not say.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /two-factor/disable (the `DisableTwoFactor` operationId).
+	DisableTwoFactor(ctx context.Context, body DisableTwoFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EnableTwoFactorWithBody Start setting up two-factor authentication
+	//
+	// Checks `password` and, with `method: "totp"` (the default), stores a new TOTP secret (32 random
+	// characters, encrypted) and ten new backup codes, unverified, and answers
+	// `{"method": "totp", "totpURI", "backupCodes"}`. The URI is
+	// `otpauth://totp/<issuer>:<email>?secret=<BASE32 of the secret's bytes>&issuer=<issuer>&digits=6&period=30`
+	// with `issuer` from the body, else the app name. Two-factor authentication stays off until a code is
+	// verified with this session (`/two-factor/verify-totp`); calling enable again before that replaces
+	// the secret and codes. With `method: "otp"` nothing is stored and the answer is
+	// `{"method": "otp"}`: codes are then mailed by `/two-factor/send-otp` and the first one verified with
+	// `/two-factor/verify-otp` turns two-factor authentication on.
+	//
+	// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; TOTP already
+	// verified: 400 `TOTP_ALREADY_ENABLED`; no session: 401 `UNAUTHORIZED`.
+	//
+	// Deviation from Better Auth 1.7: there `method: "otp"` turns two-factor authentication on at once
+	// (and sends a new session cookie); here it waits for a verified code, so that a user is never
+	// locked out by a mailbox that does not receive.
+	//
+	// Corrects the 1.1.0 document: the body also takes `method` (`totp`|`otp`), and the answer carries
+	// `method` (required); `totpURI` and `backupCodes` are present only for TOTP.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /two-factor/enable (the `EnableTwoFactor` operationId).
+	EnableTwoFactorWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EnableTwoFactor Start setting up two-factor authentication
+	//
+	// Checks `password` and, with `method: "totp"` (the default), stores a new TOTP secret (32 random
+	// characters, encrypted) and ten new backup codes, unverified, and answers
+	// `{"method": "totp", "totpURI", "backupCodes"}`. The URI is
+	// `otpauth://totp/<issuer>:<email>?secret=<BASE32 of the secret's bytes>&issuer=<issuer>&digits=6&period=30`
+	// with `issuer` from the body, else the app name. Two-factor authentication stays off until a code is
+	// verified with this session (`/two-factor/verify-totp`); calling enable again before that replaces
+	// the secret and codes. With `method: "otp"` nothing is stored and the answer is
+	// `{"method": "otp"}`: codes are then mailed by `/two-factor/send-otp` and the first one verified with
+	// `/two-factor/verify-otp` turns two-factor authentication on.
+	//
+	// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; TOTP already
+	// verified: 400 `TOTP_ALREADY_ENABLED`; no session: 401 `UNAUTHORIZED`.
+	//
+	// Deviation from Better Auth 1.7: there `method: "otp"` turns two-factor authentication on at once
+	// (and sends a new session cookie); here it waits for a verified code, so that a user is never
+	// locked out by a mailbox that does not receive.
+	//
+	// Corrects the 1.1.0 document: the body also takes `method` (`totp`|`otp`), and the answer carries
+	// `method` (required); `totpURI` and `backupCodes` are present only for TOTP.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /two-factor/enable (the `EnableTwoFactor` operationId).
+	EnableTwoFactor(ctx context.Context, body EnableTwoFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GenerateBackupCodesWithBody Replace the backup codes
+	//
+	// Checks `password` and replaces every backup code by ten new ones (`xxxxx-xxxxx`, letters and
+	// digits), shown once: `{"status": true, "backupCodes"}`.
+	//
+	// Errors: two-factor authentication off (or no secret): 400 `TWO_FACTOR_NOT_ENABLED`; wrong or
+	// missing password: 400 `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /two-factor/generate-backup-codes (the `GenerateBackupCodes` operationId).
+	GenerateBackupCodesWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GenerateBackupCodes Replace the backup codes
+	//
+	// Checks `password` and replaces every backup code by ten new ones (`xxxxx-xxxxx`, letters and
+	// digits), shown once: `{"status": true, "backupCodes"}`.
+	//
+	// Errors: two-factor authentication off (or no secret): 400 `TWO_FACTOR_NOT_ENABLED`; wrong or
+	// missing password: 400 `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /two-factor/generate-backup-codes (the `GenerateBackupCodes` operationId).
+	GenerateBackupCodes(ctx context.Context, body GenerateBackupCodesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetTotpUriWithBody Show the TOTP URI again
+	//
+	// Answers `{"totpURI"}` for the stored secret, with the app name as issuer (not the `issuer` given at
+	// enable, as in Better Auth).
+	//
+	// Errors: no TOTP secret: 400 `TOTP_NOT_ENABLED`; wrong or missing password: 400
+	// `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
+	//
+	// Corrects the 1.1.0 document: `totpURI` is always present.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /two-factor/get-totp-uri (the `GetTotpUri` operationId).
+	GetTotpUriWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetTotpUri Show the TOTP URI again
+	//
+	// Answers `{"totpURI"}` for the stored secret, with the app name as issuer (not the `issuer` given at
+	// enable, as in Better Auth).
+	//
+	// Errors: no TOTP secret: 400 `TOTP_NOT_ENABLED`; wrong or missing password: 400
+	// `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
+	//
+	// Corrects the 1.1.0 document: `totpURI` is always present.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /two-factor/get-totp-uri (the `GetTotpUri` operationId).
+	GetTotpUri(ctx context.Context, body GetTotpUriJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SendTwoFactorOtpWithBody Mail a one-time code
+	//
+	// Mails a new 6-digit code, valid 3 minutes, to the user of the session or of the sign-in challenge
+	// (`better-auth.two_factor` cookie): template `betterauth-two-factor-otp` with `data.otp`. Each call
+	// adds a code; the newest one counts. Answers `{"status": true}`. The body is optional (the client
+	// sends `{}`); `trustDevice` is accepted and ignored, as in Better Auth.
+	//
+	// Errors: no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`.
+	//
+	// Corrects the 1.1.0 document: an optional body `{trustDevice}` is accepted.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /two-factor/send-otp (the `SendTwoFactorOtp` operationId).
+	SendTwoFactorOtpWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SendTwoFactorOtp Mail a one-time code
+	//
+	// Mails a new 6-digit code, valid 3 minutes, to the user of the session or of the sign-in challenge
+	// (`better-auth.two_factor` cookie): template `betterauth-two-factor-otp` with `data.otp`. Each call
+	// adds a code; the newest one counts. Answers `{"status": true}`. The body is optional (the client
+	// sends `{}`); `trustDevice` is accepted and ignored, as in Better Auth.
+	//
+	// Errors: no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`.
+	//
+	// Corrects the 1.1.0 document: an optional body `{trustDevice}` is accepted.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /two-factor/send-otp (the `SendTwoFactorOtp` operationId).
+	SendTwoFactorOtp(ctx context.Context, body SendTwoFactorOtpJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifyBackupCodeWithBody Use a backup code
+	//
+	// Redeems one of the user's backup codes (each works once, even under concurrent requests). Without a
+	// session, with the sign-in challenge cookie, it signs in as `/two-factor/verify-totp` does and
+	// answers `{"token", "user"}`; with `disableSession: true` it only uses up the code and answers
+	// `{"user"}` (no token, no cookie, the challenge stays). With a session it answers the session's
+	// `{"token", "user"}`.
+	//
+	// Errors: no backup codes: 400 `BACKUP_CODES_NOT_ENABLED`; wrong or used code: 401
+	// `INVALID_BACKUP_CODE`; no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`; 5 wrong
+	// codes for one challenge: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE`; locked account: 429
+	// `ACCOUNT_TEMPORARILY_LOCKED`.
+	//
+	// Corrects the 1.1.0 document (and 1.7's own): the answer is `{"token", "user"}` (`{"user"}` with
+	// `disableSession` while signing in), not `{"user", "session"}`; `trustDevice` and `disableSession`
+	// are booleans.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /two-factor/verify-backup-code (the `VerifyBackupCode` operationId).
+	VerifyBackupCodeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifyBackupCode Use a backup code
+	//
+	// Redeems one of the user's backup codes (each works once, even under concurrent requests). Without a
+	// session, with the sign-in challenge cookie, it signs in as `/two-factor/verify-totp` does and
+	// answers `{"token", "user"}`; with `disableSession: true` it only uses up the code and answers
+	// `{"user"}` (no token, no cookie, the challenge stays). With a session it answers the session's
+	// `{"token", "user"}`.
+	//
+	// Errors: no backup codes: 400 `BACKUP_CODES_NOT_ENABLED`; wrong or used code: 401
+	// `INVALID_BACKUP_CODE`; no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`; 5 wrong
+	// codes for one challenge: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE`; locked account: 429
+	// `ACCOUNT_TEMPORARILY_LOCKED`.
+	//
+	// Corrects the 1.1.0 document (and 1.7's own): the answer is `{"token", "user"}` (`{"user"}` with
+	// `disableSession` while signing in), not `{"user", "session"}`; `trustDevice` and `disableSession`
+	// are booleans.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /two-factor/verify-backup-code (the `VerifyBackupCode` operationId).
+	VerifyBackupCode(ctx context.Context, body VerifyBackupCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifyTwoFactorOtpWithBody Verify a mailed code
+	//
+	// Checks the newest mailed code. With a session of a user whose two-factor authentication is off, a
+	// right code turns it on, replaces the session (new cookie) and answers the new `{"token", "user"}`;
+	// otherwise a session answers its own `{"token", "user"}`. Without a session, with the sign-in
+	// challenge cookie, it signs in as `/two-factor/verify-totp` does (`trustDevice` likewise).
+	//
+	// Errors: no live code: 400 `OTP_HAS_EXPIRED`; wrong code: 401 `INVALID_CODE`; 5 wrong tries of one
+	// code: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (send a new one); no session and no valid challenge:
+	// 401 `INVALID_TWO_FACTOR_COOKIE`; locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
+	//
+	// Corrects the 1.1.0 document: `trustDevice` is a boolean, not a string; `user` is the full user
+	// (the document lists a few of its fields).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /two-factor/verify-otp (the `VerifyTwoFactorOtp` operationId).
+	VerifyTwoFactorOtpWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifyTwoFactorOtp Verify a mailed code
+	//
+	// Checks the newest mailed code. With a session of a user whose two-factor authentication is off, a
+	// right code turns it on, replaces the session (new cookie) and answers the new `{"token", "user"}`;
+	// otherwise a session answers its own `{"token", "user"}`. Without a session, with the sign-in
+	// challenge cookie, it signs in as `/two-factor/verify-totp` does (`trustDevice` likewise).
+	//
+	// Errors: no live code: 400 `OTP_HAS_EXPIRED`; wrong code: 401 `INVALID_CODE`; 5 wrong tries of one
+	// code: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (send a new one); no session and no valid challenge:
+	// 401 `INVALID_TWO_FACTOR_COOKIE`; locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
+	//
+	// Corrects the 1.1.0 document: `trustDevice` is a boolean, not a string; `user` is the full user
+	// (the document lists a few of its fields).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /two-factor/verify-otp (the `VerifyTwoFactorOtp` operationId).
+	VerifyTwoFactorOtp(ctx context.Context, body VerifyTwoFactorOtpJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifyTotpWithBody Verify a TOTP code
+	//
+	// Checks a TOTP code (RFC 6238: HMAC-SHA-1, 6 digits, 30 s steps, one step either side accepted).
+	// A code is accepted once: its time step, or an earlier one, is refused afterwards.
+	//
+	// With a session (setting up): the first right code turns two-factor authentication on, replaces the
+	// session by a new one (new session cookie) and marks the secret verified; as in Better Auth the body
+	// then still carries the previous session's token and the user as it was (`twoFactorEnabled: false`).
+	// Later right codes answer `{"token", "user"}` of the current session.
+	//
+	// Without a session, with the `better-auth.two_factor` cookie of a sign-in: a right code ends the
+	// challenge, starts a session (not remembered when the browser holds `better-auth.dont_remember`),
+	// sets its cookie, expires `two_factor` and answers `{"token", "user"}`. With `trustDevice: true` it
+	// also sets `better-auth.trust_device` (30 days) and expires `dont_remember`.
+	//
+	// Errors: no secret (or, signing in, one not yet verified): 400 `TOTP_NOT_ENABLED`; wrong code: 401
+	// `INVALID_CODE`; no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`; 5 wrong codes
+	// for one challenge: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (the challenge ends and its cookie is
+	// expired); locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
+	//
+	// Corrects the 1.1.0 document (and 1.7's own): the answer is `{"token", "user"}`, not `{"status"}`;
+	// `trustDevice` is a boolean, not a string.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /two-factor/verify-totp (the `VerifyTotp` operationId).
+	VerifyTotpWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifyTotp Verify a TOTP code
+	//
+	// Checks a TOTP code (RFC 6238: HMAC-SHA-1, 6 digits, 30 s steps, one step either side accepted).
+	// A code is accepted once: its time step, or an earlier one, is refused afterwards.
+	//
+	// With a session (setting up): the first right code turns two-factor authentication on, replaces the
+	// session by a new one (new session cookie) and marks the secret verified; as in Better Auth the body
+	// then still carries the previous session's token and the user as it was (`twoFactorEnabled: false`).
+	// Later right codes answer `{"token", "user"}` of the current session.
+	//
+	// Without a session, with the `better-auth.two_factor` cookie of a sign-in: a right code ends the
+	// challenge, starts a session (not remembered when the browser holds `better-auth.dont_remember`),
+	// sets its cookie, expires `two_factor` and answers `{"token", "user"}`. With `trustDevice: true` it
+	// also sets `better-auth.trust_device` (30 days) and expires `dont_remember`.
+	//
+	// Errors: no secret (or, signing in, one not yet verified): 400 `TOTP_NOT_ENABLED`; wrong code: 401
+	// `INVALID_CODE`; no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`; 5 wrong codes
+	// for one challenge: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (the challenge ends and its cookie is
+	// expired); locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
+	//
+	// Corrects the 1.1.0 document (and 1.7's own): the answer is `{"token", "user"}`, not `{"status"}`;
+	// `trustDevice` is a boolean, not a string.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /two-factor/verify-totp (the `VerifyTotp` operationId).
+	VerifyTotp(ctx context.Context, body VerifyTotpJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UnlinkAccountWithBody Unlink an account
 	//
@@ -7016,6 +7629,11 @@ func (c *Client) SendVerificationEmail(ctx context.Context, body SendVerificatio
 // `redirect: true`, `url` echoes it and a `Location` header is set, still with status 200.
 // `rememberMe: false`: session cookie without Max-Age, a 1-day session, and the signed
 // `better-auth.dont_remember` cookie.
+// A user with two-factor authentication on (and no trusted-device cookie) gets no session:
+// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
+// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
+// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
+// that cookie is replaced. (The 1.1.0 document does not describe this answer.)
 //
 // Errors: unknown email, no password account or wrong password: 401 `INVALID_EMAIL_OR_PASSWORD`
 // (same answer and timing); malformed email: 400 `INVALID_EMAIL` (a handler check in Better Auth,
@@ -7048,6 +7666,11 @@ func (c *Client) SignInEmailWithBody(ctx context.Context, contentType string, bo
 // `redirect: true`, `url` echoes it and a `Location` header is set, still with status 200.
 // `rememberMe: false`: session cookie without Max-Age, a 1-day session, and the signed
 // `better-auth.dont_remember` cookie.
+// A user with two-factor authentication on (and no trusted-device cookie) gets no session:
+// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
+// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
+// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
+// that cookie is replaced. (The 1.1.0 document does not describe this answer.)
 //
 // Errors: unknown email, no password account or wrong password: 401 `INVALID_EMAIL_OR_PASSWORD`
 // (same answer and timing); malformed email: 400 `INVALID_EMAIL` (a handler check in Better Auth,
@@ -7150,6 +7773,11 @@ func (c *Client) SignInSocial(ctx context.Context, body SignInSocialJSONRequestB
 // Like `POST /sign-in/email` but looks the user up by username (compared lower-cased):
 // 200 `{"redirect", "token", "user"}` (+ `url` and `Location` with `callbackURL`) plus the session
 // cookie; `rememberMe: false` as for email sign-in.
+// A user with two-factor authentication on (and no trusted-device cookie) gets no session:
+// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
+// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
+// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
+// that cookie is replaced. (The 1.1.0 document does not describe this answer.)
 //
 // Errors: unknown username, no password or wrong password (also an empty `username` or
 // `password`): 401 `INVALID_USERNAME_OR_PASSWORD`; username breaking the rules (3 to 30
@@ -7182,6 +7810,11 @@ func (c *Client) SignInUsernameWithBody(ctx context.Context, contentType string,
 // Like `POST /sign-in/email` but looks the user up by username (compared lower-cased):
 // 200 `{"redirect", "token", "user"}` (+ `url` and `Location` with `callbackURL`) plus the session
 // cookie; `rememberMe: false` as for email sign-in.
+// A user with two-factor authentication on (and no trusted-device cookie) gets no session:
+// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
+// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
+// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
+// that cookie is replaced. (The 1.1.0 document does not describe this answer.)
 //
 // Errors: unknown username, no password or wrong password (also an empty `username` or
 // `password`): 401 `INVALID_USERNAME_OR_PASSWORD`; username breaking the rules (3 to 30
@@ -7319,6 +7952,480 @@ func (c *Client) SignUpEmailWithBody(ctx context.Context, contentType string, bo
 // Corresponds with POST /sign-up/email (the `SignUpEmail` operationId).
 func (c *Client) SignUpEmail(ctx context.Context, body SignUpEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSignUpEmailRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DisableTwoFactorWithBody Turn two-factor authentication off
+//
+// Checks `password`, turns two-factor authentication off, deletes the TOTP secret and backup codes,
+// replaces the session by a new one (new session cookie) and forgets this browser's trusted device
+// (its `better-auth.trust_device` cookie is expired). Answers `{"status": true}`.
+//
+// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; no session: 401
+// `UNAUTHORIZED`.
+//
+// Corrects the 1.1.0 document: `status` is always present (and true); the session is replaced
+// and the trusted-device cookie removed, which it does not say.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /two-factor/disable (the `DisableTwoFactor` operationId).
+func (c *Client) DisableTwoFactorWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDisableTwoFactorRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DisableTwoFactor Turn two-factor authentication off
+//
+// Checks `password`, turns two-factor authentication off, deletes the TOTP secret and backup codes,
+// replaces the session by a new one (new session cookie) and forgets this browser's trusted device
+// (its `better-auth.trust_device` cookie is expired). Answers `{"status": true}`.
+//
+// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; no session: 401
+// `UNAUTHORIZED`.
+//
+// Corrects the 1.1.0 document: `status` is always present (and true); the session is replaced
+// and the trusted-device cookie removed, which it does not say.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /two-factor/disable (the `DisableTwoFactor` operationId).
+func (c *Client) DisableTwoFactor(ctx context.Context, body DisableTwoFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDisableTwoFactorRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EnableTwoFactorWithBody Start setting up two-factor authentication
+//
+// Checks `password` and, with `method: "totp"` (the default), stores a new TOTP secret (32 random
+// characters, encrypted) and ten new backup codes, unverified, and answers
+// `{"method": "totp", "totpURI", "backupCodes"}`. The URI is
+// `otpauth://totp/<issuer>:<email>?secret=<BASE32 of the secret's bytes>&issuer=<issuer>&digits=6&period=30`
+// with `issuer` from the body, else the app name. Two-factor authentication stays off until a code is
+// verified with this session (`/two-factor/verify-totp`); calling enable again before that replaces
+// the secret and codes. With `method: "otp"` nothing is stored and the answer is
+// `{"method": "otp"}`: codes are then mailed by `/two-factor/send-otp` and the first one verified with
+// `/two-factor/verify-otp` turns two-factor authentication on.
+//
+// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; TOTP already
+// verified: 400 `TOTP_ALREADY_ENABLED`; no session: 401 `UNAUTHORIZED`.
+//
+// Deviation from Better Auth 1.7: there `method: "otp"` turns two-factor authentication on at once
+// (and sends a new session cookie); here it waits for a verified code, so that a user is never
+// locked out by a mailbox that does not receive.
+//
+// Corrects the 1.1.0 document: the body also takes `method` (`totp`|`otp`), and the answer carries
+// `method` (required); `totpURI` and `backupCodes` are present only for TOTP.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /two-factor/enable (the `EnableTwoFactor` operationId).
+func (c *Client) EnableTwoFactorWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEnableTwoFactorRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EnableTwoFactor Start setting up two-factor authentication
+//
+// Checks `password` and, with `method: "totp"` (the default), stores a new TOTP secret (32 random
+// characters, encrypted) and ten new backup codes, unverified, and answers
+// `{"method": "totp", "totpURI", "backupCodes"}`. The URI is
+// `otpauth://totp/<issuer>:<email>?secret=<BASE32 of the secret's bytes>&issuer=<issuer>&digits=6&period=30`
+// with `issuer` from the body, else the app name. Two-factor authentication stays off until a code is
+// verified with this session (`/two-factor/verify-totp`); calling enable again before that replaces
+// the secret and codes. With `method: "otp"` nothing is stored and the answer is
+// `{"method": "otp"}`: codes are then mailed by `/two-factor/send-otp` and the first one verified with
+// `/two-factor/verify-otp` turns two-factor authentication on.
+//
+// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; TOTP already
+// verified: 400 `TOTP_ALREADY_ENABLED`; no session: 401 `UNAUTHORIZED`.
+//
+// Deviation from Better Auth 1.7: there `method: "otp"` turns two-factor authentication on at once
+// (and sends a new session cookie); here it waits for a verified code, so that a user is never
+// locked out by a mailbox that does not receive.
+//
+// Corrects the 1.1.0 document: the body also takes `method` (`totp`|`otp`), and the answer carries
+// `method` (required); `totpURI` and `backupCodes` are present only for TOTP.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /two-factor/enable (the `EnableTwoFactor` operationId).
+func (c *Client) EnableTwoFactor(ctx context.Context, body EnableTwoFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEnableTwoFactorRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GenerateBackupCodesWithBody Replace the backup codes
+//
+// Checks `password` and replaces every backup code by ten new ones (`xxxxx-xxxxx`, letters and
+// digits), shown once: `{"status": true, "backupCodes"}`.
+//
+// Errors: two-factor authentication off (or no secret): 400 `TWO_FACTOR_NOT_ENABLED`; wrong or
+// missing password: 400 `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /two-factor/generate-backup-codes (the `GenerateBackupCodes` operationId).
+func (c *Client) GenerateBackupCodesWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGenerateBackupCodesRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GenerateBackupCodes Replace the backup codes
+//
+// Checks `password` and replaces every backup code by ten new ones (`xxxxx-xxxxx`, letters and
+// digits), shown once: `{"status": true, "backupCodes"}`.
+//
+// Errors: two-factor authentication off (or no secret): 400 `TWO_FACTOR_NOT_ENABLED`; wrong or
+// missing password: 400 `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /two-factor/generate-backup-codes (the `GenerateBackupCodes` operationId).
+func (c *Client) GenerateBackupCodes(ctx context.Context, body GenerateBackupCodesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGenerateBackupCodesRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetTotpUriWithBody Show the TOTP URI again
+//
+// Answers `{"totpURI"}` for the stored secret, with the app name as issuer (not the `issuer` given at
+// enable, as in Better Auth).
+//
+// Errors: no TOTP secret: 400 `TOTP_NOT_ENABLED`; wrong or missing password: 400
+// `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
+//
+// Corrects the 1.1.0 document: `totpURI` is always present.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /two-factor/get-totp-uri (the `GetTotpUri` operationId).
+func (c *Client) GetTotpUriWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetTotpUriRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetTotpUri Show the TOTP URI again
+//
+// Answers `{"totpURI"}` for the stored secret, with the app name as issuer (not the `issuer` given at
+// enable, as in Better Auth).
+//
+// Errors: no TOTP secret: 400 `TOTP_NOT_ENABLED`; wrong or missing password: 400
+// `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
+//
+// Corrects the 1.1.0 document: `totpURI` is always present.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /two-factor/get-totp-uri (the `GetTotpUri` operationId).
+func (c *Client) GetTotpUri(ctx context.Context, body GetTotpUriJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetTotpUriRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SendTwoFactorOtpWithBody Mail a one-time code
+//
+// Mails a new 6-digit code, valid 3 minutes, to the user of the session or of the sign-in challenge
+// (`better-auth.two_factor` cookie): template `betterauth-two-factor-otp` with `data.otp`. Each call
+// adds a code; the newest one counts. Answers `{"status": true}`. The body is optional (the client
+// sends `{}`); `trustDevice` is accepted and ignored, as in Better Auth.
+//
+// Errors: no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`.
+//
+// Corrects the 1.1.0 document: an optional body `{trustDevice}` is accepted.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /two-factor/send-otp (the `SendTwoFactorOtp` operationId).
+func (c *Client) SendTwoFactorOtpWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSendTwoFactorOtpRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SendTwoFactorOtp Mail a one-time code
+//
+// Mails a new 6-digit code, valid 3 minutes, to the user of the session or of the sign-in challenge
+// (`better-auth.two_factor` cookie): template `betterauth-two-factor-otp` with `data.otp`. Each call
+// adds a code; the newest one counts. Answers `{"status": true}`. The body is optional (the client
+// sends `{}`); `trustDevice` is accepted and ignored, as in Better Auth.
+//
+// Errors: no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`.
+//
+// Corrects the 1.1.0 document: an optional body `{trustDevice}` is accepted.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /two-factor/send-otp (the `SendTwoFactorOtp` operationId).
+func (c *Client) SendTwoFactorOtp(ctx context.Context, body SendTwoFactorOtpJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSendTwoFactorOtpRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifyBackupCodeWithBody Use a backup code
+//
+// Redeems one of the user's backup codes (each works once, even under concurrent requests). Without a
+// session, with the sign-in challenge cookie, it signs in as `/two-factor/verify-totp` does and
+// answers `{"token", "user"}`; with `disableSession: true` it only uses up the code and answers
+// `{"user"}` (no token, no cookie, the challenge stays). With a session it answers the session's
+// `{"token", "user"}`.
+//
+// Errors: no backup codes: 400 `BACKUP_CODES_NOT_ENABLED`; wrong or used code: 401
+// `INVALID_BACKUP_CODE`; no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`; 5 wrong
+// codes for one challenge: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE`; locked account: 429
+// `ACCOUNT_TEMPORARILY_LOCKED`.
+//
+// Corrects the 1.1.0 document (and 1.7's own): the answer is `{"token", "user"}` (`{"user"}` with
+// `disableSession` while signing in), not `{"user", "session"}`; `trustDevice` and `disableSession`
+// are booleans.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /two-factor/verify-backup-code (the `VerifyBackupCode` operationId).
+func (c *Client) VerifyBackupCodeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyBackupCodeRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifyBackupCode Use a backup code
+//
+// Redeems one of the user's backup codes (each works once, even under concurrent requests). Without a
+// session, with the sign-in challenge cookie, it signs in as `/two-factor/verify-totp` does and
+// answers `{"token", "user"}`; with `disableSession: true` it only uses up the code and answers
+// `{"user"}` (no token, no cookie, the challenge stays). With a session it answers the session's
+// `{"token", "user"}`.
+//
+// Errors: no backup codes: 400 `BACKUP_CODES_NOT_ENABLED`; wrong or used code: 401
+// `INVALID_BACKUP_CODE`; no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`; 5 wrong
+// codes for one challenge: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE`; locked account: 429
+// `ACCOUNT_TEMPORARILY_LOCKED`.
+//
+// Corrects the 1.1.0 document (and 1.7's own): the answer is `{"token", "user"}` (`{"user"}` with
+// `disableSession` while signing in), not `{"user", "session"}`; `trustDevice` and `disableSession`
+// are booleans.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /two-factor/verify-backup-code (the `VerifyBackupCode` operationId).
+func (c *Client) VerifyBackupCode(ctx context.Context, body VerifyBackupCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyBackupCodeRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifyTwoFactorOtpWithBody Verify a mailed code
+//
+// Checks the newest mailed code. With a session of a user whose two-factor authentication is off, a
+// right code turns it on, replaces the session (new cookie) and answers the new `{"token", "user"}`;
+// otherwise a session answers its own `{"token", "user"}`. Without a session, with the sign-in
+// challenge cookie, it signs in as `/two-factor/verify-totp` does (`trustDevice` likewise).
+//
+// Errors: no live code: 400 `OTP_HAS_EXPIRED`; wrong code: 401 `INVALID_CODE`; 5 wrong tries of one
+// code: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (send a new one); no session and no valid challenge:
+// 401 `INVALID_TWO_FACTOR_COOKIE`; locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
+//
+// Corrects the 1.1.0 document: `trustDevice` is a boolean, not a string; `user` is the full user
+// (the document lists a few of its fields).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /two-factor/verify-otp (the `VerifyTwoFactorOtp` operationId).
+func (c *Client) VerifyTwoFactorOtpWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyTwoFactorOtpRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifyTwoFactorOtp Verify a mailed code
+//
+// Checks the newest mailed code. With a session of a user whose two-factor authentication is off, a
+// right code turns it on, replaces the session (new cookie) and answers the new `{"token", "user"}`;
+// otherwise a session answers its own `{"token", "user"}`. Without a session, with the sign-in
+// challenge cookie, it signs in as `/two-factor/verify-totp` does (`trustDevice` likewise).
+//
+// Errors: no live code: 400 `OTP_HAS_EXPIRED`; wrong code: 401 `INVALID_CODE`; 5 wrong tries of one
+// code: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (send a new one); no session and no valid challenge:
+// 401 `INVALID_TWO_FACTOR_COOKIE`; locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
+//
+// Corrects the 1.1.0 document: `trustDevice` is a boolean, not a string; `user` is the full user
+// (the document lists a few of its fields).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /two-factor/verify-otp (the `VerifyTwoFactorOtp` operationId).
+func (c *Client) VerifyTwoFactorOtp(ctx context.Context, body VerifyTwoFactorOtpJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyTwoFactorOtpRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifyTotpWithBody Verify a TOTP code
+//
+// Checks a TOTP code (RFC 6238: HMAC-SHA-1, 6 digits, 30 s steps, one step either side accepted).
+// A code is accepted once: its time step, or an earlier one, is refused afterwards.
+//
+// With a session (setting up): the first right code turns two-factor authentication on, replaces the
+// session by a new one (new session cookie) and marks the secret verified; as in Better Auth the body
+// then still carries the previous session's token and the user as it was (`twoFactorEnabled: false`).
+// Later right codes answer `{"token", "user"}` of the current session.
+//
+// Without a session, with the `better-auth.two_factor` cookie of a sign-in: a right code ends the
+// challenge, starts a session (not remembered when the browser holds `better-auth.dont_remember`),
+// sets its cookie, expires `two_factor` and answers `{"token", "user"}`. With `trustDevice: true` it
+// also sets `better-auth.trust_device` (30 days) and expires `dont_remember`.
+//
+// Errors: no secret (or, signing in, one not yet verified): 400 `TOTP_NOT_ENABLED`; wrong code: 401
+// `INVALID_CODE`; no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`; 5 wrong codes
+// for one challenge: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (the challenge ends and its cookie is
+// expired); locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
+//
+// Corrects the 1.1.0 document (and 1.7's own): the answer is `{"token", "user"}`, not `{"status"}`;
+// `trustDevice` is a boolean, not a string.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /two-factor/verify-totp (the `VerifyTotp` operationId).
+func (c *Client) VerifyTotpWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyTotpRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifyTotp Verify a TOTP code
+//
+// Checks a TOTP code (RFC 6238: HMAC-SHA-1, 6 digits, 30 s steps, one step either side accepted).
+// A code is accepted once: its time step, or an earlier one, is refused afterwards.
+//
+// With a session (setting up): the first right code turns two-factor authentication on, replaces the
+// session by a new one (new session cookie) and marks the secret verified; as in Better Auth the body
+// then still carries the previous session's token and the user as it was (`twoFactorEnabled: false`).
+// Later right codes answer `{"token", "user"}` of the current session.
+//
+// Without a session, with the `better-auth.two_factor` cookie of a sign-in: a right code ends the
+// challenge, starts a session (not remembered when the browser holds `better-auth.dont_remember`),
+// sets its cookie, expires `two_factor` and answers `{"token", "user"}`. With `trustDevice: true` it
+// also sets `better-auth.trust_device` (30 days) and expires `dont_remember`.
+//
+// Errors: no secret (or, signing in, one not yet verified): 400 `TOTP_NOT_ENABLED`; wrong code: 401
+// `INVALID_CODE`; no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`; 5 wrong codes
+// for one challenge: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (the challenge ends and its cookie is
+// expired); locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
+//
+// Corrects the 1.1.0 document (and 1.7's own): the answer is `{"token", "user"}`, not `{"status"}`;
+// `trustDevice` is a boolean, not a string.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /two-factor/verify-totp (the `VerifyTotp` operationId).
+func (c *Client) VerifyTotp(ctx context.Context, body VerifyTotpJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyTotpRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10368,6 +11475,326 @@ func NewSignUpEmailRequestWithBody(server string, contentType string, body io.Re
 	return req, nil
 }
 
+// NewDisableTwoFactorRequest calls the generic DisableTwoFactor builder with application/json body
+func NewDisableTwoFactorRequest(server string, body DisableTwoFactorJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDisableTwoFactorRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewDisableTwoFactorRequestWithBody constructs an http.Request for the DisableTwoFactor method, with any body, and a specified content type
+func NewDisableTwoFactorRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/two-factor/disable")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewEnableTwoFactorRequest calls the generic EnableTwoFactor builder with application/json body
+func NewEnableTwoFactorRequest(server string, body EnableTwoFactorJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewEnableTwoFactorRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewEnableTwoFactorRequestWithBody constructs an http.Request for the EnableTwoFactor method, with any body, and a specified content type
+func NewEnableTwoFactorRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/two-factor/enable")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGenerateBackupCodesRequest calls the generic GenerateBackupCodes builder with application/json body
+func NewGenerateBackupCodesRequest(server string, body GenerateBackupCodesJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewGenerateBackupCodesRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewGenerateBackupCodesRequestWithBody constructs an http.Request for the GenerateBackupCodes method, with any body, and a specified content type
+func NewGenerateBackupCodesRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/two-factor/generate-backup-codes")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetTotpUriRequest calls the generic GetTotpUri builder with application/json body
+func NewGetTotpUriRequest(server string, body GetTotpUriJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewGetTotpUriRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewGetTotpUriRequestWithBody constructs an http.Request for the GetTotpUri method, with any body, and a specified content type
+func NewGetTotpUriRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/two-factor/get-totp-uri")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewSendTwoFactorOtpRequest calls the generic SendTwoFactorOtp builder with application/json body
+func NewSendTwoFactorOtpRequest(server string, body SendTwoFactorOtpJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSendTwoFactorOtpRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewSendTwoFactorOtpRequestWithBody constructs an http.Request for the SendTwoFactorOtp method, with any body, and a specified content type
+func NewSendTwoFactorOtpRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/two-factor/send-otp")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewVerifyBackupCodeRequest calls the generic VerifyBackupCode builder with application/json body
+func NewVerifyBackupCodeRequest(server string, body VerifyBackupCodeJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewVerifyBackupCodeRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewVerifyBackupCodeRequestWithBody constructs an http.Request for the VerifyBackupCode method, with any body, and a specified content type
+func NewVerifyBackupCodeRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/two-factor/verify-backup-code")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewVerifyTwoFactorOtpRequest calls the generic VerifyTwoFactorOtp builder with application/json body
+func NewVerifyTwoFactorOtpRequest(server string, body VerifyTwoFactorOtpJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewVerifyTwoFactorOtpRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewVerifyTwoFactorOtpRequestWithBody constructs an http.Request for the VerifyTwoFactorOtp method, with any body, and a specified content type
+func NewVerifyTwoFactorOtpRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/two-factor/verify-otp")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewVerifyTotpRequest calls the generic VerifyTotp builder with application/json body
+func NewVerifyTotpRequest(server string, body VerifyTotpJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewVerifyTotpRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewVerifyTotpRequestWithBody constructs an http.Request for the VerifyTotp method, with any body, and a specified content type
+func NewVerifyTotpRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/two-factor/verify-totp")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewUnlinkAccountRequest calls the generic UnlinkAccount builder with application/json body
 func NewUnlinkAccountRequest(server string, body UnlinkAccountJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -12194,6 +13621,11 @@ type ClientWithResponsesInterface interface {
 	// `redirect: true`, `url` echoes it and a `Location` header is set, still with status 200.
 	// `rememberMe: false`: session cookie without Max-Age, a 1-day session, and the signed
 	// `better-auth.dont_remember` cookie.
+	// A user with two-factor authentication on (and no trusted-device cookie) gets no session:
+	// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
+	// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
+	// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
+	// that cookie is replaced. (The 1.1.0 document does not describe this answer.)
 	//
 	// Errors: unknown email, no password account or wrong password: 401 `INVALID_EMAIL_OR_PASSWORD`
 	// (same answer and timing); malformed email: 400 `INVALID_EMAIL` (a handler check in Better Auth,
@@ -12216,6 +13648,11 @@ type ClientWithResponsesInterface interface {
 	// `redirect: true`, `url` echoes it and a `Location` header is set, still with status 200.
 	// `rememberMe: false`: session cookie without Max-Age, a 1-day session, and the signed
 	// `better-auth.dont_remember` cookie.
+	// A user with two-factor authentication on (and no trusted-device cookie) gets no session:
+	// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
+	// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
+	// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
+	// that cookie is replaced. (The 1.1.0 document does not describe this answer.)
 	//
 	// Errors: unknown email, no password account or wrong password: 401 `INVALID_EMAIL_OR_PASSWORD`
 	// (same answer and timing); malformed email: 400 `INVALID_EMAIL` (a handler check in Better Auth,
@@ -12288,6 +13725,11 @@ type ClientWithResponsesInterface interface {
 	// Like `POST /sign-in/email` but looks the user up by username (compared lower-cased):
 	// 200 `{"redirect", "token", "user"}` (+ `url` and `Location` with `callbackURL`) plus the session
 	// cookie; `rememberMe: false` as for email sign-in.
+	// A user with two-factor authentication on (and no trusted-device cookie) gets no session:
+	// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
+	// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
+	// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
+	// that cookie is replaced. (The 1.1.0 document does not describe this answer.)
 	//
 	// Errors: unknown username, no password or wrong password (also an empty `username` or
 	// `password`): 401 `INVALID_USERNAME_OR_PASSWORD`; username breaking the rules (3 to 30
@@ -12310,6 +13752,11 @@ type ClientWithResponsesInterface interface {
 	// Like `POST /sign-in/email` but looks the user up by username (compared lower-cased):
 	// 200 `{"redirect", "token", "user"}` (+ `url` and `Location` with `callbackURL`) plus the session
 	// cookie; `rememberMe: false` as for email sign-in.
+	// A user with two-factor authentication on (and no trusted-device cookie) gets no session:
+	// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
+	// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
+	// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
+	// that cookie is replaced. (The 1.1.0 document does not describe this answer.)
 	//
 	// Errors: unknown username, no password or wrong password (also an empty `username` or
 	// `password`): 401 `INVALID_USERNAME_OR_PASSWORD`; username breaking the rules (3 to 30
@@ -12406,6 +13853,320 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /sign-up/email (the `SignUpEmail` operationId).
 	SignUpEmailWithResponse(ctx context.Context, body SignUpEmailJSONRequestBody, reqEditors ...RequestEditorFn) (*SignUpEmailResponse, error)
+
+	// DisableTwoFactorWithBodyWithResponse Turn two-factor authentication off
+	//
+	// Checks `password`, turns two-factor authentication off, deletes the TOTP secret and backup codes,
+	// replaces the session by a new one (new session cookie) and forgets this browser's trusted device
+	// (its `better-auth.trust_device` cookie is expired). Answers `{"status": true}`.
+	//
+	// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; no session: 401
+	// `UNAUTHORIZED`.
+	//
+	// Corrects the 1.1.0 document: `status` is always present (and true); the session is replaced
+	// and the trusted-device cookie removed, which it does not say.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /two-factor/disable (the `DisableTwoFactor` operationId).
+	DisableTwoFactorWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DisableTwoFactorResponse, error)
+
+	// DisableTwoFactorWithResponse Turn two-factor authentication off
+	//
+	// Checks `password`, turns two-factor authentication off, deletes the TOTP secret and backup codes,
+	// replaces the session by a new one (new session cookie) and forgets this browser's trusted device
+	// (its `better-auth.trust_device` cookie is expired). Answers `{"status": true}`.
+	//
+	// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; no session: 401
+	// `UNAUTHORIZED`.
+	//
+	// Corrects the 1.1.0 document: `status` is always present (and true); the session is replaced
+	// and the trusted-device cookie removed, which it does not say.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /two-factor/disable (the `DisableTwoFactor` operationId).
+	DisableTwoFactorWithResponse(ctx context.Context, body DisableTwoFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*DisableTwoFactorResponse, error)
+
+	// EnableTwoFactorWithBodyWithResponse Start setting up two-factor authentication
+	//
+	// Checks `password` and, with `method: "totp"` (the default), stores a new TOTP secret (32 random
+	// characters, encrypted) and ten new backup codes, unverified, and answers
+	// `{"method": "totp", "totpURI", "backupCodes"}`. The URI is
+	// `otpauth://totp/<issuer>:<email>?secret=<BASE32 of the secret's bytes>&issuer=<issuer>&digits=6&period=30`
+	// with `issuer` from the body, else the app name. Two-factor authentication stays off until a code is
+	// verified with this session (`/two-factor/verify-totp`); calling enable again before that replaces
+	// the secret and codes. With `method: "otp"` nothing is stored and the answer is
+	// `{"method": "otp"}`: codes are then mailed by `/two-factor/send-otp` and the first one verified with
+	// `/two-factor/verify-otp` turns two-factor authentication on.
+	//
+	// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; TOTP already
+	// verified: 400 `TOTP_ALREADY_ENABLED`; no session: 401 `UNAUTHORIZED`.
+	//
+	// Deviation from Better Auth 1.7: there `method: "otp"` turns two-factor authentication on at once
+	// (and sends a new session cookie); here it waits for a verified code, so that a user is never
+	// locked out by a mailbox that does not receive.
+	//
+	// Corrects the 1.1.0 document: the body also takes `method` (`totp`|`otp`), and the answer carries
+	// `method` (required); `totpURI` and `backupCodes` are present only for TOTP.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /two-factor/enable (the `EnableTwoFactor` operationId).
+	EnableTwoFactorWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EnableTwoFactorResponse, error)
+
+	// EnableTwoFactorWithResponse Start setting up two-factor authentication
+	//
+	// Checks `password` and, with `method: "totp"` (the default), stores a new TOTP secret (32 random
+	// characters, encrypted) and ten new backup codes, unverified, and answers
+	// `{"method": "totp", "totpURI", "backupCodes"}`. The URI is
+	// `otpauth://totp/<issuer>:<email>?secret=<BASE32 of the secret's bytes>&issuer=<issuer>&digits=6&period=30`
+	// with `issuer` from the body, else the app name. Two-factor authentication stays off until a code is
+	// verified with this session (`/two-factor/verify-totp`); calling enable again before that replaces
+	// the secret and codes. With `method: "otp"` nothing is stored and the answer is
+	// `{"method": "otp"}`: codes are then mailed by `/two-factor/send-otp` and the first one verified with
+	// `/two-factor/verify-otp` turns two-factor authentication on.
+	//
+	// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; TOTP already
+	// verified: 400 `TOTP_ALREADY_ENABLED`; no session: 401 `UNAUTHORIZED`.
+	//
+	// Deviation from Better Auth 1.7: there `method: "otp"` turns two-factor authentication on at once
+	// (and sends a new session cookie); here it waits for a verified code, so that a user is never
+	// locked out by a mailbox that does not receive.
+	//
+	// Corrects the 1.1.0 document: the body also takes `method` (`totp`|`otp`), and the answer carries
+	// `method` (required); `totpURI` and `backupCodes` are present only for TOTP.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /two-factor/enable (the `EnableTwoFactor` operationId).
+	EnableTwoFactorWithResponse(ctx context.Context, body EnableTwoFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*EnableTwoFactorResponse, error)
+
+	// GenerateBackupCodesWithBodyWithResponse Replace the backup codes
+	//
+	// Checks `password` and replaces every backup code by ten new ones (`xxxxx-xxxxx`, letters and
+	// digits), shown once: `{"status": true, "backupCodes"}`.
+	//
+	// Errors: two-factor authentication off (or no secret): 400 `TWO_FACTOR_NOT_ENABLED`; wrong or
+	// missing password: 400 `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /two-factor/generate-backup-codes (the `GenerateBackupCodes` operationId).
+	GenerateBackupCodesWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GenerateBackupCodesResponse, error)
+
+	// GenerateBackupCodesWithResponse Replace the backup codes
+	//
+	// Checks `password` and replaces every backup code by ten new ones (`xxxxx-xxxxx`, letters and
+	// digits), shown once: `{"status": true, "backupCodes"}`.
+	//
+	// Errors: two-factor authentication off (or no secret): 400 `TWO_FACTOR_NOT_ENABLED`; wrong or
+	// missing password: 400 `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /two-factor/generate-backup-codes (the `GenerateBackupCodes` operationId).
+	GenerateBackupCodesWithResponse(ctx context.Context, body GenerateBackupCodesJSONRequestBody, reqEditors ...RequestEditorFn) (*GenerateBackupCodesResponse, error)
+
+	// GetTotpUriWithBodyWithResponse Show the TOTP URI again
+	//
+	// Answers `{"totpURI"}` for the stored secret, with the app name as issuer (not the `issuer` given at
+	// enable, as in Better Auth).
+	//
+	// Errors: no TOTP secret: 400 `TOTP_NOT_ENABLED`; wrong or missing password: 400
+	// `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
+	//
+	// Corrects the 1.1.0 document: `totpURI` is always present.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /two-factor/get-totp-uri (the `GetTotpUri` operationId).
+	GetTotpUriWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GetTotpUriResponse, error)
+
+	// GetTotpUriWithResponse Show the TOTP URI again
+	//
+	// Answers `{"totpURI"}` for the stored secret, with the app name as issuer (not the `issuer` given at
+	// enable, as in Better Auth).
+	//
+	// Errors: no TOTP secret: 400 `TOTP_NOT_ENABLED`; wrong or missing password: 400
+	// `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
+	//
+	// Corrects the 1.1.0 document: `totpURI` is always present.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /two-factor/get-totp-uri (the `GetTotpUri` operationId).
+	GetTotpUriWithResponse(ctx context.Context, body GetTotpUriJSONRequestBody, reqEditors ...RequestEditorFn) (*GetTotpUriResponse, error)
+
+	// SendTwoFactorOtpWithBodyWithResponse Mail a one-time code
+	//
+	// Mails a new 6-digit code, valid 3 minutes, to the user of the session or of the sign-in challenge
+	// (`better-auth.two_factor` cookie): template `betterauth-two-factor-otp` with `data.otp`. Each call
+	// adds a code; the newest one counts. Answers `{"status": true}`. The body is optional (the client
+	// sends `{}`); `trustDevice` is accepted and ignored, as in Better Auth.
+	//
+	// Errors: no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`.
+	//
+	// Corrects the 1.1.0 document: an optional body `{trustDevice}` is accepted.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /two-factor/send-otp (the `SendTwoFactorOtp` operationId).
+	SendTwoFactorOtpWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendTwoFactorOtpResponse, error)
+
+	// SendTwoFactorOtpWithResponse Mail a one-time code
+	//
+	// Mails a new 6-digit code, valid 3 minutes, to the user of the session or of the sign-in challenge
+	// (`better-auth.two_factor` cookie): template `betterauth-two-factor-otp` with `data.otp`. Each call
+	// adds a code; the newest one counts. Answers `{"status": true}`. The body is optional (the client
+	// sends `{}`); `trustDevice` is accepted and ignored, as in Better Auth.
+	//
+	// Errors: no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`.
+	//
+	// Corrects the 1.1.0 document: an optional body `{trustDevice}` is accepted.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /two-factor/send-otp (the `SendTwoFactorOtp` operationId).
+	SendTwoFactorOtpWithResponse(ctx context.Context, body SendTwoFactorOtpJSONRequestBody, reqEditors ...RequestEditorFn) (*SendTwoFactorOtpResponse, error)
+
+	// VerifyBackupCodeWithBodyWithResponse Use a backup code
+	//
+	// Redeems one of the user's backup codes (each works once, even under concurrent requests). Without a
+	// session, with the sign-in challenge cookie, it signs in as `/two-factor/verify-totp` does and
+	// answers `{"token", "user"}`; with `disableSession: true` it only uses up the code and answers
+	// `{"user"}` (no token, no cookie, the challenge stays). With a session it answers the session's
+	// `{"token", "user"}`.
+	//
+	// Errors: no backup codes: 400 `BACKUP_CODES_NOT_ENABLED`; wrong or used code: 401
+	// `INVALID_BACKUP_CODE`; no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`; 5 wrong
+	// codes for one challenge: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE`; locked account: 429
+	// `ACCOUNT_TEMPORARILY_LOCKED`.
+	//
+	// Corrects the 1.1.0 document (and 1.7's own): the answer is `{"token", "user"}` (`{"user"}` with
+	// `disableSession` while signing in), not `{"user", "session"}`; `trustDevice` and `disableSession`
+	// are booleans.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /two-factor/verify-backup-code (the `VerifyBackupCode` operationId).
+	VerifyBackupCodeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyBackupCodeResponse, error)
+
+	// VerifyBackupCodeWithResponse Use a backup code
+	//
+	// Redeems one of the user's backup codes (each works once, even under concurrent requests). Without a
+	// session, with the sign-in challenge cookie, it signs in as `/two-factor/verify-totp` does and
+	// answers `{"token", "user"}`; with `disableSession: true` it only uses up the code and answers
+	// `{"user"}` (no token, no cookie, the challenge stays). With a session it answers the session's
+	// `{"token", "user"}`.
+	//
+	// Errors: no backup codes: 400 `BACKUP_CODES_NOT_ENABLED`; wrong or used code: 401
+	// `INVALID_BACKUP_CODE`; no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`; 5 wrong
+	// codes for one challenge: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE`; locked account: 429
+	// `ACCOUNT_TEMPORARILY_LOCKED`.
+	//
+	// Corrects the 1.1.0 document (and 1.7's own): the answer is `{"token", "user"}` (`{"user"}` with
+	// `disableSession` while signing in), not `{"user", "session"}`; `trustDevice` and `disableSession`
+	// are booleans.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /two-factor/verify-backup-code (the `VerifyBackupCode` operationId).
+	VerifyBackupCodeWithResponse(ctx context.Context, body VerifyBackupCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyBackupCodeResponse, error)
+
+	// VerifyTwoFactorOtpWithBodyWithResponse Verify a mailed code
+	//
+	// Checks the newest mailed code. With a session of a user whose two-factor authentication is off, a
+	// right code turns it on, replaces the session (new cookie) and answers the new `{"token", "user"}`;
+	// otherwise a session answers its own `{"token", "user"}`. Without a session, with the sign-in
+	// challenge cookie, it signs in as `/two-factor/verify-totp` does (`trustDevice` likewise).
+	//
+	// Errors: no live code: 400 `OTP_HAS_EXPIRED`; wrong code: 401 `INVALID_CODE`; 5 wrong tries of one
+	// code: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (send a new one); no session and no valid challenge:
+	// 401 `INVALID_TWO_FACTOR_COOKIE`; locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
+	//
+	// Corrects the 1.1.0 document: `trustDevice` is a boolean, not a string; `user` is the full user
+	// (the document lists a few of its fields).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /two-factor/verify-otp (the `VerifyTwoFactorOtp` operationId).
+	VerifyTwoFactorOtpWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyTwoFactorOtpResponse, error)
+
+	// VerifyTwoFactorOtpWithResponse Verify a mailed code
+	//
+	// Checks the newest mailed code. With a session of a user whose two-factor authentication is off, a
+	// right code turns it on, replaces the session (new cookie) and answers the new `{"token", "user"}`;
+	// otherwise a session answers its own `{"token", "user"}`. Without a session, with the sign-in
+	// challenge cookie, it signs in as `/two-factor/verify-totp` does (`trustDevice` likewise).
+	//
+	// Errors: no live code: 400 `OTP_HAS_EXPIRED`; wrong code: 401 `INVALID_CODE`; 5 wrong tries of one
+	// code: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (send a new one); no session and no valid challenge:
+	// 401 `INVALID_TWO_FACTOR_COOKIE`; locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
+	//
+	// Corrects the 1.1.0 document: `trustDevice` is a boolean, not a string; `user` is the full user
+	// (the document lists a few of its fields).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /two-factor/verify-otp (the `VerifyTwoFactorOtp` operationId).
+	VerifyTwoFactorOtpWithResponse(ctx context.Context, body VerifyTwoFactorOtpJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyTwoFactorOtpResponse, error)
+
+	// VerifyTotpWithBodyWithResponse Verify a TOTP code
+	//
+	// Checks a TOTP code (RFC 6238: HMAC-SHA-1, 6 digits, 30 s steps, one step either side accepted).
+	// A code is accepted once: its time step, or an earlier one, is refused afterwards.
+	//
+	// With a session (setting up): the first right code turns two-factor authentication on, replaces the
+	// session by a new one (new session cookie) and marks the secret verified; as in Better Auth the body
+	// then still carries the previous session's token and the user as it was (`twoFactorEnabled: false`).
+	// Later right codes answer `{"token", "user"}` of the current session.
+	//
+	// Without a session, with the `better-auth.two_factor` cookie of a sign-in: a right code ends the
+	// challenge, starts a session (not remembered when the browser holds `better-auth.dont_remember`),
+	// sets its cookie, expires `two_factor` and answers `{"token", "user"}`. With `trustDevice: true` it
+	// also sets `better-auth.trust_device` (30 days) and expires `dont_remember`.
+	//
+	// Errors: no secret (or, signing in, one not yet verified): 400 `TOTP_NOT_ENABLED`; wrong code: 401
+	// `INVALID_CODE`; no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`; 5 wrong codes
+	// for one challenge: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (the challenge ends and its cookie is
+	// expired); locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
+	//
+	// Corrects the 1.1.0 document (and 1.7's own): the answer is `{"token", "user"}`, not `{"status"}`;
+	// `trustDevice` is a boolean, not a string.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /two-factor/verify-totp (the `VerifyTotp` operationId).
+	VerifyTotpWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyTotpResponse, error)
+
+	// VerifyTotpWithResponse Verify a TOTP code
+	//
+	// Checks a TOTP code (RFC 6238: HMAC-SHA-1, 6 digits, 30 s steps, one step either side accepted).
+	// A code is accepted once: its time step, or an earlier one, is refused afterwards.
+	//
+	// With a session (setting up): the first right code turns two-factor authentication on, replaces the
+	// session by a new one (new session cookie) and marks the secret verified; as in Better Auth the body
+	// then still carries the previous session's token and the user as it was (`twoFactorEnabled: false`).
+	// Later right codes answer `{"token", "user"}` of the current session.
+	//
+	// Without a session, with the `better-auth.two_factor` cookie of a sign-in: a right code ends the
+	// challenge, starts a session (not remembered when the browser holds `better-auth.dont_remember`),
+	// sets its cookie, expires `two_factor` and answers `{"token", "user"}`. With `trustDevice: true` it
+	// also sets `better-auth.trust_device` (30 days) and expires `dont_remember`.
+	//
+	// Errors: no secret (or, signing in, one not yet verified): 400 `TOTP_NOT_ENABLED`; wrong code: 401
+	// `INVALID_CODE`; no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`; 5 wrong codes
+	// for one challenge: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (the challenge ends and its cookie is
+	// expired); locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
+	//
+	// Corrects the 1.1.0 document (and 1.7's own): the answer is `{"token", "user"}`, not `{"status"}`;
+	// `trustDevice` is a boolean, not a string.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /two-factor/verify-totp (the `VerifyTotp` operationId).
+	VerifyTotpWithResponse(ctx context.Context, body VerifyTotpJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyTotpResponse, error)
 
 	// UnlinkAccountWithBodyWithResponse Unlink an account
 	//
@@ -17569,7 +19330,7 @@ type SignInEmailResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *SignInResult
+	JSON200 *SignInAnswer
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -17591,7 +19352,7 @@ type SignInEmailResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r SignInEmailResponse) GetJSON200() *SignInResult {
+func (r SignInEmailResponse) GetJSON200() *SignInAnswer {
 	return r.JSON200
 }
 
@@ -17786,7 +19547,7 @@ type SignInUsernameResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *SignInResult
+	JSON200 *SignInAnswer
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -17810,7 +19571,7 @@ type SignInUsernameResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r SignInUsernameResponse) GetJSON200() *SignInResult {
+func (r SignInUsernameResponse) GetJSON200() *SignInAnswer {
 	return r.JSON200
 }
 
@@ -18079,6 +19840,789 @@ func (r SignUpEmailResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r SignUpEmailResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DisableTwoFactorResponse200Headers the declared response headers of an HTTP 200 response for DisableTwoFactor
+type DisableTwoFactorResponse200Headers struct {
+	SetCookie *string
+}
+
+// DisableTwoFactorResponse429Headers the declared response headers of an HTTP 429 response for DisableTwoFactor
+type DisableTwoFactorResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type DisableTwoFactorResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *StatusResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DisableTwoFactorResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DisableTwoFactorResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DisableTwoFactorResponse) GetJSON200() *StatusResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DisableTwoFactorResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DisableTwoFactorResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DisableTwoFactorResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r DisableTwoFactorResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r DisableTwoFactorResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DisableTwoFactorResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DisableTwoFactorResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DisableTwoFactorResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DisableTwoFactorResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DisableTwoFactorResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DisableTwoFactorResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// EnableTwoFactorResponse429Headers the declared response headers of an HTTP 429 response for EnableTwoFactor
+type EnableTwoFactorResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type EnableTwoFactorResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TwoFactorEnableResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *EnableTwoFactorResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EnableTwoFactorResponse) GetJSON200() *TwoFactorEnableResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r EnableTwoFactorResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r EnableTwoFactorResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r EnableTwoFactorResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r EnableTwoFactorResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r EnableTwoFactorResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r EnableTwoFactorResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r EnableTwoFactorResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r EnableTwoFactorResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EnableTwoFactorResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EnableTwoFactorResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EnableTwoFactorResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GenerateBackupCodesResponse429Headers the declared response headers of an HTTP 429 response for GenerateBackupCodes
+type GenerateBackupCodesResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type GenerateBackupCodesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BackupCodesResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GenerateBackupCodesResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GenerateBackupCodesResponse) GetJSON200() *BackupCodesResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GenerateBackupCodesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GenerateBackupCodesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GenerateBackupCodesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GenerateBackupCodesResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GenerateBackupCodesResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GenerateBackupCodesResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GenerateBackupCodesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GenerateBackupCodesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GenerateBackupCodesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GenerateBackupCodesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GenerateBackupCodesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetTotpUriResponse429Headers the declared response headers of an HTTP 429 response for GetTotpUri
+type GetTotpUriResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type GetTotpUriResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TotpURIResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetTotpUriResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetTotpUriResponse) GetJSON200() *TotpURIResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetTotpUriResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetTotpUriResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetTotpUriResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetTotpUriResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetTotpUriResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetTotpUriResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetTotpUriResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetTotpUriResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetTotpUriResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetTotpUriResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetTotpUriResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SendTwoFactorOtpResponse429Headers the declared response headers of an HTTP 429 response for SendTwoFactorOtp
+type SendTwoFactorOtpResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type SendTwoFactorOtpResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *StatusResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SendTwoFactorOtpResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SendTwoFactorOtpResponse) GetJSON200() *StatusResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SendTwoFactorOtpResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SendTwoFactorOtpResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SendTwoFactorOtpResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SendTwoFactorOtpResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r SendTwoFactorOtpResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r SendTwoFactorOtpResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SendTwoFactorOtpResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SendTwoFactorOtpResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SendTwoFactorOtpResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SendTwoFactorOtpResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SendTwoFactorOtpResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// VerifyBackupCodeResponse200Headers the declared response headers of an HTTP 200 response for VerifyBackupCode
+type VerifyBackupCodeResponse200Headers struct {
+	SetCookie *string
+}
+
+type VerifyBackupCodeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TwoFactorSessionResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *VerifyBackupCodeResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r VerifyBackupCodeResponse) GetJSON200() *TwoFactorSessionResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r VerifyBackupCodeResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r VerifyBackupCodeResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r VerifyBackupCodeResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r VerifyBackupCodeResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r VerifyBackupCodeResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r VerifyBackupCodeResponse) GetJSON429() *Error {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r VerifyBackupCodeResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r VerifyBackupCodeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r VerifyBackupCodeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r VerifyBackupCodeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r VerifyBackupCodeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// VerifyTwoFactorOtpResponse200Headers the declared response headers of an HTTP 200 response for VerifyTwoFactorOtp
+type VerifyTwoFactorOtpResponse200Headers struct {
+	SetCookie *string
+}
+
+type VerifyTwoFactorOtpResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TwoFactorSessionResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *VerifyTwoFactorOtpResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r VerifyTwoFactorOtpResponse) GetJSON200() *TwoFactorSessionResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r VerifyTwoFactorOtpResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r VerifyTwoFactorOtpResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r VerifyTwoFactorOtpResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r VerifyTwoFactorOtpResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r VerifyTwoFactorOtpResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r VerifyTwoFactorOtpResponse) GetJSON429() *Error {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r VerifyTwoFactorOtpResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r VerifyTwoFactorOtpResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r VerifyTwoFactorOtpResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r VerifyTwoFactorOtpResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r VerifyTwoFactorOtpResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// VerifyTotpResponse200Headers the declared response headers of an HTTP 200 response for VerifyTotp
+type VerifyTotpResponse200Headers struct {
+	SetCookie *string
+}
+
+type VerifyTotpResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TwoFactorSessionResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *VerifyTotpResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r VerifyTotpResponse) GetJSON200() *TwoFactorSessionResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r VerifyTotpResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r VerifyTotpResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r VerifyTotpResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r VerifyTotpResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r VerifyTotpResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r VerifyTotpResponse) GetJSON429() *Error {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r VerifyTotpResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r VerifyTotpResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r VerifyTotpResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r VerifyTotpResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r VerifyTotpResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -20692,6 +23236,11 @@ func (c *ClientWithResponses) SendVerificationEmailWithResponse(ctx context.Cont
 // `redirect: true`, `url` echoes it and a `Location` header is set, still with status 200.
 // `rememberMe: false`: session cookie without Max-Age, a 1-day session, and the signed
 // `better-auth.dont_remember` cookie.
+// A user with two-factor authentication on (and no trusted-device cookie) gets no session:
+// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
+// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
+// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
+// that cookie is replaced. (The 1.1.0 document does not describe this answer.)
 //
 // Errors: unknown email, no password account or wrong password: 401 `INVALID_EMAIL_OR_PASSWORD`
 // (same answer and timing); malformed email: 400 `INVALID_EMAIL` (a handler check in Better Auth,
@@ -20720,6 +23269,11 @@ func (c *ClientWithResponses) SignInEmailWithBodyWithResponse(ctx context.Contex
 // `redirect: true`, `url` echoes it and a `Location` header is set, still with status 200.
 // `rememberMe: false`: session cookie without Max-Age, a 1-day session, and the signed
 // `better-auth.dont_remember` cookie.
+// A user with two-factor authentication on (and no trusted-device cookie) gets no session:
+// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
+// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
+// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
+// that cookie is replaced. (The 1.1.0 document does not describe this answer.)
 //
 // Errors: unknown email, no password account or wrong password: 401 `INVALID_EMAIL_OR_PASSWORD`
 // (same answer and timing); malformed email: 400 `INVALID_EMAIL` (a handler check in Better Auth,
@@ -20810,6 +23364,11 @@ func (c *ClientWithResponses) SignInSocialWithResponse(ctx context.Context, body
 // Like `POST /sign-in/email` but looks the user up by username (compared lower-cased):
 // 200 `{"redirect", "token", "user"}` (+ `url` and `Location` with `callbackURL`) plus the session
 // cookie; `rememberMe: false` as for email sign-in.
+// A user with two-factor authentication on (and no trusted-device cookie) gets no session:
+// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
+// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
+// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
+// that cookie is replaced. (The 1.1.0 document does not describe this answer.)
 //
 // Errors: unknown username, no password or wrong password (also an empty `username` or
 // `password`): 401 `INVALID_USERNAME_OR_PASSWORD`; username breaking the rules (3 to 30
@@ -20838,6 +23397,11 @@ func (c *ClientWithResponses) SignInUsernameWithBodyWithResponse(ctx context.Con
 // Like `POST /sign-in/email` but looks the user up by username (compared lower-cased):
 // 200 `{"redirect", "token", "user"}` (+ `url` and `Location` with `callbackURL`) plus the session
 // cookie; `rememberMe: false` as for email sign-in.
+// A user with two-factor authentication on (and no trusted-device cookie) gets no session:
+// 200 `{"twoFactorRedirect": true, "twoFactorMethods": [...]}` with the signed
+// `better-auth.two_factor` cookie (Max-Age=600) and the session cookies expired (see the
+// Two-factor tag); with a valid `better-auth.trust_device` cookie the sign-in proceeds and
+// that cookie is replaced. (The 1.1.0 document does not describe this answer.)
 //
 // Errors: unknown username, no password or wrong password (also an empty `username` or
 // `password`): 401 `INVALID_USERNAME_OR_PASSWORD`; username breaking the rules (3 to 30
@@ -20963,6 +23527,416 @@ func (c *ClientWithResponses) SignUpEmailWithResponse(ctx context.Context, body 
 		return nil, err
 	}
 	return ParseSignUpEmailResponse(rsp)
+}
+
+// DisableTwoFactorWithBodyWithResponse Turn two-factor authentication off
+//
+// Checks `password`, turns two-factor authentication off, deletes the TOTP secret and backup codes,
+// replaces the session by a new one (new session cookie) and forgets this browser's trusted device
+// (its `better-auth.trust_device` cookie is expired). Answers `{"status": true}`.
+//
+// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; no session: 401
+// `UNAUTHORIZED`.
+//
+// Corrects the 1.1.0 document: `status` is always present (and true); the session is replaced
+// and the trusted-device cookie removed, which it does not say.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /two-factor/disable (the `DisableTwoFactor` operationId).
+func (c *ClientWithResponses) DisableTwoFactorWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DisableTwoFactorResponse, error) {
+	rsp, err := c.DisableTwoFactorWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDisableTwoFactorResponse(rsp)
+}
+
+// DisableTwoFactorWithResponse Turn two-factor authentication off
+//
+// Checks `password`, turns two-factor authentication off, deletes the TOTP secret and backup codes,
+// replaces the session by a new one (new session cookie) and forgets this browser's trusted device
+// (its `better-auth.trust_device` cookie is expired). Answers `{"status": true}`.
+//
+// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; no session: 401
+// `UNAUTHORIZED`.
+//
+// Corrects the 1.1.0 document: `status` is always present (and true); the session is replaced
+// and the trusted-device cookie removed, which it does not say.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /two-factor/disable (the `DisableTwoFactor` operationId).
+func (c *ClientWithResponses) DisableTwoFactorWithResponse(ctx context.Context, body DisableTwoFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*DisableTwoFactorResponse, error) {
+	rsp, err := c.DisableTwoFactor(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDisableTwoFactorResponse(rsp)
+}
+
+// EnableTwoFactorWithBodyWithResponse Start setting up two-factor authentication
+//
+// Checks `password` and, with `method: "totp"` (the default), stores a new TOTP secret (32 random
+// characters, encrypted) and ten new backup codes, unverified, and answers
+// `{"method": "totp", "totpURI", "backupCodes"}`. The URI is
+// `otpauth://totp/<issuer>:<email>?secret=<BASE32 of the secret's bytes>&issuer=<issuer>&digits=6&period=30`
+// with `issuer` from the body, else the app name. Two-factor authentication stays off until a code is
+// verified with this session (`/two-factor/verify-totp`); calling enable again before that replaces
+// the secret and codes. With `method: "otp"` nothing is stored and the answer is
+// `{"method": "otp"}`: codes are then mailed by `/two-factor/send-otp` and the first one verified with
+// `/two-factor/verify-otp` turns two-factor authentication on.
+//
+// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; TOTP already
+// verified: 400 `TOTP_ALREADY_ENABLED`; no session: 401 `UNAUTHORIZED`.
+//
+// Deviation from Better Auth 1.7: there `method: "otp"` turns two-factor authentication on at once
+// (and sends a new session cookie); here it waits for a verified code, so that a user is never
+// locked out by a mailbox that does not receive.
+//
+// Corrects the 1.1.0 document: the body also takes `method` (`totp`|`otp`), and the answer carries
+// `method` (required); `totpURI` and `backupCodes` are present only for TOTP.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /two-factor/enable (the `EnableTwoFactor` operationId).
+func (c *ClientWithResponses) EnableTwoFactorWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EnableTwoFactorResponse, error) {
+	rsp, err := c.EnableTwoFactorWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEnableTwoFactorResponse(rsp)
+}
+
+// EnableTwoFactorWithResponse Start setting up two-factor authentication
+//
+// Checks `password` and, with `method: "totp"` (the default), stores a new TOTP secret (32 random
+// characters, encrypted) and ten new backup codes, unverified, and answers
+// `{"method": "totp", "totpURI", "backupCodes"}`. The URI is
+// `otpauth://totp/<issuer>:<email>?secret=<BASE32 of the secret's bytes>&issuer=<issuer>&digits=6&period=30`
+// with `issuer` from the body, else the app name. Two-factor authentication stays off until a code is
+// verified with this session (`/two-factor/verify-totp`); calling enable again before that replaces
+// the secret and codes. With `method: "otp"` nothing is stored and the answer is
+// `{"method": "otp"}`: codes are then mailed by `/two-factor/send-otp` and the first one verified with
+// `/two-factor/verify-otp` turns two-factor authentication on.
+//
+// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; TOTP already
+// verified: 400 `TOTP_ALREADY_ENABLED`; no session: 401 `UNAUTHORIZED`.
+//
+// Deviation from Better Auth 1.7: there `method: "otp"` turns two-factor authentication on at once
+// (and sends a new session cookie); here it waits for a verified code, so that a user is never
+// locked out by a mailbox that does not receive.
+//
+// Corrects the 1.1.0 document: the body also takes `method` (`totp`|`otp`), and the answer carries
+// `method` (required); `totpURI` and `backupCodes` are present only for TOTP.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /two-factor/enable (the `EnableTwoFactor` operationId).
+func (c *ClientWithResponses) EnableTwoFactorWithResponse(ctx context.Context, body EnableTwoFactorJSONRequestBody, reqEditors ...RequestEditorFn) (*EnableTwoFactorResponse, error) {
+	rsp, err := c.EnableTwoFactor(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEnableTwoFactorResponse(rsp)
+}
+
+// GenerateBackupCodesWithBodyWithResponse Replace the backup codes
+//
+// Checks `password` and replaces every backup code by ten new ones (`xxxxx-xxxxx`, letters and
+// digits), shown once: `{"status": true, "backupCodes"}`.
+//
+// Errors: two-factor authentication off (or no secret): 400 `TWO_FACTOR_NOT_ENABLED`; wrong or
+// missing password: 400 `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /two-factor/generate-backup-codes (the `GenerateBackupCodes` operationId).
+func (c *ClientWithResponses) GenerateBackupCodesWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GenerateBackupCodesResponse, error) {
+	rsp, err := c.GenerateBackupCodesWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGenerateBackupCodesResponse(rsp)
+}
+
+// GenerateBackupCodesWithResponse Replace the backup codes
+//
+// Checks `password` and replaces every backup code by ten new ones (`xxxxx-xxxxx`, letters and
+// digits), shown once: `{"status": true, "backupCodes"}`.
+//
+// Errors: two-factor authentication off (or no secret): 400 `TWO_FACTOR_NOT_ENABLED`; wrong or
+// missing password: 400 `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /two-factor/generate-backup-codes (the `GenerateBackupCodes` operationId).
+func (c *ClientWithResponses) GenerateBackupCodesWithResponse(ctx context.Context, body GenerateBackupCodesJSONRequestBody, reqEditors ...RequestEditorFn) (*GenerateBackupCodesResponse, error) {
+	rsp, err := c.GenerateBackupCodes(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGenerateBackupCodesResponse(rsp)
+}
+
+// GetTotpUriWithBodyWithResponse Show the TOTP URI again
+//
+// Answers `{"totpURI"}` for the stored secret, with the app name as issuer (not the `issuer` given at
+// enable, as in Better Auth).
+//
+// Errors: no TOTP secret: 400 `TOTP_NOT_ENABLED`; wrong or missing password: 400
+// `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
+//
+// Corrects the 1.1.0 document: `totpURI` is always present.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /two-factor/get-totp-uri (the `GetTotpUri` operationId).
+func (c *ClientWithResponses) GetTotpUriWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GetTotpUriResponse, error) {
+	rsp, err := c.GetTotpUriWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetTotpUriResponse(rsp)
+}
+
+// GetTotpUriWithResponse Show the TOTP URI again
+//
+// Answers `{"totpURI"}` for the stored secret, with the app name as issuer (not the `issuer` given at
+// enable, as in Better Auth).
+//
+// Errors: no TOTP secret: 400 `TOTP_NOT_ENABLED`; wrong or missing password: 400
+// `INVALID_PASSWORD`; no session: 401 `UNAUTHORIZED`.
+//
+// Corrects the 1.1.0 document: `totpURI` is always present.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /two-factor/get-totp-uri (the `GetTotpUri` operationId).
+func (c *ClientWithResponses) GetTotpUriWithResponse(ctx context.Context, body GetTotpUriJSONRequestBody, reqEditors ...RequestEditorFn) (*GetTotpUriResponse, error) {
+	rsp, err := c.GetTotpUri(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetTotpUriResponse(rsp)
+}
+
+// SendTwoFactorOtpWithBodyWithResponse Mail a one-time code
+//
+// Mails a new 6-digit code, valid 3 minutes, to the user of the session or of the sign-in challenge
+// (`better-auth.two_factor` cookie): template `betterauth-two-factor-otp` with `data.otp`. Each call
+// adds a code; the newest one counts. Answers `{"status": true}`. The body is optional (the client
+// sends `{}`); `trustDevice` is accepted and ignored, as in Better Auth.
+//
+// Errors: no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`.
+//
+// Corrects the 1.1.0 document: an optional body `{trustDevice}` is accepted.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /two-factor/send-otp (the `SendTwoFactorOtp` operationId).
+func (c *ClientWithResponses) SendTwoFactorOtpWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendTwoFactorOtpResponse, error) {
+	rsp, err := c.SendTwoFactorOtpWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSendTwoFactorOtpResponse(rsp)
+}
+
+// SendTwoFactorOtpWithResponse Mail a one-time code
+//
+// Mails a new 6-digit code, valid 3 minutes, to the user of the session or of the sign-in challenge
+// (`better-auth.two_factor` cookie): template `betterauth-two-factor-otp` with `data.otp`. Each call
+// adds a code; the newest one counts. Answers `{"status": true}`. The body is optional (the client
+// sends `{}`); `trustDevice` is accepted and ignored, as in Better Auth.
+//
+// Errors: no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`.
+//
+// Corrects the 1.1.0 document: an optional body `{trustDevice}` is accepted.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /two-factor/send-otp (the `SendTwoFactorOtp` operationId).
+func (c *ClientWithResponses) SendTwoFactorOtpWithResponse(ctx context.Context, body SendTwoFactorOtpJSONRequestBody, reqEditors ...RequestEditorFn) (*SendTwoFactorOtpResponse, error) {
+	rsp, err := c.SendTwoFactorOtp(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSendTwoFactorOtpResponse(rsp)
+}
+
+// VerifyBackupCodeWithBodyWithResponse Use a backup code
+//
+// Redeems one of the user's backup codes (each works once, even under concurrent requests). Without a
+// session, with the sign-in challenge cookie, it signs in as `/two-factor/verify-totp` does and
+// answers `{"token", "user"}`; with `disableSession: true` it only uses up the code and answers
+// `{"user"}` (no token, no cookie, the challenge stays). With a session it answers the session's
+// `{"token", "user"}`.
+//
+// Errors: no backup codes: 400 `BACKUP_CODES_NOT_ENABLED`; wrong or used code: 401
+// `INVALID_BACKUP_CODE`; no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`; 5 wrong
+// codes for one challenge: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE`; locked account: 429
+// `ACCOUNT_TEMPORARILY_LOCKED`.
+//
+// Corrects the 1.1.0 document (and 1.7's own): the answer is `{"token", "user"}` (`{"user"}` with
+// `disableSession` while signing in), not `{"user", "session"}`; `trustDevice` and `disableSession`
+// are booleans.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /two-factor/verify-backup-code (the `VerifyBackupCode` operationId).
+func (c *ClientWithResponses) VerifyBackupCodeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyBackupCodeResponse, error) {
+	rsp, err := c.VerifyBackupCodeWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyBackupCodeResponse(rsp)
+}
+
+// VerifyBackupCodeWithResponse Use a backup code
+//
+// Redeems one of the user's backup codes (each works once, even under concurrent requests). Without a
+// session, with the sign-in challenge cookie, it signs in as `/two-factor/verify-totp` does and
+// answers `{"token", "user"}`; with `disableSession: true` it only uses up the code and answers
+// `{"user"}` (no token, no cookie, the challenge stays). With a session it answers the session's
+// `{"token", "user"}`.
+//
+// Errors: no backup codes: 400 `BACKUP_CODES_NOT_ENABLED`; wrong or used code: 401
+// `INVALID_BACKUP_CODE`; no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`; 5 wrong
+// codes for one challenge: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE`; locked account: 429
+// `ACCOUNT_TEMPORARILY_LOCKED`.
+//
+// Corrects the 1.1.0 document (and 1.7's own): the answer is `{"token", "user"}` (`{"user"}` with
+// `disableSession` while signing in), not `{"user", "session"}`; `trustDevice` and `disableSession`
+// are booleans.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /two-factor/verify-backup-code (the `VerifyBackupCode` operationId).
+func (c *ClientWithResponses) VerifyBackupCodeWithResponse(ctx context.Context, body VerifyBackupCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyBackupCodeResponse, error) {
+	rsp, err := c.VerifyBackupCode(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyBackupCodeResponse(rsp)
+}
+
+// VerifyTwoFactorOtpWithBodyWithResponse Verify a mailed code
+//
+// Checks the newest mailed code. With a session of a user whose two-factor authentication is off, a
+// right code turns it on, replaces the session (new cookie) and answers the new `{"token", "user"}`;
+// otherwise a session answers its own `{"token", "user"}`. Without a session, with the sign-in
+// challenge cookie, it signs in as `/two-factor/verify-totp` does (`trustDevice` likewise).
+//
+// Errors: no live code: 400 `OTP_HAS_EXPIRED`; wrong code: 401 `INVALID_CODE`; 5 wrong tries of one
+// code: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (send a new one); no session and no valid challenge:
+// 401 `INVALID_TWO_FACTOR_COOKIE`; locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
+//
+// Corrects the 1.1.0 document: `trustDevice` is a boolean, not a string; `user` is the full user
+// (the document lists a few of its fields).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /two-factor/verify-otp (the `VerifyTwoFactorOtp` operationId).
+func (c *ClientWithResponses) VerifyTwoFactorOtpWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyTwoFactorOtpResponse, error) {
+	rsp, err := c.VerifyTwoFactorOtpWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyTwoFactorOtpResponse(rsp)
+}
+
+// VerifyTwoFactorOtpWithResponse Verify a mailed code
+//
+// Checks the newest mailed code. With a session of a user whose two-factor authentication is off, a
+// right code turns it on, replaces the session (new cookie) and answers the new `{"token", "user"}`;
+// otherwise a session answers its own `{"token", "user"}`. Without a session, with the sign-in
+// challenge cookie, it signs in as `/two-factor/verify-totp` does (`trustDevice` likewise).
+//
+// Errors: no live code: 400 `OTP_HAS_EXPIRED`; wrong code: 401 `INVALID_CODE`; 5 wrong tries of one
+// code: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (send a new one); no session and no valid challenge:
+// 401 `INVALID_TWO_FACTOR_COOKIE`; locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
+//
+// Corrects the 1.1.0 document: `trustDevice` is a boolean, not a string; `user` is the full user
+// (the document lists a few of its fields).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /two-factor/verify-otp (the `VerifyTwoFactorOtp` operationId).
+func (c *ClientWithResponses) VerifyTwoFactorOtpWithResponse(ctx context.Context, body VerifyTwoFactorOtpJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyTwoFactorOtpResponse, error) {
+	rsp, err := c.VerifyTwoFactorOtp(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyTwoFactorOtpResponse(rsp)
+}
+
+// VerifyTotpWithBodyWithResponse Verify a TOTP code
+//
+// Checks a TOTP code (RFC 6238: HMAC-SHA-1, 6 digits, 30 s steps, one step either side accepted).
+// A code is accepted once: its time step, or an earlier one, is refused afterwards.
+//
+// With a session (setting up): the first right code turns two-factor authentication on, replaces the
+// session by a new one (new session cookie) and marks the secret verified; as in Better Auth the body
+// then still carries the previous session's token and the user as it was (`twoFactorEnabled: false`).
+// Later right codes answer `{"token", "user"}` of the current session.
+//
+// Without a session, with the `better-auth.two_factor` cookie of a sign-in: a right code ends the
+// challenge, starts a session (not remembered when the browser holds `better-auth.dont_remember`),
+// sets its cookie, expires `two_factor` and answers `{"token", "user"}`. With `trustDevice: true` it
+// also sets `better-auth.trust_device` (30 days) and expires `dont_remember`.
+//
+// Errors: no secret (or, signing in, one not yet verified): 400 `TOTP_NOT_ENABLED`; wrong code: 401
+// `INVALID_CODE`; no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`; 5 wrong codes
+// for one challenge: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (the challenge ends and its cookie is
+// expired); locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
+//
+// Corrects the 1.1.0 document (and 1.7's own): the answer is `{"token", "user"}`, not `{"status"}`;
+// `trustDevice` is a boolean, not a string.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /two-factor/verify-totp (the `VerifyTotp` operationId).
+func (c *ClientWithResponses) VerifyTotpWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyTotpResponse, error) {
+	rsp, err := c.VerifyTotpWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyTotpResponse(rsp)
+}
+
+// VerifyTotpWithResponse Verify a TOTP code
+//
+// Checks a TOTP code (RFC 6238: HMAC-SHA-1, 6 digits, 30 s steps, one step either side accepted).
+// A code is accepted once: its time step, or an earlier one, is refused afterwards.
+//
+// With a session (setting up): the first right code turns two-factor authentication on, replaces the
+// session by a new one (new session cookie) and marks the secret verified; as in Better Auth the body
+// then still carries the previous session's token and the user as it was (`twoFactorEnabled: false`).
+// Later right codes answer `{"token", "user"}` of the current session.
+//
+// Without a session, with the `better-auth.two_factor` cookie of a sign-in: a right code ends the
+// challenge, starts a session (not remembered when the browser holds `better-auth.dont_remember`),
+// sets its cookie, expires `two_factor` and answers `{"token", "user"}`. With `trustDevice: true` it
+// also sets `better-auth.trust_device` (30 days) and expires `dont_remember`.
+//
+// Errors: no secret (or, signing in, one not yet verified): 400 `TOTP_NOT_ENABLED`; wrong code: 401
+// `INVALID_CODE`; no session and no valid challenge: 401 `INVALID_TWO_FACTOR_COOKIE`; 5 wrong codes
+// for one challenge: 400 `TOO_MANY_ATTEMPTS_REQUEST_NEW_CODE` (the challenge ends and its cookie is
+// expired); locked account: 429 `ACCOUNT_TEMPORARILY_LOCKED`.
+//
+// Corrects the 1.1.0 document (and 1.7's own): the answer is `{"token", "user"}`, not `{"status"}`;
+// `trustDevice` is a boolean, not a string.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /two-factor/verify-totp (the `VerifyTotp` operationId).
+func (c *ClientWithResponses) VerifyTotpWithResponse(ctx context.Context, body VerifyTotpJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyTotpResponse, error) {
+	rsp, err := c.VerifyTotp(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyTotpResponse(rsp)
 }
 
 // UnlinkAccountWithBodyWithResponse Unlink an account
@@ -25852,7 +28826,7 @@ func ParseSignInEmailResponse(rsp *http.Response) (*SignInEmailResponse, error) 
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest SignInResult
+		var dest SignInAnswer
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -26069,7 +29043,7 @@ func ParseSignInUsernameResponse(rsp *http.Response) (*SignInUsernameResponse, e
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest SignInResult
+		var dest SignInAnswer
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -26357,6 +29331,720 @@ func ParseSignUpEmailResponse(rsp *http.Response) (*SignUpEmailResponse, error) 
 			headers.XRetryAfter = &value
 		}
 		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDisableTwoFactorResponse parses an HTTP response from a DisableTwoFactorWithResponse call
+func ParseDisableTwoFactorResponse(rsp *http.Response) (*DisableTwoFactorResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DisableTwoFactorResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest StatusResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DisableTwoFactorResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers DisableTwoFactorResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseEnableTwoFactorResponse parses an HTTP response from a EnableTwoFactorWithResponse call
+func ParseEnableTwoFactorResponse(rsp *http.Response) (*EnableTwoFactorResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EnableTwoFactorResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TwoFactorEnableResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers EnableTwoFactorResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGenerateBackupCodesResponse parses an HTTP response from a GenerateBackupCodesWithResponse call
+func ParseGenerateBackupCodesResponse(rsp *http.Response) (*GenerateBackupCodesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GenerateBackupCodesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BackupCodesResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GenerateBackupCodesResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetTotpUriResponse parses an HTTP response from a GetTotpUriWithResponse call
+func ParseGetTotpUriResponse(rsp *http.Response) (*GetTotpUriResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetTotpUriResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TotpURIResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetTotpUriResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSendTwoFactorOtpResponse parses an HTTP response from a SendTwoFactorOtpWithResponse call
+func ParseSendTwoFactorOtpResponse(rsp *http.Response) (*SendTwoFactorOtpResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SendTwoFactorOtpResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest StatusResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers SendTwoFactorOtpResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseVerifyBackupCodeResponse parses an HTTP response from a VerifyBackupCodeWithResponse call
+func ParseVerifyBackupCodeResponse(rsp *http.Response) (*VerifyBackupCodeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &VerifyBackupCodeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TwoFactorSessionResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers VerifyBackupCodeResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseVerifyTwoFactorOtpResponse parses an HTTP response from a VerifyTwoFactorOtpWithResponse call
+func ParseVerifyTwoFactorOtpResponse(rsp *http.Response) (*VerifyTwoFactorOtpResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &VerifyTwoFactorOtpResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TwoFactorSessionResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers VerifyTwoFactorOtpResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseVerifyTotpResponse parses an HTTP response from a VerifyTotpWithResponse call
+func ParseVerifyTotpResponse(rsp *http.Response) (*VerifyTotpResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &VerifyTotpResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TwoFactorSessionResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers VerifyTotpResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -27021,6 +30709,30 @@ type ServerInterface interface {
 	// SignUpEmail Sign up with email and password
 	// (POST /sign-up/email)
 	SignUpEmail(w http.ResponseWriter, r *http.Request)
+	// DisableTwoFactor Turn two-factor authentication off
+	// (POST /two-factor/disable)
+	DisableTwoFactor(w http.ResponseWriter, r *http.Request)
+	// EnableTwoFactor Start setting up two-factor authentication
+	// (POST /two-factor/enable)
+	EnableTwoFactor(w http.ResponseWriter, r *http.Request)
+	// GenerateBackupCodes Replace the backup codes
+	// (POST /two-factor/generate-backup-codes)
+	GenerateBackupCodes(w http.ResponseWriter, r *http.Request)
+	// GetTotpUri Show the TOTP URI again
+	// (POST /two-factor/get-totp-uri)
+	GetTotpUri(w http.ResponseWriter, r *http.Request)
+	// SendTwoFactorOtp Mail a one-time code
+	// (POST /two-factor/send-otp)
+	SendTwoFactorOtp(w http.ResponseWriter, r *http.Request)
+	// VerifyBackupCode Use a backup code
+	// (POST /two-factor/verify-backup-code)
+	VerifyBackupCode(w http.ResponseWriter, r *http.Request)
+	// VerifyTwoFactorOtp Verify a mailed code
+	// (POST /two-factor/verify-otp)
+	VerifyTwoFactorOtp(w http.ResponseWriter, r *http.Request)
+	// VerifyTotp Verify a TOTP code
+	// (POST /two-factor/verify-totp)
+	VerifyTotp(w http.ResponseWriter, r *http.Request)
 	// UnlinkAccount Unlink an account
 	// (POST /unlink-account)
 	UnlinkAccount(w http.ResponseWriter, r *http.Request)
@@ -27387,6 +31099,54 @@ func (_ Unimplemented) SignOut(w http.ResponseWriter, r *http.Request) {
 // SignUpEmail Sign up with email and password
 // (POST /sign-up/email)
 func (_ Unimplemented) SignUpEmail(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// DisableTwoFactor Turn two-factor authentication off
+// (POST /two-factor/disable)
+func (_ Unimplemented) DisableTwoFactor(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// EnableTwoFactor Start setting up two-factor authentication
+// (POST /two-factor/enable)
+func (_ Unimplemented) EnableTwoFactor(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GenerateBackupCodes Replace the backup codes
+// (POST /two-factor/generate-backup-codes)
+func (_ Unimplemented) GenerateBackupCodes(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetTotpUri Show the TOTP URI again
+// (POST /two-factor/get-totp-uri)
+func (_ Unimplemented) GetTotpUri(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// SendTwoFactorOtp Mail a one-time code
+// (POST /two-factor/send-otp)
+func (_ Unimplemented) SendTwoFactorOtp(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// VerifyBackupCode Use a backup code
+// (POST /two-factor/verify-backup-code)
+func (_ Unimplemented) VerifyBackupCode(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// VerifyTwoFactorOtp Verify a mailed code
+// (POST /two-factor/verify-otp)
+func (_ Unimplemented) VerifyTwoFactorOtp(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// VerifyTotp Verify a TOTP code
+// (POST /two-factor/verify-totp)
+func (_ Unimplemented) VerifyTotp(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -28882,6 +32642,118 @@ func (siw *ServerInterfaceWrapper) SignUpEmail(w http.ResponseWriter, r *http.Re
 	handler.ServeHTTP(w, r)
 }
 
+// DisableTwoFactor operation middleware
+func (siw *ServerInterfaceWrapper) DisableTwoFactor(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DisableTwoFactor(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// EnableTwoFactor operation middleware
+func (siw *ServerInterfaceWrapper) EnableTwoFactor(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.EnableTwoFactor(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GenerateBackupCodes operation middleware
+func (siw *ServerInterfaceWrapper) GenerateBackupCodes(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GenerateBackupCodes(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetTotpUri operation middleware
+func (siw *ServerInterfaceWrapper) GetTotpUri(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetTotpUri(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SendTwoFactorOtp operation middleware
+func (siw *ServerInterfaceWrapper) SendTwoFactorOtp(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SendTwoFactorOtp(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// VerifyBackupCode operation middleware
+func (siw *ServerInterfaceWrapper) VerifyBackupCode(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.VerifyBackupCode(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// VerifyTwoFactorOtp operation middleware
+func (siw *ServerInterfaceWrapper) VerifyTwoFactorOtp(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.VerifyTwoFactorOtp(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// VerifyTotp operation middleware
+func (siw *ServerInterfaceWrapper) VerifyTotp(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.VerifyTotp(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // UnlinkAccount operation middleware
 func (siw *ServerInterfaceWrapper) UnlinkAccount(w http.ResponseWriter, r *http.Request) {
 
@@ -29201,6 +33073,30 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/error", wrapper.Error)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/two-factor/enable", wrapper.EnableTwoFactor)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/two-factor/disable", wrapper.DisableTwoFactor)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/two-factor/get-totp-uri", wrapper.GetTotpUri)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/two-factor/verify-totp", wrapper.VerifyTotp)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/two-factor/send-otp", wrapper.SendTwoFactorOtp)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/two-factor/verify-otp", wrapper.VerifyTwoFactorOtp)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/two-factor/verify-backup-code", wrapper.VerifyBackupCode)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/two-factor/generate-backup-codes", wrapper.GenerateBackupCodes)
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/passkey/generate-register-options", wrapper.GeneratePasskeyRegistrationOptions)
@@ -35925,7 +39821,7 @@ type SignInEmail200ResponseHeaders struct {
 }
 
 type SignInEmail200JSONResponse struct {
-	Body    SignInResult
+	Body    SignInAnswer
 	Headers SignInEmail200ResponseHeaders
 }
 
@@ -36217,7 +40113,7 @@ type SignInUsername200ResponseHeaders struct {
 }
 
 type SignInUsername200JSONResponse struct {
-	Body    SignInResult
+	Body    SignInAnswer
 	Headers SignInUsername200ResponseHeaders
 }
 
@@ -36609,6 +40505,1037 @@ func (response SignUpEmail429JSONResponse) VisitSignUpEmailResponse(w http.Respo
 type SignUpEmail500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response SignUpEmail500JSONResponse) VisitSignUpEmailResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisableTwoFactorRequestObject struct {
+	Body *DisableTwoFactorJSONRequestBody
+}
+
+type DisableTwoFactorResponseObject interface {
+	VisitDisableTwoFactorResponse(w http.ResponseWriter) error
+}
+
+type DisableTwoFactor200ResponseHeaders struct {
+	SetCookie *string
+}
+
+type DisableTwoFactor200JSONResponse struct {
+	Body    StatusResult
+	Headers DisableTwoFactor200ResponseHeaders
+}
+
+func (response DisableTwoFactor200JSONResponse) VisitDisableTwoFactorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisableTwoFactor400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DisableTwoFactor400JSONResponse) VisitDisableTwoFactorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisableTwoFactor401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DisableTwoFactor401JSONResponse) VisitDisableTwoFactorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisableTwoFactor403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DisableTwoFactor403JSONResponse) VisitDisableTwoFactorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisableTwoFactor413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response DisableTwoFactor413JSONResponse) VisitDisableTwoFactorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisableTwoFactor415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response DisableTwoFactor415JSONResponse) VisitDisableTwoFactorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisableTwoFactor429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DisableTwoFactor429JSONResponse) VisitDisableTwoFactorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisableTwoFactor500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DisableTwoFactor500JSONResponse) VisitDisableTwoFactorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EnableTwoFactorRequestObject struct {
+	Body *EnableTwoFactorJSONRequestBody
+}
+
+type EnableTwoFactorResponseObject interface {
+	VisitEnableTwoFactorResponse(w http.ResponseWriter) error
+}
+
+type EnableTwoFactor200JSONResponse TwoFactorEnableResult
+
+func (response EnableTwoFactor200JSONResponse) VisitEnableTwoFactorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EnableTwoFactor400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response EnableTwoFactor400JSONResponse) VisitEnableTwoFactorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EnableTwoFactor401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response EnableTwoFactor401JSONResponse) VisitEnableTwoFactorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EnableTwoFactor403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response EnableTwoFactor403JSONResponse) VisitEnableTwoFactorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EnableTwoFactor413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response EnableTwoFactor413JSONResponse) VisitEnableTwoFactorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EnableTwoFactor415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response EnableTwoFactor415JSONResponse) VisitEnableTwoFactorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EnableTwoFactor429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response EnableTwoFactor429JSONResponse) VisitEnableTwoFactorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EnableTwoFactor500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response EnableTwoFactor500JSONResponse) VisitEnableTwoFactorResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateBackupCodesRequestObject struct {
+	Body *GenerateBackupCodesJSONRequestBody
+}
+
+type GenerateBackupCodesResponseObject interface {
+	VisitGenerateBackupCodesResponse(w http.ResponseWriter) error
+}
+
+type GenerateBackupCodes200JSONResponse BackupCodesResult
+
+func (response GenerateBackupCodes200JSONResponse) VisitGenerateBackupCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateBackupCodes400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GenerateBackupCodes400JSONResponse) VisitGenerateBackupCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateBackupCodes401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GenerateBackupCodes401JSONResponse) VisitGenerateBackupCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateBackupCodes403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GenerateBackupCodes403JSONResponse) VisitGenerateBackupCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateBackupCodes413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GenerateBackupCodes413JSONResponse) VisitGenerateBackupCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateBackupCodes415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response GenerateBackupCodes415JSONResponse) VisitGenerateBackupCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateBackupCodes429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GenerateBackupCodes429JSONResponse) VisitGenerateBackupCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GenerateBackupCodes500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GenerateBackupCodes500JSONResponse) VisitGenerateBackupCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTotpUriRequestObject struct {
+	Body *GetTotpUriJSONRequestBody
+}
+
+type GetTotpUriResponseObject interface {
+	VisitGetTotpUriResponse(w http.ResponseWriter) error
+}
+
+type GetTotpUri200JSONResponse TotpURIResult
+
+func (response GetTotpUri200JSONResponse) VisitGetTotpUriResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTotpUri400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetTotpUri400JSONResponse) VisitGetTotpUriResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTotpUri401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetTotpUri401JSONResponse) VisitGetTotpUriResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTotpUri403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetTotpUri403JSONResponse) VisitGetTotpUriResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTotpUri413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetTotpUri413JSONResponse) VisitGetTotpUriResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTotpUri415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response GetTotpUri415JSONResponse) VisitGetTotpUriResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTotpUri429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetTotpUri429JSONResponse) VisitGetTotpUriResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTotpUri500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetTotpUri500JSONResponse) VisitGetTotpUriResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendTwoFactorOtpRequestObject struct {
+	Body *SendTwoFactorOtpJSONRequestBody
+}
+
+type SendTwoFactorOtpResponseObject interface {
+	VisitSendTwoFactorOtpResponse(w http.ResponseWriter) error
+}
+
+type SendTwoFactorOtp200JSONResponse StatusResult
+
+func (response SendTwoFactorOtp200JSONResponse) VisitSendTwoFactorOtpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendTwoFactorOtp400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response SendTwoFactorOtp400JSONResponse) VisitSendTwoFactorOtpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendTwoFactorOtp401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response SendTwoFactorOtp401JSONResponse) VisitSendTwoFactorOtpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendTwoFactorOtp403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response SendTwoFactorOtp403JSONResponse) VisitSendTwoFactorOtpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendTwoFactorOtp413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SendTwoFactorOtp413JSONResponse) VisitSendTwoFactorOtpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendTwoFactorOtp415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response SendTwoFactorOtp415JSONResponse) VisitSendTwoFactorOtpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendTwoFactorOtp429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response SendTwoFactorOtp429JSONResponse) VisitSendTwoFactorOtpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendTwoFactorOtp500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response SendTwoFactorOtp500JSONResponse) VisitSendTwoFactorOtpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyBackupCodeRequestObject struct {
+	Body *VerifyBackupCodeJSONRequestBody
+}
+
+type VerifyBackupCodeResponseObject interface {
+	VisitVerifyBackupCodeResponse(w http.ResponseWriter) error
+}
+
+type VerifyBackupCode200ResponseHeaders struct {
+	SetCookie *string
+}
+
+type VerifyBackupCode200JSONResponse struct {
+	Body    TwoFactorSessionResult
+	Headers VerifyBackupCode200ResponseHeaders
+}
+
+func (response VerifyBackupCode200JSONResponse) VisitVerifyBackupCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyBackupCode400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response VerifyBackupCode400JSONResponse) VisitVerifyBackupCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyBackupCode401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response VerifyBackupCode401JSONResponse) VisitVerifyBackupCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyBackupCode403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response VerifyBackupCode403JSONResponse) VisitVerifyBackupCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyBackupCode413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response VerifyBackupCode413JSONResponse) VisitVerifyBackupCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyBackupCode415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response VerifyBackupCode415JSONResponse) VisitVerifyBackupCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyBackupCode429JSONResponse Error
+
+func (response VerifyBackupCode429JSONResponse) VisitVerifyBackupCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyBackupCode500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response VerifyBackupCode500JSONResponse) VisitVerifyBackupCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyTwoFactorOtpRequestObject struct {
+	Body *VerifyTwoFactorOtpJSONRequestBody
+}
+
+type VerifyTwoFactorOtpResponseObject interface {
+	VisitVerifyTwoFactorOtpResponse(w http.ResponseWriter) error
+}
+
+type VerifyTwoFactorOtp200ResponseHeaders struct {
+	SetCookie *string
+}
+
+type VerifyTwoFactorOtp200JSONResponse struct {
+	Body    TwoFactorSessionResult
+	Headers VerifyTwoFactorOtp200ResponseHeaders
+}
+
+func (response VerifyTwoFactorOtp200JSONResponse) VisitVerifyTwoFactorOtpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyTwoFactorOtp400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response VerifyTwoFactorOtp400JSONResponse) VisitVerifyTwoFactorOtpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyTwoFactorOtp401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response VerifyTwoFactorOtp401JSONResponse) VisitVerifyTwoFactorOtpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyTwoFactorOtp403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response VerifyTwoFactorOtp403JSONResponse) VisitVerifyTwoFactorOtpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyTwoFactorOtp413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response VerifyTwoFactorOtp413JSONResponse) VisitVerifyTwoFactorOtpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyTwoFactorOtp415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response VerifyTwoFactorOtp415JSONResponse) VisitVerifyTwoFactorOtpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyTwoFactorOtp429JSONResponse Error
+
+func (response VerifyTwoFactorOtp429JSONResponse) VisitVerifyTwoFactorOtpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyTwoFactorOtp500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response VerifyTwoFactorOtp500JSONResponse) VisitVerifyTwoFactorOtpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyTotpRequestObject struct {
+	Body *VerifyTotpJSONRequestBody
+}
+
+type VerifyTotpResponseObject interface {
+	VisitVerifyTotpResponse(w http.ResponseWriter) error
+}
+
+type VerifyTotp200ResponseHeaders struct {
+	SetCookie *string
+}
+
+type VerifyTotp200JSONResponse struct {
+	Body    TwoFactorSessionResult
+	Headers VerifyTotp200ResponseHeaders
+}
+
+func (response VerifyTotp200JSONResponse) VisitVerifyTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyTotp400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response VerifyTotp400JSONResponse) VisitVerifyTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyTotp401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response VerifyTotp401JSONResponse) VisitVerifyTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyTotp403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response VerifyTotp403JSONResponse) VisitVerifyTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyTotp413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response VerifyTotp413JSONResponse) VisitVerifyTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyTotp415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response VerifyTotp415JSONResponse) VisitVerifyTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyTotp429JSONResponse Error
+
+func (response VerifyTotp429JSONResponse) VisitVerifyTotpResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VerifyTotp500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response VerifyTotp500JSONResponse) VisitVerifyTotpResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -37455,6 +42382,30 @@ type StrictServerInterface interface {
 	// SignUpEmail Sign up with email and password
 	// (POST /sign-up/email)
 	SignUpEmail(ctx context.Context, request SignUpEmailRequestObject) (SignUpEmailResponseObject, error)
+	// DisableTwoFactor Turn two-factor authentication off
+	// (POST /two-factor/disable)
+	DisableTwoFactor(ctx context.Context, request DisableTwoFactorRequestObject) (DisableTwoFactorResponseObject, error)
+	// EnableTwoFactor Start setting up two-factor authentication
+	// (POST /two-factor/enable)
+	EnableTwoFactor(ctx context.Context, request EnableTwoFactorRequestObject) (EnableTwoFactorResponseObject, error)
+	// GenerateBackupCodes Replace the backup codes
+	// (POST /two-factor/generate-backup-codes)
+	GenerateBackupCodes(ctx context.Context, request GenerateBackupCodesRequestObject) (GenerateBackupCodesResponseObject, error)
+	// GetTotpUri Show the TOTP URI again
+	// (POST /two-factor/get-totp-uri)
+	GetTotpUri(ctx context.Context, request GetTotpUriRequestObject) (GetTotpUriResponseObject, error)
+	// SendTwoFactorOtp Mail a one-time code
+	// (POST /two-factor/send-otp)
+	SendTwoFactorOtp(ctx context.Context, request SendTwoFactorOtpRequestObject) (SendTwoFactorOtpResponseObject, error)
+	// VerifyBackupCode Use a backup code
+	// (POST /two-factor/verify-backup-code)
+	VerifyBackupCode(ctx context.Context, request VerifyBackupCodeRequestObject) (VerifyBackupCodeResponseObject, error)
+	// VerifyTwoFactorOtp Verify a mailed code
+	// (POST /two-factor/verify-otp)
+	VerifyTwoFactorOtp(ctx context.Context, request VerifyTwoFactorOtpRequestObject) (VerifyTwoFactorOtpResponseObject, error)
+	// VerifyTotp Verify a TOTP code
+	// (POST /two-factor/verify-totp)
+	VerifyTotp(ctx context.Context, request VerifyTotpRequestObject) (VerifyTotpResponseObject, error)
 	// UnlinkAccount Unlink an account
 	// (POST /unlink-account)
 	UnlinkAccount(ctx context.Context, request UnlinkAccountRequestObject) (UnlinkAccountResponseObject, error)
@@ -39249,6 +44200,257 @@ func (sh *strictHandler) SignUpEmail(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// DisableTwoFactor operation middleware
+func (sh *strictHandler) DisableTwoFactor(w http.ResponseWriter, r *http.Request) {
+	var request DisableTwoFactorRequestObject
+
+	var body DisableTwoFactorJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DisableTwoFactor(ctx, request.(DisableTwoFactorRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DisableTwoFactor")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DisableTwoFactorResponseObject); ok {
+		if err := validResponse.VisitDisableTwoFactorResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// EnableTwoFactor operation middleware
+func (sh *strictHandler) EnableTwoFactor(w http.ResponseWriter, r *http.Request) {
+	var request EnableTwoFactorRequestObject
+
+	var body EnableTwoFactorJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.EnableTwoFactor(ctx, request.(EnableTwoFactorRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EnableTwoFactor")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(EnableTwoFactorResponseObject); ok {
+		if err := validResponse.VisitEnableTwoFactorResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GenerateBackupCodes operation middleware
+func (sh *strictHandler) GenerateBackupCodes(w http.ResponseWriter, r *http.Request) {
+	var request GenerateBackupCodesRequestObject
+
+	var body GenerateBackupCodesJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GenerateBackupCodes(ctx, request.(GenerateBackupCodesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GenerateBackupCodes")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GenerateBackupCodesResponseObject); ok {
+		if err := validResponse.VisitGenerateBackupCodesResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetTotpUri operation middleware
+func (sh *strictHandler) GetTotpUri(w http.ResponseWriter, r *http.Request) {
+	var request GetTotpUriRequestObject
+
+	var body GetTotpUriJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetTotpUri(ctx, request.(GetTotpUriRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetTotpUri")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetTotpUriResponseObject); ok {
+		if err := validResponse.VisitGetTotpUriResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SendTwoFactorOtp operation middleware
+func (sh *strictHandler) SendTwoFactorOtp(w http.ResponseWriter, r *http.Request) {
+	var request SendTwoFactorOtpRequestObject
+
+	var body SendTwoFactorOtpJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		if !errors.Is(err, io.EOF) {
+			sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+			return
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SendTwoFactorOtp(ctx, request.(SendTwoFactorOtpRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SendTwoFactorOtp")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SendTwoFactorOtpResponseObject); ok {
+		if err := validResponse.VisitSendTwoFactorOtpResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// VerifyBackupCode operation middleware
+func (sh *strictHandler) VerifyBackupCode(w http.ResponseWriter, r *http.Request) {
+	var request VerifyBackupCodeRequestObject
+
+	var body VerifyBackupCodeJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.VerifyBackupCode(ctx, request.(VerifyBackupCodeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "VerifyBackupCode")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(VerifyBackupCodeResponseObject); ok {
+		if err := validResponse.VisitVerifyBackupCodeResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// VerifyTwoFactorOtp operation middleware
+func (sh *strictHandler) VerifyTwoFactorOtp(w http.ResponseWriter, r *http.Request) {
+	var request VerifyTwoFactorOtpRequestObject
+
+	var body VerifyTwoFactorOtpJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.VerifyTwoFactorOtp(ctx, request.(VerifyTwoFactorOtpRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "VerifyTwoFactorOtp")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(VerifyTwoFactorOtpResponseObject); ok {
+		if err := validResponse.VisitVerifyTwoFactorOtpResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// VerifyTotp operation middleware
+func (sh *strictHandler) VerifyTotp(w http.ResponseWriter, r *http.Request) {
+	var request VerifyTotpRequestObject
+
+	var body VerifyTotpJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.VerifyTotp(ctx, request.(VerifyTotpRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "VerifyTotp")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(VerifyTotpResponseObject); ok {
+		if err := validResponse.VisitVerifyTotpResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // UnlinkAccount operation middleware
 func (sh *strictHandler) UnlinkAccount(w http.ResponseWriter, r *http.Request) {
 	var request UnlinkAccountRequestObject
@@ -39404,557 +44606,623 @@ func (sh *strictHandler) VerifyPassword(w http.ResponseWriter, r *http.Request) 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7P39ctrI1j+O3koX5zkVyAPYTjKZ2XalnkNsnPCNA95gz+zZUb6ojRrQtujmUTchTMpV5yLOFZ4r+VWv",
-	"1S21hATYjpPMjPcfs2Mh9Xuv9/VZXyojMZsLzriSlcMvlSmjAYvhn8d0NGXHgqtYRF0xUCJm+nHA5CgO",
-	"5yoUvHJYaUVLupLE56Ih9Rt+s1KvyNGUzah+mfHFrHL4oWJ/rnysV9RqziqHFanikE8qNzf1ypkYUWwv",
-	"3/zFlJGYBWHMRoooGk+YIlV6JUW0UKxORExiFlEVfmJkOWWc+CMaRVd0dH3ZP/PJksrk91p2YOuDOI/p",
-	"ZEa7Aqa9caIj/Ub5ROHn4okOmDoW4josaH/ApAwFJyP4XR4S/4opxeIGXahpU+KvQyWuGX/lLfb3n4/g",
-	"3/BP1sQnMpxwqhYxw6c+qb6nnxutCXv1cv/FL/v7R+ScqumrvSOPv1Vq3uPR6ogM6IwNQsVendHPtXq2",
-	"20BwNYzZjM2uWPxKxYvSnnD17avvmU9C6fExjSTLtSkVVcxMAf694xSe7+/XsBvKSa+1UFMyjsSSSEVj",
-	"JY/0WVBT5nH2eR7GKyLGxM+sml9PHwRUUZ9QHhA/M0WfVP1XR8R2mS4YSdbL4+6C+bUm6XFG8NqQOYvN",
-	"BjY9vuW8/avPVLxqjRWLi07DSPBAkgVXYaTnRWKqWCMKZ6Eiy5AHYkliJuaMy+w5nIU8nOmjuJ+cv5Ar",
-	"NmFx5Ub3OqcxnTFlrvh5LD6FAYs7QfHVk2IU0ojMzWskDOqENSdN4k9CNV1c6TWdCDGJmP4Xnc8jvBeh",
-	"bmBO1bRSr3A606OYp13VKzH730UYs6ByqM/UpnW60S/LueCSwYhf06DP/nfBpNJ/jQRXjMM/dechkpG9",
-	"/0ikJWmz/xWzceWw8v/aS6ndHv4q99pxLMzqZFfgVxqFAbRIxjSMWECq/q+ts85J66LT6w7b/X6v79fJ",
-	"jElJJ4xE4TUj/ocrEayabEbD6CPp8E+6DQJ/EhoEMZPSr9U9PqPRWMQzFpD/M+h1SdV/3ToZ9tv/vGwP",
-	"LvwaUDZKYpwp7L+YsxjHErPxQjJJqpIxEipJnFHX9Lm7qVeOBR9H4egbLJI+Jsn5oKORWHBFQkloFDMa",
-	"rEgU8msWECUI5UJNWUwWksWk6g96x53W2bB1fNy77F4MW2f9duvk9+FZp/uufeLXmnoapyK+CoOA8Yef",
-	"Ry8OJyHX625ZCLnsnxEuFFHxQirY/fedwaDTfTPs9Yfdy7OzYa/fedPp6rPf6cLJSJ54PHl03Do7e906",
-	"fjfUPKlOms1mrU6oplsRI4Yi6fVoDwb6WHV7F8PTfnvw1h4DThb8E4vDccjMSfJ41W+/b3XO4OVf2/3O",
-	"aQfWDDe/wxWLOY1wrg++ci09QPZ5zkZ6kSSLP7GYMP02qfqd7kW7322dDQft/q/tfnJp/NNW56x9Mrzo",
-	"DY/77dZFe2jmb1YItr8r1KlY8OAbzAGv4Yv9F2Qci1nuxoVKsmhMqkj6zvu9Xzsn7T7uVO+ye+IegIve",
-	"u3bXJ2MRk4BFTH/vcWBAstYkl/yaiyUnmjZKYEDLWPAJmTE1FYF+IpcshnEsQzXVm89mc7UimqqQkEvF",
-	"aGC2+ZyuIkGDCyHOtGD0ba66JUk4Hkki3bXmvJTDopntp6MRmytJqv556/ezXkuvS2941uq/aZurfSHE",
-	"e8pXhpjLhx99nypNo2ehYsEh8b94FUO4vcoh8fR4yIzylZ2hbJLziFHJiIpXhE5oyElEFYubXuXGJ1Uu",
-	"yEgEKFY6QvO/GsDWGwlfLxqreX/PFQFgxJdci0giDv9g3+DQdwVB9pQSoctu6/Liba/f+bemJ3VzOkcx",
-	"CxhXIY2k4UxXVJP0a8aRC2WuC+7vJZ/HYqRX+Cpiba5Ctfo2JxR5bSiJojA+/3LQ7ifspf2vzuBiMLwc",
-	"tIetbu/irSZJmpLqyepZAHMaiUUUAOm/YnryVLFA09w1mqWbNmS6qr/Usg5hPJiLkCtZS1qE51cxo9cS",
-	"hblFxKRuUTfQbb1vw/UYvO31LzQtyTw963XfuATG/piQ+0suF/O5iBUL3rMgpBcgQn2LpdZE4IkkpiOi",
-	"ZTe98HrhaBSJJfDMy+7g8vy8179onwzft086reHF7+ftVG7yuH+MDTT0yIlXUeyz2ptHNOReJddek7RM",
-	"w7ozeUjyMzOrcmNlSriUrZE+iBf6vPaZXES4JkEQ6s9odB7rs6tCLWGixqKl1eTRlwpNvwdd7zOdzSMt",
-	"pk6mYnjw8vhn9uLZ6bN/PBu9/MfBs/bPPx/sj355/svzFz+32MHPv7x+QStrymDdbbStVRYmW6pA7byS",
-	"emlB71GuqDWhnxjhgqC6o6mQliepqhxWAq0qqHDG1rqtVz43JqJhHv5H6peaF/hm8ksjnOnTpMcCIvxh",
-	"ZUIVm4qFZHtTyoNIky7U6DS12sNmYM3DIFmk7DTOY1Yyj1DKBQuI4KxZtEpyJOa4CaFiM1mgIiQf0Tim",
-	"qwpqDFa9+JDZu6S5VDkXV/9hI6VbaaHsevujob8qU6CAnIQBoSo766qlDE8k0fJAGIDE4KeU1gfOkh61",
-	"F89ePCtaIEOe8Oz8EEegeCVew9sE9PZETQhIdTmlivh7C64VhYb5xejmexOmGriBDdThgajnVubX369/",
-	"Wpycf1Kfootlj/58PvvtXefNP1ejl6PRHycHsmjV5hsUX3cTYFdg56iUSxEHdux1wiLJckc5yA4MdeTN",
-	"pzp5+0NF60uH+kxU6hX9f4fAyfRZ3fXo1yuLefBDnQY9D1zjdQOIe0vDoFLPmgjSi5W04h52d6q7XOsO",
-	"H4u70v77koW1XQuLH2cP5d0XrGgZAqpo+RzQClOu2D+RJKZL/ec4jFxCnXYAB/cuHegWyYzO52glcOjE",
-	"E4n0cxyyKAA7V3aR8X4cfqnwRRRpMdP2s7ay8OavRod2FvdKiIhRkKLCGUUdamtjaNDatkHZLte3JPe6",
-	"ufewTclebjrQAxaxUbHRvP2ZjlS00jyVLCmYQjmdhXwC5Mq0fUQWRhe9ZitJaMyMYQmImOCsN64cftgs",
-	"HOaH8nrVCSo39dt+ZEziNx8LZpf8erv7t5DMtFRub4/Ap5CuCAEPRUBCo8mGE84Sem/NuprAo6lfn450",
-	"f5yTlNK8bI+dCYf2NUt5e3FxDoYmFksUBqwOBid+GXJZK5CH1g9Ndpa7nBfYpK8q5JSxdj8MfDSn+HtR",
-	"KJXl7tKvFcp6327hNtPKVjAL+WvKLyWLHWPzLRbsilqZvsN3Me5fUa7VRnlEKMr7Iib7MF8Kvy1DNRUL",
-	"pd/JSvpioSlVvcjszxezKxbr+VxR3mdUFpGKEzami0gRvytIDO/4pEojKVBSB9vTts2ahfyM8YkWDA52",
-	"OLHxplU/BgZ/94XfzObMJ9klOF3EqVl6I6v5OgzkpmDuCSfLDu1MLFncGFHJgiOSegxCSV7s76cWATRg",
-	"FO5SCa+qV6w8u3UD65VYRGybmQA2r69fLOSD1g1Uuu9vqTxn8SyEq3y3rZ8n3+802LQ7Cevh/HmHz+0a",
-	"bbgmOxyDoqW4g8jKrN2/0IOtj6c+K1vlHLkAzavotOf3GDpMvyjd5vPsKhfP6cst9J3cDIHBSXK1IjGT",
-	"YhGPmPVXfvFgK7zKIfngaYroVT7WiVcx3MM8j9kncc28yscbv1DIxWMOL2kaZXz2dzuvpufEYLKZcGbe",
-	"Ll3fvjmGeeeGPp6k6lP9jq+Zi68XI/EzauaspUT9miRVIwf9R4RaAAI/xEjMZhQ5ayoabqYbzjZuITCz",
-	"kHfw1YP8Dn+0MzNL3eLB5UZFY9NSb7vYpg9Xm9n0OgykZJ+M0lq+U6avs/Cu5yZ7UXac1kZLWdLwhkEr",
-	"fcLudt5vyUbuKWEYkrxpKnr/zg0bvNuUOFueO3w0p4Vp2ekQOfVa1ACpehWMFHDa+EicP8iIcuOBACnM",
-	"qzyAHFbPTKF8sVJOcJuDmn61WWXKn8NtXOQSLD/3FxK3nkTdxYl++f7rDH2Wz8h2dDvRVStfKLESJcho",
-	"SvmENYlvZTtjRdVamFbvNZUHS3u00q9fJQo/kng1ZWFMxJJ7fCQChr7bweC3Xv9keNzqdnsXw9ft4eX5",
-	"SeuifTL8tdMy/0YnmPFaDTsFL6NPplxHKrVVbhZRsrZL+26za/7xIbFlftxizAQzbXMkZnuCzsOGnv2E",
-	"8b2k9xv3c3kdzhtijjvUAEefZhV6gHlV637Dx9e+7dh5mXKTKCh3Mq0VUMe+tTW5mlP2FT0HMooYjSUJ",
-	"VfPe5+GbL6hVvraIP/NSFuIu0u21sHJSc6ppRpGcmOrARE2pApIhyYyuiBSxAnIyDiPFYnK1ckxhaI2G",
-	"6dYThS97MOwul9vwrZ9cE8tQziO6ukyfqKU4pSMl4jbXu5Dw9+TUulev7tKWjwUrnixE546M/2GMH3pE",
-	"dxAIIaal2DLnw28+ofIa7WeJgQnMO1q+mISfGIS97TddO9LBevhovSLGY8nKusIfv1pfSihaYBLRa6RP",
-	"pBpNrUFbMhqPps7hrBMaRWROJ0w2i21jTj96U3aXpVHm3yJIY5N2Chu3+076/Z2Vk3KVZB6+Y6tbSh8t",
-	"TlrnHXLNViQWS0JlxhB80PzZRLNp6o2mWv2qiaULJeHsE4tJyEfRImBBbd3oNhJ8HE7KrM7468KE6FW9",
-	"SoC2zDJB+UdzlDNDycoFBZf/uhEi95aVHsrrv7bmEZWqz8ZhFP2wI8chJkzgBxzhjCl6e/ftAI04VGJk",
-	"q2Kflb4keipeBVwLXHAMpSiZXkoerCCz1WQ4/9r2va1Dm8dsHH7eaXAxVexM88P2bW5e8tV7+rlIQsNg",
-	"Ucj8MHkZVUOIyMH+puV1eFDShz41v0Er6129D6MolMZ1lPTxy8sX+/p/u/bExixmfMTKqKpYcnD3m8Cl",
-	"Qkoa442e2biInboNowji0j8VcfXM3K6YWjIGeQ5hFEnI5Im1NMlDPvF3nad5v1CCkCRiY3UEpnDNiRbc",
-	"xAXv2jhs+vHu84ccpeIFv2arJ5KMw1gq8lLr8DEdKRbLOsGjnTDInWz2P1b8T078SPh5oivgumSPZXKn",
-	"145N7uTl2EvKUQuuevEdy93u3M66pyjLJ1x+XK7QuMTQoeLALMuFsDsoABQ+3F2INdJeAbktUSUy0Zsg",
-	"xDt0YQf9YNfvS2R+fU3Qm61pgRM5ec1Wsk6u2FjEJrQftAAcRlEX+TAAs3AbRXV4Z5B6EG5pn5MrrqZM",
-	"haMkUEGMndQufWEYV+FIHxtytSL+5wadh41rtvJJdcJUw3z2JEkO0R8UWtR+OAm3PKw5pXwYv2zCKblY",
-	"kv8mmKxKZhmGl4sL46Eis/BzYzGv/TCxz8XTNDrSE1nGTsN5CxMDd5JiVHGAtdOTUbGKvQU/YHxoa8I2",
-	"8tHdnOlrwZHKhHwnJvi0L3fNy+l3enwL6YJJ1AH185zGdLZR5F2bSz5kT8WU/O+CxSuSpuim0cdpHCZ1",
-	"+yWX/bMmwbwsyLwKMJrPh8RqyEIcRSHjahgGfl2LUZhKP1zEIf6NqbVDPTz9YCQCNhxNaRQxPil4MsRE",
-	"NWiZCz5ixscAAbi+G0VIqsWeL0O51tbzGLwX7RkNo7vZ5JzM//Xr8duUxRitjZmUmDECyakyBRioJmAC",
-	"et0x6/OIWFHb3yuJW+Ns2bb28eROWTPo5pOafPqxdEnu56IcLeKYceW6KWf0c2KyfPZL8XzK3Zq/ECXI",
-	"wbNfHFHVbHXiLUpzmche7jEkM8Eq5kfhGFJ/KdQ5Polr1lPTJOpCFkWzRUwxsP5ZZzYcTxAzCSWcLSEo",
-	"tqr/gelr+mcM7XT3tsw1mV/N7f7T/B7ewdy3geLreaTyAc4InHl+wXr5lsnuGgB0ZzujS3qLVwVILopW",
-	"dzzXjm1w3Se1NfbyKNEy9XkI6AoOwvOXP+l/yybpas1QxNaCjaZK0+yWCMyD0pVNIzIzJh2+MvE024wd",
-	"qXi/Lrp/KYi/yXe77pv7WC/2OJk8rXihpitzu9+3L1onrYvW8KQzaL0+wxT9rHgA3q8xHbEvNxtjD0U8",
-	"odxwsJIdnD9soNgAspQb4ArH6Zn09F737Pfheb933u5f/J4h90UmpznVMo1u8P9+oI0/Wo1/7zf+MWx8",
-	"/O//quxof7r3sHa2VN2h7fS87mSgul8POZvS3ZsucCvluyk3RN1zDqVGJ6fdI0L5SoH36mqhEhtUeWd5",
-	"H9ZW6pKKyT8UbcmsAaQFQDA/xbDUF/sHJJN+ngBCbCQzN6XcJbibUwt4quvXssExZDkVEWitj56qv56n",
-	"6hpPyvrmJbteJ3Iqlhzjp7Q6Ubh3jx6vR4/Xo8fr0eP16PF69HjdweOl2dDfze+FVpsHMwZcs9UuNmN8",
-	"bfv47mDA2T2RalPoOw7j7lHvG+2j5wtl857BcMkCsI0ekSUYTv09wDJjDU0k92xLfmI5lYWm02Lptjzc",
-	"9XjKRtfW+JC4CbeaKzfYx9AiliC6WUA2nOMR/s1kCvxEFRF8xIoTiDfuyB2OhcE/ctFjdVtmVPru/ura",
-	"qhHXSrIMLEBhtt6dsi3qyXiKDh8ks+x67tbCBBHCDlvDSED0SujZBJL4X2782lEmejCElG/cGUiTKTLE",
-	"JPiGtyIVActiOGWyaIe9/tAarDUpcww8rca/P34wJp6PTwstPAFTNIxkESKDiinRZFDzdilmDAES5SHx",
-	"+62L9vCs875z0T7xSbWFzt9asjZeRcWr1oSGvANpioiTO5MIkFuSqOierXSmGTRSESegNlvdFJuORkfa",
-	"OO3WJxoCs757ULWVuwtSqcBI8uxZARBaXcv8IXcP0BFBrNF4ETHyKRQRxcxQGjNspAB4jVQXPGAxee7I",
-	"JLWd0dhypOr5/trpoY0/9NlpFh6egkjd0ozps5BfDwCZt5Pibd0dzmzd/6NpYOEvMRvHTE7LP1W7ZbOq",
-	"0jTWdG53O0Tpqyc7KJBr3TsvJy7djaE0BV7gm/quvsgEaTblo3Ssj7DmvSGfFPLPIJR4x/CTknwdTV2O",
-	"7zwKzW6APhUHLKSnbtParB/Tm3olEpOQvw252oiAlEPZK8XRMnLrIJzwy3nxStwbQC4Z07bjegcRIN64",
-	"iVJRtZDl4VRVfYhr5shQTsIAUdLg+BT7CBZxSXzVWlgBpIYj497aQRkRi1F3MXMsWj+bnLVTUndB0on+",
-	"zreShYiJr/VFn1QlndnUyCNCia/PqW9Takc0jlf4qu7b17yjN2e8dd4hz5v7tabHO5z4exAqsGoAu/QP",
-	"UXc2a0EAnjITTGDwQ1ERMuKkXTjkuJigWfe48SratvA5mom1/hoKjkESeeX3QRMov74Z7xbJkFvSDzMW",
-	"8ZQwPNt/9rJxcNB4dnDxbP/wxS+H+/vNFy+f/fvHCAjLZ7GVAkQCOix11BA5Z5FWwUIFt9A67NOJt6Jw",
-	"xIYHu9hHtkPLZJumuun/j/m7ORIzdzFLglrunAX6/JkbRuKnUtJHPzuqn/bb7Pri9flP//75t9Xr11dn",
-	"n0YnB28vgrNfLj+fHly9KWRTt0Z0yy1wZQMYTk7HCWYhB/iMIwOtQa5WNnAoOxMD9LbOg/IZjmudnGoq",
-	"aEGjlqIxhtfdCFLAKpdEMkUW8xIG4JrL/iw3qVwzcI5xcpVK7gzd9c4UBRP+6LmtKUeFyihW8jsV8exe",
-	"qI9688lcSNUkEEtk4Qaqrfk8Yk8k8cMgKa/yPhzFQoqx0s9tqRUTiQig/h7X+hdiw7MAQm6CWMznLKjn",
-	"0wcDwWSdSIEZniBREqnoShIxZ7ww+tlo9gVa+Se98yWOvwQsqfiXYWZ5irA8ZbFMCfMuhYTaERCqd30n",
-	"sVJc39oMJK4LT9M5lfL6Dk50AyE0x8/XdjdmahFzCdVLYrFcd6hTOlmUBVQ7BE/EZCYCFpHq5WXnpHYE",
-	"oX9/sFhg6KzPBWc+0Wq43g4tV2VIwr75X6PgP/Z/u/BYfdVYUKaBANRgUZEfPZmISkWSokfEvEskM8bP",
-	"jbnL2wMFvq8AmAIpd05KQiOSN6C20BWV7OWLRRwliIdzfexQE073TdHlxfQ0eCnO+u3eH7/+sVxdzINJ",
-	"sUVO332LiJ/DeZ4tIhWewBt+ikzuDGlGV+SKEdxespiTqlzxkTFsW5utDPkkYtiM3rG00UI77R3EoFJ5",
-	"pSAgVIuSmGZPFYnZJJTKxJ2IGNJL9syd3EP+1DB/+iVc84zOlZjvcgnmi6soHL0riqMYKMoDGgdmf0kV",
-	"YmrM1tZsUs9xb9Am2IqNsknHMf9n+7i1+n3SGpz+3mmNLpvN5sHL968KJamYcqmPrNyBfjyRJH0/A3nm",
-	"131b8SU0BXXq09VVHAZ+7Yj4XsWrmFMTKlj3AOILssPOfblr1O3OSQ5GhEjXPguWnd6+lAxlLoVDuzIL",
-	"lxVlDDXewCBaGSG0B8t9W7woKPFwnJYaKaEYgP36RFreIo/I3NhDIDInvcfwIsjDiOQbYrT3lEqwwEOd",
-	"sl3S5cwU05GdmEGJuCiAI8mVKLznMeWBmJGrldLyTUrvqi8yZufiKIR5iYtTE1yxUNsiKF4mYRPFMBiu",
-	"u8n1Ss3BWR1nYKxLDiUM0V2DdHAFfWw4UIWrfbvzFBZC3BjJxHdvRzGV3UZHTEsO+ZDzKNTHEGlHFv2E",
-	"M3A+4EdHxP+gCchHh++Y5j7RaAFVVFLs3d2Dh5RhdMnOAV1oaAnu4056DryyYVvuCphTJsuZS4yKhL/d",
-	"pLiZCvUdfndHGpSKitmqnryYm2d4SQaS/Taduo20lKKj6YxxtUMVFUwYSxB3bBWVZPsjqrRYCORcSNlI",
-	"HnwsMaaHMeszGeqbYTi5aQsGXgh3Hhe+v5FofD1y4/Rd0GjhnIrOz8PRbPYZYpm2sjWT0WyZWqL6ZpUd",
-	"rRUDkhJKdgx2nKhlOHowdsY+K8blHa6SJrD6pduHJKRfFu3VNDSlisvJ4ox+NoCy++sTmi+u3uH0Uxdf",
-	"0tStxJWCUDuQYWk0EXGopjNSbfxC2sHJoFUnjZ9Je/Dsp5d10nj208+kr/9dwovvQ8X1qDaQ8fxixPOv",
-	"RMj75wD5n1o94fROhUTZ2Mr4+vKQy/5Z7ZZ6jVPmC9rbzimMZFzCML6SxHRb4FG0/XXLEqOKFvd1Qm7E",
-	"mKTEyP9gNcRsImaGIh0RSsBhT1BRr2M5U6fkRUm8624lTlwNxJ3a1mInrngYz22iYMHVdKVHlzUX0tVS",
-	"bpwhYpaA7ChG7Gh/K07NNNScxGJ5ZJRKVKtMSuYh0QTR1wok1FwY0TgOTdST/t4aUTHJOlTSOBeKzJ+p",
-	"xezrmav+WtanLcahe9lzSm/Q7cwm61bkWyOXZ7WWr5jj+ye1TAzCCe/crY7CjwUbb+YDAm7O3nJHQHYD",
-	"/rBtwL+xK92dXkN8v0AKxx+2DjtLWe8UxezSz6IaF1Jk0v2T0raaemKiv3GRHuXIq/HbgocqCLAYGbBK",
-	"QN0pybktl1hSzRbkn6qKw9lMa/4YUzNjlMs0IalAGfsWm9N34vnuxOlaWb/OMg4VkxC34LuxgkmBU7+e",
-	"YoUgNvkF1nWEZcdMUGvOq0LATaLrWpFlSs26HRG/qIaqD2Wp2VgRsditcOrtoiPL6rb+AH7yO9Xp2hbi",
-	"t52DZcoW7ha2tyWMtPDs/KBiBhznAk1QzGa0IdmcxhAQhnGIhEpj6Mv6CZLan3Wn8udtIxWypW4zi1y2",
-	"pHb46Y7fqqqkoeEOvAlTd6PrbFcAnTSg8EKU6opPJAAiKYxfKM5NAdikKORu3KuCoFiU1P8HwhpeYbg9",
-	"/Bsj7v26x0VM/P+B+IBXBXX/KQmYrY+eQTvaVCryFut7z1yTNB9A6+RgaaZhRNhnAHsPORGLmMiVVGxW",
-	"J6MpG12TlX6Er1lIKlxfvX6FBW6T0NXbJaPgZ5tzUWAVHrBwy3dCONqQxoRrbertixgcvKA0oqrom9rI",
-	"OfiwHeogbkMvwlJX9ypztWFadtzGNmRFNSUIoheRqls80iI6+TvMqzy/YMB44NqIvwPg2JasuR0Ax9gd",
-	"0cbKCc2u+JZ5UUmPvbcG51NAk0dmlumr+iQ7f82jxSTktZ1yfv9EQJc/A6CUCfWGcZtYDGWDfwxjJtUD",
-	"wKGy8F0zNrti8XvmE1j6XM3zJF7zFzde86d//0hQmOloz+fn/1rOBj/9c9H647fL6PM8fjH45YJf/d7r",
-	"ytHr4G1x9O6cxVJwvdGvS7A5oJ5dmrqPzJeT9FO91okGCG/f6pxlkDkLQhEwibFzrglxzKSIPiGGK1Kz",
-	"+BOLSdXEEKHWB9qIqbu82xA2kM+UXgJf2BBEVMPcBEy5n2vl2JBcoxCDzzl7wN78FPJ//qf979+v40h9",
-	"Pg3b191/n0/+88vqP73OP4P/E/yVwUXvE3a+ExLpLln0LkJpBrk0ey/qxUS4kMaDJeyhGF57NBWIvuIv",
-	"4shP6BiyOh8s3aDzU+KfCWSHPpkyqnXy3bPHS9IZWk55XJRTy4vkbtcwylPUe/pO52RD29O6GLhT+npK",
-	"6rE74P3FwdmYATCj18ZHYCmAucaUXMViKVncyP/Ag8z7wHeA3eyAeWlXab5JULyHldXNgcsROX1kgGT6",
-	"ztHzyZJKE+NYVfBrep7QtFdirNuVlhYjJ5dlzmXGVi8IRssDnn8FgM1kzerbsTZxa75dTm3uYsZXoYpp",
-	"vMLs92s2VymiGuQqEIiUL8xi/0GycWU44Y2QpxBErif7iSQiDq1IsUu2bh4eAUDd8+QSNgIuLhfrBLP4",
-	"fH+tpN90ov4XPc3L/tnNHvxUoo/smBB8y2Rgzpb68N99QuABiFbEsFgQE4shSZy04zxfseB9LEhNyCGg",
-	"W78g/nm/92vnpN0fdnsXw9PeZffER+CBZbgmst8iiznv04jEEg/hYl5g0DZHTGq5NwpHobLvFp+SNCE6",
-	"F6RtDJSu78PJBDJHQt4mIPE2mdRIpmxa1J9XQJnfBml7I+8vSN4rzYM7FrM51Wc0cvI6CeJmVIXJQdZ/",
-	"2OHVUGw5WEeycCFQ/tLQGjuINL2FegiwJSFVIxITsVAp9rweS+HFMy9e9s/uxmD6kGuVJRlpm0miDd2V",
-	"yySJbWs5HoptnQXjAVRJ3RFhKdmDr4+tsCtcUonkd16wlFWQ+cYiTiYukcr0zxshD1UIXAg/2MGIuQkM",
-	"DHnF9zBeRowGVjBCgISQT25BH7dmxZ8YRqMPkW8vq0+szH8/g2hpseHzWIzDiBH4ufSyFY/4vWPiycJY",
-	"SaakFuAiIF1YouiWoGjfrd7CD6aVbuJ+BvnV4X1HqJIXsKKduY77YmcwbJ31262T34cXrXftbhFLchb0",
-	"eTmD+u//2jVydWe9+3L+tctKZLThJDEwFT3R3oqR6GlyleCu4Pkdq0s8JDbWBlM/eNVX1rSatySk8Oxf",
-	"A15rY9J+52STHeP2SDsGlRCw7RC8LuVvCARQQ5ck8D/D+9E4vh5eU15J3t7tW+wWWLRLw6k1QemWRjKv",
-	"hyhvDlre4FM0thWUN76yEQypK1qTQGPJCXz+LYGeNpaS+hqQTrgaic/4nouxNf1IlV6Wb2Ndw9nmzJ+C",
-	"M1N3Ybs9JHdubuq7fJRd3puPeiQQO3G3QNd7RWsULcsl18JiC4OH7mh1vEswG6n6YeATN27A/Cj9Wpr+",
-	"4FyCctjv9eiqDZFQl+C6ebiKRikoUGnJhQ3ljnBBuFgaBPCYzcQnI66lcZC7lzDKeu7su02L5vZhHAmq",
-	"Xr74uMWRBxax5kjM9gSdh42RCNiE8b2k7xv3c3kdzhtijqvZAC1S3289vA0ozz9wraUOYNwGpGpHqEUq",
-	"Q92DOxdX+kEqJ9UN1Px2KHez5NuO1IzOP+AgP374aP7x7Y7XY+2mb1K76Ues13S/glM/aC2m9wupyBXL",
-	"6N8mBRmdG2XFmHLujU11mXZD10fGmWTefVNwgY1IOmxJEE0uydy4iii/Ttz9a5VNzVlIrCy7A8vtsC53",
-	"kOrmKXbXDvng694a87x8cLeMC81DJtpXkwNo8VohKNnETwVsHHKGGR+QFA9X0v9y46OtWRLANDcRhZAm",
-	"CWINT+rQgtbkVbrCYtcpYVBas/W3Smf3DTLHSrLBypf+7mUgCuyvd7aRGmmyKmLiVbxKjYwiRmPM/zHo",
-	"J9eMzfWD5i3zNNYFgG/O80uX569siFw/b7dPc38EJn4EJn4EJn4EJn4EJn4EJs4yEqdKTBiF6m5yLbVl",
-	"ZnYoqJW+WzQkTEo3XvQHtJvuZovO1EK4ha0VZ3G/hLhbRC0VqAml7sm17PRbxY7+NqUm1hIdyFqR4/RT",
-	"OKFKxM0UREL6EP0Hmd31pP5nVYb6gi3Zlb61/In0uJ9DdoEx6ZfBcZ7HVHB+rh2CClknfkyXHfiHnqtf",
-	"97hvE+x9Uk2hwXx0f51QRbF9yHZ3IGx6sEaIuupncGv0N9Bwggqsu9MH6C0QI/+I+Ckehl+r287aFuQG",
-	"z7LUn5VAy/mZtFTH4SXZaBGHajXQZzKjyxyD077EX4w+4Jx/X1P7q5X1CdeTMFrr98foXxuI0iQdJRP0",
-	"Q49jcmDTXYTL/lmDcS3SB4fQwvNnjYRL553WlARCqyE2yMBA0HrcYtC+eOGyePStvfIzqLRv37eOG4O3",
-	"rWc/vaxKNoqZqmPztSM3xwdgHyXBw+pxiGMIhGqSllJxeLVQTB4S/z393GhN2KuX+y9+2d8/IudUTV/t",
-	"HZG3Ss17UBN7QGdsECr26ox+9kmVC2K+Ac87HLU0K2xJpc0MI79Zx7wNStbMdqrUXLpZPiFCUQQe94fD",
-	"gd5o1kC21tDHpGkR201WptGlfXzTb5IWAcMyn9TJgpstF7Fe2cj24XGLa2G343C9sLdvigrSZMtCSSxJ",
-	"wYMZ6pOFTVoed1gpHWt6kimW/IY6nCEflySIQ9nx1nlHb7HrRjpo/gzhjkoSMR6Ho5BGNser6ju9+/rN",
-	"5ucanF39/qHJOaE88LgliHWH70tw2pEqHPla5iZY35Up+VS3iyLrptFMjZm0eUwKrmdKy2QatMUOm+Qc",
-	"Ut4kqabCWd2BZtciYt2WPJeQ3Z7mEskaBHYqOplgbhvmzzXJCYvDTyxIiytmV/KguZ/U1AnEaDGDgjd6",
-	"fUYijtkI8P8nNOTSkHg2pZ9CsYj1plASMxrBKj/7ydyyI8LoaEo0xzB5fXQlzUnSDUCXHk/60vdjGQs+",
-	"aXrc40+fGluLfPoUJoRQW2m2Hh5nc1P8DdeiKhnDe+5nKKNPLO3EcgX6Xloeoq8hVSYOvZ5kfIqYMIg3",
-	"tvdA0hWRAmkR9bg/YKphWzchmcTqZrbokQFNsdBh7BOLV2jpItU0fK4OcQOufAcsJi/hAYcTEbyPMp75",
-	"Fwp55g8j5fmJd6dWxzGzzyYAHcswSbP0PciPQCgB2Xz6lLRhkCbs3YQTqynl5E37wiyVmQ4lfnYByGwh",
-	"HbS0lccpJz724IMlimllxO9Dfd3Yr5HlVEhmcjTAOIjRiViHci2Lw65nKGuHHk+M3eTF/nPiv+8MBp3u",
-	"m2GvP+xenp0Ne/3Om07XBx5uzTbmWZMMTMC+vpP2wttgWzxnEuthZAyV0M9xvzcYDAedi/aw2/q18wat",
-	"zGe9N53u8PVZ7/idIaIcqHPjlKnRtKE5xyFBnFcZKkTYgUNk33gvAnZIjASl99gwxzBOVnAvWbg6dmDS",
-	"meq47lfMLl/T47nEJz/F5dB/5ZNRjAi0ntThJ00nMaRaDdMb4nG7WfRKimihYK/kIcnti13749bZ2evW",
-	"8buhGZF93m+fdPrt4wt87vE0KbDf7/Wzn2U2s9v+Dexw2VfMsYbyo5aegMjpf/EscgVU6qw0m02vUice",
-	"FCdxHt1oIU4/g4w1qGxyFTEyOO63W+/1CRt0W+/aHgfQWq3LxYlBFegtJWO2JKYrSaol5m3dc9tmQwKZ",
-	"ozN4DAAeWmuGiFR9hxDjihyLgEFMREA0ZT0scHPUif+6pdf0n5ftwYVPqmnmpV6Eml7fy+7g8vy8179o",
-	"nwzft086reHF7+dgyTxv/X7Wa5ng1Fb/DZo3Xemgns/ZzGxYvkhrkcW07Pf0mceLomfrRcGzxvqamF3b",
-	"/+oMLga6r2Gr27t42+47wzxtdc7a+uOh3smLNgxJN7H2g/WnZX57075If9DLWGr2rd/TpOws6UlncH7W",
-	"+j1jb8Zl7vYuhr+2+53TDm7Laad9dgJPW2dnvd/wIb563OrCD6/bw8vzk9ZF+yTTB4Lj1IkP/xi2/3Xe",
-	"6ePnsLZp9lTS4PvO4H3r4vht+sQuQDoij/vH/fZJu3vRaZ0NW8fHvcvuRbYxs5r4sN8eQHsFb2b27rJ7",
-	"1um+G561Bhe2VTgb68leem3N7OBpcupzLeqNhZl2uqe9ZNrpKiet9fRFGEL35rZpCt47didoF0K/hYuo",
-	"/6WpRm5r7OOTzulpu9/uXmCPg+x7Hk9exAGvzdWZVe6X4173tPPmsm/awYXot2Gl1z+1P6Trlcw7XSr7",
-	"Uuv4uD0Y2JOztprZn2FPk7+zTZcwbfd42ke7cd56GcNxWsxyHLKJ4dS3sRvd7vv2xdte5u4NT9qn7b4l",
-	"F0CO7Z3qdC/0VT4bmpgF4572eD9JjYzZXMTK5nuayu/Is9dwhIgW0hnV8mTuPidbvvFCu9QHAbJQZ9Ea",
-	"jzwiPiQUDblQw7FY8ABtH/BsFsoZVaOpboWLITDMOvFDrGOd/C20nD60MX25lhYg2Q6VGE6YGmqBeKg1",
-	"QxBR9DDc1wFQUCtP8FCPDwVgfDEQTMIPZkweT16nUcxosDKf6M6CcKzlKI5dggUnGYh+a2g+BUDEcMIX",
-	"86EN/YKWkzkaQWlopGW0GOViGMWS282rwwJnTSuyBhJLK4EeAQELGqIkfWD0DhR6yYypqUApOUbbgSAv",
-	"9n+yKcnHvf5AC4fjKJxMlWb6KENI8mL/hW3J5BxCAXeUmfpUMUyD0YJTFURME9tYq5M5i11QFR7AuA7J",
-	"wf6+1RYkvHSwT6TjyDjyuL9nZOy9p3pJ94zVyfyF6nHD6s7uM1vd9XnSMLRmuks+aYC6DR+ORTxhKtuY",
-	"ZDxouJp6rt2X+0Q2CaBHoI1IL8EhefHsH+tC44UQZEZ5oiBJrcEzraioeIVKM4moYjEIksZy9a9Gn6l4",
-	"1WiNVQIQHYUjZoyuxoTyvnNRMbHhFbAPHe7tiTnjUiziEWuKeLJnPpJ7+l1ASlfgpXDV+5GYzakKtcja",
-	"Ou9U6pVPLMZ4hwrq7PpD3S6dh5XDyvPmfvM5VtOfgklxzxz+hrXRTFhB4FiXLTVl0i0SUGCY44nUX6a2",
-	"hySxEQ8exoSQqlG0WUDCMeGMaVWVYIaHxxE2R4yhhEIOgsyEQhmzjY0gPoS90r+haB1QRfFf5g3cD7gw",
-	"6GzzuBG8Z3Q+xwxyiKCo+lYrx2OiidqMTtIn1oXj50vnPZFp8oXHZ3ROQnUEGAFhALZgPSg/TyBiukz7",
-	"7s0Z75yQY8E5G6nD3JqOIhrO9B14E6q3iyv82d9bOIWW6whFjkMn4xBdwtxGXetX9+BH6deM4dsQOzBA",
-	"6rUvDuBukh5E9ySh1j5ZivhaGl0kuwx6hU2AuTURmPrOVxDUHDNIRQ25x6lhaejCQM0/ChWLaUR8hGDn",
-	"TN9NoOxM1iDSKFQ2x0kALQ+AhqHWd7hm4qymtC6XMF07soZTd2b6q32Pr+tXWpv7AOP9SDrIBUjI5wvl",
-	"VWpHCQU3DR1ieMm6RHuEdCaxFmbfLxPi4CThBUFDtx1liXh1lNiyxjSMWGCa3yCqHa0B8XrcnExjKi6T",
-	"mpskZR6HCUbeKKJSIrlLTIOdoHJYMUejoymMJj1GmJEQgbl7OkFxJkHT2qhhn1ITdZoj4DrJ0LeFbr7C",
-	"XKQvJZHhmpWDsRprmUk8uS6RIsuQy9LhJIBT5X1/TKGmgTQ/2983yQjKAGc5pTf2/mNiZtL2NsKxpFtg",
-	"E1VubjYVnLU0qqn5xwscSVEHyYj3XtPE4QmfHGz/5JLbvCcWwEfP/rH9owsh3lNu41MBVeanXcbXMfX/",
-	"gGpkPGxwDnO+tQ8f9X7IxWxG41XlsPKGraWrWCqOOLMob9oDW6lXFJ3oE26TqCsfdZd7YOLfu6K8Yf3Q",
-	"cyELOS4LTI2JwyvKfVIF89rvvcthq9/OaB8XveHrVheu58CvNcmAaZZQZDNO0GQ87oOdKobnXsUyB9ei",
-	"XOViSf7bfdbhYFkXPJBHKWw3GieNSUzEZL9WR3Mn44E1gtt7Yng7oL+QS0M/YY4gq+Y1liMtEEgWjUkV",
-	"LNZ6fSHbXU2pqh16HEicXpPjVhdsHq3u8PfeZX/QPjv1m6Rl5OBUVjgkl5LFN2g3PGGfQrhMh4BPM0GL",
-	"Z27CVUquKEdTOOMBC8gVG4sYQF+v2ITy2oYwZN3LMTpZZOoaSbwwdbKchqMp0ZRA5jumaI1ENokMkBIM",
-	"LNfraDaiVkhw9SF7TQHCpZKA2rwWwerrERSni+TaZwMSbL7Gg9E0PQTsfxNFw4tgEIfuRcycUT/de4o5",
-	"AXcfvqVDa4Pu5sSZdQ0u0fxwQI2L1ZyRahbtQF8+yCnTX3kcP5PEzw/YN/DbYDWXUzoHDVMzWRZghLeJ",
-	"OmyddxrLMGBoqfD4WMQzEyCeegKTqmh6ACRU+nTCAj7fvuanIr4Kg4CZL15s/6Ir1KlYcOQdBzt0cU5X",
-	"kaDBhRBnNJ4w/O6nXRiVXMznIlYseM+CkEJZlB+bYb2mnFBiIwkNL4Irk+FE6Ai9BTPCD7bwI8fkPvCR",
-	"H5jPJVMNcGsapxn8G3QzAyO4sdm3re4b0+yw3ztr28Ob4Exmwr1pikTpQdXPYiDKOqFEUdBAOUtjxLe7",
-	"GZrkN+seTiwQpEoVmQmpckAhdXSGlqBTZqFK0DurL7jJZ/K41rqOUiLgTqbQe4Kab6ZR2DdHbTcOUK2S",
-	"pUhU1K25nQjf0uK2HSVuUyh2aJsaUY6kQoYTDvgT1inYdHd4LeqVVH04hRar3wF4Q4Rg2FeonaYJEsSt",
-	"Yli/Ux3a4yMxm1EJy2N1Mt1pskIlp2nQ1lpaF/e33b0Y/to6u2wDxw+sZKB1fo+HnPjmviTnt9a0Cv6M",
-	"riDAytgN8LBnTQdNj6dU3VnPrSLKDsKDYbiS+I4ZzEgUeNNcSQIGh+N2HoPNMCDWbkhJsEAuYa8WOsSf",
-	"PbOSyIv9/XLJ4xgm99DCR9rLjy1/cLZ8FD7+ZMLHoyyRkSXwqu0iTkyYSmSJLZZkrWAq6+/KkrZak7gi",
-	"x4SpLfKGNU/5mihZkqrbffr0isbs6dNMnFY1F2lo3DZrMXIQ1uYS5mazeWPNeRAWZ6NOkwOPxlulddZa",
-	"quGGQZl+a6zFpRbIUhr7hilDYHP2tCLjU7jZCLY5U/YhzVImvr6Qbj7SzL+4wvZjG/t2IHZTKhspxke5",
-	"+uTKeLgXlUNIPqoTz0JLgr8R6ltdCRFheasb/1AL8iYmc80lBjLuJKZcWTMbhSK7KK864CNapLWnMfvc",
-	"OpFcWFpsBA5U3TbPhZqGfFJDv6nHwRK+ZgDXci2a6UyGWycw0rCRQ2MoHcjm+qReLRQJ0bhegGzr8aqa",
-	"shUSWPBxIaltSH2gIdi7lvUBsRDWyZmfT6A4mDthmOmVUNPDEosdqfof9M1L/D16MecL5deOTLq7234V",
-	"WdfPGGZMQWlRmHMNJbcxYy25YzVL5vNuZhNhQNK2cSGbmmakD6uyRpZar0NoV/Q5V7kgIxGwWt0uvseN",
-	"hdLZoKM1J1lJXMAOCsd8oWR2HWCPMwcLtgkyTgJIW51HVKuFcNxkKVN7S+V5ep8eUHfIdPQ91YfcQDbp",
-	"EaicPXLE78URH3WCrE4A1QhdiKtNrNIplXMLW6Pz1RYFoPP+vN0f9LqO1bHAwWTieDMSOE2tYfqE0iRL",
-	"G6JUCkbSgFekb8khF4k5S3/m8SmVhyQZrPFMuQNsnbzvdAfQt+OcMN+8bnW7bROh1yTHxmpHHRcaxmyk",
-	"o/azdYh88gqL9JqKXGGAzquISiXJ06cHZCoW8dOnNqtMH3Uoyh9gDs5Cspw5SPMr073mVyZ9RwsvWYtV",
-	"xif+RCZFBcO0jH7yo+bejv/Nvfg4GFlePiwKrzU5XJl0FTAko1kqSd4AwyaEywSCq6HN1vNNuscRwVA6",
-	"ZYJNxEJF4SeGCWd6eQwvhNSQOlg040BvUWE6EprTEPovqGffgV0YJtWtX3k2Xc9HaQ/PWyZhEoW/Q+f3",
-	"J5JkpmFyMw3Wi6mFag5DNrcRAhg3pFC9yu8MefrUmnhNS0+fGn9upp3MeF5h4E7uw+ZauUiHtk7FMru7",
-	"HrevHaXGViXmDectPvFJDBj6MikJ7q5fqWDRSW/IQ5slL0Hu/Z4yhbmfLR5sUq8Lr1azUq9gchcMLU16",
-	"K+vYvLw3YCbyC7t7FFAefax/AxloYNxdVCax2luNBkARFw4Gv9wqC9mTqj/dIgeddQYXxj9q0hFAEmqt",
-	"c3LpVQ49/sEQi483fhp9+kSSBTfsLMmB1vN0iqZCJR5wqppKnwtH2KrVPV5IX2SKQkpa0GSeRdRdqYEa",
-	"FRoEGI9btoAliTOL6BvDggS7Asg7ms/qe2LDQLN3dyqW0mQ705jFJgYZHs0kiz6xHPgd+B2lgVWHPM0p",
-	"lVO2If7mLJRgorXZzn8LpqMnvcmg+0QmR+FRk330h/1J6b4+5UZxdA70bmRfbnCNpfqmIfUmZmQXep8n",
-	"89CX1s0+aOLwse5xr6KEohEYn298Mo8WkvheBfOOK8aK51XEeCwZPEhLZpozzht/sFg0NYlWNNLK1CI1",
-	"PoMuyCFsP+QTY3yk8WiaAL+Mw0ixuE5iNqFxEDEpiRiTOZ2EfNIEHVKSkZixAlaz4BFkivhSxErruDZg",
-	"6AgykuYs1u0wF1HNYk3oITx9eqjZqP7nr1p18k16QQp8YX49DVkU+KRqMyrS9hAeCHJFaibuxHzTgwsn",
-	"Yp/4mijp9tJI21odsupiJYf6I8xp1/QA/zwiIypZQzIuQxUCZpLehf+3RQwYotVcxEHIabzKVB7KWswJ",
-	"2MvpSGkSMfjnGfHPOu/aWimLghGNA1lrkqdPT2ELYDlwN8xyjGzROlQi8bf1xfC4nZZeGfNaOv+qz/43",
-	"u2Y+h0SaSOF/4Y+Jwv+aBELMKFRD/S+Pp0uYW7i6u2y1I/hyz34I8VtYJQs045jNIb7G41V3nq+o1pWf",
-	"vXQfXRXl9ZjMN2ntEAD5XGuS1wgjluT302vmcUxb2fMBAsivkwAtNpx0Bj3yy8v9A6LCGTvCXKgFCjMp",
-	"bR6HylwOFgUmtKbQE0wG6W3CCSB6iphdJbFQpNU9yYc2Z9IpbIBPKq8lN0ofzOy+U74iNKBz/fmYhtEi",
-	"ZvboP9vfz1GZj3XiEJj9G9/YWK6E7jc22SJpQTqwX5l1NAwObU4rcDV5HGhfaWg1pAVRolZzka5lJMS1",
-	"tQ4ZDg3dXFHJmqRFfBiDD3AWPtI5H7fD2MEoWU7B9Idh1sB7r5lBt9jPcnV0XkkSqtot47xxFHvJCKg0",
-	"YViynruWbuSWZv91j+u1gthAYa6dRJqRMnu6wjmt96MpySxUysUKoqborab1XCiPY2m3bVKt3C3ywKG5",
-	"lS15N+Wfw3nMfG4w/hKsxRx0927NWrpV2LIlQxWosmipUKVeSYjQLfqDjajkQi4QqH4/aSTkik0QbrC4",
-	"FdzGezeD9z3TzE76Be7CxmZPIKUdfXfrS0rlqILi9S2WzqFI9xoy+zyPRJDAeZZ3tX5Wd6/PIdUKEnS1",
-	"NF7ZPKONh4/9r35djyJS8B/9z4mC/zBMMKtXkPVV6nc8qh+/RWRkmTrY4wzlNTEGCv2oDP6JlMEfXC9b",
-	"GO5UrothyaVb+CEBv2+bC/KkfdZ2vY89TF2zMR+OL7Dfft/7tZ0mqh1ljGfFuW6F8YNNcgIjkxiSmLoE",
-	"0UKVwhfadFkEcgDYQBKLpcxZBtNQJLAZlUcf9mEF/wauFFP3t4AW4MoHj4Tr0d3xdzF74ZHfJTKywEK/",
-	"s5cDv91CbPvtX3vv2gWejrY9pDZggSPoJEKMVEVsXAp1C5FR5pXxIa/XjgrqwPqZFCP01XPErklCJLdQ",
-	"VBJy1IhHVDK5gb7qNXC8Bw9JZtc6+1EpruDskdw+Og3+pNQTr5mFOLqd96CAnspvSVDzKA5pCNo2elcF",
-	"fOAiH/HuxE/+fYXMR5L3SPL+9CSPRtHtSZ5NtN5NQ09hBW4PIGCyUyDeBAJ/DZ6PVB4XY3gkSXU98Zxg",
-	"3nmdsOakSXyvgvD9GBPrQ9Y6NpeCqtt09wQPARPj75ulflgEH4AxzAjyhjXrp4yT0UIqMTOTQv+RzblH",
-	"P4IJdLF+GLfI6A6IPU765d0z2kuT1/U0StnGgKk+lkR6MF5huvix881NTanH/MlH68TfKxiTOTE5pjja",
-	"ZvYC4rRbbms3PuNgvWziNYO2jcRMwO41s+FseZ40YMotePwXokQOMcYUuy6AdyF7xRgyeF/KQwh2o+AE",
-	"y9qaekVraDBPpFtXR8QZYJkC8JilLYgE1ukpxfrBTZtFgkzoms1VoklggiRWWdvBFj3ATHi7qA9M/92u",
-	"vhMfGMDKlDOBR6XhkfD/bQn/PCUDG4j/Wl5ROfU/RdNFcSYahEhpXlPLuOKK366bkHSnjKLHr+jomoS8",
-	"KJsJS8TZslibsspMraxqruqfiVLMZ4RB6VPBWUqasdspDchoKiQGAmmGBIWAMMULQOExJ0BuSgXzSTjO",
-	"tYn14vVFNt9vmktOgXDSDgvy5TDzzU1EdF6yGAqgdWynNE3SStPw3JCw3N4b5IBMCr/HvcrvYgGsDEBt",
-	"3KOlVSnBWTZZHykRTsbsVlLRD0DtkbdyOoMWkuS4ZGgTsCPGuFPZE6c/wKzBQ/LT2liJVzkFgGi9weOQ",
-	"G6i1pIc8qAASYNQFja9jVz3O/g3hai41N6nspRxdiXknczsfhqe39eb/+Jl62RTHxwy9RwiBv4x5UC1i",
-	"XpjJu5F9L/iD4mcfR4zGZQjaJhM6xcneTafaaBQrpoKXepZ//RCbHQxaj4asR33mb5VdNlYIDbKZCoKZ",
-	"ZisZvD3cIjaMFNMELhaQTKwtmEI8YzpZzhmjhC2HnNSyTSmyEjZ6poTWijhTkaDuNG8ykpz2zRNI7ciB",
-	"7yLg7SH5cuNDPXMQ4Lu94UnropVOxT/C95qpfS9rgLM1BpK6isNfOy13Hfwjj2MTof0Ya6YUfKt7w0mj",
-	"gcsngifVDtYiRjN1DTLA1lCCDMCrEai3AN+a7Fncm62I1rlI1GJelh23x8HDn0HAdLN8STEcp+OkKMLj",
-	"NFicThHpDWCcZAcszk1JUSZzXOvyJguLG4xkk8Nks74Lk5Zi5vEE1a5qcQCu2ao8ecmoVbv4B9MDe1v/",
-	"4EaXIEk8gh7f4BI0AW8BG4PX00UcNDoh5GFJJYx/jqEbdRZKfSjLYzzQxvzg0k3Sy3eScDbimz766R7F",
-	"m7+heIOXcksU8TxsXLOVqU5RLt6k8Gia3o7FOk4qcYHM9I/6xVgskzwJk/EJ9JoT/5qtfAQfNVQ/nDED",
-	"LianYsnB0AvJzfIQ8r3H4aQT+MSr2NJKFbQKI1W3L5AxjSJJrujo2uNKkFDV6rbaZj2tpQSl22c05AB1",
-	"hRCxcVJqTYsIVJGDXAXOgK6aWuhJSweFAK1iKgTVyRVTS8Y4OYDFeP7yJ/2JJFXdPgS7QO2mQ4OFZtpx",
-	"4VXrOXRWKNGPeGjOcKtc8IZuswbTGIdR1JrZwqr4N5ycTzSCTG89sTM9r4twxn4LeSCW8KZ9/J5+zvzd",
-	"xuVCuTCDNgqh3G8vLs5tso2pttvrnv0+PO/3ztv9i999UmWfWFr4P4HUqzlotdXlVMAqhAoZJWTeHEAd",
-	"9bQwelIZfB1Wtew9qqUlNV0Rf8YUBeHCDvZ9+6IFouhJZ9B6fYayobObmv/GwFsDutKTF3qAdhttK1j3",
-	"dzDsdIedATqL37fOzsBZvP4b1ns/Iv5cb8xnn0SCT6wU8vyZbTQp195vn3b+NTxrd99cvNWfAQ5C0UdO",
-	"BeXW+3b6BU268rhYKMCF9T/Qxh+txr/3G/8YNj76ZZi8TeKLeEJ5+IcRIjBWy4pcAGOIQMIer16zlbRl",
-	"xpLChEaeQU5wxfSwoTa/ZLHUyo8xb6d1OeCm8RVylKbHN5U7vGWRDmdjERo5uUC2agcG24KU6fF87Y60",
-	"REdCxNLDe9D8OUOUTAdQ/XjEOoFfKJAhEW3Nw3ds9UDSmNvFdxLFcAiBmeaGWh3XbFVPuQPwBdAhvm0l",
-	"xMfY069Us4Jr+VBvoytqoHiREzYwy7Nc2HAdvPpYrEGkrqVPkrIKtRkuoamjx3NIsAdG8UY4WEcxDwNE",
-	"a0/h5p5IPRxjeX7X/j0bjnln0nWYKMYpRSkiH7gsD0o+3C6+E/nIDqE09OarJIU+OKl4VGG+SiKkU63c",
-	"3ENDauRWWmMAwApxwFoF2krVSq3mYW132pIUvA4D35ZMXZOxXPpSvw2BcStBJ+hQuxIYsN2JJUQFbhJb",
-	"IB7Bijk1rTtkxH94PxGrwYQ1p7HUYhwWHIBAiUUUHe1I0t4wldCzreWqr9kKULbLKj+H96xArfvISrBK",
-	"INJRyLMYlXoZQWl1lNGyUdn5f7+K1BsFMXPu/3KE9MeueXMPghaFcjtF01IShX1HzDC9w81mFjmM3/ik",
-	"GoulJHmSZ6RyC+IFt95AW3mcjaaCBS5kYXU/AZutrUEWmpQkZ6Z6lkfEQQVj3Hbl8ZEZhgQ2BUbIxA5k",
-	"TSEWsbCZQqqhqZ2SkYgWs6T6NdBzTY4ktOfxiEpFqBwxHmAAWBhLRfQS2idYH+dcSDWJ2eCfZ7Uj7CQB",
-	"XPKtbAfA6D6VI03YoDxpXnmu2wU1ejLVM0jfQFTfQ+cFrRa79MfjeRWa/P//v/+/1D9igtoJJQatHkMv",
-	"Ej/S+/b71+3+sHc67PXftLqdfwMjwhLkHg8VVGNLPut0B5enp53jTrt7MWydd4aaAZ23++87aY5qdyML",
-	"bJKWx5Py3hj82DAwWWsgabYWUh4e77C8xPe9jQOpTn8FJZLimKJ2oeg1WK1JyoSK2NVZKA2/ktsYVk+z",
-	"h/KtJVWHddTuxTvW+BiA84Bd1Tlt5uKRkEvFaJC9k2X9Zw/0XXDlvhsgW44urlOGZtZdApWe0DWpOyVg",
-	"OpYWlTGV2rAd6fExDSPdVsya5C3DIlArEIliNobyGIs5GceCq2YNjtKOEHEOLp7de3jZYI6BiJMIbPoU",
-	"grEPHzuG3+QBWoYr9Yomfn18pACzDIy8+r2c3dd9lFqM3afv6edUAT027Sf2taQvlBLqFWOJg26N3Q/+",
-	"bRxz8O8wuA2s4D0h8B5e3NoBnltfxx9d7PrBEcjuIj/hodvg6TIwM2h5BzBc4w2x6MroQSJV18JsXEDo",
-	"IOFiaUCMF1GEJbfB41PLVvvZonb6yfVwyrlgEE5BHb+mxx3NLJTWUk+q9ql+GIQSJrObz2l3l0tiGQdd",
-	"1uPgqFivpLi5mYyFPufX8viaY6vAYeU+2+DrwtglV7M1QkehN2tHi6DHcxp74rwxleTj23hx1txSWFe/",
-	"1C9F7uiWMsEl4CrFs2Wa6/YwvmXgxG1lbBBf2z2TK6OZIPXWjjyulQjA1IVLSiMbaac/xGKRhZfV7WNG",
-	"V1pUlkylTswiEQ+d5g9qZHW7+F4BwRttAjZg5q9qG3g0shbFidzBJjGiUXRFR9d7X+ax+BQGmgfclBon",
-	"9NHyYxaA4DZcxKFvDAhKEPu9bJJWtKQrmXDJ5/vPSDUNfEpCaCFVTyqqmO/xmI00z4IcPn9PhhOtd+5J",
-	"MQpphGEMe1HIrxv2iRITrPabuB9tsbhMCTfTus36QxIWqiS9TvCRkfuhykGtSdqfLUydPxIB85GxQw/n",
-	"747b5BPGysY1jKGBUjh1MmZqNLXgovNYjMOIgfWAHyKiE9GjJ+NILOFfOHub+K1JnV3WpFybfveJHoXZ",
-	"osv+mX/k8QRkBDLSZD6tHKNEKSfscyghwS0DdUqkVo0w/hVCxPi1CRHzOBiE9BPj4KdRJJaQzDjKl1as",
-	"azKcAQ+0qXn5qXjc52x5KVl87MzDrAlnS1NtPs7OM6kJgYbvKyoZueyfgWATTkKO0s8pAu3LpMP80kFM",
-	"gtsvCnVfdHuX/bObPXjBr9v0T/jzFSZG6s235QKryIv0r0PnRvg1lLD0ITMneciFGo41nUqljjrWWhQ2",
-	"XijweOaTWSjh8AECGNwcJdYHWUvdEyImy1jwiekZV97j683B/sA7Uul2FyA72jRZk1iLdq2piAKs6YjN",
-	"1Y6SG42hHaRqzE1mIfSATOoj8bkYwmU5MsWhCDO3CIoh6Ftp6jab1xKBLOnDF/rCDu3fmXXkAk+sDVfP",
-	"/Jg951DaIOTXME/f3C94H4+6fwR0orGYJ5K0XrhwwhfzoX3iN0mLgMJqylAYIrcMRxvKLGwxb63JKT09",
-	"YXs4d/GeWDaL5ie9kOVWp4BVbu05wZMSSrlIU6nBYmGZir5WZV3Cx7frE3gdHiDJuLJd2iNQ1hOcvrv0",
-	"pNhndfue3At/u15P2Cc4MAGpSjFLu7MwWL++KzUbBvDpMLyl3RDif5GggjePVFvzOQC4gpnccFUg96Vd",
-	"m1DTW/Ta0ScmJtX+6TH5x7P9n9Py6mnafHLPAzaKKHLe0uMbSnkrX9vz/Wfrsko/xxPofE6qRkYIeQ2S",
-	"QfAXJG+X/bNcwvCZQMl8W7pw8t5N/dsmGX9DgbRubd33FGUzYmsP7LYJ82Y8mIsQLJFWWDV+o8rHmzX6",
-	"WDSI9JW980ScrejzUg5YkdxKskDfv53JcCYC9mos4tlQf+2by1RrkhO05ZCliK9NxNshmbF4YmQw/Y3H",
-	"qyKGgPyazYJJZDBkLSZSsYp/LUMua3VyzdjcSp51Kx3XLcutWxklI4XUiZ/QC5v5ZdTnUEq/nom+0sI4",
-	"SGWpfFGoA/wPSkEKEKFxAlYakgJFBleGwCpS0qQYwVkDODqPv2lf4My1+OAP6IwNQsVendHPfkZ+aZIe",
-	"yPNmsXCxtRAXBqYCM8A9gPuD8hGrYTpREIv5HAPDlbXba/bNBW+YFXbLRRXGc1h7kFHMIbaUvDj46V4c",
-	"/VxI9UDmB7g3tp9TKKCSy2L53Fgulw19DhuLOGJcn6fgfh3c3NyW6vp664tPl59eBrPfJtsSLsO96fBd",
-	"Cepf3azwLak4XNaEeqZktpC6gykCFAZMVy037g+gbA+mUmkl1qoZ2/JZinDSDj1OrT5v8isnWq2l6OmN",
-	"Zyhpg+Zu6J2IAkKDIGZSkqovGQ/Q29DWgzl2voLYK8TTx3sA/aySbFwtGOl/6t5wCCOnNyOZaP1YcGZS",
-	"CzMj9fjEauDrn5vB6s/tYHF3ohWpijjRd9FMCGP/Db0XvzptmfCHxFiASx3o1oUmwJhz5m5DJldSfwvh",
-	"GjCkUJKxQIMCkGe2NF8CK6FRzGiwMgkHoABrkVlwRiBllm6Cu0MsVkiWs5UFUt/I9qA/xyJShQqTIU9q",
-	"TNZsdkceF6htF8XaVLJYQEfkigbY6CEpDyNU8UJC6cWM8eOQmGgOdCsct87OXreO3w3BAETGjKpFzIgY",
-	"j03TBqkX0pLTxJgc87KyPzAvUn0O6VAH+0TWdos9NLXvwuKbhPsOoYdmmaDuJGdLWCjf40mki7m4hdkV",
-	"6VV6qOSKtIcfFJEQQhiRpi3BhUIhjEoLkzKMGNdXWF6HWuapPaZZ/LnSLHBbU5pqaPM2jrgddvUYc9b9",
-	"0SKOGVcpaCpSRi14u1iqh3CHsShL5dDkTlq0gBu/SX5D9oDVEEAstxCkFoEhX+XAsT0DuCkOBLPcbWQh",
-	"uK8x6h/j19AAbBtJU8oO3cL2IZiRr01h5QKLMwT1Kgz3uRXhRxuqHapd5ZxTNwGkPdKDTfFciZzqw2d8",
-	"wb/kncMHz345JLcEpfU4hK+Z9o3t0tL4fvuk3b3otM6GrePj3mX3oiyyPEvpPX47Ul+05wbv/QoL+h6l",
-	"aAsovy+iCBPzSyn6A+PNZjv5XjlzuUFsou/JHmsKb6Sq7w9W98gOvhs7KEBizXICJJtbAIzcpDtXDwKn",
-	"F5Y7RWn7amVkMPIbhG6nKD62VLxJ4zdmXI+j/bgKFHMDgSwhXx7fTL9qyHESql9NKi7DvPU8YLy1Q62Y",
-	"ycUMSknXDTORaYWdeq6aI2qApqBjgslawESkqysaLSOboqgZZEYDuJRgzQZ2prmmW/DMdlUUbYS8LJQe",
-	"f/r0xf6Lp0/TpbzovWt3DfsVC2XXo45m9Oxa5OFnIOBmymKtsmBdCs1fTSm3589csHT/w37jH7Txx0e/",
-	"Tg5IQFe1OqqiGaugc+QSG87/QHvGQYryA9gEsVS8o8NYH2r6RK+EV9nzKtaKeOsFd1VTI0BJxlUqsegl",
-	"yy9SCm4kPZ4IH6jA2ogmjoBe6S0A37Q9ICuxcNg6xG9Vod66hU+A4LchBmid+Mhj0ZTJdhREEkWQrOuB",
-	"DrJAThFMgGK1+lyqZhp5DIv0a7qhFbgbrZ3ZpfK49XtCFNzmELGSlNYHRCdKO/iu6aybsRdNMitQWmWT",
-	"0Kz9CM8qaHOMq78Bo38M5/oqObOuIpUDACqVDhJSvTGGCyxyM4zMuFoR/7w3uCBuM74bo5WFqbOWeuP5",
-	"cVgyxD4BV0hYM9mJM2cAzwuY89H9ODPcSvR75aOMqJF3ashiQerx+DxmcFPLlMmEcZ+2OmcILffGVDAZ",
-	"drqnPR8BJF/sH9QKgoCMPIA1qK1AYDKGs5KAk5CMksDXtSXeIxg4o6FbUmwBBo0jQBO8RQJKyILN3OM2",
-	"gTAJk0fxJpEWUagtCSqAd++XXvwbIBwqkc4Ry44n46nGLEpS58yGlKeGpdv03TKLd+FtNuEFNjSwqA1f",
-	"h4kV+hCLOjzKxPhljvifLWrjb506bVxkSeRrcnWylxg4VCm/wwiwTQxuTieMoGMSeItus4ERuDZmNMLU",
-	"g0Ottr29eH+G31TRs0Ge7e/XNSk14Iz6Th5CANneVM0ivwYId5oyQxAzRmdgKFsVsO8ApvGy+67b+63r",
-	"kwWPmNQ6K0YZQ1mQ//uh1fg3bfyx3/jH8Enj43//F2b1QoN6PA0mR3TOCuNObymjt03E3FbCytKIPCVg",
-	"il8xCK9FposZ5Y2Y0QDCM52fv04E3nZKmexglkTmGyqkgbg4+pQ0v+8ly1yodjKq0usCRVLUDm6Ei4TP",
-	"QwKtGFvJ0Oh1SRMNLSApvw7FyMD3LqKAxUbNlManqrXTOjpHOQpw+JcL02is0y/BOk1wAD9bkA4urE0d",
-	"HkjMwp5TNSVVLS4ZUFWPO8kFyR3S7Ri1dwSAkn7ZNG7lAAV39IjGcchk6uw8SkC1d/FznsKGPLBV3Jw5",
-	"xyLN1HfSoIuHUiZvtBKA6OUUUzyc2j3IHSDmW97D//lou96dwvRtOF9q3IV7Y2MmIjahoxVcy1opDdIE",
-	"iILa1kBBvJQIYaUTowdiIWH80Ej7YuzmOWWzUwlmBzkm35iNYyYRslIldmxbvNcycM6WJpMnVQStPqqJ",
-	"TMjJT0mCsCUwSUjzSJMg0xG6VnHAF+hg1fqp86BtU+nxFzkScybx32FgPrnxTdErIyWFEgucefwKIBYz",
-	"mOxhQKo20wEwnyDHZSFZC5+hKGYdt5JFCZmzzVvZy+MmPtr+YNOm0prIuOaIHo/VjyE+KU1KAgW1yMTv",
-	"8TTFWDc3owqs0VrQgAYbAHSqaTXTCjeIZRfn5oFjf8DQLkyUWYZcbvT5FgBqZ1G4tUpnoKFa550MJP6C",
-	"RjkwWx95TJq+knXSrk/7KOPeSdYVrAAeX3DHfm+Pk3Ub93u/dk4MDMzg8vy818dSCOagmcQa61/JWiJa",
-	"x8ftwSCxItjRYqhluaVYyz8jlUsm97gSonYvWwGYi/Ri28NHk5UD81N6eEkVErvzh1cfas0B9MtpFKlZ",
-	"XcOYARgNb5NvsdXRSKHpqc0/10t3gZYLfUvcJ8nFLMU5Sy/xQyHx46QHsExJJOs3TCpOZ7iBPxPI5MpQ",
-	"5cdIpD+VgfkNlAHFbUzYmLufG/m4rTtWpoBbDu5/SbJFF1C/ay1KF/lL4jWB9KUoVCymkYXeqEoVRpHW",
-	"x2tpXGnMsOSkmYJp7sigsr/YP0hykJGe+yM6mrKGviOxiDSXaAD3sjXK5jGdzCg8hzdRJfgtZXg4XE1i",
-	"AGUoACa8MOj8E0aq6Ec1bnP2WTEeYNnInxFA3qKKWOkhrVKZjWKiExryI+Ibl1wf6ZNP5jH7BOUh1ZQq",
-	"qL+JnNp8bYtfWoOxx9Ns02T4SSg0rmze6G494b55P8m6SB4YzEhYsmwl0yOImU4qqQI8VwBjxGDVXNcW",
-	"KsVPDW96yX3wxCZz1roeWuJJoQASsLFu09BwJsHViW+4ip/HjRbrnF0frbjwYa2ZEadGgsUjsySYmjOO",
-	"6MRk7/ivMQiqCnmhNc1VIDp5BfkmKFZgyigC6PtjGknm1xIsPQli2C3tN2+YGiS1/jYacfqMZmPkErMa",
-	"nHfkovAs2S848KV5iHgMcYuO9ZtFBhgTGVaYAymgS7wR7si29GgOwebe7msZp0EQIhzJeaxXXIW6Hdiy",
-	"ekWfVD0S6yeYO698qbgndZ0CAnQcHBg4o+4lNIfuCM5BeqTNgZVTsYgCOLek4NTqRcuvQr3i0OOCpF5L",
-	"gi3pXWkCqsKRG7xJOfE/Nwy+kp8kcFUNVgS4MARnvXFp5l0S3mzGok/CdviS5O2P9crnxkQ0zOTSVio2",
-	"5GmH0kGupPShklbHhCZSDDFMjS2z8qXE0hB5G0BlSdfU1HxOUklz/ge4JY1jZDXb3Anwsnm3Kwb6jupJ",
-	"nwM/2vYxvtUVeC+/uRvj4OsVFy6rotTKnkscfVJLKfGs2vgVB2IBkG+c85uKjd9vxDCmTNjwyxduXFZu",
-	"uN9PfNSXdwcJ0o1PWK9Fm0nd3VJwEa0dYBu2ZlZp0qYyTDvBWMtKCjWjwJuIZE09AcBMkTmLxyKeSUJJ",
-	"sGCJ7lyF9CMEgcMQeVcWQxuyjWAAKJWMINX0+IVDskHCDFWa0Qiqrv/lxjfuYQpT8c3UWJAdvTHMHCWf",
-	"ejzFfsuKJsYKHlp5CCQSOyjgNIZw2oVxDTPVUMkEdRwkVSuUvdj/ifjv2xdveyeZinkn7dN236K7Dfvt",
-	"f15ChFuTtPR6aoFH75BhFh4f0TheoRRqZVplYusoSQLceoDfYmoMJ6Or3VkiMmm2j1JRVip6+ArwN99P",
-	"+HIEnt1kkUcp4lGK+LpSxK3CN356+DleOGqxRRoFjpBXPLSanIUKtSzhyGA53YIT/B1tazsKR4iDhuLG",
-	"roLSTb2yF0oIwNR0v0E/0dCQwS87yFCZ0gH2U69ySICo3hiqQ60DBTOupzQN0gSvf1WvCQWUskgsWdwY",
-	"UQkgcBD0vta2Ld/USlu4ihm9tq61eBExyDdWgjzfd8VdMfa47wTBND/6deOZSVMGExnl2TOExQeQ1TSV",
-	"rp57Cpl0iA5rYx7t71gM2gZU2tH6pZX0biWQdOSlabCVbNrD8OGCnr5jxV5nHGEUqg31nn4zzvzMYRtR",
-	"Tq4YVuX+y3vzn+3y8TwWIyaBE7W50jTnx4kEgDRjYqMyaLqNoSTjmLkRSPZsGKrmQHeW07Ik7cn4wf1D",
-	"m7VGuQnmA/xMRNVA7CBrgc6CX2alfQxJ9zjjo3g1VyyoJQHl5Jm+/F+8yiKO0Advw0wdbAPUs2y8qJNU",
-	"DXb8ArzRxK8RhddsHc0Utd3E7xLbgAfh8U2QOTZdaR0+tJoJR4AIpBlFaCoLnGixQ+pGJE3ilNIA/9o6",
-	"DGkmzrZuINPWUTU9jkuE8JkLAHAeKgGQi0MzSJ9UMV5ESyZ2NLW6iZsaaqEFYBoNdCVQcAvfaHiVgXDU",
-	"LQfhGCooqCFmK4C7BsaQnh3TiURVNzDrZnK/DtNdPyRexcRiZFAt8qfBcNGmDTbA0hF1zIcIE8j1K61r",
-	"QqQKpHrlI/otlqX+LFRJxdxBu28APNaCBxz/HHrMU4wUN7VQN/UPj/uD3rGbZdk667dbJ78Pzzrdd+0T",
-	"gDJNYWeNDOAkeQBIunVtBfrIUWWK/EqP2x1cEklXspYbYCJ4wuFLo7XsbpvkNz2STveNK2D6Rx63c0lQ",
-	"Ybg7rmJkFqe1k87pabvf7l7gMg7yzdtwnyRs4uDn9GOMnvAz5W1N7BFKzgtJo4LEvpiBzB3YwizEd7Ra",
-	"GtOZ9MujLa7YWGDREUupwPITCXENOYq1ox0SB7MoqiaLJBM7Ys8SFx4PA4y+IoZF2awTczzXYk3SxERL",
-	"CMhl/wwiSJ7fr5xdEqkRYjRIHNPVEaFBINMrDCUEgJkNwgm/nKfwd1lI39RZipdVP4rEJORvQyyovbYp",
-	"mWcnVFEEyTMQugs9LO7ElhQXEuLXA2RoDyPnpR18J/HOHcCm3JAsLO1l/wwYRTU0ZLCWYVVLakGn/3Rp",
-	"Gz9o7uT+DqLhseDjKBx9R5C7g5+/jQ0kjVxcRAHGjNkwUmvfyBP9H75MDr8mNBfZagHidkoPjUIJwbcQ",
-	"grAxbSZJyCyIrj0sDmWsOgF5WpIaxSxgXIU08ipAsJ3gvlcmFT+oW/p/SD58NHkvBoo+F8GbCW0lrzIC",
-	"xxOJOZRugz6R8yhUOQt/QEZiNqMNyeY0hsIY8HatSYDTYExvMrUpBTMZwItiRBGK6CzYXj7v3uVV5loB",
-	"cqYMMK52blcMYmT91Bzu1zFAFqOYksjINEwSW4gowDHbCNzSynj2kNyTrYSKzeSOwY76GhmbOkgBZTfb",
-	"nA97MJqPRbSKimjlVmkzTbDJ2BtpQi7CfsFz3lC5AfELlCNb7BMVpLoN/vJ4OJuzWAqOv6bN0WAWcjKP",
-	"FhMIhUtfY8Hrla9V76SECPX4U7CxPk2vpQERI5By56B20IkAyE50tMFXrQmEFhs4j+cOnAdIzv324C0o",
-	"BQRwhzPBhkbHtwpcHh/SPXSoXEI9CfzNIRkY638rU6PecgvN9U0uquNH2+Wi0hFkQNv9fLyohRc1t0ql",
-	"F1Vc71QqWFxnjPF8hb51MmNqKgz49UZol3Uw6+vKAyoXvevNSkXrvIN2iB8p1/Ito5GaIipW6YZpMeKa",
-	"rSyahvlzO2pXeVKTaUIeFkKvrskk+ZwVt/qdNRC0BoN8qbscTJXpFKWcJNHy6dM0debp07wnEWoRy2k4",
-	"xyUC3xIXJnE2n21jvJWQTwkxNAB/6B+bjGtI2rDA8bWvIFhJGgYWH9gutF4MSAMfG3OVntuL/YNyqIpz",
-	"s50Po/Ob1jvBDwpOe2LRH76Wt//p3tPs6MYinlFVOaxchZxCBMyMfj5jfKKmbqHgNMv8IRTJ9EKRavYu",
-	"1bGiQ70A181cGLfSWR0LJKVFBWr6YD1iKn1HTCVq98mh3/ZOZ+n3hHF9/Rk4drRGO9J/YP3Kcon5N3al",
-	"iSFPYqjNB5D64nP6KZxQJeJmqibL5oSpas0nVRnO5hFbsivdI9farW8H0UrHEArewzZ9Iqd0zmqHxI/n",
-	"UK0eAXWfP2tcrRTASEcRg2KzvgpnTCyUT17u7yO0hT62LqSelkznsQlX17q7poz1XOYFJmMCYaeZICfL",
-	"o0DjjyKxPE4n6JPIlOhSUzYz6Hm2dG4oCb2CHA8EBFyRIJQj8YnFgBFhbxVSaI/3z6EOKNpla00ysCD4",
-	"yWSTpFXJsBdFJ5m69xCTqHX5u9uvE56C1n/gZ1crAgH7iIReiEDwpn1xRK6Emnqcxsx+jV6kbIE+Mz8T",
-	"iKoP2JVW3+N5Ut+lTnznYIo4yRn0sUSxD8GFiN+r6RBKF6b+oUGiKwysxANn7kThuXtIuXBjvyWyYu6q",
-	"1ZMM7fyZ2IhaVAjDnj1SGVev828r5BnUyzBAjMsm/plkQSXVBP339HOjNWGvnu/vH3n8nKrpq70j8lap",
-	"eY9HqyOSqZJTq5chXy/zCWpLmiaf4e5uwDj5ceRqqOkBoZDge+M2Xn4Tqa5vwDDBK2QjyHci6H4dizTD",
-	"chqlyUiFcPW9BMgsm1KONYxtNfBQ2m9tdKEVKV/UmuQsvGYGOB0ohZpSEzYdMlt2UdYfNGp6++VOyhY9",
-	"XvC/wgX/E5lQbkMSSBUZMt622u7CXMwmodTburMgl5ovt0tyaHrcJsz1YQxxsShXLsLFc5/4XzidsToJ",
-	"IR6IkpjyQMyMNNcMA59Ur6hkL18s4kjTr+fPzCvE/4Bhlh99JwbzKMHVSZBGICYHWsPoyFeIrm0K4WNC",
-	"bJJsAaHSVpqDwA37cRDKeURXXWzD/Z1GExGHajqTHm8HJ4MWqTZ+qdVJe/Dsp5ek2vgZpZ6++fPZTz/r",
-	"EVGlmFSJoKrlGZBRHYuaFUFJyD3us89gg3bF0HKRyYR4xeBe4eodWxnHS15I9sHNYoRkWxc402hLKTqa",
-	"akZh423ltQl0SgSyQ/IFHWXnsZg7phwjuU1DrtAztrt8qwVWYxInGHScaLBJioFjEafWIl5zIVMKPFp1",
-	"MPsgupeWIQFNtMhI3oLAp9K1OLxb0dydXWZwRks3In9sQ643Gk/2s/19YilUPXGU4XGH7QC291mZOor2",
-	"BdgkmwxffKyamfO0NaIkx50LqMS2PCd/HlE1FvEsRVrAwpAmsCszzDrxR7GQspH9iJJYIJjAhgKtJQud",
-	"YUeML2aaINvmK/VKtj8nmWZzXWKXHCG4oqnfmxlGUjI8JTal0Kvwf7cCL3zH5k6GX3oZM8LglJpUQKhF",
-	"I0nsbCGZCnEts7ZPtI9yVg4Ri0fvu8HDbjiKZaWrctzyUVa7haz2wwYl/bhmPZQTrVSH2ae7WvjAB65p",
-	"iz0yt3KEJ+JGlSoyE1KRg/39OgBhSoUFt/VhsYGkW90093RxQKFJM08/4VKUThahiSKxbgRAezABvi3l",
-	"20xpO50Ac1On9BMr8z6f2+X6Ft5nu3c7ep/tPO7hdv7zOJHn6UZsPuq43dudkX2mOc8uzsi14qrmh/+H",
-	"vattbtvG1n8Fky8VvZTiOGm215rOXiVmErV+G0lOmy07IizCMm8oUENQVrSd/Pc7OOcABClKspO4Sbf+",
-	"0mlkEgQB8Lyf54ESBxC1ebZEIfsx6hiDKlGhLPJkNkMKOOxCoCo9DJUAhE+r2Vj0dtVfdUP5ubnOUEbv",
-	"zi7GvUFQ6YAcnY0Hwev+cBQMxqM3/eGYho3qOVCoMQSe6lrW8lNDzFvSlnoBJlyJxmDPBWz5/eYrK8/4",
-	"Wl1o1TlsSl3iyY6/daC6hzTf50lI3OY7GAFEy8wr8cjNAvKtaSrSTrRSIgdjF1DbSDSbMFF2xaJbxp4h",
-	"XRTKNRMXZXFxLWYlrDXVs5o4GCn+MgjVP7LMjGZNIfiUxNGhyUbFvOAgS1ZzwSITo+pMReHwspvCWTsp",
-	"FPiMI4kzyyAk7bPBeSgTLJpFnD8CbZsIn3EHAg7iSwh8o+2lGxFrMbnkecxahI+/5tOF8r0Qc3SSDtk+",
-	"TGHfNcHN6NBSJw0krYH0pUf6to2wBADRYxeluWCKV4DCuFhm7Ss+KYA1T8zBiKtionrr1OLUwfPIJVKl",
-	"vrgGZ6FFTgd7vv/sh/19r45hW666YXg+Pg5OXwcVLWZUXbn5qBIbNF4okezUbJoTVxycswQwDyYiF7NM",
-	"ruBY+LZTem1LKxsZo3YKpd7RckM5m6QZIAm72+khs9qMp9r/F7E9oQSfezF6E5yO+i9R51N9fpdxM/vy",
-	"MMF7Nl9vKByEWt83YyhTR5p+hzxbqlBScAbhoUGlkslMSJZlCxsC+ploTsrVFylO0kseQwAS1iNimGAH",
-	"95C1EFUSu02riZMB3fDT8Ow0YohJ4jVZAyT8QHzVki/3W8vU9MSvZCnQjIbJVPa34NsON0CyPFCy/lfB",
-	"2uttvmWuucFecEN7t7AW1jTbd8ognVEnz3azoZ62ikLZaswK1E0GRyMak6EOwovNPVXTIJQ12wAzW59k",
-	"HrCKdWDY1SaCtUC13Li0ngk2EBuZAKqeZdDrHZeZIzQAIm0VAGK4wTL2QunkiUpAFGMPmBXIs2WXUj74",
-	"XkPjUiJGPhhP2bLC9RHKyMLQ2dRQBOCZLou50TAVVN8NCPWN6RZV8FQ4VzSmW7prNkIoNxgJ3LkuUWqB",
-	"qMSuA/wpXm8XKrUqW0fESkQSbPbfsWo3mxpNJoEP+SRnO8H0KC2dJA6l6V83X4eIPbQkSjT8t8Gg/+od",
-	"vcUADIWoCqpnrLjv9/fh04BQHnwB10Lp13E64OuGg6fXFzvK185xier6nWJgEvhMZRD/D6UpfrYIfPt/",
-	"qhHhBvSbTAjYXgw5QHoX2gcau9iBcdhJjIWy+klF1la3n89jwx9fYL83CcDNibGKJeFO/c+wXKpL9TXt",
-	"ltqmbWmeqPmIrQpQZEV8QdIikwKZ6LFxynuwe/5uUZNXiUzU9R3TKIRutovP50KJCpmPBUW7M5uPlhRT",
-	"UThsPaG0fb6m39V3TJ5ZxYnTP3QqvbWVlLyR2RXqk7Ispstq9CFJaVdksuQwyNIYPyiTDizhUdBVZnkG",
-	"yEWJNguoB5aIUSCURAVGa4xJ0XaeG4fSpharuANbTSibqGo+iabGZUeCAIElSIL7EG9kEIA9s3azzGrH",
-	"BM+OIbsxt5WgJcbacUCVrhaK7nDtAXNrhSHn86BM/hR2G0RGgT7wyK9c5rtPwAoi6rty2G+a1OrAOc7/",
-	"pXw27ituV5kGHZNAS9QDoc1fLOyP0oLfkc6mmRHyNnCbrJWLeconQrGozrAZeR32i4O1aTA2iTBvDcrK",
-	"6KxQcnbwrG3rM4lnj1ius5w9YdfZImetiq8RwVX24YeYfYWbqMgFDXT9cHIAgAk3+uOSK3ExOP74uDrC",
-	"47UR/uXgwFFdjUFGG2U+uxgct4WcZLGIQQ+CLqJnQ2Te8H8apQkF+legWlAzwcqoQ+J3X4Nhq7TW96+w",
-	"iMqlgtSboldGrVQhZj71n670T3iZCXrgiur3h857V6VqfxMuvgXLul508/51jvVBcNQfBC9HwLHe1YpP",
-	"P9Ji35W6lJ4zCIbBCDzrX84GR+Oj/rD34nitIKTkSW2W5esMmw+8og+8on9dXtEtIlvdiswYKqe5jfvB",
-	"+EYKgFQmn8OVsVpMTjKpFhRExZ839N0jCwTeOMn0HdYZAXPQ1MbbX9EeW6tG7rDgA/VHWgwUVfBVSIAj",
-	"bnaU4ka5uMneC1VeDyiFSlQxA7W0JZ++Iugos+eX0OcG0iWDiGBsXhvEUx3A0i5mhcnkB0DsJLZmBF05",
-	"+MH4CEa0lbDN7HHtZ8Bt/iySSYwlbV5m15z+TtvSBulPEZmoiUwXzQJWVRibd1KpO8fKL+H+p8mNkMbv",
-	"1KdkU+WvMVt21P3eh3h3XvQbhSEYuUBkELm65nL6OcU9D3L7LnJbEflPuQeYQ3PO/C3F9+M/4OqPWwtv",
-	"wVqdYZRd+8gbedxZj6XJjZHJJZJx6+n+gbeGZxzKVi5Ult6IuFLAo61ibdJ6lCKC0X5ct6q1xMFsSlIo",
-	"lDZdh1DCoZEIZX1G9bkwF0C5LnFtG2n1Fnc0bThbax5G+VfTWIg8jZOhVBupO2xDx7+bgbWASgwQHsyg",
-	"w04Mfr47lVsZzPUbnjoQ/S97x8cvei9/BpP5C2RCTKgtFpOUE8auUQtzXlyXWsEHsGLMW7iLi3lWntY6",
-	"8Dm0CwFPqfFopCoEj0trAtdupw4xELZ31CWlNQFWklUf+q3WtUdVZN+p4eUXYFktEJsHv4s8WwK+OujR",
-	"+fw7RRO7yvKZ12W5SDlgWmkjC3d9Y19LudR3mmW91+Xp/kFTDTMd39pH9q+NH3KWVy9s/HQ+F67245+m",
-	"m/5ENaE1M0r3L6hgXmVpmi3X/QKtB7boFW0StyGtXQE23I66he34DhVmPQ3BxAftNrI6xqFTANgUtfhI",
-	"OXpiEwP7RKF4pUoLPS8FNHEl9Rtzmd+cUvdQ3hVrtEH46PUB+PIKeOC3TxT2WYBV0MT4EMr9S4Vy9UFl",
-	"PE0JwnAnRCJ9+g4r3PZvvtKkh/VMCQWK0VNLKiQLdYnQ3f7da+8OpcpEG5ItYw4WJdJwWXujvrO/54Kp",
-	"JBWySFehJCHgdRgshyFTqpFIYYGSy+FdLTNWn9l0tkGIlFzU9+OAOs/4VnHwqDf6oUribyiZtPbfxeJW",
-	"FUlfxA7ZhrLcIAJCafj811oV1gBEv7ZV8rczSB4kx9/WptlpzWh/u+0meNuYD9koQk4gr+vEf6hEHW6r",
-	"OL0//TJCl1f/9+D5elLX+UU7xeGjx+Ejk8dFgq1sUZRtVIdb5UrJHeXkvpOC8tAAkwjc2pj78EO5sCxl",
-	"IPEwa40EDFdc2VTD9/v7bKY67BcMOtq5lE9xuc2sONxIJGXx3/dZhBRcJ/3hSW/08g3G3kyVcWVybCoK",
-	"ReVIeJMh2oKK474WhZ+eXL51rKxbLTvelGQOZYTTolapkmksON2ZbN7F5FSJm1FU0fA3d4nfLbJ7winZ",
-	"36QNhkLGLtpSQInA+1AKjc/6Rs3NIcAOZrl1EJh6n8znUKr7kPH4ajS/+gjZ81z9ELeGqgwd5A65Dmyb",
-	"qppoIcPQ6feNykpN/Nu6gKMJQnIb0sHAm2HlpqHAXOM69FmIkeRqVyubp4smb5MkclV4hdJWylB3jc+i",
-	"RZ5GTEyus5KckbsEm8TQjc0zPlNFkqboqaOO0VPuwMhI/nkiTF/m4RoqD+ks6rf1GWdP2jFflf06bi8x",
-	"5AFcXKE4k8XYPMbwelYEe6WCCQC/m0posSfGlmhVqSFRGp8NbA1QFMqWAwOMU0xmiZx6XadVxtUnlbEi",
-	"1uIARpWKnEqhan2wodRSugFhw8nvZ1rxbsjiQ7peqyyrFPGMLa+FNGSjZSuMkaRUKFVqn1JXVltyUpVB",
-	"/d68UKGMXMH6ob1cLtt6AdqLPKWis5r2ou8LvQ7WQmX2ZJ8p7xbarDxTWBrALrMsFVyyll4x007jdekU",
-	"J06LDZUPhBIxs9c+hq7puqAquKtFmoIx0agLoUv1XjVg+YSvpfc+sRP3gSvwoXvX7d4t9du8rNDZrns/",
-	"nYtaf7lIRl0hvmwj8E+aLVnr/OeXgddhw7L3FnihTdtfG0jcoJ53n80SuSgoSmNIpUkXNSLdEcN0y0Gt",
-	"85yIdIXPGpiNwbErq6LNmWMXg2NyBrfyXjcp5ussjSkkHUpQVNph1Aaqo+wJKAF8uMwdBAVjjbOVjAOv",
-	"yo0dypIcm23jxm4ggGYtc4FCqAo6zywpfCY60w57nWXTVPisN5+nwnMIo23lnw87QUXTSDUoWQsxDikk",
-	"bzuErohXoIoNclfjaiNkSKPRsa05ZxMPsD0KxjQypMChvCUrsPZlE6dIcBvLtSlXCKU7tydsE+O1Npz1",
-	"0jr9O09YdNa7GL0BCmvrLdepl7WdcFvu5S9lLphyEynQbQeLwOmuRJhZU3niY4NuKJv4iqtEx1XWR8AQ",
-	"1BYGSonyhDf09wJaL8KAVPFq1xYHx6rRIG+2RO6V69h9xNeyReDhuyySIIHUXdFEe6xl1E2itHhB/mPD",
-	"tY3ny7PtgoaC8MGoeUBA+6IYJtQvayTtTiNISymsyNpkBgFlRQRsFdWwRcQuFwVw1auyon4xZ5crZkZl",
-	"Lf12XOulNFuKvD3hSsTeYWmklEpxU6ih9Q9XqtZtCNe58tbCEiYD1mUNgQLTZ4tail6tUcea16n69ms+",
-	"PWuh12prNc19EVTGR2VvWE1lakV42jsJKgGAbrmKl7ngtgAgX6QCdFSRsaf7AK5BUP4AHPNbr/1vhPkf",
-	"d37XT9rbe3ZwsLeH6haeUtbg+7VfwafHydbnhgh1CLICWNsQzc0F2FOIk1GCbkEPRSyU7bYAPaugpGLp",
-	"uT3GnxphYBsDDKHcHGGAqk1kZ3r25HuY3VWWzzDl6W2xCUJ5txhCtac8+sMcc98YlXpvncPtsVR/ZuaZ",
-	"l6tQ2mhSwaI/Knd1N4couuuxeE49T5v1+oWRAfep2c1DHuIMD3GGW2vYg9vcPM+ziVBgTgey0CryG9XO",
-	"Vp5vCFPY79BR0dmiuFs1G0DcGnYEAzWZXDEuV+iWuoUipj7EAMOMyU0pka7GsfYJUPdWI+ElthZkfhfQ",
-	"a+2EDsSNkNbB5GYqWU6WSigR5iqTouMqeCMpI8bnc8Fzh32QG2pz67/SuVFscN5OZFIkyPqdTYFcvAVA",
-	"0o7JgNkERs10az6YVymDwY4wpxrGppvpVXgo18i5HEUERF13pefS5+VsUdyjJD5bFH9WHYx52g6Zmy2K",
-	"blPlItRDUvvMX04qPwRyPz+3qmVnBh/DFh9mMd+ZRKWEp/VRWmhGOh6JTzUKb2sYr54NgDZlW4H4x0YH",
-	"ZyxxMql3SJqy1rYspnFh6mlMZzT8jHYnLb2O7YDSRqlcpGkUSoe0BBqL40xgAYceFyuUAVqBohiLuVm/",
-	"igVupR44D3xRZGhx2ZXsIqw/Z/ECBYqp1CGfqYyVGk92JYtrUSQTRlFX02QVymcHBybTXLpYrYx0RUTE",
-	"Y0adRr4t6QZTGVuqzY2ePRegmgGZD1GqnPNB+q82rhHntkQcW3vVXKRpIqcVV7L21ofs2cEBRUBN1VDw",
-	"a384GmqHa9w7PRu9McHR+2243unWhbLmygETd82j213cFMpW+Og36HeG635nfWpup2MQxzkYEJ7j+Ba8",
-	"bEK3jmp/aJds1INYMwbm4Q7wjut37HB4/XVPPOqE0k1HY+2rshGBq0SksULyN4SX6gfHRy5wJlJpRXmW",
-	"CsMYdOecNlFF9c77sBIK/VfMd33gkyJdkeeN06kRqZnP9VNy4Ig1lcz4VGBo2rqbvvPN+evfRBcj/aZm",
-	"2IiFTbbOxfy+09v0hK/odl7Mt7exS7GEE+8z9U3ATj/4hn+ib7iY3zl/vQDspjZZIbu9w83gigZV0S+9",
-	"Ri3TK4IvRgURJXEEmbxQRsiaZW620m1rf8EGYkokXH7CYr46NDW4T0PZgHdMzhnNHEuHyQ5DeEF2KVgu",
-	"gFXCFLyWmH8Xp5A5PO4NR2MCPYxYC+qi9HuLq4xaxJMYIHrJVkiVC0yL5Ii2ux84L7RR48ArJvFmZMU1",
-	"wMYtbRN3RiB80vkn6YiC2JKR54uWKM+WeitdIELKyqP5AJymFk+wkUsITh2h+d0Xl5D7jG+0EBfn+O2z",
-	"CD20X1SELW6bg8u5WbwiT9rOVtISB7DDkIBKsTKVzlrOEWzH4iqRIvZK8hm0H9c7yA2HzEcXZ7/qLuZ6",
-	"coUWhyWNKD4AID+XeVJofVd9lh9Kldmm1DRF44wKLGzGCssGmIPKRxPVng0J1T9qWHynmbmoyBguHubt",
-	"oPc9Fl5XG5JzkatM8kLEL1aItsAnRXIjzvIpl5RBB/BS86RGk7pawrqLCk7/vRDEsY9C858muqeE1BYu",
-	"zpeaz1p/fPQgK4hlRtWDAMT7z5rjeaHcGNC7cB9wrxRsX7ddtjaHjdITOScf2t/+dvIXNt5ICjJHa73s",
-	"u0Sytv22gIyTDI6Ma4reK2thoItNUsFzxZLC8ytho/Voj0eU3mvxngYr2idx3BzYg8LIG54uhLcbLWQr",
-	"uHeN5BLo0Gg+1v8//AwJjRUdh24L3Mse2t8vgvHF+VFvFEBTwkIJFj1GNBPsL4z0/RDn8Fl0yaUUMf3f",
-	"QHCVSfpHgHkn/a9imb0CcrVAak0VR9ZgXxf5rfCRHtt0lRlumSLT9r4SBQSMCE2hqrN4LkzPMiTUHc1R",
-	"DzFpz0dlM6EXVXshu0NOrBZxCuXnh5w+G/pwa2QGDX5qyjNfR4e1RqgYTWUy8cSbkfXzk5n26kztAfoX",
-	"AItV1jc0nGZvozbUU7pXVagf8K26Dw8K8G+tAF21t1BbCvTcDu6N0IhOf+BPv4xY683w4PvnruMAzoES",
-	"k1wUPkGHe1iQzde7FTuhPE95Uq2tOgR0POVSTrvpH8qNbA7+lBmwQ5A+H7USgcCKScqY5uolt+RKsddh",
-	"ELYl2CzWIoicCc/zFYAPoh4bZZF3iCFnqIHPZ/g6qhBzyKvBHuvjcchcndV2r478Cr6kYWNLY5OU8EKJ",
-	"HesNi2Yul2JpLt8ZDkMh6g4VSppxZZLuFZHH1DIpJtfCBZK/7dp/jPxQoqVi2xbqbZImD0iLZljP3J03",
-	"ZcsNbZ6hJPwSLATBVNvT/YN1nMsWR39S+kT0hgCcnknxrTXNZzkruPYgxfaOA6oVoL9i40Lw63l/EJhq",
-	"SjbNpLCgJcNaW0SNEtwisUjb4dum46g3vqGGk0pE6kCSaKNdikkGtMSNi+KCfxIQQxaLzTCjnVBebAEL",
-	"YJuwAgylKyWCN7ZHVFNJdzRGyh5Hsr35lba8OJuviRc8wZcKKm7wKihpRT7D8hvtVqA1QVYspHlic34J",
-	"ybtMfmknwmZlVlqaVmE2UULugGr+EmCb9h1xOSrTajUAbHq3Q9i8PaLmlzSHnD3YbBOZqgtwSKoV3V/K",
-	"TroTSmjEWplk8C3e5rv0HkpGmzFID74cfBOZXI35U5IW2ZUpD+fKiA5tnaBQIdFu8iFFlr1fU9szweXy",
-	"OkkFazVVZkSArI+UiAZtvEER+qWIT4rK+Wka0yq9b78eC7/lEu3CLBuak9IRk7uM2t3MDW5wvbcdYEhI",
-	"VnZWWHaZaqLT/L0Tyl9qLRtAALIG2ODVMBWcrgzTscDKxgsTvmjqXrhD0m93eShugcNBcB8+dPUhfwX8",
-	"/0SxPJleFw85ub+USwze65pH7HyuzXIEnqIdW7TkFnn66PDRYz5PHusNeqSfQXfVpUog43mWSOCKQuBE",
-	"lM9uwcPlyn6GAPcx5zng6nC5YvN0MU0k6Huyscy01u05E3drX0IBoens0eZu2Qdww5OUXyZpUqyQCht+",
-	"Xn+M7QxosBvFpZ63NFydirWi/3VKQQ2ReKSFqXfIOFUZ6cmAS2QYP5UdIZSt2/CPY0FntI0WHWtDVgCX",
-	"CXWy1AoRQvi66SkOQ7rY9STnWvusmAjXQpkmqlA+ywXyoSOIv+2XSHKWLbHbb29vIFIIKui9XnX29qDS",
-	"BJmqtQ/zIhiNggH0nxP59XhwPu4fRaxFRwUbvq4zVUAlDRSpRi96wwC8Lqx91QNSiSkj+HwjG+H3DutZ",
-	"UuzvFIswUXnEC/7T8Oy0k1GHAYGohSYB0DS7s0H/df90WJ8fDoE32blVYXfIGgml+DC37h0pGT0p0+dA",
-	"KBDIrXqFTX82cGAqlWGPnwE4RVHmqrV7Z6NWBuXCYZ43PBza1XVwDXDyuI+mGhMWHWZCG/nSEI0rvYsB",
-	"n1xbUn1IehMvrEuIfpXl7PtbQHDUUKGc/2/bL6wVOZAcXXbOi+sfH3fZm6KYn8l01WVDPhPDpBA/HvMP",
-	"kae3XR+7pCCGPDzXOFVY06SAAjEXRDFbFJNsJqBKyX0PWFws9uJFIWbzAr51MclkzIp85YeSW+8fEvyV",
-	"1/MRiBE5oMpRoabalo+hDW2Z2xO1hXaeduS85NtXe3tAksW0pcx4tc7MYew9ZNF8cZkmk5/1miYWPUXG",
-	"PI+BmuX5MyS0DuWcx3Eip56Z4cuzYcDwbvZerHy3cF9/sIbc5fmzRZ5WueR9FhU5lwoaiiKMKToSJtOK",
-	"qbyA/V+WSKM/Il/vffgofBTZqOaU3wjI0nk+izifLpK4aVA2y2KRIozDxUX/iLX05v9H5BmRAOshIpcE",
-	"X48Xi5tkIoDWNZSR3tJUHMFv0eNotkiLhP6FheuXAABxMY8cejI+eb+Ys6uUT5VeJW30ihwXKOWqwMYG",
-	"XixyweiPZVwOm3sPa7aszxrK9nzWeDr8SnVeE0O/z6J3Zxfj3iBw84HI36svCwbj0Zv+0Mg8GNHIP+c5",
-	"LNIzDE5HBvcSn6r/0BT0KlWuIbpu1uyMx7NEWj3HWvBvo7kPmVY+Wvfw2CfAPZ8yrz675JIE5yy7wdCq",
-	"8tmMSz4VUKeSlID3lYpQ5TOnkAa+FVR5iO82Fzl835lU9PH1MBSrDfI8S/f2WMv55L5TxtDxDhGcaKat",
-	"OwzeHbLfzLTxVZQo2nmW4vT9UDoTqcyqDQuhfNK1eKN5AfwXNTbDH66BN3sqCrM8v0eUfLdO029mLW+y",
-	"98KM+7v2nLJUsAieFwG/KgagwajhyKSNxB2hjNZniJ9GFXMb7+oySDhTEBOqX2mhfOrwKEwllRRLSxDu",
-	"EeeyBE0OQxAuy4yvUPMrfRdP4Y9WglyutFSccQXhLzXnE6EAzmkFZgR0Fk1zLm3cfnmtxzbKNlFMyGwx",
-	"ve6wniFJX15nyoQtk4oW5UhNDYcV/h5Krr9wpAhEaZY764rfPLyr9UQB5Ei5sLuuwq92vmuPF/t5JNvb",
-	"KwnKy7MYSjqMOKlZEsepWPJceHoZLUcDvBHMLOUWEtMeeAPF+9TmvkJp56vtlg2iZC8CUUafywuoXcAP",
-	"UusqLCueCgfuWG/LEiK1LWPRO+XbyJ1IUBHUfgGFd4DJQTf4rFhm7Suof/CNze1+Q1rGUxC/XsnxLluw",
-	"a61YLoWQDGstLAF+olybssPOU8EVRNELPnGwr67YKluwS5Em4kbgfYAahBHPDjatQZTz0WEow0cveqen",
-	"ASY4IJHE9LypFBpR0Ez4ywcjsAyqQvAcFMbF4JgM/4ioldxRAYoafh47otbQNF3zgplVMITCPZCieCrc",
-	"4hL4BvWaihhaudLkCuhecakM7FYOdSllN/QKi4NE7JVZMBAjUnworOdS139ocySKpP7hxlN23B+O4EWH",
-	"oKU2XPU6wIu2aL6Xg6A3CnYPheU65rrNw73paa0Ml40HZ8fBtjFf9E53DjikVxhS49qW4co1GZPRMNyq",
-	"8t+e/RysXb95+KPgOLjFCpQTtgG+LYP2T86DwfDsdG1tX/ZO9aXu33tHJ+iBPdt/6nVpTLpOL+W7s4vB",
-	"MDh+VRtiEJycvQ0qfz09Gx/1Rr1yX62pA6FGM6Yt0hq/7ffcE2AKkMb9hou3va5enFNtHP2qza3T0fht",
-	"7/gicEuXyl2+XSOj39iX6De1JepB1ww0403WU7dYmtvVbq0VKrj0PssMFY/B4LotoptW9camQN3kahSt",
-	"2HhVQH+MQLWFslVxbKDQmBwBiEkAMl4pRtCEU3ylbHYhu9LijQq0gRSYVEcoyc8heUbPBrQxgwsNcx3b",
-	"qmULgDQVRRtNGoSnK2sqIyiVA1uGYu6uIdzT4zWYwb3zPgLv1YzKiM+Tn8Wq5UUkGH1WDUjxedI2ASnf",
-	"BtuMn05aQkBlINUTv8ry3nn/Z7FSEVgF2qHUWqtQbJ6Lq+RDFeHi+TOWcxlnM5bCYxWLfuPt//Ta//49",
-	"6kLrkHbmjRfYGr7ptQ++f956L1aeh1WR1q1MFHqmsU+eHiCARj48+yrJVcGeO4kA8uPRQqNZqmuAaZQT",
-	"bSijbkFzi8ykDtMvRmxTWmty6lKPcnElciEnoh9Hni1PsDQGND4ANVa9ng4LyJOHDdK7i2YzWJt4pHvn",
-	"fb0L5aEmIyj60LYbZLyQzt6eNmnJ4tRTlK49aPQg9Klqbe1WjmB8JpTuuNrccOJ8YJbqa9+LFZYfity3",
-	"KBDI0G774dtTuMM+XYVymeXv8SvCwn190u35d6tjsBZGmzeVPgvMvDtZI71rpvs8lC3offvRmSEGC7CT",
-	"3v6OsQY9uV4RPabvS/8/+5HJbOmziJBX8CewUXE4skG0WVWLikyy2RziUknh60HYP9jz/Wc/7O+zWZKm",
-	"CUZ3FJ56MsKh+GRyLdrk9UWPo3nOpzNugnYVRjBT/JOgpGPE5cnUYnJdRvQ6EEoLpa0MQjeDY7hpoWyA",
-	"6L1YIX42T2QipxF8l4YMAr6mWExygTUbILUMrylAuV8ladqbQYK2zZ6Y5B7+DqmGG55GlVdHa5gMPpXI",
-	"ibARDIb3UUPyXORw3HObbrPBUfZk37yogh7pH55D8m8fSEZ89LkSGWdLNhNcgR9l4ygYKzEYW2YcD92u",
-	"BZSmsIEW4zxVh4zDR1tp4n/+rJZIdIk+euf98c/Bu6hsMIQVrhQeldcQno0pgNIy4ag/RHKPsjqKqp/0",
-	"X01xFDq5JE9IUmAbfswW80P27OB/tM7tvQ7Gwa8vg+AI7sGX4QXbL88ernl1mHLJYWp6rLpfUyZBwWUX",
-	"sYjX/ZCBtmiO+yf9UXCEf4xFwZMU0sF/hI+KfNWb8kT2JQwKzsNMocvw8SM4DdTxZEUZBFlJ63bYmSNT",
-	"QI4h8UyaZe/1a7oSomWdOePmsU6n41Fkuh6YrgbN1swaCJwN3gaD8dnp8bvx+eDsPBiM3unfT4JRD6w/",
-	"u5HaMMJ9G477p+P+EC2pk94x2FfrfzruDV5XrLbzQfCq/+v4ODh9PXoD45m/QI26+R0sTzD5hq7tuR70",
-	"c/9tjPPSKESTzH2+ObB+7Yj61UPpTmwQvAoGwenLQBuxrwZnJ+4g1hg8CU5e6EV8NT4bvO6d9v9NkUQY",
-	"aHjx6lX/ZV/bsXTv+DwYnPRL32Mtclg78T6L3CMY3daQLFZza0hCa4IL2uuTnYmKGoNO0AfXetL5J3iz",
-	"EYZvTMtu1SrwrX7TpqWBTrnUGp/nOV+hWjQzsmcd7MgmTe8YkgRUDp3W81zr2yIRqmoa4u2PPv7+8f8D",
-	"AAD//w==",
+	"7L37chpJ1i/6Khmcb4fBHyDJt+6RwvEdLCGbbQQaQN3T7fKmEiqBGhWZTGViTDsUcR7iPOF5khO5Vmbd",
+	"qAIkWba7W/NHj1VU5T3Xff3Wl9JYzBeCM65k6fhLacaox0L45ykdz9ip4CoUQUf0lQiZfuwxOQ79hfIF",
+	"Lx2XGsGKriVxuahJ/YZbL1VLcjxjc6pfZnw5Lx1/KNmfSx+rJbVesNJxSarQ59PSzU211BZjiu1lmx/M",
+	"GAmZ54dsrIii4ZQpUqYjKYKlYlUiQhKygCr/EyOrGePEHdMgGNHx9VWv7ZIVldHvlfTANgdxGdLpnHYE",
+	"THvrRMf6jeKJws/5E+0zdSrEtZ/Tfp9J6QtOxvC7PCbuiCnFwhpdqlld4q9DJa4Zf+0sDw+fj+Hf8E9W",
+	"xyfSn3KqliHDpy4pX9DPtcaUvX51+OLnw8MTcknV7PXBicPfKbXo8mB9Qvp0zvq+Yq/b9HOlmu7WE1wN",
+	"QzZn8xELX6twWdgTrr599YK5xJcOn9BAskybUlHFzBTg33tO4fnhYQW7oZx0G0s1I5NArIhUNFTyRJ8F",
+	"NWMOZ58XfrgmYkLc1Kq51fiBRxV1CeUecVNTdEnZfX1CbJfxgpFovRyeXDC3UiddzgheG7JgodnAusN3",
+	"nLd/9ZgK142JYmHeaRgL7kmy5MoP9LxISBWrBf7cV2Tlc0+sSMjEgnGZPodzn/tzfRQPo/Pnc8WmLCzd",
+	"6F4XNKRzpswVvwzFJ99jYcvLv3pSjH0akIV5jfhelbD6tE7cqa9my5Fe06kQ04Dpf9HFIsB74esGFlTN",
+	"StUSp3M9ikXcVbUUsv8s/ZB5pWN9prat041+WS4ElwxG/IZ6PfafJZNK/zUWXDEO/9Sd+0hGDv4tkZbE",
+	"zf5XyCal49L/dRBTuwP8VR40w1CY1UmvwC808D1okUyoHzCPlN1fGu3WWWPQ6naGzV6v23OrZM6kpFNG",
+	"Av+aEffDSHjrOptTP/hIWvyTboPAn4R6XsikdCtVh89pMBHhnHnkf/e7HVJ23zTOhr3mP6+a/YFbAcpG",
+	"SYgzhf0XCxbiWEI2WUomSVkyRnwlSWLUFX3ubqqlU8EngT/+Boukj0l0Puh4LJZcEV8SGoSMemsS+Pya",
+	"eUQJQrlQMxaSpWQhKbv97mmr0R42Tk+7V53BsNHuNRtnvw3brc775plbqetpnItw5Hse4w8/j27oT32u",
+	"192yEHLVaxMuFFHhUirY/YtWv9/qvB12e8POVbs97PZab1sdffZbHTgZ0ROHR49OG+32m8bp+6HmSVVS",
+	"r9crVUI13QoYMRRJr0ez39fHqtMdDM97zf47eww4WfJPLPQnPjMnyeFlt3nRaLXh5V+avdZ5C9YMN7/F",
+	"FQs5DXCuD75yDT1A9nnBxnqRJAs/sZAw/TYpu63OoNnrNNrDfrP3S7MXXRr3vNFqN8+Gg+7wtNdsDJpD",
+	"M3+zQrD9HaHOxZJ732AOeA1fHL4gk1DMMzfOV5IFE1JG0nfZ6/7SOmv2cKe6V52z5AEYdN83Oy6ZiJB4",
+	"LGD6e4cDA5KVOrni11ysONG0UQIDWoWCT8mcqZnw9BO5YiGMY+Wrmd58Nl+oNdFUhfhcKkY9s82XdB0I",
+	"6g2EaGvB6NtcdUuScDySBLprzXkph0Uz20/HY7ZQkpTdy8Zv7W5Dr0t32G703jbN1R4IcUH52hBz+fCj",
+	"71GlafTcV8w7Ju4Xp2QIt1M6Jo4eD5lTvrYzlHVyGTAqGVHhmtAp9TkJqGJh3SnduKTMBRkLD8XKhND8",
+	"rxqw9VrE1/PGat4/SIoAMOIrrkUkEfp/sG9w6DuCIHuKidBVp3E1eNfttX7X9KRqTuc4ZB7jyqeBNJxp",
+	"RDVJv2YcuVDquuD+XvFFKMZ6hUcBa3Llq/W3OaHIa31JFIXxuVf9Zi9iL81/tfqD/vCq3xw2Ot3BO02S",
+	"NCXVk9WzAOY0FsvAA9I/YnryVDFP09wNmqWbNmS6rL/Usg5h3FsInytZiVqE56OQ0WuJwtwyYFK3qBvo",
+	"NC6acD3677q9gaYlqaftbudtksDYHyNyf8XlcrEQoWLeBfN8OgAR6lsstSYCTyQxHREtu+mF1wtHg0Cs",
+	"gGdedfpXl5fd3qB5NrxonrUaw8Fvl81YbnK4e4oN1PTIiVNS7LM6WATU504p016dNEzDujN5TLIzM6ty",
+	"Y2VKuJSNsT6IA31ee0wuA1wTz/P1ZzS4DPXZVb6WMFFj0dJq9OhLicbfg673mc4XgRZTpzMxPHp1+hN7",
+	"8ez82T+ejV/94+hZ86efjg7HPz//+fmLnxrs6Kef37ygpQ1lsJpstKlVFiYbKkftHEm9tKD3qKSoNaWf",
+	"GOGCoLqjqZCWJ6kqHZc8rSoof842uq2WPtemomYe/lvql+oDfDP6pebP9WnSYwER/rg0pYrNxFKygxnl",
+	"XqBJF2p0mlodYDOw5r4XLVJ6GpchK5iHL+WSeURwVs9bJTkWC9wEX7G5zFERoo9oGNJ1CTUGq158SO1d",
+	"1FysnIvRv9lY6VYaKLve/mjor4oUKCAnvkeoSs+6bCnDE0m0POB7IDG4MaV1gbPER+3FsxfP8hbIkCc8",
+	"Oz/EEchfiTfwNgG9PVITPFJezagi7sGSa0WhZn4xuvnBlKkabmANdXgg6pmV+eW365fLs8tP6lMwWHXp",
+	"T5fzX9+33v5zPX41Hv9xdiTzVm2xRfFNbgLsCuwclXIlQs+OvUpYIFnmKHvpgaGOvP1UR29/KGl96Vif",
+	"iVK1pP/vGDiZPqv7Hv1qabnwfqjToOeBa7xpAEneUt8rVdMmgvhiRa0kD3tyqvtc6xafiLvS/vuShY1d",
+	"8/Mfpw/l3Rcsbxk8qmjxHNAKU6zYP5EkpCv958QPkoQ67gAO7l060C2SOV0s0EqQoBNPJNLPic8CD+xc",
+	"6UXG+3H8pcSXQaDFTNvPxsrCm78YHTqxuCMhAkZBivLnFHWonY2hQWvXBqW73NySzOvm3sM2RXu57UD3",
+	"WcDG+Ubz5mc6VsFa81SyomAK5XTu8ymQK9P2CVkaXfSarSWhITOGJSBigrPupHT8YbtwmB3Km3XLK91U",
+	"b/uRMYnffMyZXfTr7e7fUjLTUrG9PQCfQrwiBDwUHvGNJutPOYvovTXragKPpn59OuL9SZykmOale2xN",
+	"ObSvWcq7weASDE0slCgMWB0MTvzK57KSIw9tHpr0LPc5L7BJX1XIKWLtru+5aE5xDwJfKsvdpVvJlfW+",
+	"3cJtp5UNb+7zN5RfSRYmjM23WLARtTJ9i+9j3B9RrtVGeUIoyvsiJIcwXwq/rXw1E0ul30lL+mKpKVU1",
+	"z+zPl/MRC/V8RpT3GJV5pOKMTegyUMTtCBLCOy4p00AKlNTB9rRrs+Y+bzM+1YLB0R4nNty26qfA4O++",
+	"8NvZnPkkvQTnyzA2S29lNV+HgdzkzD3iZOmhtcWKhbUxlcw7IbHHwJfkxeFhbBFAA0buLhXwqmrJyrM7",
+	"N7BaCkXAdpkJYPN6+sVcPmjdQIX7/o7KSxbOfbjKd9v6RfT9XoONu5OwHok/7/C5XaMt12SPY5C3FHcQ",
+	"WZm1++d6sPXx1Gdlp5wjl6B55Z327B5Dh/EXhdt8mV7l/Dl9uYW+k5khMDhJRmsSMimW4ZhZf+UXB7bC",
+	"KR2TD46miE7pY5U4JcM9zPOQfRLXzCl9vHFzhVw85vCSplHGZ3+382p6jgwm2wln6u3C9e2ZY5h1bujj",
+	"Scou1e+4mrm4ejEiP6NmzlpK1K9JUjZy0L+FrwUg8EOMxXxOkbPGouF2upHYxh0EZu7zFr56lN3hj3Zm",
+	"Zqkb3LvaqmhsW+pdF9v0kdRmtr0OAynYJ6O0Fu+U6avt3/XcpC/KntPaaimLGt4yaKVP2N3O+y3ZyD0l",
+	"DEOSt01F79+lYYN3mxJnq8sEH81oYVp2OkZOvRE1QMpOCSMFEm18JIk/yJhy44EAKcwpPYAcVk1NoXix",
+	"Yk5wm4Maf7VdZcqew11c5AosP/cXEneeRN3FmX75/usMfRbPyHZ0O9FVK18osRIlyHhG+ZTViWtlO2NF",
+	"1VqYVu81lQdLe7DWr48ihR9JvJoxPyRixR0+Fh5D322//2u3dzY8bXQ63cHwTXN4dXnWGDTPhr+0Gubf",
+	"6AQzXqthK+dl9MkU60iFtsrtIkradmnfrXfMPz5EtsyPO4yZYKatj8X8QNCFX9OznzJ+EPV+k/xcXvuL",
+	"mljgDtXA0adZhR5gVtW63/DxtW87dl6k3EQKyp1MaznUsWdtTUnNKf2KngMZB4yGkviqfu/z8M0X1Cpf",
+	"O8SfRSELSS7S7bWwYlJzrmlGnpwY68BEzagCkiHJnK6JFKECcjLxA8VCMlonTGFojYbpViOFL30w7C4X",
+	"2/Ctn1wTS18uArq+ip+olTinYyXCJte7EPH36NQmr141SVs+5qx4tBCtOzL+hzF+6BHdQSCEmJZ8y5wL",
+	"v7mEymu0n0UGJjDvaPli6n9iEPZ2WE/akY42w0erJTGZSFbUFf741fpSQtEck4heI30i1XhmDdqS0XA8",
+	"SxzOKqFBQBZ0ymQ93zaW6Edvyv6yNMr8OwRpbNJOYet230m/v7NyUqySLPz3bH1L6aPBSeOyRa7ZmoRi",
+	"RahMGYKP6j+ZaDZNvdFUq181sXS+JJx9YiHx+ThYesyrbBrdxoJP/GmR1Rl/XZoQvbJT8tCWWSQo/2iO",
+	"cmYoWbGgkOS/yQiRe8tKD+X131jzgErVYxM/CH7YkeMQIybwA45wzhS9vfu2j0YcKjGyVbHPSl8SPRWn",
+	"BK4FLjiGUhRMLyYPVpDZaTJcfG373s6hLUI28T/vNbiQKtbW/LB5m5sXfXVBP+dJaBgsCpkfJi+jbAgR",
+	"OTrctrwJHhT1oU/Nr9DKZlcXfhD40riOoj5+fvXiUP9v357YhIWMj1kRVRUrDu5+E7iUS0lDvNFzGxex",
+	"V7d+EEBc+qc8rp6a24ipFWOQ5+AHgYRMnlBLk9znU3ffeZr3cyUISQI2USdgCtecaMlNXPC+jcOmn+4/",
+	"f8hRyl/wa7Z+IsnED6Uir7QOH9KxYqGsEjzaEYPcy2b/Y8X/ZMSPiJ9HugKuS/pYRnd649hkTl6GvcQc",
+	"Neeq59+xzO3O7GzyFKX5RJIfFys0SWKYoOLALIuFsDsoABQ+3F+INdJeDrktUCVS0ZsgxCfowh76wb7f",
+	"F8j8+pqgN1vTgkTk5DVbyyoZsYkITWg/aAE4jLwusmEAZuG2iurwTj/2INzSPifXXM2Y8sdRoIKYJFK7",
+	"9IVhXPljfWzIaE3czzW68GvXbO2S8pSpmvnsSZQcoj/Itaj9cBJucVhzTPkwftmEU3KxIv9NMFmVzFMM",
+	"LxMXxn1F5v7n2nJR+WFin/OnaXSkJ7KInfqLBiYG7iXFqPwA60RPRsXK9xb8gPGhjSnbykf3c6ZvBEcq",
+	"E/IdmeDjvpJrXky/4+ObSxdMog6on5c0pPOtIu/GXLIheyqk5D9LFq5JnKIbRx/HcZg02S+56rXrBPOy",
+	"IPPKw2g+FxKrIQtxHPiMq6HvuVUtRmEq/XAZ+vg3ptYO9fD0g7Hw2HA8o0HA+DTnyRAT1aBlLviYGR8D",
+	"BOC6yShCUs73fBnKtbGeb+j4erk4FR5Lp1hcfDpasZpoXX9ua4JH9SnSK/Z/PjRqv9PaH4e1f3z88vKm",
+	"lv7zv/IOf9yFvJPdZRR/vzevTUxLq3L0s/V0H6b83oebvFhv4fIO3jP8rJoabd4BPgV3UXNO/eBuRtAE",
+	"1MImPfp1xkIMj8fUVUzRgWxgGSM6lCP0Bn3QMc32hFjdxj0oCBTkbNW0DomIiFm783bSEH1avCT38wmP",
+	"l2HIuEr6hef0c2QjfvZz/nyK/cg/EyXI0bOfE7qBuVuRey5OHiMHmceQPQarmB1FwnL9c66S90lcs66a",
+	"RWEuMi98MGCKgbnVRg8APQC5nlDC2QqikMv6H5gvqH/GWNrk3had5uxq7nZYZ/fwDvd8C4vV84gFMpwR",
+	"eE/dnPVyrVSzb8TVnQ27SV6XvyrA41CWveO5ThhjN52AO4NdTyK1Xp8Hj67hIDx/9VL/W9ZJR6viIrQu",
+	"A7QNm2Z3hLweFa5sHAKbsqHxtQlg2mVdimn8pq70JSfgKdvtpjP0YzXfxWcS48Klmq3N7b5oDhpnjUFj",
+	"eNbqN960ERMhLY+Bu3FCx+zLzdZgTxFOKTciQ8EOLh42Mq8PaeE1iD3A6Rk8gG6n/dvwste9bPYGv6XI",
+	"fZ6NL8n+ae2PRu33w9o/hrWP/53L7/MMfvce1t6mwTu0HZ/XvSyC9+shY8S7e9M5frxsN8WWv3vOodDK",
+	"l2j3hFC+VuAuHC1VZPQr7izrNNxJXWK95IeiLak1gDwMyJ6gGAf84vCIpPL9IwSOrWTmppC7eHfzIgJP",
+	"TToSbTQSWc1EAGaCR9fgX881eI0nZXPzol2vEjkTK44Ba1qdyN27Rxfjo4vx0cX46GJ8dDE+uhjv4GLU",
+	"bOjv5mhEq82DGQOu2XofIz2+tnt8dzDg7J+5ti3XAIdx9zSDrfbRy6WyieZguGQe2EZPyAoMp+4BgMex",
+	"miaSB7YlN7KcylzTab50WxxffDpj42trfIj8sjvNlVvsY2gRiyD0LAIezvEE/2YyRtqiigg+ZvkZ21t3",
+	"5A7HwgBOJeF6dVtmVPru/pK0VSOQmGQpHIbc9Mg7pbdUo/HkHT7IHtr33G3EZSJmILaGoZfoBtKz8SRx",
+	"v9y4lZNUuKYPOfa4M5CXlGeIiQAlb0Uqsh6dVNrysNsbWoP1pn/n4wdj4vn4NNfC4zFF/UDmQWCokBJN",
+	"BjVvl2LOEJFSHhO31xg0h+3WRWvQPHNJuYHe9kq0Nk5JhevGlPq8BXmhCEw8l4hIXJAZmjxb8UxT8K8i",
+	"jFCEdropth2NlrSB8Y1P1Admffcodit35+SugZHk2bMc5Lmqlvl9njxAJwTBXcNlwMgnXwQUU3FpyLCR",
+	"HKQ7Ul5yj4XkeUImqewNf5chVc8PC7yDw3ru4ckJjS5MUW/7/LoPUMitGODs7vhxm/4fTQNzfwnZJGRy",
+	"Vvyp2i99WBXmDcdzu9shil8920OB3Og+8XLkQ98au5Tjdr+p7uuLjKB9Yz5KJ/oIa97r82ku//R8iXcM",
+	"PylIkNLU5fTOo9DsBuhTfoRIfOq2rc3mMb2plgIx9fk7n6utkFMZWMNC4DIjt/b9Kb9a5K/EvRH7ojHt",
+	"Oq53EAHCrZsYu9zz49fK+hBXzJGhnPgewtLB8cn3ESzDgoC2jTgOyMVHxr2zgyIiFqLuYuaYt342G26v",
+	"LPqcLB/9nWslCxESV+uLLilLOre5qCeEElefU9fmMI9pGK7xVd23q3lHd8F447JFntcPK3WHtzhxDyBU",
+	"YF0Ddukeo+5s1oIAHmgqmMAAtqIiZMRJu3DIcTEjtupw41W0beFzNBNr/dUXHKNSssrvg2asfn0z3i2y",
+	"T3fke6Ys4jFheHb47FXt6Kj27Gjw7PD4xc/Hh4f1F6+e/f5jROBl0wYLETkBjpcm1BC5YIFWwXwFt9A6",
+	"7OOJNwJ/zIZH+9hHdmP5pJumuun/2/xdH4t5cjELglrunHb7/FkyjMRNBE256VG9PGyy68Gby5e///Tr",
+	"+s2bUfvT+Ozo3cBr/3z1+fxo9DaXTd0aQi+zwKUt6EMZHceb+xzwSk4MlgkZrW3gUHomBllvkwdlU0o3",
+	"OjnXVNCidK1EbQKvJ0N2ARxeEskUWS4KGEDSXPZnuUnFmkHiGEdXqeDO0H3vTF705o+eTBxzVChFYyW/",
+	"cxHO7wWzqTefLIRUdQKxRBbfodxYLAL2RBLX96J6Nhf+OBRSTJR+bmvbmNBPqKLgcK1/IRg/8yDkxgvF",
+	"YsG8ajZf0xNMVokUmFILEiWRiq4lEQvGc8PNjWafo5V/0jtf4PiL0KnyfxmmlicPPFXmy5Qw70IMrj0R",
+	"uLrXdxIrxfWtzUDiOvc0XVIpr+/gRDeYTQv8fGN3Q6aWIZdQLiYUq02HOqXTZVEEe4LgiZDMhccCUr66",
+	"ap1VTiD07w8WCoxVdrngzCVaDdfboeWqFEk4NP+r5fzH/m8fHquvGvOKNBDAdsyrqqQnE1CpSFRliph3",
+	"iWTG+Lk1WXx3oMD3FQBj5OrWWUFoRPQGFHMaUclevViGQQQxudDHDjXheN8UXQ1m594r0e41u3/88sdq",
+	"PVh403yLnL77tgRBBlh7vgyUfwZvuDEUfGJIc7omI0Zwe8lyQcpyzcfGsG1tttLn04BhM3rH4kZz7bR3",
+	"EIMK5ZWcgFAtSiKuAVUkZFNfKhN3IkLI5zkwd/IA+VPN/OkWcM02XSix2OcSLJajwB+/z4uj6CvKPRp6",
+	"Zn9JGWJqzNZWbBbVabffJNiKjbKJx7H4Z/O0sf5t2uif/9ZqjK/q9frRq4vXuZJUSLnUR1buQT+eSBK/",
+	"n8KYc6uuLbHjmwpG1dl6FPqeWzkhrlNySubU+ArW3YP4gvSwM1/uG3W7d1aJESHitU+jk8e3LyZDqUuR",
+	"oF2phUuLMoYab2EQjZQQ2oXlvi1AF9TUOI1ruxRQDADbfSItb5EnZGHsIRCZE99jeBHkYYRO9jHae0Yl",
+	"WOChMNw+ORNmivHIzsygRJgXwBElp+Te85ByT8zJaK20fBPTu/KLlNk5PwphUeDi1ARXLNWuCIpXUdhE",
+	"Pu5I0t2U9EotwFkdpnDDCw4lDDG5BvHgcvrYcqByV/t258nPxRQykombvB35VHYXHTEtJciHXAS+PoZI",
+	"O9JwM5yB8wE/OiHuB01APib4jmnuEw2WULYmBjveP3hIGUYX7RzQhZqW4D7upefAK1u25a4IRUWynLnE",
+	"qEi4u02K26lQL8Hv7kiDYlExXUaV53PzFC9JYeDfptNkIw2l6Hg2Z1ztUbYGM/QiiCNbtiba/oAqLRYC",
+	"ORdS1qIHHwuM6X7Iekz6+mYYTm7agoHn4suHue9vJRpfj9wk+s5pNHdOeefn4Wg2+wyxTDvZmkkht0wt",
+	"Un3Tyo7WigG6CiU7BjtO1MofPxg7Y58V4/IOV0kTWP3S7UMS4i/z9mrmm9rQxWQxzmvMSWRcLEfvcfqx",
+	"iy9q6lbiSk6oHciwNJiK0FezOSnXfiZN76zfqJLaT6TZf/byVZXUnr38ifT0vwt48X2ouB7VFjKeXYxw",
+	"8ZUIee8SaizEVk84vTMhUTa2Mr6+POSq167cUq9J1FWD9nZzCiMZFzCMryQx3RbpFW1/naLEqLzFfROR",
+	"GzEhMTFyP1gNMZ2ImaJIJ4QScNgTVNSrWD82UWOkIN51v5oySQ0kObWd1WWS4mG4sImCOVczKT0mWXMu",
+	"XS3kxikiZgnInmLEnva3/NRMQ81JKFYnRqlEtcqkZB4TTRBdrUBCkYsxDUPfRD3p760RFbPafSWNcyHP",
+	"/BlbzL6eueqvZX3aYRy6lz2n8AbdzmyyaUW+NVR8Wmv5ijm+f1LLRN+f8tbdClf8WDj9Zj4g4GbsLXdE",
+	"wDdoG7sG/Csb6e70GuL7OVI4/rBz2GnKeqco5iT9zCsqIkUq3T+qJaypJyb6GxfpSYa8Gr8teKg8D6u/",
+	"AasEmKOCnNtiiSXWbEH+KavQn8+15o8xNXNGuYwTknKUsW+xOb1EPN+dOF0j7ddZhb5iEuIW3GSsYFRR",
+	"1q3G4CwIBj/AQpqw7JgJas15ZQi4iXRdK7LMqFm3E+LmFa11oQ44mygilvtVqr1ddGRRodwfwE9+p8Jo",
+	"u0L8dnOwVJ3I/cL2doSR5p6dH1TMgOOcowmK+ZzWJFvQEALCMA6RUGkMfWk/QVRstZootXrbSIV0beHU",
+	"IhctqR1+vOO3KuNpaHgC3oSpu9F1ti+AThxQOBCFuuITCQhUCuMX8nNTAKcq8Hky7lVBUCxK6v8DYQ2v",
+	"Mdwe/o0R927V4SIk7v9AfMBrGwg+6L5vdlxTJM9jtiB9Cl5qW23OW6zvPXNN4nwArZODpZn6AWGfAV3f",
+	"50QsQyLXUrF5lYxnbHxN1voRvmYxwHB99frlVhS+J1rUtoQDWIUHrJTznRCOtqQx4Vpj6G1ZhODgBaUR",
+	"VUXXFKPO4LXtUXhyF3oR1ha7V12xLdOy4za2ISuqKUEQvYiUk9U6LaKTu8e8ivML+ox7Axtw1VWLO05K",
+	"ExGjFG7KoMn4Jkxk8nJSVArgpnJHnLRqfweItB15fntApLE74qMVk8Z9IVCzwp0ee3cDgCiHi4zNLONX",
+	"9d1L/LUIllOfV/bKUv4TYaH+BBBYJjgdxm2iR5QNVzKiBCkfAXKWBRybs/mIhRfMJbD0mbL4UYTpz8kI",
+	"05e//0hoqfFoLxeX/1rN+y//uWz88etV8HkRvuj/POCj37odOX7jvcuPN16wUAquN/pNAZoIlDyMwQZQ",
+	"XOAk/lSvdaSzwtu3Omcp8Nac4AlMu2xdanIUMimCTwjzi/Q3/MRCUjZRT6ingv5kSnPvN4QtBD+m8MDJ",
+	"toQ9VTCbAkECFlqdN0zCqPDgJU8fsLcvff7Pfzd//+06DNTnc7953fn9cvrvn9f/7rb+6f1v76+MP3uf",
+	"QPm9wGr3yftPgtimwG3T96KaT4RzaTzY7hpggMmN5bAXxU1a+UwdUX1aEmHykc+BlN1IALBJdPbD/WvN",
+	"p8yKu2rMF/SH9USxpYfi6s3xTCAojrsMAzci1jgOFxwQIKhQ4rYF8nyXzBj1NCnYO6m/IMukkSgTjepD",
+	"cbHo3YpfMXJAVxOujMhue9qUzvdCFYj5GXYHAk5+zDwmZszptXHd2GNpaBUlo1CsJAtr2R+4l3ofmCvw",
+	"1D2gSO0qLbbJ7/cwfidTEzOUXB8Z4Atu4ui5ZEWlCT0tK/g1Pk9ocS2woe7LMPIRxIsSGlNjq+bECGaB",
+	"/78C7mm0ZtXdEKi4Nd8u1TlzMcORr0IarhGU4JotVAx0BykkBBIYcsEFfpAkaelPec3nMTJUMsDgiSQi",
+	"9K3ctE8SdRa1AoobZMklbARcXC42CWb++f5audjxRN0veppXvfbNAfxUoHTtmad9yxxtzlb68N99QuCY",
+	"CdbEyBEgC+cjxSSywbN8xWIqMi+27PuA8v6CuJe97i+ts2Zv2OkOhufdq86Zi3gQK39DL7lFcnnW1RSI",
+	"FR7C5SLHz2COmNTCfeCPfWXfzT8lcZ56Jnbe2I2TLqlEgpY5EvI2caK3SXBHMmWz1f68AsriNgDoW3l/",
+	"Tk5lYXriqZgvqD6jQSLdliCcSVmY1HD9hx1eBcWWo02AkSQyzV8a8WQPkaa7VA+BgSWkqgViKpYqLgmg",
+	"x5J78cyLV7323RhMD1Lg0iQjbjPKf6L7cpko33Aj9UaxnbNg3INqwXsCX0V78PUhL/ZFsSqQ/C5zlrIM",
+	"Mt9EhNHEJVKZ3mXN577ygQvhB3vYlrdhtCGv+B4W2oBRzwpGiFvh8+kt6ONOsIIzw2j0IXLtZXWJlfnv",
+	"Z/UtLLp9GYqJHzACPxdetvwRXyTsWGl0McmU1AJcAKQLS3XdEqvuu5XB+MG00m3czwDyJnjfCarkOaxo",
+	"b66TfLHVHzbavWbj7LfhoPG+2cljSYkFfV7MoP77v/YNKN5b775afO1qHyltOMrXjEVPNCpjgkCc8yZ4",
+	"UvD8jkU/HhKybIs/A4Id1tZ+nLUkxKj5XwP1bCuWQutsmx3j9gBIBiwSIAcRUzDmb4jPUEFPMfA/w/vR",
+	"A7AZ9RSR6kLieovdArN9YZS7JiidwgDzzcjx7bHkW1y9xraSMrl+LSMYUle0JoHGkhH43Fvib20tqfY1",
+	"kLZwNSJX/j0XY2dWmCq8LN/GuoazzZg/9zTt552bXSb+vOVF8z6EtNwt/vheQTR5yzIQanHVa92RMcG3",
+	"+4A74ou5A0hj3dwxmVTKZRGeBv5mSjWM1pn8ObpYyLS9kC4WEKCbLxVjecGUqAXTK2VpsaufuqRM+WaP",
+	"FQCmw9/HwmNSj0uT2xSMhGlW//fjrSTRTPagfmk3wdgqvWxs0v2LE2aGzDjBFwgsSFxaY8xIedAdXAJl",
+	"reyd03j3sobxDu+5EYlrkON0EGqh9//44EC/d1Cv111y1Wtp7qunqNUlSv7Zg2lnZxrbJDOtvLXu42PK",
+	"+f96cZgAZ/sfycYhU68vzntv39brdWd5ePjsFV6C19F3+NTzp76Sr1/hXwsW+sJ7/fxwD/BfWKKtJ+V+",
+	"4Xjf5XDfUjDIGqBtJ5EbAuoogwiOjpRChDbBj7XyaaX5NVMnmhQ53MjsLsYG1PRndbUSQ2zGtQpa+YJ+",
+	"rjWm7PWrw8MKmYnAQwUv9nCbGE2HuwfxMCyc5VOX6MmheTAvkyzCI7uAjc+5v4bageJBjTGCeQSOMx5I",
+	"E00KURzcEj+M7z8mm0QwuuT7XsIs7kF2U2/NNDdbqG4uxNbzdB/Rav+YGQMqsSl49m0uy2rmBwxOpc+n",
+	"pMgBdmcprFDkihbCpvrcrZKDV5BP86oG9AsOTwbF6+jZ8xcv8xE8toRp9qMVqqJpDIOhjVUE7tDzQ4yF",
+	"K6evpH556BncqFsUD9Vzy1u5Kx74/LqBkfZ39AXfJfODlF3fc0kyyNb8KN1KnCucUE2Ka+RspiJsSRu4",
+	"gqihhyv/GSNoFtYn21IbFBeEi5UplxOyufhkjGhx0tD+9T7TQWP23bqFPv4wCQRVr1583BFDBn5KzfMP",
+	"BF34NX2apowfRH3fJD+X1/6iJha4mjWw7ev7roe3pSTKD1yYtIVx1KRsR0h8aV2s3p0rkf4gZUarpi7T",
+	"7rpHZsl3Hak5XXzAQX788NH849sdr8dCp9+k0OmPWNz0ftVZf9DCpRdaOBixlFfEKCUYclJUuTQTdLKt",
+	"iOl+paiQcUYwFd8UiWsr7CRbEYRejtKcRwHl11EQJjhxGoNWtzNs9nrdni1qG/m+9kdh3mNd7iCBL2Kg",
+	"2z3Ak3JVzusCcCkc3C2TqLL44vbV6ADa4gYgtJrQfY9NfM4wPRoQpOBKul9uXIwAkAQKAJlkFkhPkqih",
+	"hbbut1YpnFJHWKBnJUxJg3Sx2sLZfQOYhQLohOKlv3vNtByv+J0910aaLIuQOCWnVCHjgNEQk+WNVnfN",
+	"2EI/qN8yqXlTAPjmPL9wef7K7uHN83Z7TKjHKh6PVTweq3g8VvF4rOLxWMUjzUgSJRX9wFd3k2uprcm4",
+	"R/XZ+N28IaFZN/a0fU0DbyPpDqwS97P+Xw3+624Lry3EgUoad5f6vi1M9qjHotBagInSL1ErVBfkJ30d",
+	"K/J9LMS49iau9AEjCfbzC6SKtt0i+gBn8fVchTvi+G/jFdyA0bpVNtWvM2qyj3DbtRLN6Sd/SpUI6zHa",
+	"nXQhHwYgqCCE/3/3ux1Slr4mbis20hSTP5EOdzMQlDAm/TKEkmbB3xI/V45Bfa8SN6SrFvxDz9WtOty1",
+	"SGAuKccYxi4GhJ1RRbF9gOVKYG12YY2wPISbim3Q30DDUfkS3Z0+QO+AEbgnxI2B+9xK1XbWtGiceJal",
+	"/qwAA9tN4eckQsAkGy9DX637+kym9MhTcMgUONPQw5qJeNWcdrS2UZLVyKNrI2ExH86GZtdJS8kIpt3h",
+	"iGJSTy7CVa9dY1zfZu8YWnj+rBZJSNkwTko8oVVAG3ZramU43BbLePEiKV6h0++1myqf8e6icVrrv2s8",
+	"e/mqjA7YKjZfOUmm9gM+vSR4WB0Okb2eUHXSUCr0R0vF5DFxY/fyi58PD0/IJVWz1wcn5J1Siy4P1iek",
+	"T+es7yv2uk0/u6TMBTHfgEsYjloMBrGi0gJCkF9tqKpN09OCzkyphUwm9/uImec53B0O+3qjWS3pgLOl",
+	"pQx8jLFjuPimWycNAkZ9Pq2SpXWqi1CvbGD7cLgF4LPbcUw27HiuqX4e8QfdjSUpeDB9fbKwSStfHJcK",
+	"xxqfZAq+r9INYE/wSQGS1bvB4JI0Llt6i5MuvKP6T5AApCQRk4k/9mlgoR1SrkpXv1n/XIGzq98/NlnY",
+	"lHsOtwSxmpC5JISxkTIc+UrqJli/oalNW7WLIqum0VQxzLh5RC+qpmpgphq0Vdnr5BKQLiQpx4JxNVFD",
+	"SovnVVgPgEh3eBKORVYg1UnR6RQhLRA2o07OWOh/Yl5cBT69kkf1w6j4pyfGyzlU5tTrMxZhyMYA5DOl",
+	"PpeGxLMZ/eSLZYgBHyGjAazys5fmlp0QRsezOMaCSLqW5iTpBqBLh0d96fuxCgWf1h3u8KdPjUwjnz6F",
+	"CSEmcAzSgcfZ3BR3y7UoS8ZMFEiKMrrE0k6sq6bvpeUh+hpSZTIzqxHQiwgJgww8ew8kXRMpkBZRh7t9",
+	"pmq2dZOkRKxebKuzGnRHi3HMPrFwjVZGUo4TSqoQ0JCUrYHFZKVr4HAigPdRvjb/QgHb/GEkbDfyrFWq",
+	"OGb22aRkYr1YaZa+CxnDiHkm60+fkiYM0iSCmgQ7NaOcvG0OzFKZ6VDipheAzLUwGME6rx1OOXGxBxes",
+	"gEwrgm6PTVjIQrdCVjMhmclaBsMs5utgwfyNvGa7nr6sHDs8cjSQF4fPiXvR6vdbnbfDbm/YuWq3h91e",
+	"622r4wIPtyYz86xO+iaFVd9Je+GtjIznTGLhvpSRGPo57XX7/WG/NWgOO41fWm/Rwt/uvm11hm/a3dP3",
+	"hohyoM61c6bGs5rmHMcEC1JIXyEUKBwi+8aF8NgxMRKU3mPDHP0wWsGDaOGq2IFJ8K/iuo+YXb66wzNQ",
+	"AG4MIKj/yqZnGxFoM83ZjZqOsqq0Cqw3xOF2s+hIimCpYK/kMcnsi13700a7/aZx+n5oRmSf95pnrV7z",
+	"dIDPHR7DZPR63V76s9Rmdpq/gg00/Yo51k1IHzf0BERO94tjIfac0jFxSvV63SlViQMqSOLRjRbi9DPA",
+	"cIASjKOAkf5pr9m40Ces32m8bzocqmtoPTqMjNlAbymZsBUxXUlSLnAt6J6bFh8EyBydw2NAGqSK1SBH",
+	"S98hBOMlEFlK4Dhqynqc42KqEvdNQ6/pP6+a/YFLyjEWiV6Eil7fq07/6vKy2xs0z4YXzbNWYzj47RKs",
+	"yJeN39rdhknXavTeomk5KR1UsygmqQ3TTzI5u7tyeqPf42cOz8snq+alkxnLd2Tybv6r1R/0dV/DRqc7",
+	"eNfsJYZ53mi1m/rjod7JQROGpJvY+MH6MlO/vW0O4h/0Mhaa3Kv3NOcnlvSs1b9sN35L2fpxmTvdwfCX",
+	"Zq913sJtOW8122fwtNFud3/Fh/jqaaMDP7xpDq8uzxqD5lmqD0TxrBIX/jFs/uuy1cPPYW1jPIGowYtW",
+	"/6IxOH0XP7ELEI/I4e5pr3nW7AxajfawcXraveoM0o2Z1cSHvWYf2st5M7V3V512q/N+2G70B7ZVOBub",
+	"8Ad6bc3s4Gl06jMt6o2FmbY6591o2vEqR6119UUYQvfmtmkK3j1NTtAuhH4LF1H/S1ONzNbYx2et8/Nm",
+	"r9kZYI/99HsOj17EAW/MNTGrzC+n3c556+1Vz7SDC9Frwkpvfmp/iNcrmne8VPalxulps9+3J2djNdM/",
+	"w55Gf6ebLmDayeNpH+3HeatFDCfRYprjkG0Mp7qL3eh2L5qDd93U3RueNc+bPUsugBzbO9XqDPRVbg9N",
+	"vIgJDXB4LwILCdlChMoioPioPSLP3gA8JVpIZ1TLk5n7HG351gudpD6I5Is6i9Z45AlxIcV+yIUaTsSS",
+	"e2j7gGdzX86pGs90K1wMgWFWietz8LdHfwstpw9tPGWmpSVItkMlhlOmhlogHmrNEEQUPYzk64B8rpUn",
+	"eKjHhwIwvugJJuEHMyaHR6/TIGTUW5tPdGeeP9FyFMcuwYITDUS/NTSfAnK7P+XLxdCG3UHL0RyNoDQ0",
+	"0rIbgbAl4kfFitvNq8ICp00rsgISSyNCHAQBCxqiJH5g9A4UegmmJ4CUHKLtQJAXhy8tSM9pt9fXwuEk",
+	"8KczpZk+yhCSvDh8YVsyKBwj4a2NzNSjimFiuBacyiBimrjSSpUsWJjEUuQejOuYHB0eWm1BwktHh0Qm",
+	"nEgnDncPjIx98FQv6YGxOpm/UD2uWd05+Qz21j0mz6OGoTXTXfRJDdRt+HAiwilT6cYk414tqaln2n11",
+	"SGSdAJ4a2oj0EhyTF8/+sSk0DoQgc8ojBUlqDZ5pRUWFa1SaSUAVC0GQNJarf9V6TIXrWmOioko2gT9m",
+	"xuhqTCgXrUHJZEuWwD50fHAgFoxLsQzHrC7C6YH5SB7od6GkkwIPUVK9H4v5gipfi6yNy1apWvrEQnQY",
+	"lFBn1x/qdunCLx2XntcP688ht1vNwKR4YA5/zdpopiwnaK/DVpoy6RYJKDAs4QXWX8a2hwjqAw8exuOQ",
+	"slG0mUf8CeGMaVWVYM6zwzHyX0yg1lsGK9mEoRmzjY3ePoa90r+haO1RRfFf5g3cD7gw6Oh0uBG853Sx",
+	"QEwliF4pu1Yrx2OiidqcTuMn1n3mZmt8P5FxOrLD53RBfHUCqFm+B7ZgPSg3SyBCuor77i4Yb52RU8E5",
+	"G6vjzJqOA+rP9R1466t3yxH+7B6g3xZtDlWsmYRDJxMf3fHcRrzrVw/gR+lWjOHbEDswQOq1zw+er5Mu",
+	"RFZFYe4uWYnwWhpdJL0MeoVNcL81EYwp5wJUSfZZK64SxuVwalgaujBQ8w98xUIaEBdrRXGm7yZQdiYr",
+	"EOXlK5v1L4CWe0DDUOs73jBxlmNal4EQqpxYw2lyZvqrQ4dv6ldam/sA4/1IWsgFiM8XS+WUKicRBTcN",
+	"HWNoz6ZEa3KfImth+v0iIQ5OEl4QNHTbURaIVyeRLWtC/YB5pvktotrJRsUQh5uTaUzFRVJzncTM4ziC",
+	"xh4HVJp0q8g02PIQLhxWWlMYTXqMMCMh+nX/VI78LI66tVHDPsUm6jg/I+kkQ98Wuvly83y/FETla1YO",
+	"xmosuizx5CaJFFn5XBYOJ8KZLe77Y1wTB0jzs8NDkwiiDF5uokbgwb9NvFLc3laAwngLbOr2zU11S5a+",
+	"pVF1zT9e4EjyOohGfPCGRg5P+ORo9ydX3CIBMA8+evaP3R8NhLig3MYGA87iy33G1zKFyoFqpDxscA4z",
+	"vrUPH/V+yOV8TsN16bj0lm2kClkqjgUxUN60B7ZULSk61SfcwgqVPuouD8DEfzCivGb90Ashczku80wx",
+	"vOMR5S4pg3ntt+7VsNFrprSPQXf4ptGB69l3K3XSZ5ol5NmMo8Rwh7tgpwrhuVOyzCFpUS5zsSL/nXzW",
+	"4mBZF9yTJ3F9IZMkabL2QnJYqaK5k3HPGsHtPTG8HfAQyZWhnzBHkFWzGsuJFggkCyakDBZrvb6A/6Rm",
+	"VFWOHQ4kTq/JaaMDNo9GZ/hb96rXb7bP3TppGDk4lhWOyZVk4Q3aDc/YJx8u0zEgNk7R4pmZcJmSEeVo",
+	"CmfcYx4ZsYkIoTrFiE0pr2wJAde9nKKTRcaukcgLUyWrmT+eEU0JZLZjitZIZJPIACnBoH69jmYjKrkE",
+	"Vx+yNxRADUsRzOMb4a2/HkFJdBFd+3RAgs2VeTCapoeA/W+jaHgRDAbnvYhZYtRPD55iPsbdh2/p0Mag",
+	"OxlxZlODizQ/HFBtsF4wUk7jf3GTMw1fORw/k8TNDtg1dYLAai5ndAEapmayzMPoehPx2bhs1Va+x9BS",
+	"4fCJCOcmOD/2BEblm/UAiK/06YQFfL57zc9FOPI9j5kvXuz+oiPUuVhy5B1He3RxSdeBoN5AiDYNpwy/",
+	"e7kPo5LLxUKEinkXzPMp1G/8sRnWG8pNtn6CF8GVSXEidITeghnhBzv4UcLk3neRH5jPJVM1cGsapxn8",
+	"G3QzA6y9tdl3jc5b0+yw12037eGNkNdTofY0xmZ3uFYt86HZq4QSRUED5SyOz9/tZqiTX617OLJAkDJV",
+	"ZC6kykDnVdEZWoDXngbvQ++svuAml8zhWus6iYlAcjK53hPUfFONwr4l1HbjANUqWYzNSkkcyxUL39Ii",
+	"GZ9EblOoym6bGlOOpEL6Uw6IbNYpWE/u8EbEMSm7cAptUbEE5DEWBoF9hSLPmiBBzDCmVPxb+Nz4aR0+",
+	"FvM5lbA8VifTnUYrVHCa+k2tpXVwf5udwfCXRvuqCRzfs5KB1vkd7nPimvsSnd9K3Sr4c7qGACtjN8DD",
+	"njYd1B0eU/XEeu4UUfYQHgzDlcRNmMGMRIE3LSlJwOBw3InHYDP0iLUbUuItkUvYq4UO8WfPrCTy4vCw",
+	"WPI4hck9tPAR9/Jjyx+crR6Fjz+Z8PEoS6RkCbxq+4gTU6YiWWKHJVkrmMr6u9KkrVInSZFjytQOecOa",
+	"p1xNlCxJ1e0+fTqiIXv6NBWnVc5EGhq3zUaMHIS1JQlzvV6/seY8CIuzUafRgUfjrdI6ayXWcH2vSL81",
+	"1uJCC2QhjX3LlCGwGXtanvHJ324E256l/JBmKRNfn0s3H2nmX1xh+7GNfXsQuxmVtRhfpVh9Ssp4uBel",
+	"Y0j8qhLHgq2DvxEK8Y6ECLAO7417rAV5E5O54RIDGXcaUq6smY2OdY8oryaAXxC1EU9j+rl1IiULNWAj",
+	"cKCqtnku1Mzn0wr6TR0OlvANA7iWa9FMZ7ILW56Rho0cGkKNcywdOlqqLaVDHV5WM7ZGAgs+LiS1NakP",
+	"NAR7V9I+IObDOiXm5xKoYpycMMx0JNTsuMBiR8ruB33zIn+PXszFUrmVEwM1kGy/jKzrJwwzpqC0KMx3",
+	"17+YbMHojlUsmc+6mU2EAYnbxoWsa5oRPyzLCllpvQ6LHaDPucwFJH1VqnbxHW4slIkNOtlwkhXEBeyh",
+	"cCyWSqbXAfY4dbBgmyDjxIOU4UVAtVoIx00WMrV3VF7G9+kBdYdUR99TfcgMZJsegcrZI0f8XhzxUSdI",
+	"6wRQNj0JL7aNVSYqZN7C1pj4aocC0Lq4bPb63U7C6pjjYDJxvCkJPIloSrmxOwFr5fkjqcEr0rXkkIvI",
+	"nKU/c/iMymMSDdZ4ppIDbJxdtDp96DvhnDDfvGl0Ok0ToVcnp8ZqRxMuNIzZiEftpsuPuuQ14j6bQry+",
+	"h86rgEolydOnR2QmluHTpzarTB919lkZ39ZaN5wxB2l+ZbrX/Mqk72jhJW2xSvnEn8io+rkJvOFsFf+o",
+	"uXfC/5a8+DgYWVw1OPCvNTlcm3QVMCSjWSpK3gDDJoTLeIKroc3Ws2CWJwRD6ZQJNhFLFfifGCac6eUx",
+	"vBBSQ6pg0Qw9vUW56UhoTkPYRa+afgd2YSgtdOnrGAMXpT08b6mESRT+jhO/P5EkNQ2Tm2lwdvB9G32W",
+	"zm2EAMYtKVSvsztDnj61Jl7T0tOnxp+baic1ntcYuJP5sL5R1z5BW2dild5dh9vXTmJjqxKLWuItPnVJ",
+	"CFWlpK32kFq/QsGiFd+QhzZLXoHc+z1lCnM/G9zbpl7nXq16qVrC5C4YWpz0VtSxefmgz0zkF3b3KKA8",
+	"+lj/BjJQ37i7qIxitXcaDYAiLhNVqeROWcieVP3pDjmo3eoPjH/UpCOAJNTY5OTSKR07/IMhFh9v3Dj6",
+	"9IkkS27YWZQDrecJXisQQkKoTQlOVVPgf5kQtipVh+fSFxkjwJIGNJllEdWk1ECNCg0CjMMtWwjZJ3HN",
+	"UovoGsOCBLsCyDuaz+p7YsNA03d3JlbSZDvTkIUmBhkezSULPrEM8CD4HaUpNAR5mjMqZ2xL/E3bl2Ci",
+	"tdnOfwumoye9zaD7REZH4VGTffSH/Unpvj7lRnFMHOj9yL7c4hqL9U1D6k3MyD70PkvmoS+tm33QxOFj",
+	"1eFOSQlFAzA+37hkESwlcZ0S5h2XjBXPKYnJRDJ4EBeRN2ec1/5goahrEq1ooJWpZWx8Bl2QQ9i+z6fG",
+	"+EjD8SwCfpn4gWJhlYRsSkMvYFISMSELOvX5tA46pCRjMWc5rGbJA8gUcaUIldZxbcDQCWQkLVio22FJ",
+	"NDuLNaGH8PTpsWaj+p+/aNXJNekFMfCF+fXcZ4HnkrLNqIjbQ3ggyBWpmLgT800XLpwIXeJqoqTbiyNt",
+	"K1XIqguVHOqPMKdd0wP884SMqWQ1ybj0lQ+YSXoX/pdFDBii1VyEns9puE7V4kxbzAnYy+lYaRLR/2eb",
+	"uO3W+6ZWygJvTENPVurk6dNz2AJYDtwNsxxjW8YZlUj8bXMxHG6npVfGvBbPv+yy/6TXzOWQSBMo/C/8",
+	"MVX4X5NAiBmFaqj/5fB4CTMLV00uW+UEvjywH0L8FtaNBc04ZAuIr3F4OTnP1xQrAyUfjfLyekzmm7R2",
+	"CIDbrtTJG4QRi/L76TVzOKatHLgAAeRWiYcWG05a/S75+dXhEVH+nJ1gLtQShZmYNk98ZS4HCzwTWpPr",
+	"CSb9+DbhBBA9RcxHUSwUaXTOsqHNqXQKG+ATy2vRjdIHM73vlK8J9ehCfz6hfrAMmT36zw4PM1TmY5Uk",
+	"CMzhjWtsLCOh+w1NtkhcohnsV2YdDYNDm9MaXE0OB9pXGFoNaUGUqPVCxGsZCHFtrUOGQ0M3IypZnTSI",
+	"C2NwAc7CRTrn4nYYOxglqxmY/jDMGnjvNTPoFodpro7OK0l8VbllnDeO4iAaAZUmDEtWM9cyGbml2X/V",
+	"4XqtIDZQmGsnkWbEzJ6ucU6b/WhKMveVSmIF4ZFAWs+FcjgWO94l1cr9Ig8SNLe0I++m+HM4j6nPbREl",
+	"i3OZgU3fr1lLt3JbtmSoBHXHLRWCanaGCN2iP9iIUibkAosExAXbfK7YFOEG81vBbbx3M3jfU83spV/g",
+	"Lmxt9gxS2tF3t7mkVI5NVcFbLF2CIt1ryOzzIgBgTgx+Ke5q86zuXxtFqjUk6GppvLR9RlsPH/uPfl2P",
+	"IlDwH/3PqYL/MEwwq5aQ9ZWqdzyqH79FZGSROtjlDOU1MQEK/agM/omUwR9cL1sa7lSsi2G5q1v4IQG/",
+	"b5cL8qzZbia9j11MXbMxHwlfYK950f2lGSeqnaSMZ/m5brnxg3VyBiOTGJKYKM0IFqoYvtCmyyKQA8AG",
+	"klCsZMYyGIcigc2oOPqwByv4N3Cl4Irk0QJcee+RcD26O/4uZi888vtERuZY6Pf2cuC3O4htr/lL930z",
+	"x9PRtIfUBixwBJ00xUVFaFwKVQuRUeSVcSGv145qAD6JVIoR+uo5YtdEIZI7KCrxOWrEYyqZ3EJf9Rok",
+	"vAcPSWY3OvtRKa7g7JHcPjoN/qTUE6+ZhTi6nfcgh57Kb0lQsygOcQjaLnpXBnzgPB/x/sRP/n2FzEeS",
+	"90jy/vQkjwbB7UmeTbTeT0OPYQVuDyBgslMg3gQCfw2ej1QOFxN4JEl5M/GcYN55lbD6tE5cp4Tw/RgT",
+	"60LWOjYXg6rbdPcIDwET4++bpX6cBx+AMcwI8obF9GeMk/FSKjE3k0L/kc25Rz+CCXSxfphkgdc9EHsS",
+	"6Zd3z2gvTF7X0yhkG32meliO6sF4henix843N/W8HvMnH60Tf69gTJaIyTGF6bazFxCnk+W29uMzCayX",
+	"bbym37SRmBHYvWY2nK0uowZMuQWH/0yUyCDGmELjOfAu5CAfQwbvS3EIwX4UnGBJYVOvaAMN5olM1tUR",
+	"YQpYJgc8ZmULIoF1ekaxdnPdZpEgE7pmCxVpEpggiVXW9rBF9zET3i7qA9P/ZFffiQ/0YWWKmcCj0vBI",
+	"+P+2hH8Rk4EtxH8jr6iY+p+j6SI/Ew1CpDSvqaRccflvV01IeqKMosNHdHxNfJ6XzYQl4mxZrG1ZZaZW",
+	"VjlT9c9EKWYzwqDsrOAsJs3Y7Yx6ZDwTEgOBNEOCQkCY4gWg8JgTILelgrnEn2TaxFr9+iKb77fNJaNA",
+	"JNIOc/LlMPMtmYiYeMliKIDWsZvS1EkjTsNLhoRl9t4gB6RS+B3ulH4TS2BlAGqTPFpalRKcpZP1kRLh",
+	"ZMxuRRX9ANQeeSunc2ghSo6LhjYFO2KIO5U+cfoDzBo8Ji83xkqc0jkAROsNnvjcQK1FPWRBBZAAoy5o",
+	"fB376nH2bwhXS1Jzk8peyNGVWLRSt/NheHpTb/6Pn6mXTnF8zNB7hBD4y5gH1TLkuZm8W9n3kj8ofvZp",
+	"wGhYhKBtMqFjnOz9dKqtRrF8KnilZ/nXD7HZw6D1aMh61Gf+VtllE4XQINupIJhpdpLB28MtYsNIMU3g",
+	"Yg7JxNqCMcQzppNlnDFK2HLIUS3bmCIrYaNnCmitCFMVCaqJ5k1GUqJ98wRSOzLguwh4e0y+3LhQzxwE",
+	"+E53eNYYNOKpuCf4Xj2276UNcLbGQFRXcfhLq5FcB/fE4diEbz/Gmik53+recNJo4HKJ4FG1g42I0VRd",
+	"gxSwNZQgA/BqBOrNwbcmBxb3ZieidSYSNZ+XpcftcPDwpxAwk1m+JB+OM+GkyMPjNFiciSLSW8A4yR5Y",
+	"nNuSokzmuNblTRYWNxjJJofJZn3nJi2FzOERql3Z4gBcs3Vx8pJRq/bxD8YH9rb+wa0uQRJ5BB2+xSVo",
+	"At48NgGvZxJx0OiEkIcllTD+OYZu1Lkv9aEsjvFAG/ODSzdRL99JwtmKb/rop3sUb/6G4g1eyh1RxAu/",
+	"ds3WpjpFsXgTw6NpejsRmzipJAlkpn/UL4ZiFeVJmIxPoNecuNds7SL4qKH6/pwZcDE5EysOhl5IbpbH",
+	"kO898actzyVOyZZWKqFVGKm6fYFMaBBIMqLja4crQXxVqdpqm9W4lhKUbp9TnwPUFULEhlGpNS0iUEWO",
+	"MhU4Pbqua6EnLh3kA7SKqRBUJSOmVoxxcgSL8fzVS/2JJGXdPgS7QO2mY4OFZtpJwqtWM+isUKIf8dAS",
+	"wy1zwWu6zQpMY+IHQWNuC6vi33ByPtEAMr31xNp6XgN/zn71uSdW8KZ9fEE/p/5u4nKhXJhCG4VQ7neD",
+	"waVNtjHVdrud9m/Dy173stkb/OaSMvvE4sL/EaReJYFWW17NBKyCr5BRQubNEdRRjwujR5XBN2FVi96j",
+	"WlpSszVx50xREC7sYC+agwaIometfuNNG2XDxG5q/hsCb/XoWk9e6AHabbStYN3f/rDVGbb66Cy+aLTb",
+	"4Cze/A3rvZ8Qd6E35rNLAsGnVgp5/sw2GpVr7zXPW/8atpudt4N3+jPAQcj7KFFBuXHRjL+gUVcOF0sF",
+	"uLDuB1r7o1H7/bD2j2Hto1uEyVsnrginlPt/GCECY7WsyAUwhggk7PDyNVtLW2YsKkxo5BnkBCOmhw21",
+	"+SULpVZ+jHk7rssBN42vkaPUHb6t3OEti3QkNhahkaMLZKt2YLAtSJkOz9buiEt0REQsPrxH9Z9SRMl0",
+	"ANWPx6zlubkCGRLRxsJ/z9YPJI0lu/hOohgOwTPT3FKr45qtqzF3AL4AOsS3rYT4GHv6lWpWcC0f6m1M",
+	"ihooXmSEDczyLBY2kg5efSw2IFI30idJUYXaFJfQ1NHhGSTYI6N4IxxsQjH3PURrj+Hmnkg9HGN5ft/8",
+	"LR2OeWfSdRwpxjFFySMfuCwPSj6SXXwn8pEeQmHozVdJCn1wUvGownyVRMhEtXJzDw2pkTtpjQEAy8UB",
+	"a+RoK2UrtZqHlf1pS1Tw2vdcWzJ1Q8ZK0pfqbQhMshJ0hA61L4EB251YQVTgNrEF4hGsmFPRukNK/If3",
+	"I7EaTFgLGkotxmHBAQiUWAbByZ4k7S1TET3bWa76mq0BZbuo8rN/zwrUuo+0BKsEIh35PI1RqZcRlNaE",
+	"Mlo0Kjv/71eReqsgZs79X46Q/tg1b+5B0AJf7qZoWkqisO+IGaZ3uF5PI4fxG5eUQ7GSJEvyjFRuQbzg",
+	"1htoK4ez8UwwLwlZWD6MwGYrG5CFJiUpMVM9yxOSQAVj3Hbl8LEZhgQ2BUbIyA5kTSEWsbAeQ6qhqZ2S",
+	"sQiW86j6NdBzTY4ktOfwgEpFqBwz7mEAmB9KRfQS2idYH+dSSDUNWf+f7coJdhIBLrlWtgNgdJfKsSZs",
+	"UJ40qzxX7YIaPZnqGcRvIKrvceIFrRYn6Y/Dsyo0+f/+n/839o+YoHZCiUGrx9CLyI900bx40+wNu+fD",
+	"bu9to9P6HRgRliB3uK+gGlv0WavTvzo/b522mp3BsHHZGmoGdNnsXbTiHNXOVhZYJw2HR+W9MfixZmCy",
+	"NkDSbC2kLDzecXGJ73sbB2KdfgQlksKQonah6DVYrUnMhPLYVduXhl/JXQyrq9lD8daScoJ1VO7FOzb4",
+	"GIDzgF01cdrMxSM+l4pRL30ni/pPH+i74Mp9N0C2DF3cpAz1tLsEKj2ha1J3SsB0LC0qYyy1YTvS4RPq",
+	"B7qtkNXJO4ZFoNYgEoVsAuUxlgsyCQVX9QocpT0h4hK4eHbv4WWDOQYiTiSw6VMIxj58nDD8Rg/QMlyq",
+	"ljTx6+EjBZhlYOTV72XsvslHscU4+fSCfo4V0FPTfmRfi/pCKaFaMpY46NbY/eDfxjEH//a928AK3hMC",
+	"7+HFrT3gufV1/NHFrh8cgewu8hMeui2eLgMzg5Z3AMM13hCLroweJFJOWpiNCwgdJFysDIjxMgiw5DZ4",
+	"fCrpaj871E43uh6Jci4YhJNTx6/u8IRm5ktrqSdl+1Q/9HwJk9nP57S/yyWyjIMu63BwVGxWUtzeTMpC",
+	"n/FrOXzDsZXjsEo+2+LrwtilpGZrhI5cb9aeFkGHZzT2yHljKsmHt/HibLilsK5+oV+K3NEtZYJLwFWK",
+	"Z8s01+lifEs/EbeVskF8bfdMpoxmhNRbOXG4ViIAUxcuKQ1spJ3+EItF5l7WZB9zutaismQqdmLmiXjo",
+	"NH9QI2uyi+8VELzVJmADZv6qtoFHI2tenMgdbBJjGgQjOr4++LIIxSff0zzgptA4oY+WGzIPBLfhMvRd",
+	"Y0BQgtjvZZ00ghVdy4hLPj98Rspx4FMUQgupelJRxVyHh2yseRbk8LkH0p9qvfNAirFPAwxjOAh8fl2z",
+	"T5SYYrXfyP1oi8WlSriZ1m3WH5IwX0XpdYKPjdwPVQ4qddL8bGHq3LHwmIuMHXq4fH/aJJ8wVjasYAwN",
+	"lMKpkglT45kFF12EYuIHDKwH/BgRnYgePZkEYgX/wtnbxG9N6uyyRuXa9LtP9CjMFl312u6JwyOQEchI",
+	"k9m0cowSpZywz76EBLcU1CmRWjXC+FcIEePXJkTM4WAQ0k+Mg58GgVhBMuM4W1qxqslwCjzQpuZlp+Jw",
+	"l7PVlWThaWIeZk04W5lq82F6nlFNCDR8j6hk5KrXBsHGn/ocpZ9zBNqXUYfZpYOYhGS/KNR90e1d9do3",
+	"B/CCW7Xpn/Dna0yM1JtvywWWkRfpX4eJG+FWUMLSh8yc5CEXajjRdCqWOqpYa1HYeCHP4alP5r6EwwcI",
+	"YHBzlNgcZCV2T4iQrELBp6ZnXHmHbzYH+wPvSKXbXYLsaNNkTWIt2rVmIvCwpiM2VzmJbjSGdpCyMTeZ",
+	"hdADMqmPxOViCJflxBSHIszcIiiGoG+lqdtsXosEsqgPV+gLO7R/p9aRCzyxNlw99WP6nENpA59fwzxd",
+	"c7/gfTzq7gnQidpyEUnSeuH8KV8uhvaJWycNAgqrKUNhiNzKH28ps7DDvLUhp3T1hO3h3Md7Ytksmp/0",
+	"QhZbnTxWurXnBE+KL+UyTqUGi4VlKvpaFXUJH9+uT+B1eIAk48p2aY9AUU9w+u7Sk2Kf1e17Sl742/V6",
+	"xj7BgfFIWYp53J2FwfrlfaHZ0INPh/4t7YYQ/4sEFbx5pNxYLADAFczkhqsCuS/s2oSa3qLXlj4xISn3",
+	"zk/JP54d/hSXV4/T5qN77rFxQJHzFh5fX8pb+dqeHz7blFV6GZ5AFwtSNjKCzyuQDIK/IHm76rUzCcNt",
+	"gZL5rnTh6L2b6rdNMv6GAmnV2rrvKcqmxNYu2G0j5s24txA+WCKtsGr8RqWPNxv0MW8Q8SsHl5E4W9Ln",
+	"pRiwIrqVZIm+fzuT4Vx47PVEhPOh/to1l6lSJ2doyyErEV6biLdjMmfh1Mhg+huHl0UIAfkVmwUTyWDI",
+	"WkykYhn/WvlcVqrkmrGFlTyrVjquWpZbtTJKSgqpEjeiFzbzy6jPvpRuNRV9pYVxkMpi+SJXB/gflIIU",
+	"IELjBKw0JAWKDEkZAqtISZNiBGcN4Ogc/rY5wJlr8cHt0znr+4q9btPPbkp+qZMuyPNmsXCxtRDne6YC",
+	"M8A9gPuD8jGrYDqRF4rFAgPDlbXba/bNBa+ZFU6Wi8qN57D2IKOYQ2wpeXH08l4c/VJI9UDmB7g3tp9z",
+	"KKCSyWL5XFutVjV9DmvLMGBcnyfvfh3c3NyW6rp66/NPlxtfBrPfJtsSLsO96fBdCepf3azwLak4XNaI",
+	"esZkNpe6gykCFAZMVy027vehbA+mUmkl1qoZu/JZ8nDSjh1OrT5v8iunWq2l6OkN5yhpg+Zu6J0IPEI9",
+	"L2RSkrIrGffQ29DUgzlNfAWxV4inj/cA+llH2bhaMNL/1L3hEMaJ3oxkovVjwZlJLUyN1OFTq4Fvfm4G",
+	"qz+3g8XdCdakLMJI30UzIYz9V/Re/JJoy4Q/RMYCXGpPty40Acacs+Q2pHIl9bcQrgFD8iWZCDQoAHlm",
+	"K/MlsBIahIx6a5NwAAqwFpkFZwRSZuk2uDvEYoVkOVtZIPaN7A76S1hEylBh0udRjcmKze7I4gI17aJY",
+	"m0oaC+iEjKiHjR6T4jBCFS4llF5MGT+OiYnmQLfCaaPdftM4fT8EAxCZMKqWISNiMjFNG6ReSEuOE2My",
+	"zMvK/sC8SPk5pEMdHRJZ2S/20NS+8/NvEu47hB6aZYK6k5ytYKFch0eRLubi5mZXxFfpoZIr4h5+UERC",
+	"CGFEmrYCFwqFMCotTEo/YFxfYXnta5mn8phm8edKs8BtjWmqoc27OOJu2NVTzFl3x8swZFzFoKlIGbXg",
+	"ncRSPYY7jEVZSscmd9KiBdy4dfIrsgeshgBiuYUgtQgM2SoHCdszgJviQDDL3UYWgvsao/4xfg0NwLaR",
+	"OKXsOFnY3gcz8rUprJxjcYagXoXhPrci/GhDtUO1q5xx6kaAtCd6sDGeK5EzffiML/jnrHP46NnPx+SW",
+	"oLQOh/A1076xXVoa32ueNTuDVqM9bJyedq86g6LI8jSld/jtSH3enhu89xEW9D2J0RZQfl8GASbmF1L0",
+	"B8abTXfyvXLmMoPYRt+jPdYU3khV3x+s7pEdfDd2kIPEmuYESDZ3ABglk+6SehA4vbDcKUrbo7WRwciv",
+	"ELodo/jYUvEmjd+YcR2O9uMyUMwtBLKAfDl8O/2qIMeJqH45qrgM89bzgPFWjrViJpdzKCVdNcxExhV2",
+	"qplqjqgBmoKOESZrDhORSV3RaBnpFEXNIFMawJUEazawM801kwXPbFd50UbIy3zp8KdPXxy+ePo0XspB",
+	"932zY9ivWCq7HlU0o6fXIgs/AwE3MxZqlQXrUmj+akq5PX+WBEt3PxzW/kFrf3x0q+SIeHRdqaIqmrIK",
+	"Jo5cZMP5H2jPOEhRfgCbIJaKT+gw1ocaP9Er4ZQOnJK1It56wZOqqRGgJOMqllj0kmUXKQY3kg6PhA9U",
+	"YG1EE0dAr/gWgG/aHpC1WCbYOsRvlaHeuoVPgOC3IQZonbnIY9GUyfYURCJFkGzqgQlkgYwiGAHFavW5",
+	"UM008hgW6dd0QytwN1o7s0vlcOv3hCi47SFiBSmtD4hOFHfwXdNZt2MvmmRWoLTKJqFZ+xGeVdDmGFd/",
+	"A0b/GM71VXJmk4pUBgCoUDqISPXWGC6wyM0xMmO0Ju5ltz8gyWbcZIxWGqbOWuqN5yfBkiH2CbhCxJrJ",
+	"Xpw5BXiew5xP7seZ4Vai3ysbZUSNvFNBFgtSj8MXIYObWqRMRoz7vNFqI7TcW1PBZNjqnHddBJB8cXhU",
+	"yQkCMvIA1qC2AoHJGE5LAomEZJQEvq4t8R7BwCkN3ZJiCzBoHAGa4C0jUELmbecetwmEiZg8ijeRtIhC",
+	"bUFQAbx7v/TiXwHhUIl4jlh2PBpPOWRBlDpnNqQ4NSzepu+WWbwPb7MJL7ChnkVt+DpMLNeHmNfhSSrG",
+	"L3XE/2xRG3/r1GnjIosiX6Ork77EwKEK+R1GgG1jcAs6ZQQdk8BbdJs1jMC1MaMBph4ca7Xt3eCijd+U",
+	"0bNBnh0eVjUpNeCM+k4eQwDZwUzNA7cCCHeaMkMQM0ZnYChbGbDvAKbxqvO+0/2145IlD5jUOitGGUNZ",
+	"kP/zoVH7ndb+OKz9Y/ik9vG//wuzeqFBPZ4ak2O6YLlxp7eU0ZsmYm4nYWVxRJ4SMMWvGITXILPlnPJa",
+	"yKgH4ZmJn79OBN5uShntYJpEZhvKpYG4OPqU1L/vJUtdqGY0qsLrAkVS1B5uhEHE5yGBVkysZGj0uqiJ",
+	"mhaQlFuFYmTgexeBx0KjZkrjU9XaaRWdoxwFOPwrCdNorNOvwDpNcAA/WZAOLqxNHR5IzMJeUDUjZS0u",
+	"GVBVhyeSC6I7pNsxau8YACXdomncygEK7ugxDUOfydjZeRKBau/j5zyHDXlgq7g5cwmLNFPfSYPOH0qR",
+	"vNGIAKJXM0zxSNTuQe4AMd/yHv7PR9v1/hSmZ8P5YuMu3BsbMxGwKR2v4VpWCmmQJkAU1LYaCuKFRAgr",
+	"nRg9EAsJ44dG2heTZJ5TOjuVYHZQwuQbsknIJEJWqsiObYv3WgbO2cpk8sSKoNVHNZHxOXkZJQhbAhOF",
+	"NI81CTIdoWsVBzxAB6vWTxMPmjaVHn+RY7FgEv/te+aTG9cUvTJSki+xwJnDRwCxmMJk9z1StpkOgPkE",
+	"OS5LyRr4DEUx67iVLIjInG3eyl4ON/HR9gebNhXXRMY1R/R4rH4M8UlxUhIoqHkmfofHKca6uTlVYI3W",
+	"ggY0WAOgU02rmVa4QSwbXJoHCfsDhnZhoszK53KrzzcHUDuNwq1VOgMN1bhspSDxlzTIgNm6yGPi9JW0",
+	"k3Zz2icp9060rmAFcPiSJ+z39jhZt3Gv+0vrzMDA9K8uL7s9LIVgDppJrLH+lbQlonF62uz3IyuCHS2G",
+	"WhZbirX8M1aZZHKHKyEq97IVgLlIL7Y9fDRaOTA/xYeXlCGxO3t49aHWHEC/HEeRmtU1jBmA0fA2uRZb",
+	"HY0Ump7a/HO9dAO0XOhbknwSXcxCnLP4Ej8UEj9Oug/LFEWyfsOk4niGW/gzgUyuFFV+jET6UxmY30IZ",
+	"UNzGiI0l93MrH7d1x4oUcMvB3S9RtugS6ndtROkif4m8JpC+FPiKhTSw0Btlqfwg0Pp4JY4rDRmWnDRT",
+	"MM2dGFT2F4dHUQ4y0nN3TMczVtN3JBSB5hI14F62RtkipNM5hefwJqoEv8YMD4erSQygDHnAhJcGnX/K",
+	"SBn9qMZtzj4rxj0sG/kTAshbVBErPcRVKtNRTHRKfX5CXOOS6yF9cskiZJ+gPKSaUQX1N5FTm69t8Utr",
+	"MHZ4nG0aDT8KhcaVzRrdrSfcNe9HWRfRA4MZCUuWrmR6AjHTUSVVgOfyYIwYrJrp2kKluLHhTS+5C57Y",
+	"aM5a10NLPMkVQDw20W0aGs4kuDrxjaTi53CjxSbOrotWXPiwUk+JU2PBwrFZEkzNmQR0arJ33DcYBFWG",
+	"vNCK5ioQnbyGfBMUKzBlFAH03QkNJHMrEZaeBDHslvabt0z1o1p/W404PUbTMXKRWQ3OO3JReBbtFxz4",
+	"wjxEPIa4Raf6zTwDjIkMy82BFNAl3ojkyHb0aA7B9t7uaxmnnucjHMllqFdc+bod2LJqSZ9UPRLrJ1gk",
+	"XvlSSp7UTQoI0HFwYOCMJi+hOXQncA7iI20OrJyJZeDBuSU5p1YvWnYVqqUEPc5J6rUk2JLetSagyh8n",
+	"gzcpJ+7nmsFXcqMErrLBigAXhuCsOynMvIvCm81Y9EnYDV8Svf2xWvpcm4qamVzcSsmGPO1ROigpKX0o",
+	"xdUxoYkYQwxTY4usfDGxNETeBlBZ0jUzNZ+jVNKM/wFuSe0UWc0udwK8bN7tiL6+o3rSl8CPdn2Mb3UE",
+	"3stv7sY4+nrFhYuqKDXS5xJHH9VSijyrNn4lAbEAyDeJ8xuLjd9vxDCmVNjwqxfJuKzMcL+f+Kgv7x4S",
+	"ZDI+YbMWbSp1d0fBRbR2gG3YmlmlSZtKMe0IYy0tKVSMAm8ikjX1BAAzRRYsnIhwLgkl3pJFunMZ0o8Q",
+	"BA5D5JOyGNqQbQQDQKmkBKm6wwcJkg0Spq/ijEZQdd0vN65xD1OYimumxrz06I1h5iT61OEx9ltaNDFW",
+	"cN/KQyCR2EEBpzGE0y5M0jBT9pWMUMdBUrVC2YvDl8S9aA7edc9SFfPOmufNnkV3G/aa/7yCCLc6aej1",
+	"1AKP3iHDLBw+pmG4RinUyrTKxNZREgW4dQG/xdQYjkZXubNEZNJsH6WitFT08BXgb76f8JUQePaTRR6l",
+	"iEcp4utKEbcK33j58HMcJNRiizQKHCGreGg1OQ0ValnCicFyugUn+Dva1vYUjhAHDcWNfQWlm2rpwJcQ",
+	"gKnpfo1+or4hg1/2kKFSpQPsp07pmABRvTFUh1oHCmZcz2gcpAle/7JeEwooZYFYsbA2phJA4CDofaNt",
+	"W76pEbcwChm9tq61cBkwyDdWgjw/TIq7YuJwNxEEU//oVo1nJk4ZjGSUZ88QFh9AVuNUumrmKWTSITqs",
+	"jXm0v2MxaBtQaUfrFlbSu5VA0pJXpsFGtGkPw4dzevqOFXsT4/ADX22p9/SrceanDtuYcjJiWJX7L+/N",
+	"f7bPx4tQjJkETtTkStOcHycSANKMiY3KoPE2+pJMQpaMQLJnw1C1BHRnMS2L0p6MH9w9tllrlJtgPsDP",
+	"RFQNxA6yFug0+GVa2seQdIczPg7XC8W8ShRQTp7py//FKS3DAH3wNsw0gW2AepaNF00kVYMdPwdvNPJr",
+	"BP4120QzRW038ruENuBBOHwbZI5NV9qEDy2nwhEgAmlOEZrKAida7JCqEUmjOKU4wL+yCUOairOtGsi0",
+	"TVRNh+MSIXzmEgCch0oA5OLQDNIlZYwX0ZKJHU2lauKmhlpoAZhGA10JFNzCNxpeZSAcdcueP4EKCmqI",
+	"2QrgroExxGfHdCJR1fXMupncr+N414+JUzKxGClUi+xpMFy0boMNsHREFfMh/AhyfaR1TYhUgVSvbES/",
+	"xbLUn/kqqpjbb/YMgMdG8EDCP4ce8xgjJZlaqJv6h8Pdfvc0mWXZaPeajbPfhu1W533zDKBMY9hZIwMk",
+	"kjwAJN26tjx95KgyRX6lw+0Oroika1nJDDASPOHwxdFadrdN8pseSavzNilguicOt3OJUGF4clz5yCyJ",
+	"1s5a5+fNXrMzwGXsZ5u34T5R2MTRT/HHGD3hpsrbmtgjlJyXkgY5iX0hA5nbs4VZiJvQamlI59ItjrYY",
+	"sYnAoiOWUoHlJxDiGnIUKyd7JA6mUVRNFkkqdsSeJS4c7nsYfUUMi7JZJ+Z4bsSaxImJlhCQq14bIkie",
+	"36+cXRSp4WM0SBjS9QmhnifjKwwlBICZ9f0pv1rE8HdpSN/YWYqXVT8KxNTn73wsqL2xKalnZ1RRBMkz",
+	"ELpLPSyeiC3JLyTEr/vI0B5Gzos7+E7iXXIA23JD0rC0V702MIqyb8hgJcWqVtSCTv/p0jZ+0NzJwz1E",
+	"w1PBJ4E//o4gd0c/fRsbSBy5uAw8jBmzYaTWvpEl+j98mRx+TWgmstUCxO2VHhr4EoJvIQRha9pMlJCZ",
+	"E117nB/KWE4E5GlJahwyj3Hl08ApAcFOBPe9Nqn4XtXS/2Py4aPJezFQ9JkI3lRoK3mdEjieSMyhTDbo",
+	"ErkIfJWx8HtkLOZzWpNsQUMojAFvV+oEOA3G9EZTm1EwkwG8KEYUoYjOvN3l8+5dXmWhFaDElAHG1c5t",
+	"xCBG1o3N4W4VA2QxiimKjIzDJLGFgAIcs43ALayMZw/JPdmKr9hc7hnsqK+RsamDFFB0s835sAej/lhE",
+	"K6+IVmaVttMEm4y9lSZkIuyXPOMNlVsQv0A5ssU+UUGq2uAvh/vzBQul4Phr3Bz15j4ni2A5hVC4+DXm",
+	"vVm7WvWOSohQhz8FG+vT+FoaEDECKXcJ1A46FQDZiY42+KoxhdBiA+fxPAHnAZJzr9l/B0oBAdzhVLCh",
+	"0fGtApfFh0weOlQuoZ4E/pYgGRjrfytTo95yC831TS5qwo+2z0WlY8iAtvv5eFFzL2pmlQovqrjeq1Sw",
+	"uE4Z4/kafetkztRMGPDrrdAum2DW16UHVC6619uVisZlC+0QP1Ku5TtGAzVDVKzCDdNixDVbWzQN8+du",
+	"1K7ipCbThDzOhV7dkEmyOSvJ6nfWQNDo97Ol7jIwVaZTlHKiRMunT+PUmadPs55EqEUsZ/4Clwh8S1yY",
+	"xNlsto3xVkI+JcTQAPyhe2oyriFpwwLHV76CYCWp71l8YLvQejEgDXxizFV6bi8Oj4qhKi7Ndj6Mzm9a",
+	"b3k/KDjtmUV/+Fre/qcHT9Ojm4hwTlXpuDTyOYUImDn93GZ8qmbJQsFxlvlDKJLxhSLl9F2qYkWHag6u",
+	"m7kwyUpnVSyQFBcVqOiD9Yip9B0xlajdpwT9tnc6Tb+njOvrz8CxozXasf4D61cWS8y/spEmhjyKoTYf",
+	"QOqLy+knf0qVCOuxmizrU6bKFZeUpT9fBGzFRrpHrrVb1w6iEY/BF7yLbbpEzuiCVY6JGy6gWj0C6j5/",
+	"VhutFcBIBwGDYrOu8udMLJVLXh0eIrSFPrZJSD0tmS5CE66udXdNGauZzAtMxgTCTlNBTpZHgcYfBGJ1",
+	"Gk/QJYEp0aVmbG7Q82zpXF8SOoIcDwQEXBPPl2PxiYWAEWFvFVJoh/cuoQ4o2mUrddK3IPjRZKOkVcmw",
+	"F0Wnqbr3EJOodfm7268jnoLWf+BnozWBgH1EQs9FIHjbHJyQkVAzh9OQ2a/Ri5Qu0GfmZwJR9QEbafU9",
+	"XET1XarETRxMEUY5gy6WKHYhuBDxezUdQunC1D80SHS5gZV44MydyD13DykXbu23QFbMXLVqlKGdPRNb",
+	"UYtyYdjTRyrl6k382wp5BvXS9xDjso5/RllQUTVB94J+rjWm7PXzw8MTh19SNXt9cELeKbXo8mB9QlJV",
+	"cirVIuTrVTZBbUXj5DPc3S0YJz+OXA01PSAUEnxv3MbLbyPV1S0YJniFbAT5XgTdrWKRZlhOozQZqRCu",
+	"vhMBmaVTyrGGsa0G7kv7rY0utCLli0qdtP3/n71v7U7j2Lb9KzX0xeDTYCw7To4YGftiGdtsy0IXUBLv",
+	"dAZdgpLo66aa29VI5uT6v99Ra62qrn4Bii0/Ep0P+8QC+lFdvdZcrznfCyJOB0uRLji1TYfCyC4q7067",
+	"pne/3Fa26P4F/zu84N9RCuU2JoE10CHj29bcH8wl4ipU+rHuDeSy9OVuJIepx11gbgTXkFRDuXoIl6wC",
+	"Fvwp+VJ4LIR+IM4SLufxktBcO5wHrHHBlXj2dJ1E2n49OaSvsOB3bLP8I3B6MLuWV8cyjUBPDhwNuyN/",
+	"RnZtEsLHgVg7bAGt0gbNQeOG+fE8VKuIb07xGO7nPLqKkzBdLJUv+/MX4x5rtH5qeqw/PvzhGWu0fkTU",
+	"M6J/Hv7wo74inqZCpRaoajwDGNXJqBkIykLpy0B8gBy0C0PrIRO1eCVQXpHpG7GhwksRJAdQZiGQbHSB",
+	"cwftpSmfLbSjMP226j01OllAdsT+xELZWRKvnFQOIbdFKFOsjO2PbzVgpZQ4w6ZjG8HaEQMnI85NRrzp",
+	"UqZUVLQ8SPsgu5fGkMAmWpUk70HjU+1aHP010dy9S2awR2sfRHHbhlI/aNzZh50OMxbKs4Uy3O7wOMDt",
+	"fUhJR9F8AR6SGYav3lbt3H7a2VFS8M4VVmLXnFOwinh6GSfLjGkBhSGpsSt3mR4LZkmsVCv/I86SGMkE",
+	"tgi01ix0zh0JuV5qg2wOf+Ad5M/nDNNs1yV2zRGSK5J+b+4yrGR4ZmxqqVfh/92KvPCNWDkTftnLmAOD",
+	"C06jgKBFo1jiPEK2iOP3Kp/7xPyoFPUUsbj1vho97JatWCddVfCW91jtFljtm21K+nbTeogTDarD6dN9",
+	"M3xQA9e2xWyZWxXCLdxo8JQtY5Wyx52OB0SYKkXBbb1ZTCPpzjLNJ5Y4QGiS7jOwXorzq3VIXSSmjABs",
+	"D9Tg20sDMyltbmeOs6kLfi3qqs9nZrm+RPXZPLs9q8/mPj6h7Pz9FJFX2YPYvtXxce8uRo6E9jz7FCNL",
+	"4qr0AbQ4gKlN4hs0sh+DtgFUofJlmoTLJUrA4RQCdelhqgQofBrVYLG5q/+q68tPrXX6Mng3PJ/2Rv3c",
+	"BORkOB31Xw3Gk/5oOnk9GE/psEGxBgo9hqBTXaha/tUU85aypV6AGVeiMtlzDo/8buuVuXN8rSm0/DXU",
+	"lS5xZ8+/daK6+zLfp1lIfMy3AAEky8xz+ch6A/mLGSrSQbRSIgGwC6xtZJpNmii+ZMGeuWcoF/myBHHR",
+	"FqcLscxoramf1eTByPFnSajBC6vMaNYUkk/hPDgy1ag5TznYks1KsMDkqNpXInV02U3jrL0oNPiMo4gz",
+	"iyEl7bHRmS9DbJpFnj8ibZsJj3GHAg7yS0h8o/HStZhrM3nDkzlrED9+Kabz5XshVhgkHbEOXELHheDm",
+	"6DBSJw0lraH0pVN6dowwIwDRx04zuGCaV0DCOL2JW5d8loJqnlgBiMtzojbL0uI0wXPgCqnSXFxFsNCg",
+	"oIM96zz9qdNpFjlss1U3Cs8nJ/3TV/2cFzOuLnv46BIrPJ4vUezUPDQnrzg6YyFwHsxEIpax3MC28Oyk",
+	"dOmR5h7kHL2TL/UTzR4oZ7MoBiZh93E2UVltySMd/4u53aFEn3s+ed0/nQyO0edTf36XcXP12WaC+6z+",
+	"vpFwEKr83AxQpok0fQ9JfKN8SckZpIcGl0qQmZgssxE2JPQz2ZyIq8/SnKSXfA4JSFiPgGGBHcJD1kBW",
+	"SZw2zRdORvSDf4+HpwFDTpJmFRog4wfmq1B8udtepqozfiWkQFc0Dq/kYAu/7biGkuVekvVvRWuvH/Oe",
+	"teYKvOCm9vZACyXP9kAZpjOa5NkOG4plq8CXjcqqQBEyOB7RQIYiCS8O9+ShgS8L2AArW38JHrAcOjDq",
+	"ajPBGuBarl1ZzxAHiI1NAFfPYpj1nmeVIwQAgUYFwBhuuIybvnTqRBkhisEDZgWS+KZLJR+8r7EJKZEj",
+	"H8BTfJPT+vBlYGnobGkoAPJMV8XceJgcq28NQ31luUWlPBLONyrLLd0SRvBlDUjgzvdCpdbISuwGwH8l",
+	"6u1Cp1bu0ZGwEokEm+fvoNp6qFEFCTyoJzmPE6BHhnTCuS/N/Lp5O8S8iUgiY8P/pT8avHxHdzECoBDk",
+	"SfUMivuh04FXA1J58AYshNK340zAF4FDU68vTpSX9nHG6vpAMYAEHlMx5P99aZqfLQNf54uCCDehXwUh",
+	"4PFiygHKuzA+UDnFDorDTmHMl/lXKrBY3b4+j4x+fIrz3mQA6wtjOSThXvqXQC75pfqauKXw0LYMTxRi",
+	"xEaOKDJnvqBoEUuBSvQ4ONW8xz3/tKzJy1CGanHLMgqxm+3S8zlXIifmY0nRbq3moy3FlUgdtR5f2jlf",
+	"M+/qOZBnmQvi9B/audnaXEne2Oyc9EnWFtNlBfmQMMMVscw0DOJoji+UKQdm9CgYKrMkBuaiUMMCmoEl",
+	"YRRIJVGDUUkxKdiuc+NI2hRyFbdQq/FllVTNX5KpcdWRIEFgBZLgd8g3MuoDnin9WMaFbYJ7x4jdmJ9l",
+	"pCUG7TikSpdrRb9w8YD5aU4h59OoTL6Iug0yo8AceODlvua5Z8AOIpq7ctRvqtzqyNnOf1M9G/cWt7tM",
+	"w45JpCXqXtDmO0v7o7Xgt5SzqVaE3IdukzUSsYr4TCgWFBU2g2ab/epwbRqOTRLMK1FZGZ/lS84On7Zs",
+	"fybp7JHKdZywx2wRrxPWyMUaAXzLnvwIq6/wI2pyQYCuT04BACjhBn9ecCXORycfH+WP8Kh0hH85PHDU",
+	"V2OY0Saxx85HJy0hZ/FczMEPgi+ic0Nm3uh/GqcJDfqX4FrQM8HKqCPSdy/RsOVG6weX2ETlSkHqh6JX",
+	"Rm1UKpYezZ9u9J/waybpgSuq7x8m712XquNN+PIeKut60c39FzXWR/0Xg1H/eAIa613t+PQpLfdd5kvp",
+	"PKP+uD+ByPrX4ejF9MVg3Ht+UmoIyXRSq215WWHzXlf0Xlf0+9UV3WKy1V5ixtA5zW3eD45vrABYZYo5",
+	"XBurzeQslmpNSVT8c83cPapA4A9nsf6FDUYADpreePtXxGOlbuQ263+g+UjLgaJSvvGJcMStjlLeKBHX",
+	"8Xuhsu8DS6ESec5AbW0pps8ZOqrseRn1uaF0iSEjODe3DeapSGBpFzOnZPITMHaSWjOSrhz+ZGIEY9oy",
+	"2mb2qPBn4G3+JJFJzCXVL7MLpx9oLG2Y/hSJiZrMdFptYFVOsXmnlLqzrbyM7v8qvBbSxJ16l9R1/hrY",
+	"sqPv9y7Mu3Oj3ygNwcQlIoPM1YLLq09p7rm327ex24rEf7JngDU0Z8/vab4f/Qnf/ri18RbQ6hKz7DpG",
+	"rtVxZz0WhdfGJmdMxo0nncNmic/Yl41EqDi6FvNcA49GxRrSNqlEBEf7uYyqtcXBakqYKrQ2XUdQwpGR",
+	"8GXxiorXwlwC5aLFtWOk+Z+4R9PA2aJ5OMq/qo6FzNN4MVRqI3eHY+j4uTmwNlChIcKDK2izt4Y/372U",
+	"vQBz8QdPHIr+497JyfPe8RuAzJ+hEmJSbXMxizhx7Bq3sOLpIvMKHpAVY93CXVyss/KoMIHPYVwIdEpN",
+	"RCNVKvg8QxO4djt9iKGwvaUvydAEoCTrPvRdlb1H3mTfauDlV1BZTZGbB9+LJL4BfnXwo6vVA0UXdhkn",
+	"y2aXJSLiwGmlQRY+9dq5lmypb3WVxVmXJ53Dqh5m2r6Fl+xftS9ynOS/WPnqfCpd7ccv5pu+oJvQnhmt",
+	"+2d0MC/jKIpvynGB9gNb/IqGxC0oa+eIDbezbuE4viOFWSxDMPFBh42syHHoNABWZS0+Uo2e1MQAnyg0",
+	"r9Rpoa9LgUxcJv3GXOU3p9Xdl7flGq0wPnp9gL48Rx747QuFfRJhFQwx3qdyv6tUrt6ojEcRURjupEik",
+	"V99Rhdv+zueG9LCfKaREMUZqYU5koWgRutvfex3doVWZaSDZMHAwzZiGs94b9cD+PRFMhZGQabTxJRmB",
+	"ZpvBchgxpYKIFDYouRre+TZj9YlDZzVGJNOivpsA1DnHt8qDR7PR910S/0DLpL3/LhW3vEn6LDhkG8ty",
+	"hQnwpdHzL40qlAhEvzYq+ccBknvL8Y/FNDvRjI63W26Bt4X1kFoT8hbquk7+h1rU4We5oPffv04w5NX/",
+	"e/isXNR1/qKDYv/gkX9g6rgosBWv02yM6mirXcm0o5zad5hSHRpoEkFbG2sfni/XVqUMLB5WrVGA4ZIr",
+	"W2r4odNhS9Vmv2LS0V5LdhZX28yaw1ohKcv/3mEBSnC9HYzf9ibHrzH3ZrqMcxfHrkSqqB0Jf2SEtqDj",
+	"eKBN4V8vLu+dK+vm247risy+DPCyaFQqUxrrn+4sNu9ScsrlzSiraPSbu6TvFthnwqnYX+UNxkLOXbal",
+	"PhUC78IpVJ7rG4WbY6AdjBMbIDD1PlytoFX3vuLx1WR+9Ray+zn/Im5NVRk5yB12HdQ2Vb7QQsDQmfcN",
+	"sk5N/Kxs4OgCobgN5WDQzbB200hglrQOPeZjJjk/1cpW0boq2iSLnDdevrSdMjRd47FgnUQBE7NFnIkz",
+	"cldgkxS6cXjGYyoNowgjdfQx+pLbcGQU/3wrzFzmUYmVh3wWzdt6jLPHrTnfZPM67iwx1AFcXqF5LNOp",
+	"OY3R9Wz7EtWOKXuQjQvnp8hZLJEhTsYmId5CPi46UBO9iHQhtXka6U38Eg46KgiSwlMxH74F/kNwur+3",
+	"2+0/ProTWlU3lN7EU7zYoDiL/POzTqdZw26kbIuAoZ3z5SS775RfNbumCohdC/mz6ruf4r3b85prbIUg",
+	"YDhD9jo5J0KabIKKGu3mbdaYlByQK3eOVRpM59A4SdN1wrluMyBnr2p3xvkl206Xl/FEzzkc2X6twJcN",
+	"h7IZ1y9chlKvSDbW5Pr+3LEC1uBAHBaJhNrWCjPLvtR3V8GG4vRixBok1XRcQGuFhhcWwKA9uFkIaYRh",
+	"s7El4/WoqS1DChmuyY9PRSqGXstVqnwZuE7wQ+vm5qalF6C1TiJqECwgDbMBIEJkDQQejztMNfdAHtn7",
+	"j20c7CKOI8Ela+gVM6NPzS5ZnNAZh6JWD18iv3nJcHXNhAx1LF6uowje+UrcAhPFd4pWsjN8LYwCV4AT",
+	"lbeZmr7XdbyftHYnrTMsssq6qbbjpL+uG67fXBQOz4mUtpCkKYpvWOPszXG/2WbjbE4aNLzNiGYLBPeg",
+	"97rDlqFcp5RRMwLg5GYrWQlJDbzhMAw2nepBTnscVKghCM862M2eY+ejEwrct2qUV4GoRRzNqXzgS3BU",
+	"OrjXwYQDzIjUgrCKcxA0jAV9XQJyzbyOuS8zIXO2Tce8QqybNcwXFNKK0H5mYeox0b5qs1dxfBUJj/VW",
+	"q0g0HXFv26XpwZOgBneUhZSsgXyUVD6x01yXpAGR53G5LRCupXdpV4GObYNUdZrNdisYGGsEnH25p4Lz",
+	"BZ+z0Gno3KZIblpLfOle22NWp06ugxy9tM6s1WMWDHvnk9cgN24zG0WZbI0T9tXJ/lxwwbQGSYEpFkAE",
+	"ziQsUgKbLiEPh6l9WaUtnRelzit0At+jRhhoJbIdXjGLDczKSNmS5xYuLQ4eqyBZXY9E7lSX2j3F18Ii",
+	"cPJdPC79EMqsaZVEtbZR16HS5gW1qo0uOu6vph3tNHKR96Dmnq3us/LN0GyzsbQ7QZC2Utg9VweDQF4k",
+	"AGWRfIopYBfrlEVxTNkkcI7rFbvYMHNU1tB3x7VfiuIbkbRmXIl508lHZE6xLi3U+C/XqhYxhBtcNUsp",
+	"JFOt7LKKpI6ZiUYvRbd2n4T5zpMwZuvl8zCl/AtrYIbB9kCb3wUwcRJkM5cFeKNBy2nvbT+XrOlmO/4i",
+	"Edw21iTrSACeSGP2pAOkNSSRAYRMv/da/0H5jGn7D32mhw+fHh4+fIjQCM6SzbZ4hb9C/gUvtnhtyPyI",
+	"Dws47KFKkgjAvsg/k5HZwWzSXCg7xQSYSEGr0k3Tnd3/q9kgVpsM8mV9Ngi6oVH17OnjH+DqLuNkia0E",
+	"zS34zZe3y/fkuRqCP41J8kwAoJ+tY4iaLNIm0ZzzYuNLm/lLWfBn7lfd+nRSt1zj4jRLWI/Bzo29vksU",
+	"Zk5ynxO6zwntjYYO9/kx+AIFoU9fphrOfKNIytrzmpSSfQ8dOBWv09t1iQJ1tFEdMR47vGRcbtBZuw1Y",
+	"xlkbwqUphZQZg9x0ruM3xEn5ClPGWQcdFWvgMHDSPOJaSJsM4OZSYgJB3JdIHxdL0XbBmLGUAeOrleCJ",
+	"o+rJIYx38hEm96LY6KwVyjANUU0/vgLR/gYQtDvwDqt0jIZUS/FyM9dehpOWTpeZbeOgW+G+LIneOY4I",
+	"BPBuK3un98twnd6hJR6u0y/VX2bOtoO9NF6n3UoIyRNhYOR3Z5Xvk+6f3rOgbWcML8OWeHO92tmcQI0E",
+	"Np5sIIx0okePen9+KXAnN22yuqqLAWIPm8ldstDpULhFMwJrbOsOMOFmsT3AORq+RrubAZptO1moQalc",
+	"R1HgS0cMCAb2bXykj4ud/0BZQhmn9cqsXw6BW6sHwQNfpzEiLruSXZTL4Gy+RoNiOuAoZsry2ibrsJHp",
+	"QqThjFGG3Awv+vLp4aHp4MhCrEZMviIgQT/jTgPPjkoAVMZ40/ywafcFuGZgvET2N2d/kP8rHNeYczt6",
+	"gSPzaiWiKJRXudR64a6P2NPDQ8pWm268/m+D8WSsA65p73Q4eW0S2XdLZLAzrPNlIZQDhftCRLe7adCX",
+	"Df/gd+ARgO/9wQZEGkHbYD5PAEA0ncA35Rm5gw1UB2O7ZJMe1AWwiAK/gOi4+IsdAa9XjsSDti/d1gHs",
+	"KVc2I3AZimiuMFuDtG2D/skLl5AWJeqCJI6EUeK6df8BSbD1zgawEgrjV6xNfuCzNNpQ5I2XUxAoNK/r",
+	"X+lXQA63cMmvBJYRbLjpOe+cV34nupjrMb34xizUYZ3z1V23ItAZvmLYeb7aTg8hxQ3seI+pb4LO/T42",
+	"/IKx4Xp1616DLH/8iCKYnY2ZWerRY1T4rk9CX156bO5ElpPh5IwpMUsE9j9e8Nl7bVa0V/B8abnlXGRz",
+	"sSE+o1gK1nCqUzaTrY+EXHSkRk4z+w+UlRLH/K8vG9rR7M4Phzbp3CzEpmU6pMwxGwpwKyJilspDzq1S",
+	"312hM87J18odA4y7u8RKRD+m+Qs9jb78Zj5WctLdSKgJTQZVxQOWCJCyMdXl0EmFK76pstAvcHtNTPXg",
+	"jsy0Pf43zuUzvLy8n4f6p81DTdaJ3G4tHUOdlbjKtlrIW5pqbSI9KkmiePwRlDPTlX9AsJ0CEMvKSUbX",
+	"tdgNq6vuloo8JuQs2axS01iUCgk/zRl3p/TilVkk8JqwHQyvyqP/Oh8N8B94tGN9MOCwhPza+WgAYVYQ",
+	"pyu9mkePHukfEZUnCD8k2EJG/KDgG4ndE++KZsCe98b9J4fZCKr+6IFiF5tUKHd6DI/5c/kE+PE8vApT",
+	"9fMz/NdKJGE8//lJxzRNBfiLIM+Z52Vq8ny1grRrm01q94lKtTWPLy/ZWqba06P6ol4HW93KBvytIHrg",
+	"7iAaltOLpePpGYcwk+HGQl4odiEuY2AR4qlxDArlwxwPDk/XRNDZ1qKdZRQcQ6MHa2u8tqJV3gDw24/B",
+	"EdX9iMlI5riwnFuByUF9H/bYqGel4UJuPXxZtQTwy51ARt6Vo4f3i2btsudn6cInZ1lMTzNrJXDAKrDB",
+	"C3EdkkCJ3mlu/Pm4/SMUFRNR8cB2LwTjemkBS2FDqJyrvBiMwWVdINfS4OCGa9iFOuv2keinS9ogPDWc",
+	"waHC0UdfRjF0hcXrFBGgfvoX8QfSXzNoIxEzEV6LW9CVQ+SMITDdfsAaAbwI/y+A18ErbtJMC8f+wEr1",
+	"dFlAZoqKDo6dCmDvGtgFCSW9BvqpVkGkvvyiCAlP95XwUekq6ocAUx3YwGjDRtucGQx33bPbfFfIB/XK",
+	"lUihKXm9qrcweyIgKxGGrxu0tqtbAiLr1IiGwsErUPQkGBNLoVgj+KD/rwX/G3gsAoNKPUPo9DVyWkDL",
+	"s5yJKvLcKhTjepWtyBBy0mD4tettGgfx63D6snc8GY5yY81d66F8WXRRe8ecZbdSsliv6Ck8z+7qbx7X",
+	"OXdab7NOQYRV46J7K/V98VWAPSA61Cx42dsmpQCoW+skrDdFbjbJBjgfg0yfEHEyvude1lJpIgOQd4Uo",
+	"Ap0iDEabsAKrRjz1JSL5KhHfoqCOE+G5sLPanrBKc+L0+N3GnuxKYVlgVcphVRujdKJ/kIR/cxs0wWXZ",
+	"Xgk4Hw3urc/3hZEW8U2WJD8fDTAM39P4mCh4F2EORmrPWoBZKAbD2ukTM+jnmRq0qxdgObqyv5imVqN0",
+	"6cvGjn7v5hFLxXIV8dSODOpvtrL7wHCc5u94ytv6323W57MFJCl8CeVETHl0zbyKoHAfBdN2ZOwhcWSK",
+	"ipbwuJEJV/oSg9rgz48BxHfJWqUvqEDgdMEChiSGsApDWyd/Sl35uOh28YpTahmwOx4O3wz6e9hLLrPb",
+	"gfsL/nQu/ePuDl4h59bGDdPVHVLQuKf5RijKxtqt3FvM76yx6y2UOvXL30rDpQCzsKfFpPyfE0DW286R",
+	"mAuxVK5oIxFruTiRNYS2Uzdx8l5BFOhh5+pagiJgLA2PIb1WqomJU+hqtdQ0Xn6MJmdiyY56LExp7jcE",
+	"7cTa3C5myiBK5TngWWop6+anngva0CHlr2AmQ8fvC1zrcio/G4ySsZlQsJTQHsvLd0Mqu1kkNUN2nEzE",
+	"mv78gM5QcfFFW+s+FQK1z3vHb87PpsfDF/1xHbgFFRj9I1N0NebY+XEO2P5VY95lP+BZ3Y4o8GDuIQCK",
+	"D6dve6fvpr3JpP/2bDKejvr/+7w/nkxP+7+a66FUaZZrPvxvX1qhS/274ag3Gpy8m54Mj9/sgb2xRPy4",
+	"/eMDxeIb2SwPodTMwuU2AOXc8xsqYDeLMMKtDZUB2TSDKean+pCmYxE2Zt4Dm/4596C+5IkwgyuV3dAo",
+	"a5yF73fk3Iqn+drpVUsoXOf20LKVuqLvq9Gf1Xt+HkJXcpKV8R69/A+UDuVjOWeUSQyVNQ+XKTbtoblD",
+	"u6PdB4j+N3YaDc900+pfNq3yb2LbBMHiw4f6BfxiEOBcCcZdi387/781ZnLI6CjMoCKkPk/JbcWXpox1",
+	"s4iV2JLQDRX2RnFfJuHVAgMxKr6Bq/VYZS8UtD+5bU+um9Sf1Tl3XwL7+k0Ii5V5L/x1mIKdr/u1g1JY",
+	"LUiBloBPQimNvJ2PwvdCX28pYQViR8ZLd1gwnJxNX/fG0/5vZ4OR49CtI888MTlMcr4sTUKhSIwbPfH+",
+	"bpc1QCLGtqY198EFxB29DRhUOHP2Kb78qCKANZ4SPa8h6Kgl/8LxpwwdRKA9ytmlvvNL2D3YNdys97xf",
+	"ILC0p8AzfvOu10yI3Lvee9f7fbpefNGoOYO84u28b7qP++WYEgUf2Ri9PGbPDp/8dMRev+0dt8ave63H",
+	"HnvGsAjrsScdpphKxUp5qFmQihUTSIoDXEcmBdYELg1qncqSeli91TYNEgr657DgXDLBkygUEKh52C0L",
+	"DFD4eG94MlcZyVfmZBtZ2ZsCKexPKjn+bV03eTxgcwV7NkcvefJeOY1ttgmnW05b2k4ZaPWSRENLLTBI",
+	"y5uI6zBeqywud3Rkbd6YK+z8Ab+e7/bIZuLavjzhIPltF8PQZ9QGmZR/KYjC2JWvgym7qEgAvBGWOdJv",
+	"ZvZ4IBsMy249uWe49pznjP1ION0i5swOwxkFuUUczdW22bqmpx9sinjMYCgzYx2411wUt6gFbTnnnyVz",
+	"fAltUHCyLd3wjScdNucblZ/2Lg5vl/Lc2Cwa0xQKRvn4MpouHrP/mrsqjlXJmM+fhcGN58tPyMJQAcFC",
+	"YGyLk3PnWUKzoxkr+PxA7y8mbbLsi6mUQLiwL2jcgvjie6R3j/Tukd7fC+lZJLYN561lFMr3LVqu3aQj",
+	"TlnFFX96oMyKKy8jI9EGNTdPO0fbG4Rz7Kv3ZfBIh6jm/MoOzW4tC58iCRi7TIRaZF4dizePtR88MpIp",
+	"T3wZjPvj8WCI1KMvR/3xa8P5QVeOSi803j/jwGZ+YSenTNvMy97gpP9iOhlOz0+BPPSkN55MaYMErAHU",
+	"6Pq+TS++YOEcuqZpBB26mTM7f4lIlWaLfRkCIpPNrh03Dk0HoNmFLrfpjpYdl4DEl7dUqn/c/pH6rlEx",
+	"mIb8zRLp9yOcs4D+PZhbYl6cSvdlkNHpVnYjnsOu69GmuxvPkzvHNzpbhtf4Kbrw99Xsr9D/g48NpJfs",
+	"Fq6e2l2v5jzdQ/nzVNxo3/O4/WObncNvFMvYdFnD2YKtubgMpZg3reEjWoKy4G9WmWM1RNAs0ReXanMI",
+	"A0jIBQInAMbJmyRMYc4ody4d/MRWQzSKnAj7KCNCROZgpJXO8SdchdeCjCrMEynFrwQOFJ3G5ktpzHDx",
+	"bIUaXGmXBeFyJRIVS56K+fMNimPjrMEwueKSSHQH88CX5kyVTA2FHqCiEmnJop7GKY5Y4WSVNpJEGkVN",
+	"SHi9BDEbf35sAjEoMo3nN0LAGk87T6tponxZyxN17p7grsyme46vZDYL11BrPeFr91D9n2d/4cEbS1Gd",
+	"ZdplkjX2q7fHxgYHhvEESVFYA/mT2CwSHKpxTS/HRlQmEWpiS0+ZRqgCRXtkjqv5okAb4ZpH63xBsVrk",
+	"uaalscqyaSxpUb2llTn6BAuNpM5HrmLhcQ/x9/P+9PzsRW/SB12itRIseITi8ygHCW2cQJ/jseCCSynm",
+	"9F8jwVUs6R99THDpfxUzloEF7GWT3/AP9LGNCCCP9IOa6zu50OudAg8RiV/nfRZPhGkgBZ5Wx3MUmYt0",
+	"5KPipdCLqqOQ3UxGrEBk5MtPZzLaykC4Fw/QNsIfBPykoWjeDsu8/KMRJ8H8Vpb3mkU8XOqozlDaYnzB",
+	"o0Lyq7Sbm7XeUF/SnbpCfYJvNXy4d4D/aAfour212sLR7wru6mu7Ets7aP7964Q1Xo8Pf3jmBg4QHJhp",
+	"p8dsEa+TJg6t87K4ZNuXZxEP85TdR059i5IvLqsgNerXJ3+ybPgRWJ+P2olAYsVw/Rkt3BuustJFmwEb",
+	"GENHwxqQW1dQKduE8sog90kcYCreRxmcZGlYHMQK6BrhGevtccRcn9Vyvx14cPumzkrzGXE0N1x3TV8u",
+	"ab6jtGjm61LcmK/vTIehEXUP5Uu64txFut8ImkzdhOlsQSmejIdqn7X/GAABVMtUSyvAiq2o0aLlqpL0",
+	"5E05sEKV05ckN4/8wljUeNI5BOWmHNV5g2M8SbWORKg4utaoi5gjSxrHoEOgI0ixXXSIqj/0KWoXZW1L",
+	"qLAcS9snBJyObn6OS8IRuZsFVgbSd2zRdtQPvkIagMqCvszfMGK0CzGLl6JuUbA9XOi7NrrZ8VyQTrbe",
+	"WLgxw1Sx/7sWyabty/Mt2s6sTtrZTBgSv2itQlKeofCWYCTrdCLsjYl7zlYl84I7+AI4HOhbUAjGRrfs",
+	"HTW4AxmgwVaspTlj9cQNZtUNbeGKJ3wpUnC4v/9ZUX7IXZW2ppZFhlhotYU88A5C/QN4BgfeAaqnYOXv",
+	"oIgzPAczpNpDHR1gWU87j5LgHNB5pHF2j7gcuctqJCLiaXgN9Nz09Jt1F+VsioNtl/LHHcIh5xnsLuBB",
+	"QJIXdflcOOlJ57By7gRXumyiYsngXdznvWzeKxFUAkAkfrz7uiFZi/jSqI5wZUyHrRka027qIWkcvy+5",
+	"7aXgEucnGlWEvwE0oSLlEp5zXuUIvczEh2lu/1Qd0zq9b38azFQpZZ4ImOCkdMzkLlBrmTP3Sq5vmzdF",
+	"1OIwj4SqqtBpPm/78teCElA1pVSznsjDCOGwjKTNpC+qRHFuUfTbrTqAj+AsIx69uymbb5ziceIq2IcK",
+	"G8rua3LfVUgM0WspInZe12o7AmfRgS0iuXUSHRwdPOKr8JF+QAf6HPSrolXpy/kqDmWqWChn0XpuqPzc",
+	"hoeLjX0NoedwxZMU2hflhq2i9VUowd8TxjKXVcZzJu/WugBeejNsquFuJi9zzcOIX4RRmG5Yw/65fBor",
+	"OFM+Tz2TYcO5rQfKyboGdAa8+eHkTN+0Nt7NI+hA0QF6dih94NVKNb38HLAy4bLNNuxDPuDLRsY8YLjg",
+	"QCNTXkWQ4c9Nl0Ko8fDh2Pb4th8+NHKEJcbOIOPW3MaE3HVagX1ZWDMM0hQRobEGRDLtUr66SQ0olymJ",
+	"gWLTsWl3NlkMfbd1UznQfVRDtYhyODV0is2s7dZ2Kpt1sg2hep1+RRmHPfUM7SgRtUiZdxDuIS/96LGg",
+	"JCEZwKCpy3YMLbw6Gs83Sh6aEsXn0kGk/MUWOcScDqJXK4ToqtiwHqMlf+hL64PNqTMRQ6MCScdq4qOz",
+	"UiNGEUMfzzQqw8/16mbEmRVdxNjOXKcaUkmrbW/z8If/Pux0Oh6oDmYdxup9uLJ96k5/HYyEKybFh9SY",
+	"KdV1Vakc6mrGUyb4bEEb7gS0JfRmG7qNvdiUXqQnwdqNsm3B8JLGSYHJFhYQ4dQ+jcHmYeZ7g7v5qYni",
+	"mWEyre3LiZDVrYRRTI6pricRxNt/sOLtu1sPm3oLZIMW5ZkIeC5QkDKDEU6Lhi+zKYicXTcqFZBHBV5Z",
+	"vaVCfKL/3WGK3YRyHt/k+hZYA1AzWk0QZMXUXc7iPAzYiusT4NI9sbQKVp0C/gPbKSoIWggoh6nnS2i+",
+	"LlYlJ3HMltqrmgO32VkkuBIsTTZ0M9qdJO18sZJCqt9aI5Emm1ZPL0xgDGAaJ/xK6A05KRDihypjUtZX",
+	"6y4iDkj+drzgxwt+2GmdxdHm8ZPOD8gt4cvx617r8Idnef5ijy3EhyZ0C+IfFFvG14JdiPRGUCo1vYkp",
+	"Ca/a7LlLZqGNDVaefclVNm2jT7PgagESJnPyLpauDHJE7pXTLSnS7lSp4fWlqnah7kmnDaMo235gwuCU",
+	"eiuSJ1sr0fRA4jd3ODi/227J577U769GELnOnLfZ2+ferDlREZvAp8PJmd4Y+BX/AFjbll1f6r1sMNl7",
+	"IVZWxQlr+pYnX8EF6djemWo1NBXlUM6roQD2KiYmPG2OqukgvS3sF15hONb5t0t64TnzF+VBCq88hOvt",
+	"NTXh7eqGzseiXnUeOEOhTidyRf5SXOiHKcG1gSZ/I/hfjs96RH8PdFDfPKJxIDHXoBi8ZCKuQgW0n+YI",
+	"AD3oHxknqfleC+mYlIVL5pvkuPF7CRVPtNvfwMSai3N8aKOoOosDkMSuM+XBlO2HpulemOf1WCL0KmJt",
+	"yBHtCBMW3xj8NhLRBun/knRjjNjojIUQ4gbP+5NJf6SfGGziN/1309HZdPAiYA16PdCNLGKVIpthfOnL",
+	"4Hlv3IfsPylSjM4YKWgZ6kMToxM5eo/NRCKWsdzoVxMt/Aue8n+Ph6ftmAQUQX7qQvimEaXq6oajwavB",
+	"6bh4fXgI/JG9tna+7RyzYjDRY8sM5Cj0RRkZR8yKEt/sJWoa2wKWEWKDZ/y002l2DWl7AiTYs6x6aqAk",
+	"NgfqCAU9kEppxEhehldrlE3TZ1YOPRkeAa+EHuSxQSOAjYBfjfYQNl/aQCWDLRpRZIACyb9TtRPnOv/d",
+	"sm9YIzBQ8Emn02VnPF38/KjLXqfpaiijTZeN+VKMw1T8fMI/BE392CFsgKZSQUTp1CcKaxoCTfTNgqca",
+	"KeBDXKc6VAL/594HLC4OHfBUh4QpvOuIntJk4/mS2yoUNJrmbs+DTCJJkmdHpdExcsCYyzWbVG9kBIzH",
+	"r3snJ/3TV32nrEdP5AzXRqM79fAhg1IcOK4CFKAnox3MEQtW64sonL3Ra2oSiymXc57okFKJZ09ZA83I",
+	"is/nobxqmis8Ho77DH/N3ouN5+oS6hcWSVD1EdZJxLLPYP4gSBMuFeilBhjm5cJxEN4xX2D/Jw6licID",
+	"Tz97/0D7TlNdv+LXArrFmh4LOL9ah/Oqg7JlPBeRXg3Ozs8HL1hDP/z/EUmM9EmBPkQAj1SlYCz08TAC",
+	"mWxWIvBlgEE8TbU9CpbrKA1zvEJ6wcX8fOUqNCAouoz4ldKrpNG2SHCBIq5S1G3k6TohAkJ6x/K+vejH",
+	"yuMjHqvcHV5uSgQEyN9NR/1Xg/FkBH5Q//Dd8HzaG/XdvjT9bfxafzSdvB6Mjc2DIxr755yHBfoK+6eT",
+	"wTH6VzzrbqdLG7cmw8T4fBlK6+dYA/5tMkhHAAk9gEWe3mU8FR51AHrsgksynIBbQUDS05BcQ3SJvoni",
+	"WpUTvFIecxq64V1BlwcGVYcF8H7H0uRvetgSMItlmsTRw4dF+GfUUY5AmV4shUypme2I/W4uG29FibSV",
+	"xBFevudL50JyV9WChVBGIAt/mAlJ6H+Rbjt8sICp8ysNsnF5/gioCdQm7383a3kdvxfmuH8EbTaKI8EC",
+	"OF+g8S112eOc9gwei/igwbYvg/IV4qtBvRNm4naGJW9ofKRiuisj4xEVcWo6+qW48aUpXcA1SJBr7uEh",
+	"sNTLlnyDnl/pX/EIPrQW5GKjreKSKwi11IrPhGp2Ie+pYQRA7quES9s/crPQxzbOFuKreH21aDMa4FFE",
+	"1IN1oTDnRbWdkbh58XPkGMNnTdYscdYV33m41ywbI2mmzD4i1+Hns05PO48psSXZw4c47HARzzfZXvQl",
+	"bUa8qGU4n0fihicCInfzZPCO4MoibsBDtuEZqKQ97TxxUnT2ejVuqTElDwPkPMLX5Tn00OILqX0VxltX",
+	"Is2RC20wGmyYzLKjTodke5CX84y6JAyAzLSLoR94Tj7QM5jbfYe0jadmkmLs/i5eswWHYFdIhj2/viSj",
+	"HioXU9qoXr/9fJYaKXAWXrJNvGYXIgrFtcDfhbAtoFraxkFqqLYfHPnSP3jeOz3tY6MNjlbr66aRvCE4",
+	"b1OG9QAEZsV9aOIAh3E+OjFJt39hUdY9KsgKwZ+njqmluj/k7cwqYP0f0nrc7Aq3yRneQUryhUoHAZcQ",
+	"a+NSIUED2GVFLTAAeTYY0Ip5M+vGAjNic3M6cin6P8QcoSKrf1S7y04G4wnc6Bi8VM23XvXxS1s83/Go",
+	"35v0dx8K28bN9+oP97qnvTJ8bToanvS3HfN573TnAcd0C2PS5d1yuGxNpgQaxltd/i/DN/3S9+sP/6J/",
+	"0t9jBbILzrIT9QcdvD3rj8bD09LaHvdO9Vfdz3sv3mIE9rTzpNmlY9L39FK+G56Pxv2Tl4VDjPpvh7/0",
+	"c5+eDqcvepNe9lwt1IGStzmmHRaY/jLouTvANMJPBxVf3na7enFONTj6TcOt08n0l97JeS6Xkj3l/XSa",
+	"vUrZZa9KdVkftATQTDRZbCHEEbGuDmutUcGl95hGAejk0fzu1PY1aS3t6g2mQN/kehTt2HjeQH8MiGEm",
+	"lyjGgTcKBJBjTMZkFSn1DkEn3yjb5RJfavNGWWj9B+M6fElxDtkzOrfnEJij457a6TkM77osuBJpCyEN",
+	"xATObA8qOgGWod4PFwj39PEqYHDvbMAw31TIKfJV+EZsGk1T7vRYPiHFV2HLJKQ8m2A0cTp5CUyS01zb",
+	"yzjpnQ3eiI3CfL4OKEMklFkl4jL8wBohVIqx4PLsKQn6WUGb4Hfe+p9e6z9/BF2oIOpg3kSBDUr/Nt6L",
+	"TbOJCW8bVlqJN6MzCNW1wCN6uESl7JnTkEJxPCI0uspMPsdjIfoWhFsEk9pM3xjohGuAF5vSYSNIxKVI",
+	"hJyJwTxo2jZZ1PJ+oMzxn3aesiAf9bRZnyJ5eED66SJsBrSJW7p3NtBPIdvUBIKCDy37gEwU0n74UENa",
+	"Qpz6EqWLB40fBBluKNI5HcyYn/Gle1wNN5w8H8BS/d33YoNjMCLxbHkQGoVSK/ffuoJf2LMrX97EyXt8",
+	"i3CAVO90u//dLu1KJl7K7hc0Y624vi8bwMHws3OFmCyARt7s75hr0BfXS4NH9H7p/2Y/MxnfeCwgqiH8",
+	"E2BUPBxhEA2rClmRWbxcQV4qTD19EPZf7Fnn6U+dDluGURRidofKjATCoQl6thAtivqCR8Eq4VdLbpJ2",
+	"yh3fdaWBcWQhBWin1rNFltFDqQJf2g51DDM4ppvWyiaI3ovNEYih81CG8iqA91KDaLmOInib5mKWCOwd",
+	"BquVCH3KNPal3u5hFPWW0CjYYo9Nkxn+HVpernkU5G4d0TABPhVK0rmJOGj069+R3vpKJLDdXc4RY3oe",
+	"d/JFtp+eQRNaRy8zVkapmseWgiuIo2weBXMltqhDx2li2LWGFmk20macR+qIcXhp1SJOsIGBS22s8g1t",
+	"T5yiRO9sMH3TfxdkRBewwrkG+Ow7RB9tGvG1TXgxGBvqKdOlT134+lNT1sAgl+wJWYpmF4nD1ysicTof",
+	"9171p/3fjvv9F/AbvBmesk6293DN84fJlhwuraom6dRIdcgu5mJejkNGGtGcDN4OJv0X+OFcpDyMoEnh",
+	"T/8gTTa9Kx7KgYSDQvCwJJnTjx8haDDcdmYjQ5KVvG6bDR2bAnYM6rMsiuP3+jZzlLU2mDNhHmu3203K",
+	"TBcT0/mkWQnWQOJs9Et/NB2enrybno2GZ/3R5J3++9v+pAfozz5IDYzwuY2ng9PpYIxI6m3vBPBV+aOT",
+	"3uhVDrWdjfovB79NT/qnryavczUwmJU0fwfkCZBv7GLPctLP/bcB5xkoREjmnt9sWK+wRb38pnQvbNR/",
+	"2R/1T4/7GsS+HA3fugexYPBt/+1zvYgvp8PRq97p4D+USYQDjc9fvhwcDzSOpd9Oz/qjt4Ms9ihlDgs7",
+	"3mOBuwWDfYFkullZIAkjspjtxeSQRzgTHTUmnYCPofG4/SNEswGmbwx1TB4VeNa/aWhpeogutMfnScI3",
+	"6BbNFdm9DjiyytO7SjhQrWlBw9Uq0f42xe4NBxrizw8+/vHx/wcAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -243,6 +243,39 @@ func (q *Queries) BetterauthUserSetRoleByEmail(ctx context.Context, db DBTX, arg
 	return i, err
 }
 
+const betterauthUserSetTwoFactorEnabled = `-- name: BetterauthUserSetTwoFactorEnabled :one
+UPDATE betterauth."user" SET "twoFactorEnabled" = $1, "updatedAt" = now()
+WHERE "id" = $2
+RETURNING id, name, email, "emailVerified", image, "createdAt", "updatedAt", username, "displayUsername", role, banned, "banReason", "banExpires", "twoFactorEnabled"
+`
+
+type BetterauthUserSetTwoFactorEnabledParams struct {
+	Enabled *bool
+	ID      string
+}
+
+func (q *Queries) BetterauthUserSetTwoFactorEnabled(ctx context.Context, db DBTX, arg BetterauthUserSetTwoFactorEnabledParams) (BetterauthUser, error) {
+	row := db.QueryRow(ctx, betterauthUserSetTwoFactorEnabled, arg.Enabled, arg.ID)
+	var i BetterauthUser
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.Email,
+		&i.EmailVerified,
+		&i.Image,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.Username,
+		&i.DisplayUsername,
+		&i.Role,
+		&i.Banned,
+		&i.BanReason,
+		&i.BanExpires,
+		&i.TwoFactorEnabled,
+	)
+	return i, err
+}
+
 const betterauthUserUpdateProfile = `-- name: BetterauthUserUpdateProfile :one
 UPDATE betterauth."user" SET
     "name" = COALESCE($1, "name"),

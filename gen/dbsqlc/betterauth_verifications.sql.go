@@ -78,6 +78,23 @@ func (q *Queries) BetterauthVerificationGet(ctx context.Context, db DBTX, identi
 	return i, err
 }
 
+const betterauthVerificationIncrement = `-- name: BetterauthVerificationIncrement :execrows
+UPDATE betterauth."verification"
+SET "value" = ((CASE WHEN "value" ~ '^[0-9]{1,9}$' THEN "value"::integer ELSE 0 END) + 1)::text,
+    "updatedAt" = now()
+WHERE "identifier" = $1 AND "expiresAt" > now()
+`
+
+// Adds one to the count kept as the value of the live verification under @identifier (a
+// two-factor challenge's failed attempts).
+func (q *Queries) BetterauthVerificationIncrement(ctx context.Context, db DBTX, identifier string) (int64, error) {
+	result, err := db.Exec(ctx, betterauthVerificationIncrement, identifier)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const betterauthVerificationTake = `-- name: BetterauthVerificationTake :one
 DELETE FROM betterauth."verification" AS v
 WHERE v."id" = (

@@ -115,6 +115,7 @@ type BetterauthTwoFactor struct {
 	Verified                *bool
 	FailedVerificationCount *int32
 	LockedUntil             *time.Time
+	LastTotpStep            *int64
 }
 
 type BetterauthUser struct {

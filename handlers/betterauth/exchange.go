@@ -91,7 +91,7 @@ type RateRule struct {
 // RateRules are the limits by class of path, Better Auth's defaults unless configured.
 type RateRules struct {
 	Global      RateRule // every path: 100 per 10 s
-	Credentials RateRule // /sign-in*, /sign-up*, /change-password*, /change-email*: 3 per 10 s
+	Credentials RateRule // /sign-in*, /sign-up*, /change-password*, /change-email*, /two-factor/*: 3 per 10 s
 	Mail        RateRule // /request-password-reset, /send-verification-email, /forget-password*: 3 per 60 s
 }
 
@@ -105,7 +105,8 @@ var DefaultRateRules = RateRules{
 func (r RateRules) forPath(p string) ratelimit.Rule {
 	switch {
 	case strings.HasPrefix(p, "/sign-in"), strings.HasPrefix(p, "/sign-up"),
-		strings.HasPrefix(p, "/change-password"), strings.HasPrefix(p, "/change-email"):
+		strings.HasPrefix(p, "/change-password"), strings.HasPrefix(p, "/change-email"),
+		strings.HasPrefix(p, "/two-factor/"):
 		return ratelimit.Rule{Name: "betterauth-credentials", Limit: r.Credentials.Max, Window: r.Credentials.Window}
 	case p == "/request-password-reset", p == "/send-verification-email", strings.HasPrefix(p, "/forget-password"):
 		return ratelimit.Rule{Name: "betterauth-mail", Limit: r.Mail.Max, Window: r.Mail.Window}
@@ -165,11 +166,11 @@ func RenderError(w http.ResponseWriter, r *http.Request, e *apierror.Error) {
 	}
 	body := map[string]string{"message": e.Message, "code": e.Code}
 	switch {
-	case e.Code == "":
-		body = map[string]string{"message": e.Message} // an APIError with a message and no code
-	case e.Status == http.StatusTooManyRequests:
+	case e.Status == http.StatusTooManyRequests && errors.As(e, new(*ratelimit.LimitedError)):
 		h.Set("X-Retry-After", strconv.Itoa(max(e.RetryAfterSeconds(), 1)))
 		body = map[string]string{"message": "Too many requests. Please try again later."}
+	case e.Code == "":
+		body = map[string]string{"message": e.Message} // an APIError with a message and no code
 	case e.Status >= 500:
 		body = map[string]string{"message": "Internal Server Error", "code": "INTERNAL_SERVER_ERROR"}
 		if e.Code == "TIMEOUT" {

@@ -134,8 +134,13 @@ func (s *Server) SignInEmail(ctx context.Context, req betterauthapi.SignInEmailR
 	if err != nil {
 		return nil, err
 	}
+	if redirect, err := s.twoFactorGate(ctx, a, isFalse(b.RememberMe)); err != nil {
+		return nil, err
+	} else if redirect != nil {
+		return betterauthapi.SignInEmail200JSONResponse{Body: *redirect}, nil
+	}
 	body, loc := s.signInResult(ctx, a, str(b.CallbackURL), isFalse(b.RememberMe))
-	return betterauthapi.SignInEmail200JSONResponse{Body: body, Headers: betterauthapi.SignInEmail200ResponseHeaders{Location: loc}}, nil
+	return betterauthapi.SignInEmail200JSONResponse{Body: signInAnswer(body), Headers: betterauthapi.SignInEmail200ResponseHeaders{Location: loc}}, nil
 }
 
 // SignInUsername signs in with username and password.
@@ -145,8 +150,13 @@ func (s *Server) SignInUsername(ctx context.Context, req betterauthapi.SignInUse
 	if err != nil {
 		return nil, err
 	}
+	if redirect, err := s.twoFactorGate(ctx, a, isFalse(b.RememberMe)); err != nil {
+		return nil, err
+	} else if redirect != nil {
+		return betterauthapi.SignInUsername200JSONResponse{Body: *redirect}, nil
+	}
 	body, loc := s.signInResult(ctx, a, str(b.CallbackURL), isFalse(b.RememberMe))
-	return betterauthapi.SignInUsername200JSONResponse{Body: body, Headers: betterauthapi.SignInUsername200ResponseHeaders{Location: loc}}, nil
+	return betterauthapi.SignInUsername200JSONResponse{Body: signInAnswer(body), Headers: betterauthapi.SignInUsername200ResponseHeaders{Location: loc}}, nil
 }
 
 var (
