@@ -1,16 +1,9 @@
 package betterauth_test
 
 import (
-	"bytes"
-	"context"
-	"net"
 	"net/http"
-	"net/http/httptest"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
-	"time"
 
 	"gatehouse/handlers"
 	"gatehouse/handlers/internal/handlertest"
@@ -459,37 +452,4 @@ func init() {
 			wrongType: []map[string]any{{"permissions": canary}, {"permissions": map[string]any{"user": canary}},
 				{"permissions": map[string]any{"user": []any{canaryNumber}}}, {"permissions": map[string]any{}, "userId": canaryNumber}}},
 	)
-}
-
-// The real better-auth client's adminClient() works against the server (compat/admin.mjs).
-func TestOfficialClientAdmin(t *testing.T) {
-	t.Parallel()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node is not installed: run `make test`, which installs it")
-	}
-	if _, err := os.Stat("compat/node_modules/better-auth"); err != nil {
-		t.Fatal("compat/node_modules is missing: run `make test` (npm ci --prefix handlers/betterauth/compat)")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	baseURL := "http://" + ln.Addr().String()
-	h := newHarness(t, withAdminEmail(), func(c *handlers.Config) { c.BaseURL = baseURL })
-	srv := httptest.NewUnstartedServer(h.App.Handler())
-	srv.Listener.Close()
-	srv.Listener = ln
-	srv.Start()
-	t.Cleanup(srv.Close)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "admin.mjs")
-	cmd.Dir = "compat"
-	cmd.Env = append(os.Environ(), "BA_BASE_URL="+baseURL, "ADMIN_EMAIL="+adminEmail)
-	out, err := cmd.CombinedOutput()
-	t.Logf("admin suite output:\n%s", out)
-	if err != nil || !bytes.Contains(out, []byte("admin suite done")) || bytes.Contains(out, []byte("not ok")) {
-		t.Fatalf("the official client's admin suite failed: %v", err)
-	}
 }

@@ -234,16 +234,27 @@ await step("admin: an admin lists and searches users; a plain user may not", asy
   assert.equal(assertOk(await U.client.admin.hasPermission({ permissions: { user: ["ban"] } }), "has-permission").success, false);
 });
 
-await step("admin: create a user, set a role, set a password", async () => {
+await step("admin: get, create and update users; roles; passwords; removal", async () => {
+  const got = assertOk(await A.client.admin.getUser({ query: { id: memberId } }), "get-user");
+  assert.equal(got.email, memberEmail, "get-user answers the bare user");
   const email = `cy.${run}@example.com`;
-  const created = assertOk(await A.client.admin.createUser({ email, password, name: "Cy", role: "user" }), "create-user");
+  const created = assertOk(await A.client.admin.createUser({ email, password, name: "Cy", role: ["user"] }), "create-user");
   assertUser(created.user, { email });
-  const role = assertOk(await A.client.admin.setRole({ userId: created.user.id, role: "admin" }), "set-role");
-  assert.equal(role.user.role, "admin");
+  assertError(await A.client.admin.createUser({ email, password, name: "Cy" }), 400, "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL");
+  const updated = assertOk(await A.client.admin.updateUser({ userId: created.user.id, data: { name: "Cyril" } }), "update-user");
+  assert.equal(updated.name, "Cyril", "update-user answers the bare user");
+  const sorted = assertOk(await A.client.admin.listUsers({
+    query: { searchValue: run, sortBy: "name", sortDirection: "desc", filterField: "name", filterOperator: "in", filterValue: ["Cyril", "Uma"] },
+  }), "list-users");
+  assert.deepEqual(sorted.users.map((u) => u.name), ["Uma", "Cyril"]);
+  const role = assertOk(await A.client.admin.setRole({ userId: created.user.id, role: ["user", "admin"] }), "set-role");
+  assert.equal(role.user.role, "user,admin", "a role list is stored comma-joined");
+  assertError(await A.client.admin.impersonateUser({ userId: created.user.id }), 403, "YOU_CANNOT_IMPERSONATE_ADMINS");
   assert.equal(assertOk(await A.client.admin.setUserPassword({ userId: created.user.id, newPassword: `${password}-2` }), "set-user-password").status, true);
   const C = browser("created user");
   assertOk(await C.client.signIn.email({ email, password: `${password}-2` }), "sign-in with the new password");
   assert.equal(assertOk(await A.client.admin.removeUser({ userId: created.user.id }), "remove-user").success, true);
+  assertError(await A.client.admin.getUser({ query: { id: created.user.id } }), 404, "USER_NOT_FOUND");
   assertError(await C.client.signIn.email({ email, password: `${password}-2` }), 401, "INVALID_EMAIL_OR_PASSWORD");
 });
 
@@ -258,6 +269,9 @@ await step("admin: a banned user cannot sign in until unbanned; their sessions e
   const sessions = assertOk(await A.client.admin.listUserSessions({ userId: memberId }), "list-user-sessions").sessions;
   assert.equal(sessions.length, 1);
   assert.equal(sessions[0].userId, memberId);
+  assert.equal(assertOk(await A.client.admin.revokeUserSession({ sessionToken: sessions[0].token }), "revoke-user-session").success, true);
+  assert.equal(assertOk(await U.client.getSession(), "get-session"), null, "that session ended");
+  assertOk(await U.client.signIn.email({ email: memberEmail, password }), "sign-in again");
 });
 
 await step("admin: impersonate a user, then stop", async () => {
@@ -268,6 +282,9 @@ await step("admin: impersonate a user, then stop", async () => {
   assert.ok(A.cookie("better-auth.admin_session"), "the admin_session cookie");
   const s = assertOk(await A.client.getSession(), "get-session");
   assert.equal(s.user.email, memberEmail, "acting as the member");
+  assert.equal(s.session.impersonatedBy, data.session.impersonatedBy);
+  const listed = assertOk(await A.client.listSessions(), "list-sessions");
+  assert.ok(!listed.some((x) => x.impersonatedBy), "list-sessions hides impersonation sessions");
   const back = assertOk(await A.client.admin.stopImpersonating(), "stop-impersonating");
   assert.equal(back.user.email, ADMIN_EMAIL);
   assert.equal(A.sessionToken(), adminToken, "the admin's own session is back");
