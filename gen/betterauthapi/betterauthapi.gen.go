@@ -74,6 +74,30 @@ func (e DeleteUserResultSuccess) Valid() bool {
 	}
 }
 
+// Defines values for InvitationDetailStatus.
+const (
+	InvitationDetailStatusAccepted InvitationDetailStatus = "accepted"
+	InvitationDetailStatusCanceled InvitationDetailStatus = "canceled"
+	InvitationDetailStatusPending  InvitationDetailStatus = "pending"
+	InvitationDetailStatusRejected InvitationDetailStatus = "rejected"
+)
+
+// Valid indicates whether the value is a known member of the InvitationDetailStatus enum.
+func (e InvitationDetailStatus) Valid() bool {
+	switch e {
+	case InvitationDetailStatusAccepted:
+		return true
+	case InvitationDetailStatusCanceled:
+		return true
+	case InvitationDetailStatusPending:
+		return true
+	case InvitationDetailStatusRejected:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for OkResultOk.
 const (
 	OkResultOkTrue OkResultOk = true
@@ -83,6 +107,30 @@ const (
 func (e OkResultOk) Valid() bool {
 	switch e {
 	case OkResultOkTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OrganizationInvitationStatus.
+const (
+	OrganizationInvitationStatusAccepted OrganizationInvitationStatus = "accepted"
+	OrganizationInvitationStatusCanceled OrganizationInvitationStatus = "canceled"
+	OrganizationInvitationStatusPending  OrganizationInvitationStatus = "pending"
+	OrganizationInvitationStatusRejected OrganizationInvitationStatus = "rejected"
+)
+
+// Valid indicates whether the value is a known member of the OrganizationInvitationStatus enum.
+func (e OrganizationInvitationStatus) Valid() bool {
+	switch e {
+	case OrganizationInvitationStatusAccepted:
+		return true
+	case OrganizationInvitationStatusCanceled:
+		return true
+	case OrganizationInvitationStatusPending:
+		return true
+	case OrganizationInvitationStatusRejected:
 		return true
 	default:
 		return false
@@ -149,6 +197,30 @@ func (e StatusResultStatus) Valid() bool {
 	}
 }
 
+// Defines values for UserInvitationStatus.
+const (
+	UserInvitationStatusAccepted UserInvitationStatus = "accepted"
+	UserInvitationStatusCanceled UserInvitationStatus = "canceled"
+	UserInvitationStatusPending  UserInvitationStatus = "pending"
+	UserInvitationStatusRejected UserInvitationStatus = "rejected"
+)
+
+// Valid indicates whether the value is a known member of the UserInvitationStatus enum.
+func (e UserInvitationStatus) Valid() bool {
+	switch e {
+	case UserInvitationStatusAccepted:
+		return true
+	case UserInvitationStatusCanceled:
+		return true
+	case UserInvitationStatusPending:
+		return true
+	case UserInvitationStatusRejected:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for VerifyEmailResultStatus.
 const (
 	VerifyEmailResultStatusTrue VerifyEmailResultStatus = true
@@ -162,6 +234,102 @@ func (e VerifyEmailResultStatus) Valid() bool {
 	default:
 		return false
 	}
+}
+
+// Defines values for ListOrganizationMembersParamsSortBy.
+const (
+	ListOrganizationMembersParamsSortByCreatedAt ListOrganizationMembersParamsSortBy = "createdAt"
+	ListOrganizationMembersParamsSortById        ListOrganizationMembersParamsSortBy = "id"
+	ListOrganizationMembersParamsSortByRole      ListOrganizationMembersParamsSortBy = "role"
+	ListOrganizationMembersParamsSortByUserId    ListOrganizationMembersParamsSortBy = "userId"
+)
+
+// Valid indicates whether the value is a known member of the ListOrganizationMembersParamsSortBy enum.
+func (e ListOrganizationMembersParamsSortBy) Valid() bool {
+	switch e {
+	case ListOrganizationMembersParamsSortByCreatedAt:
+		return true
+	case ListOrganizationMembersParamsSortById:
+		return true
+	case ListOrganizationMembersParamsSortByRole:
+		return true
+	case ListOrganizationMembersParamsSortByUserId:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListOrganizationMembersParamsSortDirection.
+const (
+	ListOrganizationMembersParamsSortDirectionAsc  ListOrganizationMembersParamsSortDirection = "asc"
+	ListOrganizationMembersParamsSortDirectionDesc ListOrganizationMembersParamsSortDirection = "desc"
+)
+
+// Valid indicates whether the value is a known member of the ListOrganizationMembersParamsSortDirection enum.
+func (e ListOrganizationMembersParamsSortDirection) Valid() bool {
+	switch e {
+	case ListOrganizationMembersParamsSortDirectionAsc:
+		return true
+	case ListOrganizationMembersParamsSortDirectionDesc:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListOrganizationMembersParamsFilterField.
+const (
+	ListOrganizationMembersParamsFilterFieldId     ListOrganizationMembersParamsFilterField = "id"
+	ListOrganizationMembersParamsFilterFieldRole   ListOrganizationMembersParamsFilterField = "role"
+	ListOrganizationMembersParamsFilterFieldUserId ListOrganizationMembersParamsFilterField = "userId"
+)
+
+// Valid indicates whether the value is a known member of the ListOrganizationMembersParamsFilterField enum.
+func (e ListOrganizationMembersParamsFilterField) Valid() bool {
+	switch e {
+	case ListOrganizationMembersParamsFilterFieldId:
+		return true
+	case ListOrganizationMembersParamsFilterFieldRole:
+		return true
+	case ListOrganizationMembersParamsFilterFieldUserId:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListOrganizationMembersParamsFilterOperator.
+const (
+	ListOrganizationMembersParamsFilterOperatorContains ListOrganizationMembersParamsFilterOperator = "contains"
+	ListOrganizationMembersParamsFilterOperatorEq       ListOrganizationMembersParamsFilterOperator = "eq"
+	ListOrganizationMembersParamsFilterOperatorIn       ListOrganizationMembersParamsFilterOperator = "in"
+	ListOrganizationMembersParamsFilterOperatorNe       ListOrganizationMembersParamsFilterOperator = "ne"
+)
+
+// Valid indicates whether the value is a known member of the ListOrganizationMembersParamsFilterOperator enum.
+func (e ListOrganizationMembersParamsFilterOperator) Valid() bool {
+	switch e {
+	case ListOrganizationMembersParamsFilterOperatorContains:
+		return true
+	case ListOrganizationMembersParamsFilterOperatorEq:
+		return true
+	case ListOrganizationMembersParamsFilterOperatorIn:
+		return true
+	case ListOrganizationMembersParamsFilterOperatorNe:
+		return true
+	default:
+		return false
+	}
+}
+
+// AcceptInvitationResult defines model for AcceptInvitationResult.
+type AcceptInvitationResult struct {
+	// Invitation An invitation; `status` is `pending`, `accepted`, `rejected` or `canceled`.
+	Invitation OrganizationInvitation `json:"invitation"`
+
+	// Member A membership; `role` is one role or several joined by `,`.
+	Member OrganizationMember `json:"member"`
 }
 
 // AccessTokenResult defines model for AccessTokenResult.
@@ -256,6 +424,11 @@ type AccountSelectionById struct {
 // `nonce` and `scope` are refused (400 `VALIDATION_ERROR`).
 type AuthorizationParams map[string]string
 
+// CancelInvitationRequest defines model for CancelInvitationRequest.
+type CancelInvitationRequest struct {
+	InvitationId string `json:"invitationId"`
+}
+
 // ChangeEmailRequest defines model for ChangeEmailRequest.
 type ChangeEmailRequest struct {
 	// CallbackURL Where the verification links redirect (relative or trusted; default `/`).
@@ -279,6 +452,25 @@ type ChangePasswordResult struct {
 	// Token The new session's token with `revokeOtherSessions`, else null.
 	Token *string `json:"token"`
 	User  User    `json:"user"`
+}
+
+// CheckOrganizationSlugRequest defines model for CheckOrganizationSlugRequest.
+type CheckOrganizationSlugRequest struct {
+	Slug string `json:"slug"`
+}
+
+// CreateOrganizationRequest defines model for CreateOrganizationRequest.
+type CreateOrganizationRequest struct {
+	KeepCurrentActiveOrganization *bool                   `json:"keepCurrentActiveOrganization,omitempty"`
+	Logo                          *string                 `json:"logo,omitempty"`
+	Metadata                      *map[string]interface{} `json:"metadata,omitempty"`
+	Name                          string                  `json:"name"`
+	Slug                          string                  `json:"slug"`
+}
+
+// DeleteOrganizationRequest defines model for DeleteOrganizationRequest.
+type DeleteOrganizationRequest struct {
+	OrganizationId string `json:"organizationId"`
 }
 
 // DeleteUserRequest defines model for DeleteUserRequest.
@@ -317,10 +509,62 @@ type Error struct {
 	Message string `json:"message"`
 }
 
+// InvitationDetail An invitation with its organization's name and slug and the inviter's email.
+type InvitationDetail struct {
+	CreatedAt        jstime.Time            `json:"createdAt"`
+	Email            string                 `json:"email"`
+	ExpiresAt        jstime.Time            `json:"expiresAt"`
+	Id               string                 `json:"id"`
+	InviterEmail     string                 `json:"inviterEmail"`
+	InviterId        string                 `json:"inviterId"`
+	OrganizationId   string                 `json:"organizationId"`
+	OrganizationName string                 `json:"organizationName"`
+	OrganizationSlug string                 `json:"organizationSlug"`
+	Role             *string                `json:"role"`
+	Status           InvitationDetailStatus `json:"status"`
+}
+
+// InvitationDetailStatus defines model for InvitationDetail.Status.
+type InvitationDetailStatus string
+
+// InvitationIdRequest defines model for InvitationIdRequest.
+type InvitationIdRequest struct {
+	InvitationId string `json:"invitationId"`
+}
+
+// InviteMemberRequest defines model for InviteMemberRequest.
+type InviteMemberRequest struct {
+	Email          string  `json:"email"`
+	OrganizationId *string `json:"organizationId,omitempty"`
+	Resend         *bool   `json:"resend,omitempty"`
+
+	// Role A role name, several joined by `,`, or an array of names (`owner`, `admin`, `member`).
+	Role OrganizationRoles `json:"role"`
+
+	// TeamId Ignored (teams are off).
+	TeamId *InviteMemberRequest_TeamId `json:"teamId,omitempty"`
+}
+
+// InviteMemberRequestTeamId0 defines model for InviteMemberRequest.TeamId.0.
+type InviteMemberRequestTeamId0 = string
+
+// InviteMemberRequestTeamId1 defines model for InviteMemberRequest.TeamId.1.
+type InviteMemberRequestTeamId1 = []string
+
+// InviteMemberRequest_TeamId Ignored (teams are off).
+type InviteMemberRequest_TeamId struct {
+	union json.RawMessage
+}
+
 // IsUsernameAvailableRequest defines model for IsUsernameAvailableRequest.
 type IsUsernameAvailableRequest struct {
 	// Username Empty is 422 `INVALID_USERNAME`, as in Better Auth; other rule violations are 422 `USERNAME_TOO_SHORT` (under 3 characters), `USERNAME_TOO_LONG`, `INVALID_USERNAME`.
 	Username string `json:"username"`
+}
+
+// LeaveOrganizationRequest defines model for LeaveOrganizationRequest.
+type LeaveOrganizationRequest struct {
+	OrganizationId string `json:"organizationId"`
 }
 
 // LinkSocialIdToken defines model for LinkSocialIdToken.
@@ -364,6 +608,38 @@ type LinkSocialResult struct {
 
 	// Url The authorization URL, or empty after an id-token link.
 	Url string `json:"url"`
+}
+
+// MemberUser defines model for MemberUser.
+type MemberUser struct {
+	Email string  `json:"email"`
+	Id    string  `json:"id"`
+	Image *string `json:"image"`
+	Name  string  `json:"name"`
+}
+
+// NullableFullOrganization An organization with its members and invitations, or `null`.
+type NullableFullOrganization struct {
+	CreatedAt   jstime.Time                  `json:"createdAt"`
+	Id          string                       `json:"id"`
+	Invitations []OrganizationInvitation     `json:"invitations"`
+	Logo        *string                      `json:"logo"`
+	Members     []OrganizationMemberWithUser `json:"members"`
+	Metadata    *string                      `json:"metadata"`
+	Name        string                       `json:"name"`
+	Slug        string                       `json:"slug"`
+}
+
+// NullableOrganization The `Organization` object or `null`.
+type NullableOrganization struct {
+	CreatedAt jstime.Time `json:"createdAt"`
+	Id        string      `json:"id"`
+	Logo      *string     `json:"logo"`
+
+	// Metadata The metadata object as a JSON string, e.g. `{"plan":"pro"}`.
+	Metadata *string `json:"metadata"`
+	Name     string  `json:"name"`
+	Slug     string  `json:"slug"`
 }
 
 // NullableUser The `User` object or `null` (same fields; a `$ref` cannot carry `nullable` in OpenAPI 3.0).
@@ -435,6 +711,121 @@ type OkResult struct {
 // OkResultOk defines model for OkResult.Ok.
 type OkResultOk bool
 
+// Organization An organization as stored; `metadata` is the stored JSON string or `null`.
+type Organization struct {
+	CreatedAt jstime.Time `json:"createdAt"`
+	Id        string      `json:"id"`
+	Logo      *string     `json:"logo"`
+
+	// Metadata The metadata object as a JSON string, e.g. `{"plan":"pro"}`.
+	Metadata *string `json:"metadata"`
+	Name     string  `json:"name"`
+	Slug     string  `json:"slug"`
+}
+
+// OrganizationHasPermissionRequest defines model for OrganizationHasPermissionRequest.
+type OrganizationHasPermissionRequest struct {
+	OrganizationId *string `json:"organizationId,omitempty"`
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Permission  *map[string][]string `json:"permission,omitempty"`
+	Permissions *map[string][]string `json:"permissions,omitempty"`
+}
+
+// OrganizationInvitation An invitation; `status` is `pending`, `accepted`, `rejected` or `canceled`.
+type OrganizationInvitation struct {
+	CreatedAt      jstime.Time                  `json:"createdAt"`
+	Email          string                       `json:"email"`
+	ExpiresAt      jstime.Time                  `json:"expiresAt"`
+	Id             string                       `json:"id"`
+	InviterId      string                       `json:"inviterId"`
+	OrganizationId string                       `json:"organizationId"`
+	Role           *string                      `json:"role"`
+	Status         OrganizationInvitationStatus `json:"status"`
+}
+
+// OrganizationInvitationStatus defines model for OrganizationInvitation.Status.
+type OrganizationInvitationStatus string
+
+// OrganizationMember A membership; `role` is one role or several joined by `,`.
+type OrganizationMember struct {
+	CreatedAt      jstime.Time `json:"createdAt"`
+	Id             string      `json:"id"`
+	OrganizationId string      `json:"organizationId"`
+	Role           string      `json:"role"`
+	UserId         string      `json:"userId"`
+}
+
+// OrganizationMemberList defines model for OrganizationMemberList.
+type OrganizationMemberList struct {
+	Members []OrganizationMemberWithUser `json:"members"`
+	Total   int                          `json:"total"`
+}
+
+// OrganizationMemberResult defines model for OrganizationMemberResult.
+type OrganizationMemberResult struct {
+	// Member A membership; `role` is one role or several joined by `,`.
+	Member OrganizationMember `json:"member"`
+}
+
+// OrganizationMemberWithUser A membership with its user.
+type OrganizationMemberWithUser struct {
+	CreatedAt      jstime.Time `json:"createdAt"`
+	Id             string      `json:"id"`
+	OrganizationId string      `json:"organizationId"`
+	Role           string      `json:"role"`
+	User           MemberUser  `json:"user"`
+	UserId         string      `json:"userId"`
+}
+
+// OrganizationParsed An organization as `create` and `update` answer it, `metadata` parsed (absent when none).
+type OrganizationParsed struct {
+	CreatedAt jstime.Time             `json:"createdAt"`
+	Id        string                  `json:"id"`
+	Logo      *string                 `json:"logo"`
+	Metadata  *map[string]interface{} `json:"metadata,omitempty"`
+	Name      string                  `json:"name"`
+	Slug      string                  `json:"slug"`
+}
+
+// OrganizationPermissionResult defines model for OrganizationPermissionResult.
+type OrganizationPermissionResult struct {
+	// Error Always `null`.
+	Error   *string `json:"error"`
+	Success bool    `json:"success"`
+}
+
+// OrganizationRoleResult defines model for OrganizationRoleResult.
+type OrganizationRoleResult struct {
+	Role string `json:"role"`
+}
+
+// OrganizationRoles A role name, several joined by `,`, or an array of names (`owner`, `admin`, `member`).
+type OrganizationRoles struct {
+	union json.RawMessage
+}
+
+// OrganizationRoles0 defines model for OrganizationRoles.0.
+type OrganizationRoles0 = string
+
+// OrganizationRoles1 defines model for OrganizationRoles.1.
+type OrganizationRoles1 = []string
+
+// OrganizationStatusResult defines model for OrganizationStatusResult.
+type OrganizationStatusResult struct {
+	Status bool `json:"status"`
+}
+
+// OrganizationWithMembers A new organization (metadata parsed) and its members.
+type OrganizationWithMembers struct {
+	CreatedAt jstime.Time             `json:"createdAt"`
+	Id        string                  `json:"id"`
+	Logo      *string                 `json:"logo"`
+	Members   []OrganizationMember    `json:"members"`
+	Metadata  *map[string]interface{} `json:"metadata,omitempty"`
+	Name      string                  `json:"name"`
+	Slug      string                  `json:"slug"`
+}
+
 // RefreshTokenResult As Better Auth writes it, `refreshTokenExpiresAt`, `scope` and `idToken` are always present (null when the account has none); `accessTokenExpiresAt` is left out when the provider gave no expiry.
 type RefreshTokenResult struct {
 	AccessToken          string       `json:"accessToken"`
@@ -453,6 +844,21 @@ type RefreshTokenResult struct {
 	//
 	// Example: read:user,user:email
 	Scope *string `json:"scope"`
+}
+
+// RejectInvitationResult defines model for RejectInvitationResult.
+type RejectInvitationResult struct {
+	// Invitation An invitation; `status` is `pending`, `accepted`, `rejected` or `canceled`.
+	Invitation OrganizationInvitation `json:"invitation"`
+
+	// Member Always `null`.
+	Member *map[string]interface{} `json:"member"`
+}
+
+// RemoveMemberRequest defines model for RemoveMemberRequest.
+type RemoveMemberRequest struct {
+	MemberIdOrEmail string  `json:"memberIdOrEmail"`
+	OrganizationId  *string `json:"organizationId,omitempty"`
 }
 
 // RequestPasswordResetRequest defines model for RequestPasswordResetRequest.
@@ -525,6 +931,15 @@ type Session struct {
 
 	// UserId Example: 50EekTBP5Z7WyBBbLvcD1HTdL8UxF1bG
 	UserId string `json:"userId"`
+}
+
+// SetActiveOrganizationRequest defines model for SetActiveOrganizationRequest.
+type SetActiveOrganizationRequest struct {
+	// OrganizationId The organization to activate; `null` unsets.
+	OrganizationId nullable.Nullable[string] `json:"organizationId,omitempty"`
+
+	// OrganizationSlug The organization by slug (used when `organizationId` is absent).
+	OrganizationSlug *string `json:"organizationSlug,omitempty"`
 }
 
 // SignInEmailRequest defines model for SignInEmailRequest.
@@ -718,6 +1133,27 @@ type UnlinkAccountRequest struct {
 	AccountId string `json:"accountId"`
 }
 
+// UpdateMemberRoleRequest defines model for UpdateMemberRoleRequest.
+type UpdateMemberRoleRequest struct {
+	MemberId       string  `json:"memberId"`
+	OrganizationId *string `json:"organizationId,omitempty"`
+
+	// Role A role name, several joined by `,`, or an array of names (`owner`, `admin`, `member`).
+	Role OrganizationRoles `json:"role"`
+}
+
+// UpdateOrganizationRequest defines model for UpdateOrganizationRequest.
+type UpdateOrganizationRequest struct {
+	Data struct {
+		// Logo The logo URL; `null` clears it.
+		Logo     nullable.Nullable[string] `json:"logo,omitempty"`
+		Metadata *map[string]interface{}   `json:"metadata,omitempty"`
+		Name     *string                   `json:"name,omitempty"`
+		Slug     *string                   `json:"slug,omitempty"`
+	} `json:"data"`
+	OrganizationId *string `json:"organizationId,omitempty"`
+}
+
 // UpdateSessionRequest Additional session fields; this server defines none, so only `{}` passes validation (and is then refused with "No fields to update").
 type UpdateSessionRequest = map[string]interface{}
 
@@ -783,6 +1219,22 @@ type User struct {
 	// Example: alice_1
 	Username *string `json:"username"`
 }
+
+// UserInvitation An invitation with its organization's name.
+type UserInvitation struct {
+	CreatedAt        jstime.Time          `json:"createdAt"`
+	Email            string               `json:"email"`
+	ExpiresAt        jstime.Time          `json:"expiresAt"`
+	Id               string               `json:"id"`
+	InviterId        string               `json:"inviterId"`
+	OrganizationId   string               `json:"organizationId"`
+	OrganizationName string               `json:"organizationName"`
+	Role             *string              `json:"role"`
+	Status           UserInvitationStatus `json:"status"`
+}
+
+// UserInvitationStatus defines model for UserInvitation.Status.
+type UserInvitationStatus string
 
 // UsernameAvailabilityResult defines model for UsernameAvailabilityResult.
 type UsernameAvailabilityResult struct {
@@ -909,6 +1361,99 @@ type GetSessionPostParams struct {
 	DisableRefresh *bool `form:"disableRefresh,omitempty" json:"disableRefresh,omitempty"`
 }
 
+// GetActiveMemberRoleParams defines parameters for GetActiveMemberRole.
+type GetActiveMemberRoleParams struct {
+	// UserId Whose role (default the session user).
+	UserId *string `form:"userId,omitempty" json:"userId,omitempty"`
+
+	// OrganizationId The organization (default the active one).
+	OrganizationId *string `form:"organizationId,omitempty" json:"organizationId,omitempty"`
+
+	// OrganizationSlug The organization by slug (wins over `organizationId`).
+	OrganizationSlug *string `form:"organizationSlug,omitempty" json:"organizationSlug,omitempty"`
+}
+
+// GetFullOrganizationParams defines parameters for GetFullOrganization.
+type GetFullOrganizationParams struct {
+	// OrganizationId The organization (default the active one).
+	OrganizationId *string `form:"organizationId,omitempty" json:"organizationId,omitempty"`
+
+	// OrganizationSlug The organization by slug (wins over `organizationId`).
+	OrganizationSlug *string `form:"organizationSlug,omitempty" json:"organizationSlug,omitempty"`
+
+	// MembersLimit At most this many members (default 100).
+	MembersLimit *int `form:"membersLimit,omitempty" json:"membersLimit,omitempty"`
+}
+
+// GetInvitationParams defines parameters for GetInvitation.
+type GetInvitationParams struct {
+	// Id The invitation id.
+	Id string `form:"id" json:"id"`
+}
+
+// GetOrganizationParams defines parameters for GetOrganization.
+type GetOrganizationParams struct {
+	// OrganizationId The organization (default the active one).
+	OrganizationId *string `form:"organizationId,omitempty" json:"organizationId,omitempty"`
+
+	// OrganizationSlug The organization by slug (wins over `organizationId`).
+	OrganizationSlug *string `form:"organizationSlug,omitempty" json:"organizationSlug,omitempty"`
+}
+
+// ListInvitationsParams defines parameters for ListInvitations.
+type ListInvitationsParams struct {
+	// OrganizationId The organization (default the active one).
+	OrganizationId *string `form:"organizationId,omitempty" json:"organizationId,omitempty"`
+}
+
+// ListOrganizationMembersParams defines parameters for ListOrganizationMembers.
+type ListOrganizationMembersParams struct {
+	// Limit Page size (default 100).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset Members to skip.
+	Offset *int `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// SortBy Sort key.
+	SortBy *ListOrganizationMembersParamsSortBy `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+
+	// SortDirection Sort order (default asc).
+	SortDirection *ListOrganizationMembersParamsSortDirection `form:"sortDirection,omitempty" json:"sortDirection,omitempty"`
+
+	// FilterField Field to filter on.
+	FilterField *ListOrganizationMembersParamsFilterField `form:"filterField,omitempty" json:"filterField,omitempty"`
+
+	// FilterValue Value to compare with.
+	FilterValue *string `form:"filterValue,omitempty" json:"filterValue,omitempty"`
+
+	// FilterOperator Comparison (default eq).
+	FilterOperator *ListOrganizationMembersParamsFilterOperator `form:"filterOperator,omitempty" json:"filterOperator,omitempty"`
+
+	// OrganizationId The organization (default the active one).
+	OrganizationId *string `form:"organizationId,omitempty" json:"organizationId,omitempty"`
+
+	// OrganizationSlug The organization by slug (wins over `organizationId`).
+	OrganizationSlug *string `form:"organizationSlug,omitempty" json:"organizationSlug,omitempty"`
+}
+
+// ListOrganizationMembersParamsSortBy defines parameters for ListOrganizationMembers.
+type ListOrganizationMembersParamsSortBy string
+
+// ListOrganizationMembersParamsSortDirection defines parameters for ListOrganizationMembers.
+type ListOrganizationMembersParamsSortDirection string
+
+// ListOrganizationMembersParamsFilterField defines parameters for ListOrganizationMembers.
+type ListOrganizationMembersParamsFilterField string
+
+// ListOrganizationMembersParamsFilterOperator defines parameters for ListOrganizationMembers.
+type ListOrganizationMembersParamsFilterOperator string
+
+// ListUserInvitationsParams defines parameters for ListUserInvitations.
+type ListUserInvitationsParams struct {
+	// Email Server-side only: refused from HTTP.
+	Email *string `form:"email,omitempty" json:"email,omitempty"`
+}
+
 // ResetPasswordParams defines parameters for ResetPassword.
 type ResetPasswordParams struct {
 	// Token The reset token, when not given in the body.
@@ -959,6 +1504,45 @@ type IsUsernameAvailableJSONRequestBody = IsUsernameAvailableRequest
 
 // LinkSocialJSONRequestBody defines body for LinkSocial for application/json ContentType.
 type LinkSocialJSONRequestBody = LinkSocialRequest
+
+// AcceptInvitationJSONRequestBody defines body for AcceptInvitation for application/json ContentType.
+type AcceptInvitationJSONRequestBody = InvitationIdRequest
+
+// CancelInvitationJSONRequestBody defines body for CancelInvitation for application/json ContentType.
+type CancelInvitationJSONRequestBody = CancelInvitationRequest
+
+// CheckOrganizationSlugJSONRequestBody defines body for CheckOrganizationSlug for application/json ContentType.
+type CheckOrganizationSlugJSONRequestBody = CheckOrganizationSlugRequest
+
+// CreateOrganizationJSONRequestBody defines body for CreateOrganization for application/json ContentType.
+type CreateOrganizationJSONRequestBody = CreateOrganizationRequest
+
+// DeleteOrganizationJSONRequestBody defines body for DeleteOrganization for application/json ContentType.
+type DeleteOrganizationJSONRequestBody = DeleteOrganizationRequest
+
+// HasOrganizationPermissionJSONRequestBody defines body for HasOrganizationPermission for application/json ContentType.
+type HasOrganizationPermissionJSONRequestBody = OrganizationHasPermissionRequest
+
+// InviteMemberJSONRequestBody defines body for InviteMember for application/json ContentType.
+type InviteMemberJSONRequestBody = InviteMemberRequest
+
+// LeaveOrganizationJSONRequestBody defines body for LeaveOrganization for application/json ContentType.
+type LeaveOrganizationJSONRequestBody = LeaveOrganizationRequest
+
+// RejectInvitationJSONRequestBody defines body for RejectInvitation for application/json ContentType.
+type RejectInvitationJSONRequestBody = InvitationIdRequest
+
+// RemoveMemberJSONRequestBody defines body for RemoveMember for application/json ContentType.
+type RemoveMemberJSONRequestBody = RemoveMemberRequest
+
+// SetActiveOrganizationJSONRequestBody defines body for SetActiveOrganization for application/json ContentType.
+type SetActiveOrganizationJSONRequestBody = SetActiveOrganizationRequest
+
+// UpdateOrganizationJSONRequestBody defines body for UpdateOrganization for application/json ContentType.
+type UpdateOrganizationJSONRequestBody = UpdateOrganizationRequest
+
+// UpdateMemberRoleJSONRequestBody defines body for UpdateMemberRole for application/json ContentType.
+type UpdateMemberRoleJSONRequestBody = UpdateMemberRoleRequest
 
 // RefreshTokenJSONRequestBody defines body for RefreshToken for application/json ContentType.
 type RefreshTokenJSONRequestBody = AccountSelection
@@ -1335,6 +1919,130 @@ func (t AccountSelection) MarshalJSON() ([]byte, error) {
 }
 
 func (t *AccountSelection) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsInviteMemberRequestTeamId0 returns the union data inside the InviteMemberRequest_TeamId as a InviteMemberRequestTeamId0
+func (t InviteMemberRequest_TeamId) AsInviteMemberRequestTeamId0() (InviteMemberRequestTeamId0, error) {
+	var body InviteMemberRequestTeamId0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromInviteMemberRequestTeamId0 overwrites any union data inside the InviteMemberRequest_TeamId as the provided InviteMemberRequestTeamId0
+func (t *InviteMemberRequest_TeamId) FromInviteMemberRequestTeamId0(v InviteMemberRequestTeamId0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeInviteMemberRequestTeamId0 performs a merge with any union data inside the InviteMemberRequest_TeamId, using the provided InviteMemberRequestTeamId0
+func (t *InviteMemberRequest_TeamId) MergeInviteMemberRequestTeamId0(v InviteMemberRequestTeamId0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsInviteMemberRequestTeamId1 returns the union data inside the InviteMemberRequest_TeamId as a InviteMemberRequestTeamId1
+func (t InviteMemberRequest_TeamId) AsInviteMemberRequestTeamId1() (InviteMemberRequestTeamId1, error) {
+	var body InviteMemberRequestTeamId1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromInviteMemberRequestTeamId1 overwrites any union data inside the InviteMemberRequest_TeamId as the provided InviteMemberRequestTeamId1
+func (t *InviteMemberRequest_TeamId) FromInviteMemberRequestTeamId1(v InviteMemberRequestTeamId1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeInviteMemberRequestTeamId1 performs a merge with any union data inside the InviteMemberRequest_TeamId, using the provided InviteMemberRequestTeamId1
+func (t *InviteMemberRequest_TeamId) MergeInviteMemberRequestTeamId1(v InviteMemberRequestTeamId1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t InviteMemberRequest_TeamId) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *InviteMemberRequest_TeamId) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsOrganizationRoles0 returns the union data inside the OrganizationRoles as a OrganizationRoles0
+func (t OrganizationRoles) AsOrganizationRoles0() (OrganizationRoles0, error) {
+	var body OrganizationRoles0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromOrganizationRoles0 overwrites any union data inside the OrganizationRoles as the provided OrganizationRoles0
+func (t *OrganizationRoles) FromOrganizationRoles0(v OrganizationRoles0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeOrganizationRoles0 performs a merge with any union data inside the OrganizationRoles, using the provided OrganizationRoles0
+func (t *OrganizationRoles) MergeOrganizationRoles0(v OrganizationRoles0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsOrganizationRoles1 returns the union data inside the OrganizationRoles as a OrganizationRoles1
+func (t OrganizationRoles) AsOrganizationRoles1() (OrganizationRoles1, error) {
+	var body OrganizationRoles1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromOrganizationRoles1 overwrites any union data inside the OrganizationRoles as the provided OrganizationRoles1
+func (t *OrganizationRoles) FromOrganizationRoles1(v OrganizationRoles1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeOrganizationRoles1 performs a merge with any union data inside the OrganizationRoles, using the provided OrganizationRoles1
+func (t *OrganizationRoles) MergeOrganizationRoles1(v OrganizationRoles1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t OrganizationRoles) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *OrganizationRoles) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -1950,6 +2658,587 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /ok (the `Ok` operationId).
 	Ok(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AcceptInvitationWithBody Accept an invitation
+	//
+	// The recipient (session user whose email is the invitation's, case-insensitively) accepts a
+	// pending, unexpired invitation: it becomes `accepted`, the user a member with its role, and the
+	// session's active organization that organization (no `Set-Cookie`). Answers
+	// `{"invitation", "member"}`. Concurrent accepts of one invitation succeed once.
+	//
+	// Errors: unknown, expired or not pending: 400 `INVITATION_NOT_FOUND`; another user: 403
+	// `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`; 100 members: 403
+	// `ORGANIZATION_MEMBERSHIP_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /organization/accept-invitation (the `AcceptInvitation` operationId).
+	AcceptInvitationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AcceptInvitation Accept an invitation
+	//
+	// The recipient (session user whose email is the invitation's, case-insensitively) accepts a
+	// pending, unexpired invitation: it becomes `accepted`, the user a member with its role, and the
+	// session's active organization that organization (no `Set-Cookie`). Answers
+	// `{"invitation", "member"}`. Concurrent accepts of one invitation succeed once.
+	//
+	// Errors: unknown, expired or not pending: 400 `INVITATION_NOT_FOUND`; another user: 403
+	// `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`; 100 members: 403
+	// `ORGANIZATION_MEMBERSHIP_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /organization/accept-invitation (the `AcceptInvitation` operationId).
+	AcceptInvitation(ctx context.Context, body AcceptInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelInvitationWithBody Cancel an invitation
+	//
+	// Marks the invitation `canceled` and answers it. Needs `invitation:cancel` (owner, admin) in the
+	// invitation's organization.
+	//
+	// Errors: unknown invitation: 400 `INVITATION_NOT_FOUND`; caller not a member: 400
+	// `MEMBER_NOT_FOUND`; no permission: 403 `YOU_ARE_NOT_ALLOWED_TO_CANCEL_THIS_INVITATION`.
+	// No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which gives no 200 schema.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /organization/cancel-invitation (the `CancelInvitation` operationId).
+	CancelInvitationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelInvitation Cancel an invitation
+	//
+	// Marks the invitation `canceled` and answers it. Needs `invitation:cancel` (owner, admin) in the
+	// invitation's organization.
+	//
+	// Errors: unknown invitation: 400 `INVITATION_NOT_FOUND`; caller not a member: 400
+	// `MEMBER_NOT_FOUND`; no permission: 403 `YOU_ARE_NOT_ALLOWED_TO_CANCEL_THIS_INVITATION`.
+	// No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which gives no 200 schema.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /organization/cancel-invitation (the `CancelInvitation` operationId).
+	CancelInvitation(ctx context.Context, body CancelInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CheckOrganizationSlugWithBody Check whether a slug is free
+	//
+	// Answers `{"status": true}` when no organization has this slug; taken: 400
+	// `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which gives no 200 schema.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /organization/check-slug (the `CheckOrganizationSlug` operationId).
+	CheckOrganizationSlugWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CheckOrganizationSlug Check whether a slug is free
+	//
+	// Answers `{"status": true}` when no organization has this slug; taken: 400
+	// `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which gives no 200 schema.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /organization/check-slug (the `CheckOrganizationSlug` operationId).
+	CheckOrganizationSlug(ctx context.Context, body CheckOrganizationSlugJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateOrganizationWithBody Create an organization
+	//
+	// Creates an organization with the session user as its only member, with role `owner`, and
+	// answers the organization with `members` (that one member). `metadata` comes back as the object
+	// sent, and the key is absent when none was sent. The session's `activeOrganizationId` becomes the
+	// new organization unless `keepCurrentActiveOrganization` is true (no `Set-Cookie`).
+	//
+	// Errors: the slug is taken: 400 `ORGANIZATION_ALREADY_EXISTS`; empty `name` or `slug`: 400
+	// `VALIDATION_ERROR`. No session: 401 `UNAUTHORIZED` (Better Auth answers this one with an empty
+	// 401 body). Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which answers a bare `Organization` (1.7 adds `members`), types
+	// `logo` as a non-nullable string, `metadata` and `keepCurrentActiveOrganization` as strings.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /organization/create (the `CreateOrganization` operationId).
+	CreateOrganizationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateOrganization Create an organization
+	//
+	// Creates an organization with the session user as its only member, with role `owner`, and
+	// answers the organization with `members` (that one member). `metadata` comes back as the object
+	// sent, and the key is absent when none was sent. The session's `activeOrganizationId` becomes the
+	// new organization unless `keepCurrentActiveOrganization` is true (no `Set-Cookie`).
+	//
+	// Errors: the slug is taken: 400 `ORGANIZATION_ALREADY_EXISTS`; empty `name` or `slug`: 400
+	// `VALIDATION_ERROR`. No session: 401 `UNAUTHORIZED` (Better Auth answers this one with an empty
+	// 401 body). Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which answers a bare `Organization` (1.7 adds `members`), types
+	// `logo` as a non-nullable string, `metadata` and `keepCurrentActiveOrganization` as strings.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /organization/create (the `CreateOrganization` operationId).
+	CreateOrganization(ctx context.Context, body CreateOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteOrganizationWithBody Delete an organization
+	//
+	// Deletes the organization with its members and invitations and answers the deleted row
+	// (`metadata` as the stored string). Needs `organization:delete` (owner only). Sessions that had it
+	// active no longer do.
+	//
+	// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; not a member: 400
+	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
+	// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which answers a string.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /organization/delete (the `DeleteOrganization` operationId).
+	DeleteOrganizationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteOrganization Delete an organization
+	//
+	// Deletes the organization with its members and invitations and answers the deleted row
+	// (`metadata` as the stored string). Needs `organization:delete` (owner only). Sessions that had it
+	// active no longer do.
+	//
+	// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; not a member: 400
+	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
+	// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which answers a string.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /organization/delete (the `DeleteOrganization` operationId).
+	DeleteOrganization(ctx context.Context, body DeleteOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetActiveMember Get the user's membership in the active organization
+	//
+	// The session user's member row (with `user`) in the active organization.
+	//
+	// Errors: none active: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 400 `MEMBER_NOT_FOUND`.
+	// No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, whose member lacks `createdAt` and `user`.
+	//
+	// Corresponds with GET /organization/get-active-member (the `GetActiveMember` operationId).
+	GetActiveMember(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetActiveMemberRole Get a member's role
+	//
+	// `{"role": "..."}` of `userId` (default the session user) in the organization named by
+	// `organizationSlug`, else `organizationId`, else the active one. The caller must be a member.
+	//
+	// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or `userId` not a member: 403
+	// `YOU_ARE_NOT_A_MEMBER_OF_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// New in Better Auth 1.7 (not in the 1.1.0 document).
+	//
+	// Corresponds with GET /organization/get-active-member-role (the `GetActiveMemberRole` operationId).
+	GetActiveMemberRole(ctx context.Context, params *GetActiveMemberRoleParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetFullOrganization Get an organization with its members and invitations
+	//
+	// The organization named by `organizationSlug`, else `organizationId`, else the session's active
+	// organization, with `members` (each with `user {id, name, email, image}`, at most `membersLimit`,
+	// default 100, oldest first) and `invitations` (every invitation of the organization, any status,
+	// when the caller may create invitations; else `[]`). `null` when nothing names an organization
+	// and none is active.
+	//
+	// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member: 403
+	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION` (and the active organization is unset). No session: 401 `UNAUTHORIZED`.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which takes no parameters and answers a bare `Organization`.
+	//
+	// Corresponds with GET /organization/get-full-organization (the `GetFullOrganization` operationId).
+	GetFullOrganization(ctx context.Context, params *GetFullOrganizationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetInvitation Get an invitation
+	//
+	// A pending, unexpired invitation addressed to the session user, with `organizationName`,
+	// `organizationSlug` and `inviterEmail`.
+	//
+	// Errors: unknown, expired or not pending: 400 `INVITATION_NOT_FOUND`; addressed to someone else:
+	// 403 `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`; inviter no longer a member: 400
+	// `INVITER_IS_NO_LONGER_A_MEMBER_OF_THE_ORGANIZATION`; organization gone: 400
+	// `ORGANIZATION_NOT_FOUND`; missing `id`: 400 `VALIDATION_ERROR`. No session: 401
+	// `{"message": "Not authenticated"}`. Rate limit: default class.
+	//
+	// Corresponds with GET /organization/get-invitation (the `GetInvitation` operationId).
+	GetInvitation(ctx context.Context, params *GetInvitationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetOrganization Get an organization
+	//
+	// The organization named by `organizationSlug`, else `organizationId`, else the active one, as
+	// stored (`metadata` a string or `null`); `null` when nothing names one and none is active.
+	// Errors as `get-full-organization`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// New in Better Auth 1.7 (not in the 1.1.0 document).
+	//
+	// Corresponds with GET /organization/get-organization (the `GetOrganization` operationId).
+	GetOrganization(ctx context.Context, params *GetOrganizationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// HasOrganizationPermissionWithBody Check the user's permissions in an organization
+	//
+	// `{"error": null, "success": bool}`: whether the session user's role in `organizationId`
+	// (default the active organization) grants every action listed in `permissions` (resource →
+	// actions; `organization [update, delete]`, `member [create, update, delete]`, `invitation
+	// [create, cancel]`, `team [create, update, delete]`, `ac [create, read, update, delete]`; owner
+	// has all, admin all but `organization:delete`, member only `ac:read`). The deprecated
+	// `permission` key is accepted and always yields `false`.
+	//
+	// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 401
+	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /organization/has-permission (the `HasOrganizationPermission` operationId).
+	HasOrganizationPermissionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// HasOrganizationPermission Check the user's permissions in an organization
+	//
+	// `{"error": null, "success": bool}`: whether the session user's role in `organizationId`
+	// (default the active organization) grants every action listed in `permissions` (resource →
+	// actions; `organization [update, delete]`, `member [create, update, delete]`, `invitation
+	// [create, cancel]`, `team [create, update, delete]`, `ac [create, read, update, delete]`; owner
+	// has all, admin all but `organization:delete`, member only `ac:read`). The deprecated
+	// `permission` key is accepted and always yields `false`.
+	//
+	// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 401
+	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /organization/has-permission (the `HasOrganizationPermission` operationId).
+	HasOrganizationPermission(ctx context.Context, body HasOrganizationPermissionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// InviteMemberWithBody Invite someone to an organization
+	//
+	// Creates a pending invitation of `email` (stored lower-case) with `role` (a name, a
+	// comma-separated list or an array) to `organizationId` (default the active one), valid 48 hours,
+	// mails it (template `betterauth-organization-invitation`: `url` to accept, `invitationId`,
+	// `organizationId`, `organizationName`, `role`, `inviterName`, `inviterEmail`, `email`) and answers
+	// it. Needs `invitation:create` (owner, admin); only an owner may invite an `owner`. With
+	// `resend: true` a pending invitation of the same email is renewed (48 hours from now), mailed
+	// again and answered (same id).
+	//
+	// Errors: no organization: 400 `ORGANIZATION_NOT_FOUND`; bad email: 400 `INVALID_EMAIL`; caller not
+	// a member: 400 `MEMBER_NOT_FOUND`; no permission: 403
+	// `YOU_ARE_NOT_ALLOWED_TO_INVITE_USERS_TO_THIS_ORGANIZATION`; empty role: 400 `ROLE_NOT_FOUND`;
+	// unknown role: 400 `{"message": "ROLE_NOT_FOUND: <role>"}` (no code); a non-owner inviting an
+	// owner: 403 `YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE`; already a member: 400
+	// `USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION`; already invited (without `resend`): 400
+	// `USER_IS_ALREADY_INVITED_TO_THIS_ORGANIZATION`; 100 pending invitations: 403
+	// `INVITATION_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which types `role`, `resend` and `teamId` as strings and whose
+	// invitation lacks `createdAt`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /organization/invite-member (the `InviteMember` operationId).
+	InviteMemberWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// InviteMember Invite someone to an organization
+	//
+	// Creates a pending invitation of `email` (stored lower-case) with `role` (a name, a
+	// comma-separated list or an array) to `organizationId` (default the active one), valid 48 hours,
+	// mails it (template `betterauth-organization-invitation`: `url` to accept, `invitationId`,
+	// `organizationId`, `organizationName`, `role`, `inviterName`, `inviterEmail`, `email`) and answers
+	// it. Needs `invitation:create` (owner, admin); only an owner may invite an `owner`. With
+	// `resend: true` a pending invitation of the same email is renewed (48 hours from now), mailed
+	// again and answered (same id).
+	//
+	// Errors: no organization: 400 `ORGANIZATION_NOT_FOUND`; bad email: 400 `INVALID_EMAIL`; caller not
+	// a member: 400 `MEMBER_NOT_FOUND`; no permission: 403
+	// `YOU_ARE_NOT_ALLOWED_TO_INVITE_USERS_TO_THIS_ORGANIZATION`; empty role: 400 `ROLE_NOT_FOUND`;
+	// unknown role: 400 `{"message": "ROLE_NOT_FOUND: <role>"}` (no code); a non-owner inviting an
+	// owner: 403 `YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE`; already a member: 400
+	// `USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION`; already invited (without `resend`): 400
+	// `USER_IS_ALREADY_INVITED_TO_THIS_ORGANIZATION`; 100 pending invitations: 403
+	// `INVITATION_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which types `role`, `resend` and `teamId` as strings and whose
+	// invitation lacks `createdAt`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /organization/invite-member (the `InviteMember` operationId).
+	InviteMember(ctx context.Context, body InviteMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// LeaveOrganizationWithBody Leave an organization
+	//
+	// Removes the session user from `organizationId` and answers the removed member with `user`;
+	// the session's active organization is unset if it was this one.
+	//
+	// Errors: not a member: 400 `MEMBER_NOT_FOUND`; the only owner: 400
+	// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which gives no 200 schema.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /organization/leave (the `LeaveOrganization` operationId).
+	LeaveOrganizationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// LeaveOrganization Leave an organization
+	//
+	// Removes the session user from `organizationId` and answers the removed member with `user`;
+	// the session's active organization is unset if it was this one.
+	//
+	// Errors: not a member: 400 `MEMBER_NOT_FOUND`; the only owner: 400
+	// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which gives no 200 schema.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /organization/leave (the `LeaveOrganization` operationId).
+	LeaveOrganization(ctx context.Context, body LeaveOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListOrganizations List the user's organizations
+	//
+	// The organizations the session user is a member of (any role), oldest first; `metadata` is the
+	// stored JSON string or `null`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corresponds with GET /organization/list (the `ListOrganizations` operationId).
+	ListOrganizations(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListInvitations List an organization's invitations
+	//
+	// Every invitation (any status) of `organizationId` (default the active one), oldest first.
+	// Needs `invitation:create`; invitations granting `owner` are left out for non-owners.
+	//
+	// Errors: no organization: 400 `{"message": "Organization ID is required"}` (no code); not a member:
+	// 403 `{"message": "You are not a member of this organization"}` (no code); no permission: 403
+	// `YOU_ARE_NOT_ALLOWED_TO_LIST_INVITATIONS`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which takes no `organizationId` and gives no 200 schema.
+	//
+	// Corresponds with GET /organization/list-invitations (the `ListInvitations` operationId).
+	ListInvitations(ctx context.Context, params *ListInvitationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListOrganizationMembers List the members of an organization
+	//
+	// `{"members": [...], "total": n}`: the members (each with `user`) of the organization named by
+	// `organizationSlug`, else `organizationId`, else the active one, oldest first; `limit` (default
+	// 100) and `offset` page them, `sortBy` (`createdAt`, `role`, `userId`, `id`) and `sortDirection`
+	// order them, `filterField`/`filterOperator`/`filterValue` filter them (fields `role`, `userId`,
+	// `id`; operators `eq`, `ne`, `in`, `contains`; `in` takes a comma-separated list). `total`
+	// counts the filtered members before paging.
+	//
+	// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 403
+	// `YOU_ARE_NOT_A_MEMBER_OF_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// New in Better Auth 1.7 (not in the 1.1.0 document).
+	//
+	// Corresponds with GET /organization/list-members (the `ListOrganizationMembers` operationId).
+	ListOrganizationMembers(ctx context.Context, params *ListOrganizationMembersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListUserInvitations List the user's pending invitations
+	//
+	// The pending invitations addressed to the session user's email, each with `organizationName`.
+	// The user's email must be verified. `email` is for server-side calls only.
+	//
+	// Errors: email not verified: 403 `EMAIL_VERIFICATION_REQUIRED_FOR_INVITATION`; `email` given:
+	// 400 `{"message": "User email cannot be passed for client side API calls."}` (no code); no
+	// session: 400 `{"message": "Missing session headers, or email query parameter."}` (no code).
+	// Rate limit: default class.
+	//
+	// New in Better Auth 1.7 (not in the 1.1.0 document).
+	//
+	// Corresponds with GET /organization/list-user-invitations (the `ListUserInvitations` operationId).
+	ListUserInvitations(ctx context.Context, params *ListUserInvitationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RejectInvitationWithBody Reject an invitation
+	//
+	// The recipient rejects a pending invitation: it becomes `rejected`; answers
+	// `{"invitation", "member": null}`.
+	//
+	// Errors: unknown or not pending: 400 `INVITATION_NOT_FOUND` (message `Invitation not found!`);
+	// another user: 403 `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`. No session: 401 `UNAUTHORIZED`.
+	// Rate limit: default class.
+	//
+	// Corrects Better Auth 1.7's own document, which types `member` as an object.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /organization/reject-invitation (the `RejectInvitation` operationId).
+	RejectInvitationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RejectInvitation Reject an invitation
+	//
+	// The recipient rejects a pending invitation: it becomes `rejected`; answers
+	// `{"invitation", "member": null}`.
+	//
+	// Errors: unknown or not pending: 400 `INVITATION_NOT_FOUND` (message `Invitation not found!`);
+	// another user: 403 `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`. No session: 401 `UNAUTHORIZED`.
+	// Rate limit: default class.
+	//
+	// Corrects Better Auth 1.7's own document, which types `member` as an object.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /organization/reject-invitation (the `RejectInvitation` operationId).
+	RejectInvitation(ctx context.Context, body RejectInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RemoveMemberWithBody Remove a member
+	//
+	// Removes `memberIdOrEmail` (a member id, or the member's email when it contains `@`) from
+	// `organizationId` (default the active one) and answers `{"member": ...}`. Needs `member:delete`
+	// (owner, admin). A member with the `owner` role can be removed only by an owner and only while
+	// another owner remains. Removing yourself unsets your active organization.
+	//
+	// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not a member: 400
+	// `MEMBER_NOT_FOUND`; removing an owner as non-owner or the last owner: 400
+	// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`; no permission: 401
+	// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /organization/remove-member (the `RemoveMember` operationId).
+	RemoveMemberWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RemoveMember Remove a member
+	//
+	// Removes `memberIdOrEmail` (a member id, or the member's email when it contains `@`) from
+	// `organizationId` (default the active one) and answers `{"member": ...}`. Needs `member:delete`
+	// (owner, admin). A member with the `owner` role can be removed only by an owner and only while
+	// another owner remains. Removing yourself unsets your active organization.
+	//
+	// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not a member: 400
+	// `MEMBER_NOT_FOUND`; removing an owner as non-owner or the last owner: 400
+	// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`; no permission: 401
+	// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /organization/remove-member (the `RemoveMember` operationId).
+	RemoveMember(ctx context.Context, body RemoveMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetActiveOrganizationWithBody Set the active organization
+	//
+	// Stores the organization in the session (`activeOrganizationId`) and answers it (`metadata` as
+	// the stored string); the session cookie is sent again. The organization is named by
+	// `organizationId`, or by `organizationSlug` when `organizationId` is absent; with neither, the
+	// currently active organization is answered. `organizationId: null` unsets it and answers `null`,
+	// as does a call with neither when none is active.
+	//
+	// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member: 403
+	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION` (and the active organization is unset). No session: 401 `UNAUTHORIZED`.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which does not allow `null` (unset) nor the `null` answer, and
+	// lacks `organizationSlug`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /organization/set-active (the `SetActiveOrganization` operationId).
+	SetActiveOrganizationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetActiveOrganization Set the active organization
+	//
+	// Stores the organization in the session (`activeOrganizationId`) and answers it (`metadata` as
+	// the stored string); the session cookie is sent again. The organization is named by
+	// `organizationId`, or by `organizationSlug` when `organizationId` is absent; with neither, the
+	// currently active organization is answered. `organizationId: null` unsets it and answers `null`,
+	// as does a call with neither when none is active.
+	//
+	// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member: 403
+	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION` (and the active organization is unset). No session: 401 `UNAUTHORIZED`.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which does not allow `null` (unset) nor the `null` answer, and
+	// lacks `organizationSlug`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /organization/set-active (the `SetActiveOrganization` operationId).
+	SetActiveOrganization(ctx context.Context, body SetActiveOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateOrganizationWithBody Update an organization
+	//
+	// Changes the given fields of `data` in the organization `organizationId` (default the active
+	// one) and answers it with `metadata` parsed (absent when the organization has none). Needs the
+	// `organization:update` permission (owner, admin).
+	//
+	// Errors: no organization given or active, or unknown: 400 `ORGANIZATION_NOT_FOUND`; the user is
+	// not a member: 400 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; a `member`: 403
+	// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_ORGANIZATION`; the new slug belongs to another organization:
+	// 400 `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which types `logo` as non-nullable and `metadata` as a string.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /organization/update (the `UpdateOrganization` operationId).
+	UpdateOrganizationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateOrganization Update an organization
+	//
+	// Changes the given fields of `data` in the organization `organizationId` (default the active
+	// one) and answers it with `metadata` parsed (absent when the organization has none). Needs the
+	// `organization:update` permission (owner, admin).
+	//
+	// Errors: no organization given or active, or unknown: 400 `ORGANIZATION_NOT_FOUND`; the user is
+	// not a member: 400 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; a `member`: 403
+	// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_ORGANIZATION`; the new slug belongs to another organization:
+	// 400 `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which types `logo` as non-nullable and `metadata` as a string.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /organization/update (the `UpdateOrganization` operationId).
+	UpdateOrganization(ctx context.Context, body UpdateOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMemberRoleWithBody Change a member's role
+	//
+	// Sets the role of `memberId` in `organizationId` (default the active organization) and answers
+	// the bare member row. Needs `member:update` (owner, admin); an owner may always. Only an owner may
+	// change an owner's role or grant `owner`; the only owner cannot give up `owner`. `role` is a
+	// role name, a comma-separated list or an array of names (stored joined by `,`).
+	//
+	// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not a member: 400
+	// `MEMBER_NOT_FOUND`; not allowed: 403 `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER`; the only owner
+	// demoting themself: 400 `YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER`; unknown or empty
+	// role: 400 `ROLE_NOT_FOUND` (message `ROLE_NOT_FOUND: <role>` for an unknown one). No session: 401 `UNAUTHORIZED`.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which answers `{member}` and types `role` as a string only.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /organization/update-member-role (the `UpdateMemberRole` operationId).
+	UpdateMemberRoleWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMemberRole Change a member's role
+	//
+	// Sets the role of `memberId` in `organizationId` (default the active organization) and answers
+	// the bare member row. Needs `member:update` (owner, admin); an owner may always. Only an owner may
+	// change an owner's role or grant `owner`; the only owner cannot give up `owner`. `role` is a
+	// role name, a comma-separated list or an array of names (stored joined by `,`).
+	//
+	// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not a member: 400
+	// `MEMBER_NOT_FOUND`; not allowed: 403 `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER`; the only owner
+	// demoting themself: 400 `YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER`; unknown or empty
+	// role: 400 `ROLE_NOT_FOUND` (message `ROLE_NOT_FOUND: <role>` for an unknown one). No session: 401 `UNAUTHORIZED`.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which answers `{member}` and types `role` as a string only.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /organization/update-member-role (the `UpdateMemberRole` operationId).
+	UpdateMemberRole(ctx context.Context, body UpdateMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RefreshTokenWithBody Refresh a provider access token
 	//
@@ -3290,6 +4579,937 @@ func (c *Client) ListSessions(ctx context.Context, reqEditors ...RequestEditorFn
 // Corresponds with GET /ok (the `Ok` operationId).
 func (c *Client) Ok(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewOkRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AcceptInvitationWithBody Accept an invitation
+//
+// The recipient (session user whose email is the invitation's, case-insensitively) accepts a
+// pending, unexpired invitation: it becomes `accepted`, the user a member with its role, and the
+// session's active organization that organization (no `Set-Cookie`). Answers
+// `{"invitation", "member"}`. Concurrent accepts of one invitation succeed once.
+//
+// Errors: unknown, expired or not pending: 400 `INVITATION_NOT_FOUND`; another user: 403
+// `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`; 100 members: 403
+// `ORGANIZATION_MEMBERSHIP_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /organization/accept-invitation (the `AcceptInvitation` operationId).
+func (c *Client) AcceptInvitationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAcceptInvitationRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AcceptInvitation Accept an invitation
+//
+// The recipient (session user whose email is the invitation's, case-insensitively) accepts a
+// pending, unexpired invitation: it becomes `accepted`, the user a member with its role, and the
+// session's active organization that organization (no `Set-Cookie`). Answers
+// `{"invitation", "member"}`. Concurrent accepts of one invitation succeed once.
+//
+// Errors: unknown, expired or not pending: 400 `INVITATION_NOT_FOUND`; another user: 403
+// `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`; 100 members: 403
+// `ORGANIZATION_MEMBERSHIP_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /organization/accept-invitation (the `AcceptInvitation` operationId).
+func (c *Client) AcceptInvitation(ctx context.Context, body AcceptInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAcceptInvitationRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelInvitationWithBody Cancel an invitation
+//
+// Marks the invitation `canceled` and answers it. Needs `invitation:cancel` (owner, admin) in the
+// invitation's organization.
+//
+// Errors: unknown invitation: 400 `INVITATION_NOT_FOUND`; caller not a member: 400
+// `MEMBER_NOT_FOUND`; no permission: 403 `YOU_ARE_NOT_ALLOWED_TO_CANCEL_THIS_INVITATION`.
+// No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which gives no 200 schema.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /organization/cancel-invitation (the `CancelInvitation` operationId).
+func (c *Client) CancelInvitationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelInvitationRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelInvitation Cancel an invitation
+//
+// Marks the invitation `canceled` and answers it. Needs `invitation:cancel` (owner, admin) in the
+// invitation's organization.
+//
+// Errors: unknown invitation: 400 `INVITATION_NOT_FOUND`; caller not a member: 400
+// `MEMBER_NOT_FOUND`; no permission: 403 `YOU_ARE_NOT_ALLOWED_TO_CANCEL_THIS_INVITATION`.
+// No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which gives no 200 schema.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /organization/cancel-invitation (the `CancelInvitation` operationId).
+func (c *Client) CancelInvitation(ctx context.Context, body CancelInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelInvitationRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CheckOrganizationSlugWithBody Check whether a slug is free
+//
+// Answers `{"status": true}` when no organization has this slug; taken: 400
+// `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which gives no 200 schema.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /organization/check-slug (the `CheckOrganizationSlug` operationId).
+func (c *Client) CheckOrganizationSlugWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCheckOrganizationSlugRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CheckOrganizationSlug Check whether a slug is free
+//
+// Answers `{"status": true}` when no organization has this slug; taken: 400
+// `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which gives no 200 schema.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /organization/check-slug (the `CheckOrganizationSlug` operationId).
+func (c *Client) CheckOrganizationSlug(ctx context.Context, body CheckOrganizationSlugJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCheckOrganizationSlugRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateOrganizationWithBody Create an organization
+//
+// Creates an organization with the session user as its only member, with role `owner`, and
+// answers the organization with `members` (that one member). `metadata` comes back as the object
+// sent, and the key is absent when none was sent. The session's `activeOrganizationId` becomes the
+// new organization unless `keepCurrentActiveOrganization` is true (no `Set-Cookie`).
+//
+// Errors: the slug is taken: 400 `ORGANIZATION_ALREADY_EXISTS`; empty `name` or `slug`: 400
+// `VALIDATION_ERROR`. No session: 401 `UNAUTHORIZED` (Better Auth answers this one with an empty
+// 401 body). Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which answers a bare `Organization` (1.7 adds `members`), types
+// `logo` as a non-nullable string, `metadata` and `keepCurrentActiveOrganization` as strings.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /organization/create (the `CreateOrganization` operationId).
+func (c *Client) CreateOrganizationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateOrganizationRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateOrganization Create an organization
+//
+// Creates an organization with the session user as its only member, with role `owner`, and
+// answers the organization with `members` (that one member). `metadata` comes back as the object
+// sent, and the key is absent when none was sent. The session's `activeOrganizationId` becomes the
+// new organization unless `keepCurrentActiveOrganization` is true (no `Set-Cookie`).
+//
+// Errors: the slug is taken: 400 `ORGANIZATION_ALREADY_EXISTS`; empty `name` or `slug`: 400
+// `VALIDATION_ERROR`. No session: 401 `UNAUTHORIZED` (Better Auth answers this one with an empty
+// 401 body). Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which answers a bare `Organization` (1.7 adds `members`), types
+// `logo` as a non-nullable string, `metadata` and `keepCurrentActiveOrganization` as strings.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /organization/create (the `CreateOrganization` operationId).
+func (c *Client) CreateOrganization(ctx context.Context, body CreateOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateOrganizationRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteOrganizationWithBody Delete an organization
+//
+// Deletes the organization with its members and invitations and answers the deleted row
+// (`metadata` as the stored string). Needs `organization:delete` (owner only). Sessions that had it
+// active no longer do.
+//
+// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; not a member: 400
+// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
+// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which answers a string.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /organization/delete (the `DeleteOrganization` operationId).
+func (c *Client) DeleteOrganizationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteOrganizationRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteOrganization Delete an organization
+//
+// Deletes the organization with its members and invitations and answers the deleted row
+// (`metadata` as the stored string). Needs `organization:delete` (owner only). Sessions that had it
+// active no longer do.
+//
+// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; not a member: 400
+// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
+// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which answers a string.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /organization/delete (the `DeleteOrganization` operationId).
+func (c *Client) DeleteOrganization(ctx context.Context, body DeleteOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteOrganizationRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetActiveMember Get the user's membership in the active organization
+//
+// The session user's member row (with `user`) in the active organization.
+//
+// Errors: none active: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 400 `MEMBER_NOT_FOUND`.
+// No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, whose member lacks `createdAt` and `user`.
+//
+// Corresponds with GET /organization/get-active-member (the `GetActiveMember` operationId).
+func (c *Client) GetActiveMember(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetActiveMemberRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetActiveMemberRole Get a member's role
+//
+// `{"role": "..."}` of `userId` (default the session user) in the organization named by
+// `organizationSlug`, else `organizationId`, else the active one. The caller must be a member.
+//
+// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or `userId` not a member: 403
+// `YOU_ARE_NOT_A_MEMBER_OF_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// New in Better Auth 1.7 (not in the 1.1.0 document).
+//
+// Corresponds with GET /organization/get-active-member-role (the `GetActiveMemberRole` operationId).
+func (c *Client) GetActiveMemberRole(ctx context.Context, params *GetActiveMemberRoleParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetActiveMemberRoleRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetFullOrganization Get an organization with its members and invitations
+//
+// The organization named by `organizationSlug`, else `organizationId`, else the session's active
+// organization, with `members` (each with `user {id, name, email, image}`, at most `membersLimit`,
+// default 100, oldest first) and `invitations` (every invitation of the organization, any status,
+// when the caller may create invitations; else `[]`). `null` when nothing names an organization
+// and none is active.
+//
+// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member: 403
+// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION` (and the active organization is unset). No session: 401 `UNAUTHORIZED`.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which takes no parameters and answers a bare `Organization`.
+//
+// Corresponds with GET /organization/get-full-organization (the `GetFullOrganization` operationId).
+func (c *Client) GetFullOrganization(ctx context.Context, params *GetFullOrganizationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetFullOrganizationRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetInvitation Get an invitation
+//
+// A pending, unexpired invitation addressed to the session user, with `organizationName`,
+// `organizationSlug` and `inviterEmail`.
+//
+// Errors: unknown, expired or not pending: 400 `INVITATION_NOT_FOUND`; addressed to someone else:
+// 403 `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`; inviter no longer a member: 400
+// `INVITER_IS_NO_LONGER_A_MEMBER_OF_THE_ORGANIZATION`; organization gone: 400
+// `ORGANIZATION_NOT_FOUND`; missing `id`: 400 `VALIDATION_ERROR`. No session: 401
+// `{"message": "Not authenticated"}`. Rate limit: default class.
+//
+// Corresponds with GET /organization/get-invitation (the `GetInvitation` operationId).
+func (c *Client) GetInvitation(ctx context.Context, params *GetInvitationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetInvitationRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetOrganization Get an organization
+//
+// The organization named by `organizationSlug`, else `organizationId`, else the active one, as
+// stored (`metadata` a string or `null`); `null` when nothing names one and none is active.
+// Errors as `get-full-organization`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// New in Better Auth 1.7 (not in the 1.1.0 document).
+//
+// Corresponds with GET /organization/get-organization (the `GetOrganization` operationId).
+func (c *Client) GetOrganization(ctx context.Context, params *GetOrganizationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrganizationRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// HasOrganizationPermissionWithBody Check the user's permissions in an organization
+//
+// `{"error": null, "success": bool}`: whether the session user's role in `organizationId`
+// (default the active organization) grants every action listed in `permissions` (resource →
+// actions; `organization [update, delete]`, `member [create, update, delete]`, `invitation
+// [create, cancel]`, `team [create, update, delete]`, `ac [create, read, update, delete]`; owner
+// has all, admin all but `organization:delete`, member only `ac:read`). The deprecated
+// `permission` key is accepted and always yields `false`.
+//
+// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 401
+// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /organization/has-permission (the `HasOrganizationPermission` operationId).
+func (c *Client) HasOrganizationPermissionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewHasOrganizationPermissionRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// HasOrganizationPermission Check the user's permissions in an organization
+//
+// `{"error": null, "success": bool}`: whether the session user's role in `organizationId`
+// (default the active organization) grants every action listed in `permissions` (resource →
+// actions; `organization [update, delete]`, `member [create, update, delete]`, `invitation
+// [create, cancel]`, `team [create, update, delete]`, `ac [create, read, update, delete]`; owner
+// has all, admin all but `organization:delete`, member only `ac:read`). The deprecated
+// `permission` key is accepted and always yields `false`.
+//
+// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 401
+// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /organization/has-permission (the `HasOrganizationPermission` operationId).
+func (c *Client) HasOrganizationPermission(ctx context.Context, body HasOrganizationPermissionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewHasOrganizationPermissionRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// InviteMemberWithBody Invite someone to an organization
+//
+// Creates a pending invitation of `email` (stored lower-case) with `role` (a name, a
+// comma-separated list or an array) to `organizationId` (default the active one), valid 48 hours,
+// mails it (template `betterauth-organization-invitation`: `url` to accept, `invitationId`,
+// `organizationId`, `organizationName`, `role`, `inviterName`, `inviterEmail`, `email`) and answers
+// it. Needs `invitation:create` (owner, admin); only an owner may invite an `owner`. With
+// `resend: true` a pending invitation of the same email is renewed (48 hours from now), mailed
+// again and answered (same id).
+//
+// Errors: no organization: 400 `ORGANIZATION_NOT_FOUND`; bad email: 400 `INVALID_EMAIL`; caller not
+// a member: 400 `MEMBER_NOT_FOUND`; no permission: 403
+// `YOU_ARE_NOT_ALLOWED_TO_INVITE_USERS_TO_THIS_ORGANIZATION`; empty role: 400 `ROLE_NOT_FOUND`;
+// unknown role: 400 `{"message": "ROLE_NOT_FOUND: <role>"}` (no code); a non-owner inviting an
+// owner: 403 `YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE`; already a member: 400
+// `USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION`; already invited (without `resend`): 400
+// `USER_IS_ALREADY_INVITED_TO_THIS_ORGANIZATION`; 100 pending invitations: 403
+// `INVITATION_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which types `role`, `resend` and `teamId` as strings and whose
+// invitation lacks `createdAt`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /organization/invite-member (the `InviteMember` operationId).
+func (c *Client) InviteMemberWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewInviteMemberRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// InviteMember Invite someone to an organization
+//
+// Creates a pending invitation of `email` (stored lower-case) with `role` (a name, a
+// comma-separated list or an array) to `organizationId` (default the active one), valid 48 hours,
+// mails it (template `betterauth-organization-invitation`: `url` to accept, `invitationId`,
+// `organizationId`, `organizationName`, `role`, `inviterName`, `inviterEmail`, `email`) and answers
+// it. Needs `invitation:create` (owner, admin); only an owner may invite an `owner`. With
+// `resend: true` a pending invitation of the same email is renewed (48 hours from now), mailed
+// again and answered (same id).
+//
+// Errors: no organization: 400 `ORGANIZATION_NOT_FOUND`; bad email: 400 `INVALID_EMAIL`; caller not
+// a member: 400 `MEMBER_NOT_FOUND`; no permission: 403
+// `YOU_ARE_NOT_ALLOWED_TO_INVITE_USERS_TO_THIS_ORGANIZATION`; empty role: 400 `ROLE_NOT_FOUND`;
+// unknown role: 400 `{"message": "ROLE_NOT_FOUND: <role>"}` (no code); a non-owner inviting an
+// owner: 403 `YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE`; already a member: 400
+// `USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION`; already invited (without `resend`): 400
+// `USER_IS_ALREADY_INVITED_TO_THIS_ORGANIZATION`; 100 pending invitations: 403
+// `INVITATION_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which types `role`, `resend` and `teamId` as strings and whose
+// invitation lacks `createdAt`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /organization/invite-member (the `InviteMember` operationId).
+func (c *Client) InviteMember(ctx context.Context, body InviteMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewInviteMemberRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// LeaveOrganizationWithBody Leave an organization
+//
+// Removes the session user from `organizationId` and answers the removed member with `user`;
+// the session's active organization is unset if it was this one.
+//
+// Errors: not a member: 400 `MEMBER_NOT_FOUND`; the only owner: 400
+// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which gives no 200 schema.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /organization/leave (the `LeaveOrganization` operationId).
+func (c *Client) LeaveOrganizationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLeaveOrganizationRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// LeaveOrganization Leave an organization
+//
+// Removes the session user from `organizationId` and answers the removed member with `user`;
+// the session's active organization is unset if it was this one.
+//
+// Errors: not a member: 400 `MEMBER_NOT_FOUND`; the only owner: 400
+// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which gives no 200 schema.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /organization/leave (the `LeaveOrganization` operationId).
+func (c *Client) LeaveOrganization(ctx context.Context, body LeaveOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLeaveOrganizationRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListOrganizations List the user's organizations
+//
+// The organizations the session user is a member of (any role), oldest first; `metadata` is the
+// stored JSON string or `null`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corresponds with GET /organization/list (the `ListOrganizations` operationId).
+func (c *Client) ListOrganizations(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListOrganizationsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListInvitations List an organization's invitations
+//
+// Every invitation (any status) of `organizationId` (default the active one), oldest first.
+// Needs `invitation:create`; invitations granting `owner` are left out for non-owners.
+//
+// Errors: no organization: 400 `{"message": "Organization ID is required"}` (no code); not a member:
+// 403 `{"message": "You are not a member of this organization"}` (no code); no permission: 403
+// `YOU_ARE_NOT_ALLOWED_TO_LIST_INVITATIONS`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which takes no `organizationId` and gives no 200 schema.
+//
+// Corresponds with GET /organization/list-invitations (the `ListInvitations` operationId).
+func (c *Client) ListInvitations(ctx context.Context, params *ListInvitationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListInvitationsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListOrganizationMembers List the members of an organization
+//
+// `{"members": [...], "total": n}`: the members (each with `user`) of the organization named by
+// `organizationSlug`, else `organizationId`, else the active one, oldest first; `limit` (default
+// 100) and `offset` page them, `sortBy` (`createdAt`, `role`, `userId`, `id`) and `sortDirection`
+// order them, `filterField`/`filterOperator`/`filterValue` filter them (fields `role`, `userId`,
+// `id`; operators `eq`, `ne`, `in`, `contains`; `in` takes a comma-separated list). `total`
+// counts the filtered members before paging.
+//
+// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 403
+// `YOU_ARE_NOT_A_MEMBER_OF_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// New in Better Auth 1.7 (not in the 1.1.0 document).
+//
+// Corresponds with GET /organization/list-members (the `ListOrganizationMembers` operationId).
+func (c *Client) ListOrganizationMembers(ctx context.Context, params *ListOrganizationMembersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListOrganizationMembersRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListUserInvitations List the user's pending invitations
+//
+// The pending invitations addressed to the session user's email, each with `organizationName`.
+// The user's email must be verified. `email` is for server-side calls only.
+//
+// Errors: email not verified: 403 `EMAIL_VERIFICATION_REQUIRED_FOR_INVITATION`; `email` given:
+// 400 `{"message": "User email cannot be passed for client side API calls."}` (no code); no
+// session: 400 `{"message": "Missing session headers, or email query parameter."}` (no code).
+// Rate limit: default class.
+//
+// New in Better Auth 1.7 (not in the 1.1.0 document).
+//
+// Corresponds with GET /organization/list-user-invitations (the `ListUserInvitations` operationId).
+func (c *Client) ListUserInvitations(ctx context.Context, params *ListUserInvitationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListUserInvitationsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RejectInvitationWithBody Reject an invitation
+//
+// The recipient rejects a pending invitation: it becomes `rejected`; answers
+// `{"invitation", "member": null}`.
+//
+// Errors: unknown or not pending: 400 `INVITATION_NOT_FOUND` (message `Invitation not found!`);
+// another user: 403 `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`. No session: 401 `UNAUTHORIZED`.
+// Rate limit: default class.
+//
+// Corrects Better Auth 1.7's own document, which types `member` as an object.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /organization/reject-invitation (the `RejectInvitation` operationId).
+func (c *Client) RejectInvitationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRejectInvitationRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RejectInvitation Reject an invitation
+//
+// The recipient rejects a pending invitation: it becomes `rejected`; answers
+// `{"invitation", "member": null}`.
+//
+// Errors: unknown or not pending: 400 `INVITATION_NOT_FOUND` (message `Invitation not found!`);
+// another user: 403 `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`. No session: 401 `UNAUTHORIZED`.
+// Rate limit: default class.
+//
+// Corrects Better Auth 1.7's own document, which types `member` as an object.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /organization/reject-invitation (the `RejectInvitation` operationId).
+func (c *Client) RejectInvitation(ctx context.Context, body RejectInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRejectInvitationRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RemoveMemberWithBody Remove a member
+//
+// Removes `memberIdOrEmail` (a member id, or the member's email when it contains `@`) from
+// `organizationId` (default the active one) and answers `{"member": ...}`. Needs `member:delete`
+// (owner, admin). A member with the `owner` role can be removed only by an owner and only while
+// another owner remains. Removing yourself unsets your active organization.
+//
+// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not a member: 400
+// `MEMBER_NOT_FOUND`; removing an owner as non-owner or the last owner: 400
+// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`; no permission: 401
+// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /organization/remove-member (the `RemoveMember` operationId).
+func (c *Client) RemoveMemberWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRemoveMemberRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RemoveMember Remove a member
+//
+// Removes `memberIdOrEmail` (a member id, or the member's email when it contains `@`) from
+// `organizationId` (default the active one) and answers `{"member": ...}`. Needs `member:delete`
+// (owner, admin). A member with the `owner` role can be removed only by an owner and only while
+// another owner remains. Removing yourself unsets your active organization.
+//
+// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not a member: 400
+// `MEMBER_NOT_FOUND`; removing an owner as non-owner or the last owner: 400
+// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`; no permission: 401
+// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /organization/remove-member (the `RemoveMember` operationId).
+func (c *Client) RemoveMember(ctx context.Context, body RemoveMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRemoveMemberRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetActiveOrganizationWithBody Set the active organization
+//
+// Stores the organization in the session (`activeOrganizationId`) and answers it (`metadata` as
+// the stored string); the session cookie is sent again. The organization is named by
+// `organizationId`, or by `organizationSlug` when `organizationId` is absent; with neither, the
+// currently active organization is answered. `organizationId: null` unsets it and answers `null`,
+// as does a call with neither when none is active.
+//
+// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member: 403
+// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION` (and the active organization is unset). No session: 401 `UNAUTHORIZED`.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which does not allow `null` (unset) nor the `null` answer, and
+// lacks `organizationSlug`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /organization/set-active (the `SetActiveOrganization` operationId).
+func (c *Client) SetActiveOrganizationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetActiveOrganizationRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetActiveOrganization Set the active organization
+//
+// Stores the organization in the session (`activeOrganizationId`) and answers it (`metadata` as
+// the stored string); the session cookie is sent again. The organization is named by
+// `organizationId`, or by `organizationSlug` when `organizationId` is absent; with neither, the
+// currently active organization is answered. `organizationId: null` unsets it and answers `null`,
+// as does a call with neither when none is active.
+//
+// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member: 403
+// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION` (and the active organization is unset). No session: 401 `UNAUTHORIZED`.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which does not allow `null` (unset) nor the `null` answer, and
+// lacks `organizationSlug`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /organization/set-active (the `SetActiveOrganization` operationId).
+func (c *Client) SetActiveOrganization(ctx context.Context, body SetActiveOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetActiveOrganizationRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateOrganizationWithBody Update an organization
+//
+// Changes the given fields of `data` in the organization `organizationId` (default the active
+// one) and answers it with `metadata` parsed (absent when the organization has none). Needs the
+// `organization:update` permission (owner, admin).
+//
+// Errors: no organization given or active, or unknown: 400 `ORGANIZATION_NOT_FOUND`; the user is
+// not a member: 400 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; a `member`: 403
+// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_ORGANIZATION`; the new slug belongs to another organization:
+// 400 `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which types `logo` as non-nullable and `metadata` as a string.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /organization/update (the `UpdateOrganization` operationId).
+func (c *Client) UpdateOrganizationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateOrganizationRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateOrganization Update an organization
+//
+// Changes the given fields of `data` in the organization `organizationId` (default the active
+// one) and answers it with `metadata` parsed (absent when the organization has none). Needs the
+// `organization:update` permission (owner, admin).
+//
+// Errors: no organization given or active, or unknown: 400 `ORGANIZATION_NOT_FOUND`; the user is
+// not a member: 400 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; a `member`: 403
+// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_ORGANIZATION`; the new slug belongs to another organization:
+// 400 `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which types `logo` as non-nullable and `metadata` as a string.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /organization/update (the `UpdateOrganization` operationId).
+func (c *Client) UpdateOrganization(ctx context.Context, body UpdateOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateOrganizationRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMemberRoleWithBody Change a member's role
+//
+// Sets the role of `memberId` in `organizationId` (default the active organization) and answers
+// the bare member row. Needs `member:update` (owner, admin); an owner may always. Only an owner may
+// change an owner's role or grant `owner`; the only owner cannot give up `owner`. `role` is a
+// role name, a comma-separated list or an array of names (stored joined by `,`).
+//
+// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not a member: 400
+// `MEMBER_NOT_FOUND`; not allowed: 403 `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER`; the only owner
+// demoting themself: 400 `YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER`; unknown or empty
+// role: 400 `ROLE_NOT_FOUND` (message `ROLE_NOT_FOUND: <role>` for an unknown one). No session: 401 `UNAUTHORIZED`.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which answers `{member}` and types `role` as a string only.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /organization/update-member-role (the `UpdateMemberRole` operationId).
+func (c *Client) UpdateMemberRoleWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMemberRoleRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMemberRole Change a member's role
+//
+// Sets the role of `memberId` in `organizationId` (default the active organization) and answers
+// the bare member row. Needs `member:update` (owner, admin); an owner may always. Only an owner may
+// change an owner's role or grant `owner`; the only owner cannot give up `owner`. `role` is a
+// role name, a comma-separated list or an array of names (stored joined by `,`).
+//
+// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not a member: 400
+// `MEMBER_NOT_FOUND`; not allowed: 403 `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER`; the only owner
+// demoting themself: 400 `YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER`; unknown or empty
+// role: 400 `ROLE_NOT_FOUND` (message `ROLE_NOT_FOUND: <role>` for an unknown one). No session: 401 `UNAUTHORIZED`.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which answers `{member}` and types `role` as a string only.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /organization/update-member-role (the `UpdateMemberRole` operationId).
+func (c *Client) UpdateMemberRole(ctx context.Context, body UpdateMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMemberRoleRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5129,6 +7349,1110 @@ func NewOkRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewAcceptInvitationRequest calls the generic AcceptInvitation builder with application/json body
+func NewAcceptInvitationRequest(server string, body AcceptInvitationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAcceptInvitationRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewAcceptInvitationRequestWithBody constructs an http.Request for the AcceptInvitation method, with any body, and a specified content type
+func NewAcceptInvitationRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/accept-invitation")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCancelInvitationRequest calls the generic CancelInvitation builder with application/json body
+func NewCancelInvitationRequest(server string, body CancelInvitationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCancelInvitationRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCancelInvitationRequestWithBody constructs an http.Request for the CancelInvitation method, with any body, and a specified content type
+func NewCancelInvitationRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/cancel-invitation")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCheckOrganizationSlugRequest calls the generic CheckOrganizationSlug builder with application/json body
+func NewCheckOrganizationSlugRequest(server string, body CheckOrganizationSlugJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCheckOrganizationSlugRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCheckOrganizationSlugRequestWithBody constructs an http.Request for the CheckOrganizationSlug method, with any body, and a specified content type
+func NewCheckOrganizationSlugRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/check-slug")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCreateOrganizationRequest calls the generic CreateOrganization builder with application/json body
+func NewCreateOrganizationRequest(server string, body CreateOrganizationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateOrganizationRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateOrganizationRequestWithBody constructs an http.Request for the CreateOrganization method, with any body, and a specified content type
+func NewCreateOrganizationRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/create")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteOrganizationRequest calls the generic DeleteOrganization builder with application/json body
+func NewDeleteOrganizationRequest(server string, body DeleteOrganizationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDeleteOrganizationRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewDeleteOrganizationRequestWithBody constructs an http.Request for the DeleteOrganization method, with any body, and a specified content type
+func NewDeleteOrganizationRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/delete")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetActiveMemberRequest constructs an http.Request for the GetActiveMember method
+func NewGetActiveMemberRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/get-active-member")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetActiveMemberRoleRequest constructs an http.Request for the GetActiveMemberRole method
+func NewGetActiveMemberRoleRequest(server string, params *GetActiveMemberRoleParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/get-active-member-role")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.UserId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "userId", *params.UserId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrganizationId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organizationId", *params.OrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrganizationSlug != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organizationSlug", *params.OrganizationSlug, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetFullOrganizationRequest constructs an http.Request for the GetFullOrganization method
+func NewGetFullOrganizationRequest(server string, params *GetFullOrganizationParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/get-full-organization")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.OrganizationId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organizationId", *params.OrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrganizationSlug != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organizationSlug", *params.OrganizationSlug, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.MembersLimit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "membersLimit", *params.MembersLimit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetInvitationRequest constructs an http.Request for the GetInvitation method
+func NewGetInvitationRequest(server string, params *GetInvitationParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/get-invitation")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "id", params.Id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetOrganizationRequest constructs an http.Request for the GetOrganization method
+func NewGetOrganizationRequest(server string, params *GetOrganizationParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/get-organization")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.OrganizationId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organizationId", *params.OrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrganizationSlug != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organizationSlug", *params.OrganizationSlug, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewHasOrganizationPermissionRequest calls the generic HasOrganizationPermission builder with application/json body
+func NewHasOrganizationPermissionRequest(server string, body HasOrganizationPermissionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewHasOrganizationPermissionRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewHasOrganizationPermissionRequestWithBody constructs an http.Request for the HasOrganizationPermission method, with any body, and a specified content type
+func NewHasOrganizationPermissionRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/has-permission")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewInviteMemberRequest calls the generic InviteMember builder with application/json body
+func NewInviteMemberRequest(server string, body InviteMemberJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewInviteMemberRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewInviteMemberRequestWithBody constructs an http.Request for the InviteMember method, with any body, and a specified content type
+func NewInviteMemberRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/invite-member")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewLeaveOrganizationRequest calls the generic LeaveOrganization builder with application/json body
+func NewLeaveOrganizationRequest(server string, body LeaveOrganizationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewLeaveOrganizationRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewLeaveOrganizationRequestWithBody constructs an http.Request for the LeaveOrganization method, with any body, and a specified content type
+func NewLeaveOrganizationRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/leave")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListOrganizationsRequest constructs an http.Request for the ListOrganizations method
+func NewListOrganizationsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/list")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListInvitationsRequest constructs an http.Request for the ListInvitations method
+func NewListInvitationsRequest(server string, params *ListInvitationsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/list-invitations")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.OrganizationId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organizationId", *params.OrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListOrganizationMembersRequest constructs an http.Request for the ListOrganizationMembers method
+func NewListOrganizationMembersRequest(server string, params *ListOrganizationMembersParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/list-members")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Offset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SortBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sortBy", *params.SortBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SortDirection != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sortDirection", *params.SortDirection, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.FilterField != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "filterField", *params.FilterField, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.FilterValue != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "filterValue", *params.FilterValue, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.FilterOperator != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "filterOperator", *params.FilterOperator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrganizationId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organizationId", *params.OrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrganizationSlug != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organizationSlug", *params.OrganizationSlug, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListUserInvitationsRequest constructs an http.Request for the ListUserInvitations method
+func NewListUserInvitationsRequest(server string, params *ListUserInvitationsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/list-user-invitations")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Email != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "email", *params.Email, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRejectInvitationRequest calls the generic RejectInvitation builder with application/json body
+func NewRejectInvitationRequest(server string, body RejectInvitationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRejectInvitationRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewRejectInvitationRequestWithBody constructs an http.Request for the RejectInvitation method, with any body, and a specified content type
+func NewRejectInvitationRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/reject-invitation")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRemoveMemberRequest calls the generic RemoveMember builder with application/json body
+func NewRemoveMemberRequest(server string, body RemoveMemberJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRemoveMemberRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewRemoveMemberRequestWithBody constructs an http.Request for the RemoveMember method, with any body, and a specified content type
+func NewRemoveMemberRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/remove-member")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewSetActiveOrganizationRequest calls the generic SetActiveOrganization builder with application/json body
+func NewSetActiveOrganizationRequest(server string, body SetActiveOrganizationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetActiveOrganizationRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewSetActiveOrganizationRequestWithBody constructs an http.Request for the SetActiveOrganization method, with any body, and a specified content type
+func NewSetActiveOrganizationRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/set-active")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewUpdateOrganizationRequest calls the generic UpdateOrganization builder with application/json body
+func NewUpdateOrganizationRequest(server string, body UpdateOrganizationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateOrganizationRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewUpdateOrganizationRequestWithBody constructs an http.Request for the UpdateOrganization method, with any body, and a specified content type
+func NewUpdateOrganizationRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/update")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewUpdateMemberRoleRequest calls the generic UpdateMemberRole builder with application/json body
+func NewUpdateMemberRoleRequest(server string, body UpdateMemberRoleJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateMemberRoleRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewUpdateMemberRoleRequestWithBody constructs an http.Request for the UpdateMemberRole method, with any body, and a specified content type
+func NewUpdateMemberRoleRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/update-member-role")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewRefreshTokenRequest calls the generic RefreshToken builder with application/json body
 func NewRefreshTokenRequest(server string, body RefreshTokenJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -6450,6 +9774,605 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /ok (the `Ok` operationId).
 	OkWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*OkResponse, error)
+
+	// AcceptInvitationWithBodyWithResponse Accept an invitation
+	//
+	// The recipient (session user whose email is the invitation's, case-insensitively) accepts a
+	// pending, unexpired invitation: it becomes `accepted`, the user a member with its role, and the
+	// session's active organization that organization (no `Set-Cookie`). Answers
+	// `{"invitation", "member"}`. Concurrent accepts of one invitation succeed once.
+	//
+	// Errors: unknown, expired or not pending: 400 `INVITATION_NOT_FOUND`; another user: 403
+	// `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`; 100 members: 403
+	// `ORGANIZATION_MEMBERSHIP_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/accept-invitation (the `AcceptInvitation` operationId).
+	AcceptInvitationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AcceptInvitationResponse, error)
+
+	// AcceptInvitationWithResponse Accept an invitation
+	//
+	// The recipient (session user whose email is the invitation's, case-insensitively) accepts a
+	// pending, unexpired invitation: it becomes `accepted`, the user a member with its role, and the
+	// session's active organization that organization (no `Set-Cookie`). Answers
+	// `{"invitation", "member"}`. Concurrent accepts of one invitation succeed once.
+	//
+	// Errors: unknown, expired or not pending: 400 `INVITATION_NOT_FOUND`; another user: 403
+	// `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`; 100 members: 403
+	// `ORGANIZATION_MEMBERSHIP_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/accept-invitation (the `AcceptInvitation` operationId).
+	AcceptInvitationWithResponse(ctx context.Context, body AcceptInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*AcceptInvitationResponse, error)
+
+	// CancelInvitationWithBodyWithResponse Cancel an invitation
+	//
+	// Marks the invitation `canceled` and answers it. Needs `invitation:cancel` (owner, admin) in the
+	// invitation's organization.
+	//
+	// Errors: unknown invitation: 400 `INVITATION_NOT_FOUND`; caller not a member: 400
+	// `MEMBER_NOT_FOUND`; no permission: 403 `YOU_ARE_NOT_ALLOWED_TO_CANCEL_THIS_INVITATION`.
+	// No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which gives no 200 schema.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/cancel-invitation (the `CancelInvitation` operationId).
+	CancelInvitationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelInvitationResponse, error)
+
+	// CancelInvitationWithResponse Cancel an invitation
+	//
+	// Marks the invitation `canceled` and answers it. Needs `invitation:cancel` (owner, admin) in the
+	// invitation's organization.
+	//
+	// Errors: unknown invitation: 400 `INVITATION_NOT_FOUND`; caller not a member: 400
+	// `MEMBER_NOT_FOUND`; no permission: 403 `YOU_ARE_NOT_ALLOWED_TO_CANCEL_THIS_INVITATION`.
+	// No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which gives no 200 schema.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/cancel-invitation (the `CancelInvitation` operationId).
+	CancelInvitationWithResponse(ctx context.Context, body CancelInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelInvitationResponse, error)
+
+	// CheckOrganizationSlugWithBodyWithResponse Check whether a slug is free
+	//
+	// Answers `{"status": true}` when no organization has this slug; taken: 400
+	// `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which gives no 200 schema.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/check-slug (the `CheckOrganizationSlug` operationId).
+	CheckOrganizationSlugWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CheckOrganizationSlugResponse, error)
+
+	// CheckOrganizationSlugWithResponse Check whether a slug is free
+	//
+	// Answers `{"status": true}` when no organization has this slug; taken: 400
+	// `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which gives no 200 schema.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/check-slug (the `CheckOrganizationSlug` operationId).
+	CheckOrganizationSlugWithResponse(ctx context.Context, body CheckOrganizationSlugJSONRequestBody, reqEditors ...RequestEditorFn) (*CheckOrganizationSlugResponse, error)
+
+	// CreateOrganizationWithBodyWithResponse Create an organization
+	//
+	// Creates an organization with the session user as its only member, with role `owner`, and
+	// answers the organization with `members` (that one member). `metadata` comes back as the object
+	// sent, and the key is absent when none was sent. The session's `activeOrganizationId` becomes the
+	// new organization unless `keepCurrentActiveOrganization` is true (no `Set-Cookie`).
+	//
+	// Errors: the slug is taken: 400 `ORGANIZATION_ALREADY_EXISTS`; empty `name` or `slug`: 400
+	// `VALIDATION_ERROR`. No session: 401 `UNAUTHORIZED` (Better Auth answers this one with an empty
+	// 401 body). Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which answers a bare `Organization` (1.7 adds `members`), types
+	// `logo` as a non-nullable string, `metadata` and `keepCurrentActiveOrganization` as strings.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/create (the `CreateOrganization` operationId).
+	CreateOrganizationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateOrganizationResponse, error)
+
+	// CreateOrganizationWithResponse Create an organization
+	//
+	// Creates an organization with the session user as its only member, with role `owner`, and
+	// answers the organization with `members` (that one member). `metadata` comes back as the object
+	// sent, and the key is absent when none was sent. The session's `activeOrganizationId` becomes the
+	// new organization unless `keepCurrentActiveOrganization` is true (no `Set-Cookie`).
+	//
+	// Errors: the slug is taken: 400 `ORGANIZATION_ALREADY_EXISTS`; empty `name` or `slug`: 400
+	// `VALIDATION_ERROR`. No session: 401 `UNAUTHORIZED` (Better Auth answers this one with an empty
+	// 401 body). Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which answers a bare `Organization` (1.7 adds `members`), types
+	// `logo` as a non-nullable string, `metadata` and `keepCurrentActiveOrganization` as strings.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/create (the `CreateOrganization` operationId).
+	CreateOrganizationWithResponse(ctx context.Context, body CreateOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateOrganizationResponse, error)
+
+	// DeleteOrganizationWithBodyWithResponse Delete an organization
+	//
+	// Deletes the organization with its members and invitations and answers the deleted row
+	// (`metadata` as the stored string). Needs `organization:delete` (owner only). Sessions that had it
+	// active no longer do.
+	//
+	// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; not a member: 400
+	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
+	// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which answers a string.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/delete (the `DeleteOrganization` operationId).
+	DeleteOrganizationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeleteOrganizationResponse, error)
+
+	// DeleteOrganizationWithResponse Delete an organization
+	//
+	// Deletes the organization with its members and invitations and answers the deleted row
+	// (`metadata` as the stored string). Needs `organization:delete` (owner only). Sessions that had it
+	// active no longer do.
+	//
+	// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; not a member: 400
+	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
+	// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which answers a string.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/delete (the `DeleteOrganization` operationId).
+	DeleteOrganizationWithResponse(ctx context.Context, body DeleteOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteOrganizationResponse, error)
+
+	// GetActiveMemberWithResponse Get the user's membership in the active organization
+	//
+	// The session user's member row (with `user`) in the active organization.
+	//
+	// Errors: none active: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 400 `MEMBER_NOT_FOUND`.
+	// No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, whose member lacks `createdAt` and `user`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /organization/get-active-member (the `GetActiveMember` operationId).
+	GetActiveMemberWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetActiveMemberResponse, error)
+
+	// GetActiveMemberRoleWithResponse Get a member's role
+	//
+	// `{"role": "..."}` of `userId` (default the session user) in the organization named by
+	// `organizationSlug`, else `organizationId`, else the active one. The caller must be a member.
+	//
+	// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or `userId` not a member: 403
+	// `YOU_ARE_NOT_A_MEMBER_OF_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// New in Better Auth 1.7 (not in the 1.1.0 document).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /organization/get-active-member-role (the `GetActiveMemberRole` operationId).
+	GetActiveMemberRoleWithResponse(ctx context.Context, params *GetActiveMemberRoleParams, reqEditors ...RequestEditorFn) (*GetActiveMemberRoleResponse, error)
+
+	// GetFullOrganizationWithResponse Get an organization with its members and invitations
+	//
+	// The organization named by `organizationSlug`, else `organizationId`, else the session's active
+	// organization, with `members` (each with `user {id, name, email, image}`, at most `membersLimit`,
+	// default 100, oldest first) and `invitations` (every invitation of the organization, any status,
+	// when the caller may create invitations; else `[]`). `null` when nothing names an organization
+	// and none is active.
+	//
+	// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member: 403
+	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION` (and the active organization is unset). No session: 401 `UNAUTHORIZED`.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which takes no parameters and answers a bare `Organization`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /organization/get-full-organization (the `GetFullOrganization` operationId).
+	GetFullOrganizationWithResponse(ctx context.Context, params *GetFullOrganizationParams, reqEditors ...RequestEditorFn) (*GetFullOrganizationResponse, error)
+
+	// GetInvitationWithResponse Get an invitation
+	//
+	// A pending, unexpired invitation addressed to the session user, with `organizationName`,
+	// `organizationSlug` and `inviterEmail`.
+	//
+	// Errors: unknown, expired or not pending: 400 `INVITATION_NOT_FOUND`; addressed to someone else:
+	// 403 `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`; inviter no longer a member: 400
+	// `INVITER_IS_NO_LONGER_A_MEMBER_OF_THE_ORGANIZATION`; organization gone: 400
+	// `ORGANIZATION_NOT_FOUND`; missing `id`: 400 `VALIDATION_ERROR`. No session: 401
+	// `{"message": "Not authenticated"}`. Rate limit: default class.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /organization/get-invitation (the `GetInvitation` operationId).
+	GetInvitationWithResponse(ctx context.Context, params *GetInvitationParams, reqEditors ...RequestEditorFn) (*GetInvitationResponse, error)
+
+	// GetOrganizationWithResponse Get an organization
+	//
+	// The organization named by `organizationSlug`, else `organizationId`, else the active one, as
+	// stored (`metadata` a string or `null`); `null` when nothing names one and none is active.
+	// Errors as `get-full-organization`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// New in Better Auth 1.7 (not in the 1.1.0 document).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /organization/get-organization (the `GetOrganization` operationId).
+	GetOrganizationWithResponse(ctx context.Context, params *GetOrganizationParams, reqEditors ...RequestEditorFn) (*GetOrganizationResponse, error)
+
+	// HasOrganizationPermissionWithBodyWithResponse Check the user's permissions in an organization
+	//
+	// `{"error": null, "success": bool}`: whether the session user's role in `organizationId`
+	// (default the active organization) grants every action listed in `permissions` (resource →
+	// actions; `organization [update, delete]`, `member [create, update, delete]`, `invitation
+	// [create, cancel]`, `team [create, update, delete]`, `ac [create, read, update, delete]`; owner
+	// has all, admin all but `organization:delete`, member only `ac:read`). The deprecated
+	// `permission` key is accepted and always yields `false`.
+	//
+	// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 401
+	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/has-permission (the `HasOrganizationPermission` operationId).
+	HasOrganizationPermissionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*HasOrganizationPermissionResponse, error)
+
+	// HasOrganizationPermissionWithResponse Check the user's permissions in an organization
+	//
+	// `{"error": null, "success": bool}`: whether the session user's role in `organizationId`
+	// (default the active organization) grants every action listed in `permissions` (resource →
+	// actions; `organization [update, delete]`, `member [create, update, delete]`, `invitation
+	// [create, cancel]`, `team [create, update, delete]`, `ac [create, read, update, delete]`; owner
+	// has all, admin all but `organization:delete`, member only `ac:read`). The deprecated
+	// `permission` key is accepted and always yields `false`.
+	//
+	// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 401
+	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/has-permission (the `HasOrganizationPermission` operationId).
+	HasOrganizationPermissionWithResponse(ctx context.Context, body HasOrganizationPermissionJSONRequestBody, reqEditors ...RequestEditorFn) (*HasOrganizationPermissionResponse, error)
+
+	// InviteMemberWithBodyWithResponse Invite someone to an organization
+	//
+	// Creates a pending invitation of `email` (stored lower-case) with `role` (a name, a
+	// comma-separated list or an array) to `organizationId` (default the active one), valid 48 hours,
+	// mails it (template `betterauth-organization-invitation`: `url` to accept, `invitationId`,
+	// `organizationId`, `organizationName`, `role`, `inviterName`, `inviterEmail`, `email`) and answers
+	// it. Needs `invitation:create` (owner, admin); only an owner may invite an `owner`. With
+	// `resend: true` a pending invitation of the same email is renewed (48 hours from now), mailed
+	// again and answered (same id).
+	//
+	// Errors: no organization: 400 `ORGANIZATION_NOT_FOUND`; bad email: 400 `INVALID_EMAIL`; caller not
+	// a member: 400 `MEMBER_NOT_FOUND`; no permission: 403
+	// `YOU_ARE_NOT_ALLOWED_TO_INVITE_USERS_TO_THIS_ORGANIZATION`; empty role: 400 `ROLE_NOT_FOUND`;
+	// unknown role: 400 `{"message": "ROLE_NOT_FOUND: <role>"}` (no code); a non-owner inviting an
+	// owner: 403 `YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE`; already a member: 400
+	// `USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION`; already invited (without `resend`): 400
+	// `USER_IS_ALREADY_INVITED_TO_THIS_ORGANIZATION`; 100 pending invitations: 403
+	// `INVITATION_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which types `role`, `resend` and `teamId` as strings and whose
+	// invitation lacks `createdAt`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/invite-member (the `InviteMember` operationId).
+	InviteMemberWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*InviteMemberResponse, error)
+
+	// InviteMemberWithResponse Invite someone to an organization
+	//
+	// Creates a pending invitation of `email` (stored lower-case) with `role` (a name, a
+	// comma-separated list or an array) to `organizationId` (default the active one), valid 48 hours,
+	// mails it (template `betterauth-organization-invitation`: `url` to accept, `invitationId`,
+	// `organizationId`, `organizationName`, `role`, `inviterName`, `inviterEmail`, `email`) and answers
+	// it. Needs `invitation:create` (owner, admin); only an owner may invite an `owner`. With
+	// `resend: true` a pending invitation of the same email is renewed (48 hours from now), mailed
+	// again and answered (same id).
+	//
+	// Errors: no organization: 400 `ORGANIZATION_NOT_FOUND`; bad email: 400 `INVALID_EMAIL`; caller not
+	// a member: 400 `MEMBER_NOT_FOUND`; no permission: 403
+	// `YOU_ARE_NOT_ALLOWED_TO_INVITE_USERS_TO_THIS_ORGANIZATION`; empty role: 400 `ROLE_NOT_FOUND`;
+	// unknown role: 400 `{"message": "ROLE_NOT_FOUND: <role>"}` (no code); a non-owner inviting an
+	// owner: 403 `YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE`; already a member: 400
+	// `USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION`; already invited (without `resend`): 400
+	// `USER_IS_ALREADY_INVITED_TO_THIS_ORGANIZATION`; 100 pending invitations: 403
+	// `INVITATION_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which types `role`, `resend` and `teamId` as strings and whose
+	// invitation lacks `createdAt`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/invite-member (the `InviteMember` operationId).
+	InviteMemberWithResponse(ctx context.Context, body InviteMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*InviteMemberResponse, error)
+
+	// LeaveOrganizationWithBodyWithResponse Leave an organization
+	//
+	// Removes the session user from `organizationId` and answers the removed member with `user`;
+	// the session's active organization is unset if it was this one.
+	//
+	// Errors: not a member: 400 `MEMBER_NOT_FOUND`; the only owner: 400
+	// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which gives no 200 schema.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/leave (the `LeaveOrganization` operationId).
+	LeaveOrganizationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LeaveOrganizationResponse, error)
+
+	// LeaveOrganizationWithResponse Leave an organization
+	//
+	// Removes the session user from `organizationId` and answers the removed member with `user`;
+	// the session's active organization is unset if it was this one.
+	//
+	// Errors: not a member: 400 `MEMBER_NOT_FOUND`; the only owner: 400
+	// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which gives no 200 schema.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/leave (the `LeaveOrganization` operationId).
+	LeaveOrganizationWithResponse(ctx context.Context, body LeaveOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*LeaveOrganizationResponse, error)
+
+	// ListOrganizationsWithResponse List the user's organizations
+	//
+	// The organizations the session user is a member of (any role), oldest first; `metadata` is the
+	// stored JSON string or `null`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /organization/list (the `ListOrganizations` operationId).
+	ListOrganizationsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListOrganizationsResponse, error)
+
+	// ListInvitationsWithResponse List an organization's invitations
+	//
+	// Every invitation (any status) of `organizationId` (default the active one), oldest first.
+	// Needs `invitation:create`; invitations granting `owner` are left out for non-owners.
+	//
+	// Errors: no organization: 400 `{"message": "Organization ID is required"}` (no code); not a member:
+	// 403 `{"message": "You are not a member of this organization"}` (no code); no permission: 403
+	// `YOU_ARE_NOT_ALLOWED_TO_LIST_INVITATIONS`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which takes no `organizationId` and gives no 200 schema.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /organization/list-invitations (the `ListInvitations` operationId).
+	ListInvitationsWithResponse(ctx context.Context, params *ListInvitationsParams, reqEditors ...RequestEditorFn) (*ListInvitationsResponse, error)
+
+	// ListOrganizationMembersWithResponse List the members of an organization
+	//
+	// `{"members": [...], "total": n}`: the members (each with `user`) of the organization named by
+	// `organizationSlug`, else `organizationId`, else the active one, oldest first; `limit` (default
+	// 100) and `offset` page them, `sortBy` (`createdAt`, `role`, `userId`, `id`) and `sortDirection`
+	// order them, `filterField`/`filterOperator`/`filterValue` filter them (fields `role`, `userId`,
+	// `id`; operators `eq`, `ne`, `in`, `contains`; `in` takes a comma-separated list). `total`
+	// counts the filtered members before paging.
+	//
+	// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 403
+	// `YOU_ARE_NOT_A_MEMBER_OF_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// New in Better Auth 1.7 (not in the 1.1.0 document).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /organization/list-members (the `ListOrganizationMembers` operationId).
+	ListOrganizationMembersWithResponse(ctx context.Context, params *ListOrganizationMembersParams, reqEditors ...RequestEditorFn) (*ListOrganizationMembersResponse, error)
+
+	// ListUserInvitationsWithResponse List the user's pending invitations
+	//
+	// The pending invitations addressed to the session user's email, each with `organizationName`.
+	// The user's email must be verified. `email` is for server-side calls only.
+	//
+	// Errors: email not verified: 403 `EMAIL_VERIFICATION_REQUIRED_FOR_INVITATION`; `email` given:
+	// 400 `{"message": "User email cannot be passed for client side API calls."}` (no code); no
+	// session: 400 `{"message": "Missing session headers, or email query parameter."}` (no code).
+	// Rate limit: default class.
+	//
+	// New in Better Auth 1.7 (not in the 1.1.0 document).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /organization/list-user-invitations (the `ListUserInvitations` operationId).
+	ListUserInvitationsWithResponse(ctx context.Context, params *ListUserInvitationsParams, reqEditors ...RequestEditorFn) (*ListUserInvitationsResponse, error)
+
+	// RejectInvitationWithBodyWithResponse Reject an invitation
+	//
+	// The recipient rejects a pending invitation: it becomes `rejected`; answers
+	// `{"invitation", "member": null}`.
+	//
+	// Errors: unknown or not pending: 400 `INVITATION_NOT_FOUND` (message `Invitation not found!`);
+	// another user: 403 `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`. No session: 401 `UNAUTHORIZED`.
+	// Rate limit: default class.
+	//
+	// Corrects Better Auth 1.7's own document, which types `member` as an object.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/reject-invitation (the `RejectInvitation` operationId).
+	RejectInvitationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RejectInvitationResponse, error)
+
+	// RejectInvitationWithResponse Reject an invitation
+	//
+	// The recipient rejects a pending invitation: it becomes `rejected`; answers
+	// `{"invitation", "member": null}`.
+	//
+	// Errors: unknown or not pending: 400 `INVITATION_NOT_FOUND` (message `Invitation not found!`);
+	// another user: 403 `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`. No session: 401 `UNAUTHORIZED`.
+	// Rate limit: default class.
+	//
+	// Corrects Better Auth 1.7's own document, which types `member` as an object.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/reject-invitation (the `RejectInvitation` operationId).
+	RejectInvitationWithResponse(ctx context.Context, body RejectInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*RejectInvitationResponse, error)
+
+	// RemoveMemberWithBodyWithResponse Remove a member
+	//
+	// Removes `memberIdOrEmail` (a member id, or the member's email when it contains `@`) from
+	// `organizationId` (default the active one) and answers `{"member": ...}`. Needs `member:delete`
+	// (owner, admin). A member with the `owner` role can be removed only by an owner and only while
+	// another owner remains. Removing yourself unsets your active organization.
+	//
+	// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not a member: 400
+	// `MEMBER_NOT_FOUND`; removing an owner as non-owner or the last owner: 400
+	// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`; no permission: 401
+	// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/remove-member (the `RemoveMember` operationId).
+	RemoveMemberWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RemoveMemberResponse, error)
+
+	// RemoveMemberWithResponse Remove a member
+	//
+	// Removes `memberIdOrEmail` (a member id, or the member's email when it contains `@`) from
+	// `organizationId` (default the active one) and answers `{"member": ...}`. Needs `member:delete`
+	// (owner, admin). A member with the `owner` role can be removed only by an owner and only while
+	// another owner remains. Removing yourself unsets your active organization.
+	//
+	// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not a member: 400
+	// `MEMBER_NOT_FOUND`; removing an owner as non-owner or the last owner: 400
+	// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`; no permission: 401
+	// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/remove-member (the `RemoveMember` operationId).
+	RemoveMemberWithResponse(ctx context.Context, body RemoveMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*RemoveMemberResponse, error)
+
+	// SetActiveOrganizationWithBodyWithResponse Set the active organization
+	//
+	// Stores the organization in the session (`activeOrganizationId`) and answers it (`metadata` as
+	// the stored string); the session cookie is sent again. The organization is named by
+	// `organizationId`, or by `organizationSlug` when `organizationId` is absent; with neither, the
+	// currently active organization is answered. `organizationId: null` unsets it and answers `null`,
+	// as does a call with neither when none is active.
+	//
+	// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member: 403
+	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION` (and the active organization is unset). No session: 401 `UNAUTHORIZED`.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which does not allow `null` (unset) nor the `null` answer, and
+	// lacks `organizationSlug`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/set-active (the `SetActiveOrganization` operationId).
+	SetActiveOrganizationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetActiveOrganizationResponse, error)
+
+	// SetActiveOrganizationWithResponse Set the active organization
+	//
+	// Stores the organization in the session (`activeOrganizationId`) and answers it (`metadata` as
+	// the stored string); the session cookie is sent again. The organization is named by
+	// `organizationId`, or by `organizationSlug` when `organizationId` is absent; with neither, the
+	// currently active organization is answered. `organizationId: null` unsets it and answers `null`,
+	// as does a call with neither when none is active.
+	//
+	// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member: 403
+	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION` (and the active organization is unset). No session: 401 `UNAUTHORIZED`.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which does not allow `null` (unset) nor the `null` answer, and
+	// lacks `organizationSlug`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/set-active (the `SetActiveOrganization` operationId).
+	SetActiveOrganizationWithResponse(ctx context.Context, body SetActiveOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*SetActiveOrganizationResponse, error)
+
+	// UpdateOrganizationWithBodyWithResponse Update an organization
+	//
+	// Changes the given fields of `data` in the organization `organizationId` (default the active
+	// one) and answers it with `metadata` parsed (absent when the organization has none). Needs the
+	// `organization:update` permission (owner, admin).
+	//
+	// Errors: no organization given or active, or unknown: 400 `ORGANIZATION_NOT_FOUND`; the user is
+	// not a member: 400 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; a `member`: 403
+	// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_ORGANIZATION`; the new slug belongs to another organization:
+	// 400 `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which types `logo` as non-nullable and `metadata` as a string.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/update (the `UpdateOrganization` operationId).
+	UpdateOrganizationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateOrganizationResponse, error)
+
+	// UpdateOrganizationWithResponse Update an organization
+	//
+	// Changes the given fields of `data` in the organization `organizationId` (default the active
+	// one) and answers it with `metadata` parsed (absent when the organization has none). Needs the
+	// `organization:update` permission (owner, admin).
+	//
+	// Errors: no organization given or active, or unknown: 400 `ORGANIZATION_NOT_FOUND`; the user is
+	// not a member: 400 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; a `member`: 403
+	// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_ORGANIZATION`; the new slug belongs to another organization:
+	// 400 `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which types `logo` as non-nullable and `metadata` as a string.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/update (the `UpdateOrganization` operationId).
+	UpdateOrganizationWithResponse(ctx context.Context, body UpdateOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateOrganizationResponse, error)
+
+	// UpdateMemberRoleWithBodyWithResponse Change a member's role
+	//
+	// Sets the role of `memberId` in `organizationId` (default the active organization) and answers
+	// the bare member row. Needs `member:update` (owner, admin); an owner may always. Only an owner may
+	// change an owner's role or grant `owner`; the only owner cannot give up `owner`. `role` is a
+	// role name, a comma-separated list or an array of names (stored joined by `,`).
+	//
+	// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not a member: 400
+	// `MEMBER_NOT_FOUND`; not allowed: 403 `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER`; the only owner
+	// demoting themself: 400 `YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER`; unknown or empty
+	// role: 400 `ROLE_NOT_FOUND` (message `ROLE_NOT_FOUND: <role>` for an unknown one). No session: 401 `UNAUTHORIZED`.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which answers `{member}` and types `role` as a string only.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/update-member-role (the `UpdateMemberRole` operationId).
+	UpdateMemberRoleWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMemberRoleResponse, error)
+
+	// UpdateMemberRoleWithResponse Change a member's role
+	//
+	// Sets the role of `memberId` in `organizationId` (default the active organization) and answers
+	// the bare member row. Needs `member:update` (owner, admin); an owner may always. Only an owner may
+	// change an owner's role or grant `owner`; the only owner cannot give up `owner`. `role` is a
+	// role name, a comma-separated list or an array of names (stored joined by `,`).
+	//
+	// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not a member: 400
+	// `MEMBER_NOT_FOUND`; not allowed: 403 `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER`; the only owner
+	// demoting themself: 400 `YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER`; unknown or empty
+	// role: 400 `ROLE_NOT_FOUND` (message `ROLE_NOT_FOUND: <role>` for an unknown one). No session: 401 `UNAUTHORIZED`.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which answers `{member}` and types `role` as a string only.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/update-member-role (the `UpdateMemberRole` operationId).
+	UpdateMemberRoleWithResponse(ctx context.Context, body UpdateMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMemberRoleResponse, error)
 
 	// RefreshTokenWithBodyWithResponse Refresh a provider access token
 	//
@@ -8584,6 +12507,2021 @@ func (r OkResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r OkResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AcceptInvitationResponse429Headers the declared response headers of an HTTP 429 response for AcceptInvitation
+type AcceptInvitationResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type AcceptInvitationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AcceptInvitationResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AcceptInvitationResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AcceptInvitationResponse) GetJSON200() *AcceptInvitationResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AcceptInvitationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AcceptInvitationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AcceptInvitationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r AcceptInvitationResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r AcceptInvitationResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r AcceptInvitationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AcceptInvitationResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r AcceptInvitationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AcceptInvitationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AcceptInvitationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AcceptInvitationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CancelInvitationResponse429Headers the declared response headers of an HTTP 429 response for CancelInvitation
+type CancelInvitationResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type CancelInvitationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OrganizationInvitation
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CancelInvitationResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CancelInvitationResponse) GetJSON200() *OrganizationInvitation {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CancelInvitationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CancelInvitationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CancelInvitationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CancelInvitationResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CancelInvitationResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CancelInvitationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CancelInvitationResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CancelInvitationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CancelInvitationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CancelInvitationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CancelInvitationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CheckOrganizationSlugResponse429Headers the declared response headers of an HTTP 429 response for CheckOrganizationSlug
+type CheckOrganizationSlugResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type CheckOrganizationSlugResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OrganizationStatusResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CheckOrganizationSlugResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CheckOrganizationSlugResponse) GetJSON200() *OrganizationStatusResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CheckOrganizationSlugResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CheckOrganizationSlugResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CheckOrganizationSlugResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CheckOrganizationSlugResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CheckOrganizationSlugResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CheckOrganizationSlugResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CheckOrganizationSlugResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CheckOrganizationSlugResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CheckOrganizationSlugResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CheckOrganizationSlugResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CheckOrganizationSlugResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateOrganizationResponse429Headers the declared response headers of an HTTP 429 response for CreateOrganization
+type CreateOrganizationResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type CreateOrganizationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OrganizationWithMembers
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateOrganizationResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateOrganizationResponse) GetJSON200() *OrganizationWithMembers {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateOrganizationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateOrganizationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateOrganizationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateOrganizationResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateOrganizationResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateOrganizationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateOrganizationResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateOrganizationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateOrganizationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateOrganizationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateOrganizationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteOrganizationResponse429Headers the declared response headers of an HTTP 429 response for DeleteOrganization
+type DeleteOrganizationResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type DeleteOrganizationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Organization
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteOrganizationResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeleteOrganizationResponse) GetJSON200() *Organization {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteOrganizationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteOrganizationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteOrganizationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r DeleteOrganizationResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r DeleteOrganizationResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteOrganizationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteOrganizationResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteOrganizationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteOrganizationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteOrganizationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteOrganizationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetActiveMemberResponse429Headers the declared response headers of an HTTP 429 response for GetActiveMember
+type GetActiveMemberResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type GetActiveMemberResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OrganizationMemberWithUser
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetActiveMemberResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetActiveMemberResponse) GetJSON200() *OrganizationMemberWithUser {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetActiveMemberResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetActiveMemberResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetActiveMemberResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetActiveMemberResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetActiveMemberResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetActiveMemberResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetActiveMemberResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetActiveMemberResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetActiveMemberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetActiveMemberRoleResponse429Headers the declared response headers of an HTTP 429 response for GetActiveMemberRole
+type GetActiveMemberRoleResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type GetActiveMemberRoleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OrganizationRoleResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetActiveMemberRoleResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetActiveMemberRoleResponse) GetJSON200() *OrganizationRoleResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetActiveMemberRoleResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetActiveMemberRoleResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetActiveMemberRoleResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetActiveMemberRoleResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetActiveMemberRoleResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetActiveMemberRoleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetActiveMemberRoleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetActiveMemberRoleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetActiveMemberRoleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetFullOrganizationResponse429Headers the declared response headers of an HTTP 429 response for GetFullOrganization
+type GetFullOrganizationResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type GetFullOrganizationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *NullableFullOrganization
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetFullOrganizationResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetFullOrganizationResponse) GetJSON200() *NullableFullOrganization {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetFullOrganizationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetFullOrganizationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetFullOrganizationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetFullOrganizationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetFullOrganizationResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetFullOrganizationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetFullOrganizationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetFullOrganizationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetFullOrganizationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetInvitationResponse429Headers the declared response headers of an HTTP 429 response for GetInvitation
+type GetInvitationResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type GetInvitationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *InvitationDetail
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetInvitationResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetInvitationResponse) GetJSON200() *InvitationDetail {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetInvitationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetInvitationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetInvitationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetInvitationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetInvitationResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetInvitationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetInvitationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetInvitationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetInvitationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetOrganizationResponse429Headers the declared response headers of an HTTP 429 response for GetOrganization
+type GetOrganizationResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type GetOrganizationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *NullableOrganization
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetOrganizationResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOrganizationResponse) GetJSON200() *NullableOrganization {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetOrganizationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetOrganizationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetOrganizationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetOrganizationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetOrganizationResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOrganizationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOrganizationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOrganizationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOrganizationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// HasOrganizationPermissionResponse429Headers the declared response headers of an HTTP 429 response for HasOrganizationPermission
+type HasOrganizationPermissionResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type HasOrganizationPermissionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OrganizationPermissionResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *HasOrganizationPermissionResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r HasOrganizationPermissionResponse) GetJSON200() *OrganizationPermissionResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r HasOrganizationPermissionResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r HasOrganizationPermissionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r HasOrganizationPermissionResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r HasOrganizationPermissionResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r HasOrganizationPermissionResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r HasOrganizationPermissionResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r HasOrganizationPermissionResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r HasOrganizationPermissionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r HasOrganizationPermissionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r HasOrganizationPermissionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r HasOrganizationPermissionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// InviteMemberResponse429Headers the declared response headers of an HTTP 429 response for InviteMember
+type InviteMemberResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type InviteMemberResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OrganizationInvitation
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *InviteMemberResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r InviteMemberResponse) GetJSON200() *OrganizationInvitation {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r InviteMemberResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r InviteMemberResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r InviteMemberResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r InviteMemberResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r InviteMemberResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r InviteMemberResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r InviteMemberResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r InviteMemberResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r InviteMemberResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r InviteMemberResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r InviteMemberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// LeaveOrganizationResponse429Headers the declared response headers of an HTTP 429 response for LeaveOrganization
+type LeaveOrganizationResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type LeaveOrganizationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OrganizationMemberWithUser
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *LeaveOrganizationResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r LeaveOrganizationResponse) GetJSON200() *OrganizationMemberWithUser {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r LeaveOrganizationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r LeaveOrganizationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r LeaveOrganizationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r LeaveOrganizationResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r LeaveOrganizationResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r LeaveOrganizationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r LeaveOrganizationResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r LeaveOrganizationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r LeaveOrganizationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r LeaveOrganizationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r LeaveOrganizationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListOrganizationsResponse429Headers the declared response headers of an HTTP 429 response for ListOrganizations
+type ListOrganizationsResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type ListOrganizationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *[]Organization
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListOrganizationsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListOrganizationsResponse) GetJSON200() *[]Organization {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListOrganizationsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListOrganizationsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListOrganizationsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListOrganizationsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListOrganizationsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListOrganizationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListOrganizationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListOrganizationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListOrganizationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListInvitationsResponse429Headers the declared response headers of an HTTP 429 response for ListInvitations
+type ListInvitationsResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type ListInvitationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *[]OrganizationInvitation
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListInvitationsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListInvitationsResponse) GetJSON200() *[]OrganizationInvitation {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListInvitationsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListInvitationsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListInvitationsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListInvitationsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListInvitationsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListInvitationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListInvitationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListInvitationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListInvitationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListOrganizationMembersResponse429Headers the declared response headers of an HTTP 429 response for ListOrganizationMembers
+type ListOrganizationMembersResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type ListOrganizationMembersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OrganizationMemberList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListOrganizationMembersResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListOrganizationMembersResponse) GetJSON200() *OrganizationMemberList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListOrganizationMembersResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListOrganizationMembersResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListOrganizationMembersResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListOrganizationMembersResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListOrganizationMembersResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListOrganizationMembersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListOrganizationMembersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListOrganizationMembersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListOrganizationMembersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListUserInvitationsResponse429Headers the declared response headers of an HTTP 429 response for ListUserInvitations
+type ListUserInvitationsResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type ListUserInvitationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *[]UserInvitation
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListUserInvitationsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListUserInvitationsResponse) GetJSON200() *[]UserInvitation {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListUserInvitationsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListUserInvitationsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListUserInvitationsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListUserInvitationsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListUserInvitationsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListUserInvitationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListUserInvitationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListUserInvitationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListUserInvitationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RejectInvitationResponse429Headers the declared response headers of an HTTP 429 response for RejectInvitation
+type RejectInvitationResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type RejectInvitationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RejectInvitationResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RejectInvitationResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RejectInvitationResponse) GetJSON200() *RejectInvitationResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RejectInvitationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RejectInvitationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RejectInvitationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r RejectInvitationResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r RejectInvitationResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RejectInvitationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RejectInvitationResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RejectInvitationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RejectInvitationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RejectInvitationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RejectInvitationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RemoveMemberResponse429Headers the declared response headers of an HTTP 429 response for RemoveMember
+type RemoveMemberResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type RemoveMemberResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OrganizationMemberResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RemoveMemberResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RemoveMemberResponse) GetJSON200() *OrganizationMemberResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RemoveMemberResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RemoveMemberResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RemoveMemberResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r RemoveMemberResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r RemoveMemberResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RemoveMemberResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RemoveMemberResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RemoveMemberResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RemoveMemberResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RemoveMemberResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RemoveMemberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SetActiveOrganizationResponse200Headers the declared response headers of an HTTP 200 response for SetActiveOrganization
+type SetActiveOrganizationResponse200Headers struct {
+	SetCookie *string
+}
+
+// SetActiveOrganizationResponse429Headers the declared response headers of an HTTP 429 response for SetActiveOrganization
+type SetActiveOrganizationResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type SetActiveOrganizationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *NullableOrganization
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *SetActiveOrganizationResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SetActiveOrganizationResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetActiveOrganizationResponse) GetJSON200() *NullableOrganization {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SetActiveOrganizationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SetActiveOrganizationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SetActiveOrganizationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SetActiveOrganizationResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r SetActiveOrganizationResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r SetActiveOrganizationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SetActiveOrganizationResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SetActiveOrganizationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetActiveOrganizationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetActiveOrganizationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetActiveOrganizationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateOrganizationResponse429Headers the declared response headers of an HTTP 429 response for UpdateOrganization
+type UpdateOrganizationResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type UpdateOrganizationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OrganizationParsed
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateOrganizationResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateOrganizationResponse) GetJSON200() *OrganizationParsed {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateOrganizationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateOrganizationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateOrganizationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateOrganizationResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r UpdateOrganizationResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateOrganizationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateOrganizationResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateOrganizationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateOrganizationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateOrganizationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateOrganizationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateMemberRoleResponse429Headers the declared response headers of an HTTP 429 response for UpdateMemberRole
+type UpdateMemberRoleResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type UpdateMemberRoleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OrganizationMember
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateMemberRoleResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateMemberRoleResponse) GetJSON200() *OrganizationMember {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateMemberRoleResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateMemberRoleResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateMemberRoleResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateMemberRoleResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r UpdateMemberRoleResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateMemberRoleResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateMemberRoleResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateMemberRoleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateMemberRoleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateMemberRoleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateMemberRoleResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -11037,6 +16975,815 @@ func (c *ClientWithResponses) OkWithResponse(ctx context.Context, reqEditors ...
 	return ParseOkResponse(rsp)
 }
 
+// AcceptInvitationWithBodyWithResponse Accept an invitation
+//
+// The recipient (session user whose email is the invitation's, case-insensitively) accepts a
+// pending, unexpired invitation: it becomes `accepted`, the user a member with its role, and the
+// session's active organization that organization (no `Set-Cookie`). Answers
+// `{"invitation", "member"}`. Concurrent accepts of one invitation succeed once.
+//
+// Errors: unknown, expired or not pending: 400 `INVITATION_NOT_FOUND`; another user: 403
+// `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`; 100 members: 403
+// `ORGANIZATION_MEMBERSHIP_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/accept-invitation (the `AcceptInvitation` operationId).
+func (c *ClientWithResponses) AcceptInvitationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AcceptInvitationResponse, error) {
+	rsp, err := c.AcceptInvitationWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAcceptInvitationResponse(rsp)
+}
+
+// AcceptInvitationWithResponse Accept an invitation
+//
+// The recipient (session user whose email is the invitation's, case-insensitively) accepts a
+// pending, unexpired invitation: it becomes `accepted`, the user a member with its role, and the
+// session's active organization that organization (no `Set-Cookie`). Answers
+// `{"invitation", "member"}`. Concurrent accepts of one invitation succeed once.
+//
+// Errors: unknown, expired or not pending: 400 `INVITATION_NOT_FOUND`; another user: 403
+// `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`; 100 members: 403
+// `ORGANIZATION_MEMBERSHIP_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/accept-invitation (the `AcceptInvitation` operationId).
+func (c *ClientWithResponses) AcceptInvitationWithResponse(ctx context.Context, body AcceptInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*AcceptInvitationResponse, error) {
+	rsp, err := c.AcceptInvitation(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAcceptInvitationResponse(rsp)
+}
+
+// CancelInvitationWithBodyWithResponse Cancel an invitation
+//
+// Marks the invitation `canceled` and answers it. Needs `invitation:cancel` (owner, admin) in the
+// invitation's organization.
+//
+// Errors: unknown invitation: 400 `INVITATION_NOT_FOUND`; caller not a member: 400
+// `MEMBER_NOT_FOUND`; no permission: 403 `YOU_ARE_NOT_ALLOWED_TO_CANCEL_THIS_INVITATION`.
+// No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which gives no 200 schema.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/cancel-invitation (the `CancelInvitation` operationId).
+func (c *ClientWithResponses) CancelInvitationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelInvitationResponse, error) {
+	rsp, err := c.CancelInvitationWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelInvitationResponse(rsp)
+}
+
+// CancelInvitationWithResponse Cancel an invitation
+//
+// Marks the invitation `canceled` and answers it. Needs `invitation:cancel` (owner, admin) in the
+// invitation's organization.
+//
+// Errors: unknown invitation: 400 `INVITATION_NOT_FOUND`; caller not a member: 400
+// `MEMBER_NOT_FOUND`; no permission: 403 `YOU_ARE_NOT_ALLOWED_TO_CANCEL_THIS_INVITATION`.
+// No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which gives no 200 schema.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/cancel-invitation (the `CancelInvitation` operationId).
+func (c *ClientWithResponses) CancelInvitationWithResponse(ctx context.Context, body CancelInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelInvitationResponse, error) {
+	rsp, err := c.CancelInvitation(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelInvitationResponse(rsp)
+}
+
+// CheckOrganizationSlugWithBodyWithResponse Check whether a slug is free
+//
+// Answers `{"status": true}` when no organization has this slug; taken: 400
+// `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which gives no 200 schema.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/check-slug (the `CheckOrganizationSlug` operationId).
+func (c *ClientWithResponses) CheckOrganizationSlugWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CheckOrganizationSlugResponse, error) {
+	rsp, err := c.CheckOrganizationSlugWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCheckOrganizationSlugResponse(rsp)
+}
+
+// CheckOrganizationSlugWithResponse Check whether a slug is free
+//
+// Answers `{"status": true}` when no organization has this slug; taken: 400
+// `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which gives no 200 schema.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/check-slug (the `CheckOrganizationSlug` operationId).
+func (c *ClientWithResponses) CheckOrganizationSlugWithResponse(ctx context.Context, body CheckOrganizationSlugJSONRequestBody, reqEditors ...RequestEditorFn) (*CheckOrganizationSlugResponse, error) {
+	rsp, err := c.CheckOrganizationSlug(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCheckOrganizationSlugResponse(rsp)
+}
+
+// CreateOrganizationWithBodyWithResponse Create an organization
+//
+// Creates an organization with the session user as its only member, with role `owner`, and
+// answers the organization with `members` (that one member). `metadata` comes back as the object
+// sent, and the key is absent when none was sent. The session's `activeOrganizationId` becomes the
+// new organization unless `keepCurrentActiveOrganization` is true (no `Set-Cookie`).
+//
+// Errors: the slug is taken: 400 `ORGANIZATION_ALREADY_EXISTS`; empty `name` or `slug`: 400
+// `VALIDATION_ERROR`. No session: 401 `UNAUTHORIZED` (Better Auth answers this one with an empty
+// 401 body). Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which answers a bare `Organization` (1.7 adds `members`), types
+// `logo` as a non-nullable string, `metadata` and `keepCurrentActiveOrganization` as strings.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/create (the `CreateOrganization` operationId).
+func (c *ClientWithResponses) CreateOrganizationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateOrganizationResponse, error) {
+	rsp, err := c.CreateOrganizationWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateOrganizationResponse(rsp)
+}
+
+// CreateOrganizationWithResponse Create an organization
+//
+// Creates an organization with the session user as its only member, with role `owner`, and
+// answers the organization with `members` (that one member). `metadata` comes back as the object
+// sent, and the key is absent when none was sent. The session's `activeOrganizationId` becomes the
+// new organization unless `keepCurrentActiveOrganization` is true (no `Set-Cookie`).
+//
+// Errors: the slug is taken: 400 `ORGANIZATION_ALREADY_EXISTS`; empty `name` or `slug`: 400
+// `VALIDATION_ERROR`. No session: 401 `UNAUTHORIZED` (Better Auth answers this one with an empty
+// 401 body). Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which answers a bare `Organization` (1.7 adds `members`), types
+// `logo` as a non-nullable string, `metadata` and `keepCurrentActiveOrganization` as strings.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/create (the `CreateOrganization` operationId).
+func (c *ClientWithResponses) CreateOrganizationWithResponse(ctx context.Context, body CreateOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateOrganizationResponse, error) {
+	rsp, err := c.CreateOrganization(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateOrganizationResponse(rsp)
+}
+
+// DeleteOrganizationWithBodyWithResponse Delete an organization
+//
+// Deletes the organization with its members and invitations and answers the deleted row
+// (`metadata` as the stored string). Needs `organization:delete` (owner only). Sessions that had it
+// active no longer do.
+//
+// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; not a member: 400
+// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
+// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which answers a string.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/delete (the `DeleteOrganization` operationId).
+func (c *ClientWithResponses) DeleteOrganizationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeleteOrganizationResponse, error) {
+	rsp, err := c.DeleteOrganizationWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteOrganizationResponse(rsp)
+}
+
+// DeleteOrganizationWithResponse Delete an organization
+//
+// Deletes the organization with its members and invitations and answers the deleted row
+// (`metadata` as the stored string). Needs `organization:delete` (owner only). Sessions that had it
+// active no longer do.
+//
+// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; not a member: 400
+// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
+// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which answers a string.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/delete (the `DeleteOrganization` operationId).
+func (c *ClientWithResponses) DeleteOrganizationWithResponse(ctx context.Context, body DeleteOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteOrganizationResponse, error) {
+	rsp, err := c.DeleteOrganization(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteOrganizationResponse(rsp)
+}
+
+// GetActiveMemberWithResponse Get the user's membership in the active organization
+//
+// The session user's member row (with `user`) in the active organization.
+//
+// Errors: none active: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 400 `MEMBER_NOT_FOUND`.
+// No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, whose member lacks `createdAt` and `user`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /organization/get-active-member (the `GetActiveMember` operationId).
+func (c *ClientWithResponses) GetActiveMemberWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetActiveMemberResponse, error) {
+	rsp, err := c.GetActiveMember(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetActiveMemberResponse(rsp)
+}
+
+// GetActiveMemberRoleWithResponse Get a member's role
+//
+// `{"role": "..."}` of `userId` (default the session user) in the organization named by
+// `organizationSlug`, else `organizationId`, else the active one. The caller must be a member.
+//
+// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or `userId` not a member: 403
+// `YOU_ARE_NOT_A_MEMBER_OF_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// New in Better Auth 1.7 (not in the 1.1.0 document).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /organization/get-active-member-role (the `GetActiveMemberRole` operationId).
+func (c *ClientWithResponses) GetActiveMemberRoleWithResponse(ctx context.Context, params *GetActiveMemberRoleParams, reqEditors ...RequestEditorFn) (*GetActiveMemberRoleResponse, error) {
+	rsp, err := c.GetActiveMemberRole(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetActiveMemberRoleResponse(rsp)
+}
+
+// GetFullOrganizationWithResponse Get an organization with its members and invitations
+//
+// The organization named by `organizationSlug`, else `organizationId`, else the session's active
+// organization, with `members` (each with `user {id, name, email, image}`, at most `membersLimit`,
+// default 100, oldest first) and `invitations` (every invitation of the organization, any status,
+// when the caller may create invitations; else `[]`). `null` when nothing names an organization
+// and none is active.
+//
+// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member: 403
+// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION` (and the active organization is unset). No session: 401 `UNAUTHORIZED`.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which takes no parameters and answers a bare `Organization`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /organization/get-full-organization (the `GetFullOrganization` operationId).
+func (c *ClientWithResponses) GetFullOrganizationWithResponse(ctx context.Context, params *GetFullOrganizationParams, reqEditors ...RequestEditorFn) (*GetFullOrganizationResponse, error) {
+	rsp, err := c.GetFullOrganization(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetFullOrganizationResponse(rsp)
+}
+
+// GetInvitationWithResponse Get an invitation
+//
+// A pending, unexpired invitation addressed to the session user, with `organizationName`,
+// `organizationSlug` and `inviterEmail`.
+//
+// Errors: unknown, expired or not pending: 400 `INVITATION_NOT_FOUND`; addressed to someone else:
+// 403 `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`; inviter no longer a member: 400
+// `INVITER_IS_NO_LONGER_A_MEMBER_OF_THE_ORGANIZATION`; organization gone: 400
+// `ORGANIZATION_NOT_FOUND`; missing `id`: 400 `VALIDATION_ERROR`. No session: 401
+// `{"message": "Not authenticated"}`. Rate limit: default class.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /organization/get-invitation (the `GetInvitation` operationId).
+func (c *ClientWithResponses) GetInvitationWithResponse(ctx context.Context, params *GetInvitationParams, reqEditors ...RequestEditorFn) (*GetInvitationResponse, error) {
+	rsp, err := c.GetInvitation(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetInvitationResponse(rsp)
+}
+
+// GetOrganizationWithResponse Get an organization
+//
+// The organization named by `organizationSlug`, else `organizationId`, else the active one, as
+// stored (`metadata` a string or `null`); `null` when nothing names one and none is active.
+// Errors as `get-full-organization`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// New in Better Auth 1.7 (not in the 1.1.0 document).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /organization/get-organization (the `GetOrganization` operationId).
+func (c *ClientWithResponses) GetOrganizationWithResponse(ctx context.Context, params *GetOrganizationParams, reqEditors ...RequestEditorFn) (*GetOrganizationResponse, error) {
+	rsp, err := c.GetOrganization(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOrganizationResponse(rsp)
+}
+
+// HasOrganizationPermissionWithBodyWithResponse Check the user's permissions in an organization
+//
+// `{"error": null, "success": bool}`: whether the session user's role in `organizationId`
+// (default the active organization) grants every action listed in `permissions` (resource →
+// actions; `organization [update, delete]`, `member [create, update, delete]`, `invitation
+// [create, cancel]`, `team [create, update, delete]`, `ac [create, read, update, delete]`; owner
+// has all, admin all but `organization:delete`, member only `ac:read`). The deprecated
+// `permission` key is accepted and always yields `false`.
+//
+// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 401
+// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/has-permission (the `HasOrganizationPermission` operationId).
+func (c *ClientWithResponses) HasOrganizationPermissionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*HasOrganizationPermissionResponse, error) {
+	rsp, err := c.HasOrganizationPermissionWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseHasOrganizationPermissionResponse(rsp)
+}
+
+// HasOrganizationPermissionWithResponse Check the user's permissions in an organization
+//
+// `{"error": null, "success": bool}`: whether the session user's role in `organizationId`
+// (default the active organization) grants every action listed in `permissions` (resource →
+// actions; `organization [update, delete]`, `member [create, update, delete]`, `invitation
+// [create, cancel]`, `team [create, update, delete]`, `ac [create, read, update, delete]`; owner
+// has all, admin all but `organization:delete`, member only `ac:read`). The deprecated
+// `permission` key is accepted and always yields `false`.
+//
+// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 401
+// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/has-permission (the `HasOrganizationPermission` operationId).
+func (c *ClientWithResponses) HasOrganizationPermissionWithResponse(ctx context.Context, body HasOrganizationPermissionJSONRequestBody, reqEditors ...RequestEditorFn) (*HasOrganizationPermissionResponse, error) {
+	rsp, err := c.HasOrganizationPermission(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseHasOrganizationPermissionResponse(rsp)
+}
+
+// InviteMemberWithBodyWithResponse Invite someone to an organization
+//
+// Creates a pending invitation of `email` (stored lower-case) with `role` (a name, a
+// comma-separated list or an array) to `organizationId` (default the active one), valid 48 hours,
+// mails it (template `betterauth-organization-invitation`: `url` to accept, `invitationId`,
+// `organizationId`, `organizationName`, `role`, `inviterName`, `inviterEmail`, `email`) and answers
+// it. Needs `invitation:create` (owner, admin); only an owner may invite an `owner`. With
+// `resend: true` a pending invitation of the same email is renewed (48 hours from now), mailed
+// again and answered (same id).
+//
+// Errors: no organization: 400 `ORGANIZATION_NOT_FOUND`; bad email: 400 `INVALID_EMAIL`; caller not
+// a member: 400 `MEMBER_NOT_FOUND`; no permission: 403
+// `YOU_ARE_NOT_ALLOWED_TO_INVITE_USERS_TO_THIS_ORGANIZATION`; empty role: 400 `ROLE_NOT_FOUND`;
+// unknown role: 400 `{"message": "ROLE_NOT_FOUND: <role>"}` (no code); a non-owner inviting an
+// owner: 403 `YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE`; already a member: 400
+// `USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION`; already invited (without `resend`): 400
+// `USER_IS_ALREADY_INVITED_TO_THIS_ORGANIZATION`; 100 pending invitations: 403
+// `INVITATION_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which types `role`, `resend` and `teamId` as strings and whose
+// invitation lacks `createdAt`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/invite-member (the `InviteMember` operationId).
+func (c *ClientWithResponses) InviteMemberWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*InviteMemberResponse, error) {
+	rsp, err := c.InviteMemberWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseInviteMemberResponse(rsp)
+}
+
+// InviteMemberWithResponse Invite someone to an organization
+//
+// Creates a pending invitation of `email` (stored lower-case) with `role` (a name, a
+// comma-separated list or an array) to `organizationId` (default the active one), valid 48 hours,
+// mails it (template `betterauth-organization-invitation`: `url` to accept, `invitationId`,
+// `organizationId`, `organizationName`, `role`, `inviterName`, `inviterEmail`, `email`) and answers
+// it. Needs `invitation:create` (owner, admin); only an owner may invite an `owner`. With
+// `resend: true` a pending invitation of the same email is renewed (48 hours from now), mailed
+// again and answered (same id).
+//
+// Errors: no organization: 400 `ORGANIZATION_NOT_FOUND`; bad email: 400 `INVALID_EMAIL`; caller not
+// a member: 400 `MEMBER_NOT_FOUND`; no permission: 403
+// `YOU_ARE_NOT_ALLOWED_TO_INVITE_USERS_TO_THIS_ORGANIZATION`; empty role: 400 `ROLE_NOT_FOUND`;
+// unknown role: 400 `{"message": "ROLE_NOT_FOUND: <role>"}` (no code); a non-owner inviting an
+// owner: 403 `YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE`; already a member: 400
+// `USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION`; already invited (without `resend`): 400
+// `USER_IS_ALREADY_INVITED_TO_THIS_ORGANIZATION`; 100 pending invitations: 403
+// `INVITATION_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which types `role`, `resend` and `teamId` as strings and whose
+// invitation lacks `createdAt`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/invite-member (the `InviteMember` operationId).
+func (c *ClientWithResponses) InviteMemberWithResponse(ctx context.Context, body InviteMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*InviteMemberResponse, error) {
+	rsp, err := c.InviteMember(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseInviteMemberResponse(rsp)
+}
+
+// LeaveOrganizationWithBodyWithResponse Leave an organization
+//
+// Removes the session user from `organizationId` and answers the removed member with `user`;
+// the session's active organization is unset if it was this one.
+//
+// Errors: not a member: 400 `MEMBER_NOT_FOUND`; the only owner: 400
+// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which gives no 200 schema.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/leave (the `LeaveOrganization` operationId).
+func (c *ClientWithResponses) LeaveOrganizationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LeaveOrganizationResponse, error) {
+	rsp, err := c.LeaveOrganizationWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLeaveOrganizationResponse(rsp)
+}
+
+// LeaveOrganizationWithResponse Leave an organization
+//
+// Removes the session user from `organizationId` and answers the removed member with `user`;
+// the session's active organization is unset if it was this one.
+//
+// Errors: not a member: 400 `MEMBER_NOT_FOUND`; the only owner: 400
+// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which gives no 200 schema.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/leave (the `LeaveOrganization` operationId).
+func (c *ClientWithResponses) LeaveOrganizationWithResponse(ctx context.Context, body LeaveOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*LeaveOrganizationResponse, error) {
+	rsp, err := c.LeaveOrganization(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLeaveOrganizationResponse(rsp)
+}
+
+// ListOrganizationsWithResponse List the user's organizations
+//
+// The organizations the session user is a member of (any role), oldest first; `metadata` is the
+// stored JSON string or `null`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /organization/list (the `ListOrganizations` operationId).
+func (c *ClientWithResponses) ListOrganizationsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListOrganizationsResponse, error) {
+	rsp, err := c.ListOrganizations(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListOrganizationsResponse(rsp)
+}
+
+// ListInvitationsWithResponse List an organization's invitations
+//
+// Every invitation (any status) of `organizationId` (default the active one), oldest first.
+// Needs `invitation:create`; invitations granting `owner` are left out for non-owners.
+//
+// Errors: no organization: 400 `{"message": "Organization ID is required"}` (no code); not a member:
+// 403 `{"message": "You are not a member of this organization"}` (no code); no permission: 403
+// `YOU_ARE_NOT_ALLOWED_TO_LIST_INVITATIONS`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which takes no `organizationId` and gives no 200 schema.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /organization/list-invitations (the `ListInvitations` operationId).
+func (c *ClientWithResponses) ListInvitationsWithResponse(ctx context.Context, params *ListInvitationsParams, reqEditors ...RequestEditorFn) (*ListInvitationsResponse, error) {
+	rsp, err := c.ListInvitations(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListInvitationsResponse(rsp)
+}
+
+// ListOrganizationMembersWithResponse List the members of an organization
+//
+// `{"members": [...], "total": n}`: the members (each with `user`) of the organization named by
+// `organizationSlug`, else `organizationId`, else the active one, oldest first; `limit` (default
+// 100) and `offset` page them, `sortBy` (`createdAt`, `role`, `userId`, `id`) and `sortDirection`
+// order them, `filterField`/`filterOperator`/`filterValue` filter them (fields `role`, `userId`,
+// `id`; operators `eq`, `ne`, `in`, `contains`; `in` takes a comma-separated list). `total`
+// counts the filtered members before paging.
+//
+// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 403
+// `YOU_ARE_NOT_A_MEMBER_OF_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// New in Better Auth 1.7 (not in the 1.1.0 document).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /organization/list-members (the `ListOrganizationMembers` operationId).
+func (c *ClientWithResponses) ListOrganizationMembersWithResponse(ctx context.Context, params *ListOrganizationMembersParams, reqEditors ...RequestEditorFn) (*ListOrganizationMembersResponse, error) {
+	rsp, err := c.ListOrganizationMembers(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListOrganizationMembersResponse(rsp)
+}
+
+// ListUserInvitationsWithResponse List the user's pending invitations
+//
+// The pending invitations addressed to the session user's email, each with `organizationName`.
+// The user's email must be verified. `email` is for server-side calls only.
+//
+// Errors: email not verified: 403 `EMAIL_VERIFICATION_REQUIRED_FOR_INVITATION`; `email` given:
+// 400 `{"message": "User email cannot be passed for client side API calls."}` (no code); no
+// session: 400 `{"message": "Missing session headers, or email query parameter."}` (no code).
+// Rate limit: default class.
+//
+// New in Better Auth 1.7 (not in the 1.1.0 document).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /organization/list-user-invitations (the `ListUserInvitations` operationId).
+func (c *ClientWithResponses) ListUserInvitationsWithResponse(ctx context.Context, params *ListUserInvitationsParams, reqEditors ...RequestEditorFn) (*ListUserInvitationsResponse, error) {
+	rsp, err := c.ListUserInvitations(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListUserInvitationsResponse(rsp)
+}
+
+// RejectInvitationWithBodyWithResponse Reject an invitation
+//
+// The recipient rejects a pending invitation: it becomes `rejected`; answers
+// `{"invitation", "member": null}`.
+//
+// Errors: unknown or not pending: 400 `INVITATION_NOT_FOUND` (message `Invitation not found!`);
+// another user: 403 `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`. No session: 401 `UNAUTHORIZED`.
+// Rate limit: default class.
+//
+// Corrects Better Auth 1.7's own document, which types `member` as an object.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/reject-invitation (the `RejectInvitation` operationId).
+func (c *ClientWithResponses) RejectInvitationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RejectInvitationResponse, error) {
+	rsp, err := c.RejectInvitationWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRejectInvitationResponse(rsp)
+}
+
+// RejectInvitationWithResponse Reject an invitation
+//
+// The recipient rejects a pending invitation: it becomes `rejected`; answers
+// `{"invitation", "member": null}`.
+//
+// Errors: unknown or not pending: 400 `INVITATION_NOT_FOUND` (message `Invitation not found!`);
+// another user: 403 `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`. No session: 401 `UNAUTHORIZED`.
+// Rate limit: default class.
+//
+// Corrects Better Auth 1.7's own document, which types `member` as an object.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/reject-invitation (the `RejectInvitation` operationId).
+func (c *ClientWithResponses) RejectInvitationWithResponse(ctx context.Context, body RejectInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*RejectInvitationResponse, error) {
+	rsp, err := c.RejectInvitation(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRejectInvitationResponse(rsp)
+}
+
+// RemoveMemberWithBodyWithResponse Remove a member
+//
+// Removes `memberIdOrEmail` (a member id, or the member's email when it contains `@`) from
+// `organizationId` (default the active one) and answers `{"member": ...}`. Needs `member:delete`
+// (owner, admin). A member with the `owner` role can be removed only by an owner and only while
+// another owner remains. Removing yourself unsets your active organization.
+//
+// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not a member: 400
+// `MEMBER_NOT_FOUND`; removing an owner as non-owner or the last owner: 400
+// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`; no permission: 401
+// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/remove-member (the `RemoveMember` operationId).
+func (c *ClientWithResponses) RemoveMemberWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RemoveMemberResponse, error) {
+	rsp, err := c.RemoveMemberWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRemoveMemberResponse(rsp)
+}
+
+// RemoveMemberWithResponse Remove a member
+//
+// Removes `memberIdOrEmail` (a member id, or the member's email when it contains `@`) from
+// `organizationId` (default the active one) and answers `{"member": ...}`. Needs `member:delete`
+// (owner, admin). A member with the `owner` role can be removed only by an owner and only while
+// another owner remains. Removing yourself unsets your active organization.
+//
+// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not a member: 400
+// `MEMBER_NOT_FOUND`; removing an owner as non-owner or the last owner: 400
+// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`; no permission: 401
+// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/remove-member (the `RemoveMember` operationId).
+func (c *ClientWithResponses) RemoveMemberWithResponse(ctx context.Context, body RemoveMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*RemoveMemberResponse, error) {
+	rsp, err := c.RemoveMember(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRemoveMemberResponse(rsp)
+}
+
+// SetActiveOrganizationWithBodyWithResponse Set the active organization
+//
+// Stores the organization in the session (`activeOrganizationId`) and answers it (`metadata` as
+// the stored string); the session cookie is sent again. The organization is named by
+// `organizationId`, or by `organizationSlug` when `organizationId` is absent; with neither, the
+// currently active organization is answered. `organizationId: null` unsets it and answers `null`,
+// as does a call with neither when none is active.
+//
+// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member: 403
+// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION` (and the active organization is unset). No session: 401 `UNAUTHORIZED`.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which does not allow `null` (unset) nor the `null` answer, and
+// lacks `organizationSlug`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/set-active (the `SetActiveOrganization` operationId).
+func (c *ClientWithResponses) SetActiveOrganizationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetActiveOrganizationResponse, error) {
+	rsp, err := c.SetActiveOrganizationWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetActiveOrganizationResponse(rsp)
+}
+
+// SetActiveOrganizationWithResponse Set the active organization
+//
+// Stores the organization in the session (`activeOrganizationId`) and answers it (`metadata` as
+// the stored string); the session cookie is sent again. The organization is named by
+// `organizationId`, or by `organizationSlug` when `organizationId` is absent; with neither, the
+// currently active organization is answered. `organizationId: null` unsets it and answers `null`,
+// as does a call with neither when none is active.
+//
+// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member: 403
+// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION` (and the active organization is unset). No session: 401 `UNAUTHORIZED`.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which does not allow `null` (unset) nor the `null` answer, and
+// lacks `organizationSlug`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/set-active (the `SetActiveOrganization` operationId).
+func (c *ClientWithResponses) SetActiveOrganizationWithResponse(ctx context.Context, body SetActiveOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*SetActiveOrganizationResponse, error) {
+	rsp, err := c.SetActiveOrganization(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetActiveOrganizationResponse(rsp)
+}
+
+// UpdateOrganizationWithBodyWithResponse Update an organization
+//
+// Changes the given fields of `data` in the organization `organizationId` (default the active
+// one) and answers it with `metadata` parsed (absent when the organization has none). Needs the
+// `organization:update` permission (owner, admin).
+//
+// Errors: no organization given or active, or unknown: 400 `ORGANIZATION_NOT_FOUND`; the user is
+// not a member: 400 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; a `member`: 403
+// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_ORGANIZATION`; the new slug belongs to another organization:
+// 400 `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which types `logo` as non-nullable and `metadata` as a string.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/update (the `UpdateOrganization` operationId).
+func (c *ClientWithResponses) UpdateOrganizationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateOrganizationResponse, error) {
+	rsp, err := c.UpdateOrganizationWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateOrganizationResponse(rsp)
+}
+
+// UpdateOrganizationWithResponse Update an organization
+//
+// Changes the given fields of `data` in the organization `organizationId` (default the active
+// one) and answers it with `metadata` parsed (absent when the organization has none). Needs the
+// `organization:update` permission (owner, admin).
+//
+// Errors: no organization given or active, or unknown: 400 `ORGANIZATION_NOT_FOUND`; the user is
+// not a member: 400 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; a `member`: 403
+// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_ORGANIZATION`; the new slug belongs to another organization:
+// 400 `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which types `logo` as non-nullable and `metadata` as a string.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/update (the `UpdateOrganization` operationId).
+func (c *ClientWithResponses) UpdateOrganizationWithResponse(ctx context.Context, body UpdateOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateOrganizationResponse, error) {
+	rsp, err := c.UpdateOrganization(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateOrganizationResponse(rsp)
+}
+
+// UpdateMemberRoleWithBodyWithResponse Change a member's role
+//
+// Sets the role of `memberId` in `organizationId` (default the active organization) and answers
+// the bare member row. Needs `member:update` (owner, admin); an owner may always. Only an owner may
+// change an owner's role or grant `owner`; the only owner cannot give up `owner`. `role` is a
+// role name, a comma-separated list or an array of names (stored joined by `,`).
+//
+// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not a member: 400
+// `MEMBER_NOT_FOUND`; not allowed: 403 `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER`; the only owner
+// demoting themself: 400 `YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER`; unknown or empty
+// role: 400 `ROLE_NOT_FOUND` (message `ROLE_NOT_FOUND: <role>` for an unknown one). No session: 401 `UNAUTHORIZED`.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which answers `{member}` and types `role` as a string only.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/update-member-role (the `UpdateMemberRole` operationId).
+func (c *ClientWithResponses) UpdateMemberRoleWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMemberRoleResponse, error) {
+	rsp, err := c.UpdateMemberRoleWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMemberRoleResponse(rsp)
+}
+
+// UpdateMemberRoleWithResponse Change a member's role
+//
+// Sets the role of `memberId` in `organizationId` (default the active organization) and answers
+// the bare member row. Needs `member:update` (owner, admin); an owner may always. Only an owner may
+// change an owner's role or grant `owner`; the only owner cannot give up `owner`. `role` is a
+// role name, a comma-separated list or an array of names (stored joined by `,`).
+//
+// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not a member: 400
+// `MEMBER_NOT_FOUND`; not allowed: 403 `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER`; the only owner
+// demoting themself: 400 `YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER`; unknown or empty
+// role: 400 `ROLE_NOT_FOUND` (message `ROLE_NOT_FOUND: <role>` for an unknown one). No session: 401 `UNAUTHORIZED`.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which answers `{member}` and types `role` as a string only.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/update-member-role (the `UpdateMemberRole` operationId).
+func (c *ClientWithResponses) UpdateMemberRoleWithResponse(ctx context.Context, body UpdateMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMemberRoleResponse, error) {
+	rsp, err := c.UpdateMemberRole(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMemberRoleResponse(rsp)
+}
+
 // RefreshTokenWithBodyWithResponse Refresh a provider access token
 //
 // Uses the stored refresh token of one of the session user's social accounts to get new tokens
@@ -13296,6 +20043,1826 @@ func ParseOkResponse(rsp *http.Response) (*OkResponse, error) {
 	return response, nil
 }
 
+// ParseAcceptInvitationResponse parses an HTTP response from a AcceptInvitationWithResponse call
+func ParseAcceptInvitationResponse(rsp *http.Response) (*AcceptInvitationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AcceptInvitationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AcceptInvitationResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers AcceptInvitationResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCancelInvitationResponse parses an HTTP response from a CancelInvitationWithResponse call
+func ParseCancelInvitationResponse(rsp *http.Response) (*CancelInvitationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CancelInvitationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OrganizationInvitation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CancelInvitationResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCheckOrganizationSlugResponse parses an HTTP response from a CheckOrganizationSlugWithResponse call
+func ParseCheckOrganizationSlugResponse(rsp *http.Response) (*CheckOrganizationSlugResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CheckOrganizationSlugResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OrganizationStatusResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CheckOrganizationSlugResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateOrganizationResponse parses an HTTP response from a CreateOrganizationWithResponse call
+func ParseCreateOrganizationResponse(rsp *http.Response) (*CreateOrganizationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateOrganizationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OrganizationWithMembers
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateOrganizationResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteOrganizationResponse parses an HTTP response from a DeleteOrganizationWithResponse call
+func ParseDeleteOrganizationResponse(rsp *http.Response) (*DeleteOrganizationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteOrganizationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Organization
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteOrganizationResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetActiveMemberResponse parses an HTTP response from a GetActiveMemberWithResponse call
+func ParseGetActiveMemberResponse(rsp *http.Response) (*GetActiveMemberResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetActiveMemberResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OrganizationMemberWithUser
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetActiveMemberResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetActiveMemberRoleResponse parses an HTTP response from a GetActiveMemberRoleWithResponse call
+func ParseGetActiveMemberRoleResponse(rsp *http.Response) (*GetActiveMemberRoleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetActiveMemberRoleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OrganizationRoleResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetActiveMemberRoleResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetFullOrganizationResponse parses an HTTP response from a GetFullOrganizationWithResponse call
+func ParseGetFullOrganizationResponse(rsp *http.Response) (*GetFullOrganizationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetFullOrganizationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest NullableFullOrganization
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetFullOrganizationResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetInvitationResponse parses an HTTP response from a GetInvitationWithResponse call
+func ParseGetInvitationResponse(rsp *http.Response) (*GetInvitationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetInvitationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest InvitationDetail
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetInvitationResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetOrganizationResponse parses an HTTP response from a GetOrganizationWithResponse call
+func ParseGetOrganizationResponse(rsp *http.Response) (*GetOrganizationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOrganizationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest NullableOrganization
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetOrganizationResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseHasOrganizationPermissionResponse parses an HTTP response from a HasOrganizationPermissionWithResponse call
+func ParseHasOrganizationPermissionResponse(rsp *http.Response) (*HasOrganizationPermissionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &HasOrganizationPermissionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OrganizationPermissionResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers HasOrganizationPermissionResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseInviteMemberResponse parses an HTTP response from a InviteMemberWithResponse call
+func ParseInviteMemberResponse(rsp *http.Response) (*InviteMemberResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &InviteMemberResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OrganizationInvitation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers InviteMemberResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseLeaveOrganizationResponse parses an HTTP response from a LeaveOrganizationWithResponse call
+func ParseLeaveOrganizationResponse(rsp *http.Response) (*LeaveOrganizationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &LeaveOrganizationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OrganizationMemberWithUser
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers LeaveOrganizationResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListOrganizationsResponse parses an HTTP response from a ListOrganizationsWithResponse call
+func ParseListOrganizationsResponse(rsp *http.Response) (*ListOrganizationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListOrganizationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []Organization
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListOrganizationsResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListInvitationsResponse parses an HTTP response from a ListInvitationsWithResponse call
+func ParseListInvitationsResponse(rsp *http.Response) (*ListInvitationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListInvitationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []OrganizationInvitation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListInvitationsResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListOrganizationMembersResponse parses an HTTP response from a ListOrganizationMembersWithResponse call
+func ParseListOrganizationMembersResponse(rsp *http.Response) (*ListOrganizationMembersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListOrganizationMembersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OrganizationMemberList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListOrganizationMembersResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListUserInvitationsResponse parses an HTTP response from a ListUserInvitationsWithResponse call
+func ParseListUserInvitationsResponse(rsp *http.Response) (*ListUserInvitationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListUserInvitationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []UserInvitation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListUserInvitationsResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRejectInvitationResponse parses an HTTP response from a RejectInvitationWithResponse call
+func ParseRejectInvitationResponse(rsp *http.Response) (*RejectInvitationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RejectInvitationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RejectInvitationResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers RejectInvitationResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRemoveMemberResponse parses an HTTP response from a RemoveMemberWithResponse call
+func ParseRemoveMemberResponse(rsp *http.Response) (*RemoveMemberResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RemoveMemberResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OrganizationMemberResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers RemoveMemberResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSetActiveOrganizationResponse parses an HTTP response from a SetActiveOrganizationWithResponse call
+func ParseSetActiveOrganizationResponse(rsp *http.Response) (*SetActiveOrganizationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetActiveOrganizationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest NullableOrganization
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers SetActiveOrganizationResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers SetActiveOrganizationResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateOrganizationResponse parses an HTTP response from a UpdateOrganizationWithResponse call
+func ParseUpdateOrganizationResponse(rsp *http.Response) (*UpdateOrganizationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateOrganizationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OrganizationParsed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UpdateOrganizationResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateMemberRoleResponse parses an HTTP response from a UpdateMemberRoleWithResponse call
+func ParseUpdateMemberRoleResponse(rsp *http.Response) (*UpdateMemberRoleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateMemberRoleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OrganizationMember
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UpdateMemberRoleResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseRefreshTokenResponse parses an HTTP response from a RefreshTokenWithResponse call
 func ParseRefreshTokenResponse(rsp *http.Response) (*RefreshTokenResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -15052,6 +23619,72 @@ type ServerInterface interface {
 	// Ok Health check
 	// (GET /ok)
 	Ok(w http.ResponseWriter, r *http.Request)
+	// AcceptInvitation Accept an invitation
+	// (POST /organization/accept-invitation)
+	AcceptInvitation(w http.ResponseWriter, r *http.Request)
+	// CancelInvitation Cancel an invitation
+	// (POST /organization/cancel-invitation)
+	CancelInvitation(w http.ResponseWriter, r *http.Request)
+	// CheckOrganizationSlug Check whether a slug is free
+	// (POST /organization/check-slug)
+	CheckOrganizationSlug(w http.ResponseWriter, r *http.Request)
+	// CreateOrganization Create an organization
+	// (POST /organization/create)
+	CreateOrganization(w http.ResponseWriter, r *http.Request)
+	// DeleteOrganization Delete an organization
+	// (POST /organization/delete)
+	DeleteOrganization(w http.ResponseWriter, r *http.Request)
+	// GetActiveMember Get the user's membership in the active organization
+	// (GET /organization/get-active-member)
+	GetActiveMember(w http.ResponseWriter, r *http.Request)
+	// GetActiveMemberRole Get a member's role
+	// (GET /organization/get-active-member-role)
+	GetActiveMemberRole(w http.ResponseWriter, r *http.Request, params GetActiveMemberRoleParams)
+	// GetFullOrganization Get an organization with its members and invitations
+	// (GET /organization/get-full-organization)
+	GetFullOrganization(w http.ResponseWriter, r *http.Request, params GetFullOrganizationParams)
+	// GetInvitation Get an invitation
+	// (GET /organization/get-invitation)
+	GetInvitation(w http.ResponseWriter, r *http.Request, params GetInvitationParams)
+	// GetOrganization Get an organization
+	// (GET /organization/get-organization)
+	GetOrganization(w http.ResponseWriter, r *http.Request, params GetOrganizationParams)
+	// HasOrganizationPermission Check the user's permissions in an organization
+	// (POST /organization/has-permission)
+	HasOrganizationPermission(w http.ResponseWriter, r *http.Request)
+	// InviteMember Invite someone to an organization
+	// (POST /organization/invite-member)
+	InviteMember(w http.ResponseWriter, r *http.Request)
+	// LeaveOrganization Leave an organization
+	// (POST /organization/leave)
+	LeaveOrganization(w http.ResponseWriter, r *http.Request)
+	// ListOrganizations List the user's organizations
+	// (GET /organization/list)
+	ListOrganizations(w http.ResponseWriter, r *http.Request)
+	// ListInvitations List an organization's invitations
+	// (GET /organization/list-invitations)
+	ListInvitations(w http.ResponseWriter, r *http.Request, params ListInvitationsParams)
+	// ListOrganizationMembers List the members of an organization
+	// (GET /organization/list-members)
+	ListOrganizationMembers(w http.ResponseWriter, r *http.Request, params ListOrganizationMembersParams)
+	// ListUserInvitations List the user's pending invitations
+	// (GET /organization/list-user-invitations)
+	ListUserInvitations(w http.ResponseWriter, r *http.Request, params ListUserInvitationsParams)
+	// RejectInvitation Reject an invitation
+	// (POST /organization/reject-invitation)
+	RejectInvitation(w http.ResponseWriter, r *http.Request)
+	// RemoveMember Remove a member
+	// (POST /organization/remove-member)
+	RemoveMember(w http.ResponseWriter, r *http.Request)
+	// SetActiveOrganization Set the active organization
+	// (POST /organization/set-active)
+	SetActiveOrganization(w http.ResponseWriter, r *http.Request)
+	// UpdateOrganization Update an organization
+	// (POST /organization/update)
+	UpdateOrganization(w http.ResponseWriter, r *http.Request)
+	// UpdateMemberRole Change a member's role
+	// (POST /organization/update-member-role)
+	UpdateMemberRole(w http.ResponseWriter, r *http.Request)
 	// RefreshToken Refresh a provider access token
 	// (POST /refresh-token)
 	RefreshToken(w http.ResponseWriter, r *http.Request)
@@ -15211,6 +23844,138 @@ func (_ Unimplemented) ListSessions(w http.ResponseWriter, r *http.Request) {
 // Ok Health check
 // (GET /ok)
 func (_ Unimplemented) Ok(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AcceptInvitation Accept an invitation
+// (POST /organization/accept-invitation)
+func (_ Unimplemented) AcceptInvitation(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CancelInvitation Cancel an invitation
+// (POST /organization/cancel-invitation)
+func (_ Unimplemented) CancelInvitation(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CheckOrganizationSlug Check whether a slug is free
+// (POST /organization/check-slug)
+func (_ Unimplemented) CheckOrganizationSlug(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CreateOrganization Create an organization
+// (POST /organization/create)
+func (_ Unimplemented) CreateOrganization(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// DeleteOrganization Delete an organization
+// (POST /organization/delete)
+func (_ Unimplemented) DeleteOrganization(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetActiveMember Get the user's membership in the active organization
+// (GET /organization/get-active-member)
+func (_ Unimplemented) GetActiveMember(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetActiveMemberRole Get a member's role
+// (GET /organization/get-active-member-role)
+func (_ Unimplemented) GetActiveMemberRole(w http.ResponseWriter, r *http.Request, params GetActiveMemberRoleParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetFullOrganization Get an organization with its members and invitations
+// (GET /organization/get-full-organization)
+func (_ Unimplemented) GetFullOrganization(w http.ResponseWriter, r *http.Request, params GetFullOrganizationParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetInvitation Get an invitation
+// (GET /organization/get-invitation)
+func (_ Unimplemented) GetInvitation(w http.ResponseWriter, r *http.Request, params GetInvitationParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetOrganization Get an organization
+// (GET /organization/get-organization)
+func (_ Unimplemented) GetOrganization(w http.ResponseWriter, r *http.Request, params GetOrganizationParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// HasOrganizationPermission Check the user's permissions in an organization
+// (POST /organization/has-permission)
+func (_ Unimplemented) HasOrganizationPermission(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// InviteMember Invite someone to an organization
+// (POST /organization/invite-member)
+func (_ Unimplemented) InviteMember(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// LeaveOrganization Leave an organization
+// (POST /organization/leave)
+func (_ Unimplemented) LeaveOrganization(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListOrganizations List the user's organizations
+// (GET /organization/list)
+func (_ Unimplemented) ListOrganizations(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListInvitations List an organization's invitations
+// (GET /organization/list-invitations)
+func (_ Unimplemented) ListInvitations(w http.ResponseWriter, r *http.Request, params ListInvitationsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListOrganizationMembers List the members of an organization
+// (GET /organization/list-members)
+func (_ Unimplemented) ListOrganizationMembers(w http.ResponseWriter, r *http.Request, params ListOrganizationMembersParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListUserInvitations List the user's pending invitations
+// (GET /organization/list-user-invitations)
+func (_ Unimplemented) ListUserInvitations(w http.ResponseWriter, r *http.Request, params ListUserInvitationsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RejectInvitation Reject an invitation
+// (POST /organization/reject-invitation)
+func (_ Unimplemented) RejectInvitation(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RemoveMember Remove a member
+// (POST /organization/remove-member)
+func (_ Unimplemented) RemoveMember(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// SetActiveOrganization Set the active organization
+// (POST /organization/set-active)
+func (_ Unimplemented) SetActiveOrganization(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UpdateOrganization Update an organization
+// (POST /organization/update)
+func (_ Unimplemented) UpdateOrganization(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UpdateMemberRole Change a member's role
+// (POST /organization/update-member-role)
+func (_ Unimplemented) UpdateMemberRole(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -15847,6 +24612,616 @@ func (siw *ServerInterfaceWrapper) Ok(w http.ResponseWriter, r *http.Request) {
 	handler.ServeHTTP(w, r)
 }
 
+// AcceptInvitation operation middleware
+func (siw *ServerInterfaceWrapper) AcceptInvitation(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AcceptInvitation(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CancelInvitation operation middleware
+func (siw *ServerInterfaceWrapper) CancelInvitation(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CancelInvitation(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CheckOrganizationSlug operation middleware
+func (siw *ServerInterfaceWrapper) CheckOrganizationSlug(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CheckOrganizationSlug(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateOrganization operation middleware
+func (siw *ServerInterfaceWrapper) CreateOrganization(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateOrganization(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DeleteOrganization operation middleware
+func (siw *ServerInterfaceWrapper) DeleteOrganization(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeleteOrganization(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetActiveMember operation middleware
+func (siw *ServerInterfaceWrapper) GetActiveMember(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetActiveMember(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetActiveMemberRole operation middleware
+func (siw *ServerInterfaceWrapper) GetActiveMemberRole(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetActiveMemberRoleParams
+
+	// ------------- Optional query parameter "userId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "userId", r.URL.Query(), &params.UserId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "userId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "userId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "organizationId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "organizationId", r.URL.Query(), &params.OrganizationId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "organizationId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "organizationId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "organizationSlug" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "organizationSlug", r.URL.Query(), &params.OrganizationSlug, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "organizationSlug"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "organizationSlug", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetActiveMemberRole(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetFullOrganization operation middleware
+func (siw *ServerInterfaceWrapper) GetFullOrganization(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetFullOrganizationParams
+
+	// ------------- Optional query parameter "organizationId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "organizationId", r.URL.Query(), &params.OrganizationId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "organizationId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "organizationId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "organizationSlug" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "organizationSlug", r.URL.Query(), &params.OrganizationSlug, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "organizationSlug"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "organizationSlug", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "membersLimit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "membersLimit", r.URL.Query(), &params.MembersLimit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "membersLimit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "membersLimit", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetFullOrganization(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetInvitation operation middleware
+func (siw *ServerInterfaceWrapper) GetInvitation(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetInvitationParams
+
+	// ------------- Required query parameter "id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "id", r.URL.Query(), &params.Id, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "id"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetInvitation(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetOrganization operation middleware
+func (siw *ServerInterfaceWrapper) GetOrganization(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetOrganizationParams
+
+	// ------------- Optional query parameter "organizationId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "organizationId", r.URL.Query(), &params.OrganizationId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "organizationId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "organizationId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "organizationSlug" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "organizationSlug", r.URL.Query(), &params.OrganizationSlug, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "organizationSlug"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "organizationSlug", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetOrganization(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// HasOrganizationPermission operation middleware
+func (siw *ServerInterfaceWrapper) HasOrganizationPermission(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.HasOrganizationPermission(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// InviteMember operation middleware
+func (siw *ServerInterfaceWrapper) InviteMember(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.InviteMember(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// LeaveOrganization operation middleware
+func (siw *ServerInterfaceWrapper) LeaveOrganization(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.LeaveOrganization(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListOrganizations operation middleware
+func (siw *ServerInterfaceWrapper) ListOrganizations(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListOrganizations(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListInvitations operation middleware
+func (siw *ServerInterfaceWrapper) ListInvitations(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListInvitationsParams
+
+	// ------------- Optional query parameter "organizationId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "organizationId", r.URL.Query(), &params.OrganizationId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "organizationId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "organizationId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListInvitations(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListOrganizationMembers operation middleware
+func (siw *ServerInterfaceWrapper) ListOrganizationMembers(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListOrganizationMembersParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "offset" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "offset", r.URL.Query(), &params.Offset, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "offset"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "offset", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "sortBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sortBy", r.URL.Query(), &params.SortBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "sortBy"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "sortBy", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "sortDirection" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sortDirection", r.URL.Query(), &params.SortDirection, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "sortDirection"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "sortDirection", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "filterField" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "filterField", r.URL.Query(), &params.FilterField, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "filterField"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "filterField", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "filterValue" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "filterValue", r.URL.Query(), &params.FilterValue, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "filterValue"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "filterValue", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "filterOperator" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "filterOperator", r.URL.Query(), &params.FilterOperator, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "filterOperator"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "filterOperator", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "organizationId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "organizationId", r.URL.Query(), &params.OrganizationId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "organizationId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "organizationId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "organizationSlug" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "organizationSlug", r.URL.Query(), &params.OrganizationSlug, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "organizationSlug"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "organizationSlug", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListOrganizationMembers(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListUserInvitations operation middleware
+func (siw *ServerInterfaceWrapper) ListUserInvitations(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListUserInvitationsParams
+
+	// ------------- Optional query parameter "email" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "email", r.URL.Query(), &params.Email, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "email"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "email", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListUserInvitations(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RejectInvitation operation middleware
+func (siw *ServerInterfaceWrapper) RejectInvitation(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RejectInvitation(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RemoveMember operation middleware
+func (siw *ServerInterfaceWrapper) RemoveMember(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RemoveMember(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SetActiveOrganization operation middleware
+func (siw *ServerInterfaceWrapper) SetActiveOrganization(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SetActiveOrganization(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateOrganization operation middleware
+func (siw *ServerInterfaceWrapper) UpdateOrganization(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateOrganization(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateMemberRole operation middleware
+func (siw *ServerInterfaceWrapper) UpdateMemberRole(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateMemberRole(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // RefreshToken operation middleware
 func (siw *ServerInterfaceWrapper) RefreshToken(w http.ResponseWriter, r *http.Request) {
 
@@ -16395,6 +25770,72 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/error", wrapper.Error)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/organization/create", wrapper.CreateOrganization)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/organization/check-slug", wrapper.CheckOrganizationSlug)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/organization/list", wrapper.ListOrganizations)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/organization/set-active", wrapper.SetActiveOrganization)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/organization/get-full-organization", wrapper.GetFullOrganization)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/organization/get-organization", wrapper.GetOrganization)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/organization/update", wrapper.UpdateOrganization)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/organization/delete", wrapper.DeleteOrganization)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/organization/list-members", wrapper.ListOrganizationMembers)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/organization/get-active-member", wrapper.GetActiveMember)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/organization/get-active-member-role", wrapper.GetActiveMemberRole)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/organization/update-member-role", wrapper.UpdateMemberRole)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/organization/remove-member", wrapper.RemoveMember)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/organization/leave", wrapper.LeaveOrganization)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/organization/has-permission", wrapper.HasOrganizationPermission)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/organization/invite-member", wrapper.InviteMember)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/organization/accept-invitation", wrapper.AcceptInvitation)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/organization/reject-invitation", wrapper.RejectInvitation)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/organization/cancel-invitation", wrapper.CancelInvitation)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/organization/get-invitation", wrapper.GetInvitation)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/organization/list-invitations", wrapper.ListInvitations)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/organization/list-user-invitations", wrapper.ListUserInvitations)
 	})
 
 	return r
@@ -18292,6 +27733,2494 @@ func (response Ok429JSONResponse) VisitOkResponse(w http.ResponseWriter) error {
 type Ok500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response Ok500JSONResponse) VisitOkResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitationRequestObject struct {
+	Body *AcceptInvitationJSONRequestBody
+}
+
+type AcceptInvitationResponseObject interface {
+	VisitAcceptInvitationResponse(w http.ResponseWriter) error
+}
+
+type AcceptInvitation200JSONResponse AcceptInvitationResult
+
+func (response AcceptInvitation200JSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitation400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response AcceptInvitation400JSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitation401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response AcceptInvitation401JSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitation403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response AcceptInvitation403JSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitation413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response AcceptInvitation413JSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitation415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response AcceptInvitation415JSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitation429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response AcceptInvitation429JSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitation500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response AcceptInvitation500JSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelInvitationRequestObject struct {
+	Body *CancelInvitationJSONRequestBody
+}
+
+type CancelInvitationResponseObject interface {
+	VisitCancelInvitationResponse(w http.ResponseWriter) error
+}
+
+type CancelInvitation200JSONResponse OrganizationInvitation
+
+func (response CancelInvitation200JSONResponse) VisitCancelInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelInvitation400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CancelInvitation400JSONResponse) VisitCancelInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelInvitation401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CancelInvitation401JSONResponse) VisitCancelInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelInvitation403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CancelInvitation403JSONResponse) VisitCancelInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelInvitation413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CancelInvitation413JSONResponse) VisitCancelInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelInvitation415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response CancelInvitation415JSONResponse) VisitCancelInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelInvitation429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CancelInvitation429JSONResponse) VisitCancelInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelInvitation500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CancelInvitation500JSONResponse) VisitCancelInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckOrganizationSlugRequestObject struct {
+	Body *CheckOrganizationSlugJSONRequestBody
+}
+
+type CheckOrganizationSlugResponseObject interface {
+	VisitCheckOrganizationSlugResponse(w http.ResponseWriter) error
+}
+
+type CheckOrganizationSlug200JSONResponse OrganizationStatusResult
+
+func (response CheckOrganizationSlug200JSONResponse) VisitCheckOrganizationSlugResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckOrganizationSlug400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CheckOrganizationSlug400JSONResponse) VisitCheckOrganizationSlugResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckOrganizationSlug401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CheckOrganizationSlug401JSONResponse) VisitCheckOrganizationSlugResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckOrganizationSlug403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CheckOrganizationSlug403JSONResponse) VisitCheckOrganizationSlugResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckOrganizationSlug413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CheckOrganizationSlug413JSONResponse) VisitCheckOrganizationSlugResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckOrganizationSlug415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response CheckOrganizationSlug415JSONResponse) VisitCheckOrganizationSlugResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckOrganizationSlug429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CheckOrganizationSlug429JSONResponse) VisitCheckOrganizationSlugResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckOrganizationSlug500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CheckOrganizationSlug500JSONResponse) VisitCheckOrganizationSlugResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrganizationRequestObject struct {
+	Body *CreateOrganizationJSONRequestBody
+}
+
+type CreateOrganizationResponseObject interface {
+	VisitCreateOrganizationResponse(w http.ResponseWriter) error
+}
+
+type CreateOrganization200JSONResponse OrganizationWithMembers
+
+func (response CreateOrganization200JSONResponse) VisitCreateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrganization400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateOrganization400JSONResponse) VisitCreateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrganization401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateOrganization401JSONResponse) VisitCreateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrganization403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateOrganization403JSONResponse) VisitCreateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrganization413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateOrganization413JSONResponse) VisitCreateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrganization415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response CreateOrganization415JSONResponse) VisitCreateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrganization429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateOrganization429JSONResponse) VisitCreateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrganization500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateOrganization500JSONResponse) VisitCreateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOrganizationRequestObject struct {
+	Body *DeleteOrganizationJSONRequestBody
+}
+
+type DeleteOrganizationResponseObject interface {
+	VisitDeleteOrganizationResponse(w http.ResponseWriter) error
+}
+
+type DeleteOrganization200JSONResponse Organization
+
+func (response DeleteOrganization200JSONResponse) VisitDeleteOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOrganization400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DeleteOrganization400JSONResponse) VisitDeleteOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOrganization401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DeleteOrganization401JSONResponse) VisitDeleteOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOrganization403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DeleteOrganization403JSONResponse) VisitDeleteOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOrganization413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response DeleteOrganization413JSONResponse) VisitDeleteOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOrganization415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response DeleteOrganization415JSONResponse) VisitDeleteOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOrganization429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DeleteOrganization429JSONResponse) VisitDeleteOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOrganization500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DeleteOrganization500JSONResponse) VisitDeleteOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetActiveMemberRequestObject struct {
+}
+
+type GetActiveMemberResponseObject interface {
+	VisitGetActiveMemberResponse(w http.ResponseWriter) error
+}
+
+type GetActiveMember200JSONResponse OrganizationMemberWithUser
+
+func (response GetActiveMember200JSONResponse) VisitGetActiveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetActiveMember400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetActiveMember400JSONResponse) VisitGetActiveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetActiveMember401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetActiveMember401JSONResponse) VisitGetActiveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetActiveMember403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetActiveMember403JSONResponse) VisitGetActiveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetActiveMember429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetActiveMember429JSONResponse) VisitGetActiveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetActiveMember500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetActiveMember500JSONResponse) VisitGetActiveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetActiveMemberRoleRequestObject struct {
+	Params GetActiveMemberRoleParams
+}
+
+type GetActiveMemberRoleResponseObject interface {
+	VisitGetActiveMemberRoleResponse(w http.ResponseWriter) error
+}
+
+type GetActiveMemberRole200JSONResponse OrganizationRoleResult
+
+func (response GetActiveMemberRole200JSONResponse) VisitGetActiveMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetActiveMemberRole400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetActiveMemberRole400JSONResponse) VisitGetActiveMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetActiveMemberRole401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetActiveMemberRole401JSONResponse) VisitGetActiveMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetActiveMemberRole403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetActiveMemberRole403JSONResponse) VisitGetActiveMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetActiveMemberRole429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetActiveMemberRole429JSONResponse) VisitGetActiveMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetActiveMemberRole500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetActiveMemberRole500JSONResponse) VisitGetActiveMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFullOrganizationRequestObject struct {
+	Params GetFullOrganizationParams
+}
+
+type GetFullOrganizationResponseObject interface {
+	VisitGetFullOrganizationResponse(w http.ResponseWriter) error
+}
+
+type GetFullOrganization200JSONResponse NullableFullOrganization
+
+func (response GetFullOrganization200JSONResponse) VisitGetFullOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFullOrganization400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetFullOrganization400JSONResponse) VisitGetFullOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFullOrganization401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetFullOrganization401JSONResponse) VisitGetFullOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFullOrganization403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetFullOrganization403JSONResponse) VisitGetFullOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFullOrganization429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetFullOrganization429JSONResponse) VisitGetFullOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFullOrganization500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetFullOrganization500JSONResponse) VisitGetFullOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInvitationRequestObject struct {
+	Params GetInvitationParams
+}
+
+type GetInvitationResponseObject interface {
+	VisitGetInvitationResponse(w http.ResponseWriter) error
+}
+
+type GetInvitation200JSONResponse InvitationDetail
+
+func (response GetInvitation200JSONResponse) VisitGetInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInvitation400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetInvitation400JSONResponse) VisitGetInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInvitation401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetInvitation401JSONResponse) VisitGetInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInvitation403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetInvitation403JSONResponse) VisitGetInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInvitation429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetInvitation429JSONResponse) VisitGetInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInvitation500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetInvitation500JSONResponse) VisitGetInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrganizationRequestObject struct {
+	Params GetOrganizationParams
+}
+
+type GetOrganizationResponseObject interface {
+	VisitGetOrganizationResponse(w http.ResponseWriter) error
+}
+
+type GetOrganization200JSONResponse NullableOrganization
+
+func (response GetOrganization200JSONResponse) VisitGetOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrganization400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetOrganization400JSONResponse) VisitGetOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrganization401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetOrganization401JSONResponse) VisitGetOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrganization403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetOrganization403JSONResponse) VisitGetOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrganization429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetOrganization429JSONResponse) VisitGetOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrganization500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetOrganization500JSONResponse) VisitGetOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HasOrganizationPermissionRequestObject struct {
+	Body *HasOrganizationPermissionJSONRequestBody
+}
+
+type HasOrganizationPermissionResponseObject interface {
+	VisitHasOrganizationPermissionResponse(w http.ResponseWriter) error
+}
+
+type HasOrganizationPermission200JSONResponse OrganizationPermissionResult
+
+func (response HasOrganizationPermission200JSONResponse) VisitHasOrganizationPermissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HasOrganizationPermission400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response HasOrganizationPermission400JSONResponse) VisitHasOrganizationPermissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HasOrganizationPermission401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response HasOrganizationPermission401JSONResponse) VisitHasOrganizationPermissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HasOrganizationPermission403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response HasOrganizationPermission403JSONResponse) VisitHasOrganizationPermissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HasOrganizationPermission413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response HasOrganizationPermission413JSONResponse) VisitHasOrganizationPermissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HasOrganizationPermission415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response HasOrganizationPermission415JSONResponse) VisitHasOrganizationPermissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HasOrganizationPermission429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response HasOrganizationPermission429JSONResponse) VisitHasOrganizationPermissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HasOrganizationPermission500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response HasOrganizationPermission500JSONResponse) VisitHasOrganizationPermissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InviteMemberRequestObject struct {
+	Body *InviteMemberJSONRequestBody
+}
+
+type InviteMemberResponseObject interface {
+	VisitInviteMemberResponse(w http.ResponseWriter) error
+}
+
+type InviteMember200JSONResponse OrganizationInvitation
+
+func (response InviteMember200JSONResponse) VisitInviteMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InviteMember400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response InviteMember400JSONResponse) VisitInviteMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InviteMember401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response InviteMember401JSONResponse) VisitInviteMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InviteMember403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response InviteMember403JSONResponse) VisitInviteMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InviteMember413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response InviteMember413JSONResponse) VisitInviteMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InviteMember415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response InviteMember415JSONResponse) VisitInviteMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InviteMember429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response InviteMember429JSONResponse) VisitInviteMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InviteMember500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response InviteMember500JSONResponse) VisitInviteMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LeaveOrganizationRequestObject struct {
+	Body *LeaveOrganizationJSONRequestBody
+}
+
+type LeaveOrganizationResponseObject interface {
+	VisitLeaveOrganizationResponse(w http.ResponseWriter) error
+}
+
+type LeaveOrganization200JSONResponse OrganizationMemberWithUser
+
+func (response LeaveOrganization200JSONResponse) VisitLeaveOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LeaveOrganization400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response LeaveOrganization400JSONResponse) VisitLeaveOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LeaveOrganization401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response LeaveOrganization401JSONResponse) VisitLeaveOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LeaveOrganization403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response LeaveOrganization403JSONResponse) VisitLeaveOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LeaveOrganization413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response LeaveOrganization413JSONResponse) VisitLeaveOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LeaveOrganization415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response LeaveOrganization415JSONResponse) VisitLeaveOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LeaveOrganization429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response LeaveOrganization429JSONResponse) VisitLeaveOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LeaveOrganization500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response LeaveOrganization500JSONResponse) VisitLeaveOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganizationsRequestObject struct {
+}
+
+type ListOrganizationsResponseObject interface {
+	VisitListOrganizationsResponse(w http.ResponseWriter) error
+}
+
+type ListOrganizations200JSONResponse []Organization
+
+func (response ListOrganizations200JSONResponse) VisitListOrganizationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganizations400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListOrganizations400JSONResponse) VisitListOrganizationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganizations401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListOrganizations401JSONResponse) VisitListOrganizationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganizations403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListOrganizations403JSONResponse) VisitListOrganizationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganizations429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListOrganizations429JSONResponse) VisitListOrganizationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganizations500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListOrganizations500JSONResponse) VisitListOrganizationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInvitationsRequestObject struct {
+	Params ListInvitationsParams
+}
+
+type ListInvitationsResponseObject interface {
+	VisitListInvitationsResponse(w http.ResponseWriter) error
+}
+
+type ListInvitations200JSONResponse []OrganizationInvitation
+
+func (response ListInvitations200JSONResponse) VisitListInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInvitations400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListInvitations400JSONResponse) VisitListInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInvitations401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListInvitations401JSONResponse) VisitListInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInvitations403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListInvitations403JSONResponse) VisitListInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInvitations429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListInvitations429JSONResponse) VisitListInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInvitations500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListInvitations500JSONResponse) VisitListInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganizationMembersRequestObject struct {
+	Params ListOrganizationMembersParams
+}
+
+type ListOrganizationMembersResponseObject interface {
+	VisitListOrganizationMembersResponse(w http.ResponseWriter) error
+}
+
+type ListOrganizationMembers200JSONResponse OrganizationMemberList
+
+func (response ListOrganizationMembers200JSONResponse) VisitListOrganizationMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganizationMembers400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListOrganizationMembers400JSONResponse) VisitListOrganizationMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganizationMembers401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListOrganizationMembers401JSONResponse) VisitListOrganizationMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganizationMembers403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListOrganizationMembers403JSONResponse) VisitListOrganizationMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganizationMembers429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListOrganizationMembers429JSONResponse) VisitListOrganizationMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganizationMembers500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListOrganizationMembers500JSONResponse) VisitListOrganizationMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUserInvitationsRequestObject struct {
+	Params ListUserInvitationsParams
+}
+
+type ListUserInvitationsResponseObject interface {
+	VisitListUserInvitationsResponse(w http.ResponseWriter) error
+}
+
+type ListUserInvitations200JSONResponse []UserInvitation
+
+func (response ListUserInvitations200JSONResponse) VisitListUserInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUserInvitations400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListUserInvitations400JSONResponse) VisitListUserInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUserInvitations401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListUserInvitations401JSONResponse) VisitListUserInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUserInvitations403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListUserInvitations403JSONResponse) VisitListUserInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUserInvitations429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListUserInvitations429JSONResponse) VisitListUserInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUserInvitations500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListUserInvitations500JSONResponse) VisitListUserInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RejectInvitationRequestObject struct {
+	Body *RejectInvitationJSONRequestBody
+}
+
+type RejectInvitationResponseObject interface {
+	VisitRejectInvitationResponse(w http.ResponseWriter) error
+}
+
+type RejectInvitation200JSONResponse RejectInvitationResult
+
+func (response RejectInvitation200JSONResponse) VisitRejectInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RejectInvitation400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response RejectInvitation400JSONResponse) VisitRejectInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RejectInvitation401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response RejectInvitation401JSONResponse) VisitRejectInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RejectInvitation403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response RejectInvitation403JSONResponse) VisitRejectInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RejectInvitation413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response RejectInvitation413JSONResponse) VisitRejectInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RejectInvitation415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response RejectInvitation415JSONResponse) VisitRejectInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RejectInvitation429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response RejectInvitation429JSONResponse) VisitRejectInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RejectInvitation500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response RejectInvitation500JSONResponse) VisitRejectInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveMemberRequestObject struct {
+	Body *RemoveMemberJSONRequestBody
+}
+
+type RemoveMemberResponseObject interface {
+	VisitRemoveMemberResponse(w http.ResponseWriter) error
+}
+
+type RemoveMember200JSONResponse OrganizationMemberResult
+
+func (response RemoveMember200JSONResponse) VisitRemoveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveMember400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response RemoveMember400JSONResponse) VisitRemoveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveMember401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response RemoveMember401JSONResponse) VisitRemoveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveMember403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response RemoveMember403JSONResponse) VisitRemoveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveMember413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response RemoveMember413JSONResponse) VisitRemoveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveMember415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response RemoveMember415JSONResponse) VisitRemoveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveMember429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response RemoveMember429JSONResponse) VisitRemoveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveMember500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response RemoveMember500JSONResponse) VisitRemoveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetActiveOrganizationRequestObject struct {
+	Body *SetActiveOrganizationJSONRequestBody
+}
+
+type SetActiveOrganizationResponseObject interface {
+	VisitSetActiveOrganizationResponse(w http.ResponseWriter) error
+}
+
+type SetActiveOrganization200ResponseHeaders struct {
+	SetCookie *string
+}
+
+type SetActiveOrganization200JSONResponse struct {
+	Body    NullableOrganization
+	Headers SetActiveOrganization200ResponseHeaders
+}
+
+func (response SetActiveOrganization200JSONResponse) VisitSetActiveOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetActiveOrganization400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response SetActiveOrganization400JSONResponse) VisitSetActiveOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetActiveOrganization401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response SetActiveOrganization401JSONResponse) VisitSetActiveOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetActiveOrganization403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response SetActiveOrganization403JSONResponse) VisitSetActiveOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetActiveOrganization413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SetActiveOrganization413JSONResponse) VisitSetActiveOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetActiveOrganization415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response SetActiveOrganization415JSONResponse) VisitSetActiveOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetActiveOrganization429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response SetActiveOrganization429JSONResponse) VisitSetActiveOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetActiveOrganization500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response SetActiveOrganization500JSONResponse) VisitSetActiveOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganizationRequestObject struct {
+	Body *UpdateOrganizationJSONRequestBody
+}
+
+type UpdateOrganizationResponseObject interface {
+	VisitUpdateOrganizationResponse(w http.ResponseWriter) error
+}
+
+type UpdateOrganization200JSONResponse OrganizationParsed
+
+func (response UpdateOrganization200JSONResponse) VisitUpdateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganization400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateOrganization400JSONResponse) VisitUpdateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganization401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateOrganization401JSONResponse) VisitUpdateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganization403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateOrganization403JSONResponse) VisitUpdateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganization413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateOrganization413JSONResponse) VisitUpdateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganization415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response UpdateOrganization415JSONResponse) VisitUpdateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganization429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response UpdateOrganization429JSONResponse) VisitUpdateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganization500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateOrganization500JSONResponse) VisitUpdateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMemberRoleRequestObject struct {
+	Body *UpdateMemberRoleJSONRequestBody
+}
+
+type UpdateMemberRoleResponseObject interface {
+	VisitUpdateMemberRoleResponse(w http.ResponseWriter) error
+}
+
+type UpdateMemberRole200JSONResponse OrganizationMember
+
+func (response UpdateMemberRole200JSONResponse) VisitUpdateMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMemberRole400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateMemberRole400JSONResponse) VisitUpdateMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMemberRole401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateMemberRole401JSONResponse) VisitUpdateMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMemberRole403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateMemberRole403JSONResponse) VisitUpdateMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMemberRole413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateMemberRole413JSONResponse) VisitUpdateMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMemberRole415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response UpdateMemberRole415JSONResponse) VisitUpdateMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMemberRole429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response UpdateMemberRole429JSONResponse) VisitUpdateMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMemberRole500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateMemberRole500JSONResponse) VisitUpdateMemberRoleResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -20679,6 +32608,72 @@ type StrictServerInterface interface {
 	// Ok Health check
 	// (GET /ok)
 	Ok(ctx context.Context, request OkRequestObject) (OkResponseObject, error)
+	// AcceptInvitation Accept an invitation
+	// (POST /organization/accept-invitation)
+	AcceptInvitation(ctx context.Context, request AcceptInvitationRequestObject) (AcceptInvitationResponseObject, error)
+	// CancelInvitation Cancel an invitation
+	// (POST /organization/cancel-invitation)
+	CancelInvitation(ctx context.Context, request CancelInvitationRequestObject) (CancelInvitationResponseObject, error)
+	// CheckOrganizationSlug Check whether a slug is free
+	// (POST /organization/check-slug)
+	CheckOrganizationSlug(ctx context.Context, request CheckOrganizationSlugRequestObject) (CheckOrganizationSlugResponseObject, error)
+	// CreateOrganization Create an organization
+	// (POST /organization/create)
+	CreateOrganization(ctx context.Context, request CreateOrganizationRequestObject) (CreateOrganizationResponseObject, error)
+	// DeleteOrganization Delete an organization
+	// (POST /organization/delete)
+	DeleteOrganization(ctx context.Context, request DeleteOrganizationRequestObject) (DeleteOrganizationResponseObject, error)
+	// GetActiveMember Get the user's membership in the active organization
+	// (GET /organization/get-active-member)
+	GetActiveMember(ctx context.Context, request GetActiveMemberRequestObject) (GetActiveMemberResponseObject, error)
+	// GetActiveMemberRole Get a member's role
+	// (GET /organization/get-active-member-role)
+	GetActiveMemberRole(ctx context.Context, request GetActiveMemberRoleRequestObject) (GetActiveMemberRoleResponseObject, error)
+	// GetFullOrganization Get an organization with its members and invitations
+	// (GET /organization/get-full-organization)
+	GetFullOrganization(ctx context.Context, request GetFullOrganizationRequestObject) (GetFullOrganizationResponseObject, error)
+	// GetInvitation Get an invitation
+	// (GET /organization/get-invitation)
+	GetInvitation(ctx context.Context, request GetInvitationRequestObject) (GetInvitationResponseObject, error)
+	// GetOrganization Get an organization
+	// (GET /organization/get-organization)
+	GetOrganization(ctx context.Context, request GetOrganizationRequestObject) (GetOrganizationResponseObject, error)
+	// HasOrganizationPermission Check the user's permissions in an organization
+	// (POST /organization/has-permission)
+	HasOrganizationPermission(ctx context.Context, request HasOrganizationPermissionRequestObject) (HasOrganizationPermissionResponseObject, error)
+	// InviteMember Invite someone to an organization
+	// (POST /organization/invite-member)
+	InviteMember(ctx context.Context, request InviteMemberRequestObject) (InviteMemberResponseObject, error)
+	// LeaveOrganization Leave an organization
+	// (POST /organization/leave)
+	LeaveOrganization(ctx context.Context, request LeaveOrganizationRequestObject) (LeaveOrganizationResponseObject, error)
+	// ListOrganizations List the user's organizations
+	// (GET /organization/list)
+	ListOrganizations(ctx context.Context, request ListOrganizationsRequestObject) (ListOrganizationsResponseObject, error)
+	// ListInvitations List an organization's invitations
+	// (GET /organization/list-invitations)
+	ListInvitations(ctx context.Context, request ListInvitationsRequestObject) (ListInvitationsResponseObject, error)
+	// ListOrganizationMembers List the members of an organization
+	// (GET /organization/list-members)
+	ListOrganizationMembers(ctx context.Context, request ListOrganizationMembersRequestObject) (ListOrganizationMembersResponseObject, error)
+	// ListUserInvitations List the user's pending invitations
+	// (GET /organization/list-user-invitations)
+	ListUserInvitations(ctx context.Context, request ListUserInvitationsRequestObject) (ListUserInvitationsResponseObject, error)
+	// RejectInvitation Reject an invitation
+	// (POST /organization/reject-invitation)
+	RejectInvitation(ctx context.Context, request RejectInvitationRequestObject) (RejectInvitationResponseObject, error)
+	// RemoveMember Remove a member
+	// (POST /organization/remove-member)
+	RemoveMember(ctx context.Context, request RemoveMemberRequestObject) (RemoveMemberResponseObject, error)
+	// SetActiveOrganization Set the active organization
+	// (POST /organization/set-active)
+	SetActiveOrganization(ctx context.Context, request SetActiveOrganizationRequestObject) (SetActiveOrganizationResponseObject, error)
+	// UpdateOrganization Update an organization
+	// (POST /organization/update)
+	UpdateOrganization(ctx context.Context, request UpdateOrganizationRequestObject) (UpdateOrganizationResponseObject, error)
+	// UpdateMemberRole Change a member's role
+	// (POST /organization/update-member-role)
+	UpdateMemberRole(ctx context.Context, request UpdateMemberRoleRequestObject) (UpdateMemberRoleResponseObject, error)
 	// RefreshToken Refresh a provider access token
 	// (POST /refresh-token)
 	RefreshToken(ctx context.Context, request RefreshTokenRequestObject) (RefreshTokenResponseObject, error)
@@ -21280,6 +33275,639 @@ func (sh *strictHandler) Ok(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// AcceptInvitation operation middleware
+func (sh *strictHandler) AcceptInvitation(w http.ResponseWriter, r *http.Request) {
+	var request AcceptInvitationRequestObject
+
+	var body AcceptInvitationJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AcceptInvitation(ctx, request.(AcceptInvitationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AcceptInvitation")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AcceptInvitationResponseObject); ok {
+		if err := validResponse.VisitAcceptInvitationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CancelInvitation operation middleware
+func (sh *strictHandler) CancelInvitation(w http.ResponseWriter, r *http.Request) {
+	var request CancelInvitationRequestObject
+
+	var body CancelInvitationJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CancelInvitation(ctx, request.(CancelInvitationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CancelInvitation")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CancelInvitationResponseObject); ok {
+		if err := validResponse.VisitCancelInvitationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CheckOrganizationSlug operation middleware
+func (sh *strictHandler) CheckOrganizationSlug(w http.ResponseWriter, r *http.Request) {
+	var request CheckOrganizationSlugRequestObject
+
+	var body CheckOrganizationSlugJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CheckOrganizationSlug(ctx, request.(CheckOrganizationSlugRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CheckOrganizationSlug")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CheckOrganizationSlugResponseObject); ok {
+		if err := validResponse.VisitCheckOrganizationSlugResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateOrganization operation middleware
+func (sh *strictHandler) CreateOrganization(w http.ResponseWriter, r *http.Request) {
+	var request CreateOrganizationRequestObject
+
+	var body CreateOrganizationJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateOrganization(ctx, request.(CreateOrganizationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateOrganization")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateOrganizationResponseObject); ok {
+		if err := validResponse.VisitCreateOrganizationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeleteOrganization operation middleware
+func (sh *strictHandler) DeleteOrganization(w http.ResponseWriter, r *http.Request) {
+	var request DeleteOrganizationRequestObject
+
+	var body DeleteOrganizationJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteOrganization(ctx, request.(DeleteOrganizationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteOrganization")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DeleteOrganizationResponseObject); ok {
+		if err := validResponse.VisitDeleteOrganizationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetActiveMember operation middleware
+func (sh *strictHandler) GetActiveMember(w http.ResponseWriter, r *http.Request) {
+	var request GetActiveMemberRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetActiveMember(ctx, request.(GetActiveMemberRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetActiveMember")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetActiveMemberResponseObject); ok {
+		if err := validResponse.VisitGetActiveMemberResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetActiveMemberRole operation middleware
+func (sh *strictHandler) GetActiveMemberRole(w http.ResponseWriter, r *http.Request, params GetActiveMemberRoleParams) {
+	var request GetActiveMemberRoleRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetActiveMemberRole(ctx, request.(GetActiveMemberRoleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetActiveMemberRole")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetActiveMemberRoleResponseObject); ok {
+		if err := validResponse.VisitGetActiveMemberRoleResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetFullOrganization operation middleware
+func (sh *strictHandler) GetFullOrganization(w http.ResponseWriter, r *http.Request, params GetFullOrganizationParams) {
+	var request GetFullOrganizationRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetFullOrganization(ctx, request.(GetFullOrganizationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetFullOrganization")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetFullOrganizationResponseObject); ok {
+		if err := validResponse.VisitGetFullOrganizationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetInvitation operation middleware
+func (sh *strictHandler) GetInvitation(w http.ResponseWriter, r *http.Request, params GetInvitationParams) {
+	var request GetInvitationRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetInvitation(ctx, request.(GetInvitationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetInvitation")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetInvitationResponseObject); ok {
+		if err := validResponse.VisitGetInvitationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetOrganization operation middleware
+func (sh *strictHandler) GetOrganization(w http.ResponseWriter, r *http.Request, params GetOrganizationParams) {
+	var request GetOrganizationRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOrganization(ctx, request.(GetOrganizationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOrganization")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetOrganizationResponseObject); ok {
+		if err := validResponse.VisitGetOrganizationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// HasOrganizationPermission operation middleware
+func (sh *strictHandler) HasOrganizationPermission(w http.ResponseWriter, r *http.Request) {
+	var request HasOrganizationPermissionRequestObject
+
+	var body HasOrganizationPermissionJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.HasOrganizationPermission(ctx, request.(HasOrganizationPermissionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "HasOrganizationPermission")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(HasOrganizationPermissionResponseObject); ok {
+		if err := validResponse.VisitHasOrganizationPermissionResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// InviteMember operation middleware
+func (sh *strictHandler) InviteMember(w http.ResponseWriter, r *http.Request) {
+	var request InviteMemberRequestObject
+
+	var body InviteMemberJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.InviteMember(ctx, request.(InviteMemberRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "InviteMember")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(InviteMemberResponseObject); ok {
+		if err := validResponse.VisitInviteMemberResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// LeaveOrganization operation middleware
+func (sh *strictHandler) LeaveOrganization(w http.ResponseWriter, r *http.Request) {
+	var request LeaveOrganizationRequestObject
+
+	var body LeaveOrganizationJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.LeaveOrganization(ctx, request.(LeaveOrganizationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "LeaveOrganization")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(LeaveOrganizationResponseObject); ok {
+		if err := validResponse.VisitLeaveOrganizationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListOrganizations operation middleware
+func (sh *strictHandler) ListOrganizations(w http.ResponseWriter, r *http.Request) {
+	var request ListOrganizationsRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListOrganizations(ctx, request.(ListOrganizationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListOrganizations")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListOrganizationsResponseObject); ok {
+		if err := validResponse.VisitListOrganizationsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListInvitations operation middleware
+func (sh *strictHandler) ListInvitations(w http.ResponseWriter, r *http.Request, params ListInvitationsParams) {
+	var request ListInvitationsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListInvitations(ctx, request.(ListInvitationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListInvitations")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListInvitationsResponseObject); ok {
+		if err := validResponse.VisitListInvitationsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListOrganizationMembers operation middleware
+func (sh *strictHandler) ListOrganizationMembers(w http.ResponseWriter, r *http.Request, params ListOrganizationMembersParams) {
+	var request ListOrganizationMembersRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListOrganizationMembers(ctx, request.(ListOrganizationMembersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListOrganizationMembers")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListOrganizationMembersResponseObject); ok {
+		if err := validResponse.VisitListOrganizationMembersResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListUserInvitations operation middleware
+func (sh *strictHandler) ListUserInvitations(w http.ResponseWriter, r *http.Request, params ListUserInvitationsParams) {
+	var request ListUserInvitationsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListUserInvitations(ctx, request.(ListUserInvitationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListUserInvitations")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListUserInvitationsResponseObject); ok {
+		if err := validResponse.VisitListUserInvitationsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RejectInvitation operation middleware
+func (sh *strictHandler) RejectInvitation(w http.ResponseWriter, r *http.Request) {
+	var request RejectInvitationRequestObject
+
+	var body RejectInvitationJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RejectInvitation(ctx, request.(RejectInvitationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RejectInvitation")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RejectInvitationResponseObject); ok {
+		if err := validResponse.VisitRejectInvitationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RemoveMember operation middleware
+func (sh *strictHandler) RemoveMember(w http.ResponseWriter, r *http.Request) {
+	var request RemoveMemberRequestObject
+
+	var body RemoveMemberJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RemoveMember(ctx, request.(RemoveMemberRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RemoveMember")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RemoveMemberResponseObject); ok {
+		if err := validResponse.VisitRemoveMemberResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SetActiveOrganization operation middleware
+func (sh *strictHandler) SetActiveOrganization(w http.ResponseWriter, r *http.Request) {
+	var request SetActiveOrganizationRequestObject
+
+	var body SetActiveOrganizationJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SetActiveOrganization(ctx, request.(SetActiveOrganizationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetActiveOrganization")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SetActiveOrganizationResponseObject); ok {
+		if err := validResponse.VisitSetActiveOrganizationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateOrganization operation middleware
+func (sh *strictHandler) UpdateOrganization(w http.ResponseWriter, r *http.Request) {
+	var request UpdateOrganizationRequestObject
+
+	var body UpdateOrganizationJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateOrganization(ctx, request.(UpdateOrganizationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateOrganization")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateOrganizationResponseObject); ok {
+		if err := validResponse.VisitUpdateOrganizationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateMemberRole operation middleware
+func (sh *strictHandler) UpdateMemberRole(w http.ResponseWriter, r *http.Request) {
+	var request UpdateMemberRoleRequestObject
+
+	var body UpdateMemberRoleJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateMemberRole(ctx, request.(UpdateMemberRoleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateMemberRole")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateMemberRoleResponseObject); ok {
+		if err := validResponse.VisitUpdateMemberRoleResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // RefreshToken operation middleware
 func (sh *strictHandler) RefreshToken(w http.ResponseWriter, r *http.Request) {
 	var request RefreshTokenRequestObject
@@ -21845,299 +34473,420 @@ func (sh *strictHandler) VerifyPassword(w http.ResponseWriter, r *http.Request) 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L19c9s21gf6VTC6z0ylPpT8EqftStPZq9hKoq1jey253d0y14RFSOaaAvQQVBRtxt/9Ds4BQJAi9WLH",
-	"Sdr1P21MkSAIHJz38zufaiMxnQnOeCpr7U+1W0ZDlsA/j+nolh0LniYiPhODVCRMXQ6ZHCXRLI0Er7Vr",
-	"3XhBl5IEXDSluiNo1byaHN2yKVU3Mz6f1tq/18zPtfdeLV3OWK1dk2kS8Unt/t6rnYoRxfGKww9vGUlY",
-	"GCVslJKUJhOWkjq9kSKep8wjIiEJi2kafWBkccs4CUY0jm/o6O7q8jQgCyrt7438xFYncZHQyZSeCfjs",
-	"tR86UndUfyj8XP6hA5YeC3EXlYw/YFJGgpMR/C7bJLhhacqSJp2nty2Jv16n4o7xn/35/v6LEfwb/sla",
-	"eEVGE07TecLwakDq7+jHZnfCfv5h/+in/f0OuaDp7c97HZ+/TdPZOY+XHTKgUzaIUvbzKf3Y8PKvDQVP",
-	"rxM2ZdMblvycJvPKN+Hqm1vfsYBE0udjGktWGFOmNGX6E+DfW37Ci/39Br6GcnLenae3ZByLBZEpTVLZ",
-	"UbSQ3jKfs4+zKFkSMSZBbtUCL7sQ0pQGhPKQBLlPDEg9+LlDzCuzBSN2vXzuLljQaJFzzggeGzJjid7A",
-	"ls830Ns/LlmaLLvjlCVl1DASPJRkztMoVt9FEpqyZhxNo5QsIh6KBUmYmDEu83Q4jXg0VaS4b+kv4imb",
-	"sKR2r946owmdslQf8YtEfIhClvTD8qMnxSiiMZnp20gUeoS1Ji0STKL0dn6j1nQixCRm6l90NovxXERq",
-	"gBlNb2tejdOpmsUse5VXS9j/zaOEhbW2oql163SvbpYzwSWDGb+i4SX7vzmTqfprJHjKOPxTvTxCNrL3",
-	"b4m8JBv2fxI2rrVr/89exu328Fe510sSoVcnvwK/0jgKYUQyplHMQlIPfu2e9k+6w/752XXv8vL8MvDI",
-	"lElJJ4zE0R0jwe83Ily22JRG8XvS5x/UGAT+JDQMEyZl0PB8PqXxWCRTFpK/Dc7PSD141T25vuz9/ao3",
-	"GAYN4GyUJPilsP9ixhKcS8LGc8kkqUvGSJRK4sy6oeju3qsdCz6Oo9EXWCRFJpY+6Ggk5jwlkSQ0ThgN",
-	"lySO+B0LSSoI5SK9ZQmZS5aQejA4P+53T6+7x8fnV2fD6+7pZa978s/r0/7ZL72ToNFSn/FaJDdRGDL+",
-	"9N9xnkSTiKt1NyKEXF2eEi5SkiZzmcLuv+sPBv2zN9fnl9dnV6en1+eX/Tf9M0X7/TOgDHvF5/bScff0",
-	"9FX3+JdrJZM80mq1Gh6him/FjGiOpNajNxgosjo7H16/vuwN3hoy4GTOP7AkGkdMU5LP60HvXbd/Cjf/",
-	"2rvsv+7DmuHm93nKEk5j/NYnX7mumiD7OGMjtUiSJR9YQpi6m9SD/tmwd3nWPb0e9C5/7V3aQxO87vZP",
-	"eyfXw/Pr48ted9i71t+vVwi2/0ykr8Wch1/gG/AYHu0fkXEipoUTF6WSxWNSR9Z3cXn+a/+kd4k7dX51",
-	"duISwPD8l95ZQMYiISGLmXre5yCAZKNFrvgdFwtOFG+UIIAWieATMmXprQjVFblgCcxjEaW3avPZdJYu",
-	"ieIqJOIyZTTU23xBl7Gg4VCIU6UYfZmjblgSzkeSWL1aSV7KYdH09tPRiM1SSerBRfefp+ddtS7n16fd",
-	"yzc9fbSHQryjfKmZuXz62V/SVPHoaZSysE2CT35NM26/1ia+mg+ZUr40Xyhb5CJmVDKSJktCJzTiJKYp",
-	"S1p+7T4gdS7ISISoVjpK8z+aINabVq6XzVXfv+eqADDjK65UJJFE/2FfgOjPBEHxlDGhq7Pu1fDt+WX/",
-	"X4qfeJo6RwkLGU8jGkstmW6oYul3jKMUyh0X3N8rPkvESK3wTcx6PI3S5ZehUJS1kSQphfkFV4PepRUv",
-	"vX/0B8PB9dWgd909Ox++VSxJcVL1seorQDiNxDwOgfXfMPXxNGWh4rkrPEsNrdl0XT2pdB3CeDgTEU9l",
-	"w44I128SRu8kKnPzmEk1ohrgrPuuB8dj8Pb8cqh4Se7q6fnZG5fBmB8tu7/icj6biSRl4TsWRnQIKtSX",
-	"WGrFBL6TRL+IKN1NLbxaOBrHYgEy8+pscHVxcX457J1cv+ud9LvXw39e9DK9yefBMQ7QVDMnfi1lH9O9",
-	"WUwj7tcK47VIVw+sXibbpPhlelXujU4Jh7I7UoQ4VPR6yeQ8xjUJw0g9RuOLRNFuGikNEy0Wpa3aS59q",
-	"NHsebL2PdDqLlZo6uRXXBz8c/8iODl8f/uVw9MNfDg57P/54sD/66cVPL45+7LKDH396dURrK8ag5w7a",
-	"UyYLk920xOy8kWppwe5JXVVrQj8wwgVBc0dxIaVP0rTWroXKVEijKVt5rVf72JyIpr74b6luag3xTvtL",
-	"M5oqalJzARW+XZvQlN2KuWR7t5SHsWJdaNEpbrWHw8CaR6FdpPxnXCSs4jsiKecsJIKzVtkqyZGY4SZE",
-	"KZvKEhPBPkSThC5raDEY8+L33N7Z4TLjXNz8m41SNUoXddfdSUM9VWVAATuJQkLT/FfXDWf4ThKlD0Qh",
-	"aAxBxmkDkCwZqR0dHh2WLZBmT0g73wQJlK/EK7ibgN1uzYSQ1Be3NCXB3pwrQ6Gpf9G2+d6EpU3cwCba",
-	"8MDUCyvz6z/vXs5PLj6kH+Lh4pz+eDH97Zf+m78vRz+MRv85OZBlqzZbY/i6mwC7AjtHpVyIJDRz9wiL",
-	"JSuQcpifGNrI66na3v17TdlLbUUTNa+m/tcGSaZodVvS92rzWfhNUYP6DlzjVQeIe0qjsOblXQTZwbKj",
-	"uMTufuo2x7rPx+KhvP+xbGFl16Lyy3mifPiClS1DSFNa/Q3ohak27L+TJKEL9ec4il1Gnb0ACPchL1Aj",
-	"kimdzdBL4PCJ7yTyz3HE4hD8XPlFxvPR/lTj8zhWaqZ5z8rKwp2/ahvaWdwbIWJGQYuKphRtqI2DoUNr",
-	"0wblX7m6JYXb9bmHbbJ7uY6gByxmo3Knee8jHaXxUslUsqDgCuV0GvEJsCs9dofMtS16x5aS0IRpxxIw",
-	"McHZ+bjW/n29clicyqtlP6zde7s+pF3i9+9Lvs7+utv5m0umR6r2t8cQU8hWhECEIiSRtmSjCWeW3xu3",
-	"rmLw6OpX1JHtj0NJGc/Lv7E/4TC+Eilvh8MLcDSxRKIyYGwwoPhFxGWjRB9aJZr8V25DL7BJn1XJqRLt",
-	"QRQG6E4J9uJIpka6y6BRqut9uYVbzyu72gYHq+KCJhSFb/mClfDx4mlME0r+b86SJcm875likbFY6r6X",
-	"XF2etgi6XMCpEuJBDSBmAg7GURwxnl5HoTIPTZTsep5E+Dd6za/V9NSFkQjZ9ehWLR2flFy5Rh8UjMwF",
-	"HzGthIFsDVwGQepH+/tk1RXewKDHynoe31I+YT3FEB3f/Q705wT1Vqnjt1uWoCKGTlI0BsHvLLPYYd3G",
-	"CdW6o0O3Q0I2pvNY6Z8VJMnZomekjFWnUO5sojH76PvKJbnQSuUDV2WeJIynZhCI/tCPp4xPlI52cPhT",
-	"+fe49+dX8iclfw8OfyKjW5rQEZApbvVFdzD47fzyxHFTkL3CZfBTwCoWZzGNuPm7bE4J+yDu2Hl6yxId",
-	"BJWrczthMUsZoXFsDjy6TyH6RyjhbAHyrq7+gZ4p9TNybXdvLaMubFdxNfNrtc0ePkC5TMutZXXq1Xfo",
-	"L/1O6i8Cl3BQsl6BNkeU7qK+daMOY7S1dYL6SoJbMr9MqTakYYCyVcGNUs8+wVm/mKdGPMMhZCGc8w5Z",
-	"ABMI9sDlzppqdntmpMByAVnKBspP/qzymBzfstEdC9GXMYk+MF5G9KumWvVe4+7awIOJG+A3dvBvJjP/",
-	"JE2JYtDlcm7tjjyARrWbzk1yUGPpWamD8qvLd9H9KllOe3Us3zmY885oFXpUge7Mc56dTxnx9aazdLkt",
-	"3a1EsTDSgqOhboESVn1NKEnw6T5odHLaTgSaCe4MxH3LxJ8Nw+1yCkTI8q5G4/7FuN/55bVhvsosompK",
-	"6iv+v9+7zX+9V//Zb/7l+v33/1NG2u6OZuPnQtUisR6PjYJu3Yb05ZV2f3c/0Ah40sPYgvGil1g7sGuR",
-	"JEeHhyVeco9QqXiGs20dgoHoZB4z8iESMVAu2kAwSIlXntTnPGQJeeEIx8bWrvoCg3ixv7JntPkftWOt",
-	"0i0rsRVhLcpW/DTidwNI2+hnztiH+7pXNQjFeUp/Sdg4YfK2+tG04pdSEbP+2x5GRNmtJ1u4Q1Ze79xs",
-	"jYK1lm6JHXHvbavN2jSETHrRsSJhJfEiPimVWmEk8YzhI+WuDojNHz94ForJqxFk6QycEMC6tVkl03uv",
-	"FotJxN9GPF3rHiuEYCqdrDqQO4gm/GpWvhKPji7YOW0i1wcI3mTtJiozcC6rIy11RcQNTTKUkyhEFzqQ",
-	"T5k+7NXmSVyun6wYphDxRHG58QVVTCyJIRFMf2PZ+p1pLfZqrWuxVJqrWQfqucDIc5GQQKnFAalLOmXa",
-	"qdghlASKTgMyopyLlIxokizxVvXuQMmO8xnj3Ys+edHaVzZun5NgD4zNZRPEZdAGzdusBYHYZc4c1cFl",
-	"dFlrJc4sHErcEVgTns8pRvzMWHidjAQfR8r+jARHM7uo4+eJ54aaqGJlJGC9kfDUkYEbyi8Z1bHojfbK",
-	"DeW8ynObi4BljOFw//CH5sFB8/BgeLjfPvqpvb/fOvrh8F/fRqQ0jOQspsurSrVm6KYOUEf5lzMWK8Mn",
-	"SuEUGpMv+/BuHI3Y9cE2ZqD1oOfffSoWLGmOqHYGZ0NTNfT/q/9ujcTUXcwKt8h23vcSO+vFoeuICDIt",
-	"6X2Qn9XL/R67G766ePmvH39bvnp1c/phdHLwdhie/nT18fXBzZtSMbWzu7+wwKUSR8RlmePhNOJE/dYh",
-	"wRx40s3SuJ7yX6KjAKsyaCFe01Eqkh5Xcy1ZrNeKC5p04YVojuF24NyMp8Y4iySRLCXzWYUAcKOHf5ST",
-	"VG0ZOGRsj1LFmaHbnpmyMBy83bP0nyd3Q2rVwUv7AatcoWTnNZVZluhyUs9l+2USFdLmjeb3WiTTR4UE",
-	"1eaTmZBpi4A3SstUUu/OZjH7TpIgCm3u/btolAgpxqm6bvLwtS8bMj59ruwvTBxkIXjvwkTMZiwEE841",
-	"u0PBpEekwDgNaJREpnQpiZgxLR7L7ekSX/0HtfMVEVlmTPfyX65zy1MW6JXlOiV8d+kvxjG3hV/n/O5B",
-	"aqW429n5Iu5KqenSMfi2nEqBM+a3dZFEKZMg2ALXmLTpUVDCocMRPFTkNcSsEKAcLNCZGf0XNDKbb2Ti",
-	"UrdUEi44a3RIUJaBFUBSKxunRMy3S7vazXyuyvr6Bhjpg6J8m2zAjeI1n/SwnV23wc9QSjvfqBoM5Fzi",
-	"YxbTKW1KNqMJWAxoqCo+iEHqvPSymUOekze0qyjLJ8rlFrlqSc30sx3fKSdFO3GcCApLH+bYYdvG6DKL",
-	"cygqbN3Z7DsJMdcUBVx5yAAis8rSdRwjKXhNMEjz14pKvcDzuTJF/woC5OeSqgFKQmayq3MB1XWJJjus",
-	"7yNDAJnDeEzS20hq85V9jGQKjlYxT4hcypRNPTK6ZaM7slSX8DYT9cb1VetXmh5nfRu7xQjwsfUhAliF",
-	"xwVev8Ug6proEq61ztYXCYSsSJQaozLQmZWFDIUtsig2BUgvIVCpY5QPW+o1n2XmLcbETQNJBcEAKam7",
-	"qScmaBxs8V3VDugB46Eb7foKOQ0bgplb5DSwByY0VDMavcU7RxrU3M+TCeXatVileuCdRDi3Kkp2/prF",
-	"80nEG1vFvr+1jGlWnf3/IwmVTou+QJi3+ljNQ2MqU6IFM6kfqFtthkBWhg1LX8iYtgb9T65B//Jf30oR",
-	"QV7QXMwu/rGYDl7+fd79z29X8cdZcjT4achv/nl+Jkevwrfl7p0ZS6TgaqNfLSuoKpxG3OSY6gR8ykn2",
-	"qFprWxoFd+9EZ9GsiwW/5a/XseX+BQGUAiniDywkN0u3jK4+pUtyw7SrHawRnbW53RTWsM+MX4JcWONs",
-	"05VR4yiRqZIPqWG5mFxDPtB4zvIE9uZlxP/+796//nmXxOnH11Hv7uxfF5N//7T893n/7+HfwtLsv28w",
-	"db070QVUWyXUFE2Y3f2SZd4lN+MGlGrm6N9VPqWM9twPWTkXXjkTLuXx0YT3n0zg9Ua3goXqJATzJA4s",
-	"H0NRFyjpxsDmpyQwaCGBQV3YPqmnwt/dJVk5vi0fBJ0tl3URtLZyd1dnDp2rM13QDc2bVtXArbKKMlaP",
-	"rwPZX+69QxfxlN7phBWZQxwhlNwkYiFZ0iz+wMPc/SB3QNxskVZnVmm2TlFE2np0kLTA5BTJVIDCQNYW",
-	"pPhwl57QPd4od45vy0vLU5urQqu5uXnWeyV4vCwkmH2+HD67Zt7mdD7cmi+XdFE4mMlNlCY0WZKQppTc",
-	"sVmKrEHRI2LAgCu1NO/qG0nXkNGENyNO6kYxh2QxKhm5ujz9ThIBwBONbdM5illrgBdQZJewEXBwuVhl",
-	"mOX0/bmyQrIPDT6pz7y6PL3fg58q7JEtM0Z2zBbhbKGI/+EfBDnF8dLUf4Oa2FpXS1gmVyBsP5knLHTL",
-	"BEn9aP+oFEgCM9MW0YrKvkOaSxG3CkCSFBHOZyUObU1iUum9cTSKUnNvOZVkGTOFchrtoAxDLOMqlDZo",
-	"koCUoadItUE2ZeJmf1wFZbZLMv9a2V9el1QeKD0W0xlVNBo7gX+CiZV1kWQoJGZ6DVRbDlZTHd3M1D91",
-	"7uUWKs35PH2KHHgh02YsJmKeZuUtai6lB0/feHV5+jABc8nSeVJgGdmYcAzUv+m2UsZGPgvsQ13e+BUG",
-	"WWPLxHe7B58/+W7bLPYKze+iZCnroPONRWI/XCKXubxoRjxKI5BC+MAWTkwzxSrivJp9DedlzGhoFCPM",
-	"oIv4ZAf+uDFt6kQLGkVEgTmsATE6/+Mcok7a0Mp+Qhkz/Fx52Mpn/M5x8eSrCyRLpVLgYmBdiF20Y63K",
-	"Vyvp+sas0nXSb4Blv47s66BJ/hhwHvfG/sDCDw27v/TOykSSs6AvqgXU/24WUIVkpI1C6mr2uSvXctaw",
-	"zbfKVE/0tyKsjy6yjriyHxzF8ysWsD1l8cQaV3/PwpampiLMIWQ+V8fpc9VfrM3q6p+s82Psnoqti8VS",
-	"GsWSSDFljnzDTLEGhiRB/mnZj87xNZAPlcx1h90Cj/ZZOZqDV1MM5awS6mEVzWE9vsOamKL2raC+8Zmd",
-	"YMhd0ZsEFktB4Qt2rARYW63+OXL+cTVszPiRi6GVM7jv/Vqn3lfyruHXFtyf24FvlNLNJvCNsuUF3I0B",
-	"5E48aMEfl61RtixXAAalgSse6HX87JAVHmLB5g+Bjh0+FnHiCkI3O2ZKFLPMza1WAJsSF0jT0RHFkI0j",
-	"zjAHElJogTcEn+4DtL4kQkLqGLtSsiLQy7gFfwA+4tfOhEn3TYUubPFrjVJHbOHrHkJiWYLBWurWt62Q",
-	"mr5evfQPr1cvsUgebDV0UFOqi4T4Nb/WIKOY0QQzYnVZ0B1jM3WhtWPmorm3ZYqqfsfb3m+IloLbsTUS",
-	"0z1BZ1FzJEI2YXzPvvrefVzeRbOmmOHKNcFUV0xUza4aN+nPrZqv0ts2GtRzLddzLddzLddzLddzLddz",
-	"LVdVLVcBWCOKo3T5MIRLg8xRdpyLaqy9t2xKsFBL7Vd+QktiO+ssVz6+g/WBX/G4FPEd4njFMGe1w+7e",
-	"q0k2midRuhyob8zpxlU4h8MMyrDgQVXc42ZpvG6eTVQwnlXMrzCu/hbppxJz/aC1D6Zft2y/nsBTGmyT",
-	"caUihm0Y4cVh03L9oluQklAotda4cVPKQ5qEPr+hkv1wROpHR67IQO/Fz8pKCcOITxpEjMnbd93j5uBt",
-	"9/DlD3XJRglLPRy+0XGzKOUsjlKpMZh9Dp7iUKQt0k3TJLqZp9BuqaJVEinvlIQdAPQz4Nv0eS7vdkGl",
-	"yb0lvxnXp0n7UMz7Nk1n0s2jjCRR5zn0eXB9PVAbzZqVPaCwAi6SJMA7gxbpkmkkZcQnHplzveUi0X1G",
-	"8B0+nzLKIaigR2tjGDeH+6/RtKjdskgSQ6JYkQL9fXDIrMNP5VwzMUJn0S9siXDyER9XlOAAxmP3oq+2",
-	"2DXUD1o/QkA5lUSMxxG0JtJZtHW3xVSg7mx9bADtqvvbpgEPD31uDpjnyBHd56gOJN/InQTjHdCoK56F",
-	"n/P0oDmYh2x4LLvwcugOuQENyleLXEBSsST1TNh7YI3fsaWHacoerMcdW0qoH8qyNWUDQucpnUwwexgz",
-	"lFvkhCXRBxZmqGL5lTxo7VtYi1CM5lPAnFDrMxJJgq1coOmFbj90w27ph0jME7UplCSMxrDKhy/1KesQ",
-	"Rke3TtMUSZdSU5IaAF7pc/sudT6gu0TL5z7//nsDZff99/BBI5okkZMPjeSsT0qw5liYfhQ+D3KcMSCG",
-	"d2LFsDqXl6azFElvaaozfTybUy8SwiCjw5wDSZdECt2ZxefBgKVNM7oOehOL+q5xR3RZKn6PJOwDS5bo",
-	"OSH1LEDpgWfW1RcAh7OoMQCwp8BuW6gz6H+h0qD/0FpDQCI+iuchCxsezpl91Ck+iIQi9dLr1kdQrCVb",
-	"339PejBJ0+oFEzagw8ub3lAvlf4cSoL8ApDpXKqPlgKRVHxOOQnwDQF4NgCoMLhkY5awJGiQxa2QTGfB",
-	"gbPJdFsqzZMz6xnJRtvnNluKHO2/IFXtmQD7pdCgqUUGOiUKUCT1gTfpDLoJH5ak5xxf8J7jy/PB4HrQ",
-	"H/auz7q/9t8gCOrp+Zv+2fWr0/PjXzQT5cCdm69ZOrptKsnRJqNESNmUUYo1zEBE5o53ImRtwumHaIJl",
-	"8Vo4RoldwT27cB6+QCeMerjuN8wsX8vnhdTSIKt8VH8V0/10SfVq2lxgh7ZReuxeJBKfm80yLRnVXsk2",
-	"KexLRScse/2yd9K/7B0P8brTOgtwZfOP5TbzrPcb+HXyt2iyBtw9w0+gvdNK059Wq+XXPOIDPoBz6T7o",
-	"IDwu5AQDuMBNzMjg+LLXfacobHDW/aXn8wj6BIwjllgHHfBbSsZsYRqcSFKvcJeqN/dsuxrF5ugULucb",
-	"/qkzJBcsabTIsQgZeJ1Dojhrm5Q1pMv1kiP1fKu5hlrfyp4sJe2avIJ24BWz4nMbVkQnLPPAVf2eXfN5",
-	"WX6CV5aeoL15mxv8qEHLG/is70bm/PamN8x+UMtY6Ub0HumidJb0pD+4OO3+M+e/LGn+piba752ewNXu",
-	"6en5b3gRbz3uYmO5V73rq4uT7rB3knsHlh97JIB/XPf+cdG/xMdhbXONznDAd/3Bu+7w+G12xSxANiOf",
-	"B8eXvZPe2dBt9JcbbLXpnUeCkjtze3d1dto/++X6tDsYmlGBNsr7sumvg6uW6gsjqo2FL+2fvT63n52t",
-	"sh3tXB0E6FFoTpvi4Gs7GXokUP9SXKOwNebySf/1695l72yIbxzk7/O5vREnvPKtzlcVfjk+P3vdf3N1",
-	"qcfBhbjswUqvPmp+yNbLfne2VOam7vFxbzAwlLOymvmfYU/t3/mhq3oqOuSZtVncRvJ6VQLHGTEvccg6",
-	"geNtEjdq3He94dvz3Nm7Pum97l0adgHs2Jyp8p6ILZ9f2uTzhM1EkpqMeg15jDJ7pVLbtAWEbou582y3",
-	"fO2BdrkPQhCgzQII6h0NOH/NRXo9FnOOAPF4bRrJKU1Ht2oULq5BYHokiBBK1v4tlJ5+baKmhZHmoNle",
-	"p+J6wtJrpRBfK8sQVBQ1Dfd2gGxRxhNcxM6i2Y2hYBJ+0HPyub1dNyPVj6iXhdFY6VEcX6kGySai7ro2",
-	"nYg8EijtcD671qkTOG37jVpRutbacuCRVWB/seBm8zxY4LxrRTZAY+na4k5QsHSnveyC6QiJ+jii9YOW",
-	"nOiua+Ro/6Up+jg+vxwo5XAcR5PbVAl91CFkRW9JrTNlTRKV4lQHFZOh7dHwsL1xVrbKQ5hXmxzs79u2",
-	"iXDTwT6RjmO84/NgT+vYe9+rJd3TXif9F5rHTWM7u9cMwOILOzCMpl9nH2mCuQ0PjkUyYWl+MMl42HQt",
-	"9cK4P+wT2SJQn4c+IrUEbXJ0+JdHd4pEz1WuL2SAXpQ4GjEuMXKBLpR3/WFNZ9/UwD/U3tuDJs9inoxY",
-	"SySTPf2Q3FP33nu1NErB6+2a9yMxndE0Uipr96Jf82ofWILx8xra7OpBNS6dRbV27UVrv/UCYaRvwaW4",
-	"p4m/aXw0E1aSW3TGFoozqREJGDAuRLl6MvM92NRxJDzddrKuDW0WkmhMOGPKVCWYQ6d7phIxBlj/AsiD",
-	"7pym3TYmRwO7eqrfULUOaUrxX/oO3A+Eiodj73OteOv+Q6YdUT0wVjmSiWJqUzrJrpiQQFDEJvtOZult",
-	"Pp/SGYnSDlRhRWHQUGY+tB5PK5srkfr5jPH+CTkWnLNR2i6s6Sim0VSdgTdR+nZ+gz8He3MH69QDF5me",
-	"OhlHGGLkJq8FwPHhRxk00OqzbdfUZ6u1L0+RaZFzyBaxySwBWYjkTmpbJL8MQbE7jYVYvWGEfVSGq4R5",
-	"+dy0R0GXOFr+cZSyhMYkSJM5Cwhn6mwCZ2eyAZkrUWqySAXw8hB4GFp97RUXZz3XR9eda6NjHKful6mn",
-	"9n2+al8pa+53mG/W3zvis3nq1xpZUyU9UBvTFVY12g7ymWJbOX1/lRIHlIQHBB3dZpYV6lXH+rKwgbke",
-	"fo2q1lmBOvO5pkztKq7SmlskEx5ti0IyiqmUyO6sa7Af1tpuX7Zavi3977skbFW3FwIfNexT5qJ2m8pt",
-	"34Pe+xwNicqmY0v6q9/9vtD//nB//7P1dl1tjbepv7ttAHfv1Y5wJmUvsDPec9r1wyMHmx/J9UBWDx3+",
-	"ZfNDxW7S917t5Tbzy7dKdyNsQIeF2Nrv79V+yPl0SpNlrV17w1YSAg0XRyQv3fzetHPzaimdKAo3ZSq1",
-	"9+qVtlPJ3qcMPe2+Uu5C2Xiu3ZOuZ09FJntapIuOUqP2vdg/dHlgo0XOGAs1BBTicPo8YSORhOh2zzQ2",
-	"FLPoeduDNp3mSiomDLRRW5StHfV5D70eXXvv64vbaHSr2LdOh4dmJurpJTL4Rov0PqL6J40brm7fcPHL",
-	"cU8HXVjSQEQxaK/ukXGmhViuBc403nY2hIxjsdD9oVxoSCUJHTA3TERX9yph5vpSO67jeRzxUKqlweiB",
-	"owLVlYL9MZKpkiyaGZhVgj7RxvOnqUTweOlzULl1sAmcj9jvuOHZF9h4hIcVQmVVM4VP8XmpYxfXhLOF",
-	"jlgkBagEU8ndrqpZVwL3NY3iudpFW4xYWLoVTzNYNivF4Rij8Dner5HzwC+LwHmYjRqsAK8GDRT2UEG4",
-	"Yqxaieyh11RZt0B1oc9zj1hbltR1iCEVJRXsma4gEt0dHYcxAdbV4XR4O2Uao3YOZqSJbOnyJgyr3Io4",
-	"xACnblzliGOYAKlD9DOzJxugEqhlykzwjlGemT5FWvoXLPNMWbHvqDbV4TVAsWqHCoZ5p0DnSidTJAzf",
-	"WWazd2xBujGq1cIVzOwW6Wq9ELMONJNbRCNmUVNWtLOWz3dSQ86pg4i8jSKSL3tQC1kl3QFzeCe9Ymgp",
-	"RXfFNtHP1EFdUseq6pVYXbvTO0HyIQFB/EK/0pBA1ZsQGfkBb0rZx3T3N+WQlnd66wkAPIOumC8+8ghr",
-	"TVrk118q1bMMG3qnN0KoyQ0BY5WTpxG0TKxRsfu1muFub+0riklI/fL1MfnL4f6PDY2+aRqV5UEf2Cim",
-	"KHkryTcC8KjtNdMX+4dl5eN5mUBnM1K3RX8N8JXhL8jedBkRxpJhWFNWXqXL6Vv37H2AR2ji8pueGjDT",
-	"OhVU34fotF9QPfWyUtpHKbY5JRZ9kVZ4mxr7UmV1hT+WTSK7Ze8iAwNW9DITsqxGLVfyPkdD3LYvnYqQ",
-	"/TwWyfRaPR2YksEWORFQxgIeCCUyWTxukylLJloHU8/4vC4SDHua8KvVwfIuB/wLrDVPF1kExn9tUOqN",
-	"C9foKDktxCOB5RfgTgaHDMKUS6mD+a4yDlpZpl+U2gB/1fjBkCKBH2C0IUC/p2lOh0jYjFGtEZrsDSoJ",
-	"9fmb3hC/HDxD+UQ2V3/ZBslfaY2RUp74iEH2kc8tUL+S/KaNNOkSLnhTrzCmvFTK7Y51bGvTlih+Q44O",
-	"Xj5Kol8oirMYOa9EuPxs1vNqLwUAUXfG+9hcLBZNRYfNeRLrzMjHvQCzRXfhuoHa+nLqCrLDoPdbB5rg",
-	"MDyaDz+UoR682PzIBV3GgoZDIU5pMmH43MttnAtyPpuJJGXhOxZGdKiE2p+Yi8NhtdwzY7PVrggn6gKJ",
-	"zKUse6AUUllsXmXRvXMeMJfvBZ98nXnt19qAmXQftH1OjT2vW2NNGOBvuT2v0HLX/E7EIaGIb0nqgWQ8",
-	"dFpMHztPBQ1PWdSKe+I5yHXtwrpGcIQTWgJWojUT3VpYcSgy57mZ+nxiLPDVx/Vk1eNmsrg7MaAqWXsX",
-	"s4Fg7r9h/pkLMR14WbtbxT5xqUPTA1Yj0bvbIDP0QPTkQ8IzTCmSZCzQoQDsmS30kyBKdJSU3LBY8AkY",
-	"wEplFpxhQp/eRSW2VrcR8+igUapi5JFO7Kxyx+dzijquR6Q+opI1Iy4Zl1EafWAN4+UuRuJKcqfuMTFb",
-	"sdpGh9xQDejZrhQ7c5PDVkiYa69JXeuQMYOkdyLGYz308dvu2Zuezhk56Q+6r057J0Vz1Oj+ILxIPYtp",
-	"oivlGFNvZZYwa3Nz0QWDOwBp32VbAPuuPj/QyxQ0OpDSBwsV+Nxk8pmDWyY/naP0RJKzpB/8fb4MQleM",
-	"PpnnO1ftXuH01jxtAT03aAIpqSIhMooZV0dY3kVK52l8WWf4/hbC8bVIbqIwRJTEP7043dFnj8Tn8FRq",
-	"gZLXSkS3oqdcKEJfcGU25DvJG86oFG+nY0KA0WpsDVLDBpIeMeHr+6BFfkPxUNLuHQ98oJPJjbTV/iH0",
-	"PUNdCU4EAug2FVwxD926GxOQqdtqHiQM1ra1bYeFCF2SWVf9Eo+zrkZMBYnSnRg/+lDNVM0qt/PwyzYz",
-	"tKMm64RN5a0iPp2d/hMRCVGiy1w4OPypTXZDu+r4nAtSEZZdm82Yj3/mOL3Pd2P1pS3+MRNZ18DZ6lMt",
-	"/MbzOEaE0kqOfpH18346pl6smvvCfL04ibVBTbPHisNrrapg83xRP9KzOPjK4sBteF8qCZBtNk3tabkU",
-	"OIGb5Iod5OlavCTV1UY3S62DYXlgYPPV1JnGWAdmuGg3rs/Rf1wHjrmGQVawr03Z2A2UOJbr1232lqlU",
-	"w/k22sowk/OpbtWHq6KThvBLsWbFFMq5VW/Ss0HfVSEiXVtRWxmIYml0XCUgcxaABhcDcYZlG5RnET8d",
-	"6YNESu1d0pljKMsi6fPvvz/aP/r+e1LIncXFEPPUrIeut8mvBeLWOiDPdYrJUI02NmqTSr5WtNjYb/6F",
-	"Nv/zPvAQtrDhoSma8wo6JGd9OFWtxdR/D39wbBgTQ82uEECW2fNrxou484K7pqlWoCTDzLpsyYqL5KD+",
-	"+dwqH2jAqnWNRreQ/ifdUwCxaUMgSzF3xDq0uqlDIRkStsmyNnnOKGPRlcm2VESsIUhW7UAnc7xgCHKB",
-	"KWVgPleamVofw9RZxTckQC41OnapfG7inmqMox2TqZDpXGHQ6Cmke/aCryTZ3QlUSXW8J7QZ2Dn/EdIq",
-	"WHMaWfBPLuj3jzY/cSbS12LOw2fNYFUzQGoiriFlIF02aQeWVa/N4QKP3BQzM26WJLg4HwyJO0zg5miZ",
-	"lGdjp3E38uOIZMh90hgLoaOLbJTM8Mca4dx5nGSGU4lxr2KWkQFnbqCIBa3H57qytdKYtIK7KiGV1LlI",
-	"FatvlCQBaX3A565CAKy3qAk42cGoCXxeX+J6Tr/JUMwsdMOKOzr6pwMBiuHNbdW9wW+okh67JMJYIY/q",
-	"jdUWUamtSCpIbT/ZByffanhxkX0jwonb+VSiiZcm6ThI5l8rD3cb2WZhBdSG6mP1uYRYaQyx7IWdXI5f",
-	"jsT/aFkbX0CefsNGLypGK1AkhUNs+/OWyjvbG79SwM3oxKAIgWxRYzYxA9fkjMbqB8XNKSdvh+9O8Zk6",
-	"RjbI4f6+p1gpHjIAF2tDAtnebTqNgwaRt2KhOLNbHQmpbHX1C4d2LVdnv5yd/3YWkDmPmVQ2qykj8Xng",
-	"Yjh+13z/v/+jK2JSgKF5d9pkckRnrDTvdEcdvacz5jYyVpZl5KUCPvEzJuF1ye18SnkzYTSE9Ezn58+T",
-	"gbeZU9odzLPI4kClPBAXR1FJ6+sestyB6tlZVR6XQlVitQNpaOU8wEWKsdEMK0seoS3aWCRExKGt0JQ6",
-	"pqqsUw+Do7oEFP8CfAkkXhOI/AG80wQn8KNBz+LC+NThgkQ4YShIrTu1pD53igvsGVLjaLMXwZgqKzd3",
-	"CoBafJmIySzY2bE1b9vEOV/DhjyxV3xdi/svbEGv6QZfcta6oxGbQcxzcYslHiKxANhuy/dHxD+ffdfb",
-	"c5hLk85H8gBjJmciZhM6WsKxbFTyIMWAsHqwaYHvy5kQtn3SdiCCMLtlhzuV5VpALahoSa0fG8KiqUiM",
-	"AOdsoSt5MkPQ2KOKyUScvCSSjQQPpWUwNqV5pFiQfhGGVp1mHLYK2FzomUYc+At2tcN/63aE6NEcOvVB",
-	"GT7fzRICom5NIoDHZ9WjDaxxKZbAmsCtZLFlc2Z4o3v5BrvP/GDKprKeoC62IXiZMT/JRV0qLTpttHwe",
-	"YNGhThaZApo1pvrAgE0ZhczUM2q1zBY4Ov4HTO3CQplFxOX62tt8VyPcPwd8AFzmGqe+e9HXt6DXYk5j",
-	"ACxy8QlBxuxYa7sSFEEvgM/nvKRJY1kdboaVUlpWux4CJZstplpWe4qV/jNKCzXKPk+FaDzKVwDuIrXY",
-	"hvioXTlwPzlF3XWRIKHk67d1CwR1c5ZFqldXC+ZbpXHjaQps/1E41IqfQuq026YGawrdK/ZgBmUy+w1L",
-	"u06LnaeR2fqjB7BMNpP1ywlq5wvXyGeNoeBy5edMpD+Ug/kNSy0UhhVj7n6uleNOS4xSA9xI8OCTrRZV",
-	"PPs+WMnSRflioyZQvmTRFwAoUjGlKI6VPd7I8kot7Ax+gh6uo6EajvYPbA0y8vNgREe3rKnOSCJiJSWa",
-	"IL0MEOIsoZMphetwJ5oEv2UCD6erWIxuFKmEMGbPEnAbYBxVh83Zx5Rx3Y32R/WDRBHLxcJoDz4vz2IC",
-	"DJeO0ywJ+FNAZgn7oEgAAvgt0i3AknI6VboMNQ5jn2fVpnb6NhUaV7bodDeR8CAPa+plFxBABJcsFDy9",
-	"NqjDQQdypmEqGmflhiK2JSarFl5twC5dGNMWVAqzUNpvVrbeSlNyRwEJ2ViNaaBcpO6q7sQ7wfDzubZi",
-	"HdoN0IsLDzZaJI9gw5KRXhIszRnHdGJgoF9hElQd6kIbSqpAdvIS6k1QrcCS0braLxIADnPQICbQASCj",
-	"bEf/zRuWmv4yG5w4l4zmc+SsWw3oHaWoxonU+wUEX1mHiGSIW3Ss7ixzwDiQ7Ss5KQJeiSfCndmGN2oi",
-	"WP+2x3rG16KqFxH88yjrLqWucsBz2/UMaNQ9hJroOti2eVEgWHkr5nEIdEtKqLaise2OLYoe0WFMWjKs",
-	"aCxW7jrLOJDmnCYryfADtQy5powFpz6QXvMY+fcmHz3crO89E9DIR330BTD5TQ/jXWcCif1PXNFZUBnU",
-	"0d0Sc8TEpDNiKC3XLLXuXeSuoYGjMK41qUtlcoy6boVFTjo0tNGms1DViVGqAU3JjCVjkUwloSScM2sv",
-	"1aHkBFtdYlq0K3/Rb2ii1gCfkROeLZ8PnWMKWkWUZlVsYN5ALzMMCVL4lEB/Ggvzs9fGeMc+CmhgEWL7",
-	"tAqdeMHzGaVuK0UzKeAutrsZLoxrjNejFNKeYFdAO8mg+F6SHaAjW6Sr1lMJObVD2vbxOQBto+Zh9JhU",
-	"51NRC6edYXAf7b/IZtd4sBTUpZXPkjAvCT+/PQp9+B2n8f3XE7jPQu5PI+QeEAB/+flIWku/ii1EwwLr",
-	"+1PU3oqqmzI08niDhsF2NBrODnz1v9E7saWqgUhSKLy3VTvuvdpeJJumuUUz12Bqs0bSdYqF7aN+rY3t",
-	"dO71GabGBY01q7dOWz2Im9YBBBVwnpz2kQ1P958ojo0VlMqmtyPcJIzemeBEMo8ZVGymgrzYdxO5xdjn",
-	"Qa4VZOBp33ZWdGUl/uHh9sjw0GFhFRy+k3kYSNZBpAoPaTfx3peFtmLQnuwppFrJm75SYHRNI7USDvWb",
-	"DofmiG1EOfTeoI/ywv5BHKqH2zw8S8SISdCdejxVPOfbiaVCoSYxcW2abWMkyThhbg6H7d6HXM0BP6zm",
-	"ZbZwREcSg7ap+6Fcp0MBAiHiEiD6ivHh5eED87ozJvX6nPFRspylLGzYlFxyqA7/J782T2KMYppEPac6",
-	"HK0Wk3HnlKVit6RVxEbrGY6jO7aKB4m2o/VcJyZkLHy+DnTEFHysAjDWcwFdyOGYUgT3MdBzBn3B0wpe",
-	"1vbGpkg3VoEcC51wEHRqFZfQ57hECEBYgQdP6hhxV5qJmU2jCoMeOfjWKPTo8IY5ZLSjXyLRcAz1uunq",
-	"mXa2623oGQ3R7BwuQJEatBRtmXAtAVe+hxnlkSQigfjnjbLcINYPxTLFnGiDBqgeA6T0/QPdEGWlbUYn",
-	"H6i3MccMZcItzlJD/WVjUw0A17TAnVoHcNLkxQJKmXVrTkVyNIWwBNjiZgcX0KSsUZigVTyB+LJ8F7Pb",
-	"unyorKlHx+fmWyyuBnfnVY5tcbBlL5COz03ChA08H/xIiv1BWuQMETggnoHZG0I3cKdxSWlUwkDnDqHB",
-	"nNrRwLERlX0vg+p49Q0bC93jTXMq8KPEQgD0bYoIlRtKr/I4lDoPv6ShSwcAqaMQ81eIFlEmb7+81Ytb",
-	"2mUYge5TdbT/IqcgWTfN1gn4JtYdYTw9SeiyQ2gYyuwIQ+stEGaDaMKvZhmAWB4UNQs34WFVl2Ixifjb",
-	"CPtQrGxK7toJTSnCjGkQ0jl0gHOi82UK32nE7wYo0J5Gz8te8JXUO3cC67Lr88CeV5enICjqkWaDjZyo",
-	"WlAD2/uHS3z/RqvP9rdQDY8FH8fR6CvChB38+GV8IFnu1zwOiW6agKzc+DeKTP8bz3Y4BUisQm6ggdja",
-	"qsAuh/G/tvDAlrSV5Ce2y5PB6k5Kk9KkRgmD3n409mtuK6F+GJCfdTFz6Bn+3ya/v9eVAxrMu5ADmUsO",
-	"JD8XUOOxCs0dMMCmxQV/eUhGYjqlTclmNFGKDYG7Gy0Ckkbqljz6024puMkAoBFzMlBFZ6FSENZJ5Efk",
-	"mRntfqYMIOeTAQjTfNsNgyzDIHMuBx6mGGIeiM0tyxLNcISYAqCtyWEsF2gy7RoieaRYiVI2lVumi0Ev",
-	"Ht3lWGkBVSc73xJAtr4kU/6WuYPuM6z15MIqrecJppx1LU8o5CjPeSG2KNdgJoFxBLBIgLOUQKNfLM2l",
-	"Pv8evKPfZwdKAygRKDdyEAvoRABcIQac4KnuBNIqNZTBCwfKIOuICKcVMFdziVbaOjemVxEbzyWXYo9T",
-	"97BjnvNOTkK1WQaW6IscMSeetM0RoyOo/jQb+3zESo9YYZUqj5iormJ3PfXiLudG50uS61MHwL9rYS1W",
-	"gXzvak9oFpzfrTcHuhd99CB8S3VmbxmN01tEBKrcMB2u2VTicSVZrr7DRnl2LvBQWtyEpU4Bh89XWr95",
-	"plQhvWVT7aKzNSbTVk5ZyFmtJrkklw2ftYDqkEJGub5do7batFYRh/BFJWD4EWrYicDWC2nL51qo61x5",
-	"CChLSJwNVopogoe3Hdu6gGG1UZj6rAdVLrgFM1ykTs0MPLeuRSw4cvJkgrRj6h+qGsh2XC8xgIOvNCIr",
-	"bSv7ON/MFyl4QFcPKLaBl7vNc9/gc0Xxt1QWCiLKxOulQ85/0hIH9xPXs+GsRSRylucahz9UjYPeaEJ3",
-	"rHAoLxLeJn+A1BM2i+mIyZJWsA0NtqeTB0zSQBXutOeAuB0eNW3QX5deauATkZADcivmCannQMADuMu+",
-	"vL0C2KY9BhYjzecAjuDAv+VH2FsZ4a+raG8m1DMUHrm6PG3qtgMgB0EW6XdD9M6UhLsY2vBBRjIhgFu7",
-	"DPJ7BfGnP8YAklsdrDZFrYxcypRNdUsaslSX8DZTjIIrqr4fDBJXpO4C4p01xhuKIuxOrud3Rwk+9Uob",
-	"zMtkqX7PZW/QG1pkRQfTO6fEOv2DS3n5atH1c6n5c6n5H7fUfA3LllvhWwywuYPSz+34hgtg16yxwxEy",
-	"0GkX4czAdZWh4OskcXxwJNQT1hgBdVAxwliy7KpB0Sr01W+RnulqZ31EMqVLX/th6hpQximGQtxmmd0P",
-	"YVfJ8kFQB2Q7x+h0UpdXCmAKwGVZz9/ViHw1JrbPHwmK/ai6Y9CQ1yyzq05/J0kWupS6vtyFgithsDIH",
-	"4rERXcchKy/LBtZ4u9xSySYAsw34N0/B3p0P/YbbJpTDaj/z7S/Bt6XpR2z3AMtAHZrfkn3vfYK773cC",
-	"sKyE9iFdEkcfDE/OUrPqL/YPGysJWj6vJ0yK+AMLsRJX+y1N/9mGzmSrgEEOFMfBst8olchtXFjoXAvY",
-	"4oxWwCndjLAix7UYFvlHCo13Cy1k/1o2FqbSGVBqo44qcRcCNgb+bsH3bkQYmcgezKBF3pmE4CLu5EaF",
-	"eWuw488QFTSuNt1/MicWAFHKsm8Psq9WkDSJmGG2i64UUyR5o+gEMiChdN1YNFymjIaZNoFrt1GG7AKB",
-	"mTMDy/Ev1Vc9DfylNBVMpvtfXTfY/E7qiY1FMm10SAkc5nZomNvPcudeoO6m/rXyIBcaUpcfna/Vpu6b",
-	"jg09SY+519A6bNUuWAsTiSpxE4JBuUjt+vYJpa1tcuBD7KMyG0kxaLuKaF+wD3TDbCw2xIZpyF5X4Nmz",
-	"ylDiFoY6uRM+3zV5ooT5rLR6qf0x6ggfoymeQOPhZ1fuH8qVqwiV0DjWkd2NkWN99J2i0e1bpuia7sgA",
-	"zhlAOCdrvMgROhsaFEZcc5WRUiTrRh1Ms9SpLAtdfmevJ8z2fPO5ZgKNFoHlMNVhhao4xKdcg6W+koBV",
-	"hDh7EBPJ4EmexgB13vGNGqAnup/5cw+n/0LOpKT/prLUPEv6LHrIurSxEhbg85JmR+WOzK+ulfzXKSTP",
-	"nOO/VqfZqM0oe7vpBng3Ncl+B3Fdx//jNp/OGb1/+2344BZeLawYFPM0a5fVXstXsmI4J/YdpToODQA3",
-	"AL2DsQ/P54Wm1xi1xozyMZU21PByf59Mpe4i58wle4tbrGnZYWVlnE2L3ScB1hS+6w/edYfHb9H3Zsr+",
-	"SnqHYzoSPmQqB3/tXfZf97En80ODyzs0BsulAlQFmX0e4LSO9Stt6WTvbGOweVNpWs5vpr2KBt5lN6j0",
-	"AeOh2/jtKZtDl77rG1U3B0oyf+am0M8s/dG4JYqELD2vNuav5vC6vn0DX9d9nnOBFq0YBlnZUJBlauJv",
-	"qwzONKDmoQ4HQzmB5Zumpn+leNsjtm+02zGazOJ5mbVp+nrmmBcAMeO4GgfNI8E8iQPCRrciqzanLmIA",
-	"6jsaJdUjCAoLlnrWsKUFIyOawTumZxy0i/2iDZ7cO/qx2Z0wj1By0AypVbW9rNE0ADUVAArywKfmQ13G",
-	"nstg8sq6oipJit2n3a7TTq07cuPzy6y7qs/rOaw8NcVoGvFJo0OmNB6LZMry8iQ3VkDqlNxSHsYs0alQ",
-	"+Zxgz+eKS69KoYYT3xdK8FZE8bGHNXEktu57CKC9uaPg9AzTiVKZ9MlkZQ4GD9waFNJ1pM8Dl7F+bC4W",
-	"i6ZagOY8iXXS2bqe2GTnltiGpvKdsLHLGyUYi2h0NBXDLXjN4Nf63AHvcw/DTs20B9GE959WAmZv+Fpy",
-	"D2awRu5VYKc9Fz//1ychKNJQTA1OWSbfNvbWzmPLPARcR51c3WzMreRvQrU0AO7UL3457jVaZGALURB9",
-	"R8ncrPcF5PPuk2nE56n20hiUnALedxlkTl0LtJ9f7O83HI90DqAHoFrAsMuyog3NkavLU20MrgXyKRPM",
-	"tyIOtUva5yColMFYxx4LRtijQLbNGbJBkDEWQCi0ctDIg/34PEP7IevAfkoQbUjd3KAboWt6hmbirDVp",
-	"kTdCTGLmke5sFrOGg4BjM/882AmdNI2105zUsUJTu+RthdAYoFARhC1cAUzaVrnS2EAl2lWZ0rGuOKcK",
-	"2MSSglGNDMqJz7eEOVG2bOQkCa6D7cm6zbhzOyBVED5KcVZL69TvHJDgvHs1fAuYPNZaLmLJKD1hWzCZ",
-	"z6UuZD3F0WwHjQAq0LWc51h/brD10+UMNMwSAJY8cku+jJ1KrWEgl8gonDrKRx27EVDuc0QubXi5UvaV",
-	"xcGxCrgu1ZrIk4K3uK/4WroIvHyTRtKLLCjfCo6L4lEfIqnYCwK6GPAgpK+GLRd0oICflZrnfuKfSwuy",
-	"oCeG025UggwgYbUadAqIfNibIOe2CMjNPAXwLQdKcD4jN8sSaFTiIqO2MyUlE4pVrob6/7pctahDuMZV",
-	"Y8UtYSJgHVLiKDB1tiil9KeVyljzOXnbfsWmJ3W0Wm2uZoaYCkWfWW1YQWRaPFbXAdDZCh7W5zl8WFKA",
-	"h21A8/LDw++/fzQWLEYfoR6BpkKDJiYM9Kn0lml8ybnUiqzShaWttgA5KyGlYtFwa4wf6mEglQ4Gn1d7",
-	"GCBrE0zz+tHBS5jdWCRTDHk21ugEPt/Nh5CvKQ8+GTL3jFKpGyQZ4m4g8KV5581SIwdiVXDwKfdUp9pF",
-	"0Vn1xVNd81Qt1y3y6FNKdvOSZz/Ds5/hvwf/NyedLT+vcFMUEICBGYh5uls2G/QNVTI4a/FF6tGYUK57",
-	"JW/TAsznqz3ASKEFWB49Xc6h1tpxHUA/rIWNF+upiERrKj6XKY0hlablCnjDKQNCZzNGE6cVGDVYTdZ+",
-	"1XQjyeVFM+JRGiEYkpiIeepzbA/mqAy655oupluxwRq5NBjdcTTLhrHhZv0p1OcrHU8cQQTdT3bteaLo",
-	"5XyePiEnPp+nXyoPxrxtA88V87RTlrkI+ZC6fOYPx5WfHbmPj60q3ingMKyxYeazjUFUHfDM4M5RjXQs",
-	"EgOq/avFXTZ9/IwDtCzaCvi31js4JZETSd0haErq66KYxoQphjGd0fAYbQ5aNlq2AioyrRl9vtJl0WBS",
-	"q3ExQxmgFbQXYz4z65fTwC3XQxjyeSpQ47IrCUecQ48uZCgmU0fbTJmv1FiyS57esjQaaQhMW2Tl86PD",
-	"QxNpzkysutCyQvH1WUyXRpwGnk3pBlUZS6rNg418e4VIIvB13mLV8q8wrmHnNkUcS3vljMVxxCc5U7Lw",
-	"1e2sPYfNGur9oz8YDpTBdd09Ox++Nc7Rpy243mjW+bxgyjE+SW8LFt3m5Caf1/3a71DvDPe9J31d3K7J",
-	"IAwTUCAajuELXS70iNZQ7Q/skg274GtGxzw8AdZx8YkNBq+3aokHLZ/neq5D7qssdNbGxgkIL9XvneY6",
-	"AGHz2yARMYA7QUBg15i206dcrYRE+xXjXR/pKI2X2vLG6bR8vmLAzmcPioFrWPEpnTB0TVtz03POnLd6",
-	"Jjro6Tc5w4YtVOk6V7OnDm/rN3xFs/Nqtr6MnbOF7h1W1SjsWXX509qG89nO8es5YDcZeOrN1mE1uKJB",
-	"VfQyq1Hx9BzjC1FABFEYQCTP50EeHttyt7X1BRrCliBGl5lHfc6VGQeYte310LTaODNNNyB12CCXA7wg",
-	"uYHeNuJDlvCaYf5dnUHk8LQ7GJo+HwGpQ16U+u6sr0QUekQKoysohu248hRHz6r7fR5B2hh34BWjsBpZ",
-	"cUNvischEB60ftQyAkvQtTZmligRC7WVRZhsLgiqD3ks7DJufQVUZxCon4Zf597xjSbi4hwfAzTynBj0",
-	"FcovcNscXM5q9gqNfDaXkrp9BK/gGUmyUDqpOyTYDNk44ixsZM1pUX9crSDXRl/N5N6UmIuJmlyq2CH4",
-	"s0xr/IiD3UYWSZQqeZd/FzauN0WpcYzKmU6wsBErTBsgDiqfnqiybDRTLaJ/nwlzUyp0FySM20Hte8ga",
-	"HaVIzlgiBacpC18tEW0BQaHPkwnlOoIO4KXmTaUqdT6FdXNvgTORMsj88TkyzR/zHZ0DnK8uPqt/um8E",
-	"WVfqPCFAN+Ojcn+ezysdelfuC56Kbbrv+FqdDfNzqOSe2CXrufztv47/wsYbTqHV0W07vOqTaBo8V4CM",
-	"ax4cGNMUrVdS1+2YRzGjiSRR2vBybqNVb09Dd7Za8feUaNGeZsfljj1IjPxA4zlrbEYLWQvuXexjxjOt",
-	"3tr/7UdwaMzoaLslcMdd1L9f9a6vLk66wx4UJcwlI8EeoplgfWGgngc/h0eCG8o5C/W/LhmVgus/ehh3",
-	"Un+lC/GajlKR9KDxYRhYhX2V5df9mhrbVJXRWG0UQG7dqPVOwWGk0RTyMosmzNQsQ0DdkRxFF5OyfKSY",
-	"MrWoygrZ7HIiBY+Tzx/vcno09OFazwwq/Looz5yOFqkPUTCazGTd0dCMrN4fTZVVZ3IP0L4AWKwsv6GE",
-	"mhuV0vAKWy89nShUL/hWzYdnAfhfLQC3bkHmVnBXQiM69YF/+21I6m8Hhy9/cA0HMA4kGyUs9TR0eAMT",
-	"sulqtWLL5xcxjfK5VW1Ax5NuO5d8j9INzp8sAtYG7nOvhAg4VkxQxhRXL6jM2ty2CLhtNWwWqWuInBFN",
-	"kiV2I4f1HIqg0UaXM+TAJ1P8HJmyGcTVYI8VebSJK7Oa7t2Bl8OX1MEcEYcmKNHwOVaslyyauZ2zhbl9",
-	"ozsMmag7lM/1jHOTdO8IGkQuonR0y1wg+W3X/j7wfI6aii1bKJZJmjigXjRY64jldt6kLZeUefpc45dg",
-	"IgiG2l7sH67iXNYp2pMck9sMAGfDhPhWiuZFQlKqLEi2vuJA5wroX7FwofePi/5lz2RTkongzIKWDApl",
-	"EW5v4OxjieC2wrepyVFtfEkOp04RKQJJoo52w0ZiyqoWxQX/1EAMImTVMKMtn1+tAQsgVVgBtpt/qkua",
-	"Ksoj8qGkXVvV2hpHrXvTcQrtz2cr7AUp+EZCxg3eBSmtapXdM9rJQWsCr5hz88by+BIE85cmvrQRYTM3",
-	"K8VN8zCbyCE3QDV/DrBN+424HLlp1UsANhvbIWxuj6j5OdUhZw+qdSKTdQEGST6j+3PpSTuhhAakLjh2",
-	"rN7mXDaeU0bLMUgPv0wDW80txNikh1NpWIfSTpCpaNaeNYMVdytie8ooX9xGMSP1ssyMAJD1sdu5QRsv",
-	"EYRexuKjNEc/ZWNaofft52PhWc7QLsyyoTrJHTa5Sand3LnBda531wMMMU6yygrbXSYf6DS/t3z+W6Fk",
-	"AxqArAA2NAqYCk5VhqlYIFnhhXFflFUv8Ee0v60QaU4PgqewofMv+SPg/0eSJNHkNn2Oyf2hTGKwXlcs",
-	"Yue4lvMReIsybFGTmydxrV3bo7NoT21QTb1DP1XkKj0ezkTEoVcUAicif3YTHm6W9hgC3MeMJoCrQ/mS",
-	"zOL5JOIg77WOZaa1qs8Zv1vzBhIITWWPUnezOoAPNIrpTRRH6ZLU7eXV19jKgPv39/9/AAAA//8=",
+	"7P3pdts49jcK3wpevc9aJdUjyUNcQ1urVj+KrST6l2O5JbnS1cUcERYhmW0KUBNUHHVWvp4LOJd4ruQs",
+	"7A2AIEVq8JA4Vf5SFVMkZux5//anyljM5oIznsjK8afKNaMBi+GfJ3R8zU4ET2IRnYtBImKmHgdMjuNw",
+	"noSCV44r7eiWLiXxuWhI9YbfrNQrcnzNZlS9zPhiVjn+o2J+rryvV5LlnFWOKzKJQz6tfP5cr5yJMcX2",
+	"8s0PrxmJWRDGbJyQhMZTlpAqvZIiWiSsTkRMYhbRJPzAyO0148Qf0yi6ouOby/6ZT26ptL/XsgNbHcRF",
+	"TKczei5g2msnOlZvlE8Ufi6e6IAlJ0LchAXtD5iUoeBkDL/LY+JfsSRhcYMukuumxF9Hibhh/Bdvsb//",
+	"Ygz/hn+yJj6R4ZTTZBEzfOqT6lv6sdGesl9+3D/6eX+/RS5ocv3LXsvjb5Jk3uPRskUGdMYGYcJ+OaMf",
+	"a/Vst4HgyShmMza7YvEvSbwo7QlX37z6lvkklB6f0EiyXJsyoQnTU4B/bzmFF/v7NeyGctJrL5JrMonE",
+	"LZEJjRPZUmchuWYeZx/nYbwkYkL8zKr59fRBQBPqE8oD4mem6JOq/0uLmC7TBSN2vTzuLphfa5IeZwSv",
+	"DZmzWG9g0+Mbzts/+yyJl+1JwuKi0zAWPJBkwZMwUvMiMU1YIwpnYUJuQx6IWxIzMWdcZs/hLOThTB3F",
+	"fXv+Qp6wKYsrn1WvcxrTGUv0Fb+IxYcwYHE3KL56UoxDGpG5fo2EQZ2w5rRJ/GmYXC+u1JpOhZhGTP2L",
+	"zucR3otQNTCnyXWlXuF0pkYxT7uqV2L2n0UYs6ByrM7UunX6rF6Wc8ElgxG/pEGf/WfBZKL+GgueMA7/",
+	"VJ2HSEb2/i2RlqTN/q+YTSrHlf//Xkrt9vBXudeJY6FXJ7sCv9EoDKBFMqFhxAJS9X9rn3VP28Nu73zU",
+	"6fd7fb9OZkxKOmUkCm8Y8f+4EsGyyWY0jN6TLv+g2iDwJ6FBEDMp/Vrd4zMaTUQ8YwH5n0HvnFT9l+3T",
+	"Ub/zj8vOYOjXgLJREuNMYf/FnMU4lphNFpJJUpWMkTCRxBl1TZ27z/XKieCTKBx/gUVSx8SeDzoeiwVP",
+	"SCgJjWJGgyWJQn7DApIIQrlIrllMFpLFpOoPeifd9tmofXLSuzwfjtpn/U779PfRWff8186pX2uqabwS",
+	"8VUYBIw//jx6cTgNuVp3w0LIZf+McJGQJF7IBHb/bXcw6J6/HvX6o/PLs7NRr9993T1XZ797DifDPvG4",
+	"fXTSPjt72T75daR4Up00m81anVBFtyJGNEVS69EZDNSxOu8NR6/6ncEbcww4WfAPLA4nIdMnyeNVv/O2",
+	"3T2Dl3/r9LuvurBmuPldnrCY0wjn+ugr11YDZB/nbKwWSbL4A4sJU2+Tqt89H3b65+2z0aDT/63Tt5fG",
+	"f9XunnVOR8Pe6KTfaQ87Iz1/vUKw/ecieSUWPPgCc8BreLR/RCaxmOVuXJhIFk1IFUnfRb/3W/e008ed",
+	"6l2en7oHYNj7tXPuk4mIScAipr73ODAgWWuSS37DxS0nijZKYEC3seBTMmPJtQjUE3nLYhjHbZhcq81n",
+	"s3myJIqqkJDLhNFAb/MFXUaCBkMhzpRg9GWuuiFJOB5JItW14ryUw6Lp7afjMZsnklT9i/bvZ722Wpfe",
+	"6Kzdf93RV3soxFvKl5qYy8cffZ8mikbPwoQFx8T/5FU04fYqx8RT4yEzypdmhrJJLiJGJSNJvCR0SkNO",
+	"IpqwuOlVPvukygUZiwDFSkdo/mcD2HrD8vWiser391wRAEZ8yZWIJOLwv+wLHPpzQZA9pUTo8rx9OXzT",
+	"63f/pehJXZ/OccwCxpOQRlJzpiuqSPoN48iFMtcF9/eSz2MxVit8FbEOT8Jk+WVOKPLaUJKEwvj8y0Gn",
+	"b9lL55/dwXAwuhx0Ru3z3vCNIkmKkqrJqlkAcxqLRRQA6b9iavI0YYGiuSs0SzWtyXRVfalkHcJ4MBch",
+	"T2TNtgjPr2JGbyQKc4uISdWiauC8/bYD12PwptcfKlqSeXrWO3/tEhjzoyX3l1wu5nMRJyx4y4KQDkGE",
+	"+hJLrYjAd5LojoiS3dTCq4WjUSRugWdeng8uLy56/WHndPS2c9ptj4a/X3RSucnj/gk20FAjJ14lYR+T",
+	"vXlEQ+5Vcu01SVs3rDqTxyQ/M70qn41MCZeyDdSoyz+ECbzZZ3IR4cIEQaie0OgiVgc4CZWYiWqLElnt",
+	"o0+V0H6+ac168ZTy8L/wbtqp2irUMnb5/i1+gXKwEZr/cAdjW001TnH1bzZOVIdq5lIO1U2906Rp+j1o",
+	"uR/pbB6pLqbXYnTw48lP7Ojw1eHfDsc//u3gsPPTTwf7459f/Pzi6Kc2O/jp55dHtLKiBtfdRjtKWWOy",
+	"nRQo3FdSHSrQ+BJXyJzSD4xwQVDRU/RXSdI0qRxXAqUkJeGMrXRbr3xsTEVDP/y3VC81h/im/aURztQ9",
+	"UmMB5eW4MqUJuxYLyfauKQ8iRbRRl1V0eg+bgc0JA7tI2WlcxKxkHqGUCxYQwVmzaJXkWMz1yUvYTBYo",
+	"R/YjGsd0uXJG3L2zzZUcEiW173401FdlqiMQ0jAgNMnOumpo4neSKEkoDEBW8lMe4wNPTY/a0eHRYdEC",
+	"acKMZ+dJHIHilXgJbxOwWFgFKSDV22uaEH9vwZWK1NC/aKvE3pQlDdzABlovgJ3lVua3329+WJxefEg+",
+	"RMPbHv3pYvbu1+7rfyzHP47H/z09kEWrNl+j8rubALsCO0elvBVxYMZeJyySLHeUg+zA0Dqw/lTbt/+o",
+	"KE3xWJ2JSr2i/ncMPFyd1W2Pfr2ymAdP6jSoeeAar5p+MpQ8qNSzxpH0YtlW3MPuTnWba93lE3FX2n9f",
+	"srCya2Hx4+yhvPuCFS1DQBNaPge0P5WbNL6TJKa36s9JGLmEOu0ADu5dOlAtkhmdz9E+4tCJ7yTSz0nI",
+	"ogAsfNlFxvtx/KnCF1GkBGzTz8rKwpu/aeuBs7hXQkSMglASzihqjxsbQ1Pepg3Kdrm6JbnX9b2HbbJ7",
+	"ue5AD1jExsXugs5HOk6ipeKp5JaCEZjTWcinQK502y2y0Fr4DVtKQmOmTWpAxARnvUnl+I/1Ilp+KC+X",
+	"3aDyub7rR9oZ8Pl9wezsr7vdv4VkuqVyT0ME3pR0RQj4ZgISah0+nHJm6b0xaCsCj04OdTrS/XFOUkrz",
+	"sj12pxzaVyzlzXB4ASY2FksUBoz2CSf+NuSyViAPrR6a7Cy3OS+wSQ8q5JSxdj8MfDQk+XtRKBPD3aVf",
+	"K5T1vtzCraeVbW19AM3igsYUmW/xghXQ8fxtTGJK/rNg8ZKkfodUsEhJLHX7JZf9syZBYxOYkwK8qD54",
+	"i8C0Oo5CxpNRGCjF2PgHR4s4xL/RXzBSw1MPxiJgo/G1Wjo+LXgyQusbtMwFHzMthAFv9V0CQapH+/tk",
+	"1QlQQ3fPynqeUD5mkat4WtfFnTTPrfij+3bRJp9cUz5lHUWl7zYex8e6emTfXbMYpUO0WaNuDm4Ambpy",
+	"q9Ztqw4D2tdbJGATuoiUUFxyTzi77RjWZ2U8ZIabDr79tHxJLrSke8dVWcQx44lpBJxx9OMZ41MlOB4c",
+	"/lw8H/f97Er+rISCg8OfyfiaxnQMdwfP30V7MHjX6586ViOyl3sMZiNYxfwoZiE3fxeNKWYfxA3rJdcs",
+	"1j5puTq2UxaxhBEaRYYKoTUbnLGEEs5ugQlX1T/QUKh+Rlbi7q3lHrntyq9mdq222cM7SLxJsQqvSJGa",
+	"h57pd1LPCCz0fsF6+VpHUgKVmutGwcqIkOukh0tZYAdKtHYPDRSvChvfuAalQbSY3u2Ay2gx1S5me542",
+	"3Tr4pnBcoM+4A7vboG4Ym5/gWWmPFUFxmyyWdyMxFVuJuzOW0G20h5XJGTl57UrV77Sg0HS9fF3xYt5/",
+	"XYVrw9yC6+TeLx+aOsaPwHYuFokRX4EfsABYTovcAj/y98AZxxrqouyZlnzLkGQhRypmQvNSig2XjQVo",
+	"65uGHxgvor+rpoxysoOExrokjUcR59jCv5lMPRc0IUqAKZYD1+7IHcilNuC74U+qLT0qRbN/c0UAdMxI",
+	"ltHunNuwAHOX01qJnpEnMfq7uh1P0eHrzObJcttzt+LfRh8stoayN0qgajaBJP6nz36tldEGQpDccWcg",
+	"IqRIPLQO+l1ugQhY1hRvHEMYEdDrj4wcUFFnVQ1JzeL/+qPd+Nd79Z/9xt9G77//X5VCipfuaNp+JohF",
+	"xNYiuFHmWrchqVB8yhIt0u22Kamgi5w4TCRxydB3koDfDeSSaDGFf6j9gA9B74AprZpXnppl2Zp7Vs07",
+	"rv/kydjAV81+uOKd0nnoF0qshhuZUfaV82IzVfalgWa+q/KviLazhil1dOHSq8qc8QBXGeMfGMa6/Rsi",
+	"Yyr1yhjUwYxRbDt2WrdKDozO9u0egKyNOF3QOlpMVxaoYDlyG7X+2naDJ6HNwoAYuknvNqDy27XFuQPv",
+	"Xolh1ZykbX29fRExCQIBo7N15qCqegEtl2IyqWXNlvkhbu8/fF9oyTWHrnDx5aWObmh/oCFcl7vtgQmS",
+	"KDDpAusNJTk6PCwIgqgTKpXg5/DeFsE4w3gRMfIhFBEsLi4XNFIQdEGqCx6wmLxwlO3a1pEYOSnvxf4K",
+	"46WN/yq22yzkuwUGcViLohU/Y/TD0xTvz0J+M4B44W7qC797qMGqrUQJtiV3cBIzeV3+aVLyS6EyvX5u",
+	"d1vu9NXTu+iTzsvWJrvW0VBgxv1c39ZuZ+NfU+WITtTlUgpVyKeFSlEQSrz9+EkxQYSg0JM7j0LpEKoF",
+	"WTgCJwJj3dqsHlM0CYT8TciTtd7JXARMqY9bRxAOwim/nBevxL2DO+yYNh3XO+h18dpNTMWe4kCXqjrE",
+	"NX1kKCdhgBEMcHyKLH/1yiKOitXfFb8AhNqhNraxgzLyGgNLM3MsWj+UJi7X+nV3FCXKBOMH9r2CqKdt",
+	"RIZ7Yx9F8zzXnb5aRFHebrabLubyh1Qbw8A0tAynghzGkPpqxn6RdfRp62LrNBycXuZW3y1OMB/csoPJ",
+	"Elb8TkPAU/8uTK7R1Lw6DNcgetcDm5o9tzd06gXIajh2MFrBcXcgXYh1x/4eR14RJ9/93jfWoT/f0b6T",
+	"vXx1ucyvZqGoJBSzLrAFk1n2yavMI8q9yrGn1surfPa38qF82fO27lxtxTgKzpP6bvUckaqkM6ZDgVqE",
+	"El9daJ+MKeciIWMax0t8VfXtK2WoN2e8fdElL5r7tabHu5z4e+CNXTaAKfjH4JoyLJRArHXGX6uD4THQ",
+	"TJuWDb9FO+AY3G11j1OM0zVt4XMyFnwSqhMdCo7O8fV34YqaWODSy7D+BDz25biivM+ojp3feBivKOdl",
+	"8VaZa5/Kk4f7hz82Dg4ahwfDw/3jo5+P9/ebRz8e/utpxDcHoZxHdHlZqqcP3VQH6rgk5JxFEQtImADf",
+	"Nz7RdOLtKByz0cE2d9zKV9m+z8QtixtjqkO40qapavr/6L+bYzFzF7MkbmC7mLkC68yLQ9dT76dq/3s/",
+	"O6of9jvsZvjy4od//fRu+fLl1dmH8enBm2Fw9vPlx1cHV68LtZudBcXcAhcqKtpAlRPnglnIifqtRfwF",
+	"0KSrpYnNyM5Ex+6tqi634hUdJyLucDXWgsV6paigSW++FY0JvA4CP+OJcRmFkkiWkMW8RG9wY36/lZtU",
+	"bupyjrG9SiV3hm57Z7bQD7LH3Ry18pBjO4FVqlCw89ZkrUmiS0nrLtkv4qiQ5m8MBq9EPLtXIK/afDIX",
+	"MmkSCNfQPJVU2/N5xL6TxA8DixXwNhzHQopJop4b3AAdgQYZqh6nMSPG0A86ThCL+ZwFYJN0nYGBYLJO",
+	"pMDoShC9iUzoUhIxZ5o9Fnv5CiLsPqidLxHVmHEoFv8yyixPkRYji00RMO/CX0zkyhbe5t7NnawR4mZn",
+	"l7C4KT5ND6fiUqljZlvEN4KhD0mHaocxmtaRbbNawbMW8GfWAtxT9obKCxbPQqAej2Spr1fmtot1wbrb",
+	"p9IEbB6zsZpyqUU67VI+TJ+rOQJrF7abSca8a9xAC2OKFxKurq/dtwBlosk6xhOjA9eHW2x8uP5z2MCX",
+	"Chu4e1TAn9KXv4novLVJxrvcC2OsvQ7nLeKrocGlEJyBKqDOvmQfWEwj8m8RchYopcCvf7sMbYfjsyZf",
+	"Y8ett/l8eu8z27zt1p6FcvdQvce0CycioS6hSRGn8vFgOArzxXbTvWNs4gNl2q9Jrl+zSHe/fKn3RJ2V",
+	"v+zt2rRzjovuEe/jmsB6d/MvaCxZcH+VwsfudfoR6ty+wQQKk7qra8yhTwBDtPACXHBMrvjraBh3ist/",
+	"LOVgCwruqgN3IGtWwS8BpyxzPK2Ltt6gTGOX6RebZtgXEbtb2EExPcgNpzQWbTWSbnWZUJRBu1qhNGMQ",
+	"14C16fRhJknVF7ecxaAZBLMQsCQ1YuQDRt9l5zAAsfBOK5lKs5ti5/HFTcup2NrbVILYibNBJphL56rW",
+	"BIAkrIbhAWm4wF+BgN1XGtvknX9qZHG9Q77vBPBteeBzxyxrb72Nw4RJ5JhucKBFGwIsWJ3dq1itjh3D",
+	"XF+KxHRu4pnAVWrhe0ya9zWVyG9baC3IAxqB9hSxSULEYjsUo93CIctAlJ7A9bhT0vymmL6NlyqLIbJd",
+	"nN6GuNHCs/NE/dNwnAtS0sRsRhuSzWkMrnwMPEzt11m3kgXiqTswPLv6mLK4U5lFLltSM/x0x3eCeOmD",
+	"WeZJ4bvdTT4rgUjZFu2tz2biw71yIbDxbtBbk6uza+x4vs3ikcNonextltwzm2Ozn9/EgA5FSfTpfP6d",
+	"BBCKBH2HxTmiAFURhdwNVU4gjhkTxP9eAtru1z0uYuL/HSTsXwoAZCkJmAHazCBMrEPe2WF975nzmWYI",
+	"TkhyHep0OsI+hjKBpAyxiIlcyoTN6mR8zcY3ZKke4WsGBgTXV61fZRvD7JZJocamui4FEVbhfqAPTxHA",
+	"YU06Ma61Bm4VMeQokzAx8Tq+hprLQbZsASuzCZyhDyAJGh/hbku9Zlpm3GJCXFycRBAEZyBVF4vHAFb4",
+	"W8yrPCVkwHjgpjd/BTyVDdnrW+CpsDuCqZQTGr3FO+f+5KEbyoRHfDOnUWb+mkeLachrW1lBnpzHrhwO",
+	"9ScSKBECwyxh3GqymoZGVCZEi1akeqBetegkaUUOWPochKSNlfrZjZX64V9PBVU1y2gu5hf/vJ0NfvjH",
+	"ov3fd5fRx3l8NPh5yK9+753L8cvgTXHk3JzFUnC10S+XJacqmIXcgO5pRFLKSfqpWmuLkg1v73TOwnkb",
+	"az8Ud6/BBLoXBArWSBF9QIuUg6hendEluWI6+QX0SQ1jt90Q1pDPlF4CX1gTx6hBsidhLBPFHxJDchHY",
+	"h3yg0YJlD9jrH0L+j393/vX7TRwlH1+FnZvzf11M//3z8t+97j+C/wkK4dCeIJZne6qxtLcC88krobuH",
+	"fBYF7rloP+hJLvEYu+F66dlzJ7JyL+rFRLiYxhdg7TxUdMvq8cxQ90QgC6AJa5kA+QWXLJHNHVVw827T",
+	"hO3/ga+933BowJzQHIvZnqDzsDEWAZsyvme7/ux+Lm/CeUPMcTUaAAuv9EM1uhI8gg3zv1oilkUV4Oiw",
+	"6lJ2EcHwhF6h2pY4MINwyruPJsF0xteCBeDfWsSRbxkTyi6+ElcQpIMS31QC801Fpe1heUpiw9skLbVj",
+	"SwOAEJ7BTfGbW4WGl2P/9BSRzgn7pqdVuX4rXKCUd2N3IMwVR7piOPWM3mjIGZmpJkYouYrFrWRxI/+D",
+	"hkQxj0GQAPlhC4w2s0rzdZI/nq1756HmroU6MiUF3wB3CUB6uHueMJS8VhxIvi1zLAbvLMtezYytbg3K",
+	"gkfLHETUwwHC2TWrb8aGw635cnntuYsZX4VJTOMlAWfQDZsnSBrUecT6bhB2XIic9EQy4mU45Y2Qk6rR",
+	"tADuiUpGLvtn30kioKhUbduM+XyAAPj98+QSNgIuLherBLP4fD9U4n06Uf+TmuZl/+zzHvxUomBumZS/",
+	"Y0I+Z7fq8N99QgBQGS1NbRcbarM29T/PVyDFbbqIWeAC4ZPq0f5RYZEohCW5DVd0sB2QBPJmZSiAqA7h",
+	"Yl7gY9JHTCpFJgrHYWLeLT4lKShBDjBa+wyCAIHKc+C9+kiAAPYYaAZIpkyOybcroMx3QYZdy/uLkbeL",
+	"k4pOxGxO1RmNnCQ5gqg6VRGnFcbM8Goothys4ty42HJ/auCdLUSa3iJ5DBRLIZNGJKZikaRYyWoshRdP",
+	"v3jZP7sbg+mzZBHnSEbaJlwD9W+6LZexWUI58qEeb5yFqZq1g8oCe/Dw+Cbb4lCWSH4XBUtZBZlvImI7",
+	"cYlUpn/RCHmYhMCF8IMtrNLrQrGQV3wNa3TEaGAEI8w2D/l0B/q4McX4VDMadYh8c1l9YmT++1m4nRTb",
+	"lf2EQh3wc+llKx7xW8dml8UHlSyRSoCLgHRhXcId0Wa/Gj74E9NK13G/AabiObyvhSr5fQrvuS92B7a0",
+	"4LD9a+e8iCU5C/qinEH9780MKpe4u5FJXc4fGgY9ow3b3ORU9EQDOpbs02VEQq70B0fw/Ipo6I+JT7fG",
+	"d9OxJckTg+nsHGS+MBF9DwFxtzYDunu6zo6xe+KChntOaBhJIsWMOfwNs6pr6GMG/qd5P3o71hQ1KiWu",
+	"O+wWuChKgWAVQTkvBdTamIu4vZNY21ZQ3nhgIxhSV7QmgcaSE/j8HcHW1tZjeQhYNVwNGwRwz8XQwhm8",
+	"936tUe8rWddwtjnz53blpQrPzabyUkXLC1HlDxJJfpfwm6JluYRyh7o00x2tjg9elKmOdd6zl0A7g+9b",
+	"U+kSfHE6KE/cFSDXBNHdN9lqRyziouSLejqY8vne3zW4PpS98BMTgL96JtQvio5Zn+E4YjSWBIXub8xt",
+	"+FTqkqy0v2tkKEyi/AztGC6WRzEyr1qh1UCoQayiDqsI2CTkDEP5AaIF+Kn/6bOPFguJJdJ1oBFkqoAu",
+	"w21JMOC9XuVcGDiZRGjgNK9SK3Re5GZ3F7KcRlmt5Qj6tRXyrJ+XL/3dq7QUaPF31rRbqF1URUy8ilep",
+	"pbe2rj3c5Iax+Td6jUuX58+szq6et91Rdp+xAp+xAp+xAp+xAp+xAp+xArOM5GFgodaWk3qGfXr6sE9b",
+	"FYP6q9R5KrsrTtWeMAqT5Z0UEWrK/mwBNpC+WzQkICpL7bd8REvVdta/DJT3DtYtnMX9csp2iBPJh9GU",
+	"O4TUOWbjRRwmy4GaY0aPLKsUP0yLwec8dIrTXi2NV6duA+GM5w7j94wruUm6icTkABJKj2O+VlN9RJNF",
+	"zPy60vYajCt1KjiGFl4cNqyElHc7URIIpQIaN2FCeUDjwONXVLIfj0j16MgVr9A6/ovS6AN1b2tETMib",
+	"t+2TxuBN+/CHH6uSjWOW1LH5WstNu5DzSDECCtZBj4MnMhBJk7STJA6vFgmTx8R/Sz822lP2y4/7Rz/v",
+	"77fIBU2uf9lrkTdJMu/xaNkiAzpjgzBhv5zRjz6pckH0N+A783gmUeeWSpOsQ94Z15oJK1SCznWSzKWb",
+	"eBEicwo87o9GA7XRrIE0t6GIbtMA2OpEOW3H8PFNv0naBFBp+LROFlxvuYjVykamD4/PGOXgtNatHWOY",
+	"0OV5+3L4ptfv/qtz6ut6q9RuWSiJOaKYwhqqk4VNGvniuFI61pQn0Xn4K1tWPgPj4JMSQx9UyW9fdNUW",
+	"u4bgg+ZPELCkmPpkEo5DGpm0m6rv9O6rN5sfa3B21fvHOmqc8sDj5oLVHZlLgtmdVOHI1zI3wVifdeGk",
+	"uq2VXdeNZiD30+YxT7OeQdrPNGjqwDbJBWQhSVJNBeM6WK5u2LKOeU11WI8btpSQcJyyB1mD0KyETqeY",
+	"boQpTU1yyuLwAwvSurPZlTxo7tsSA4EYL2aA/6/WZyziGJggoVMacqkDYtk1/RCKRaw2hZKY0QhW+fAH",
+	"fctahNHxNVFEUKda0aXUJ0k1AF163Pal7sdtLPi06XGPf/+9qbv9/fcwoTGN49BJoMLjrG+Kv+ZaVCVj",
+	"eM/9DGX0iaGdiN6s7mWfybngEiIbaKIjSes2CU/EhEHEoLkHki6JFEiLqMf9AUsapnUdVEWMXmzBcRE2",
+	"AOcjCfvA4iVaGUk1DYCpg+fPla39uqKxOekaoExFBO+jfK3/hQK2/kNL2D4J+ThaBCyo1XHM7KMOIUUD",
+	"utRL34MIZ8zuls3vvycdGKQOXNUBgck15eR1Z6iXSk+HEj+7AGS2kGrSUmBVC49TTnzswQcrIFRV9/ts",
+	"wmIW+zVyey0k01HWYJjF+CIs0bsSh23WM5S1Y4/baFxytP+C+G+7g0H3/PWo1x+dX56djXr97uvuOWK+",
+	"GpOZftYkAx1yC6Vl9YU34XJ4ziTCg2eMxNDPSb83GIwG3WFndN7+rfu6Pez2zkdnvdfd89HLs97Jr5qI",
+	"cqDOjVcsGV83FOc4JuNYSNmQoUaIg0Nk3ngrAnZMOP0QThGiXDPHMLYruGcXro4d6ISEOq77FTPL1/R4",
+	"LnXBT6ES1F/5cHKNorMalu3bpm0UmNIR1IZ43GwWvZIiWiSwV/KY5PbFrP1J++zsZfvk15EekXne75x2",
+	"+52TIT73eJrW0+/3+tnPMpt53nkHNtDsK/pYQ2VmQ08Antr/5BkwAa9yTLxKs9n0KnXiAVa78+iz3yK+",
+	"eoaJWIqHXkWMDE76nfZbdcIG5+1fOx4PA8YTpUfH1pgN9JaSCbsluitJqiWuBdVzx+QzAZmjM3gMmApK",
+	"pYOYMnWH5C2La01yIgIGXs2AKMp6THxYCDyAsFpqXV+21Zr+47IzGPqkmuZOqUWoqfW9PB9cXlz0+sPO",
+	"6eht57TbHg1/vwAr8kX797NeW4eXtfuv0bTsSgf1fNZVZsPy9auLrNVlv6fPPF4U/1YvCn/Tlm9r8u78",
+	"szsYDlRfo/Z5b/im03eG+ardPeuoj0dqJ4cdGJJqYuWHQWcw6PbOs7+97gzTH9Qylprc6/c05ztLetod",
+	"XJy1f8/Y+nGZz3vD0W+dfvdVF7flVbdzdgpP22dnvXf4EF89aZ/DDy87o8uL0/awc5rpA/FK6sSHf4w6",
+	"/7zo9vFzWNs0/8E2+LY7eNsenrxJn5gFSEfkcf+k3zntnA+77bNR++Skd3k+zDamVxMf9jsDaK/gzcze",
+	"XZ6fdc9/HZ21B0PTKpyN1XQNtbZ6dvDUnvpci2pjYabd81c9O+10lW1rPXURRtC9vm2KgvdO3AmahVBv",
+	"4SKqfymqkdsa8/i0++pVp985H2KPg+x7Hrcv4oBX5urMKvfLSe/8Vff1ZV+3gwvR78BKr35qfkjXy847",
+	"XSrzUvvkpDMYmJOzsprZn2FP7d/ZpkuYtns8zaPtOG+9jOE4LWY5DlnHcOqb2I1q921n+KaXuXuj086r",
+	"Tt+QCyDH5k51z4fqKp+NBp3+b+qcwUlqerxvk5tiNhdxYjK2QtQekWevQLsQJaQzquTJ3H22W772QrvU",
+	"BzGLUGdRGo/U8PpsxEUymogFD6BZfDYL5Ywm42vVChcjYJh14occ/O32b6Hk9JGJysm1tADJdpSI0ZQl",
+	"IyUQj5RmCCKKGob7OqD0KeUJHqrxoQCMLwaCSfhBj8nj9nUaxYwGS/2J6iwIJ0qO4tilaiQdiHprpD8F",
+	"lMFwyhfzkQ7Nw2HbOWpBaaSlZUQfzUUhiVtuNq8OC5w1rcgaSCxtiwYBAhbCmJL0gdY7UOglM5ZcC5SS",
+	"Y7QdCHK0/4NJKjzp9QdKOJxE4fQ6UUwfZQhJjvaPTEs6a+hKBEstM/VpwjCQXQlOVRAxGeoetTqZs9jF",
+	"ueABjOuYHOzvG21BwksH+0Q6TqSWx/09LWPvfa+WdE9bnfRfqB43jO7sPjPF7l7YhqE13Z39pAHqNnw4",
+	"EfGUJdnGJONBw9XUc+3+uE9kk0D+N9qI1BIck6PDv60KjUMhyIxyqyBJpcEzpagk8RKVZhLRhMUgSGrL",
+	"1T8bfZbEy0Z7krDYRytKFI4Zl2jARhPK2+6woqM7K2AfOt7bE3PGpVjEY9YU8XRPfyT31Luf65UkTMBD",
+	"5Kr3YzGb0yRUImv7olupVz6wGGNNKqizg4F9zjidh5XjyovmfvMFxKIn12BS3NOHv2FsNFNWELt6zm4V",
+	"ZVItElBgmOMFVl+mtgebmoQHD+NxSFUr2iwg4YRwxgJAkoUYbY8jkomYQPmCHCqU6uI7acw2JgbwGPZK",
+	"/YaidUATiv/Sb+B+wIVBR6fHteA9o/M55oBC9ErVN1o5HhNF1GZ0mj4x7jM/XyfqO5mGT3t8RuckTFqQ",
+	"5RsGfk2p+YD8nSMQMb1N++7NGe+ekhPBORsnx7k1HUc0nKk78DpM3iyu8Gd/b+HUnayDiUwPnUxCdMdz",
+	"EzepXt2DH6WPwL2GTvoIlezxpDgEs0l6EFllgyV9civiG6l1kewyqBXWIaLGRKDLXV4xwj4qxVXCuDxO",
+	"NUvThZZA84/CBKCd/SReMJ9wpu4mUHYmaxDlFSYmS0EALQ+AhqHWd7xi4qymtC6X8lhrGcOpOzP11b7H",
+	"V/Urpc39AeN9T7rIBUjI54vEq9RaloLrho4xtGdVom0hnbHWwuz7ZUIcnCS8IGjoNqMsEa9a1pY1oWHE",
+	"At38GlGttYJu63F9MrWpuExqbpKUeRxb2LJxRKVEcmdNg92gclzRR6OrKIwiPVqYkRBXvX1AcHEscNPY",
+	"qGGfUhN1GuXrOl3QZ4huo8KAx/yAulMOMVyKlYOxWnFyyJfIEylyG3JZOhyLAVTe93s1UG2lVL8f7u9j",
+	"bTmeaCwjOp9Hmqnt/VvHK6XtrQVUSLfAhJpD6E9pVoGhUU3FP45wJEUd2BHvvaTWgQafHGz+5JKbzAUW",
+	"wEeHf9v80VCIt5QvdV+AC/HDNuPr8oTFnEZANTIeNjiHOd/aH+/VfsjFbEbjZeW48pqtBJwbKo7Qnyhv",
+	"mgNbqVcSOlUn3KRBVt6rLveMILj3KQXM/VzKdwGWxBjzRos49DVeSiJS3tMkGq/WiH0v9g9dGlhrknPG",
+	"Ao0ZiTURPR6zsYgDjaRvJTZks2h521NTapgniZgykEYt6Ic21Gct9Lp1bb2v3l6H42tFvrVDnAg+Bpv9",
+	"Egl8rUk6H1H8k8YMV7U9XPx60tFOFxbXEIJUkUJZJ5NUCrFUC4xp/NjZEDKJxC1qNxk0cMUJHfRXTHRS",
+	"7ypm5tpSW67heRLyQKqlQe+BIwJVlYD9MZSJ4iyaGJhVojOWIhnpUyJ4tPQ4iNza2QTGxygStyB9mw6s",
+	"P6KOGahFWZm5qXi80LCLa8LZrfZYxDkoHoMUclyGiaIY7isaRgu1izbZPbd0K5Zm0GxWwEfQR+FxfF9D",
+	"7YJdFpF2MXLbXymC6deQ2UOG+oqyajlyHa2mSruFUxd4PPOJ1WVJVbsYElGAkJLKCiJG/5Xu2ThYV5vT",
+	"7u2E6XqhC1AjjWdLp8+iW+VaRAE6OLG5msOOYQCkCt7PVJ+sgUiglilVwVtGeGb6Fmnun9PMU2HF9lGu",
+	"qkM3cGLVDuUU81bunCuZTB1hmGeRzt6ygCdGqVYLl1Ozm6St5UKMOtBE7jYcM4vKtSKdNT2+kxjSo051",
+	"2m0EkWxanVrIMu4O9V93kiuG9qSEUi4c72fiwDSqa1XWJaI37NQncD48QOC/0F2aI1DWk60os2tPCfuY",
+	"7N5TpurtTr2eQrFdkBWzya26Sulvv5aKZ2md3p16BFeT6wLGLNq6htw0vkZF7tdKhrv12lUnJibV/qsT",
+	"8rfD/Z9qGq7bIAxmQYXYOKLIeUuPbwhok9tLpi/2D4vgSbI8gc7npGqTymtgK8NfkLzpNFX0JUOzBrak",
+	"TJbTr+7Z9xDcspHGQ637asC0coqi711k2i8ontZTqIZ7CbYZIRZtkZZ5GwyXQmF1hT4WDSJ9Ze8irf+g",
+	"zstcyKIc6AykygIVcTOT0UwE7JeJiGcj9bVvUtKb5FRAyhdYIBTLZNHkmMxYPNUymPrG41URo9vTuF+t",
+	"DJY1OeBfoK3VdUKSb+zXpmK4MeEaGSUjhdSJb+kFmJPBIIOVaaTUznxXGAepLJUvCnWAv+uCAxAigRMw",
+	"0hBUIqdJRoaI2ZxRLRGa6A0qCfX4684wjYj2s4FsrvyyTVV1JTWGSnjiYwbRRx63RdMV59fxEop9c8Eb",
+	"eoUx5KWUb7esYVurtkTRG3J08MO9OPqFOnEWg+2lCJYPpj2v1rWHujlOex8bt7e3DXUOG4s40pGR9+sA",
+	"o0V3obq+2vri0+Wnl0Hvt3Y0wWW4Nx2+K0E9eLH5kwu6jAQNhkKc0XjK8LsftjEuyMV8LuKEBW9ZENKh",
+	"Ymp/YioOl9VSz5TMlpsiHK8LBDIXkuyBEkglepCc8EZTDiRjAXPpnv/J05HXXuUYMPk++8cep0afxzwY",
+	"MmWA7wjgjPHMgafS9E5EAaEIiE2qvmQ8OIEBQCzNifOVX6srjVpRT7wHiGmlnT+YAwyGcEILwLC0ZALV",
+	"7zhTFIoseGakHp8aDXz1cz1Y9bkZLO5OBKh9Vt/FaCAY+zuMP3NrUvgYDWSNBbjUgWpdKAKMEYfuNsgU",
+	"nRYt+RDwDEMKJZkINCgAeWa3+ktgJdpLSq5YJPgUFGAlMgvOMKBP76JiW6vbiHF0jAdgkr8OdWBnmTk+",
+	"G1PUci0i1TGVrBFyybgMk/ADqxkrd94TVxA79RkDsxWprbXIFdWA0celbGdhYthyAXPHa0LXWmTCIOid",
+	"iMlEN33ypn3+uqNjRk67g/bLs85pXh01sj8wL1JNfZpoSjnB0FuZBsza2Fw0wZgyssU3CfddTd/Xy+TX",
+	"WhDSBwvle9xE8pmLW8Q/nav0SJzT6cHS/WwahM6ufjTLdwZNpcTorWnaLZRZozGEpIqYyDBiXF1heRMq",
+	"maf2ZY3h+1swx1civgqDAFF4//TsdEebPR4+h6ZSW1lhLUd0M3qKmeIJxE8Tf7yIY8ZtUSpDGZXg7ZRY",
+	"8tFbjbXEKseQ81knxn392W+Sd8gesPwRiOUmRh4vvK+DyQ231fYhtD1DXgkOBBzoNhRcEQ9IPVA8hAeK",
+	"+So24KR66NS0Y1uSKUSTJNoU87h+afIKlqUiYbIT4UcbqhmqWeXjLLy/jQxtqcE6blN5rQ6fjk7/mYiY",
+	"KNZlHhwc/nxMdkNTbHmcC1Lill0bzZj1f2Yovcd3I/VFe64jkXUOnM3U1sxvsogiRMAupei2ttdjEvV8",
+	"1twXpuv5Qax1apo9VhReS1U5neeL2pGe2cFXZgfz9IIUcwIkmw2Te1rMBU7hJbmiB9V1Ll6c6Gyjq6WW",
+	"wTA90LfxaupOo68DI1y0GdfjaD+uAsVcQyBLyNemaOwachxL9as2estkquF4a8dKMZOLma7OjKuig4Zw",
+	"ppizYhLl3Kw3WbdO31UmIl1dUWsZiJJsZFzFIDMagAavBHaGaRuUpx4/7enDevBoXdKRY8jLQunx778/",
+	"2j/6/nuSi53FxRCLxKyHzrfJrgXiojtFBKoUg6Fqx1ibVyr+WlKTa7/xN9r473u/jrC4tTqqohmroHPk",
+	"rA2nrBap+u/hj44OY3yo6RMCKEx7XsVYEXdecFc11QKUZBhZly5ZfpEcVFmPW+EDFVi1ruH4GsL/pHsL",
+	"wDdtDshSLBy2DrXxqpBIhgfbRFmbOGfksWjKZFsKIlYRJKt6oBM5nlMEucCQMlCfS9VMLY9h6KyiGxLg",
+	"yWotu1QeN35P1cbRjsFUSHQu0Wn0GNw97eArcXZ3AGVcHd8JbAR2xn6EZxW0OY1c+ydn9PtHm784F8kr",
+	"seDBs2SwKhngaSKuImXgjzZJB5ZUr43hAovcDCMzrpbEv+gNhsRtxndjtEzIs9HTuOv5cVgyxD5pjIXA",
+	"kUU2cmb4Yw1zbt2PM8OtRL9XPsrIgP/XkMWC1ONxndlaqkxaxl0WkEqqXCSK1NcKgoC0POBxVyAA0puX",
+	"BJzoYJQEHtaWuJ7Sb1IUUw3dkOKW9v5pR4AieAubdW/wG8q4xy6BMJbJo3hjpUUUakuCCgwexD2Cb3X5",
+	"CpHOEctV2PGUVqsoDNJxKmV8rTjcbXibhRVQG6qv1UMxsUIfYlGHrUyMX+aIf2tRG1+Anz5hpRcFoxUo",
+	"ktwltgX9C/kdRoCtY3BzOjUoQsBbVJsNjMA1MaOR+kFRc8rJm+HbM/ymip4Ncri/X1ekFC8ZIJUdQwDZ",
+	"3nUyi/wakdfiVlFmNzsSQtmq6hcO5cAuz389770798mCR0wqndWkkXjcd/FOv2u8/9//S2fEJABD8/as",
+	"weSYzllh3OmOMnpHR8xtJKwsjchLBEzxAYPw2uR6MaO8ETMaQHim8/PDROBtppR2B7MkMt9QIQ3ExVGn",
+	"pPl1L1nmQnXsqEqvSy4rsdyANLR8HqBVxcRIhqUpj1B2cyJiIqLAZmhK7VNV2mkdnaM6BRT/AnwJPLzG",
+	"EfkjWKcJDuAng57FhbGpwwOJ0NuQkFp1ckk97iQX2Duk2tFqL4IxlWZu7uQAtfgyIZOps7Nlc9628XO+",
+	"gg15ZKu4PnOORZolX0mDLh5KmbzR1qCIkAMMdhQR2wILyB0g5lvew//5bLvensL0TTgfyQKMmZiJiE3p",
+	"eAnXslZKgxQBwuzBhi2sUkyEsKyg1gMRsNxNO9wpLdcCakFGS2Lt2OAWTURsGDhntzqTJ1UEjT6qiEzI",
+	"yQ9EsrHggbQExoY0jxUJ0h2ha9Up9mSzgM2DjoHixF+wair+W5e7RYvm0MkPSvH5rpbgEHVzEqE4SZo9",
+	"WsMcl3wKrHHcShZZMmeaN7KXZ7D7zA8mbSqtOe1iG4KVGeOTXNSlwqTTWtPjPiYd6mCRGSC/Y6gPNNiQ",
+	"YcBMPqMWy2yCo2N/wNAuTJS5Dblcn3ubrZqH++eAD4DJXNd0aF909StotVjQCACLXHxC4DE75tquOEXQ",
+	"CuDxBS8oAlyUh5tipRSm1a6HQElHi6GW5ZZiJf+Mk1yOsscTIWr3shWAuUgttjl81K4cmJ+cpO6qiPGg",
+	"ZPO3dYkd9XIaRapXVzPmayVx423ybX1ruNSKnkLotFsGDXMK3Sf2YvpFPPs1S9pOCbfH4dl60gNYJhvJ",
+	"+uUYtTPDNfxZYyi4VPk5EumbMjC/ZomFwrBszN3PtXzcKR9TqIAbDu5/stmiimZ/9leidJG/WK8JpC9Z",
+	"9AWstFSVSRhFSh+vpXGlFnYGp6Cba2mohqP9A5uDjPTcH9PxNWuoOxKLSHGJBnAvA4Q4j+l0RuE5vIkq",
+	"wbuU4eFwFYnRhYgVE8boWQJmA/Sjarc5+5gwrqud/6R+kMhiubg10oPHi6OYAMOl5RTjA/rkk3nMPqgj",
+	"AA78JmnnYEk5nSlZhhqDscfTbFM7fBsKjSubN7obT7ifhTWtpw8QQASXLBA8GRnUYb8FMdMwFI2zckUR",
+	"2xKDVXNdG7BLF8a0CZnCLJB2zkrXQ0s8KRRAAjZRbRooF8RA4E6RSFT8PK61WOfs+mjFhQ9rTZJFsGHx",
+	"WC8JpuZMIjo1MNAvMQiqCnmhNcVVIDp5CfkmKFZgymhV7RfxAYfZrxHj6ACQUbaj/eY1S0wtpg1GnD6j",
+	"2Rg5a1aD845cVONE6v2CA1+ah4jHELfoRL1ZZIBxINtXYlIEdIk3wh3Zhh71IVjf230t42tR1fPA/lmU",
+	"dfekrlLAnq2qCWfUvYT60LXgHKRHWh9YeS0WUQDnlhSc2pLC6TuW87pHBUtpj2FJ4cpi01lKgTTlNFFJ",
+	"hh6oZcgU/c0Z9eHoNU6Qfm+y0cPL+t1zAUWv1KQvgMhv+hjfOhd42P/EGZ05kUFd3S0xR4xPOj0Mhema",
+	"hdq9i9w1NHAUxrQmdapMhlBXLbPIcIeaVtp0FKq6MUo0oAmZs3gi4pkklAQLZvWlKqScYCllDIt2+S/a",
+	"DY3XGuAzMsyz6fGhc01BqgiTNIsN1Buo+4cuQQpT8fXUWJAdvVbGW/ZTQAMLEdunmav0DpbPMHFL9ZpB",
+	"AXWxlQBxYVxlvBomEPYEuwLSSQrF9wPZATqySdpqPRWTUzukdR+PA9A2Sh5Gjkl0PBW1cNopBvfR/ot0",
+	"dLU7c0GdWvnMCbOc8OH10Y4SaByj8eevx3CfmdyfhsndwQH+w8Mdac39SrYQFQvM709QesuLbkrRyOIN",
+	"GgLb0mg4O9DVv6J1YktRA5GkkHlvK3Z8rlf2QtkwxS0amQJTmyWStpMsbD/1KsdYTuezvsPUmKAxZ/Xa",
+	"KUEJftMqgKACzpNTarVW1/Un8m1jBqXS6W0LVzGjN8Y5ES8iBhmbiSAv9t1AbjHxuJ8pm+rXtW07Tbqy",
+	"HP/wcHtkeKiwsAoO30otDCStIFKGh7Qbe+/KXFkxqGD2GFytoKev5BhdU0itgEK90+7QzGEbUw61N+i9",
+	"rLDfiEH1cJuP57EYMwmyU4cniuY8HV8qJGoS49em6TaGkkxi5sZw2EqXSNUc8MNyWmYTR7Qn0T82eT+U",
+	"63AoQCBEXAJEXzE2vCx8YFZ2xqBejzM+jpfzhAU1G5JLDtXl/+RVFnGEXkwTqOdkh6PWYiLunLRUrJa0",
+	"ithoLcNReMNW8SBRd7SW69i4jIXH14GOmISPVQDGasahCzEcM4rgPgZ6zqAv1LWAl5a9sSHStVUgx1wl",
+	"HASdWsUl9DguEQIQluDBkyp63JVkYkZTK8OgRwq+NQo9GrxhDOnZ0Z1IVBwDvW46e+Y43fVjqK8O3uwM",
+	"LkD+NGgu2jTuWgKm/DpGlIeSiBj8n1dKcwNfPyTL5GOiDRqg+gyQ0vcPdEGUlbIZrayj3vocU5QJNzlL",
+	"NfW3jUU1AFzTAndqGcAJkxe3kMqsy9iqI0cTcEuALm528BaKlNVyA7SCJxy+NN7F7LZOHyoq6tHyuJmL",
+	"xdXg7riKsS0OtqwF0vK4CZiwjueDn0i+PkiTnCMCB/gzMHoDJeeFpFFBalTMQOYOoMCc2lHf0RGVfi/9",
+	"cn/1FZsIXeNNUyqwo0RCAPRtggiVG1KvsjiUOg6/oKBLCwCpwwDjV4hmUSZuv7jUi5vaZQiBrlN1tP8i",
+	"IyBZM83WAfjG1x2iPz2O6bJFaBDI9ApD6S1gZoNwyi/nKYBYFhQ1dTfhZVWPIjEN+ZsQ61CsbErm2SlN",
+	"KMKMaRDSBVSAc7zzRQLfWchvBsjQHkfOSzv4SuKdO4B10fVZYM/L/hkwimqoyWAtw6puqYHt/eYC359o",
+	"9tn+FqLhieCTKBx/RZiwg5++jA0kjf1aRAHRRROQlBv7Rp7oP/FohzOAxMrFBhqIra0S7DIY/2sTD2xK",
+	"W0F84nFxMFjVCWlSktQ4ZlDbj0ZexS0l1A188otOZg7qhv4fkz/e68wBDeadi4HMBAeSX3Ko8ZiF5jbo",
+	"Y9HinL08IGMxm9GGZHMaK8GGwNu1JgFOI3VJHj21awpmMgBoxJgMFNFZoASEdRz5HnFmRrqfKwXImTIA",
+	"YZq5XTGIMvRT47JfxxBDjAOxsWVpoBm2EFEAtDUxjMUMTSZtc0juyVbChM3kluFiUItHVzlWUkDZzc6W",
+	"BJDNL0mUnzJ10HWGtZycW6X1NMGks66lCbkY5QXP+RblGswkUI4AFglwlmIo9IupudTj34N19Pv0QmkA",
+	"JQLpRg5iAZ0KgCtEhxN81Z5CWKWGMnjhQBmkFRHhtgLmaibQSmvnRvXKY+O5xyVf49S97BjnvJORUG2W",
+	"gSX6IlfM8Sdtc8XoGLI/zcY+X7HCK5ZbpdIrJsqz2F1LvbjJmNH5kmTq1AHw71pYi1Ug35vKI6oFvZv1",
+	"6kD7oosWhKeUZ/aG0Si5RkSg8g1zysPvUcjjaYT8Q5hYxaQ88Sxm43COFfWzZYzAVslcvM20ye+k4t5Z",
+	"u0a0xEpu8wRo5JzxAKrnp3Q3/f6YhEq+HYsZkyA0QOaRBj5FLw9B82iKYR2LiNVX4jjTY+0uAuItZZ4A",
+	"SKYT91izbickpengkHZi90grTwQ3XMLMUKfDpF8RgEcAu8uYZXIjisCJlHyvVyjFdeoO0c7iGj/yhjLF",
+	"MH7vXY7a/Q68N3zTGfU7J92Lbud8OOq9ggdpW34LSjVqU7NpoNd/3T7v/gt7e9t5+7LTH7zpXozOum+7",
+	"w1G/0z55o41Kd5cZi8p/sXnSTY/lI3mZbAfdr4VJl5/pBiuEybtzzpJxBHCoKa727jnS/5uK9McjQCh3",
+	"dtUh3z2HMhXR8DHlYxZtRcPf0vgmT56Jjw2wIIP3RcLECLG+Q4vxXZ9UxS2HsvbBLOQ1bUj0uEv1MyS1",
+	"iMhlaPw6uobpZUAHDak3OVVIkHImYDJnMbjAseEXJEMFTbjHsDc6aZ+fdM5GwzfdgUsHmx5/dA14Gn7A",
+	"AhWH+/sEiUEhOCes96MTwnw3X4kYukfdmXMZBLM+t845eqZ83xa8Juzg3SmfEnQbMlpMy0lee01tARPu",
+	"lxX+MFYolEQ13MKoDUNuMsLQ4OzytfU8DtuIC/lkCIdaG3cBB2qZHgvct6CvJ0BCtsFxV5tsIjueqcc3",
+	"Bs6bDdRxt3IXKgL2uDXA7aawJs/SibRcZybpHdHQMX0eRBWs5AEqKfFBbDJ+WCNqQdGSlaZ9rYgBPChF",
+	"myM+qjXVjwnFXD9UjMFtraMcMQZaqb2KbBj94IYtwQ99Bdl6mvRxloJeEscQ+h2o2kpXzvDkwLeaOMh7",
+	"UPzEHblGUfJvGJufoBrcXmkGccnjBStQtF05MXHuZ0qGSZYKGwLc+Wd3MBz4LR1ciSXaIbRbNVFesHsT",
+	"yc7CE6RbFgKsgsG3wV49rr7XBXTvTelNX5Rc0ZgRP7uE1YPmTzqUwByUWh3KYkmP+5GYCh+qe0FCiInb",
+	"1wXN6u75Ad/Lhv2CKhfqy0JtHW9I5p49EqNZ6egJcJl3YXL9FnegjMmsXBOTfwDk4JntfFtsBw5hnh3s",
+	"wHAwg207jPhVtqCOjYkGhWNkJecMQHoKzc4CEotbj1fdO5/B7sGrbWt++26nx9iG0fh1XVJiHDy6MDEN",
+	"ALpHW1dTTLBAFCr+mQ4KaHpWnV/V+hHFVUe/aaOksWe6DenPYeRFBlHHFHDaOesMO2gKyDTxBUT6lNDj",
+	"TpSjsH4BGrva0ROgsWWE1RzwjKnpmZx+g0DadyenCFumCE8DqcQujn7tOIrFLSYx68I5NRsaueovymFZ",
+	"cfOSJmTnvVH7ZNj9rZASZQgZWbVePrblUUijQ0CwjCS+jkZoJ1oQNJHmxeBKap4o61S+0M3H3pSMpfNA",
+	"C+nAt+H3eNpgQ47zX8sX1+F8zT24zxVtKG249J76n7yKegHDUZrNJhRuFBMb2UWq5uTn9W97cTOCEwDz",
+	"kaulxzOyzUAphiblT2T1XP3YnTtnqCJrd4RFETWnL4dxVyDklNIG3aQGBYQp5snFiuySkXseWmrRGZeu",
+	"6qv0TcDM1yucpS61LWhGX0C+4FpMgHdAo8BYUr7J6+rid3esxz/MH5ZMt+nel3aaPTj37PxqiRaP6m3I",
+	"JREfWLxyMrcaiLb2fh3E+ozwKCK23gKr9vqZct8PJg7JxHcY+LIjYZ4soqiRIezr5KdCukruQlbzQTke",
+	"d9+trxhBGR1fk1RGI5/CoA4jqGPkUZ2EMzpln/06oQmZCZnYr88UmfPraf7Owf5+HfCwZUIAb7ama/Gn",
+	"yrQP8GDx0nWV64Dx7DgpXxL0LEE1aQMWpZkEXeqAT1dRb+nF+eO9X2vmsScgNUvNa8Xk7HHEzOSQi4qr",
+	"dm/92qm+Vchztta105TUoiCrUJIFlyypbeRM6wv6b6VQJ/QGfWQpq8nYRgotqiUM7NUiinJq90aM/r8g",
+	"P1ktJaDvIFjKZ+qSGKtV1bmFpZ27NzfT8Szk4Wwxqxzv23DfkCdsCsrBY3K1c21DXzkQJXwtSyXWmO0c",
+	"AJpnPngvPsh3s5fuyCizEVbFIc9kbSirqSaNsKOrNUCRu7kdn9MZ4iKvMFiHYbEYK7g/YCSpO05T5V/x",
+	"rGOPrwRUbQ4r1aN0DMN5iy68bhgN4Jt0+ptMu5m9ngrOCqM03GlZXJQwKE1ZXuFPBdkT54pPLpJrxhNF",
+	"S7CE2e5QaZmwro1MxTlGYVBGNsNgp/JZj0kv09mdsoSGURmd/Hait5489btTFJUibV9B/E8loTqhEqEL",
+	"WEAyXirtD0n5Y621RloGU2yRgKyRLKgkfqHC83SsJc+C5lc1XBgRb3fx7lmCewwJbgcqdk1lIw37Lneu",
+	"K14O6BqKk6sdA0ictFrplRDRZ//YhpUVFLAB42TIV863xwtvoPNSjUxjyhNJ0LJAoYAEiUKJKR3ET2cg",
+	"fVKNmRSLeMzI//t//z/oXAfbQaZf8gei2Jhyru/9ujF7kD/Q8lAnBa84KUzcvocR1fB7wuhsbQN0nP4c",
+	"MxqsvtRCx7vHr6kkVK00ZAuof5KrRVIcZ1A3/imIoPPp+Fg17uvCYwGbxwwlLu4slm+D20x+DGj7WF5g",
+	"CRVVDMz7faz0efPIwS7mkQfOkHpDpXslLtKj/zhhAW5nb6hM+3sC0QHuYNZmTyHOzXN8wLcX5es4Jx0a",
+	"qWjm3VkGaqVO0MCG+F+jOucswqaqYFVLsCmeaE0r9Iph+KRKtbWaejwP1KFYAFacQpCoGkDQ5fhLqYBX",
+	"1zVWjn4m12IRy7rH1ZAAE66asNk8UpRFQ/ip85mRfh27hn9M/EUcQeUNJKUZTqEE+JwpAmT6AouFnnTd",
+	"WijM44zBwgDjaXAUW0G8JPcMNiKfe9ZCTqGOAQSozag22UNMiQ64bpJ3YXIN5aUk44EptFa2pYlBvbcp",
+	"zTHj7FapJ2aNbbWYWl1Xafc4FIZxZqLeh2bCoLYF3yk1W1xRXR43NdoA2h5gwGXy4zy+KcKkKD+uPCoO",
+	"zTIALjtQf686mk28tdpu3We/d9Zxe/S48Us4L+VNKtmPjom32N9/MYYoAPUvBiEAVS4A3qjW0nHNuOWw",
+	"eYBwzz2eBvuRLWY1etcdvsFpqRH4LQsXWBZzaOLN1/vf03bwLAZOjQQ8g36trGUc3mnZeh/s7xccW5uv",
+	"7Vj0HjJFezu/y3LOZHr19UTRUqkESoD6saHk8BxiktzE0dXApEIkYlhVJxTpkZLDTeTCt5AP+ZwG+Y2K",
+	"OHjSrJ0dIE/vKtREjH5g6yq3zsQHHVueyVsCdrYiceQDymP4PMjgbWDIYAuKvpH1SBvGCUzCCVRmoWki",
+	"TY4/bg6VRM818H5L8vc1Jztpn6sXzzrt3zormtioPcBn52e/j3rvzjv9J5S2eaa27wtEea/08wQo3Hah",
+	"ntkj+EzpvilKB8fuPtQtRKK2lX+igMqFMgULEhNSpRwl11o2Gqjl5seFOtdRq3dQADPvl3hg485ZKDOu",
+	"gC+Do5a1em8HppZZ72fb90Ohr4nc5u9yPxpuhEPZXenkQ9uqaRhbDawa2xsf3JvT9Hip4t7K5KqBJRyc",
+	"8aiiExozErFJQpSSNIFoBa3gyS2U57w+6a4U6Z6iDo9cLa9KZqQNHd+Qb+53sYABuu+ipSDM7tZq49tr",
+	"22fdwdAJnBh8EZXNhMoVyn7bSi2hdIIZ5FPyXL7/0pTT1dO2o6HOrXimoPeioDnB4jt5x2gvIKM6aGxt",
+	"lop+R9GIP5rN5vs68SqJSCgU3OCffcQwsIGPuRBmv1YUUfxg2SorMg3QiZSSe/xgf18HPovJRLLEJ3M6",
+	"hWZmdeJLEScvlz6pOrYYx7CrE1XqEE2lm1GfnEJ5glBw3+MAhmvam4RRwuJXIYsCf0//1QM6ImL74Dca",
+	"LZhP8A/4klQn2oOX79njqusWEboRSXz2H/UC16Zm9V9102nIpd+CJ5rgUVJkgq81iQ/b53tcI3OrJcXB",
+	"WJ1DEl3UYk6nmK37YB7FbzHJJy+sGiyEDUzgQp00Gf6XbRcPHO0WCLwSsPLWFFASRN6E81LOAvfgHv0M",
+	"RJyQG7Ys6wAvVaYDxlXrf1TsLVPSPuZx2ISmMHBqXJaH5UDveOnsqlI5rq0bjb2vhYOiclxBprXVAOB2",
+	"q0XWF7i8dKpDDQo7vuMKAP1QA9AF/oDcrh8DfLJb+NMJNB5KV3Zh/6mt78fQusLpsv+o1xk2UK8YqrXV",
+	"nJ8jwb6AXUqRuSIJro08U0wMd3iW4e6tBRs+Kyb3tBVBldGtFGIoVrfqVVsfsf+dNKlnjmS34gzXdcnd",
+	"D2zysKka1rRhBKEE5RfL3DagEsaYRhFCimVkjdVKc9rtiSXWfuv0u6+6J2jzNtVsR696/WxsvulXqXoc",
+	"1N8CbfpS2pplY8p1wZk5hXVRozU119Vo2xddHHFzVRe2UNwlWvtbHaBvFllXNoL4SuweCEaa15XrY2Py",
+	"2MOJPGpJdtB5B85+qp08xoJrav1iMSNvhsOLMqIIE//6Sm52ws/K7Vc0DxYQqh0IY8z+zcZ3Af3HD4sj",
+	"obIo/fgmC/xWGtSzDjgfQ3E/+yXZrNsmLpGqpibET08qfDwRCx78//yaU4LRouTvls30cPmrOSKk61KW",
+	"xFTgSiGkH9cIj0WkqQ8r/1dAzs/PdAPKgD6Rz1ES36rvEPf7zmlO6DfeGO1pAiT0hesGPR2rSKrW7h8G",
+	"WCXYSqpWrIOspDAhRn0j/v/xa8DhV+MmS7W0TNRFamVUVLLZbH72bWykthvpyHmPZwMjm6SdidNQvRhf",
+	"C6Qw6LLkxqEOoRRXTiSlGgY8vL0OI5YSTvw1VjPmsklgxRQzWIpFLFk0wRgPCX9vAaB1R6CcRJ33ZNui",
+	"ALEZZDo76UQQ6t2MqEzuH01S4PQ52A54EAf+0N5kPNKPGivndvFkIkk2MYTnOJJvmBeozbMXfwc2IC0U",
+	"WTkPGCQiLsJf1QqiUU6rxQjZtVwZlWxKq9Rxchnk1VamXazcB9W5oYrUlIYc05/ywXQlniLwyoi4ODMX",
+	"edQKM7LI4C3kFpyFitjXMfZFV7SKlmVhfSbgvZlvGSV73/AEXaXecjf4se5xKrGwOgUKnxmCA1X+jHqz",
+	"zpVvK9PTKBK3JlG6igMgXPM4/Rh3QAPR65DrlbNSxE0GrAAh/JHYSmFfX4m/7JIbXHAUMinCmZrgf8b6",
+	"3s/sKsOuBix5ABRNzK9dk6h2TflU8y2w5hLtOBcT4utYxgJwzG30Eo+vKCZhYhHaDHOb01iygFTdEhMr",
+	"3V2j4M0s3DgwmGwuMM7Ud4ToXNLXOhVCz10Y3QNunuYRO7AFjxdEoe8APE6tzWZD1NflxWm7EHm8Zcv6",
+	"gT/tikWCTyWmB2hNzF00bbp/AiWKtMnK1qDIVKCAOJEMEv062PNLOAlfgNWsdvQUEpvhQpVxGbwlz+Dn",
+	"3zBjwFN3DycnnoE8qnKJWsP0rQXrj2IKxsblF8FZkM1oFpmkXfUWwCqmmOp5S5Wh6/kM3kzyLsI2NEkv",
+	"n9br8TFwOPvQYHGIGKOJjXkrnxpkfJaKMZDFPE0K1pnZIRQhhqZ0hjbZlKCtlg9Rh0za979FyDUaUt2v",
+	"fQ0blxX9rSN4C46jTU75JfN4wGYC4rOTazaTLJroYW+2iL3rDt/0Loej9rk1iDmuHF0oqTxf2HHibEoK",
+	"9sH5THnaPsoVj65qpdZZ3JXPGC7t5r+6nM347kvYWwYd+/GYW9rNkzHRbWJtz8a5bxKxA6n0LqjUMZvE",
+	"TF43EnHD1vijLyXLVC7SnxH4zNRZNwAO2UAdKcYhjQgdm8BeQYC2slv8WnocIjHUp/NYfAgDxaGkNQXO",
+	"4IbHLFnEmFk2a0I1etWa5qCJxZgxVfAdF6/H9cskDFrE1yMfqq5NjhnWCePMepdEFGCROaNJmYGRIAyA",
+	"3sciAWzppOnxtm5fsggDOhUJUgTS1wUYxkxKXOEVGKQMvawipMOVAPgCdxK1lJTr2Wga3j456V2eD7Ow",
+	"D3Mq5a2IA/MuKmJjwSfhdKG2z0xHN3LR7/3WPdVcbXB5cdHrDzuKs9lpIyP3uF49/d2w92vnfNTvvOp3",
+	"Bm9WPuYid0zw7BhGaj7DRlx+anvVkTq6t1ft7hnyUfNp++SkMxhgC1n9KUUc34q9YLoArDtuIjj7zepd",
+	"LTMHripij/sLyfS+mxKKdTgY6mUzgW6g+bs+nFg1UI7FHOLkndfqbg8IN476OvFh7RT18Yt9TOlxfiQm",
+	"pqc5MKf7y8cbpFPc5FqCNyFmUFGWZ/71jTmXkFrQlAIg7cTtdBjZKV5uy8NgmA1D9hoxkxhqWszMdCwi",
+	"xB/GbB7RsRIe9yZCCf22Fb/WJO8U/adombrWtfsw4KA6ppI1Qi4Zl6HS0GqGZ3mcksOjxviaxnScABWT",
+	"LNEkUHGFAwAyIlUMHh1rYyC8ZTs/RokbPtIiN2p9iC8Fprso5DfE/3RFJbvsn33ey7awt9LC35V+c0XH",
+	"N5f9s1+0RM8CSEIYijq57J81GB+LgAX1VF/AvsELZurmGqYJCEuT1MaHKyOPMeIsW/MbY86cgNOuTuHE",
+	"1WQfQ5kAqphaGbmUCZvVCZQZx2gGfG2i2TOuqJo/4D+7LDUP2bQCM60YaRIvAPnRT+fva83NQDz1O6fd",
+	"fudkOLrsnymWil3awN+UlxpdqjPoDEcX7cHgXa9/OjrtDtovz1asei/InMXkx31SEi8A5/hC72CfYUbM",
+	"48QNrHb11cLJioZSRubbBmiyaoBCdZRiejXxMNXuTvyf6fhaOp6j2dC0otlG6MSrYoKny0i2S6s2mM4o",
+	"yOe2fUMFgCprncOlsYpMjgWXC10tGx8fk1Wq9NmkCOCHGENrlREQBxUhjCRLn6I85q/Ew5OOOnZODL0k",
+	"MqFLjyNEYFUX6EYFKf4AfOGDuGEyfV9wnAdmrxs1KpS6kE2QIXQaUr9eWG9gIY0MlEOuQ1G5lS6mvFZH",
+	"Sy0o5eRnokRbXSkAnhwc/mx0BEPahr3eaPCm1x/6ZC/3+Kx3/vo+foxjlJDXLLMrTn+nZGnYT7QkgvnS",
+	"43NAPyuJ0ZXMEpptkuWdY1W3yOfaz6X1TnVKyhIIjNiyIYHgMci7M9GvRNcHsDXrBXZ7DG+pJGhkDp7p",
+	"9peh21L7xtM9gIr67pnfknzvfYK3P6/N8QJpFQE7QUcukdr9JmmTKPxgaLKR0CSpvtg/RHhWR471PQ5o",
+	"3dEHFmDAlk7YUFKxEmkNFCy09suqVK0oDuaYhYlEatPKGLZjQ1c9nh9Rfiy6K0A5/yVPcSnXgJ3ZT9zW",
+	"lOBspXlo5e9FbWFIGg5GR1FpdheQaxbrYpmmYUWgQiYJjZnHYQRNYrK9MkPZSmDOf6CBL2F0J+2zs5ft",
+	"k19BZH4Ab7YxtQVsHNGYZdjCnCbXKVeokxmNbwCbPLO4Ag4gjUAkwCN5pc4JoKoAnpTRaLhMGA1SaQLX",
+	"biMPOdG97chLUmkCpCTLPtSsVrnH9lVl6qtFPVkMSdmS6WC5q1jcKrmpCnx0Pv9O6oFNRDyrtUjMIqod",
+	"jkTvehl3c5b6XrVvXuwfFqUD6OObu2R/L73IIs6+WHh1shFgZ2Js87DWxX/Z9+4e/vWUk+IUZ0bq/oAM",
+	"5pWAYMgVvUDxgTV8RYnEDQiyaRi5uFw7wBLmpqqDEZgL3BCEfVRqIxaIxJBaW7UmkyeX1w9AEtdxwSif",
+	"SF2LGBNv1bgk8T991oZeNN1LEk65gKhcxyXq8QfIKFDr01PLMzCr8zgSZEdxCkdy/JqS4qng7NmU+42Z",
+	"ctVBhYojGDEn0+O69urr9zbfefeK6zSrUBuKbTaYE7mXpwit9fdeaXdIVcZKkKwacRD9CpihZZNZ5Xf2",
+	"ecyIDCOI2Pe4JgK1JoHl0DEdlgCZ4dBICi1kyoJ8BFlUGO/+RETTj0ezLzp9PFEFFMnKc0j4X5IyKe4v",
+	"7RXYhiQ9iBxSzUsgIR9Hi4AFtXoRCfC4pgErqakrhsyvLpX85QSSZ8rxl5VpNkozSt9uuA7eBvpDSknI",
+	"W/DrOvYf+HiJn2WU3v95N9SVWRb7+4c/rjp1nSdKKfYqe17F+HE9/k5XQ6GpSLGOrpDba5oouub6vsNE",
+	"+6FNBSCmfR91jy+4AUUCiodeaw4tTKi0roYf9vfJTGJ5IHcsaS8GqSlDDnVMWZH3Hdw0YMJCGKa33cHb",
+	"9vDkDdreTFWYzODIlCVShyPhRyZlAzGcMGj1rs7lrW1lLZIJBShzMnvcz0BL4YjPe8NR53yjs3mD3yVr",
+	"N9NWRZM6kmJVmT2h2tlfnKfIg9+c+XS0I/Bx8hQL+nqi4uZAceaqiK2CAHiYc6UfPHs8Homkf65vkSII",
+	"kpUmOpmLuNZUJcMpb4R8bwNdhyp6Muto0YKhP45ZwHgS0shPIzXxt1UCpwcIzm1TGM9BdTvUqG7GdK0o",
+	"OBTeRGTkG6aBnxTZA+i2ebQo0jY1Rc4SL6jfhu3qCm51Xa+Oja8FS7PLiW9Mpb6GkMNs+qROZBKa/HLk",
+	"MWrITWgZw5XfMj1i/zifkW8qeL2lHxvtKeSJHDQCakXtOjG54GpXwA+ANfcaSgZqBoInI9ONbyZalMmu",
+	"QQW5IEUhtLex4FP7i05xyNSEG/X6NgbI9zgWoTPBn2qI4QxhB2Y0moh4xtbVlyNVSq4pDyIW61CobExw",
+	"HTMlV7lQzfHvAwxoiRcf3PWKZVmmmILpeDxzFRwU/wzWoeI+Ka/MIGuBWQOLGUqP+y5h/di4vb1tqAVo",
+	"LOJIB53luJe+X6h1kCoys4N9ImtbcLP0TGFoAFQXZpQj3iBN4R/wFIdOxogOH/A4IvCsXIaWhhA3UXCT",
+	"RRSBMFHIC8Mp7z4uB0x7+Fp8D0awhu/BlSQhv7fzpf6sZf25ghDU0VBEDW5Zyt/maYTOet6LqSXlzNfo",
+	"On4YYL7HseI9saYaPSRTev9QS1OUiEwicUuqF7+edGpN4mDSKL7FFM9NEUUhnnefzEK+SLSVRppsT+RF",
+	"hodlOBK05JOqZmi/vNjfrzkWacPMF3GE0bKo2KVR0ebMkcv+mSnTqbi7y/2N/oYK1ipjvhZRoE3SHgdG",
+	"pRRGJaA6zB4ZMupwwm0ECWMQSqUg9LPCga4ZbobrcZu8I4j/ujMke4ag7n1KcyB0IC+KH2bDSNW8oNaU",
+	"JkSfZxImdcKa0yZ5LcQ0YnXSns8jVjs2Cp4T+VeHndBB0wgywEkVhChjkrcZQhPCGQtYkIVc2FW48rgF",
+	"fstJVyUwm6XJOUe55JyVFBkjGoUBJhh55sbrr43reyU7R+myoRMkeLAaJMiFibvW4Qoed8d2oGEZUknA",
+	"jE4JzmppnfydA+L32pfDN6Oz7vmvVltWvDb+wAJyw5aShFzJCUEQYtTGBY3pTJbGpTyUuGDCTThDtR0k",
+	"AgBL0Hyew03XkSd1yDVVEmbu7GPdVSCViqxdznUjkO0jV8qvpifcTVethgmCOnkckUZrKNpGdHyjxray",
+	"ONhW+viUJtQvl0QGSDAfUxTBLr6WLAKdb5JIOghvBRffpf5AABNBPoRSkRcRk6q5VuZ81VJoELzYz0JN",
+	"oVCzf7T5i3ORvBILHjxLQY4URE2+rKG0G4UgRaUwIqtMDDoLbxjxL3qDIcmaLXxytUhIJIS2UABzXMzJ",
+	"1ZKYVklV1/Nw6+sHteNUSEmZYpmpofq/XaqalyFc5aq2YpYwHrAWKTAUmDxb5FJ6aoU81kwnq9uv6PSk",
+	"ilqrjdU03/kQGe+nuWE5lqkY4Xn7bSdjAGilq3gVM2oDAOJFxIBHJYK82Ad0DUwVQ8SoP9qNf9HGf/cb",
+	"fxs136uevv/+6PDw+++R3UIvaQx+PfcUdHocbH5sPnofIR+BJiJGa27MQJ5Krplk2jKjBVklC0ubbQF8",
+	"VkJIxW3NzTG+q4WBlBoYdCnAQgsDRG2Cal49OvgBRjcR8QxdnrU1MoHHd7MhZHPK/U/mmNeNUKn21jnc",
+	"NRKpa2b6vFp63FqTEuJ/ynzVKjdRtFZt8VTnPJXz9UtDAx6Ts5tOnu0Mz3aGrTns4TYfz2MxZhLE6Q5P",
+	"FIt8otzZ0vMSM4W9hw6LFotkt2g2Ay6LwWJoPaiGE0L5EtVSN1DExIf4+uuRVlM8bp9ovDfFe7OW8CZp",
+	"u57fBeRaO6YD9oFxq2BSMxShYc2px2VCIwilaboM3lBKn9D5nNHYYJlDKrVSDR0d1+jzkvQvGiEPkxBR",
+	"n8RULBKPK4bFXZEBvQlEJ9Ot6GC1TBgMZoQ50TDW3aynQr3UW9uLw2mIPRiaRqpH+y9qOwbDqPPSWySP",
+	"SIl7i+RLxcGY3jbQXLFIipCUMR5Sp898c1T52ZB7f9+qop0CLsMaHWYx3+hE1Q5Pq6NUUYx0NJK6jlH4",
+	"zVbkQhWhZg2gRd5WAGG21sEZCR1P6g5OU1Jd58U0Kkzejem0htdos9MS66Qa5CJENfa4RSnSicUWj1q1",
+	"ixHKAK2grRiLuVm/jARuqR4oD3SRCJS47ErCFVc0PFggQTGROlpnSm2lRpNd8uSaJeFYQ7vaJCuPHx0e",
+	"Gk9zqmJVheYViq7PI7o07NSv25BuEJUxpdp8WLPnAlhzKBVjEjmNVfO/XLuGnNsQcUztlXMWRfkKs7lZ",
+	"H5Ojw0NtATVRQ51/dgfDgVK4Ru3z3vCNMY4+bsL1RrXO4zlVjvFpcp3T6DYHN3m86lX+gHxneO896erk",
+	"dn0MsGKfV6k5im9C0yR0q6h2Bzls3BYa5uEL0I7zX2xQeOurmrjf9LjrjsbYV2ktAhqiGVDkEV6q2zk7",
+	"dREbEeQQQQW1HXZnn3YL0xLaF11d/xj0V/R3faTjJFpqzRuHk4NINNf1Lj5wxJoKZ3TK0DRt1c26c+fq",
+	"q3eihZZ+EzNsyEKZrHM5f2z3tu7hK6qdl/P1aeyc3cKJrxtKvqKEPosuf1rdcDHf2X+9AOymhpZCNmuH",
+	"5eCKBlWxnmqNYa7CXRggg/DDwDcVsbBGq/nYUre1+QWIKEwJYnTZWiwLrtS4AxLQ5bGJwX3hcX/QGQws",
+	"ynu/M3hjlDM9cgwd1nJYWttUVwcyAa8p5t/lOXgOz9qD4UiDHvqkCnFRat5YGF7NMwzqRAojKyiC7Zjy",
+	"srC1Hg8hbIw78IphUI6suALYuCZtYmcEwoPmT5pHYAq6lsbMEsXiVm2lC0SovfIoPnjcxRMsxLyFU6fR",
+	"/B4L8Nbt44kG4uIY7wM08hwY9DUg2xHwLsXlLCeviM2+MZU0xQFsEkRqhrLT2pVOqs4RbARsEnIW1Czh",
+	"0/Ljaga5VvoqJvamQF2M1eASRQ7BnoVKG3QAkJ+3cZhAyYZMX3WPS2GTUqMIhTMdYGE9Vhg24FTeMAMF",
+	"DHYkqvniz+fCvJQIjQCdryDth7M5i6XgNGHByyWiLRRW4fK46alQpM6GsG6uiXEuEgaRP4hzr4ikqXnN",
+	"uJJwcbw6+az66XMNvIIYZpQ9CD6pHu0fFdvzPF5q0Lt0O3hUnPCvmy6bG0Mp9USE8Of0t79oyYy0tFFB",
+	"LvsmkqxkvzUg45oG+0Y1Re2VVHXptHHEKBRAqtUzZqNVa08NLXur9p4CKbquyXGxYQ8CIz/QaMFqm9FC",
+	"1oJ7ZylbCwvr4Xis/n98DwqNER3HbgrcSRvl75cdXXoCkhIWkhF/D9FMML/QV9+DnaNO/CvKOQv0v/qM",
+	"SsH1Hx30O6m/klvxio4TEXe44lSBbwX2VZJf9SpQ4iOUbqUMNZMrtd4JGIw0mkKWZ9GYmZxlcKg7nCNv",
+	"YlKajxQzphZVaSGbTU4kZ3HSZZzuZXK6N/ThWssMCvymnpO+HU1SHSJjNJHJuXrmqv9wprQ6E3uA+gXA",
+	"YqXxDQWnuVbKDdWQHpUVqg6eqvrwzAD/0gzQZXsLuSZAz83gLoVGdPID/+fdkFTfDA5/+NFVHEA5kGwc",
+	"s6SuocOxsDmhq9mKTY9fRDTMxlYdAzpe6j2zRdNtUNZ640/qAcOasp8VEwHDinHKmOTqWypto7UmAbOt",
+	"hs0iVQ2RM6ZxvATwQeRjQ+HXjnWxW8EnYTzD6ciEzcGvBnusjscxcXlWw33br2fwJbUzR0SBcUrUPI4Z",
+	"6wWLZl7n7Na8vtEchkTUbcrjesSZQbpv+DUib8NkfM1cIPlt1/6zX/c4Sio2bSGfJmn8gHrRYK1Dltl5",
+	"E7ZckObpcY1fgoEg6Gp7sX+4inNZpahPcgxuMwCcNePiW0mah5JaSoNk6zMOdKyA/hUTFzr/vOj2Oyaa",
+	"kkwFZxa0ZJBLizD1GbOTJYLbDN+GPo5q4wtiOHWISB5IEmW0KzYWM1a2KC74pwZiEAErhxltevxyDVgA",
+	"KcMKmBnwzkSnNJWkR9yj2taxk+NoyhZPlORFyXyFvOAJxsqj+i1bMM69o60MtCbQigU3PRb7l8CZvzT+",
+	"pY0Im5lRKWqahdlECrkBqvkhwDbtHHE5MsOqFgBs1rZD2NweUfMhxSFnD8plIhN1AQpJNqL7oeSknVBC",
+	"fVIVnMBd3OZe1p5DRosxSA8fDr5Ji1yF/lNNLcTEhIdTaUiHkk6QqGjSbvwhiRA3K2x7xii/vQ4jRqpF",
+	"kRk+IOsn14p8GrTxAkZYT0m8LbaM56eoTcv0nn48Ft7lFO3CLBuKk9whk5uE2s2VG1zjens9wBDjJM2s",
+	"sNVlso5O83vT4+9yKRtQAGQFsKGWw1RwsjJMxgJJEy+M+aIoe4Hfo2xzCUtzahA8hg6d7eRbwP8PJYnD",
+	"6XXy7JP7xipOsvHNikbsXNdiOgK9KMUWJblFHFWOK3t0Hu6pDaqoPvRXearS4cFchBxqRSFwItJnN+Dh",
+	"ammvIcB9zGkMuDqUL8k8WkxDDvxey1hmWKvynLG7Na4ggNBk9ihxN80D+EDDiF6FUZgsSdU+Xu3GZgas",
+	"9uM60GRdrWYY6xKeklRjETFpKifXiQ+lm9U/dGQomqVD/iFMsAVFENMGPY5jqbtL9J20gY9gp04YnUlI",
+	"jQuWnM7CMRQOlXVysL9vR6K6UX/PGQ9CPvW42+c8VxS/nhkRRgke/QzWC2mC9GMG4YqhzJaPjqhMPG7r",
+	"RxPOMF03YvQDqzsxIoSLmERCMltbu0nctSSxuNX2hmzhe3Qlaq8BBOShJF03MOGZkqKYlIeYSyYxHMtp",
+	"m8zxOY2lLgWq1V7MnTsmfqY+c05wqOd+Hpxdvs4Zqesez76TKrvaKD3qDtDargtKj3qvVgpDQzOZktSZ",
+	"l7uD3Ntb1a9e30H6zWnnrFP8TWkl7jpZrbKtesjVq3ZWwKzahonpUa6vot0e4LPzs991Ge3tvlupvl2+",
+	"ju6a6Drga1awoGp4edPd89+6ww7YMgbq7532yvkYpoNfq2UvWmx8+7S8F3gBF+es+7Y7HPU77ZM3nVPt",
+	"OzG/ZXbUHZla4n7npHvR7ZwPzcFOP1y9Hbg6gzfdi9UOS6Z80j4/6ZzhBHJNl3xx1h0MnVcHdjbmMoLc",
+	"qPSETVcSnXQZTMd+5x+X3X7ndPSq13fH0yKUTJSio0kSUjWMoSOmbHtVMoaWVCtzQqRwyoUyBaA/v//8",
+	"/wUAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
