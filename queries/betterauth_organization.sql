@@ -109,3 +109,8 @@ FROM betterauth."invitation" i
 JOIN betterauth."organization" o ON o."id" = i."organizationId"
 WHERE i."email" = @email AND i."status" = 'pending' AND i."expiresAt" > now()
 ORDER BY i."createdAt", i."id";
+
+-- name: BetterauthInvitationCancel :one
+-- Marks the invitation canceled, whatever its status (as Better Auth does).
+UPDATE betterauth."invitation" SET "status" = 'canceled' WHERE "id" = $1
+RETURNING *;

@@ -2693,7 +2693,7 @@ type ClientInterface interface {
 
 	// CancelInvitationWithBody Cancel an invitation
 	//
-	// Marks the invitation `canceled` and answers it. Needs `invitation:cancel` (owner, admin) in the
+	// Marks the invitation `canceled` (whatever its status) and answers it. Needs `invitation:cancel` (owner, admin) in the
 	// invitation's organization.
 	//
 	// Errors: unknown invitation: 400 `INVITATION_NOT_FOUND`; caller not a member: 400
@@ -2709,7 +2709,7 @@ type ClientInterface interface {
 
 	// CancelInvitation Cancel an invitation
 	//
-	// Marks the invitation `canceled` and answers it. Needs `invitation:cancel` (owner, admin) in the
+	// Marks the invitation `canceled` (whatever its status) and answers it. Needs `invitation:cancel` (owner, admin) in the
 	// invitation's organization.
 	//
 	// Errors: unknown invitation: 400 `INVITATION_NOT_FOUND`; caller not a member: 400
@@ -2755,8 +2755,8 @@ type ClientInterface interface {
 	// new organization unless `keepCurrentActiveOrganization` is true (no `Set-Cookie`).
 	//
 	// Errors: the slug is taken: 400 `ORGANIZATION_ALREADY_EXISTS`; empty `name` or `slug`: 400
-	// `VALIDATION_ERROR`. No session: 401 `UNAUTHORIZED` (Better Auth answers this one with an empty
-	// 401 body). Rate limit: default class.
+	// `VALIDATION_ERROR`. No session: 401 `UNAUTHORIZED` (where Better Auth 1.7 sends this 401 with an
+	// empty body). Rate limit: default class.
 	//
 	// Corrects the 1.1.0 document, which answers a bare `Organization` (1.7 adds `members`), types
 	// `logo` as a non-nullable string, `metadata` and `keepCurrentActiveOrganization` as strings.
@@ -2774,8 +2774,8 @@ type ClientInterface interface {
 	// new organization unless `keepCurrentActiveOrganization` is true (no `Set-Cookie`).
 	//
 	// Errors: the slug is taken: 400 `ORGANIZATION_ALREADY_EXISTS`; empty `name` or `slug`: 400
-	// `VALIDATION_ERROR`. No session: 401 `UNAUTHORIZED` (Better Auth answers this one with an empty
-	// 401 body). Rate limit: default class.
+	// `VALIDATION_ERROR`. No session: 401 `UNAUTHORIZED` (where Better Auth 1.7 sends this 401 with an
+	// empty body). Rate limit: default class.
 	//
 	// Corrects the 1.1.0 document, which answers a bare `Organization` (1.7 adds `members`), types
 	// `logo` as a non-nullable string, `metadata` and `keepCurrentActiveOrganization` as strings.
@@ -2930,11 +2930,11 @@ type ClientInterface interface {
 	// `resend: true` a pending invitation of the same email is renewed (48 hours from now), mailed
 	// again and answered (same id).
 	//
-	// Errors: no organization: 400 `ORGANIZATION_NOT_FOUND`; bad email: 400 `INVALID_EMAIL`; caller not
-	// a member: 400 `MEMBER_NOT_FOUND`; no permission: 403
+	// Errors: no organization given and none active: 400 `ORGANIZATION_NOT_FOUND`; bad email: 400
+	// `INVALID_EMAIL`; caller not a member (or no such organization): 400 `MEMBER_NOT_FOUND`; no permission: 403
 	// `YOU_ARE_NOT_ALLOWED_TO_INVITE_USERS_TO_THIS_ORGANIZATION`; empty role: 400 `ROLE_NOT_FOUND`;
-	// unknown role: 400 `{"message": "ROLE_NOT_FOUND: <role>"}` (no code); a non-owner inviting an
-	// owner: 403 `YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE`; already a member: 400
+	// unknown roles: 400 `{"message": "ROLE_NOT_FOUND: <role>, <role>"}` (no code); a non-owner inviting
+	// (or re-sending an invitation to) an owner: 403 `YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE`; already a member: 400
 	// `USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION`; already invited (without `resend`): 400
 	// `USER_IS_ALREADY_INVITED_TO_THIS_ORGANIZATION`; 100 pending invitations: 403
 	// `INVITATION_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
@@ -2957,11 +2957,11 @@ type ClientInterface interface {
 	// `resend: true` a pending invitation of the same email is renewed (48 hours from now), mailed
 	// again and answered (same id).
 	//
-	// Errors: no organization: 400 `ORGANIZATION_NOT_FOUND`; bad email: 400 `INVALID_EMAIL`; caller not
-	// a member: 400 `MEMBER_NOT_FOUND`; no permission: 403
+	// Errors: no organization given and none active: 400 `ORGANIZATION_NOT_FOUND`; bad email: 400
+	// `INVALID_EMAIL`; caller not a member (or no such organization): 400 `MEMBER_NOT_FOUND`; no permission: 403
 	// `YOU_ARE_NOT_ALLOWED_TO_INVITE_USERS_TO_THIS_ORGANIZATION`; empty role: 400 `ROLE_NOT_FOUND`;
-	// unknown role: 400 `{"message": "ROLE_NOT_FOUND: <role>"}` (no code); a non-owner inviting an
-	// owner: 403 `YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE`; already a member: 400
+	// unknown roles: 400 `{"message": "ROLE_NOT_FOUND: <role>, <role>"}` (no code); a non-owner inviting
+	// (or re-sending an invitation to) an owner: 403 `YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE`; already a member: 400
 	// `USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION`; already invited (without `resend`): 400
 	// `USER_IS_ALREADY_INVITED_TO_THIS_ORGANIZATION`; 100 pending invitations: 403
 	// `INVITATION_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
@@ -3207,10 +3207,12 @@ type ClientInterface interface {
 	// change an owner's role or grant `owner`; the only owner cannot give up `owner`. `role` is a
 	// role name, a comma-separated list or an array of names (stored joined by `,`).
 	//
-	// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not a member: 400
-	// `MEMBER_NOT_FOUND`; not allowed: 403 `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER`; the only owner
-	// demoting themself: 400 `YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER`; unknown or empty
-	// role: 400 `ROLE_NOT_FOUND` (message `ROLE_NOT_FOUND: <role>` for an unknown one). No session: 401 `UNAUTHORIZED`.
+	// Errors, in this order: empty role: 400 `ROLE_NOT_FOUND` (Better Auth answers an empty 400);
+	// no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not found: 400
+	// `MEMBER_NOT_FOUND`; target in another organization, an owner rule broken, or no permission: 403
+	// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER`; the only owner demoting themself: 400
+	// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER`; unknown roles: 400 `ROLE_NOT_FOUND` with
+	// message `ROLE_NOT_FOUND: <role>, <role>`. No session: 401 `UNAUTHORIZED`.
 	// Rate limit: default class.
 	//
 	// Corrects the 1.1.0 document, which answers `{member}` and types `role` as a string only.
@@ -3227,10 +3229,12 @@ type ClientInterface interface {
 	// change an owner's role or grant `owner`; the only owner cannot give up `owner`. `role` is a
 	// role name, a comma-separated list or an array of names (stored joined by `,`).
 	//
-	// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not a member: 400
-	// `MEMBER_NOT_FOUND`; not allowed: 403 `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER`; the only owner
-	// demoting themself: 400 `YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER`; unknown or empty
-	// role: 400 `ROLE_NOT_FOUND` (message `ROLE_NOT_FOUND: <role>` for an unknown one). No session: 401 `UNAUTHORIZED`.
+	// Errors, in this order: empty role: 400 `ROLE_NOT_FOUND` (Better Auth answers an empty 400);
+	// no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not found: 400
+	// `MEMBER_NOT_FOUND`; target in another organization, an owner rule broken, or no permission: 403
+	// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER`; the only owner demoting themself: 400
+	// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER`; unknown roles: 400 `ROLE_NOT_FOUND` with
+	// message `ROLE_NOT_FOUND: <role>, <role>`. No session: 401 `UNAUTHORIZED`.
 	// Rate limit: default class.
 	//
 	// Corrects the 1.1.0 document, which answers `{member}` and types `role` as a string only.
@@ -4643,7 +4647,7 @@ func (c *Client) AcceptInvitation(ctx context.Context, body AcceptInvitationJSON
 
 // CancelInvitationWithBody Cancel an invitation
 //
-// Marks the invitation `canceled` and answers it. Needs `invitation:cancel` (owner, admin) in the
+// Marks the invitation `canceled` (whatever its status) and answers it. Needs `invitation:cancel` (owner, admin) in the
 // invitation's organization.
 //
 // Errors: unknown invitation: 400 `INVITATION_NOT_FOUND`; caller not a member: 400
@@ -4669,7 +4673,7 @@ func (c *Client) CancelInvitationWithBody(ctx context.Context, contentType strin
 
 // CancelInvitation Cancel an invitation
 //
-// Marks the invitation `canceled` and answers it. Needs `invitation:cancel` (owner, admin) in the
+// Marks the invitation `canceled` (whatever its status) and answers it. Needs `invitation:cancel` (owner, admin) in the
 // invitation's organization.
 //
 // Errors: unknown invitation: 400 `INVITATION_NOT_FOUND`; caller not a member: 400
@@ -4745,8 +4749,8 @@ func (c *Client) CheckOrganizationSlug(ctx context.Context, body CheckOrganizati
 // new organization unless `keepCurrentActiveOrganization` is true (no `Set-Cookie`).
 //
 // Errors: the slug is taken: 400 `ORGANIZATION_ALREADY_EXISTS`; empty `name` or `slug`: 400
-// `VALIDATION_ERROR`. No session: 401 `UNAUTHORIZED` (Better Auth answers this one with an empty
-// 401 body). Rate limit: default class.
+// `VALIDATION_ERROR`. No session: 401 `UNAUTHORIZED` (where Better Auth 1.7 sends this 401 with an
+// empty body). Rate limit: default class.
 //
 // Corrects the 1.1.0 document, which answers a bare `Organization` (1.7 adds `members`), types
 // `logo` as a non-nullable string, `metadata` and `keepCurrentActiveOrganization` as strings.
@@ -4774,8 +4778,8 @@ func (c *Client) CreateOrganizationWithBody(ctx context.Context, contentType str
 // new organization unless `keepCurrentActiveOrganization` is true (no `Set-Cookie`).
 //
 // Errors: the slug is taken: 400 `ORGANIZATION_ALREADY_EXISTS`; empty `name` or `slug`: 400
-// `VALIDATION_ERROR`. No session: 401 `UNAUTHORIZED` (Better Auth answers this one with an empty
-// 401 body). Rate limit: default class.
+// `VALIDATION_ERROR`. No session: 401 `UNAUTHORIZED` (where Better Auth 1.7 sends this 401 with an
+// empty body). Rate limit: default class.
 //
 // Corrects the 1.1.0 document, which answers a bare `Organization` (1.7 adds `members`), types
 // `logo` as a non-nullable string, `metadata` and `keepCurrentActiveOrganization` as strings.
@@ -5030,11 +5034,11 @@ func (c *Client) HasOrganizationPermission(ctx context.Context, body HasOrganiza
 // `resend: true` a pending invitation of the same email is renewed (48 hours from now), mailed
 // again and answered (same id).
 //
-// Errors: no organization: 400 `ORGANIZATION_NOT_FOUND`; bad email: 400 `INVALID_EMAIL`; caller not
-// a member: 400 `MEMBER_NOT_FOUND`; no permission: 403
+// Errors: no organization given and none active: 400 `ORGANIZATION_NOT_FOUND`; bad email: 400
+// `INVALID_EMAIL`; caller not a member (or no such organization): 400 `MEMBER_NOT_FOUND`; no permission: 403
 // `YOU_ARE_NOT_ALLOWED_TO_INVITE_USERS_TO_THIS_ORGANIZATION`; empty role: 400 `ROLE_NOT_FOUND`;
-// unknown role: 400 `{"message": "ROLE_NOT_FOUND: <role>"}` (no code); a non-owner inviting an
-// owner: 403 `YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE`; already a member: 400
+// unknown roles: 400 `{"message": "ROLE_NOT_FOUND: <role>, <role>"}` (no code); a non-owner inviting
+// (or re-sending an invitation to) an owner: 403 `YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE`; already a member: 400
 // `USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION`; already invited (without `resend`): 400
 // `USER_IS_ALREADY_INVITED_TO_THIS_ORGANIZATION`; 100 pending invitations: 403
 // `INVITATION_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
@@ -5067,11 +5071,11 @@ func (c *Client) InviteMemberWithBody(ctx context.Context, contentType string, b
 // `resend: true` a pending invitation of the same email is renewed (48 hours from now), mailed
 // again and answered (same id).
 //
-// Errors: no organization: 400 `ORGANIZATION_NOT_FOUND`; bad email: 400 `INVALID_EMAIL`; caller not
-// a member: 400 `MEMBER_NOT_FOUND`; no permission: 403
+// Errors: no organization given and none active: 400 `ORGANIZATION_NOT_FOUND`; bad email: 400
+// `INVALID_EMAIL`; caller not a member (or no such organization): 400 `MEMBER_NOT_FOUND`; no permission: 403
 // `YOU_ARE_NOT_ALLOWED_TO_INVITE_USERS_TO_THIS_ORGANIZATION`; empty role: 400 `ROLE_NOT_FOUND`;
-// unknown role: 400 `{"message": "ROLE_NOT_FOUND: <role>"}` (no code); a non-owner inviting an
-// owner: 403 `YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE`; already a member: 400
+// unknown roles: 400 `{"message": "ROLE_NOT_FOUND: <role>, <role>"}` (no code); a non-owner inviting
+// (or re-sending an invitation to) an owner: 403 `YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE`; already a member: 400
 // `USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION`; already invited (without `resend`): 400
 // `USER_IS_ALREADY_INVITED_TO_THIS_ORGANIZATION`; 100 pending invitations: 403
 // `INVITATION_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
@@ -5467,10 +5471,12 @@ func (c *Client) UpdateOrganization(ctx context.Context, body UpdateOrganization
 // change an owner's role or grant `owner`; the only owner cannot give up `owner`. `role` is a
 // role name, a comma-separated list or an array of names (stored joined by `,`).
 //
-// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not a member: 400
-// `MEMBER_NOT_FOUND`; not allowed: 403 `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER`; the only owner
-// demoting themself: 400 `YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER`; unknown or empty
-// role: 400 `ROLE_NOT_FOUND` (message `ROLE_NOT_FOUND: <role>` for an unknown one). No session: 401 `UNAUTHORIZED`.
+// Errors, in this order: empty role: 400 `ROLE_NOT_FOUND` (Better Auth answers an empty 400);
+// no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not found: 400
+// `MEMBER_NOT_FOUND`; target in another organization, an owner rule broken, or no permission: 403
+// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER`; the only owner demoting themself: 400
+// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER`; unknown roles: 400 `ROLE_NOT_FOUND` with
+// message `ROLE_NOT_FOUND: <role>, <role>`. No session: 401 `UNAUTHORIZED`.
 // Rate limit: default class.
 //
 // Corrects the 1.1.0 document, which answers `{member}` and types `role` as a string only.
@@ -5497,10 +5503,12 @@ func (c *Client) UpdateMemberRoleWithBody(ctx context.Context, contentType strin
 // change an owner's role or grant `owner`; the only owner cannot give up `owner`. `role` is a
 // role name, a comma-separated list or an array of names (stored joined by `,`).
 //
-// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not a member: 400
-// `MEMBER_NOT_FOUND`; not allowed: 403 `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER`; the only owner
-// demoting themself: 400 `YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER`; unknown or empty
-// role: 400 `ROLE_NOT_FOUND` (message `ROLE_NOT_FOUND: <role>` for an unknown one). No session: 401 `UNAUTHORIZED`.
+// Errors, in this order: empty role: 400 `ROLE_NOT_FOUND` (Better Auth answers an empty 400);
+// no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not found: 400
+// `MEMBER_NOT_FOUND`; target in another organization, an owner rule broken, or no permission: 403
+// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER`; the only owner demoting themself: 400
+// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER`; unknown roles: 400 `ROLE_NOT_FOUND` with
+// message `ROLE_NOT_FOUND: <role>, <role>`. No session: 401 `UNAUTHORIZED`.
 // Rate limit: default class.
 //
 // Corrects the 1.1.0 document, which answers `{member}` and types `role` as a string only.
@@ -9809,7 +9817,7 @@ type ClientWithResponsesInterface interface {
 
 	// CancelInvitationWithBodyWithResponse Cancel an invitation
 	//
-	// Marks the invitation `canceled` and answers it. Needs `invitation:cancel` (owner, admin) in the
+	// Marks the invitation `canceled` (whatever its status) and answers it. Needs `invitation:cancel` (owner, admin) in the
 	// invitation's organization.
 	//
 	// Errors: unknown invitation: 400 `INVITATION_NOT_FOUND`; caller not a member: 400
@@ -9825,7 +9833,7 @@ type ClientWithResponsesInterface interface {
 
 	// CancelInvitationWithResponse Cancel an invitation
 	//
-	// Marks the invitation `canceled` and answers it. Needs `invitation:cancel` (owner, admin) in the
+	// Marks the invitation `canceled` (whatever its status) and answers it. Needs `invitation:cancel` (owner, admin) in the
 	// invitation's organization.
 	//
 	// Errors: unknown invitation: 400 `INVITATION_NOT_FOUND`; caller not a member: 400
@@ -9871,8 +9879,8 @@ type ClientWithResponsesInterface interface {
 	// new organization unless `keepCurrentActiveOrganization` is true (no `Set-Cookie`).
 	//
 	// Errors: the slug is taken: 400 `ORGANIZATION_ALREADY_EXISTS`; empty `name` or `slug`: 400
-	// `VALIDATION_ERROR`. No session: 401 `UNAUTHORIZED` (Better Auth answers this one with an empty
-	// 401 body). Rate limit: default class.
+	// `VALIDATION_ERROR`. No session: 401 `UNAUTHORIZED` (where Better Auth 1.7 sends this 401 with an
+	// empty body). Rate limit: default class.
 	//
 	// Corrects the 1.1.0 document, which answers a bare `Organization` (1.7 adds `members`), types
 	// `logo` as a non-nullable string, `metadata` and `keepCurrentActiveOrganization` as strings.
@@ -9890,8 +9898,8 @@ type ClientWithResponsesInterface interface {
 	// new organization unless `keepCurrentActiveOrganization` is true (no `Set-Cookie`).
 	//
 	// Errors: the slug is taken: 400 `ORGANIZATION_ALREADY_EXISTS`; empty `name` or `slug`: 400
-	// `VALIDATION_ERROR`. No session: 401 `UNAUTHORIZED` (Better Auth answers this one with an empty
-	// 401 body). Rate limit: default class.
+	// `VALIDATION_ERROR`. No session: 401 `UNAUTHORIZED` (where Better Auth 1.7 sends this 401 with an
+	// empty body). Rate limit: default class.
 	//
 	// Corrects the 1.1.0 document, which answers a bare `Organization` (1.7 adds `members`), types
 	// `logo` as a non-nullable string, `metadata` and `keepCurrentActiveOrganization` as strings.
@@ -10056,11 +10064,11 @@ type ClientWithResponsesInterface interface {
 	// `resend: true` a pending invitation of the same email is renewed (48 hours from now), mailed
 	// again and answered (same id).
 	//
-	// Errors: no organization: 400 `ORGANIZATION_NOT_FOUND`; bad email: 400 `INVALID_EMAIL`; caller not
-	// a member: 400 `MEMBER_NOT_FOUND`; no permission: 403
+	// Errors: no organization given and none active: 400 `ORGANIZATION_NOT_FOUND`; bad email: 400
+	// `INVALID_EMAIL`; caller not a member (or no such organization): 400 `MEMBER_NOT_FOUND`; no permission: 403
 	// `YOU_ARE_NOT_ALLOWED_TO_INVITE_USERS_TO_THIS_ORGANIZATION`; empty role: 400 `ROLE_NOT_FOUND`;
-	// unknown role: 400 `{"message": "ROLE_NOT_FOUND: <role>"}` (no code); a non-owner inviting an
-	// owner: 403 `YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE`; already a member: 400
+	// unknown roles: 400 `{"message": "ROLE_NOT_FOUND: <role>, <role>"}` (no code); a non-owner inviting
+	// (or re-sending an invitation to) an owner: 403 `YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE`; already a member: 400
 	// `USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION`; already invited (without `resend`): 400
 	// `USER_IS_ALREADY_INVITED_TO_THIS_ORGANIZATION`; 100 pending invitations: 403
 	// `INVITATION_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
@@ -10083,11 +10091,11 @@ type ClientWithResponsesInterface interface {
 	// `resend: true` a pending invitation of the same email is renewed (48 hours from now), mailed
 	// again and answered (same id).
 	//
-	// Errors: no organization: 400 `ORGANIZATION_NOT_FOUND`; bad email: 400 `INVALID_EMAIL`; caller not
-	// a member: 400 `MEMBER_NOT_FOUND`; no permission: 403
+	// Errors: no organization given and none active: 400 `ORGANIZATION_NOT_FOUND`; bad email: 400
+	// `INVALID_EMAIL`; caller not a member (or no such organization): 400 `MEMBER_NOT_FOUND`; no permission: 403
 	// `YOU_ARE_NOT_ALLOWED_TO_INVITE_USERS_TO_THIS_ORGANIZATION`; empty role: 400 `ROLE_NOT_FOUND`;
-	// unknown role: 400 `{"message": "ROLE_NOT_FOUND: <role>"}` (no code); a non-owner inviting an
-	// owner: 403 `YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE`; already a member: 400
+	// unknown roles: 400 `{"message": "ROLE_NOT_FOUND: <role>, <role>"}` (no code); a non-owner inviting
+	// (or re-sending an invitation to) an owner: 403 `YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE`; already a member: 400
 	// `USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION`; already invited (without `resend`): 400
 	// `USER_IS_ALREADY_INVITED_TO_THIS_ORGANIZATION`; 100 pending invitations: 403
 	// `INVITATION_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
@@ -10341,10 +10349,12 @@ type ClientWithResponsesInterface interface {
 	// change an owner's role or grant `owner`; the only owner cannot give up `owner`. `role` is a
 	// role name, a comma-separated list or an array of names (stored joined by `,`).
 	//
-	// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not a member: 400
-	// `MEMBER_NOT_FOUND`; not allowed: 403 `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER`; the only owner
-	// demoting themself: 400 `YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER`; unknown or empty
-	// role: 400 `ROLE_NOT_FOUND` (message `ROLE_NOT_FOUND: <role>` for an unknown one). No session: 401 `UNAUTHORIZED`.
+	// Errors, in this order: empty role: 400 `ROLE_NOT_FOUND` (Better Auth answers an empty 400);
+	// no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not found: 400
+	// `MEMBER_NOT_FOUND`; target in another organization, an owner rule broken, or no permission: 403
+	// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER`; the only owner demoting themself: 400
+	// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER`; unknown roles: 400 `ROLE_NOT_FOUND` with
+	// message `ROLE_NOT_FOUND: <role>, <role>`. No session: 401 `UNAUTHORIZED`.
 	// Rate limit: default class.
 	//
 	// Corrects the 1.1.0 document, which answers `{member}` and types `role` as a string only.
@@ -10361,10 +10371,12 @@ type ClientWithResponsesInterface interface {
 	// change an owner's role or grant `owner`; the only owner cannot give up `owner`. `role` is a
 	// role name, a comma-separated list or an array of names (stored joined by `,`).
 	//
-	// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not a member: 400
-	// `MEMBER_NOT_FOUND`; not allowed: 403 `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER`; the only owner
-	// demoting themself: 400 `YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER`; unknown or empty
-	// role: 400 `ROLE_NOT_FOUND` (message `ROLE_NOT_FOUND: <role>` for an unknown one). No session: 401 `UNAUTHORIZED`.
+	// Errors, in this order: empty role: 400 `ROLE_NOT_FOUND` (Better Auth answers an empty 400);
+	// no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not found: 400
+	// `MEMBER_NOT_FOUND`; target in another organization, an owner rule broken, or no permission: 403
+	// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER`; the only owner demoting themself: 400
+	// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER`; unknown roles: 400 `ROLE_NOT_FOUND` with
+	// message `ROLE_NOT_FOUND: <role>, <role>`. No session: 401 `UNAUTHORIZED`.
 	// Rate limit: default class.
 	//
 	// Corrects the 1.1.0 document, which answers `{member}` and types `role` as a string only.
@@ -17021,7 +17033,7 @@ func (c *ClientWithResponses) AcceptInvitationWithResponse(ctx context.Context, 
 
 // CancelInvitationWithBodyWithResponse Cancel an invitation
 //
-// Marks the invitation `canceled` and answers it. Needs `invitation:cancel` (owner, admin) in the
+// Marks the invitation `canceled` (whatever its status) and answers it. Needs `invitation:cancel` (owner, admin) in the
 // invitation's organization.
 //
 // Errors: unknown invitation: 400 `INVITATION_NOT_FOUND`; caller not a member: 400
@@ -17043,7 +17055,7 @@ func (c *ClientWithResponses) CancelInvitationWithBodyWithResponse(ctx context.C
 
 // CancelInvitationWithResponse Cancel an invitation
 //
-// Marks the invitation `canceled` and answers it. Needs `invitation:cancel` (owner, admin) in the
+// Marks the invitation `canceled` (whatever its status) and answers it. Needs `invitation:cancel` (owner, admin) in the
 // invitation's organization.
 //
 // Errors: unknown invitation: 400 `INVITATION_NOT_FOUND`; caller not a member: 400
@@ -17107,8 +17119,8 @@ func (c *ClientWithResponses) CheckOrganizationSlugWithResponse(ctx context.Cont
 // new organization unless `keepCurrentActiveOrganization` is true (no `Set-Cookie`).
 //
 // Errors: the slug is taken: 400 `ORGANIZATION_ALREADY_EXISTS`; empty `name` or `slug`: 400
-// `VALIDATION_ERROR`. No session: 401 `UNAUTHORIZED` (Better Auth answers this one with an empty
-// 401 body). Rate limit: default class.
+// `VALIDATION_ERROR`. No session: 401 `UNAUTHORIZED` (where Better Auth 1.7 sends this 401 with an
+// empty body). Rate limit: default class.
 //
 // Corrects the 1.1.0 document, which answers a bare `Organization` (1.7 adds `members`), types
 // `logo` as a non-nullable string, `metadata` and `keepCurrentActiveOrganization` as strings.
@@ -17132,8 +17144,8 @@ func (c *ClientWithResponses) CreateOrganizationWithBodyWithResponse(ctx context
 // new organization unless `keepCurrentActiveOrganization` is true (no `Set-Cookie`).
 //
 // Errors: the slug is taken: 400 `ORGANIZATION_ALREADY_EXISTS`; empty `name` or `slug`: 400
-// `VALIDATION_ERROR`. No session: 401 `UNAUTHORIZED` (Better Auth answers this one with an empty
-// 401 body). Rate limit: default class.
+// `VALIDATION_ERROR`. No session: 401 `UNAUTHORIZED` (where Better Auth 1.7 sends this 401 with an
+// empty body). Rate limit: default class.
 //
 // Corrects the 1.1.0 document, which answers a bare `Organization` (1.7 adds `members`), types
 // `logo` as a non-nullable string, `metadata` and `keepCurrentActiveOrganization` as strings.
@@ -17358,11 +17370,11 @@ func (c *ClientWithResponses) HasOrganizationPermissionWithResponse(ctx context.
 // `resend: true` a pending invitation of the same email is renewed (48 hours from now), mailed
 // again and answered (same id).
 //
-// Errors: no organization: 400 `ORGANIZATION_NOT_FOUND`; bad email: 400 `INVALID_EMAIL`; caller not
-// a member: 400 `MEMBER_NOT_FOUND`; no permission: 403
+// Errors: no organization given and none active: 400 `ORGANIZATION_NOT_FOUND`; bad email: 400
+// `INVALID_EMAIL`; caller not a member (or no such organization): 400 `MEMBER_NOT_FOUND`; no permission: 403
 // `YOU_ARE_NOT_ALLOWED_TO_INVITE_USERS_TO_THIS_ORGANIZATION`; empty role: 400 `ROLE_NOT_FOUND`;
-// unknown role: 400 `{"message": "ROLE_NOT_FOUND: <role>"}` (no code); a non-owner inviting an
-// owner: 403 `YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE`; already a member: 400
+// unknown roles: 400 `{"message": "ROLE_NOT_FOUND: <role>, <role>"}` (no code); a non-owner inviting
+// (or re-sending an invitation to) an owner: 403 `YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE`; already a member: 400
 // `USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION`; already invited (without `resend`): 400
 // `USER_IS_ALREADY_INVITED_TO_THIS_ORGANIZATION`; 100 pending invitations: 403
 // `INVITATION_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
@@ -17391,11 +17403,11 @@ func (c *ClientWithResponses) InviteMemberWithBodyWithResponse(ctx context.Conte
 // `resend: true` a pending invitation of the same email is renewed (48 hours from now), mailed
 // again and answered (same id).
 //
-// Errors: no organization: 400 `ORGANIZATION_NOT_FOUND`; bad email: 400 `INVALID_EMAIL`; caller not
-// a member: 400 `MEMBER_NOT_FOUND`; no permission: 403
+// Errors: no organization given and none active: 400 `ORGANIZATION_NOT_FOUND`; bad email: 400
+// `INVALID_EMAIL`; caller not a member (or no such organization): 400 `MEMBER_NOT_FOUND`; no permission: 403
 // `YOU_ARE_NOT_ALLOWED_TO_INVITE_USERS_TO_THIS_ORGANIZATION`; empty role: 400 `ROLE_NOT_FOUND`;
-// unknown role: 400 `{"message": "ROLE_NOT_FOUND: <role>"}` (no code); a non-owner inviting an
-// owner: 403 `YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE`; already a member: 400
+// unknown roles: 400 `{"message": "ROLE_NOT_FOUND: <role>, <role>"}` (no code); a non-owner inviting
+// (or re-sending an invitation to) an owner: 403 `YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE`; already a member: 400
 // `USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION`; already invited (without `resend`): 400
 // `USER_IS_ALREADY_INVITED_TO_THIS_ORGANIZATION`; 100 pending invitations: 403
 // `INVITATION_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
@@ -17739,10 +17751,12 @@ func (c *ClientWithResponses) UpdateOrganizationWithResponse(ctx context.Context
 // change an owner's role or grant `owner`; the only owner cannot give up `owner`. `role` is a
 // role name, a comma-separated list or an array of names (stored joined by `,`).
 //
-// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not a member: 400
-// `MEMBER_NOT_FOUND`; not allowed: 403 `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER`; the only owner
-// demoting themself: 400 `YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER`; unknown or empty
-// role: 400 `ROLE_NOT_FOUND` (message `ROLE_NOT_FOUND: <role>` for an unknown one). No session: 401 `UNAUTHORIZED`.
+// Errors, in this order: empty role: 400 `ROLE_NOT_FOUND` (Better Auth answers an empty 400);
+// no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not found: 400
+// `MEMBER_NOT_FOUND`; target in another organization, an owner rule broken, or no permission: 403
+// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER`; the only owner demoting themself: 400
+// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER`; unknown roles: 400 `ROLE_NOT_FOUND` with
+// message `ROLE_NOT_FOUND: <role>, <role>`. No session: 401 `UNAUTHORIZED`.
 // Rate limit: default class.
 //
 // Corrects the 1.1.0 document, which answers `{member}` and types `role` as a string only.
@@ -17765,10 +17779,12 @@ func (c *ClientWithResponses) UpdateMemberRoleWithBodyWithResponse(ctx context.C
 // change an owner's role or grant `owner`; the only owner cannot give up `owner`. `role` is a
 // role name, a comma-separated list or an array of names (stored joined by `,`).
 //
-// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not a member: 400
-// `MEMBER_NOT_FOUND`; not allowed: 403 `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER`; the only owner
-// demoting themself: 400 `YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER`; unknown or empty
-// role: 400 `ROLE_NOT_FOUND` (message `ROLE_NOT_FOUND: <role>` for an unknown one). No session: 401 `UNAUTHORIZED`.
+// Errors, in this order: empty role: 400 `ROLE_NOT_FOUND` (Better Auth answers an empty 400);
+// no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not found: 400
+// `MEMBER_NOT_FOUND`; target in another organization, an owner rule broken, or no permission: 403
+// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER`; the only owner demoting themself: 400
+// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER`; unknown roles: 400 `ROLE_NOT_FOUND` with
+// message `ROLE_NOT_FOUND: <role>, <role>`. No session: 401 `UNAUTHORIZED`.
 // Rate limit: default class.
 //
 // Corrects the 1.1.0 document, which answers `{member}` and types `role` as a string only.
@@ -34723,170 +34739,171 @@ var swaggerSpec = []string{
 	"SKYT91izbickpengkHZi90grTwQ3XMLMUKfDpF8RgEcAu8uYZXIjisCJlHyvVyjFdeoO0c7iGj/yhjLF",
 	"MH7vXY7a/Q68N3zTGfU7J92Lbud8OOq9ggdpW34LSjVqU7NpoNd/3T7v/gt7e9t5+7LTH7zpXozOum+7",
 	"w1G/0z55o41Kd5cZi8p/sXnSTY/lI3mZbAfdr4VJl5/pBiuEybtzzpJxBHCoKa727jnS/5uK9McjQCh3",
-	"dtUh3z2HMhXR8DHlYxZtRcPf0vgmT56Jjw2wIIP3RcLECLG+Q4vxXZ9UxS2HsvbBLOQ1bUj0uEv1MyS1",
-	"iMhlaPw6uobpZUAHDak3OVVIkHImYDJnMbjAseEXJEMFTbjHsDc6aZ+fdM5GwzfdgUsHmx5/dA14Gn7A",
-	"AhWH+/sEiUEhOCes96MTwnw3X4kYukfdmXMZBLM+t845eqZ83xa8Juzg3SmfEnQbMlpMy0lee01tARPu",
-	"lxX+MFYolEQ13MKoDUNuMsLQ4OzytfU8DtuIC/lkCIdaG3cBB2qZHgvct6CvJ0BCtsFxV5tsIjueqcc3",
-	"Bs6bDdRxt3IXKgL2uDXA7aawJs/SibRcZybpHdHQMX0eRBWs5AEqKfFBbDJ+WCNqQdGSlaZ9rYgBPChF",
-	"myM+qjXVjwnFXD9UjMFtraMcMQZaqb2KbBj94IYtwQ99Bdl6mvRxloJeEscQ+h2o2kpXzvDkwLeaOMh7",
-	"UPzEHblGUfJvGJufoBrcXmkGccnjBStQtF05MXHuZ0qGSZYKGwLc+Wd3MBz4LR1ciSXaIbRbNVFesHsT",
-	"yc7CE6RbFgKsgsG3wV49rr7XBXTvTelNX5Rc0ZgRP7uE1YPmTzqUwByUWh3KYkmP+5GYCh+qe0FCiInb",
-	"1wXN6u75Ad/Lhv2CKhfqy0JtHW9I5p49EqNZ6egJcJl3YXL9FnegjMmsXBOTfwDk4JntfFtsBw5hnh3s",
-	"wHAwg207jPhVtqCOjYkGhWNkJecMQHoKzc4CEotbj1fdO5/B7sGrbWt++26nx9iG0fh1XVJiHDy6MDEN",
-	"ALpHW1dTTLBAFCr+mQ4KaHpWnV/V+hHFVUe/aaOksWe6DenPYeRFBlHHFHDaOesMO2gKyDTxBUT6lNDj",
-	"TpSjsH4BGrva0ROgsWWE1RzwjKnpmZx+g0DadyenCFumCE8DqcQujn7tOIrFLSYx68I5NRsaueovymFZ",
-	"cfOSJmTnvVH7ZNj9rZASZQgZWbVePrblUUijQ0CwjCS+jkZoJ1oQNJHmxeBKap4o61S+0M3H3pSMpfNA",
-	"C+nAt+H3eNpgQ47zX8sX1+F8zT24zxVtKG249J76n7yKegHDUZrNJhRuFBMb2UWq5uTn9W97cTOCEwDz",
-	"kaulxzOyzUAphiblT2T1XP3YnTtnqCJrd4RFETWnL4dxVyDklNIG3aQGBYQp5snFiuySkXseWmrRGZeu",
-	"6qv0TcDM1yucpS61LWhGX0C+4FpMgHdAo8BYUr7J6+rid3esxz/MH5ZMt+nel3aaPTj37PxqiRaP6m3I",
-	"JREfWLxyMrcaiLb2fh3E+ozwKCK23gKr9vqZct8PJg7JxHcY+LIjYZ4soqiRIezr5KdCukruQlbzQTke",
-	"d9+trxhBGR1fk1RGI5/CoA4jqGPkUZ2EMzpln/06oQmZCZnYr88UmfPraf7Owf5+HfCwZUIAb7ama/Gn",
-	"yrQP8GDx0nWV64Dx7DgpXxL0LEE1aQMWpZkEXeqAT1dRb+nF+eO9X2vmsScgNUvNa8Xk7HHEzOSQi4qr",
-	"dm/92qm+Vchztta105TUoiCrUJIFlyypbeRM6wv6b6VQJ/QGfWQpq8nYRgotqiUM7NUiinJq90aM/r8g",
-	"P1ktJaDvIFjKZ+qSGKtV1bmFpZ27NzfT8Szk4Wwxqxzv23DfkCdsCsrBY3K1c21DXzkQJXwtSyXWmO0c",
-	"AJpnPngvPsh3s5fuyCizEVbFIc9kbSirqSaNsKOrNUCRu7kdn9MZ4iKvMFiHYbEYK7g/YCSpO05T5V/x",
-	"rGOPrwRUbQ4r1aN0DMN5iy68bhgN4Jt0+ptMu5m9ngrOCqM03GlZXJQwKE1ZXuFPBdkT54pPLpJrxhNF",
-	"S7CE2e5QaZmwro1MxTlGYVBGNsNgp/JZj0kv09mdsoSGURmd/Hait5489btTFJUibV9B/E8loTqhEqEL",
-	"WEAyXirtD0n5Y621RloGU2yRgKyRLKgkfqHC83SsJc+C5lc1XBgRb3fx7lmCewwJbgcqdk1lIw37Lneu",
-	"K14O6BqKk6sdA0ictFrplRDRZ//YhpUVFLAB42TIV863xwtvoPNSjUxjyhNJ0LJAoYAEiUKJKR3ET2cg",
-	"fVKNmRSLeMzI//t//z/oXAfbQaZf8gei2Jhyru/9ujF7kD/Q8lAnBa84KUzcvocR1fB7wuhsbQN0nP4c",
-	"MxqsvtRCx7vHr6kkVK00ZAuof5KrRVIcZ1A3/imIoPPp+Fg17uvCYwGbxwwlLu4slm+D20x+DGj7WF5g",
-	"CRVVDMz7faz0efPIwS7mkQfOkHpDpXslLtKj/zhhAW5nb6hM+3sC0QHuYNZmTyHOzXN8wLcX5es4Jx0a",
-	"qWjm3VkGaqVO0MCG+F+jOucswqaqYFVLsCmeaE0r9Iph+KRKtbWaejwP1KFYAFacQpCoGkDQ5fhLqYBX",
-	"1zVWjn4m12IRy7rH1ZAAE66asNk8UpRFQ/ip85mRfh27hn9M/EUcQeUNJKUZTqEE+JwpAmT6AouFnnTd",
-	"WijM44zBwgDjaXAUW0G8JPcMNiKfe9ZCTqGOAQSozag22UNMiQ64bpJ3YXIN5aUk44EptFa2pYlBvbcp",
-	"zTHj7FapJ2aNbbWYWl1Xafc4FIZxZqLeh2bCoLYF3yk1W1xRXR43NdoA2h5gwGXy4zy+KcKkKD+uPCoO",
-	"zTIALjtQf686mk28tdpu3We/d9Zxe/S48Us4L+VNKtmPjom32N9/MYYoAPUvBiEAVS4A3qjW0nHNuOWw",
-	"eYBwzz2eBvuRLWY1etcdvsFpqRH4LQsXWBZzaOLN1/vf03bwLAZOjQQ8g36trGUc3mnZeh/s7xccW5uv",
-	"7Vj0HjJFezu/y3LOZHr19UTRUqkESoD6saHk8BxiktzE0dXApEIkYlhVJxTpkZLDTeTCt5AP+ZwG+Y2K",
-	"OHjSrJ0dIE/vKtREjH5g6yq3zsQHHVueyVsCdrYiceQDymP4PMjgbWDIYAuKvpH1SBvGCUzCCVRmoWki",
-	"TY4/bg6VRM818H5L8vc1Jztpn6sXzzrt3zormtioPcBn52e/j3rvzjv9J5S2eaa27wtEea/08wQo3Hah",
-	"ntkj+EzpvilKB8fuPtQtRKK2lX+igMqFMgULEhNSpRwl11o2Gqjl5seFOtdRq3dQADPvl3hg485ZKDOu",
-	"gC+Do5a1em8HppZZ72fb90Ohr4nc5u9yPxpuhEPZXenkQ9uqaRhbDawa2xsf3JvT9Hip4t7K5KqBJRyc",
-	"8aiiExozErFJQpSSNIFoBa3gyS2U57w+6a4U6Z6iDo9cLa9KZqQNHd+Qb+53sYABuu+ipSDM7tZq49tr",
-	"22fdwdAJnBh8EZXNhMoVyn7bSi2hdIIZ5FPyXL7/0pTT1dO2o6HOrXimoPeioDnB4jt5x2gvIKM6aGxt",
-	"lop+R9GIP5rN5vs68SqJSCgU3OCffcQwsIGPuRBmv1YUUfxg2SorMg3QiZSSe/xgf18HPovJRLLEJ3M6",
-	"hWZmdeJLEScvlz6pOrYYx7CrE1XqEE2lm1GfnEJ5glBw3+MAhmvam4RRwuJXIYsCf0//1QM6ImL74Dca",
-	"LZhP8A/4klQn2oOX79njqusWEboRSXz2H/UC16Zm9V9102nIpd+CJ5rgUVJkgq81iQ/b53tcI3OrJcXB",
-	"WJ1DEl3UYk6nmK37YB7FbzHJJy+sGiyEDUzgQp00Gf6XbRcPHO0WCLwSsPLWFFASRN6E81LOAvfgHv0M",
-	"RJyQG7Ys6wAvVaYDxlXrf1TsLVPSPuZx2ISmMHBqXJaH5UDveOnsqlI5rq0bjb2vhYOiclxBprXVAOB2",
-	"q0XWF7i8dKpDDQo7vuMKAP1QA9AF/oDcrh8DfLJb+NMJNB5KV3Zh/6mt78fQusLpsv+o1xk2UK8YqrXV",
-	"nJ8jwb6AXUqRuSIJro08U0wMd3iW4e6tBRs+Kyb3tBVBldGtFGIoVrfqVVsfsf+dNKlnjmS34gzXdcnd",
-	"D2zysKka1rRhBKEE5RfL3DagEsaYRhFCimVkjdVKc9rtiSXWfuv0u6+6J2jzNtVsR696/WxsvulXqXoc",
-	"1N8CbfpS2pplY8p1wZk5hXVRozU119Vo2xddHHFzVRe2UNwlWvtbHaBvFllXNoL4SuweCEaa15XrY2Py",
-	"2MOJPGpJdtB5B85+qp08xoJrav1iMSNvhsOLMqIIE//6Sm52ws/K7Vc0DxYQqh0IY8z+zcZ3Af3HD4sj",
-	"obIo/fgmC/xWGtSzDjgfQ3E/+yXZrNsmLpGqpibET08qfDwRCx78//yaU4LRouTvls30cPmrOSKk61KW",
-	"xFTgSiGkH9cIj0WkqQ8r/1dAzs/PdAPKgD6Rz1ES36rvEPf7zmlO6DfeGO1pAiT0hesGPR2rSKrW7h8G",
-	"WCXYSqpWrIOspDAhRn0j/v/xa8DhV+MmS7W0TNRFamVUVLLZbH72bWykthvpyHmPZwMjm6SdidNQvRhf",
-	"C6Qw6LLkxqEOoRRXTiSlGgY8vL0OI5YSTvw1VjPmsklgxRQzWIpFLFk0wRgPCX9vAaB1R6CcRJ33ZNui",
-	"ALEZZDo76UQQ6t2MqEzuH01S4PQ52A54EAf+0N5kPNKPGivndvFkIkk2MYTnOJJvmBeozbMXfwc2IC0U",
-	"WTkPGCQiLsJf1QqiUU6rxQjZtVwZlWxKq9Rxchnk1VamXazcB9W5oYrUlIYc05/ywXQlniLwyoi4ODMX",
-	"edQKM7LI4C3kFpyFitjXMfZFV7SKlmVhfSbgvZlvGSV73/AEXaXecjf4se5xKrGwOgUKnxmCA1X+jHqz",
-	"zpVvK9PTKBK3JlG6igMgXPM4/Rh3QAPR65DrlbNSxE0GrAAh/JHYSmFfX4m/7JIbXHAUMinCmZrgf8b6",
-	"3s/sKsOuBix5ABRNzK9dk6h2TflU8y2w5hLtOBcT4utYxgJwzG30Eo+vKCZhYhHaDHOb01iygFTdEhMr",
-	"3V2j4M0s3DgwmGwuMM7Ud4ToXNLXOhVCz10Y3QNunuYRO7AFjxdEoe8APE6tzWZD1NflxWm7EHm8Zcv6",
-	"gT/tikWCTyWmB2hNzF00bbp/AiWKtMnK1qDIVKCAOJEMEv062PNLOAlfgNWsdvQUEpvhQpVxGbwlz+Dn",
-	"3zBjwFN3DycnnoE8qnKJWsP0rQXrj2IKxsblF8FZkM1oFpmkXfUWwCqmmOp5S5Wh6/kM3kzyLsI2NEkv",
-	"n9br8TFwOPvQYHGIGKOJjXkrnxpkfJaKMZDFPE0K1pnZIRQhhqZ0hjbZlKCtlg9Rh0za979FyDUaUt2v",
-	"fQ0blxX9rSN4C46jTU75JfN4wGYC4rOTazaTLJroYW+2iL3rDt/0Loej9rk1iDmuHF0oqTxf2HHibEoK",
-	"9sH5THnaPsoVj65qpdZZ3JXPGC7t5r+6nM347kvYWwYd+/GYW9rNkzHRbWJtz8a5bxKxA6n0LqjUMZvE",
-	"TF43EnHD1vijLyXLVC7SnxH4zNRZNwAO2UAdKcYhjQgdm8BeQYC2slv8WnocIjHUp/NYfAgDxaGkNQXO",
-	"4IbHLFnEmFk2a0I1etWa5qCJxZgxVfAdF6/H9cskDFrE1yMfqq5NjhnWCePMepdEFGCROaNJmYGRIAyA",
-	"3sciAWzppOnxtm5fsggDOhUJUgTS1wUYxkxKXOEVGKQMvawipMOVAPgCdxK1lJTr2Wga3j456V2eD7Ow",
-	"D3Mq5a2IA/MuKmJjwSfhdKG2z0xHN3LR7/3WPdVcbXB5cdHrDzuKs9lpIyP3uF49/d2w92vnfNTvvOp3",
-	"Bm9WPuYid0zw7BhGaj7DRlx+anvVkTq6t1ft7hnyUfNp++SkMxhgC1n9KUUc34q9YLoArDtuIjj7zepd",
-	"LTMHripij/sLyfS+mxKKdTgY6mUzgW6g+bs+nFg1UI7FHOLkndfqbg8IN476OvFh7RT18Yt9TOlxfiQm",
-	"pqc5MKf7y8cbpFPc5FqCNyFmUFGWZ/71jTmXkFrQlAIg7cTtdBjZKV5uy8NgmA1D9hoxkxhqWszMdCwi",
-	"xB/GbB7RsRIe9yZCCf22Fb/WJO8U/adombrWtfsw4KA6ppI1Qi4Zl6HS0GqGZ3mcksOjxviaxnScABWT",
-	"LNEkUHGFAwAyIlUMHh1rYyC8ZTs/RokbPtIiN2p9iC8Fprso5DfE/3RFJbvsn33ey7awt9LC35V+c0XH",
-	"N5f9s1+0RM8CSEIYijq57J81GB+LgAX1VF/AvsELZurmGqYJCEuT1MaHKyOPMeIsW/MbY86cgNOuTuHE",
-	"1WQfQ5kAqphaGbmUCZvVCZQZx2gGfG2i2TOuqJo/4D+7LDUP2bQCM60YaRIvAPnRT+fva83NQDz1O6fd",
-	"fudkOLrsnymWil3awN+UlxpdqjPoDEcX7cHgXa9/OjrtDtovz1asei/InMXkx31SEi8A5/hC72CfYUbM",
-	"48QNrHb11cLJioZSRubbBmiyaoBCdZRiejXxMNXuTvyf6fhaOp6j2dC0otlG6MSrYoKny0i2S6s2mM4o",
-	"yOe2fUMFgCprncOlsYpMjgWXC10tGx8fk1Wq9NmkCOCHGENrlREQBxUhjCRLn6I85q/Ew5OOOnZODL0k",
-	"MqFLjyNEYFUX6EYFKf4AfOGDuGEyfV9wnAdmrxs1KpS6kE2QIXQaUr9eWG9gIY0MlEOuQ1G5lS6mvFZH",
-	"Sy0o5eRnokRbXSkAnhwc/mx0BEPahr3eaPCm1x/6ZC/3+Kx3/vo+foxjlJDXLLMrTn+nZGnYT7QkgvnS",
-	"43NAPyuJ0ZXMEpptkuWdY1W3yOfaz6X1TnVKyhIIjNiyIYHgMci7M9GvRNcHsDXrBXZ7DG+pJGhkDp7p",
-	"9peh21L7xtM9gIr67pnfknzvfYK3P6/N8QJpFQE7QUcukdr9JmmTKPxgaLKR0CSpvtg/RHhWR471PQ5o",
-	"3dEHFmDAlk7YUFKxEmkNFCy09suqVK0oDuaYhYlEatPKGLZjQ1c9nh9Rfiy6K0A5/yVPcSnXgJ3ZT9zW",
-	"lOBspXlo5e9FbWFIGg5GR1FpdheQaxbrYpmmYUWgQiYJjZnHYQRNYrK9MkPZSmDOf6CBL2F0J+2zs5ft",
-	"k19BZH4Ab7YxtQVsHNGYZdjCnCbXKVeokxmNbwCbPLO4Ag4gjUAkwCN5pc4JoKoAnpTRaLhMGA1SaQLX",
-	"biMPOdG97chLUmkCpCTLPtSsVrnH9lVl6qtFPVkMSdmS6WC5q1jcKrmpCnx0Pv9O6oFNRDyrtUjMIqod",
-	"jkTvehl3c5b6XrVvXuwfFqUD6OObu2R/L73IIs6+WHh1shFgZ2Js87DWxX/Z9+4e/vWUk+IUZ0bq/oAM",
-	"5pWAYMgVvUDxgTV8RYnEDQiyaRi5uFw7wBLmpqqDEZgL3BCEfVRqIxaIxJBaW7UmkyeX1w9AEtdxwSif",
-	"SF2LGBNv1bgk8T991oZeNN1LEk65gKhcxyXq8QfIKFDr01PLMzCr8zgSZEdxCkdy/JqS4qng7NmU+42Z",
-	"ctVBhYojGDEn0+O69urr9zbfefeK6zSrUBuKbTaYE7mXpwit9fdeaXdIVcZKkKwacRD9CpihZZNZ5Xf2",
-	"ecyIDCOI2Pe4JgK1JoHl0DEdlgCZ4dBICi1kyoJ8BFlUGO/+RETTj0ezLzp9PFEFFMnKc0j4X5IyKe4v",
-	"7RXYhiQ9iBxSzUsgIR9Hi4AFtXoRCfC4pgErqakrhsyvLpX85QSSZ8rxl5VpNkozSt9uuA7eBvpDSknI",
-	"W/DrOvYf+HiJn2WU3v95N9SVWRb7+4c/rjp1nSdKKfYqe17F+HE9/k5XQ6GpSLGOrpDba5oouub6vsNE",
-	"+6FNBSCmfR91jy+4AUUCiodeaw4tTKi0roYf9vfJTGJ5IHcsaS8GqSlDDnVMWZH3Hdw0YMJCGKa33cHb",
-	"9vDkDdreTFWYzODIlCVShyPhRyZlAzGcMGj1rs7lrW1lLZIJBShzMnvcz0BL4YjPe8NR53yjs3mD3yVr",
-	"N9NWRZM6kmJVmT2h2tlfnKfIg9+c+XS0I/Bx8hQL+nqi4uZAceaqiK2CAHiYc6UfPHs8Homkf65vkSII",
-	"kpUmOpmLuNZUJcMpb4R8bwNdhyp6Muto0YKhP45ZwHgS0shPIzXxt1UCpwcIzm1TGM9BdTvUqG7GdK0o",
-	"OBTeRGTkG6aBnxTZA+i2ebQo0jY1Rc4SL6jfhu3qCm51Xa+Oja8FS7PLiW9Mpb6GkMNs+qROZBKa/HLk",
-	"MWrITWgZw5XfMj1i/zifkW8qeL2lHxvtKeSJHDQCakXtOjG54GpXwA+ANfcaSgZqBoInI9ONbyZalMmu",
-	"QQW5IEUhtLex4FP7i05xyNSEG/X6NgbI9zgWoTPBn2qI4QxhB2Y0moh4xtbVlyNVSq4pDyIW61CobExw",
-	"HTMlV7lQzfHvAwxoiRcf3PWKZVmmmILpeDxzFRwU/wzWoeI+Ka/MIGuBWQOLGUqP+y5h/di4vb1tqAVo",
-	"LOJIB53luJe+X6h1kCoys4N9ImtbcLP0TGFoAFQXZpQj3iBN4R/wFIdOxogOH/A4IvCsXIaWhhA3UXCT",
-	"RRSBMFHIC8Mp7z4uB0x7+Fp8D0awhu/BlSQhv7fzpf6sZf25ghDU0VBEDW5Zyt/maYTOet6LqSXlzNfo",
-	"On4YYL7HseI9saYaPSRTev9QS1OUiEwicUuqF7+edGpN4mDSKL7FFM9NEUUhnnefzEK+SLSVRppsT+RF",
-	"hodlOBK05JOqZmi/vNjfrzkWacPMF3GE0bKo2KVR0ebMkcv+mSnTqbi7y/2N/oYK1ipjvhZRoE3SHgdG",
-	"pRRGJaA6zB4ZMupwwm0ECWMQSqUg9LPCga4ZbobrcZu8I4j/ujMke4ag7n1KcyB0IC+KH2bDSNW8oNaU",
-	"JkSfZxImdcKa0yZ5LcQ0YnXSns8jVjs2Cp4T+VeHndBB0wgywEkVhChjkrcZQhPCGQtYkIVc2FW48rgF",
-	"fstJVyUwm6XJOUe55JyVFBkjGoUBJhh55sbrr43reyU7R+myoRMkeLAaJMiFibvW4Qoed8d2oGEZUknA",
-	"jE4JzmppnfydA+L32pfDN6Oz7vmvVltWvDb+wAJyw5aShFzJCUEQYtTGBY3pTJbGpTyUuGDCTThDtR0k",
-	"AgBL0Hyew03XkSd1yDVVEmbu7GPdVSCViqxdznUjkO0jV8qvpifcTVethgmCOnkckUZrKNpGdHyjxray",
-	"ONhW+viUJtQvl0QGSDAfUxTBLr6WLAKdb5JIOghvBRffpf5AABNBPoRSkRcRk6q5VuZ81VJoELzYz0JN",
-	"oVCzf7T5i3ORvBILHjxLQY4URE2+rKG0G4UgRaUwIqtMDDoLbxjxL3qDIcmaLXxytUhIJIS2UABzXMzJ",
-	"1ZKYVklV1/Nw6+sHteNUSEmZYpmpofq/XaqalyFc5aq2YpYwHrAWKTAUmDxb5FJ6aoU81kwnq9uv6PSk",
-	"ilqrjdU03/kQGe+nuWE5lqkY4Xn7bSdjAGilq3gVM2oDAOJFxIBHJYK82Ad0DUwVQ8SoP9qNf9HGf/cb",
-	"fxs136uevv/+6PDw+++R3UIvaQx+PfcUdHocbH5sPnofIR+BJiJGa27MQJ5Krplk2jKjBVklC0ubbQF8",
-	"VkJIxW3NzTG+q4WBlBoYdCnAQgsDRG2Cal49OvgBRjcR8QxdnrU1MoHHd7MhZHPK/U/mmNeNUKn21jnc",
-	"NRKpa2b6vFp63FqTEuJ/ynzVKjdRtFZt8VTnPJXz9UtDAx6Ts5tOnu0Mz3aGrTns4TYfz2MxZhLE6Q5P",
-	"FIt8otzZ0vMSM4W9hw6LFotkt2g2Ay6LwWJoPaiGE0L5EtVSN1DExIf4+uuRVlM8bp9ovDfFe7OW8CZp",
-	"u57fBeRaO6YD9oFxq2BSMxShYc2px2VCIwilaboM3lBKn9D5nNHYYJlDKrVSDR0d1+jzkvQvGiEPkxBR",
-	"n8RULBKPK4bFXZEBvQlEJ9Ot6GC1TBgMZoQ50TDW3aynQr3UW9uLw2mIPRiaRqpH+y9qOwbDqPPSWySP",
-	"SIl7i+RLxcGY3jbQXLFIipCUMR5Sp898c1T52ZB7f9+qop0CLsMaHWYx3+hE1Q5Pq6NUUYx0NJK6jlH4",
-	"zVbkQhWhZg2gRd5WAGG21sEZCR1P6g5OU1Jd58U0Kkzejem0htdos9MS66Qa5CJENfa4RSnSicUWj1q1",
-	"ixHKAK2grRiLuVm/jARuqR4oD3SRCJS47ErCFVc0PFggQTGROlpnSm2lRpNd8uSaJeFYQ7vaJCuPHx0e",
-	"Gk9zqmJVheYViq7PI7o07NSv25BuEJUxpdp8WLPnAlhzKBVjEjmNVfO/XLuGnNsQcUztlXMWRfkKs7lZ",
-	"H5Ojw0NtATVRQ51/dgfDgVK4Ru3z3vCNMY4+bsL1RrXO4zlVjvFpcp3T6DYHN3m86lX+gHxneO896erk",
-	"dn0MsGKfV6k5im9C0yR0q6h2Bzls3BYa5uEL0I7zX2xQeOurmrjf9LjrjsbYV2ktAhqiGVDkEV6q2zk7",
-	"dREbEeQQQQW1HXZnn3YL0xLaF11d/xj0V/R3faTjJFpqzRuHk4NINNf1Lj5wxJoKZ3TK0DRt1c26c+fq",
-	"q3eihZZ+EzNsyEKZrHM5f2z3tu7hK6qdl/P1aeyc3cKJrxtKvqKEPosuf1rdcDHf2X+9AOymhpZCNmuH",
-	"5eCKBlWxnmqNYa7CXRggg/DDwDcVsbBGq/nYUre1+QWIKEwJYnTZWiwLrtS4AxLQ5bGJwX3hcX/QGQws",
-	"ynu/M3hjlDM9cgwd1nJYWttUVwcyAa8p5t/lOXgOz9qD4UiDHvqkCnFRat5YGF7NMwzqRAojKyiC7Zjy",
-	"srC1Hg8hbIw78IphUI6suALYuCZtYmcEwoPmT5pHYAq6lsbMEsXiVm2lC0SovfIoPnjcxRMsxLyFU6fR",
-	"/B4L8Nbt44kG4uIY7wM08hwY9DUg2xHwLsXlLCeviM2+MZU0xQFsEkRqhrLT2pVOqs4RbARsEnIW1Czh",
-	"0/Ljaga5VvoqJvamQF2M1eASRQ7BnoVKG3QAkJ+3cZhAyYZMX3WPS2GTUqMIhTMdYGE9Vhg24FTeMAMF",
-	"DHYkqvniz+fCvJQIjQCdryDth7M5i6XgNGHByyWiLRRW4fK46alQpM6GsG6uiXEuEgaRP4hzr4ikqXnN",
-	"uJJwcbw6+az66XMNvIIYZpQ9CD6pHu0fFdvzPF5q0Lt0O3hUnPCvmy6bG0Mp9USE8Of0t79oyYy0tFFB",
-	"LvsmkqxkvzUg45oG+0Y1Re2VVHXptHHEKBRAqtUzZqNVa08NLXur9p4CKbquyXGxYQ8CIz/QaMFqm9FC",
-	"1oJ7ZylbCwvr4Xis/n98DwqNER3HbgrcSRvl75cdXXoCkhIWkhF/D9FMML/QV9+DnaNO/CvKOQv0v/qM",
-	"SsH1Hx30O6m/klvxio4TEXe44lSBbwX2VZJf9SpQ4iOUbqUMNZMrtd4JGIw0mkKWZ9GYmZxlcKg7nCNv",
-	"YlKajxQzphZVaSGbTU4kZ3HSZZzuZXK6N/ThWssMCvymnpO+HU1SHSJjNJHJuXrmqv9wprQ6E3uA+gXA",
-	"YqXxDQWnuVbKDdWQHpUVqg6eqvrwzAD/0gzQZXsLuSZAz83gLoVGdPID/+fdkFTfDA5/+NFVHEA5kGwc",
-	"s6SuocOxsDmhq9mKTY9fRDTMxlYdAzpe6j2zRdNtUNZ640/qAcOasp8VEwHDinHKmOTqWypto7UmAbOt",
-	"hs0iVQ2RM6ZxvATwQeRjQ+HXjnWxW8EnYTzD6ciEzcGvBnusjscxcXlWw33br2fwJbUzR0SBcUrUPI4Z",
-	"6wWLZl7n7Na8vtEchkTUbcrjesSZQbpv+DUib8NkfM1cIPlt1/6zX/c4Sio2bSGfJmn8gHrRYK1Dltl5",
-	"E7ZckObpcY1fgoEg6Gp7sX+4inNZpahPcgxuMwCcNePiW0mah5JaSoNk6zMOdKyA/hUTFzr/vOj2Oyaa",
-	"kkwFZxa0ZJBLizD1GbOTJYLbDN+GPo5q4wtiOHWISB5IEmW0KzYWM1a2KC74pwZiEAErhxltevxyDVgA",
-	"KcMKmBnwzkSnNJWkR9yj2taxk+NoyhZPlORFyXyFvOAJxsqj+i1bMM69o60MtCbQigU3PRb7l8CZvzT+",
-	"pY0Im5lRKWqahdlECrkBqvkhwDbtHHE5MsOqFgBs1rZD2NweUfMhxSFnD8plIhN1AQpJNqL7oeSknVBC",
-	"fVIVnMBd3OZe1p5DRosxSA8fDr5Ji1yF/lNNLcTEhIdTaUiHkk6QqGjSbvwhiRA3K2x7xii/vQ4jRqpF",
-	"kRk+IOsn14p8GrTxAkZYT0m8LbaM56eoTcv0nn48Ft7lFO3CLBuKk9whk5uE2s2VG1zjens9wBDjJM2s",
-	"sNVlso5O83vT4+9yKRtQAGQFsKGWw1RwsjJMxgJJEy+M+aIoe4Hfo2xzCUtzahA8hg6d7eRbwP8PJYnD",
-	"6XXy7JP7xipOsvHNikbsXNdiOgK9KMUWJblFHFWOK3t0Hu6pDaqoPvRXearS4cFchBxqRSFwItJnN+Dh",
-	"ammvIcB9zGkMuDqUL8k8WkxDDvxey1hmWKvynLG7Na4ggNBk9ihxN80D+EDDiF6FUZgsSdU+Xu3GZgas",
-	"9uM60GRdrWYY6xKeklRjETFpKifXiQ+lm9U/dGQomqVD/iFMsAVFENMGPY5jqbtL9J20gY9gp04YnUlI",
-	"jQuWnM7CMRQOlXVysL9vR6K6UX/PGQ9CPvW42+c8VxS/nhkRRgke/QzWC2mC9GMG4YqhzJaPjqhMPG7r",
-	"RxPOMF03YvQDqzsxIoSLmERCMltbu0nctSSxuNX2hmzhe3Qlaq8BBOShJF03MOGZkqKYlIeYSyYxHMtp",
-	"m8zxOY2lLgWq1V7MnTsmfqY+c05wqOd+Hpxdvs4Zqesez76TKrvaKD3qDtDargtKj3qvVgpDQzOZktSZ",
-	"l7uD3Ntb1a9e30H6zWnnrFP8TWkl7jpZrbKtesjVq3ZWwKzahonpUa6vot0e4LPzs991Ge3tvlupvl2+",
-	"ju6a6Drga1awoGp4edPd89+6ww7YMgbq7532yvkYpoNfq2UvWmx8+7S8F3gBF+es+7Y7HPU77ZM3nVPt",
-	"OzG/ZXbUHZla4n7npHvR7ZwPzcFOP1y9Hbg6gzfdi9UOS6Z80j4/6ZzhBHJNl3xx1h0MnVcHdjbmMoLc",
-	"qPSETVcSnXQZTMd+5x+X3X7ndPSq13fH0yKUTJSio0kSUjWMoSOmbHtVMoaWVCtzQqRwyoUyBaA/v//8",
-	"/wUAAP//",
+	"dtUh3z2HMhXR8DHlYxZtRcPf0vgmT56Jjw2wwCdV1xBO0EpYy0B0h4kRbX2HQmMLPqmKWw7F7oNZyGva",
+	"vOhxlxdkCG0R6ctQ/nXUDpPOgDoaBmAyrZBM5QzDZM5icIxjwy9IhjaaIJBhb3TSPj/pnI2Gb7oDlzo2",
+	"Pf7oevE0/IBlKw739wmSiELITljvRyeP+W6+Eol0L4Az5zJgZn2anXP0TA+/LdBN2MG700Ml/jZktJiW",
+	"E8L2mooDJggwKxJiBFEoiWq4hbEchtxkRKTB2eVr648cthEt8skQDrU27gIO1DI9FuRvQV9PgIRsg+6u",
+	"NtnEezxTj28MsjcbvuNu5S5UBKx0a+DcTblNnqUTaRHPTCo8YqRjUj2IKljfAxRV4oPYZLyzRtSCUiYr",
+	"TftaPQPQUIqWSHxUa6ofE4oZgKgugzNbxz5iZLRShhXZMFrDDVuCd/oKcvg06eMshcIkjnn0O1DAlQad",
+	"4cmBb/VzkPegJIo7co2t5N8wNj9B5bi90gyilccLVqB+u3Ji4tzPlAyTLBU2BLjzz+5gOPBbOuQSC7dD",
+	"wLdqoryM9yaSDcAncbbwNKLiIDYBGLQOCtFvHoDamyNCyRWNGfGzy1hVA8EgA3NYanUomCU97kdiKnyo",
+	"+wWpIiaiX5c6q7tnCLwyG/YM6l+oLwv1eLwlmbv2SMxmpaMnwGnehcn1W9yBMkazclVMZgKQhGfW822x",
+	"HjiEeZawA9PB3Lbt0ONXWYM6NiZOFI6RlZ4z0OkpaDsLSCxuPV5173wG1Qevtq0G7rudHmMbRuvXFUuJ",
+	"cf3oksU0AFAfbXdN0cICUaj8ZzoooOtZlX5V80d8Vx0Xp82VxtLpNqQ/h5EXmUodc8Bp56wz7KA5INPE",
+	"FxDrU0KPO1GOz/oFaOxqR0+AxpYRVnPAM+amZ3L6DUJs352cIqCZIjwNpBK7hABol1IsbjG9WZfUqdmg",
+	"yVVPUg7lipuXNCE7743aJ8Pub4WUKEPIyKoF87Gtj0IaPQLCaCTxdZxCO9GCoIlBL4ZdUvNEWafyhW4+",
+	"9qZkLJ0hWkgHvg2PyNOGIXLCArR8cR3O19yD+1zRhtKIS++p/8mrqBcwUKXZbEJJRzGxMV+kak5+Xge3",
+	"FzcjOAFkH7laejwj2wyUcmiSAUVW19WP3blzhmqydklYfFFz+nLodwVCTilt0E1quECYYp5crMguGbnn",
+	"oaUWnYuZV3wBTV+vcJa61LagGX0BmYRr0QLeAY0Cg0n5Jq+rmN/dsVL/MH9YMt2me1/aafbg3LPzqyVa",
+	"Paq3IZdEfGDxysncaiDa4vt1sOwzwqOI2HorrNrrZ8p9PwA5JBPfYUjMjoR5soiiRoawr5OfCukquQtZ",
+	"zYfreNx9t75iCGV0fE1SGY18CoM6jKCOMUl1Es7olH3264QmZCZkYr8+U2TOr6eZPQf7+3VAypYJASTa",
+	"mq7SnyrTPgCHxUvXia5DybPjpHypnehQZ9rASGkmQZc6FNRV1Ft6cf5479eaeVQKSNpS81oxO3sc0TQ5",
+	"ZKniqt1bv3bqchXynK117TRZtSj8KpRkwSVLahs50/pS/1sp1Am9QT9ZymoytpFCi2oJA3u1iKKc2r0R",
+	"vf8vyE9WiwzoOwhW8pm6JMZqVXVuYWnn7s3NdDwLeThbzCrH+zYQOOQJm4Jy8Jhc7Vzb0FcORAlfy1KJ",
+	"NWY7B5rmmQ/eiw/y3eylOzLKbOxVcTA0WRvkaupMIyDpanVQ5G5ux+d0hojJKwzWYVgsxtruDxhj6o7T",
+	"1P9XPOvY4ytBVZsDTvUoHcNw3qILrxtGA8gnnf4m025mr6eCs8JIDXdaFjElDEqTmVf4U0Fexbnik4vk",
+	"mvFE0RIsbrY7iFomtGsjU3GOURiUkc0w2Kmw1mPSy3R2pyyhYVRGJ7+dCK4nT/3uFEmlSNtXEP9TSahO",
+	"qERQAxaQjJdK+0NS/lhrrZGWwRRbJCBrjAsqiV+o8Dwda8mzoPlVDRdGxNtdvHuW4B5DgtuBil1T2UhD",
+	"v8ud64qXA+6G4uRqxwAsJ61jeiVE9Nk/tqFlBaVtwDgZ8pXz7fHCG+i8VCPTmPJEErQsUCgtQaJQYrIH",
+	"8dMZSJ9UYybFIh4z8v/+3/8POtfBdpDpl/yB+Dam0Ot7v27MHuQPtDzUScErTnITt+9hVDX8njA6W9sA",
+	"Hac/x4wGqy+10PHu8WsqCVUrDRkD6p/kapEUxxnUjX8Kouh8Oj5Wjfu6JFnA5jFDiYs7i+XbADeTOQPa",
+	"PhYeWEKtFQMAfx8rfd48crCLeeSBc6feUOleiYv06D9OWIDb2Rsq0/6eQHSAO5i1eVWIgPMcH/DtRfo6",
+	"zkmHRiqaeXeWgVqpEzSwIQbYqM45i7CpN1jVEmyKNFrTCr1iGD6pUm2tph7PQ3goFoC1qBA+qgbgdDn+",
+	"Uirg1XX1laOfybVYxLLucTUkQIurJmw2jxRl0eB+6nxmpF/HruEfE38RR1CTA0lphlMoAT5nigCZvsBi",
+	"oSddtxYK8zhjsDCQeX4m/czjJflnsBH5/LMWcgp1DCBAbUa1yR5iSnTQdZO8C5NrKDwlGQ9MCbayLU0M",
+	"Hr5Ndo4ZZ7dKPTFrbOvI1Oq6frvHoWSMMxP1PjQTBrV1fAcrn6e6SyaepNSYcUV1OV3HhgLwfAAaV5w6",
+	"R6pgBSJyMb7OSiZlESlFOXXlUXRoxgGY2oH6e9UxbWK01fHQffZ7Zx23R48bP4Z6yVRJy9tgsl8dE2+x",
+	"v/9iDGED6l+svvIEogiqXAB2Uq2lQ6Px1MD+Q7ketUIxa0h9MDJaNUlEzZ609emFzkqM3nWHb3Ap1KD9",
+	"lgUrLItrNHHt6338aTt43gOnQgOec79W1jIO77Rsjw729wuuhs0Wd6yGD5kgvp1vZzlnMiUveqJoDVVC",
+	"KwAN2XB1eA5xT26C6mrwUyEOMqyqE+70SKnpJjriW8i7fE63/EbFKDxp1pYPgKt3FZwiRj+wdXVjZ+KD",
+	"jl/P5EcBy1yRavJB6zF8HmTQPjAssQUl58h6nA/jaCbhBOrCmIxOwVmOB28Ox0TvOMgXluTva+530j5X",
+	"L5512r91VrS9UXuAz87Pfh/13p13+k8oPfRMbd8XiCRf6ecJULjtwkmzR/CZ0n1TlA6O3X2oW4hEbSsf",
+	"SAGVC2UqbosJqVKO0m4tG3HUcnPwQp1TqVVIKL+Z9308sAHpLJQZd8OXQXHLWta3g3LLrPezff2hsN9E",
+	"bvN3uR8NN4qi7K508uFz1TRUrgaWk+0NHO7NaXq81DjQyuTDgbUdHP5oBiA0ZiRik4QoJWkCurDWAOUW",
+	"huG8CuquFOmeop0AuVpe18xIGzqGIt/c72IBA8wo7GCNCLO7tdr49hr6WXcwdIIzBl9EZTPheIWy37ZS",
+	"SyidgAn5lLyj77805XT1tO1oqHMrninovShoTrD4Tt4xogzIqA5MW5sJo99RNOKPZrP5vk68SiISCuU+",
+	"+GcfsRJscGUuTNqvFUUtP1hGzIpMA3QipeQeP9jf18HVYjKRLPHJnE6hmVmd+FLEyculT6qOLcYxHutk",
+	"mDpEbOlm1CenUBwhFNz3OEDxmvYmYZSw+FXIosDf03/1gI6I2D74jUYL5hP8A74k1Yn2EuZ79rjqukWE",
+	"bkQSn/1HvcC1OVv9V910GnLpt+CJJniUFJn5a03iw/b5Hte44GpJcTBW55BEl9SY0ylmBD+Y1/JbTCTK",
+	"C6sGb2EDE7hQJ02G/2XbxRxHuwUbrwTFvDXlmwSRN+G8lLPAPbhHPwMRJ+SGLcs6wEuV6YBx1fofFXvL",
+	"lLSPuSI2aSoMnAqb5aE/0DteOruqVI5r60Zj72vhoKgcV5BpbTUAuN1qkfUFLi/c6lCDwo7vuAJAP9QA",
+	"dHlBILfrxwCf7BZidQKNh9KVXdh/auv7MbSucLrsP+p1hg3UK4ZqbTXn52izL2CXUmSuSIJrI88UE8Md",
+	"nmW4e2vBhs+KyT1tRVDjdCuFGErlrXrV1mcFfCdNepsj2a043HVVdPcDm6BsapY1bahCKEH5xSK7DajD",
+	"MaZRhNBlGVljtc6ddntigbffOv3uq+4J2rxNLd3Rq14/G/9v+gU/N6i/Bdr0pbQV08aU63I3cwrrokZr",
+	"Kr6r0bYvujji5qoubIHAS7T2tzoJwCyyrqsEMZzYPRCMNHcs18fGBLWHE3nUkuyg8w6c/VQ7eYzl3tT6",
+	"xWJG3gyHF2VEESb+9ZXc7ISflduvaB4sIFQ7EMaY/ZuN71JyAD8sjrbK1gjAN1ngt9LAoXWw/Rju+9kv",
+	"yZjdNjmKVDU1IX56UuHjiVjw4P/n15wCkBajf7eMqYfLkc0RIV0VsySmAlcKYQO5RpIsIk19WPm/Am5/",
+	"fqYbkAz0iXyOkvhWfYe433dOpUK/8caIUhMgoS9cN+jpeEhStXb/MMAaxVZStWIdZD6FCTHqG/H/j18D",
+	"Dr8am1mqpWWiLlIro6KSzWbzs2/jL7XdSEfnezwbfNkk7UychurF+FogTUIXRTcOdQiluHKiNdUw4OHt",
+	"dRixlHDir7GaMZdNAiummMFSLGLJognGeEj4ewuQrjuC8STqvCfbFh+IzSDT2UknxFDvZkRlcv9okgKn",
+	"z8F24IY48If2JuORftRYObeLJxNJsokhPMeRfMO8QG2evfg7sAFp4c7KecAgEXERxqtWEI1yWi1G4s6X",
+	"a8mmzUodJ5dBd21l2sW6gVAbHGpYTWnIMcUqH0xX4ikCr4yIi7N/kUetMCOLQN5CbsFZqIh9HWNfdD2t",
+	"aFkW1meC6pv5llGy9w1P0DXyLXeDH+sepxLLulOg8JkhOJDoz8g661z5ti4+jSJxa5KxqzgAwjWP049x",
+	"BzTgvQ65XjkrRdxkwApQyB+JrRT29ZX4yy75xwVHIZOGnKlI/mesLv7MrjLsasCSB0DqxBzeNclw15RP",
+	"Nd/CrCXtOBcT4utYxgIAzm30Eo+vKCZhYlHgDHOb01iygFTdUhYr3V2j4M0spDkwmGy+Mc7Ud4ToXGLZ",
+	"FhlbwugecPM0j9iBLXi8IAp9B3Bzam02G6K+Li9O24Xo5i1bVBD8aVcsEnwqMT1Aa2LuomnT/RMohaRN",
+	"VrbORabKBcSJZNDu10GrX8JJ+AKsZrWjp5A8DReqjMvgLXkGWP+GGQOeuns4OfEM5JGbS9Qapm8tWH8U",
+	"UzA2Lr8IMoNsRszIJAartwC6McVtz1uqDF3PZwlnEoQRGqJJevnUYY+PgcPZhwbvQ8QYTWzMW/nUIOOz",
+	"VIyBLOZp4rHO/g6hBDI0pbPAyaYkcLV8iGxkUsv/LUKuEZfqmXpJdeS6ECccKE6yKcmWVF3PgMXF5PrD",
+	"o/39Wktxp/sbzsArssZqpl+FxOlVjlNPdydeRIxcxeKGoaC7S9Szy/+0AWxlAwM2ExAsnlyzmWTRZHv7",
+	"3Lvu8E3vcjhqn1vzXFEKc34PbiEn3bqTds9o9r+EypdaifGGfcawbTcP1+WwJoaghM1mkMAfj8mm3TwZ",
+	"U+EmFvtsJPwm0UmQW+yCwB2zSczkdSNRpKyclV5KlqnSpD8j8JmpNm/AKrIBQ1KMQxoROjYBxoIAOWa3",
+	"+LX0OESEqE/nsfgQBopTSmuSnMENj1myiDHDbdaEmvyqNc3JE4uno5PXXFezx/XLJAxaxNcjH6quTa4b",
+	"1kTjzHq5RBTAjKxGZwZGgjAAThKLBHC0k6bH27p9ySIMLFUkaCJi4utiE2MmJa7wCuRThl5W05p9uaCd",
+	"WkrE9Ww0GW+fnPQuz4dZyIo5lfJWxIF5FxXCseCTcLpQ22emoxu56Pd+655qXji4vLjo9YcdxQ/ttFGg",
+	"8LhePf3dsPdr53zU77zqdwZvVj7mIndM8OwYTmY+w0ZcLmx71RFDurdX7e4ZclDzafvkpDMYYAtZPS5F",
+	"V9+KvWDaAqw7biKIH2b1rpaZA1cVscf9hWR6303JyDocDPWymUA30JxdH06skCjHYg7x+s5rdbcHhFZH",
+	"uwHxYe0U9fGLfV3pcX4kJqanOTCn+8vHPaRT3OTigjchdlFRlmf+9Y05uZBa0JQCIO3E7XQY2SlebsvD",
+	"YJgNQ/YaMZMY8lrMzHRMJMRBxmwe0bESHvcmQgn/thW/1iTvFP2naCG71nUKMfChOqaSNUIuGZeh0hRr",
+	"hmd5nJLDo8b4msZ0nAAVkyzRJFBxhQMAbSJVDGIda6MkvGU7P0bpGj7S4jVqn4ilBSbEKOQ3xP90RSW7",
+	"7J993su2sLfSwt+VSnRFxzeX/bNftPTOAkiGGIo6ueyfNRgfi4AFOvx0niytaD+8ZqZOsGGagCY1SW2N",
+	"uDLyGCPfsjXOMfbNCXzt6lRSXE32MZQJIKiplZFLmbBZnUBZdYyqwNcmmj3jiqr5A9a1y1KzQFQFkNqK",
+	"kSbxAlAu/XT+vo6MM7hV/c5pt985GY4u+2eKpWKXNgA55aVGneoMOsPRRXsweNfrn45Ou4P2y7MV6+IL",
+	"pSWSH/dJSdwCnOMLvYN9hpk5jxO/sNrVVwtrKxpKGZlvG1DNqgFF1dGS6dXEw1S7O/F/puNr6XiOZkPT",
+	"imYboROvigniLiPZLq3aYMKjIJ/b9g0VAKqsdQ6XxioyORZcLnR1cHx8TFap0meTqoAfYiyvVUZAHFSE",
+	"MJIsfYrymL8Sl0866tg5sfySyIQuPY5wiFVdkBwVpPgD8IUP4obJ9H3BcR6YRW/UqFDqoj1BhtDp8gH1",
+	"wtoKC2lkoDR6GMgaisqtdDHltTpaakEpJz8TJdrqqgjw5ODwZ6MjGNI27PVGgze9/tAne7nHZ73z1/fx",
+	"pxyjhLxmmV1x+jslS8N+okUTzKgenwMKW0mssGSW0GyTtO8cq7pFedf+Nq13qlNSlshgxJYNiQyPQd6d",
+	"iX4luj6ArVkvsNtjeEslQWN38Ey3vwzdltpHn+5BmCjZ2znzW5LvvU/w9ue1uWYgrSI4KejIJVK73yRt",
+	"EoUfDE02Epok1Rf7hwhF68ixvscBmTz6wAIMHNOJI0oqViKtgb2F1n5ZlaoVxcFctzCRSG3APePkYmi6",
+	"6vH8iPJj0V0BovsveYpr3RnZT9zWlOBspXlo5e9FbWFoHA5GR3NpdheQaxbrwqCmYUWgQiYJjZnHYQRN",
+	"YrLOMkPZSmDOf/DCgXo9aZ+dvWyf/Aoi8wN41Y2pLWDjiMYswxbmNLlOuUKdzGh8AzjsmcUVcABpBCIB",
+	"HskrdU4A3QVwrYxGw2XCaJBKE7h2G3nIie5tR16SShMgJVn2oWa1yj22r6BTXy1gymJIDpdMB+1dxeJW",
+	"yU1V4KPz+XdSD2wi4lmtRWIWUe34JHrXy7ibs9T3qvPzYv+wKC1BH9/cJft76UUWcfbFwquTjUQ7E2Ob",
+	"D7YuDs2+d/cwtKecnKc4M1L3B2QwrwQEZa7oBYoPrOErSiRugOu1YeTicu0Ay7WbChZGYC5wQxD2UamN",
+	"WAwTQ3tthZ5Mvl5ePwBJXMcno3widd1lTABW45LE//RZG3rRdC9JOOUCooMdl6jHHyCzQa1PTy3PwKzO",
+	"40iQHcUpHMnxa0qKp4KzZ1PuN2bKVQcVqqtgHIVMj+vaq6/f23zn3Suu071CbSi2WWlOBGGeIrTW33ul",
+	"3SFVGStBsmrEQfQrYKaYTaqV39nnMSMyjCBzwOOaCNSaBJZDh3NYAmSGQyMptJApC/IiZFERwPsTEU0/",
+	"Hs2+6PTxRBVQJCvPoel/ScqkuL+0V2AbkvQgckg1L4GEfBwtAhbU6kUkwOOaBqykyK4YMr+6VPKXE0ie",
+	"KcdfVqbZKM0ofbvhOngb6A8pJSFvwa/r2H/g4yV+llF6/+fdUJeQWezvH/646tR1niil2KvseRXjx/X4",
+	"O12VhaYixTq6Qm6vaaLomuv7DhPthzbVjpj2fdQ9vuAGnAkoHnqtObQwodK6Gn7Y3ycziaWQ3LGkvRjE",
+	"qAw51DFlRd53cNOACQvhoN52B2/bw5M3aHsz1WkygyNTlkgdjoQfmdQRxJLCoNW7Ope3tpW1SCYUoMzJ",
+	"7HE/A3GFIz7vDUed843O5g1+l6zdTFsVTQpLipll9oRqZ39xviQPfnPm09GOwMfJlyzo64mKmwPFmasi",
+	"tgoC4HLOlX7w7PF4JJL+ub5FqiJIVproZC7iWlOVDKe8EfK9DXQdKgbKrKNFC4b+OGYB40lIIz+N1MTf",
+	"VgmcHiA4t00RQAdd7lCjyxnTtaLgUGQUEZpvmAagUmQPIOTm0aJI29QUOUu8oFYdtqur1dV1bT42vhYs",
+	"zXInvjGV+hrKDrP6kzqRSWjy3JHHqCE3oWUMV37L9Ij94zwygKkk9pZ+bLSnkK9y0AioFbXrxOSkq10B",
+	"PwDWF2woGagZCJ6MTDe+mWhRRr0GN+SCFIXQ3saCT+0vOsUhU+hu1OvbGCDf41hwzwR/qiGGM4Q/mNFo",
+	"IuIZy/KTbNE8UqXkmvIgYrEOhcrGBNcxY3OVC9Uc/z7AkZZ48cFdr1iWZYopqI/HM1fBqSaQwVxU3Cfl",
+	"lRmELzBrYOFG6XHfJawfG7e3tw21AI1FHOmgsxz30vcLtQ5SRWZ2sE9kbQtulp4pDA2ASsqMcsQ9pCkM",
+	"BZ7i0MkY0eEDHkckoJXL0NJQ5iYKbrKIIhAmCnlhOOXdx+WAaQ9fi+/BCNbwPbiSJOT3dr7Un7WsP1cQ",
+	"gjoaiqjBLUv52zyN0FnPezG1pJz5Gl3HDwPM9zhWvCfWVKOHZErvH2ppihKRSSRuSfXi15NOrUkcbBzF",
+	"t5jiuSmyKcTz7pNZyBeJttJIk3WKvMjwsAxHgpZ8UtUM7ZcX+/s1xyJtmPkijjBaFhW7NCranDly2T8z",
+	"9UQVd3e5v9HfUMFaZczXIgq0SdrjwKiUwqgEVIfZI0PW1WDdRpAwBqFUCkI/Kxzo+uhmuB63yTuC+K87",
+	"Q7JnCOrepzQHQgfyovhhNoxUzQtqTWlC9HkmYVInrDltktdCTCNWJ+35PGK1Y6PgOZF/ddgJHTSNYAec",
+	"VEGIMiZ5myE0IZyxgAVZ6IddhSuPWwC6nHRVAvdZmpxzlEvOWUmRMaJRGGCCkWduvP7auL5XsnOULhs6",
+	"QYIHq0GCXJi4ax2u4HF3bAcaHiKVBMzolOCsltbJ3zkgfq99OXwzOuue/2q1ZcVr4w8sIDdsKUnIlZwQ",
+	"BCFGbVzQmM5kaVzKQ4kLJtyEM1TbQSIA0AbN5zncdB15UodcUyVh5s4+1n8FUqnI2uVcNwLZPnKlDGx6",
+	"wt101WqYILiUxxHxtIaibUTHN2psK4uDbaWPT2lC/XJJZIAE8zFFEezia8ki0PkmiaSDMFtw8V3qDwQw",
+	"EeRDKBV5ETGpmmtlzlcthSjBi/0s1BQKNftHm784F8krseDBsxTkSEHU5MsaSrtRCFJUCiOyysSgs/CG",
+	"Ef+iNxiSrNnCJ1eLhERCaAsFMMfFnFwtiWmVVHVdkYBE4pbFjTGVLKgdp0JKyhTLTA3V/+1S1bwM4SpX",
+	"tRWzhPGAtUiBocDk2SKX0lMr5LFmOlndfkWnJ1XUWm2spvnOh8h4P80Ny7FMxQjP2287GQNAK13Fq5hR",
+	"GwAQLyIGPCoR5MU+oHxgqhgiV/3RbvyLNv673/jbqPle9fT990eHh99/j+wWeklj8Ou5p6DT42DzY/PR",
+	"+wj5CDQRMVpzYwbyVHLNJNOWGS3IKllY2mwL4LMSQipua26O8V0tDKTUwKBLEhZaGCBqE1Tz6tHBDzC6",
+	"iYhn6PKsrZEJPL6bDSGbU+5/Mse8boRKtbfO4a6RSF0z0+fV0uPWmpQQ/1Pmq1a5iaK1aounOuepnK9f",
+	"GhrwmJzddPJsZ3i2M2zNYQ+3+XgeizGTIE53eKJY5BPlzpael5gp7D10WLRYJLtFsxmQWwwWQ+tBNZwQ",
+	"ypeolrqBIiY+xNdfj7Sa4nH7ROPOKd6btYQ3Sdv1/C4g19oxHbAPjFsFk5qhCA2vTj0uExpBKE3TZfCG",
+	"UvqEzueMxgZTHVKplWro6LhGn5ekf9EIeZiEiD4lpmKReFwxLO6KDOhNIDqZbkUHq2XCYDAjzImGse5m",
+	"PRXqpd7aXhxOQ+zB0DRSPdp/UdsxGEadl94ieURK3FskXyoOxvS2geaKRVKE6IzxkDp95pujys+G3Pv7",
+	"VhXtFHAZ1ugwi/lGJ6p2eFodpYpipKOR1HWMwm+2MhiqCDVrAC3ytgIYtLUOzkjoeFJ3cJqS6jovplFh",
+	"8m5MpzW8Rpudlliv1SAXIbqyxy1KkU4strjYql2MUAZoBW3FWMzN+mUkcEv1QHmgi0SgxGVXEq64ouHB",
+	"AgmKidTROlNqKzWa7JIn1ywJxxpi1iZZefzo8NB4mlMVqyo0r1B0fR7RpWGnft2GdIOojCnV5sOaPRfA",
+	"mkOpGJPIaaya/+XaNeTchohjaq+csyjKV7rNzfqYHB0eaguoiRrq/LM7GA6UwjVqn/eGb4xx9HETrjeq",
+	"dR7PqXKMT5PrnEa3ObjJ41Wv8gfkO8N770lXJ7frY4CVA71KzVF8E5omoVtFtTvIYfS20DAPX4B2nP9i",
+	"g8JbX9XE/abHXXc0xr5KaxHQUNGAZo/wUt3O2amL1egjhheACmo77M4+7RamJbQvuroOM+iv6O/6SMdJ",
+	"tNSaNw4nB5ForutdfOCINRXO6JShadqqm3XnztVX70QLLf0mZtiQhTJZ53L+2O5t3cNXVDsv5+vT2Dm7",
+	"hRNfN5R8RQl9Fl3+tLrhYr6z/3oB2E0NLYVs1g7LwRUNqmI91RrDXKW9MEAG4YeBbypzYa1Y87Glbmvz",
+	"CxDZmBLE6LI1YRZcqXEHJKDLYxOD+8Lj/qAzGFi0+X5n8MYoZ3rkGDqs5bC0xqquUmQCXlPMv8tz8Bye",
+	"tQfDkQY99EkV4qLUvLFAvZpnGNSJFEZWUATbMeVNENJYMwGPhxA2xh14xTAoR1ZcAWxckzaxMwLhQfMn",
+	"zSMwBV1LY2aJYnGrttIFItReeRQfPO7iCRZi3sKp02h+jwV46/bxRANxcYz3ARp5Dgz6GtDxCHiX4nKW",
+	"k1fEiN+YSpriADYJIjVD+WvtSidV5wg2AjYJOQtqlvBp+XE1g1wrfRUTe1OgLsZqcIkih2DPQqUNOgDI",
+	"z9s4TKB0RKavuselsEmpUYTCmQ6wsB4rDBtwKoCYgQIWPBLVfBHqc2FeSoRGgM5XsvbD2ZzFUnCasODl",
+	"EtEWCquBedz0VChSZ0NYN9fmOBcJg8gfxNtXRNLU3mZcSbg4Xp18Vv30uQZeQQwzyh4En1SP9o+K7Xke",
+	"LzXoXbodPCpO+NdNl82NoZR6IkL4c/rbX7R0R1piqSCXfRNJVrLfGpBxTYN9o5qi9kqquoTbOGIUCjHV",
+	"6hmz0aq1p4aWvVV7T4EUXdfkuNiwB4GRH2i0YLXNaCFrwb2zlK2FBf5wPFb/P74HhcaIjmM3Be6kjfL3",
+	"y44uOgFJCQvJiL+HaCaYX+ir78HOUSf+FeWcBfpffUal4PqPDvqd1F/JrXhFx4mIO1xxqsC3Avsqya96",
+	"FSg1EjrF+hBy60qtdwIGI42mkOVZNGYmZxkc6g7nyJuYlOYjxYypRVVayGaTE8lZnHQ5qXuZnO4NfbjW",
+	"MoMCv6krpW9Hk1SHyBhNZHKurrrqP5wprc7EHqB+AbBYaXxDwWmulXJDNaRHZYWqg6eqPjwzwL80A3TZ",
+	"3kKuCdBzM7hLoRGd/MD/eTck1TeDwx9+dBUHUA4kG8csqWvocCywTuhqtmLT4xcRDbOxVceAjpd6z2zx",
+	"dhuUtd74k3rAsLbtZ8VEwLBinDImufqWSttorUnAbKths0hVQ+SMaRwvAXwQ+dhQ+LVjXXRX8EkYz3A6",
+	"MmFz8KvBHqvjcUxcntVw3/brGXxJ7cwRUWCcEjWPY8Z6waKZ1zm7Na9vNIchEXWb8rgecWaQ7ht+jcjb",
+	"MBlfMxdIftu1/+zXPY6Sik1byKdJGj+gXjRY65Bldt6ELRekeXpc45dgIAi62l7sH67iXFYp6pMcg9sM",
+	"AGfNuPhWkuahCpfSINn6jAMdK6B/xcSFzj8vuv2OiaYkU8GZBS0Z5NIiTNWu7GSJ4DbDt6GPo9r4ghhO",
+	"HSKSB5JEGe2KjcWMlS2KC/6pgRhEwMphRpsev1wDFkDKsAJmBrwz0SlNJekR96i2dezkOJryyRMleVEy",
+	"XyEveIKxAqp+yxauc+9oKwOtCbRiwU2Pxf4lcOYvjX9pI8JmZlSKmmZhNpFCboBqfgiwTTtHXI7MsKoF",
+	"AJu17RA2t0fUfEhxyNmDcpnIRF2AQpKN6H4oOWknlFCfVAUncBe3uZe155DRYgzSw4eDb9IiV6H/VFML",
+	"MTHh4VQa0qGkEyQqmrQbf0gixM0K254xym+vw4iRalFkhg/I+sm1Ip8GbbyAEdZTEm+LPuP5KWrTMr2n",
+	"H4+FdzlFuzDLhuIkd8jkJqF2c+UG17jeXg8wxDhJMytsdZmso9P83vT4u1zKhi6/mQNsqOUwFZysDJOx",
+	"QNLEC2O+KMpe4PcoH13C0pwaBI+hQ2c7+Rbw/0NJ4nB6nTz75L6xipNsfLOiETvXtZiOQC9KsUVJbhFH",
+	"lePKHp2He2qDKqoP/VWeqnR4MBchh1pRCJyI9NkNeLha2msIcB9zGgOuDuVLMo8W05ADv9cylhnWqjxn",
+	"7G6NKwggNJk9StxN8wA+0DCiV2EUJktStY9Xu7GZAav9uA40WVerGca6hKckVajZayo414kPJaTVP3Rk",
+	"KJqlQ/4hTLAFRRDTBj2OY6m7S/SdtIGPYKdOGJ1JSI0LlpzOwjFWCq6Tg/19OxLVjfp7zngQ8qnH3T7n",
+	"K6WS3V8xSvDoZ7BeSBOkHzMIVwxltox1RGXicVvHmnCG6boRox9Y3YkRIVzEJBKS2RrfTeKuJYnFrbY3",
+	"ZAvwoytRew0gIA8l6bqBCc+UFMWkPMRcMonhWNbbZI7PaSx1KVCt9mLu3DHxM5WZc4JDPffz4Ozydc5I",
+	"Xfd49p1U2dVG6VF3gNZ2XUp61Hu1UhIamskUo8683B3k3ibbVK5e30H6zWnnrFP8TWnx7jpZrc2tesiV",
+	"rHZWwKzaholtVT+7PcBn52e/6wLa9bvV3S5fR3dNdAXw+k71wsub7p7/1h12wJYxUH/vtFfOxzAd/Fot",
+	"e9Fi49un5b3AC7g4Z9233eGo32mfvOmcat+J+S2zo+7I1BL3Oyfdi27nfGgOdvrh6u3A1Rm86V6sdlgy",
+	"5ZP2+UnnDCeQa7rki7PuYOi8OrCzMZcR5EalJ2y6kuiky2A69jv/uOz2O6ejV72+O54WoWSiFB1NkpCq",
+	"YQwdMUXbq5IxtKRamRMihVMulCkA/fn95/8vAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

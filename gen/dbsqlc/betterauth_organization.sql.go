@@ -10,6 +10,28 @@ import (
 	"time"
 )
 
+const betterauthInvitationCancel = `-- name: BetterauthInvitationCancel :one
+UPDATE betterauth."invitation" SET "status" = 'canceled' WHERE "id" = $1
+RETURNING id, "organizationId", email, role, status, "expiresAt", "createdAt", "inviterId"
+`
+
+// Marks the invitation canceled, whatever its status (as Better Auth does).
+func (q *Queries) BetterauthInvitationCancel(ctx context.Context, db DBTX, id string) (BetterauthInvitation, error) {
+	row := db.QueryRow(ctx, betterauthInvitationCancel, id)
+	var i BetterauthInvitation
+	err := row.Scan(
+		&i.ID,
+		&i.OrganizationId,
+		&i.Email,
+		&i.Role,
+		&i.Status,
+		&i.ExpiresAt,
+		&i.CreatedAt,
+		&i.InviterId,
+	)
+	return i, err
+}
+
 const betterauthInvitationCountPending = `-- name: BetterauthInvitationCountPending :one
 SELECT count(*) FROM betterauth."invitation" WHERE "organizationId" = $1 AND "status" = 'pending'
 `

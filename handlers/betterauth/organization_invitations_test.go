@@ -80,7 +80,9 @@ func TestOrganizationInviteMember(t *testing.T) {
 	wantError(t, tm.owner.post("/organization/invite-member", map[string]any{"email": "MIA@example.com", "role": "member"}),
 		http.StatusBadRequest, "USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION")
 	wantError(t, tm.owner.post("/organization/invite-member", map[string]any{"email": "yan@example.com", "role": "member", "organizationId": "nope"}),
-		http.StatusBadRequest, "ORGANIZATION_NOT_FOUND")
+		http.StatusBadRequest, "MEMBER_NOT_FOUND")
+	wantMessageOnly(t, tm.owner.post("/organization/invite-member", map[string]any{"email": "yan@example.com", "role": []string{"boss", "member", "chief"}}),
+		http.StatusBadRequest, "ROLE_NOT_FOUND: boss, chief")
 	wantUnchanged(t, h, before)
 	outsider, _ := orgUser(t, h, "Out", "out@example.com")
 	before = dbState(t, h)
@@ -105,8 +107,11 @@ func TestOrganizationInviteMember(t *testing.T) {
 		h.Count(`SELECT count(*) FROM betterauth.invitation WHERE email = 'zoe@example.com'`) != 1 {
 		t.Fatalf("resend did not renew and mail: %s", r.Body)
 	}
-	// The owner may invite an owner; an expired invitation does not block a new one.
+	// The owner may invite an owner; only an owner may re-send that invitation; an expired
+	// invitation does not block a new one.
 	tm.owner.invite(tm.org.ID, "boss@example.com", "owner")
+	wantError(t, tm.admin.post("/organization/invite-member", map[string]any{"email": "boss@example.com", "role": "member", "resend": true}),
+		http.StatusForbidden, "YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE")
 	h.Exec(`UPDATE betterauth.invitation SET "expiresAt" = now() - interval '1 minute' WHERE email = 'boss@example.com'`)
 	tm.owner.invite(tm.org.ID, "boss@example.com", "owner")
 }
@@ -229,6 +234,15 @@ func TestOrganizationCancelInvitation(t *testing.T) {
 	wantJSON(t, r, `{"organizationId":"`+tm.org.ID+`","email":"zoe@example.com","role":"member","status":"canceled","expiresAt":"`+inv.ExpiresAt+
 		`","createdAt":"`+inv.CreatedAt+`","inviterId":"`+tm.ownerID+`","id":"`+inv.ID+`"}`)
 	wantError(t, zoe.post("/organization/accept-invitation", map[string]any{"invitationId": inv.ID}), http.StatusBadRequest, "INVITATION_NOT_FOUND")
+	// Whatever its status, as in Better Auth.
+	done := join(t, tm.owner, zoe, tm.org.ID, "zoe@example.com", "member")
+	accepted := dbString(t, h, `SELECT id FROM betterauth.invitation WHERE status = 'accepted' AND email = 'zoe@example.com'`)
+	if r = tm.owner.post("/organization/cancel-invitation", map[string]any{"invitationId": accepted}); r.Status != http.StatusOK || r.JSON(t)["status"] != "canceled" {
+		t.Fatalf("cancel an accepted invitation: %d %s", r.Status, r.Body)
+	}
+	if h.Count(`SELECT count(*) FROM betterauth.member WHERE id = $1`, done.ID) != 1 {
+		t.Fatal("canceling an accepted invitation removed the member")
+	}
 }
 
 func TestOrganizationGetInvitation(t *testing.T) {

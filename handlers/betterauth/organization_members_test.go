@@ -123,7 +123,15 @@ func TestOrganizationUpdateMemberRole(t *testing.T) {
 		http.StatusBadRequest, "MEMBER_NOT_FOUND")
 	wantUnchanged(t, h, before)
 	outsider, _ := orgUser(t, h, "Out", "out@example.com")
+	elsewhere := outsider.createOrg("Elsewhere", "elsewhere", nil)
+	outsider.post("/organization/set-active", map[string]any{"organizationId": nil})
 	before = dbState(t, h)
+	wantError(t, tm.owner.post("/organization/update-member-role", map[string]any{"memberId": elsewhere.Members[0].ID, "role": "member"}),
+		http.StatusForbidden, "YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER")
+	r = tm.owner.post("/organization/update-member-role", map[string]any{"memberId": tm.memberMe.ID, "role": "boss,member,chief"})
+	if r.Status != http.StatusBadRequest || r.JSON(t)["message"] != "ROLE_NOT_FOUND: boss, chief" {
+		t.Fatalf("unknown roles: %d %s", r.Status, r.Body)
+	}
 	wantError(t, outsider.post("/organization/update-member-role", map[string]any{"memberId": tm.memberMe.ID, "role": "admin"}),
 		http.StatusBadRequest, "NO_ACTIVE_ORGANIZATION")
 	wantError(t, outsider.post("/organization/update-member-role", map[string]any{"memberId": tm.memberMe.ID, "role": "admin", "organizationId": tm.org.ID}),

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -567,15 +568,20 @@ func (s *Service) GetActiveMemberRole(ctx context.Context, a *Auth, ref OrgRef, 
 	return other.Role, nil
 }
 
-// checkRoles validates a submitted role list; withCode says how an unknown role is reported.
+// checkRoles refuses an empty role list (ROLE_NOT_FOUND) or one naming roles Better Auth does
+// not define ("ROLE_NOT_FOUND: a, b"; withCode says whether the code goes with it).
 func checkRoles(roles []string, withCode bool) error {
 	if len(roles) == 0 {
 		return ErrOrgRoleNotFound
 	}
+	var unknown []string
 	for _, r := range roles {
 		if !orgaccess.Known(r) {
-			return errUnknownRole(r, withCode)
+			unknown = append(unknown, r)
 		}
+	}
+	if len(unknown) > 0 {
+		return errUnknownRole(strings.Join(unknown, ", "), withCode)
 	}
 	return nil
 }
@@ -618,15 +624,16 @@ func findMember(members []Member, pred func(Member) bool) *Member {
 	return nil
 }
 
-// UpdateMemberRole gives memberID the roles in orgID (default the active organization).
+// UpdateMemberRole gives memberID the roles in orgID (default the active organization). The
+// checks run in Better Auth's order: membership, owner rules, permission, then role names.
 func (s *Service) UpdateMemberRole(ctx context.Context, a *Auth, orgID, memberID string, roles []string) (Member, error) {
 	var out Member
+	if len(roles) == 0 {
+		return out, ErrOrgRoleNotFound
+	}
 	orgID = activeID(a, orgID)
 	if orgID == "" {
 		return out, ErrOrgNoActive
-	}
-	if err := checkRoles(roles, true); err != nil {
-		return out, err
 	}
 	err := s.store.InTx(ctx, func(tx db.DB) error {
 		members, err := s.orgMembersTx(ctx, tx, orgID)
@@ -636,24 +643,32 @@ func (s *Service) UpdateMemberRole(ctx context.Context, a *Auth, orgID, memberID
 			return err
 		}
 		me := findMember(members, func(m Member) bool { return m.UserID == a.User.ID })
+		if me == nil {
+			return ErrOrgMemberNotFound
+		}
 		target := findMember(members, func(m Member) bool { return m.ID == memberID })
-		if me == nil || target == nil {
+		if target == nil {
+			if _, err := s.store.BetterauthMemberGetByID(ctx, tx, memberID); err == nil {
+				return ErrOrgCannotUpdateMember // a member of another organization
+			} else if !notFound(err) {
+				return err
+			}
 			return ErrOrgMemberNotFound
 		}
 		callerOwner := orgaccess.Has(me.Role, orgaccess.Owner)
-		if !callerOwner && !orgaccess.Allows(me.Role, orgaccess.Permissions{"member": {"update"}}) {
-			return ErrOrgCannotUpdateMember
-		}
-		grantsOwner := false
-		for _, r := range roles {
-			grantsOwner = grantsOwner || r == orgaccess.Owner
-		}
+		grantsOwner := slices.Contains(roles, orgaccess.Owner)
 		targetOwner := orgaccess.Has(target.Role, orgaccess.Owner)
 		if (targetOwner || grantsOwner) && !callerOwner {
 			return ErrOrgCannotUpdateMember
 		}
 		if targetOwner && !grantsOwner && countOwners(members) <= 1 {
 			return ErrOrgWithoutOwner
+		}
+		if !callerOwner && !orgaccess.Allows(me.Role, orgaccess.Permissions{"member": {"update"}}) {
+			return ErrOrgCannotUpdateMember
+		}
+		if err := checkRoles(roles, true); err != nil {
+			return err
 		}
 		out, err = s.store.BetterauthMemberUpdateRole(ctx, tx, dbsqlc.BetterauthMemberUpdateRoleParams{
 			Role: orgaccess.Join(roles), ID: target.ID})

@@ -3,6 +3,7 @@ package baflow
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,18 +35,15 @@ var inviteEmail = regexp.MustCompile(`^[^\s@]+@[^\s@]+\.[^\s@]+$`)
 // mails the invitation; with Resend a pending invitation is renewed and mailed again.
 func (s *Service) InviteMember(ctx context.Context, a *Auth, in NewInvitation) (Invitation, error) {
 	var out Invitation
-	org, err := s.resolveOrg(ctx, a, OrgRef{ID: in.OrgID})
-	if err != nil {
-		return out, err
-	}
-	if org == nil {
+	orgID := activeID(a, in.OrgID)
+	if orgID == "" {
 		return out, ErrOrgNotFound
 	}
 	email := normalizeEmail(in.Email)
 	if !inviteEmail.MatchString(email) {
 		return out, ErrInvalidEmail
 	}
-	me, err := s.member(ctx, s.store.Pool(), org.ID, a.User.ID)
+	me, err := s.member(ctx, s.store.Pool(), orgID, a.User.ID)
 	if err != nil {
 		return out, err
 	}
@@ -58,10 +56,15 @@ func (s *Service) InviteMember(ctx context.Context, a *Auth, in NewInvitation) (
 	if err := checkRoles(in.Roles, false); err != nil {
 		return out, err
 	}
-	for _, r := range in.Roles {
-		if r == orgaccess.Owner && !orgaccess.Has(me.Role, orgaccess.Owner) {
-			return out, ErrOrgCannotInviteRole
-		}
+	callerOwner := orgaccess.Has(me.Role, orgaccess.Owner)
+	if slices.Contains(in.Roles, orgaccess.Owner) && !callerOwner {
+		return out, ErrOrgCannotInviteRole
+	}
+	org, err := s.store.BetterauthOrganizationGet(ctx, s.store.Pool(), orgID)
+	if notFound(err) {
+		return out, ErrOrgNotFound
+	} else if err != nil {
+		return out, db.Translate(err)
 	}
 	if u, err := s.store.BetterauthUserGetByEmail(ctx, s.store.Pool(), email); err == nil {
 		m, err := s.member(ctx, s.store.Pool(), org.ID, u.ID)
@@ -85,6 +88,9 @@ func (s *Service) InviteMember(ctx context.Context, a *Auth, in NewInvitation) (
 		case err == nil && !in.Resend:
 			return ErrOrgAlreadyInvited
 		case err == nil:
+			if pending.Role != nil && orgaccess.Has(*pending.Role, orgaccess.Owner) && !callerOwner {
+				return ErrOrgCannotInviteRole
+			}
 			if out, err = s.store.BetterauthInvitationRenew(ctx, tx, dbsqlc.BetterauthInvitationRenewParams{
 				ExpiresAt: expires, ID: pending.ID}); err != nil {
 				return err
@@ -212,7 +218,7 @@ func (s *Service) setInvitationStatus(ctx context.Context, id, status string, no
 	return inv, db.Translate(err)
 }
 
-// CancelInvitation marks a pending invitation canceled; it needs invitation:cancel.
+// CancelInvitation marks an invitation canceled; it needs invitation:cancel in its organization.
 func (s *Service) CancelInvitation(ctx context.Context, a *Auth, id string) (Invitation, error) {
 	inv, err := s.invitation(ctx, id, ErrOrgInvitationNotFound)
 	if err != nil {
@@ -228,7 +234,11 @@ func (s *Service) CancelInvitation(ctx context.Context, a *Auth, id string) (Inv
 	if !orgaccess.Allows(me.Role, orgaccess.Permissions{"invitation": {"cancel"}}) {
 		return inv, ErrOrgCannotCancel
 	}
-	return s.setInvitationStatus(ctx, id, "canceled", ErrOrgInvitationNotFound)
+	inv, err = s.store.BetterauthInvitationCancel(ctx, s.store.Pool(), id)
+	if notFound(err) {
+		return inv, ErrOrgInvitationNotFound
+	}
+	return inv, db.Translate(err)
 }
 
 // GetInvitation returns a pending invitation to a's user with its organization and inviter.
