@@ -2788,10 +2788,10 @@ type ClientInterface interface {
 	// DeleteOrganizationWithBody Delete an organization
 	//
 	// Deletes the organization with its members and invitations and answers the deleted row
-	// (`metadata` as the stored string). Needs `organization:delete` (owner only). Sessions that had it
-	// active no longer do.
+	// (`metadata` as the stored string). Needs `organization:delete` (owner only). If the caller's session
+	// had it active, it no longer does.
 	//
-	// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; not a member: 400
+	// Errors: not a member (an unknown organization included): 400
 	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
 	// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
 	//
@@ -2805,10 +2805,10 @@ type ClientInterface interface {
 	// DeleteOrganization Delete an organization
 	//
 	// Deletes the organization with its members and invitations and answers the deleted row
-	// (`metadata` as the stored string). Needs `organization:delete` (owner only). Sessions that had it
-	// active no longer do.
+	// (`metadata` as the stored string). Needs `organization:delete` (owner only). If the caller's session
+	// had it active, it no longer does.
 	//
-	// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; not a member: 400
+	// Errors: not a member (an unknown organization included): 400
 	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
 	// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
 	//
@@ -2853,7 +2853,8 @@ type ClientInterface interface {
 	// and none is active.
 	//
 	// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member: 403
-	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION` (and the active organization is unset). No session: 401 `UNAUTHORIZED`.
+	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`, and the session's active organization, whichever it
+	// is, is unset. No session: 401 `UNAUTHORIZED`.
 	// Rate limit: default class.
 	//
 	// Corrects the 1.1.0 document, which takes no parameters and answers a bare `Organization`.
@@ -3097,10 +3098,11 @@ type ClientInterface interface {
 	// (owner, admin). A member with the `owner` role can be removed only by an owner and only while
 	// another owner remains. Removing yourself unsets your active organization.
 	//
-	// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not a member: 400
-	// `MEMBER_NOT_FOUND`; removing an owner as non-owner or the last owner: 400
-	// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`; no permission: 401
-	// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	// Errors, in this order: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller not a member, or no
+	// such member id or member email: 400 `MEMBER_NOT_FOUND`; removing an owner as non-owner or the
+	// last owner: 400 `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`; no permission: 401
+	// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER`; a member id of another organization: 400
+	// `MEMBER_NOT_FOUND`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3114,10 +3116,11 @@ type ClientInterface interface {
 	// (owner, admin). A member with the `owner` role can be removed only by an owner and only while
 	// another owner remains. Removing yourself unsets your active organization.
 	//
-	// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not a member: 400
-	// `MEMBER_NOT_FOUND`; removing an owner as non-owner or the last owner: 400
-	// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`; no permission: 401
-	// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	// Errors, in this order: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller not a member, or no
+	// such member id or member email: 400 `MEMBER_NOT_FOUND`; removing an owner as non-owner or the
+	// last owner: 400 `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`; no permission: 401
+	// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER`; a member id of another organization: 400
+	// `MEMBER_NOT_FOUND`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3132,8 +3135,9 @@ type ClientInterface interface {
 	// currently active organization is answered. `organizationId: null` unsets it and answers `null`,
 	// as does a call with neither when none is active.
 	//
-	// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member: 403
-	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION` (and the active organization is unset). No session: 401 `UNAUTHORIZED`.
+	// Errors: unknown slug: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member (an unknown
+	// `organizationId` included): 403 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`, and the session's
+	// active organization, whichever it is, is unset. No session: 401 `UNAUTHORIZED`.
 	// Rate limit: default class.
 	//
 	// Corrects the 1.1.0 document, which does not allow `null` (unset) nor the `null` answer, and
@@ -3152,8 +3156,9 @@ type ClientInterface interface {
 	// currently active organization is answered. `organizationId: null` unsets it and answers `null`,
 	// as does a call with neither when none is active.
 	//
-	// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member: 403
-	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION` (and the active organization is unset). No session: 401 `UNAUTHORIZED`.
+	// Errors: unknown slug: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member (an unknown
+	// `organizationId` included): 403 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`, and the session's
+	// active organization, whichever it is, is unset. No session: 401 `UNAUTHORIZED`.
 	// Rate limit: default class.
 	//
 	// Corrects the 1.1.0 document, which does not allow `null` (unset) nor the `null` answer, and
@@ -3170,8 +3175,8 @@ type ClientInterface interface {
 	// one) and answers it with `metadata` parsed (absent when the organization has none). Needs the
 	// `organization:update` permission (owner, admin).
 	//
-	// Errors: no organization given or active, or unknown: 400 `ORGANIZATION_NOT_FOUND`; the user is
-	// not a member: 400 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; a `member`: 403
+	// Errors: no organization given and none active: 400 `ORGANIZATION_NOT_FOUND`; the user is not a
+	// member (an unknown organization included): 400 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; a `member`: 403
 	// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_ORGANIZATION`; the new slug belongs to another organization:
 	// 400 `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
 	//
@@ -3188,8 +3193,8 @@ type ClientInterface interface {
 	// one) and answers it with `metadata` parsed (absent when the organization has none). Needs the
 	// `organization:update` permission (owner, admin).
 	//
-	// Errors: no organization given or active, or unknown: 400 `ORGANIZATION_NOT_FOUND`; the user is
-	// not a member: 400 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; a `member`: 403
+	// Errors: no organization given and none active: 400 `ORGANIZATION_NOT_FOUND`; the user is not a
+	// member (an unknown organization included): 400 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; a `member`: 403
 	// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_ORGANIZATION`; the new slug belongs to another organization:
 	// 400 `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
 	//
@@ -4802,10 +4807,10 @@ func (c *Client) CreateOrganization(ctx context.Context, body CreateOrganization
 // DeleteOrganizationWithBody Delete an organization
 //
 // Deletes the organization with its members and invitations and answers the deleted row
-// (`metadata` as the stored string). Needs `organization:delete` (owner only). Sessions that had it
-// active no longer do.
+// (`metadata` as the stored string). Needs `organization:delete` (owner only). If the caller's session
+// had it active, it no longer does.
 //
-// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; not a member: 400
+// Errors: not a member (an unknown organization included): 400
 // `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
 // `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
 //
@@ -4829,10 +4834,10 @@ func (c *Client) DeleteOrganizationWithBody(ctx context.Context, contentType str
 // DeleteOrganization Delete an organization
 //
 // Deletes the organization with its members and invitations and answers the deleted row
-// (`metadata` as the stored string). Needs `organization:delete` (owner only). Sessions that had it
-// active no longer do.
+// (`metadata` as the stored string). Needs `organization:delete` (owner only). If the caller's session
+// had it active, it no longer does.
 //
-// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; not a member: 400
+// Errors: not a member (an unknown organization included): 400
 // `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
 // `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
 //
@@ -4907,7 +4912,8 @@ func (c *Client) GetActiveMemberRole(ctx context.Context, params *GetActiveMembe
 // and none is active.
 //
 // Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member: 403
-// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION` (and the active organization is unset). No session: 401 `UNAUTHORIZED`.
+// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`, and the session's active organization, whichever it
+// is, is unset. No session: 401 `UNAUTHORIZED`.
 // Rate limit: default class.
 //
 // Corrects the 1.1.0 document, which takes no parameters and answers a bare `Organization`.
@@ -5301,10 +5307,11 @@ func (c *Client) RejectInvitation(ctx context.Context, body RejectInvitationJSON
 // (owner, admin). A member with the `owner` role can be removed only by an owner and only while
 // another owner remains. Removing yourself unsets your active organization.
 //
-// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not a member: 400
-// `MEMBER_NOT_FOUND`; removing an owner as non-owner or the last owner: 400
-// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`; no permission: 401
-// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+// Errors, in this order: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller not a member, or no
+// such member id or member email: 400 `MEMBER_NOT_FOUND`; removing an owner as non-owner or the
+// last owner: 400 `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`; no permission: 401
+// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER`; a member id of another organization: 400
+// `MEMBER_NOT_FOUND`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
 //
 // Takes any type of body and a specified content type.
 //
@@ -5328,10 +5335,11 @@ func (c *Client) RemoveMemberWithBody(ctx context.Context, contentType string, b
 // (owner, admin). A member with the `owner` role can be removed only by an owner and only while
 // another owner remains. Removing yourself unsets your active organization.
 //
-// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not a member: 400
-// `MEMBER_NOT_FOUND`; removing an owner as non-owner or the last owner: 400
-// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`; no permission: 401
-// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+// Errors, in this order: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller not a member, or no
+// such member id or member email: 400 `MEMBER_NOT_FOUND`; removing an owner as non-owner or the
+// last owner: 400 `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`; no permission: 401
+// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER`; a member id of another organization: 400
+// `MEMBER_NOT_FOUND`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5356,8 +5364,9 @@ func (c *Client) RemoveMember(ctx context.Context, body RemoveMemberJSONRequestB
 // currently active organization is answered. `organizationId: null` unsets it and answers `null`,
 // as does a call with neither when none is active.
 //
-// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member: 403
-// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION` (and the active organization is unset). No session: 401 `UNAUTHORIZED`.
+// Errors: unknown slug: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member (an unknown
+// `organizationId` included): 403 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`, and the session's
+// active organization, whichever it is, is unset. No session: 401 `UNAUTHORIZED`.
 // Rate limit: default class.
 //
 // Corrects the 1.1.0 document, which does not allow `null` (unset) nor the `null` answer, and
@@ -5386,8 +5395,9 @@ func (c *Client) SetActiveOrganizationWithBody(ctx context.Context, contentType 
 // currently active organization is answered. `organizationId: null` unsets it and answers `null`,
 // as does a call with neither when none is active.
 //
-// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member: 403
-// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION` (and the active organization is unset). No session: 401 `UNAUTHORIZED`.
+// Errors: unknown slug: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member (an unknown
+// `organizationId` included): 403 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`, and the session's
+// active organization, whichever it is, is unset. No session: 401 `UNAUTHORIZED`.
 // Rate limit: default class.
 //
 // Corrects the 1.1.0 document, which does not allow `null` (unset) nor the `null` answer, and
@@ -5414,8 +5424,8 @@ func (c *Client) SetActiveOrganization(ctx context.Context, body SetActiveOrgani
 // one) and answers it with `metadata` parsed (absent when the organization has none). Needs the
 // `organization:update` permission (owner, admin).
 //
-// Errors: no organization given or active, or unknown: 400 `ORGANIZATION_NOT_FOUND`; the user is
-// not a member: 400 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; a `member`: 403
+// Errors: no organization given and none active: 400 `ORGANIZATION_NOT_FOUND`; the user is not a
+// member (an unknown organization included): 400 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; a `member`: 403
 // `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_ORGANIZATION`; the new slug belongs to another organization:
 // 400 `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
 //
@@ -5442,8 +5452,8 @@ func (c *Client) UpdateOrganizationWithBody(ctx context.Context, contentType str
 // one) and answers it with `metadata` parsed (absent when the organization has none). Needs the
 // `organization:update` permission (owner, admin).
 //
-// Errors: no organization given or active, or unknown: 400 `ORGANIZATION_NOT_FOUND`; the user is
-// not a member: 400 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; a `member`: 403
+// Errors: no organization given and none active: 400 `ORGANIZATION_NOT_FOUND`; the user is not a
+// member (an unknown organization included): 400 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; a `member`: 403
 // `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_ORGANIZATION`; the new slug belongs to another organization:
 // 400 `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
 //
@@ -9912,10 +9922,10 @@ type ClientWithResponsesInterface interface {
 	// DeleteOrganizationWithBodyWithResponse Delete an organization
 	//
 	// Deletes the organization with its members and invitations and answers the deleted row
-	// (`metadata` as the stored string). Needs `organization:delete` (owner only). Sessions that had it
-	// active no longer do.
+	// (`metadata` as the stored string). Needs `organization:delete` (owner only). If the caller's session
+	// had it active, it no longer does.
 	//
-	// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; not a member: 400
+	// Errors: not a member (an unknown organization included): 400
 	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
 	// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
 	//
@@ -9929,10 +9939,10 @@ type ClientWithResponsesInterface interface {
 	// DeleteOrganizationWithResponse Delete an organization
 	//
 	// Deletes the organization with its members and invitations and answers the deleted row
-	// (`metadata` as the stored string). Needs `organization:delete` (owner only). Sessions that had it
-	// active no longer do.
+	// (`metadata` as the stored string). Needs `organization:delete` (owner only). If the caller's session
+	// had it active, it no longer does.
 	//
-	// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; not a member: 400
+	// Errors: not a member (an unknown organization included): 400
 	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
 	// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
 	//
@@ -9981,7 +9991,8 @@ type ClientWithResponsesInterface interface {
 	// and none is active.
 	//
 	// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member: 403
-	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION` (and the active organization is unset). No session: 401 `UNAUTHORIZED`.
+	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`, and the session's active organization, whichever it
+	// is, is unset. No session: 401 `UNAUTHORIZED`.
 	// Rate limit: default class.
 	//
 	// Corrects the 1.1.0 document, which takes no parameters and answers a bare `Organization`.
@@ -10239,10 +10250,11 @@ type ClientWithResponsesInterface interface {
 	// (owner, admin). A member with the `owner` role can be removed only by an owner and only while
 	// another owner remains. Removing yourself unsets your active organization.
 	//
-	// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not a member: 400
-	// `MEMBER_NOT_FOUND`; removing an owner as non-owner or the last owner: 400
-	// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`; no permission: 401
-	// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	// Errors, in this order: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller not a member, or no
+	// such member id or member email: 400 `MEMBER_NOT_FOUND`; removing an owner as non-owner or the
+	// last owner: 400 `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`; no permission: 401
+	// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER`; a member id of another organization: 400
+	// `MEMBER_NOT_FOUND`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -10256,10 +10268,11 @@ type ClientWithResponsesInterface interface {
 	// (owner, admin). A member with the `owner` role can be removed only by an owner and only while
 	// another owner remains. Removing yourself unsets your active organization.
 	//
-	// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not a member: 400
-	// `MEMBER_NOT_FOUND`; removing an owner as non-owner or the last owner: 400
-	// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`; no permission: 401
-	// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	// Errors, in this order: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller not a member, or no
+	// such member id or member email: 400 `MEMBER_NOT_FOUND`; removing an owner as non-owner or the
+	// last owner: 400 `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`; no permission: 401
+	// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER`; a member id of another organization: 400
+	// `MEMBER_NOT_FOUND`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -10274,8 +10287,9 @@ type ClientWithResponsesInterface interface {
 	// currently active organization is answered. `organizationId: null` unsets it and answers `null`,
 	// as does a call with neither when none is active.
 	//
-	// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member: 403
-	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION` (and the active organization is unset). No session: 401 `UNAUTHORIZED`.
+	// Errors: unknown slug: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member (an unknown
+	// `organizationId` included): 403 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`, and the session's
+	// active organization, whichever it is, is unset. No session: 401 `UNAUTHORIZED`.
 	// Rate limit: default class.
 	//
 	// Corrects the 1.1.0 document, which does not allow `null` (unset) nor the `null` answer, and
@@ -10294,8 +10308,9 @@ type ClientWithResponsesInterface interface {
 	// currently active organization is answered. `organizationId: null` unsets it and answers `null`,
 	// as does a call with neither when none is active.
 	//
-	// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member: 403
-	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION` (and the active organization is unset). No session: 401 `UNAUTHORIZED`.
+	// Errors: unknown slug: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member (an unknown
+	// `organizationId` included): 403 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`, and the session's
+	// active organization, whichever it is, is unset. No session: 401 `UNAUTHORIZED`.
 	// Rate limit: default class.
 	//
 	// Corrects the 1.1.0 document, which does not allow `null` (unset) nor the `null` answer, and
@@ -10312,8 +10327,8 @@ type ClientWithResponsesInterface interface {
 	// one) and answers it with `metadata` parsed (absent when the organization has none). Needs the
 	// `organization:update` permission (owner, admin).
 	//
-	// Errors: no organization given or active, or unknown: 400 `ORGANIZATION_NOT_FOUND`; the user is
-	// not a member: 400 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; a `member`: 403
+	// Errors: no organization given and none active: 400 `ORGANIZATION_NOT_FOUND`; the user is not a
+	// member (an unknown organization included): 400 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; a `member`: 403
 	// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_ORGANIZATION`; the new slug belongs to another organization:
 	// 400 `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
 	//
@@ -10330,8 +10345,8 @@ type ClientWithResponsesInterface interface {
 	// one) and answers it with `metadata` parsed (absent when the organization has none). Needs the
 	// `organization:update` permission (owner, admin).
 	//
-	// Errors: no organization given or active, or unknown: 400 `ORGANIZATION_NOT_FOUND`; the user is
-	// not a member: 400 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; a `member`: 403
+	// Errors: no organization given and none active: 400 `ORGANIZATION_NOT_FOUND`; the user is not a
+	// member (an unknown organization included): 400 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; a `member`: 403
 	// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_ORGANIZATION`; the new slug belongs to another organization:
 	// 400 `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
 	//
@@ -17164,10 +17179,10 @@ func (c *ClientWithResponses) CreateOrganizationWithResponse(ctx context.Context
 // DeleteOrganizationWithBodyWithResponse Delete an organization
 //
 // Deletes the organization with its members and invitations and answers the deleted row
-// (`metadata` as the stored string). Needs `organization:delete` (owner only). Sessions that had it
-// active no longer do.
+// (`metadata` as the stored string). Needs `organization:delete` (owner only). If the caller's session
+// had it active, it no longer does.
 //
-// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; not a member: 400
+// Errors: not a member (an unknown organization included): 400
 // `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
 // `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
 //
@@ -17187,10 +17202,10 @@ func (c *ClientWithResponses) DeleteOrganizationWithBodyWithResponse(ctx context
 // DeleteOrganizationWithResponse Delete an organization
 //
 // Deletes the organization with its members and invitations and answers the deleted row
-// (`metadata` as the stored string). Needs `organization:delete` (owner only). Sessions that had it
-// active no longer do.
+// (`metadata` as the stored string). Needs `organization:delete` (owner only). If the caller's session
+// had it active, it no longer does.
 //
-// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; not a member: 400
+// Errors: not a member (an unknown organization included): 400
 // `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
 // `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
 //
@@ -17257,7 +17272,8 @@ func (c *ClientWithResponses) GetActiveMemberRoleWithResponse(ctx context.Contex
 // and none is active.
 //
 // Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member: 403
-// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION` (and the active organization is unset). No session: 401 `UNAUTHORIZED`.
+// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`, and the session's active organization, whichever it
+// is, is unset. No session: 401 `UNAUTHORIZED`.
 // Rate limit: default class.
 //
 // Corrects the 1.1.0 document, which takes no parameters and answers a bare `Organization`.
@@ -17605,10 +17621,11 @@ func (c *ClientWithResponses) RejectInvitationWithResponse(ctx context.Context, 
 // (owner, admin). A member with the `owner` role can be removed only by an owner and only while
 // another owner remains. Removing yourself unsets your active organization.
 //
-// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not a member: 400
-// `MEMBER_NOT_FOUND`; removing an owner as non-owner or the last owner: 400
-// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`; no permission: 401
-// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+// Errors, in this order: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller not a member, or no
+// such member id or member email: 400 `MEMBER_NOT_FOUND`; removing an owner as non-owner or the
+// last owner: 400 `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`; no permission: 401
+// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER`; a member id of another organization: 400
+// `MEMBER_NOT_FOUND`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -17628,10 +17645,11 @@ func (c *ClientWithResponses) RemoveMemberWithBodyWithResponse(ctx context.Conte
 // (owner, admin). A member with the `owner` role can be removed only by an owner and only while
 // another owner remains. Removing yourself unsets your active organization.
 //
-// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not a member: 400
-// `MEMBER_NOT_FOUND`; removing an owner as non-owner or the last owner: 400
-// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`; no permission: 401
-// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+// Errors, in this order: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller not a member, or no
+// such member id or member email: 400 `MEMBER_NOT_FOUND`; removing an owner as non-owner or the
+// last owner: 400 `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`; no permission: 401
+// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER`; a member id of another organization: 400
+// `MEMBER_NOT_FOUND`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -17652,8 +17670,9 @@ func (c *ClientWithResponses) RemoveMemberWithResponse(ctx context.Context, body
 // currently active organization is answered. `organizationId: null` unsets it and answers `null`,
 // as does a call with neither when none is active.
 //
-// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member: 403
-// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION` (and the active organization is unset). No session: 401 `UNAUTHORIZED`.
+// Errors: unknown slug: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member (an unknown
+// `organizationId` included): 403 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`, and the session's
+// active organization, whichever it is, is unset. No session: 401 `UNAUTHORIZED`.
 // Rate limit: default class.
 //
 // Corrects the 1.1.0 document, which does not allow `null` (unset) nor the `null` answer, and
@@ -17678,8 +17697,9 @@ func (c *ClientWithResponses) SetActiveOrganizationWithBodyWithResponse(ctx cont
 // currently active organization is answered. `organizationId: null` unsets it and answers `null`,
 // as does a call with neither when none is active.
 //
-// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member: 403
-// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION` (and the active organization is unset). No session: 401 `UNAUTHORIZED`.
+// Errors: unknown slug: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member (an unknown
+// `organizationId` included): 403 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`, and the session's
+// active organization, whichever it is, is unset. No session: 401 `UNAUTHORIZED`.
 // Rate limit: default class.
 //
 // Corrects the 1.1.0 document, which does not allow `null` (unset) nor the `null` answer, and
@@ -17702,8 +17722,8 @@ func (c *ClientWithResponses) SetActiveOrganizationWithResponse(ctx context.Cont
 // one) and answers it with `metadata` parsed (absent when the organization has none). Needs the
 // `organization:update` permission (owner, admin).
 //
-// Errors: no organization given or active, or unknown: 400 `ORGANIZATION_NOT_FOUND`; the user is
-// not a member: 400 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; a `member`: 403
+// Errors: no organization given and none active: 400 `ORGANIZATION_NOT_FOUND`; the user is not a
+// member (an unknown organization included): 400 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; a `member`: 403
 // `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_ORGANIZATION`; the new slug belongs to another organization:
 // 400 `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
 //
@@ -17726,8 +17746,8 @@ func (c *ClientWithResponses) UpdateOrganizationWithBodyWithResponse(ctx context
 // one) and answers it with `metadata` parsed (absent when the organization has none). Needs the
 // `organization:update` permission (owner, admin).
 //
-// Errors: no organization given or active, or unknown: 400 `ORGANIZATION_NOT_FOUND`; the user is
-// not a member: 400 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; a `member`: 403
+// Errors: no organization given and none active: 400 `ORGANIZATION_NOT_FOUND`; the user is not a
+// member (an unknown organization included): 400 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; a `member`: 403
 // `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_ORGANIZATION`; the new slug belongs to another organization:
 // 400 `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
 //
@@ -34748,162 +34768,163 @@ var swaggerSpec = []string{
 	"4cmBb/VzkPegJIo7co2t5N8wNj9B5bi90gyilccLVqB+u3Ji4tzPlAyTLBU2BLjzz+5gOPBbOuQSC7dD",
 	"wLdqoryM9yaSDcAncbbwNKLiIDYBGLQOCtFvHoDamyNCyRWNGfGzy1hVA8EgA3NYanUomCU97kdiKnyo",
 	"+wWpIiaiX5c6q7tnCLwyG/YM6l+oLwv1eLwlmbv2SMxmpaMnwGnehcn1W9yBMkazclVMZgKQhGfW822x",
-	"HjiEeZawA9PB3Lbt0ONXWYM6NiZOFI6RlZ4z0OkpaDsLSCxuPV5173wG1Qevtq0G7rudHmMbRuvXFUuJ",
-	"cf3oksU0AFAfbXdN0cICUaj8ZzoooOtZlX5V80d8Vx0Xp82VxtLpNqQ/h5EXmUodc8Bp56wz7KA5INPE",
-	"FxDrU0KPO1GOz/oFaOxqR0+AxpYRVnPAM+amZ3L6DUJs352cIqCZIjwNpBK7hABol1IsbjG9WZfUqdmg",
-	"yVVPUg7lipuXNCE7743aJ8Pub4WUKEPIyKoF87Gtj0IaPQLCaCTxdZxCO9GCoIlBL4ZdUvNEWafyhW4+",
-	"9qZkLJ0hWkgHvg2PyNOGIXLCArR8cR3O19yD+1zRhtKIS++p/8mrqBcwUKXZbEJJRzGxMV+kak5+Xge3",
-	"FzcjOAFkH7laejwj2wyUcmiSAUVW19WP3blzhmqydklYfFFz+nLodwVCTilt0E1quECYYp5crMguGbnn",
-	"oaUWnYuZV3wBTV+vcJa61LagGX0BmYRr0QLeAY0Cg0n5Jq+rmN/dsVL/MH9YMt2me1/aafbg3LPzqyVa",
-	"Paq3IZdEfGDxysncaiDa4vt1sOwzwqOI2HorrNrrZ8p9PwA5JBPfYUjMjoR5soiiRoawr5OfCukquQtZ",
-	"zYfreNx9t75iCGV0fE1SGY18CoM6jKCOMUl1Es7olH3264QmZCZkYr8+U2TOr6eZPQf7+3VAypYJASTa",
-	"mq7SnyrTPgCHxUvXia5DybPjpHypnehQZ9rASGkmQZc6FNRV1Ft6cf5479eaeVQKSNpS81oxO3sc0TQ5",
-	"ZKniqt1bv3bqchXynK117TRZtSj8KpRkwSVLahs50/pS/1sp1Am9QT9ZymoytpFCi2oJA3u1iKKc2r0R",
-	"vf8vyE9WiwzoOwhW8pm6JMZqVXVuYWnn7s3NdDwLeThbzCrH+zYQOOQJm4Jy8Jhc7Vzb0FcORAlfy1KJ",
-	"NWY7B5rmmQ/eiw/y3eylOzLKbOxVcTA0WRvkaupMIyDpanVQ5G5ux+d0hojJKwzWYVgsxtruDxhj6o7T",
-	"1P9XPOvY4ytBVZsDTvUoHcNw3qILrxtGA8gnnf4m025mr6eCs8JIDXdaFjElDEqTmVf4U0Fexbnik4vk",
-	"mvFE0RIsbrY7iFomtGsjU3GOURiUkc0w2Kmw1mPSy3R2pyyhYVRGJ7+dCK4nT/3uFEmlSNtXEP9TSahO",
-	"qERQAxaQjJdK+0NS/lhrrZGWwRRbJCBrjAsqiV+o8Dwda8mzoPlVDRdGxNtdvHuW4B5DgtuBil1T2UhD",
-	"v8ud64qXA+6G4uRqxwAsJ61jeiVE9Nk/tqFlBaVtwDgZ8pXz7fHCG+i8VCPTmPJEErQsUCgtQaJQYrIH",
-	"8dMZSJ9UYybFIh4z8v/+3/8POtfBdpDpl/yB+Dam0Ot7v27MHuQPtDzUScErTnITt+9hVDX8njA6W9sA",
-	"Hac/x4wGqy+10PHu8WsqCVUrDRkD6p/kapEUxxnUjX8Kouh8Oj5Wjfu6JFnA5jFDiYs7i+XbADeTOQPa",
-	"PhYeWEKtFQMAfx8rfd48crCLeeSBc6feUOleiYv06D9OWIDb2Rsq0/6eQHSAO5i1eVWIgPMcH/DtRfo6",
-	"zkmHRiqaeXeWgVqpEzSwIQbYqM45i7CpN1jVEmyKNFrTCr1iGD6pUm2tph7PQ3goFoC1qBA+qgbgdDn+",
-	"Uirg1XX1laOfybVYxLLucTUkQIurJmw2jxRl0eB+6nxmpF/HruEfE38RR1CTA0lphlMoAT5nigCZvsBi",
-	"oSddtxYK8zhjsDCQeX4m/czjJflnsBH5/LMWcgp1DCBAbUa1yR5iSnTQdZO8C5NrKDwlGQ9MCbayLU0M",
-	"Hr5Ndo4ZZ7dKPTFrbOvI1Oq6frvHoWSMMxP1PjQTBrV1fAcrn6e6SyaepNSYcUV1OV3HhgLwfAAaV5w6",
-	"R6pgBSJyMb7OSiZlESlFOXXlUXRoxgGY2oH6e9UxbWK01fHQffZ7Zx23R48bP4Z6yVRJy9tgsl8dE2+x",
-	"v/9iDGED6l+svvIEogiqXAB2Uq2lQ6Px1MD+Q7ketUIxa0h9MDJaNUlEzZ609emFzkqM3nWHb3Ap1KD9",
-	"lgUrLItrNHHt6338aTt43gOnQgOec79W1jIO77Rsjw729wuuhs0Wd6yGD5kgvp1vZzlnMiUveqJoDVVC",
-	"KwAN2XB1eA5xT26C6mrwUyEOMqyqE+70SKnpJjriW8i7fE63/EbFKDxp1pYPgKt3FZwiRj+wdXVjZ+KD",
-	"jl/P5EcBy1yRavJB6zF8HmTQPjAssQUl58h6nA/jaCbhBOrCmIxOwVmOB28Ox0TvOMgXluTva+530j5X",
-	"L5512r91VrS9UXuAz87Pfh/13p13+k8oPfRMbd8XiCRf6ecJULjtwkmzR/CZ0n1TlA6O3X2oW4hEbSsf",
-	"SAGVC2UqbosJqVKO0m4tG3HUcnPwQp1TqVVIKL+Z9308sAHpLJQZd8OXQXHLWta3g3LLrPezff2hsN9E",
-	"bvN3uR8NN4qi7K508uFz1TRUrgaWk+0NHO7NaXq81DjQyuTDgbUdHP5oBiA0ZiRik4QoJWkCurDWAOUW",
-	"huG8CuquFOmeop0AuVpe18xIGzqGIt/c72IBA8wo7GCNCLO7tdr49hr6WXcwdIIzBl9EZTPheIWy37ZS",
-	"SyidgAn5lLyj77805XT1tO1oqHMrninovShoTrD4Tt4xogzIqA5MW5sJo99RNOKPZrP5vk68SiISCuU+",
-	"+GcfsRJscGUuTNqvFUUtP1hGzIpMA3QipeQeP9jf18HVYjKRLPHJnE6hmVmd+FLEyculT6qOLcYxHutk",
-	"mDpEbOlm1CenUBwhFNz3OEDxmvYmYZSw+FXIosDf03/1gI6I2D74jUYL5hP8A74k1Yn2EuZ79rjqukWE",
-	"bkQSn/1HvcC1OVv9V910GnLpt+CJJniUFJn5a03iw/b5Hte44GpJcTBW55BEl9SY0ylmBD+Y1/JbTCTK",
-	"C6sGb2EDE7hQJ02G/2XbxRxHuwUbrwTFvDXlmwSRN+G8lLPAPbhHPwMRJ+SGLcs6wEuV6YBx1fofFXvL",
-	"lLSPuSI2aSoMnAqb5aE/0DteOruqVI5r60Zj72vhoKgcV5BpbTUAuN1qkfUFLi/c6lCDwo7vuAJAP9QA",
-	"dHlBILfrxwCf7BZidQKNh9KVXdh/auv7MbSucLrsP+p1hg3UK4ZqbTXn52izL2CXUmSuSIJrI88UE8Md",
-	"nmW4e2vBhs+KyT1tRVDjdCuFGErlrXrV1mcFfCdNepsj2a043HVVdPcDm6BsapY1bahCKEH5xSK7DajD",
-	"MaZRhNBlGVljtc6ddntigbffOv3uq+4J2rxNLd3Rq14/G/9v+gU/N6i/Bdr0pbQV08aU63I3cwrrokZr",
-	"Kr6r0bYvujji5qoubIHAS7T2tzoJwCyyrqsEMZzYPRCMNHcs18fGBLWHE3nUkuyg8w6c/VQ7eYzl3tT6",
-	"xWJG3gyHF2VEESb+9ZXc7ISflduvaB4sIFQ7EMaY/ZuN71JyAD8sjrbK1gjAN1ngt9LAoXWw/Rju+9kv",
-	"yZjdNjmKVDU1IX56UuHjiVjw4P/n15wCkBajf7eMqYfLkc0RIV0VsySmAlcKYQO5RpIsIk19WPm/Am5/",
-	"fqYbkAz0iXyOkvhWfYe433dOpUK/8caIUhMgoS9cN+jpeEhStXb/MMAaxVZStWIdZD6FCTHqG/H/j18D",
-	"Dr8am1mqpWWiLlIro6KSzWbzs2/jL7XdSEfnezwbfNkk7UychurF+FogTUIXRTcOdQiluHKiNdUw4OHt",
-	"dRixlHDir7GaMZdNAiummMFSLGLJognGeEj4ewuQrjuC8STqvCfbFh+IzSDT2UknxFDvZkRlcv9okgKn",
-	"z8F24IY48If2JuORftRYObeLJxNJsokhPMeRfMO8QG2evfg7sAFp4c7KecAgEXERxqtWEI1yWi1G4s6X",
-	"a8mmzUodJ5dBd21l2sW6gVAbHGpYTWnIMcUqH0xX4ikCr4yIi7N/kUetMCOLQN5CbsFZqIh9HWNfdD2t",
-	"aFkW1meC6pv5llGy9w1P0DXyLXeDH+sepxLLulOg8JkhOJDoz8g661z5ti4+jSJxa5KxqzgAwjWP049x",
-	"BzTgvQ65XjkrRdxkwApQyB+JrRT29ZX4yy75xwVHIZOGnKlI/mesLv7MrjLsasCSB0DqxBzeNclw15RP",
-	"Nd/CrCXtOBcT4utYxgIAzm30Eo+vKCZhYlHgDHOb01iygFTdUhYr3V2j4M0spDkwmGy+Mc7Ud4ToXGLZ",
-	"FhlbwugecPM0j9iBLXi8IAp9B3Bzam02G6K+Li9O24Xo5i1bVBD8aVcsEnwqMT1Aa2LuomnT/RMohaRN",
-	"VrbORabKBcSJZNDu10GrX8JJ+AKsZrWjp5A8DReqjMvgLXkGWP+GGQOeuns4OfEM5JGbS9Qapm8tWH8U",
-	"UzA2Lr8IMoNsRszIJAartwC6McVtz1uqDF3PZwlnEoQRGqJJevnUYY+PgcPZhwbvQ8QYTWzMW/nUIOOz",
-	"VIyBLOZp4rHO/g6hBDI0pbPAyaYkcLV8iGxkUsv/LUKuEZfqmXpJdeS6ECccKE6yKcmWVF3PgMXF5PrD",
-	"o/39Wktxp/sbzsArssZqpl+FxOlVjlNPdydeRIxcxeKGoaC7S9Szy/+0AWxlAwM2ExAsnlyzmWTRZHv7",
-	"3Lvu8E3vcjhqn1vzXFEKc34PbiEn3bqTds9o9r+EypdaifGGfcawbTcP1+WwJoaghM1mkMAfj8mm3TwZ",
-	"U+EmFvtsJPwm0UmQW+yCwB2zSczkdSNRpKyclV5KlqnSpD8j8JmpNm/AKrIBQ1KMQxoROjYBxoIAOWa3",
-	"+LX0OESEqE/nsfgQBopTSmuSnMENj1myiDHDbdaEmvyqNc3JE4uno5PXXFezx/XLJAxaxNcjH6quTa4b",
-	"1kTjzHq5RBTAjKxGZwZGgjAAThKLBHC0k6bH27p9ySIMLFUkaCJi4utiE2MmJa7wCuRThl5W05p9uaCd",
-	"WkrE9Ww0GW+fnPQuz4dZyIo5lfJWxIF5FxXCseCTcLpQ22emoxu56Pd+655qXji4vLjo9YcdxQ/ttFGg",
-	"8LhePf3dsPdr53zU77zqdwZvVj7mIndM8OwYTmY+w0ZcLmx71RFDurdX7e4ZclDzafvkpDMYYAtZPS5F",
-	"V9+KvWDaAqw7biKIH2b1rpaZA1cVscf9hWR6303JyDocDPWymUA30JxdH06skCjHYg7x+s5rdbcHhFZH",
-	"uwHxYe0U9fGLfV3pcX4kJqanOTCn+8vHPaRT3OTigjchdlFRlmf+9Y05uZBa0JQCIO3E7XQY2SlebsvD",
-	"YJgNQ/YaMZMY8lrMzHRMJMRBxmwe0bESHvcmQgn/thW/1iTvFP2naCG71nUKMfChOqaSNUIuGZeh0hRr",
-	"hmd5nJLDo8b4msZ0nAAVkyzRJFBxhQMAbSJVDGIda6MkvGU7P0bpGj7S4jVqn4ilBSbEKOQ3xP90RSW7",
-	"7J993su2sLfSwt+VSnRFxzeX/bNftPTOAkiGGIo6ueyfNRgfi4AFOvx0niytaD+8ZqZOsGGagCY1SW2N",
-	"uDLyGCPfsjXOMfbNCXzt6lRSXE32MZQJIKiplZFLmbBZnUBZdYyqwNcmmj3jiqr5A9a1y1KzQFQFkNqK",
-	"kSbxAlAu/XT+vo6MM7hV/c5pt985GY4u+2eKpWKXNgA55aVGneoMOsPRRXsweNfrn45Ou4P2y7MV6+IL",
-	"pSWSH/dJSdwCnOMLvYN9hpk5jxO/sNrVVwtrKxpKGZlvG1DNqgFF1dGS6dXEw1S7O/F/puNr6XiOZkPT",
-	"imYboROvigniLiPZLq3aYMKjIJ/b9g0VAKqsdQ6XxioyORZcLnR1cHx8TFap0meTqoAfYiyvVUZAHFSE",
-	"MJIsfYrymL8Sl0866tg5sfySyIQuPY5wiFVdkBwVpPgD8IUP4obJ9H3BcR6YRW/UqFDqoj1BhtDp8gH1",
-	"wtoKC2lkoDR6GMgaisqtdDHltTpaakEpJz8TJdrqqgjw5ODwZ6MjGNI27PVGgze9/tAne7nHZ73z1/fx",
-	"pxyjhLxmmV1x+jslS8N+okUTzKgenwMKW0mssGSW0GyTtO8cq7pFedf+Nq13qlNSlshgxJYNiQyPQd6d",
-	"iX4luj6ArVkvsNtjeEslQWN38Ey3vwzdltpHn+5BmCjZ2znzW5LvvU/w9ue1uWYgrSI4KejIJVK73yRt",
-	"EoUfDE02Epok1Rf7hwhF68ixvscBmTz6wAIMHNOJI0oqViKtgb2F1n5ZlaoVxcFctzCRSG3APePkYmi6",
-	"6vH8iPJj0V0BovsveYpr3RnZT9zWlOBspXlo5e9FbWFoHA5GR3NpdheQaxbrwqCmYUWgQiYJjZnHYQRN",
-	"YrLOMkPZSmDOf/DCgXo9aZ+dvWyf/Aoi8wN41Y2pLWDjiMYswxbmNLlOuUKdzGh8AzjsmcUVcABpBCIB",
-	"HskrdU4A3QVwrYxGw2XCaJBKE7h2G3nIie5tR16SShMgJVn2oWa1yj22r6BTXy1gymJIDpdMB+1dxeJW",
-	"yU1V4KPz+XdSD2wi4lmtRWIWUe34JHrXy7ibs9T3qvPzYv+wKC1BH9/cJft76UUWcfbFwquTjUQ7E2Ob",
-	"D7YuDs2+d/cwtKecnKc4M1L3B2QwrwQEZa7oBYoPrOErSiRugOu1YeTicu0Ay7WbChZGYC5wQxD2UamN",
-	"WAwTQ3tthZ5Mvl5ePwBJXMcno3widd1lTABW45LE//RZG3rRdC9JOOUCooMdl6jHHyCzQa1PTy3PwKzO",
-	"40iQHcUpHMnxa0qKp4KzZ1PuN2bKVQcVqqtgHIVMj+vaq6/f23zn3Suu071CbSi2WWlOBGGeIrTW33ul",
-	"3SFVGStBsmrEQfQrYKaYTaqV39nnMSMyjCBzwOOaCNSaBJZDh3NYAmSGQyMptJApC/IiZFERwPsTEU0/",
-	"Hs2+6PTxRBVQJCvPoel/ScqkuL+0V2AbkvQgckg1L4GEfBwtAhbU6kUkwOOaBqykyK4YMr+6VPKXE0ie",
-	"KcdfVqbZKM0ofbvhOngb6A8pJSFvwa/r2H/g4yV+llF6/+fdUJeQWezvH/646tR1niil2KvseRXjx/X4",
-	"O12VhaYixTq6Qm6vaaLomuv7DhPthzbVjpj2fdQ9vuAGnAkoHnqtObQwodK6Gn7Y3ycziaWQ3LGkvRjE",
-	"qAw51DFlRd53cNOACQvhoN52B2/bw5M3aHsz1WkygyNTlkgdjoQfmdQRxJLCoNW7Ope3tpW1SCYUoMzJ",
-	"7HE/A3GFIz7vDUed843O5g1+l6zdTFsVTQpLipll9oRqZ39xviQPfnPm09GOwMfJlyzo64mKmwPFmasi",
-	"tgoC4HLOlX7w7PF4JJL+ub5FqiJIVproZC7iWlOVDKe8EfK9DXQdKgbKrKNFC4b+OGYB40lIIz+N1MTf",
-	"VgmcHiA4t00RQAdd7lCjyxnTtaLgUGQUEZpvmAagUmQPIOTm0aJI29QUOUu8oFYdtqur1dV1bT42vhYs",
-	"zXInvjGV+hrKDrP6kzqRSWjy3JHHqCE3oWUMV37L9Ij94zwygKkk9pZ+bLSnkK9y0AioFbXrxOSkq10B",
-	"PwDWF2woGagZCJ6MTDe+mWhRRr0GN+SCFIXQ3saCT+0vOsUhU+hu1OvbGCDf41hwzwR/qiGGM4Q/mNFo",
-	"IuIZy/KTbNE8UqXkmvIgYrEOhcrGBNcxY3OVC9Uc/z7AkZZ48cFdr1iWZYopqI/HM1fBqSaQwVxU3Cfl",
-	"lRmELzBrYOFG6XHfJawfG7e3tw21AI1FHOmgsxz30vcLtQ5SRWZ2sE9kbQtulp4pDA2ASsqMcsQ9pCkM",
-	"BZ7i0MkY0eEDHkckoJXL0NJQ5iYKbrKIIhAmCnlhOOXdx+WAaQ9fi+/BCNbwPbiSJOT3dr7Un7WsP1cQ",
-	"gjoaiqjBLUv52zyN0FnPezG1pJz5Gl3HDwPM9zhWvCfWVKOHZErvH2ppihKRSSRuSfXi15NOrUkcbBzF",
-	"t5jiuSmyKcTz7pNZyBeJttJIk3WKvMjwsAxHgpZ8UtUM7ZcX+/s1xyJtmPkijjBaFhW7NCranDly2T8z",
-	"9UQVd3e5v9HfUMFaZczXIgq0SdrjwKiUwqgEVIfZI0PW1WDdRpAwBqFUCkI/Kxzo+uhmuB63yTuC+K87",
-	"Q7JnCOrepzQHQgfyovhhNoxUzQtqTWlC9HkmYVInrDltktdCTCNWJ+35PGK1Y6PgOZF/ddgJHTSNYAec",
-	"VEGIMiZ5myE0IZyxgAVZ6IddhSuPWwC6nHRVAvdZmpxzlEvOWUmRMaJRGGCCkWduvP7auL5XsnOULhs6",
-	"QYIHq0GCXJi4ax2u4HF3bAcaHiKVBMzolOCsltbJ3zkgfq99OXwzOuue/2q1ZcVr4w8sIDdsKUnIlZwQ",
-	"BCFGbVzQmM5kaVzKQ4kLJtyEM1TbQSIA0AbN5zncdB15UodcUyVh5s4+1n8FUqnI2uVcNwLZPnKlDGx6",
-	"wt101WqYILiUxxHxtIaibUTHN2psK4uDbaWPT2lC/XJJZIAE8zFFEezia8ki0PkmiaSDMFtw8V3qDwQw",
-	"EeRDKBV5ETGpmmtlzlcthSjBi/0s1BQKNftHm784F8krseDBsxTkSEHU5MsaSrtRCFJUCiOyysSgs/CG",
-	"Ef+iNxiSrNnCJ1eLhERCaAsFMMfFnFwtiWmVVHVdkYBE4pbFjTGVLKgdp0JKyhTLTA3V/+1S1bwM4SpX",
-	"tRWzhPGAtUiBocDk2SKX0lMr5LFmOlndfkWnJ1XUWm2spvnOh8h4P80Ny7FMxQjP2287GQNAK13Fq5hR",
-	"GwAQLyIGPCoR5MU+oHxgqhgiV/3RbvyLNv673/jbqPle9fT990eHh99/j+wWeklj8Ou5p6DT42DzY/PR",
-	"+wj5CDQRMVpzYwbyVHLNJNOWGS3IKllY2mwL4LMSQipua26O8V0tDKTUwKBLEhZaGCBqE1Tz6tHBDzC6",
-	"iYhn6PKsrZEJPL6bDSGbU+5/Mse8boRKtbfO4a6RSF0z0+fV0uPWmpQQ/1Pmq1a5iaK1aounOuepnK9f",
-	"GhrwmJzddPJsZ3i2M2zNYQ+3+XgeizGTIE53eKJY5BPlzpael5gp7D10WLRYJLtFsxmQWwwWQ+tBNZwQ",
-	"ypeolrqBIiY+xNdfj7Sa4nH7ROPOKd6btYQ3Sdv1/C4g19oxHbAPjFsFk5qhCA2vTj0uExpBKE3TZfCG",
-	"UvqEzueMxgZTHVKplWro6LhGn5ekf9EIeZiEiD4lpmKReFwxLO6KDOhNIDqZbkUHq2XCYDAjzImGse5m",
-	"PRXqpd7aXhxOQ+zB0DRSPdp/UdsxGEadl94ieURK3FskXyoOxvS2geaKRVKE6IzxkDp95pujys+G3Pv7",
-	"VhXtFHAZ1ugwi/lGJ6p2eFodpYpipKOR1HWMwm+2MhiqCDVrAC3ytgIYtLUOzkjoeFJ3cJqS6jovplFh",
-	"8m5MpzW8Rpudlliv1SAXIbqyxy1KkU4strjYql2MUAZoBW3FWMzN+mUkcEv1QHmgi0SgxGVXEq64ouHB",
-	"AgmKidTROlNqKzWa7JIn1ywJxxpi1iZZefzo8NB4mlMVqyo0r1B0fR7RpWGnft2GdIOojCnV5sOaPRfA",
-	"mkOpGJPIaaya/+XaNeTchohjaq+csyjKV7rNzfqYHB0eaguoiRrq/LM7GA6UwjVqn/eGb4xx9HETrjeq",
-	"dR7PqXKMT5PrnEa3ObjJ41Wv8gfkO8N770lXJ7frY4CVA71KzVF8E5omoVtFtTvIYfS20DAPX4B2nP9i",
-	"g8JbX9XE/abHXXc0xr5KaxHQUNGAZo/wUt3O2amL1egjhheACmo77M4+7RamJbQvuroOM+iv6O/6SMdJ",
-	"tNSaNw4nB5ForutdfOCINRXO6JShadqqm3XnztVX70QLLf0mZtiQhTJZ53L+2O5t3cNXVDsv5+vT2Dm7",
-	"hRNfN5R8RQl9Fl3+tLrhYr6z/3oB2E0NLYVs1g7LwRUNqmI91RrDXKW9MEAG4YeBbypzYa1Y87Glbmvz",
-	"CxDZmBLE6LI1YRZcqXEHJKDLYxOD+8Lj/qAzGFi0+X5n8MYoZ3rkGDqs5bC0xqquUmQCXlPMv8tz8Bye",
-	"tQfDkQY99EkV4qLUvLFAvZpnGNSJFEZWUATbMeVNENJYMwGPhxA2xh14xTAoR1ZcAWxckzaxMwLhQfMn",
-	"zSMwBV1LY2aJYnGrttIFItReeRQfPO7iCRZi3sKp02h+jwV46/bxRANxcYz3ARp5Dgz6GtDxCHiX4nKW",
-	"k1fEiN+YSpriADYJIjVD+WvtSidV5wg2AjYJOQtqlvBp+XE1g1wrfRUTe1OgLsZqcIkih2DPQqUNOgDI",
-	"z9s4TKB0RKavuselsEmpUYTCmQ6wsB4rDBtwKoCYgQIWPBLVfBHqc2FeSoRGgM5XsvbD2ZzFUnCasODl",
-	"EtEWCquBedz0VChSZ0NYN9fmOBcJg8gfxNtXRNLU3mZcSbg4Xp18Vv30uQZeQQwzyh4En1SP9o+K7Xke",
-	"LzXoXbodPCpO+NdNl82NoZR6IkL4c/rbX7R0R1piqSCXfRNJVrLfGpBxTYN9o5qi9kqquoTbOGIUCjHV",
-	"6hmz0aq1p4aWvVV7T4EUXdfkuNiwB4GRH2i0YLXNaCFrwb2zlK2FBf5wPFb/P74HhcaIjmM3Be6kjfL3",
-	"y44uOgFJCQvJiL+HaCaYX+ir78HOUSf+FeWcBfpffUal4PqPDvqd1F/JrXhFx4mIO1xxqsC3Avsqya96",
-	"FSg1EjrF+hBy60qtdwIGI42mkOVZNGYmZxkc6g7nyJuYlOYjxYypRVVayGaTE8lZnHQ5qXuZnO4NfbjW",
-	"MoMCv6krpW9Hk1SHyBhNZHKurrrqP5wprc7EHqB+AbBYaXxDwWmulXJDNaRHZYWqg6eqPjwzwL80A3TZ",
-	"3kKuCdBzM7hLoRGd/MD/eTck1TeDwx9+dBUHUA4kG8csqWvocCywTuhqtmLT4xcRDbOxVceAjpd6z2zx",
-	"dhuUtd74k3rAsLbtZ8VEwLBinDImufqWSttorUnAbKths0hVQ+SMaRwvAXwQ+dhQ+LVjXXRX8EkYz3A6",
-	"MmFz8KvBHqvjcUxcntVw3/brGXxJ7cwRUWCcEjWPY8Z6waKZ1zm7Na9vNIchEXWb8rgecWaQ7ht+jcjb",
-	"MBlfMxdIftu1/+zXPY6Sik1byKdJGj+gXjRY65Bldt6ELRekeXpc45dgIAi62l7sH67iXFYp6pMcg9sM",
-	"AGfNuPhWkuahCpfSINn6jAMdK6B/xcSFzj8vuv2OiaYkU8GZBS0Z5NIiTNWu7GSJ4DbDt6GPo9r4ghhO",
-	"HSKSB5JEGe2KjcWMlS2KC/6pgRhEwMphRpsev1wDFkDKsAJmBrwz0SlNJekR96i2dezkOJryyRMleVEy",
-	"XyEveIKxAqp+yxauc+9oKwOtCbRiwU2Pxf4lcOYvjX9pI8JmZlSKmmZhNpFCboBqfgiwTTtHXI7MsKoF",
-	"AJu17RA2t0fUfEhxyNmDcpnIRF2AQpKN6H4oOWknlFCfVAUncBe3uZe155DRYgzSw4eDb9IiV6H/VFML",
-	"MTHh4VQa0qGkEyQqmrQbf0gixM0K254xym+vw4iRalFkhg/I+sm1Ip8GbbyAEdZTEm+LPuP5KWrTMr2n",
-	"H4+FdzlFuzDLhuIkd8jkJqF2c+UG17jeXg8wxDhJMytsdZmso9P83vT4u1zKhi6/mQNsqOUwFZysDJOx",
-	"QNLEC2O+KMpe4PcoH13C0pwaBI+hQ2c7+Rbw/0NJ4nB6nTz75L6xipNsfLOiETvXtZiOQC9KsUVJbhFH",
-	"lePKHp2He2qDKqoP/VWeqnR4MBchh1pRCJyI9NkNeLha2msIcB9zGgOuDuVLMo8W05ADv9cylhnWqjxn",
-	"7G6NKwggNJk9StxN8wA+0DCiV2EUJktStY9Xu7GZAav9uA40WVerGca6hKckVajZayo414kPJaTVP3Rk",
-	"KJqlQ/4hTLAFRRDTBj2OY6m7S/SdtIGPYKdOGJ1JSI0LlpzOwjFWCq6Tg/19OxLVjfp7zngQ8qnH3T7n",
-	"K6WS3V8xSvDoZ7BeSBOkHzMIVwxltox1RGXicVvHmnCG6boRox9Y3YkRIVzEJBKS2RrfTeKuJYnFrbY3",
-	"ZAvwoytRew0gIA8l6bqBCc+UFMWkPMRcMonhWNbbZI7PaSx1KVCt9mLu3DHxM5WZc4JDPffz4Ozydc5I",
-	"Xfd49p1U2dVG6VF3gNZ2XUp61Hu1UhIamskUo8683B3k3ibbVK5e30H6zWnnrFP8TWnx7jpZrc2tesiV",
-	"rHZWwKzaholtVT+7PcBn52e/6wLa9bvV3S5fR3dNdAXw+k71wsub7p7/1h12wJYxUH/vtFfOxzAd/Fot",
-	"e9Fi49un5b3AC7g4Z9233eGo32mfvOmcat+J+S2zo+7I1BL3Oyfdi27nfGgOdvrh6u3A1Rm86V6sdlgy",
-	"5ZP2+UnnDCeQa7rki7PuYOi8OrCzMZcR5EalJ2y6kuiky2A69jv/uOz2O6ejV72+O54WoWSiFB1NkpCq",
-	"YQwdMUXbq5IxtKRamRMihVMulCkA/fn95/8vAAD//w==",
+	"HjiEeZawA9PB3Lbt0ONXWYM6NiZOFI6RlZ4z0OkpaDsLSCxuPV5173wG1Qevtq0G7rudHmMbRuvXFUtJ",
+	"d2KT/VxIGI9fUwjJRP5RhyQ0ix0WCJbHiEm1eojmM9aBzLStC87QcYR31WFx2lppDJ0ufwCDQIKXrMhS",
+	"6lgDTjtnnWEHrQGZJr6AVJ/SedyIcnjWL0BiVzt6AiS2jK6a852xNj1T028QYfvu1BTxzBS1aSAh2SUC",
+	"QJOeWNxidrOuqFOzMZOrjqQcAePmJS2fnvdG7ZNh97dCSpSxYJJVA+ZjGx+FNGoERNFI4uswhXai5UAT",
+	"gl6MuqTmiaJO5QvdfOxNiVg6QbSQDnwbDpGnjULkRAVo8eI6nK+5B/e5og2lEJfeU/+TV1EvYJxKs9mE",
+	"io5iYkO+SNWc/LwKbi9uRoAAxD5ytfR4RrQZKN3Q5AKKrKqrH7tz5wy1ZO2RsPCi5vTlwO8yQtQG2qCb",
+	"1GiBMMU8uViRXTJyz0NLLToVM6/3Api+XuEsdaltQTP6AhIJ14IFvAMaBfaS8k1eVzC/u2Oh/mH+sGS6",
+	"Tfe+tNPswbln51dLNHpUb0MuifjA4pWTudVAtMH360DZZ4RHEbH1Rli118+U+374cUgmvsOImB0J82QR",
+	"RY0MYV8nPxXSVXIXspqP1vG4+259xQ7K6PiapDIa+RQGdRhBHUOS6iSc0Sn77NcJTchMyMR+fabInF9P",
+	"E3sO9vfrAJQtEwJAtDVdpD/VpX3ADYuXrg9dR5Jnx0n5UvvQocy0QZHSTIIudSSoq6e39OL88d6vNfOg",
+	"FJCzpea1YnX2OIJpckhSxVUr9K0XsJ6M2TSflqfLchXynK117Xq+KmhxHJZWenX4gcdDWYcQOy5ZspFr",
+	"ZQsp30nZTugNutBSNpQxmxQaW0uY26tFFOVU8o3A/n9BXrNaf0DfTzCgz9QFMgatqnNDSzt3b3Wm41nI",
+	"w9liVjnetzHCIU/YFBSHx+R459q8vnIgSnhe9kKsseg5qDXPPPJePJLvZkrdkYlmw7KK46TJ2vhXU4Ia",
+	"sUpXC4ci53M7PqczBFNeYb4OM2Mxln1/wPBTd5xSzJjiR4qfHXt8Jd5qcyyqHqVjJc6HecHrhgkBKEqn",
+	"v8nsm9nrqeCsMIjDnZYFUwmD0jznFf5UkHJxrnjoIrlmPFG0BOue7Y6vlon62shUnGMUBmVkMwx2qrn1",
+	"mPQynd0pS2gYldHJbye468lTvzsFWSnS9hVUg1QSqhMqEe+ABSTjwNK+kpQ/1lprJGkw0xYJzxr+gkri",
+	"FypDT8eS8ixoflWjhhHxdhfvniW4x5DgdqBi11Q20qjwcr+74uUAyaE4udoxwNFJS5xeCRF99o9t1FlB",
+	"1RswXIZ85Xx7vPAGOi/VyDSmPJEErQ4Uqk6QKJSYB0L8dAbSJ9WYSbGIx4z8v//3/+NxfFu2sv2SPxD6",
+	"xtSAfe/XjUmE/IFWiTopeMXJe+L2PQy4ht8TRmdrG6Dj9OeY0WD1pRY65T1+TSWhaqUhmUD9k1wtkuIQ",
+	"hLrxXUGAnU/Hx6pxX1crC9g8ZihxcWexfBv7ZpJqQNvHmgRLKMNisOHvY8HPm04OdjGdPHBa1Rsq3Stx",
+	"kR79xwkZcDt7Q2Xa3xOIHHAHszblCsFxnmMHvr0gYMdx6dBIRTPvzjJQK3UCCjaEBxvVOWctNqUIq1qC",
+	"TUFIa1qhVwzDJ1WqLdnU43l0D8UCsEwVIkvVALcux19KBby6Lsxy9DO5FotY1j2uhgRActWEzeaRoiwa",
+	"90+dz4z069g1/GPiL+IIynUgKc1wCiXA50wRINMXWCz0pOvWQmEeZwwWBk3Pz2SmebwkNQ02Ip+a1kJO",
+	"oY4BxK7NqDbnQ7yJjsdukndhcg01qSTjganOVraliYHKt3nQMePsVqknZo1tiZlaXZd29zhUk3Fmot6H",
+	"ZsKgto7vYFH0VHfJxJqUGjOuqK6069hQALkP8OSKs+pIFaxARC7G11nJpCxapSjdrjzCDs04gGA7UH+v",
+	"Oq1N+LY6HrrPfu+s4/bocePjUC+ZAmp5G0z2q2PiLfb3X4whpED9i9VXnkCEQZULgFWqtXTUNJ4a2H+o",
+	"5KNWKGYNqQ9GRqsmiajZk7Y+89BZidG77vANLoUatN+yOIZ5K5gRJkzI+3r/f9oOnvfAKd6A59yvlbWM",
+	"wzst26OD/f2Cq2ETyR2r4UPmjm/n21nOmUzJi54oWkOV0AoYRDaSHZ5DTJSbu7oaGFUIkQyr6oRCPVLW",
+	"uomc+BZSMp8zMb9RMQpPmrXlAxbrXQWniNEPbF1J2Zn4oEPbM6lTwDJXpJp8PHsMnwcZIBAMWWxBNbr1",
+	"rmfrZybhBErGmGRPwVlpWHo584NQACVfWJK/r7nfSftcvXjWaf/WWdH2Ru0BPjs/+33Ue3fe6T+hzNEz",
+	"tX1fIMp8pZ8nQOG2CzXNHsFnSvdNUTo4dvehbiESta18IAVULpSpuC0mpEo5Sru1bDRSy03PC3W6pVYh",
+	"oTJn3vfxwAaks1Bm3A1fBuAta1nfDuUts97P9vWHgoUTuc3f5X403CiKsrvSyYfWVdMwuhpYTrY3cLg3",
+	"p+nxUuNAK5MqB9Z2cPijGYDQmJGITRKilKQJ6MJaA5RbGIbzKqi7UqR7inYC5Gp5XTMjbegYinxzv4sF",
+	"DDCjsIM1Iszu1mrj22voZ93B0AnOGHwRlc2E4xXKfttKLaF0AibkU/KOvv/SlNPV07ajoc6teKag96Kg",
+	"OcHiO3nHiDIgozowbW2WjH5H0Yg/ms3m+zrxKolIKFQC4Z99hFGwwZW5EGq/VhTR/GDZMisyDdCJlJJ7",
+	"/GB/Xwdei8lEssQnczqFZmZ14ksRJy+XPqk6thjHeKwTZeoQsaWbUZ+cQt2EUHDf44DSa9qbhFHC4lch",
+	"iwJ/T//VAzoiYvvgNxotmE/wD/iSVCfaS5jv2eOq6xYRuhFJfPYf9QLX5mz1X3XTacil34InmuBRUmTm",
+	"rzWJD9vne1xDhqslxcFYnUMSXW1jTqeYLfxgXstvMckoL6waKIYNTOBCnTQZ/pdtF3Mc7RZsvBIU89ZU",
+	"dhJE3oTzUs4C9+Ae/QxEnJAbtizrAC9VpgPGVet/VOwtU9I+5pHYhKowcIpvlof+QO946eyqUjmurRuN",
+	"va+Fg6JyXEGmtdUA4HarRdYXuLymq0MNCju+4woA/VAD0JUHgdyuHwN8sluI1Qk0HkpXdmH/qa3vx9C6",
+	"wumy/6jXGTZQrxiqtdWcn6PNvoBdSpG5IgmujTxTTAx3eJbh7q0FGz4rJve0FUH5060UYqiit+pVW58V",
+	"8J00qW+OZLficNcF090PbPKyKWfWtKEKoQTlF+vvNqBEx5hGEaKaZWSN1RJ42u2Jtd9+6/S7r7onaPM2",
+	"ZXZHr3r9bPy/6Rf83KD+FmjTl9IWUxtTrivhzCmsixqtKQavRtu+6OKIm6u6sMUIL9Ha3+okALPIuuQS",
+	"xHBi90Aw0tyxXB8bE9QeTuRRS7KDzjtw9lPt5DFWglPrF4sZeTMcXpQRRZj411dysxN+Vm6/onmwgFDt",
+	"QBhj9m82vks1AvywONoqWz4A32SB30oDh9Yh+mO472e/JJt22+QoUtXUhPjpSYWPJ2LBg/+fX3NqQ1r4",
+	"/t0yph4uRzZHhHTBzJKYClwpRBTkGmSyiDT1YeX/CpD++ZluQDnQJ/I5SuJb9R3ift85lQr9xhsjSk2A",
+	"hL5w3aCn4yFJ1dr9wwDLF1tJ1Yp1kPkUJsSob8T/P34NOPxqbGaplpaJukitjIpKNpvNz76Nv9R2Ix2d",
+	"7/Fs8GWTtDNxGqoX42uBNAldL9041CGU4sqJ1lTDgIe312HEUsKJv8Zqxlw2CayYYgZLsYgliyYY4yHh",
+	"7w0AXisFj++G2+Oa0erILzwOcZR2x9RT/UcamFkYVhKb+aQLIZ1oRNx4j0dUOsiG++ROgScF/qGD7TAS",
+	"ceCKv7pznNjiNCurWFSv4YHd1nh3HjUoz+3iyYSsbOI8zwEr3zDTUZtnL9kO/EZazLVyZjNIRFyEM6s1",
+	"UaMFV4vRwPMlY7L5uVIH5GUQZluZdrF2IdQnhzpaUxpyzOXKR+2VuKTA/SPi4jRjZIYrXM+ioLeQLXEW",
+	"KoJVR6qqa3pFy7L4QRO938y3jCqEb5iPrtNv2Sj8WPc4lVhangLvyAzBgWVfD+8jo8X0rrA+LspugUyQ",
+	"gdp9Qe6F/oNpiWvhf8iXRv+xZf1pFIlbkzBehf5rhGupSj/GzdN4/TosfOWYFTGiASsAUX8kjlTY11di",
+	"TbvkSBeeDSdVOlNQ/c9YHP2Z02U43YAlD4A0innGaxL2rimfapaHmVXauS8mxNfxlgUAotvoTh5fUZ7C",
+	"xKLYGb44p7FkAam6lThWurtGiZ9ZRHbgTdmcaJyp70jvueS3h88qW+EpHt8Nup3sgtxOrdFpQ9ja5cVp",
+	"uxC6vWULJoJD8IpFgk8l5jcUaCna9/AEyjxpm5ut4ZGp4AGBLhkk/3W48ZdwTL4AH1rt6Clkf8NtK2NB",
+	"eIWe0eO/Ya6Bp+4eXlo8A3lY6hJ1ielbC+YrxTGMkc4vwvwgmyE/MpnN6i3AnkxB6fOmNkP082nOmQxn",
+	"xLZokl4+99njY2B/9qEBLBExhkMb+1w+t8k4XRXXIIt5mjmt09dDKO8MTek0drIpi10tH0Izmdz4f4uQ",
+	"a8ioeqYW1IqRblOWMKm6rg0L7Mn1h0f7+7WWx+8M0Z2oS5Wkbp015Uj1q5D5vcpx6unuxIuIkatY3DCu",
+	"DYjbh227/M+a5XIbGLCZgGj35JrNJIsm26ervesO3/Quh6P2uTUaFuVg5/fgFpLqrT9s95Rs/0vog6mZ",
+	"G2/YZ4w7dxOJXQ5rgiBK2GwG5vzxmGzazZMxQW5isc/Gx28SXgW5xS7w4jGbxExeNxJFyspZ6aVkmQpU",
+	"+jMCn5lK+gZtIxvxJMU4pBGhYxMhLQiQY3aLX0uPQ0iL+nQeiw9hoDiltKbOGdzwmCWLGFP0Zk3i69Y0",
+	"J08sIJDOvnN95R7XL5MwaBFfj3youjbJeljvDSLg0aAkogBmZNU9MzAShAFwklgkABKeND3e1u1LFmFk",
+	"rCJBExETX1fSGDMpcYVXMKsy9LKa1iPMRR3VUiKuZ6PJePvkpHd5PsxibsyplLciDsy7aloLPhZ8Ek4X",
+	"avvMdHQjF/3eb91TzQsHlxcXvf6wo/ihnTYKFB7Xq6e/G/Z+7ZyP+p1X/c7gzcrHXOSOCZ4dw8nMZ9iI",
+	"y4VtrzrkSff2qt09Qw5qPm2fnHQGA2whq8el0PFbsRfMu4B1x00E8cOs3tUyc+CqIva4v5BM77sph1mH",
+	"g6FeNhPoBpqz68OJ1R/lWMwh4cB5re72gLjxaFQgPqydoj5+sQ8tPc6PxMT0NAfmdH/5wI10iptcZ/Am",
+	"BF8qyvLMv74x5xlSC5pSAKSduJ0OIzvFy215GAyzYcheI2YSY3aLmZkO6oRAzpjNIzpWwuPeRCjh37bi",
+	"15rknaL/FI1o17oGI0ZuVMdUskbIJeMyVJpizfAsj1NyeNQYX9OYjhOgYpIlmgQqrnAAqFOkilG4Y22x",
+	"hLds58coXcNHWrxG7RPBwDCiIOQ3xP90RSW77J993su2sLfSwt+VSnRFxzeX/bNftPTOAsjmGIo6ueyf",
+	"NRgfi4AFOn52niytaD+8ZqYGsmGaAIc1AdaCnAlWRh5j6F62fjsG7zmRu12dC4uryT6GMgEIOLUycikT",
+	"NqsTKBmPYSH42kSzZ1xRNX8A63ZZahZJqwATXDHSJF4ATKefzt/XDjQDvNXvnHb7nZPh6LJ/plgqdmkj",
+	"qFNeatSpzqAzHF20B4N3vf7p6LQ7aL88W7EuvlBaIvlxn5TEQ8A5vtA72GeYWvQ4cRGrXX21uLyioZSR",
+	"+bZBBa0aVFcd7pleTTxMtbsT/2c6vpaO52g2NK1othE68aqYKPQyku3Sqg0mPAryuW3fUAGgylrncGms",
+	"IpNjweVCVz7Hx8dklSp9NrkW+CEGI1tlBMRBRQgjydKnKI/5K4kFpKOOnZOMIIlM6NLjiOdY1cXWUUGK",
+	"PwBf+CBumEzfFxzngTAARo0Kpa5IFGQIna5/UC8sDrGQRgZKw5+BrKGo3EoXU16ro6UWlHLyM1GirS7r",
+	"AE8ODn82OoIhbcNebzR40+sPfbKXe3zWO399H3/KMUrIa5bZFae/U7I07CdaNMGM6vE5wMiVBDtLZgnN",
+	"NqgDzrGqW5h67YzTeqc6JWWZGEZs2ZCJ8Rjk3ZnoV6LrA9ia9QK7PYa3VBI0dgfPdPvL0G2pHfjpHoSJ",
+	"kr2dM78l+d77BG9/XpssB9IqoquCjlwitftN0iZR+MHQZCOhSVJ9sX+IWLqOHOt7HKDVow8swIA0nfmi",
+	"pGIl0hrcXmjtl1WpWlEcTNYLE4nUBtwzTjKJpqsez48oPxbdFUDS/5KnuNadkf3EbU0Jzlaah1b+XtQW",
+	"htzhYLRnX7O7gFyzWFc9NQ0rAhUySWjMPA4jaBKTNpcZylYCc/6DFw5W7Un77Oxl++RXEJkfwKtuTG0B",
+	"G0c0Zhm2MKfJdcoV6mRG4xsAks8sroADSCMQCfBIXqlzAvA0AMxlNBouE0aDVJrAtdvIQ050bzvyklSa",
+	"ACnJsg81q1XusX0JoPpqdVYWQ3a7ZDra7yoWt0puqgIfnc+/k3pgExHPai0Ss4hqxyfRu17G3Zylvleh",
+	"ohf7h0V5Ffr45i7Z30svsoizLxZenWyY2pkY24S2dUFq9r27x6g95exCxZmRuj8gg3klIGJzRS9QfGAN",
+	"X1EicQNcrw0jF5drB1iL3pTgMAJzgRuCsI9KbcRKnxgybEsMZRIO8/oBSOI67hnlE6mLSmMGsxqXJP6n",
+	"z9rQi6Z7ScIpFxB17LhEPf4AGRNqfXpqeQZmdR5HguwoTuFIjl9TUjwVnD2bcr8xU646qFAeBuMoZHpc",
+	"1159/d7mO+9ecZ2vFmpDsU2rcyII8xShtf7eK+0OqcpYCZJVIw6iXwFT3WxWsPzOPo8ZkWEEGQke10Sg",
+	"1iSwHDqcwxIgMxwaSaGFTFmQbyGLqhjen4ho+vFo9kWnjyeqgCJZeY5b/0tSJsX9pb0C25CkB5FDqnkJ",
+	"xAZc14tIgMc1DVjJ8V0xZH51qeQvJ5A8U46/rEyzUZpR+nbDdfA20B9SSkLegl/Xsf/Ax0v8LKP0/s+7",
+	"oa6Bs9jfP/xx1anrPFFKsVfZ8yrGj+vxd7qsDE1FinV0hdxe0wSy/xzfd5hoP7Qp18S076Pu8QU36FJA",
+	"8dBrzaGFCZXW1fDD/j6ZSazl5I4l7cVAXmXIoY4pK/K+g5sGTFiIZ/W2O3jbHp68QdubKa+TGRyZskTq",
+	"cCT8yKSOIBgWBq3e1bm8ta2sRTKhAGVOZo/7GYwuHPF5bzjqnG90Nm/wu2TtZtqqaFJYUtAvsydUO/uL",
+	"kyl58Jszn452BD5OMmVBX09U3BwozlwVsVUQAFh0rvSDZ4/HI5H0z/Ut8hhBstJEJ3MR15qqZDjljZDv",
+	"baDrUPJQZh0tWjD0xzELGE9CGvlppCb+tkrg9ADBuW2qGDrweIcaHs+YrhUFhyqpCDF9wzSCliJ7gIE3",
+	"jxZF2qamyFniBcX2sF1dbq+uiwuy8bVgafY88Y2p1NdYfIgWkNSJTEKTP488Rg25CS1juPJbpkfsH+cR",
+	"B0wptLf0Y6M9hXyVg0ZArajtJLOHUw5+ACyQ2FAyUDMQPBmZbnwz0aJMfY3OyAUpCqG9jQWf2l90ikOm",
+	"Ut+o17cxQL7HsWKgCf5UQwxnCKswo9FExDOW5SfZqn+kSsk15UHEYh0KlY0JrnuQ5LPKhWqOfx/wVEu8",
+	"+OCuVyzLMsUUlcjjmavglEPIgEYq7pPyygxEGZg1sPKk9LjvEtaPjdvb24ZagMYijnTQWY576fuFWgep",
+	"IjM72CeytgU3S88UhgZAKWhGOQI30hTeAk9x6GSM6PABjyOU0cplaGksdhMFN1lEEQgThbwwnPLu43LA",
+	"tIevxfdgBGv4HlxJEvJ7O1/qz1rWnysIQR0NRdTglqX8bZ5G6KznvZhaUs58ja7jhwHmexwr3hNrqtFD",
+	"MqX3D7U0RYnIJBK3pHrx60mn1iQO5o7iW0zx3BSaFeJ598ks5ItEW2mkyTpFXmR4WIYjQUs+qWqG9suL",
+	"/f2aY5E2zHwRRxgti4pdGhVtzhy57J+ZgqiKu7vc3+hvqGCtMuZrEQXaJO1xYFRKYVQCqsPskSFr4AG3",
+	"ESSMQSiVgtDPCge6wLsZrsdt8o4g/uvOkOwZgrr3Kc2B0IG8KH6YDSNV84JaU5oQfZ5JmNQJa06b5LUQ",
+	"04jVSXs+j1jt2Ch4TuRfHXZCB00jHgInVRCijEneZghNCGcsYEEWF2JX4crjFkEvJ12V4JWWJucc5ZJz",
+	"VlJkjGgUBphg5Jkbr782ru+V7Byly4ZOkODBapAgFybuWocreNwd24GGh0glATM6JTirpXXydw6I32tf",
+	"Dt+Mzrrnv1ptWfHa+AMLyA1bShJyJScEQYhRGxc0pjNZGpfyUOKCCTfhDNV2kAgAtEHzeQ43XUee1CHX",
+	"VEmYubOPBWyBVCqydjnXjUC2j1ypY5uecDddtQoQS4RyjyNkaw1F24iOb9TYVhYH20ofn9KE+uWSyAAJ",
+	"5mOKItjF15JFoPNNEkkH4bvg4rvUHwhgIsiHUCryImJSNdfKnK9aClGCF/tZqCkUavaPNn9xLpJXYsGD",
+	"ZynIkYKoyZc1lHajEKSoFEZklYlBZ+ENI/5FbzAkWbOFT64WCYmE0BYKYI6LOblaEtMqqerCKAGJxC2L",
+	"G2MqWVA7ToWUlCmWmRqq/9ulqnkZwlWuaitmCeMBa5ECQ4HJs0UupadWyGPNdLK6/YpOT6qotdpYTfOd",
+	"D5HxfpoblmOZihGet992MgaAVrqKVzGjNgAgXkQMeFQiyIt9QPnAVDGEtfqj3fgXbfx3v/G3UfO96un7",
+	"748OD7//Htkt9JLG4NdzT0Gnx8Hmx+aj9xHyEWgiYrTmxgzkqeSaSaYtM1qQVbKwtNkWwGclhFTc1twc",
+	"47taGEipgUHXVCy0MEDUJqjm1aODH2B0ExHP0OVZWyMTeHw3G0I2p9z/ZI553QiVam+dw10jkbpmps+r",
+	"pcetNSkh/qfMV61yE0Vr1RZPdc5TOV+/NDTgMTm76eTZzvBsZ9iawx5u8/E8FmMmQZzu8ESxyCfKnS09",
+	"LzFT2HvosGixSHaLZjPguRgshtaDajghlC9RLXUDRUx8iK+/Hmk1xeP2icadU7w3awlvkrbr+V1ArrVj",
+	"OmAfGLcKJjVDERofnnpcJjSCUJqmy+ANpfQJnc8ZjQ0oPKRSK9XQ0XGNPi9J/6IR8jAJEX1KTMUi8bhi",
+	"WNwVGdCbQHQy3YoOVsuEwWBGmBMNY93NeirUS721vTichtiDoWmkerT/orZjMIw6L71F8oiUuLdIvlQc",
+	"jOltA80Vi6QIKRrjIXX6zDdHlZ8Nuff3rSraKeAyrNFhFvONTlTt8LQ6ShXFSEcjqesYhd9saTNUEWrW",
+	"AFrkbQWkaGsdnJHQ8aTu4DQl1XVeTKPC5N2YTmt4jTY7LbHgrEEuQuhlj1uUIp1YbEGzVbsYoQzQCtqK",
+	"sZib9ctI4JbqgfJAF4lAicuuJFxxRcODBRIUE6mjdabUVmo02SVPrlkSjjUKrU2y8vjR4aHxNKcqVlVo",
+	"XqHo+jyiS8NO/boN6QZRGVOqzYc1ey6ANYdSMSaR01g1/8u1a8i5DRHH1F45Z1GUL9Wbm/UxOTo81BZQ",
+	"EzXU+Wd3MBwohWvUPu8N3xjj6OMmXG9U6zyeU+UYnybXOY1uc3CTx6te5Q/Id4b33pOuTm7XxwBLH3qV",
+	"mqP4JjRNQreKaneQw+htoWEevgDtOP/FBoW3vqqJ+02Pu+5ojH2V1iKgcaSr6lwgvFS3c3bqYjX6iOEF",
+	"oILaDruzT7uFaQnti64uJA36K/q7PtJxEi215o3DyUEkmut6Fx84Yk2FMzplaJq26mbduXP11TvRQku/",
+	"iRk2ZKFM1rmcP7Z7W/fwFdXOy/n6NHbObuHE1w0lX1FCn0WXP61uuJjv7L9eAHZTQ0shm7XDcnBFg6pY",
+	"T7XGMFcqMAyQQfhh4JvSYljs1nxsqdva/AJENqYEMbpsrZkFV2rcAQno8tjE4L7wuD/oDAYWkL7fGbwx",
+	"ypkeOYYOazksLRKrqx+ZgNcU8+/yHDyHZ+3BcKRBD31ShbgoNW+ssK/mGQZ1IoWRFRTBdkx5E4Q0tgVV",
+	"Qggb4w68YhiUIyuuADauSZvYGYHwoPmT5hGYgq6lMbNEsbhVW+kCEWqvPIoPHnfxBAsxb+HUaTS/xwK8",
+	"dft4ooG4OMb7AI08BwZ9Deh4BLxLcTnLyStixG9MJU1xAJsEkZqhfrd2pZOqcwQbAZuEnAU1S/i0/Lia",
+	"Qa6VvoqJvSlQF2M1uESRQ7BnodIGHQDk520cJlA6ItNX3eNS2KTUKELhTAdYWI8Vhg0QB5VPDxSw4JGo",
+	"5qtonwvzUiI0AnS+FLcfzuYsloLThAUvl4i2UFhlzOOmp0KROhvCurk2x7lIGET+IN6+IpKmeDjjSsLF",
+	"8erks+qnzzXwCmKYUfYg+KR6tH9UbM/zeKlB79Lt4FFxwr9uumxuDKXUExHCn9Pf/qKlO9L6SwW57JtI",
+	"spL91oCMaxrsG9UUtVdS1fXdxhGjUKWpVs+YjVatPTW07K3aewqk6Lomx8WGPQiM/ECjBattRgtZC+6d",
+	"pWwtLOSE47H6//E9KDRGdBy7KXAnbZS/X3Z00QlISlhIRvw9RDPB/EJffQ92jjrxryjnLND/6jMqBdd/",
+	"dNDvpP5KbsUrOk5E3OGKUwW+FdhXSX7Vq0CpkdCp5IeQW1dqvRMwGGk0hSzPojEzOcvgUHc4R97EpDQf",
+	"KWZMLarSQjabnEjO4qTLSd3L5HRv6MO1lhkU+E1dKX07mqQ6RMZoIpNzheFV/+FMaXUm9gD1C4DFSuMb",
+	"Ck5zrZQbqiE9KitUHTxV9eGZAf6lGaDL9hZyTYCem8FdCo3o5Af+z7shqb4ZHP7wo6s4gHIg2ThmSV1D",
+	"h2OFeEJXsxWbHr+IaJiNrToGdLzUe2arz9ugrPXGn9QDhjVzPysmAoYV45QxydW3VNpGa00CZlsNm0Wq",
+	"GiJnTON4CeCDyMeGwq8d62K+gk/CeIbTkQmbg18N9lgdj2Pi8qyG+7Zfz+BLameOiALjlKh5HDPWCxbN",
+	"vM7ZrXl9ozkMiajblMf1iDODdN/wa0Tehsn4mrlA8tuu/We/7nGUVGzaQj5N0vgB9aLBWocss/MmbLkg",
+	"zdPjGr8EA0HQ1fZi/3AV57JKUZ/kGNxmADhrxsW3kjQPVbiUBsnWZxzoWAH9KyYudP550e13TDQlmQrO",
+	"LGjJIJcWYap2ZSdLBLcZvg19HNXGF8Rw6hCRPJAkymhXbCxmrGxRXPBPDcQgAlYOM9r0+OUasABShhUw",
+	"M+CdiU5pKkmPuEe1rWMnx9HUVp4oyYuS+Qp5wROM5VH1W7ZwnXtHWxloTaAVC256LPYvgTN/afxLGxE2",
+	"M6NS1DQLs4kUcgNU80OAbdo54nJkhlUtANisbYewuT2i5kOKQ84elMtEJuoCFJJsRPdDyUk7oYT6pCo4",
+	"gbu4zb2sPYeMFmOQHj4cfJMWuQr9p5paiIkJD6fSkA4lnSBR0aTd+EMSIW5W2PaMUX57HUaMVIsiM3xA",
+	"1k+uFfk0aOMFjLCeknhbERrPT1Gbluk9/XgsvMsp2oVZNhQnuUMmNwm1mys3uMb19nqAIcZJmllhq8tk",
+	"HZ3m96bH3+VSNnT5zRxgQy2HqeBkZZiMBZImXhjzRVH2Ar9H+egSlubUIHgMHTrbybeA/x9KEofT6+TZ",
+	"J/eNVZxk45sVjdi5rsV0BHpRii1Kcos4qhxX9ug83FMbVFF96K/yVKXDg7kIOdSKQuBEpM9uwMPV0l5D",
+	"gPuY0xhwdShfknm0mIYc+L2WscywVuU5Y3drXEEAocnsUeJumgfwgYYRvQqjMFmSqn282o3NDFjtx3Wg",
+	"ybpazTDWJTwlqULNXlPBuU58KCGt/qEjQ9EsHfIPYYItKIKYNuhxHEvdXaLvpA18BDt1wuhMQmpcsOR0",
+	"Fo6xUnCdHOzv25GobtTfc8aDkE897vY5XymV7P6KUYJHP4P1Qpog/ZhBuGIos2WsIyoTj9s61oQzTNeN",
+	"GP3A6k6MCOEiJpGQzNb4bhJ3LUksbrW9IVuAH12J2msAAXkoSdcNTHimpCgm5SHmkkkMx7LeJnN8TmOp",
+	"S4FqtRdz546Jn6nMnBMc6rmfB2eXr3NG6rrHs++kyq42So+6A7S261LSo96rlZLQ0EymGHXm5e4g9zbZ",
+	"pnL1+g7Sb047Z53ib0qLd9fJam1u1UOuZLWzAmbVNkxsq/rZ7QE+Oz/7XRfQrt+t7nb5OrproiuA13eq",
+	"F17edPf8t+6wA7aMgfp7p71yPobp4Ndq2YsWG98+Le8FXsDFOeu+7Q5H/U775E3nVPtOzG+ZHXVHppa4",
+	"3znpXnQ750NzsNMPV28Hrs7gTfditcOSKZ+0z086ZziBXNMlX5x1B0Pn1YGdjbmMIDcqPWHTlUQnXQbT",
+	"sd/5x2W33zkdver13fG0CCUTpehokoRUDWPoiCnaXpWMoSXVypwQKZxyoUwB6M/vP/9/AQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

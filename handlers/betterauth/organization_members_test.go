@@ -164,7 +164,7 @@ func TestOrganizationRemoveMember(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	tm := newOrgTeam(t, h)
-	count := func() int { return h.Count(`SELECT count(*) FROM betterauth.member`) }
+	count := func() int { return h.Count(`SELECT count(*) FROM betterauth.member WHERE "organizationId" = $1`, tm.org.ID) }
 
 	before := dbState(t, h)
 	wantError(t, tm.member.post("/organization/remove-member", map[string]any{"memberIdOrEmail": tm.adminMember.ID}),
@@ -179,7 +179,16 @@ func TestOrganizationRemoveMember(t *testing.T) {
 		http.StatusBadRequest, "MEMBER_NOT_FOUND")
 	wantUnchanged(t, h, before)
 	outsider, _ := orgUser(t, h, "Out", "out@example.com")
+	elsewhere := outsider.createOrg("Elsewhere", "elsewhere", nil)
+	outsider.post("/organization/set-active", map[string]any{"organizationId": nil})
 	before = dbState(t, h)
+	// A member of another organization: the owner rule and the permission come first, as in Better Auth.
+	wantError(t, tm.admin.post("/organization/remove-member", map[string]any{"memberIdOrEmail": elsewhere.Members[0].ID}),
+		http.StatusBadRequest, "YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER")
+	wantError(t, tm.member.post("/organization/remove-member", map[string]any{"memberIdOrEmail": "x"}),
+		http.StatusBadRequest, "MEMBER_NOT_FOUND")
+	wantError(t, tm.owner.post("/organization/remove-member", map[string]any{"memberIdOrEmail": elsewhere.Members[0].ID}),
+		http.StatusBadRequest, "YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER")
 	wantError(t, outsider.post("/organization/remove-member", map[string]any{"memberIdOrEmail": tm.memberMe.ID}),
 		http.StatusBadRequest, "NO_ACTIVE_ORGANIZATION")
 	wantError(t, outsider.post("/organization/remove-member", map[string]any{"memberIdOrEmail": tm.memberMe.ID, "organizationId": tm.org.ID}),

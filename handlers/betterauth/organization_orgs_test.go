@@ -152,11 +152,22 @@ func TestOrganizationSetActive(t *testing.T) {
 	}
 
 	before := dbState(t, h)
-	wantError(t, ann.post("/organization/set-active", map[string]any{"organizationId": "nope"}), http.StatusBadRequest, "ORGANIZATION_NOT_FOUND")
+	wantError(t, ann.post("/organization/set-active", map[string]any{"organizationId": "nope"}), http.StatusForbidden, "USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION")
 	wantError(t, ann.post("/organization/set-active", map[string]any{"organizationSlug": "nope"}), http.StatusBadRequest, "ORGANIZATION_NOT_FOUND")
 	wantError(t, ann.post("/organization/set-active", map[string]any{"organizationId": bobs.ID}), http.StatusForbidden, "USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION")
 	wantError(t, newBrowser(t, h).post("/organization/set-active", map[string]any{"organizationId": a.ID}), http.StatusUnauthorized, "UNAUTHORIZED")
 	wantUnchanged(t, h, before)
+	// Asking for an organization one is not a member of unsets the active one, as in Better Auth.
+	ann.post("/organization/set-active", map[string]any{"organizationId": a.ID})
+	wantError(t, ann.post("/organization/set-active", map[string]any{"organizationSlug": "bobco"}), http.StatusForbidden, "USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION")
+	if ann.activeOrg() != "" {
+		t.Fatal("the active organization survived a refused set-active")
+	}
+	ann.post("/organization/set-active", map[string]any{"organizationId": a.ID})
+	wantError(t, ann.get("/organization/get-organization?organizationId="+bobs.ID), http.StatusForbidden, "USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION")
+	if ann.activeOrg() != "" {
+		t.Fatal("the active organization survived a refused get-organization")
+	}
 }
 
 func TestOrganizationGetFull(t *testing.T) {
@@ -246,6 +257,11 @@ func TestOrganizationUpdate(t *testing.T) {
 	wantError(t, tm.admin.post("/organization/update", map[string]any{"organizationId": other.ID, "data": map[string]any{"name": "Mine"}}),
 		http.StatusBadRequest, "USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION")
 	wantError(t, tm.owner.post("/organization/update", map[string]any{"organizationId": "nope", "data": map[string]any{"name": "Mine"}}),
+		http.StatusBadRequest, "USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION")
+	wantUnchanged(t, h, before)
+	outsider, _ := orgUser(t, h, "Out", "out@example.com")
+	before = dbState(t, h)
+	wantError(t, outsider.post("/organization/update", map[string]any{"data": map[string]any{"name": "Mine"}}),
 		http.StatusBadRequest, "ORGANIZATION_NOT_FOUND")
 	r = newBrowser(t, h).post("/organization/update", map[string]any{"data": map[string]any{"name": "Mine"}})
 	if r.Status != http.StatusUnauthorized || string(r.Body) != `{"message":"User not found"}`+"\n" {
@@ -268,7 +284,7 @@ func TestOrganizationDelete(t *testing.T) {
 	outsider, _ := orgUser(t, h, "Out", "out@example.com")
 	before = dbState(t, h)
 	wantError(t, outsider.post("/organization/delete", map[string]any{"organizationId": tm.org.ID}), http.StatusBadRequest, "USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION")
-	wantError(t, tm.owner.post("/organization/delete", map[string]any{"organizationId": "nope"}), http.StatusBadRequest, "ORGANIZATION_NOT_FOUND")
+	wantError(t, tm.owner.post("/organization/delete", map[string]any{"organizationId": "nope"}), http.StatusBadRequest, "USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION")
 	wantUnchanged(t, h, before)
 
 	r := tm.owner.post("/organization/delete", map[string]any{"organizationId": tm.org.ID})
@@ -281,5 +297,5 @@ func TestOrganizationDelete(t *testing.T) {
 	if tm.owner.activeOrg() != "" {
 		t.Fatal("the deleted organization is still active")
 	}
-	wantError(t, tm.owner.post("/organization/delete", map[string]any{"organizationId": tm.org.ID}), http.StatusBadRequest, "ORGANIZATION_NOT_FOUND")
+	wantError(t, tm.owner.post("/organization/delete", map[string]any{"organizationId": tm.org.ID}), http.StatusBadRequest, "USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION")
 }

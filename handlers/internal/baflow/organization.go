@@ -182,6 +182,14 @@ func (s *Service) setActive(ctx context.Context, q db.DB, a *Auth, orgID *string
 	return nil
 }
 
+// clearActive unsets a's active organization, if any.
+func (s *Service) clearActive(ctx context.Context, q db.DB, a *Auth) error {
+	if a.Session.ActiveOrganizationID == nil {
+		return nil
+	}
+	return s.setActive(ctx, q, a, nil)
+}
+
 // clearActiveIf unsets a's active organization when it is orgID.
 func (s *Service) clearActiveIf(ctx context.Context, q db.DB, a *Auth, orgID string) error {
 	if a.Session.ActiveOrganizationID != nil && *a.Session.ActiveOrganizationID == orgID {
@@ -245,30 +253,47 @@ func (s *Service) ListOrganizations(ctx context.Context, a *Auth) ([]Organizatio
 
 // SetActiveOrganization makes the organization ref names the session's active one and returns
 // it; unset (organizationId null) clears it and returns nil, as does a call naming none while
-// none is active.
+// none is active. As in Better Auth, an id is checked for membership before it is looked up.
 func (s *Service) SetActiveOrganization(ctx context.Context, a *Auth, ref OrgRef, unset bool) (*Organization, error) {
 	if unset {
-		return nil, s.setActive(ctx, s.store.Pool(), a, nil)
+		return nil, s.clearActive(ctx, s.store.Pool(), a)
 	}
-	org, err := s.resolveOrg(ctx, a, ref)
-	if err != nil || org == nil {
+	id := ref.ID
+	switch {
+	case id == "" && ref.Slug == "":
+		if id = activeID(a, ""); id == "" {
+			return nil, nil
+		}
+	case id == "":
+		org, err := s.store.BetterauthOrganizationGetBySlug(ctx, s.store.Pool(), ref.Slug)
+		if notFound(err) {
+			return nil, ErrOrgNotFound
+		} else if err != nil {
+			return nil, db.Translate(err)
+		}
+		id = org.ID
+	}
+	if err := s.requireMember(ctx, a, id); err != nil {
 		return nil, err
 	}
-	if err := s.requireMember(ctx, a, org.ID); err != nil {
-		return nil, err
+	org, err := s.store.BetterauthOrganizationGet(ctx, s.store.Pool(), id)
+	if notFound(err) {
+		return nil, ErrOrgNotFound
+	} else if err != nil {
+		return nil, db.Translate(err)
 	}
-	return org, s.setActive(ctx, s.store.Pool(), a, &org.ID)
+	return &org, s.setActive(ctx, s.store.Pool(), a, &org.ID)
 }
 
-// requireMember fails with ErrOrgUserNotMember, unsetting the active organization, when a's
-// user is not a member of orgID.
+// requireMember fails with ErrOrgUserNotMember when a's user is not a member of orgID, and then
+// unsets the session's active organization (whichever it is), as Better Auth does.
 func (s *Service) requireMember(ctx context.Context, a *Auth, orgID string) error {
 	m, err := s.member(ctx, s.store.Pool(), orgID, a.User.ID)
 	if err != nil {
 		return err
 	}
 	if m == nil {
-		if err := s.clearActiveIf(ctx, s.store.Pool(), a, orgID); err != nil {
+		if err := s.clearActive(ctx, s.store.Pool(), a); err != nil {
 			return err
 		}
 		return ErrOrgUserNotMember
@@ -297,7 +322,7 @@ func (s *Service) GetFullOrganization(ctx context.Context, a *Auth, ref OrgRef, 
 		return nil, err
 	}
 	if me == nil {
-		if err := s.clearActiveIf(ctx, s.store.Pool(), a, org.ID); err != nil {
+		if err := s.clearActive(ctx, s.store.Pool(), a); err != nil {
 			return nil, err
 		}
 		return nil, ErrOrgUserNotMember
@@ -358,14 +383,10 @@ func (s *Service) membersOf(ctx context.Context, orgID string) ([]MemberWithUser
 // organization:update.
 func (s *Service) UpdateOrganization(ctx context.Context, a *Auth, orgID string, in OrganizationUpdate) (Organization, error) {
 	var out Organization
-	org, err := s.resolveOrg(ctx, a, OrgRef{ID: orgID})
-	if err != nil {
-		return out, err
-	}
-	if org == nil {
+	if orgID = activeID(a, orgID); orgID == "" {
 		return out, ErrOrgNotFound
 	}
-	me, err := s.member(ctx, s.store.Pool(), org.ID, a.User.ID)
+	me, err := s.member(ctx, s.store.Pool(), orgID, a.User.ID)
 	if err != nil {
 		return out, err
 	}
@@ -375,9 +396,12 @@ func (s *Service) UpdateOrganization(ctx context.Context, a *Auth, orgID string,
 	if !orgaccess.Allows(me.Role, orgaccess.Permissions{"organization": {"update"}}) {
 		return out, ErrOrgCannotUpdate
 	}
-	if in.Slug != nil && *in.Slug != org.Slug {
-		if err := s.CheckOrganizationSlug(ctx, *in.Slug); err != nil {
-			return out, err
+	if in.Slug != nil {
+		other, err := s.store.BetterauthOrganizationGetBySlug(ctx, s.store.Pool(), *in.Slug)
+		if err == nil && other.ID != orgID {
+			return out, ErrOrgSlugTaken
+		} else if err != nil && !notFound(err) {
+			return out, db.Translate(err)
 		}
 	}
 	meta, err := metadataString(in.Metadata)
@@ -386,8 +410,11 @@ func (s *Service) UpdateOrganization(ctx context.Context, a *Auth, orgID string,
 	}
 	out, err = s.store.BetterauthOrganizationUpdate(ctx, s.store.Pool(), dbsqlc.BetterauthOrganizationUpdateParams{
 		SetName: in.Name != nil, Name: deref(in.Name), SetSlug: in.Slug != nil, Slug: deref(in.Slug),
-		SetLogo: in.SetLogo, Logo: in.Logo, SetMetadata: in.Metadata != nil, Metadata: meta, ID: org.ID})
-	if db.IsConflict(db.Translate(err), "") {
+		SetLogo: in.SetLogo, Logo: in.Logo, SetMetadata: in.Metadata != nil, Metadata: meta, ID: orgID})
+	switch {
+	case notFound(err):
+		return out, ErrOrgNotFound
+	case db.IsConflict(db.Translate(err), ""):
 		return out, ErrOrgSlugTaken
 	}
 	return out, db.Translate(err)
@@ -404,14 +431,10 @@ func deref(p *string) string {
 // organization:delete. It returns the deleted row.
 func (s *Service) DeleteOrganization(ctx context.Context, a *Auth, orgID string) (Organization, error) {
 	var out Organization
-	org, err := s.resolveOrg(ctx, a, OrgRef{ID: orgID})
-	if err != nil {
-		return out, err
-	}
-	if org == nil {
+	if orgID == "" {
 		return out, ErrOrgNotFound
 	}
-	me, err := s.member(ctx, s.store.Pool(), org.ID, a.User.ID)
+	me, err := s.member(ctx, s.store.Pool(), orgID, a.User.ID)
 	if err != nil {
 		return out, err
 	}
@@ -422,10 +445,10 @@ func (s *Service) DeleteOrganization(ctx context.Context, a *Auth, orgID string)
 		return out, ErrOrgCannotDelete
 	}
 	err = s.store.InTx(ctx, func(tx db.DB) error {
-		if out, err = s.store.BetterauthOrganizationDelete(ctx, tx, org.ID); err != nil {
+		if out, err = s.store.BetterauthOrganizationDelete(ctx, tx, orgID); err != nil {
 			return err
 		}
-		return s.clearActiveIf(ctx, tx, a, org.ID)
+		return s.clearActiveIf(ctx, tx, a, orgID)
 	})
 	if notFound(err) {
 		return out, ErrOrgNotFound
@@ -709,7 +732,21 @@ func (s *Service) RemoveMember(ctx context.Context, a *Auth, orgID, idOrEmail st
 			}
 			return m.ID == idOrEmail
 		})
-		if me == nil || target == nil {
+		if me == nil {
+			return ErrOrgMemberNotFound
+		}
+		if target == nil && targetUser == "" {
+			// Better Auth finds a member id in any organization, and refuses it only after the
+			// owner and permission checks.
+			other, err := s.store.BetterauthMemberGetByID(ctx, tx, idOrEmail)
+			if notFound(err) {
+				return ErrOrgMemberNotFound
+			} else if err != nil {
+				return err
+			}
+			target = &other
+		}
+		if target == nil {
 			return ErrOrgMemberNotFound
 		}
 		if orgaccess.Has(target.Role, orgaccess.Owner) &&
@@ -718,6 +755,9 @@ func (s *Service) RemoveMember(ctx context.Context, a *Auth, orgID, idOrEmail st
 		}
 		if !orgaccess.Allows(me.Role, orgaccess.Permissions{"member": {"delete"}}) {
 			return ErrOrgCannotDeleteMember
+		}
+		if target.OrganizationId != orgID {
+			return ErrOrgMemberNotFound
 		}
 		if out, err = s.store.BetterauthMemberDelete(ctx, tx, target.ID); err != nil {
 			return err
