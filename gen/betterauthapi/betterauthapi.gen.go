@@ -2894,7 +2894,8 @@ type ClientInterface interface {
 	// actions; `organization [update, delete]`, `member [create, update, delete]`, `invitation
 	// [create, cancel]`, `team [create, update, delete]`, `ac [create, read, update, delete]`; owner
 	// has all, admin all but `organization:delete`, member only `ac:read`). The deprecated
-	// `permission` key is accepted and always yields `false`.
+	// `permission` key is accepted and always yields `false`; exactly one of the two must be sent
+	// (else 400 `VALIDATION_ERROR`, `[body] Invalid input`).
 	//
 	// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 401
 	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
@@ -2911,7 +2912,8 @@ type ClientInterface interface {
 	// actions; `organization [update, delete]`, `member [create, update, delete]`, `invitation
 	// [create, cancel]`, `team [create, update, delete]`, `ac [create, read, update, delete]`; owner
 	// has all, admin all but `organization:delete`, member only `ac:read`). The deprecated
-	// `permission` key is accepted and always yields `false`.
+	// `permission` key is accepted and always yields `false`; exactly one of the two must be sent
+	// (else 400 `VALIDATION_ERROR`, `[body] Invalid input`).
 	//
 	// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 401
 	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
@@ -4983,7 +4985,8 @@ func (c *Client) GetOrganization(ctx context.Context, params *GetOrganizationPar
 // actions; `organization [update, delete]`, `member [create, update, delete]`, `invitation
 // [create, cancel]`, `team [create, update, delete]`, `ac [create, read, update, delete]`; owner
 // has all, admin all but `organization:delete`, member only `ac:read`). The deprecated
-// `permission` key is accepted and always yields `false`.
+// `permission` key is accepted and always yields `false`; exactly one of the two must be sent
+// (else 400 `VALIDATION_ERROR`, `[body] Invalid input`).
 //
 // Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 401
 // `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
@@ -5010,7 +5013,8 @@ func (c *Client) HasOrganizationPermissionWithBody(ctx context.Context, contentT
 // actions; `organization [update, delete]`, `member [create, update, delete]`, `invitation
 // [create, cancel]`, `team [create, update, delete]`, `ac [create, read, update, delete]`; owner
 // has all, admin all but `organization:delete`, member only `ac:read`). The deprecated
-// `permission` key is accepted and always yields `false`.
+// `permission` key is accepted and always yields `false`; exactly one of the two must be sent
+// (else 400 `VALIDATION_ERROR`, `[body] Invalid input`).
 //
 // Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 401
 // `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
@@ -10038,7 +10042,8 @@ type ClientWithResponsesInterface interface {
 	// actions; `organization [update, delete]`, `member [create, update, delete]`, `invitation
 	// [create, cancel]`, `team [create, update, delete]`, `ac [create, read, update, delete]`; owner
 	// has all, admin all but `organization:delete`, member only `ac:read`). The deprecated
-	// `permission` key is accepted and always yields `false`.
+	// `permission` key is accepted and always yields `false`; exactly one of the two must be sent
+	// (else 400 `VALIDATION_ERROR`, `[body] Invalid input`).
 	//
 	// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 401
 	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
@@ -10055,7 +10060,8 @@ type ClientWithResponsesInterface interface {
 	// actions; `organization [update, delete]`, `member [create, update, delete]`, `invitation
 	// [create, cancel]`, `team [create, update, delete]`, `ac [create, read, update, delete]`; owner
 	// has all, admin all but `organization:delete`, member only `ac:read`). The deprecated
-	// `permission` key is accepted and always yields `false`.
+	// `permission` key is accepted and always yields `false`; exactly one of the two must be sent
+	// (else 400 `VALIDATION_ERROR`, `[body] Invalid input`).
 	//
 	// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 401
 	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
@@ -17337,7 +17343,8 @@ func (c *ClientWithResponses) GetOrganizationWithResponse(ctx context.Context, p
 // actions; `organization [update, delete]`, `member [create, update, delete]`, `invitation
 // [create, cancel]`, `team [create, update, delete]`, `ac [create, read, update, delete]`; owner
 // has all, admin all but `organization:delete`, member only `ac:read`). The deprecated
-// `permission` key is accepted and always yields `false`.
+// `permission` key is accepted and always yields `false`; exactly one of the two must be sent
+// (else 400 `VALIDATION_ERROR`, `[body] Invalid input`).
 //
 // Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 401
 // `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
@@ -17360,7 +17367,8 @@ func (c *ClientWithResponses) HasOrganizationPermissionWithBodyWithResponse(ctx 
 // actions; `organization [update, delete]`, `member [create, update, delete]`, `invitation
 // [create, cancel]`, `team [create, update, delete]`, `ac [create, read, update, delete]`; owner
 // has all, admin all but `organization:delete`, member only `ac:read`). The deprecated
-// `permission` key is accepted and always yields `false`.
+// `permission` key is accepted and always yields `false`; exactly one of the two must be sent
+// (else 400 `VALIDATION_ERROR`, `[body] Invalid input`).
 //
 // Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 401
 // `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
@@ -34787,144 +34795,145 @@ var swaggerSpec = []string{
 	"FypDT8eS8ixoflWjhhHxdhfvniW4x5DgdqBi11Q20qjwcr+74uUAyaE4udoxwNFJS5xeCRF99o9t1FlB",
 	"1RswXIZ85Xx7vPAGOi/VyDSmPJEErQ4Uqk6QKJSYB0L8dAbSJ9WYSbGIx4z8v//3/+NxfFu2sv2SPxD6",
 	"xtSAfe/XjUmE/IFWiTopeMXJe+L2PQy4ht8TRmdrG6Dj9OeY0WD1pRY65T1+TSWhaqUhmUD9k1wtkuIQ",
-	"hLrxXUGAnU/Hx6pxX1crC9g8ZihxcWexfBv7ZpJqQNvHmgRLKMNisOHvY8HPm04OdjGdPHBa1Rsq3Stx",
-	"kR79xwkZcDt7Q2Xa3xOIHHAHszblCsFxnmMHvr0gYMdx6dBIRTPvzjJQK3UCCjaEBxvVOWctNqUIq1qC",
-	"TUFIa1qhVwzDJ1WqLdnU43l0D8UCsEwVIkvVALcux19KBby6Lsxy9DO5FotY1j2uhgRActWEzeaRoiwa",
-	"90+dz4z069g1/GPiL+IIynUgKc1wCiXA50wRINMXWCz0pOvWQmEeZwwWBk3Pz2SmebwkNQ02Ip+a1kJO",
-	"oY4BxK7NqDbnQ7yJjsdukndhcg01qSTjganOVraliYHKt3nQMePsVqknZo1tiZlaXZd29zhUk3Fmot6H",
-	"ZsKgto7vYFH0VHfJxJqUGjOuqK6069hQALkP8OSKs+pIFaxARC7G11nJpCxapSjdrjzCDs04gGA7UH+v",
-	"Oq1N+LY6HrrPfu+s4/bocePjUC+ZAmp5G0z2q2PiLfb3X4whpED9i9VXnkCEQZULgFWqtXTUNJ4a2H+o",
-	"5KNWKGYNqQ9GRqsmiajZk7Y+89BZidG77vANLoUatN+yOIZ5K5gRJkzI+3r/f9oOnvfAKd6A59yvlbWM",
-	"wzst26OD/f2Cq2ETyR2r4UPmjm/n21nOmUzJi54oWkOV0AoYRDaSHZ5DTJSbu7oaGFUIkQyr6oRCPVLW",
-	"uomc+BZSMp8zMb9RMQpPmrXlAxbrXQWniNEPbF1J2Zn4oEPbM6lTwDJXpJp8PHsMnwcZIBAMWWxBNbr1",
-	"rmfrZybhBErGmGRPwVlpWHo584NQACVfWJK/r7nfSftcvXjWaf/WWdH2Ru0BPjs/+33Ue3fe6T+hzNEz",
-	"tX1fIMp8pZ8nQOG2CzXNHsFnSvdNUTo4dvehbiESta18IAVULpSpuC0mpEo5Sru1bDRSy03PC3W6pVYh",
-	"oTJn3vfxwAaks1Bm3A1fBuAta1nfDuUts97P9vWHgoUTuc3f5X403CiKsrvSyYfWVdMwuhpYTrY3cLg3",
-	"p+nxUuNAK5MqB9Z2cPijGYDQmJGITRKilKQJ6MJaA5RbGIbzKqi7UqR7inYC5Gp5XTMjbegYinxzv4sF",
-	"DDCjsIM1Iszu1mrj22voZ93B0AnOGHwRlc2E4xXKfttKLaF0AibkU/KOvv/SlNPV07ajoc6teKag96Kg",
-	"OcHiO3nHiDIgozowbW2WjH5H0Yg/ms3m+zrxKolIKFQC4Z99hFGwwZW5EGq/VhTR/GDZMisyDdCJlJJ7",
-	"/GB/Xwdei8lEssQnczqFZmZ14ksRJy+XPqk6thjHeKwTZeoQsaWbUZ+cQt2EUHDf44DSa9qbhFHC4lch",
-	"iwJ/T//VAzoiYvvgNxotmE/wD/iSVCfaS5jv2eOq6xYRuhFJfPYf9QLX5mz1X3XTacil34InmuBRUmTm",
-	"rzWJD9vne1xDhqslxcFYnUMSXW1jTqeYLfxgXstvMckoL6waKIYNTOBCnTQZ/pdtF3Mc7RZsvBIU89ZU",
-	"dhJE3oTzUs4C9+Ae/QxEnJAbtizrAC9VpgPGVet/VOwtU9I+5pHYhKowcIpvlof+QO946eyqUjmurRuN",
-	"va+Fg6JyXEGmtdUA4HarRdYXuLymq0MNCju+4woA/VAD0JUHgdyuHwN8sluI1Qk0HkpXdmH/qa3vx9C6",
-	"wumy/6jXGTZQrxiqtdWcn6PNvoBdSpG5IgmujTxTTAx3eJbh7q0FGz4rJve0FUH5060UYqiit+pVW58V",
-	"8J00qW+OZLficNcF090PbPKyKWfWtKEKoQTlF+vvNqBEx5hGEaKaZWSN1RJ42u2Jtd9+6/S7r7onaPM2",
-	"ZXZHr3r9bPy/6Rf83KD+FmjTl9IWUxtTrivhzCmsixqtKQavRtu+6OKIm6u6sMUIL9Ha3+okALPIuuQS",
-	"xHBi90Aw0tyxXB8bE9QeTuRRS7KDzjtw9lPt5DFWglPrF4sZeTMcXpQRRZj411dysxN+Vm6/onmwgFDt",
-	"QBhj9m82vks1AvywONoqWz4A32SB30oDh9Yh+mO472e/JJt22+QoUtXUhPjpSYWPJ2LBg/+fX3NqQ1r4",
-	"/t0yph4uRzZHhHTBzJKYClwpRBTkGmSyiDT1YeX/CpD++ZluQDnQJ/I5SuJb9R3ift85lQr9xhsjSk2A",
-	"hL5w3aCn4yFJ1dr9wwDLF1tJ1Yp1kPkUJsSob8T/P34NOPxqbGaplpaJukitjIpKNpvNz76Nv9R2Ix2d",
-	"7/Fs8GWTtDNxGqoX42uBNAldL9041CGU4sqJ1lTDgIe312HEUsKJv8Zqxlw2CayYYgZLsYgliyYY4yHh",
-	"7w0AXisFj++G2+Oa0erILzwOcZR2x9RT/UcamFkYVhKb+aQLIZ1oRNx4j0dUOsiG++ROgScF/qGD7TAS",
-	"ceCKv7pznNjiNCurWFSv4YHd1nh3HjUoz+3iyYSsbOI8zwEr3zDTUZtnL9kO/EZazLVyZjNIRFyEM6s1",
-	"UaMFV4vRwPMlY7L5uVIH5GUQZluZdrF2IdQnhzpaUxpyzOXKR+2VuKTA/SPi4jRjZIYrXM+ioLeQLXEW",
-	"KoJVR6qqa3pFy7L4QRO938y3jCqEb5iPrtNv2Sj8WPc4lVhangLvyAzBgWVfD+8jo8X0rrA+LspugUyQ",
-	"gdp9Qe6F/oNpiWvhf8iXRv+xZf1pFIlbkzBehf5rhGupSj/GzdN4/TosfOWYFTGiASsAUX8kjlTY11di",
-	"TbvkSBeeDSdVOlNQ/c9YHP2Z02U43YAlD4A0innGaxL2rimfapaHmVXauS8mxNfxlgUAotvoTh5fUZ7C",
-	"xKLYGb44p7FkAam6lThWurtGiZ9ZRHbgTdmcaJyp70jvueS3h88qW+EpHt8Nup3sgtxOrdFpQ9ja5cVp",
-	"uxC6vWULJoJD8IpFgk8l5jcUaCna9/AEyjxpm5ut4ZGp4AGBLhkk/3W48ZdwTL4AH1rt6Clkf8NtK2NB",
-	"eIWe0eO/Ya6Bp+4eXlo8A3lY6hJ1ielbC+YrxTGMkc4vwvwgmyE/MpnN6i3AnkxB6fOmNkP082nOmQxn",
-	"xLZokl4+99njY2B/9qEBLBExhkMb+1w+t8k4XRXXIIt5mjmt09dDKO8MTek0drIpi10tH0Izmdz4f4uQ",
-	"a8ioeqYW1IqRblOWMKm6rg0L7Mn1h0f7+7WWx+8M0Z2oS5Wkbp015Uj1q5D5vcpx6unuxIuIkatY3DCu",
-	"DYjbh227/M+a5XIbGLCZgGj35JrNJIsm26ervesO3/Quh6P2uTUaFuVg5/fgFpLqrT9s95Rs/0vog6mZ",
-	"G2/YZ4w7dxOJXQ5rgiBK2GwG5vzxmGzazZMxQW5isc/Gx28SXgW5xS7w4jGbxExeNxJFyspZ6aVkmQpU",
-	"+jMCn5lK+gZtIxvxJMU4pBGhYxMhLQiQY3aLX0uPQ0iL+nQeiw9hoDiltKbOGdzwmCWLGFP0Zk3i69Y0",
-	"J08sIJDOvnN95R7XL5MwaBFfj3youjbJeljvDSLg0aAkogBmZNU9MzAShAFwklgkABKeND3e1u1LFmFk",
-	"rCJBExETX1fSGDMpcYVXMKsy9LKa1iPMRR3VUiKuZ6PJePvkpHd5PsxibsyplLciDsy7aloLPhZ8Ek4X",
-	"avvMdHQjF/3eb91TzQsHlxcXvf6wo/ihnTYKFB7Xq6e/G/Z+7ZyP+p1X/c7gzcrHXOSOCZ4dw8nMZ9iI",
-	"y4VtrzrkSff2qt09Qw5qPm2fnHQGA2whq8el0PFbsRfMu4B1x00E8cOs3tUyc+CqIva4v5BM77sph1mH",
-	"g6FeNhPoBpqz68OJ1R/lWMwh4cB5re72gLjxaFQgPqydoj5+sQ8tPc6PxMT0NAfmdH/5wI10iptcZ/Am",
-	"BF8qyvLMv74x5xlSC5pSAKSduJ0OIzvFy215GAyzYcheI2YSY3aLmZkO6oRAzpjNIzpWwuPeRCjh37bi",
-	"15rknaL/FI1o17oGI0ZuVMdUskbIJeMyVJpizfAsj1NyeNQYX9OYjhOgYpIlmgQqrnAAqFOkilG4Y22x",
-	"hLds58coXcNHWrxG7RPBwDCiIOQ3xP90RSW77J993su2sLfSwt+VSnRFxzeX/bNftPTOAsjmGIo6ueyf",
-	"NRgfi4AFOn52niytaD+8ZqYGsmGaAIc1AdaCnAlWRh5j6F62fjsG7zmRu12dC4uryT6GMgEIOLUycikT",
-	"NqsTKBmPYSH42kSzZ1xRNX8A63ZZahZJqwATXDHSJF4ATKefzt/XDjQDvNXvnHb7nZPh6LJ/plgqdmkj",
-	"qFNeatSpzqAzHF20B4N3vf7p6LQ7aL88W7EuvlBaIvlxn5TEQ8A5vtA72GeYWvQ4cRGrXX21uLyioZSR",
-	"+bZBBa0aVFcd7pleTTxMtbsT/2c6vpaO52g2NK1othE68aqYKPQyku3Sqg0mPAryuW3fUAGgylrncGms",
-	"IpNjweVCVz7Hx8dklSp9NrkW+CEGI1tlBMRBRQgjydKnKI/5K4kFpKOOnZOMIIlM6NLjiOdY1cXWUUGK",
-	"PwBf+CBumEzfFxzngTAARo0Kpa5IFGQIna5/UC8sDrGQRgZKw5+BrKGo3EoXU16ro6UWlHLyM1GirS7r",
-	"AE8ODn82OoIhbcNebzR40+sPfbKXe3zWO399H3/KMUrIa5bZFae/U7I07CdaNMGM6vE5wMiVBDtLZgnN",
-	"NqgDzrGqW5h67YzTeqc6JWWZGEZs2ZCJ8Rjk3ZnoV6LrA9ia9QK7PYa3VBI0dgfPdPvL0G2pHfjpHoSJ",
-	"kr2dM78l+d77BG9/XpssB9IqoquCjlwitftN0iZR+MHQZCOhSVJ9sX+IWLqOHOt7HKDVow8swIA0nfmi",
-	"pGIl0hrcXmjtl1WpWlEcTNYLE4nUBtwzTjKJpqsez48oPxbdFUDS/5KnuNadkf3EbU0Jzlaah1b+XtQW",
-	"htzhYLRnX7O7gFyzWFc9NQ0rAhUySWjMPA4jaBKTNpcZylYCc/6DFw5W7Un77Oxl++RXEJkfwKtuTG0B",
-	"G0c0Zhm2MKfJdcoV6mRG4xsAks8sroADSCMQCfBIXqlzAvA0AMxlNBouE0aDVJrAtdvIQ050bzvyklSa",
-	"ACnJsg81q1XusX0JoPpqdVYWQ3a7ZDra7yoWt0puqgIfnc+/k3pgExHPai0Ss4hqxyfRu17G3Zylvleh",
-	"ohf7h0V5Ffr45i7Z30svsoizLxZenWyY2pkY24S2dUFq9r27x6g95exCxZmRuj8gg3klIGJzRS9QfGAN",
-	"X1EicQNcrw0jF5drB1iL3pTgMAJzgRuCsI9KbcRKnxgybEsMZRIO8/oBSOI67hnlE6mLSmMGsxqXJP6n",
-	"z9rQi6Z7ScIpFxB17LhEPf4AGRNqfXpqeQZmdR5HguwoTuFIjl9TUjwVnD2bcr8xU646qFAeBuMoZHpc",
-	"1159/d7mO+9ecZ2vFmpDsU2rcyII8xShtf7eK+0OqcpYCZJVIw6iXwFT3WxWsPzOPo8ZkWEEGQke10Sg",
-	"1iSwHDqcwxIgMxwaSaGFTFmQbyGLqhjen4ho+vFo9kWnjyeqgCJZeY5b/0tSJsX9pb0C25CkB5FDqnkJ",
-	"xAZc14tIgMc1DVjJ8V0xZH51qeQvJ5A8U46/rEyzUZpR+nbDdfA20B9SSkLegl/Xsf/Ax0v8LKP0/s+7",
-	"oa6Bs9jfP/xx1anrPFFKsVfZ8yrGj+vxd7qsDE1FinV0hdxe0wSy/xzfd5hoP7Qp18S076Pu8QU36FJA",
-	"8dBrzaGFCZXW1fDD/j6ZSazl5I4l7cVAXmXIoY4pK/K+g5sGTFiIZ/W2O3jbHp68QdubKa+TGRyZskTq",
-	"cCT8yKSOIBgWBq3e1bm8ta2sRTKhAGVOZo/7GYwuHPF5bzjqnG90Nm/wu2TtZtqqaFJYUtAvsydUO/uL",
-	"kyl58Jszn452BD5OMmVBX09U3BwozlwVsVUQAFh0rvSDZ4/HI5H0z/Ut8hhBstJEJ3MR15qqZDjljZDv",
-	"baDrUPJQZh0tWjD0xzELGE9CGvlppCb+tkrg9ADBuW2qGDrweIcaHs+YrhUFhyqpCDF9wzSCliJ7gIE3",
-	"jxZF2qamyFniBcX2sF1dbq+uiwuy8bVgafY88Y2p1NdYfIgWkNSJTEKTP488Rg25CS1juPJbpkfsH+cR",
-	"B0wptLf0Y6M9hXyVg0ZArajtJLOHUw5+ACyQ2FAyUDMQPBmZbnwz0aJMfY3OyAUpCqG9jQWf2l90ikOm",
-	"Ut+o17cxQL7HsWKgCf5UQwxnCKswo9FExDOW5SfZqn+kSsk15UHEYh0KlY0JrnuQ5LPKhWqOfx/wVEu8",
-	"+OCuVyzLMsUUlcjjmavglEPIgEYq7pPyygxEGZg1sPKk9LjvEtaPjdvb24ZagMYijnTQWY576fuFWgep",
-	"IjM72CeytgU3S88UhgZAKWhGOQI30hTeAk9x6GSM6PABjyOU0cplaGksdhMFN1lEEQgThbwwnPLu43LA",
-	"tIevxfdgBGv4HlxJEvJ7O1/qz1rWnysIQR0NRdTglqX8bZ5G6KznvZhaUs58ja7jhwHmexwr3hNrqtFD",
-	"MqX3D7U0RYnIJBK3pHrx60mn1iQO5o7iW0zx3BSaFeJ598ks5ItEW2mkyTpFXmR4WIYjQUs+qWqG9suL",
-	"/f2aY5E2zHwRRxgti4pdGhVtzhy57J+ZgqiKu7vc3+hvqGCtMuZrEQXaJO1xYFRKYVQCqsPskSFr4AG3",
-	"ESSMQSiVgtDPCge6wLsZrsdt8o4g/uvOkOwZgrr3Kc2B0IG8KH6YDSNV84JaU5oQfZ5JmNQJa06b5LUQ",
-	"04jVSXs+j1jt2Ch4TuRfHXZCB00jHgInVRCijEneZghNCGcsYEEWF2JX4crjFkEvJ12V4JWWJucc5ZJz",
-	"VlJkjGgUBphg5Jkbr782ru+V7Byly4ZOkODBapAgFybuWocreNwd24GGh0glATM6JTirpXXydw6I32tf",
-	"Dt+Mzrrnv1ptWfHa+AMLyA1bShJyJScEQYhRGxc0pjNZGpfyUOKCCTfhDNV2kAgAtEHzeQ43XUee1CHX",
-	"VEmYubOPBWyBVCqydjnXjUC2j1ypY5uecDddtQoQS4RyjyNkaw1F24iOb9TYVhYH20ofn9KE+uWSyAAJ",
-	"5mOKItjF15JFoPNNEkkH4bvg4rvUHwhgIsiHUCryImJSNdfKnK9aClGCF/tZqCkUavaPNn9xLpJXYsGD",
-	"ZynIkYKoyZc1lHajEKSoFEZklYlBZ+ENI/5FbzAkWbOFT64WCYmE0BYKYI6LOblaEtMqqerCKAGJxC2L",
-	"G2MqWVA7ToWUlCmWmRqq/9ulqnkZwlWuaitmCeMBa5ECQ4HJs0UupadWyGPNdLK6/YpOT6qotdpYTfOd",
-	"D5HxfpoblmOZihGet992MgaAVrqKVzGjNgAgXkQMeFQiyIt9QPnAVDGEtfqj3fgXbfx3v/G3UfO96un7",
-	"748OD7//Htkt9JLG4NdzT0Gnx8Hmx+aj9xHyEWgiYrTmxgzkqeSaSaYtM1qQVbKwtNkWwGclhFTc1twc",
-	"47taGEipgUHXVCy0MEDUJqjm1aODH2B0ExHP0OVZWyMTeHw3G0I2p9z/ZI553QiVam+dw10jkbpmps+r",
-	"pcetNSkh/qfMV61yE0Vr1RZPdc5TOV+/NDTgMTm76eTZzvBsZ9iawx5u8/E8FmMmQZzu8ESxyCfKnS09",
-	"LzFT2HvosGixSHaLZjPguRgshtaDajghlC9RLXUDRUx8iK+/Hmk1xeP2icadU7w3awlvkrbr+V1ArrVj",
-	"OmAfGLcKJjVDERofnnpcJjSCUJqmy+ANpfQJnc8ZjQ0oPKRSK9XQ0XGNPi9J/6IR8jAJEX1KTMUi8bhi",
-	"WNwVGdCbQHQy3YoOVsuEwWBGmBMNY93NeirUS721vTichtiDoWmkerT/orZjMIw6L71F8oiUuLdIvlQc",
-	"jOltA80Vi6QIKRrjIXX6zDdHlZ8Nuff3rSraKeAyrNFhFvONTlTt8LQ6ShXFSEcjqesYhd9saTNUEWrW",
-	"AFrkbQWkaGsdnJHQ8aTu4DQl1XVeTKPC5N2YTmt4jTY7LbHgrEEuQuhlj1uUIp1YbEGzVbsYoQzQCtqK",
-	"sZib9ctI4JbqgfJAF4lAicuuJFxxRcODBRIUE6mjdabUVmo02SVPrlkSjjUKrU2y8vjR4aHxNKcqVlVo",
-	"XqHo+jyiS8NO/boN6QZRGVOqzYc1ey6ANYdSMSaR01g1/8u1a8i5DRHH1F45Z1GUL9Wbm/UxOTo81BZQ",
-	"EzXU+Wd3MBwohWvUPu8N3xjj6OMmXG9U6zyeU+UYnybXOY1uc3CTx6te5Q/Id4b33pOuTm7XxwBLH3qV",
-	"mqP4JjRNQreKaneQw+htoWEevgDtOP/FBoW3vqqJ+02Pu+5ojH2V1iKgcaSr6lwgvFS3c3bqYjX6iOEF",
-	"oILaDruzT7uFaQnti64uJA36K/q7PtJxEi215o3DyUEkmut6Fx84Yk2FMzplaJq26mbduXP11TvRQku/",
-	"iRk2ZKFM1rmcP7Z7W/fwFdXOy/n6NHbObuHE1w0lX1FCn0WXP61uuJjv7L9eAHZTQ0shm7XDcnBFg6pY",
-	"T7XGMFcqMAyQQfhh4JvSYljs1nxsqdva/AJENqYEMbpsrZkFV2rcAQno8tjE4L7wuD/oDAYWkL7fGbwx",
-	"ypkeOYYOazksLRKrqx+ZgNcU8+/yHDyHZ+3BcKRBD31ShbgoNW+ssK/mGQZ1IoWRFRTBdkx5E4Q0tgVV",
-	"Qggb4w68YhiUIyuuADauSZvYGYHwoPmT5hGYgq6lMbNEsbhVW+kCEWqvPIoPHnfxBAsxb+HUaTS/xwK8",
-	"dft4ooG4OMb7AI08BwZ9Deh4BLxLcTnLyStixG9MJU1xAJsEkZqhfrd2pZOqcwQbAZuEnAU1S/i0/Lia",
-	"Qa6VvoqJvSlQF2M1uESRQ7BnodIGHQDk520cJlA6ItNX3eNS2KTUKELhTAdYWI8Vhg0QB5VPDxSw4JGo",
-	"5qtonwvzUiI0AnS+FLcfzuYsloLThAUvl4i2UFhlzOOmp0KROhvCurk2x7lIGET+IN6+IpKmeDjjSsLF",
-	"8erks+qnzzXwCmKYUfYg+KR6tH9UbM/zeKlB79Lt4FFxwr9uumxuDKXUExHCn9Pf/qKlO9L6SwW57JtI",
-	"spL91oCMaxrsG9UUtVdS1fXdxhGjUKWpVs+YjVatPTW07K3aewqk6Lomx8WGPQiM/ECjBattRgtZC+6d",
-	"pWwtLOSE47H6//E9KDRGdBy7KXAnbZS/X3Z00QlISlhIRvw9RDPB/EJffQ92jjrxryjnLND/6jMqBdd/",
-	"dNDvpP5KbsUrOk5E3OGKUwW+FdhXSX7Vq0CpkdCp5IeQW1dqvRMwGGk0hSzPojEzOcvgUHc4R97EpDQf",
-	"KWZMLarSQjabnEjO4qTLSd3L5HRv6MO1lhkU+E1dKX07mqQ6RMZoIpNzheFV/+FMaXUm9gD1C4DFSuMb",
-	"Ck5zrZQbqiE9KitUHTxV9eGZAf6lGaDL9hZyTYCem8FdCo3o5Af+z7shqb4ZHP7wo6s4gHIg2ThmSV1D",
-	"h2OFeEJXsxWbHr+IaJiNrToGdLzUe2arz9ugrPXGn9QDhjVzPysmAoYV45QxydW3VNpGa00CZlsNm0Wq",
-	"GiJnTON4CeCDyMeGwq8d62K+gk/CeIbTkQmbg18N9lgdj2Pi8qyG+7Zfz+BLameOiALjlKh5HDPWCxbN",
-	"vM7ZrXl9ozkMiajblMf1iDODdN/wa0Tehsn4mrlA8tuu/We/7nGUVGzaQj5N0vgB9aLBWocss/MmbLkg",
-	"zdPjGr8EA0HQ1fZi/3AV57JKUZ/kGNxmADhrxsW3kjQPVbiUBsnWZxzoWAH9KyYudP550e13TDQlmQrO",
-	"LGjJIJcWYap2ZSdLBLcZvg19HNXGF8Rw6hCRPJAkymhXbCxmrGxRXPBPDcQgAlYOM9r0+OUasABShhUw",
-	"M+CdiU5pKkmPuEe1rWMnx9HUVp4oyYuS+Qp5wROM5VH1W7ZwnXtHWxloTaAVC256LPYvgTN/afxLGxE2",
-	"M6NS1DQLs4kUcgNU80OAbdo54nJkhlUtANisbYewuT2i5kOKQ84elMtEJuoCFJJsRPdDyUk7oYT6pCo4",
-	"gbu4zb2sPYeMFmOQHj4cfJMWuQr9p5paiIkJD6fSkA4lnSBR0aTd+EMSIW5W2PaMUX57HUaMVIsiM3xA",
-	"1k+uFfk0aOMFjLCeknhbERrPT1Gbluk9/XgsvMsp2oVZNhQnuUMmNwm1mys3uMb19nqAIcZJmllhq8tk",
-	"HZ3m96bH3+VSNnT5zRxgQy2HqeBkZZiMBZImXhjzRVH2Ar9H+egSlubUIHgMHTrbybeA/x9KEofT6+TZ",
-	"J/eNVZxk45sVjdi5rsV0BHpRii1Kcos4qhxX9ug83FMbVFF96K/yVKXDg7kIOdSKQuBEpM9uwMPV0l5D",
-	"gPuY0xhwdShfknm0mIYc+L2WscywVuU5Y3drXEEAocnsUeJumgfwgYYRvQqjMFmSqn282o3NDFjtx3Wg",
-	"ybpazTDWJTwlqULNXlPBuU58KCGt/qEjQ9EsHfIPYYItKIKYNuhxHEvdXaLvpA18BDt1wuhMQmpcsOR0",
-	"Fo6xUnCdHOzv25GobtTfc8aDkE897vY5XymV7P6KUYJHP4P1Qpog/ZhBuGIos2WsIyoTj9s61oQzTNeN",
-	"GP3A6k6MCOEiJpGQzNb4bhJ3LUksbrW9IVuAH12J2msAAXkoSdcNTHimpCgm5SHmkkkMx7LeJnN8TmOp",
-	"S4FqtRdz546Jn6nMnBMc6rmfB2eXr3NG6rrHs++kyq42So+6A7S261LSo96rlZLQ0EymGHXm5e4g9zbZ",
-	"pnL1+g7Sb047Z53ib0qLd9fJam1u1UOuZLWzAmbVNkxsq/rZ7QE+Oz/7XRfQrt+t7nb5OrproiuA13eq",
-	"F17edPf8t+6wA7aMgfp7p71yPobp4Ndq2YsWG98+Le8FXsDFOeu+7Q5H/U775E3nVPtOzG+ZHXVHppa4",
-	"3znpXnQ750NzsNMPV28Hrs7gTfditcOSKZ+0z086ZziBXNMlX5x1B0Pn1YGdjbmMIDcqPWHTlUQnXQbT",
-	"sd/5x2W33zkdver13fG0CCUTpehokoRUDWPoiCnaXpWMoSXVypwQKZxyoUwB6M/vP/9/AQAA//8=",
+	"hLrxXUGAnU/Hx6pxX1crC9g8ZihxcWexfBv7ZpJqQNvHmgRLKMNisOFbhH2k4yRaumWNklthTf1Q5Jzb",
+	"muMFEmKd+H9ciWD5nnR1om7I54skF9u2o3cgb5Y52MUs88ApW2+odK/bRXqtHiccwe3sDZVpf08gKsEd",
+	"zNp0LgTeeY5L+PYCjB2nqEN/FT2+OztCjdcJVtgQemzU8pwl2pQ5rGrpOAU4rWljgWJGPqlSbSWnHs8j",
+	"hyj2giWwELWqBph4Od5VKjzWddGXo5/JtVjEsu5xNSQAqasmbDaPFGXRmILqfGYka8dm4h8TfxFHUAoE",
+	"yXSGCynlIGfmAH2hwBqiJ1231g/zOGMMMUh9fibrzeMlaW+wEfm0txZyIXUMIC5uRrWrAGJZdKx3k7wL",
+	"k2uodyUZD0zlt7ItTQwMv82xjhlnt0r1MWtsy9fU6rpsvMehUo0zE/U+NBMGa/kOFlxP9aJMHEupoeSK",
+	"6iq+jn0GUAEBq644Y49UwcJE5GJ8nZV6yiJhilL5yqP30EQE6LgD9feqQ9yEhqvjofvs9846bo8eN/4T",
+	"9ZIpzpa372S/OibeYn//xRjCFdS/WH3lCUQvVLkAyKZaS0dk46mB/YcqQWqFYtaQ+mBkNHaSiJo9aeuz",
+	"Gp2VGL3rDt/gUqhB+y2LkZi3sBlhwoTTr48tSNvB8x44hSHwnPu1spZxeKdle3Swv19wNWySumORfMi8",
+	"9O38Rss5kyl50RNFS6sSiAHfyEbJw3OIt3LzYleDrgrhl2FVnTCrR8qIN1EZ30K653OW5zcqRuFJs34C",
+	"wHm9q+AUMfqBrStXOxMfdNh8Ji0LWOaKVJOPlY/h8yADMoLhkC2odLferW192CScQDkak0gqOCsNeS9n",
+	"fhBmoOQLS/L3Nfc7aZ+rF8867d86K9reqD3AZ+dnv4967847/SeUlXqmtu8LRLCv9PMEKNx2YazZI/hM",
+	"6b4pSgfH7j7ULUSitpV/pYDKhTIVt8WEVClHabeWjXRqual/oU7l1CokVP3M+1Ue2IB0FsqMK+PLgMdl",
+	"rfbbIchl1vvZdv9QkHMit/m73I+GG6FRdlc6+bC9ahqiVwPLyfYGDvfmND1eahxoZdLwwJIPwQRoBiA0",
+	"ZiRik4QoJWkCurDWAOUWhuG8CuquFOmeop0AuVpe18xIGzo+I9/c72IBA8wo7GCNCLO7tdr49hr6WXcw",
+	"dAI/Bl9EZTOhfoWy37ZSSyidYAz5lDyv77805XT1tO1oqHMrninovShoTrD4Tt4xWg3IqA56W5uBo99R",
+	"NOKPZrP5vk68SiISClVG+GcfIRps4GYuPNuvFUVLP1gmzopMA3QipeQeP9jf10HdYjKRLPHJnE6hmVmd",
+	"+FLEyculT6qOLcYxHusknDpEg+lm1CenUJMhFNz3OCAAm/YmYZSw+FXIosDf03/1gI6I2D74jUYL5hP8",
+	"A74k1Yn2QOZ79rjqukWEbkQSn/1HvcC1OVv9V910GnLpt+CJJniUFJn5a03iw/b5Htdw5GpJcTBW55BE",
+	"V/KY0ylmIj+Y1/JbTGDKC6sG5mEDE7hQJ02G/2XbxTNHuwUyrwTcvDVVowSRN+G8lLPAPbhHPwMRJ+SG",
+	"Lcs6wEuV6YBx1fofFXvLlLSPOSo2WSsMnMKe5WFF0DteOruqVI5r60Zj72vhoKgcV5BpbTUAuN1qkfUF",
+	"Lq8X61CDwo7vuAJAP9QAdFVDILfrxwCf7Ba+dQKNh9KVXdh/auv7MbSucLrsP+p1hg3UK4ZqbTXn50i2",
+	"L2CXUmSuSIJrI88UE8MdnmW4e2vBhs+KyT1tRVBadSuFGCr0rXrV1mccfCdNWp0j2a043HUxdvcDGy1l",
+	"SqU1bahCKEH5xdq+DSj/MaZRhIhpGVljtbyedntiXbnfOv3uq+4J2rxNCd/Rq14/m1tg+gU/N6i/Bdr0",
+	"pbSF2saU6yo7cwrrokZrCs2r0bYvujji5qoubPHHS7T2tzrBwCyyLucE8aHYPRCMNC8t18fG5LeHE3nU",
+	"kuyg8w6c/VQ7eYxV5tT6xWJG3gyHF2VEESb+9ZXc7ISflduvaB4sIFQ7EMaY/ZuN71LpAD8sjrbKlibA",
+	"N1ngt9LAoXXVAjCU+LNfkqm7beIVqWpqQvz0pMLHE7Hgwf/Przl1J21pgN2ysR4u/zZHhHQxzpKYClwp",
+	"RCvkGsCyiDT1YeX/CuUC8jPdgKCgT+RzlMS36jvE/b5zmhb6jTdGlJoACX3hukFPx0OSqrX7hwGWRraS",
+	"qhXrIKsqTIhR34j/f/wacPjV2MxSLS0TdZFaGRWVbDabn30bf6ntRjry3+PZ4MsmaWfiNFQvxtcCKRi6",
+	"FrtxqEMoxZUTramGAQ9vr8OIpYQTf43VjLlsElgxxQyWYhFLFk0wxkPC3xvAwVaKKd8NE8g1o9WRX3gc",
+	"4ijtjqmn+o80MLMwrCQ280kXQjrRiLjxHo+odFAT98mdAk8K/EMH2+Ev4sAVf3XnOLGFb1ZWsagWxAO7",
+	"rfHuPGpQntvFkwlZ2cR5ngNWvmGmozbPXrId+I20eG7lzGaQiLgIw1ZrokYLrhYjjefL0WRzf6UOyMug",
+	"17Yy7WJdRKh9DjW6pjTkmCeWj9orcUmB+0fExSnMyAxXuJ5FWG8hW+IsVASrjlRV1wuLlmXxgyZ6v5lv",
+	"GVUI3zCfMMmyUfix7nEqsWw9Bd6RGYID+b4eOkhGi+ldIYNcBN8CmSAD4/uC3AtZCFMe10ILkS+NLARr",
+	"D+sRReLWJKNXof8a4Vqq0o9x83QtAB0WvnLMihjRgBUAtD8SRyrs6yuxpl3yrwvPhpOGnSnW/mcsvP7M",
+	"6TKcbsCSB0AxxRzmNQl715RPNcvDzCrt3BcT4ut4ywJw0m10J4+vKE9hYhHyDF+c01iygFTdKh8r3V2j",
+	"xM8s2jvwpmy+Nc7Ud6T3XPLbw2eVrfAUj+8GC092QYWn1ui0IWzt8uK0XQgL37LFGMEheMUiwacS8xsK",
+	"tBTte3gCJaS0zc3WB8lUB4FAl0yVgHWY9JdwTL4AH1rt6Clkf8NtK2NBeIWekem/Ya6Bp+4eXlo8A3nI",
+	"6xJ1ielbC+YrxTGMkc4vwhMhm+FEMpnN6i3AtUwB7/OmNkP082nOmQxnxM1okl4+99njY2B/9qEBQxEx",
+	"hkMb+1w+t8k4XRXXIIt5mjmt09dDKB0NTek0drIpi10tH8I+mdz4f4uQaziqegaLY8VItylLmFRd14YF",
+	"DeX6w6P9/VrL43eG/07UpUpSt86aUqf6Vcj8XuU49XR34kXEyFUsbhjXBsTtw7Zd/mfNcrkNDNhMQLR7",
+	"cs1mkkWT7dPV3nWHb3qXw1H73BoNi3Kw83twC0n11h+2e0q2/yX0wdTMjTfsM8adu4nELoc1QRAlbDYD",
+	"of54TDbt5smYIDex2Gfj4zcJr4LcYhfo8phNYiavG4kiZeWs9FKyTHUr/RmBz0yVfoO2kY14kmIc0ojQ",
+	"sYmQFgTIMbvFr6XHIaRFfTqPxYcwUJxSWlPnDG54zJJFjCl6sybxdWuakycWEEhn37m+co/rl0kYtIiv",
+	"Rz5UXZtkPawlBxHwaFASUQAzsuqeGRgJwgA4SSwSACBPmh5v6/YlizAyVpGgiYiJr6t0jJmUuMJ+XsvL",
+	"0MtqWuswF3VUS4m4no0m4+2Tk97l+TCLuTGnUt6KODDvqmkt+FjwSThdqO0z09GNXPR7v3VPNS8cXF5c",
+	"9PrDjuKHdtooUHhcr57+btj7tXM+6nde9TuDNysfc5E7Jnh2DCczn2EjLhe2veqQJ93bq3b3DDmo+bR9",
+	"ctIZDLCFrB6XwtJvxV4w7wLWHTcRxA+zelfLzIGritjj/kIyve+m1GYdDoZ62UygG2jOrg8nVpaUYzGH",
+	"hAPntbrbA2LSo1GB+LB2ivr4xT609Dg/EhPT0xyY0/3lAzfSKW5yncGbEHypKMsz//rGnGdILWhKAZB2",
+	"4nY6jOwUL7flYTDMhiF7jZhJjNktZmY6qBMCOWM2j+hYCY97E6GEf9uKX2uSd4r+UzSiXev6jhi5UR1T",
+	"yRohl4zLUGmKNcOzPE7J4VFjfE1jOk6AikmWaBKouMIBoE6RKkbhjrXFEt6ynR+jdA0fafEatU8EA8OI",
+	"gpDfEP/TFZXssn/2eS/bwt5KC39XKtEVHd9c9s9+0dI7CyCbYyjq5LJ/1mB8LAIW6PjZebK0ov3wmpn6",
+	"yoZpAhzWBFgLciZYGXmMoXvZ2vAYvOdE7nZ1LiyuJvsYygQg4NTKyKVM2KxOoBw9hoXgaxPNnnFF1fwB",
+	"CNxlqVkkrQI0ScVIk3gBEKB+On9fO9AM8Fa/c9rtd06Go8v+mWKp2KWNoE55qVGnOoPOcHTRHgze9fqn",
+	"o9PuoP3ybMW6+EJpieTHfVISDwHn+ELvYJ9hatHjxEWsdvXV4vKKhlJG5tsGcbRqEGN1uGd6NfEw1e5O",
+	"/J/p+Fo6nqPZ0LSi2UboxKtiotDLSLZLqzaY8CjI57Z9QwWAKmudw6WxikyOBZcLXVUdHx+TVar02eRa",
+	"4IcYjGyVERAHFSGMJEufojzmryQWkI46dk4ygiQyoUtPQ9ZWdSF3VJDiD8AXPogbJtP3Bcd5IAyAUaNC",
+	"qasdBRlCp2sr1AsLTyykkYHS8Gcgaygqt9LFlNfqaKkFpZz8TJRoq0tGwJODw5+NjmBI27DXGw3e9PpD",
+	"n+zlHp/1zl/fx59yjBLymmV2xenvlCwN+4kWTTCjenwOMHIlwc6SWUKzDeqAc6zqFgJfO+O03qlOSVkm",
+	"hhFbNmRiPAZ5dyb6lej6ALZmvcBuj+EtlQSN3cEz3f4ydFtqB366B2GiZG/nzG9Jvvc+wduf1ybLgbSK",
+	"6KqgI5dI7X6TtEkUfjA02UhoklRf7B8ilq4jx/oeB9j26AMLMCBNZ74oqViJtAa3F1r7ZVWqVhQHk/XC",
+	"RCK1AfeMk0yi6arH8yPKj0V3BXD3v+QprnVnZD9xW1OCs5XmoZW/F7WFIXc4GO3Z1+wuINcs1hVVTcOK",
+	"QIVMEhozj8MImsSkzWWGspXAnP/ghYNVe9I+O3vZPvkVROYH8KobU1vAxhGNWYYtzGlynXKFOpnR+AZA",
+	"6jOLK+AA0ghEAjySV+qcADwNAHMZjYbLhNEglSZw7TbykBPd2468JJUmQEqy7EPNapV7bF9eqL5a+ZXF",
+	"kN0umY72u4rFrZKbqsBH5/PvpB7YRMSzWovELKLa8Un0rpdxN2ep71UE6cX+YVFehT6+uUv299KLLOLs",
+	"i4VXJxumdibGNqFtXZCafe/uMWpPObtQcWak7g/IYF4JiNhc0QsUH1jDV5RI3ADXa8PIxeXaAda5N+U9",
+	"jMBc4IYg7KNSG7GKKIYM2/JFmYTDvH4AkriOe0b5ROqC1ZjBrMYlif/pszb0ouleknDKBUQdOy5Rjz9A",
+	"xoRan55anoFZnceRIDuKUziS49eUFE8FZ8+m3G/MlKsOKpSewTgKmR7XtVdfv7f5zrtXXOerhdpQbNPq",
+	"nAjCPEVorb/3SrtDqjJWgmTViIPoV8BUN5sVLL+zz2NGZBhBRoLHNRGoNQkshw7nsATIDIdGUmghUxbk",
+	"W8iiCon3JyKafjyafdHp44kqoEhWnuPW/5KUSXF/aa/ANiTpQeSQal4CsQHX9SIS4HFNA1ZyfFcMmV9d",
+	"KvnLCSTPlOMvK9NslGaUvt1wHbwN9IeUkpC34Nd17D/w8RI/yyi9//NuqGvgLPb3D39cdeo6T5RS7FX2",
+	"vIrx43r8nS4rQ1ORYh1dIbfXNIHsP8f3HSbaD23KNTHt+6h7fMENuhRQPPRac2hhQqV1Nfywv09mEms5",
+	"uWNJezGQVxlyqGPKirzvaQVBxLN62x28bQ9P3qDtzZTXyQyOTFkidTgSfmRSRxAMC4NW7+pc3tpW1iKZ",
+	"UIAyJ7PH/QxGF474vDccdc43Ops3+F2ydjNtVTQpLCnol9kTqp39xcmUPPjNmU9HOwIfJ5myoK8nKm4O",
+	"FGeuitgqCAAsOlf6wbPH45FI+uf6FnmMIFlpopO5iGtNVTKc8kbI9zbQdSh5KLOOFi0Y+uOYBYwnIY38",
+	"NFITf1slcHqA4Nw2VQwdeLxDDY9nTNeKgkMFVoSYvmEaQUuRPcDAm0eLIm1TU+Qs8YJie9iuLrdX18UF",
+	"2fhasDR7nvjGVOprLD5EC0jqRCahyZ9HHqOG3ISWMVz5LdMj9o/ziAOmFNpb+rHRnkK+ykEjoFbUdpLZ",
+	"wykHPwAWSGwoGagZCJ6MTDe+mWhRpr5GZ+SCFIXQ3saCT+0vOsUhU6lv1OvbGCDf41gx0AR/qiGGM4RV",
+	"mNFoIuIZy/KTbNU/UqXkmvIgYrEOhcrGBNc9SPJZ5UI1x78PeKolXnxw1yuWZZliikrk8cxVcMohZEAj",
+	"FfdJeWUGogzMGlh5Unrcdwnrx8bt7W1DLUBjEUc66CzHvfT9Qq2DVJGZHewTWduCm6VnCkMDoMw0oxyB",
+	"G2kKb4GnOHQyRnT4gMcRymjlMrQ0FruJgpssogiEiUJeGE5593E5YNrD1+J7MII1fA+uJAn5vZ0v9Wct",
+	"688VhKCOhiJqcMtS/jZPI3TW815MLSlnvkbX8cMA8z2OFe+JNdXoIZnS+4damqJEZBKJW1K9+PWkU2sS",
+	"B3NH8S2meG4KzQrxvPtkFvJFoq000mSdIi8yPCzDkaAln1Q1Q/vlxf5+zbFIG2a+iCOMlkXFLo2KNmeO",
+	"XPbPTEFUxd1d7m/0N1SwVhnztYgCbZL2ODAqpTAqAdVh9siQNfCA2wgSxiCUSkHoZ4UDXTzeDNfjNnlH",
+	"EP91Z0j2DEHd+5TmQOhAXhQ/zIaRqnlBrSlNiD7PJEzqhDWnTfJaiGnE6qQ9n0esdmwUPCfyrw47oYOm",
+	"EQ+BkyoIUcYkbzOEJoQzFrAgiwuxq3DlcYugl5OuSvBKS5NzjnLJOSspMkY0CgNMMPLMjddfG9f3SnaO",
+	"0mVDJ0jwYDVIkAsTd63DFTzuju1Aw0OkkoAZnRKc1dI6+TsHxO+1L4dvRmfd81+ttqx4bfyBBeSGLSUJ",
+	"uZITgiDEqI0LGtOZLI1LeShxwYSbcIZqO0gEANqg+TyHm64jT+qQa6okzNzZxwK2QCoVWbuc60Yg20eu",
+	"1LFNT7ibrloFiCVCuccRsrWGom1ExzdqbCuLg22lj09pQv1ySWSABPMxRRHs4mvJItD5Jomkg/BdcPFd",
+	"6g8EMBHkQygVeRExqZprZc5XLYUowYv9LNQUCjX7R5u/OBfJK7HgwbMU5EhB1OTLGkq7UQhSVAojssrE",
+	"oLPwhhH/ojcYkqzZwidXi4REQmgLBTDHxZxcLYlplVR1YZSAROKWxY0xlSyoHadCSsoUy0wN1f/tUtW8",
+	"DOEqV7UVs4TxgLVIgaHA5Nkil9JTK+SxZjpZ3X5FpydV1FptrKb5zofIeD/NDcuxTMUIz9tvOxkDQCtd",
+	"xauYURsAEC8iBjwqEeTFPqB8YKoYwlr90W78izb+u9/426j5XvX0/fdHh4fff4/sFnpJY/Druaeg0+Ng",
+	"82Pz0fsI+Qg0ETFac2MG8lRyzSTTlhktyCpZWNpsC+CzEkIqbmtujvFdLQyk1MCgayoWWhggahNU8+rR",
+	"wQ8wuomIZ+jyrK2RCTy+mw0hm1PufzLHvG6ESrW3zuGukUhdM9Pn1dLj1pqUEP9T5qtWuYmitWqLpzrn",
+	"qZyvXxoa8Jic3XTybGd4tjNszWEPt/l4HosxkyBOd3iiWOQT5c6WnpeYKew9dFi0WCS7RbMZ8FwMFkPr",
+	"QTWcEMqXqJa6gSImPsTXX4+0muJx+0Tjzinem7WEN0nb9fwuINfaMR2wD4xbBZOaoQiND089LhMaQShN",
+	"02XwhlL6hM7njMYGFB5SqZVq6Oi4Rp+XpH/RCHmYhIg+JaZikXhcMSzuigzoTSA6mW5FB6tlwmAwI8yJ",
+	"hrHuZj0V6qXe2l4cTkPswdA0Uj3af1HbMRhGnZfeInlEStxbJF8qDsb0toHmikVShBSN8ZA6feabo8rP",
+	"htz7+1YV7RRwGdboMIv5RieqdnhaHaWKYqSjkdR1jMJvtrQZqgg1awAt8rYCUrS1Ds5I6HhSd3Cakuo6",
+	"L6ZRYfJuTKc1vEabnZZYcNYgFyH0ssctSpFOLLag2apdjFAGaAVtxVjMzfplJHBL9UB5oItEoMRlVxKu",
+	"uKLhwQIJionU0TpTais1muySJ9csCccahdYmWXn86PDQeJpTFasqNK9QdH0e0aVhp37dhnSDqIwp1ebD",
+	"mj0XwJpDqRiTyGmsmv/l2jXk3IaIY2qvnLMoypfqzc36mBwdHmoLqIka6vyzOxgOlMI1ap/3hm+McfRx",
+	"E643qnUez6lyjE+T65xGtzm4yeNVr/IH5DvDe+9JVye362OApQ+9Ss1RfBOaJqFbRbU7yGH0ttAwD1+A",
+	"dpz/YoPCW1/VxP2mx113NMa+SmsR0DjSVXUuEF6q2zk7dbEafcTwAlBBbYfd2afdwrSE9kVXF5IG/RX9",
+	"XR/pOImWWvPG4eQgEs11vYsPHLGmwhmdMjRNW3Wz7ty5+uqdaKGl38QMG7JQJutczh/bva17+Ipq5+V8",
+	"fRo7Z7dw4uuGkq8ooc+iy59WN1zMd/ZfLwC7qaGlkM3aYTm4okFVrKdaY5grFRgGyCD8MPBNaTEsdms+",
+	"ttRtbX4BIhtTghhdttbMgis17oAEdHlsYnBfeNwfdAYDC0jf7wzeGOVMjxxDh7UclhaJ1dWPTMBrivl3",
+	"eQ6ew7P2YDjSoIc+qUJclJo3VthX8wyDOpHCyAqKYDumvAlCGtuCKiGEjXEHXjEMypEVVwAb16RN7IxA",
+	"eND8SfMITEHX0phZoljcqq10gQi1Vx7FB4+7eIKFmLdw6jSa32MB3rp9PNFAXBzjfYBGngODvgZ0PALe",
+	"pbic5eQVMeI3ppKmOIBNgkjNUL9bu9JJ1TmCjYBNQs6CmiV8Wn5czSDXSl/FxN4UqIuxGlyiyCHYs1Bp",
+	"gw4A8vM2DhMoHZHpq+5xKWxSahShcKYDLKzHCsMGiIPKpwcKWPBIVPNVtM+FeSkRGgE6X4rbD2dzFkvB",
+	"acKCl0tEWyisMuZx01OhSJ0NYd1cm+NcJAwifxBvXxFJUzyccSXh4nh18ln10+caeAUxzCh7EHxSPdo/",
+	"KrbnebzUoHfpdvCoOOFfN102N4ZS6okI4c/pb3/R0h1p/aWCXPZNJFnJfmtAxjUN9o1qitorqer6buOI",
+	"UajSVKtnzEar1p4aWvZW7T0FUnRdk+Niwx4ERn6g0YLVNqOFrAX3zlK2FhZywvFY/f/4HhQaIzqO3RS4",
+	"kzbK3y87uugEJCUsJCP+HqKZYH6hr74HO0ed+FeUcxbof/UZlYLrPzrod1J/JbfiFR0nIu5wxakC3wrs",
+	"qyS/6lWg1EjoVPJDyK0rtd4JGIw0mkKWZ9GYmZxlcKg7nCNvYlKajxQzphZVaSGbTU4kZ3HS5aTuZXK6",
+	"N/ThWssMCvymrpS+HU1SHSJjNJHJucLwqv9wprQ6E3uA+gXAYqXxDQWnuVbKDdWQHpUVqg6eqvrwzAD/",
+	"0gzQZXsLuSZAz83gLoVGdPID/+fdkFTfDA5/+NFVHEA5kGwcs6SuocOxQjyhq9mKTY9fRDTMxlYdAzpe",
+	"6j2z1edtUNZ640/qAcOauZ8VEwHDinHKmOTqWypto7UmAbOths0iVQ2RM6ZxvATwQeRjQ+HXjnUxX8En",
+	"YTzD6ciEzcGvBnusjscxcXlWw33br2fwJbUzR0SBcUrUPI4Z6wWLZl7n7Na8vtEchkTUbcrjesSZQbpv",
+	"+DUib8NkfM1cIPlt1/6zX/c4Sio2bSGfJmn8gHrRYK1Dltl5E7ZckObpcY1fgoEg6Gp7sX+4inNZpahP",
+	"cgxuMwCcNePiW0mahypcSoNk6zMOdKyA/hUTFzr/vOj2OyaakkwFZxa0ZJBLizBVu7KTJYLbDN+GPo5q",
+	"4wtiOHWISB5IEmW0KzYWM1a2KC74pwZiEAErhxltevxyDVgAKcMKmBnwzkSnNJWkR9yj2taxk+NoaitP",
+	"lORFyXyFvOAJxvKo+i1buM69o60MtCbQigU3PRb7l8CZvzT+pY0Im5lRKWqahdlECrkBqvkhwDbtHHE5",
+	"MsOqFgBs1rZD2NweUfMhxSFnD8plIhN1AQpJNqL7oeSknVBCfVIVnMBd3OZe1p5DRosxSA8fDr5Ji1yF",
+	"/lNNLcTEhIdTaUiHkk6QqGjSbvwhiRA3K2x7xii/vQ4jRqpFkRk+IOsn14p8GrTxAkZYT0m8rQiN56eo",
+	"Tcv0nn48Ft7lFO3CLBuKk9whk5uE2s2VG1zjens9wBDjJM2ssNVlso5O83vT4+9yKRu6/GYOsKGWw1Rw",
+	"sjJMxgJJEy+M+aIoe4Hfo3x0CUtzahA8hg6d7eRbwP8PJYnD6XXy7JP7xipOsvHNikbsXNdiOgK9KMUW",
+	"JblFHFWOK3t0Hu6pDaqoPvRXearS4cFchBxqRSFwItJnN+DhammvIcB9zGkMuDqUL8k8WkxDDvxey1hm",
+	"WKvynLG7Na4ggNBk9ihxN80D+EDDiF6FUZgsSdU+Xu3GZgas9uM60GRdrWYY6xKeklShZq+p4FwnPpSQ",
+	"Vv/QkaFolg75hzDBFhRBTBv0OI6l7i7Rd9IGPoKdOmF0JiE1LlhyOgvHWCm4Tg729+1IVDfq7znjQcin",
+	"Hnf7nK+USnZ/xSjBo5/BeiFNkH7MIFwxlNky1hGVicdtHWvCGabrRox+YHUnRoRwEZNISGZrfDeJu5Yk",
+	"Frfa3pAtwI+uRO01gIA8lKTrBiY8U1IUk/IQc8kkhmNZb5M5Pqex1KVAtdqLuXPHxM9UZs4JDvXcz4Oz",
+	"y9c5I3Xd49l3UmVXG6VH3QFa23Up6VHv1UpJaGgmU4w683J3kHubbFO5en0H6TennbNO8TelxbvrZLU2",
+	"t+ohV7LaWQGzahsmtlX97PYAn52f/a4LaNfvVne7fB3dNdEVwOs71Qsvb7p7/lt32AFbxkD9vdNeOR/D",
+	"dPBrtexFi41vn5b3Ai/g4px133aHo36nffKmc6p9J+a3zI66I1NL3O+cdC+6nfOhOdjph6u3A1dn8KZ7",
+	"sdphyZRP2ucnnTOcQK7pki/OuoOh8+rAzsZcRpAblZ6w6Uqiky6D6djv/OOy2++cjl71+u54WoSSiVJ0",
+	"NElCqoYxdMQUba9KxtCSamVOiBROuVCmAPTn95//vwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

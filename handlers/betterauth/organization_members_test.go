@@ -3,6 +3,8 @@ package betterauth_test
 import (
 	"net/http"
 	"testing"
+
+	"gatehouse/handlers/internal/handlertest"
 )
 
 func init() {
@@ -18,7 +20,7 @@ func init() {
 			valid: map[string]any{"organizationId": canary}, missing: "organizationId",
 			wrongType: []map[string]any{{"organizationId": canaryNumber}}},
 		bodyOp{name: "hasOrganizationPermission", path: "/organization/has-permission", session: true,
-			valid: map[string]any{"permissions": map[string]any{"member": []string{canary}}}, bodyOptional: true,
+			valid: map[string]any{"permissions": map[string]any{"member": []string{canary}}},
 			wrongType: []map[string]any{{"permissions": canary}, {"permissions": map[string]any{"member": canary}},
 				{"permissions": map[string]any{"member": []any{canaryNumber}}}}},
 	)
@@ -164,7 +166,9 @@ func TestOrganizationRemoveMember(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	tm := newOrgTeam(t, h)
-	count := func() int { return h.Count(`SELECT count(*) FROM betterauth.member WHERE "organizationId" = $1`, tm.org.ID) }
+	count := func() int {
+		return h.Count(`SELECT count(*) FROM betterauth.member WHERE "organizationId" = $1`, tm.org.ID)
+	}
 
 	before := dbState(t, h)
 	wantError(t, tm.member.post("/organization/remove-member", map[string]any{"memberIdOrEmail": tm.adminMember.ID}),
@@ -270,8 +274,37 @@ func TestOrganizationHasPermission(t *testing.T) {
 	// The deprecated key alone yields false; an explicit organization.
 	wantJSON(t, tm.owner.post("/organization/has-permission", map[string]any{"permission": map[string]any{"ac": []string{"read"}}}), `{"error":null,"success":false}`)
 	wantJSON(t, tm.member.post("/organization/has-permission", map[string]any{"organizationId": tm.org.ID, "permissions": map[string]any{"ac": []string{"read"}}}), `{"error":null,"success":true}`)
+	// Neither or both of permissions and permission: refused by Better Auth's schema.
+	wantError(t, tm.owner.post("/organization/has-permission", map[string]any{}), http.StatusBadRequest, "VALIDATION_ERROR")
+	wantError(t, tm.owner.post("/organization/has-permission", map[string]any{"organizationId": tm.org.ID}), http.StatusBadRequest, "VALIDATION_ERROR")
+	wantError(t, tm.owner.post("/organization/has-permission", map[string]any{"permission": map[string]any{}, "permissions": map[string]any{}}),
+		http.StatusBadRequest, "VALIDATION_ERROR")
 	outsider, _ := orgUser(t, h, "Out", "out@example.com")
 	wantError(t, outsider.post("/organization/has-permission", map[string]any{"permissions": map[string]any{"ac": []string{"read"}}}), http.StatusBadRequest, "NO_ACTIVE_ORGANIZATION")
 	wantError(t, outsider.post("/organization/has-permission", map[string]any{"organizationId": tm.org.ID, "permissions": map[string]any{"ac": []string{"read"}}}), http.StatusUnauthorized, "USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION")
 	wantError(t, newBrowser(t, h).post("/organization/has-permission", map[string]any{"permissions": map[string]any{}}), http.StatusUnauthorized, "UNAUTHORIZED")
+}
+
+// Two owners leaving at once: one goes, the other stays as the last owner.
+func TestOrganizationLeaveConcurrentOwners(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	tm := newOrgTeam(t, h)
+	tm.owner.post("/organization/update-member-role", map[string]any{"memberId": tm.adminMember.ID, "role": "owner"})
+	cookies := []string{tm.owner.cookieHeader(), tm.admin.cookieHeader()}
+	answers := race(h, 2, func(i int) handlertest.Request {
+		return handlertest.Request{Method: http.MethodPost, Path: base + "/organization/leave",
+			Body: map[string]any{"organizationId": tm.org.ID}, Header: http.Header{"Origin": {origin}, "Cookie": {cookies[i]}}}
+	})
+	left := 0
+	for _, r := range answers {
+		if r.Status == http.StatusOK {
+			left++
+			continue
+		}
+		wantError(t, r, http.StatusBadRequest, "YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER")
+	}
+	if left != 1 || h.Count(`SELECT count(*) FROM betterauth.member WHERE "organizationId" = $1 AND role = 'owner'`, tm.org.ID) != 1 {
+		t.Fatalf("%d owners left the organization; want 1, and one owner remaining", left)
+	}
 }

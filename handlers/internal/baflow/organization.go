@@ -796,9 +796,17 @@ func (s *Service) LeaveOrganization(ctx context.Context, a *Auth, orgID string) 
 	return out, db.Translate(err)
 }
 
+// errPermissionsXor is Better Auth's schema refusal of a has-permission body with both or
+// neither of permissions and permission.
+var errPermissionsXor = baError(http.StatusBadRequest, "VALIDATION_ERROR", "[body] Invalid input")
+
 // HasPermission reports whether a's role in orgID (default the active organization) grants
-// every action in perms (nil: false).
-func (s *Service) HasPermission(ctx context.Context, a *Auth, orgID string, perms orgaccess.Permissions) (bool, error) {
+// every action in perms. Exactly one of perms and the deprecated legacy form must be given;
+// the legacy form always yields false, as in Better Auth.
+func (s *Service) HasPermission(ctx context.Context, a *Auth, orgID string, perms orgaccess.Permissions, legacy bool) (bool, error) {
+	if (perms == nil) == !legacy {
+		return false, errPermissionsXor
+	}
 	orgID = activeID(a, orgID)
 	if orgID == "" {
 		return false, ErrOrgNoActive
