@@ -2,6 +2,7 @@ package betterauth_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"gatehouse/handlers/internal/handlertest"
@@ -60,6 +61,31 @@ func TestOrganizationListMembers(t *testing.T) {
 	if page.Total != 1 || page.Members[0].Role != "owner" {
 		t.Fatalf("eq: %s", r.Body)
 	}
+	for _, c := range []struct {
+		query string
+		want  []string // user ids, in order
+	}{
+		{"filterField=role&filterValue=owner,admin&filterOperator=not_in", []string{tm.memberID}},
+		{"filterField=role&filterValue=ad&filterOperator=starts_with", []string{tm.adminID}},
+		{"filterField=role&filterValue=ber&filterOperator=ends_with", []string{tm.memberID}},
+		{"filterField=role&filterValue=n&filterOperator=contains&sortBy=role&sortDirection=desc", []string{tm.ownerID, tm.adminID}},
+		{"filterField=createdAt&filterValue=" + tm.adminMember.CreatedAt + "&filterOperator=gte", []string{tm.adminID, tm.memberID}},
+		{"filterField=createdAt&filterValue=" + tm.adminMember.CreatedAt + "&filterOperator=lt", []string{tm.ownerID}},
+		{"filterField=organizationId&filterValue=" + tm.org.ID + "&sortBy=id&limit=5", nil},
+	} {
+		r = tm.owner.get("/organization/list-members?" + c.query)
+		r.Decode(t, &page)
+		var got []string
+		for _, m := range page.Members {
+			got = append(got, m.UserID)
+		}
+		if c.want == nil && page.Total == 3 && len(got) == 3 {
+			continue
+		}
+		if r.Status != http.StatusOK || page.Total != len(c.want) || strings.Join(got, ",") != strings.Join(c.want, ",") {
+			t.Fatalf("%s: %d %s", c.query, r.Status, r.Body)
+		}
+	}
 	outsider, _ := orgUser(t, h, "Out", "out@example.com")
 	wantError(t, outsider.get("/organization/list-members"), http.StatusBadRequest, "NO_ACTIVE_ORGANIZATION")
 	wantError(t, outsider.get("/organization/list-members?organizationId="+tm.org.ID), http.StatusForbidden, "YOU_ARE_NOT_A_MEMBER_OF_THIS_ORGANIZATION")
@@ -67,6 +93,7 @@ func TestOrganizationListMembers(t *testing.T) {
 	wantError(t, tm.owner.get("/organization/list-members?sortBy=password"), http.StatusBadRequest, "VALIDATION_ERROR")
 	wantError(t, tm.owner.get("/organization/list-members?limit=-1"), http.StatusBadRequest, "VALIDATION_ERROR")
 	wantError(t, tm.owner.get("/organization/list-members?filterOperator=like"), http.StatusBadRequest, "VALIDATION_ERROR")
+	wantError(t, tm.owner.get("/organization/list-members?filterField=email"), http.StatusBadRequest, "VALIDATION_ERROR")
 }
 
 func TestOrganizationGetActiveMember(t *testing.T) {

@@ -487,53 +487,19 @@ func (s *Service) ListMembers(ctx context.Context, a *Auth, q MemberQuery) ([]Me
 	if err != nil {
 		return nil, 0, err
 	}
-	field := func(m MemberWithUser, f string) string {
-		switch f {
-		case "role":
-			return m.Role
-		case "userId":
-			return m.UserID
-		case "id":
-			return m.ID
-		}
-		return m.CreatedAt.UTC().Format(time.RFC3339Nano)
-	}
 	kept := all[:0:0]
 	for _, m := range all {
-		if q.FilterField != "" {
-			v, want := field(m, q.FilterField), q.FilterValue
-			var ok bool
-			switch q.FilterOperator {
-			case "ne":
-				ok = v != want
-			case "in":
-				ok = false
-				for _, w := range strings.Split(want, ",") {
-					ok = ok || strings.TrimSpace(w) == v
-				}
-			case "contains":
-				ok = strings.Contains(v, want)
-			default:
-				ok = v == want
-			}
-			if !ok {
-				continue
-			}
+		if q.FilterField == "" || memberMatches(m, q.FilterField, q.FilterOperator, q.FilterValue) {
+			kept = append(kept, m)
 		}
-		kept = append(kept, m)
 	}
 	if q.SortBy != "" {
 		sort.SliceStable(kept, func(i, j int) bool {
-			if q.SortBy == "createdAt" {
-				if q.SortDirection == "desc" {
-					return kept[i].CreatedAt.After(kept[j].CreatedAt)
-				}
-				return kept[i].CreatedAt.Before(kept[j].CreatedAt)
-			}
+			c := compareMember(kept[i], kept[j], q.SortBy)
 			if q.SortDirection == "desc" {
-				return field(kept[i], q.SortBy) > field(kept[j], q.SortBy)
+				return c > 0
 			}
-			return field(kept[i], q.SortBy) < field(kept[j], q.SortBy)
+			return c < 0
 		})
 	}
 	total := len(kept)
@@ -544,6 +510,70 @@ func (s *Service) ListMembers(ctx context.Context, a *Auth, q MemberQuery) ([]Me
 	start := min(q.Offset, total)
 	end := min(start+limit, total)
 	return kept[start:end], total, nil
+}
+
+// memberField is the text of a member's field for filters and sorting.
+func memberField(m MemberWithUser, f string) string {
+	switch f {
+	case "role":
+		return m.Role
+	case "userId":
+		return m.UserID
+	case "organizationId":
+		return m.OrganizationId
+	case "id":
+		return m.ID
+	}
+	return ""
+}
+
+// compareMember orders a and b by field (dates by time, the rest as text).
+func compareMember(a, b MemberWithUser, field string) int {
+	if field == "createdAt" {
+		return a.CreatedAt.Compare(b.CreatedAt)
+	}
+	return strings.Compare(memberField(a, field), memberField(b, field))
+}
+
+// memberMatches applies a list-members filter with Better Auth's where operators (eq when op is
+// empty); in and not_in take a comma-separated list, createdAt compares as a date.
+func memberMatches(m MemberWithUser, field, op, value string) bool {
+	var c int
+	if field == "createdAt" {
+		t, err := time.Parse(time.RFC3339Nano, value)
+		if err != nil {
+			return false
+		}
+		c = m.CreatedAt.Compare(t)
+	} else {
+		c = strings.Compare(memberField(m, field), value)
+	}
+	v := memberField(m, field)
+	switch op {
+	case "ne":
+		return c != 0
+	case "lt":
+		return c < 0
+	case "lte":
+		return c <= 0
+	case "gt":
+		return c > 0
+	case "gte":
+		return c >= 0
+	case "in", "not_in":
+		in := false
+		for _, w := range strings.Split(value, ",") {
+			in = in || strings.TrimSpace(w) == v
+		}
+		return in == (op == "in")
+	case "contains":
+		return strings.Contains(v, value)
+	case "starts_with":
+		return strings.HasPrefix(v, value)
+	case "ends_with":
+		return strings.HasSuffix(v, value)
+	}
+	return c == 0
 }
 
 // GetActiveMember is a's membership in the active organization.
