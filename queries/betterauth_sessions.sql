@@ -48,3 +48,9 @@ DELETE FROM betterauth."session" WHERE "expiresAt" <= now();
 -- shows for sessions other than the caller's).
 DELETE FROM betterauth."session"
 WHERE "userId" = @user_id AND length("token") = 64 AND left("token", 32) = @handle::text;
+
+-- name: BetterauthSessionSetActiveOrganization :one
+-- Sets (or, with NULL, unsets) the session's active organization.
+UPDATE betterauth."session" SET "activeOrganizationId" = sqlc.narg(organization_id), "updatedAt" = now()
+WHERE "id" = @id
+RETURNING *;

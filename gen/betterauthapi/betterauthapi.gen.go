@@ -159,6 +159,30 @@ func (e DeleteUserResultSuccess) Valid() bool {
 	}
 }
 
+// Defines values for InvitationDetailStatus.
+const (
+	InvitationDetailStatusAccepted InvitationDetailStatus = "accepted"
+	InvitationDetailStatusCanceled InvitationDetailStatus = "canceled"
+	InvitationDetailStatusPending  InvitationDetailStatus = "pending"
+	InvitationDetailStatusRejected InvitationDetailStatus = "rejected"
+)
+
+// Valid indicates whether the value is a known member of the InvitationDetailStatus enum.
+func (e InvitationDetailStatus) Valid() bool {
+	switch e {
+	case InvitationDetailStatusAccepted:
+		return true
+	case InvitationDetailStatusCanceled:
+		return true
+	case InvitationDetailStatusPending:
+		return true
+	case InvitationDetailStatusRejected:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for OkResultOk.
 const (
 	OkResultOkTrue OkResultOk = true
@@ -168,6 +192,30 @@ const (
 func (e OkResultOk) Valid() bool {
 	switch e {
 	case OkResultOkTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OrganizationInvitationStatus.
+const (
+	OrganizationInvitationStatusAccepted OrganizationInvitationStatus = "accepted"
+	OrganizationInvitationStatusCanceled OrganizationInvitationStatus = "canceled"
+	OrganizationInvitationStatusPending  OrganizationInvitationStatus = "pending"
+	OrganizationInvitationStatusRejected OrganizationInvitationStatus = "rejected"
+)
+
+// Valid indicates whether the value is a known member of the OrganizationInvitationStatus enum.
+func (e OrganizationInvitationStatus) Valid() bool {
+	switch e {
+	case OrganizationInvitationStatusAccepted:
+		return true
+	case OrganizationInvitationStatusCanceled:
+		return true
+	case OrganizationInvitationStatusPending:
+		return true
+	case OrganizationInvitationStatusRejected:
 		return true
 	default:
 		return false
@@ -477,6 +525,30 @@ func (e TwoFactorRedirectResultTwoFactorRedirect) Valid() bool {
 	}
 }
 
+// Defines values for UserInvitationStatus.
+const (
+	UserInvitationStatusAccepted UserInvitationStatus = "accepted"
+	UserInvitationStatusCanceled UserInvitationStatus = "canceled"
+	UserInvitationStatusPending  UserInvitationStatus = "pending"
+	UserInvitationStatusRejected UserInvitationStatus = "rejected"
+)
+
+// Valid indicates whether the value is a known member of the UserInvitationStatus enum.
+func (e UserInvitationStatus) Valid() bool {
+	switch e {
+	case UserInvitationStatusAccepted:
+		return true
+	case UserInvitationStatusCanceled:
+		return true
+	case UserInvitationStatusPending:
+		return true
+	case UserInvitationStatusRejected:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for VerifyEmailResultStatus.
 const (
 	VerifyEmailResultStatusTrue VerifyEmailResultStatus = true
@@ -681,6 +753,123 @@ func (e ListApiKeysParamsSortDirection) Valid() bool {
 	}
 }
 
+// Defines values for ListOrganizationMembersParamsSortBy.
+const (
+	ListOrganizationMembersParamsSortByCreatedAt      ListOrganizationMembersParamsSortBy = "createdAt"
+	ListOrganizationMembersParamsSortById             ListOrganizationMembersParamsSortBy = "id"
+	ListOrganizationMembersParamsSortByOrganizationId ListOrganizationMembersParamsSortBy = "organizationId"
+	ListOrganizationMembersParamsSortByRole           ListOrganizationMembersParamsSortBy = "role"
+	ListOrganizationMembersParamsSortByUserId         ListOrganizationMembersParamsSortBy = "userId"
+)
+
+// Valid indicates whether the value is a known member of the ListOrganizationMembersParamsSortBy enum.
+func (e ListOrganizationMembersParamsSortBy) Valid() bool {
+	switch e {
+	case ListOrganizationMembersParamsSortByCreatedAt:
+		return true
+	case ListOrganizationMembersParamsSortById:
+		return true
+	case ListOrganizationMembersParamsSortByOrganizationId:
+		return true
+	case ListOrganizationMembersParamsSortByRole:
+		return true
+	case ListOrganizationMembersParamsSortByUserId:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListOrganizationMembersParamsSortDirection.
+const (
+	ListOrganizationMembersParamsSortDirectionAsc  ListOrganizationMembersParamsSortDirection = "asc"
+	ListOrganizationMembersParamsSortDirectionDesc ListOrganizationMembersParamsSortDirection = "desc"
+)
+
+// Valid indicates whether the value is a known member of the ListOrganizationMembersParamsSortDirection enum.
+func (e ListOrganizationMembersParamsSortDirection) Valid() bool {
+	switch e {
+	case ListOrganizationMembersParamsSortDirectionAsc:
+		return true
+	case ListOrganizationMembersParamsSortDirectionDesc:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListOrganizationMembersParamsFilterField.
+const (
+	ListOrganizationMembersParamsFilterFieldCreatedAt      ListOrganizationMembersParamsFilterField = "createdAt"
+	ListOrganizationMembersParamsFilterFieldId             ListOrganizationMembersParamsFilterField = "id"
+	ListOrganizationMembersParamsFilterFieldOrganizationId ListOrganizationMembersParamsFilterField = "organizationId"
+	ListOrganizationMembersParamsFilterFieldRole           ListOrganizationMembersParamsFilterField = "role"
+	ListOrganizationMembersParamsFilterFieldUserId         ListOrganizationMembersParamsFilterField = "userId"
+)
+
+// Valid indicates whether the value is a known member of the ListOrganizationMembersParamsFilterField enum.
+func (e ListOrganizationMembersParamsFilterField) Valid() bool {
+	switch e {
+	case ListOrganizationMembersParamsFilterFieldCreatedAt:
+		return true
+	case ListOrganizationMembersParamsFilterFieldId:
+		return true
+	case ListOrganizationMembersParamsFilterFieldOrganizationId:
+		return true
+	case ListOrganizationMembersParamsFilterFieldRole:
+		return true
+	case ListOrganizationMembersParamsFilterFieldUserId:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListOrganizationMembersParamsFilterOperator.
+const (
+	ListOrganizationMembersParamsFilterOperatorContains   ListOrganizationMembersParamsFilterOperator = "contains"
+	ListOrganizationMembersParamsFilterOperatorEndsWith   ListOrganizationMembersParamsFilterOperator = "ends_with"
+	ListOrganizationMembersParamsFilterOperatorEq         ListOrganizationMembersParamsFilterOperator = "eq"
+	ListOrganizationMembersParamsFilterOperatorGt         ListOrganizationMembersParamsFilterOperator = "gt"
+	ListOrganizationMembersParamsFilterOperatorGte        ListOrganizationMembersParamsFilterOperator = "gte"
+	ListOrganizationMembersParamsFilterOperatorIn         ListOrganizationMembersParamsFilterOperator = "in"
+	ListOrganizationMembersParamsFilterOperatorLt         ListOrganizationMembersParamsFilterOperator = "lt"
+	ListOrganizationMembersParamsFilterOperatorLte        ListOrganizationMembersParamsFilterOperator = "lte"
+	ListOrganizationMembersParamsFilterOperatorNe         ListOrganizationMembersParamsFilterOperator = "ne"
+	ListOrganizationMembersParamsFilterOperatorNotIn      ListOrganizationMembersParamsFilterOperator = "not_in"
+	ListOrganizationMembersParamsFilterOperatorStartsWith ListOrganizationMembersParamsFilterOperator = "starts_with"
+)
+
+// Valid indicates whether the value is a known member of the ListOrganizationMembersParamsFilterOperator enum.
+func (e ListOrganizationMembersParamsFilterOperator) Valid() bool {
+	switch e {
+	case ListOrganizationMembersParamsFilterOperatorContains:
+		return true
+	case ListOrganizationMembersParamsFilterOperatorEndsWith:
+		return true
+	case ListOrganizationMembersParamsFilterOperatorEq:
+		return true
+	case ListOrganizationMembersParamsFilterOperatorGt:
+		return true
+	case ListOrganizationMembersParamsFilterOperatorGte:
+		return true
+	case ListOrganizationMembersParamsFilterOperatorIn:
+		return true
+	case ListOrganizationMembersParamsFilterOperatorLt:
+		return true
+	case ListOrganizationMembersParamsFilterOperatorLte:
+		return true
+	case ListOrganizationMembersParamsFilterOperatorNe:
+		return true
+	case ListOrganizationMembersParamsFilterOperatorNotIn:
+		return true
+	case ListOrganizationMembersParamsFilterOperatorStartsWith:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GeneratePasskeyRegistrationOptionsParamsAuthenticatorAttachment.
 const (
 	GeneratePasskeyRegistrationOptionsParamsAuthenticatorAttachmentCrossPlatform GeneratePasskeyRegistrationOptionsParamsAuthenticatorAttachment = "cross-platform"
@@ -697,6 +886,15 @@ func (e GeneratePasskeyRegistrationOptionsParamsAuthenticatorAttachment) Valid()
 	default:
 		return false
 	}
+}
+
+// AcceptInvitationResult defines model for AcceptInvitationResult.
+type AcceptInvitationResult struct {
+	// Invitation An invitation; `status` is `pending`, `accepted`, `rejected` or `canceled`.
+	Invitation OrganizationInvitation `json:"invitation"`
+
+	// Member A membership; `role` is one role or several joined by `,`.
+	Member OrganizationMember `json:"member"`
 }
 
 // AccessTokenResult defines model for AccessTokenResult.
@@ -1029,6 +1227,11 @@ type BackupCodesResult struct {
 // BackupCodesResultStatus defines model for BackupCodesResult.Status.
 type BackupCodesResultStatus bool
 
+// CancelInvitationRequest defines model for CancelInvitationRequest.
+type CancelInvitationRequest struct {
+	InvitationId string `json:"invitationId"`
+}
+
 // ChangeEmailRequest defines model for ChangeEmailRequest.
 type ChangeEmailRequest struct {
 	// CallbackURL Where the verification links redirect (relative or trusted; default `/`).
@@ -1052,6 +1255,11 @@ type ChangePasswordResult struct {
 	// Token The new session's token with `revokeOtherSessions`, else null.
 	Token *string `json:"token"`
 	User  User    `json:"user"`
+}
+
+// CheckOrganizationSlugRequest defines model for CheckOrganizationSlugRequest.
+type CheckOrganizationSlugRequest struct {
+	Slug string `json:"slug"`
 }
 
 // CreateApiKeyRequest defines model for CreateApiKeyRequest.
@@ -1090,6 +1298,15 @@ type CreateApiKeyRequest struct {
 
 	// UserId Server-only; from HTTP always 401 `UNAUTHORIZED_SESSION`.
 	UserId *interface{} `json:"userId,omitempty"`
+}
+
+// CreateOrganizationRequest defines model for CreateOrganizationRequest.
+type CreateOrganizationRequest struct {
+	KeepCurrentActiveOrganization *bool                   `json:"keepCurrentActiveOrganization,omitempty"`
+	Logo                          *string                 `json:"logo,omitempty"`
+	Metadata                      *map[string]interface{} `json:"metadata,omitempty"`
+	Name                          string                  `json:"name"`
+	Slug                          string                  `json:"slug"`
 }
 
 // CreatedApiKey A new API key row with the whole key.
@@ -1146,6 +1363,11 @@ type DeleteApiKeyResult struct {
 	Success bool `json:"success"`
 }
 
+// DeleteOrganizationRequest defines model for DeleteOrganizationRequest.
+type DeleteOrganizationRequest struct {
+	OrganizationId string `json:"organizationId"`
+}
+
 // DeleteUserRequest defines model for DeleteUserRequest.
 type DeleteUserRequest struct {
 	// CallbackURL Put in the emailed link; where `/delete-user/callback` redirects (relative or trusted).
@@ -1185,10 +1407,62 @@ type Error struct {
 	Message string `json:"message"`
 }
 
+// InvitationDetail An invitation with its organization's name and slug and the inviter's email.
+type InvitationDetail struct {
+	CreatedAt        jstime.Time            `json:"createdAt"`
+	Email            string                 `json:"email"`
+	ExpiresAt        jstime.Time            `json:"expiresAt"`
+	Id               string                 `json:"id"`
+	InviterEmail     string                 `json:"inviterEmail"`
+	InviterId        string                 `json:"inviterId"`
+	OrganizationId   string                 `json:"organizationId"`
+	OrganizationName string                 `json:"organizationName"`
+	OrganizationSlug string                 `json:"organizationSlug"`
+	Role             *string                `json:"role"`
+	Status           InvitationDetailStatus `json:"status"`
+}
+
+// InvitationDetailStatus defines model for InvitationDetail.Status.
+type InvitationDetailStatus string
+
+// InvitationIdRequest defines model for InvitationIdRequest.
+type InvitationIdRequest struct {
+	InvitationId string `json:"invitationId"`
+}
+
+// InviteMemberRequest defines model for InviteMemberRequest.
+type InviteMemberRequest struct {
+	Email          string  `json:"email"`
+	OrganizationId *string `json:"organizationId,omitempty"`
+	Resend         *bool   `json:"resend,omitempty"`
+
+	// Role A role name, several joined by `,`, or an array of names (`owner`, `admin`, `member`).
+	Role OrganizationRoles `json:"role"`
+
+	// TeamId Ignored (teams are off).
+	TeamId *InviteMemberRequest_TeamId `json:"teamId,omitempty"`
+}
+
+// InviteMemberRequestTeamId0 defines model for InviteMemberRequest.TeamId.0.
+type InviteMemberRequestTeamId0 = string
+
+// InviteMemberRequestTeamId1 defines model for InviteMemberRequest.TeamId.1.
+type InviteMemberRequestTeamId1 = []string
+
+// InviteMemberRequest_TeamId Ignored (teams are off).
+type InviteMemberRequest_TeamId struct {
+	union json.RawMessage
+}
+
 // IsUsernameAvailableRequest defines model for IsUsernameAvailableRequest.
 type IsUsernameAvailableRequest struct {
 	// Username Empty is 422 `INVALID_USERNAME`, as in Better Auth; other rule violations are 422 `USERNAME_TOO_SHORT` (under 3 characters), `USERNAME_TOO_LONG`, `INVALID_USERNAME`.
 	Username string `json:"username"`
+}
+
+// LeaveOrganizationRequest defines model for LeaveOrganizationRequest.
+type LeaveOrganizationRequest struct {
+	OrganizationId string `json:"organizationId"`
 }
 
 // LinkSocialIdToken defines model for LinkSocialIdToken.
@@ -1232,6 +1506,38 @@ type LinkSocialResult struct {
 
 	// Url The authorization URL, or empty after an id-token link.
 	Url string `json:"url"`
+}
+
+// MemberUser defines model for MemberUser.
+type MemberUser struct {
+	Email string  `json:"email"`
+	Id    string  `json:"id"`
+	Image *string `json:"image"`
+	Name  string  `json:"name"`
+}
+
+// NullableFullOrganization An organization with its members and invitations, or `null`.
+type NullableFullOrganization struct {
+	CreatedAt   jstime.Time                  `json:"createdAt"`
+	Id          string                       `json:"id"`
+	Invitations []OrganizationInvitation     `json:"invitations"`
+	Logo        *string                      `json:"logo"`
+	Members     []OrganizationMemberWithUser `json:"members"`
+	Metadata    *string                      `json:"metadata"`
+	Name        string                       `json:"name"`
+	Slug        string                       `json:"slug"`
+}
+
+// NullableOrganization The `Organization` object or `null`.
+type NullableOrganization struct {
+	CreatedAt jstime.Time `json:"createdAt"`
+	Id        string      `json:"id"`
+	Logo      *string     `json:"logo"`
+
+	// Metadata The metadata object as a JSON string, e.g. `{"plan":"pro"}`.
+	Metadata *string `json:"metadata"`
+	Name     string  `json:"name"`
+	Slug     string  `json:"slug"`
 }
 
 // NullableUser The `User` object or `null` (same fields; a `$ref` cannot carry `nullable` in OpenAPI 3.0).
@@ -1302,6 +1608,121 @@ type OkResult struct {
 
 // OkResultOk defines model for OkResult.Ok.
 type OkResultOk bool
+
+// Organization An organization as stored; `metadata` is the stored JSON string or `null`.
+type Organization struct {
+	CreatedAt jstime.Time `json:"createdAt"`
+	Id        string      `json:"id"`
+	Logo      *string     `json:"logo"`
+
+	// Metadata The metadata object as a JSON string, e.g. `{"plan":"pro"}`.
+	Metadata *string `json:"metadata"`
+	Name     string  `json:"name"`
+	Slug     string  `json:"slug"`
+}
+
+// OrganizationHasPermissionRequest defines model for OrganizationHasPermissionRequest.
+type OrganizationHasPermissionRequest struct {
+	OrganizationId *string `json:"organizationId,omitempty"`
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Permission  *map[string][]string `json:"permission,omitempty"`
+	Permissions *map[string][]string `json:"permissions,omitempty"`
+}
+
+// OrganizationInvitation An invitation; `status` is `pending`, `accepted`, `rejected` or `canceled`.
+type OrganizationInvitation struct {
+	CreatedAt      jstime.Time                  `json:"createdAt"`
+	Email          string                       `json:"email"`
+	ExpiresAt      jstime.Time                  `json:"expiresAt"`
+	Id             string                       `json:"id"`
+	InviterId      string                       `json:"inviterId"`
+	OrganizationId string                       `json:"organizationId"`
+	Role           *string                      `json:"role"`
+	Status         OrganizationInvitationStatus `json:"status"`
+}
+
+// OrganizationInvitationStatus defines model for OrganizationInvitation.Status.
+type OrganizationInvitationStatus string
+
+// OrganizationMember A membership; `role` is one role or several joined by `,`.
+type OrganizationMember struct {
+	CreatedAt      jstime.Time `json:"createdAt"`
+	Id             string      `json:"id"`
+	OrganizationId string      `json:"organizationId"`
+	Role           string      `json:"role"`
+	UserId         string      `json:"userId"`
+}
+
+// OrganizationMemberList defines model for OrganizationMemberList.
+type OrganizationMemberList struct {
+	Members []OrganizationMemberWithUser `json:"members"`
+	Total   int                          `json:"total"`
+}
+
+// OrganizationMemberResult defines model for OrganizationMemberResult.
+type OrganizationMemberResult struct {
+	// Member A membership; `role` is one role or several joined by `,`.
+	Member OrganizationMember `json:"member"`
+}
+
+// OrganizationMemberWithUser A membership with its user.
+type OrganizationMemberWithUser struct {
+	CreatedAt      jstime.Time `json:"createdAt"`
+	Id             string      `json:"id"`
+	OrganizationId string      `json:"organizationId"`
+	Role           string      `json:"role"`
+	User           MemberUser  `json:"user"`
+	UserId         string      `json:"userId"`
+}
+
+// OrganizationParsed An organization as `create` and `update` answer it, `metadata` parsed (absent when none).
+type OrganizationParsed struct {
+	CreatedAt jstime.Time             `json:"createdAt"`
+	Id        string                  `json:"id"`
+	Logo      *string                 `json:"logo"`
+	Metadata  *map[string]interface{} `json:"metadata,omitempty"`
+	Name      string                  `json:"name"`
+	Slug      string                  `json:"slug"`
+}
+
+// OrganizationPermissionResult defines model for OrganizationPermissionResult.
+type OrganizationPermissionResult struct {
+	// Error Always `null`.
+	Error   *string `json:"error"`
+	Success bool    `json:"success"`
+}
+
+// OrganizationRoleResult defines model for OrganizationRoleResult.
+type OrganizationRoleResult struct {
+	Role string `json:"role"`
+}
+
+// OrganizationRoles A role name, several joined by `,`, or an array of names (`owner`, `admin`, `member`).
+type OrganizationRoles struct {
+	union json.RawMessage
+}
+
+// OrganizationRoles0 defines model for OrganizationRoles.0.
+type OrganizationRoles0 = string
+
+// OrganizationRoles1 defines model for OrganizationRoles.1.
+type OrganizationRoles1 = []string
+
+// OrganizationStatusResult defines model for OrganizationStatusResult.
+type OrganizationStatusResult struct {
+	Status bool `json:"status"`
+}
+
+// OrganizationWithMembers A new organization (metadata parsed) and its members.
+type OrganizationWithMembers struct {
+	CreatedAt jstime.Time             `json:"createdAt"`
+	Id        string                  `json:"id"`
+	Logo      *string                 `json:"logo"`
+	Members   []OrganizationMember    `json:"members"`
+	Metadata  *map[string]interface{} `json:"metadata,omitempty"`
+	Name      string                  `json:"name"`
+	Slug      string                  `json:"slug"`
+}
 
 // Passkey A stored passkey, as Better Auth returns its row.
 type Passkey struct {
@@ -1517,6 +1938,21 @@ type RefreshTokenResult struct {
 	Scope *string `json:"scope"`
 }
 
+// RejectInvitationResult defines model for RejectInvitationResult.
+type RejectInvitationResult struct {
+	// Invitation An invitation; `status` is `pending`, `accepted`, `rejected` or `canceled`.
+	Invitation OrganizationInvitation `json:"invitation"`
+
+	// Member Always `null`.
+	Member *map[string]interface{} `json:"member"`
+}
+
+// RemoveMemberRequest defines model for RemoveMemberRequest.
+type RemoveMemberRequest struct {
+	MemberIdOrEmail string  `json:"memberIdOrEmail"`
+	OrganizationId  *string `json:"organizationId,omitempty"`
+}
+
 // RequestPasswordResetRequest defines model for RequestPasswordResetRequest.
 type RequestPasswordResetRequest struct {
 	Email openapi_types.Email `json:"email"`
@@ -1593,6 +2029,15 @@ type Session struct {
 
 	// UserId Example: 50EekTBP5Z7WyBBbLvcD1HTdL8UxF1bG
 	UserId string `json:"userId"`
+}
+
+// SetActiveOrganizationRequest defines model for SetActiveOrganizationRequest.
+type SetActiveOrganizationRequest struct {
+	// OrganizationId The organization to activate; `null` unsets.
+	OrganizationId nullable.Nullable[string] `json:"organizationId,omitempty"`
+
+	// OrganizationSlug The organization by slug (used when `organizationId` is absent).
+	OrganizationSlug *string `json:"organizationSlug,omitempty"`
 }
 
 // SignInAnswer A session (`SignInResult`), or the two-factor challenge (`TwoFactorRedirectResult`).
@@ -1903,6 +2348,27 @@ type UpdateApiKeyRequest struct {
 	UserId *interface{} `json:"userId,omitempty"`
 }
 
+// UpdateMemberRoleRequest defines model for UpdateMemberRoleRequest.
+type UpdateMemberRoleRequest struct {
+	MemberId       string  `json:"memberId"`
+	OrganizationId *string `json:"organizationId,omitempty"`
+
+	// Role A role name, several joined by `,`, or an array of names (`owner`, `admin`, `member`).
+	Role OrganizationRoles `json:"role"`
+}
+
+// UpdateOrganizationRequest defines model for UpdateOrganizationRequest.
+type UpdateOrganizationRequest struct {
+	Data struct {
+		// Logo The logo URL; `null` clears it.
+		Logo     nullable.Nullable[string] `json:"logo,omitempty"`
+		Metadata *map[string]interface{}   `json:"metadata,omitempty"`
+		Name     *string                   `json:"name,omitempty"`
+		Slug     *string                   `json:"slug,omitempty"`
+	} `json:"data"`
+	OrganizationId *string `json:"organizationId,omitempty"`
+}
+
 // UpdatePasskeyRequest defines model for UpdatePasskeyRequest.
 type UpdatePasskeyRequest struct {
 	// Id The passkey's `id`.
@@ -1983,6 +2449,22 @@ type User struct {
 	// Example: alice_1
 	Username *string `json:"username"`
 }
+
+// UserInvitation An invitation with its organization's name.
+type UserInvitation struct {
+	CreatedAt        jstime.Time          `json:"createdAt"`
+	Email            string               `json:"email"`
+	ExpiresAt        jstime.Time          `json:"expiresAt"`
+	Id               string               `json:"id"`
+	InviterId        string               `json:"inviterId"`
+	OrganizationId   string               `json:"organizationId"`
+	OrganizationName string               `json:"organizationName"`
+	Role             *string              `json:"role"`
+	Status           UserInvitationStatus `json:"status"`
+}
+
+// UserInvitationStatus defines model for UserInvitation.Status.
+type UserInvitationStatus string
 
 // UsernameAvailabilityResult defines model for UsernameAvailabilityResult.
 type UsernameAvailabilityResult struct {
@@ -2189,6 +2671,99 @@ type GetSessionPostParams struct {
 	DisableRefresh *bool `form:"disableRefresh,omitempty" json:"disableRefresh,omitempty"`
 }
 
+// GetActiveMemberRoleParams defines parameters for GetActiveMemberRole.
+type GetActiveMemberRoleParams struct {
+	// UserId Whose role (default the session user).
+	UserId *string `form:"userId,omitempty" json:"userId,omitempty"`
+
+	// OrganizationId The organization (default the active one).
+	OrganizationId *string `form:"organizationId,omitempty" json:"organizationId,omitempty"`
+
+	// OrganizationSlug The organization by slug (wins over `organizationId`).
+	OrganizationSlug *string `form:"organizationSlug,omitempty" json:"organizationSlug,omitempty"`
+}
+
+// GetFullOrganizationParams defines parameters for GetFullOrganization.
+type GetFullOrganizationParams struct {
+	// OrganizationId The organization (default the active one).
+	OrganizationId *string `form:"organizationId,omitempty" json:"organizationId,omitempty"`
+
+	// OrganizationSlug The organization by slug (wins over `organizationId`).
+	OrganizationSlug *string `form:"organizationSlug,omitempty" json:"organizationSlug,omitempty"`
+
+	// MembersLimit At most this many members (default 100).
+	MembersLimit *int `form:"membersLimit,omitempty" json:"membersLimit,omitempty"`
+}
+
+// GetInvitationParams defines parameters for GetInvitation.
+type GetInvitationParams struct {
+	// Id The invitation id.
+	Id string `form:"id" json:"id"`
+}
+
+// GetOrganizationParams defines parameters for GetOrganization.
+type GetOrganizationParams struct {
+	// OrganizationId The organization (default the active one).
+	OrganizationId *string `form:"organizationId,omitempty" json:"organizationId,omitempty"`
+
+	// OrganizationSlug The organization by slug (wins over `organizationId`).
+	OrganizationSlug *string `form:"organizationSlug,omitempty" json:"organizationSlug,omitempty"`
+}
+
+// ListInvitationsParams defines parameters for ListInvitations.
+type ListInvitationsParams struct {
+	// OrganizationId The organization (default the active one).
+	OrganizationId *string `form:"organizationId,omitempty" json:"organizationId,omitempty"`
+}
+
+// ListOrganizationMembersParams defines parameters for ListOrganizationMembers.
+type ListOrganizationMembersParams struct {
+	// Limit Page size (default 100).
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset Members to skip.
+	Offset *int `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// SortBy Sort key.
+	SortBy *ListOrganizationMembersParamsSortBy `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+
+	// SortDirection Sort order (default asc).
+	SortDirection *ListOrganizationMembersParamsSortDirection `form:"sortDirection,omitempty" json:"sortDirection,omitempty"`
+
+	// FilterField Field to filter on.
+	FilterField *ListOrganizationMembersParamsFilterField `form:"filterField,omitempty" json:"filterField,omitempty"`
+
+	// FilterValue Value to compare with.
+	FilterValue *string `form:"filterValue,omitempty" json:"filterValue,omitempty"`
+
+	// FilterOperator Comparison (default eq).
+	FilterOperator *ListOrganizationMembersParamsFilterOperator `form:"filterOperator,omitempty" json:"filterOperator,omitempty"`
+
+	// OrganizationId The organization (default the active one).
+	OrganizationId *string `form:"organizationId,omitempty" json:"organizationId,omitempty"`
+
+	// OrganizationSlug The organization by slug (wins over `organizationId`).
+	OrganizationSlug *string `form:"organizationSlug,omitempty" json:"organizationSlug,omitempty"`
+}
+
+// ListOrganizationMembersParamsSortBy defines parameters for ListOrganizationMembers.
+type ListOrganizationMembersParamsSortBy string
+
+// ListOrganizationMembersParamsSortDirection defines parameters for ListOrganizationMembers.
+type ListOrganizationMembersParamsSortDirection string
+
+// ListOrganizationMembersParamsFilterField defines parameters for ListOrganizationMembers.
+type ListOrganizationMembersParamsFilterField string
+
+// ListOrganizationMembersParamsFilterOperator defines parameters for ListOrganizationMembers.
+type ListOrganizationMembersParamsFilterOperator string
+
+// ListUserInvitationsParams defines parameters for ListUserInvitations.
+type ListUserInvitationsParams struct {
+	// Email Server-side only: refused from HTTP.
+	Email *string `form:"email,omitempty" json:"email,omitempty"`
+}
+
 // GeneratePasskeyRegistrationOptionsParams defines parameters for GeneratePasskeyRegistrationOptions.
 type GeneratePasskeyRegistrationOptionsParams struct {
 	// AuthenticatorAttachment `platform` for the device's own authenticator, `cross-platform` for a roaming one.
@@ -2302,6 +2877,45 @@ type IsUsernameAvailableJSONRequestBody = IsUsernameAvailableRequest
 
 // LinkSocialJSONRequestBody defines body for LinkSocial for application/json ContentType.
 type LinkSocialJSONRequestBody = LinkSocialRequest
+
+// AcceptInvitationJSONRequestBody defines body for AcceptInvitation for application/json ContentType.
+type AcceptInvitationJSONRequestBody = InvitationIdRequest
+
+// CancelInvitationJSONRequestBody defines body for CancelInvitation for application/json ContentType.
+type CancelInvitationJSONRequestBody = CancelInvitationRequest
+
+// CheckOrganizationSlugJSONRequestBody defines body for CheckOrganizationSlug for application/json ContentType.
+type CheckOrganizationSlugJSONRequestBody = CheckOrganizationSlugRequest
+
+// CreateOrganizationJSONRequestBody defines body for CreateOrganization for application/json ContentType.
+type CreateOrganizationJSONRequestBody = CreateOrganizationRequest
+
+// DeleteOrganizationJSONRequestBody defines body for DeleteOrganization for application/json ContentType.
+type DeleteOrganizationJSONRequestBody = DeleteOrganizationRequest
+
+// HasOrganizationPermissionJSONRequestBody defines body for HasOrganizationPermission for application/json ContentType.
+type HasOrganizationPermissionJSONRequestBody = OrganizationHasPermissionRequest
+
+// InviteMemberJSONRequestBody defines body for InviteMember for application/json ContentType.
+type InviteMemberJSONRequestBody = InviteMemberRequest
+
+// LeaveOrganizationJSONRequestBody defines body for LeaveOrganization for application/json ContentType.
+type LeaveOrganizationJSONRequestBody = LeaveOrganizationRequest
+
+// RejectInvitationJSONRequestBody defines body for RejectInvitation for application/json ContentType.
+type RejectInvitationJSONRequestBody = InvitationIdRequest
+
+// RemoveMemberJSONRequestBody defines body for RemoveMember for application/json ContentType.
+type RemoveMemberJSONRequestBody = RemoveMemberRequest
+
+// SetActiveOrganizationJSONRequestBody defines body for SetActiveOrganization for application/json ContentType.
+type SetActiveOrganizationJSONRequestBody = SetActiveOrganizationRequest
+
+// UpdateOrganizationJSONRequestBody defines body for UpdateOrganization for application/json ContentType.
+type UpdateOrganizationJSONRequestBody = UpdateOrganizationRequest
+
+// UpdateMemberRoleJSONRequestBody defines body for UpdateMemberRole for application/json ContentType.
+type UpdateMemberRoleJSONRequestBody = UpdateMemberRoleRequest
 
 // DeletePasskeyJSONRequestBody defines body for DeletePasskey for application/json ContentType.
 type DeletePasskeyJSONRequestBody = PasskeyIdRequest
@@ -2776,6 +3390,130 @@ func (t AdminRole) MarshalJSON() ([]byte, error) {
 }
 
 func (t *AdminRole) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsInviteMemberRequestTeamId0 returns the union data inside the InviteMemberRequest_TeamId as a InviteMemberRequestTeamId0
+func (t InviteMemberRequest_TeamId) AsInviteMemberRequestTeamId0() (InviteMemberRequestTeamId0, error) {
+	var body InviteMemberRequestTeamId0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromInviteMemberRequestTeamId0 overwrites any union data inside the InviteMemberRequest_TeamId as the provided InviteMemberRequestTeamId0
+func (t *InviteMemberRequest_TeamId) FromInviteMemberRequestTeamId0(v InviteMemberRequestTeamId0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeInviteMemberRequestTeamId0 performs a merge with any union data inside the InviteMemberRequest_TeamId, using the provided InviteMemberRequestTeamId0
+func (t *InviteMemberRequest_TeamId) MergeInviteMemberRequestTeamId0(v InviteMemberRequestTeamId0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsInviteMemberRequestTeamId1 returns the union data inside the InviteMemberRequest_TeamId as a InviteMemberRequestTeamId1
+func (t InviteMemberRequest_TeamId) AsInviteMemberRequestTeamId1() (InviteMemberRequestTeamId1, error) {
+	var body InviteMemberRequestTeamId1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromInviteMemberRequestTeamId1 overwrites any union data inside the InviteMemberRequest_TeamId as the provided InviteMemberRequestTeamId1
+func (t *InviteMemberRequest_TeamId) FromInviteMemberRequestTeamId1(v InviteMemberRequestTeamId1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeInviteMemberRequestTeamId1 performs a merge with any union data inside the InviteMemberRequest_TeamId, using the provided InviteMemberRequestTeamId1
+func (t *InviteMemberRequest_TeamId) MergeInviteMemberRequestTeamId1(v InviteMemberRequestTeamId1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t InviteMemberRequest_TeamId) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *InviteMemberRequest_TeamId) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsOrganizationRoles0 returns the union data inside the OrganizationRoles as a OrganizationRoles0
+func (t OrganizationRoles) AsOrganizationRoles0() (OrganizationRoles0, error) {
+	var body OrganizationRoles0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromOrganizationRoles0 overwrites any union data inside the OrganizationRoles as the provided OrganizationRoles0
+func (t *OrganizationRoles) FromOrganizationRoles0(v OrganizationRoles0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeOrganizationRoles0 performs a merge with any union data inside the OrganizationRoles, using the provided OrganizationRoles0
+func (t *OrganizationRoles) MergeOrganizationRoles0(v OrganizationRoles0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsOrganizationRoles1 returns the union data inside the OrganizationRoles as a OrganizationRoles1
+func (t OrganizationRoles) AsOrganizationRoles1() (OrganizationRoles1, error) {
+	var body OrganizationRoles1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromOrganizationRoles1 overwrites any union data inside the OrganizationRoles as the provided OrganizationRoles1
+func (t *OrganizationRoles) FromOrganizationRoles1(v OrganizationRoles1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeOrganizationRoles1 performs a merge with any union data inside the OrganizationRoles, using the provided OrganizationRoles1
+func (t *OrganizationRoles) MergeOrganizationRoles1(v OrganizationRoles1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t OrganizationRoles) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *OrganizationRoles) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -4049,6 +4787,600 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /ok (the `Ok` operationId).
 	Ok(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AcceptInvitationWithBody Accept an invitation
+	//
+	// The recipient (session user whose email is the invitation's, case-insensitively) accepts a
+	// pending, unexpired invitation: it becomes `accepted`, the user a member with its role, and the
+	// session's active organization that organization (no `Set-Cookie`). Answers
+	// `{"invitation", "member"}`. Concurrent accepts of one invitation succeed once.
+	//
+	// Errors: unknown, expired or not pending: 400 `INVITATION_NOT_FOUND`; another user: 403
+	// `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`; 100 members: 403
+	// `ORGANIZATION_MEMBERSHIP_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /organization/accept-invitation (the `AcceptInvitation` operationId).
+	AcceptInvitationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AcceptInvitation Accept an invitation
+	//
+	// The recipient (session user whose email is the invitation's, case-insensitively) accepts a
+	// pending, unexpired invitation: it becomes `accepted`, the user a member with its role, and the
+	// session's active organization that organization (no `Set-Cookie`). Answers
+	// `{"invitation", "member"}`. Concurrent accepts of one invitation succeed once.
+	//
+	// Errors: unknown, expired or not pending: 400 `INVITATION_NOT_FOUND`; another user: 403
+	// `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`; 100 members: 403
+	// `ORGANIZATION_MEMBERSHIP_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /organization/accept-invitation (the `AcceptInvitation` operationId).
+	AcceptInvitation(ctx context.Context, body AcceptInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelInvitationWithBody Cancel an invitation
+	//
+	// Marks the invitation `canceled` (whatever its status) and answers it. Needs `invitation:cancel` (owner, admin) in the
+	// invitation's organization.
+	//
+	// Errors: unknown invitation: 400 `INVITATION_NOT_FOUND`; caller not a member: 400
+	// `MEMBER_NOT_FOUND`; no permission: 403 `YOU_ARE_NOT_ALLOWED_TO_CANCEL_THIS_INVITATION`.
+	// No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which gives no 200 schema.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /organization/cancel-invitation (the `CancelInvitation` operationId).
+	CancelInvitationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelInvitation Cancel an invitation
+	//
+	// Marks the invitation `canceled` (whatever its status) and answers it. Needs `invitation:cancel` (owner, admin) in the
+	// invitation's organization.
+	//
+	// Errors: unknown invitation: 400 `INVITATION_NOT_FOUND`; caller not a member: 400
+	// `MEMBER_NOT_FOUND`; no permission: 403 `YOU_ARE_NOT_ALLOWED_TO_CANCEL_THIS_INVITATION`.
+	// No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which gives no 200 schema.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /organization/cancel-invitation (the `CancelInvitation` operationId).
+	CancelInvitation(ctx context.Context, body CancelInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CheckOrganizationSlugWithBody Check whether a slug is free
+	//
+	// Answers `{"status": true}` when no organization has this slug; taken: 400
+	// `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which gives no 200 schema.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /organization/check-slug (the `CheckOrganizationSlug` operationId).
+	CheckOrganizationSlugWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CheckOrganizationSlug Check whether a slug is free
+	//
+	// Answers `{"status": true}` when no organization has this slug; taken: 400
+	// `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which gives no 200 schema.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /organization/check-slug (the `CheckOrganizationSlug` operationId).
+	CheckOrganizationSlug(ctx context.Context, body CheckOrganizationSlugJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateOrganizationWithBody Create an organization
+	//
+	// Creates an organization with the session user as its only member, with role `owner`, and
+	// answers the organization with `members` (that one member). `metadata` comes back as the object
+	// sent, and the key is absent when none was sent. The session's `activeOrganizationId` becomes the
+	// new organization unless `keepCurrentActiveOrganization` is true (no `Set-Cookie`).
+	//
+	// Errors: the slug is taken: 400 `ORGANIZATION_ALREADY_EXISTS`; empty `name` or `slug`: 400
+	// `VALIDATION_ERROR`. No session: 401 `UNAUTHORIZED` (where Better Auth 1.7 sends this 401 with an
+	// empty body). Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which answers a bare `Organization` (1.7 adds `members`), types
+	// `logo` as a non-nullable string, `metadata` and `keepCurrentActiveOrganization` as strings.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /organization/create (the `CreateOrganization` operationId).
+	CreateOrganizationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateOrganization Create an organization
+	//
+	// Creates an organization with the session user as its only member, with role `owner`, and
+	// answers the organization with `members` (that one member). `metadata` comes back as the object
+	// sent, and the key is absent when none was sent. The session's `activeOrganizationId` becomes the
+	// new organization unless `keepCurrentActiveOrganization` is true (no `Set-Cookie`).
+	//
+	// Errors: the slug is taken: 400 `ORGANIZATION_ALREADY_EXISTS`; empty `name` or `slug`: 400
+	// `VALIDATION_ERROR`. No session: 401 `UNAUTHORIZED` (where Better Auth 1.7 sends this 401 with an
+	// empty body). Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which answers a bare `Organization` (1.7 adds `members`), types
+	// `logo` as a non-nullable string, `metadata` and `keepCurrentActiveOrganization` as strings.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /organization/create (the `CreateOrganization` operationId).
+	CreateOrganization(ctx context.Context, body CreateOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteOrganizationWithBody Delete an organization
+	//
+	// Deletes the organization with its members and invitations and answers the deleted row
+	// (`metadata` as the stored string). Needs `organization:delete` (owner only). If the caller's session
+	// had it active, it no longer does.
+	//
+	// Errors: not a member (an unknown organization included): 400
+	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
+	// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which answers a string.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /organization/delete (the `DeleteOrganization` operationId).
+	DeleteOrganizationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteOrganization Delete an organization
+	//
+	// Deletes the organization with its members and invitations and answers the deleted row
+	// (`metadata` as the stored string). Needs `organization:delete` (owner only). If the caller's session
+	// had it active, it no longer does.
+	//
+	// Errors: not a member (an unknown organization included): 400
+	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
+	// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which answers a string.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /organization/delete (the `DeleteOrganization` operationId).
+	DeleteOrganization(ctx context.Context, body DeleteOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetActiveMember Get the user's membership in the active organization
+	//
+	// The session user's member row (with `user`) in the active organization.
+	//
+	// Errors: none active: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 400 `MEMBER_NOT_FOUND`.
+	// No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, whose member lacks `createdAt` and `user`.
+	//
+	// Corresponds with GET /organization/get-active-member (the `GetActiveMember` operationId).
+	GetActiveMember(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetActiveMemberRole Get a member's role
+	//
+	// `{"role": "..."}` of `userId` (default the session user) in the organization named by
+	// `organizationSlug`, else `organizationId`, else the active one. The caller must be a member.
+	//
+	// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or `userId` not a member: 403
+	// `YOU_ARE_NOT_A_MEMBER_OF_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// New in Better Auth 1.7 (not in the 1.1.0 document).
+	//
+	// Corresponds with GET /organization/get-active-member-role (the `GetActiveMemberRole` operationId).
+	GetActiveMemberRole(ctx context.Context, params *GetActiveMemberRoleParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetFullOrganization Get an organization with its members and invitations
+	//
+	// The organization named by `organizationSlug`, else `organizationId`, else the session's active
+	// organization, with `members` (each with `user {id, name, email, image}`, at most `membersLimit`,
+	// default 100, oldest first) and `invitations` (every invitation of the organization, any status,
+	// when the caller may create invitations; else `[]`). `null` when nothing names an organization
+	// and none is active.
+	//
+	// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member: 403
+	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`, and the session's active organization, whichever it
+	// is, is unset. No session: 401 `UNAUTHORIZED`.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which takes no parameters and answers a bare `Organization`.
+	//
+	// Corresponds with GET /organization/get-full-organization (the `GetFullOrganization` operationId).
+	GetFullOrganization(ctx context.Context, params *GetFullOrganizationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetInvitation Get an invitation
+	//
+	// A pending, unexpired invitation addressed to the session user, with `organizationName`,
+	// `organizationSlug` and `inviterEmail`.
+	//
+	// Errors: unknown, expired or not pending: 400 `INVITATION_NOT_FOUND`; addressed to someone else:
+	// 403 `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`; inviter no longer a member: 400
+	// `INVITER_IS_NO_LONGER_A_MEMBER_OF_THE_ORGANIZATION`; organization gone: 400
+	// `ORGANIZATION_NOT_FOUND`; missing `id`: 400 `VALIDATION_ERROR`. No session: 401
+	// `{"message": "Not authenticated"}`. Rate limit: default class.
+	//
+	// Corresponds with GET /organization/get-invitation (the `GetInvitation` operationId).
+	GetInvitation(ctx context.Context, params *GetInvitationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetOrganization Get an organization
+	//
+	// The organization named by `organizationSlug`, else `organizationId`, else the active one, as
+	// stored (`metadata` a string or `null`); `null` when nothing names one and none is active.
+	// Errors as `get-full-organization`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// New in Better Auth 1.7 (not in the 1.1.0 document).
+	//
+	// Corresponds with GET /organization/get-organization (the `GetOrganization` operationId).
+	GetOrganization(ctx context.Context, params *GetOrganizationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// HasOrganizationPermissionWithBody Check the user's permissions in an organization
+	//
+	// `{"error": null, "success": bool}`: whether the session user's role in `organizationId`
+	// (default the active organization) grants every action listed in `permissions` (resource →
+	// actions; `organization [update, delete]`, `member [create, update, delete]`, `invitation
+	// [create, cancel]`, `team [create, update, delete]`, `ac [create, read, update, delete]`; owner
+	// has all, admin all but `organization:delete`, member only `ac:read`). The deprecated
+	// `permission` key is accepted and always yields `false`; exactly one of the two must be sent
+	// (else 400 `VALIDATION_ERROR`, `[body] Invalid input`).
+	//
+	// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 401
+	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /organization/has-permission (the `HasOrganizationPermission` operationId).
+	HasOrganizationPermissionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// HasOrganizationPermission Check the user's permissions in an organization
+	//
+	// `{"error": null, "success": bool}`: whether the session user's role in `organizationId`
+	// (default the active organization) grants every action listed in `permissions` (resource →
+	// actions; `organization [update, delete]`, `member [create, update, delete]`, `invitation
+	// [create, cancel]`, `team [create, update, delete]`, `ac [create, read, update, delete]`; owner
+	// has all, admin all but `organization:delete`, member only `ac:read`). The deprecated
+	// `permission` key is accepted and always yields `false`; exactly one of the two must be sent
+	// (else 400 `VALIDATION_ERROR`, `[body] Invalid input`).
+	//
+	// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 401
+	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /organization/has-permission (the `HasOrganizationPermission` operationId).
+	HasOrganizationPermission(ctx context.Context, body HasOrganizationPermissionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// InviteMemberWithBody Invite someone to an organization
+	//
+	// Creates a pending invitation of `email` (stored lower-case) with `role` (a name, a
+	// comma-separated list or an array) to `organizationId` (default the active one), valid 48 hours,
+	// mails it (template `betterauth-organization-invitation`: `url` to accept, `invitationId`,
+	// `organizationId`, `organizationName`, `role`, `inviterName`, `inviterEmail`, `email`) and answers
+	// it. Needs `invitation:create` (owner, admin); only an owner may invite an `owner`. With
+	// `resend: true` a pending invitation of the same email is renewed (48 hours from now), mailed
+	// again and answered (same id).
+	//
+	// Errors: no organization given and none active: 400 `ORGANIZATION_NOT_FOUND`; bad email: 400
+	// `INVALID_EMAIL`; caller not a member (or no such organization): 400 `MEMBER_NOT_FOUND`; no permission: 403
+	// `YOU_ARE_NOT_ALLOWED_TO_INVITE_USERS_TO_THIS_ORGANIZATION`; empty role: 400 `ROLE_NOT_FOUND`;
+	// unknown roles: 400 `{"message": "ROLE_NOT_FOUND: <role>, <role>"}` (no code); a non-owner inviting
+	// (or re-sending an invitation to) an owner: 403 `YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE`; already a member: 400
+	// `USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION`; already invited (without `resend`): 400
+	// `USER_IS_ALREADY_INVITED_TO_THIS_ORGANIZATION`; 100 pending invitations: 403
+	// `INVITATION_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which types `role`, `resend` and `teamId` as strings and whose
+	// invitation lacks `createdAt`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /organization/invite-member (the `InviteMember` operationId).
+	InviteMemberWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// InviteMember Invite someone to an organization
+	//
+	// Creates a pending invitation of `email` (stored lower-case) with `role` (a name, a
+	// comma-separated list or an array) to `organizationId` (default the active one), valid 48 hours,
+	// mails it (template `betterauth-organization-invitation`: `url` to accept, `invitationId`,
+	// `organizationId`, `organizationName`, `role`, `inviterName`, `inviterEmail`, `email`) and answers
+	// it. Needs `invitation:create` (owner, admin); only an owner may invite an `owner`. With
+	// `resend: true` a pending invitation of the same email is renewed (48 hours from now), mailed
+	// again and answered (same id).
+	//
+	// Errors: no organization given and none active: 400 `ORGANIZATION_NOT_FOUND`; bad email: 400
+	// `INVALID_EMAIL`; caller not a member (or no such organization): 400 `MEMBER_NOT_FOUND`; no permission: 403
+	// `YOU_ARE_NOT_ALLOWED_TO_INVITE_USERS_TO_THIS_ORGANIZATION`; empty role: 400 `ROLE_NOT_FOUND`;
+	// unknown roles: 400 `{"message": "ROLE_NOT_FOUND: <role>, <role>"}` (no code); a non-owner inviting
+	// (or re-sending an invitation to) an owner: 403 `YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE`; already a member: 400
+	// `USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION`; already invited (without `resend`): 400
+	// `USER_IS_ALREADY_INVITED_TO_THIS_ORGANIZATION`; 100 pending invitations: 403
+	// `INVITATION_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which types `role`, `resend` and `teamId` as strings and whose
+	// invitation lacks `createdAt`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /organization/invite-member (the `InviteMember` operationId).
+	InviteMember(ctx context.Context, body InviteMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// LeaveOrganizationWithBody Leave an organization
+	//
+	// Removes the session user from `organizationId` and answers the removed member with `user`;
+	// the session's active organization is unset if it was this one.
+	//
+	// Errors: not a member: 400 `MEMBER_NOT_FOUND`; the only owner: 400
+	// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which gives no 200 schema.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /organization/leave (the `LeaveOrganization` operationId).
+	LeaveOrganizationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// LeaveOrganization Leave an organization
+	//
+	// Removes the session user from `organizationId` and answers the removed member with `user`;
+	// the session's active organization is unset if it was this one.
+	//
+	// Errors: not a member: 400 `MEMBER_NOT_FOUND`; the only owner: 400
+	// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which gives no 200 schema.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /organization/leave (the `LeaveOrganization` operationId).
+	LeaveOrganization(ctx context.Context, body LeaveOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListOrganizations List the user's organizations
+	//
+	// The organizations the session user is a member of (any role), oldest first; `metadata` is the
+	// stored JSON string or `null`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corresponds with GET /organization/list (the `ListOrganizations` operationId).
+	ListOrganizations(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListInvitations List an organization's invitations
+	//
+	// Every invitation (any status) of `organizationId` (default the active one), oldest first.
+	// Needs `invitation:create`; invitations granting `owner` are left out for non-owners.
+	//
+	// Errors: no organization: 400 `{"message": "Organization ID is required"}` (no code); not a member:
+	// 403 `{"message": "You are not a member of this organization"}` (no code); no permission: 403
+	// `YOU_ARE_NOT_ALLOWED_TO_LIST_INVITATIONS`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which takes no `organizationId` and gives no 200 schema.
+	//
+	// Corresponds with GET /organization/list-invitations (the `ListInvitations` operationId).
+	ListInvitations(ctx context.Context, params *ListInvitationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListOrganizationMembers List the members of an organization
+	//
+	// `{"members": [...], "total": n}`: the members (each with `user`) of the organization named by
+	// `organizationSlug`, else `organizationId`, else the active one, oldest first; `limit` (default
+	// 100) and `offset` page them, `sortBy` (`createdAt`, `role`, `userId`, `id`, `organizationId`)
+	// and `sortDirection` order them, `filterField`/`filterOperator`/`filterValue` filter them (same
+	// fields; Better Auth's operators `eq` (default), `ne`, `lt`, `lte`, `gt`, `gte`, `in`, `not_in`,
+	// `contains`, `starts_with`, `ends_with`; `in` and `not_in` take a comma-separated list, and
+	// `createdAt` compares as an ISO date). `total` counts the filtered members before paging.
+	// Better Auth accepts any column name here; this server only the member's own fields.
+	//
+	// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 403
+	// `YOU_ARE_NOT_A_MEMBER_OF_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// New in Better Auth 1.7 (not in the 1.1.0 document).
+	//
+	// Corresponds with GET /organization/list-members (the `ListOrganizationMembers` operationId).
+	ListOrganizationMembers(ctx context.Context, params *ListOrganizationMembersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListUserInvitations List the user's pending invitations
+	//
+	// The pending invitations addressed to the session user's email, each with `organizationName`.
+	// The user's email must be verified. `email` is for server-side calls only.
+	//
+	// Errors: email not verified: 403 `EMAIL_VERIFICATION_REQUIRED_FOR_INVITATION`; `email` given:
+	// 400 `{"message": "User email cannot be passed for client side API calls."}` (no code); no
+	// session: 400 `{"message": "Missing session headers, or email query parameter."}` (no code).
+	// Rate limit: default class.
+	//
+	// New in Better Auth 1.7 (not in the 1.1.0 document).
+	//
+	// Corresponds with GET /organization/list-user-invitations (the `ListUserInvitations` operationId).
+	ListUserInvitations(ctx context.Context, params *ListUserInvitationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RejectInvitationWithBody Reject an invitation
+	//
+	// The recipient rejects a pending invitation: it becomes `rejected`; answers
+	// `{"invitation", "member": null}`.
+	//
+	// Errors: unknown or not pending: 400 `INVITATION_NOT_FOUND` (message `Invitation not found!`);
+	// another user: 403 `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`. No session: 401 `UNAUTHORIZED`.
+	// Rate limit: default class.
+	//
+	// Corrects Better Auth 1.7's own document, which types `member` as an object.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /organization/reject-invitation (the `RejectInvitation` operationId).
+	RejectInvitationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RejectInvitation Reject an invitation
+	//
+	// The recipient rejects a pending invitation: it becomes `rejected`; answers
+	// `{"invitation", "member": null}`.
+	//
+	// Errors: unknown or not pending: 400 `INVITATION_NOT_FOUND` (message `Invitation not found!`);
+	// another user: 403 `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`. No session: 401 `UNAUTHORIZED`.
+	// Rate limit: default class.
+	//
+	// Corrects Better Auth 1.7's own document, which types `member` as an object.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /organization/reject-invitation (the `RejectInvitation` operationId).
+	RejectInvitation(ctx context.Context, body RejectInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RemoveMemberWithBody Remove a member
+	//
+	// Removes `memberIdOrEmail` (a member id, or the member's email when it contains `@`) from
+	// `organizationId` (default the active one) and answers `{"member": ...}`. Needs `member:delete`
+	// (owner, admin). A member with the `owner` role can be removed only by an owner and only while
+	// another owner remains. Removing yourself unsets your active organization.
+	//
+	// Errors, in this order: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller not a member, or no
+	// such member id or member email: 400 `MEMBER_NOT_FOUND`; removing an owner as non-owner or the
+	// last owner: 400 `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`; no permission: 401
+	// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER`; a member id of another organization: 400
+	// `MEMBER_NOT_FOUND`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /organization/remove-member (the `RemoveMember` operationId).
+	RemoveMemberWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RemoveMember Remove a member
+	//
+	// Removes `memberIdOrEmail` (a member id, or the member's email when it contains `@`) from
+	// `organizationId` (default the active one) and answers `{"member": ...}`. Needs `member:delete`
+	// (owner, admin). A member with the `owner` role can be removed only by an owner and only while
+	// another owner remains. Removing yourself unsets your active organization.
+	//
+	// Errors, in this order: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller not a member, or no
+	// such member id or member email: 400 `MEMBER_NOT_FOUND`; removing an owner as non-owner or the
+	// last owner: 400 `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`; no permission: 401
+	// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER`; a member id of another organization: 400
+	// `MEMBER_NOT_FOUND`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /organization/remove-member (the `RemoveMember` operationId).
+	RemoveMember(ctx context.Context, body RemoveMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetActiveOrganizationWithBody Set the active organization
+	//
+	// Stores the organization in the session (`activeOrganizationId`) and answers it (`metadata` as
+	// the stored string); the session cookie is sent again. The organization is named by
+	// `organizationId`, or by `organizationSlug` when `organizationId` is absent; with neither, the
+	// currently active organization is answered. `organizationId: null` unsets it and answers `null`,
+	// as does a call with neither when none is active.
+	//
+	// Errors: unknown slug: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member (an unknown
+	// `organizationId` included): 403 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`, and the session's
+	// active organization, whichever it is, is unset. No session: 401 `UNAUTHORIZED`.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which does not allow `null` (unset) nor the `null` answer, and
+	// lacks `organizationSlug`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /organization/set-active (the `SetActiveOrganization` operationId).
+	SetActiveOrganizationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetActiveOrganization Set the active organization
+	//
+	// Stores the organization in the session (`activeOrganizationId`) and answers it (`metadata` as
+	// the stored string); the session cookie is sent again. The organization is named by
+	// `organizationId`, or by `organizationSlug` when `organizationId` is absent; with neither, the
+	// currently active organization is answered. `organizationId: null` unsets it and answers `null`,
+	// as does a call with neither when none is active.
+	//
+	// Errors: unknown slug: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member (an unknown
+	// `organizationId` included): 403 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`, and the session's
+	// active organization, whichever it is, is unset. No session: 401 `UNAUTHORIZED`.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which does not allow `null` (unset) nor the `null` answer, and
+	// lacks `organizationSlug`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /organization/set-active (the `SetActiveOrganization` operationId).
+	SetActiveOrganization(ctx context.Context, body SetActiveOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateOrganizationWithBody Update an organization
+	//
+	// Changes the given fields of `data` in the organization `organizationId` (default the active
+	// one) and answers it with `metadata` parsed (absent when the organization has none). Needs the
+	// `organization:update` permission (owner, admin).
+	//
+	// Errors: no organization given and none active: 400 `ORGANIZATION_NOT_FOUND`; the user is not a
+	// member (an unknown organization included): 400 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; a `member`: 403
+	// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_ORGANIZATION`; the new slug belongs to another organization:
+	// 400 `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which types `logo` as non-nullable and `metadata` as a string.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /organization/update (the `UpdateOrganization` operationId).
+	UpdateOrganizationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateOrganization Update an organization
+	//
+	// Changes the given fields of `data` in the organization `organizationId` (default the active
+	// one) and answers it with `metadata` parsed (absent when the organization has none). Needs the
+	// `organization:update` permission (owner, admin).
+	//
+	// Errors: no organization given and none active: 400 `ORGANIZATION_NOT_FOUND`; the user is not a
+	// member (an unknown organization included): 400 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; a `member`: 403
+	// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_ORGANIZATION`; the new slug belongs to another organization:
+	// 400 `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which types `logo` as non-nullable and `metadata` as a string.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /organization/update (the `UpdateOrganization` operationId).
+	UpdateOrganization(ctx context.Context, body UpdateOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMemberRoleWithBody Change a member's role
+	//
+	// Sets the role of `memberId` in `organizationId` (default the active organization) and answers
+	// the bare member row. Needs `member:update` (owner, admin); an owner may always. Only an owner may
+	// change an owner's role or grant `owner`; the only owner cannot give up `owner`. `role` is a
+	// role name, a comma-separated list or an array of names (stored joined by `,`).
+	//
+	// Errors, in this order: empty role: 400 `ROLE_NOT_FOUND` (Better Auth answers an empty 400);
+	// no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not found: 400
+	// `MEMBER_NOT_FOUND`; target in another organization, an owner rule broken, or no permission: 403
+	// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER`; the only owner demoting themself: 400
+	// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER`; unknown roles: 400 `ROLE_NOT_FOUND` with
+	// message `ROLE_NOT_FOUND: <role>, <role>`. No session: 401 `UNAUTHORIZED`.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which answers `{member}` and types `role` as a string only.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /organization/update-member-role (the `UpdateMemberRole` operationId).
+	UpdateMemberRoleWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMemberRole Change a member's role
+	//
+	// Sets the role of `memberId` in `organizationId` (default the active organization) and answers
+	// the bare member row. Needs `member:update` (owner, admin); an owner may always. Only an owner may
+	// change an owner's role or grant `owner`; the only owner cannot give up `owner`. `role` is a
+	// role name, a comma-separated list or an array of names (stored joined by `,`).
+	//
+	// Errors, in this order: empty role: 400 `ROLE_NOT_FOUND` (Better Auth answers an empty 400);
+	// no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not found: 400
+	// `MEMBER_NOT_FOUND`; target in another organization, an owner rule broken, or no permission: 403
+	// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER`; the only owner demoting themself: 400
+	// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER`; unknown roles: 400 `ROLE_NOT_FOUND` with
+	// message `ROLE_NOT_FOUND: <role>, <role>`. No session: 401 `UNAUTHORIZED`.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which answers `{member}` and types `role` as a string only.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /organization/update-member-role (the `UpdateMemberRole` operationId).
+	UpdateMemberRole(ctx context.Context, body UpdateMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeletePasskeyWithBody Delete a passkey
 	//
@@ -6895,6 +8227,950 @@ func (c *Client) ListSessions(ctx context.Context, reqEditors ...RequestEditorFn
 // Corresponds with GET /ok (the `Ok` operationId).
 func (c *Client) Ok(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewOkRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AcceptInvitationWithBody Accept an invitation
+//
+// The recipient (session user whose email is the invitation's, case-insensitively) accepts a
+// pending, unexpired invitation: it becomes `accepted`, the user a member with its role, and the
+// session's active organization that organization (no `Set-Cookie`). Answers
+// `{"invitation", "member"}`. Concurrent accepts of one invitation succeed once.
+//
+// Errors: unknown, expired or not pending: 400 `INVITATION_NOT_FOUND`; another user: 403
+// `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`; 100 members: 403
+// `ORGANIZATION_MEMBERSHIP_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /organization/accept-invitation (the `AcceptInvitation` operationId).
+func (c *Client) AcceptInvitationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAcceptInvitationRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AcceptInvitation Accept an invitation
+//
+// The recipient (session user whose email is the invitation's, case-insensitively) accepts a
+// pending, unexpired invitation: it becomes `accepted`, the user a member with its role, and the
+// session's active organization that organization (no `Set-Cookie`). Answers
+// `{"invitation", "member"}`. Concurrent accepts of one invitation succeed once.
+//
+// Errors: unknown, expired or not pending: 400 `INVITATION_NOT_FOUND`; another user: 403
+// `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`; 100 members: 403
+// `ORGANIZATION_MEMBERSHIP_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /organization/accept-invitation (the `AcceptInvitation` operationId).
+func (c *Client) AcceptInvitation(ctx context.Context, body AcceptInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAcceptInvitationRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelInvitationWithBody Cancel an invitation
+//
+// Marks the invitation `canceled` (whatever its status) and answers it. Needs `invitation:cancel` (owner, admin) in the
+// invitation's organization.
+//
+// Errors: unknown invitation: 400 `INVITATION_NOT_FOUND`; caller not a member: 400
+// `MEMBER_NOT_FOUND`; no permission: 403 `YOU_ARE_NOT_ALLOWED_TO_CANCEL_THIS_INVITATION`.
+// No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which gives no 200 schema.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /organization/cancel-invitation (the `CancelInvitation` operationId).
+func (c *Client) CancelInvitationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelInvitationRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelInvitation Cancel an invitation
+//
+// Marks the invitation `canceled` (whatever its status) and answers it. Needs `invitation:cancel` (owner, admin) in the
+// invitation's organization.
+//
+// Errors: unknown invitation: 400 `INVITATION_NOT_FOUND`; caller not a member: 400
+// `MEMBER_NOT_FOUND`; no permission: 403 `YOU_ARE_NOT_ALLOWED_TO_CANCEL_THIS_INVITATION`.
+// No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which gives no 200 schema.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /organization/cancel-invitation (the `CancelInvitation` operationId).
+func (c *Client) CancelInvitation(ctx context.Context, body CancelInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelInvitationRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CheckOrganizationSlugWithBody Check whether a slug is free
+//
+// Answers `{"status": true}` when no organization has this slug; taken: 400
+// `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which gives no 200 schema.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /organization/check-slug (the `CheckOrganizationSlug` operationId).
+func (c *Client) CheckOrganizationSlugWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCheckOrganizationSlugRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CheckOrganizationSlug Check whether a slug is free
+//
+// Answers `{"status": true}` when no organization has this slug; taken: 400
+// `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which gives no 200 schema.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /organization/check-slug (the `CheckOrganizationSlug` operationId).
+func (c *Client) CheckOrganizationSlug(ctx context.Context, body CheckOrganizationSlugJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCheckOrganizationSlugRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateOrganizationWithBody Create an organization
+//
+// Creates an organization with the session user as its only member, with role `owner`, and
+// answers the organization with `members` (that one member). `metadata` comes back as the object
+// sent, and the key is absent when none was sent. The session's `activeOrganizationId` becomes the
+// new organization unless `keepCurrentActiveOrganization` is true (no `Set-Cookie`).
+//
+// Errors: the slug is taken: 400 `ORGANIZATION_ALREADY_EXISTS`; empty `name` or `slug`: 400
+// `VALIDATION_ERROR`. No session: 401 `UNAUTHORIZED` (where Better Auth 1.7 sends this 401 with an
+// empty body). Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which answers a bare `Organization` (1.7 adds `members`), types
+// `logo` as a non-nullable string, `metadata` and `keepCurrentActiveOrganization` as strings.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /organization/create (the `CreateOrganization` operationId).
+func (c *Client) CreateOrganizationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateOrganizationRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateOrganization Create an organization
+//
+// Creates an organization with the session user as its only member, with role `owner`, and
+// answers the organization with `members` (that one member). `metadata` comes back as the object
+// sent, and the key is absent when none was sent. The session's `activeOrganizationId` becomes the
+// new organization unless `keepCurrentActiveOrganization` is true (no `Set-Cookie`).
+//
+// Errors: the slug is taken: 400 `ORGANIZATION_ALREADY_EXISTS`; empty `name` or `slug`: 400
+// `VALIDATION_ERROR`. No session: 401 `UNAUTHORIZED` (where Better Auth 1.7 sends this 401 with an
+// empty body). Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which answers a bare `Organization` (1.7 adds `members`), types
+// `logo` as a non-nullable string, `metadata` and `keepCurrentActiveOrganization` as strings.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /organization/create (the `CreateOrganization` operationId).
+func (c *Client) CreateOrganization(ctx context.Context, body CreateOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateOrganizationRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteOrganizationWithBody Delete an organization
+//
+// Deletes the organization with its members and invitations and answers the deleted row
+// (`metadata` as the stored string). Needs `organization:delete` (owner only). If the caller's session
+// had it active, it no longer does.
+//
+// Errors: not a member (an unknown organization included): 400
+// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
+// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which answers a string.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /organization/delete (the `DeleteOrganization` operationId).
+func (c *Client) DeleteOrganizationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteOrganizationRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteOrganization Delete an organization
+//
+// Deletes the organization with its members and invitations and answers the deleted row
+// (`metadata` as the stored string). Needs `organization:delete` (owner only). If the caller's session
+// had it active, it no longer does.
+//
+// Errors: not a member (an unknown organization included): 400
+// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
+// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which answers a string.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /organization/delete (the `DeleteOrganization` operationId).
+func (c *Client) DeleteOrganization(ctx context.Context, body DeleteOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteOrganizationRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetActiveMember Get the user's membership in the active organization
+//
+// The session user's member row (with `user`) in the active organization.
+//
+// Errors: none active: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 400 `MEMBER_NOT_FOUND`.
+// No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, whose member lacks `createdAt` and `user`.
+//
+// Corresponds with GET /organization/get-active-member (the `GetActiveMember` operationId).
+func (c *Client) GetActiveMember(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetActiveMemberRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetActiveMemberRole Get a member's role
+//
+// `{"role": "..."}` of `userId` (default the session user) in the organization named by
+// `organizationSlug`, else `organizationId`, else the active one. The caller must be a member.
+//
+// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or `userId` not a member: 403
+// `YOU_ARE_NOT_A_MEMBER_OF_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// New in Better Auth 1.7 (not in the 1.1.0 document).
+//
+// Corresponds with GET /organization/get-active-member-role (the `GetActiveMemberRole` operationId).
+func (c *Client) GetActiveMemberRole(ctx context.Context, params *GetActiveMemberRoleParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetActiveMemberRoleRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetFullOrganization Get an organization with its members and invitations
+//
+// The organization named by `organizationSlug`, else `organizationId`, else the session's active
+// organization, with `members` (each with `user {id, name, email, image}`, at most `membersLimit`,
+// default 100, oldest first) and `invitations` (every invitation of the organization, any status,
+// when the caller may create invitations; else `[]`). `null` when nothing names an organization
+// and none is active.
+//
+// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member: 403
+// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`, and the session's active organization, whichever it
+// is, is unset. No session: 401 `UNAUTHORIZED`.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which takes no parameters and answers a bare `Organization`.
+//
+// Corresponds with GET /organization/get-full-organization (the `GetFullOrganization` operationId).
+func (c *Client) GetFullOrganization(ctx context.Context, params *GetFullOrganizationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetFullOrganizationRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetInvitation Get an invitation
+//
+// A pending, unexpired invitation addressed to the session user, with `organizationName`,
+// `organizationSlug` and `inviterEmail`.
+//
+// Errors: unknown, expired or not pending: 400 `INVITATION_NOT_FOUND`; addressed to someone else:
+// 403 `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`; inviter no longer a member: 400
+// `INVITER_IS_NO_LONGER_A_MEMBER_OF_THE_ORGANIZATION`; organization gone: 400
+// `ORGANIZATION_NOT_FOUND`; missing `id`: 400 `VALIDATION_ERROR`. No session: 401
+// `{"message": "Not authenticated"}`. Rate limit: default class.
+//
+// Corresponds with GET /organization/get-invitation (the `GetInvitation` operationId).
+func (c *Client) GetInvitation(ctx context.Context, params *GetInvitationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetInvitationRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetOrganization Get an organization
+//
+// The organization named by `organizationSlug`, else `organizationId`, else the active one, as
+// stored (`metadata` a string or `null`); `null` when nothing names one and none is active.
+// Errors as `get-full-organization`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// New in Better Auth 1.7 (not in the 1.1.0 document).
+//
+// Corresponds with GET /organization/get-organization (the `GetOrganization` operationId).
+func (c *Client) GetOrganization(ctx context.Context, params *GetOrganizationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrganizationRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// HasOrganizationPermissionWithBody Check the user's permissions in an organization
+//
+// `{"error": null, "success": bool}`: whether the session user's role in `organizationId`
+// (default the active organization) grants every action listed in `permissions` (resource →
+// actions; `organization [update, delete]`, `member [create, update, delete]`, `invitation
+// [create, cancel]`, `team [create, update, delete]`, `ac [create, read, update, delete]`; owner
+// has all, admin all but `organization:delete`, member only `ac:read`). The deprecated
+// `permission` key is accepted and always yields `false`; exactly one of the two must be sent
+// (else 400 `VALIDATION_ERROR`, `[body] Invalid input`).
+//
+// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 401
+// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /organization/has-permission (the `HasOrganizationPermission` operationId).
+func (c *Client) HasOrganizationPermissionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewHasOrganizationPermissionRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// HasOrganizationPermission Check the user's permissions in an organization
+//
+// `{"error": null, "success": bool}`: whether the session user's role in `organizationId`
+// (default the active organization) grants every action listed in `permissions` (resource →
+// actions; `organization [update, delete]`, `member [create, update, delete]`, `invitation
+// [create, cancel]`, `team [create, update, delete]`, `ac [create, read, update, delete]`; owner
+// has all, admin all but `organization:delete`, member only `ac:read`). The deprecated
+// `permission` key is accepted and always yields `false`; exactly one of the two must be sent
+// (else 400 `VALIDATION_ERROR`, `[body] Invalid input`).
+//
+// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 401
+// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /organization/has-permission (the `HasOrganizationPermission` operationId).
+func (c *Client) HasOrganizationPermission(ctx context.Context, body HasOrganizationPermissionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewHasOrganizationPermissionRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// InviteMemberWithBody Invite someone to an organization
+//
+// Creates a pending invitation of `email` (stored lower-case) with `role` (a name, a
+// comma-separated list or an array) to `organizationId` (default the active one), valid 48 hours,
+// mails it (template `betterauth-organization-invitation`: `url` to accept, `invitationId`,
+// `organizationId`, `organizationName`, `role`, `inviterName`, `inviterEmail`, `email`) and answers
+// it. Needs `invitation:create` (owner, admin); only an owner may invite an `owner`. With
+// `resend: true` a pending invitation of the same email is renewed (48 hours from now), mailed
+// again and answered (same id).
+//
+// Errors: no organization given and none active: 400 `ORGANIZATION_NOT_FOUND`; bad email: 400
+// `INVALID_EMAIL`; caller not a member (or no such organization): 400 `MEMBER_NOT_FOUND`; no permission: 403
+// `YOU_ARE_NOT_ALLOWED_TO_INVITE_USERS_TO_THIS_ORGANIZATION`; empty role: 400 `ROLE_NOT_FOUND`;
+// unknown roles: 400 `{"message": "ROLE_NOT_FOUND: <role>, <role>"}` (no code); a non-owner inviting
+// (or re-sending an invitation to) an owner: 403 `YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE`; already a member: 400
+// `USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION`; already invited (without `resend`): 400
+// `USER_IS_ALREADY_INVITED_TO_THIS_ORGANIZATION`; 100 pending invitations: 403
+// `INVITATION_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which types `role`, `resend` and `teamId` as strings and whose
+// invitation lacks `createdAt`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /organization/invite-member (the `InviteMember` operationId).
+func (c *Client) InviteMemberWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewInviteMemberRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// InviteMember Invite someone to an organization
+//
+// Creates a pending invitation of `email` (stored lower-case) with `role` (a name, a
+// comma-separated list or an array) to `organizationId` (default the active one), valid 48 hours,
+// mails it (template `betterauth-organization-invitation`: `url` to accept, `invitationId`,
+// `organizationId`, `organizationName`, `role`, `inviterName`, `inviterEmail`, `email`) and answers
+// it. Needs `invitation:create` (owner, admin); only an owner may invite an `owner`. With
+// `resend: true` a pending invitation of the same email is renewed (48 hours from now), mailed
+// again and answered (same id).
+//
+// Errors: no organization given and none active: 400 `ORGANIZATION_NOT_FOUND`; bad email: 400
+// `INVALID_EMAIL`; caller not a member (or no such organization): 400 `MEMBER_NOT_FOUND`; no permission: 403
+// `YOU_ARE_NOT_ALLOWED_TO_INVITE_USERS_TO_THIS_ORGANIZATION`; empty role: 400 `ROLE_NOT_FOUND`;
+// unknown roles: 400 `{"message": "ROLE_NOT_FOUND: <role>, <role>"}` (no code); a non-owner inviting
+// (or re-sending an invitation to) an owner: 403 `YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE`; already a member: 400
+// `USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION`; already invited (without `resend`): 400
+// `USER_IS_ALREADY_INVITED_TO_THIS_ORGANIZATION`; 100 pending invitations: 403
+// `INVITATION_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which types `role`, `resend` and `teamId` as strings and whose
+// invitation lacks `createdAt`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /organization/invite-member (the `InviteMember` operationId).
+func (c *Client) InviteMember(ctx context.Context, body InviteMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewInviteMemberRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// LeaveOrganizationWithBody Leave an organization
+//
+// Removes the session user from `organizationId` and answers the removed member with `user`;
+// the session's active organization is unset if it was this one.
+//
+// Errors: not a member: 400 `MEMBER_NOT_FOUND`; the only owner: 400
+// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which gives no 200 schema.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /organization/leave (the `LeaveOrganization` operationId).
+func (c *Client) LeaveOrganizationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLeaveOrganizationRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// LeaveOrganization Leave an organization
+//
+// Removes the session user from `organizationId` and answers the removed member with `user`;
+// the session's active organization is unset if it was this one.
+//
+// Errors: not a member: 400 `MEMBER_NOT_FOUND`; the only owner: 400
+// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which gives no 200 schema.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /organization/leave (the `LeaveOrganization` operationId).
+func (c *Client) LeaveOrganization(ctx context.Context, body LeaveOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLeaveOrganizationRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListOrganizations List the user's organizations
+//
+// The organizations the session user is a member of (any role), oldest first; `metadata` is the
+// stored JSON string or `null`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corresponds with GET /organization/list (the `ListOrganizations` operationId).
+func (c *Client) ListOrganizations(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListOrganizationsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListInvitations List an organization's invitations
+//
+// Every invitation (any status) of `organizationId` (default the active one), oldest first.
+// Needs `invitation:create`; invitations granting `owner` are left out for non-owners.
+//
+// Errors: no organization: 400 `{"message": "Organization ID is required"}` (no code); not a member:
+// 403 `{"message": "You are not a member of this organization"}` (no code); no permission: 403
+// `YOU_ARE_NOT_ALLOWED_TO_LIST_INVITATIONS`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which takes no `organizationId` and gives no 200 schema.
+//
+// Corresponds with GET /organization/list-invitations (the `ListInvitations` operationId).
+func (c *Client) ListInvitations(ctx context.Context, params *ListInvitationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListInvitationsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListOrganizationMembers List the members of an organization
+//
+// `{"members": [...], "total": n}`: the members (each with `user`) of the organization named by
+// `organizationSlug`, else `organizationId`, else the active one, oldest first; `limit` (default
+// 100) and `offset` page them, `sortBy` (`createdAt`, `role`, `userId`, `id`, `organizationId`)
+// and `sortDirection` order them, `filterField`/`filterOperator`/`filterValue` filter them (same
+// fields; Better Auth's operators `eq` (default), `ne`, `lt`, `lte`, `gt`, `gte`, `in`, `not_in`,
+// `contains`, `starts_with`, `ends_with`; `in` and `not_in` take a comma-separated list, and
+// `createdAt` compares as an ISO date). `total` counts the filtered members before paging.
+// Better Auth accepts any column name here; this server only the member's own fields.
+//
+// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 403
+// `YOU_ARE_NOT_A_MEMBER_OF_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// New in Better Auth 1.7 (not in the 1.1.0 document).
+//
+// Corresponds with GET /organization/list-members (the `ListOrganizationMembers` operationId).
+func (c *Client) ListOrganizationMembers(ctx context.Context, params *ListOrganizationMembersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListOrganizationMembersRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListUserInvitations List the user's pending invitations
+//
+// The pending invitations addressed to the session user's email, each with `organizationName`.
+// The user's email must be verified. `email` is for server-side calls only.
+//
+// Errors: email not verified: 403 `EMAIL_VERIFICATION_REQUIRED_FOR_INVITATION`; `email` given:
+// 400 `{"message": "User email cannot be passed for client side API calls."}` (no code); no
+// session: 400 `{"message": "Missing session headers, or email query parameter."}` (no code).
+// Rate limit: default class.
+//
+// New in Better Auth 1.7 (not in the 1.1.0 document).
+//
+// Corresponds with GET /organization/list-user-invitations (the `ListUserInvitations` operationId).
+func (c *Client) ListUserInvitations(ctx context.Context, params *ListUserInvitationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListUserInvitationsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RejectInvitationWithBody Reject an invitation
+//
+// The recipient rejects a pending invitation: it becomes `rejected`; answers
+// `{"invitation", "member": null}`.
+//
+// Errors: unknown or not pending: 400 `INVITATION_NOT_FOUND` (message `Invitation not found!`);
+// another user: 403 `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`. No session: 401 `UNAUTHORIZED`.
+// Rate limit: default class.
+//
+// Corrects Better Auth 1.7's own document, which types `member` as an object.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /organization/reject-invitation (the `RejectInvitation` operationId).
+func (c *Client) RejectInvitationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRejectInvitationRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RejectInvitation Reject an invitation
+//
+// The recipient rejects a pending invitation: it becomes `rejected`; answers
+// `{"invitation", "member": null}`.
+//
+// Errors: unknown or not pending: 400 `INVITATION_NOT_FOUND` (message `Invitation not found!`);
+// another user: 403 `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`. No session: 401 `UNAUTHORIZED`.
+// Rate limit: default class.
+//
+// Corrects Better Auth 1.7's own document, which types `member` as an object.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /organization/reject-invitation (the `RejectInvitation` operationId).
+func (c *Client) RejectInvitation(ctx context.Context, body RejectInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRejectInvitationRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RemoveMemberWithBody Remove a member
+//
+// Removes `memberIdOrEmail` (a member id, or the member's email when it contains `@`) from
+// `organizationId` (default the active one) and answers `{"member": ...}`. Needs `member:delete`
+// (owner, admin). A member with the `owner` role can be removed only by an owner and only while
+// another owner remains. Removing yourself unsets your active organization.
+//
+// Errors, in this order: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller not a member, or no
+// such member id or member email: 400 `MEMBER_NOT_FOUND`; removing an owner as non-owner or the
+// last owner: 400 `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`; no permission: 401
+// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER`; a member id of another organization: 400
+// `MEMBER_NOT_FOUND`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /organization/remove-member (the `RemoveMember` operationId).
+func (c *Client) RemoveMemberWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRemoveMemberRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RemoveMember Remove a member
+//
+// Removes `memberIdOrEmail` (a member id, or the member's email when it contains `@`) from
+// `organizationId` (default the active one) and answers `{"member": ...}`. Needs `member:delete`
+// (owner, admin). A member with the `owner` role can be removed only by an owner and only while
+// another owner remains. Removing yourself unsets your active organization.
+//
+// Errors, in this order: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller not a member, or no
+// such member id or member email: 400 `MEMBER_NOT_FOUND`; removing an owner as non-owner or the
+// last owner: 400 `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`; no permission: 401
+// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER`; a member id of another organization: 400
+// `MEMBER_NOT_FOUND`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /organization/remove-member (the `RemoveMember` operationId).
+func (c *Client) RemoveMember(ctx context.Context, body RemoveMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRemoveMemberRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetActiveOrganizationWithBody Set the active organization
+//
+// Stores the organization in the session (`activeOrganizationId`) and answers it (`metadata` as
+// the stored string); the session cookie is sent again. The organization is named by
+// `organizationId`, or by `organizationSlug` when `organizationId` is absent; with neither, the
+// currently active organization is answered. `organizationId: null` unsets it and answers `null`,
+// as does a call with neither when none is active.
+//
+// Errors: unknown slug: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member (an unknown
+// `organizationId` included): 403 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`, and the session's
+// active organization, whichever it is, is unset. No session: 401 `UNAUTHORIZED`.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which does not allow `null` (unset) nor the `null` answer, and
+// lacks `organizationSlug`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /organization/set-active (the `SetActiveOrganization` operationId).
+func (c *Client) SetActiveOrganizationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetActiveOrganizationRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetActiveOrganization Set the active organization
+//
+// Stores the organization in the session (`activeOrganizationId`) and answers it (`metadata` as
+// the stored string); the session cookie is sent again. The organization is named by
+// `organizationId`, or by `organizationSlug` when `organizationId` is absent; with neither, the
+// currently active organization is answered. `organizationId: null` unsets it and answers `null`,
+// as does a call with neither when none is active.
+//
+// Errors: unknown slug: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member (an unknown
+// `organizationId` included): 403 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`, and the session's
+// active organization, whichever it is, is unset. No session: 401 `UNAUTHORIZED`.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which does not allow `null` (unset) nor the `null` answer, and
+// lacks `organizationSlug`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /organization/set-active (the `SetActiveOrganization` operationId).
+func (c *Client) SetActiveOrganization(ctx context.Context, body SetActiveOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetActiveOrganizationRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateOrganizationWithBody Update an organization
+//
+// Changes the given fields of `data` in the organization `organizationId` (default the active
+// one) and answers it with `metadata` parsed (absent when the organization has none). Needs the
+// `organization:update` permission (owner, admin).
+//
+// Errors: no organization given and none active: 400 `ORGANIZATION_NOT_FOUND`; the user is not a
+// member (an unknown organization included): 400 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; a `member`: 403
+// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_ORGANIZATION`; the new slug belongs to another organization:
+// 400 `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which types `logo` as non-nullable and `metadata` as a string.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /organization/update (the `UpdateOrganization` operationId).
+func (c *Client) UpdateOrganizationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateOrganizationRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateOrganization Update an organization
+//
+// Changes the given fields of `data` in the organization `organizationId` (default the active
+// one) and answers it with `metadata` parsed (absent when the organization has none). Needs the
+// `organization:update` permission (owner, admin).
+//
+// Errors: no organization given and none active: 400 `ORGANIZATION_NOT_FOUND`; the user is not a
+// member (an unknown organization included): 400 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; a `member`: 403
+// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_ORGANIZATION`; the new slug belongs to another organization:
+// 400 `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which types `logo` as non-nullable and `metadata` as a string.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /organization/update (the `UpdateOrganization` operationId).
+func (c *Client) UpdateOrganization(ctx context.Context, body UpdateOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateOrganizationRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMemberRoleWithBody Change a member's role
+//
+// Sets the role of `memberId` in `organizationId` (default the active organization) and answers
+// the bare member row. Needs `member:update` (owner, admin); an owner may always. Only an owner may
+// change an owner's role or grant `owner`; the only owner cannot give up `owner`. `role` is a
+// role name, a comma-separated list or an array of names (stored joined by `,`).
+//
+// Errors, in this order: empty role: 400 `ROLE_NOT_FOUND` (Better Auth answers an empty 400);
+// no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not found: 400
+// `MEMBER_NOT_FOUND`; target in another organization, an owner rule broken, or no permission: 403
+// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER`; the only owner demoting themself: 400
+// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER`; unknown roles: 400 `ROLE_NOT_FOUND` with
+// message `ROLE_NOT_FOUND: <role>, <role>`. No session: 401 `UNAUTHORIZED`.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which answers `{member}` and types `role` as a string only.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /organization/update-member-role (the `UpdateMemberRole` operationId).
+func (c *Client) UpdateMemberRoleWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMemberRoleRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMemberRole Change a member's role
+//
+// Sets the role of `memberId` in `organizationId` (default the active organization) and answers
+// the bare member row. Needs `member:update` (owner, admin); an owner may always. Only an owner may
+// change an owner's role or grant `owner`; the only owner cannot give up `owner`. `role` is a
+// role name, a comma-separated list or an array of names (stored joined by `,`).
+//
+// Errors, in this order: empty role: 400 `ROLE_NOT_FOUND` (Better Auth answers an empty 400);
+// no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not found: 400
+// `MEMBER_NOT_FOUND`; target in another organization, an owner rule broken, or no permission: 403
+// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER`; the only owner demoting themself: 400
+// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER`; unknown roles: 400 `ROLE_NOT_FOUND` with
+// message `ROLE_NOT_FOUND: <role>, <role>`. No session: 401 `UNAUTHORIZED`.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which answers `{member}` and types `role` as a string only.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /organization/update-member-role (the `UpdateMemberRole` operationId).
+func (c *Client) UpdateMemberRole(ctx context.Context, body UpdateMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMemberRoleRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10592,6 +12868,1110 @@ func NewOkRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewAcceptInvitationRequest calls the generic AcceptInvitation builder with application/json body
+func NewAcceptInvitationRequest(server string, body AcceptInvitationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAcceptInvitationRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewAcceptInvitationRequestWithBody constructs an http.Request for the AcceptInvitation method, with any body, and a specified content type
+func NewAcceptInvitationRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/accept-invitation")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCancelInvitationRequest calls the generic CancelInvitation builder with application/json body
+func NewCancelInvitationRequest(server string, body CancelInvitationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCancelInvitationRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCancelInvitationRequestWithBody constructs an http.Request for the CancelInvitation method, with any body, and a specified content type
+func NewCancelInvitationRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/cancel-invitation")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCheckOrganizationSlugRequest calls the generic CheckOrganizationSlug builder with application/json body
+func NewCheckOrganizationSlugRequest(server string, body CheckOrganizationSlugJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCheckOrganizationSlugRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCheckOrganizationSlugRequestWithBody constructs an http.Request for the CheckOrganizationSlug method, with any body, and a specified content type
+func NewCheckOrganizationSlugRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/check-slug")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCreateOrganizationRequest calls the generic CreateOrganization builder with application/json body
+func NewCreateOrganizationRequest(server string, body CreateOrganizationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateOrganizationRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateOrganizationRequestWithBody constructs an http.Request for the CreateOrganization method, with any body, and a specified content type
+func NewCreateOrganizationRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/create")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteOrganizationRequest calls the generic DeleteOrganization builder with application/json body
+func NewDeleteOrganizationRequest(server string, body DeleteOrganizationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDeleteOrganizationRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewDeleteOrganizationRequestWithBody constructs an http.Request for the DeleteOrganization method, with any body, and a specified content type
+func NewDeleteOrganizationRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/delete")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetActiveMemberRequest constructs an http.Request for the GetActiveMember method
+func NewGetActiveMemberRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/get-active-member")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetActiveMemberRoleRequest constructs an http.Request for the GetActiveMemberRole method
+func NewGetActiveMemberRoleRequest(server string, params *GetActiveMemberRoleParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/get-active-member-role")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.UserId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "userId", *params.UserId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrganizationId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organizationId", *params.OrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrganizationSlug != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organizationSlug", *params.OrganizationSlug, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetFullOrganizationRequest constructs an http.Request for the GetFullOrganization method
+func NewGetFullOrganizationRequest(server string, params *GetFullOrganizationParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/get-full-organization")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.OrganizationId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organizationId", *params.OrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrganizationSlug != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organizationSlug", *params.OrganizationSlug, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.MembersLimit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "membersLimit", *params.MembersLimit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetInvitationRequest constructs an http.Request for the GetInvitation method
+func NewGetInvitationRequest(server string, params *GetInvitationParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/get-invitation")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "id", params.Id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetOrganizationRequest constructs an http.Request for the GetOrganization method
+func NewGetOrganizationRequest(server string, params *GetOrganizationParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/get-organization")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.OrganizationId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organizationId", *params.OrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrganizationSlug != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organizationSlug", *params.OrganizationSlug, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewHasOrganizationPermissionRequest calls the generic HasOrganizationPermission builder with application/json body
+func NewHasOrganizationPermissionRequest(server string, body HasOrganizationPermissionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewHasOrganizationPermissionRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewHasOrganizationPermissionRequestWithBody constructs an http.Request for the HasOrganizationPermission method, with any body, and a specified content type
+func NewHasOrganizationPermissionRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/has-permission")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewInviteMemberRequest calls the generic InviteMember builder with application/json body
+func NewInviteMemberRequest(server string, body InviteMemberJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewInviteMemberRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewInviteMemberRequestWithBody constructs an http.Request for the InviteMember method, with any body, and a specified content type
+func NewInviteMemberRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/invite-member")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewLeaveOrganizationRequest calls the generic LeaveOrganization builder with application/json body
+func NewLeaveOrganizationRequest(server string, body LeaveOrganizationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewLeaveOrganizationRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewLeaveOrganizationRequestWithBody constructs an http.Request for the LeaveOrganization method, with any body, and a specified content type
+func NewLeaveOrganizationRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/leave")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListOrganizationsRequest constructs an http.Request for the ListOrganizations method
+func NewListOrganizationsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/list")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListInvitationsRequest constructs an http.Request for the ListInvitations method
+func NewListInvitationsRequest(server string, params *ListInvitationsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/list-invitations")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.OrganizationId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organizationId", *params.OrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListOrganizationMembersRequest constructs an http.Request for the ListOrganizationMembers method
+func NewListOrganizationMembersRequest(server string, params *ListOrganizationMembersParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/list-members")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Offset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SortBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sortBy", *params.SortBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SortDirection != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sortDirection", *params.SortDirection, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.FilterField != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "filterField", *params.FilterField, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.FilterValue != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "filterValue", *params.FilterValue, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.FilterOperator != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "filterOperator", *params.FilterOperator, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrganizationId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organizationId", *params.OrganizationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrganizationSlug != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "organizationSlug", *params.OrganizationSlug, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListUserInvitationsRequest constructs an http.Request for the ListUserInvitations method
+func NewListUserInvitationsRequest(server string, params *ListUserInvitationsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/list-user-invitations")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Email != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "email", *params.Email, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRejectInvitationRequest calls the generic RejectInvitation builder with application/json body
+func NewRejectInvitationRequest(server string, body RejectInvitationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRejectInvitationRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewRejectInvitationRequestWithBody constructs an http.Request for the RejectInvitation method, with any body, and a specified content type
+func NewRejectInvitationRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/reject-invitation")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRemoveMemberRequest calls the generic RemoveMember builder with application/json body
+func NewRemoveMemberRequest(server string, body RemoveMemberJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRemoveMemberRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewRemoveMemberRequestWithBody constructs an http.Request for the RemoveMember method, with any body, and a specified content type
+func NewRemoveMemberRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/remove-member")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewSetActiveOrganizationRequest calls the generic SetActiveOrganization builder with application/json body
+func NewSetActiveOrganizationRequest(server string, body SetActiveOrganizationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetActiveOrganizationRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewSetActiveOrganizationRequestWithBody constructs an http.Request for the SetActiveOrganization method, with any body, and a specified content type
+func NewSetActiveOrganizationRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/set-active")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewUpdateOrganizationRequest calls the generic UpdateOrganization builder with application/json body
+func NewUpdateOrganizationRequest(server string, body UpdateOrganizationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateOrganizationRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewUpdateOrganizationRequestWithBody constructs an http.Request for the UpdateOrganization method, with any body, and a specified content type
+func NewUpdateOrganizationRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/update")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewUpdateMemberRoleRequest calls the generic UpdateMemberRole builder with application/json body
+func NewUpdateMemberRoleRequest(server string, body UpdateMemberRoleJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateMemberRoleRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewUpdateMemberRoleRequestWithBody constructs an http.Request for the UpdateMemberRole method, with any body, and a specified content type
+func NewUpdateMemberRoleRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organization/update-member-role")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewDeletePasskeyRequest calls the generic DeletePasskey builder with application/json body
 func NewDeletePasskeyRequest(server string, body DeletePasskeyJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -13156,6 +16536,618 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /ok (the `Ok` operationId).
 	OkWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*OkResponse, error)
+
+	// AcceptInvitationWithBodyWithResponse Accept an invitation
+	//
+	// The recipient (session user whose email is the invitation's, case-insensitively) accepts a
+	// pending, unexpired invitation: it becomes `accepted`, the user a member with its role, and the
+	// session's active organization that organization (no `Set-Cookie`). Answers
+	// `{"invitation", "member"}`. Concurrent accepts of one invitation succeed once.
+	//
+	// Errors: unknown, expired or not pending: 400 `INVITATION_NOT_FOUND`; another user: 403
+	// `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`; 100 members: 403
+	// `ORGANIZATION_MEMBERSHIP_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/accept-invitation (the `AcceptInvitation` operationId).
+	AcceptInvitationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AcceptInvitationResponse, error)
+
+	// AcceptInvitationWithResponse Accept an invitation
+	//
+	// The recipient (session user whose email is the invitation's, case-insensitively) accepts a
+	// pending, unexpired invitation: it becomes `accepted`, the user a member with its role, and the
+	// session's active organization that organization (no `Set-Cookie`). Answers
+	// `{"invitation", "member"}`. Concurrent accepts of one invitation succeed once.
+	//
+	// Errors: unknown, expired or not pending: 400 `INVITATION_NOT_FOUND`; another user: 403
+	// `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`; 100 members: 403
+	// `ORGANIZATION_MEMBERSHIP_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/accept-invitation (the `AcceptInvitation` operationId).
+	AcceptInvitationWithResponse(ctx context.Context, body AcceptInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*AcceptInvitationResponse, error)
+
+	// CancelInvitationWithBodyWithResponse Cancel an invitation
+	//
+	// Marks the invitation `canceled` (whatever its status) and answers it. Needs `invitation:cancel` (owner, admin) in the
+	// invitation's organization.
+	//
+	// Errors: unknown invitation: 400 `INVITATION_NOT_FOUND`; caller not a member: 400
+	// `MEMBER_NOT_FOUND`; no permission: 403 `YOU_ARE_NOT_ALLOWED_TO_CANCEL_THIS_INVITATION`.
+	// No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which gives no 200 schema.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/cancel-invitation (the `CancelInvitation` operationId).
+	CancelInvitationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelInvitationResponse, error)
+
+	// CancelInvitationWithResponse Cancel an invitation
+	//
+	// Marks the invitation `canceled` (whatever its status) and answers it. Needs `invitation:cancel` (owner, admin) in the
+	// invitation's organization.
+	//
+	// Errors: unknown invitation: 400 `INVITATION_NOT_FOUND`; caller not a member: 400
+	// `MEMBER_NOT_FOUND`; no permission: 403 `YOU_ARE_NOT_ALLOWED_TO_CANCEL_THIS_INVITATION`.
+	// No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which gives no 200 schema.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/cancel-invitation (the `CancelInvitation` operationId).
+	CancelInvitationWithResponse(ctx context.Context, body CancelInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelInvitationResponse, error)
+
+	// CheckOrganizationSlugWithBodyWithResponse Check whether a slug is free
+	//
+	// Answers `{"status": true}` when no organization has this slug; taken: 400
+	// `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which gives no 200 schema.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/check-slug (the `CheckOrganizationSlug` operationId).
+	CheckOrganizationSlugWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CheckOrganizationSlugResponse, error)
+
+	// CheckOrganizationSlugWithResponse Check whether a slug is free
+	//
+	// Answers `{"status": true}` when no organization has this slug; taken: 400
+	// `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which gives no 200 schema.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/check-slug (the `CheckOrganizationSlug` operationId).
+	CheckOrganizationSlugWithResponse(ctx context.Context, body CheckOrganizationSlugJSONRequestBody, reqEditors ...RequestEditorFn) (*CheckOrganizationSlugResponse, error)
+
+	// CreateOrganizationWithBodyWithResponse Create an organization
+	//
+	// Creates an organization with the session user as its only member, with role `owner`, and
+	// answers the organization with `members` (that one member). `metadata` comes back as the object
+	// sent, and the key is absent when none was sent. The session's `activeOrganizationId` becomes the
+	// new organization unless `keepCurrentActiveOrganization` is true (no `Set-Cookie`).
+	//
+	// Errors: the slug is taken: 400 `ORGANIZATION_ALREADY_EXISTS`; empty `name` or `slug`: 400
+	// `VALIDATION_ERROR`. No session: 401 `UNAUTHORIZED` (where Better Auth 1.7 sends this 401 with an
+	// empty body). Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which answers a bare `Organization` (1.7 adds `members`), types
+	// `logo` as a non-nullable string, `metadata` and `keepCurrentActiveOrganization` as strings.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/create (the `CreateOrganization` operationId).
+	CreateOrganizationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateOrganizationResponse, error)
+
+	// CreateOrganizationWithResponse Create an organization
+	//
+	// Creates an organization with the session user as its only member, with role `owner`, and
+	// answers the organization with `members` (that one member). `metadata` comes back as the object
+	// sent, and the key is absent when none was sent. The session's `activeOrganizationId` becomes the
+	// new organization unless `keepCurrentActiveOrganization` is true (no `Set-Cookie`).
+	//
+	// Errors: the slug is taken: 400 `ORGANIZATION_ALREADY_EXISTS`; empty `name` or `slug`: 400
+	// `VALIDATION_ERROR`. No session: 401 `UNAUTHORIZED` (where Better Auth 1.7 sends this 401 with an
+	// empty body). Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which answers a bare `Organization` (1.7 adds `members`), types
+	// `logo` as a non-nullable string, `metadata` and `keepCurrentActiveOrganization` as strings.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/create (the `CreateOrganization` operationId).
+	CreateOrganizationWithResponse(ctx context.Context, body CreateOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateOrganizationResponse, error)
+
+	// DeleteOrganizationWithBodyWithResponse Delete an organization
+	//
+	// Deletes the organization with its members and invitations and answers the deleted row
+	// (`metadata` as the stored string). Needs `organization:delete` (owner only). If the caller's session
+	// had it active, it no longer does.
+	//
+	// Errors: not a member (an unknown organization included): 400
+	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
+	// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which answers a string.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/delete (the `DeleteOrganization` operationId).
+	DeleteOrganizationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeleteOrganizationResponse, error)
+
+	// DeleteOrganizationWithResponse Delete an organization
+	//
+	// Deletes the organization with its members and invitations and answers the deleted row
+	// (`metadata` as the stored string). Needs `organization:delete` (owner only). If the caller's session
+	// had it active, it no longer does.
+	//
+	// Errors: not a member (an unknown organization included): 400
+	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
+	// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which answers a string.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/delete (the `DeleteOrganization` operationId).
+	DeleteOrganizationWithResponse(ctx context.Context, body DeleteOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteOrganizationResponse, error)
+
+	// GetActiveMemberWithResponse Get the user's membership in the active organization
+	//
+	// The session user's member row (with `user`) in the active organization.
+	//
+	// Errors: none active: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 400 `MEMBER_NOT_FOUND`.
+	// No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, whose member lacks `createdAt` and `user`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /organization/get-active-member (the `GetActiveMember` operationId).
+	GetActiveMemberWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetActiveMemberResponse, error)
+
+	// GetActiveMemberRoleWithResponse Get a member's role
+	//
+	// `{"role": "..."}` of `userId` (default the session user) in the organization named by
+	// `organizationSlug`, else `organizationId`, else the active one. The caller must be a member.
+	//
+	// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or `userId` not a member: 403
+	// `YOU_ARE_NOT_A_MEMBER_OF_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// New in Better Auth 1.7 (not in the 1.1.0 document).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /organization/get-active-member-role (the `GetActiveMemberRole` operationId).
+	GetActiveMemberRoleWithResponse(ctx context.Context, params *GetActiveMemberRoleParams, reqEditors ...RequestEditorFn) (*GetActiveMemberRoleResponse, error)
+
+	// GetFullOrganizationWithResponse Get an organization with its members and invitations
+	//
+	// The organization named by `organizationSlug`, else `organizationId`, else the session's active
+	// organization, with `members` (each with `user {id, name, email, image}`, at most `membersLimit`,
+	// default 100, oldest first) and `invitations` (every invitation of the organization, any status,
+	// when the caller may create invitations; else `[]`). `null` when nothing names an organization
+	// and none is active.
+	//
+	// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member: 403
+	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`, and the session's active organization, whichever it
+	// is, is unset. No session: 401 `UNAUTHORIZED`.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which takes no parameters and answers a bare `Organization`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /organization/get-full-organization (the `GetFullOrganization` operationId).
+	GetFullOrganizationWithResponse(ctx context.Context, params *GetFullOrganizationParams, reqEditors ...RequestEditorFn) (*GetFullOrganizationResponse, error)
+
+	// GetInvitationWithResponse Get an invitation
+	//
+	// A pending, unexpired invitation addressed to the session user, with `organizationName`,
+	// `organizationSlug` and `inviterEmail`.
+	//
+	// Errors: unknown, expired or not pending: 400 `INVITATION_NOT_FOUND`; addressed to someone else:
+	// 403 `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`; inviter no longer a member: 400
+	// `INVITER_IS_NO_LONGER_A_MEMBER_OF_THE_ORGANIZATION`; organization gone: 400
+	// `ORGANIZATION_NOT_FOUND`; missing `id`: 400 `VALIDATION_ERROR`. No session: 401
+	// `{"message": "Not authenticated"}`. Rate limit: default class.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /organization/get-invitation (the `GetInvitation` operationId).
+	GetInvitationWithResponse(ctx context.Context, params *GetInvitationParams, reqEditors ...RequestEditorFn) (*GetInvitationResponse, error)
+
+	// GetOrganizationWithResponse Get an organization
+	//
+	// The organization named by `organizationSlug`, else `organizationId`, else the active one, as
+	// stored (`metadata` a string or `null`); `null` when nothing names one and none is active.
+	// Errors as `get-full-organization`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// New in Better Auth 1.7 (not in the 1.1.0 document).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /organization/get-organization (the `GetOrganization` operationId).
+	GetOrganizationWithResponse(ctx context.Context, params *GetOrganizationParams, reqEditors ...RequestEditorFn) (*GetOrganizationResponse, error)
+
+	// HasOrganizationPermissionWithBodyWithResponse Check the user's permissions in an organization
+	//
+	// `{"error": null, "success": bool}`: whether the session user's role in `organizationId`
+	// (default the active organization) grants every action listed in `permissions` (resource →
+	// actions; `organization [update, delete]`, `member [create, update, delete]`, `invitation
+	// [create, cancel]`, `team [create, update, delete]`, `ac [create, read, update, delete]`; owner
+	// has all, admin all but `organization:delete`, member only `ac:read`). The deprecated
+	// `permission` key is accepted and always yields `false`; exactly one of the two must be sent
+	// (else 400 `VALIDATION_ERROR`, `[body] Invalid input`).
+	//
+	// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 401
+	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/has-permission (the `HasOrganizationPermission` operationId).
+	HasOrganizationPermissionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*HasOrganizationPermissionResponse, error)
+
+	// HasOrganizationPermissionWithResponse Check the user's permissions in an organization
+	//
+	// `{"error": null, "success": bool}`: whether the session user's role in `organizationId`
+	// (default the active organization) grants every action listed in `permissions` (resource →
+	// actions; `organization [update, delete]`, `member [create, update, delete]`, `invitation
+	// [create, cancel]`, `team [create, update, delete]`, `ac [create, read, update, delete]`; owner
+	// has all, admin all but `organization:delete`, member only `ac:read`). The deprecated
+	// `permission` key is accepted and always yields `false`; exactly one of the two must be sent
+	// (else 400 `VALIDATION_ERROR`, `[body] Invalid input`).
+	//
+	// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 401
+	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/has-permission (the `HasOrganizationPermission` operationId).
+	HasOrganizationPermissionWithResponse(ctx context.Context, body HasOrganizationPermissionJSONRequestBody, reqEditors ...RequestEditorFn) (*HasOrganizationPermissionResponse, error)
+
+	// InviteMemberWithBodyWithResponse Invite someone to an organization
+	//
+	// Creates a pending invitation of `email` (stored lower-case) with `role` (a name, a
+	// comma-separated list or an array) to `organizationId` (default the active one), valid 48 hours,
+	// mails it (template `betterauth-organization-invitation`: `url` to accept, `invitationId`,
+	// `organizationId`, `organizationName`, `role`, `inviterName`, `inviterEmail`, `email`) and answers
+	// it. Needs `invitation:create` (owner, admin); only an owner may invite an `owner`. With
+	// `resend: true` a pending invitation of the same email is renewed (48 hours from now), mailed
+	// again and answered (same id).
+	//
+	// Errors: no organization given and none active: 400 `ORGANIZATION_NOT_FOUND`; bad email: 400
+	// `INVALID_EMAIL`; caller not a member (or no such organization): 400 `MEMBER_NOT_FOUND`; no permission: 403
+	// `YOU_ARE_NOT_ALLOWED_TO_INVITE_USERS_TO_THIS_ORGANIZATION`; empty role: 400 `ROLE_NOT_FOUND`;
+	// unknown roles: 400 `{"message": "ROLE_NOT_FOUND: <role>, <role>"}` (no code); a non-owner inviting
+	// (or re-sending an invitation to) an owner: 403 `YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE`; already a member: 400
+	// `USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION`; already invited (without `resend`): 400
+	// `USER_IS_ALREADY_INVITED_TO_THIS_ORGANIZATION`; 100 pending invitations: 403
+	// `INVITATION_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which types `role`, `resend` and `teamId` as strings and whose
+	// invitation lacks `createdAt`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/invite-member (the `InviteMember` operationId).
+	InviteMemberWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*InviteMemberResponse, error)
+
+	// InviteMemberWithResponse Invite someone to an organization
+	//
+	// Creates a pending invitation of `email` (stored lower-case) with `role` (a name, a
+	// comma-separated list or an array) to `organizationId` (default the active one), valid 48 hours,
+	// mails it (template `betterauth-organization-invitation`: `url` to accept, `invitationId`,
+	// `organizationId`, `organizationName`, `role`, `inviterName`, `inviterEmail`, `email`) and answers
+	// it. Needs `invitation:create` (owner, admin); only an owner may invite an `owner`. With
+	// `resend: true` a pending invitation of the same email is renewed (48 hours from now), mailed
+	// again and answered (same id).
+	//
+	// Errors: no organization given and none active: 400 `ORGANIZATION_NOT_FOUND`; bad email: 400
+	// `INVALID_EMAIL`; caller not a member (or no such organization): 400 `MEMBER_NOT_FOUND`; no permission: 403
+	// `YOU_ARE_NOT_ALLOWED_TO_INVITE_USERS_TO_THIS_ORGANIZATION`; empty role: 400 `ROLE_NOT_FOUND`;
+	// unknown roles: 400 `{"message": "ROLE_NOT_FOUND: <role>, <role>"}` (no code); a non-owner inviting
+	// (or re-sending an invitation to) an owner: 403 `YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE`; already a member: 400
+	// `USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION`; already invited (without `resend`): 400
+	// `USER_IS_ALREADY_INVITED_TO_THIS_ORGANIZATION`; 100 pending invitations: 403
+	// `INVITATION_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which types `role`, `resend` and `teamId` as strings and whose
+	// invitation lacks `createdAt`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/invite-member (the `InviteMember` operationId).
+	InviteMemberWithResponse(ctx context.Context, body InviteMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*InviteMemberResponse, error)
+
+	// LeaveOrganizationWithBodyWithResponse Leave an organization
+	//
+	// Removes the session user from `organizationId` and answers the removed member with `user`;
+	// the session's active organization is unset if it was this one.
+	//
+	// Errors: not a member: 400 `MEMBER_NOT_FOUND`; the only owner: 400
+	// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which gives no 200 schema.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/leave (the `LeaveOrganization` operationId).
+	LeaveOrganizationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LeaveOrganizationResponse, error)
+
+	// LeaveOrganizationWithResponse Leave an organization
+	//
+	// Removes the session user from `organizationId` and answers the removed member with `user`;
+	// the session's active organization is unset if it was this one.
+	//
+	// Errors: not a member: 400 `MEMBER_NOT_FOUND`; the only owner: 400
+	// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which gives no 200 schema.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/leave (the `LeaveOrganization` operationId).
+	LeaveOrganizationWithResponse(ctx context.Context, body LeaveOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*LeaveOrganizationResponse, error)
+
+	// ListOrganizationsWithResponse List the user's organizations
+	//
+	// The organizations the session user is a member of (any role), oldest first; `metadata` is the
+	// stored JSON string or `null`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /organization/list (the `ListOrganizations` operationId).
+	ListOrganizationsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListOrganizationsResponse, error)
+
+	// ListInvitationsWithResponse List an organization's invitations
+	//
+	// Every invitation (any status) of `organizationId` (default the active one), oldest first.
+	// Needs `invitation:create`; invitations granting `owner` are left out for non-owners.
+	//
+	// Errors: no organization: 400 `{"message": "Organization ID is required"}` (no code); not a member:
+	// 403 `{"message": "You are not a member of this organization"}` (no code); no permission: 403
+	// `YOU_ARE_NOT_ALLOWED_TO_LIST_INVITATIONS`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which takes no `organizationId` and gives no 200 schema.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /organization/list-invitations (the `ListInvitations` operationId).
+	ListInvitationsWithResponse(ctx context.Context, params *ListInvitationsParams, reqEditors ...RequestEditorFn) (*ListInvitationsResponse, error)
+
+	// ListOrganizationMembersWithResponse List the members of an organization
+	//
+	// `{"members": [...], "total": n}`: the members (each with `user`) of the organization named by
+	// `organizationSlug`, else `organizationId`, else the active one, oldest first; `limit` (default
+	// 100) and `offset` page them, `sortBy` (`createdAt`, `role`, `userId`, `id`, `organizationId`)
+	// and `sortDirection` order them, `filterField`/`filterOperator`/`filterValue` filter them (same
+	// fields; Better Auth's operators `eq` (default), `ne`, `lt`, `lte`, `gt`, `gte`, `in`, `not_in`,
+	// `contains`, `starts_with`, `ends_with`; `in` and `not_in` take a comma-separated list, and
+	// `createdAt` compares as an ISO date). `total` counts the filtered members before paging.
+	// Better Auth accepts any column name here; this server only the member's own fields.
+	//
+	// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 403
+	// `YOU_ARE_NOT_A_MEMBER_OF_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// New in Better Auth 1.7 (not in the 1.1.0 document).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /organization/list-members (the `ListOrganizationMembers` operationId).
+	ListOrganizationMembersWithResponse(ctx context.Context, params *ListOrganizationMembersParams, reqEditors ...RequestEditorFn) (*ListOrganizationMembersResponse, error)
+
+	// ListUserInvitationsWithResponse List the user's pending invitations
+	//
+	// The pending invitations addressed to the session user's email, each with `organizationName`.
+	// The user's email must be verified. `email` is for server-side calls only.
+	//
+	// Errors: email not verified: 403 `EMAIL_VERIFICATION_REQUIRED_FOR_INVITATION`; `email` given:
+	// 400 `{"message": "User email cannot be passed for client side API calls."}` (no code); no
+	// session: 400 `{"message": "Missing session headers, or email query parameter."}` (no code).
+	// Rate limit: default class.
+	//
+	// New in Better Auth 1.7 (not in the 1.1.0 document).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /organization/list-user-invitations (the `ListUserInvitations` operationId).
+	ListUserInvitationsWithResponse(ctx context.Context, params *ListUserInvitationsParams, reqEditors ...RequestEditorFn) (*ListUserInvitationsResponse, error)
+
+	// RejectInvitationWithBodyWithResponse Reject an invitation
+	//
+	// The recipient rejects a pending invitation: it becomes `rejected`; answers
+	// `{"invitation", "member": null}`.
+	//
+	// Errors: unknown or not pending: 400 `INVITATION_NOT_FOUND` (message `Invitation not found!`);
+	// another user: 403 `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`. No session: 401 `UNAUTHORIZED`.
+	// Rate limit: default class.
+	//
+	// Corrects Better Auth 1.7's own document, which types `member` as an object.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/reject-invitation (the `RejectInvitation` operationId).
+	RejectInvitationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RejectInvitationResponse, error)
+
+	// RejectInvitationWithResponse Reject an invitation
+	//
+	// The recipient rejects a pending invitation: it becomes `rejected`; answers
+	// `{"invitation", "member": null}`.
+	//
+	// Errors: unknown or not pending: 400 `INVITATION_NOT_FOUND` (message `Invitation not found!`);
+	// another user: 403 `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`. No session: 401 `UNAUTHORIZED`.
+	// Rate limit: default class.
+	//
+	// Corrects Better Auth 1.7's own document, which types `member` as an object.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/reject-invitation (the `RejectInvitation` operationId).
+	RejectInvitationWithResponse(ctx context.Context, body RejectInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*RejectInvitationResponse, error)
+
+	// RemoveMemberWithBodyWithResponse Remove a member
+	//
+	// Removes `memberIdOrEmail` (a member id, or the member's email when it contains `@`) from
+	// `organizationId` (default the active one) and answers `{"member": ...}`. Needs `member:delete`
+	// (owner, admin). A member with the `owner` role can be removed only by an owner and only while
+	// another owner remains. Removing yourself unsets your active organization.
+	//
+	// Errors, in this order: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller not a member, or no
+	// such member id or member email: 400 `MEMBER_NOT_FOUND`; removing an owner as non-owner or the
+	// last owner: 400 `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`; no permission: 401
+	// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER`; a member id of another organization: 400
+	// `MEMBER_NOT_FOUND`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/remove-member (the `RemoveMember` operationId).
+	RemoveMemberWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RemoveMemberResponse, error)
+
+	// RemoveMemberWithResponse Remove a member
+	//
+	// Removes `memberIdOrEmail` (a member id, or the member's email when it contains `@`) from
+	// `organizationId` (default the active one) and answers `{"member": ...}`. Needs `member:delete`
+	// (owner, admin). A member with the `owner` role can be removed only by an owner and only while
+	// another owner remains. Removing yourself unsets your active organization.
+	//
+	// Errors, in this order: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller not a member, or no
+	// such member id or member email: 400 `MEMBER_NOT_FOUND`; removing an owner as non-owner or the
+	// last owner: 400 `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`; no permission: 401
+	// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER`; a member id of another organization: 400
+	// `MEMBER_NOT_FOUND`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/remove-member (the `RemoveMember` operationId).
+	RemoveMemberWithResponse(ctx context.Context, body RemoveMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*RemoveMemberResponse, error)
+
+	// SetActiveOrganizationWithBodyWithResponse Set the active organization
+	//
+	// Stores the organization in the session (`activeOrganizationId`) and answers it (`metadata` as
+	// the stored string); the session cookie is sent again. The organization is named by
+	// `organizationId`, or by `organizationSlug` when `organizationId` is absent; with neither, the
+	// currently active organization is answered. `organizationId: null` unsets it and answers `null`,
+	// as does a call with neither when none is active.
+	//
+	// Errors: unknown slug: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member (an unknown
+	// `organizationId` included): 403 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`, and the session's
+	// active organization, whichever it is, is unset. No session: 401 `UNAUTHORIZED`.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which does not allow `null` (unset) nor the `null` answer, and
+	// lacks `organizationSlug`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/set-active (the `SetActiveOrganization` operationId).
+	SetActiveOrganizationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetActiveOrganizationResponse, error)
+
+	// SetActiveOrganizationWithResponse Set the active organization
+	//
+	// Stores the organization in the session (`activeOrganizationId`) and answers it (`metadata` as
+	// the stored string); the session cookie is sent again. The organization is named by
+	// `organizationId`, or by `organizationSlug` when `organizationId` is absent; with neither, the
+	// currently active organization is answered. `organizationId: null` unsets it and answers `null`,
+	// as does a call with neither when none is active.
+	//
+	// Errors: unknown slug: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member (an unknown
+	// `organizationId` included): 403 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`, and the session's
+	// active organization, whichever it is, is unset. No session: 401 `UNAUTHORIZED`.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which does not allow `null` (unset) nor the `null` answer, and
+	// lacks `organizationSlug`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/set-active (the `SetActiveOrganization` operationId).
+	SetActiveOrganizationWithResponse(ctx context.Context, body SetActiveOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*SetActiveOrganizationResponse, error)
+
+	// UpdateOrganizationWithBodyWithResponse Update an organization
+	//
+	// Changes the given fields of `data` in the organization `organizationId` (default the active
+	// one) and answers it with `metadata` parsed (absent when the organization has none). Needs the
+	// `organization:update` permission (owner, admin).
+	//
+	// Errors: no organization given and none active: 400 `ORGANIZATION_NOT_FOUND`; the user is not a
+	// member (an unknown organization included): 400 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; a `member`: 403
+	// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_ORGANIZATION`; the new slug belongs to another organization:
+	// 400 `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which types `logo` as non-nullable and `metadata` as a string.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/update (the `UpdateOrganization` operationId).
+	UpdateOrganizationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateOrganizationResponse, error)
+
+	// UpdateOrganizationWithResponse Update an organization
+	//
+	// Changes the given fields of `data` in the organization `organizationId` (default the active
+	// one) and answers it with `metadata` parsed (absent when the organization has none). Needs the
+	// `organization:update` permission (owner, admin).
+	//
+	// Errors: no organization given and none active: 400 `ORGANIZATION_NOT_FOUND`; the user is not a
+	// member (an unknown organization included): 400 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; a `member`: 403
+	// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_ORGANIZATION`; the new slug belongs to another organization:
+	// 400 `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which types `logo` as non-nullable and `metadata` as a string.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/update (the `UpdateOrganization` operationId).
+	UpdateOrganizationWithResponse(ctx context.Context, body UpdateOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateOrganizationResponse, error)
+
+	// UpdateMemberRoleWithBodyWithResponse Change a member's role
+	//
+	// Sets the role of `memberId` in `organizationId` (default the active organization) and answers
+	// the bare member row. Needs `member:update` (owner, admin); an owner may always. Only an owner may
+	// change an owner's role or grant `owner`; the only owner cannot give up `owner`. `role` is a
+	// role name, a comma-separated list or an array of names (stored joined by `,`).
+	//
+	// Errors, in this order: empty role: 400 `ROLE_NOT_FOUND` (Better Auth answers an empty 400);
+	// no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not found: 400
+	// `MEMBER_NOT_FOUND`; target in another organization, an owner rule broken, or no permission: 403
+	// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER`; the only owner demoting themself: 400
+	// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER`; unknown roles: 400 `ROLE_NOT_FOUND` with
+	// message `ROLE_NOT_FOUND: <role>, <role>`. No session: 401 `UNAUTHORIZED`.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which answers `{member}` and types `role` as a string only.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/update-member-role (the `UpdateMemberRole` operationId).
+	UpdateMemberRoleWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMemberRoleResponse, error)
+
+	// UpdateMemberRoleWithResponse Change a member's role
+	//
+	// Sets the role of `memberId` in `organizationId` (default the active organization) and answers
+	// the bare member row. Needs `member:update` (owner, admin); an owner may always. Only an owner may
+	// change an owner's role or grant `owner`; the only owner cannot give up `owner`. `role` is a
+	// role name, a comma-separated list or an array of names (stored joined by `,`).
+	//
+	// Errors, in this order: empty role: 400 `ROLE_NOT_FOUND` (Better Auth answers an empty 400);
+	// no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not found: 400
+	// `MEMBER_NOT_FOUND`; target in another organization, an owner rule broken, or no permission: 403
+	// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER`; the only owner demoting themself: 400
+	// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER`; unknown roles: 400 `ROLE_NOT_FOUND` with
+	// message `ROLE_NOT_FOUND: <role>, <role>`. No session: 401 `UNAUTHORIZED`.
+	// Rate limit: default class.
+	//
+	// Corrects the 1.1.0 document, which answers `{member}` and types `role` as a string only.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /organization/update-member-role (the `UpdateMemberRole` operationId).
+	UpdateMemberRoleWithResponse(ctx context.Context, body UpdateMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMemberRoleResponse, error)
 
 	// DeletePasskeyWithBodyWithResponse Delete a passkey
 	//
@@ -17834,6 +21826,2021 @@ func (r OkResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r OkResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AcceptInvitationResponse429Headers the declared response headers of an HTTP 429 response for AcceptInvitation
+type AcceptInvitationResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type AcceptInvitationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AcceptInvitationResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AcceptInvitationResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AcceptInvitationResponse) GetJSON200() *AcceptInvitationResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AcceptInvitationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AcceptInvitationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AcceptInvitationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r AcceptInvitationResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r AcceptInvitationResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r AcceptInvitationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AcceptInvitationResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r AcceptInvitationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AcceptInvitationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AcceptInvitationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AcceptInvitationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CancelInvitationResponse429Headers the declared response headers of an HTTP 429 response for CancelInvitation
+type CancelInvitationResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type CancelInvitationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OrganizationInvitation
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CancelInvitationResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CancelInvitationResponse) GetJSON200() *OrganizationInvitation {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CancelInvitationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CancelInvitationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CancelInvitationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CancelInvitationResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CancelInvitationResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CancelInvitationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CancelInvitationResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CancelInvitationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CancelInvitationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CancelInvitationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CancelInvitationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CheckOrganizationSlugResponse429Headers the declared response headers of an HTTP 429 response for CheckOrganizationSlug
+type CheckOrganizationSlugResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type CheckOrganizationSlugResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OrganizationStatusResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CheckOrganizationSlugResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CheckOrganizationSlugResponse) GetJSON200() *OrganizationStatusResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CheckOrganizationSlugResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CheckOrganizationSlugResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CheckOrganizationSlugResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CheckOrganizationSlugResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CheckOrganizationSlugResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CheckOrganizationSlugResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CheckOrganizationSlugResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CheckOrganizationSlugResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CheckOrganizationSlugResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CheckOrganizationSlugResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CheckOrganizationSlugResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateOrganizationResponse429Headers the declared response headers of an HTTP 429 response for CreateOrganization
+type CreateOrganizationResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type CreateOrganizationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OrganizationWithMembers
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateOrganizationResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateOrganizationResponse) GetJSON200() *OrganizationWithMembers {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateOrganizationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateOrganizationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateOrganizationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateOrganizationResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateOrganizationResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateOrganizationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateOrganizationResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateOrganizationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateOrganizationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateOrganizationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateOrganizationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteOrganizationResponse429Headers the declared response headers of an HTTP 429 response for DeleteOrganization
+type DeleteOrganizationResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type DeleteOrganizationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Organization
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteOrganizationResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeleteOrganizationResponse) GetJSON200() *Organization {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteOrganizationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteOrganizationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteOrganizationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r DeleteOrganizationResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r DeleteOrganizationResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteOrganizationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteOrganizationResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteOrganizationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteOrganizationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteOrganizationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteOrganizationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetActiveMemberResponse429Headers the declared response headers of an HTTP 429 response for GetActiveMember
+type GetActiveMemberResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type GetActiveMemberResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OrganizationMemberWithUser
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetActiveMemberResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetActiveMemberResponse) GetJSON200() *OrganizationMemberWithUser {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetActiveMemberResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetActiveMemberResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetActiveMemberResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetActiveMemberResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetActiveMemberResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetActiveMemberResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetActiveMemberResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetActiveMemberResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetActiveMemberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetActiveMemberRoleResponse429Headers the declared response headers of an HTTP 429 response for GetActiveMemberRole
+type GetActiveMemberRoleResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type GetActiveMemberRoleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OrganizationRoleResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetActiveMemberRoleResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetActiveMemberRoleResponse) GetJSON200() *OrganizationRoleResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetActiveMemberRoleResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetActiveMemberRoleResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetActiveMemberRoleResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetActiveMemberRoleResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetActiveMemberRoleResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetActiveMemberRoleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetActiveMemberRoleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetActiveMemberRoleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetActiveMemberRoleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetFullOrganizationResponse429Headers the declared response headers of an HTTP 429 response for GetFullOrganization
+type GetFullOrganizationResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type GetFullOrganizationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *NullableFullOrganization
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetFullOrganizationResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetFullOrganizationResponse) GetJSON200() *NullableFullOrganization {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetFullOrganizationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetFullOrganizationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetFullOrganizationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetFullOrganizationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetFullOrganizationResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetFullOrganizationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetFullOrganizationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetFullOrganizationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetFullOrganizationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetInvitationResponse429Headers the declared response headers of an HTTP 429 response for GetInvitation
+type GetInvitationResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type GetInvitationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *InvitationDetail
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetInvitationResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetInvitationResponse) GetJSON200() *InvitationDetail {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetInvitationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetInvitationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetInvitationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetInvitationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetInvitationResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetInvitationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetInvitationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetInvitationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetInvitationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetOrganizationResponse429Headers the declared response headers of an HTTP 429 response for GetOrganization
+type GetOrganizationResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type GetOrganizationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *NullableOrganization
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetOrganizationResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOrganizationResponse) GetJSON200() *NullableOrganization {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetOrganizationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetOrganizationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetOrganizationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetOrganizationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetOrganizationResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOrganizationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOrganizationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOrganizationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOrganizationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// HasOrganizationPermissionResponse429Headers the declared response headers of an HTTP 429 response for HasOrganizationPermission
+type HasOrganizationPermissionResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type HasOrganizationPermissionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OrganizationPermissionResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *HasOrganizationPermissionResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r HasOrganizationPermissionResponse) GetJSON200() *OrganizationPermissionResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r HasOrganizationPermissionResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r HasOrganizationPermissionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r HasOrganizationPermissionResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r HasOrganizationPermissionResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r HasOrganizationPermissionResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r HasOrganizationPermissionResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r HasOrganizationPermissionResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r HasOrganizationPermissionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r HasOrganizationPermissionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r HasOrganizationPermissionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r HasOrganizationPermissionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// InviteMemberResponse429Headers the declared response headers of an HTTP 429 response for InviteMember
+type InviteMemberResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type InviteMemberResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OrganizationInvitation
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *InviteMemberResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r InviteMemberResponse) GetJSON200() *OrganizationInvitation {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r InviteMemberResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r InviteMemberResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r InviteMemberResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r InviteMemberResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r InviteMemberResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r InviteMemberResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r InviteMemberResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r InviteMemberResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r InviteMemberResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r InviteMemberResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r InviteMemberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// LeaveOrganizationResponse429Headers the declared response headers of an HTTP 429 response for LeaveOrganization
+type LeaveOrganizationResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type LeaveOrganizationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OrganizationMemberWithUser
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *LeaveOrganizationResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r LeaveOrganizationResponse) GetJSON200() *OrganizationMemberWithUser {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r LeaveOrganizationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r LeaveOrganizationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r LeaveOrganizationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r LeaveOrganizationResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r LeaveOrganizationResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r LeaveOrganizationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r LeaveOrganizationResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r LeaveOrganizationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r LeaveOrganizationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r LeaveOrganizationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r LeaveOrganizationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListOrganizationsResponse429Headers the declared response headers of an HTTP 429 response for ListOrganizations
+type ListOrganizationsResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type ListOrganizationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *[]Organization
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListOrganizationsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListOrganizationsResponse) GetJSON200() *[]Organization {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListOrganizationsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListOrganizationsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListOrganizationsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListOrganizationsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListOrganizationsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListOrganizationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListOrganizationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListOrganizationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListOrganizationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListInvitationsResponse429Headers the declared response headers of an HTTP 429 response for ListInvitations
+type ListInvitationsResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type ListInvitationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *[]OrganizationInvitation
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListInvitationsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListInvitationsResponse) GetJSON200() *[]OrganizationInvitation {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListInvitationsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListInvitationsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListInvitationsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListInvitationsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListInvitationsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListInvitationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListInvitationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListInvitationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListInvitationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListOrganizationMembersResponse429Headers the declared response headers of an HTTP 429 response for ListOrganizationMembers
+type ListOrganizationMembersResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type ListOrganizationMembersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OrganizationMemberList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListOrganizationMembersResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListOrganizationMembersResponse) GetJSON200() *OrganizationMemberList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListOrganizationMembersResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListOrganizationMembersResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListOrganizationMembersResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListOrganizationMembersResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListOrganizationMembersResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListOrganizationMembersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListOrganizationMembersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListOrganizationMembersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListOrganizationMembersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListUserInvitationsResponse429Headers the declared response headers of an HTTP 429 response for ListUserInvitations
+type ListUserInvitationsResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type ListUserInvitationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *[]UserInvitation
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListUserInvitationsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListUserInvitationsResponse) GetJSON200() *[]UserInvitation {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListUserInvitationsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListUserInvitationsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListUserInvitationsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListUserInvitationsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListUserInvitationsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListUserInvitationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListUserInvitationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListUserInvitationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListUserInvitationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RejectInvitationResponse429Headers the declared response headers of an HTTP 429 response for RejectInvitation
+type RejectInvitationResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type RejectInvitationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RejectInvitationResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RejectInvitationResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RejectInvitationResponse) GetJSON200() *RejectInvitationResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RejectInvitationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RejectInvitationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RejectInvitationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r RejectInvitationResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r RejectInvitationResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RejectInvitationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RejectInvitationResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RejectInvitationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RejectInvitationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RejectInvitationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RejectInvitationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RemoveMemberResponse429Headers the declared response headers of an HTTP 429 response for RemoveMember
+type RemoveMemberResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type RemoveMemberResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OrganizationMemberResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RemoveMemberResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RemoveMemberResponse) GetJSON200() *OrganizationMemberResult {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RemoveMemberResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RemoveMemberResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RemoveMemberResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r RemoveMemberResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r RemoveMemberResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RemoveMemberResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RemoveMemberResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RemoveMemberResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RemoveMemberResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RemoveMemberResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RemoveMemberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SetActiveOrganizationResponse200Headers the declared response headers of an HTTP 200 response for SetActiveOrganization
+type SetActiveOrganizationResponse200Headers struct {
+	SetCookie *string
+}
+
+// SetActiveOrganizationResponse429Headers the declared response headers of an HTTP 429 response for SetActiveOrganization
+type SetActiveOrganizationResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type SetActiveOrganizationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *NullableOrganization
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *SetActiveOrganizationResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SetActiveOrganizationResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetActiveOrganizationResponse) GetJSON200() *NullableOrganization {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SetActiveOrganizationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SetActiveOrganizationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SetActiveOrganizationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SetActiveOrganizationResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r SetActiveOrganizationResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r SetActiveOrganizationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SetActiveOrganizationResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SetActiveOrganizationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetActiveOrganizationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetActiveOrganizationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetActiveOrganizationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateOrganizationResponse429Headers the declared response headers of an HTTP 429 response for UpdateOrganization
+type UpdateOrganizationResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type UpdateOrganizationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OrganizationParsed
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateOrganizationResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateOrganizationResponse) GetJSON200() *OrganizationParsed {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateOrganizationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateOrganizationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateOrganizationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateOrganizationResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r UpdateOrganizationResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateOrganizationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateOrganizationResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateOrganizationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateOrganizationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateOrganizationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateOrganizationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateMemberRoleResponse429Headers the declared response headers of an HTTP 429 response for UpdateMemberRole
+type UpdateMemberRoleResponse429Headers struct {
+	XRetryAfter *int
+}
+
+type UpdateMemberRoleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OrganizationMember
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateMemberRoleResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateMemberRoleResponse) GetJSON200() *OrganizationMember {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateMemberRoleResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateMemberRoleResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateMemberRoleResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateMemberRoleResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r UpdateMemberRoleResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateMemberRoleResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateMemberRoleResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateMemberRoleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateMemberRoleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateMemberRoleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateMemberRoleResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -22608,6 +28615,828 @@ func (c *ClientWithResponses) OkWithResponse(ctx context.Context, reqEditors ...
 		return nil, err
 	}
 	return ParseOkResponse(rsp)
+}
+
+// AcceptInvitationWithBodyWithResponse Accept an invitation
+//
+// The recipient (session user whose email is the invitation's, case-insensitively) accepts a
+// pending, unexpired invitation: it becomes `accepted`, the user a member with its role, and the
+// session's active organization that organization (no `Set-Cookie`). Answers
+// `{"invitation", "member"}`. Concurrent accepts of one invitation succeed once.
+//
+// Errors: unknown, expired or not pending: 400 `INVITATION_NOT_FOUND`; another user: 403
+// `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`; 100 members: 403
+// `ORGANIZATION_MEMBERSHIP_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/accept-invitation (the `AcceptInvitation` operationId).
+func (c *ClientWithResponses) AcceptInvitationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AcceptInvitationResponse, error) {
+	rsp, err := c.AcceptInvitationWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAcceptInvitationResponse(rsp)
+}
+
+// AcceptInvitationWithResponse Accept an invitation
+//
+// The recipient (session user whose email is the invitation's, case-insensitively) accepts a
+// pending, unexpired invitation: it becomes `accepted`, the user a member with its role, and the
+// session's active organization that organization (no `Set-Cookie`). Answers
+// `{"invitation", "member"}`. Concurrent accepts of one invitation succeed once.
+//
+// Errors: unknown, expired or not pending: 400 `INVITATION_NOT_FOUND`; another user: 403
+// `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`; 100 members: 403
+// `ORGANIZATION_MEMBERSHIP_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/accept-invitation (the `AcceptInvitation` operationId).
+func (c *ClientWithResponses) AcceptInvitationWithResponse(ctx context.Context, body AcceptInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*AcceptInvitationResponse, error) {
+	rsp, err := c.AcceptInvitation(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAcceptInvitationResponse(rsp)
+}
+
+// CancelInvitationWithBodyWithResponse Cancel an invitation
+//
+// Marks the invitation `canceled` (whatever its status) and answers it. Needs `invitation:cancel` (owner, admin) in the
+// invitation's organization.
+//
+// Errors: unknown invitation: 400 `INVITATION_NOT_FOUND`; caller not a member: 400
+// `MEMBER_NOT_FOUND`; no permission: 403 `YOU_ARE_NOT_ALLOWED_TO_CANCEL_THIS_INVITATION`.
+// No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which gives no 200 schema.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/cancel-invitation (the `CancelInvitation` operationId).
+func (c *ClientWithResponses) CancelInvitationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelInvitationResponse, error) {
+	rsp, err := c.CancelInvitationWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelInvitationResponse(rsp)
+}
+
+// CancelInvitationWithResponse Cancel an invitation
+//
+// Marks the invitation `canceled` (whatever its status) and answers it. Needs `invitation:cancel` (owner, admin) in the
+// invitation's organization.
+//
+// Errors: unknown invitation: 400 `INVITATION_NOT_FOUND`; caller not a member: 400
+// `MEMBER_NOT_FOUND`; no permission: 403 `YOU_ARE_NOT_ALLOWED_TO_CANCEL_THIS_INVITATION`.
+// No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which gives no 200 schema.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/cancel-invitation (the `CancelInvitation` operationId).
+func (c *ClientWithResponses) CancelInvitationWithResponse(ctx context.Context, body CancelInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelInvitationResponse, error) {
+	rsp, err := c.CancelInvitation(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelInvitationResponse(rsp)
+}
+
+// CheckOrganizationSlugWithBodyWithResponse Check whether a slug is free
+//
+// Answers `{"status": true}` when no organization has this slug; taken: 400
+// `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which gives no 200 schema.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/check-slug (the `CheckOrganizationSlug` operationId).
+func (c *ClientWithResponses) CheckOrganizationSlugWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CheckOrganizationSlugResponse, error) {
+	rsp, err := c.CheckOrganizationSlugWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCheckOrganizationSlugResponse(rsp)
+}
+
+// CheckOrganizationSlugWithResponse Check whether a slug is free
+//
+// Answers `{"status": true}` when no organization has this slug; taken: 400
+// `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which gives no 200 schema.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/check-slug (the `CheckOrganizationSlug` operationId).
+func (c *ClientWithResponses) CheckOrganizationSlugWithResponse(ctx context.Context, body CheckOrganizationSlugJSONRequestBody, reqEditors ...RequestEditorFn) (*CheckOrganizationSlugResponse, error) {
+	rsp, err := c.CheckOrganizationSlug(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCheckOrganizationSlugResponse(rsp)
+}
+
+// CreateOrganizationWithBodyWithResponse Create an organization
+//
+// Creates an organization with the session user as its only member, with role `owner`, and
+// answers the organization with `members` (that one member). `metadata` comes back as the object
+// sent, and the key is absent when none was sent. The session's `activeOrganizationId` becomes the
+// new organization unless `keepCurrentActiveOrganization` is true (no `Set-Cookie`).
+//
+// Errors: the slug is taken: 400 `ORGANIZATION_ALREADY_EXISTS`; empty `name` or `slug`: 400
+// `VALIDATION_ERROR`. No session: 401 `UNAUTHORIZED` (where Better Auth 1.7 sends this 401 with an
+// empty body). Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which answers a bare `Organization` (1.7 adds `members`), types
+// `logo` as a non-nullable string, `metadata` and `keepCurrentActiveOrganization` as strings.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/create (the `CreateOrganization` operationId).
+func (c *ClientWithResponses) CreateOrganizationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateOrganizationResponse, error) {
+	rsp, err := c.CreateOrganizationWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateOrganizationResponse(rsp)
+}
+
+// CreateOrganizationWithResponse Create an organization
+//
+// Creates an organization with the session user as its only member, with role `owner`, and
+// answers the organization with `members` (that one member). `metadata` comes back as the object
+// sent, and the key is absent when none was sent. The session's `activeOrganizationId` becomes the
+// new organization unless `keepCurrentActiveOrganization` is true (no `Set-Cookie`).
+//
+// Errors: the slug is taken: 400 `ORGANIZATION_ALREADY_EXISTS`; empty `name` or `slug`: 400
+// `VALIDATION_ERROR`. No session: 401 `UNAUTHORIZED` (where Better Auth 1.7 sends this 401 with an
+// empty body). Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which answers a bare `Organization` (1.7 adds `members`), types
+// `logo` as a non-nullable string, `metadata` and `keepCurrentActiveOrganization` as strings.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/create (the `CreateOrganization` operationId).
+func (c *ClientWithResponses) CreateOrganizationWithResponse(ctx context.Context, body CreateOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateOrganizationResponse, error) {
+	rsp, err := c.CreateOrganization(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateOrganizationResponse(rsp)
+}
+
+// DeleteOrganizationWithBodyWithResponse Delete an organization
+//
+// Deletes the organization with its members and invitations and answers the deleted row
+// (`metadata` as the stored string). Needs `organization:delete` (owner only). If the caller's session
+// had it active, it no longer does.
+//
+// Errors: not a member (an unknown organization included): 400
+// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
+// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which answers a string.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/delete (the `DeleteOrganization` operationId).
+func (c *ClientWithResponses) DeleteOrganizationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeleteOrganizationResponse, error) {
+	rsp, err := c.DeleteOrganizationWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteOrganizationResponse(rsp)
+}
+
+// DeleteOrganizationWithResponse Delete an organization
+//
+// Deletes the organization with its members and invitations and answers the deleted row
+// (`metadata` as the stored string). Needs `organization:delete` (owner only). If the caller's session
+// had it active, it no longer does.
+//
+// Errors: not a member (an unknown organization included): 400
+// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
+// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which answers a string.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/delete (the `DeleteOrganization` operationId).
+func (c *ClientWithResponses) DeleteOrganizationWithResponse(ctx context.Context, body DeleteOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteOrganizationResponse, error) {
+	rsp, err := c.DeleteOrganization(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteOrganizationResponse(rsp)
+}
+
+// GetActiveMemberWithResponse Get the user's membership in the active organization
+//
+// The session user's member row (with `user`) in the active organization.
+//
+// Errors: none active: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 400 `MEMBER_NOT_FOUND`.
+// No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, whose member lacks `createdAt` and `user`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /organization/get-active-member (the `GetActiveMember` operationId).
+func (c *ClientWithResponses) GetActiveMemberWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetActiveMemberResponse, error) {
+	rsp, err := c.GetActiveMember(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetActiveMemberResponse(rsp)
+}
+
+// GetActiveMemberRoleWithResponse Get a member's role
+//
+// `{"role": "..."}` of `userId` (default the session user) in the organization named by
+// `organizationSlug`, else `organizationId`, else the active one. The caller must be a member.
+//
+// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or `userId` not a member: 403
+// `YOU_ARE_NOT_A_MEMBER_OF_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// New in Better Auth 1.7 (not in the 1.1.0 document).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /organization/get-active-member-role (the `GetActiveMemberRole` operationId).
+func (c *ClientWithResponses) GetActiveMemberRoleWithResponse(ctx context.Context, params *GetActiveMemberRoleParams, reqEditors ...RequestEditorFn) (*GetActiveMemberRoleResponse, error) {
+	rsp, err := c.GetActiveMemberRole(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetActiveMemberRoleResponse(rsp)
+}
+
+// GetFullOrganizationWithResponse Get an organization with its members and invitations
+//
+// The organization named by `organizationSlug`, else `organizationId`, else the session's active
+// organization, with `members` (each with `user {id, name, email, image}`, at most `membersLimit`,
+// default 100, oldest first) and `invitations` (every invitation of the organization, any status,
+// when the caller may create invitations; else `[]`). `null` when nothing names an organization
+// and none is active.
+//
+// Errors: unknown organization: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member: 403
+// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`, and the session's active organization, whichever it
+// is, is unset. No session: 401 `UNAUTHORIZED`.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which takes no parameters and answers a bare `Organization`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /organization/get-full-organization (the `GetFullOrganization` operationId).
+func (c *ClientWithResponses) GetFullOrganizationWithResponse(ctx context.Context, params *GetFullOrganizationParams, reqEditors ...RequestEditorFn) (*GetFullOrganizationResponse, error) {
+	rsp, err := c.GetFullOrganization(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetFullOrganizationResponse(rsp)
+}
+
+// GetInvitationWithResponse Get an invitation
+//
+// A pending, unexpired invitation addressed to the session user, with `organizationName`,
+// `organizationSlug` and `inviterEmail`.
+//
+// Errors: unknown, expired or not pending: 400 `INVITATION_NOT_FOUND`; addressed to someone else:
+// 403 `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`; inviter no longer a member: 400
+// `INVITER_IS_NO_LONGER_A_MEMBER_OF_THE_ORGANIZATION`; organization gone: 400
+// `ORGANIZATION_NOT_FOUND`; missing `id`: 400 `VALIDATION_ERROR`. No session: 401
+// `{"message": "Not authenticated"}`. Rate limit: default class.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /organization/get-invitation (the `GetInvitation` operationId).
+func (c *ClientWithResponses) GetInvitationWithResponse(ctx context.Context, params *GetInvitationParams, reqEditors ...RequestEditorFn) (*GetInvitationResponse, error) {
+	rsp, err := c.GetInvitation(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetInvitationResponse(rsp)
+}
+
+// GetOrganizationWithResponse Get an organization
+//
+// The organization named by `organizationSlug`, else `organizationId`, else the active one, as
+// stored (`metadata` a string or `null`); `null` when nothing names one and none is active.
+// Errors as `get-full-organization`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// New in Better Auth 1.7 (not in the 1.1.0 document).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /organization/get-organization (the `GetOrganization` operationId).
+func (c *ClientWithResponses) GetOrganizationWithResponse(ctx context.Context, params *GetOrganizationParams, reqEditors ...RequestEditorFn) (*GetOrganizationResponse, error) {
+	rsp, err := c.GetOrganization(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOrganizationResponse(rsp)
+}
+
+// HasOrganizationPermissionWithBodyWithResponse Check the user's permissions in an organization
+//
+// `{"error": null, "success": bool}`: whether the session user's role in `organizationId`
+// (default the active organization) grants every action listed in `permissions` (resource →
+// actions; `organization [update, delete]`, `member [create, update, delete]`, `invitation
+// [create, cancel]`, `team [create, update, delete]`, `ac [create, read, update, delete]`; owner
+// has all, admin all but `organization:delete`, member only `ac:read`). The deprecated
+// `permission` key is accepted and always yields `false`; exactly one of the two must be sent
+// (else 400 `VALIDATION_ERROR`, `[body] Invalid input`).
+//
+// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 401
+// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/has-permission (the `HasOrganizationPermission` operationId).
+func (c *ClientWithResponses) HasOrganizationPermissionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*HasOrganizationPermissionResponse, error) {
+	rsp, err := c.HasOrganizationPermissionWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseHasOrganizationPermissionResponse(rsp)
+}
+
+// HasOrganizationPermissionWithResponse Check the user's permissions in an organization
+//
+// `{"error": null, "success": bool}`: whether the session user's role in `organizationId`
+// (default the active organization) grants every action listed in `permissions` (resource →
+// actions; `organization [update, delete]`, `member [create, update, delete]`, `invitation
+// [create, cancel]`, `team [create, update, delete]`, `ac [create, read, update, delete]`; owner
+// has all, admin all but `organization:delete`, member only `ac:read`). The deprecated
+// `permission` key is accepted and always yields `false`; exactly one of the two must be sent
+// (else 400 `VALIDATION_ERROR`, `[body] Invalid input`).
+//
+// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 401
+// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/has-permission (the `HasOrganizationPermission` operationId).
+func (c *ClientWithResponses) HasOrganizationPermissionWithResponse(ctx context.Context, body HasOrganizationPermissionJSONRequestBody, reqEditors ...RequestEditorFn) (*HasOrganizationPermissionResponse, error) {
+	rsp, err := c.HasOrganizationPermission(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseHasOrganizationPermissionResponse(rsp)
+}
+
+// InviteMemberWithBodyWithResponse Invite someone to an organization
+//
+// Creates a pending invitation of `email` (stored lower-case) with `role` (a name, a
+// comma-separated list or an array) to `organizationId` (default the active one), valid 48 hours,
+// mails it (template `betterauth-organization-invitation`: `url` to accept, `invitationId`,
+// `organizationId`, `organizationName`, `role`, `inviterName`, `inviterEmail`, `email`) and answers
+// it. Needs `invitation:create` (owner, admin); only an owner may invite an `owner`. With
+// `resend: true` a pending invitation of the same email is renewed (48 hours from now), mailed
+// again and answered (same id).
+//
+// Errors: no organization given and none active: 400 `ORGANIZATION_NOT_FOUND`; bad email: 400
+// `INVALID_EMAIL`; caller not a member (or no such organization): 400 `MEMBER_NOT_FOUND`; no permission: 403
+// `YOU_ARE_NOT_ALLOWED_TO_INVITE_USERS_TO_THIS_ORGANIZATION`; empty role: 400 `ROLE_NOT_FOUND`;
+// unknown roles: 400 `{"message": "ROLE_NOT_FOUND: <role>, <role>"}` (no code); a non-owner inviting
+// (or re-sending an invitation to) an owner: 403 `YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE`; already a member: 400
+// `USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION`; already invited (without `resend`): 400
+// `USER_IS_ALREADY_INVITED_TO_THIS_ORGANIZATION`; 100 pending invitations: 403
+// `INVITATION_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which types `role`, `resend` and `teamId` as strings and whose
+// invitation lacks `createdAt`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/invite-member (the `InviteMember` operationId).
+func (c *ClientWithResponses) InviteMemberWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*InviteMemberResponse, error) {
+	rsp, err := c.InviteMemberWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseInviteMemberResponse(rsp)
+}
+
+// InviteMemberWithResponse Invite someone to an organization
+//
+// Creates a pending invitation of `email` (stored lower-case) with `role` (a name, a
+// comma-separated list or an array) to `organizationId` (default the active one), valid 48 hours,
+// mails it (template `betterauth-organization-invitation`: `url` to accept, `invitationId`,
+// `organizationId`, `organizationName`, `role`, `inviterName`, `inviterEmail`, `email`) and answers
+// it. Needs `invitation:create` (owner, admin); only an owner may invite an `owner`. With
+// `resend: true` a pending invitation of the same email is renewed (48 hours from now), mailed
+// again and answered (same id).
+//
+// Errors: no organization given and none active: 400 `ORGANIZATION_NOT_FOUND`; bad email: 400
+// `INVALID_EMAIL`; caller not a member (or no such organization): 400 `MEMBER_NOT_FOUND`; no permission: 403
+// `YOU_ARE_NOT_ALLOWED_TO_INVITE_USERS_TO_THIS_ORGANIZATION`; empty role: 400 `ROLE_NOT_FOUND`;
+// unknown roles: 400 `{"message": "ROLE_NOT_FOUND: <role>, <role>"}` (no code); a non-owner inviting
+// (or re-sending an invitation to) an owner: 403 `YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE`; already a member: 400
+// `USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION`; already invited (without `resend`): 400
+// `USER_IS_ALREADY_INVITED_TO_THIS_ORGANIZATION`; 100 pending invitations: 403
+// `INVITATION_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which types `role`, `resend` and `teamId` as strings and whose
+// invitation lacks `createdAt`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/invite-member (the `InviteMember` operationId).
+func (c *ClientWithResponses) InviteMemberWithResponse(ctx context.Context, body InviteMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*InviteMemberResponse, error) {
+	rsp, err := c.InviteMember(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseInviteMemberResponse(rsp)
+}
+
+// LeaveOrganizationWithBodyWithResponse Leave an organization
+//
+// Removes the session user from `organizationId` and answers the removed member with `user`;
+// the session's active organization is unset if it was this one.
+//
+// Errors: not a member: 400 `MEMBER_NOT_FOUND`; the only owner: 400
+// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which gives no 200 schema.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/leave (the `LeaveOrganization` operationId).
+func (c *ClientWithResponses) LeaveOrganizationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LeaveOrganizationResponse, error) {
+	rsp, err := c.LeaveOrganizationWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLeaveOrganizationResponse(rsp)
+}
+
+// LeaveOrganizationWithResponse Leave an organization
+//
+// Removes the session user from `organizationId` and answers the removed member with `user`;
+// the session's active organization is unset if it was this one.
+//
+// Errors: not a member: 400 `MEMBER_NOT_FOUND`; the only owner: 400
+// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which gives no 200 schema.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/leave (the `LeaveOrganization` operationId).
+func (c *ClientWithResponses) LeaveOrganizationWithResponse(ctx context.Context, body LeaveOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*LeaveOrganizationResponse, error) {
+	rsp, err := c.LeaveOrganization(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLeaveOrganizationResponse(rsp)
+}
+
+// ListOrganizationsWithResponse List the user's organizations
+//
+// The organizations the session user is a member of (any role), oldest first; `metadata` is the
+// stored JSON string or `null`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /organization/list (the `ListOrganizations` operationId).
+func (c *ClientWithResponses) ListOrganizationsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListOrganizationsResponse, error) {
+	rsp, err := c.ListOrganizations(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListOrganizationsResponse(rsp)
+}
+
+// ListInvitationsWithResponse List an organization's invitations
+//
+// Every invitation (any status) of `organizationId` (default the active one), oldest first.
+// Needs `invitation:create`; invitations granting `owner` are left out for non-owners.
+//
+// Errors: no organization: 400 `{"message": "Organization ID is required"}` (no code); not a member:
+// 403 `{"message": "You are not a member of this organization"}` (no code); no permission: 403
+// `YOU_ARE_NOT_ALLOWED_TO_LIST_INVITATIONS`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which takes no `organizationId` and gives no 200 schema.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /organization/list-invitations (the `ListInvitations` operationId).
+func (c *ClientWithResponses) ListInvitationsWithResponse(ctx context.Context, params *ListInvitationsParams, reqEditors ...RequestEditorFn) (*ListInvitationsResponse, error) {
+	rsp, err := c.ListInvitations(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListInvitationsResponse(rsp)
+}
+
+// ListOrganizationMembersWithResponse List the members of an organization
+//
+// `{"members": [...], "total": n}`: the members (each with `user`) of the organization named by
+// `organizationSlug`, else `organizationId`, else the active one, oldest first; `limit` (default
+// 100) and `offset` page them, `sortBy` (`createdAt`, `role`, `userId`, `id`, `organizationId`)
+// and `sortDirection` order them, `filterField`/`filterOperator`/`filterValue` filter them (same
+// fields; Better Auth's operators `eq` (default), `ne`, `lt`, `lte`, `gt`, `gte`, `in`, `not_in`,
+// `contains`, `starts_with`, `ends_with`; `in` and `not_in` take a comma-separated list, and
+// `createdAt` compares as an ISO date). `total` counts the filtered members before paging.
+// Better Auth accepts any column name here; this server only the member's own fields.
+//
+// Errors: no organization: 400 `NO_ACTIVE_ORGANIZATION`; not a member: 403
+// `YOU_ARE_NOT_A_MEMBER_OF_THIS_ORGANIZATION`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// New in Better Auth 1.7 (not in the 1.1.0 document).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /organization/list-members (the `ListOrganizationMembers` operationId).
+func (c *ClientWithResponses) ListOrganizationMembersWithResponse(ctx context.Context, params *ListOrganizationMembersParams, reqEditors ...RequestEditorFn) (*ListOrganizationMembersResponse, error) {
+	rsp, err := c.ListOrganizationMembers(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListOrganizationMembersResponse(rsp)
+}
+
+// ListUserInvitationsWithResponse List the user's pending invitations
+//
+// The pending invitations addressed to the session user's email, each with `organizationName`.
+// The user's email must be verified. `email` is for server-side calls only.
+//
+// Errors: email not verified: 403 `EMAIL_VERIFICATION_REQUIRED_FOR_INVITATION`; `email` given:
+// 400 `{"message": "User email cannot be passed for client side API calls."}` (no code); no
+// session: 400 `{"message": "Missing session headers, or email query parameter."}` (no code).
+// Rate limit: default class.
+//
+// New in Better Auth 1.7 (not in the 1.1.0 document).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /organization/list-user-invitations (the `ListUserInvitations` operationId).
+func (c *ClientWithResponses) ListUserInvitationsWithResponse(ctx context.Context, params *ListUserInvitationsParams, reqEditors ...RequestEditorFn) (*ListUserInvitationsResponse, error) {
+	rsp, err := c.ListUserInvitations(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListUserInvitationsResponse(rsp)
+}
+
+// RejectInvitationWithBodyWithResponse Reject an invitation
+//
+// The recipient rejects a pending invitation: it becomes `rejected`; answers
+// `{"invitation", "member": null}`.
+//
+// Errors: unknown or not pending: 400 `INVITATION_NOT_FOUND` (message `Invitation not found!`);
+// another user: 403 `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`. No session: 401 `UNAUTHORIZED`.
+// Rate limit: default class.
+//
+// Corrects Better Auth 1.7's own document, which types `member` as an object.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/reject-invitation (the `RejectInvitation` operationId).
+func (c *ClientWithResponses) RejectInvitationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RejectInvitationResponse, error) {
+	rsp, err := c.RejectInvitationWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRejectInvitationResponse(rsp)
+}
+
+// RejectInvitationWithResponse Reject an invitation
+//
+// The recipient rejects a pending invitation: it becomes `rejected`; answers
+// `{"invitation", "member": null}`.
+//
+// Errors: unknown or not pending: 400 `INVITATION_NOT_FOUND` (message `Invitation not found!`);
+// another user: 403 `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`. No session: 401 `UNAUTHORIZED`.
+// Rate limit: default class.
+//
+// Corrects Better Auth 1.7's own document, which types `member` as an object.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/reject-invitation (the `RejectInvitation` operationId).
+func (c *ClientWithResponses) RejectInvitationWithResponse(ctx context.Context, body RejectInvitationJSONRequestBody, reqEditors ...RequestEditorFn) (*RejectInvitationResponse, error) {
+	rsp, err := c.RejectInvitation(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRejectInvitationResponse(rsp)
+}
+
+// RemoveMemberWithBodyWithResponse Remove a member
+//
+// Removes `memberIdOrEmail` (a member id, or the member's email when it contains `@`) from
+// `organizationId` (default the active one) and answers `{"member": ...}`. Needs `member:delete`
+// (owner, admin). A member with the `owner` role can be removed only by an owner and only while
+// another owner remains. Removing yourself unsets your active organization.
+//
+// Errors, in this order: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller not a member, or no
+// such member id or member email: 400 `MEMBER_NOT_FOUND`; removing an owner as non-owner or the
+// last owner: 400 `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`; no permission: 401
+// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER`; a member id of another organization: 400
+// `MEMBER_NOT_FOUND`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/remove-member (the `RemoveMember` operationId).
+func (c *ClientWithResponses) RemoveMemberWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RemoveMemberResponse, error) {
+	rsp, err := c.RemoveMemberWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRemoveMemberResponse(rsp)
+}
+
+// RemoveMemberWithResponse Remove a member
+//
+// Removes `memberIdOrEmail` (a member id, or the member's email when it contains `@`) from
+// `organizationId` (default the active one) and answers `{"member": ...}`. Needs `member:delete`
+// (owner, admin). A member with the `owner` role can be removed only by an owner and only while
+// another owner remains. Removing yourself unsets your active organization.
+//
+// Errors, in this order: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller not a member, or no
+// such member id or member email: 400 `MEMBER_NOT_FOUND`; removing an owner as non-owner or the
+// last owner: 400 `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`; no permission: 401
+// `YOU_ARE_NOT_ALLOWED_TO_DELETE_THIS_MEMBER`; a member id of another organization: 400
+// `MEMBER_NOT_FOUND`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/remove-member (the `RemoveMember` operationId).
+func (c *ClientWithResponses) RemoveMemberWithResponse(ctx context.Context, body RemoveMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*RemoveMemberResponse, error) {
+	rsp, err := c.RemoveMember(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRemoveMemberResponse(rsp)
+}
+
+// SetActiveOrganizationWithBodyWithResponse Set the active organization
+//
+// Stores the organization in the session (`activeOrganizationId`) and answers it (`metadata` as
+// the stored string); the session cookie is sent again. The organization is named by
+// `organizationId`, or by `organizationSlug` when `organizationId` is absent; with neither, the
+// currently active organization is answered. `organizationId: null` unsets it and answers `null`,
+// as does a call with neither when none is active.
+//
+// Errors: unknown slug: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member (an unknown
+// `organizationId` included): 403 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`, and the session's
+// active organization, whichever it is, is unset. No session: 401 `UNAUTHORIZED`.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which does not allow `null` (unset) nor the `null` answer, and
+// lacks `organizationSlug`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/set-active (the `SetActiveOrganization` operationId).
+func (c *ClientWithResponses) SetActiveOrganizationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetActiveOrganizationResponse, error) {
+	rsp, err := c.SetActiveOrganizationWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetActiveOrganizationResponse(rsp)
+}
+
+// SetActiveOrganizationWithResponse Set the active organization
+//
+// Stores the organization in the session (`activeOrganizationId`) and answers it (`metadata` as
+// the stored string); the session cookie is sent again. The organization is named by
+// `organizationId`, or by `organizationSlug` when `organizationId` is absent; with neither, the
+// currently active organization is answered. `organizationId: null` unsets it and answers `null`,
+// as does a call with neither when none is active.
+//
+// Errors: unknown slug: 400 `ORGANIZATION_NOT_FOUND`; the user is not a member (an unknown
+// `organizationId` included): 403 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`, and the session's
+// active organization, whichever it is, is unset. No session: 401 `UNAUTHORIZED`.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which does not allow `null` (unset) nor the `null` answer, and
+// lacks `organizationSlug`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/set-active (the `SetActiveOrganization` operationId).
+func (c *ClientWithResponses) SetActiveOrganizationWithResponse(ctx context.Context, body SetActiveOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*SetActiveOrganizationResponse, error) {
+	rsp, err := c.SetActiveOrganization(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetActiveOrganizationResponse(rsp)
+}
+
+// UpdateOrganizationWithBodyWithResponse Update an organization
+//
+// Changes the given fields of `data` in the organization `organizationId` (default the active
+// one) and answers it with `metadata` parsed (absent when the organization has none). Needs the
+// `organization:update` permission (owner, admin).
+//
+// Errors: no organization given and none active: 400 `ORGANIZATION_NOT_FOUND`; the user is not a
+// member (an unknown organization included): 400 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; a `member`: 403
+// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_ORGANIZATION`; the new slug belongs to another organization:
+// 400 `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which types `logo` as non-nullable and `metadata` as a string.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/update (the `UpdateOrganization` operationId).
+func (c *ClientWithResponses) UpdateOrganizationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateOrganizationResponse, error) {
+	rsp, err := c.UpdateOrganizationWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateOrganizationResponse(rsp)
+}
+
+// UpdateOrganizationWithResponse Update an organization
+//
+// Changes the given fields of `data` in the organization `organizationId` (default the active
+// one) and answers it with `metadata` parsed (absent when the organization has none). Needs the
+// `organization:update` permission (owner, admin).
+//
+// Errors: no organization given and none active: 400 `ORGANIZATION_NOT_FOUND`; the user is not a
+// member (an unknown organization included): 400 `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; a `member`: 403
+// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_ORGANIZATION`; the new slug belongs to another organization:
+// 400 `ORGANIZATION_SLUG_ALREADY_TAKEN`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which types `logo` as non-nullable and `metadata` as a string.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/update (the `UpdateOrganization` operationId).
+func (c *ClientWithResponses) UpdateOrganizationWithResponse(ctx context.Context, body UpdateOrganizationJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateOrganizationResponse, error) {
+	rsp, err := c.UpdateOrganization(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateOrganizationResponse(rsp)
+}
+
+// UpdateMemberRoleWithBodyWithResponse Change a member's role
+//
+// Sets the role of `memberId` in `organizationId` (default the active organization) and answers
+// the bare member row. Needs `member:update` (owner, admin); an owner may always. Only an owner may
+// change an owner's role or grant `owner`; the only owner cannot give up `owner`. `role` is a
+// role name, a comma-separated list or an array of names (stored joined by `,`).
+//
+// Errors, in this order: empty role: 400 `ROLE_NOT_FOUND` (Better Auth answers an empty 400);
+// no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not found: 400
+// `MEMBER_NOT_FOUND`; target in another organization, an owner rule broken, or no permission: 403
+// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER`; the only owner demoting themself: 400
+// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER`; unknown roles: 400 `ROLE_NOT_FOUND` with
+// message `ROLE_NOT_FOUND: <role>, <role>`. No session: 401 `UNAUTHORIZED`.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which answers `{member}` and types `role` as a string only.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/update-member-role (the `UpdateMemberRole` operationId).
+func (c *ClientWithResponses) UpdateMemberRoleWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMemberRoleResponse, error) {
+	rsp, err := c.UpdateMemberRoleWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMemberRoleResponse(rsp)
+}
+
+// UpdateMemberRoleWithResponse Change a member's role
+//
+// Sets the role of `memberId` in `organizationId` (default the active organization) and answers
+// the bare member row. Needs `member:update` (owner, admin); an owner may always. Only an owner may
+// change an owner's role or grant `owner`; the only owner cannot give up `owner`. `role` is a
+// role name, a comma-separated list or an array of names (stored joined by `,`).
+//
+// Errors, in this order: empty role: 400 `ROLE_NOT_FOUND` (Better Auth answers an empty 400);
+// no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller or target not found: 400
+// `MEMBER_NOT_FOUND`; target in another organization, an owner rule broken, or no permission: 403
+// `YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER`; the only owner demoting themself: 400
+// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_WITHOUT_AN_OWNER`; unknown roles: 400 `ROLE_NOT_FOUND` with
+// message `ROLE_NOT_FOUND: <role>, <role>`. No session: 401 `UNAUTHORIZED`.
+// Rate limit: default class.
+//
+// Corrects the 1.1.0 document, which answers `{member}` and types `role` as a string only.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /organization/update-member-role (the `UpdateMemberRole` operationId).
+func (c *ClientWithResponses) UpdateMemberRoleWithResponse(ctx context.Context, body UpdateMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMemberRoleResponse, error) {
+	rsp, err := c.UpdateMemberRole(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMemberRoleResponse(rsp)
 }
 
 // DeletePasskeyWithBodyWithResponse Delete a passkey
@@ -27450,6 +34279,1826 @@ func ParseOkResponse(rsp *http.Response) (*OkResponse, error) {
 	return response, nil
 }
 
+// ParseAcceptInvitationResponse parses an HTTP response from a AcceptInvitationWithResponse call
+func ParseAcceptInvitationResponse(rsp *http.Response) (*AcceptInvitationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AcceptInvitationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AcceptInvitationResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers AcceptInvitationResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCancelInvitationResponse parses an HTTP response from a CancelInvitationWithResponse call
+func ParseCancelInvitationResponse(rsp *http.Response) (*CancelInvitationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CancelInvitationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OrganizationInvitation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CancelInvitationResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCheckOrganizationSlugResponse parses an HTTP response from a CheckOrganizationSlugWithResponse call
+func ParseCheckOrganizationSlugResponse(rsp *http.Response) (*CheckOrganizationSlugResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CheckOrganizationSlugResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OrganizationStatusResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CheckOrganizationSlugResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateOrganizationResponse parses an HTTP response from a CreateOrganizationWithResponse call
+func ParseCreateOrganizationResponse(rsp *http.Response) (*CreateOrganizationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateOrganizationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OrganizationWithMembers
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateOrganizationResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteOrganizationResponse parses an HTTP response from a DeleteOrganizationWithResponse call
+func ParseDeleteOrganizationResponse(rsp *http.Response) (*DeleteOrganizationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteOrganizationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Organization
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteOrganizationResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetActiveMemberResponse parses an HTTP response from a GetActiveMemberWithResponse call
+func ParseGetActiveMemberResponse(rsp *http.Response) (*GetActiveMemberResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetActiveMemberResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OrganizationMemberWithUser
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetActiveMemberResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetActiveMemberRoleResponse parses an HTTP response from a GetActiveMemberRoleWithResponse call
+func ParseGetActiveMemberRoleResponse(rsp *http.Response) (*GetActiveMemberRoleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetActiveMemberRoleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OrganizationRoleResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetActiveMemberRoleResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetFullOrganizationResponse parses an HTTP response from a GetFullOrganizationWithResponse call
+func ParseGetFullOrganizationResponse(rsp *http.Response) (*GetFullOrganizationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetFullOrganizationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest NullableFullOrganization
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetFullOrganizationResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetInvitationResponse parses an HTTP response from a GetInvitationWithResponse call
+func ParseGetInvitationResponse(rsp *http.Response) (*GetInvitationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetInvitationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest InvitationDetail
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetInvitationResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetOrganizationResponse parses an HTTP response from a GetOrganizationWithResponse call
+func ParseGetOrganizationResponse(rsp *http.Response) (*GetOrganizationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOrganizationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest NullableOrganization
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetOrganizationResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseHasOrganizationPermissionResponse parses an HTTP response from a HasOrganizationPermissionWithResponse call
+func ParseHasOrganizationPermissionResponse(rsp *http.Response) (*HasOrganizationPermissionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &HasOrganizationPermissionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OrganizationPermissionResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers HasOrganizationPermissionResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseInviteMemberResponse parses an HTTP response from a InviteMemberWithResponse call
+func ParseInviteMemberResponse(rsp *http.Response) (*InviteMemberResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &InviteMemberResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OrganizationInvitation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers InviteMemberResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseLeaveOrganizationResponse parses an HTTP response from a LeaveOrganizationWithResponse call
+func ParseLeaveOrganizationResponse(rsp *http.Response) (*LeaveOrganizationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &LeaveOrganizationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OrganizationMemberWithUser
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers LeaveOrganizationResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListOrganizationsResponse parses an HTTP response from a ListOrganizationsWithResponse call
+func ParseListOrganizationsResponse(rsp *http.Response) (*ListOrganizationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListOrganizationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []Organization
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListOrganizationsResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListInvitationsResponse parses an HTTP response from a ListInvitationsWithResponse call
+func ParseListInvitationsResponse(rsp *http.Response) (*ListInvitationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListInvitationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []OrganizationInvitation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListInvitationsResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListOrganizationMembersResponse parses an HTTP response from a ListOrganizationMembersWithResponse call
+func ParseListOrganizationMembersResponse(rsp *http.Response) (*ListOrganizationMembersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListOrganizationMembersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OrganizationMemberList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListOrganizationMembersResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListUserInvitationsResponse parses an HTTP response from a ListUserInvitationsWithResponse call
+func ParseListUserInvitationsResponse(rsp *http.Response) (*ListUserInvitationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListUserInvitationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []UserInvitation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListUserInvitationsResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRejectInvitationResponse parses an HTTP response from a RejectInvitationWithResponse call
+func ParseRejectInvitationResponse(rsp *http.Response) (*RejectInvitationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RejectInvitationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RejectInvitationResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers RejectInvitationResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRemoveMemberResponse parses an HTTP response from a RemoveMemberWithResponse call
+func ParseRemoveMemberResponse(rsp *http.Response) (*RemoveMemberResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RemoveMemberResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OrganizationMemberResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers RemoveMemberResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSetActiveOrganizationResponse parses an HTTP response from a SetActiveOrganizationWithResponse call
+func ParseSetActiveOrganizationResponse(rsp *http.Response) (*SetActiveOrganizationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetActiveOrganizationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest NullableOrganization
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers SetActiveOrganizationResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers SetActiveOrganizationResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateOrganizationResponse parses an HTTP response from a UpdateOrganizationWithResponse call
+func ParseUpdateOrganizationResponse(rsp *http.Response) (*UpdateOrganizationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateOrganizationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OrganizationParsed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UpdateOrganizationResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateMemberRoleResponse parses an HTTP response from a UpdateMemberRoleWithResponse call
+func ParseUpdateMemberRoleResponse(rsp *http.Response) (*UpdateMemberRoleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateMemberRoleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OrganizationMember
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UpdateMemberRoleResponse429Headers
+		if values := rsp.Header.Values("X-Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseDeletePasskeyResponse parses an HTTP response from a DeletePasskeyWithResponse call
 func ParseDeletePasskeyResponse(rsp *http.Response) (*DeletePasskeyResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -30646,6 +39295,72 @@ type ServerInterface interface {
 	// Ok Health check
 	// (GET /ok)
 	Ok(w http.ResponseWriter, r *http.Request)
+	// AcceptInvitation Accept an invitation
+	// (POST /organization/accept-invitation)
+	AcceptInvitation(w http.ResponseWriter, r *http.Request)
+	// CancelInvitation Cancel an invitation
+	// (POST /organization/cancel-invitation)
+	CancelInvitation(w http.ResponseWriter, r *http.Request)
+	// CheckOrganizationSlug Check whether a slug is free
+	// (POST /organization/check-slug)
+	CheckOrganizationSlug(w http.ResponseWriter, r *http.Request)
+	// CreateOrganization Create an organization
+	// (POST /organization/create)
+	CreateOrganization(w http.ResponseWriter, r *http.Request)
+	// DeleteOrganization Delete an organization
+	// (POST /organization/delete)
+	DeleteOrganization(w http.ResponseWriter, r *http.Request)
+	// GetActiveMember Get the user's membership in the active organization
+	// (GET /organization/get-active-member)
+	GetActiveMember(w http.ResponseWriter, r *http.Request)
+	// GetActiveMemberRole Get a member's role
+	// (GET /organization/get-active-member-role)
+	GetActiveMemberRole(w http.ResponseWriter, r *http.Request, params GetActiveMemberRoleParams)
+	// GetFullOrganization Get an organization with its members and invitations
+	// (GET /organization/get-full-organization)
+	GetFullOrganization(w http.ResponseWriter, r *http.Request, params GetFullOrganizationParams)
+	// GetInvitation Get an invitation
+	// (GET /organization/get-invitation)
+	GetInvitation(w http.ResponseWriter, r *http.Request, params GetInvitationParams)
+	// GetOrganization Get an organization
+	// (GET /organization/get-organization)
+	GetOrganization(w http.ResponseWriter, r *http.Request, params GetOrganizationParams)
+	// HasOrganizationPermission Check the user's permissions in an organization
+	// (POST /organization/has-permission)
+	HasOrganizationPermission(w http.ResponseWriter, r *http.Request)
+	// InviteMember Invite someone to an organization
+	// (POST /organization/invite-member)
+	InviteMember(w http.ResponseWriter, r *http.Request)
+	// LeaveOrganization Leave an organization
+	// (POST /organization/leave)
+	LeaveOrganization(w http.ResponseWriter, r *http.Request)
+	// ListOrganizations List the user's organizations
+	// (GET /organization/list)
+	ListOrganizations(w http.ResponseWriter, r *http.Request)
+	// ListInvitations List an organization's invitations
+	// (GET /organization/list-invitations)
+	ListInvitations(w http.ResponseWriter, r *http.Request, params ListInvitationsParams)
+	// ListOrganizationMembers List the members of an organization
+	// (GET /organization/list-members)
+	ListOrganizationMembers(w http.ResponseWriter, r *http.Request, params ListOrganizationMembersParams)
+	// ListUserInvitations List the user's pending invitations
+	// (GET /organization/list-user-invitations)
+	ListUserInvitations(w http.ResponseWriter, r *http.Request, params ListUserInvitationsParams)
+	// RejectInvitation Reject an invitation
+	// (POST /organization/reject-invitation)
+	RejectInvitation(w http.ResponseWriter, r *http.Request)
+	// RemoveMember Remove a member
+	// (POST /organization/remove-member)
+	RemoveMember(w http.ResponseWriter, r *http.Request)
+	// SetActiveOrganization Set the active organization
+	// (POST /organization/set-active)
+	SetActiveOrganization(w http.ResponseWriter, r *http.Request)
+	// UpdateOrganization Update an organization
+	// (POST /organization/update)
+	UpdateOrganization(w http.ResponseWriter, r *http.Request)
+	// UpdateMemberRole Change a member's role
+	// (POST /organization/update-member-role)
+	UpdateMemberRole(w http.ResponseWriter, r *http.Request)
 	// DeletePasskey Delete a passkey
 	// (POST /passkey/delete-passkey)
 	DeletePasskey(w http.ResponseWriter, r *http.Request)
@@ -30973,6 +39688,138 @@ func (_ Unimplemented) ListSessions(w http.ResponseWriter, r *http.Request) {
 // Ok Health check
 // (GET /ok)
 func (_ Unimplemented) Ok(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// AcceptInvitation Accept an invitation
+// (POST /organization/accept-invitation)
+func (_ Unimplemented) AcceptInvitation(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CancelInvitation Cancel an invitation
+// (POST /organization/cancel-invitation)
+func (_ Unimplemented) CancelInvitation(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CheckOrganizationSlug Check whether a slug is free
+// (POST /organization/check-slug)
+func (_ Unimplemented) CheckOrganizationSlug(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CreateOrganization Create an organization
+// (POST /organization/create)
+func (_ Unimplemented) CreateOrganization(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// DeleteOrganization Delete an organization
+// (POST /organization/delete)
+func (_ Unimplemented) DeleteOrganization(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetActiveMember Get the user's membership in the active organization
+// (GET /organization/get-active-member)
+func (_ Unimplemented) GetActiveMember(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetActiveMemberRole Get a member's role
+// (GET /organization/get-active-member-role)
+func (_ Unimplemented) GetActiveMemberRole(w http.ResponseWriter, r *http.Request, params GetActiveMemberRoleParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetFullOrganization Get an organization with its members and invitations
+// (GET /organization/get-full-organization)
+func (_ Unimplemented) GetFullOrganization(w http.ResponseWriter, r *http.Request, params GetFullOrganizationParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetInvitation Get an invitation
+// (GET /organization/get-invitation)
+func (_ Unimplemented) GetInvitation(w http.ResponseWriter, r *http.Request, params GetInvitationParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetOrganization Get an organization
+// (GET /organization/get-organization)
+func (_ Unimplemented) GetOrganization(w http.ResponseWriter, r *http.Request, params GetOrganizationParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// HasOrganizationPermission Check the user's permissions in an organization
+// (POST /organization/has-permission)
+func (_ Unimplemented) HasOrganizationPermission(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// InviteMember Invite someone to an organization
+// (POST /organization/invite-member)
+func (_ Unimplemented) InviteMember(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// LeaveOrganization Leave an organization
+// (POST /organization/leave)
+func (_ Unimplemented) LeaveOrganization(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListOrganizations List the user's organizations
+// (GET /organization/list)
+func (_ Unimplemented) ListOrganizations(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListInvitations List an organization's invitations
+// (GET /organization/list-invitations)
+func (_ Unimplemented) ListInvitations(w http.ResponseWriter, r *http.Request, params ListInvitationsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListOrganizationMembers List the members of an organization
+// (GET /organization/list-members)
+func (_ Unimplemented) ListOrganizationMembers(w http.ResponseWriter, r *http.Request, params ListOrganizationMembersParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// ListUserInvitations List the user's pending invitations
+// (GET /organization/list-user-invitations)
+func (_ Unimplemented) ListUserInvitations(w http.ResponseWriter, r *http.Request, params ListUserInvitationsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RejectInvitation Reject an invitation
+// (POST /organization/reject-invitation)
+func (_ Unimplemented) RejectInvitation(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// RemoveMember Remove a member
+// (POST /organization/remove-member)
+func (_ Unimplemented) RemoveMember(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// SetActiveOrganization Set the active organization
+// (POST /organization/set-active)
+func (_ Unimplemented) SetActiveOrganization(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UpdateOrganization Update an organization
+// (POST /organization/update)
+func (_ Unimplemented) UpdateOrganization(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// UpdateMemberRole Change a member's role
+// (POST /organization/update-member-role)
+func (_ Unimplemented) UpdateMemberRole(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -32256,6 +41103,616 @@ func (siw *ServerInterfaceWrapper) Ok(w http.ResponseWriter, r *http.Request) {
 	handler.ServeHTTP(w, r)
 }
 
+// AcceptInvitation operation middleware
+func (siw *ServerInterfaceWrapper) AcceptInvitation(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AcceptInvitation(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CancelInvitation operation middleware
+func (siw *ServerInterfaceWrapper) CancelInvitation(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CancelInvitation(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CheckOrganizationSlug operation middleware
+func (siw *ServerInterfaceWrapper) CheckOrganizationSlug(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CheckOrganizationSlug(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateOrganization operation middleware
+func (siw *ServerInterfaceWrapper) CreateOrganization(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateOrganization(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DeleteOrganization operation middleware
+func (siw *ServerInterfaceWrapper) DeleteOrganization(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeleteOrganization(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetActiveMember operation middleware
+func (siw *ServerInterfaceWrapper) GetActiveMember(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetActiveMember(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetActiveMemberRole operation middleware
+func (siw *ServerInterfaceWrapper) GetActiveMemberRole(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetActiveMemberRoleParams
+
+	// ------------- Optional query parameter "userId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "userId", r.URL.Query(), &params.UserId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "userId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "userId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "organizationId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "organizationId", r.URL.Query(), &params.OrganizationId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "organizationId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "organizationId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "organizationSlug" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "organizationSlug", r.URL.Query(), &params.OrganizationSlug, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "organizationSlug"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "organizationSlug", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetActiveMemberRole(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetFullOrganization operation middleware
+func (siw *ServerInterfaceWrapper) GetFullOrganization(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetFullOrganizationParams
+
+	// ------------- Optional query parameter "organizationId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "organizationId", r.URL.Query(), &params.OrganizationId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "organizationId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "organizationId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "organizationSlug" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "organizationSlug", r.URL.Query(), &params.OrganizationSlug, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "organizationSlug"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "organizationSlug", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "membersLimit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "membersLimit", r.URL.Query(), &params.MembersLimit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "membersLimit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "membersLimit", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetFullOrganization(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetInvitation operation middleware
+func (siw *ServerInterfaceWrapper) GetInvitation(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetInvitationParams
+
+	// ------------- Required query parameter "id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "id", r.URL.Query(), &params.Id, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "id"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetInvitation(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetOrganization operation middleware
+func (siw *ServerInterfaceWrapper) GetOrganization(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetOrganizationParams
+
+	// ------------- Optional query parameter "organizationId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "organizationId", r.URL.Query(), &params.OrganizationId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "organizationId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "organizationId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "organizationSlug" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "organizationSlug", r.URL.Query(), &params.OrganizationSlug, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "organizationSlug"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "organizationSlug", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetOrganization(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// HasOrganizationPermission operation middleware
+func (siw *ServerInterfaceWrapper) HasOrganizationPermission(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.HasOrganizationPermission(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// InviteMember operation middleware
+func (siw *ServerInterfaceWrapper) InviteMember(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.InviteMember(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// LeaveOrganization operation middleware
+func (siw *ServerInterfaceWrapper) LeaveOrganization(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.LeaveOrganization(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListOrganizations operation middleware
+func (siw *ServerInterfaceWrapper) ListOrganizations(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListOrganizations(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListInvitations operation middleware
+func (siw *ServerInterfaceWrapper) ListInvitations(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListInvitationsParams
+
+	// ------------- Optional query parameter "organizationId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "organizationId", r.URL.Query(), &params.OrganizationId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "organizationId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "organizationId", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListInvitations(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListOrganizationMembers operation middleware
+func (siw *ServerInterfaceWrapper) ListOrganizationMembers(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListOrganizationMembersParams
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", r.URL.Query(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "offset" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "offset", r.URL.Query(), &params.Offset, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "offset"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "offset", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "sortBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sortBy", r.URL.Query(), &params.SortBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "sortBy"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "sortBy", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "sortDirection" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sortDirection", r.URL.Query(), &params.SortDirection, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "sortDirection"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "sortDirection", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "filterField" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "filterField", r.URL.Query(), &params.FilterField, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "filterField"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "filterField", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "filterValue" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "filterValue", r.URL.Query(), &params.FilterValue, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "filterValue"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "filterValue", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "filterOperator" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "filterOperator", r.URL.Query(), &params.FilterOperator, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "filterOperator"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "filterOperator", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "organizationId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "organizationId", r.URL.Query(), &params.OrganizationId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "organizationId"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "organizationId", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "organizationSlug" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "organizationSlug", r.URL.Query(), &params.OrganizationSlug, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "organizationSlug"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "organizationSlug", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListOrganizationMembers(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListUserInvitations operation middleware
+func (siw *ServerInterfaceWrapper) ListUserInvitations(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListUserInvitationsParams
+
+	// ------------- Optional query parameter "email" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "email", r.URL.Query(), &params.Email, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "email"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "email", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListUserInvitations(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RejectInvitation operation middleware
+func (siw *ServerInterfaceWrapper) RejectInvitation(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RejectInvitation(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RemoveMember operation middleware
+func (siw *ServerInterfaceWrapper) RemoveMember(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RemoveMember(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SetActiveOrganization operation middleware
+func (siw *ServerInterfaceWrapper) SetActiveOrganization(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SetActiveOrganization(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateOrganization operation middleware
+func (siw *ServerInterfaceWrapper) UpdateOrganization(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateOrganization(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateMemberRole operation middleware
+func (siw *ServerInterfaceWrapper) UpdateMemberRole(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateMemberRole(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // DeletePasskey operation middleware
 func (siw *ServerInterfaceWrapper) DeletePasskey(w http.ResponseWriter, r *http.Request) {
 
@@ -33181,6 +42638,72 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	})
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/api-key/list", wrapper.ListApiKeys)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/organization/create", wrapper.CreateOrganization)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/organization/check-slug", wrapper.CheckOrganizationSlug)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/organization/list", wrapper.ListOrganizations)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/organization/set-active", wrapper.SetActiveOrganization)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/organization/get-full-organization", wrapper.GetFullOrganization)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/organization/get-organization", wrapper.GetOrganization)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/organization/update", wrapper.UpdateOrganization)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/organization/delete", wrapper.DeleteOrganization)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/organization/list-members", wrapper.ListOrganizationMembers)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/organization/get-active-member", wrapper.GetActiveMember)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/organization/get-active-member-role", wrapper.GetActiveMemberRole)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/organization/update-member-role", wrapper.UpdateMemberRole)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/organization/remove-member", wrapper.RemoveMember)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/organization/leave", wrapper.LeaveOrganization)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/organization/has-permission", wrapper.HasOrganizationPermission)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/organization/invite-member", wrapper.InviteMember)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/organization/accept-invitation", wrapper.AcceptInvitation)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/organization/reject-invitation", wrapper.RejectInvitation)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/organization/cancel-invitation", wrapper.CancelInvitation)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/organization/get-invitation", wrapper.GetInvitation)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/organization/list-invitations", wrapper.ListInvitations)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/organization/list-user-invitations", wrapper.ListUserInvitations)
 	})
 
 	return r
@@ -37974,6 +47497,2494 @@ func (response Ok500JSONResponse) VisitOkResponse(w http.ResponseWriter) error {
 	return err
 }
 
+type AcceptInvitationRequestObject struct {
+	Body *AcceptInvitationJSONRequestBody
+}
+
+type AcceptInvitationResponseObject interface {
+	VisitAcceptInvitationResponse(w http.ResponseWriter) error
+}
+
+type AcceptInvitation200JSONResponse AcceptInvitationResult
+
+func (response AcceptInvitation200JSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitation400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response AcceptInvitation400JSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitation401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response AcceptInvitation401JSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitation403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response AcceptInvitation403JSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitation413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response AcceptInvitation413JSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitation415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response AcceptInvitation415JSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitation429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response AcceptInvitation429JSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcceptInvitation500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response AcceptInvitation500JSONResponse) VisitAcceptInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelInvitationRequestObject struct {
+	Body *CancelInvitationJSONRequestBody
+}
+
+type CancelInvitationResponseObject interface {
+	VisitCancelInvitationResponse(w http.ResponseWriter) error
+}
+
+type CancelInvitation200JSONResponse OrganizationInvitation
+
+func (response CancelInvitation200JSONResponse) VisitCancelInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelInvitation400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CancelInvitation400JSONResponse) VisitCancelInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelInvitation401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CancelInvitation401JSONResponse) VisitCancelInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelInvitation403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CancelInvitation403JSONResponse) VisitCancelInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelInvitation413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CancelInvitation413JSONResponse) VisitCancelInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelInvitation415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response CancelInvitation415JSONResponse) VisitCancelInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelInvitation429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CancelInvitation429JSONResponse) VisitCancelInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelInvitation500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CancelInvitation500JSONResponse) VisitCancelInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckOrganizationSlugRequestObject struct {
+	Body *CheckOrganizationSlugJSONRequestBody
+}
+
+type CheckOrganizationSlugResponseObject interface {
+	VisitCheckOrganizationSlugResponse(w http.ResponseWriter) error
+}
+
+type CheckOrganizationSlug200JSONResponse OrganizationStatusResult
+
+func (response CheckOrganizationSlug200JSONResponse) VisitCheckOrganizationSlugResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckOrganizationSlug400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CheckOrganizationSlug400JSONResponse) VisitCheckOrganizationSlugResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckOrganizationSlug401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CheckOrganizationSlug401JSONResponse) VisitCheckOrganizationSlugResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckOrganizationSlug403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CheckOrganizationSlug403JSONResponse) VisitCheckOrganizationSlugResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckOrganizationSlug413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CheckOrganizationSlug413JSONResponse) VisitCheckOrganizationSlugResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckOrganizationSlug415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response CheckOrganizationSlug415JSONResponse) VisitCheckOrganizationSlugResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckOrganizationSlug429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CheckOrganizationSlug429JSONResponse) VisitCheckOrganizationSlugResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckOrganizationSlug500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CheckOrganizationSlug500JSONResponse) VisitCheckOrganizationSlugResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrganizationRequestObject struct {
+	Body *CreateOrganizationJSONRequestBody
+}
+
+type CreateOrganizationResponseObject interface {
+	VisitCreateOrganizationResponse(w http.ResponseWriter) error
+}
+
+type CreateOrganization200JSONResponse OrganizationWithMembers
+
+func (response CreateOrganization200JSONResponse) VisitCreateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrganization400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateOrganization400JSONResponse) VisitCreateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrganization401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateOrganization401JSONResponse) VisitCreateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrganization403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateOrganization403JSONResponse) VisitCreateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrganization413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateOrganization413JSONResponse) VisitCreateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrganization415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response CreateOrganization415JSONResponse) VisitCreateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrganization429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateOrganization429JSONResponse) VisitCreateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrganization500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response CreateOrganization500JSONResponse) VisitCreateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOrganizationRequestObject struct {
+	Body *DeleteOrganizationJSONRequestBody
+}
+
+type DeleteOrganizationResponseObject interface {
+	VisitDeleteOrganizationResponse(w http.ResponseWriter) error
+}
+
+type DeleteOrganization200JSONResponse Organization
+
+func (response DeleteOrganization200JSONResponse) VisitDeleteOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOrganization400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DeleteOrganization400JSONResponse) VisitDeleteOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOrganization401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DeleteOrganization401JSONResponse) VisitDeleteOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOrganization403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DeleteOrganization403JSONResponse) VisitDeleteOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOrganization413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response DeleteOrganization413JSONResponse) VisitDeleteOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOrganization415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response DeleteOrganization415JSONResponse) VisitDeleteOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOrganization429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DeleteOrganization429JSONResponse) VisitDeleteOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOrganization500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DeleteOrganization500JSONResponse) VisitDeleteOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetActiveMemberRequestObject struct {
+}
+
+type GetActiveMemberResponseObject interface {
+	VisitGetActiveMemberResponse(w http.ResponseWriter) error
+}
+
+type GetActiveMember200JSONResponse OrganizationMemberWithUser
+
+func (response GetActiveMember200JSONResponse) VisitGetActiveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetActiveMember400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetActiveMember400JSONResponse) VisitGetActiveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetActiveMember401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetActiveMember401JSONResponse) VisitGetActiveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetActiveMember403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetActiveMember403JSONResponse) VisitGetActiveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetActiveMember429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetActiveMember429JSONResponse) VisitGetActiveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetActiveMember500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetActiveMember500JSONResponse) VisitGetActiveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetActiveMemberRoleRequestObject struct {
+	Params GetActiveMemberRoleParams
+}
+
+type GetActiveMemberRoleResponseObject interface {
+	VisitGetActiveMemberRoleResponse(w http.ResponseWriter) error
+}
+
+type GetActiveMemberRole200JSONResponse OrganizationRoleResult
+
+func (response GetActiveMemberRole200JSONResponse) VisitGetActiveMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetActiveMemberRole400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetActiveMemberRole400JSONResponse) VisitGetActiveMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetActiveMemberRole401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetActiveMemberRole401JSONResponse) VisitGetActiveMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetActiveMemberRole403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetActiveMemberRole403JSONResponse) VisitGetActiveMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetActiveMemberRole429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetActiveMemberRole429JSONResponse) VisitGetActiveMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetActiveMemberRole500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetActiveMemberRole500JSONResponse) VisitGetActiveMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFullOrganizationRequestObject struct {
+	Params GetFullOrganizationParams
+}
+
+type GetFullOrganizationResponseObject interface {
+	VisitGetFullOrganizationResponse(w http.ResponseWriter) error
+}
+
+type GetFullOrganization200JSONResponse NullableFullOrganization
+
+func (response GetFullOrganization200JSONResponse) VisitGetFullOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFullOrganization400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetFullOrganization400JSONResponse) VisitGetFullOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFullOrganization401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetFullOrganization401JSONResponse) VisitGetFullOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFullOrganization403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetFullOrganization403JSONResponse) VisitGetFullOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFullOrganization429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetFullOrganization429JSONResponse) VisitGetFullOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFullOrganization500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetFullOrganization500JSONResponse) VisitGetFullOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInvitationRequestObject struct {
+	Params GetInvitationParams
+}
+
+type GetInvitationResponseObject interface {
+	VisitGetInvitationResponse(w http.ResponseWriter) error
+}
+
+type GetInvitation200JSONResponse InvitationDetail
+
+func (response GetInvitation200JSONResponse) VisitGetInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInvitation400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetInvitation400JSONResponse) VisitGetInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInvitation401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetInvitation401JSONResponse) VisitGetInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInvitation403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetInvitation403JSONResponse) VisitGetInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInvitation429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetInvitation429JSONResponse) VisitGetInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetInvitation500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetInvitation500JSONResponse) VisitGetInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrganizationRequestObject struct {
+	Params GetOrganizationParams
+}
+
+type GetOrganizationResponseObject interface {
+	VisitGetOrganizationResponse(w http.ResponseWriter) error
+}
+
+type GetOrganization200JSONResponse NullableOrganization
+
+func (response GetOrganization200JSONResponse) VisitGetOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrganization400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetOrganization400JSONResponse) VisitGetOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrganization401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetOrganization401JSONResponse) VisitGetOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrganization403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetOrganization403JSONResponse) VisitGetOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrganization429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetOrganization429JSONResponse) VisitGetOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrganization500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetOrganization500JSONResponse) VisitGetOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HasOrganizationPermissionRequestObject struct {
+	Body *HasOrganizationPermissionJSONRequestBody
+}
+
+type HasOrganizationPermissionResponseObject interface {
+	VisitHasOrganizationPermissionResponse(w http.ResponseWriter) error
+}
+
+type HasOrganizationPermission200JSONResponse OrganizationPermissionResult
+
+func (response HasOrganizationPermission200JSONResponse) VisitHasOrganizationPermissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HasOrganizationPermission400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response HasOrganizationPermission400JSONResponse) VisitHasOrganizationPermissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HasOrganizationPermission401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response HasOrganizationPermission401JSONResponse) VisitHasOrganizationPermissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HasOrganizationPermission403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response HasOrganizationPermission403JSONResponse) VisitHasOrganizationPermissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HasOrganizationPermission413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response HasOrganizationPermission413JSONResponse) VisitHasOrganizationPermissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HasOrganizationPermission415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response HasOrganizationPermission415JSONResponse) VisitHasOrganizationPermissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HasOrganizationPermission429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response HasOrganizationPermission429JSONResponse) VisitHasOrganizationPermissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type HasOrganizationPermission500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response HasOrganizationPermission500JSONResponse) VisitHasOrganizationPermissionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InviteMemberRequestObject struct {
+	Body *InviteMemberJSONRequestBody
+}
+
+type InviteMemberResponseObject interface {
+	VisitInviteMemberResponse(w http.ResponseWriter) error
+}
+
+type InviteMember200JSONResponse OrganizationInvitation
+
+func (response InviteMember200JSONResponse) VisitInviteMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InviteMember400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response InviteMember400JSONResponse) VisitInviteMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InviteMember401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response InviteMember401JSONResponse) VisitInviteMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InviteMember403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response InviteMember403JSONResponse) VisitInviteMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InviteMember413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response InviteMember413JSONResponse) VisitInviteMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InviteMember415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response InviteMember415JSONResponse) VisitInviteMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InviteMember429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response InviteMember429JSONResponse) VisitInviteMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InviteMember500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response InviteMember500JSONResponse) VisitInviteMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LeaveOrganizationRequestObject struct {
+	Body *LeaveOrganizationJSONRequestBody
+}
+
+type LeaveOrganizationResponseObject interface {
+	VisitLeaveOrganizationResponse(w http.ResponseWriter) error
+}
+
+type LeaveOrganization200JSONResponse OrganizationMemberWithUser
+
+func (response LeaveOrganization200JSONResponse) VisitLeaveOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LeaveOrganization400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response LeaveOrganization400JSONResponse) VisitLeaveOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LeaveOrganization401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response LeaveOrganization401JSONResponse) VisitLeaveOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LeaveOrganization403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response LeaveOrganization403JSONResponse) VisitLeaveOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LeaveOrganization413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response LeaveOrganization413JSONResponse) VisitLeaveOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LeaveOrganization415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response LeaveOrganization415JSONResponse) VisitLeaveOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LeaveOrganization429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response LeaveOrganization429JSONResponse) VisitLeaveOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LeaveOrganization500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response LeaveOrganization500JSONResponse) VisitLeaveOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganizationsRequestObject struct {
+}
+
+type ListOrganizationsResponseObject interface {
+	VisitListOrganizationsResponse(w http.ResponseWriter) error
+}
+
+type ListOrganizations200JSONResponse []Organization
+
+func (response ListOrganizations200JSONResponse) VisitListOrganizationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganizations400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListOrganizations400JSONResponse) VisitListOrganizationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganizations401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListOrganizations401JSONResponse) VisitListOrganizationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganizations403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListOrganizations403JSONResponse) VisitListOrganizationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganizations429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListOrganizations429JSONResponse) VisitListOrganizationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganizations500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListOrganizations500JSONResponse) VisitListOrganizationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInvitationsRequestObject struct {
+	Params ListInvitationsParams
+}
+
+type ListInvitationsResponseObject interface {
+	VisitListInvitationsResponse(w http.ResponseWriter) error
+}
+
+type ListInvitations200JSONResponse []OrganizationInvitation
+
+func (response ListInvitations200JSONResponse) VisitListInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInvitations400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListInvitations400JSONResponse) VisitListInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInvitations401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListInvitations401JSONResponse) VisitListInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInvitations403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListInvitations403JSONResponse) VisitListInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInvitations429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListInvitations429JSONResponse) VisitListInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInvitations500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListInvitations500JSONResponse) VisitListInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganizationMembersRequestObject struct {
+	Params ListOrganizationMembersParams
+}
+
+type ListOrganizationMembersResponseObject interface {
+	VisitListOrganizationMembersResponse(w http.ResponseWriter) error
+}
+
+type ListOrganizationMembers200JSONResponse OrganizationMemberList
+
+func (response ListOrganizationMembers200JSONResponse) VisitListOrganizationMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganizationMembers400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListOrganizationMembers400JSONResponse) VisitListOrganizationMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganizationMembers401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListOrganizationMembers401JSONResponse) VisitListOrganizationMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganizationMembers403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListOrganizationMembers403JSONResponse) VisitListOrganizationMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganizationMembers429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListOrganizationMembers429JSONResponse) VisitListOrganizationMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganizationMembers500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListOrganizationMembers500JSONResponse) VisitListOrganizationMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUserInvitationsRequestObject struct {
+	Params ListUserInvitationsParams
+}
+
+type ListUserInvitationsResponseObject interface {
+	VisitListUserInvitationsResponse(w http.ResponseWriter) error
+}
+
+type ListUserInvitations200JSONResponse []UserInvitation
+
+func (response ListUserInvitations200JSONResponse) VisitListUserInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUserInvitations400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListUserInvitations400JSONResponse) VisitListUserInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUserInvitations401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListUserInvitations401JSONResponse) VisitListUserInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUserInvitations403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListUserInvitations403JSONResponse) VisitListUserInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUserInvitations429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListUserInvitations429JSONResponse) VisitListUserInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUserInvitations500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListUserInvitations500JSONResponse) VisitListUserInvitationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RejectInvitationRequestObject struct {
+	Body *RejectInvitationJSONRequestBody
+}
+
+type RejectInvitationResponseObject interface {
+	VisitRejectInvitationResponse(w http.ResponseWriter) error
+}
+
+type RejectInvitation200JSONResponse RejectInvitationResult
+
+func (response RejectInvitation200JSONResponse) VisitRejectInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RejectInvitation400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response RejectInvitation400JSONResponse) VisitRejectInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RejectInvitation401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response RejectInvitation401JSONResponse) VisitRejectInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RejectInvitation403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response RejectInvitation403JSONResponse) VisitRejectInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RejectInvitation413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response RejectInvitation413JSONResponse) VisitRejectInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RejectInvitation415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response RejectInvitation415JSONResponse) VisitRejectInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RejectInvitation429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response RejectInvitation429JSONResponse) VisitRejectInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RejectInvitation500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response RejectInvitation500JSONResponse) VisitRejectInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveMemberRequestObject struct {
+	Body *RemoveMemberJSONRequestBody
+}
+
+type RemoveMemberResponseObject interface {
+	VisitRemoveMemberResponse(w http.ResponseWriter) error
+}
+
+type RemoveMember200JSONResponse OrganizationMemberResult
+
+func (response RemoveMember200JSONResponse) VisitRemoveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveMember400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response RemoveMember400JSONResponse) VisitRemoveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveMember401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response RemoveMember401JSONResponse) VisitRemoveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveMember403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response RemoveMember403JSONResponse) VisitRemoveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveMember413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response RemoveMember413JSONResponse) VisitRemoveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveMember415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response RemoveMember415JSONResponse) VisitRemoveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveMember429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response RemoveMember429JSONResponse) VisitRemoveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveMember500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response RemoveMember500JSONResponse) VisitRemoveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetActiveOrganizationRequestObject struct {
+	Body *SetActiveOrganizationJSONRequestBody
+}
+
+type SetActiveOrganizationResponseObject interface {
+	VisitSetActiveOrganizationResponse(w http.ResponseWriter) error
+}
+
+type SetActiveOrganization200ResponseHeaders struct {
+	SetCookie *string
+}
+
+type SetActiveOrganization200JSONResponse struct {
+	Body    NullableOrganization
+	Headers SetActiveOrganization200ResponseHeaders
+}
+
+func (response SetActiveOrganization200JSONResponse) VisitSetActiveOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetActiveOrganization400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response SetActiveOrganization400JSONResponse) VisitSetActiveOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetActiveOrganization401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response SetActiveOrganization401JSONResponse) VisitSetActiveOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetActiveOrganization403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response SetActiveOrganization403JSONResponse) VisitSetActiveOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetActiveOrganization413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SetActiveOrganization413JSONResponse) VisitSetActiveOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetActiveOrganization415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response SetActiveOrganization415JSONResponse) VisitSetActiveOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetActiveOrganization429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response SetActiveOrganization429JSONResponse) VisitSetActiveOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetActiveOrganization500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response SetActiveOrganization500JSONResponse) VisitSetActiveOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganizationRequestObject struct {
+	Body *UpdateOrganizationJSONRequestBody
+}
+
+type UpdateOrganizationResponseObject interface {
+	VisitUpdateOrganizationResponse(w http.ResponseWriter) error
+}
+
+type UpdateOrganization200JSONResponse OrganizationParsed
+
+func (response UpdateOrganization200JSONResponse) VisitUpdateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganization400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateOrganization400JSONResponse) VisitUpdateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganization401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateOrganization401JSONResponse) VisitUpdateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganization403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateOrganization403JSONResponse) VisitUpdateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganization413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateOrganization413JSONResponse) VisitUpdateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganization415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response UpdateOrganization415JSONResponse) VisitUpdateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganization429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response UpdateOrganization429JSONResponse) VisitUpdateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganization500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateOrganization500JSONResponse) VisitUpdateOrganizationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMemberRoleRequestObject struct {
+	Body *UpdateMemberRoleJSONRequestBody
+}
+
+type UpdateMemberRoleResponseObject interface {
+	VisitUpdateMemberRoleResponse(w http.ResponseWriter) error
+}
+
+type UpdateMemberRole200JSONResponse OrganizationMember
+
+func (response UpdateMemberRole200JSONResponse) VisitUpdateMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMemberRole400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateMemberRole400JSONResponse) VisitUpdateMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMemberRole401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateMemberRole401JSONResponse) VisitUpdateMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMemberRole403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateMemberRole403JSONResponse) VisitUpdateMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMemberRole413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateMemberRole413JSONResponse) VisitUpdateMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMemberRole415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response UpdateMemberRole415JSONResponse) VisitUpdateMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMemberRole429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response UpdateMemberRole429JSONResponse) VisitUpdateMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRetryAfter != nil {
+		w.Header().Set("X-Retry-After", fmt.Sprint(*response.Headers.XRetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMemberRole500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateMemberRole500JSONResponse) VisitUpdateMemberRoleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeletePasskeyRequestObject struct {
 	Body *DeletePasskeyJSONRequestBody
 }
@@ -42319,6 +54330,72 @@ type StrictServerInterface interface {
 	// Ok Health check
 	// (GET /ok)
 	Ok(ctx context.Context, request OkRequestObject) (OkResponseObject, error)
+	// AcceptInvitation Accept an invitation
+	// (POST /organization/accept-invitation)
+	AcceptInvitation(ctx context.Context, request AcceptInvitationRequestObject) (AcceptInvitationResponseObject, error)
+	// CancelInvitation Cancel an invitation
+	// (POST /organization/cancel-invitation)
+	CancelInvitation(ctx context.Context, request CancelInvitationRequestObject) (CancelInvitationResponseObject, error)
+	// CheckOrganizationSlug Check whether a slug is free
+	// (POST /organization/check-slug)
+	CheckOrganizationSlug(ctx context.Context, request CheckOrganizationSlugRequestObject) (CheckOrganizationSlugResponseObject, error)
+	// CreateOrganization Create an organization
+	// (POST /organization/create)
+	CreateOrganization(ctx context.Context, request CreateOrganizationRequestObject) (CreateOrganizationResponseObject, error)
+	// DeleteOrganization Delete an organization
+	// (POST /organization/delete)
+	DeleteOrganization(ctx context.Context, request DeleteOrganizationRequestObject) (DeleteOrganizationResponseObject, error)
+	// GetActiveMember Get the user's membership in the active organization
+	// (GET /organization/get-active-member)
+	GetActiveMember(ctx context.Context, request GetActiveMemberRequestObject) (GetActiveMemberResponseObject, error)
+	// GetActiveMemberRole Get a member's role
+	// (GET /organization/get-active-member-role)
+	GetActiveMemberRole(ctx context.Context, request GetActiveMemberRoleRequestObject) (GetActiveMemberRoleResponseObject, error)
+	// GetFullOrganization Get an organization with its members and invitations
+	// (GET /organization/get-full-organization)
+	GetFullOrganization(ctx context.Context, request GetFullOrganizationRequestObject) (GetFullOrganizationResponseObject, error)
+	// GetInvitation Get an invitation
+	// (GET /organization/get-invitation)
+	GetInvitation(ctx context.Context, request GetInvitationRequestObject) (GetInvitationResponseObject, error)
+	// GetOrganization Get an organization
+	// (GET /organization/get-organization)
+	GetOrganization(ctx context.Context, request GetOrganizationRequestObject) (GetOrganizationResponseObject, error)
+	// HasOrganizationPermission Check the user's permissions in an organization
+	// (POST /organization/has-permission)
+	HasOrganizationPermission(ctx context.Context, request HasOrganizationPermissionRequestObject) (HasOrganizationPermissionResponseObject, error)
+	// InviteMember Invite someone to an organization
+	// (POST /organization/invite-member)
+	InviteMember(ctx context.Context, request InviteMemberRequestObject) (InviteMemberResponseObject, error)
+	// LeaveOrganization Leave an organization
+	// (POST /organization/leave)
+	LeaveOrganization(ctx context.Context, request LeaveOrganizationRequestObject) (LeaveOrganizationResponseObject, error)
+	// ListOrganizations List the user's organizations
+	// (GET /organization/list)
+	ListOrganizations(ctx context.Context, request ListOrganizationsRequestObject) (ListOrganizationsResponseObject, error)
+	// ListInvitations List an organization's invitations
+	// (GET /organization/list-invitations)
+	ListInvitations(ctx context.Context, request ListInvitationsRequestObject) (ListInvitationsResponseObject, error)
+	// ListOrganizationMembers List the members of an organization
+	// (GET /organization/list-members)
+	ListOrganizationMembers(ctx context.Context, request ListOrganizationMembersRequestObject) (ListOrganizationMembersResponseObject, error)
+	// ListUserInvitations List the user's pending invitations
+	// (GET /organization/list-user-invitations)
+	ListUserInvitations(ctx context.Context, request ListUserInvitationsRequestObject) (ListUserInvitationsResponseObject, error)
+	// RejectInvitation Reject an invitation
+	// (POST /organization/reject-invitation)
+	RejectInvitation(ctx context.Context, request RejectInvitationRequestObject) (RejectInvitationResponseObject, error)
+	// RemoveMember Remove a member
+	// (POST /organization/remove-member)
+	RemoveMember(ctx context.Context, request RemoveMemberRequestObject) (RemoveMemberResponseObject, error)
+	// SetActiveOrganization Set the active organization
+	// (POST /organization/set-active)
+	SetActiveOrganization(ctx context.Context, request SetActiveOrganizationRequestObject) (SetActiveOrganizationResponseObject, error)
+	// UpdateOrganization Update an organization
+	// (POST /organization/update)
+	UpdateOrganization(ctx context.Context, request UpdateOrganizationRequestObject) (UpdateOrganizationResponseObject, error)
+	// UpdateMemberRole Change a member's role
+	// (POST /organization/update-member-role)
+	UpdateMemberRole(ctx context.Context, request UpdateMemberRoleRequestObject) (UpdateMemberRoleResponseObject, error)
 	// DeletePasskey Delete a passkey
 	// (POST /passkey/delete-passkey)
 	DeletePasskey(ctx context.Context, request DeletePasskeyRequestObject) (DeletePasskeyResponseObject, error)
@@ -43568,6 +55645,639 @@ func (sh *strictHandler) Ok(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// AcceptInvitation operation middleware
+func (sh *strictHandler) AcceptInvitation(w http.ResponseWriter, r *http.Request) {
+	var request AcceptInvitationRequestObject
+
+	var body AcceptInvitationJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.AcceptInvitation(ctx, request.(AcceptInvitationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AcceptInvitation")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(AcceptInvitationResponseObject); ok {
+		if err := validResponse.VisitAcceptInvitationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CancelInvitation operation middleware
+func (sh *strictHandler) CancelInvitation(w http.ResponseWriter, r *http.Request) {
+	var request CancelInvitationRequestObject
+
+	var body CancelInvitationJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CancelInvitation(ctx, request.(CancelInvitationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CancelInvitation")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CancelInvitationResponseObject); ok {
+		if err := validResponse.VisitCancelInvitationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CheckOrganizationSlug operation middleware
+func (sh *strictHandler) CheckOrganizationSlug(w http.ResponseWriter, r *http.Request) {
+	var request CheckOrganizationSlugRequestObject
+
+	var body CheckOrganizationSlugJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CheckOrganizationSlug(ctx, request.(CheckOrganizationSlugRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CheckOrganizationSlug")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CheckOrganizationSlugResponseObject); ok {
+		if err := validResponse.VisitCheckOrganizationSlugResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// CreateOrganization operation middleware
+func (sh *strictHandler) CreateOrganization(w http.ResponseWriter, r *http.Request) {
+	var request CreateOrganizationRequestObject
+
+	var body CreateOrganizationJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateOrganization(ctx, request.(CreateOrganizationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateOrganization")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(CreateOrganizationResponseObject); ok {
+		if err := validResponse.VisitCreateOrganizationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeleteOrganization operation middleware
+func (sh *strictHandler) DeleteOrganization(w http.ResponseWriter, r *http.Request) {
+	var request DeleteOrganizationRequestObject
+
+	var body DeleteOrganizationJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteOrganization(ctx, request.(DeleteOrganizationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteOrganization")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DeleteOrganizationResponseObject); ok {
+		if err := validResponse.VisitDeleteOrganizationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetActiveMember operation middleware
+func (sh *strictHandler) GetActiveMember(w http.ResponseWriter, r *http.Request) {
+	var request GetActiveMemberRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetActiveMember(ctx, request.(GetActiveMemberRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetActiveMember")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetActiveMemberResponseObject); ok {
+		if err := validResponse.VisitGetActiveMemberResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetActiveMemberRole operation middleware
+func (sh *strictHandler) GetActiveMemberRole(w http.ResponseWriter, r *http.Request, params GetActiveMemberRoleParams) {
+	var request GetActiveMemberRoleRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetActiveMemberRole(ctx, request.(GetActiveMemberRoleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetActiveMemberRole")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetActiveMemberRoleResponseObject); ok {
+		if err := validResponse.VisitGetActiveMemberRoleResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetFullOrganization operation middleware
+func (sh *strictHandler) GetFullOrganization(w http.ResponseWriter, r *http.Request, params GetFullOrganizationParams) {
+	var request GetFullOrganizationRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetFullOrganization(ctx, request.(GetFullOrganizationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetFullOrganization")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetFullOrganizationResponseObject); ok {
+		if err := validResponse.VisitGetFullOrganizationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetInvitation operation middleware
+func (sh *strictHandler) GetInvitation(w http.ResponseWriter, r *http.Request, params GetInvitationParams) {
+	var request GetInvitationRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetInvitation(ctx, request.(GetInvitationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetInvitation")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetInvitationResponseObject); ok {
+		if err := validResponse.VisitGetInvitationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// GetOrganization operation middleware
+func (sh *strictHandler) GetOrganization(w http.ResponseWriter, r *http.Request, params GetOrganizationParams) {
+	var request GetOrganizationRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOrganization(ctx, request.(GetOrganizationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOrganization")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetOrganizationResponseObject); ok {
+		if err := validResponse.VisitGetOrganizationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// HasOrganizationPermission operation middleware
+func (sh *strictHandler) HasOrganizationPermission(w http.ResponseWriter, r *http.Request) {
+	var request HasOrganizationPermissionRequestObject
+
+	var body HasOrganizationPermissionJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.HasOrganizationPermission(ctx, request.(HasOrganizationPermissionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "HasOrganizationPermission")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(HasOrganizationPermissionResponseObject); ok {
+		if err := validResponse.VisitHasOrganizationPermissionResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// InviteMember operation middleware
+func (sh *strictHandler) InviteMember(w http.ResponseWriter, r *http.Request) {
+	var request InviteMemberRequestObject
+
+	var body InviteMemberJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.InviteMember(ctx, request.(InviteMemberRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "InviteMember")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(InviteMemberResponseObject); ok {
+		if err := validResponse.VisitInviteMemberResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// LeaveOrganization operation middleware
+func (sh *strictHandler) LeaveOrganization(w http.ResponseWriter, r *http.Request) {
+	var request LeaveOrganizationRequestObject
+
+	var body LeaveOrganizationJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.LeaveOrganization(ctx, request.(LeaveOrganizationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "LeaveOrganization")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(LeaveOrganizationResponseObject); ok {
+		if err := validResponse.VisitLeaveOrganizationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListOrganizations operation middleware
+func (sh *strictHandler) ListOrganizations(w http.ResponseWriter, r *http.Request) {
+	var request ListOrganizationsRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListOrganizations(ctx, request.(ListOrganizationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListOrganizations")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListOrganizationsResponseObject); ok {
+		if err := validResponse.VisitListOrganizationsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListInvitations operation middleware
+func (sh *strictHandler) ListInvitations(w http.ResponseWriter, r *http.Request, params ListInvitationsParams) {
+	var request ListInvitationsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListInvitations(ctx, request.(ListInvitationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListInvitations")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListInvitationsResponseObject); ok {
+		if err := validResponse.VisitListInvitationsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListOrganizationMembers operation middleware
+func (sh *strictHandler) ListOrganizationMembers(w http.ResponseWriter, r *http.Request, params ListOrganizationMembersParams) {
+	var request ListOrganizationMembersRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListOrganizationMembers(ctx, request.(ListOrganizationMembersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListOrganizationMembers")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListOrganizationMembersResponseObject); ok {
+		if err := validResponse.VisitListOrganizationMembersResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// ListUserInvitations operation middleware
+func (sh *strictHandler) ListUserInvitations(w http.ResponseWriter, r *http.Request, params ListUserInvitationsParams) {
+	var request ListUserInvitationsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.ListUserInvitations(ctx, request.(ListUserInvitationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListUserInvitations")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(ListUserInvitationsResponseObject); ok {
+		if err := validResponse.VisitListUserInvitationsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RejectInvitation operation middleware
+func (sh *strictHandler) RejectInvitation(w http.ResponseWriter, r *http.Request) {
+	var request RejectInvitationRequestObject
+
+	var body RejectInvitationJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RejectInvitation(ctx, request.(RejectInvitationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RejectInvitation")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RejectInvitationResponseObject); ok {
+		if err := validResponse.VisitRejectInvitationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// RemoveMember operation middleware
+func (sh *strictHandler) RemoveMember(w http.ResponseWriter, r *http.Request) {
+	var request RemoveMemberRequestObject
+
+	var body RemoveMemberJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.RemoveMember(ctx, request.(RemoveMemberRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RemoveMember")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(RemoveMemberResponseObject); ok {
+		if err := validResponse.VisitRemoveMemberResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// SetActiveOrganization operation middleware
+func (sh *strictHandler) SetActiveOrganization(w http.ResponseWriter, r *http.Request) {
+	var request SetActiveOrganizationRequestObject
+
+	var body SetActiveOrganizationJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.SetActiveOrganization(ctx, request.(SetActiveOrganizationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetActiveOrganization")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(SetActiveOrganizationResponseObject); ok {
+		if err := validResponse.VisitSetActiveOrganizationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateOrganization operation middleware
+func (sh *strictHandler) UpdateOrganization(w http.ResponseWriter, r *http.Request) {
+	var request UpdateOrganizationRequestObject
+
+	var body UpdateOrganizationJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateOrganization(ctx, request.(UpdateOrganizationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateOrganization")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateOrganizationResponseObject); ok {
+		if err := validResponse.VisitUpdateOrganizationResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// UpdateMemberRole operation middleware
+func (sh *strictHandler) UpdateMemberRole(w http.ResponseWriter, r *http.Request) {
+	var request UpdateMemberRoleRequestObject
+
+	var body UpdateMemberRoleJSONRequestBody
+	if err := runtime.BindJSONBody(r, &body); err != nil {
+		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode JSON body: %w", err))
+		return
+	}
+	request.Body = &body
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateMemberRole(ctx, request.(UpdateMemberRoleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateMemberRole")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(UpdateMemberRoleResponseObject); ok {
+		if err := validResponse.VisitUpdateMemberRoleResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // DeletePasskey operation middleware
 func (sh *strictHandler) DeletePasskey(w http.ResponseWriter, r *http.Request) {
 	var request DeletePasskeyRequestObject
@@ -44606,623 +57316,740 @@ func (sh *strictHandler) VerifyPassword(w http.ResponseWriter, r *http.Request) 
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L37chpJ1i/6Khmcb4fBHyDJt+6RwvEdLCGbbQQaQN3T7fKmEiqBGhWZTGViTDsUcR7iPOF5khO5Vmbd",
-	"qAIkWba7W/NHj1VU5T3Xff3Wl9JYzBeCM65k6fhLacaox0L45ykdz9ip4CoUQUf0lQiZfuwxOQ79hfIF",
-	"Lx2XGsGKriVxuahJ/YZbL1VLcjxjc6pfZnw5Lx1/KNmfSx+rJbVesNJxSarQ59PSzU211BZjiu1lmx/M",
-	"GAmZ54dsrIii4ZQpUqYjKYKlYlUiQhKygCr/EyOrGePEHdMgGNHx9VWv7ZIVldHvlfTANgdxGdLpnHYE",
-	"THvrRMf6jeKJws/5E+0zdSrEtZ/Tfp9J6QtOxvC7PCbuiCnFwhpdqlld4q9DJa4Zf+0sDw+fj+Hf8E9W",
-	"xyfSn3KqliHDpy4pX9DPtcaUvX51+OLnw8MTcknV7PXBicPfKbXo8mB9Qvp0zvq+Yq/b9HOlmu7WE1wN",
-	"QzZn8xELX6twWdgTrr599YK5xJcOn9BAskybUlHFzBTg33tO4fnhYQW7oZx0G0s1I5NArIhUNFTyRJ8F",
-	"NWMOZ58XfrgmYkLc1Kq51fiBRxV1CeUecVNTdEnZfX1CbJfxgpFovRyeXDC3UiddzgheG7JgodnAusN3",
-	"nLd/9ZgK142JYmHeaRgL7kmy5MoP9LxISBWrBf7cV2Tlc0+sSMjEgnGZPodzn/tzfRQPo/Pnc8WmLCzd",
-	"6F4XNKRzpswVvwzFJ99jYcvLv3pSjH0akIV5jfhelbD6tE7cqa9my5Fe06kQ04Dpf9HFIsB74esGFlTN",
-	"StUSp3M9ikXcVbUUsv8s/ZB5pWN9prat041+WS4ElwxG/IZ6PfafJZNK/zUWXDEO/9Sd+0hGDv4tkZbE",
-	"zf5XyCal49L/dRBTuwP8VR40w1CY1UmvwC808D1okUyoHzCPlN1fGu3WWWPQ6naGzV6v23OrZM6kpFNG",
-	"Av+aEffDSHjrOptTP/hIWvyTboPAn4R6XsikdCtVh89pMBHhnHnkf/e7HVJ23zTOhr3mP6+a/YFbAcpG",
-	"SYgzhf0XCxbiWEI2WUomSVkyRnwlSWLUFX3ubqqlU8EngT/+Boukj0l0Puh4LJZcEV8SGoSMemsS+Pya",
-	"eUQJQrlQMxaSpWQhKbv97mmr0R42Tk+7V53BsNHuNRtnvw3brc775plbqetpnItw5Hse4w8/j27oT32u",
-	"192yEHLVaxMuFFHhUirY/YtWv9/qvB12e8POVbs97PZab1sdffZbHTgZ0ROHR49OG+32m8bp+6HmSVVS",
-	"r9crVUI13QoYMRRJr0ez39fHqtMdDM97zf47eww4WfJPLPQnPjMnyeFlt3nRaLXh5V+avdZ5C9YMN7/F",
-	"FQs5DXCuD75yDT1A9nnBxnqRJAs/sZAw/TYpu63OoNnrNNrDfrP3S7MXXRr3vNFqN8+Gg+7wtNdsDJpD",
-	"M3+zQrD9HaHOxZJ732AOeA1fHL4gk1DMMzfOV5IFE1JG0nfZ6/7SOmv2cKe6V52z5AEYdN83Oy6ZiJB4",
-	"LGD6e4cDA5KVOrni11ysONG0UQIDWoWCT8mcqZnw9BO5YiGMY+Wrmd58Nl+oNdFUhfhcKkY9s82XdB0I",
-	"6g2EaGvB6NtcdUuScDySBLprzXkph0Uz20/HY7ZQkpTdy8Zv7W5Dr0t32G703jbN1R4IcUH52hBz+fCj",
-	"71GlafTcV8w7Ju4Xp2QIt1M6Jo4eD5lTvrYzlHVyGTAqGVHhmtAp9TkJqGJh3SnduKTMBRkLD8XKhND8",
-	"rxqw9VrE1/PGat4/SIoAMOIrrkUkEfp/sG9w6DuCIHuKidBVp3E1eNfttX7X9KRqTuc4ZB7jyqeBNJxp",
-	"RDVJv2YcuVDquuD+XvFFKMZ6hUcBa3Llq/W3OaHIa31JFIXxuVf9Zi9iL81/tfqD/vCq3xw2Ot3BO02S",
-	"NCXVk9WzAOY0FsvAA9I/YnryVDFP09wNmqWbNmS6rL/Usg5h3FsInytZiVqE56OQ0WuJwtwyYFK3qBvo",
-	"NC6acD3677q9gaYlqaftbudtksDYHyNyf8XlcrEQoWLeBfN8OgAR6lsstSYCTyQxHREtu+mF1wtHg0Cs",
-	"gGdedfpXl5fd3qB5NrxonrUaw8Fvl81YbnK4e4oN1PTIiVNS7LM6WATU504p016dNEzDujN5TLIzM6ty",
-	"Y2VKuJSNsT6IA31ee0wuA1wTz/P1ZzS4DPXZVb6WMFFj0dJq9OhLicbfg673mc4XgRZTpzMxPHp1+hN7",
-	"8ez82T+ejV/94+hZ86efjg7HPz//+fmLnxrs6Kef37ygpQ1lsJpstKlVFiYbKkftHEm9tKD3qKSoNaWf",
-	"GOGCoLqjqZCWJ6kqHZc8rSoof842uq2WPtemomYe/lvql+oDfDP6pebP9WnSYwER/rg0pYrNxFKygxnl",
-	"XqBJF2p0mlodYDOw5r4XLVJ6GpchK5iHL+WSeURwVs9bJTkWC9wEX7G5zFERoo9oGNJ1CTUGq158SO1d",
-	"1FysnIvRv9lY6VYaKLve/mjor4oUKCAnvkeoSs+6bCnDE0m0POB7IDG4MaV1gbPER+3FsxfP8hbIkCc8",
-	"Oz/EEchfiTfwNgG9PVITPFJezagi7sGSa0WhZn4xuvnBlKkabmANdXgg6pmV+eW365fLs8tP6lMwWHXp",
-	"T5fzX9+33v5zPX41Hv9xdiTzVm2xRfFNbgLsCuwclXIlQs+OvUpYIFnmKHvpgaGOvP1UR29/KGl96Vif",
-	"iVK1pP/vGDiZPqv7Hv1qabnwfqjToOeBa7xpAEneUt8rVdMmgvhiRa0kD3tyqvtc6xafiLvS/vuShY1d",
-	"8/Mfpw/l3Rcsbxk8qmjxHNAKU6zYP5EkpCv958QPkoQ67gAO7l060C2SOV0s0EqQoBNPJNLPic8CD+xc",
-	"6UXG+3H8pcSXQaDFTNvPxsrCm78YHTqxuCMhAkZBivLnFHWonY2hQWvXBqW73NySzOvm3sM2RXu57UD3",
-	"WcDG+Ubz5mc6VsFa81SyomAK5XTu8ymQK9P2CVkaXfSarSWhITOGJSBigrPupHT8YbtwmB3Km3XLK91U",
-	"b/uRMYnffMyZXfTr7e7fUjLTUrG9PQCfQrwiBDwUHvGNJutPOYvovTXragKPpn59OuL9SZykmOale2xN",
-	"ObSvWcq7weASDE0slCgMWB0MTvzK57KSIw9tHpr0LPc5L7BJX1XIKWLtru+5aE5xDwJfKsvdpVvJlfW+",
-	"3cJtp5UNb+7zN5RfSRYmjM23WLARtTJ9i+9j3B9RrtVGeUIoyvsiJIcwXwq/rXw1E0ul30lL+mKpKVU1",
-	"z+zPl/MRC/V8RpT3GJV5pOKMTegyUMTtCBLCOy4p00AKlNTB9rRrs+Y+bzM+1YLB0R4nNty26qfA4O++",
-	"8NvZnPkkvQTnyzA2S29lNV+HgdzkzD3iZOmhtcWKhbUxlcw7IbHHwJfkxeFhbBFAA0buLhXwqmrJyrM7",
-	"N7BaCkXAdpkJYPN6+sVcPmjdQIX7/o7KSxbOfbjKd9v6RfT9XoONu5OwHok/7/C5XaMt12SPY5C3FHcQ",
-	"WZm1++d6sPXx1Gdlp5wjl6B55Z327B5Dh/EXhdt8mV7l/Dl9uYW+k5khMDhJRmsSMimW4ZhZf+UXB7bC",
-	"KR2TD46miE7pY5U4JcM9zPOQfRLXzCl9vHFzhVw85vCSplHGZ3+382p6jgwm2wln6u3C9e2ZY5h1bujj",
-	"Scou1e+4mrm4ejEiP6NmzlpK1K9JUjZy0L+FrwUg8EOMxXxOkbPGouF2upHYxh0EZu7zFr56lN3hj3Zm",
-	"Zqkb3LvaqmhsW+pdF9v0kdRmtr0OAynYJ6O0Fu+U6avt3/XcpC/KntPaaimLGt4yaKVP2N3O+y3ZyD0l",
-	"DEOSt01F79+lYYN3mxJnq8sEH81oYVp2OkZOvRE1QMpOCSMFEm18JIk/yJhy44EAKcwpPYAcVk1NoXix",
-	"Yk5wm4Maf7VdZcqew11c5AosP/cXEneeRN3FmX75/usMfRbPyHZ0O9FVK18osRIlyHhG+ZTViWtlO2NF",
-	"1VqYVu81lQdLe7DWr48ihR9JvJoxPyRixR0+Fh5D322//2u3dzY8bXQ63cHwTXN4dXnWGDTPhr+0Gubf",
-	"6AQzXqthK+dl9MkU60iFtsrtIkradmnfrXfMPz5EtsyPO4yZYKatj8X8QNCFX9OznzJ+EPV+k/xcXvuL",
-	"mljgDtXA0adZhR5gVtW63/DxtW87dl6k3EQKyp1MaznUsWdtTUnNKf2KngMZB4yGkviqfu/z8M0X1Cpf",
-	"O8SfRSELSS7S7bWwYlJzrmlGnpwY68BEzagCkiHJnK6JFKECcjLxA8VCMlonTGFojYbpViOFL30w7C4X",
-	"2/Ctn1wTS18uArq+ip+olTinYyXCJte7EPH36NQmr141SVs+5qx4tBCtOzL+hzF+6BHdQSCEmJZ8y5wL",
-	"v7mEymu0n0UGJjDvaPli6n9iEPZ2WE/akY42w0erJTGZSFbUFf741fpSQtEck4heI30i1XhmDdqS0XA8",
-	"SxzOKqFBQBZ0ymQ93zaW6Edvyv6yNMr8OwRpbNJOYet230m/v7NyUqySLPz3bH1L6aPBSeOyRa7ZmoRi",
-	"RahMGYKP6j+ZaDZNvdFUq181sXS+JJx9YiHx+ThYesyrbBrdxoJP/GmR1Rl/XZoQvbJT8tCWWSQo/2iO",
-	"cmYoWbGgkOS/yQiRe8tKD+X131jzgErVYxM/CH7YkeMQIybwA45wzhS9vfu2j0YcKjGyVbHPSl8SPRWn",
-	"BK4FLjiGUhRMLyYPVpDZaTJcfG373s6hLUI28T/vNbiQKtbW/LB5m5sXfXVBP+dJaBgsCpkfJi+jbAgR",
-	"OTrctrwJHhT1oU/Nr9DKZlcXfhD40riOoj5+fvXiUP9v357YhIWMj1kRVRUrDu5+E7iUS0lDvNFzGxex",
-	"V7d+EEBc+qc8rp6a24ipFWOQ5+AHgYRMnlBLk9znU3ffeZr3cyUISQI2USdgCtecaMlNXPC+jcOmn+4/",
-	"f8hRyl/wa7Z+IsnED6Uir7QOH9KxYqGsEjzaEYPcy2b/Y8X/ZMSPiJ9HugKuS/pYRnd649hkTl6GvcQc",
-	"Neeq59+xzO3O7GzyFKX5RJIfFys0SWKYoOLALIuFsDsoABQ+3F+INdJeDrktUCVS0ZsgxCfowh76wb7f",
-	"F8j8+pqgN1vTgkTk5DVbyyoZsYkITWg/aAE4jLwusmEAZuG2iurwTj/2INzSPifXXM2Y8sdRoIKYJFK7",
-	"9IVhXPljfWzIaE3czzW68GvXbO2S8pSpmvnsSZQcoj/Itaj9cBJucVhzTPkwftmEU3KxIv9NMFmVzFMM",
-	"LxMXxn1F5v7n2nJR+WFin/OnaXSkJ7KInfqLBiYG7iXFqPwA60RPRsXK9xb8gPGhjSnbykf3c6ZvBEcq",
-	"E/IdmeDjvpJrXky/4+ObSxdMog6on5c0pPOtIu/GXLIheyqk5D9LFq5JnKIbRx/HcZg02S+56rXrBPOy",
-	"IPPKw2g+FxKrIQtxHPiMq6HvuVUtRmEq/XAZ+vg3ptYO9fD0g7Hw2HA8o0HA+DTnyRAT1aBlLviYGR8D",
-	"BOC6yShCUs73fBnKtbGeb+j4erk4FR5Lp1hcfDpasZpoXX9ua4JH9SnSK/Z/PjRqv9PaH4e1f3z88vKm",
-	"lv7zv/IOf9yFvJPdZRR/vzevTUxLq3L0s/V0H6b83oebvFhv4fIO3jP8rJoabd4BPgV3UXNO/eBuRtAE",
-	"1MImPfp1xkIMj8fUVUzRgWxgGSM6lCP0Bn3QMc32hFjdxj0oCBTkbNW0DomIiFm783bSEH1avCT38wmP",
-	"l2HIuEr6hef0c2QjfvZz/nyK/cg/EyXI0bOfE7qBuVuRey5OHiMHmceQPQarmB1FwnL9c66S90lcs66a",
-	"RWEuMi98MGCKgbnVRg8APQC5nlDC2QqikMv6H5gvqH/GWNrk3had5uxq7nZYZ/fwDvd8C4vV84gFMpwR",
-	"eE/dnPVyrVSzb8TVnQ27SV6XvyrA41CWveO5ThhjN52AO4NdTyK1Xp8Hj67hIDx/9VL/W9ZJR6viIrQu",
-	"A7QNm2Z3hLweFa5sHAKbsqHxtQlg2mVdimn8pq70JSfgKdvtpjP0YzXfxWcS48Klmq3N7b5oDhpnjUFj",
-	"eNbqN960ERMhLY+Bu3FCx+zLzdZgTxFOKTciQ8EOLh42Mq8PaeE1iD3A6Rk8gG6n/dvwste9bPYGv6XI",
-	"fZ6NL8n+ae2PRu33w9o/hrWP/53L7/MMfvce1t6mwTu0HZ/XvSyC9+shY8S7e9M5frxsN8WWv3vOodDK",
-	"l2j3hFC+VuAuHC1VZPQr7izrNNxJXWK95IeiLak1gDwMyJ6gGAf84vCIpPL9IwSOrWTmppC7eHfzIgJP",
-	"TToSbTQSWc1EAGaCR9fgX881eI0nZXPzol2vEjkTK44Ba1qdyN27Rxfjo4vx0cX46GJ8dDE+uhjv4GLU",
-	"bOjv5mhEq82DGQOu2XofIz2+tnt8dzDg7J+5ti3XAIdx9zSDrfbRy6WyieZguGQe2EZPyAoMp+4BgMex",
-	"miaSB7YlN7KcylzTab50WxxffDpj42trfIj8sjvNlVvsY2gRiyD0LAIezvEE/2YyRtqiigg+ZvkZ21t3",
-	"5A7HwgBOJeF6dVtmVPru/pK0VSOQmGQpHIbc9Mg7pbdUo/HkHT7IHtr33G3EZSJmILaGoZfoBtKz8SRx",
-	"v9y4lZNUuKYPOfa4M5CXlGeIiQAlb0Uqsh6dVNrysNsbWoP1pn/n4wdj4vn4NNfC4zFF/UDmQWCokBJN",
-	"BjVvl2LOEJFSHhO31xg0h+3WRWvQPHNJuYHe9kq0Nk5JhevGlPq8BXmhCEw8l4hIXJAZmjxb8UxT8K8i",
-	"jFCEdropth2NlrSB8Y1P1Admffcodit35+SugZHk2bMc5Lmqlvl9njxAJwTBXcNlwMgnXwQUU3FpyLCR",
-	"HKQ7Ul5yj4XkeUImqewNf5chVc8PC7yDw3ru4ckJjS5MUW/7/LoPUMitGODs7vhxm/4fTQNzfwnZJGRy",
-	"Vvyp2i99WBXmDcdzu9shil8920OB3Og+8XLkQ98au5Tjdr+p7uuLjKB9Yz5KJ/oIa97r82ku//R8iXcM",
-	"PylIkNLU5fTOo9DsBuhTfoRIfOq2rc3mMb2plgIx9fk7n6utkFMZWMNC4DIjt/b9Kb9a5K/EvRH7ojHt",
-	"Oq53EAHCrZsYu9zz49fK+hBXzJGhnPgewtLB8cn3ESzDgoC2jTgOyMVHxr2zgyIiFqLuYuaYt342G26v",
-	"LPqcLB/9nWslCxESV+uLLilLOre5qCeEElefU9fmMI9pGK7xVd23q3lHd8F447JFntcPK3WHtzhxDyBU",
-	"YF0Ddukeo+5s1oIAHmgqmMAAtqIiZMRJu3DIcTEjtupw41W0beFzNBNr/dUXHKNSssrvg2asfn0z3i2y",
-	"T3fke6Ys4jFheHb47FXt6Kj27Gjw7PD4xc/Hh4f1F6+e/f5jROBl0wYLETkBjpcm1BC5YIFWwXwFt9A6",
-	"7OOJNwJ/zIZH+9hHdmP5pJumuun/2/xdH4t5cjELglrunHb7/FkyjMRNBE256VG9PGyy68Gby5e///Tr",
-	"+s2bUfvT+Ozo3cBr/3z1+fxo9DaXTd0aQi+zwKUt6EMZHceb+xzwSk4MlgkZrW3gUHomBllvkwdlU0o3",
-	"OjnXVNCidK1EbQKvJ0N2ARxeEskUWS4KGEDSXPZnuUnFmkHiGEdXqeDO0H3vTF705o+eTBxzVChFYyW/",
-	"cxHO7wWzqTefLIRUdQKxRBbfodxYLAL2RBLX96J6Nhf+OBRSTJR+bmvbmNBPqKLgcK1/IRg/8yDkxgvF",
-	"YsG8ajZf0xNMVokUmFILEiWRiq4lEQvGc8PNjWafo5V/0jtf4PiL0KnyfxmmlicPPFXmy5Qw70IMrj0R",
-	"uLrXdxIrxfWtzUDiOvc0XVIpr+/gRDeYTQv8fGN3Q6aWIZdQLiYUq02HOqXTZVEEe4LgiZDMhccCUr66",
-	"ap1VTiD07w8WCoxVdrngzCVaDdfboeWqFEk4NP+r5fzH/m8fHquvGvOKNBDAdsyrqqQnE1CpSFRliph3",
-	"iWTG+Lk1WXx3oMD3FQBj5OrWWUFoRPQGFHMaUclevViGQQQxudDHDjXheN8UXQ1m594r0e41u3/88sdq",
-	"PVh403yLnL77tgRBBlh7vgyUfwZvuDEUfGJIc7omI0Zwe8lyQcpyzcfGsG1tttLn04BhM3rH4kZz7bR3",
-	"EIMK5ZWcgFAtSiKuAVUkZFNfKhN3IkLI5zkwd/IA+VPN/OkWcM02XSix2OcSLJajwB+/z4uj6CvKPRp6",
-	"Zn9JGWJqzNZWbBbVabffJNiKjbKJx7H4Z/O0sf5t2uif/9ZqjK/q9frRq4vXuZJUSLnUR1buQT+eSBK/",
-	"n8KYc6uuLbHjmwpG1dl6FPqeWzkhrlNySubU+ArW3YP4gvSwM1/uG3W7d1aJESHitU+jk8e3LyZDqUuR",
-	"oF2phUuLMoYab2EQjZQQ2oXlvi1AF9TUOI1ruxRQDADbfSItb5EnZGHsIRCZE99jeBHkYYRO9jHae0Yl",
-	"WOChMNw+ORNmivHIzsygRJgXwBElp+Te85ByT8zJaK20fBPTu/KLlNk5PwphUeDi1ARXLNWuCIpXUdhE",
-	"Pu5I0t2U9EotwFkdpnDDCw4lDDG5BvHgcvrYcqByV/t258nPxRQykombvB35VHYXHTEtJciHXAS+PoZI",
-	"O9JwM5yB8wE/OiHuB01APib4jmnuEw2WULYmBjveP3hIGUYX7RzQhZqW4D7upefAK1u25a4IRUWynLnE",
-	"qEi4u02K26lQL8Hv7kiDYlExXUaV53PzFC9JYeDfptNkIw2l6Hg2Z1ztUbYGM/QiiCNbtiba/oAqLRYC",
-	"ORdS1qIHHwuM6X7Iekz6+mYYTm7agoHn4suHue9vJRpfj9wk+s5pNHdOeefn4Wg2+wyxTDvZmkkht0wt",
-	"Un3Tyo7WigG6CiU7BjtO1MofPxg7Y58V4/IOV0kTWP3S7UMS4i/z9mrmm9rQxWQxzmvMSWRcLEfvcfqx",
-	"iy9q6lbiSk6oHciwNJiK0FezOSnXfiZN76zfqJLaT6TZf/byVZXUnr38ifT0vwt48X2ouB7VFjKeXYxw",
-	"8ZUIee8SaizEVk84vTMhUTa2Mr6+POSq167cUq9J1FWD9nZzCiMZFzCMryQx3RbpFW1/naLEqLzFfROR",
-	"GzEhMTFyP1gNMZ2ImaJIJ4QScNgTVNSrWD82UWOkIN51v5oySQ0kObWd1WWS4mG4sImCOVczKT0mWXMu",
-	"XS3kxikiZgnInmLEnva3/NRMQ81JKFYnRqlEtcqkZB4TTRBdrUBCkYsxDUPfRD3p760RFbPafSWNcyHP",
-	"/BlbzL6eueqvZX3aYRy6lz2n8AbdzmyyaUW+NVR8Wmv5ijm+f1LLRN+f8tbdClf8WDj9Zj4g4GbsLXdE",
-	"wDdoG7sG/Csb6e70GuL7OVI4/rBz2GnKeqco5iT9zCsqIkUq3T+qJaypJyb6GxfpSYa8Gr8teKg8D6u/",
-	"AasEmKOCnNtiiSXWbEH+KavQn8+15o8xNXNGuYwTknKUsW+xOb1EPN+dOF0j7ddZhb5iEuIW3GSsYFRR",
-	"1q3G4CwIBj/AQpqw7JgJas15ZQi4iXRdK7LMqFm3E+LmFa11oQ44mygilvtVqr1ddGRRodwfwE9+p8Jo",
-	"u0L8dnOwVJ3I/cL2doSR5p6dH1TMgOOcowmK+ZzWJFvQEALCMA6RUGkMfWk/QVRstZootXrbSIV0beHU",
-	"IhctqR1+vOO3KuNpaHgC3oSpu9F1ti+AThxQOBCFuuITCQhUCuMX8nNTAKcq8Hky7lVBUCxK6v8DYQ2v",
-	"Mdwe/o0R927V4SIk7v9AfMBrGwg+6L5vdlxTJM9jtiB9Cl5qW23OW6zvPXNN4nwArZODpZn6AWGfAV3f",
-	"50QsQyLXUrF5lYxnbHxN1voRvmYxwHB99frlVhS+J1rUtoQDWIUHrJTznRCOtqQx4Vpj6G1ZhODgBaUR",
-	"VUXXFKPO4LXtUXhyF3oR1ha7V12xLdOy4za2ISuqKUEQvYiUk9U6LaKTu8e8ivML+ox7Axtw1VWLO05K",
-	"ExGjFG7KoMn4Jkxk8nJSVArgpnJHnLRqfweItB15fntApLE74qMVk8Z9IVCzwp0ee3cDgCiHi4zNLONX",
-	"9d1L/LUIllOfV/bKUv4TYaH+BBBYJjgdxm2iR5QNVzKiBCkfAXKWBRybs/mIhRfMJbD0mbL4UYTpz8kI",
-	"05e//0hoqfFoLxeX/1rN+y//uWz88etV8HkRvuj/POCj37odOX7jvcuPN16wUAquN/pNAZoIlDyMwQZQ",
-	"XOAk/lSvdaSzwtu3Omcp8Nac4AlMu2xdanIUMimCTwjzi/Q3/MRCUjZRT6ingv5kSnPvN4QtBD+m8MDJ",
-	"toQ9VTCbAkECFlqdN0zCqPDgJU8fsLcvff7Pfzd//+06DNTnc7953fn9cvrvn9f/7rb+6f1v76+MP3uf",
-	"QPm9wGr3yftPgtimwG3T96KaT4RzaTzY7hpggMmN5bAXxU1a+UwdUX1aEmHykc+BlN1IALBJdPbD/WvN",
-	"p8yKu2rMF/SH9USxpYfi6s3xTCAojrsMAzci1jgOFxwQIKhQ4rYF8nyXzBj1NCnYO6m/IMukkSgTjepD",
-	"cbHo3YpfMXJAVxOujMhue9qUzvdCFYj5GXYHAk5+zDwmZszptXHd2GNpaBUlo1CsJAtr2R+4l3ofmCvw",
-	"1D2gSO0qLbbJ7/cwfidTEzOUXB8Z4Atu4ui5ZEWlCT0tK/g1Pk9ocS2woe7LMPIRxIsSGlNjq+bECGaB",
-	"/78C7mm0ZtXdEKi4Nd8u1TlzMcORr0IarhGU4JotVAx0BykkBBIYcsEFfpAkaelPec3nMTJUMsDgiSQi",
-	"9K3ctE8SdRa1AoobZMklbARcXC42CWb++f5audjxRN0veppXvfbNAfxUoHTtmad9yxxtzlb68N99QuCY",
-	"CdbEyBEgC+cjxSSywbN8xWIqMi+27PuA8v6CuJe97i+ts2Zv2OkOhufdq86Zi3gQK39DL7lFcnnW1RSI",
-	"FR7C5SLHz2COmNTCfeCPfWXfzT8lcZ56Jnbe2I2TLqlEgpY5EvI2caK3SXBHMmWz1f68AsriNgDoW3l/",
-	"Tk5lYXriqZgvqD6jQSLdliCcSVmY1HD9hx1eBcWWo02AkSQyzV8a8WQPkaa7VA+BgSWkqgViKpYqLgmg",
-	"x5J78cyLV7323RhMD1Lg0iQjbjPKf6L7cpko33Aj9UaxnbNg3INqwXsCX0V78PUhL/ZFsSqQ/C5zlrIM",
-	"Mt9EhNHEJVKZ3mXN577ygQvhB3vYlrdhtCGv+B4W2oBRzwpGiFvh8+kt6ONOsIIzw2j0IXLtZXWJlfnv",
-	"Z/UtLLp9GYqJHzACPxdetvwRXyTsWGl0McmU1AJcAKQLS3XdEqvuu5XB+MG00m3czwDyJnjfCarkOaxo",
-	"b66TfLHVHzbavWbj7LfhoPG+2cljSYkFfV7MoP77v/YNKN5b775afO1qHyltOMrXjEVPNCpjgkCc8yZ4",
-	"UvD8jkU/HhKybIs/A4Id1tZ+nLUkxKj5XwP1bCuWQutsmx3j9gBIBiwSIAcRUzDmb4jPUEFPMfA/w/vR",
-	"A7AZ9RSR6kLieovdArN9YZS7JiidwgDzzcjx7bHkW1y9xraSMrl+LSMYUle0JoHGkhH43Fvib20tqfY1",
-	"kLZwNSJX/j0XY2dWmCq8LN/GuoazzZg/9zTt552bXSb+vOVF8z6EtNwt/vheQTR5yzIQanHVa92RMcG3",
-	"+4A74ou5A0hj3dwxmVTKZRGeBv5mSjWM1pn8ObpYyLS9kC4WEKCbLxVjecGUqAXTK2VpsaufuqRM+WaP",
-	"FQCmw9/HwmNSj0uT2xSMhGlW//fjrSTRTPagfmk3wdgqvWxs0v2LE2aGzDjBFwgsSFxaY8xIedAdXAJl",
-	"reyd03j3sobxDu+5EYlrkON0EGqh9//44EC/d1Cv111y1Wtp7qunqNUlSv7Zg2lnZxrbJDOtvLXu42PK",
-	"+f96cZgAZ/sfycYhU68vzntv39brdWd5ePjsFV6C19F3+NTzp76Sr1/hXwsW+sJ7/fxwD/BfWKKtJ+V+",
-	"4Xjf5XDfUjDIGqBtJ5EbAuoogwiOjpRChDbBj7XyaaX5NVMnmhQ53MjsLsYG1PRndbUSQ2zGtQpa+YJ+",
-	"rjWm7PWrw8MKmYnAQwUv9nCbGE2HuwfxMCyc5VOX6MmheTAvkyzCI7uAjc+5v4bageJBjTGCeQSOMx5I",
-	"E00KURzcEj+M7z8mm0QwuuT7XsIs7kF2U2/NNDdbqG4uxNbzdB/Rav+YGQMqsSl49m0uy2rmBwxOpc+n",
-	"pMgBdmcprFDkihbCpvrcrZKDV5BP86oG9AsOTwbF6+jZ8xcv8xE8toRp9qMVqqJpDIOhjVUE7tDzQ4yF",
-	"K6evpH556BncqFsUD9Vzy1u5Kx74/LqBkfZ39AXfJfODlF3fc0kyyNb8KN1KnCucUE2Ka+RspiJsSRu4",
-	"gqihhyv/GSNoFtYn21IbFBeEi5UplxOyufhkjGhx0tD+9T7TQWP23bqFPv4wCQRVr1583BFDBn5KzfMP",
-	"BF34NX2apowfRH3fJD+X1/6iJha4mjWw7ev7roe3pSTKD1yYtIVx1KRsR0h8aV2s3p0rkf4gZUarpi7T",
-	"7rpHZsl3Hak5XXzAQX788NH849sdr8dCp9+k0OmPWNz0ftVZf9DCpRdaOBixlFfEKCUYclJUuTQTdLKt",
-	"iOl+paiQcUYwFd8UiWsr7CRbEYRejtKcRwHl11EQJjhxGoNWtzNs9nrdni1qG/m+9kdh3mNd7iCBL2Kg",
-	"2z3Ak3JVzusCcCkc3C2TqLL44vbV6ADa4gYgtJrQfY9NfM4wPRoQpOBKul9uXIwAkAQKAJlkFkhPkqih",
-	"hbbut1YpnFJHWKBnJUxJg3Sx2sLZfQOYhQLohOKlv3vNtByv+J0910aaLIuQOCWnVCHjgNEQk+WNVnfN",
-	"2EI/qN8yqXlTAPjmPL9wef7K7uHN83Z7TKjHKh6PVTweq3g8VvF4rOLxWMUjzUgSJRX9wFd3k2uprcm4",
-	"R/XZ+N28IaFZN/a0fU0DbyPpDqwS97P+Xw3+624Lry3EgUoad5f6vi1M9qjHotBagInSL1ErVBfkJ30d",
-	"K/J9LMS49iau9AEjCfbzC6SKtt0i+gBn8fVchTvi+G/jFdyA0bpVNtWvM2qyj3DbtRLN6Sd/SpUI6zHa",
-	"nXQhHwYgqCCE/3/3ux1Slr4mbis20hSTP5EOdzMQlDAm/TKEkmbB3xI/V45Bfa8SN6SrFvxDz9WtOty1",
-	"SGAuKccYxi4GhJ1RRbF9gOVKYG12YY2wPISbim3Q30DDUfkS3Z0+QO+AEbgnxI2B+9xK1XbWtGiceJal",
-	"/qwAA9tN4eckQsAkGy9DX637+kym9MhTcMgUONPQw5qJeNWcdrS2UZLVyKNrI2ExH86GZtdJS8kIpt3h",
-	"iGJSTy7CVa9dY1zfZu8YWnj+rBZJSNkwTko8oVVAG3ZramU43BbLePEiKV6h0++1myqf8e6icVrrv2s8",
-	"e/mqjA7YKjZfOUmm9gM+vSR4WB0Okb2eUHXSUCr0R0vF5DFxY/fyi58PD0/IJVWz1wcn5J1Siy4P1iek",
-	"T+es7yv2uk0/u6TMBTHfgEsYjloMBrGi0gJCkF9tqKpN09OCzkyphUwm9/uImec53B0O+3qjWS3pgLOl",
-	"pQx8jLFjuPimWycNAkZ9Pq2SpXWqi1CvbGD7cLgF4LPbcUw27HiuqX4e8QfdjSUpeDB9fbKwSStfHJcK",
-	"xxqfZAq+r9INYE/wSQGS1bvB4JI0Llt6i5MuvKP6T5AApCQRk4k/9mlgoR1SrkpXv1n/XIGzq98/NlnY",
-	"lHsOtwSxmpC5JISxkTIc+UrqJli/oalNW7WLIqum0VQxzLh5RC+qpmpgphq0Vdnr5BKQLiQpx4JxNVFD",
-	"SovnVVgPgEh3eBKORVYg1UnR6RQhLRA2o07OWOh/Yl5cBT69kkf1w6j4pyfGyzlU5tTrMxZhyMYA5DOl",
-	"PpeGxLMZ/eSLZYgBHyGjAazys5fmlp0QRsezOMaCSLqW5iTpBqBLh0d96fuxCgWf1h3u8KdPjUwjnz6F",
-	"CSEmcAzSgcfZ3BR3y7UoS8ZMFEiKMrrE0k6sq6bvpeUh+hpSZTIzqxHQiwgJgww8ew8kXRMpkBZRh7t9",
-	"pmq2dZOkRKxebKuzGnRHi3HMPrFwjVZGUo4TSqoQ0JCUrYHFZKVr4HAigPdRvjb/QgHb/GEkbDfyrFWq",
-	"OGb22aRkYr1YaZa+CxnDiHkm60+fkiYM0iSCmgQ7NaOcvG0OzFKZ6VDipheAzLUwGME6rx1OOXGxBxes",
-	"gEwrgm6PTVjIQrdCVjMhmclaBsMs5utgwfyNvGa7nr6sHDs8cjSQF4fPiXvR6vdbnbfDbm/YuWq3h91e",
-	"622r4wIPtyYz86xO+iaFVd9Je+GtjIznTGLhvpSRGPo57XX7/WG/NWgOO41fWm/Rwt/uvm11hm/a3dP3",
-	"hohyoM61c6bGs5rmHMcEC1JIXyEUKBwi+8aF8NgxMRKU3mPDHP0wWsGDaOGq2IFJ8K/iuo+YXb66wzNQ",
-	"AG4MIKj/yqZnGxFoM83ZjZqOsqq0Cqw3xOF2s+hIimCpYK/kMcnsi13700a7/aZx+n5oRmSf95pnrV7z",
-	"dIDPHR7DZPR63V76s9Rmdpq/gg00/Yo51k1IHzf0BERO94tjIfac0jFxSvV63SlViQMqSOLRjRbi9DPA",
-	"cIASjKOAkf5pr9m40Ces32m8bzocqmtoPTqMjNlAbymZsBUxXUlSLnAt6J6bFh8EyBydw2NAGqSK1SBH",
-	"S98hBOMlEFlK4Dhqynqc42KqEvdNQ6/pP6+a/YFLyjEWiV6Eil7fq07/6vKy2xs0z4YXzbNWYzj47RKs",
-	"yJeN39rdhknXavTeomk5KR1UsygmqQ3TTzI5u7tyeqPf42cOz8snq+alkxnLd2Tybv6r1R/0dV/DRqc7",
-	"eNfsJYZ53mi1m/rjod7JQROGpJvY+MH6MlO/vW0O4h/0Mhaa3Kv3NOcnlvSs1b9sN35L2fpxmTvdwfCX",
-	"Zq913sJtOW8122fwtNFud3/Fh/jqaaMDP7xpDq8uzxqD5lmqD0TxrBIX/jFs/uuy1cPPYW1jPIGowYtW",
-	"/6IxOH0XP7ELEI/I4e5pr3nW7AxajfawcXraveoM0o2Z1cSHvWYf2st5M7V3V512q/N+2G70B7ZVOBub",
-	"8Ad6bc3s4Gl06jMt6o2FmbY6591o2vEqR6119UUYQvfmtmkK3j1NTtAuhH4LF1H/S1ONzNbYx2et8/Nm",
-	"r9kZYI/99HsOj17EAW/MNTGrzC+n3c556+1Vz7SDC9Frwkpvfmp/iNcrmne8VPalxulps9+3J2djNdM/",
-	"w55Gf6ebLmDayeNpH+3HeatFDCfRYprjkG0Mp7qL3eh2L5qDd93U3RueNc+bPUsugBzbO9XqDPRVbg9N",
-	"vIgJDXB4LwILCdlChMoioPioPSLP3gA8JVpIZ1TLk5n7HG351gudpD6I5Is6i9Z45AlxIcV+yIUaTsSS",
-	"e2j7gGdzX86pGs90K1wMgWFWietz8LdHfwstpw9tPGWmpSVItkMlhlOmhlogHmrNEEQUPYzk64B8rpUn",
-	"eKjHhwIwvugJJuEHMyaHR6/TIGTUW5tPdGeeP9FyFMcuwYITDUS/NTSfAnK7P+XLxdCG3UHL0RyNoDQ0",
-	"0rIbgbAl4kfFitvNq8ICp00rsgISSyNCHAQBCxqiJH5g9A4UegmmJ4CUHKLtQJAXhy8tSM9pt9fXwuEk",
-	"8KczpZk+yhCSvDh8YVsyKBwj4a2NzNSjimFiuBacyiBimrjSSpUsWJjEUuQejOuYHB0eWm1BwktHh0Qm",
-	"nEgnDncPjIx98FQv6YGxOpm/UD2uWd05+Qz21j0mz6OGoTXTXfRJDdRt+HAiwilT6cYk414tqaln2n11",
-	"SGSdAJ4a2oj0EhyTF8/+sSk0DoQgc8ojBUlqDZ5pRUWFa1SaSUAVC0GQNJarf9V6TIXrWmOioko2gT9m",
-	"xuhqTCgXrUHJZEuWwD50fHAgFoxLsQzHrC7C6YH5SB7od6GkkwIPUVK9H4v5gipfi6yNy1apWvrEQnQY",
-	"lFBn1x/qdunCLx2XntcP688ht1vNwKR4YA5/zdpopiwnaK/DVpoy6RYJKDAs4QXWX8a2hwjqAw8exuOQ",
-	"slG0mUf8CeGMaVWVYM6zwzHyX0yg1lsGK9mEoRmzjY3ePoa90r+haO1RRfFf5g3cD7gw6Oh0uBG853Sx",
-	"QEwliF4pu1Yrx2OiidqcTuMn1n3mZmt8P5FxOrLD53RBfHUCqFm+B7ZgPSg3SyBCuor77i4Yb52RU8E5",
-	"G6vjzJqOA+rP9R1466t3yxH+7B6g3xZtDlWsmYRDJxMf3fHcRrzrVw/gR+lWjOHbEDswQOq1zw+er5Mu",
-	"RFZFYe4uWYnwWhpdJL0MeoVNcL81EYwp5wJUSfZZK64SxuVwalgaujBQ8w98xUIaEBdrRXGm7yZQdiYr",
-	"EOXlK5v1L4CWe0DDUOs73jBxlmNal4EQqpxYw2lyZvqrQ4dv6ldam/sA4/1IWsgFiM8XS+WUKicRBTcN",
-	"HWNoz6ZEa3KfImth+v0iIQ5OEl4QNHTbURaIVyeRLWtC/YB5pvktotrJRsUQh5uTaUzFRVJzncTM4ziC",
-	"xh4HVJp0q8g02PIQLhxWWlMYTXqMMCMh+nX/VI78LI66tVHDPsUm6jg/I+kkQ98Wuvly83y/FETla1YO",
-	"xmosuizx5CaJFFn5XBYOJ8KZLe77Y1wTB0jzs8NDkwiiDF5uokbgwb9NvFLc3laAwngLbOr2zU11S5a+",
-	"pVF1zT9e4EjyOohGfPCGRg5P+ORo9ydX3CIBMA8+evaP3R8NhLig3MYGA87iy33G1zKFyoFqpDxscA4z",
-	"vrUPH/V+yOV8TsN16bj0lm2kClkqjgUxUN60B7ZULSk61SfcwgqVPuouD8DEfzCivGb90Ashczku80wx",
-	"vOMR5S4pg3ntt+7VsNFrprSPQXf4ptGB69l3K3XSZ5ol5NmMo8Rwh7tgpwrhuVOyzCFpUS5zsSL/nXzW",
-	"4mBZF9yTJ3F9IZMkabL2QnJYqaK5k3HPGsHtPTG8HfAQyZWhnzBHkFWzGsuJFggkCyakDBZrvb6A/6Rm",
-	"VFWOHQ4kTq/JaaMDNo9GZ/hb96rXb7bP3TppGDk4lhWOyZVk4Q3aDc/YJx8u0zEgNk7R4pmZcJmSEeVo",
-	"CmfcYx4ZsYkIoTrFiE0pr2wJAde9nKKTRcaukcgLUyWrmT+eEU0JZLZjitZIZJPIACnBoH69jmYjKrkE",
-	"Vx+yNxRADUsRzOMb4a2/HkFJdBFd+3RAgs2VeTCapoeA/W+jaHgRDAbnvYhZYtRPD55iPsbdh2/p0Mag",
-	"OxlxZlODizQ/HFBtsF4wUk7jf3GTMw1fORw/k8TNDtg1dYLAai5ndAEapmayzMPoehPx2bhs1Va+x9BS",
-	"4fCJCOcmOD/2BEblm/UAiK/06YQFfL57zc9FOPI9j5kvXuz+oiPUuVhy5B1He3RxSdeBoN5AiDYNpwy/",
-	"e7kPo5LLxUKEinkXzPMp1G/8sRnWG8pNtn6CF8GVSXEidITeghnhBzv4UcLk3neRH5jPJVM1cGsapxn8",
-	"G3QzA6y9tdl3jc5b0+yw12037eGNkNdTofY0xmZ3uFYt86HZq4QSRUED5SyOz9/tZqiTX617OLJAkDJV",
-	"ZC6kykDnVdEZWoDXngbvQ++svuAml8zhWus6iYlAcjK53hPUfFONwr4l1HbjANUqWYzNSkkcyxUL39Ii",
-	"GZ9EblOoym6bGlOOpEL6Uw6IbNYpWE/u8EbEMSm7cAptUbEE5DEWBoF9hSLPmiBBzDCmVPxb+Nz4aR0+",
-	"FvM5lbA8VifTnUYrVHCa+k2tpXVwf5udwfCXRvuqCRzfs5KB1vkd7nPimvsSnd9K3Sr4c7qGACtjN8DD",
-	"njYd1B0eU/XEeu4UUfYQHgzDlcRNmMGMRIE3LSlJwOBw3InHYDP0iLUbUuItkUvYq4UO8WfPrCTy4vCw",
-	"WPI4hck9tPAR9/Jjyx+crR6Fjz+Z8PEoS6RkCbxq+4gTU6YiWWKHJVkrmMr6u9KkrVInSZFjytQOecOa",
-	"p1xNlCxJ1e0+fTqiIXv6NBWnVc5EGhq3zUaMHIS1JQlzvV6/seY8CIuzUafRgUfjrdI6ayXWcH2vSL81",
-	"1uJCC2QhjX3LlCGwGXtanvHJ324E256l/JBmKRNfn0s3H2nmX1xh+7GNfXsQuxmVtRhfpVh9Ssp4uBel",
-	"Y0j8qhLHgq2DvxEK8Y6ECLAO7417rAV5E5O54RIDGXcaUq6smY2OdY8oryaAXxC1EU9j+rl1IiULNWAj",
-	"cKCqtnku1Mzn0wr6TR0OlvANA7iWa9FMZ7ILW56Rho0cGkKNcywdOlqqLaVDHV5WM7ZGAgs+LiS1NakP",
-	"NAR7V9I+IObDOiXm5xKoYpycMMx0JNTsuMBiR8ruB33zIn+PXszFUrmVEwM1kGy/jKzrJwwzpqC0KMx3",
-	"17+YbMHojlUsmc+6mU2EAYnbxoWsa5oRPyzLCllpvQ6LHaDPucwFJH1VqnbxHW4slIkNOtlwkhXEBeyh",
-	"cCyWSqbXAfY4dbBgmyDjxIOU4UVAtVoIx00WMrV3VF7G9+kBdYdUR99TfcgMZJsegcrZI0f8XhzxUSdI",
-	"6wRQNj0JL7aNVSYqZN7C1pj4aocC0Lq4bPb63U7C6pjjYDJxvCkJPIloSrmxOwFr5fkjqcEr0rXkkIvI",
-	"nKU/c/iMymMSDdZ4ppIDbJxdtDp96DvhnDDfvGl0Ok0ToVcnp8ZqRxMuNIzZiEftpsuPuuQ14j6bQry+",
-	"h86rgEolydOnR2QmluHTpzarTB919lkZ39ZaN5wxB2l+ZbrX/Mqk72jhJW2xSvnEn8io+rkJvOFsFf+o",
-	"uXfC/5a8+DgYWVw1OPCvNTlcm3QVMCSjWSpK3gDDJoTLeIKroc3Ws2CWJwRD6ZQJNhFLFfifGCac6eUx",
-	"vBBSQ6pg0Qw9vUW56UhoTkPYRa+afgd2YSgtdOnrGAMXpT08b6mESRT+jhO/P5EkNQ2Tm2lwdvB9G32W",
-	"zm2EAMYtKVSvsztDnj61Jl7T0tOnxp+baic1ntcYuJP5sL5R1z5BW2dild5dh9vXTmJjqxKLWuItPnVJ",
-	"CFWlpK32kFq/QsGiFd+QhzZLXoHc+z1lCnM/G9zbpl7nXq16qVrC5C4YWpz0VtSxefmgz0zkF3b3KKA8",
-	"+lj/BjJQ37i7qIxitXcaDYAiLhNVqeROWcieVP3pDjmo3eoPjH/UpCOAJNTY5OTSKR07/IMhFh9v3Dj6",
-	"9IkkS27YWZQDrecJXisQQkKoTQlOVVPgf5kQtipVh+fSFxkjwJIGNJllEdWk1ECNCg0CjMMtWwjZJ3HN",
-	"UovoGsOCBLsCyDuaz+p7YsNA03d3JlbSZDvTkIUmBhkezSULPrEM8CD4HaUpNAR5mjMqZ2xL/E3bl2Ci",
-	"tdnOfwumoye9zaD7REZH4VGTffSH/Unpvj7lRnFMHOj9yL7c4hqL9U1D6k3MyD70PkvmoS+tm33QxOFj",
-	"1eFOSQlFAzA+37hkESwlcZ0S5h2XjBXPKYnJRDJ4EBeRN2ec1/5goahrEq1ooJWpZWx8Bl2QQ9i+z6fG",
-	"+EjD8SwCfpn4gWJhlYRsSkMvYFISMSELOvX5tA46pCRjMWc5rGbJA8gUcaUIldZxbcDQCWQkLVio22FJ",
-	"NDuLNaGH8PTpsWaj+p+/aNXJNekFMfCF+fXcZ4HnkrLNqIjbQ3ggyBWpmLgT800XLpwIXeJqoqTbiyNt",
-	"K1XIqguVHOqPMKdd0wP884SMqWQ1ybj0lQ+YSXoX/pdFDBii1VyEns9puE7V4kxbzAnYy+lYaRLR/2eb",
-	"uO3W+6ZWygJvTENPVurk6dNz2AJYDtwNsxxjW8YZlUj8bXMxHG6npVfGvBbPv+yy/6TXzOWQSBMo/C/8",
-	"MVX4X5NAiBmFaqj/5fB4CTMLV00uW+UEvjywH0L8FtaNBc04ZAuIr3F4OTnP1xQrAyUfjfLyekzmm7R2",
-	"CIDbrtTJG4QRi/L76TVzOKatHLgAAeRWiYcWG05a/S75+dXhEVH+nJ1gLtQShZmYNk98ZS4HCzwTWpPr",
-	"CSb9+DbhBBA9RcxHUSwUaXTOsqHNqXQKG+ATy2vRjdIHM73vlK8J9ehCfz6hfrAMmT36zw4PM1TmY5Uk",
-	"CMzhjWtsLCOh+w1NtkhcohnsV2YdDYNDm9MaXE0OB9pXGFoNaUGUqPVCxGsZCHFtrUOGQ0M3IypZnTSI",
-	"C2NwAc7CRTrn4nYYOxglqxmY/jDMGnjvNTPoFodpro7OK0l8VbllnDeO4iAaAZUmDEtWM9cyGbml2X/V",
-	"4XqtIDZQmGsnkWbEzJ6ucU6b/WhKMveVSmIF4ZFAWs+FcjgWO94l1cr9Ig8SNLe0I++m+HM4j6nPbREl",
-	"i3OZgU3fr1lLt3JbtmSoBHXHLRWCanaGCN2iP9iIUibkAosExAXbfK7YFOEG81vBbbx3M3jfU83spV/g",
-	"Lmxt9gxS2tF3t7mkVI5NVcFbLF2CIt1ryOzzIgBgTgx+Ke5q86zuXxtFqjUk6GppvLR9RlsPH/uPfl2P",
-	"IlDwH/3PqYL/MEwwq5aQ9ZWqdzyqH79FZGSROtjlDOU1MQEK/agM/omUwR9cL1sa7lSsi2G5q1v4IQG/",
-	"b5cL8qzZbia9j11MXbMxHwlfYK950f2lGSeqnaSMZ/m5brnxg3VyBiOTGJKYKM0IFqoYvtCmyyKQA8AG",
-	"klCsZMYyGIcigc2oOPqwByv4N3Cl4Irk0QJcee+RcD26O/4uZi888vtERuZY6Pf2cuC3O4htr/lL930z",
-	"x9PRtIfUBixwBJ00xUVFaFwKVQuRUeSVcSGv145qAD6JVIoR+uo5YtdEIZI7KCrxOWrEYyqZ3EJf9Rok",
-	"vAcPSWY3OvtRKa7g7JHcPjoN/qTUE6+ZhTi6nfcgh57Kb0lQsygOcQjaLnpXBnzgPB/x/sRP/n2FzEeS",
-	"90jy/vQkjwbB7UmeTbTeT0OPYQVuDyBgslMg3gQCfw2ej1QOFxN4JEl5M/GcYN55lbD6tE5cp4Tw/RgT",
-	"60LWOjYXg6rbdPcIDwET4++bpX6cBx+AMcwI8obF9GeMk/FSKjE3k0L/kc25Rz+CCXSxfphkgdc9EHsS",
-	"6Zd3z2gvTF7X0yhkG32meliO6sF4henix843N/W8HvMnH60Tf69gTJaIyTGF6bazFxCnk+W29uMzCayX",
-	"bbym37SRmBHYvWY2nK0uowZMuQWH/0yUyCDGmELjOfAu5CAfQwbvS3EIwX4UnGBJYVOvaAMN5olM1tUR",
-	"YQpYJgc8ZmULIoF1ekaxdnPdZpEgE7pmCxVpEpggiVXW9rBF9zET3i7qA9P/ZFffiQ/0YWWKmcCj0vBI",
-	"+P+2hH8Rk4EtxH8jr6iY+p+j6SI/Ew1CpDSvqaRccflvV01IeqKMosNHdHxNfJ6XzYQl4mxZrG1ZZaZW",
-	"VjlT9c9EKWYzwqDsrOAsJs3Y7Yx6ZDwTEgOBNEOCQkCY4gWg8JgTILelgrnEn2TaxFr9+iKb77fNJaNA",
-	"JNIOc/LlMPMtmYiYeMliKIDWsZvS1EkjTsNLhoRl9t4gB6RS+B3ulH4TS2BlAGqTPFpalRKcpZP1kRLh",
-	"ZMxuRRX9ANQeeSunc2ghSo6LhjYFO2KIO5U+cfoDzBo8Ji83xkqc0jkAROsNnvjcQK1FPWRBBZAAoy5o",
-	"fB376nH2bwhXS1Jzk8peyNGVWLRSt/NheHpTb/6Pn6mXTnF8zNB7hBD4y5gH1TLkuZm8W9n3kj8ofvZp",
-	"wGhYhKBtMqFjnOz9dKqtRrF8KnilZ/nXD7HZw6D1aMh61Gf+VtllE4XQINupIJhpdpLB28MtYsNIMU3g",
-	"Yg7JxNqCMcQzppNlnDFK2HLIUS3bmCIrYaNnCmitCFMVCaqJ5k1GUqJ98wRSOzLguwh4e0y+3LhQzxwE",
-	"+E53eNYYNOKpuCf4Xj2276UNcLbGQFRXcfhLq5FcB/fE4diEbz/Gmik53+recNJo4HKJ4FG1g42I0VRd",
-	"gxSwNZQgA/BqBOrNwbcmBxb3ZieidSYSNZ+XpcftcPDwpxAwk1m+JB+OM+GkyMPjNFiciSLSW8A4yR5Y",
-	"nNuSokzmuNblTRYWNxjJJofJZn3nJi2FzOERql3Z4gBcs3Vx8pJRq/bxD8YH9rb+wa0uQRJ5BB2+xSVo",
-	"At48NgGvZxJx0OiEkIcllTD+OYZu1Lkv9aEsjvFAG/ODSzdRL99JwtmKb/rop3sUb/6G4g1eyh1RxAu/",
-	"ds3WpjpFsXgTw6NpejsRmzipJAlkpn/UL4ZiFeVJmIxPoNecuNds7SL4qKH6/pwZcDE5EysOhl5IbpbH",
-	"kO898actzyVOyZZWKqFVGKm6fYFMaBBIMqLja4crQXxVqdpqm9W4lhKUbp9TnwPUFULEhlGpNS0iUEWO",
-	"MhU4Pbqua6EnLh3kA7SKqRBUJSOmVoxxcgSL8fzVS/2JJGXdPgS7QO2mY4OFZtpJwqtWM+isUKIf8dAS",
-	"wy1zwWu6zQpMY+IHQWNuC6vi33ByPtEAMr31xNp6XgN/zn71uSdW8KZ9fEE/p/5u4nKhXJhCG4VQ7neD",
-	"waVNtjHVdrud9m/Dy173stkb/OaSMvvE4sL/EaReJYFWW17NBKyCr5BRQubNEdRRjwujR5XBN2FVi96j",
-	"WlpSszVx50xREC7sYC+agwaIometfuNNG2XDxG5q/hsCb/XoWk9e6AHabbStYN3f/rDVGbb66Cy+aLTb",
-	"4Cze/A3rvZ8Qd6E35rNLAsGnVgp5/sw2GpVr7zXPW/8atpudt4N3+jPAQcj7KFFBuXHRjL+gUVcOF0sF",
-	"uLDuB1r7o1H7/bD2j2Hto1uEyVsnrginlPt/GCECY7WsyAUwhggk7PDyNVtLW2YsKkxo5BnkBCOmhw21",
-	"+SULpVZ+jHk7rssBN42vkaPUHb6t3OEti3QkNhahkaMLZKt2YLAtSJkOz9buiEt0REQsPrxH9Z9SRMl0",
-	"ANWPx6zlubkCGRLRxsJ/z9YPJI0lu/hOohgOwTPT3FKr45qtqzF3AL4AOsS3rYT4GHv6lWpWcC0f6m1M",
-	"ihooXmSEDczyLBY2kg5efSw2IFI30idJUYXaFJfQ1NHhGSTYI6N4IxxsQjH3PURrj+Hmnkg9HGN5ft/8",
-	"LR2OeWfSdRwpxjFFySMfuCwPSj6SXXwn8pEeQmHozVdJCn1wUvGownyVRMhEtXJzDw2pkTtpjQEAy8UB",
-	"a+RoK2UrtZqHlf1pS1Tw2vdcWzJ1Q8ZK0pfqbQhMshJ0hA61L4EB251YQVTgNrEF4hGsmFPRukNK/If3",
-	"I7EaTFgLGkotxmHBAQiUWAbByZ4k7S1TET3bWa76mq0BZbuo8rN/zwrUuo+0BKsEIh35PI1RqZcRlNaE",
-	"Mlo0Kjv/71eReqsgZs79X46Q/tg1b+5B0AJf7qZoWkqisO+IGaZ3uF5PI4fxG5eUQ7GSJEvyjFRuQbzg",
-	"1htoK4ez8UwwLwlZWD6MwGYrG5CFJiUpMVM9yxOSQAVj3Hbl8LEZhgQ2BUbIyA5kTSEWsbAeQ6qhqZ2S",
-	"sQiW86j6NdBzTY4ktOfwgEpFqBwz7mEAmB9KRfQS2idYH+dSSDUNWf+f7coJdhIBLrlWtgNgdJfKsSZs",
-	"UJ40qzxX7YIaPZnqGcRvIKrvceIFrRYn6Y/Dsyo0+f/+n/839o+YoHZCiUGrx9CLyI900bx40+wNu+fD",
-	"bu9to9P6HRgRliB3uK+gGlv0WavTvzo/b522mp3BsHHZGmoGdNnsXbTiHNXOVhZYJw2HR+W9MfixZmCy",
-	"NkDSbC2kLDzecXGJ73sbB2KdfgQlksKQonah6DVYrUnMhPLYVduXhl/JXQyrq9lD8daScoJ1VO7FOzb4",
-	"GIDzgF01cdrMxSM+l4pRL30ni/pPH+i74Mp9N0C2DF3cpAz1tLsEKj2ha1J3SsB0LC0qYyy1YTvS4RPq",
-	"B7qtkNXJO4ZFoNYgEoVsAuUxlgsyCQVX9QocpT0h4hK4eHbv4WWDOQYiTiSw6VMIxj58nDD8Rg/QMlyq",
-	"ljTx6+EjBZhlYOTV72XsvslHscU4+fSCfo4V0FPTfmRfi/pCKaFaMpY46NbY/eDfxjEH//a928AK3hMC",
-	"7+HFrT3gufV1/NHFrh8cgewu8hMeui2eLgMzg5Z3AMM13hCLroweJFJOWpiNCwgdJFysDIjxMgiw5DZ4",
-	"fCrpaj871E43uh6Jci4YhJNTx6/u8IRm5ktrqSdl+1Q/9HwJk9nP57S/yyWyjIMu63BwVGxWUtzeTMpC",
-	"n/FrOXzDsZXjsEo+2+LrwtilpGZrhI5cb9aeFkGHZzT2yHljKsmHt/HibLilsK5+oV+K3NEtZYJLwFWK",
-	"Z8s01+lifEs/EbeVskF8bfdMpoxmhNRbOXG4ViIAUxcuKQ1spJ3+EItF5l7WZB9zutaismQqdmLmiXjo",
-	"NH9QI2uyi+8VELzVJmADZv6qtoFHI2tenMgdbBJjGgQjOr4++LIIxSff0zzgptA4oY+WGzIPBLfhMvRd",
-	"Y0BQgtjvZZ00ghVdy4hLPj98Rspx4FMUQgupelJRxVyHh2yseRbk8LkH0p9qvfNAirFPAwxjOAh8fl2z",
-	"T5SYYrXfyP1oi8WlSriZ1m3WH5IwX0XpdYKPjdwPVQ4qddL8bGHq3LHwmIuMHXq4fH/aJJ8wVjasYAwN",
-	"lMKpkglT45kFF12EYuIHDKwH/BgRnYgePZkEYgX/wtnbxG9N6uyyRuXa9LtP9CjMFl312u6JwyOQEchI",
-	"k9m0cowSpZywz76EBLcU1CmRWjXC+FcIEePXJkTM4WAQ0k+Mg58GgVhBMuM4W1qxqslwCjzQpuZlp+Jw",
-	"l7PVlWThaWIeZk04W5lq82F6nlFNCDR8j6hk5KrXBsHGn/ocpZ9zBNqXUYfZpYOYhGS/KNR90e1d9do3",
-	"B/CCW7Xpn/Dna0yM1JtvywWWkRfpX4eJG+FWUMLSh8yc5CEXajjRdCqWOqpYa1HYeCHP4alP5r6EwwcI",
-	"YHBzlNgcZCV2T4iQrELBp6ZnXHmHbzYH+wPvSKXbXYLsaNNkTWIt2rVmIvCwpiM2VzmJbjSGdpCyMTeZ",
-	"hdADMqmPxOViCJflxBSHIszcIiiGoG+lqdtsXosEsqgPV+gLO7R/p9aRCzyxNlw99WP6nENpA59fwzxd",
-	"c7/gfTzq7gnQidpyEUnSeuH8KV8uhvaJWycNAgqrKUNhiNzKH28ps7DDvLUhp3T1hO3h3Md7Ytksmp/0",
-	"QhZbnTxWurXnBE+KL+UyTqUGi4VlKvpaFXUJH9+uT+B1eIAk48p2aY9AUU9w+u7Sk2Kf1e17Sl742/V6",
-	"xj7BgfFIWYp53J2FwfrlfaHZ0INPh/4t7YYQ/4sEFbx5pNxYLADAFczkhqsCuS/s2oSa3qLXlj4xISn3",
-	"zk/JP54d/hSXV4/T5qN77rFxQJHzFh5fX8pb+dqeHz7blFV6GZ5AFwtSNjKCzyuQDIK/IHm76rUzCcNt",
-	"gZL5rnTh6L2b6rdNMv6GAmnV2rrvKcqmxNYu2G0j5s24txA+WCKtsGr8RqWPNxv0MW8Q8SsHl5E4W9Ln",
-	"pRiwIrqVZIm+fzuT4Vx47PVEhPOh/to1l6lSJ2doyyErEV6biLdjMmfh1Mhg+huHl0UIAfkVmwUTyWDI",
-	"WkykYhn/WvlcVqrkmrGFlTyrVjquWpZbtTJKSgqpEjeiFzbzy6jPvpRuNRV9pYVxkMpi+SJXB/gflIIU",
-	"IELjBKw0JAWKDEkZAqtISZNiBGcN4Ogc/rY5wJlr8cHt0znr+4q9btPPbkp+qZMuyPNmsXCxtRDne6YC",
-	"M8A9gPuD8jGrYDqRF4rFAgPDlbXba/bNBa+ZFU6Wi8qN57D2IKOYQ2wpeXH08l4c/VJI9UDmB7g3tp9z",
-	"KKCSyWL5XFutVjV9DmvLMGBcnyfvfh3c3NyW6rp66/NPlxtfBrPfJtsSLsO96fBdCepf3azwLak4XNaI",
-	"esZkNpe6gykCFAZMVy027vehbA+mUmkl1qoZu/JZ8nDSjh1OrT5v8iunWq2l6OkN5yhpg+Zu6J0IPEI9",
-	"L2RSkrIrGffQ29DUgzlNfAWxV4inj/cA+llH2bhaMNL/1L3hEMaJ3oxkovVjwZlJLUyN1OFTq4Fvfm4G",
-	"qz+3g8XdCdakLMJI30UzIYz9V/Re/JJoy4Q/RMYCXGpPty40Acacs+Q2pHIl9bcQrgFD8iWZCDQoAHlm",
-	"K/MlsBIahIx6a5NwAAqwFpkFZwRSZuk2uDvEYoVkOVtZIPaN7A76S1hEylBh0udRjcmKze7I4gI17aJY",
-	"m0oaC+iEjKiHjR6T4jBCFS4llF5MGT+OiYnmQLfCaaPdftM4fT8EAxCZMKqWISNiMjFNG6ReSEuOE2My",
-	"zMvK/sC8SPk5pEMdHRJZ2S/20NS+8/NvEu47hB6aZYK6k5ytYKFch0eRLubi5mZXxFfpoZIr4h5+UERC",
-	"CGFEmrYCFwqFMCotTEo/YFxfYXnta5mn8phm8edKs8BtjWmqoc27OOJu2NVTzFl3x8swZFzFoKlIGbXg",
-	"ncRSPYY7jEVZSscmd9KiBdy4dfIrsgeshgBiuYUgtQgM2SoHCdszgJviQDDL3UYWgvsao/4xfg0NwLaR",
-	"OKXsOFnY3gcz8rUprJxjcYagXoXhPrci/GhDtUO1q5xx6kaAtCd6sDGeK5EzffiML/jnrHP46NnPx+SW",
-	"oLQOh/A1076xXVoa32ueNTuDVqM9bJyedq86g6LI8jSld/jtSH3enhu89xEW9D2J0RZQfl8GASbmF1L0",
-	"B8abTXfyvXLmMoPYRt+jPdYU3khV3x+s7pEdfDd2kIPEmuYESDZ3ABglk+6SehA4vbDcKUrbo7WRwciv",
-	"ELodo/jYUvEmjd+YcR2O9uMyUMwtBLKAfDl8O/2qIMeJqH45qrgM89bzgPFWjrViJpdzKCVdNcxExhV2",
-	"qplqjqgBmoKOESZrDhORSV3RaBnpFEXNIFMawJUEazawM801kwXPbFd50UbIy3zp8KdPXxy+ePo0XspB",
-	"932zY9ivWCq7HlU0o6fXIgs/AwE3MxZqlQXrUmj+akq5PX+WBEt3PxzW/kFrf3x0q+SIeHRdqaIqmrIK",
-	"Jo5cZMP5H2jPOEhRfgCbIJaKT+gw1ocaP9Er4ZQOnJK1It56wZOqqRGgJOMqllj0kmUXKQY3kg6PhA9U",
-	"YG1EE0dAr/gWgG/aHpC1WCbYOsRvlaHeuoVPgOC3IQZonbnIY9GUyfYURCJFkGzqgQlkgYwiGAHFavW5",
-	"UM008hgW6dd0QytwN1o7s0vlcOv3hCi47SFiBSmtD4hOFHfwXdNZt2MvmmRWoLTKJqFZ+xGeVdDmGFd/",
-	"A0b/GM71VXJmk4pUBgCoUDqISPXWGC6wyM0xMmO0Ju5ltz8gyWbcZIxWGqbOWuqN5yfBkiH2CbhCxJrJ",
-	"Xpw5BXiew5xP7seZ4Vai3ysbZUSNvFNBFgtSj8MXIYObWqRMRoz7vNFqI7TcW1PBZNjqnHddBJB8cXhU",
-	"yQkCMvIA1qC2AoHJGE5LAomEZJQEvq4t8R7BwCkN3ZJiCzBoHAGa4C0jUELmbecetwmEiZg8ijeRtIhC",
-	"bUFQAbx7v/TiXwHhUIl4jlh2PBpPOWRBlDpnNqQ4NSzepu+WWbwPb7MJL7ChnkVt+DpMLNeHmNfhSSrG",
-	"L3XE/2xRG3/r1GnjIosiX6Ork77EwKEK+R1GgG1jcAs6ZQQdk8BbdJs1jMC1MaMBph4ca7Xt3eCijd+U",
-	"0bNBnh0eVjUpNeCM+k4eQwDZwUzNA7cCCHeaMkMQM0ZnYChbGbDvAKbxqvO+0/2145IlD5jUOitGGUNZ",
-	"kP/zoVH7ndb+OKz9Y/ik9vG//wuzeqFBPZ4ak2O6YLlxp7eU0ZsmYm4nYWVxRJ4SMMWvGITXILPlnPJa",
-	"yKgH4ZmJn79OBN5uShntYJpEZhvKpYG4OPqU1L/vJUtdqGY0qsLrAkVS1B5uhEHE5yGBVkysZGj0uqiJ",
-	"mhaQlFuFYmTgexeBx0KjZkrjU9XaaRWdoxwFOPwrCdNorNOvwDpNcAA/WZAOLqxNHR5IzMJeUDUjZS0u",
-	"GVBVhyeSC6I7pNsxau8YACXdomncygEK7ugxDUOfydjZeRKBau/j5zyHDXlgq7g5cwmLNFPfSYPOH0qR",
-	"vNGIAKJXM0zxSNTuQe4AMd/yHv7PR9v1/hSmZ8P5YuMu3BsbMxGwKR2v4VpWCmmQJkAU1LYaCuKFRAgr",
-	"nRg9EAsJ44dG2heTZJ5TOjuVYHZQwuQbsknIJEJWqsiObYv3WgbO2cpk8sSKoNVHNZHxOXkZJQhbAhOF",
-	"NI81CTIdoWsVBzxAB6vWTxMPmjaVHn+RY7FgEv/te+aTG9cUvTJSki+xwJnDRwCxmMJk9z1StpkOgPkE",
-	"OS5LyRr4DEUx67iVLIjInG3eyl4ON/HR9gebNhXXRMY1R/R4rH4M8UlxUhIoqHkmfofHKca6uTlVYI3W",
-	"ggY0WAOgU02rmVa4QSwbXJoHCfsDhnZhoszK53KrzzcHUDuNwq1VOgMN1bhspSDxlzTIgNm6yGPi9JW0",
-	"k3Zz2icp9060rmAFcPiSJ+z39jhZt3Gv+0vrzMDA9K8uL7s9LIVgDppJrLH+lbQlonF62uz3IyuCHS2G",
-	"WhZbirX8M1aZZHKHKyEq97IVgLlIL7Y9fDRaOTA/xYeXlCGxO3t49aHWHEC/HEeRmtU1jBmA0fA2uRZb",
-	"HY0Ump7a/HO9dAO0XOhbknwSXcxCnLP4Ej8UEj9Oug/LFEWyfsOk4niGW/gzgUyuFFV+jET6UxmY30IZ",
-	"UNzGiI0l93MrH7d1x4oUcMvB3S9RtugS6ndtROkif4m8JpC+FPiKhTSw0Btlqfwg0Pp4JY4rDRmWnDRT",
-	"MM2dGFT2F4dHUQ4y0nN3TMczVtN3JBSB5hI14F62RtkipNM5hefwJqoEv8YMD4erSQygDHnAhJcGnX/K",
-	"SBn9qMZtzj4rxj0sG/kTAshbVBErPcRVKtNRTHRKfX5CXOOS6yF9cskiZJ+gPKSaUQX1N5FTm69t8Utr",
-	"MHZ4nG0aDT8KhcaVzRrdrSfcNe9HWRfRA4MZCUuWrmR6AjHTUSVVgOfyYIwYrJrp2kKluLHhTS+5C57Y",
-	"aM5a10NLPMkVQDw20W0aGs4kuDrxjaTi53CjxSbOrotWXPiwUk+JU2PBwrFZEkzNmQR0arJ33DcYBFWG",
-	"vNCK5ioQnbyGfBMUKzBlFAH03QkNJHMrEZaeBDHslvabt0z1o1p/W404PUbTMXKRWQ3OO3JReBbtFxz4",
-	"wjxEPIa4Raf6zTwDjIkMy82BFNAl3ojkyHb0aA7B9t7uaxmnnucjHMllqFdc+bod2LJqSZ9UPRLrJ1gk",
-	"XvlSSp7UTQoI0HFwYOCMJi+hOXQncA7iI20OrJyJZeDBuSU5p1YvWnYVqqUEPc5J6rUk2JLetSagyh8n",
-	"gzcpJ+7nmsFXcqMErrLBigAXhuCsOynMvIvCm81Y9EnYDV8Svf2xWvpcm4qamVzcSsmGPO1ROigpKX0o",
-	"xdUxoYkYQwxTY4usfDGxNETeBlBZ0jUzNZ+jVNKM/wFuSe0UWc0udwK8bN7tiL6+o3rSl8CPdn2Mb3UE",
-	"3stv7sY4+nrFhYuqKDXS5xJHH9VSijyrNn4lAbEAyDeJ8xuLjd9vxDCmVNjwqxfJuKzMcL+f+Kgv7x4S",
-	"ZDI+YbMWbSp1d0fBRbR2gG3YmlmlSZtKMe0IYy0tKVSMAm8ikjX1BAAzRRYsnIhwLgkl3pJFunMZ0o8Q",
-	"BA5D5JOyGNqQbQQDQKmkBKm6wwcJkg0Spq/ijEZQdd0vN65xD1OYimumxrz06I1h5iT61OEx9ltaNDFW",
-	"cN/KQyCR2EEBpzGE0y5M0jBT9pWMUMdBUrVC2YvDl8S9aA7edc9SFfPOmufNnkV3G/aa/7yCCLc6aej1",
-	"1AKP3iHDLBw+pmG4RinUyrTKxNZREgW4dQG/xdQYjkZXubNEZNJsH6WitFT08BXgb76f8JUQePaTRR6l",
-	"iEcp4utKEbcK33j58HMcJNRiizQKHCGreGg1OQ0ValnCicFyugUn+Dva1vYUjhAHDcWNfQWlm2rpwJcQ",
-	"gKnpfo1+or4hg1/2kKFSpQPsp07pmABRvTFUh1oHCmZcz2gcpAle/7JeEwooZYFYsbA2phJA4CDofaNt",
-	"W76pEbcwChm9tq61cBkwyDdWgjw/TIq7YuJwNxEEU//oVo1nJk4ZjGSUZ88QFh9AVuNUumrmKWTSITqs",
-	"jXm0v2MxaBtQaUfrFlbSu5VA0pJXpsFGtGkPw4dzevqOFXsT4/ADX22p9/SrceanDtuYcjJiWJX7L+/N",
-	"f7bPx4tQjJkETtTkStOcHycSANKMiY3KoPE2+pJMQpaMQLJnw1C1BHRnMS2L0p6MH9w9tllrlJtgPsDP",
-	"RFQNxA6yFug0+GVa2seQdIczPg7XC8W8ShRQTp7py//FKS3DAH3wNsw0gW2AepaNF00kVYMdPwdvNPJr",
-	"BP4120QzRW038ruENuBBOHwbZI5NV9qEDy2nwhEgAmlOEZrKAida7JCqEUmjOKU4wL+yCUOairOtGsi0",
-	"TVRNh+MSIXzmEgCch0oA5OLQDNIlZYwX0ZKJHU2lauKmhlpoAZhGA10JFNzCNxpeZSAcdcueP4EKCmqI",
-	"2QrgroExxGfHdCJR1fXMupncr+N414+JUzKxGClUi+xpMFy0boMNsHREFfMh/AhyfaR1TYhUgVSvbES/",
-	"xbLUn/kqqpjbb/YMgMdG8EDCP4ce8xgjJZlaqJv6h8Pdfvc0mWXZaPeajbPfhu1W533zDKBMY9hZIwMk",
-	"kjwAJN26tjx95KgyRX6lw+0Oroika1nJDDASPOHwxdFadrdN8pseSavzNilguicOt3OJUGF4clz5yCyJ",
-	"1s5a5+fNXrMzwGXsZ5u34T5R2MTRT/HHGD3hpsrbmtgjlJyXkgY5iX0hA5nbs4VZiJvQamlI59ItjrYY",
-	"sYnAoiOWUoHlJxDiGnIUKyd7JA6mUVRNFkkqdsSeJS4c7nsYfUUMi7JZJ+Z4bsSaxImJlhCQq14bIkie",
-	"36+cXRSp4WM0SBjS9QmhnifjKwwlBICZ9f0pv1rE8HdpSN/YWYqXVT8KxNTn73wsqL2xKalnZ1RRBMkz",
-	"ELpLPSyeiC3JLyTEr/vI0B5Gzos7+E7iXXIA23JD0rC0V702MIqyb8hgJcWqVtSCTv/p0jZ+0NzJwz1E",
-	"w1PBJ4E//o4gd0c/fRsbSBy5uAw8jBmzYaTWvpEl+j98mRx+TWgmstUCxO2VHhr4EoJvIQRha9pMlJCZ",
-	"E117nB/KWE4E5GlJahwyj3Hl08ApAcFOBPe9Nqn4XtXS/2Py4aPJezFQ9JkI3lRoK3mdEjieSMyhTDbo",
-	"ErkIfJWx8HtkLOZzWpNsQUMojAFvV+oEOA3G9EZTm1EwkwG8KEYUoYjOvN3l8+5dXmWhFaDElAHG1c5t",
-	"xCBG1o3N4W4VA2QxiimKjIzDJLGFgAIcs43ALayMZw/JPdmKr9hc7hnsqK+RsamDFFB0s835sAej/lhE",
-	"K6+IVmaVttMEm4y9lSZkIuyXPOMNlVsQv0A5ssU+UUGq2uAvh/vzBQul4Phr3Bz15j4ni2A5hVC4+DXm",
-	"vVm7WvWOSohQhz8FG+vT+FoaEDECKXcJ1A46FQDZiY42+KoxhdBiA+fxPAHnAZJzr9l/B0oBAdzhVLCh",
-	"0fGtApfFh0weOlQuoZ4E/pYgGRjrfytTo95yC831TS5qwo+2z0WlY8iAtvv5eFFzL2pmlQovqrjeq1Sw",
-	"uE4Z4/kafetkztRMGPDrrdAum2DW16UHVC6619uVisZlC+0QP1Ku5TtGAzVDVKzCDdNixDVbWzQN8+du",
-	"1K7ipCbThDzOhV7dkEmyOSvJ6nfWQNDo97Ol7jIwVaZTlHKiRMunT+PUmadPs55EqEUsZ/4Clwh8S1yY",
-	"xNlsto3xVkI+JcTQAPyhe2oyriFpwwLHV76CYCWp71l8YLvQejEgDXxizFV6bi8Oj4qhKi7Ndj6Mzm9a",
-	"b3k/KDjtmUV/+Fre/qcHT9Ojm4hwTlXpuDTyOYUImDn93GZ8qmbJQsFxlvlDKJLxhSLl9F2qYkWHag6u",
-	"m7kwyUpnVSyQFBcVqOiD9Yip9B0xlajdpwT9tnc6Tb+njOvrz8CxozXasf4D61cWS8y/spEmhjyKoTYf",
-	"QOqLy+knf0qVCOuxmizrU6bKFZeUpT9fBGzFRrpHrrVb1w6iEY/BF7yLbbpEzuiCVY6JGy6gWj0C6j5/",
-	"VhutFcBIBwGDYrOu8udMLJVLXh0eIrSFPrZJSD0tmS5CE66udXdNGauZzAtMxgTCTlNBTpZHgcYfBGJ1",
-	"Gk/QJYEp0aVmbG7Q82zpXF8SOoIcDwQEXBPPl2PxiYWAEWFvFVJoh/cuoQ4o2mUrddK3IPjRZKOkVcmw",
-	"F0Wnqbr3EJOodfm7268jnoLWf+BnozWBgH1EQs9FIHjbHJyQkVAzh9OQ2a/Ri5Qu0GfmZwJR9QEbafU9",
-	"XET1XarETRxMEUY5gy6WKHYhuBDxezUdQunC1D80SHS5gZV44MydyD13DykXbu23QFbMXLVqlKGdPRNb",
-	"UYtyYdjTRyrl6k382wp5BvXS9xDjso5/RllQUTVB94J+rjWm7PXzw8MTh19SNXt9cELeKbXo8mB9QlJV",
-	"cirVIuTrVTZBbUXj5DPc3S0YJz+OXA01PSAUEnxv3MbLbyPV1S0YJniFbAT5XgTdrWKRZlhOozQZqRCu",
-	"vhMBmaVTyrGGsa0G7kv7rY0utCLli0qdtP3/n71v7U7j2Lb9KzX0xeDTYCw7To4YGftiGdtsy0IXUBLv",
-	"dAZdgpLo66aa29VI5uT6v99Ra62qrn4Bii0/Ep0P+8QC+lFdvdZcrznfCyJOB0uRLji1TYfCyC4q7067",
-	"pne/3Fa26P4F/zu84N9RCuU2JoE10CHj29bcH8wl4ipU+rHuDeSy9OVuJIepx11gbgTXkFRDuXoIl6wC",
-	"Fvwp+VJ4LIR+IM4SLufxktBcO5wHrHHBlXj2dJ1E2n49OaSvsOB3bLP8I3B6MLuWV8cyjUBPDhwNuyN/",
-	"RnZtEsLHgVg7bAGt0gbNQeOG+fE8VKuIb07xGO7nPLqKkzBdLJUv+/MX4x5rtH5qeqw/PvzhGWu0fkTU",
-	"M6J/Hv7wo74inqZCpRaoajwDGNXJqBkIykLpy0B8gBy0C0PrIRO1eCVQXpHpG7GhwksRJAdQZiGQbHSB",
-	"cwftpSmfLbSjMP226j01OllAdsT+xELZWRKvnFQOIbdFKFOsjO2PbzVgpZQ4w6ZjG8HaEQMnI85NRrzp",
-	"UqZUVLQ8SPsgu5fGkMAmWpUk70HjU+1aHP010dy9S2awR2sfRHHbhlI/aNzZh50OMxbKs4Uy3O7wOMDt",
-	"fUhJR9F8AR6SGYav3lbt3H7a2VFS8M4VVmLXnFOwinh6GSfLjGkBhSGpsSt3mR4LZkmsVCv/I86SGMkE",
-	"tgi01ix0zh0JuV5qg2wOf+Ad5M/nDNNs1yV2zRGSK5J+b+4yrGR4ZmxqqVfh/92KvPCNWDkTftnLmAOD",
-	"C06jgKBFo1jiPEK2iOP3Kp/7xPyoFPUUsbj1vho97JatWCddVfCW91jtFljtm21K+nbTeogTDarD6dN9",
-	"M3xQA9e2xWyZWxXCLdxo8JQtY5Wyx52OB0SYKkXBbb1ZTCPpzjLNJ5Y4QGiS7jOwXorzq3VIXSSmjABs",
-	"D9Tg20sDMyltbmeOs6kLfi3qqs9nZrm+RPXZPLs9q8/mPj6h7Pz9FJFX2YPYvtXxce8uRo6E9jz7FCNL",
-	"4qr0AbQ4gKlN4hs0sh+DtgFUofJlmoTLJUrA4RQCdelhqgQofBrVYLG5q/+q68tPrXX6Mng3PJ/2Rv3c",
-	"BORkOB31Xw3Gk/5oOnk9GE/psEGxBgo9hqBTXaha/tUU85aypV6AGVeiMtlzDo/8buuVuXN8rSm0/DXU",
-	"lS5xZ8+/daK6+zLfp1lIfMy3AAEky8xz+ch6A/mLGSrSQbRSIgGwC6xtZJpNmii+ZMGeuWcoF/myBHHR",
-	"FqcLscxoramf1eTByPFnSajBC6vMaNYUkk/hPDgy1ag5TznYks1KsMDkqNpXInV02U3jrL0oNPiMo4gz",
-	"iyEl7bHRmS9DbJpFnj8ibZsJj3GHAg7yS0h8o/HStZhrM3nDkzlrED9+Kabz5XshVhgkHbEOXELHheDm",
-	"6DBSJw0lraH0pVN6dowwIwDRx04zuGCaV0DCOL2JW5d8loJqnlgBiMtzojbL0uI0wXPgCqnSXFxFsNCg",
-	"oIM96zz9qdNpFjlss1U3Cs8nJ/3TV/2cFzOuLnv46BIrPJ4vUezUPDQnrzg6YyFwHsxEIpax3MC28Oyk",
-	"dOmR5h7kHL2TL/UTzR4oZ7MoBiZh93E2UVltySMd/4u53aFEn3s+ed0/nQyO0edTf36XcXP12WaC+6z+",
-	"vpFwEKr83AxQpok0fQ9JfKN8SckZpIcGl0qQmZgssxE2JPQz2ZyIq8/SnKSXfA4JSFiPgGGBHcJD1kBW",
-	"SZw2zRdORvSDf4+HpwFDTpJmFRog4wfmq1B8udtepqozfiWkQFc0Dq/kYAu/7biGkuVekvVvRWuvH/Oe",
-	"teYKvOCm9vZACyXP9kAZpjOa5NkOG4plq8CXjcqqQBEyOB7RQIYiCS8O9+ShgS8L2AArW38JHrAcOjDq",
-	"ajPBGuBarl1ZzxAHiI1NAFfPYpj1nmeVIwQAgUYFwBhuuIybvnTqRBkhisEDZgWS+KZLJR+8r7EJKZEj",
-	"H8BTfJPT+vBlYGnobGkoAPJMV8XceJgcq28NQ31luUWlPBLONyrLLd0SRvBlDUjgzvdCpdbISuwGwH8l",
-	"6u1Cp1bu0ZGwEokEm+fvoNp6qFEFCTyoJzmPE6BHhnTCuS/N/Lp5O8S8iUgiY8P/pT8avHxHdzECoBDk",
-	"SfUMivuh04FXA1J58AYshNK340zAF4FDU68vTpSX9nHG6vpAMYAEHlMx5P99aZqfLQNf54uCCDehXwUh",
-	"4PFiygHKuzA+UDnFDorDTmHMl/lXKrBY3b4+j4x+fIrz3mQA6wtjOSThXvqXQC75pfqauKXw0LYMTxRi",
-	"xEaOKDJnvqBoEUuBSvQ4ONW8xz3/tKzJy1CGanHLMgqxm+3S8zlXIifmY0nRbq3moy3FlUgdtR5f2jlf",
-	"M+/qOZBnmQvi9B/audnaXEne2Oyc9EnWFtNlBfmQMMMVscw0DOJoji+UKQdm9CgYKrMkBuaiUMMCmoEl",
-	"YRRIJVGDUUkxKdiuc+NI2hRyFbdQq/FllVTNX5KpcdWRIEFgBZLgd8g3MuoDnin9WMaFbYJ7x4jdmJ9l",
-	"pCUG7TikSpdrRb9w8YD5aU4h59OoTL6Iug0yo8AceODlvua5Z8AOIpq7ctRvqtzqyNnOf1M9G/cWt7tM",
-	"w45JpCXqXtDmO0v7o7Xgt5SzqVaE3IdukzUSsYr4TCgWFBU2g2ab/epwbRqOTRLMK1FZGZ/lS84On7Zs",
-	"fybp7JHKdZywx2wRrxPWyMUaAXzLnvwIq6/wI2pyQYCuT04BACjhBn9ecCXORycfH+WP8Kh0hH85PHDU",
-	"V2OY0Saxx85HJy0hZ/FczMEPgi+ic0Nm3uh/GqcJDfqX4FrQM8HKqCPSdy/RsOVG6weX2ETlSkHqh6JX",
-	"Rm1UKpYezZ9u9J/waybpgSuq7x8m712XquNN+PIeKut60c39FzXWR/0Xg1H/eAIa613t+PQpLfdd5kvp",
-	"PKP+uD+ByPrX4ejF9MVg3Ht+UmoIyXRSq215WWHzXlf0Xlf0+9UV3WKy1V5ixtA5zW3eD45vrABYZYo5",
-	"XBurzeQslmpNSVT8c83cPapA4A9nsf6FDUYADpreePtXxGOlbuQ263+g+UjLgaJSvvGJcMStjlLeKBHX",
-	"8Xuhsu8DS6ESec5AbW0pps8ZOqrseRn1uaF0iSEjODe3DeapSGBpFzOnZPITMHaSWjOSrhz+ZGIEY9oy",
-	"2mb2qPBn4G3+JJFJzCXVL7MLpx9oLG2Y/hSJiZrMdFptYFVOsXmnlLqzrbyM7v8qvBbSxJ16l9R1/hrY",
-	"sqPv9y7Mu3Oj3ygNwcQlIoPM1YLLq09p7rm327ex24rEf7JngDU0Z8/vab4f/Qnf/ri18RbQ6hKz7DpG",
-	"rtVxZz0WhdfGJmdMxo0nncNmic/Yl41EqDi6FvNcA49GxRrSNqlEBEf7uYyqtcXBakqYKrQ2XUdQwpGR",
-	"8GXxiorXwlwC5aLFtWOk+Z+4R9PA2aJ5OMq/qo6FzNN4MVRqI3eHY+j4uTmwNlChIcKDK2izt4Y/372U",
-	"vQBz8QdPHIr+497JyfPe8RuAzJ+hEmJSbXMxizhx7Bq3sOLpIvMKHpAVY93CXVyss/KoMIHPYVwIdEpN",
-	"RCNVKvg8QxO4djt9iKGwvaUvydAEoCTrPvRdlb1H3mTfauDlV1BZTZGbB9+LJL4BfnXwo6vVA0UXdhkn",
-	"y2aXJSLiwGmlQRY+9dq5lmypb3WVxVmXJ53Dqh5m2r6Fl+xftS9ynOS/WPnqfCpd7ccv5pu+oJvQnhmt",
-	"+2d0MC/jKIpvynGB9gNb/IqGxC0oa+eIDbezbuE4viOFWSxDMPFBh42syHHoNABWZS0+Uo2e1MQAnyg0",
-	"r9Rpoa9LgUxcJv3GXOU3p9Xdl7flGq0wPnp9gL48Rx747QuFfRJhFQwx3qdyv6tUrt6ojEcRURjupEik",
-	"V99Rhdv+zueG9LCfKaREMUZqYU5koWgRutvfex3doVWZaSDZMHAwzZiGs94b9cD+PRFMhZGQabTxJRmB",
-	"ZpvBchgxpYKIFDYouRre+TZj9YlDZzVGJNOivpsA1DnHt8qDR7PR910S/0DLpL3/LhW3vEn6LDhkG8ty",
-	"hQnwpdHzL40qlAhEvzYq+ccBknvL8Y/FNDvRjI63W26Bt4X1kFoT8hbquk7+h1rU4We5oPffv04w5NX/",
-	"e/isXNR1/qKDYv/gkX9g6rgosBWv02yM6mirXcm0o5zad5hSHRpoEkFbG2sfni/XVqUMLB5WrVGA4ZIr",
-	"W2r4odNhS9Vmv2LS0V5LdhZX28yaw1ohKcv/3mEBSnC9HYzf9ibHrzH3ZrqMcxfHrkSqqB0Jf2SEtqDj",
-	"eKBN4V8vLu+dK+vm247risy+DPCyaFQqUxrrn+4sNu9ScsrlzSiraPSbu6TvFthnwqnYX+UNxkLOXbal",
-	"PhUC78IpVJ7rG4WbY6AdjBMbIDD1PlytoFX3vuLx1WR+9Ray+zn/Im5NVRk5yB12HdQ2Vb7QQsDQmfcN",
-	"sk5N/Kxs4OgCobgN5WDQzbB200hglrQOPeZjJjk/1cpW0boq2iSLnDdevrSdMjRd47FgnUQBE7NFnIkz",
-	"cldgkxS6cXjGYyoNowgjdfQx+pLbcGQU/3wrzFzmUYmVh3wWzdt6jLPHrTnfZPM67iwx1AFcXqF5LNOp",
-	"OY3R9Wz7EtWOKXuQjQvnp8hZLJEhTsYmId5CPi46UBO9iHQhtXka6U38Eg46KgiSwlMxH74F/kNwur+3",
-	"2+0/ProTWlU3lN7EU7zYoDiL/POzTqdZw26kbIuAoZ3z5SS775RfNbumCohdC/mz6ruf4r3b85prbIUg",
-	"YDhD9jo5J0KabIKKGu3mbdaYlByQK3eOVRpM59A4SdN1wrluMyBnr2p3xvkl206Xl/FEzzkc2X6twJcN",
-	"h7IZ1y9chlKvSDbW5Pr+3LEC1uBAHBaJhNrWCjPLvtR3V8GG4vRixBok1XRcQGuFhhcWwKA9uFkIaYRh",
-	"s7El4/WoqS1DChmuyY9PRSqGXstVqnwZuE7wQ+vm5qalF6C1TiJqECwgDbMBIEJkDQQejztMNfdAHtn7",
-	"j20c7CKOI8Ela+gVM6NPzS5ZnNAZh6JWD18iv3nJcHXNhAx1LF6uowje+UrcAhPFd4pWsjN8LYwCV4AT",
-	"lbeZmr7XdbyftHYnrTMsssq6qbbjpL+uG67fXBQOz4mUtpCkKYpvWOPszXG/2WbjbE4aNLzNiGYLBPeg",
-	"97rDlqFcp5RRMwLg5GYrWQlJDbzhMAw2nepBTnscVKghCM862M2eY+ejEwrct2qUV4GoRRzNqXzgS3BU",
-	"OrjXwYQDzIjUgrCKcxA0jAV9XQJyzbyOuS8zIXO2Tce8QqybNcwXFNKK0H5mYeox0b5qs1dxfBUJj/VW",
-	"q0g0HXFv26XpwZOgBneUhZSsgXyUVD6x01yXpAGR53G5LRCupXdpV4GObYNUdZrNdisYGGsEnH25p4Lz",
-	"BZ+z0Gno3KZIblpLfOle22NWp06ugxy9tM6s1WMWDHvnk9cgN24zG0WZbI0T9tXJ/lxwwbQGSYEpFkAE",
-	"ziQsUgKbLiEPh6l9WaUtnRelzit0At+jRhhoJbIdXjGLDczKSNmS5xYuLQ4eqyBZXY9E7lSX2j3F18Ii",
-	"cPJdPC79EMqsaZVEtbZR16HS5gW1qo0uOu6vph3tNHKR96Dmnq3us/LN0GyzsbQ7QZC2Utg9VweDQF4k",
-	"AGWRfIopYBfrlEVxTNkkcI7rFbvYMHNU1tB3x7VfiuIbkbRmXIl508lHZE6xLi3U+C/XqhYxhBtcNUsp",
-	"JFOt7LKKpI6ZiUYvRbd2n4T5zpMwZuvl8zCl/AtrYIbB9kCb3wUwcRJkM5cFeKNBy2nvbT+XrOlmO/4i",
-	"Edw21iTrSACeSGP2pAOkNSSRAYRMv/da/0H5jGn7D32mhw+fHh4+fIjQCM6SzbZ4hb9C/gUvtnhtyPyI",
-	"Dws47KFKkgjAvsg/k5HZwWzSXCg7xQSYSEGr0k3Tnd3/q9kgVpsM8mV9Ngi6oVH17OnjH+DqLuNkia0E",
-	"zS34zZe3y/fkuRqCP41J8kwAoJ+tY4iaLNIm0ZzzYuNLm/lLWfBn7lfd+nRSt1zj4jRLWI/Bzo29vksU",
-	"Zk5ynxO6zwntjYYO9/kx+AIFoU9fphrOfKNIytrzmpSSfQ8dOBWv09t1iQJ1tFEdMR47vGRcbtBZuw1Y",
-	"xlkbwqUphZQZg9x0ruM3xEn5ClPGWQcdFWvgMHDSPOJaSJsM4OZSYgJB3JdIHxdL0XbBmLGUAeOrleCJ",
-	"o+rJIYx38hEm96LY6KwVyjANUU0/vgLR/gYQtDvwDqt0jIZUS/FyM9dehpOWTpeZbeOgW+G+LIneOY4I",
-	"BPBuK3un98twnd6hJR6u0y/VX2bOtoO9NF6n3UoIyRNhYOR3Z5Xvk+6f3rOgbWcML8OWeHO92tmcQI0E",
-	"Np5sIIx0okePen9+KXAnN22yuqqLAWIPm8ldstDpULhFMwJrbOsOMOFmsT3AORq+RrubAZptO1moQalc",
-	"R1HgS0cMCAb2bXykj4ud/0BZQhmn9cqsXw6BW6sHwQNfpzEiLruSXZTL4Gy+RoNiOuAoZsry2ibrsJHp",
-	"QqThjFGG3Awv+vLp4aHp4MhCrEZMviIgQT/jTgPPjkoAVMZ40/ywafcFuGZgvET2N2d/kP8rHNeYczt6",
-	"gSPzaiWiKJRXudR64a6P2NPDQ8pWm268/m+D8WSsA65p73Q4eW0S2XdLZLAzrPNlIZQDhftCRLe7adCX",
-	"Df/gd+ARgO/9wQZEGkHbYD5PAEA0ncA35Rm5gw1UB2O7ZJMe1AWwiAK/gOi4+IsdAa9XjsSDti/d1gHs",
-	"KVc2I3AZimiuMFuDtG2D/skLl5AWJeqCJI6EUeK6df8BSbD1zgawEgrjV6xNfuCzNNpQ5I2XUxAoNK/r",
-	"X+lXQA63cMmvBJYRbLjpOe+cV34nupjrMb34xizUYZ3z1V23ItAZvmLYeb7aTg8hxQ3seI+pb4LO/T42",
-	"/IKx4Xp1616DLH/8iCKYnY2ZWerRY1T4rk9CX156bO5ElpPh5IwpMUsE9j9e8Nl7bVa0V/B8abnlXGRz",
-	"sSE+o1gK1nCqUzaTrY+EXHSkRk4z+w+UlRLH/K8vG9rR7M4Phzbp3CzEpmU6pMwxGwpwKyJilspDzq1S",
-	"312hM87J18odA4y7u8RKRD+m+Qs9jb78Zj5WctLdSKgJTQZVxQOWCJCyMdXl0EmFK76pstAvcHtNTPXg",
-	"jsy0Pf43zuUzvLy8n4f6p81DTdaJ3G4tHUOdlbjKtlrIW5pqbSI9KkmiePwRlDPTlX9AsJ0CEMvKSUbX",
-	"tdgNq6vuloo8JuQs2axS01iUCgk/zRl3p/TilVkk8JqwHQyvyqP/Oh8N8B94tGN9MOCwhPza+WgAYVYQ",
-	"pyu9mkePHukfEZUnCD8k2EJG/KDgG4ndE++KZsCe98b9J4fZCKr+6IFiF5tUKHd6DI/5c/kE+PE8vApT",
-	"9fMz/NdKJGE8//lJxzRNBfiLIM+Z52Vq8ny1grRrm01q94lKtTWPLy/ZWqba06P6ol4HW93KBvytIHrg",
-	"7iAaltOLpePpGYcwk+HGQl4odiEuY2AR4qlxDArlwxwPDk/XRNDZ1qKdZRQcQ6MHa2u8tqJV3gDw24/B",
-	"EdX9iMlI5riwnFuByUF9H/bYqGel4UJuPXxZtQTwy51ARt6Vo4f3i2btsudn6cInZ1lMTzNrJXDAKrDB",
-	"C3EdkkCJ3mlu/Pm4/SMUFRNR8cB2LwTjemkBS2FDqJyrvBiMwWVdINfS4OCGa9iFOuv2keinS9ogPDWc",
-	"waHC0UdfRjF0hcXrFBGgfvoX8QfSXzNoIxEzEV6LW9CVQ+SMITDdfsAaAbwI/y+A18ErbtJMC8f+wEr1",
-	"dFlAZoqKDo6dCmDvGtgFCSW9BvqpVkGkvvyiCAlP95XwUekq6ocAUx3YwGjDRtucGQx33bPbfFfIB/XK",
-	"lUihKXm9qrcweyIgKxGGrxu0tqtbAiLr1IiGwsErUPQkGBNLoVgj+KD/rwX/G3gsAoNKPUPo9DVyWkDL",
-	"s5yJKvLcKhTjepWtyBBy0mD4tettGgfx63D6snc8GY5yY81d66F8WXRRe8ecZbdSsliv6Ck8z+7qbx7X",
-	"OXdab7NOQYRV46J7K/V98VWAPSA61Cx42dsmpQCoW+skrDdFbjbJBjgfg0yfEHEyvude1lJpIgOQd4Uo",
-	"Ap0iDEabsAKrRjz1JSL5KhHfoqCOE+G5sLPanrBKc+L0+N3GnuxKYVlgVcphVRujdKJ/kIR/cxs0wWXZ",
-	"Xgk4Hw3urc/3hZEW8U2WJD8fDTAM39P4mCh4F2EORmrPWoBZKAbD2ukTM+jnmRq0qxdgObqyv5imVqN0",
-	"6cvGjn7v5hFLxXIV8dSODOpvtrL7wHCc5u94ytv6323W57MFJCl8CeVETHl0zbyKoHAfBdN2ZOwhcWSK",
-	"ipbwuJEJV/oSg9rgz48BxHfJWqUvqEDgdMEChiSGsApDWyd/Sl35uOh28YpTahmwOx4O3wz6e9hLLrPb",
-	"gfsL/nQu/ePuDl4h59bGDdPVHVLQuKf5RijKxtqt3FvM76yx6y2UOvXL30rDpQCzsKfFpPyfE0DW286R",
-	"mAuxVK5oIxFruTiRNYS2Uzdx8l5BFOhh5+pagiJgLA2PIb1WqomJU+hqtdQ0Xn6MJmdiyY56LExp7jcE",
-	"7cTa3C5myiBK5TngWWop6+anngva0CHlr2AmQ8fvC1zrcio/G4ySsZlQsJTQHsvLd0Mqu1kkNUN2nEzE",
-	"mv78gM5QcfFFW+s+FQK1z3vHb87PpsfDF/1xHbgFFRj9I1N0NebY+XEO2P5VY95lP+BZ3Y4o8GDuIQCK",
-	"D6dve6fvpr3JpP/2bDKejvr/+7w/nkxP+7+a66FUaZZrPvxvX1qhS/274ag3Gpy8m54Mj9/sgb2xRPy4",
-	"/eMDxeIb2SwPodTMwuU2AOXc8xsqYDeLMMKtDZUB2TSDKean+pCmYxE2Zt4Dm/4596C+5IkwgyuV3dAo",
-	"a5yF73fk3Iqn+drpVUsoXOf20LKVuqLvq9Gf1Xt+HkJXcpKV8R69/A+UDuVjOWeUSQyVNQ+XKTbtoblD",
-	"u6PdB4j+N3YaDc900+pfNq3yb2LbBMHiw4f6BfxiEOBcCcZdi387/781ZnLI6CjMoCKkPk/JbcWXpox1",
-	"s4iV2JLQDRX2RnFfJuHVAgMxKr6Bq/VYZS8UtD+5bU+um9Sf1Tl3XwL7+k0Ii5V5L/x1mIKdr/u1g1JY",
-	"LUiBloBPQimNvJ2PwvdCX28pYQViR8ZLd1gwnJxNX/fG0/5vZ4OR49CtI888MTlMcr4sTUKhSIwbPfH+",
-	"bpc1QCLGtqY198EFxB29DRhUOHP2Kb78qCKANZ4SPa8h6Kgl/8LxpwwdRKA9ytmlvvNL2D3YNdys97xf",
-	"ILC0p8AzfvOu10yI3Lvee9f7fbpefNGoOYO84u28b7qP++WYEgUf2Ri9PGbPDp/8dMRev+0dt8ave63H",
-	"HnvGsAjrsScdpphKxUp5qFmQihUTSIoDXEcmBdYELg1qncqSeli91TYNEgr657DgXDLBkygUEKh52C0L",
-	"DFD4eG94MlcZyVfmZBtZ2ZsCKexPKjn+bV03eTxgcwV7NkcvefJeOY1ttgmnW05b2k4ZaPWSRENLLTBI",
-	"y5uI6zBeqywud3Rkbd6YK+z8Ab+e7/bIZuLavjzhIPltF8PQZ9QGmZR/KYjC2JWvgym7qEgAvBGWOdJv",
-	"ZvZ4IBsMy249uWe49pznjP1ION0i5swOwxkFuUUczdW22bqmpx9sinjMYCgzYx2411wUt6gFbTnnnyVz",
-	"fAltUHCyLd3wjScdNucblZ/2Lg5vl/Lc2Cwa0xQKRvn4MpouHrP/mrsqjlXJmM+fhcGN58tPyMJQAcFC",
-	"YGyLk3PnWUKzoxkr+PxA7y8mbbLsi6mUQLiwL2jcgvjie6R3j/Tukd7fC+lZJLYN561lFMr3LVqu3aQj",
-	"TlnFFX96oMyKKy8jI9EGNTdPO0fbG4Rz7Kv3ZfBIh6jm/MoOzW4tC58iCRi7TIRaZF4dizePtR88MpIp",
-	"T3wZjPvj8WCI1KMvR/3xa8P5QVeOSi803j/jwGZ+YSenTNvMy97gpP9iOhlOz0+BPPSkN55MaYMErAHU",
-	"6Pq+TS++YOEcuqZpBB26mTM7f4lIlWaLfRkCIpPNrh03Dk0HoNmFLrfpjpYdl4DEl7dUqn/c/pH6rlEx",
-	"mIb8zRLp9yOcs4D+PZhbYl6cSvdlkNHpVnYjnsOu69GmuxvPkzvHNzpbhtf4Kbrw99Xsr9D/g48NpJfs",
-	"Fq6e2l2v5jzdQ/nzVNxo3/O4/WObncNvFMvYdFnD2YKtubgMpZg3reEjWoKy4G9WmWM1RNAs0ReXanMI",
-	"A0jIBQInAMbJmyRMYc4ody4d/MRWQzSKnAj7KCNCROZgpJXO8SdchdeCjCrMEynFrwQOFJ3G5ktpzHDx",
-	"bIUaXGmXBeFyJRIVS56K+fMNimPjrMEwueKSSHQH88CX5kyVTA2FHqCiEmnJop7GKY5Y4WSVNpJEGkVN",
-	"SHi9BDEbf35sAjEoMo3nN0LAGk87T6tponxZyxN17p7grsyme46vZDYL11BrPeFr91D9n2d/4cEbS1Gd",
-	"ZdplkjX2q7fHxgYHhvEESVFYA/mT2CwSHKpxTS/HRlQmEWpiS0+ZRqgCRXtkjqv5okAb4ZpH63xBsVrk",
-	"uaalscqyaSxpUb2llTn6BAuNpM5HrmLhcQ/x9/P+9PzsRW/SB12itRIseITi8ygHCW2cQJ/jseCCSynm",
-	"9F8jwVUs6R99THDpfxUzloEF7GWT3/AP9LGNCCCP9IOa6zu50OudAg8RiV/nfRZPhGkgBZ5Wx3MUmYt0",
-	"5KPipdCLqqOQ3UxGrEBk5MtPZzLaykC4Fw/QNsIfBPykoWjeDsu8/KMRJ8H8Vpb3mkU8XOqozlDaYnzB",
-	"o0Lyq7Sbm7XeUF/SnbpCfYJvNXy4d4D/aAfour212sLR7wru6mu7Ets7aP7964Q1Xo8Pf3jmBg4QHJhp",
-	"p8dsEa+TJg6t87K4ZNuXZxEP85TdR059i5IvLqsgNerXJ3+ybPgRWJ+P2olAYsVw/Rkt3BuustJFmwEb",
-	"GENHwxqQW1dQKduE8sog90kcYCreRxmcZGlYHMQK6BrhGevtccRcn9Vyvx14cPumzkrzGXE0N1x3TV8u",
-	"ab6jtGjm61LcmK/vTIehEXUP5Uu64txFut8ImkzdhOlsQSmejIdqn7X/GAABVMtUSyvAiq2o0aLlqpL0",
-	"5E05sEKV05ckN4/8wljUeNI5BOWmHNV5g2M8SbWORKg4utaoi5gjSxrHoEOgI0ixXXSIqj/0KWoXZW1L",
-	"qLAcS9snBJyObn6OS8IRuZsFVgbSd2zRdtQPvkIagMqCvszfMGK0CzGLl6JuUbA9XOi7NrrZ8VyQTrbe",
-	"WLgxw1Sx/7sWyabty/Mt2s6sTtrZTBgSv2itQlKeofCWYCTrdCLsjYl7zlYl84I7+AI4HOhbUAjGRrfs",
-	"HTW4AxmgwVaspTlj9cQNZtUNbeGKJ3wpUnC4v/9ZUX7IXZW2ppZFhlhotYU88A5C/QN4BgfeAaqnYOXv",
-	"oIgzPAczpNpDHR1gWU87j5LgHNB5pHF2j7gcuctqJCLiaXgN9Nz09Jt1F+VsioNtl/LHHcIh5xnsLuBB",
-	"QJIXdflcOOlJ57By7gRXumyiYsngXdznvWzeKxFUAkAkfrz7uiFZi/jSqI5wZUyHrRka027qIWkcvy+5",
-	"7aXgEucnGlWEvwE0oSLlEp5zXuUIvczEh2lu/1Qd0zq9b38azFQpZZ4ImOCkdMzkLlBrmTP3Sq5vmzdF",
-	"1OIwj4SqqtBpPm/78teCElA1pVSznsjDCOGwjKTNpC+qRHFuUfTbrTqAj+AsIx69uymbb5ziceIq2IcK",
-	"G8rua3LfVUgM0WspInZe12o7AmfRgS0iuXUSHRwdPOKr8JF+QAf6HPSrolXpy/kqDmWqWChn0XpuqPzc",
-	"hoeLjX0NoedwxZMU2hflhq2i9VUowd8TxjKXVcZzJu/WugBeejNsquFuJi9zzcOIX4RRmG5Yw/65fBor",
-	"OFM+Tz2TYcO5rQfKyboGdAa8+eHkTN+0Nt7NI+hA0QF6dih94NVKNb38HLAy4bLNNuxDPuDLRsY8YLjg",
-	"QCNTXkWQ4c9Nl0Ko8fDh2Pb4th8+NHKEJcbOIOPW3MaE3HVagX1ZWDMM0hQRobEGRDLtUr66SQ0olymJ",
-	"gWLTsWl3NlkMfbd1UznQfVRDtYhyODV0is2s7dZ2Kpt1sg2hep1+RRmHPfUM7SgRtUiZdxDuIS/96LGg",
-	"JCEZwKCpy3YMLbw6Gs83Sh6aEsXn0kGk/MUWOcScDqJXK4ToqtiwHqMlf+hL64PNqTMRQ6MCScdq4qOz",
-	"UiNGEUMfzzQqw8/16mbEmRVdxNjOXKcaUkmrbW/z8If/Pux0Oh6oDmYdxup9uLJ96k5/HYyEKybFh9SY",
-	"KdV1Vakc6mrGUyb4bEEb7gS0JfRmG7qNvdiUXqQnwdqNsm3B8JLGSYHJFhYQ4dQ+jcHmYeZ7g7v5qYni",
-	"mWEyre3LiZDVrYRRTI6pricRxNt/sOLtu1sPm3oLZIMW5ZkIeC5QkDKDEU6Lhi+zKYicXTcqFZBHBV5Z",
-	"vaVCfKL/3WGK3YRyHt/k+hZYA1AzWk0QZMXUXc7iPAzYiusT4NI9sbQKVp0C/gPbKSoIWggoh6nnS2i+",
-	"LlYlJ3HMltqrmgO32VkkuBIsTTZ0M9qdJO18sZJCqt9aI5Emm1ZPL0xgDGAaJ/xK6A05KRDihypjUtZX",
-	"6y4iDkj+drzgxwt+2GmdxdHm8ZPOD8gt4cvx617r8Idnef5ijy3EhyZ0C+IfFFvG14JdiPRGUCo1vYkp",
-	"Ca/a7LlLZqGNDVaefclVNm2jT7PgagESJnPyLpauDHJE7pXTLSnS7lSp4fWlqnah7kmnDaMo235gwuCU",
-	"eiuSJ1sr0fRA4jd3ODi/227J577U769GELnOnLfZ2+ferDlREZvAp8PJmd4Y+BX/AFjbll1f6r1sMNl7",
-	"IVZWxQlr+pYnX8EF6djemWo1NBXlUM6roQD2KiYmPG2OqukgvS3sF15hONb5t0t64TnzF+VBCq88hOvt",
-	"NTXh7eqGzseiXnUeOEOhTidyRf5SXOiHKcG1gSZ/I/hfjs96RH8PdFDfPKJxIDHXoBi8ZCKuQgW0n+YI",
-	"AD3oHxknqfleC+mYlIVL5pvkuPF7CRVPtNvfwMSai3N8aKOoOosDkMSuM+XBlO2HpulemOf1WCL0KmJt",
-	"yBHtCBMW3xj8NhLRBun/knRjjNjojIUQ4gbP+5NJf6SfGGziN/1309HZdPAiYA16PdCNLGKVIpthfOnL",
-	"4Hlv3IfsPylSjM4YKWgZ6kMToxM5eo/NRCKWsdzoVxMt/Aue8n+Ph6ftmAQUQX7qQvimEaXq6oajwavB",
-	"6bh4fXgI/JG9tna+7RyzYjDRY8sM5Cj0RRkZR8yKEt/sJWoa2wKWEWKDZ/y002l2DWl7AiTYs6x6aqAk",
-	"NgfqCAU9kEppxEhehldrlE3TZ1YOPRkeAa+EHuSxQSOAjYBfjfYQNl/aQCWDLRpRZIACyb9TtRPnOv/d",
-	"sm9YIzBQ8Emn02VnPF38/KjLXqfpaiijTZeN+VKMw1T8fMI/BE392CFsgKZSQUTp1CcKaxoCTfTNgqca",
-	"KeBDXKc6VAL/594HLC4OHfBUh4QpvOuIntJk4/mS2yoUNJrmbs+DTCJJkmdHpdExcsCYyzWbVG9kBIzH",
-	"r3snJ/3TV32nrEdP5AzXRqM79fAhg1IcOK4CFKAnox3MEQtW64sonL3Ra2oSiymXc57okFKJZ09ZA83I",
-	"is/nobxqmis8Ho77DH/N3ouN5+oS6hcWSVD1EdZJxLLPYP4gSBMuFeilBhjm5cJxEN4xX2D/Jw6licID",
-	"Tz97/0D7TlNdv+LXArrFmh4LOL9ah/Oqg7JlPBeRXg3Ozs8HL1hDP/z/EUmM9EmBPkQAj1SlYCz08TAC",
-	"mWxWIvBlgEE8TbU9CpbrKA1zvEJ6wcX8fOUqNCAouoz4ldKrpNG2SHCBIq5S1G3k6TohAkJ6x/K+vejH",
-	"yuMjHqvcHV5uSgQEyN9NR/1Xg/FkBH5Q//Dd8HzaG/XdvjT9bfxafzSdvB6Mjc2DIxr755yHBfoK+6eT",
-	"wTH6VzzrbqdLG7cmw8T4fBlK6+dYA/5tMkhHAAk9gEWe3mU8FR51AHrsgksynIBbQUDS05BcQ3SJvoni",
-	"WpUTvFIecxq64V1BlwcGVYcF8H7H0uRvetgSMItlmsTRw4dF+GfUUY5AmV4shUypme2I/W4uG29FibSV",
-	"xBFevudL50JyV9WChVBGIAt/mAlJ6H+Rbjt8sICp8ysNsnF5/gioCdQm7383a3kdvxfmuH8EbTaKI8EC",
-	"OF+g8S112eOc9gwei/igwbYvg/IV4qtBvRNm4naGJW9ofKRiuisj4xEVcWo6+qW48aUpXcA1SJBr7uEh",
-	"sNTLlnyDnl/pX/EIPrQW5GKjreKSKwi11IrPhGp2Ie+pYQRA7quES9s/crPQxzbOFuKreH21aDMa4FFE",
-	"1IN1oTDnRbWdkbh58XPkGMNnTdYscdYV33m41ywbI2mmzD4i1+Hns05PO48psSXZw4c47HARzzfZXvQl",
-	"bUa8qGU4n0fihicCInfzZPCO4MoibsBDtuEZqKQ97TxxUnT2ejVuqTElDwPkPMLX5Tn00OILqX0VxltX",
-	"Is2RC20wGmyYzLKjTodke5CX84y6JAyAzLSLoR94Tj7QM5jbfYe0jadmkmLs/i5eswWHYFdIhj2/viSj",
-	"HioXU9qoXr/9fJYaKXAWXrJNvGYXIgrFtcDfhbAtoFraxkFqqLYfHPnSP3jeOz3tY6MNjlbr66aRvCE4",
-	"b1OG9QAEZsV9aOIAh3E+OjFJt39hUdY9KsgKwZ+njqmluj/k7cwqYP0f0nrc7Aq3yRneQUryhUoHAZcQ",
-	"a+NSIUED2GVFLTAAeTYY0Ip5M+vGAjNic3M6cin6P8QcoSKrf1S7y04G4wnc6Bi8VM23XvXxS1s83/Go",
-	"35v0dx8K28bN9+oP97qnvTJ8bToanvS3HfN573TnAcd0C2PS5d1yuGxNpgQaxltd/i/DN/3S9+sP/6J/",
-	"0t9jBbILzrIT9QcdvD3rj8bD09LaHvdO9Vfdz3sv3mIE9rTzpNmlY9L39FK+G56Pxv2Tl4VDjPpvh7/0",
-	"c5+eDqcvepNe9lwt1IGStzmmHRaY/jLouTvANMJPBxVf3na7enFONTj6TcOt08n0l97JeS6Xkj3l/XSa",
-	"vUrZZa9KdVkftATQTDRZbCHEEbGuDmutUcGl95hGAejk0fzu1PY1aS3t6g2mQN/kehTt2HjeQH8MiGEm",
-	"lyjGgTcKBJBjTMZkFSn1DkEn3yjb5RJfavNGWWj9B+M6fElxDtkzOrfnEJij457a6TkM77osuBJpCyEN",
-	"xATObA8qOgGWod4PFwj39PEqYHDvbMAw31TIKfJV+EZsGk1T7vRYPiHFV2HLJKQ8m2A0cTp5CUyS01zb",
-	"yzjpnQ3eiI3CfL4OKEMklFkl4jL8wBohVIqx4PLsKQn6WUGb4Hfe+p9e6z9/BF2oIOpg3kSBDUr/Nt6L",
-	"TbOJCW8bVlqJN6MzCNW1wCN6uESl7JnTkEJxPCI0uspMPsdjIfoWhFsEk9pM3xjohGuAF5vSYSNIxKVI",
-	"hJyJwTxo2jZZ1PJ+oMzxn3aesiAf9bRZnyJ5eED66SJsBrSJW7p3NtBPIdvUBIKCDy37gEwU0n74UENa",
-	"Qpz6EqWLB40fBBluKNI5HcyYn/Gle1wNN5w8H8BS/d33YoNjMCLxbHkQGoVSK/ffuoJf2LMrX97EyXt8",
-	"i3CAVO90u//dLu1KJl7K7hc0Y624vi8bwMHws3OFmCyARt7s75hr0BfXS4NH9H7p/2Y/MxnfeCwgqiH8",
-	"E2BUPBxhEA2rClmRWbxcQV4qTD19EPZf7Fnn6U+dDluGURRidofKjATCoQl6thAtivqCR8Eq4VdLbpJ2",
-	"yh3fdaWBcWQhBWin1rNFltFDqQJf2g51DDM4ppvWyiaI3ovNEYih81CG8iqA91KDaLmOInib5mKWCOwd",
-	"BquVCH3KNPal3u5hFPWW0CjYYo9Nkxn+HVpernkU5G4d0TABPhVK0rmJOGj069+R3vpKJLDdXc4RY3oe",
-	"d/JFtp+eQRNaRy8zVkapmseWgiuIo2weBXMltqhDx2li2LWGFmk20macR+qIcXhp1SJOsIGBS22s8g1t",
-	"T5yiRO9sMH3TfxdkRBewwrkG+Ow7RB9tGvG1TXgxGBvqKdOlT134+lNT1sAgl+wJWYpmF4nD1ysicTof",
-	"9171p/3fjvv9F/AbvBmesk6293DN84fJlhwuraom6dRIdcgu5mJejkNGGtGcDN4OJv0X+OFcpDyMoEnh",
-	"T/8gTTa9Kx7KgYSDQvCwJJnTjx8haDDcdmYjQ5KVvG6bDR2bAnYM6rMsiuP3+jZzlLU2mDNhHmu3203K",
-	"TBcT0/mkWQnWQOJs9Et/NB2enrybno2GZ/3R5J3++9v+pAfozz5IDYzwuY2ng9PpYIxI6m3vBPBV+aOT",
-	"3uhVDrWdjfovB79NT/qnryavczUwmJU0fwfkCZBv7GLPctLP/bcB5xkoREjmnt9sWK+wRb38pnQvbNR/",
-	"2R/1T4/7GsS+HA3fugexYPBt/+1zvYgvp8PRq97p4D+USYQDjc9fvhwcDzSOpd9Oz/qjt4Ms9ihlDgs7",
-	"3mOBuwWDfYFkullZIAkjspjtxeSQRzgTHTUmnYCPofG4/SNEswGmbwx1TB4VeNa/aWhpeogutMfnScI3",
-	"6BbNFdm9DjiyytO7SjhQrWlBw9Uq0f42xe4NBxrizw8+/vHx/wcAAP//",
+	"7L37chpJ1i/6Khmcb4fBHyDJdrt7pHB8B0vIZlsCDaDu6e7yplJUAjUqMpnKRJh2KOI8xHnC8yQncq3M",
+	"ulHFTfKluzV/9FhFVd5z3ddvfS4NxXQmOONKlo4/lyaMeiyEf57S4YSdCq5CEbRFT4mQ6ccek8PQnylf",
+	"8NJxqREs6FISl4ua1G+49VK1JIcTNqX6Zcbn09Lx7yX7c+ljtaSWM1Y6LkkV+nxcur+vli7EkGJ72eb7",
+	"E0ZC5vkhGyqiaDhmipTpjRTBXLEqESEJWUCVf8fIYsI4cYc0CG7o8Pa6e+GSBZXR75X0wFYHcRXS8ZS2",
+	"BUx77USH+o3iicLP+RPtMXUqxK2f036PSekLTobwuzwm7g1TioU1OleTusRfB0rcMv7GmR8evhzCv+Gf",
+	"rI5PpD/mVM1Dhk9dUr6kn2qNMXvz+vDVT4eHJ+SKqsmbgxOHv1dq1uHB8oT06JT1fMXeXNBPlWq6W09w",
+	"NQjZlE1vWPhGhfPCnnD17auXzCW+dPiIBpJl2pSKKmamAP/ecgovDw8r2A3lpNOYqwkZBWJBpKKhkif6",
+	"LKgJczj7NPPDJREj4qZWza3GDzyqqEso94ibmqJLyu6bE2K7jBeMROvl8OSCuZU66XBG8NqQGQvNBtYd",
+	"vuG8/avLVLhsjBQL807DUHBPkjlXfqDnRUKqWC3wp74iC597YkFCJmaMy/Q5nPrcn+qjeBidP58rNmZh",
+	"6V73OqMhnTJlrvhVKO58j4UtL//qSTH0aUBm5jXie1XC6uM6cce+msxv9JqOhRgHTP+LzmYB3gtfNzCj",
+	"alKqljid6lHM4q6qpZD9Z+6HzCsd6zO1bp3u9ctyJrhkMOK31Ouy/8yZVPqvoeCKcfin7txHMnLwb4m0",
+	"JG72v0I2Kh2X/q+DmNod4K/yoBmGwqxOegV+poHvQYtkRP2AeaTs/ty4aJ01+q1Oe9Dsdjtdt0qmTEo6",
+	"ZiTwbxlxf78R3rLOptQPPpIWv9NtEPiTUM8LmZRuperwKQ1GIpwyj/zvXqdNyu7bxtmg2/zndbPXdytA",
+	"2SgJcaaw/2LGQhxLyEZzySQpS8aIryRJjLqiz919tXQq+Cjwh19hkfQxic4HHQ7FnCviS0KDkFFvSQKf",
+	"3zKPKEEoF2rCQjKXLCRlt9c5bTUuBo3T0851uz9oXHSbjbNfBxet9ofmmVup62mci/DG9zzGv/w8OqE/",
+	"9rled8tCyHX3gnChiArnUsHuX7Z6vVb73aDTHbSvLy4GnW7rXautz36rDScjeuLw6NFp4+LibeP0w0Dz",
+	"pCqp1+uVKqGabgWMGIqk16PZ6+lj1e70B+fdZu+9PQaczPkdC/2Rz8xJcnjZbV42Whfw8s/Nbuu8BWuG",
+	"m9/iioWcBjjXL75yDT1A9mnGhnqRJAvvWEiYfpuU3Va73+y2GxeDXrP7c7MbXRr3vNG6aJ4N+p3BabfZ",
+	"6DcHZv5mhWD720Kdizn3vsIc8Bq+OnxFRqGYZm6cryQLRqSMpO+q2/m5ddbs4k51rttnyQPQ73xotl0y",
+	"EiHxWMD09w4HBiQrdXLNb7lYcKJpowQGtAgFH5MpUxPh6SdywUIYx8JXE735bDpTS6KpCvG5VIx6Zpuv",
+	"6DIQ1OsLcaEFo69z1S1JwvFIEuiuNeelHBbNbD8dDtlMSVJ2rxq/XnQael06g4tG913TXO2+EJeULw0x",
+	"l19+9F2qNI2e+op5x8T97JQM4XZKx8TR4yFTypd2hrJOrgJGJSMqXBI6pj4nAVUsrDule5eUuSBD4aFY",
+	"mRCa/1UDtl6L+HreWM37B0kRAEZ8zbWIJEL/D/YVDn1bEGRPMRG6bjeu++873dZvmp5UzekchsxjXPk0",
+	"kIYz3VBN0m8ZRy6Uui64v9d8FoqhXuGbgDW58tXy65xQ5LW+JIrC+NzrXrMbsZfmv1q9fm9w3WsOGu1O",
+	"/70mSZqS6snqWQBzGop54AHpv2F68lQxT9PcFZqlmzZkuqy/1LIOYdybCZ8rWYlahOc3IaO3EoW5ecCk",
+	"blE30G5cNuF69N53un1NS1JPLzrtd0kCY3+MyP01l/PZTISKeZfM82kfRKivsdSaCDyTxHREtOymF14v",
+	"HA0CsQCeed3uXV9ddbr95tngsnnWagz6v141Y7nJ4e4pNlDTIydOSbFP6mAWUJ87pUx7ddIwDevO5DHJ",
+	"zsysyr2VKeFSNoAatfidr+DNLpPzABfG83z9hAZXoT7AytdiJqotWmSNHn0u+dHnm9asE44p9/+Ad+NO",
+	"9VahlrHL95f4BcrBVmj+PTmYqNVY4xQ3/2ZDpTvUM5eyr2/qXpOm8feg5X6i01mguxhPxODo9emP7NWL",
+	"8xf/eDF8/Y+jF80ffzw6HP708qeXr35ssKMff3r7ipZW1OBqstGmVtaYbKgchftG6kMFGp9KCpljescI",
+	"FwQVPU1/tSRNVem45GklSflTttJttfSpNhY18/DfUr9U7+Ob0S81f6rvkR4LKC/HpTFVbCLmkh1MKPcC",
+	"TbRRl9V0+gCbgc3xvWiR0tO4ClnBPHwp58wjgrN63irJoZiZk6fYVOYoR9FHNAzpcuWMJPcuaq7gkGip",
+	"ffejob8qUh2BkPoeoSo967Klic8k0ZKQ74Gs5MY8xgWeGh+1Vy9evchbIEOY8ex8F0cgfyXewtsELBaR",
+	"guSR8mJCFXEP5lyrSDXzi7FKHIyZquEG1tB6AewsszI//3r7w/zs6k7dBf1Fh/54Nf3lQ+vdP5fD18Ph",
+	"H2dHMm/VZmtU/uQmwK7AzlEpFyL07NirhAWSZY6ylx4YWgfWn+ro7d9LWlM81meiVC3p/zsGHq7P6rZH",
+	"v1qaz7zv6jToeeAar5p+UpTcK1XTxpH4YkWtJA97cqrbXOsWH4l9af9DycLKrvn5j9OHcv8Fy1sGjypa",
+	"PAe0PxWbNJ5JEtKF/nPkB0lCHXcAB3efDnSLZEpnM7SPJOjEM4n0c+SzwAMLX3qR8X4cfy7xeRBoAdv2",
+	"s7Ky8ObPxnqQWNwbIQJGQSjxpxS1x42NoSlv0walu1zdkszr5t7DNkV7ue5A91jAhvnuguYnOlTBUvNU",
+	"sqBgBOZ06vMxkCvT9gmZGy38li0loSEzJjUgYoKzzqh0/Pt6ES07lLfLlle6r+76kXEG3H/MmV306273",
+	"by6ZaanY0xCANyVeEQK+GY/4Rof3x5xF9N4atDWBRyeHPh3x/iROUkzz0j22xhza1yzlfb9/BSY2FkoU",
+	"Bqz2CSd+4XNZyZGHVg9NepbbnBfYpEcVcopYu+t7LhqS3IPAl8pyd+lWcmW9r7dw62llw5v6/C3l15KF",
+	"CTP7Dgt2Q61M3+LbuDVuKNcKszwhFOV9EZJDmC+F3xa+moi50u+kJX0x15Sqmufw4HPUmap6NF1GZR6p",
+	"OGMjOg8UcduChPCOS8o0kAIldbC6bdqsqc8vGB9rweBoixMbrlv1U2Dw+y/8ejZnPkkvwfk8jA3ya1nN",
+	"4zCQ+5y5R5wsPbQLsWBhbUgl805I7CvxJXl1eBjbQtB0k7tLBbyqWrLy7MYNrJZCEbBNyjpsXle/mMsH",
+	"rQOscN/fU3nFwqkPV3m/rZ9F32812Lg7CeuR+HOPz+0arbkmWxyDvKXYQ2Rl1uOR67vXx1OflY1yjpyD",
+	"5pV32rN7DB3GXxRu81V6lfPn9HkHfSczQ2BwktwsScikmIdDZj21nx3YCqd0TH53NEV0Sh+rxCkZ7mGe",
+	"h+xO3DKn9PHezRVy8ZjDS5pGmWiF/c6r6TkymKwnnKm3C9e3a45h1q2jjycpu1S/42rm4urFiDysmjlr",
+	"KVG/JknZyEH/Fr4WgMADMxTTKUXOGouG6+lGYhs3EJipz1v46lF2hz/amZmlbnDveq2isW6pN11s00dS",
+	"m1n3OgykYJ+M0lq8U6avC3/fc5O+KFtOa62lLGp4zaCVPmH7nfcd2cgDJQxDktdNRe/flWGD+02Js8VV",
+	"go9mtDAtOx0jp16JlyBlp4QxEok2PpLEH2RIufG9gBTmlL6AHFZNTaF4sWJOsMtBjb9arzJlz+EmLnIN",
+	"lp+HC4kbT6Lu4ky//PB1hj6LZ2Q72k101coXSqxECTKcUD5mdeJa2c5YUbUWptV7TeXB0h4s9es3kcKP",
+	"JF5NmB8SseAOHwqPode61/ul0z0bnDba7U5/8LY5uL46a/SbZ4OfWw3zb3T/GX/doJXzMnqjinWkQlvl",
+	"ehElbbu079bb5h+/R7bMjxuMmWCmrQ/F9EDQmV/Tsx8zfhD1fp/8XN76s5qY4Q7VwMWpWYUeYFbVetjw",
+	"8bWvO3ZepNxECspeprUc6ti1tqak5pR+Rc+BDANGQ0l8VX/wefjqC2qVrw3iz6yQhSQXaXctrJjUnGua",
+	"kScnxjowUROqgGRIMqVLIkWogJyM/ECxkNwsE6YwtEbDdKuRwpc+GHaXi234NkJAE0tfzgK6vI6fqIU4",
+	"p0MlwibXuxDx9+jUJq9eNUlbPuaseLQQrT0Z/5cxfugR7SEQQjRPvmXOhd9cQuUt2s8iAxOYd7R8Mfbv",
+	"GAT8HdaTdqSj1cDZakmMRpIVdYU/PlpfSiiaYxLRa6RPpBpOrEFbMhoOJ4nDWSU0CMiMjpms59vGEv3o",
+	"TdlelkaZf4MgjU3aKazd7r30+72Vk2KVZOZ/YMsdpY8GJ42rFrllSxKKBaEyZQg+qv9o4vg09UZTrX7V",
+	"RBH6knB2x0Li82Ew95hXWTW6DQUf+eMiqzP+OjfBiWWn5KEts0hQ/t4c5cxQsmJBIcl/kxEiD5aVvpTX",
+	"f2XNAypVl438IPhuR45DjJjAdzjCKVN0d/dtD404VGJMr2KflL4keipOCVwLXHAMpSiYXkwerCCz0WQ4",
+	"e2z73sahzUI28j9tNbiQKnah+WFzl5sXfXVJP+VJaBgmCzkvJiOlbAgROTpct7wJHhT1oU/NL9DKaleX",
+	"fhD40riOoj5+ev3qUP9v257YiIWMD1kRVRULDu5+E7iUS0lDvNFTGxexVbd+EEBE/l0eV0/N7YapBWOQ",
+	"4eEHgYQcplBLk9znY3fbeZr3cyUISQI2UidgCtecaM5NRPS2jcOmn24/f8jOyl/wW7Z8JsnID6Uir7UO",
+	"H9KhYqGsEjzaEYPcymb/fcX/ZMSPiJ9HugKuS/pYRnd65dhkTl6GvcQcNeeq59+xzO3O7GzyFKX5RJIf",
+	"Fys0SWKYoOLALIuFsD0UAAofbi/EGmkvh9wWqBKp6E0Q4hN0YQv9YNvvC2R+fU3Qm61pQSJy8pYtZZXc",
+	"sJEITVIDaAE4jLwusmEAZuHWiurwTi/2IOxon5NLriZM+cMoUEGMEklt+sIwrvyhPjbkZkncTzU682u3",
+	"bOmS8pipmvnsWZQWoz/Itah9dxJucVhzTPkwftmEU3KxIP9NME2XTFMMLxMXxn1Fpv6n2nxW+W5in/On",
+	"aXSkZ7KInfqzBqZEbiXFqPwA60RPRsXK9xZ8h/GhjTFby0e3c6avBEcqE/IdmeDjvpJrXky/4+ObSxdM",
+	"ihKon1c0pNO1Iu/KXLIheyqk5D9zFi5JnJwcRx/HcZg02S+57l7UCWakQc6Zh9F8LqSUQ/7lMPAZVwPf",
+	"c6tajEIQgcE89PFvTCoe6OHpB0PhscFwQoOA8XHOkwGm6EHLXPAhMz4GCMB1k1GEpJzv+TKUa2U939Lh",
+	"7Xx2KjyWTrG4vDtasJpo3X660ASP6lOkV+z//N6o/UZrfxzW/vHx8w/3tfSf/5V3+OMu5F52l5v4+615",
+	"bWJaWpWjn6yn+zDl9z5c5cV6C+d7eM/ws2pqtHkH+JTyIQuS6UD7WELjFJytLmby7dxBgQ+rOaV+sN94",
+	"EsgXq0TylwkLMWYfM4kxYwqSs2UMsFGOwDT07cOs5xNiFS73oCB6kbNF03pJIspqjeHrlyX6tHhJHuao",
+	"Hs7DkHGVdFZP6afIcP3ip/z5FDu3fyJKkKMXPyUUFnPhI59hnMtHDjKPIZkPVjE7ioQ5/adczfNO3LKO",
+	"mkSxNzIvpjFgioEN2IY0AJECZYNQwtkCQqPL+h+Yvql/xgDf5N4WXbHsam72omf3cA/is4bv63nEUiLO",
+	"CFy6bs56uVbU2jYMbG9rc5IBF6wKG94m0/x6wXy8ZzBVMB/v6o6Bb3LHBQIBCv573reE5XrVY7oxMvgk",
+	"soHoc+rRJRzQl69/0P+WddKeBwFEbqF/BQ3pptkN8cFHhTsexwunDI58aaK9NpniYoa4qlh+zokOy3a7",
+	"6jn+WM33h5oswnCuJktDdS6b/cZZo98YnLV6jbcXCJ2RFl7BNzuiQ/b5fm1krEjmrRYk6nzZMMYeoAfU",
+	"IFADp2dgIzrti18HV93OVbPb/zXFhvIMoklZidb+aNR+O6z9Y1D7+N+5wlGedfTBw9rajrpH2/F53cp8",
+	"+rAeMhbP/ZvOcXpmuyk2kz5wDoUm0US7J4TypQLf6s1cRRbS4s6yHtaN1CVW4r4r2pJaA0hagVQTikHT",
+	"rw6PSAoWIgJqWUtm7gu5S5Lt7cdjbhmbnaIk0hhqcTXZZH4gTiDGYitFe1uXU6GnaEPIyz7s2pqM13Nt",
+	"bz9XNshQSW+2DYkji4kIwFb15J/+6/mnb/GkrG5etOtVIidiwTFqUquPuXv35Od+8nM/+bmf/NxPfu4n",
+	"P/cefm7Nhv5u3m600n0xI8stW25jkMbXNo9vD4Pd9umT6xJecBgP1xY2WjUyY8q8Xzy0/dNw1prqr+bK",
+	"AjGADZ15YKY/IQuw4bsHACvJapp+H9iW3MiIL3Ot+PmCd3H8PRgorb0pilvYaDlfY6pF42wErmmxMXGO",
+	"J/g3kzEGH1VE8CHLRzRYuyN7nFgDRZcE8tZtmVFpsvJz0m2CEIOSpXBKctOH90r/qkbjyTt8kF237blb",
+	"iVtGNFFsDUOT0U2qZ+NJ4n6+dysnqXBmHzAocGcgby/P9hZBze5ExbIez1Ra/6DTHVjfyar/8+Pvxqr3",
+	"8XmuUc9jivqBzIOIUSElmkJrsUOKKUOsWnlM3G6j3xxctC5b/eaZS8oNjEapRGvjlFS4bIypz1uQN42Q",
+	"5VOJWOUFmdPJsxXPNAUMLcIIZWujx2zd0Yhdmmcw/d2PR+ymRDuAryRJEsRnkgCWJXiVgvkY/qFPBnwI",
+	"ciVMqf79h+gU53Vt1Oi/Cw3erHizcB7mhQIxYQtjf/KV9jZOg54xbhUCaWxGXsi6/kszxj1cZcQURiGP",
+	"/RvQprVUBs78FNDUdow9ztcy+VRR/ECR0BcvaBUDbVYWKGc5Mhu1/trum5X1yLEIMCCG0KP7Daj4dm1x",
+	"7iBmsiCjcptkwJTMKAIGOCWK0ek6iKWyfgHRwMRolMF7WIPwsMHA8bEIFaYwSb8lbfZf4476cF32T9Wz",
+	"dp2cBH1wbrx4kQMsXCVUahE0IQWcEMTuD+cBI3e+CCjijejlgkZygIxJec49FpKXCZ23sjW6cUbefHlY",
+	"EAI1qOdKADn5X4U4PBeM3n2fisaFz297UIOjFePL7g/fuxrpokXsgjs4CpmcFH+qtkNvUYWwLfHc9lvu",
+	"+NWzffw1iZejEMa1oeM5UY/31W2jrqKaErGaRkf6cmnVzufjXPXM8yXefvykID9dC6+ne49CazMg/uYH",
+	"6Manbt3arB5TdLn5/L3P1VrEzwyqdCFurLHY9Pwxv57lr8SDAZOjMW06rntomOHaTYzFnvz0gbI+xBVz",
+	"ZCgnvoeowHB88qMO5mFBPsFKGC1AIaFeuLGDIvIaotXOzDFv/VCa2APCqFiUKBKMHxnPNC/FH/vIm6cF",
+	"XTifB0HWL72bLpbkD7E2hmDvGNcXC3JYl8HVM861n3/futg6DQent3XUcTH2/krGz/YhAbDiew0BT/0v",
+	"vprk58+nfX/7Htg4rGD7QAKzAGkNJ228Tu9AvBDrjv0DjjxgKSS/d62d6q93tPeKR1ldLvurXSgqCUVv",
+	"MLaQwACcBZQ7pWNHr5dTune3cjZ93fO27lxtxThyzpP+bvUckbKkU4sgdUIocfWFdi3y2JCG4RJf1X27",
+	"WhnqzBhvXLXIy/phpe7wFifuAcTSL2vAFNxjdDYaFkqgfkkq2t4UmEHPkTFyW36LdkDEsao63IS32rbw",
+	"OcbV6BPtC465JOvvwiPjTD3+5dgBM2oDSlPq2sfy5IvDF69rR0e1F0f9F4fHr346Pjysv3r94rfvI28u",
+	"C/ZTWEcDTa4J54icsSBgHvEV8H0b0R5PvBH4QzY42uaOb0bgTTdNddP/t/m7PhTT5GIWZH3sDZb18kUy",
+	"z8JNpDq56VH9cNhkt/23Vz/89uMvy7dvby7uhmdH7/vexU/Xn86Pbt7lajc7C4qZBS6twQzOiHPe1OeA",
+	"MnpiEEjJzdJm1qRnYvDwV1WXLBDUSifnmgpabO2FqI3g9WSiLRSzk0QyReazAr0hGV/wZ7lJxaauxDGO",
+	"rlLBnaHb3pkt9IPvDgIs5qhQOtcaDM5FOH1QcQy9+WQmpKoTSLaxqIzlxmwWsGeSuL4X1d+99IehkGKk",
+	"9HNbi9ckbELVR4fTkBFr6AcdxwvFbMa8ahZlyRNMVokUCIQFojeRii4lETPGc5PEjb8xx1d4p3e+QFSL",
+	"MKXzfxmklidPi5H5pgiYdyFy9pa42Z3bvawR4nZn57S4zT9Nj6fiUmnqUJwQ1wqGLhTy0zuMwY4J2Tat",
+	"FTxpAX9lLSB5yh4BMH+nRKfHynOahQygLooDXR87tHa17s7ahW2lChzuGzdwgin4cwlX1zXuWygPbsg6",
+	"pt+jAxch2a0P130KG/haYQP7RwX8JX35m4jOZVS4c6fcGmMxm/izE+LqocGlEJxhXQIREsnuWEgDW3Lg",
+	"Zknc6p+Xoe1wfPaGOFnZ+jTufWabt93aPcCnvqxdOEKE2oDkZEexDslptec9oyQfqXrtmoK1axZp/8sX",
+	"e0/0Wfnb3q5NO5dw0X3B+7gGFiG5+Vc0lMx7uErhYvcGrQd1btcCivmqmtQ1ZtAnKafRm00O1d9Hw9gr",
+	"7/VLKQdbUPAvWjSq2PH0hctGZaPY9gs7yKcHmeEUxqKtRtIVlVhCu1quNIOlljgB1mZKckKRDchEA80A",
+	"qjPBVdQUyH3E6Lv0HHogFu6X1BJJs9vBUG1aTs3WLmMJYueU7RSdK0cmACRhFQwPiMMF/g4E7KHS2Cbv",
+	"/PdGFtc75K+olLd7wAEYQ9sMP18xu4ZMzUMu4WyFYrF6rigdz4sAIROeCBGSqfBYQMrX162zygmAVv3B",
+	"QoHQf65muy6hSjGJdoW0rf7Q/K+W8x/7v21I9g0d3jKvKKIMSqWyMH8yAZUKSuVSNQ8ZMe8SyUyu1Nra",
+	"C5tv37f1zMaF4FtnBSAP0RvE96rkhkr2+tU8DKKKrTN97DCyMd43RRf9ybn3Wlx0m50/fv5jsezPvHF+",
+	"As+dP2R9eLxSp346D5R/Bm+4BhMpPaQpXZIbRnB7yXxGynLJhyYPzpojpM/HAcNm9I7Fjeamde3hnyw0",
+	"peZAmdEpM2VCqCIhG/tSGQQNEQInPTB38gCF2Jr50y1wZ13QmRKzbS7BbH4T+MMPeYgQPUW5R0PP7C8p",
+	"gyZltrZiQYlPO70mwVYsXkg8jtk/m6eN5a/jRu/811ZjeF2v149eX77JdXGGlEt9ZOUW9OOZJPH7qZKN",
+	"btUlZTR5AyYNp0F1srwJfc+tnBDXKTklc2p8BevugZSfHnbmy23x4rYGaTUUPl77dLH/+PbFZCh1KRK0",
+	"K7VwaTZhqPEaBtFIeYc7M7Xe/pwfih0EYnEaDbpg97B29TNpeYs8ITMT3woYI/E9hhfBUY2VyH3EKZxQ",
+	"CQl7eqO24vFmivHIzsygRC6zj7Bec+95SLknpuRmqZhM0rvyq1SCQz6ewqxAX9cEV8zVJiyI1xEARH4Z",
+	"n2R2asrgCmn34TYWVRhicg3iweX0seZA5a72julMuSW6jGTiJm9HPpXdREdMSwnyIWeBr48h0o6s/g9p",
+	"LpFv8ndNQD4m+I5p7o4Gc6ZPbVw7fFdfTWLngC7UtAT3casABHhlzbbsnVpWIMuZS4wefndziPh6KtRN",
+	"8Ls9aVAsKibXUW9fLjdP8ZIeC9hwK89XptNkIw2l6HAyZXxTHQB9ZhDwOqoYRiz/sdsfUKXFQiDnQspa",
+	"9OBjQXKEH7Iuk76+GYaTm7Zg4B9zgW9y319LNB6P3CT6zmk0d0555+fL0Wz2CVBZNrI1U5HBMrUoJiWt",
+	"7HiCSagEh5Idgx0nauEPvxg7Y58U43KPq6QJrH5pdwSD+Mu8vZr4XG1wYccw4Tm44LP5zQecfpyyFTW1",
+	"k7iSAxoEMiwNxiL01WRKyrWfSNM76zWqpPYjafZe/PC6SmovfviRdPW/C3jxQ6i4HtUaMp5djHD2SIS8",
+	"e0V8j5TjcEQ4vRMhUTa2Mr6+POS6e1HZUa+hs1lgQw/1W5s5hZGMCxjGI0lMuxZOxqC8wiz4vMV9G5Eb",
+	"MSIxMXJ/txpiGkI8RZFOCCWQgElQUa8C7QCyMgR1oAi5a/eUpuTUPuYFjaQueEI8DGfWl5NzNZPSY5I1",
+	"59LVQm6cImKWgGwpRmxp5c0HFTfUnIRicWKUSlSrDJj4MdEE0dUKJA2kgIwB34Ck6O9tdKMbGWIx6jcv",
+	"LjG2mD2eueqvZX3aYBx6kD2n8AbtZjZZtfPGdZPW8XRbXmlFa3lEdPo/qWWi5495az+X3u6LvzfWv+1q",
+	"jVvbzAcE3Iy9ZT+dzBav2TTgX9iN7k6vIb6fI4XjDxuHnaase4GeJelnnrtVilShCls0rKypJ5aoMLkL",
+	"JxnyahIqIHTc87RibyRwcPIXoLIXSyyxZgvyT1mF/nSqNX/MkZ4yymUcFpCHXvIVNqebwGfYi9M10n6d",
+	"RegrJjEgIon90LTxc241rnWk19xAA5hlR1+5NeeVIRMu0nWtyDKhZt1OMBjUIFPEXej9DdhIETFPqMo2",
+	"24CM6R0jXJjCaTmupw1oF3l9fifeT7NERZityZ3aIAAmIBs2czCzstjtdjAMG2BBcs/OdypmwHHO0QTF",
+	"dEprks1oCJmaiCsRpyek/QQho96xJkBV/Z9jG4e6WwpR8uRmFrloSe3w4x1P7WfySOXTD/2vZA2sPdis",
+	"n4oY3y8tPw4q3C/8pkBRSQytui7esMum4u5BUFfYeMvrrIFi2xUaKNtm/shhtInSSkw9EKxrcxqnhfjo",
+	"i0Jt/5mEknwKU8PywUihcF/g8yQSjQKYGtS1/gcyxt4gviL8GyEW3arDRUjc/4EAqjcWNKrf+dBsu2BH",
+	"pcRj1EO00VS9vYKVZjuu7wPBRWMAyBFRE9+gJRL2yZcKMLfEPCRyKRWbVslwwoa3ZKkf4Wu2KCKur16/",
+	"0jZx9zuWz1uHMAmr8LCKbN9jdbU1uLW41giGUxYhuOhB7Udl38XcxmwBy0p9m9J3ayundaGCmZGX91vq",
+	"NdOy4zbWPStsK0GwchopA1SvexD4MqrEK90t5lWM+NVj3OvbXNaOmu05KU1EjFq/yjWSqaOIXOvlwNkV",
+	"lLrLHXHSL/ENyjNuAHbeojwj27M2YzFp3LYmdFY8z9bqKRJ38c1MiGPqr1kwH/u8slVY7p+oOPSPUObO",
+	"4H7AuE38j7IBZ0YYJOUjqI5nix2iwHDJXAJLX0nLqFHy/k/J5P0ffvueykfHo72aXf1rMe398M95449f",
+	"roNPs/BV76c+v/m105bDt977fCiHGQul4Hqj3xZUtoEo47jwBYoLnMSf6rWOrA7w9k7nLFXNOif8BXG2",
+	"W1eaHIVMiuAOQ6SR/oZ3LCRlE7eGlgbQgOf8lovFlkNYQ/BjCg+cbE3gWgWBarBgxYyGyjIJY4SBOIf0",
+	"AXv3g8//+e/mb7/ehoH6dO43b9u/XY3//dPy353WP73/7f2VC3I/BINkq+rd29SgSFb1TlX7Tt+Laj4R",
+	"zqfxOcXVHivdOqcqTZK6K4EsgCp2YhGb5lwyJes7Gg3su3WLI/U7vvZxw6EBA0h9KKYHgs782lB4bMz4",
+	"QdT1ffJzeevPamKGq1GbCR+9MHp0BQDZG+Z/s0Rw9XJc89NNLyKYyjBMqbJliQQ0pzfAJpobXmUpn5s0",
+	"vGtqYPhPAlImcgOSshtJdBan1H6YTuJYa4dPWvrvq+tfLugPkz2wpS8lpjWHE4EVt9x5GLgR98VxuOAT",
+	"BMmTEvdCDA2I3YRRT9P2rctyFCAyNciUBppQMls3wJanTNVNcOtbATIV1/7oaE6U0cFsT6vq1lZ1QWIB",
+	"BbsDiTUfXwZBjKb01nhT7bE0zIeSm1AsJAtr2R9MIQL7GKQlEJK2qGttV2m2TiF7gD8qif6aufv6yOAN",
+	"Txw9lyyoNNHgZQW/xucJnSAFbo1tJYDcg1eIGZsaWzUnbDcqEfN4RbSjNaturqeNW/P10KQzFzO88VVI",
+	"wyWWFbllMxVX0QS4JQJgP7nlQb4THGrpj3nN53HZuWTMzzNJROhbQXgbnOpsWi5k22bJJWwEXFwuVglm",
+	"/vl+LLjreKLuZz3N6+7F/QH8VKBFbwmFvSMMNmcLffj3nxD4SoMlMYJhlOC+FnA7y1dswVbmxc423yPl",
+	"V4eviHvV7fzcOmt2B+1Of3DeuW6fuVgMYOGvKJo74Hdnrf2BWOAhnM9yXH/miEmtrQX+0Ff23fxTEkOB",
+	"Z9JZjCsn6SVOgJmZIyF3Cd3eBUMcyZRFdvvzCihJ2eFhvD8Hf7AQyu9UTGdUn9EgAU1JsJZFWRgYVf2H",
+	"HV4FxZaj1eoSydpSf+lyF1uINJ25+hJV7IRUtUCMxVxF1Ao2JvfimRevuxf7MZguZKWmSUbcZpSSSLfl",
+	"MhE230o2nGIbZ8G4BzrgDnoZ7MHjVxXYtg5dgeR3lbOUZZD5RiKMJi6RynSvaj73lQ9cCD/YwlmwDgAB",
+	"ecW3MLkHjHpWMEKMZ5+Pd6CPG4F9zwyj0YfItZfVJVbmf5gZPwFsu7KfIz9gBH4uvGz5I75MGCbT9QEl",
+	"U1ILcAGQLgJ1dnesNvmNvH7fnVa6jvuZat8J3neCKnkOK9qa6yRfbPUGjYtus3H266Df+NBs57GkxIK+",
+	"LGZQ//1f28b4b613X8/2oo/basNRCnUseqKXAHN24jRUwZOC5yPG6OY6UddpvF+wKtQaBxXEHy2tQyBr",
+	"SeBzi6PxGIWl1uIOt87W2TF2hwsz5V6haChWBY35G2IZV9D1D/zP8H506awGIhaDRNq7vcNugR+mMPFE",
+	"E5R2Yc7HRgTQ7X33xraSMrk+lhEMqStak0BjyQh87o4ljhLnZKXa0aMUM8LViGIzHrgYGxM1VeFl+TrW",
+	"NZxtxvy5pWk/79xsMvHnLS+a9x8Dv2mfqKi8ZekLNbvutvZkTPDtNvXz8MXcAaRx4ffM75ZyXgRxg78R",
+	"ORELcEqlU1rpbCbT9kI6m0HMfL5UPGVqIryUqAXTK2VpsaufuqRM+WqPFQAMxt+HwmNSj0uT2xSyi2lW",
+	"//fjTpJoJqFXv7SZYKyVXlY2aY/TopWY+exUTzdnyIwTfIHAglTNfmkOTMr9Tv8KKGtl6zTjt1Fv6Yzc",
+	"IxQAE3/loGWZHd5yIxLXIMfpINRM7//xwYF+76Ber7vkutvS3FdPEXHO/9mFaWdnGtskM628s/EAx5Tz",
+	"//XqMFHI5H8kG4ZMvbk87757V6/Xnfnh4YvXeAneRN/hU88f+0q+eY1/zVjoC+/Ny8MtynfDEq09KQ+L",
+	"r/wmh3tHwSBrgLadRG4IMSIURXB0pBRWMxH8WCufVppfMnWiSZHDjczuYrBHTX9WVwsxwGZcq6CVL+mn",
+	"WmPM3rw+PKyQiQg8VPBiD7cJunW4exAPw5Z+eu4SPTk0D+Yld0a1Oy5h43Pur6F2oHhQY4xgHoHjjAfS",
+	"hAdDWA63xA9Tbo7JKhGMLvm2lzALRZLd1J2Z5moL1dWFWHueHiJabR8EZXBeVgXPnk0vW0z8gMGp9PmY",
+	"FDnA9pbCCkWuaCFs9t1e9i9T8GR1HV7XgH7B4ckA6x29ePnqh3xQnTVxt71ohapoGsPodmMVgTv08hCD",
+	"G8vpK6lfHngGyg0vZWULjz3MLW/lrnng89sGJr/s6QveJxmLlF3fc0kyatr8KN1KnL6fUE1MHOJmErw+",
+	"k+cawsAaM/8D2/uc8JE/LkCoYnG1qRxvLFoKWjnXrWeQGGBBuFicoH0lhHwbpLFxHl+Urn5UaFQxtoVN",
+	"4V2jQFD1+tVXjO8CbKV8MJMkeChfGm1pQx5TAt12lTbnYeFmbS+r+/SxWlTzPoKN9aV1saJJO7nIMN0R",
+	"HbLP92uRTR+9fkn2QIV3LKwBsUbjcK/Z/bnZHXTaF78Orrqdq2a3/yvcNX3QfA4wE97m1LFNR2pKZzZq",
+	"8PePXz18MKSKXfhTXxWWfdt2YfKNKFH7l/TTo7QdGwGjpvv+lP3ic08sHrsHNvKDoDHV5PGLNN3Se3FH",
+	"g0dvfEp9zTAf1m6SbK70EUcof1e051ILBzcs5RUxSgmGnBwR97rduO6/73RbvzXPBr1mr9fqtLNBJ4UU",
+	"KsM8kTwXM06T+in2tZ/YVM2HVmzYNnsWYdhzEdyr8WCK5/vwcO71eNi5n1gU7xwUZTEW5Lp7EcV5DwNG",
+	"Q0nQh/gnC/V+MFp4wr92VC3GDl/7Wl6Mwa75xzCJ4jMUoS19VUDJtejJbGFKEERoHTcB5bdR4DI4Phv9",
+	"Vqc9aHa7na5r6OfadcyHxtliXfbQWmcxXvsWGIC5ZprbAoxEHNyOmaTZ+rX21Yho2+LZoOiZ/CWPjXzO",
+	"EOUDgBCBjbmf712MmpHkjga+ZzL6IEdTolUjZCNMdtBquFNqC1tIVAlTMtspVXIDaDOz+wpoQQUIQMVL",
+	"r3X/PWntaiTJ3tEeRgMri5A4JadUiUlt1aSSkFvGZn9S2lu4PH/lkIrV87Y7tOFTlfinKvFPVeKfqsQ/",
+	"VYl/qhKfZiSPUxA4Lr6Y1EIMut5Twd/vv+Bv8pXCOLS/ZFXgnLkX3RV9mBt31A/ojR/4aj8dkGIDqZJ9",
+	"RQ6w+N28IaHbMI7keEwHYiMZblIl7if9vxr8112XvlEI/Zl0Hs41b5oZuAmPRakbgAyqX6JWAS3If30c",
+	"L+VDPJC49iZv4QtGqm3nd7YaWT54bXF0G87i8UJRNuSJ7RJ1soKculO27i8TarJbcdufSeJyeuePqRJh",
+	"PQY4li7kWwLqKKSI/e9ep03K0teCwILdaPLLn0mHuxnUcRiTfhlSFbJ4v4mfK8dg6qoSN6SLFvxDz9Wt",
+	"Oty14K8uKcdlK1wMOD6jimL7gMSagFfvwBphRTA3FTunv4GGo4p1ujt9gN4DV3FPiBtjNbuVqu2saQHY",
+	"8SxLqNeZX/bETQHuJUKMJRvOQ18te/pMpmwup+DwLwjWwAieTEaFlkpvljYKvxpFDNlMC8y3tqk/ddJS",
+	"MqrM43CEPasnF+G6e1FjXN9m7xhaePmiFmkT2TQBSjyhqnFahymP5nBbH+3Vq6QqgkElb9xUxbT3l43T",
+	"Wu9948UPr8sY4FPF5isnSSwgKEkkCR5Wh0PmiCdUnTSUCv2buWLymLhx+NKrnw4PT8gVVZM3ByfkvVKz",
+	"Dg+WJ6RHp6znK/bmgn5ySZkLYr6BkCM4ajF61IJKiyBFfrGpEDYNXCsFE6VmMokG5KMg5zncHQx6eqNZ",
+	"LRngYRZwYPDmjM3PxTfdOmkQcBrzcZXMbdCWCPXKBrYPh1vMZbsdx2TFTwQRVCGL+YPuxpIUPJi+PlnY",
+	"pJXFj0uFY41PMoXYitI9CFl8VODJeN/vX5HGVUtvcTJE5Kj+IySYagF4NPKHPg0sFlQqFMbVb9Y/VeDs",
+	"6vePDcoH5Z7DLUGsJvQTCWHSpAxHvpK6CTYuJfD5LaytRfCrmkaTSW/VuHmEO7QvDSeUj1mqQY8FDMpx",
+	"kiuAxpKkHCuR1UTZUK3KVmE9oCqOw5OilKxAKq2i4zFiYCHOVp2csdC/Yx5GjahMsM1R/ah+SDozxnWz",
+	"nhjONdXB9RmKMASBkdAx9bk0JJ5N6J0v5iEGFIaMBrDKL34wt+yEMDqcxDF8RNKlNCdJNwBdOjzqS9+P",
+	"RSj4uO5whz9/bmQa+fw5TAjLQMSoXniczU1x11yLsmTMRBmmKKNLLO0kwND1vbQ8RF9DqkzmfzVChhMh",
+	"YZDhbe+BpEsiBdIi6nC3x1TNtm6SYIm1IRGk2hbQ25a1YHcsXKJFnpTjhMUqBMwl9VBgMVlNFDicCOB9",
+	"1EXNv1AZNX8YbdSNIjcqVRwz+2RS/tFDKM3SdwCRAkFSZf35c9KEQRqgAZPArSaUk3fNvlkqMx1K3PQC",
+	"kKkWBqNKHkuHU05c7MEFizkLJCNul41YyEK3QhYTIZlBxQAnBuaDAlrLKm6GXU9fVo4dHjmyyavDl8S9",
+	"bPV6rfa7Qac7aF9fXAw63da7VtsFHm7Ny+ZZnfQMRIK+k/bCWxkZz5l0uD6KKYcK9HPa7fR6g16r3xy0",
+	"Gz+33qE37KLzrtUevL3onH4wRJQDda6dMzWc1DTnOCZYg0z6po4+HCL7xqXw2DExEpTeY8Mc/TBawYNo",
+	"4arYgQGQqeK63zC7fHWHZ6Bm3BhxWP+Vhf8wItAqjIYbNR1l7Wp9Wm+Iw+1m0RspgrmCvZLHJLMvdu1P",
+	"GxcXbxunHwZmRPZ5t3nW6jZP+/jc4TEMU7fb6aY/S21mu/kL+AvSr5hj3QR4EkNPQOR0PzsWk9cpHROn",
+	"VK/XnVKVOKCCJB7dayFOP0N0MM1DbwJGeqfdZuNSn7Beu/Gh6XAoqOaPfBZGjh+gt5SM2IKYriQpF7jh",
+	"dM9Niz8FZI5O4TFAE1PFapADrO8Q1l8gkLlA4Dhqynqc446tEvdtQ6/pP6+bvb5LyjHWlV6Eil7f63bv",
+	"+uqq0+03zwaXzbNWY9D/9Qo8LleNXy86DZMO3Oi+QzdMUjqoZlGyUhumn2QwITZhRkS/x88cnpevXM1L",
+	"VzZeosg91PxXq9fv6b4GjXan/77ZTQzzvNG6aOqPB3on+00Ykm5i5QcbK5P67V2zH/+gl7HQPVV9oOsr",
+	"saRnrd7VRePXlF8Ml7nd6Q9+bnZb5y3clvNW8+IMnjYuLjq/4EN89bTRhh/eNgfXV2eNfvMs1QfCfleJ",
+	"C/8YNP911eri57C2MV5N1OBlq3fZ6J++j5/YBYhH5HD3tNs8a7b7rcbFoHF62rlu99ONmdXEh91mD9rL",
+	"eTO1d9fti1b7w+Ci0evbVuFsrMLr6LU1s4On0anPtKg3Fmbaap93omnHqxy11tEXYQDdm9umKXjnNDlB",
+	"uxD6LVxE/S9NNTJbYx+ftc7Pm91mu4899tLvOTx6EQe8MtfErDK/nHba5613113TDi5Etwkrvfqp/SFe",
+	"r2je8VLZlxqnp81ez56cldVM/wx7Gv2dbrqAaSePp320HeetFjGcRItpjkPWMZzqJnaj271s9t93Undv",
+	"cNY8b3YtuQBybO9Uq93XV/liYOIRTRiNw7sRGFXIZiJUFmHLR+0RefYKQjrRQjqjWp7M3Odoy9de6CT1",
+	"Qeh/1Fm0xiNPiAsQLgMu1GAk5txD2wc8m/pyStVwolvhYgAMs0pcn0NsSvS30HL6wMbrZ1qag2Q7UGIw",
+	"ZmqgBeKB1gxBRNHDSL4OxW608gQP9fhQAMYXPcEk/GDG5PDodRqEjHpL84nuzPNHWo7i2CVYcKKB6LcG",
+	"5lMo1uOP+Xw2sGHd0HI0RyMoDYy07EYgn4n8BLHgdvOqsMBp04qsgMTSiCCKQcCChiiJHxi9A4Vegulv",
+	"ICWHaDsQ5NXhDxYE7rTT7WnhcBT444nSTB9lCEleHb6yLRmUpxvhLY3M1KWKIfCIFpzKIGKavIVKlcxY",
+	"mARf5h6M65gcHR5abUHCS0eHRCYcricOdw+MjH3wXC/pgbE6mb9QPa5Z3Tn5DPbWPSYvo4ahNdNd9EkN",
+	"1G34cCTCMVPpxiTjXi2pqWfafX1IZJ0AXifaiPQSHJNXL/6xKjT2hSBTyiMFSWoNnmlFRYVLVJpJQBUL",
+	"QZA0lqt/1bpMhctaY6Si4oWBP2TG6GpMKJetfslk45fAPnR8cCBmjEsxD4esLsLxgflIHuh3oYqnAm9q",
+	"Ur0fiumMKl+LrI2rVqlaumMhOgxKqLODM2rGOJ35pePSy/ph/SVgh6gJmBQPzOGvWRvNmOUEhbfZQlMm",
+	"3SIBBYYlIib0l7HtIYKSwoOHsWukbBRt5hF/RDhjWlUliKnhcMwsEyMo75sprmDCnI3ZxmYHHcNe6d9Q",
+	"tPaoovgv8wbuB1wYDApwuBG8p3Q2Q8w+iPQqu1Yrx2OiidqUjuMn1tWMkGeJtX8mY7gLh0/pjPjqBFAZ",
+	"fQ9swXpQbpZAhHQR992ZMd46I6eCczZUx5k1HQbUn+o78M5X7+c3+LN7gDEOaHOoYplMHDoZ+Ri6wm1G",
+	"lX71AH6UbsUYvg2xAwOkXvv85Kw66UAUYpRG5ZKFCG+l0UXSy6BX2CSPWRPBkHIuQJVkn7TiKmFcDqeG",
+	"paELAzX/wFcspAFxsTwoZ/puAmVnsgIRkb6yqDICaLkHNAy1vuMVE2c5pnUZiLrKiTWcJmemvzp0+Kp+",
+	"pbW532G8H0kLuQDx+WyunFLlJKLgpqFjDINblWhNbm1kLUy/XyTEwUnCC4KGbjvKAvHqJLJljagfMM80",
+	"v0ZUO1kpEudwczKNqbhIaq6TmHkcR7U0hgGVJp03Mg22PKwvAiutKYwmPUaYkZBdsX2qYH6WYN3aqGGf",
+	"YhN1nP+XdJKhbwvdfLkR3Z8Lsr40KwdjtebkgG+TJVJk4XNZOJwImL64749xGUQgzS8OD02ioTIA+4my",
+	"0Af/NrF9cXtrAXDjLbDQIPf31TUoMJZG1TX/eIUjyesgGvHBWxo5POGTo82fXHOLNMM8+OjFPzZ/1Bfi",
+	"knIbRw84vj9sMz7ISuI0AKqR8rDBOcz41n7/qPdDzqdTGi5Lx6V3bCUV1VJxrKCF8qY9sKVqSdGxPuEW",
+	"tq70UXd5ACb+gxvKa9YPPRMyl+Myz9Q/Pr6h3CVlMK/92rkeNLrNlPbR7wzeNtpwPXtupU56TLOEPJtx",
+	"BDzicBfsVCE8d0qWOSQtymUuFuS/k89aHCzrgnvyJC4paZLwTVZ4SA4rVTR3Mu5ZI7i9J4a3A94uuTb0",
+	"E+YIsmpWYznRAoFkwYiUwWKt1xfwBdWEqsqxw4HE6TU5bbTB5tFoD37tXHd7zYtzt04aRg6OZYVjci1Z",
+	"eI92wzN258NlOgZE4DFaPDMTLlNyQzmawhn3mEdu2EiEUM7qho0pr6xJl9C9nKKTRcaukcgLUyWLiT+c",
+	"EE0JZLZjitZIZJPIACnBpDG9jmYjKrkEVx+ytxRAc0sRjPBb4S0fj6AkuoiufTogweZifjGapoeA/a+j",
+	"aHgRDMbzg4hZYtTPD55jvt/+w7d0aGXQ7Yw4s6rBRZofDqjWX84YKafxJbnB5ICvHI6fSeJmB+yawoJg",
+	"NZcTOgMNUzNZ5mEmiomObly1agvfY2ipcPhIhFOTyBJ7ArVijuh/DEq469MJC/hy85qfi/DG9zxmvni1",
+	"+Yu2UOdizpF3HG3RxRVdBoJ6fSEuaDhm+N0P2zAqOZ/NRKiYd8k8n0LJ7u+bYb2l3KDBJHgRXJkUJ0JH",
+	"6A7MCD/YwI8SJveei/zAfC6ZqoFb0zjN4N+gm5nCDWubfd9ovzPNDrqdi6Y9vFFlj1RaCo1rfzhcq5b5",
+	"pT+qhBJFQQPlLM5l2exmqJNfrHs4skCQMlVkKqTKQLNW0RlaUA8kDQ6L3ll9wU2ussO11nUSE4HkZHK9",
+	"J6j5phqFfUuo7cYBqlWyGPubkjiWKxa+pUXKP4ncpnoEUVNDypFUSH/MAfHTOgXryR1eic4nZRdOoa1C",
+	"moDUx0pisK+VExCvJAwEqwmTfwufGz+tw4diOqUSlsfqZLrTaIUKTlOvqbW0Nu5vs90f/Ny4uG4Cx/es",
+	"ZKB1fof7nLjmvkTnt1K3Cv6ULiHAytgN8LCnTQd1h8dUPbGeG0WULYQHw3AlcRNmMCNR4E1LShIwOBx3",
+	"4jHYDD1i7YaUeHPkEvZqoUP8xQsribw6PCyWPE5hcl9a+Ih7+b7lD84WT8LHn0z4eJIlUrIEXrVtxIkx",
+	"U5EsscGSrBVMZf1dadJWqZOkyDFmaoO8Yc1TriZKlqTqdp8/v6Ehe/48FadVzkQaGrfNSowchLUlCXO9",
+	"Xr+35jwIi7NRp9GBR+Ot0jprJdZwfa9IvzXW4kILZCGNfceUIbAZe1qe8clfbwRbn9H/Jc1SJr4+l24+",
+	"0cy/uML2fRv7tiB2EyprMX5XsfqUlPFwL0rHkCRZJY4t5gH+RqjcfyNEgIX7791jLcibmMwVlxjIuOOQ",
+	"cmXNbHSoe0R5NQEshqjAeBrTz60TKVkICBuBA1W1zXOhJj4fV9Bv6nCwhK8YwLVci2Y6k4nb8ow0bOTQ",
+	"kBGbrUZu5mpNrXGHl9WELZHAgo8LSW1N6gMNwd6VtA+I+bBOifm5hIswPWGY6Y1Qk+MCix0pu7/rmxf5",
+	"e/RizubKrZwYWI5k+2VkXT9imDEFpUUhNoT+xaQeRnesYsl81s1sIgxI3DYuZF3TjPhhWVbIQut1WEwH",
+	"fc5lLiDpq1K1i+9wY6FMbNDJipOsIC5gC4VjNlcyvQ6wx6mDBdsEGScepNfPAqrVQjhuspCpvafyKr5P",
+	"X1B3SHX0LdWHzEDW6RGonD1xxG/FEZ90grROoIkNScJXrmOViZLaO9gaE19tUABal1fNbq/TTlgdcxxM",
+	"Jo43JYEnEbMpN3YnYK08fyQ1eEW6lhxyEZmz9GcOn1B5TKLBGs9UcoCNs8tWuwd9J5wT5pu3jXa7aSL0",
+	"6uTUWO1owoWGMRvxqN10vXKXvMG6AqZyv++h8yqgUkny/PkRmYh5+Py5zSrTR519Usa3tdQNZ8xBml+Z",
+	"7jW/Muk7WnhJW6xSPvFnkrgmT8cE3nC2iH/U3Dvhf0tefByM1LsRzwxycmw9KP9Wk8OlSVcBQzKapaLk",
+	"DTBsQriMJ7ga2Gw9C5Z8QjCUTplgEzFXgX/HMOFML4/hhZAaUgWLZujpLcpNR0JzGqbHe9X0O7ALA2mh",
+	"sd/EGOso7eF5SyVMovB3nPj9mSSpaZjcTINJhe/b6LN0biMEMK5JoXqT3Rny/Lk18ZqWnj83/txUO6nx",
+	"vMHAncyHdRusYdPo3ARtnYhFencdbl87iY2tSsxqibf42CUhVC2UtppQav0KBYtWfEO+tFkSMEC8bylT",
+	"mPvZ4N469Tr3atVL1RImd8HQ4qS3oo7Nywc9ZiK/sLsnAeXJx/o3kIF6xt1FZRSrvdFoABRxnqh6KDfK",
+	"Qvak6k83yEEXrV7f+EdNOgJIQo1VTi6d0rHDfzfE4uO9G0efPpNkzg07i3Kg9TzBawVCSAi1j8GpOkLj",
+	"wTwhbFWqDs+lLzJGGCcNaDLLIqpJqYEaFRoEGIdbthCyO3HLUovoGsOCBLsCyDuaz+p7YsNA03d3IhbS",
+	"ZDvTkIUmBhkeTSUL7lgGpBP8jtIUsoM8zQmVE7Ym/ubCl2CitdnOfwumoye9zqD7TEZH4UmTffKH/Unp",
+	"vj7lRnFMHOjtyL5c4xqL9U1D6k3MyDb0PkvmoS+tm/2uicPHqsOdkhKKBmB8vnfJLJhL4jolzDsuGSue",
+	"UxKjkWTwABQrDMvBM85rf7BQ1DWJVjTQytQ8Nj6DLsghbN/nY2N8pOFwEgG/jPxAsbBKQjamoRcwKYkY",
+	"kRkd+3xcBx1SkqGYshxWM+cBZIq4UoRK67g2YOgEMpJmLNTtsCTyo8Wa0EN4/vxYs1H9z5+16uSa9IIY",
+	"+ML8eu6zwHNJ2WZUxO0hPBDkilRM3In5pgMXToQucTVR0u3FkbaVKmTVhUoO9EeY067pAf55QoZUsppk",
+	"XPrKB8wkvQv/yyIGDNBqLkLP5zRcpmo9py3mBOzldKg0iej984K4F60PTa2UBd6Qhp6s1Mnz5+ewBbAc",
+	"uBtmOSCNKLTIB+a31cVwuJ2WXhnzWjz/ssv+k14zl0MiTaDwv/DHWOF/TQIhZhSqgf6Xw+MlzCxcNbls",
+	"lRP48sB+CPFbWJccNOOQzSC+xuHl5DzfUKw8l3x0k5fXYzLfpLVDQDmHSp28RRixKL+f3jKHY9rKgQsQ",
+	"QG6VeGix4aTV65CfXh8eEeVP2QnmQs1RmIlp88hX5nKwwDOhNbmeYNKLbxNOANFTxPQmioUijfZZNrQ5",
+	"lU5hA3xieS26Ufpgpved8iWhHp3pz0fUD+Yhs0f/xeFhhsp8rJIEgTm8d42N5UbofkOTLcI8q7iD/cqs",
+	"o2FwaHNagqvJ4UD7CkOrIS2IErWciXgtAyFurXXIcGjo5oZKVicN4sIYXICzcJHOubgdxg5GyWICpj8M",
+	"swbee8sMusVhmquj80oSX1V2jPPGURxEI6DShGHJauZaJiO3NPuvOlyvFcQGCnPtJNKMmNnTJc5ptR9N",
+	"Saa+UkmsIDwSSOu5UA7HYvqbpFq5XeRBguaWNuTdFH8O5zH1uUXBtFCVmRID2zVr6VZuy5YMIQCmpUJQ",
+	"LdUQoR36g40oZUIusAhNXBDU54qNEW4wvxXcxgc3g/c91cxW+gXuwtpmzyClHX13q0tK5dBUrd1h6RIU",
+	"6UFDZp9mAQBzYvBLcVerZ3X72ltSLSFBV0vjpfUzWnv42H/063oUgYL/6H+OFfyHYYJZtYSsr1Td86h+",
+	"/BqRkUXqYIczlNfECCj0kzL4J1IGv3O9bG64U7EuhuUUd/BDAn7fJhfkWfOimfQ+djB1zcZ8JHyB3eZl",
+	"5+dmnKh2kjKe5ee65cYP1skZjExiSGKi9C9YqGL4Qpsui0AOABtIQrGQGctgHIoENqPi6MMurODfwJWC",
+	"K5JHC3DlvSfC9eTu+LuYvfDIbxMZmWOh39rLgd9uILbd5s+dD80cT0fTHlIbsMARdNIUrxahcSlULURG",
+	"kVfGhbxeO6o++CRSKUboq+eIXROFSG6gqMTnqBEPqWRyDX3Va5DwHnxJMrvS2fdKcQVnT+T2yWnwJ6We",
+	"eM0sxNFu3oMceiq/JkHNojjEIWib6F0Z8IHzfMTbEz/59xUyn0jeE8n705M8GgS7kzybaL2dhh7DCuwO",
+	"IGCyUyDeBAJ/DZ6PVA4XI3gkSXk18Zxg3nmVsPq4TlynhPD9GBPrQtY6NheDqtt09wgPARPjH5qlfpwH",
+	"H4AxzAjyBlcCTPzDuVRiaiaF/iObc49+BBPoYv0wyQLiWyD2JNIv989oL0xe19MoZBs9prpYseqL8QrT",
+	"xfedb25q3z3lTz5ZJ/5ewZgsEZNjatetZy8gTifLbW3HZxJYL+t4Ta9pIzEjsHvNbDhbXEUNmHILDv+J",
+	"KJFBjNGt58O7kIN8DBm8L8UhBNtRcILlt029ohU0mGcyWVdHhClgmRzwmIUtiATW6QnFOud1m0WCTOiW",
+	"zVSkSWCCJFZZ28IW3cNMeLuoX5j+J7v6RnygBytTzASelIYnwv+3JfyzmAysIf4reUXF1P8cTRf5mWgQ",
+	"IqV5TSXlist/u2pC0hNlFB1+Q4e3xOd52UxYIs6WxVqXVWZqZZUzVf9MlGI2IwxKNAvOYtKM3U6oR4YT",
+	"ITEQSDMkKASEKV4ACm8qwK5LBXOJP8q0qftC3cJ8v24uGQUikXaYky+HmW/JRMTESxZDAbSOzZSmThpx",
+	"Gl4yJCyz9wY5IJXC73Cn9KuYAysDUJvk0dKqlOAsnayPlAgnY3YrqugHoPbIWzmdQgtRclw0tDHYEUPc",
+	"qfSJ0x9g1uAx+WFlrMQpnQNAtN7gkc8N1FrUQxZUAAkw6oLG17GtHmf/hnC1JDU3qeyFHF2JWSt1O78M",
+	"T2/qzf/+M/XSKY5PGXpPEAJ/GfOgmoc8N5N3Lfue8y+Kn30aMBoWIWibTOgYJ3s7nWqtUSyfCl7rWf71",
+	"Q2y2MGg9GbKe9Jm/VXbZSCE0yHoqCGaajWRwd7hFbBgppglczCGZWFswhnjGdLKMM0YJWw45qmUbU2Ql",
+	"bPRMAa0VYaoiQTXRvMlISrRvnkBqRwZ8FwFvj8nnexfqmYMA3+4Mzhr9RjwV9wTfq8f2vbQBztYYiOoq",
+	"Dn5uNZLr4J44HJvw7cdYMyXnW90bThoNXC4RPKp2sBIxmqprkAK2hhJkAF6NQL05+NbkwOLebES0zkSi",
+	"5vOy9LgdDh7+FAJmMsuX5MNxJpwUeXicBoszUUR6DRgn2QKLc11SlMkc17q8ycLiBiPZ5DDZrO/cpKWQ",
+	"OTxCtStbHIBbtixOXjJq1Tb+wfjA7uofXOsSJJFH0OFrXIIm4M1jI/B6JhEHjU4IeVhSCeOfY+hGnfpS",
+	"H8riGA+0MX9x6Sbq5RtJOGvxTZ/8dE/izd9QvMFLuSGKeObXbtnSVKcoFm9ieDRNb0diFSeVJIHM9I/6",
+	"xVAsojwJk/EJ9JoT95YtXQQfNVTfnzIDLiYnYsHB0AvJzfIY8r1H/rjlucQp2dJKJbQKI1W3L5ARDQJJ",
+	"bujw1uFKEF9VqrbaZjWupQSl26fU5wB1hRCxYVRqTYsIVJGjTAVOjy7rWuiJSwf5AK1iKgRVyQ1TC8Y4",
+	"OYLFePn6B/2JJGXdPgS7QO2mY4OFZtpJwqtWM+isUKIf8dASwy1zwWu6zQpMY+QHQWNqC6vi33By7mgA",
+	"md56Yhd6Xn1/yn7xuScW8KZ9fEk/pf5u4nKhXJhCG4VQ7vf9/pVNtjHVdjvti18HV93OVbPb/9UlZXbH",
+	"4sL/EaReJYFWW15MBKyCr5BRQubNEdRRjwujR5XBV2FVi96jWlpSkyVxp0xREC7sYC+b/QaIometXuPt",
+	"BcqGid3U/DcE3urRpZ680AO022hbwbq/vUGrPWj10Fl82bi4AGfx6m9Y7/2EuDO9MZ9cEgg+tlLIyxe2",
+	"0ahce7d53vrX4KLZftd/rz8DHIS8jxIVlBuXzfgLGnXlcDFXgAvr/k5rfzRqvx3W/jGofXSLMHnrxBXh",
+	"mHL/DyNEYKyWFbkAxhCBhB1evmVLacuMRYUJjTyDnOCG6WFDbX7JQqmVH2PejutywE3jS+QodYevK3e4",
+	"Y5GOxMYiNHJ0gWzVDgy2BSnT4dnaHXGJjoiIxYf3qP5jiiiZDqD68ZC1PDdXIEMi2pj5H9jyC0ljyS6+",
+	"kSiGQ/DMNNfU6rhly2rMHYAvgA7xdSshPsWePlLNCq7lQ72NSVEDxYuMsIFZnsXCRtLBq4/FCkTqSvok",
+	"KapQm+ISmjo6PIMEe2QUb4SDTSjmvodo7THc3DOph2Mszx+av6bDMfcmXceRYhxTlDzygcvyRclHsotv",
+	"RD7SQygMvXmUpNAvTiqeVJhHSYRMVCs399CQGrmR1hgAsFwcsEaOtlK2Uqt5WNmetkQFr33PtSVTV2Ss",
+	"JH2p7kJgkpWgI3SobQkM2O7EAqIC14ktEI9gxZyK1h1S4j+8H4nVYMKa0VBqMQ4LDkCgxDwITrYkae+Y",
+	"iujZxnLVt2wJKNtFlZ/9B1ag1n2kJVglEOnI52mMSr2MoLQmlNGiUdn5f7uK1GsFMXPu/3KE9PuuefMA",
+	"ghb4cjNF01IShX1HzDC9w/V6GjmM37ukHIqFJFmSZ6RyC+IFt95AWzmcDSeCeUnIwvJhBDZbWYEsNClJ",
+	"iZnqWZ6QBCoY47Yrhw/NMCSwKTBCRnYgawqxiIX1GFINTe2UDEUwn0bVr4Gea3IkoT2HB1QqQuWQcQ8D",
+	"wPxQKqKX0D7B+jhXQqpxyHr/vKicYCcR4JJrZTsARnepHGrCBuVJs8pz1S6o0ZOpnkH8BqL6Hide0Gpx",
+	"kv44PKtCk//v//l/Y/+ICWonlBi0egy9iPxIl83Lt83uoHM+6HTfNdqt34ARYQlyh/sKqrFFn7Xavevz",
+	"89Zpq9nuDxpXrYFmQFfN7mUrzlFtr2WBddJweFTeG4MfawYmawUkzdZCysLjHReX+H6wcSDW6W+gRFIY",
+	"UtQuFL0FqzWJmVAeu7rwpeFXchPD6mj2ULy1pJxgHZUH8Y4VPgbgPGBXTZw2c/GIz6Vi1EvfyaL+0wd6",
+	"H1y5bwbIlqGLq5ShnnaXQKUndE3qTgmYjqVFZYylNmxHOnxE/UC3FbI6ec+wCNQSRKKQjaA8xnxGRqHg",
+	"ql6Bo7QlRFwCF8/uPbxsMMdAxIkENn0KwdiHjxOG3+gBWoZL1ZImfl18pACzDIy8+r2M3Tf5KLYYJ59e",
+	"0k+xAnpq2o/sa1FfKCVUS8YSB90aux/82zjm4N++twus4AMh8L68uLUFPLe+jt+72PWdI5DtIz/hoVvj",
+	"6TIwM2h5BzBc4w2x6MroQSLlpIXZuIDQQcLFwoAYz4MAS26Dx6eSrvazQe10o+uRKOeCQTg5dfzqDk9o",
+	"Zr60lnpStk/1Q8+XMJntfE7bu1wiyzjosg4HR8VqJcX1zaQs9Bm/lsNXHFs5DqvkszW+LoxdSmq2RujI",
+	"9WZtaRF0eEZjj5w3ppJ8uIsXZ8UthXX1C/1SZE+3lAkuAVcpni3TXLuD8S29RNxWygbx2O6ZTBnNCKm3",
+	"cuJwrUQApi5cUhrYSDv9IRaLzL2syT6mdKlFZclU7MTME/HQaf5FjazJLr5VQPBam4ANmPmr2gaejKx5",
+	"cSJ72CSGNAhu6PD24PMsFHe+p3nAfaFxQh8tN2QeCG6Deei7xoCgBLHfyzppBAu6lBGXfHn4gpTjwKco",
+	"hBZS9aSiirkOD9lQ8yzI4XMPpD/WeueBFEOfBhjGcBD4/LZmnygxxmq/kfvRFotLlXAzrdusPyRhvorS",
+	"6wQfGrkfqhxU6qT5ycLUuUPhMRcZO/Rw9eG0Se4wVjasYAwNlMKpkhFTw4kFF52FYuQHDKwH/BgRnYge",
+	"PRkFYgH/wtnbxG9N6uyyRuXa9LvP9CjMFl13L9wTh0cgI5CRJrNp5RglSjlhn3wJCW4pqFMitWqE8a8Q",
+	"IsZvTYiYw8EgpJ8YBz8NArGAZMZhtrRiVZPhFHigTc3LTsXhLmeLa8nC08Q8zJpwtjDV5sP0PKOaEGj4",
+	"vqGSkevuBQg2/tjnKP2cI9C+jDrMLh3EJCT7RaHus27vuntxfwAvuFWb/gl/vsHESL35tlxgGXmR/nWQ",
+	"uBFuBSUsfcjMSR5woQYjTadiqaOKtRaFjRfyHJ76ZOpLOHyAAAY3R4nVQVZi94QIySIUfGx6xpV3+Gpz",
+	"sD/wjlS63TnIjjZN1iTWol1rIgIPazpic5WT6EZjaAcpG3OTWQg9IJP6SFwuBnBZTkxxKMLMLYJiCPpW",
+	"mrrN5rVIIIv6cIW+sAP7d2oducATa8PVUz+mzzmUNvD5LczTNfcL3sej7p4AnajNZ5EkrRfOH/P5bGCf",
+	"uHXSIKCwmjIUhsgt/OGaMgsbzFsrckpHT9gezm28J5bNovlJL2Sx1cljpZ09J3hSfCnncSo1WCwsU9HX",
+	"qqhL+Hi3PoHX4QGSjCvbpT0CRT3B6dunJ8U+qd17Sl743Xo9Y3dwYDxSlmIad2dhsH7+UGg29ODTgb+j",
+	"3RDif5GggjePlBuzGQC4gpnccFUg94Vdm1DTHXpt6RMTknL3/JT848Xhj3F59ThtPrrnHhsGFDlv4fH1",
+	"pdzJ1/by8MWqrNLN8AQ6m5GykRF8XoFkEPwFydt19yKTMHwhUDLflC4cvXdf/bpJxl9RIK1aW/cDRdmU",
+	"2NoBu23EvBn3ZsIHS6QVVo3fqPTxfoU+5g0ifuXgKhJnS/q8FANWRLeSzNH3b2cymAqPvRmJcDrQX7vm",
+	"MlXq5AxtOWQhwlsT8XZMpiwcGxlMf+PwsgghIL9is2AiGQxZi4lULONfC5/LSpXcMjazkmfVSsdVy3Kr",
+	"VkZJSSFV4kb0wmZ+GfXZl9KtpqKvtDAOUlksX+TqAP+DUpACRGicgJWGpECRISlDYBUpaVKM4KwBHJ3D",
+	"3zX7OHMtPrg9OmU9X7E3F/STm5Jf6qQD8rxZLFxsLcT5nqnADHAP4P6gfMgqmE7khWI2w8BwZe32mn1z",
+	"wWtmhZPlonLjOaw9yCjmEFtKXh398CCOfiWk+kLmB7g3tp9zKKCSyWL5VFssFjV9DmvzMGBcnyfvYR3c",
+	"3+9KdV299fmny40vg9lvk20Jl+HBdHhfgvpXNyt8TSoOlzWinjGZzaXuYIoAhQHTVYuN+z0o24OpVFqJ",
+	"tWrGpnyWPJy0Y4dTq8+b/MqxVmspenrDKUraoLkbeicCj1DPC5mUpOxKxj30NjT1YE4TX0HsFeLp4z2A",
+	"fpZRNq4WjPQ/dW84hGGiNyOZaP1YcGZSC1MjdfjYauCrn5vB6s/tYHF3giUpizDSd9FMCGP/Bb0XPyfa",
+	"MuEPkbEAl9rTrQtNgDHnLLkNqVxJ/S2Ea8CQfElGAg0KQJ7ZwnwJrIQGIaPe0iQcgAKsRWbBGYGUWboO",
+	"7g6xWCFZzlYWiH0jm4P+EhaRMlSY9HlUY7JiszuyuEBNuyjWppLGAjohN9TDRo9JcRihCucSSi+mjB/H",
+	"xERzoFvhtHFx8bZx+mEABiAyYlTNQ0bEaGSaNki9kJYcJ8ZkmJeV/YF5kfJLSIc6OiSysl3soal95+ff",
+	"JNx3CD00ywR1JzlbwEK5Do8iXczFzc2uiK/Sl0quiHv4ThEJIYQRadoCXCgUwqi0MCn9gHF9heWtr2We",
+	"ylOaxZ8rzQK3NaaphjZv4oibYVdPMWfdHc7DkHEVg6YiZdSCdxJL9RjuMBZlKR2b3EmLFnDv1skvyB6w",
+	"GgKI5RaC1CIwZKscJGzPAG6KA8EsdxtZCO5rjPrH+DU0ANtG4pSy42Rhex/MyLemsHKOxRmCehWG++xE",
+	"+NGGaodqVznj1I0AaU/0YGM8VyIn+vAZX/BPWefw0YufjsmOoLQOh/A1076xXVoa322eNdv9VuNi0Dg9",
+	"7Vy3+0WR5WlK7/DdSH3enhu89xss6HsSoy2g/D4PAkzML6ToXxhvNt3Jt8qZywxiHX2P9lhTeCNVfXuw",
+	"uid28M3YQQ4Sa5oTINncAGCUTLpL6kHg9MJypyht3yyNDEZ+gdDtGMXHloo3afzGjOtwtB+XgWKuIZAF",
+	"5Mvh6+lXBTlORPXLUcVlmLeeB4y3cqwVMzmfQinpqmEmMq6wU81Uc0QN0BR0jDBZc5iITOqKRstIpyhq",
+	"BpnSAK4lWLOBnWmumSx4ZrvKizZCXuZLhz9//urw1fPn8VL2Ox+abcN+xVzZ9aiiGT29Fln4GQi4mbBQ",
+	"qyxYl0LzV1PK7eWLJFi6+/th7R+09sdHt0qOiEeXlSqqoimrYOLIRTac/4H2jIMU5QewCWKp+IQOY32o",
+	"8RO9Ek7pwClZK+LOC55UTY0AJRlXscSilyy7SDG4kXR4JHygAmsjmjgCesW3AHzT9oAsxTzB1iF+qwz1",
+	"1i18AgS/DTBA68xFHoumTLalIBIpgmRVD0wgC2QUwQgoVqvPhWqmkcewSL+mG1qBu9famV0qh1u/J0TB",
+	"rQ8RK0hp/YLoRHEH3zSddT32oklmBUqrbBKatR/hWQVtjnH1N2D0T+Fcj5Izm1SkMgBAhdJBRKrXxnCB",
+	"RW6KkRk3S+JedXp9kmzGTcZopWHqrKXeeH4SLBlin4ArRKyZbMWZU4DnOcz55GGcGW4l+r2yUUbUyDsV",
+	"ZLEg9Th8FjK4qUXKZMS4zxutC4SWe2cqmAxa7fOOiwCSrw6PKjlBQEYewBrUViAwGcNpSSCRkIySwOPa",
+	"Eh8QDJzS0C0ptgCDxhGgCd48AiVk3nrusUsgTMTkUbyJpEUUaguCCuDdh6UX/wIIh0rEc8Sy49F4yiEL",
+	"otQ5syHFqWHxNn2zzOJteJtNeIEN9Sxqw+MwsVwfYl6HJ6kYv9QR/7NFbfytU6eNiyyKfI2uTvoSA4cq",
+	"5HcYAbaOwc3omBF0TAJv0W3WMALXxowGmHpwrNW29/3LC/ymjJ4N8uLwsKpJqQFn1HfyGALIDiZqGrgV",
+	"QLjTlBmCmDE6A0PZyoB9BzCN1+0P7c4vbZfMecCk1lkxyhjKgvyf3xu132jtj8PaPwbPah//+78wqxca",
+	"1OOpMTmkM5Ybd7qjjN40EXMbCSuLI/KUgCk+YhBeg0zmU8prIaMehGcmfn6cCLzNlDLawTSJzDaUSwNx",
+	"cfQpqX/bS5a6UM1oVIXXBYqkqC3cCP2Iz0MCrRhZydDodVETNS0gKbcKxcjA9y4Cj4VGzZTGp6q10yo6",
+	"RzkKcPhXEqbRWKdfg3Wa4AB+tCAdXFibOjyQmIU9o2pCylpcMqCqDk8kF0R3SLdj1N4hAEq6RdPYyQEK",
+	"7ughDUOfydjZeRKBam/j5zyHDfnCVnFz5hIWaaa+kQadP5QieaMRAUQvJpjikajdg9wBYr7lA/yfT7br",
+	"7SlM14bzxcZduDc2ZiJgYzpcwrWsFNIgTYAoqG01FMQLiRBWOjF6IBYSxg+NtC9GyTyndHYqweyghMk3",
+	"ZKOQSYSsVJEd2xbvtQycs4XJ5IkVQauPaiLjc/JDlCBsCUwU0jzUJMh0hK5VHHAfHaxaP008aNpUevxF",
+	"DsWMSfy375lP7l1T9MpISb7EAmcOvwGIxRQmu++Rss10AMwnyHGZS9bAZyiKWcetZEFE5mzzVvZyuImP",
+	"tj/YtKm4JjKuOaLHY/VjiE+Kk5JAQc0z8Ts8TjHWzU2pAmu0FjSgwRoAnWpazbTCDWJZ/8o8SNgfMLQL",
+	"E2UWPpdrfb45gNppFG6t0hloqMZVKwWJP6dBBszWRR4Tp6+knbSr0z5JuXeidQUrgMPnPGG/t8fJuo27",
+	"nZ9bZwYGpnd9ddXpYikEc9BMYo31r6QtEY3T02avF1kR7Ggx1LLYUqzln6HKJJM7XAlReZCtAMxFerHt",
+	"4aPRyoH5KT68pAyJ3dnDqw+15gD65TiK1KyuYcwAjIa3ybXY6mik0PTU5p/rpeuj5ULfkuST6GIW4pzF",
+	"l/hLIfHjpHuwTFEk61dMKo5nuIY/E8jkSlHlp0ikP5WB+R2UAcVtjNhYcj/X8nFbd6xIAbcc3P0cZYvO",
+	"oX7XSpQu8pfIawLpS4GvWEgDC71RlsoPAq2PV+K40pBhyUkzBdPciUFlf3V4FOUgIz13h3Q4YTV9R0IR",
+	"aC5RA+5la5TNQjqeUngOb6JK8EvM8HC4msQAypAHTHhu0PnHjJTRj2rc5uyTYtzDspE/IoC8RRWx0kNc",
+	"pTIdxUTH1OcnxDUuuS7SJ5fMQnYH5SHVhCqov4mc2nxti19ag7HD42zTaPhRKDSubNbobj3hrnk/yrqI",
+	"HhjMSFiydCXTE4iZjiqpAjyXB2PEYNVM1xYqxY0Nb3rJXfDERnPWuh5a4kmuAOKxkW7T0HAmwdWJbyQV",
+	"P4cbLTZxdl204sKHlXpKnBoKFg7NkmBqziigY5O9477FIKgy5IVWNFeB6OQl5JugWIEpowig745oIJlb",
+	"ibD0JIhhO9pv3jHVi2r9rTXidBlNx8hFZjU478hF4Vm0X3DgC/MQ8RjiFp3qN/MMMCYyLDcHUkCXeCOS",
+	"I9vQozkE63t7qGWcep6PcCRXoV5x5et2YMuqJX1S9Uisn2CWeOVzKXlSVykgQMfBgYEzmryE5tCdwDmI",
+	"j7Q5sHIi5oEH55bknFq9aNlVqJYS9DgnqdeSYEt6l5qAKn+YDN6knLifagZfyY0SuMoGKwJcGIKzzqgw",
+	"8y4KbzZj0SdhM3xJ9PbHaulTbSxqZnJxKyUb8rRF6aCkpPR7Ka6OCU3EGGKYGltk5YuJpSHyNoDKkq6J",
+	"qfkcpZJm/A9wS2qnyGo2uRPgZfNuW/T0HdWTvgJ+tOljfKst8F5+dTfG0eMVFy6qotRIn0scfVRLKfKs",
+	"2viVBMQCIN8kzm8sNn67EcOYUmHDr18l47Iyw/124qO+vFtIkMn4hNVatKnU3Q0FF9HaAbZha2aVJm0q",
+	"xbQjjLW0pFAxCryJSNbUEwDMFJmxcCTCqSSUeHMW6c5lSD9CEDgMkU/KYmhDthEMAKWSEqTqDu8nSDZI",
+	"mL6KMxpB1XU/37vGPUxhKq6ZGvPSozeGmZPoU4fH2G9p0cRYwX0rD4FEYgcFnMYQTrswScNM2VcyQh0H",
+	"SdUKZa8OfyDuZbP/vnOWqph31jxvdi2626Db/Oc1RLjVSUOvpxZ49A4ZZuHwIQ3DJUqhVqZVJraOkijA",
+	"rQP4LabGcDS6yt4SkUmzfZKK0lLRl68Af//thK+EwLOdLPIkRTxJEY8rRewUvvHDl59jP6EWW6RR4AhZ",
+	"xUOryWmoUMsSTgyW0w6c4O9oW9tSOEIcNBQ3thWU7qulA19CAKam+zV6R31DBj9vIUOlSgfYT53SMQGi",
+	"em+oDrUOFMy4ntA4SBO8/mW9JhRQygKxYGFtSCWAwEHQ+0rbtnxTI27hJmT01rrWwnnAIN9YCfLyMCnu",
+	"ipHD3UQQTP2jWzWemThlMJJRXrxAWHwAWY1T6aqZp5BJh+iwNubR/o7FoG1ApR2tW1hJbyeBpCWvTYON",
+	"aNO+DB/O6ekbVuxNjMMPfLWm3tMvxpmfOmxDyskNw6rcf3lv/ottPp6FYsgkcKImV5rmfD+RAJBmTGxU",
+	"Bo230ZdkFLJkBJI9G4aqJaA7i2lZlPZk/ODusc1ao9wE8wF+JqJqIHaQtUCnwS/T0j6GpDuc8WG4nCnm",
+	"VaKAcvJCX/7PTmkeBuiDt2GmCWwD1LNsvGgiqRrs+Dl4o5FfI/Bv2SqaKWq7kd8ltAEPwuHrIHNsutIq",
+	"fGg5FY4AEUhTitBUFjjRYodUjUgaxSnFAf6VVRjSVJxt1UCmraJqOhyXCOEz5wDgPFACIBcHZpAuKWO8",
+	"iJZM7GgqVRM3NdBCC8A0GuhKoOAWvtHwKgPhqFv2/BFUUFADzFYAdw2MIT47phOJqq5n1s3kfh3Hu35M",
+	"nJKJxUihWmRPg+GidRtsgKUjqpgP4UeQ6zda14RIFUj1ykb0WyxL/Zmvooq5vWbXAHisBA8k/HPoMY8x",
+	"UpKphbqpfzjc7XVOk1mWjYtus3H26+Ci1f7QPAMo0xh21sgAiSQPAEm3ri1PHzmqTJFf6XC7gwsi6VJW",
+	"MgOMBE84fHG0lt1tk/ymR9Jqv0sKmO6Jw+1cIlQYnhxXPjJLorWz1vl5s9ts93EZe9nmbbhPFDZx9GP8",
+	"MUZPuKnytib2CCXnuaRBTmJfyEDm9mxhFuImtFoa0ql0i6MtbthIYNERS6nA8hMIcQs5ipWTLRIH/3/2",
+	"3my7bWNbG32VOrox6R+k6SZOtjQy9s/ItM0VWdRPUvHKDjKEElEisQUWuFGgZa4c354HOI94nuSMmnNW",
+	"odCRlG25WdG6yLIkNIVqZvvNbxZZVKmKpIAdMXtJJr6MQkRfMVJRpuqEtmcFa5IXJhpBwM7HJ4Agefpp",
+	"7ewsUiNCNEia8s0R42Go8iMMLQRAmU2iuTxf5fR3RUrfPFmKh1X/Kk7mkXwdYUPtyqIUfveCZxxJ8ohC",
+	"d62HJR1sSX0jIXk9QYV2N3Ze/oKvZN65A9hWG1KkpT0fn4CiaEUkBtsFVXXDDen0d1e28Y3WTvb2MA2P",
+	"E3kVR7OvSHL3+McvEwPJkYvrOETMmIGRmvhGWeh/821y5DXjJWSrIYjbqzw0jhSAbwGCsLVsxhZk1qBr",
+	"D+uhjC0HkKctqVkqQiGziMf+AQhsB9z3M5Xih56R/4fsjz+p7oWo6EsI3gK0lf1cMDgeKKyhdB8YMLWK",
+	"o6wU4Q/ZLFkueUeJFU+hMQZc3e4y0DSI6bWftuAQJgN6UUQUoYkuwt3t8z65vcpKO0DOJwONq/m2SwEY",
+	"2SAPhwceAmQRxWSRkTlMEp8Qc6BjNgjcxs54ZpN8olqJMrFUe4Id9TGimDpYAU0nm/aH2Rjd+yZadU20",
+	"SrO0XSaYYuytMqGEsF/LUjZUbWH8AufINPtEB8kz4C9fRsuVSFUi8a/543i4jCRbxes5QOHyy0T4yybQ",
+	"rrdtIcJ9+RBirA/zY0kkYgxK7hzWDj5PgLITE21wV38O0GKi83jq0HmA5TweTF6DU8CAd7gANiQf3zhw",
+	"ZX5Id9Ohcwn9JPBvjshArP+tQo16yQ011xc5qE4ebZ+DymdQAW3W8/6g1h7U0iw1HtTkeq9Wwcl1IRgv",
+	"N5hbZ0uRLRIiv95K7VIls74+uEPnYnS93anonw0xDvEt1Vq+FjzOFsiK1bxgTsfVR9hDvRPJd1Fm3Zvm",
+	"4stUzKIVoEpahWoXjHgKl3M2f+QDpW2AYnQk3rRt/3buy5VpjpxL7/z+QxZpK3mWLIUC0wOq74j8F3NF",
+	"pjux5XFPk1h4FSxzvq0LXZJr+yYXsL9tm7xCUZoPDmUnvh5l5XEija4xX0glYfldDChCIHozE4X6oDqC",
+	"Lu0l0Azl3GbDKUZr3BBKOdymFcbvo/OL/ngA101fDy7Gg+PhGTRgHr2EX+TPCo7Y416P5lKZB7iNnanf",
+	"8+T18OziZPhmOL0YD/rHryk09fGWZ+VwY43lMN+Wd5Srsi8Yfi1exvKX7ohlmNpTZy+ZdIIUN7R299Uu",
+	"31W1C24BxqWzqo74HjmSqU6Gz7iciXgvGf6Gp9dl8cwCfIAIA9Zyw+kMY43tAk19lBnTNnAkND4hYC3o",
+	"9u4xsJDbFKT0pasLCoK2TvQVJP82aYeFlyAdjQIw1YbUlr4YXmZ5/09iHXJlo4GSTEcXx/3T48HJxfT1",
+	"cOJKx64v79y7nkfvsHXLk16PoYiopa2F+b5z8Vh+zVcSke4BcL65iZycdrOzj+7l4fdFPAsr+PHyUJu/",
+	"HRWv582CsL+l64YBPxZNQsQhRYrpBx8hIsSIm4KJNDk5f2WzmtM+MqZ+M4JDz407gRM9TXdFe13zrm9A",
+	"hOzT4UAvskGN3EuP74y2uggCcpfyNlIEonRbWhqYlrOyKCfyRrYFOgjsE4DEEmCqYJwRHFUWgNlkcrxu",
+	"8/7qowNyz4A4l2M8E3/V7jKnPz+6y5ASJwQlIsK1M6zFhvEarsUGctyXUMdKok+KnA6WOUHWB+CAaw+6",
+	"oJPDwPrnYO9BWyB35MQvFlwLsTpG57hfeQwy9qdrUeN+u3Zi5pzPXAyzohQ2Anjwz+FkOgmOCLhJ/fKT",
+	"lAX6EYGR4DXwyu0iG8h/UlEof0FmKOTngIDW41oGqM8g7c0W4eySp4IFxWlsQeN6gCqYzdL2oGmc8mUQ",
+	"J/MkgN53UCJjKhmo3Z/n7iHI7exYs7yNfq2+gVNSOGt3pGwqL/oGNM3bKFu8wRVoUjSVo2IqMkAk3Kue",
+	"70v1wCYsq4RbKB2s6duvg0JVNehtY9CmsI2s9VxoH5A3LhAhS5MbX7bcM19gtsKjbdNZgfvSQ3yG8fqp",
+	"ay8bXtkiR5cWyZcLDsBO1B8eFN9Z/rwwEWWepNyrB0ygiQ4UPtsm8owcR4pjAtdRtNIEOl39AAGBDA9Z",
+	"XaTUiQa8GJwMpgOMBhQe8QWs+lzO40I0UxR/ARFbfdE3IGKb5KrZ34Vo0700/Q5Z5j9emiKnn5Y2HRQk",
+	"t8ERkOhJkxus6qauUm2LvKwmkkoCTJqLyD49HV30j6fD32olUSGCyaoBzLsOPibKuBGAxVEsIJhCPyM7",
+	"0ADZ65nH9HeiqXPwhU4+vk2bWFQYWysHvo+EyLfNxOWgAsi8WESrLefgU45oRzvEjec0+Ms/0BcgTqXb",
+	"7UJX0+TKAsdYy+z8sgtuD27BgADWSna58WXBtJlo39BUFCZFV5d+7X67FOglU0bCUuya3VcigCwYUTtk",
+	"Az2SGDPhE8viomK7FOyez221UEFn2e+FhhI0w0Xp0t5DZowTKEfcSpLwFmQUxEuaF7mJnwDn7nZ84NPy",
+	"Zim8Nl/7xpcWN84nvvxyg0GP1k0kFUveibSyM/caCAV8v047h4LxmMRiexBWr/W95P40DkUUEw8QEXNL",
+	"wXy1juNOQbBvs59q5Sr7GLFaRuv40r3Wq8RBBZ8tWG6jsb+i0IMReAhJ8li05HPxIfAYz9gyUZm9+0SL",
+	"ucDLy4Me93oekMWrjAEZM6a/nWQ3vBG6yzo5dMKjF8fJ5YZy6NBq3TCpkZLgG0KCun76EU3OH38G7W6Z",
+	"jAMqv/R3VaLOvkRCWQmlrjhrtbn1GtVTCJuWi/uoNV2tztnb1/bKnXHrcVjk9BL8wJeR8gBiJ5XIdmqt",
+	"YjPxj3K2M36NKbRcDRXCJrXB1gbl9nIdxyWXfGdzi7+hrqn24KDzCQH0pT5AJqDVck5o48vdU1148TKS",
+	"0XK9PDjsWYxwJDMxB8fhLjXeKYXXKxuiQecVD8SWiJ7D1nOvIz9JR8rbhVJvqUSLsKx6nDTbin81bdiR",
+	"r7faPBc1n/viU75EQvGK8nWUmUgH0BHkM8JP3XGqZCm0PtL67NCXFbzVbiwqjdKJEpdhXnC5UUJArTIY",
+	"7wr7FtZ6nkhRC+JwP8tSskRhY7V0RT/VlFycah26zhZCZlqWYO+/2/PKFVBfO5WKs42isElsRuGt+s7d",
+	"pbzMv+6FyHgUN8nJ7wfc9c1Lv48CWWnR9hVcg9wS8hhXyJogQlZIYFGuJNeP7aMtljSEaeuMZyLR4IoF",
+	"tc7QtxNJuTc0v2pQw5h4tzfv7i24u7DgbiHFFlx1clR4c95d63Ig9tCaXK8YsPHkbX4vkyT+EBxa1FlN",
+	"5ycIXEaysr99WXsCnYvabJ5ymSmGUQcOnVdYHCmsA2FB/gUqYK1UqGSdzgT7//6f/9eXeLU6Kr6X/YEE",
+	"OqYP8p+BZ0Ii7A+MSnis5hKn7kna6xBwDX/PBF9ufQCf5X9OBQ+rFx1hUt6XC64Y1zON5bY8jtnlOquH",
+	"IHgmdwUAu4DPDvXDA+rYF4pVKtDiks5kBRb7ZopqwNvHvhwbaEVk+iMcMfGez7J447b2ym4SG+qHRv/S",
+	"9t2vsRA9FvxxmYSbP9mQCnUjuVpnJWzbLbMD5bDM49uEZT5zydZrrtzjdpYfq7uBI7gve81V/r5vAJXg",
+	"DmZrORfS99zjEr4/gLGTFHXkr5bHH6+O0ON1wAo7oMfGLS9Fok2rzxZZxzlNapuCBVoZBazFKUrOfVnm",
+	"H9HqBdvAIfdVG5j1Srqr0Xj0qPHRs5/YIlmnyvOlHhJQ3bUysVzFWrIQM6HenwXL2omZBIcsWKcxtMNB",
+	"MV3QQto5KIU5wF+oiYbQR3s2+mF+XQiGGL6/oFD15suGsjdYiHLZ2xFqIb0NABe35JQqACwLYb277G2U",
+	"LaDnmxIyNN0Pm5Y0M+0HbI11KqS40a6PmWPbwqntsSWQyPkSujU5X6Kvh8dE4Va9A+UkMveLCjiWxkDJ",
+	"JadO1k58BrgFgfGuvmKPtSDCxNR6tihaPU1ImLpSvmb0HoaIgGN3on+uJsQNNFxvD3rneHQycN/oS5M/",
+	"0ReZBoXl+E7xrkPmr3u9pzOAK+h/Ca/yG0AvtGQCxE/tI0Jk466B9YdOWXqGUtFRtDEKHjvLkrbdadur",
+	"Gp2ZuHg7nL7GqdCDDo4s02I5wmaMCQOn344tyJ+D+z10GmLgPg/aTU/G4b1oWqPHvV7N0bBF6k5E8nPW",
+	"pe+XN9qshMrFC30oRlq1QQwsSRYlD78HvJVbF1sFXdWSOMOsOjCrO6qIN6iM76Hc877K8zs1o3Cn2TwB",
+	"sMV+rOEUC/5ObGvZvEzeEWy+UJYFKrNi1ZSx8incHhZIRhAOeQTdHrentW0Om0VX0IbHFJImUjRC3puV",
+	"H8AMtH1hRX6PtN9x/1RfeDLo/zaoeHsX/Qn+7vTk94vR29PB+BuqSj3Ry/cFEOyV93wDEm4/GGtxC95L",
+	"uu9K0sG2+xTpFqFQ2yu/UiPlIpWb28kVa3GJ1m67iHQ6ckv/IirlJBcSOt+W8yqfOYB0EqlCKuPLkMcV",
+	"o/b7McgV5vs+dv+5KOeS0uLf5nx0XIRG01kZlGF7rRyi14bIyf4BDvfkdH3ZGBw4KpThQSQfwAQYBmA8",
+	"FSwWVxnTTtIV+MLkAao9AsNlF9SdKTZ8gXEC1GplX7NgbRA+o/y435M1DLDgsEM0IiquVvXh+3voJ8PJ",
+	"1AF+TL6Iy2agfrW2375WS6QcMIb6ljKvf35pyen6afvJUOdU3EvQT5KgJcPigfpItBqIUQK9ba3AoWu0",
+	"jPij2+3+6TH/IEsyDr1K5IcAKRoscLMEzw7adWjpz1aJU7FpQE7kktyXj3s9AnUnV1dKZAFb8Tk8Zumx",
+	"QCVp9ssmYC0nFuMEj6kIxwM0mFdFKyASG57yApo9QKIRmIXNG66iOBPpy0jEYfCIfhqBZElS+4vfeLwW",
+	"AcMf4E6M3PryCjKTR6zYJC+hBygWiP/Jv7btsUDCwGNsOwHJ0mCe4X8pAK7/K5PsQv/Ll4EWEzyS0IYC",
+	"Gxxd6OWD4LgM6YcjuBHnke4FsQotSqu5BNO/wqkqpD5uALHhkg0nIxbyTLS7LIDdFJim9HqBcSKsB6QY",
+	"dSdZ8TnWRbswGsssKjdslsTrJW4vthCpoFa81IsQPOl8t1KDGZziz5mY/R5rtMr2uGGy2KHnzvRhUtG/",
+	"xH6Q7fh2WO0KpuiNaa+VMHUdrRqVJxz1T3jPJEkzdi02TS9AuVF4gZD66X8c2D2vHRosw7H1aAC9LGn2",
+	"vIlrM5QKhoNixU4zV7P2tuFZgVQ7Sq5mB6io9xoAyC896ySimnsDO/Lui00PiE89OhIyoH+2DxBuuR2e",
+	"7RgeHinXmBP/097+HiPqa+dC/I++XA8jzuA/+p/zDP4j8LHeAYrbA+/ACGr9qFxOH3gHVkzvNVn3mMAv",
+	"EOHT0rS2+S9aH8mV0Wz31vAnxxOMjZBcfWLUDVrd7hVagI6J1fzk9tqNB8oUKDo2cgW6QO383Rss7sy0",
+	"ruta0EekIIyA9k0H2rHMeBwj91zBpKm2O6QEMvb5+20wHr4cHmP2wLRUvng5GherNMx7ATEAgYSauMS5",
+	"so3zZlxS16MVh3nRo53FQCoPo+2fDXHE3WpUwTK5N8Q/3lCphplkaq8FSFt8PQiMvMKv9I6dZYSfz7LS",
+	"U3KL6MHEWU+9kofY9U/PX5os2evp9KxJKMKHf/1wQfGD78MEX7bldznWWiOrbiEbU/HfYvYxbSPwxnro",
+	"WrHPA14pwuAoR2Fta72AuOwPQUPZ875VbKxFAoUF+WaFm6+StQz/r6DttAK1fRZuV9r2+YqZS3KI3NcG",
+	"gArOVEDuNrKB1kmnMcz836H3QvlLd9BR0I68h5x8r4lYXO+PrnnDJPxOeK5Bm9CBG4YjApeylk2iRCF2",
+	"q3YjT2igQIlalDHj27HgfwdtUPJVoGujo1aAsOQhWy0lu93uh8CCWSlCRWUUviwiWbusXwC96LeYxBXU",
+	"s1B7fINOgGjapQN91cOAX94soljkghP/muovlqrLYMa0Mtgk61SJ+AoBMwp+3sG0Vulv/XEES27AzkN9",
+	"4UsApdoV07+lH3KUay1GJzXfk0+EcqCduPC+jLlyKCh77KNQPDXJtsf7kVniwLV+db/xynYRqsxiXWON",
+	"z4wBwLNzpwhH9xXfDP5nl+a5R/98x0pHL549ZLfQN8qS4zUrm0mWpHWEwOSMGke4VU/bXu7tUyykVoRu",
+	"LFABHxWei00moR09NDyb80hi0V0ZAtmQ34NcWpLW14OjMqxoPUtXf4RqSYpICywPpSo1X4s3TWBMUwrR",
+	"LT8ZXYjAKJ8oK6pR+KPnS66Arphx0B2FITj8+dt5mFS8nn8s/5JLh1xjExQ4kZ+yT6JpwvrRrTxN7EvT",
+	"NMHcw3zEcXJjKvtb8P42k2RV0a9x8Sj5SBj7yjarU0QTUcN2f0caqfZdX0k13aaYvXZvODXthf75/469",
+	"8O81XUHTTUT2GShhsSB8S/Xjgss5qTwsU8N0PeD3CLxaw/S6j+/ky4rzFGWWbtDoxRVPlQhZy22ZUnnd",
+	"Ai1+YanzQTcVi9fxSwPHei9VEn7+Er2KTvHl7Tj22W0o9rkNOu3AAJ6fvejXcuwf2c6WkBO8FHEi5wqL",
+	"RWq8FEo/fAP9uCjmZputFFqtAGim0HJhG8H/OWyTL6CHqi/6Fkrp4bQ1qSA8Qvc0/9+x1sBd9wmJWtwD",
+	"Zf7wBndJ0KmF8JXWGCZIF9SRs7Dd3CyFMnF9FZCE5t0DyqE2I/TLNeOFcnEkIemyUbmQ3JczUH/2l4ZZ",
+	"JkkRW27ic+VCMZN31VqDrVd5GTpxAUTQhxseRZwAbBclgJ4+5NAyRAP/nUSSuL28ArFJJUi3q+SatQp4",
+	"PsPAKunGZ71e+8iXH82lnulDleVpnS19Y+lSKKOvahwvX510HQt2mSbXQlIAcX8MvKv/bFiutIChWCZQ",
+	"OpAtxFKJ+Gr/2r+3w+nr0fn0on9qg4Z1Be3lNbgBhgKbD7t9fXvwJfzBPMyNJ+wDglLdqmxXwxocRIOa",
+	"LfDR352SzV/zzYQgd6nY++Djd8lVg9riNjzwK67UtdhQM7IO/bi7KZlDjVUCOdEj1GFtv9067tSClMil",
+	"VQSS+hkLzvqTya+D34v0s05WPn/pYbEP48OHeSfGhw8LauYBNd2D7ibQRJi8OAbUb3BLDYScxyrBto+g",
+	"kIJjPJ4dvTsCwyb8OZo+Kh6FlrySJlpPBiTZ8EejHR83Nwo7o+W8G+lGT/9qGf1dvX1xDsJPlGLOUB8+",
+	"elgc3VWSLnl2cHhwGUkOMKwlf38i5DxbuEjzHBD7CV9rZELlM/MDxVrFs+RBKW/bQ0Ou7sCwVn5CPAbI",
+	"OPha0KgAZ/s4ydx7tvuO0yR7qe2xe1He3A7NrJMjxM2ZLsrvuZD6+IuOSzrdSVbbgaxvxaUWhpKReGB0",
+	"A+A0A8nfRXOeJWl3lopQP5THqjsXWasdsJaKlqtY3IhL/UZIHwRmEP18DFEiRyvqpKEWfCXahyxIV5AJ",
+	"4hDrefqkc7nJBJsttMUu58JjQRYtRbLOAva81+v1PF9CKdZvgFydkfnvH6xScSVSKHfFfIZn8AfF7hsL",
+	"tAjpjGgJanSUfjJkFo7zDwzA9zG2N2vZsrNi82R0BTcsjNQseSdSiPWYU4US2pfjM/TwwGptd5n1SO3H",
+	"mqRaSwl8S8ahA2d+pqUQoQgLKiXvYHI7naJ1WIj67HLDzkaTKU5YC+/50UBzEUP8ajA9YpeJdgu0l0t3",
+	"a53oOY2v+dIwG6J7jBvsUoR6mU0RHbCB5psiSScipnI5qqET7zMhkdXUwxhnckXDpnxjPR8ybjg6E7X7",
+	"7i5b1G19b2N+v3DU8kRceU9szalUn1vZUsS4BxKh6/zbGHk/owcXhei/dfFHFc0lz9ap8epYK3jD33f6",
+	"c/Hz017vyJdnPFv8/OiIvc6y1UjGmyM24UsxiTLx8wl/H7QrmUUzHnssze9vuGKw7np/+3IravnDV5XX",
+	"xcxHxtOM6XlCSCvZm1tFtbcFMItHSLHg1WDK9hPogcfWkqpM2VJki8RahXD0fWnOfjG2Ar3CLdlRpMy9",
+	"ZDFbk/JZu8tOomtBLMQgKbIFz3w542kaCUVrqrCzL8S8uLbwgaY4GKXRPJIBaz3rPWVgdtxESrRv3f5g",
+	"9+E+07N6f8D/XQ74d4TDv41IYC1UyHja2vsbc6mYR0ov696GHNRXAo/obksOazF3GXNjGENab8o1m3Dp",
+	"KmDBXxhejkJox8ZSLkOAtmqboBuFAWtdciWeP1unsZZfT5/QJSz4g3f+1ev8x5+BfmjKZ5lIFVZaY3Ae",
+	"qsVZFLbJwujqNwXsZwzLB/hTqf4HCoOMNUe1WHhzGKlVzDen+Az37zyeJ2mULZbKl4PwxaTPWp2f2h4b",
+	"TJ788Jy1Oj+i1TOmH5/88KMeEc8yoTJrqGp7BmxUtyaDTFAWSV8G4j3kXV0ztNlkMry+QkX66l/Fxuna",
+	"6xrJgS8DayQHrAUXFR7azzI+W2hFQfgrrq4FTGpukB2yv/wDvW/O0mTlhHLIcltEMlOH7I8/g/3tW6yu",
+	"Qq1xlQq1yD1YfYiQ6j4WSj+MS8ZZqK3oedKGzLi5thpi9iDsk8Qh1CgLxERNBpOJTY2PB5PXQZf1gb+2",
+	"cS4aO/98hhD2ao17uHkhyts2knqhcWc/6fWYkVAeEIlqhYvbHZYD1N77jABe5gJYpIBoGeq3Vbewn0zD",
+	"X+Qs362da6TEriq3YBXz7CpJlwEIqQzI+99FM0GVLYVheiyYpYlSneJNnKUJX2KkXzTVxDVMdG1Ntnn8",
+	"gXdQfN/exdWuOFIL/SGXyDpRGEYx2QjCprHQGf7vVnXWv4pVlvto+WEsGIMLLkPAvGQJtEBLnSVkiyS5",
+	"VsXYZ45yaRgnbb2vVoe9ZSs2mGplbXlvq93CVruvzbw9aA7sRGPVQdHI3hG+vETdmA5b69MbsjKsZbri",
+	"VpvfeshcnQBcekea5hNTHIkSLKDvDKyW4ny+joiXzaQRgEaf0pL9LNBakGf554QJGIULDtjr2uLrMzNd",
+	"X6Lw2azdnhXP5ju6H38+vh/Kx1W+ENu3OoF8diYjxyJv67Y9GVmpkaM/AJMAARluUMh+CLrGoIqUL7M0",
+	"Wi6pXRAQMRChAYZKtEZnrXpjsb0LEOG0GvjYXGczymQ8eDWcTAdjxJnQY4NyDnSWhAIMqXLW8mNDzFvS",
+	"lnoCZlwJ1QzIuNt8ZeEdXylnWRpDU+oSd3b4rQMw7tN8n1ouBlR1+xsBQN6ycWPCW/kYMBiALeS5UiLF",
+	"FsNzHkkSzSZMlFyxYM/YM6SLAJtYNHFRFmcLsWznVidiBU0cjBR/HoQavjDs09arheATdN+lbFTIMw6y",
+	"ZLMSLDAxqu5cZIGTh8IX5YNCgY91Q4AZjuaR9Nj4zJdRqH2ZhYfg+BX08JgBCtLa28hGCAF2sJfeIXfN",
+	"DU9D1lpLCk2UfDpfXguxQifpkPVgCD3XBDdPh6I5iWNWFvROr/QY0ns5Kcsr/ewsNxcMeAW4bLKbpHPF",
+	"Z9qnVJlYgRFXZK2pVojTg5FUQ8+Cf/Ah8GU+m0VnoUVOB3vee/ZTr1cpVchnHTTh8ev+ycng9FWhrY6F",
+	"9eSLjyqxRuP58iZNgHwcF82JK47PqDh7JlKxTOQGtoVn+zZXlrSwkCFqJ19ClaZdUM5mcSK1kneXsw2w",
+	"Cbbksfb/RWh3KH6lVuSD06khTXrZH54AfImb0eebCb6z/nrWQoQUMmMW180YysTYpL8hTW6ULyk4A1Y7",
+	"qlQymbN1KhULcoon7GhoojkxV58FnKSnPIQAJMxHEXLZgjJBKoEpJk7GdMM/JqPTgEhJajmTSPiB+Col",
+	"X+4Wy1T3xq9kKdCIJtFcDreQlUxMvPS+BO/fzHooRg6iudwz11xjL7ihvT2shYpme2AKqQ2x3XazoZy2",
+	"CnzZqs0KlE0GRyMak8GEhl3Hrmwa+LJkG5hefR9hHrCCdeBLo0tYC1TLOye9YurqjExoY4HA1RVwF9vM",
+	"kWd4kyVUgmidAg0T27508kRd1ne6EGl7wMxAmtxQ7TsRKk+MS4ltBLHC5QaxqZSf92VAE+akhgIg/MAC",
+	"O/yj0TBuZX9W1u7b0i0q47FwrqhNtxxVbARfNhgJ3LkuUmqNVIquA/wxXu8RILUKS3fFo1ir5lbB0nCs",
+	"2mZTo84k8CCf5CwnmB65pROFvjTt8szpEGEbLQk0BfTwgYbxd/qKsSEQq6uO+aHXg6MBoTw4AQuh9Ocs",
+	"eEbF+qpsOEDTwSvoFlnZx3A84VA9UAxMAo+pBOL/vjTgZ3r3s17vixoRbkC/zoSA5cWQA6R3I9WQvgPw",
+	"WttJjFmO8ol7WCA7Z47PIzo6UcZ4GCojAJsTYwVLwh36l7BcilP1Ne2W0qJtIbwp+YgtFHV14guSFokU",
+	"kKwgJun2vd3zd4uavIxkpBa3TKOkAoAGnSy5FltsoHNlWgfirqTbGNym9WdzrFklMy3qCZsCkgLqDsUN",
+	"3q18CfStYN2kybsoRGffmDzLghOnf9FlAT2NSlZzyWNktqMbfJnDYo60YIWRT/WrbZBFDwb7ZqBVlcQh",
+	"HiiTDjQDM64yS5NMS/pImwV9er4ymAEtswFg9GgO9EUzoRTOcNBgRWAc3Kk6KMcq8kABfQ1hMfrHx6Pz",
+	"02kxTKAX/SZJQwsISlK2lrNEXkXzNQgV+hx6yNl49NvwBRV9Ts7PzkbjKTjt9rOxctaXNHt033T06+D0",
+	"YjwAe6Zys0xK2wT3jinZNLfhQ1xrx76V6H0Py/aAubV/fDyYTPAJwafE6bFbC8w7LiKGBmn2LjeFDddK",
+	"UsRq0brjeQzaHuZANiwwHzAMqYSVNidoykDNkhU0HXEu89w3IIKI6q4CmDsopKoni8u38x1pUvpMi4j5",
+	"8gyl+Sfu4oiDK8E61pLlvlDzOwv7o7TguQRA2YnL6eiwF3i4rQ6DYXaM2Oto3zRrVmZEYA6k5alYxXwm",
+	"FAseXSWpFtfmKUG7y94C9g8drAVXOSiJtWZciU4klZAqyqJ3om10li85e/KsY/GZDEZDIlBrhcfQq561",
+	"Cr4GtMzOX36I2Ve4iUAuaKDrl5MDEEfymgV/XXIlzscnHx4Vn/Co8oT/nPE4vuSz6/PxCeFqUhFCP5Rp",
+	"4rHz8UlHyFkSipC44lfZxtawTxdAXerqWADoX4FqQc0EM6MOkaO6WOGKLNUOS/2QOujhbIr3kcogzqtn",
+	"Rm1UJpYe1Z8C/yleZoIeOKP6+/2DEtt1sf9+jbOjFalF5OffHxBTnGnXPx68GI4Hx9OL8/GJVqn4Stst",
+	"INelhjdgMBlMwbN+Oxq/uHgxnPR/OakAQp6ylUjZ8x5rIP6EfXxGKzgW2K3nbghAq6/6agTUdUNpEvN9",
+	"aGsFXfUXgqgoLP7Z3Uztjxf+93J8/wAsPZo8DTA68aiYjgtNItuVVTu4ariN+8HzjRQAqUw+hytjtZic",
+	"JVKtKYiKv26ou8e+Ingjsu5bZwTMQYONt79Fe6yCRu6ywXuqjyQtp5jK+MaXENQsZEcpbpSKd8m1UPn1",
+	"icTvwOahxo2KrE9fEHSU2fOM9PWYeL8CZFgCEcHQfLbh+QexhqbyUT6ZaqG3VoqA8p+YNm3jRM7Nbx4/",
+	"+cn4CEa0TUeji8nr0XgasEelX5+MTl99CgTukGJJzdPsmtMPFLTmy9YKqXuAL8hEphtY/ZWwgmafXqXO",
+	"tvIMr2lGrHPkd+pd0oT8NWbLDtzvXYh350O/URoCg/ODbQiRK+DpCO/l9peR24qYKvM1wByas+f3FN+P",
+	"/oKrP2wF3oK1usQou/aRG6x2KEKJo3dGJhsLTbHW096TNssSFjh2bODLVipUEr8TYQHAo61ibdK2KUUE",
+	"T/u5alVriYPZlChTKG2Ah8zpmkJy1ZflEZXHQq8CppSfyxLXlpEWb3Gfpg1na83DU/6z7lnILY2DoVQb",
+	"qTssQ8e/mwdrAQVQp1T4EkbQZaZFVGEoexnM5Rue+tLqluP+yckv/eNfwWT+DJkQE2oLxSzmqSiohRXP",
+	"FrlW8NiSp5S3cCcX86w8LlXgcygXgnb+xqORKhM8zK0JnLudOuSY3nZLXZJbE2AlWfWhv6qqPYoi+1YF",
+	"L2/1foC2oIISOJdpcqPtJkg889XqgaKBXSXpsn3EUhFzYvgzhcuNdS35VN9qlOVal6e9J3UYZtq+pUP2",
+	"n40HOUmLF9YenWJS5CTJkYLbUiL2uo/PiHzL1RpaM6N0/4wK5mUC1OQVv0DrgS16RZvEHUhrd4xdvJt1",
+	"C8vxjcFck4Zg4r12GzGdi9z4EN8vEFfW+QeYo0cYANonCsUrIS30uBQL/vpAgV4M3SsWzWWlXsSXn6E1",
+	"iJ6fkZ6eiZmdu7EgB1pTOJbjVyWsgiLG+1DudxXK1RuV8ThGogvr5O46+nTd7jNfKNJDPFNEgWLbP8qh",
+	"yi5LhKPt5157dyhVZtqQbBlzEPMKSDdnsTfqgf19KpiKYmi94UsSAu0ug+kg7iQrgCzzUqwSMjJVDcxY",
+	"fWLRWYMQIflxZ/FF5x3fKg8e1UbfoyT+hpJJa39lj8A+Iumz2CGtsgViOwt4dSLAlyQDqqUKFQLRr22V",
+	"/O0MknvJ8be1aXZaM9rf7rgJ3g7mQxpFyBvI6zrxH4Kow20Fp/cfb6fo8ur/PnleTeo6v9FOsX/wyD8w",
+	"eVxfvo2yRbLO8jKqw61yhVnkrJP7jjLKQyfEzS8o9+H5ci1NmQ1IPMxaS3jCFVc21fBDr8eWqsveYtDR",
+	"jiV/i2nvXhCHhCmry75DmgZCWNi7/c1w8qY/PX6NsTeDMi4Mjs1FpgiOhDeZHinY+B3Z2T82ubx3rOyo",
+	"CDtuSjL7Mij0o8cRn46mF4PTncnmHXmXYtyMooqmV0ve4N6sCadkf33XMBm6bEsDSgTeTdewmnd9o+bm",
+	"BGgHk9Q6CExdR6sVQHXvMx5frSm83kJ2PxcP4tZQlYrmshPJRzvk+vFCzK5VMdFChqFT7xvkSE38W1XA",
+	"0QAhuQ3pYGhWYuXmEy2P/vIPTOhaS3CocvSYj5HkYlUrW8XrOm+TJHJRePnSImWousZjwTqNAyZmi0Tk",
+	"bSJZYEKlAUN7h4pnPKayyDSKRB2jh9yFJyMv/xth6jIPK6w8pLOo3tZjnD3uhHyT1+u4tcSQB3B5hcJE",
+	"ZhfmNYH5UF/2UQlg9CAvFy5WkbNEIkOcTExAvIN8XPSgNmoR6ZrUZjWym+QlPHTsLIvBQ9k/vgH+Q1C6",
+	"f3S73T8/uBVadR+U3SQXONigXIv88/Ner93AbqQsRMDQzvlymn93xuftI5MFRNRC8a366y/w2+17zRg7",
+	"kWSrNJkhe50MiZAmr6AioF3YZa1pRQHlDS1NlgbDOVRO0q5rH0pMhDJhdXBnrF+ycDqs0jLaFzXnaGzx",
+	"WoEvWw5lM85ftMRer3lZk6v7C8+CtuYLLsNYpARbK9Us+9B5qIYNxcFiJNpIakBcALRCmxfWgMlbpfuy",
+	"XLZktB6B2nJLIbdriuVTsUoAa7nKlC8DVwm+79zc3HT0BHTWaUwAwZKlYTYAeIishYbH4x5T7T0sj/z8",
+	"I4yDXSZJLLhkLWz4anvuosSJnHIognr4EvnNK4LryFTIEGLxah3HcOZr7RaoKL5TayV/w9eyUWAEWFF5",
+	"m6rp2yfKvHuP+N+40jq3RVY5mmq7nYRlQM2GkvFLgyjE2pxDQ/ihT+4IxRStH3rUSNIUJzesdfbr8aDd",
+	"ZU4jcG1jCFOi2VER8Tk97rFlJNcZRdSUIWYletU6VkJ4UpAr2Ke9XtvJHhhVv05jRDajE54j2M2eY+fj",
+	"E3LcwRJLSyaB0fp1RtQiiUNKH/gSFJV27rUz4RhmRGpBtorzEBSMYaS0MzcuGnJtDBya4frSFlolxLxu",
+	"BOqjv/J6FQJdo6loFoy1zAUKaUVoP7Mo85jozrvsVZLMY+Gx/moVi/ahccYdlKYHK0EAd2zSKlkL+Sgp",
+	"fWKrua6oB0SRx+W2hnAjvUttz/JthVTPSoVUlXImY8ZGIRaD+ebE090GplCppLrkIYscQOfjKqBTJgYj",
+	"T9ASX7pje0w9a3NLwIxOOzl6ap1aq8csGPXPp68vToanv9rIhta10Ooip2fmYRghwuaMp3ypmgmCP5O5",
+	"YKBBUmCIBSwCpxIWKYENSsjDYmpflve+dl9IwWuxdr6ih0BllgqQ71FbGCgl8h1eU4sNzMpI2VLkFq5M",
+	"Dj4r//ULnvGg2RKZoMC8S1MEX/G1bBF4+S4el0EEaVZDvWGlPwjALGHvIqXFS5KyljlWZn+1877JeLDv",
+	"jZp7trrPyzdDtc1G0u40grSUQvRckxkE7UUC6CxSDDEF7HKdsThJKJoEynG9YpcbZp7KWvrruNZLcXIj",
+	"0s6MKxG2nXhErhSbwkKt/+VK1bIN4TpX7UoIyWQrj1hNUMfURKOWok+7D8J850EYs/WKcZhK/IW1MMJg",
+	"MdDmvgAqToK85rJk3mij5bT/ZlAI1hzlO/4yFdwCa9J1LMCeyBL2tAekNdQiAwiZ/uh3/gvbZ1x0/9Rv",
+	"evjw2ZMnDx+iaQRvyWtbvNJvIf6Cgy2PDZkfcbGAwx6yJKkA2xf5Z3IyO6hNCoWyVUxgEymAKt203dr9",
+	"j40GscZgkC+bo0GAhsauZ88e/wCju0rSJUIJ2lvsN1/eLt5T5GoI/jIiyTMOgF5bRxC1WaxFonnn5caX",
+	"NvKXseCvwl1HzeGko2qOi1MtYbMNdm7k9V1aYeYl9zGh+5jQ3tbQk31uBl2gwPUZyEybM9+oJWXleUNI",
+	"yZ5Dx5xK1tntUKJAHW26jhiNHV0xLjeorF0AllHWhnDpglzKnEHuItT+G9pJxQxTzlkHiIo1cBg4YR7x",
+	"TkgbDOBmKAkZQdyXSB+XSNF1jTEjKQPGVyvBU6erJwc33olHmNiLYuOzTiSjLIL+5XEyT9YZ0g5K17zD",
+	"LB2jItWKv9wuwMuw0tJBmVkYB30K92Wl6Z2jiKAB3m3b3un9MlpndyiJR+vsS+HLzNt2sJcm6+yo1oTk",
+	"qTBm5Hcnle+D7p+OWdCyM4HDsMXfXK92ghMISGD9yRaakY736BH257cSd3LbBqvrUAzge9hI7pJFDkLh",
+	"FmAE1tqGDjDuZhke4DwNj9FuMEC7aysLtVEq13Ec+NJpBgQF+9Y/0s9F5D9QllDEab0y81ewwK3UA+eB",
+	"r7MELS47k0fYLoOzcI0CxSDgyGfK49om6rCR2UJk0YxRhNwUL/ry2ZMnBsGRu1ithHRFQA39jDoNPFsq",
+	"AaYy+pvmxrbdF6CagfES2d+c/UH6r/RcI85t6QWWzKuViONIzguh9dJXH7JnT55QtNqg8Qb/HE6mE+1w",
+	"XfRPR9PXJpB9t0QGO906X5ZcOehwX/LodoMGfdnyD/4AHgG47k82JNII2gZhmIIB0XYc34zn5A7WUR1O",
+	"7JRN+5AXwCQK3AHecfmOHQ6vV/XEg64vXegAYsqVjQhcRSIOFUZrkLZtODh54RLSYou6IE1iYTpx3Rp/",
+	"QC3Y+mdDmAmF/ivmJt/zWRZvyPPG4ZQaFJrj+jF4BeRwi5Z8LjCNYN1NzzlzXvVMHGGsx2DxjVhosnXO",
+	"V3cNRaA3fEW383y1nR5CihvY8R5T3wSd+71v+AV9w/Xq1liDPH78iDyYncDMPPToMUp8Nwehr648Fjqe",
+	"5XQ0PWNKzFKB+MdLPrvWYkVrBc+XllvOtWwuN8RnlEjBWk52ykay9ZOQi466kVPN/gNlW4lj/NeXLa1o",
+	"dseHIxt0bpd80yodUq6YDQW4bSJipspDzq0K7q6EjHPitXJHAeNulFiF6MeAv1DT6OG3i76SE+5GQk0A",
+	"GdQlD1gqoJWNyS5HTihc8U2dhH6B22tqsgd3JKbt879xLp/R1dV9PdTfrR5quk7ldmnpCOo8xVWV1ULe",
+	"UlRrEelRShKbxx9COjNb+QdktpMDYlk5Sei6Ertl+6q7qSKPCTlLN6vMAIsyIeHWgnB3Ui9elUUCx4Rw",
+	"MByVR/86Hw/xB3zasX4YcFhCfO18PAQ3K0iylZ7Nw0eP9E1E5QmNH1KEkBE/KOhGYvfEr6IasF/6k8HT",
+	"J3kJqv7TA8UuN5lQbvUYPvPn6gvwz2E0jzL183P8aSXSKAl/ftozoKkA7wiKnHle3k2er1YQdu2yaeM+",
+	"UZmW5snVFVvLTGt67L6o58Fmt/ICf9sQPXB3EBXL6cnS/vSMg5vJcGMhLxS7FFcJsAjxzCgGhe3DHA0O",
+	"q2s86Hxr0c4yHRwj0w/W5nhtRqu6AeDeD8Eh5f2IyUgWuLCcT4HKQf0d9tnYz0qbC4X58GXdFMCdOw0Z",
+	"eVeKHs4X1drl62fpwqdnuU9PNWsV44DV2AYvxLuIGpToneb6n4+7P0JSMRU1C7Z7IhjXUwu2FAJCZaiK",
+	"zWCMXXYE5FraOLjh2uzCPut2SfTqUm8QnhnO4Ehh6aMv4wRQYck6QwtQr/5l8p76rxlrIxUzEb0Tt6Ar",
+	"B88ZXWD6/IC1AjgI/3cAx8Erb9K8F469wbbqOWIBiSlKOjhyKoC9a8wuCCjpOdCrWmciDeQXtZDwdV/J",
+	"PqqMorkIMNOODZQ2bLTMmUFx1z27zXdl+WC/ciUyACWvV80SZk8LyLYIw+MG0HZ1S4PIKjWioXDsFUh6",
+	"khmTSKFYK3iv/9eB/wYei0GgEmYIlb62nBYAeZYzUUeeW2fFuFplq2UIMWkQ/Fr1to2CeDu6eNk/no7G",
+	"hbLmI6uhfFlWUXv7nFW1UpFYr2gVfsm/6t/cr3O+tFlmnUITVm0X3Uup74uvAuQB0aHmzsveMikDg7qz",
+	"TqNmUeRGk6yD8yHI+xOinYzn3MshlcYzgPau4EWgUoTCaONWYNaIZ75ES76uiW+5oY7j4blmZ708YbXi",
+	"xMH43Uae7AphWcOqEsOqF0bZVN+QRv/mMmiK07I9E3A+Ht5Ln+/LRlokN3mQ/Hw8RDd8T+FjvOBdhDno",
+	"qT3vgM1CPhjmTp+aQj/P5KDdfgGWoyv/jQG1mk6XvmztwHu3D1kmlquYZ7ZkUF/Zyb8D3XGqv+MZ7+qf",
+	"u2zAZwsIUvgS0okY8jgy9SqC3H1smLYjYg+BI5NUtITHrbxxpS/RqQ3++hCAf5euVfaCEgQOChZsSGII",
+	"qxG0Te1PCZWPk24nr1yllht2x6PRr8PBHvKSy/xz4PuCv5yhf9iN4BUytDJulK3ukILGfc03QlE20Wrl",
+	"XmJ+Z8CuN5Dq1Ie/k0VLAWJhT4lJ8T/HgWyWnWMRCrFUbtNGItZy7UTWElpO3STptQIv0EPk6lpCR8BE",
+	"Gh5DOlaqjYFTQLVaahqvWEZTELEkRz0WZVT3G0HvxMbYLkbKwEvlBcOzAik7KlY9l3pDRxS/gpoM7b8v",
+	"cK6rofy8MEompkLBUkJ7rNi+G0LZ7TKpGbLj5E2s6dcP6A01gy/LWndVyKj9pX/86/nZxfHoxWDSZNxC",
+	"Fxh9k0m6GnHs3FwwbD9WmB+xH/CtLiIKNJj7CDDFRxdv+qe/X/Sn08Gbs+nkYjz4P+eDyfTidPDWjIdC",
+	"pXms+cl/+NI2utT3jcb98fDk94uT0fGve9jemCJ+3P3xgWLJjWxXi1AaauEKG4Bi7sUNFbCbRRTj1obM",
+	"gGybwhRzq36kQSzCxixqYIOfcx/qS54KU7hSi4bGtsa5+35Hyq38mq8dXrWEwk1qDyVbBRV9n43+rNrz",
+	"8xC6kpKs9ffo8D9Q2pVPZMgokhgpKx6uMgTtobhDuaPVBzT9b+0UGp5B0+o727bzb2phgiDx4Y/6AH4x",
+	"E+BcCcZdiX87/b/VZ3LI6MjNoCSkfk9FbSVXJo11s0iU2BLQjRRio7gv02i+QEeMkm+gaj1Wi4UC+JML",
+	"e3LVpP5bk3L3JbCv30QwWbn2wrujDOR8092OlcIajRSABHySldIqyvk4uhZ6vJWAFTQ7Mlq6x4LR9Ozi",
+	"dX9yMfjn2XDsKHSryHNNTAqTlC/L0kgoasaNmnh/tcta0CLGQtPa+9gFxB29zTCoUebsU3T5YY0DazQl",
+	"al5D0NFI/oXlT7l1EEPvUc6u9Jdfwe5B1HC7WfN+AcfSvgLf+M2rXlMhcq9671Xv96l68aAROIO04u20",
+	"b7aP+uUYEgUd2Rq/PGbPnzz96ZC9ftM/7kxe9zuPPfacYRLWY097TDGViZXysGdBJlZMICkOcB2ZEFgb",
+	"uDQIOpUH9TB7q2UaBBT07TDhXDLB0zgS4Kh5iJYFBihc3huehion+cqVbCtPe5MjhfikiuLfhrop2gM2",
+	"VrAnOHrJ02vlANssCOeoGra0SBmAekmioSUIDNLypuJdlKxV7pc7fWRt3JgrRP6AXi+iPfKauK4vTzi0",
+	"/LaTYegzGp1Mir+UmsLYmW8yU3ZRkYDxRrbMoT6Z+fJANBim3Wpyz3DtOeuMeCSsbhEhs8VwpoPcIolD",
+	"ta22ru3phc3QHjM2lKmxDtwxl5tbNBptBeWfB3N8CTAoeNkWNHzraY+FfKOK1d7l4u1KnBvBoglVoaCX",
+	"j4fRoHjM/mvvyjjWBWM+fxQGN54vPyEKQwkEawIjLE6GzloC2NGUFXx+Q+8jgzZ59MVkSsBd2Ndo3GLx",
+	"JfeW3r2ld2/p/XtZetYS22bnrWUcyesOTddu0hEnreI2f3qgzIwrLycj0QK1UE8bouwNohBx9b4MHmkX",
+	"1bxf2aLZrWnhUyQBY1epUItcq2Py5rHWg4emZcpTXwaTwWQyHCH16MvxYPLacH7QyLHTC5X3zziwmV/a",
+	"yikDm3nZH54MXlxMRxfnp0AeetKfTC9ogwSsBdTo+rsNFl+wKATUNJWgA5o5l/NXaKlSbbEvI7DIZPvI",
+	"lhtHBgFodqHLbboDsuMSkPjylp3qH3d/JNw1dgymIn8zRfp8RCEL6OdhaIl5sSrdl0FOp1uLRjyHXden",
+	"TXc3mqfwjm+0tgzH+Cl94e+z2V8B/4PLBq2X7Baur9pdr0Ke7dH581TcaN3zuPtjl53DPYrlbLqs5WzB",
+	"TiiuIinCthV8REtQbfibZ+ZYAxE0S/XgMi0OoQAJuUDgBcA4eZNGGdQZFd6lnZ/E9hCNY8fDPsyJEJE5",
+	"GGmlC/wJ8+idIKEK9URK8bnAgqLTxFyUJQwnz2aoQZUesSBarkSqEskzEf6ywebYWGswSudcEonuMAx8",
+	"ad5Uy9RQwgCVO5FWJOppkmGJFVZWaSFJpFEEQsLxkonZ+utDG4hBkWm8uBEC1nrWe1ZPE+XLRp6oc/cF",
+	"dyU23Xd8JbFZGkOj9ITL7k31v5/8hYU3kqI+yrRLJGvbr1keGxkcGMYTJEVhLeRPYrNYcMjGtb0CG1GV",
+	"RKiNkJ4qjVCNFe2ROK7ni4LeCO94vC4mFOubPDdAGuskm7YlrVVvaWUOP0FCI6nzodux8LiP9vcvg4vz",
+	"sxf96QD6Eq2VYMEjbD6P7SABxgn0OR4LLrmUIqR/jQVXiaQfBhjg0j+VI5aBNdirIr/lH+hnmyaAPNYL",
+	"FeovudTznQEPETW/LuosngoDIAWeVkdzlJmLtOejkqXQk6q9kN1MRqxEZOTLT2cy2spAuBcP0DbCHzT4",
+	"qYeiOR2WeflH05wE41t53GsW82ipvTpDaYv+BY9Lwa/Kbm43akM9pDtVhfoF36r7cK8A/9YK0FV7a7WF",
+	"o99tuKvHNhfbETT/eDtlrdeTJz88dx0HcA5MtdNjtkjWaRuL1nm1uWTXl2cxj4qU3YdOfouCLy6rIAH1",
+	"m4M/eTT8EKTPB61EILBiuP5ML9wbrvLURZcBGxhDRcNaEFtXkCnbRHJuLPdpEmAo3sc2OOnSsDiIFdA1",
+	"whrr7XHIXJ3Vca8OPPh8k2el+owkDg3XXduXS6rvqEyauVyKG3P5znAYClH3Ub6kERcG6V4RtJm6ibLZ",
+	"gkI8OQ/VPnP/IQACqI7JltYYKzajRpNWyErSypt0YE1XTl9Su3nkF8akxtPeE+jcVKA6b3H0JynXkQqV",
+	"xO+01UXMkZUex9CHQHuQYnvTIcr+0F+xd1EOW8IOy4m0OCHgdHTjc1ySHVH4WGBloP6OHdqOeuFrWgNQ",
+	"WtCXxQ9GG+1SzJKlaJoUhIcL/dWmb3YSCuqTrTcWbswoU+x/1iLddH15vqW3M2tq7WwqDIlftLFDUpGh",
+	"8JbGSI50ItsbA/ecrSriBXfwJXA40FWQCEagW35Gjd2BDNAgK9bSvLG+4gaj6oa2cMVTvhQZKNw//qpJ",
+	"PxRGpaWpZZEhFlotIQ+8g0jfAGtw4B1g9xTM/B2U7QzPsRkyraEODzCtp5VHpeEc0HlkSf6NOB2FYbVS",
+	"EfMsegf03LT67aZBOZviYNtQ/rxDc8hZg90JPHBIik1dPped9LT3pLbuBGe6KqISyeAs7nMu2/edCGoN",
+	"QCR+vPu8IUmL5Mp0HeHKiA6bMzSi3eRDsiS5rqjtpeAS6ydadYS/AYBQkXIJ3xnWKUIvF/FRVtg/dc+0",
+	"Su/brwYzWUpZJAImc1I6YnKXUWuZM/cKrm+rN0WrxWEeiVRdotP8vevLt6VOQPWUUu1mIg/TCIflJG0m",
+	"fFHXFOcWSb/dXQdwCc5y4tG7q7L5xikep24H+0ghoOw+J/dducTgvVY8Yue41ssReIt2bNGSW6fxweHB",
+	"I76KHukFOtDvoLvKUmUgw1USyUyxSM7idWio/FzAw+XGHkPAHK54mgF8UW7YKl7PIwn6nmwsM6yqPWfi",
+	"bp1L4KU3xaba3M3by7zjUcwvozjKNqxlf119jW04U31PM5Nhy/msB8qJugb0Bvz40fRMf7QW3u1DQKBo",
+	"Bz1/lH7waqXaXrEOWBl32UYb9iEf8GUrZx4wXHDQI1POY4jwF6pLwdV4+HBiMb7dhw9NO8IKY2eQc2tu",
+	"Y0I+cqDAvizNGTppiojQWAs8mW4lXt0mAMpVRs1AEXRs4M4miqG/tqkqB9BHDVSL2A6ngU6xncNuLVLZ",
+	"zJMFhOp5eottHPbsZ2hLiQgiZc4gfEOx9aPHgkoLyQAKTV22Y4Dwam+8CJR8YlIUn6sPIsUvtrRDLPRB",
+	"9BobIbpdbFif0ZQ/9KXVwebVeRND0wWSntXGpbOtRkxHDP08A1SG2/Xs5sSZNShihDM3dQ2ppdW2n/nk",
+	"h/940uv1POg6mCOM1XW0sjh1B18HJeGKSfE+M2JKHbldqRzqasYzJvhsQRvuBHpL6M02coG9CEov05Ng",
+	"7kZZWDAc0iQtMdnCBKI5tQ8w2CxmERt8VKyaKL8ZKtO6vpwKWQ8ljBNSTE2YRGje/oNt3r4betjWWyAv",
+	"tKjWRMC6QELKFEY4EA1f5lUQBbluulRAHBV4ZfWWinBF/6PHFLuJZJjcFHALrAVWM0pNaMiKobuCxHkY",
+	"sBXXL8Cpe2ppFWx3CvgHwilqCFrIUI4yz5cAvi5nJadJwpZaq5oHd9lZLLgSLEs39DFanaTdYrKSXKp/",
+	"dsYiSzedvp6YwAjALEn5XOgNOS0R4kcqZ1LWo3UnEQsk/3m84McL/qTXOUvizeOnvR+QW8KXk9f9zpMf",
+	"nhf5iz22EO/bgBbEXyi2TN4JdimyG0Gh1OwmoSC86rJfXDILLWww8+xLrvJqG/2aBVcLaGESknaxdGUQ",
+	"I3JHTp+kqHenygyvL2W1S3lPem0Ux/n2AxEGr9RbkTTZWom2By1+C4+D97twSx76Up9fbUEUkDlv8tPn",
+	"fqx5Udk2gb+Opmd6Y+Al/gGwti2PfKn3srHJroVY2S5OmNO3PPkKBqR9e6eq1dBUVF05r4EC2KupmPC0",
+	"OKqng/S2sF94peJY52eX9MJz6i+qhRRetQjX26tqwtuFhi76ol59HDi3Qh0kck38UlzqxZSg2qAnfyv4",
+	"347OekS/D7RT3z6kciARaqMYtGQq5pEC2k/zBDA96Ieck9Rc10E6JmXNJXMlKW68LqXkiVb7G6hYc+0c",
+	"H2AUdW9xDCSx601FY8rioam6F+p5PZYKPYuYG3KadkQpS26M/TYW8Qbp/9JsY4TY+IxF4OIGvwym08FY",
+	"rxhs4l8Hv1+Mzy6GLwLWouOBamSRqAzZDJMrXwa/9CcDiP5TR4rxGaMOWob60PjoRI7eZzORimUiN/po",
+	"ooR/wTP+j8notJtQA0VoP3UpfANEqRvdaDx8NTydlMeHj8Cb7Ni6Rdg5RsWgosemGUhR6EGZNo4YFSW+",
+	"2SvsaWwTWKYRG6zxs16vfWRI21MgwZ7l2VNjSiI4UHsoqIFURiVG8iqar7Ftmn6zcujJ8Ak4ElrIY2ON",
+	"gG0E/Gq0hxB8aR2V3GzRFkVuUCD5d6Z22rnOvzv2hLUCYwo+7fWO2BnPFj8/OmKvs2w1kvHmiE34Ukyi",
+	"TPx8wt8Hbb3s4DYAqFQQUTrhRGFOI6CJvlnwTFsKuIjrTLtKoP/c74DJxaIDnmmXMIOzjtZTlm48X3Kb",
+	"hQKgaeHzPIgkUkvy/KlUOkYKGGO5ZpPqjYwG4/Hr/snJ4PTVwEnr0Yqc4dxo6049fMggFQeKq2QK0Mpo",
+	"BXPIgtX6Mo5mv+o5NYHFjMuQp9qlVOL5M9ZCMbLiYRjJeduM8Hg0GTC8m12Ljef2JdQHFklQ9RPWaczy",
+	"v0H9QZClXCrolxqgm1dwx6HxjrmA/XcSSeOFB55ee/9A606TXZ/zdwLQYm2PBZzP11FY91C2TEIR69ng",
+	"7Px8+IK19OL/S6QJ0icF+hEBLKnKQFjo56EHMt2sRODLAJ14qmp7FCzXcRYVeIX0hIvwfOV2aECj6Crm",
+	"c6VnSVvbIsUJirnKsG8jz9YpERDSGSvq9rIeq5aPeKx2d3iFKhFoQP77xXjwajiZjkEP6ht/H51f9McD",
+	"F5emr8bLBuOL6evhxMg8eKKRf857WKBHODidDo9Rv+Jbdytd2rgNESbGw2UkrZ5jLfjZRJAOwST0wCzy",
+	"9C7jmfAIAeixSy5JcILdCg0kPW2SaxNdom4iv1YVGl4pjzmAbjgrqPJAoGq3AM53Ik38po+QgFkiszSJ",
+	"Hz4sm3+mO8ohdKYXSyEzArMdsj/MsPFTlMg6aRLj8D1fOgMpjKoDE6FMgyy8MW8koX+ivu3whwVUnc+1",
+	"kY3T82dAIFAbvP/DzOW75FqY5/4ZdNk4iQUL4H2Btm8JZY912jNYFvFeG9u+DKojxKNB2AlTcTvDlDcA",
+	"HymZ7raR8YiKODOIfilufGlSFzAGCe2a+/gITPWyJd+g5lf6Lh7DH60EudxoqbjkClwtteIzodpHEPfU",
+	"ZgSY3POUS4sfuVnoZxtlC/5Vsp4vuowKeBQR9WBeKCpoUS1nJG5e/DtyjOFakzRLnXnFMw/fmkdjJNWU",
+	"2SVyFX4x6vSs95gCW5I9fIjFDpdJuMn3oi9pM+KgllEYxuKGpwI8d7My+EUwspgb4yHf8Ay6pD3rPXVC",
+	"dHa82m5pECUPA+Q8wuPyC2Bo8UBqXYX+1lxkBXKhDXqDLRNZdrrTIdkexOU8010SCkBmWsXQDZ4TD/SM",
+	"ze2eIS3jCUxS9t1/T9ZswcHZFZIh5teXJNQj5dqU1qvXp5/PMtMKnEVXbJOs2aWII/FO4H0RbAvIlnax",
+	"kBqy7QeHvvQPfumfng4QaIOl1XrcVJI3AuVt0rAeGIF5ch9AHKAwzscnJuj2n5iUdZ8KbYXg1xeOqKW8",
+	"P8TtzCxg/h/CetzsChfkDGeQgnyR0k7AFfjaOFVI0AByWREEBkyeDTq0ImznaCwQIzY2pz2Xsv5DmyNS",
+	"JPUPG3fZyXAyhQ+dgJZquOrVAC/aovmOx4P+dLD7UQgbN9c1P+51X2tluOxiPDoZbHvmL/3TnQ+c0CdM",
+	"qC/vlsflc3JBRsNkq8r/bfTroHJ98+NfDE4Ge8xAPuA8OtH80OGbs8F4MjqtzO1x/1Rf6v69/+INemDP",
+	"ek/bR/RMuk5P5e+j8/FkcPKy9Ijx4M3ot0Hhr6ejixf9aT9fV2vqQMrbPNMWC1z8Nuy7O8AA4S+GNRdv",
+	"+1w9OafaOPqnNrdOpxe/9U/OC7GUfJX369Ps1bZd9uq6LuuHVgw0402WIYRYInak3VorVHDqPaatAFTy",
+	"KH539vY1YS2t6o1NgbrJ1ShasfGigP4QEMNMIVCMBW/kCCDHmExIKlLoHZxOvlEW5ZJcafFGUWj9C6M6",
+	"fEl+DskzerfnEJij4r6w1XPo3h2xYC6yDpo04BM4tT3Y0QlsGcJ+uIZwXz+vxgzunw0ZxptKMUW+in4V",
+	"m1bbpDs9VgxI8VXUMQEpzwYYjZ9OWgKD5FTX9jJJ+2fDX8VGYTxfO5QREsqsUnEVvWetCDLFmHB5/owa",
+	"+tmGNsEfvPOvfue//gyOIIOonXnjBbYo/Nu6Fpt2GwPe1q20Ld5Mn0HIrgUe0cOlKmPPHUAK+fFoodEo",
+	"8/Y5HotQt6C5RWZSl+kPgz7h2sBLTOqwFaTiSqRCzsQwDNoWJou9vB8o8/xnvWcsKHo9XTYgTx4WSK8u",
+	"ms1gbeKW7p8N9Srkm5qMoOB9xy6Q8UK6Dx9qk5YsTj1E6dqDRg9CG25I0jkIZozP+NJ9rjY3nDgfmKX6",
+	"2muxwTIYkXo2PQhAocy2++/M4Q77duXLmyS9xlOEBaR6p9v976K0a5l4Kbpf6hlrm+v7sgUcDD87I8Rg",
+	"AQB5899jrEEPrp8Fj+h86X+zn5lMbjwWENUQ/gpsVHwc2SDarCpFRWbJcgVxqSjz9EPY/2LPe89+6vXY",
+	"MorjCKM7lGYkIxxA0LOF6JDXFzwKVimfL7kJ2im3fNdtDYwlCxmYdmo9W+QRPWxV4EuLUEc3g2O4aa1s",
+	"gOhabA6hGTqPZCTnAZxLbUTLdRzDaQrFLBWIHQaplQr9yizxpd7uURz3lwAU7LDHBmSGvwfIyzseB4VP",
+	"R2uYDD4VSepzE3Po0a/vo37rK5HCdnc5R4zoedwrJtl+eg4gtJ6eZsyMUjaPLQVX4EfZOArGSmxSh57T",
+	"RrdrDRBpNtZinMfqkHE4tGqRpAhg4FILqyKg7amTlOifDS9+Hfwe5EQXMMMFAHx+DdFHGyC+lgkvhhND",
+	"PWVQ+oTC1381aQ10ckmekKRoHyFx+HpFJE7nk/6rwcXgn8eDwQu4Bz+GZ6yX7z2c8+Jj8imHodXlJJ0c",
+	"qXbZRSjCqh8y1hbNyfDNcDp4gX8MRcajGEAKf/kHWbrpz3kkhxIeCs7DktqcfvgAToPhtjMbGYKspHW7",
+	"bOTIFJBjkJ9lcZJc688sUNZaZ864eazb7bYpMl0OTBeDZhWzBgJn498G44vR6cnvF2fj0dlgPP1d//7N",
+	"YNoH688upDaMcN0mF8PTi+EELak3/ROwr6p/OumPXxWstrPx4OXwnxcng9NX09eFHBjUSprfg+UJJt/E",
+	"tT2rQT/3Z2Oc50YhmmTu+82G9Upb1CtuSndg48HLwXhwejzQRuzL8eiN+xBrDL4ZvPlFT+LLi9H4Vf90",
+	"+F8USYQHTc5fvhweD7UdS/denA3Gb4a571GJHJZ2vMcCdwsG+xqS2WZlDUkokcVoLwaHPLIzUVFj0An4",
+	"GFqPuz+CNxtg+MZQxxStAs/qN21aGgzRpdb4PE35BtWiGZHd62BH1ml6txMOZGs6ALhapVrfZojecExD",
+	"vL3GOHTpJVCERilDaj3FWhj/CkDR62nFWJPHAkMZiFke+S7CkLdircR5oC+NYVkbzsQq7kxwLbxlwsKN",
+	"5MtohlE3jz3WYp1GAtxyvR5bCRnCtLjv1KrAfa1XGBHS8j37CWr7FLEkgQGA1Fn0dUeOloDfsBmXTBJ1",
+	"Zyz4O+E5DEpMJlrgUN9kPeIuc+cS8ihYjQeNXnnIMx4wbloYY7L/H5PRqd1fGAM1pqfZLnr90Vwp+AOB",
+	"2bQrnirBoqxGfrmHqwyr90p/npycvyqVcOvjWLimdOa0p4rZ/L5zoqevB9VTXXBcCxcPJ6Wr2Y5YSc0t",
+	"O6MLta85HV30j6fD3waVv9D4ikmQ8ehkUD8DZtZ2fFgxtHAy6P82qEzWRX+Cv9PqZfT2dDDe8763w+nr",
+	"0fn0on9qbmP7zAkOeI8IVeHqxkcPT38bmpCL/vlWa+XcDJ+Dd2O0qzrZePWL5rfABTg5oAcuxoP+8Wur",
+	"4MzfCivqjkxP8XhwPDwDTUQbO7+xejpwdiavh2fVFzbF9fqnx4MT/IDSo7dF4/JLJ/ZrzGGEoMxgvPtI",
+	"IoUFJPRMxm08+D/nWqNfvByN3fEcEdm6EUko1RDgayIbrKWEKMXzDSE7KSFXPB58+PPD/x8AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -274,3 +274,33 @@ func (q *Queries) BetterauthSessionRefresh(ctx context.Context, db DBTX, arg Bet
 	)
 	return i, err
 }
+
+const betterauthSessionSetActiveOrganization = `-- name: BetterauthSessionSetActiveOrganization :one
+UPDATE betterauth."session" SET "activeOrganizationId" = $1, "updatedAt" = now()
+WHERE "id" = $2
+RETURNING id, "expiresAt", token, "createdAt", "updatedAt", "ipAddress", "userAgent", "userId", "impersonatedBy", "activeOrganizationId"
+`
+
+type BetterauthSessionSetActiveOrganizationParams struct {
+	OrganizationID *string
+	ID             string
+}
+
+// Sets (or, with NULL, unsets) the session's active organization.
+func (q *Queries) BetterauthSessionSetActiveOrganization(ctx context.Context, db DBTX, arg BetterauthSessionSetActiveOrganizationParams) (BetterauthSession, error) {
+	row := db.QueryRow(ctx, betterauthSessionSetActiveOrganization, arg.OrganizationID, arg.ID)
+	var i BetterauthSession
+	err := row.Scan(
+		&i.ID,
+		&i.ExpiresAt,
+		&i.Token,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.IPAddress,
+		&i.UserAgent,
+		&i.UserID,
+		&i.ImpersonatedBy,
+		&i.ActiveOrganizationID,
+	)
+	return i, err
+}

@@ -183,6 +183,9 @@ func RenderError(w http.ResponseWriter, r *http.Request, e *apierror.Error) {
 		e = validationError(r.URL.Path, e)
 		body = map[string]string{"message": e.Message, "code": e.Code}
 	}
+	if body["code"] == "" {
+		delete(body, "code") // Better Auth's answers without a code
+	}
 	w.WriteHeader(e.Status)
 	_ = json.NewEncoder(w).Encode(body)
 }
