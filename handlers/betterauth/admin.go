@@ -310,6 +310,6 @@ func (s *Server) AdminHasPermission(ctx context.Context, req betterauthapi.Admin
 	if err != nil {
 		return nil, err
 	}
-	ok := s.flows.HasPermission(a, baaccess.Permissions(*b.Permissions))
+	ok := s.flows.AdminHasPermission(a, baaccess.Permissions(*b.Permissions))
 	return betterauthapi.AdminHasPermission200JSONResponse{Success: ok}, nil
 }

@@ -344,7 +344,7 @@ func (s *Server) HasOrganizationPermission(ctx context.Context, req betterauthap
 	if req.Body.Permissions != nil {
 		perms = *req.Body.Permissions
 	}
-	ok, err := s.flows.HasPermission(ctx, a, str(req.Body.OrganizationId), perms, req.Body.Permission != nil)
+	ok, err := s.flows.OrgHasPermission(ctx, a, str(req.Body.OrganizationId), perms, req.Body.Permission != nil)
 	if err != nil {
 		return nil, err
 	}

@@ -29,14 +29,6 @@ func init() {
 	)
 }
 
-// wantMessageOnly checks an error Better Auth sends without a code.
-func wantMessageOnly(t *testing.T, resp *handlertest.Response, status int, message string) {
-	t.Helper()
-	if resp.Status != status || string(resp.Body) != `{"message":"`+message+`"}`+"\n" {
-		t.Fatalf("%d %s, want %d with only the message %q", resp.Status, resp.Body, status, message)
-	}
-}
-
 func TestOrganizationInviteMember(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)

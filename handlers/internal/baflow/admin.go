@@ -56,8 +56,8 @@ func roleOf(u User) string {
 	return *u.Role
 }
 
-// HasPermission reports whether a's user's role grants every action in want.
-func (s *Service) HasPermission(a *Auth, want baaccess.Permissions) bool {
+// AdminHasPermission reports whether a's user's role grants every action in want (admin plugin roles).
+func (s *Service) AdminHasPermission(a *Auth, want baaccess.Permissions) bool {
 	return baaccess.Admin.Allows(roleOf(a.User), want)
 }
 
@@ -426,7 +426,7 @@ func (s *Service) Impersonate(ctx context.Context, a *Auth, userID string) (*Aut
 	if role == "" {
 		role = "user"
 	}
-	if baaccess.HasRole(role, adminRoles...) && !s.HasPermission(a, baaccess.Permissions{"user": {"impersonate-admins"}}) {
+	if baaccess.HasRole(role, adminRoles...) && !s.AdminHasPermission(a, baaccess.Permissions{"user": {"impersonate-admins"}}) {
 		return nil, ErrCannotImpersonateAdmins
 	}
 	if err := s.admitUser(ctx, s.store.Pool(), &target); err != nil {

@@ -830,10 +830,10 @@ func (s *Service) LeaveOrganization(ctx context.Context, a *Auth, orgID string) 
 // neither of permissions and permission.
 var errPermissionsXor = baError(http.StatusBadRequest, "VALIDATION_ERROR", "[body] Invalid input")
 
-// HasPermission reports whether a's role in orgID (default the active organization) grants
+// OrgHasPermission reports whether a's role in orgID (default the active organization) grants
 // every action in perms. Exactly one of perms and the deprecated legacy form must be given;
 // the legacy form always yields false, as in Better Auth.
-func (s *Service) HasPermission(ctx context.Context, a *Auth, orgID string, perms orgaccess.Permissions, legacy bool) (bool, error) {
+func (s *Service) OrgHasPermission(ctx context.Context, a *Auth, orgID string, perms orgaccess.Permissions, legacy bool) (bool, error) {
 	if (perms == nil) == !legacy {
 		return false, errPermissionsXor
 	}
