@@ -39,7 +39,7 @@ func (a *App) setUpBetterAuth(ctx context.Context, ring *keyring.Keyring, outbox
 		BaseURL: a.cfg.BaseURL, Secret: secret, ExpiresIn: c.ExpiresIn, UpdateAge: c.UpdateAge,
 		RequireEmailVerification: c.RequireEmailVerification, AdminEmails: c.AdminEmails,
 		TrustedOrigins: c.TrustedOrigins, Providers: providers,
-		PasskeyRPID: c.PasskeyRPID, PasskeyOrigins: c.PasskeyOrigins,
+		PasskeyRPID: c.PasskeyRPID, PasskeyOrigins: c.PasskeyOrigins, APIKeyRateLimitOff: c.APIKeyRateLimitOff,
 	})
 	if err != nil {
 		return err

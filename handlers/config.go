@@ -68,6 +68,9 @@ type BetterAuthConfig struct {
 	// default BASE_URL's origin).
 	PasskeyRPID    string
 	PasskeyOrigins []string
+	// APIKeyRateLimitOff turns the per-key rate limits of API keys off
+	// (BETTERAUTH_API_KEY_RATE_LIMIT=off; on by default: 10 requests a day per key).
+	APIKeyRateLimitOff bool
 }
 
 // WithDefaults fills the zero fields of c.

@@ -54,3 +54,14 @@ RETURNING *;
 -- name: BetterauthApikeyMemberRole :one
 -- The role of a user in an organization (for organization-scoped API key lists).
 SELECT "role" FROM betterauth."member" WHERE "userId" = @user_id AND "organizationId" = @organization_id;
+
+-- name: BetterauthApikeyGetByKey :one
+-- The key stored under a hash, read without a lock (keys whose use counts nothing).
+SELECT * FROM betterauth."apikey" WHERE "key" = $1;
+
+-- name: BetterauthApikeyTouch :exec
+-- Records the use of a key that counts nothing (no remaining uses, no rate limit): its
+-- lastRequest, at most once a second, so that a busy key does not write on every request.
+UPDATE betterauth."apikey" SET "lastRequest" = sqlc.arg(used_at), "updatedAt" = sqlc.arg(used_at)
+WHERE "id" = sqlc.arg(id)
+  AND ("lastRequest" IS NULL OR "lastRequest" < sqlc.arg(used_at)::timestamptz - interval '1 second');

@@ -83,31 +83,67 @@ var scenarios = []Scenario{
 		Name:   "GET /api/auth/get-session with x-api-key",
 		Expect: http.StatusOK,
 		Setup: func(ctx context.Context, client *http.Client, baseURL string) (vegeta.Targeter, error) {
-			email := uniqueEmail("bench-api-key")
-			if _, err := betterAuthSignUp(ctx, client, baseURL, email); err != nil {
-				return nil, err
-			}
-			key, err := benchAPIKey(ctx, email)
+			cookie, err := betterAuthSignUp(ctx, client, baseURL, uniqueEmail("bench-api-key"))
 			if err != nil {
 				return nil, err
 			}
-			return static(http.MethodGet, "/api/auth/get-session", http.Header{"X-Api-Key": {key}})(ctx, client, baseURL)
+			// The server must not rate-limit keys (BETTERAUTH_API_KEY_RATE_LIMIT=off; a key
+			// allows 10 requests a day otherwise).
+			var key struct {
+				Key string `json:"key"`
+			}
+			if err := betterAuthPost(ctx, client, baseURL, cookie, "/api/auth/api-key/create", map[string]any{"name": "bench"}, &key); err != nil {
+				return nil, err
+			}
+			return static(http.MethodGet, "/api/auth/get-session", http.Header{"X-Api-Key": {key.Key}})(ctx, client, baseURL)
+		},
+	},
+	{
+		Name:   "GET /api/auth/organization/list",
+		Expect: http.StatusOK,
+		Setup: func(ctx context.Context, client *http.Client, baseURL string) (vegeta.Targeter, error) {
+			email := uniqueEmail("bench-org")
+			cookie, err := betterAuthSignUp(ctx, client, baseURL, email)
+			if err != nil {
+				return nil, err
+			}
+			// Three organizations, so that the answer is a list.
+			for i := range 3 {
+				slug := fmt.Sprintf("%s-%d", strings.NewReplacer("@", "-", ".", "-").Replace(email), i)
+				body := map[string]any{"name": "Bench " + slug, "slug": slug}
+				if err := betterAuthPost(ctx, client, baseURL, cookie, "/api/auth/organization/create", body, nil); err != nil {
+					return nil, err
+				}
+			}
+			return static(http.MethodGet, "/api/auth/organization/list", http.Header{"Cookie": {cookie}})(ctx, client, baseURL)
 		},
 	},
 }
 
-// benchAPIKey makes an API key for email without a rate limit. A key made through the API is
-// limited to 10 requests a day (clients cannot change that), so it comes from the server's
-// own subcommand, which needs the server the bench started (-server).
-func benchAPIKey(ctx context.Context, email string) (string, error) {
-	if serverCLI == nil {
-		return "", fmt.Errorf("an API key without a rate limit needs the server binary (-server): its create-api-key subcommand makes it")
-	}
-	out, err := serverCLI(ctx, "betterauth", "create-api-key", "--email", email, "--name", "bench", "--no-rate-limit")
+// betterAuthPost sends a JSON body to path with a session cookie (and the Origin a browser
+// would send with it) and decodes the 200 answer into out, unless out is nil.
+func betterAuthPost(ctx context.Context, client *http.Client, baseURL, cookie, path string, body, out any) error {
+	raw, _ := json.Marshal(body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, baseURL+path, bytes.NewReader(raw))
 	if err != nil {
-		return "", err
+		return err
 	}
-	return strings.TrimSpace(out), nil
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Cookie", cookie)
+	req.Header.Set("Origin", baseURL)
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("POST %s: status %d: %.200s", path, resp.StatusCode, msg)
+	}
+	if out == nil {
+		return nil
+	}
+	return json.Unmarshal(msg, out)
 }
 
 // benchPassword is the password of the Better Auth users the scenarios create.

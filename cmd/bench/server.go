@@ -72,7 +72,9 @@ func startServer(ctx context.Context, path string) (*server, error) {
 		"MAIL_TRANSPORT=file:"+filepath.Join(dir, "mail.jsonl"),
 		"LOG_LEVEL=warn",
 		"ENV=development",
-		"BETTERAUTH_RATE_LIMIT=off", // measure the work, not the limiter (the Node peer runs with it off too)
+		// Measure the work, not the limiters (the Node peer runs with both off too).
+		"BETTERAUTH_RATE_LIMIT=off",
+		"BETTERAUTH_API_KEY_RATE_LIMIT=off",
 	)
 	s.cmd.Stdout = logFile
 	s.cmd.Stderr = logFile
@@ -92,25 +94,7 @@ func startServer(ctx context.Context, path string) (*server, error) {
 		s.stop()
 		return nil, fmt.Errorf("%w\n--- tail of server log ---\n%s", err, tail)
 	}
-	serverCLI = func(ctx context.Context, args ...string) (string, error) { return s.cli(ctx, path, args...) }
 	return s, nil
-}
-
-// serverCLI runs a subcommand of the server the bench started (nil with -url), for what
-// scenarios can only set up server-side.
-var serverCLI func(ctx context.Context, args ...string) (string, error)
-
-// cli runs "path args..." against the running server's database and returns its stdout.
-func (s *server) cli(ctx context.Context, path string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, path, args...)
-	cmd.Env = s.cmd.Env
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("server %s: %w: %s", strings.Join(args, " "), err, stderr.String())
-	}
-	return string(out), nil
 }
 
 // waitReady polls /readyz until it answers 200, the process exits, ctx ends

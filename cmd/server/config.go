@@ -139,6 +139,13 @@ func loadBetterAuth(getenv func(string) string, c *handlers.BetterAuthConfig) []
 	default:
 		errs = append(errs, fmt.Errorf("BETTERAUTH_RATE_LIMIT %q: want on or off", v))
 	}
+	switch v := or(getenv("BETTERAUTH_API_KEY_RATE_LIMIT"), "on"); v {
+	case "on":
+	case "off":
+		c.APIKeyRateLimitOff = true
+	default:
+		errs = append(errs, fmt.Errorf("BETTERAUTH_API_KEY_RATE_LIMIT %q: want on or off", v))
+	}
 	switch v := or(getenv("BETTERAUTH_REQUIRE_EMAIL_VERIFICATION"), "false"); v {
 	case "false":
 	case "true":

@@ -220,6 +220,41 @@ func (q *Queries) BetterauthApikeyGet(ctx context.Context, db DBTX, id string) (
 	return i, err
 }
 
+const betterauthApikeyGetByKey = `-- name: BetterauthApikeyGetByKey :one
+SELECT id, "configId", name, start, "referenceId", prefix, key, "refillInterval", "refillAmount", "lastRefillAt", enabled, "rateLimitEnabled", "rateLimitTimeWindow", "rateLimitMax", "requestCount", remaining, "lastRequest", "expiresAt", "createdAt", "updatedAt", permissions, metadata FROM betterauth."apikey" WHERE "key" = $1
+`
+
+// The key stored under a hash, read without a lock (keys whose use counts nothing).
+func (q *Queries) BetterauthApikeyGetByKey(ctx context.Context, db DBTX, key string) (BetterauthApikey, error) {
+	row := db.QueryRow(ctx, betterauthApikeyGetByKey, key)
+	var i BetterauthApikey
+	err := row.Scan(
+		&i.ID,
+		&i.ConfigId,
+		&i.Name,
+		&i.Start,
+		&i.ReferenceId,
+		&i.Prefix,
+		&i.Key,
+		&i.RefillInterval,
+		&i.RefillAmount,
+		&i.LastRefillAt,
+		&i.Enabled,
+		&i.RateLimitEnabled,
+		&i.RateLimitTimeWindow,
+		&i.RateLimitMax,
+		&i.RequestCount,
+		&i.Remaining,
+		&i.LastRequest,
+		&i.ExpiresAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.Permissions,
+		&i.Metadata,
+	)
+	return i, err
+}
+
 const betterauthApikeyListByReference = `-- name: BetterauthApikeyListByReference :many
 SELECT id, "configId", name, start, "referenceId", prefix, key, "refillInterval", "refillAmount", "lastRefillAt", enabled, "rateLimitEnabled", "rateLimitTimeWindow", "rateLimitMax", "requestCount", remaining, "lastRequest", "expiresAt", "createdAt", "updatedAt", permissions, metadata FROM betterauth."apikey"
 WHERE "referenceId" = $1
@@ -319,6 +354,24 @@ func (q *Queries) BetterauthApikeyMemberRole(ctx context.Context, db DBTX, arg B
 	var role string
 	err := row.Scan(&role)
 	return role, err
+}
+
+const betterauthApikeyTouch = `-- name: BetterauthApikeyTouch :exec
+UPDATE betterauth."apikey" SET "lastRequest" = $1, "updatedAt" = $1
+WHERE "id" = $2
+  AND ("lastRequest" IS NULL OR "lastRequest" < $1::timestamptz - interval '1 second')
+`
+
+type BetterauthApikeyTouchParams struct {
+	UsedAt *time.Time
+	ID     string
+}
+
+// Records the use of a key that counts nothing (no remaining uses, no rate limit): its
+// lastRequest, at most once a second, so that a busy key does not write on every request.
+func (q *Queries) BetterauthApikeyTouch(ctx context.Context, db DBTX, arg BetterauthApikeyTouchParams) error {
+	_, err := db.Exec(ctx, betterauthApikeyTouch, arg.UsedAt, arg.ID)
+	return err
 }
 
 const betterauthApikeyUpdate = `-- name: BetterauthApikeyUpdate :one

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"gatehouse/handlers"
 )
 
 func TestApiKeySession(t *testing.T) {
@@ -176,6 +178,37 @@ func TestApiKeyRateLimit(t *testing.T) {
 	}
 	if h.Count(`SELECT count(*) FROM betterauth.apikey WHERE id = $1 AND "lastRequest" > now() - interval '1 minute'`, id) != 1 {
 		t.Fatal("lastRequest not moved")
+	}
+}
+
+// With BETTERAUTH_API_KEY_RATE_LIMIT=off, keys are made without a rate limit and even a key
+// stored with one is not limited.
+func TestApiKeyRateLimitOff(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(c *handlers.Config) { c.BetterAuth.APIKeyRateLimitOff = true })
+	b := keyOwner(t, h, "kim@example.com")
+	row, key := createKey(t, b, map[string]any{})
+	if row["rateLimitEnabled"] != false {
+		t.Fatalf("rateLimitEnabled %v, want false", row["rateLimitEnabled"])
+	}
+	h.Exec(`UPDATE betterauth.apikey SET "rateLimitEnabled" = true WHERE id = $1`, row["id"])
+	for i := 0; i < 12; i++ {
+		if r := withKey(h, key, http.MethodGet, "/get-session", nil); r.Status != 200 {
+			t.Fatalf("request %d: %d %s", i+1, r.Status, r.Body)
+		}
+	}
+	// Such a key's use is recorded (lastRequest, at most once a second); its counters stay.
+	if h.Count(`SELECT count(*) FROM betterauth.apikey WHERE id = $1 AND "lastRequest" > now() - interval '1 minute'
+		AND "requestCount" = 0 AND "remaining" IS NULL`, row["id"]) != 1 {
+		t.Fatal("lastRequest not recorded, or counters moved")
+	}
+	// A disabled or expired key is still refused.
+	h.Exec(`UPDATE betterauth.apikey SET enabled = false WHERE id = $1`, row["id"])
+	wantError(t, withKey(h, key, http.MethodGet, "/get-session", nil), 401, "KEY_DISABLED")
+	h.Exec(`UPDATE betterauth.apikey SET enabled = true, "expiresAt" = now() - interval '1 second' WHERE id = $1`, row["id"])
+	wantError(t, withKey(h, key, http.MethodGet, "/get-session", nil), 401, "KEY_EXPIRED")
+	if h.Count(`SELECT count(*) FROM betterauth.apikey WHERE id = $1`, row["id"]) != 0 {
+		t.Fatal("the expired key was not deleted")
 	}
 }
 

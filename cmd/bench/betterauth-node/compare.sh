@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # compare.sh measures the Better Auth scenarios of cmd/bench on gatehouse and on the real Better
 # Auth (this folder's Node server), back to back, on one PostgreSQL cluster started for the run
-# (durable settings: fsync and synchronous commit on), each with its rate limiter off. Run from
+# (durable settings: fsync and synchronous commit on), each with its rate limiters off. Run from
 # anywhere in the repository (make bench-node does):
 #
 #   cmd/bench/betterauth-node/compare.sh [extra cmd/bench flags, e.g. -duration 5s]
@@ -57,7 +57,8 @@ for hash in argon2id scrypt; do
 	port=$(free_port)
 	DATABASE_URL=$(dburl "gatehouse_$hash") ADDR=127.0.0.1:$port ENV=development LOG_LEVEL=warn \
 		SECRET=compare-secret-compare-secret-compare-secret DATA_DIR="$work/data-$hash" \
-		MAIL_TRANSPORT=file:"$work/mail.jsonl" BETTERAUTH_RATE_LIMIT=off BETTERAUTH_PASSWORD_HASH=$hash \
+		MAIL_TRANSPORT=file:"$work/mail.jsonl" BETTERAUTH_RATE_LIMIT=off BETTERAUTH_API_KEY_RATE_LIMIT=off \
+		BETTERAUTH_PASSWORD_HASH=$hash \
 		bin/server serve >"$work/gatehouse-$hash.log" 2>&1 &
 	pid=$!
 	pids+=("$pid")

@@ -8,7 +8,7 @@
 //   BETTER_AUTH_SECRET  signing secret (a fixed development secret when unset)
 //   BASE_URL            public origin (default http://127.0.0.1:$PORT); the API is at $BASE_URL/api/auth
 //   MAIL_FILE           append each mail as one JSON line (gatehouse's file transport format)
-//   RATE_LIMIT          "off" disables Better Auth's rate limiter (on by default here)
+//   RATE_LIMIT          "off" disables Better Auth's rate limiter and API keys' per-key limits (on by default here)
 //   TRUSTED_ORIGINS     extra trusted origins, comma-separated (BASE_URL's origin always is)
 //   ADMIN_EMAILS        accounts created with these addresses get the admin role (comma-separated)
 //   GITLAB_ISSUER       optional: enables the social provider "gitlab" with this issuer (a test
@@ -129,7 +129,8 @@ const options = {
     twoFactor({ otpOptions: { sendOTP: async ({ user, otp }) => sendMail("betterauth-two-factor-otp", user.email, { otp }) } }),
     passkey(),
     admin(),
-    apiKey({ enableSessionForAPIKeys: true }),
+    // RATE_LIMIT=off also lifts the per-key limits (gatehouse: BETTERAUTH_API_KEY_RATE_LIMIT=off).
+    apiKey({ enableSessionForAPIKeys: true, ...(rateLimitOff ? { rateLimit: { enabled: false } } : {}) }),
     organization({
       sendInvitationEmail: async ({ id, email, role, organization: org }) =>
         sendMail("betterauth-organization-invitation", email, { invitationId: id, organizationId: org.id, role }),

@@ -128,7 +128,8 @@ func (s *Service) CreateAPIKey(ctx context.Context, a *Auth, in NewAPIKey) (APIK
 		}
 		life = time.Duration(*in.ExpiresIn * float64(time.Second))
 	}
-	return s.createAPIKey(ctx, a.User.ID, ServerAPIKey{Name: in.Name, Prefix: in.Prefix, ExpiresIn: life})
+	return s.createAPIKey(ctx, a.User.ID, ServerAPIKey{Name: in.Name, Prefix: in.Prefix, ExpiresIn: life,
+		NoRateLimit: s.cfg.APIKeyRateLimitOff})
 }
 
 // CreateAPIKeyForEmail creates a key for the user with email, server-side (an admin task: no
@@ -431,44 +432,27 @@ func (s *Service) DeleteAPIKey(ctx context.Context, a *Auth, id string) error {
 // header): the key's owner and a synthetic session shaped as Better Auth's (id = the key's id,
 // token = the key). The request counts as one use of the key, claimed under a row lock so that
 // concurrent requests never use more than the key allows; a refused request uses nothing, but
-// an expired key, or one used up for good, is deleted.
+// an expired key, or one used up for good, is deleted. A key whose use counts nothing (no
+// remaining uses, no rate limit) is only read, and its lastRequest written at most once a
+// second.
 func (s *Service) AuthenticateAPIKey(ctx context.Context, key, ipAddress, userAgent string) (*Auth, error) {
 	if len(key) < apiKeyLength {
 		return nil, ErrAPIKeyTooShort
 	}
-	var (
-		row     APIKey
-		refusal error
-	)
-	err := s.store.InTx(ctx, func(tx db.DB) error {
-		var err error
-		row, err = s.store.BetterauthApikeyLockByKey(ctx, tx, APIKeyHash(key))
-		if notFound(err) {
-			refusal = ErrAPIKeyInvalid
-			return nil
-		} else if err != nil {
-			return err
-		}
-		now := time.Now()
-		var drop bool
-		row, drop, refusal = claimAPIKeyUse(row, now)
-		if drop {
-			_, err = s.store.BetterauthApikeyDeleteByID(ctx, tx, row.ID)
-			return err
-		}
-		if refusal != nil {
-			return nil
-		}
-		row, err = s.store.BetterauthApikeyClaim(ctx, tx, dbsqlc.BetterauthApikeyClaimParams{
-			ID: row.ID, Remaining: row.Remaining, LastRefillAt: row.LastRefillAt,
-			RequestCount: row.RequestCount, LastRequest: row.LastRequest})
-		return err
-	})
-	if err != nil {
+	hash := APIKeyHash(key)
+	row, err := s.store.BetterauthApikeyGetByKey(ctx, s.store.Pool(), hash)
+	if notFound(err) {
+		return nil, ErrAPIKeyInvalid
+	} else if err != nil {
 		return nil, db.Translate(err)
 	}
-	if refusal != nil {
-		return nil, refusal
+	if s.unmetered(row) {
+		err = s.touchAPIKey(ctx, row)
+	} else {
+		row, err = s.claimAPIKey(ctx, hash)
+	}
+	if err != nil {
+		return nil, err
 	}
 	user, err := s.store.BetterauthUserGet(ctx, s.store.Pool(), row.ReferenceId)
 	if notFound(err) {
@@ -493,10 +477,71 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, key, ipAddress, userAg
 	return &Auth{Session: sess, User: user}, nil
 }
 
+// unmetered reports whether a use of k counts nothing: no remaining uses and no rate limit
+// (off for every key, or for k), so that only its lastRequest moves.
+func (s *Service) unmetered(k APIKey) bool {
+	return k.Remaining == nil && (s.cfg.APIKeyRateLimitOff || k.RateLimitEnabled != nil && !*k.RateLimitEnabled)
+}
+
+// touchAPIKey checks an unmetered key (disabled, expired) and records its use.
+func (s *Service) touchAPIKey(ctx context.Context, k APIKey) error {
+	now := time.Now()
+	_, drop, refusal := claimAPIKeyUse(k, now, s.cfg.APIKeyRateLimitOff)
+	if drop {
+		if _, err := s.store.BetterauthApikeyDeleteByID(ctx, s.store.Pool(), k.ID); err != nil {
+			return db.Translate(err)
+		}
+	}
+	if refusal != nil {
+		return refusal
+	}
+	if k.LastRequest != nil && now.Sub(*k.LastRequest) < time.Second {
+		return nil
+	}
+	return db.Translate(s.store.BetterauthApikeyTouch(ctx, s.store.Pool(), dbsqlc.BetterauthApikeyTouchParams{
+		ID: k.ID, UsedAt: &now}))
+}
+
+// claimAPIKey claims one use of the key stored under hash, under its row lock, and returns
+// the key as updated.
+func (s *Service) claimAPIKey(ctx context.Context, hash string) (APIKey, error) {
+	var (
+		row     APIKey
+		refusal error
+	)
+	err := s.store.InTx(ctx, func(tx db.DB) error {
+		var err error
+		row, err = s.store.BetterauthApikeyLockByKey(ctx, tx, hash)
+		if notFound(err) {
+			refusal = ErrAPIKeyInvalid // deleted meanwhile
+			return nil
+		} else if err != nil {
+			return err
+		}
+		var drop bool
+		row, drop, refusal = claimAPIKeyUse(row, time.Now(), s.cfg.APIKeyRateLimitOff)
+		if drop {
+			_, err = s.store.BetterauthApikeyDeleteByID(ctx, tx, row.ID)
+			return err
+		}
+		if refusal != nil {
+			return nil
+		}
+		row, err = s.store.BetterauthApikeyClaim(ctx, tx, dbsqlc.BetterauthApikeyClaimParams{
+			ID: row.ID, Remaining: row.Remaining, LastRefillAt: row.LastRefillAt,
+			RequestCount: row.RequestCount, LastRequest: row.LastRequest})
+		return err
+	})
+	if err != nil {
+		return row, db.Translate(err)
+	}
+	return row, refusal
+}
+
 // claimAPIKeyUse applies one use at now to the key k, as @better-auth/api-key's
 // validateApiKey and claimUsageInDatabase decide: it returns the counters to store, whether
-// the key is to be deleted, and the refusal, if any.
-func claimAPIKeyUse(k APIKey, now time.Time) (APIKey, bool, error) {
+// the key is to be deleted, and the refusal, if any. With rateLimitOff no key is rate-limited.
+func claimAPIKeyUse(k APIKey, now time.Time, rateLimitOff bool) (APIKey, bool, error) {
 	if k.Enabled != nil && !*k.Enabled {
 		return k, false, ErrAPIKeyDisabled
 	}
@@ -525,7 +570,7 @@ func claimAPIKeyUse(k APIKey, now time.Time) (APIKey, bool, error) {
 		}
 	}
 	switch {
-	case k.RateLimitEnabled != nil && !*k.RateLimitEnabled:
+	case rateLimitOff, k.RateLimitEnabled != nil && !*k.RateLimitEnabled:
 		k.LastRequest = &now
 	case k.RateLimitTimeWindow == nil || k.RateLimitMax == nil:
 	case k.LastRequest == nil:

@@ -54,6 +54,9 @@ type Config struct {
 	// PasskeyOrigins the origins passkey ceremonies may run on (default: BaseURL's origin).
 	PasskeyRPID    string
 	PasskeyOrigins []string
+	// APIKeyRateLimitOff turns the per-key rate limits off: keys are created without one and
+	// none is enforced (the api-key plugin's rateLimit.enabled: false).
+	APIKeyRateLimitOff bool
 }
 
 func (c Config) withDefaults() Config {

@@ -6,6 +6,8 @@ package orgaccess
 import (
 	"slices"
 	"strings"
+
+	"gatehouse/handlers/internal/baaccess"
 )
 
 // Role names of the default access control.
@@ -16,7 +18,7 @@ const (
 )
 
 // Permissions maps a resource to actions on it, as has-permission takes them.
-type Permissions map[string][]string
+type Permissions = baaccess.Permissions
 
 var all = Permissions{
 	"organization": {"update", "delete"},
@@ -27,8 +29,8 @@ var all = Permissions{
 }
 
 // roles are Better Auth's default roles: owner has every statement, admin every one but
-// organization:delete, member only ac:read.
-var roles = map[string]Permissions{
+// organization:delete, member only ac:read. A member without a role has none.
+var roles = baaccess.New(map[string]Permissions{
 	Owner: all,
 	Admin: {
 		"organization": {"update"},
@@ -38,10 +40,10 @@ var roles = map[string]Permissions{
 		"ac":           {"create", "read", "update", "delete"},
 	},
 	Member: {"organization": {}, "member": {}, "invitation": {}, "team": {}, "ac": {"read"}},
-}
+}, "")
 
 // Known reports whether name is a defined role.
-func Known(name string) bool { _, ok := roles[name]; return ok }
+func Known(name string) bool { return roles.IsRole(name) }
 
 // Parse splits a stored or submitted role value ("admin, owner") into trimmed, non-empty names.
 func Parse(values ...string) []string {
@@ -64,33 +66,8 @@ func Has(role, name string) bool { return slices.Contains(Parse(role), name) }
 
 // Allows reports whether one of the roles in the stored role value grants every action of
 // every resource in want (Better Auth's AND semantics). An empty request, an unknown resource
-// or an empty action list is refused.
+// or an empty action list is refused. Unlike the admin plugin's role strings, the names are
+// trimmed.
 func Allows(role string, want Permissions) bool {
-	if len(want) == 0 {
-		return false
-	}
-	for _, name := range Parse(role) {
-		if grants(roles[name], want) {
-			return true
-		}
-	}
-	return false
-}
-
-func grants(have, want Permissions) bool {
-	if have == nil {
-		return false
-	}
-	for res, actions := range want {
-		allowed, ok := have[res]
-		if !ok || len(actions) == 0 {
-			return false
-		}
-		for _, a := range actions {
-			if !slices.Contains(allowed, a) {
-				return false
-			}
-		}
-	}
-	return true
+	return roles.Allows(Join(Parse(role)), want)
 }
