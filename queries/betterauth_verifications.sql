@@ -27,10 +27,11 @@ DELETE FROM betterauth."verification" WHERE "identifier" = $1;
 -- name: BetterauthVerificationDeleteExpired :execrows
 DELETE FROM betterauth."verification" WHERE "expiresAt" <= now();
 
--- name: BetterauthVerificationIncrement :execrows
--- Adds one to the count kept as the value of the live verification under @identifier (a
--- two-factor challenge's failed attempts).
+-- name: BetterauthVerificationClaimAttempt :one
+-- Adds one to the count kept under @identifier (a two-factor challenge's attempts) and returns
+-- the new count: concurrent callers each get their own number, so a limit on it holds.
 UPDATE betterauth."verification"
 SET "value" = ((CASE WHEN "value" ~ '^[0-9]{1,9}$' THEN "value"::integer ELSE 0 END) + 1)::text,
     "updatedAt" = now()
-WHERE "identifier" = $1 AND "expiresAt" > now();
+WHERE "identifier" = $1 AND "expiresAt" > now()
+RETURNING "value"::integer AS attempts;

@@ -10,6 +10,23 @@ import (
 	"time"
 )
 
+const betterauthVerificationClaimAttempt = `-- name: BetterauthVerificationClaimAttempt :one
+UPDATE betterauth."verification"
+SET "value" = ((CASE WHEN "value" ~ '^[0-9]{1,9}$' THEN "value"::integer ELSE 0 END) + 1)::text,
+    "updatedAt" = now()
+WHERE "identifier" = $1 AND "expiresAt" > now()
+RETURNING "value"::integer AS attempts
+`
+
+// Adds one to the count kept under @identifier (a two-factor challenge's attempts) and returns
+// the new count: concurrent callers each get their own number, so a limit on it holds.
+func (q *Queries) BetterauthVerificationClaimAttempt(ctx context.Context, db DBTX, identifier string) (int32, error) {
+	row := db.QueryRow(ctx, betterauthVerificationClaimAttempt, identifier)
+	var attempts int32
+	err := row.Scan(&attempts)
+	return attempts, err
+}
+
 const betterauthVerificationCreate = `-- name: BetterauthVerificationCreate :exec
 INSERT INTO betterauth."verification" ("id", "identifier", "value", "expiresAt", "createdAt", "updatedAt")
 VALUES ($1, $2, $3, $4, now(), now())
@@ -76,23 +93,6 @@ func (q *Queries) BetterauthVerificationGet(ctx context.Context, db DBTX, identi
 		&i.UpdatedAt,
 	)
 	return i, err
-}
-
-const betterauthVerificationIncrement = `-- name: BetterauthVerificationIncrement :execrows
-UPDATE betterauth."verification"
-SET "value" = ((CASE WHEN "value" ~ '^[0-9]{1,9}$' THEN "value"::integer ELSE 0 END) + 1)::text,
-    "updatedAt" = now()
-WHERE "identifier" = $1 AND "expiresAt" > now()
-`
-
-// Adds one to the count kept as the value of the live verification under @identifier (a
-// two-factor challenge's failed attempts).
-func (q *Queries) BetterauthVerificationIncrement(ctx context.Context, db DBTX, identifier string) (int64, error) {
-	result, err := db.Exec(ctx, betterauthVerificationIncrement, identifier)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
 }
 
 const betterauthVerificationTake = `-- name: BetterauthVerificationTake :one

@@ -2,6 +2,7 @@ package betterauth_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"gatehouse/handlers/internal/handlertest"
@@ -77,5 +78,30 @@ func TestTwoFactorTOTPStepSingleUseUnderConcurrency(t *testing.T) {
 			}
 			break
 		}
+	}
+}
+
+// Wrong codes sent at once on one challenge get no more than its five attempts: the others are
+// refused without being checked, so a burst cannot try more codes than a patient client.
+func TestTwoFactorChallengeAttemptsUnderConcurrency(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	a := newTFAccount(t, h, "tf-race-attempts@example.com", "tf_race_attempts")
+	b := a.challenge(t)
+	answers := race(h, 12, func(i int) handlertest.Request {
+		return handlertest.Request{Method: http.MethodPost, Path: base + "/two-factor/verify-totp", Body: map[string]any{"code": "999999x"},
+			Header: http.Header{"Origin": {origin}, "Cookie": {b.cookieHeader()}}}
+	})
+	checked := 0
+	for _, r := range answers {
+		if r.Status == http.StatusUnauthorized && strings.Contains(string(r.Body), "INVALID_CODE") {
+			checked++
+		}
+	}
+	if checked > 5 {
+		t.Fatalf("%d codes checked on one challenge, want at most 5", checked)
+	}
+	if n := h.Count(`SELECT "failedVerificationCount" FROM betterauth."twoFactor" WHERE "userId" = $1`, a.userID); n > 5 {
+		t.Fatalf("%d failures recorded on one challenge, want at most 5", n)
 	}
 }

@@ -331,15 +331,17 @@ func (s *Service) startTwoFactor(ctx context.Context, c TwoFactorCaller) (*twoFa
 	return &twoFactorVerifier{user: u, caller: c, key: c.Challenge}, nil
 }
 
-// beginTwoFactorAttempt refuses a challenge that has had its wrong codes: it ends it.
+// beginTwoFactorAttempt claims one of the challenge's attempts before its code is checked (so
+// that requests sent at once cannot check more codes than the limit) and refuses, ending it, a
+// challenge that has used them all.
 func (s *Service) beginTwoFactorAttempt(ctx context.Context, v *twoFactorVerifier) error {
-	row, err := s.store.BetterauthVerificationGet(ctx, s.store.Pool(), twoFactorAttemptsPrefix+v.key)
+	n, err := s.store.BetterauthVerificationClaimAttempt(ctx, s.store.Pool(), twoFactorAttemptsPrefix+v.key)
 	if notFound(err) {
 		return ErrInvalidTwoFactorCookie
 	} else if err != nil {
 		return db.Translate(err)
 	}
-	if n, err := strconv.Atoi(row.Value); err == nil && n >= 0 && n < twoFactorChallengeAttempts {
+	if n >= 1 && n <= twoFactorChallengeAttempts {
 		return nil
 	}
 	for _, id := range []string{v.key, twoFactorAttemptsPrefix + v.key} {
@@ -362,18 +364,10 @@ func (s *Service) checkTwoFactorLock(ctx context.Context, tf dbsqlc.BetterauthTw
 	return db.Translate(err)
 }
 
-// twoFactorFailed records a wrong code while signing in: against the challenge (countAttempt)
-// and the account, whose tenth failure in a row locks it.
-func (s *Service) twoFactorFailed(ctx context.Context, v *twoFactorVerifier, tf *dbsqlc.BetterauthTwoFactor, countAttempt bool) error {
-	if !v.signingIn() {
-		return nil
-	}
-	if countAttempt {
-		if _, err := s.store.BetterauthVerificationIncrement(ctx, s.store.Pool(), twoFactorAttemptsPrefix+v.key); err != nil {
-			return db.Translate(err)
-		}
-	}
-	if tf == nil {
+// twoFactorFailed records a wrong code while signing in against the account, whose tenth
+// failure in a row locks it (the challenge's attempt was claimed by beginTwoFactorAttempt).
+func (s *Service) twoFactorFailed(ctx context.Context, v *twoFactorVerifier, tf *dbsqlc.BetterauthTwoFactor) error {
+	if !v.signingIn() || tf == nil {
 		return nil
 	}
 	_, err := s.store.BetterauthTwoFactorRecordFailure(ctx, s.store.Pool(), dbsqlc.BetterauthTwoFactorRecordFailureParams{
@@ -486,7 +480,7 @@ func (s *Service) VerifyTOTP(ctx context.Context, c TwoFactorCaller, code string
 		ok = n == 1 // a step already accepted is a code replayed
 	}
 	if !ok {
-		if err := s.twoFactorFailed(ctx, v, &tf, true); err != nil {
+		if err := s.twoFactorFailed(ctx, v, &tf); err != nil {
 			return nil, err
 		}
 		return nil, ErrInvalidCode
@@ -574,7 +568,7 @@ func (s *Service) VerifyTwoFactorOTP(ctx context.Context, c TwoFactorCaller, cod
 			ID: newID(), Identifier: row.Identifier, Value: stored + ":" + strconv.Itoa(tries+1), ExpiresAt: row.ExpiresAt}); err != nil {
 			return nil, db.Translate(err)
 		}
-		if err := s.twoFactorFailed(ctx, v, tf, false); err != nil {
+		if err := s.twoFactorFailed(ctx, v, tf); err != nil {
 			return nil, err
 		}
 		return nil, ErrInvalidCode
@@ -637,7 +631,7 @@ func (s *Service) VerifyBackupCode(ctx context.Context, c TwoFactorCaller, code 
 		return nil, db.Translate(err)
 	}
 	if !ok {
-		if err := s.twoFactorFailed(ctx, v, &tf, true); err != nil {
+		if err := s.twoFactorFailed(ctx, v, &tf); err != nil {
 			return nil, err
 		}
 		return nil, ErrInvalidBackupCode
