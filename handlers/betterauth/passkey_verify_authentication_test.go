@@ -258,3 +258,19 @@ func TestPasskeyChallengeRedeemedOnceUnderConcurrency(t *testing.T) {
 		t.Fatalf("%d of %d redemptions of one challenge succeeded (%v), want 1", ok, n, statuses)
 	}
 }
+
+// A banned user's passkey signs nobody in: the ban's 403, no session, the counter unchanged.
+func TestPasskeyVerifyAuthenticationBanned(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	_, ann, auth, row := signedUpWithPasskey(t, h, "ann@example.com")
+	h.Exec(`UPDATE betterauth."user" SET "banned" = true WHERE "id" = $1`, ann.ID)
+	before := h.Count(`SELECT count(*) FROM betterauth."session" WHERE "userId" = $1`, ann.ID)
+	wantBanned(t, newBrowser(t, h).passkeySignIn(auth))
+	if n := h.Count(`SELECT count(*) FROM betterauth."session" WHERE "userId" = $1`, ann.ID); n != before {
+		t.Fatalf("%d sessions, want %d", n, before)
+	}
+	if got := dbString(t, h, `SELECT counter::text FROM betterauth.passkey WHERE id = $1`, row.ID); got != "0" {
+		t.Fatalf("counter %s, want 0", got)
+	}
+}

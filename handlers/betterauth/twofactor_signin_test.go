@@ -265,3 +265,19 @@ func TestTwoFactorRateLimit(t *testing.T) {
 		}
 	}
 }
+
+// A user banned while a sign-in challenge is open cannot finish it: the right code gets the
+// ban's 403 and no session.
+func TestTwoFactorSignInBanned(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	a := newTFAccount(t, h, "tf-banned@example.com", "tf_banned")
+	b := a.challenge(t)
+	h.Exec(`UPDATE betterauth."user" SET "banned" = true WHERE "id" = $1`, a.userID)
+	awayFromStepEnd()
+	wantBanned(t, b.post("/two-factor/verify-totp", map[string]any{"code": totpCode(t, a.uri, 0)}))
+	wantBanned(t, b.post("/two-factor/verify-backup-code", map[string]any{"code": a.codes[0]}))
+	if n := h.Count(`SELECT count(*) FROM betterauth."session" WHERE "userId" = $1`, a.userID); n != 1 { // a.b's only
+		t.Fatalf("%d sessions, want 1", n)
+	}
+}
