@@ -32,19 +32,21 @@ UPDATE betterauth."twoFactor" SET "backupCodes" = @backup_codes WHERE "id" = @id
 -- name: BetterauthTwoFactorDeleteByUser :execrows
 DELETE FROM betterauth."twoFactor" WHERE "userId" = $1;
 
--- name: BetterauthTwoFactorRecordFailure :one
--- Counts a failed verification; the @max_failures-th in a row locks the account until
--- @locked_until.
+-- name: BetterauthTwoFactorClaimAttempt :one
+-- Counts a verification attempt while signing in as a failure before its code is checked (a
+-- right code then resets the count), so that concurrent attempts cannot outrun the lock: the
+-- @max_failures-th attempt in a row locks the account until @locked_until, and a lock that has
+-- run out starts the count again. The attempt may go on when the count is at most @max_failures.
 UPDATE betterauth."twoFactor" SET
-    "failedVerificationCount" = COALESCE("failedVerificationCount", 0) + 1,
-    "lockedUntil" = CASE WHEN COALESCE("failedVerificationCount", 0) + 1 >= @max_failures::integer
-        THEN @locked_until::timestamptz ELSE "lockedUntil" END
+    "failedVerificationCount" = CASE WHEN "lockedUntil" <= now() THEN 1
+        ELSE COALESCE("failedVerificationCount", 0) + 1 END,
+    "lockedUntil" = CASE
+        WHEN "lockedUntil" > now() THEN "lockedUntil"
+        WHEN "lockedUntil" IS NULL AND COALESCE("failedVerificationCount", 0) + 1 >= @max_failures::integer
+            THEN @locked_until::timestamptz
+        ELSE NULL END
 WHERE "id" = @id
-RETURNING *;
-
--- name: BetterauthTwoFactorClearExpiredLock :execrows
-UPDATE betterauth."twoFactor" SET "failedVerificationCount" = 0, "lockedUntil" = NULL
-WHERE "id" = $1 AND "lockedUntil" <= now();
+RETURNING "failedVerificationCount";
 
 -- name: BetterauthTwoFactorResetFailures :execrows
 UPDATE betterauth."twoFactor" SET "failedVerificationCount" = 0, "lockedUntil" = NULL

@@ -71,17 +71,34 @@ func (q *Queries) BetterauthTwoFactorBegin(ctx context.Context, db DBTX, arg Bet
 	return i, err
 }
 
-const betterauthTwoFactorClearExpiredLock = `-- name: BetterauthTwoFactorClearExpiredLock :execrows
-UPDATE betterauth."twoFactor" SET "failedVerificationCount" = 0, "lockedUntil" = NULL
-WHERE "id" = $1 AND "lockedUntil" <= now()
+const betterauthTwoFactorClaimAttempt = `-- name: BetterauthTwoFactorClaimAttempt :one
+UPDATE betterauth."twoFactor" SET
+    "failedVerificationCount" = CASE WHEN "lockedUntil" <= now() THEN 1
+        ELSE COALESCE("failedVerificationCount", 0) + 1 END,
+    "lockedUntil" = CASE
+        WHEN "lockedUntil" > now() THEN "lockedUntil"
+        WHEN "lockedUntil" IS NULL AND COALESCE("failedVerificationCount", 0) + 1 >= $1::integer
+            THEN $2::timestamptz
+        ELSE NULL END
+WHERE "id" = $3
+RETURNING "failedVerificationCount"
 `
 
-func (q *Queries) BetterauthTwoFactorClearExpiredLock(ctx context.Context, db DBTX, id string) (int64, error) {
-	result, err := db.Exec(ctx, betterauthTwoFactorClearExpiredLock, id)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
+type BetterauthTwoFactorClaimAttemptParams struct {
+	MaxFailures int32
+	LockedUntil time.Time
+	ID          string
+}
+
+// Counts a verification attempt while signing in as a failure before its code is checked (a
+// right code then resets the count), so that concurrent attempts cannot outrun the lock: the
+// @max_failures-th attempt in a row locks the account until @locked_until, and a lock that has
+// run out starts the count again. The attempt may go on when the count is at most @max_failures.
+func (q *Queries) BetterauthTwoFactorClaimAttempt(ctx context.Context, db DBTX, arg BetterauthTwoFactorClaimAttemptParams) (*int32, error) {
+	row := db.QueryRow(ctx, betterauthTwoFactorClaimAttempt, arg.MaxFailures, arg.LockedUntil, arg.ID)
+	var failedVerificationCount *int32
+	err := row.Scan(&failedVerificationCount)
+	return failedVerificationCount, err
 }
 
 const betterauthTwoFactorDeleteByUser = `-- name: BetterauthTwoFactorDeleteByUser :execrows
@@ -123,39 +140,6 @@ SELECT id, secret, "backupCodes", "userId", verified, "failedVerificationCount",
 // The user's row, locked until the transaction ends: backup codes are redeemed one at a time.
 func (q *Queries) BetterauthTwoFactorLockByUser(ctx context.Context, db DBTX, userid string) (BetterauthTwoFactor, error) {
 	row := db.QueryRow(ctx, betterauthTwoFactorLockByUser, userid)
-	var i BetterauthTwoFactor
-	err := row.Scan(
-		&i.ID,
-		&i.Secret,
-		&i.BackupCodes,
-		&i.UserID,
-		&i.Verified,
-		&i.FailedVerificationCount,
-		&i.LockedUntil,
-		&i.LastTotpStep,
-	)
-	return i, err
-}
-
-const betterauthTwoFactorRecordFailure = `-- name: BetterauthTwoFactorRecordFailure :one
-UPDATE betterauth."twoFactor" SET
-    "failedVerificationCount" = COALESCE("failedVerificationCount", 0) + 1,
-    "lockedUntil" = CASE WHEN COALESCE("failedVerificationCount", 0) + 1 >= $1::integer
-        THEN $2::timestamptz ELSE "lockedUntil" END
-WHERE "id" = $3
-RETURNING id, secret, "backupCodes", "userId", verified, "failedVerificationCount", "lockedUntil", "lastTotpStep"
-`
-
-type BetterauthTwoFactorRecordFailureParams struct {
-	MaxFailures int32
-	LockedUntil time.Time
-	ID          string
-}
-
-// Counts a failed verification; the @max_failures-th in a row locks the account until
-// @locked_until.
-func (q *Queries) BetterauthTwoFactorRecordFailure(ctx context.Context, db DBTX, arg BetterauthTwoFactorRecordFailureParams) (BetterauthTwoFactor, error) {
-	row := db.QueryRow(ctx, betterauthTwoFactorRecordFailure, arg.MaxFailures, arg.LockedUntil, arg.ID)
 	var i BetterauthTwoFactor
 	err := row.Scan(
 		&i.ID,

@@ -105,3 +105,34 @@ func TestTwoFactorChallengeAttemptsUnderConcurrency(t *testing.T) {
 		t.Fatalf("%d failures recorded on one challenge, want at most 5", n)
 	}
 }
+
+// Wrong codes sent at once on several challenges (each within its own five attempts) get no
+// more than the account's ten: the lock is claimed before a code is checked, so starting more
+// challenges does not buy more guesses.
+func TestTwoFactorLockoutUnderConcurrency(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	a := newTFAccount(t, h, "tf-race-lock@example.com", "tf_race_lock")
+	challenges := []*browser{a.challenge(t), a.challenge(t), a.challenge(t)}
+	answers := race(h, 15, func(i int) handlertest.Request {
+		return handlertest.Request{Method: http.MethodPost, Path: base + "/two-factor/verify-totp", Body: map[string]any{"code": "999999x"},
+			Header: http.Header{"Origin": {origin}, "Cookie": {challenges[i%3].cookieHeader()}}}
+	})
+	checked, locked := 0, 0
+	for _, r := range answers {
+		switch {
+		case r.Status == http.StatusUnauthorized && strings.Contains(string(r.Body), "INVALID_CODE"):
+			checked++
+		case r.Status == http.StatusTooManyRequests && strings.Contains(string(r.Body), "ACCOUNT_TEMPORARILY_LOCKED"):
+			locked++
+		default:
+			t.Fatalf("unexpected answer %d %s", r.Status, r.Body)
+		}
+	}
+	if checked != 10 || locked != 5 {
+		t.Fatalf("%d codes checked and %d refused as locked, want 10 and 5", checked, locked)
+	}
+	if h.Count(`SELECT count(*) FROM betterauth."twoFactor" WHERE "userId" = $1 AND "lockedUntil" > now() + interval '14 minutes'`, a.userID) != 1 {
+		t.Fatal("the account is not locked")
+	}
+}

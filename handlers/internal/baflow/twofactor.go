@@ -352,27 +352,21 @@ func (s *Service) beginTwoFactorAttempt(ctx context.Context, v *twoFactorVerifie
 	return errTwoFactorChallengeEnded
 }
 
-// checkTwoFactorLock refuses a locked account and clears a lock that has expired.
-func (s *Service) checkTwoFactorLock(ctx context.Context, tf dbsqlc.BetterauthTwoFactor) error {
-	if tf.LockedUntil == nil {
-		return nil
+// claimTwoFactorAttempt counts a sign-in verification against the account before its code is
+// checked, and refuses it once the account is locked: ten attempts in a row without a right
+// code lock it for 15 minutes, however many run at once.
+func (s *Service) claimTwoFactorAttempt(ctx context.Context, tf dbsqlc.BetterauthTwoFactor) error {
+	n, err := s.store.BetterauthTwoFactorClaimAttempt(ctx, s.store.Pool(), dbsqlc.BetterauthTwoFactorClaimAttemptParams{
+		ID: tf.ID, MaxFailures: twoFactorLockoutFailures, LockedUntil: time.Now().Add(twoFactorLockoutFor)})
+	if notFound(err) {
+		return ErrTOTPNotEnabled // two-factor authentication turned off meanwhile
+	} else if err != nil {
+		return db.Translate(err)
 	}
-	if tf.LockedUntil.After(time.Now()) {
+	if n != nil && *n > twoFactorLockoutFailures {
 		return ErrAccountLocked
 	}
-	_, err := s.store.BetterauthTwoFactorClearExpiredLock(ctx, s.store.Pool(), tf.ID)
-	return db.Translate(err)
-}
-
-// twoFactorFailed records a wrong code while signing in against the account, whose tenth
-// failure in a row locks it (the challenge's attempt was claimed by beginTwoFactorAttempt).
-func (s *Service) twoFactorFailed(ctx context.Context, v *twoFactorVerifier, tf *dbsqlc.BetterauthTwoFactor) error {
-	if !v.signingIn() || tf == nil {
-		return nil
-	}
-	_, err := s.store.BetterauthTwoFactorRecordFailure(ctx, s.store.Pool(), dbsqlc.BetterauthTwoFactorRecordFailureParams{
-		ID: tf.ID, MaxFailures: twoFactorLockoutFailures, LockedUntil: time.Now().Add(twoFactorLockoutFor)})
-	return db.Translate(err)
+	return nil
 }
 
 // twoFactorPassed clears the account's failures after a right code while signing in.
@@ -460,10 +454,10 @@ func (s *Service) VerifyTOTP(ctx context.Context, c TwoFactorCaller, code string
 		if !verified {
 			return nil, ErrTOTPNotEnabled
 		}
-		if err := s.checkTwoFactorLock(ctx, tf); err != nil {
+		if err := s.beginTwoFactorAttempt(ctx, v); err != nil {
 			return nil, err
 		}
-		if err := s.beginTwoFactorAttempt(ctx, v); err != nil {
+		if err := s.claimTwoFactorAttempt(ctx, tf); err != nil {
 			return nil, err
 		}
 	}
@@ -480,9 +474,6 @@ func (s *Service) VerifyTOTP(ctx context.Context, c TwoFactorCaller, code string
 		ok = n == 1 // a step already accepted is a code replayed
 	}
 	if !ok {
-		if err := s.twoFactorFailed(ctx, v, &tf); err != nil {
-			return nil, err
-		}
 		return nil, ErrInvalidCode
 	}
 	if err := s.twoFactorPassed(ctx, v, &tf); err != nil {
@@ -544,7 +535,7 @@ func (s *Service) VerifyTwoFactorOTP(ctx context.Context, c TwoFactorCaller, cod
 		row, err := s.store.BetterauthTwoFactorGetByUser(ctx, s.store.Pool(), v.user.ID)
 		if err == nil {
 			tf = &row
-			if err := s.checkTwoFactorLock(ctx, row); err != nil {
+			if err := s.claimTwoFactorAttempt(ctx, row); err != nil {
 				return nil, err
 			}
 		} else if !notFound(err) {
@@ -567,9 +558,6 @@ func (s *Service) VerifyTwoFactorOTP(ctx context.Context, c TwoFactorCaller, cod
 		if err := s.store.BetterauthVerificationCreate(ctx, s.store.Pool(), dbsqlc.BetterauthVerificationCreateParams{
 			ID: newID(), Identifier: row.Identifier, Value: stored + ":" + strconv.Itoa(tries+1), ExpiresAt: row.ExpiresAt}); err != nil {
 			return nil, db.Translate(err)
-		}
-		if err := s.twoFactorFailed(ctx, v, tf); err != nil {
-			return nil, err
 		}
 		return nil, ErrInvalidCode
 	}
@@ -604,10 +592,10 @@ func (s *Service) VerifyBackupCode(ctx context.Context, c TwoFactorCaller, code 
 		return nil, db.Translate(err)
 	}
 	if v.signingIn() {
-		if err := s.checkTwoFactorLock(ctx, tf); err != nil {
+		if err := s.beginTwoFactorAttempt(ctx, v); err != nil {
 			return nil, err
 		}
-		if err := s.beginTwoFactorAttempt(ctx, v); err != nil {
+		if err := s.claimTwoFactorAttempt(ctx, tf); err != nil {
 			return nil, err
 		}
 	}
@@ -631,9 +619,6 @@ func (s *Service) VerifyBackupCode(ctx context.Context, c TwoFactorCaller, code 
 		return nil, db.Translate(err)
 	}
 	if !ok {
-		if err := s.twoFactorFailed(ctx, v, &tf); err != nil {
-			return nil, err
-		}
 		return nil, ErrInvalidBackupCode
 	}
 	if err := s.twoFactorPassed(ctx, v, &tf); err != nil {
