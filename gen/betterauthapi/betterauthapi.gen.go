@@ -4917,8 +4917,8 @@ type ClientInterface interface {
 	// DeleteOrganizationWithBody Delete an organization
 	//
 	// Deletes the organization with its members and invitations and answers the deleted row
-	// (`metadata` as the stored string). Needs `organization:delete` (owner only). If the caller's session
-	// had it active, it no longer does.
+	// (`metadata` as the stored string). Needs `organization:delete` (owner only). No session keeps
+	// it active afterwards (Better Auth unsets it on the caller's session only).
 	//
 	// Errors: not a member (an unknown organization included): 400
 	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
@@ -4934,8 +4934,8 @@ type ClientInterface interface {
 	// DeleteOrganization Delete an organization
 	//
 	// Deletes the organization with its members and invitations and answers the deleted row
-	// (`metadata` as the stored string). Needs `organization:delete` (owner only). If the caller's session
-	// had it active, it no longer does.
+	// (`metadata` as the stored string). Needs `organization:delete` (owner only). No session keeps
+	// it active afterwards (Better Auth unsets it on the caller's session only).
 	//
 	// Errors: not a member (an unknown organization included): 400
 	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
@@ -5109,7 +5109,7 @@ type ClientInterface interface {
 	// LeaveOrganizationWithBody Leave an organization
 	//
 	// Removes the session user from `organizationId` and answers the removed member with `user`;
-	// the session's active organization is unset if it was this one.
+	// none of the user's sessions keeps this organization active.
 	//
 	// Errors: not a member: 400 `MEMBER_NOT_FOUND`; the only owner: 400
 	// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
@@ -5124,7 +5124,7 @@ type ClientInterface interface {
 	// LeaveOrganization Leave an organization
 	//
 	// Removes the session user from `organizationId` and answers the removed member with `user`;
-	// the session's active organization is unset if it was this one.
+	// none of the user's sessions keeps this organization active.
 	//
 	// Errors: not a member: 400 `MEMBER_NOT_FOUND`; the only owner: 400
 	// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
@@ -5229,7 +5229,8 @@ type ClientInterface interface {
 	// Removes `memberIdOrEmail` (a member id, or the member's email when it contains `@`) from
 	// `organizationId` (default the active one) and answers `{"member": ...}`. Needs `member:delete`
 	// (owner, admin). A member with the `owner` role can be removed only by an owner and only while
-	// another owner remains. Removing yourself unsets your active organization.
+	// another owner remains. The removed user's sessions no longer have the organization active
+	// (Better Auth unsets it only when you remove yourself).
 	//
 	// Errors, in this order: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller not a member, or no
 	// such member id or member email: 400 `MEMBER_NOT_FOUND`; removing an owner as non-owner or the
@@ -5247,7 +5248,8 @@ type ClientInterface interface {
 	// Removes `memberIdOrEmail` (a member id, or the member's email when it contains `@`) from
 	// `organizationId` (default the active one) and answers `{"member": ...}`. Needs `member:delete`
 	// (owner, admin). A member with the `owner` role can be removed only by an owner and only while
-	// another owner remains. Removing yourself unsets your active organization.
+	// another owner remains. The removed user's sessions no longer have the organization active
+	// (Better Auth unsets it only when you remove yourself).
 	//
 	// Errors, in this order: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller not a member, or no
 	// such member id or member email: 400 `MEMBER_NOT_FOUND`; removing an owner as non-owner or the
@@ -8446,8 +8448,8 @@ func (c *Client) CreateOrganization(ctx context.Context, body CreateOrganization
 // DeleteOrganizationWithBody Delete an organization
 //
 // Deletes the organization with its members and invitations and answers the deleted row
-// (`metadata` as the stored string). Needs `organization:delete` (owner only). If the caller's session
-// had it active, it no longer does.
+// (`metadata` as the stored string). Needs `organization:delete` (owner only). No session keeps
+// it active afterwards (Better Auth unsets it on the caller's session only).
 //
 // Errors: not a member (an unknown organization included): 400
 // `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
@@ -8473,8 +8475,8 @@ func (c *Client) DeleteOrganizationWithBody(ctx context.Context, contentType str
 // DeleteOrganization Delete an organization
 //
 // Deletes the organization with its members and invitations and answers the deleted row
-// (`metadata` as the stored string). Needs `organization:delete` (owner only). If the caller's session
-// had it active, it no longer does.
+// (`metadata` as the stored string). Needs `organization:delete` (owner only). No session keeps
+// it active afterwards (Better Auth unsets it on the caller's session only).
 //
 // Errors: not a member (an unknown organization included): 400
 // `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
@@ -8748,7 +8750,7 @@ func (c *Client) InviteMember(ctx context.Context, body InviteMemberJSONRequestB
 // LeaveOrganizationWithBody Leave an organization
 //
 // Removes the session user from `organizationId` and answers the removed member with `user`;
-// the session's active organization is unset if it was this one.
+// none of the user's sessions keeps this organization active.
 //
 // Errors: not a member: 400 `MEMBER_NOT_FOUND`; the only owner: 400
 // `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
@@ -8773,7 +8775,7 @@ func (c *Client) LeaveOrganizationWithBody(ctx context.Context, contentType stri
 // LeaveOrganization Leave an organization
 //
 // Removes the session user from `organizationId` and answers the removed member with `user`;
-// the session's active organization is unset if it was this one.
+// none of the user's sessions keeps this organization active.
 //
 // Errors: not a member: 400 `MEMBER_NOT_FOUND`; the only owner: 400
 // `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
@@ -8948,7 +8950,8 @@ func (c *Client) RejectInvitation(ctx context.Context, body RejectInvitationJSON
 // Removes `memberIdOrEmail` (a member id, or the member's email when it contains `@`) from
 // `organizationId` (default the active one) and answers `{"member": ...}`. Needs `member:delete`
 // (owner, admin). A member with the `owner` role can be removed only by an owner and only while
-// another owner remains. Removing yourself unsets your active organization.
+// another owner remains. The removed user's sessions no longer have the organization active
+// (Better Auth unsets it only when you remove yourself).
 //
 // Errors, in this order: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller not a member, or no
 // such member id or member email: 400 `MEMBER_NOT_FOUND`; removing an owner as non-owner or the
@@ -8976,7 +8979,8 @@ func (c *Client) RemoveMemberWithBody(ctx context.Context, contentType string, b
 // Removes `memberIdOrEmail` (a member id, or the member's email when it contains `@`) from
 // `organizationId` (default the active one) and answers `{"member": ...}`. Needs `member:delete`
 // (owner, admin). A member with the `owner` role can be removed only by an owner and only while
-// another owner remains. Removing yourself unsets your active organization.
+// another owner remains. The removed user's sessions no longer have the organization active
+// (Better Auth unsets it only when you remove yourself).
 //
 // Errors, in this order: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller not a member, or no
 // such member id or member email: 400 `MEMBER_NOT_FOUND`; removing an owner as non-owner or the
@@ -16666,8 +16670,8 @@ type ClientWithResponsesInterface interface {
 	// DeleteOrganizationWithBodyWithResponse Delete an organization
 	//
 	// Deletes the organization with its members and invitations and answers the deleted row
-	// (`metadata` as the stored string). Needs `organization:delete` (owner only). If the caller's session
-	// had it active, it no longer does.
+	// (`metadata` as the stored string). Needs `organization:delete` (owner only). No session keeps
+	// it active afterwards (Better Auth unsets it on the caller's session only).
 	//
 	// Errors: not a member (an unknown organization included): 400
 	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
@@ -16683,8 +16687,8 @@ type ClientWithResponsesInterface interface {
 	// DeleteOrganizationWithResponse Delete an organization
 	//
 	// Deletes the organization with its members and invitations and answers the deleted row
-	// (`metadata` as the stored string). Needs `organization:delete` (owner only). If the caller's session
-	// had it active, it no longer does.
+	// (`metadata` as the stored string). Needs `organization:delete` (owner only). No session keeps
+	// it active afterwards (Better Auth unsets it on the caller's session only).
 	//
 	// Errors: not a member (an unknown organization included): 400
 	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
@@ -16868,7 +16872,7 @@ type ClientWithResponsesInterface interface {
 	// LeaveOrganizationWithBodyWithResponse Leave an organization
 	//
 	// Removes the session user from `organizationId` and answers the removed member with `user`;
-	// the session's active organization is unset if it was this one.
+	// none of the user's sessions keeps this organization active.
 	//
 	// Errors: not a member: 400 `MEMBER_NOT_FOUND`; the only owner: 400
 	// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
@@ -16883,7 +16887,7 @@ type ClientWithResponsesInterface interface {
 	// LeaveOrganizationWithResponse Leave an organization
 	//
 	// Removes the session user from `organizationId` and answers the removed member with `user`;
-	// the session's active organization is unset if it was this one.
+	// none of the user's sessions keeps this organization active.
 	//
 	// Errors: not a member: 400 `MEMBER_NOT_FOUND`; the only owner: 400
 	// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
@@ -16996,7 +17000,8 @@ type ClientWithResponsesInterface interface {
 	// Removes `memberIdOrEmail` (a member id, or the member's email when it contains `@`) from
 	// `organizationId` (default the active one) and answers `{"member": ...}`. Needs `member:delete`
 	// (owner, admin). A member with the `owner` role can be removed only by an owner and only while
-	// another owner remains. Removing yourself unsets your active organization.
+	// another owner remains. The removed user's sessions no longer have the organization active
+	// (Better Auth unsets it only when you remove yourself).
 	//
 	// Errors, in this order: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller not a member, or no
 	// such member id or member email: 400 `MEMBER_NOT_FOUND`; removing an owner as non-owner or the
@@ -17014,7 +17019,8 @@ type ClientWithResponsesInterface interface {
 	// Removes `memberIdOrEmail` (a member id, or the member's email when it contains `@`) from
 	// `organizationId` (default the active one) and answers `{"member": ...}`. Needs `member:delete`
 	// (owner, admin). A member with the `owner` role can be removed only by an owner and only while
-	// another owner remains. Removing yourself unsets your active organization.
+	// another owner remains. The removed user's sessions no longer have the organization active
+	// (Better Auth unsets it only when you remove yourself).
 	//
 	// Errors, in this order: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller not a member, or no
 	// such member id or member email: 400 `MEMBER_NOT_FOUND`; removing an owner as non-owner or the
@@ -28794,8 +28800,8 @@ func (c *ClientWithResponses) CreateOrganizationWithResponse(ctx context.Context
 // DeleteOrganizationWithBodyWithResponse Delete an organization
 //
 // Deletes the organization with its members and invitations and answers the deleted row
-// (`metadata` as the stored string). Needs `organization:delete` (owner only). If the caller's session
-// had it active, it no longer does.
+// (`metadata` as the stored string). Needs `organization:delete` (owner only). No session keeps
+// it active afterwards (Better Auth unsets it on the caller's session only).
 //
 // Errors: not a member (an unknown organization included): 400
 // `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
@@ -28817,8 +28823,8 @@ func (c *ClientWithResponses) DeleteOrganizationWithBodyWithResponse(ctx context
 // DeleteOrganizationWithResponse Delete an organization
 //
 // Deletes the organization with its members and invitations and answers the deleted row
-// (`metadata` as the stored string). Needs `organization:delete` (owner only). If the caller's session
-// had it active, it no longer does.
+// (`metadata` as the stored string). Needs `organization:delete` (owner only). No session keeps
+// it active afterwards (Better Auth unsets it on the caller's session only).
 //
 // Errors: not a member (an unknown organization included): 400
 // `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
@@ -29062,7 +29068,7 @@ func (c *ClientWithResponses) InviteMemberWithResponse(ctx context.Context, body
 // LeaveOrganizationWithBodyWithResponse Leave an organization
 //
 // Removes the session user from `organizationId` and answers the removed member with `user`;
-// the session's active organization is unset if it was this one.
+// none of the user's sessions keeps this organization active.
 //
 // Errors: not a member: 400 `MEMBER_NOT_FOUND`; the only owner: 400
 // `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
@@ -29083,7 +29089,7 @@ func (c *ClientWithResponses) LeaveOrganizationWithBodyWithResponse(ctx context.
 // LeaveOrganizationWithResponse Leave an organization
 //
 // Removes the session user from `organizationId` and answers the removed member with `user`;
-// the session's active organization is unset if it was this one.
+// none of the user's sessions keeps this organization active.
 //
 // Errors: not a member: 400 `MEMBER_NOT_FOUND`; the only owner: 400
 // `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
@@ -29238,7 +29244,8 @@ func (c *ClientWithResponses) RejectInvitationWithResponse(ctx context.Context, 
 // Removes `memberIdOrEmail` (a member id, or the member's email when it contains `@`) from
 // `organizationId` (default the active one) and answers `{"member": ...}`. Needs `member:delete`
 // (owner, admin). A member with the `owner` role can be removed only by an owner and only while
-// another owner remains. Removing yourself unsets your active organization.
+// another owner remains. The removed user's sessions no longer have the organization active
+// (Better Auth unsets it only when you remove yourself).
 //
 // Errors, in this order: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller not a member, or no
 // such member id or member email: 400 `MEMBER_NOT_FOUND`; removing an owner as non-owner or the
@@ -29262,7 +29269,8 @@ func (c *ClientWithResponses) RemoveMemberWithBodyWithResponse(ctx context.Conte
 // Removes `memberIdOrEmail` (a member id, or the member's email when it contains `@`) from
 // `organizationId` (default the active one) and answers `{"member": ...}`. Needs `member:delete`
 // (owner, admin). A member with the `owner` role can be removed only by an owner and only while
-// another owner remains. Removing yourself unsets your active organization.
+// another owner remains. The removed user's sessions no longer have the organization active
+// (Better Auth unsets it only when you remove yourself).
 //
 // Errors, in this order: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller not a member, or no
 // such member id or member email: 400 `MEMBER_NOT_FOUND`; removing an owner as non-owner or the
@@ -57725,331 +57733,332 @@ var swaggerSpec = []string{
 	"UpKphbqpfzjc7XVOk1mWjYtus3H26+Ci1f7QPAMo0xh21sgAiSQPAEm3ri1PHzmqTJFf6XC7gwsi6VJW",
 	"MgOMBE84fHG0lt1tk/ymR9Jqv0sKmO6Jw+1cIlQYnhxXPjJLorWz1vl5s9ts93EZe9nmbbhPFDZx9GP8",
 	"MUZPuKnytib2CCXnuaRBTmJfyEDm9mxhFuImtFoa0ql0i6MtbthIYNERS6nA8hMIcQs5ipWTLRIH/3/2",
-	"3my7bWNbG32VOrox6R+k6SZOtjQy9s/ItM0VWdRPUvHKDjKEElEisQUWuFGgZa4c354HOI94nuSMmnNW",
-	"odCRlG25WdG6yLIkNIVqZvvNbxZZVKmKpIAdMXtJJr6MQkRfMVJRpuqEtmcFa5IXJhpBwM7HJ4Agefpp",
-	"7ewsUiNCNEia8s0R42Go8iMMLQRAmU2iuTxf5fR3RUrfPFmKh1X/Kk7mkXwdYUPtyqIUfveCZxxJ8ohC",
-	"d62HJR1sSX0jIXk9QYV2N3Ze/oKvZN65A9hWG1KkpT0fn4CiaEUkBtsFVXXDDen0d1e28Y3WTvb2MA2P",
-	"E3kVR7OvSHL3+McvEwPJkYvrOETMmIGRmvhGWeh/821y5DXjJWSrIYjbqzw0jhSAbwGCsLVsxhZk1qBr",
-	"D+uhjC0HkKctqVkqQiGziMf+AQhsB9z3M5Xih56R/4fsjz+p7oWo6EsI3gK0lf1cMDgeKKyhdB8YMLWK",
-	"o6wU4Q/ZLFkueUeJFU+hMQZc3e4y0DSI6bWftuAQJgN6UUQUoYkuwt3t8z65vcpKO0DOJwONq/m2SwEY",
-	"2SAPhwceAmQRxWSRkTlMEp8Qc6BjNgjcxs54ZpN8olqJMrFUe4Id9TGimDpYAU0nm/aH2Rjd+yZadU20",
-	"SrO0XSaYYuytMqGEsF/LUjZUbWH8AufINPtEB8kz4C9fRsuVSFUi8a/543i4jCRbxes5QOHyy0T4yybQ",
-	"rrdtIcJ9+RBirA/zY0kkYgxK7hzWDj5PgLITE21wV38O0GKi83jq0HmA5TweTF6DU8CAd7gANiQf3zhw",
-	"ZX5Id9Ohcwn9JPBvjshArP+tQo16yQ011xc5qE4ebZ+DymdQAW3W8/6g1h7U0iw1HtTkeq9Wwcl1IRgv",
-	"N5hbZ0uRLRIiv95K7VIls74+uEPnYnS93anonw0xDvEt1Vq+FjzOFsiK1bxgTsfVR9hDvRPJd1Fm3Zvm",
-	"4stUzKIVoEpahWoXjHgKl3M2f+QDpW2AYnQk3rRt/3buy5VpjpxL7/z+QxZpK3mWLIUC0wOq74j8F3NF",
-	"pjux5XFPk1h4FSxzvq0LXZJr+yYXsL9tm7xCUZoPDmUnvh5l5XEija4xX0glYfldDChCIHozE4X6oDqC",
-	"Lu0l0Azl3GbDKUZr3BBKOdymFcbvo/OL/ngA101fDy7Gg+PhGTRgHr2EX+TPCo7Y416P5lKZB7iNnanf",
-	"8+T18OziZPhmOL0YD/rHryk09fGWZ+VwY43lMN+Wd5Srsi8Yfi1exvKX7ohlmNpTZy+ZdIIUN7R299Uu",
-	"31W1C24BxqWzqo74HjmSqU6Gz7iciXgvGf6Gp9dl8cwCfIAIA9Zyw+kMY43tAk19lBnTNnAkND4hYC3o",
-	"9u4xsJDbFKT0pasLCoK2TvQVJP82aYeFlyAdjQIw1YbUlr4YXmZ5/09iHXJlo4GSTEcXx/3T48HJxfT1",
-	"cOJKx64v79y7nkfvsHXLk16PoYiopa2F+b5z8Vh+zVcSke4BcL65iZycdrOzj+7l4fdFPAsr+PHyUJu/",
-	"HRWv582CsL+l64YBPxZNQsQhRYrpBx8hIsSIm4KJNDk5f2WzmtM+MqZ+M4JDz407gRM9TXdFe13zrm9A",
-	"hOzT4UAvskGN3EuP74y2uggCcpfyNlIEonRbWhqYlrOyKCfyRrYFOgjsE4DEEmCqYJwRHFUWgNlkcrxu",
-	"8/7qowNyz4A4l2M8E3/V7jKnPz+6y5ASJwQlIsK1M6zFhvEarsUGctyXUMdKok+KnA6WOUHWB+CAaw+6",
-	"oJPDwPrnYO9BWyB35MQvFlwLsTpG57hfeQwy9qdrUeN+u3Zi5pzPXAyzohQ2Anjwz+FkOgmOCLhJ/fKT",
-	"lAX6EYGR4DXwyu0iG8h/UlEof0FmKOTngIDW41oGqM8g7c0W4eySp4IFxWlsQeN6gCqYzdL2oGmc8mUQ",
-	"J/MkgN53UCJjKhmo3Z/n7iHI7exYs7yNfq2+gVNSOGt3pGwqL/oGNM3bKFu8wRVoUjSVo2IqMkAk3Kue",
-	"70v1wCYsq4RbKB2s6duvg0JVNehtY9CmsI2s9VxoH5A3LhAhS5MbX7bcM19gtsKjbdNZgfvSQ3yG8fqp",
-	"ay8bXtkiR5cWyZcLDsBO1B8eFN9Z/rwwEWWepNyrB0ygiQ4UPtsm8owcR4pjAtdRtNIEOl39AAGBDA9Z",
-	"XaTUiQa8GJwMpgOMBhQe8QWs+lzO40I0UxR/ARFbfdE3IGKb5KrZ34Vo0700/Q5Z5j9emiKnn5Y2HRQk",
-	"t8ERkOhJkxus6qauUm2LvKwmkkoCTJqLyD49HV30j6fD32olUSGCyaoBzLsOPibKuBGAxVEsIJhCPyM7",
-	"0ADZ65nH9HeiqXPwhU4+vk2bWFQYWysHvo+EyLfNxOWgAsi8WESrLefgU45oRzvEjec0+Ms/0BcgTqXb",
-	"7UJX0+TKAsdYy+z8sgtuD27BgADWSna58WXBtJlo39BUFCZFV5d+7X67FOglU0bCUuya3VcigCwYUTtk",
-	"Az2SGDPhE8viomK7FOyez221UEFn2e+FhhI0w0Xp0t5DZowTKEfcSpLwFmQUxEuaF7mJnwDn7nZ84NPy",
-	"Zim8Nl/7xpcWN84nvvxyg0GP1k0kFUveibSyM/caCAV8v047h4LxmMRiexBWr/W95P40DkUUEw8QEXNL",
-	"wXy1juNOQbBvs59q5Sr7GLFaRuv40r3Wq8RBBZ8tWG6jsb+i0IMReAhJ8li05HPxIfAYz9gyUZm9+0SL",
-	"ucDLy4Me93oekMWrjAEZM6a/nWQ3vBG6yzo5dMKjF8fJ5YZy6NBq3TCpkZLgG0KCun76EU3OH38G7W6Z",
-	"jAMqv/R3VaLOvkRCWQmlrjhrtbn1GtVTCJuWi/uoNV2tztnb1/bKnXHrcVjk9BL8wJeR8gBiJ5XIdmqt",
-	"YjPxj3K2M36NKbRcDRXCJrXB1gbl9nIdxyWXfGdzi7+hrqn24KDzCQH0pT5AJqDVck5o48vdU1148TKS",
-	"0XK9PDjsWYxwJDMxB8fhLjXeKYXXKxuiQecVD8SWiJ7D1nOvIz9JR8rbhVJvqUSLsKx6nDTbin81bdiR",
-	"r7faPBc1n/viU75EQvGK8nWUmUgH0BHkM8JP3XGqZCm0PtL67NCXFbzVbiwqjdKJEpdhXnC5UUJArTIY",
-	"7wr7FtZ6nkhRC+JwP8tSskRhY7V0RT/VlFycah26zhZCZlqWYO+/2/PKFVBfO5WKs42isElsRuGt+s7d",
-	"pbzMv+6FyHgUN8nJ7wfc9c1Lv48CWWnR9hVcg9wS8hhXyJogQlZIYFGuJNeP7aMtljSEaeuMZyLR4IoF",
-	"tc7QtxNJuTc0v2pQw5h4tzfv7i24u7DgbiHFFlx1clR4c95d63Ig9tCaXK8YsPHkbX4vkyT+EBxa1FlN",
-	"5ycIXEaysr99WXsCnYvabJ5ymSmGUQcOnVdYHCmsA2FB/gUqYK1UqGSdzgT7//6f/9eXeLU6Kr6X/YEE",
-	"OqYP8p+BZ0Ii7A+MSnis5hKn7kna6xBwDX/PBF9ufQCf5X9OBQ+rFx1hUt6XC64Y1zON5bY8jtnlOquH",
-	"IHgmdwUAu4DPDvXDA+rYF4pVKtDiks5kBRb7ZopqwNvHvhwbaEVk+iMcMfGez7J447b2ym4SG+qHRv/S",
-	"9t2vsRA9FvxxmYSbP9mQCnUjuVpnJWzbLbMD5bDM49uEZT5zydZrrtzjdpYfq7uBI7gve81V/r5vAJXg",
-	"DmZrORfS99zjEr4/gLGTFHXkr5bHH6+O0ON1wAo7oMfGLS9Fok2rzxZZxzlNapuCBVoZBazFKUrOfVnm",
-	"H9HqBdvAIfdVG5j1Srqr0Xj0qPHRs5/YIlmnyvOlHhJQ3bUysVzFWrIQM6HenwXL2omZBIcsWKcxtMNB",
-	"MV3QQto5KIU5wF+oiYbQR3s2+mF+XQiGGL6/oFD15suGsjdYiHLZ2xFqIb0NABe35JQqACwLYb277G2U",
-	"LaDnmxIyNN0Pm5Y0M+0HbI11KqS40a6PmWPbwqntsSWQyPkSujU5X6Kvh8dE4Va9A+UkMveLCjiWxkDJ",
-	"JadO1k58BrgFgfGuvmKPtSDCxNR6tihaPU1ImLpSvmb0HoaIgGN3on+uJsQNNFxvD3rneHQycN/oS5M/",
-	"0ReZBoXl+E7xrkPmr3u9pzOAK+h/Ca/yG0AvtGQCxE/tI0Jk466B9YdOWXqGUtFRtDEKHjvLkrbdadur",
-	"Gp2ZuHg7nL7GqdCDDo4s02I5wmaMCQOn344tyJ+D+z10GmLgPg/aTU/G4b1oWqPHvV7N0bBF6k5E8nPW",
-	"pe+XN9qshMrFC30oRlq1QQwsSRYlD78HvJVbF1sFXdWSOMOsOjCrO6qIN6iM76Hc877K8zs1o3Cn2TwB",
-	"sMV+rOEUC/5ObGvZvEzeEWy+UJYFKrNi1ZSx8incHhZIRhAOeQTdHrentW0Om0VX0IbHFJImUjRC3puV",
-	"H8AMtH1hRX6PtN9x/1RfeDLo/zaoeHsX/Qn+7vTk94vR29PB+BuqSj3Ry/cFEOyV93wDEm4/GGtxC95L",
-	"uu9K0sG2+xTpFqFQ2yu/UiPlIpWb28kVa3GJ1m67iHQ6ckv/IirlJBcSOt+W8yqfOYB0EqlCKuPLkMcV",
-	"o/b7McgV5vs+dv+5KOeS0uLf5nx0XIRG01kZlGF7rRyi14bIyf4BDvfkdH3ZGBw4KpThQSQfwAQYBmA8",
-	"FSwWVxnTTtIV+MLkAao9AsNlF9SdKTZ8gXEC1GplX7NgbRA+o/y435M1DLDgsEM0IiquVvXh+3voJ8PJ",
-	"1AF+TL6Iy2agfrW2375WS6QcMIb6ljKvf35pyen6afvJUOdU3EvQT5KgJcPigfpItBqIUQK9ba3AoWu0",
-	"jPij2+3+6TH/IEsyDr1K5IcAKRoscLMEzw7adWjpz1aJU7FpQE7kktyXj3s9AnUnV1dKZAFb8Tk8Zumx",
-	"QCVp9ssmYC0nFuMEj6kIxwM0mFdFKyASG57yApo9QKIRmIXNG66iOBPpy0jEYfCIfhqBZElS+4vfeLwW",
-	"AcMf4E6M3PryCjKTR6zYJC+hBygWiP/Jv7btsUDCwGNsOwHJ0mCe4X8pAK7/K5PsQv/Ll4EWEzyS0IYC",
-	"Gxxd6OWD4LgM6YcjuBHnke4FsQotSqu5BNO/wqkqpD5uALHhkg0nIxbyTLS7LIDdFJim9HqBcSKsB6QY",
-	"dSdZ8TnWRbswGsssKjdslsTrJW4vthCpoFa81IsQPOl8t1KDGZziz5mY/R5rtMr2uGGy2KHnzvRhUtG/",
-	"xH6Q7fh2WO0KpuiNaa+VMHUdrRqVJxz1T3jPJEkzdi02TS9AuVF4gZD66X8c2D2vHRosw7H1aAC9LGn2",
-	"vIlrM5QKhoNixU4zV7P2tuFZgVQ7Sq5mB6io9xoAyC896ySimnsDO/Lui00PiE89OhIyoH+2DxBuuR2e",
-	"7RgeHinXmBP/097+HiPqa+dC/I++XA8jzuA/+p/zDP4j8LHeAYrbA+/ACGr9qFxOH3gHVkzvNVn3mMAv",
-	"EOHT0rS2+S9aH8mV0Wz31vAnxxOMjZBcfWLUDVrd7hVagI6J1fzk9tqNB8oUKDo2cgW6QO383Rss7sy0",
-	"ruta0EekIIyA9k0H2rHMeBwj91zBpKm2O6QEMvb5+20wHr4cHmP2wLRUvng5GherNMx7ATEAgYSauMS5",
-	"so3zZlxS16MVh3nRo53FQCoPo+2fDXHE3WpUwTK5N8Q/3lCphplkaq8FSFt8PQiMvMKv9I6dZYSfz7LS",
-	"U3KL6MHEWU+9kofY9U/PX5os2evp9KxJKMKHf/1wQfGD78MEX7bldznWWiOrbiEbU/HfYvYxbSPwxnro",
-	"WrHPA14pwuAoR2Fta72AuOwPQUPZ875VbKxFAoUF+WaFm6+StQz/r6DttAK1fRZuV9r2+YqZS3KI3NcG",
-	"gArOVEDuNrKB1kmnMcz836H3QvlLd9BR0I68h5x8r4lYXO+PrnnDJPxOeK5Bm9CBG4YjApeylk2iRCF2",
-	"q3YjT2igQIlalDHj27HgfwdtUPJVoGujo1aAsOQhWy0lu93uh8CCWSlCRWUUviwiWbusXwC96LeYxBXU",
-	"s1B7fINOgGjapQN91cOAX94soljkghP/muovlqrLYMa0Mtgk61SJ+AoBMwp+3sG0Vulv/XEES27AzkN9",
-	"4UsApdoV07+lH3KUay1GJzXfk0+EcqCduPC+jLlyKCh77KNQPDXJtsf7kVniwLV+db/xynYRqsxiXWON",
-	"z4wBwLNzpwhH9xXfDP5nl+a5R/98x0pHL549ZLfQN8qS4zUrm0mWpHWEwOSMGke4VU/bXu7tUyykVoRu",
-	"LFABHxWei00moR09NDyb80hi0V0ZAtmQ34NcWpLW14OjMqxoPUtXf4RqSYpICywPpSo1X4s3TWBMUwrR",
-	"LT8ZXYjAKJ8oK6pR+KPnS66Arphx0B2FITj8+dt5mFS8nn8s/5JLh1xjExQ4kZ+yT6JpwvrRrTxN7EvT",
-	"NMHcw3zEcXJjKvtb8P42k2RV0a9x8Sj5SBj7yjarU0QTUcN2f0caqfZdX0k13aaYvXZvODXthf75/469",
-	"8O81XUHTTUT2GShhsSB8S/Xjgss5qTwsU8N0PeD3CLxaw/S6j+/ky4rzFGWWbtDoxRVPlQhZy22ZUnnd",
-	"Ai1+YanzQTcVi9fxSwPHei9VEn7+Er2KTvHl7Tj22W0o9rkNOu3AAJ6fvejXcuwf2c6WkBO8FHEi5wqL",
-	"RWq8FEo/fAP9uCjmZputFFqtAGim0HJhG8H/OWyTL6CHqi/6Fkrp4bQ1qSA8Qvc0/9+x1sBd9wmJWtwD",
-	"Zf7wBndJ0KmF8JXWGCZIF9SRs7Dd3CyFMnF9FZCE5t0DyqE2I/TLNeOFcnEkIemyUbmQ3JczUH/2l4ZZ",
-	"JkkRW27ic+VCMZN31VqDrVd5GTpxAUTQhxseRZwAbBclgJ4+5NAyRAP/nUSSuL28ArFJJUi3q+SatQp4",
-	"PsPAKunGZ71e+8iXH82lnulDleVpnS19Y+lSKKOvahwvX510HQt2mSbXQlIAcX8MvKv/bFiutIChWCZQ",
-	"OpAtxFKJ+Gr/2r+3w+nr0fn0on9qg4Z1Be3lNbgBhgKbD7t9fXvwJfzBPMyNJ+wDglLdqmxXwxocRIOa",
-	"LfDR352SzV/zzYQgd6nY++Djd8lVg9riNjzwK67UtdhQM7IO/bi7KZlDjVUCOdEj1GFtv9067tSClMil",
-	"VQSS+hkLzvqTya+D34v0s05WPn/pYbEP48OHeSfGhw8LauYBNd2D7ibQRJi8OAbUb3BLDYScxyrBto+g",
-	"kIJjPJ4dvTsCwyb8OZo+Kh6FlrySJlpPBiTZ8EejHR83Nwo7o+W8G+lGT/9qGf1dvX1xDsJPlGLOUB8+",
-	"elgc3VWSLnl2cHhwGUkOMKwlf38i5DxbuEjzHBD7CV9rZELlM/MDxVrFs+RBKW/bQ0Ou7sCwVn5CPAbI",
-	"OPha0KgAZ/s4ydx7tvuO0yR7qe2xe1He3A7NrJMjxM2ZLsrvuZD6+IuOSzrdSVbbgaxvxaUWhpKReGB0",
-	"A+A0A8nfRXOeJWl3lopQP5THqjsXWasdsJaKlqtY3IhL/UZIHwRmEP18DFEiRyvqpKEWfCXahyxIV5AJ",
-	"4hDrefqkc7nJBJsttMUu58JjQRYtRbLOAva81+v1PF9CKdZvgFydkfnvH6xScSVSKHfFfIZn8AfF7hsL",
-	"tAjpjGgJanSUfjJkFo7zDwzA9zG2N2vZsrNi82R0BTcsjNQseSdSiPWYU4US2pfjM/TwwGptd5n1SO3H",
-	"mqRaSwl8S8ahA2d+pqUQoQgLKiXvYHI7naJ1WIj67HLDzkaTKU5YC+/50UBzEUP8ajA9YpeJdgu0l0t3",
-	"a53oOY2v+dIwG6J7jBvsUoR6mU0RHbCB5psiSScipnI5qqET7zMhkdXUwxhnckXDpnxjPR8ybjg6E7X7",
-	"7i5b1G19b2N+v3DU8kRceU9szalUn1vZUsS4BxKh6/zbGHk/owcXhei/dfFHFc0lz9ap8epYK3jD33f6",
-	"c/Hz017vyJdnPFv8/OiIvc6y1UjGmyM24UsxiTLx8wl/H7QrmUUzHnssze9vuGKw7np/+3IravnDV5XX",
-	"xcxHxtOM6XlCSCvZm1tFtbcFMItHSLHg1WDK9hPogcfWkqpM2VJki8RahXD0fWnOfjG2Ar3CLdlRpMy9",
-	"ZDFbk/JZu8tOomtBLMQgKbIFz3w542kaCUVrqrCzL8S8uLbwgaY4GKXRPJIBaz3rPWVgdtxESrRv3f5g",
-	"9+E+07N6f8D/XQ74d4TDv41IYC1UyHja2vsbc6mYR0ov696GHNRXAo/obksOazF3GXNjGENab8o1m3Dp",
-	"KmDBXxhejkJox8ZSLkOAtmqboBuFAWtdciWeP1unsZZfT5/QJSz4g3f+1ev8x5+BfmjKZ5lIFVZaY3Ae",
-	"qsVZFLbJwujqNwXsZwzLB/hTqf4HCoOMNUe1WHhzGKlVzDen+Az37zyeJ2mULZbKl4PwxaTPWp2f2h4b",
-	"TJ788Jy1Oj+i1TOmH5/88KMeEc8yoTJrqGp7BmxUtyaDTFAWSV8G4j3kXV0ztNlkMry+QkX66l/Fxuna",
-	"6xrJgS8DayQHrAUXFR7azzI+W2hFQfgrrq4FTGpukB2yv/wDvW/O0mTlhHLIcltEMlOH7I8/g/3tW6yu",
-	"Qq1xlQq1yD1YfYiQ6j4WSj+MS8ZZqK3oedKGzLi5thpi9iDsk8Qh1CgLxERNBpOJTY2PB5PXQZf1gb+2",
-	"cS4aO/98hhD2ao17uHkhyts2knqhcWc/6fWYkVAeEIlqhYvbHZYD1N77jABe5gJYpIBoGeq3Vbewn0zD",
-	"X+Qs362da6TEriq3YBXz7CpJlwEIqQzI+99FM0GVLYVheiyYpYlSneJNnKUJX2KkXzTVxDVMdG1Ntnn8",
-	"gXdQfN/exdWuOFIL/SGXyDpRGEYx2QjCprHQGf7vVnXWv4pVlvto+WEsGIMLLkPAvGQJtEBLnSVkiyS5",
-	"VsXYZ45yaRgnbb2vVoe9ZSs2mGplbXlvq93CVruvzbw9aA7sRGPVQdHI3hG+vETdmA5b69MbsjKsZbri",
-	"VpvfeshcnQBcekea5hNTHIkSLKDvDKyW4ny+joiXzaQRgEaf0pL9LNBakGf554QJGIULDtjr2uLrMzNd",
-	"X6Lw2azdnhXP5ju6H38+vh/Kx1W+ENu3OoF8diYjxyJv67Y9GVmpkaM/AJMAARluUMh+CLrGoIqUL7M0",
-	"Wi6pXRAQMRChAYZKtEZnrXpjsb0LEOG0GvjYXGczymQ8eDWcTAdjxJnQY4NyDnSWhAIMqXLW8mNDzFvS",
-	"lnoCZlwJ1QzIuNt8ZeEdXylnWRpDU+oSd3b4rQMw7tN8n1ouBlR1+xsBQN6ycWPCW/kYMBiALeS5UiLF",
-	"FsNzHkkSzSZMlFyxYM/YM6SLAJtYNHFRFmcLsWznVidiBU0cjBR/HoQavjDs09arheATdN+lbFTIMw6y",
-	"ZLMSLDAxqu5cZIGTh8IX5YNCgY91Q4AZjuaR9Nj4zJdRqH2ZhYfg+BX08JgBCtLa28hGCAF2sJfeIXfN",
-	"DU9D1lpLCk2UfDpfXguxQifpkPVgCD3XBDdPh6I5iWNWFvROr/QY0ns5Kcsr/ewsNxcMeAW4bLKbpHPF",
-	"Z9qnVJlYgRFXZK2pVojTg5FUQ8+Cf/Ah8GU+m0VnoUVOB3vee/ZTr1cpVchnHTTh8ev+ycng9FWhrY6F",
-	"9eSLjyqxRuP58iZNgHwcF82JK47PqDh7JlKxTOQGtoVn+zZXlrSwkCFqJ19ClaZdUM5mcSK1kneXsw2w",
-	"Cbbksfb/RWh3KH6lVuSD06khTXrZH54AfImb0eebCb6z/nrWQoQUMmMW180YysTYpL8hTW6ULyk4A1Y7",
-	"qlQymbN1KhULcoon7GhoojkxV58FnKSnPIQAJMxHEXLZgjJBKoEpJk7GdMM/JqPTgEhJajmTSPiB+Col",
-	"X+4Wy1T3xq9kKdCIJtFcDreQlUxMvPS+BO/fzHooRg6iudwz11xjL7ihvT2shYpme2AKqQ2x3XazoZy2",
-	"CnzZqs0KlE0GRyMak8GEhl3Hrmwa+LJkG5hefR9hHrCCdeBLo0tYC1TLOye9YurqjExoY4HA1RVwF9vM",
-	"kWd4kyVUgmidAg0T27508kRd1ne6EGl7wMxAmtxQ7TsRKk+MS4ltBLHC5QaxqZSf92VAE+akhgIg/MAC",
-	"O/yj0TBuZX9W1u7b0i0q47FwrqhNtxxVbARfNhgJ3LkuUmqNVIquA/wxXu8RILUKS3fFo1ir5lbB0nCs",
-	"2mZTo84k8CCf5CwnmB65pROFvjTt8szpEGEbLQk0BfTwgYbxd/qKsSEQq6uO+aHXg6MBoTw4AQuh9Ocs",
-	"eEbF+qpsOEDTwSvoFlnZx3A84VA9UAxMAo+pBOL/vjTgZ3r3s17vixoRbkC/zoSA5cWQA6R3I9WQvgPw",
-	"WttJjFmO8ol7WCA7Z47PIzo6UcZ4GCojAJsTYwVLwh36l7BcilP1Ne2W0qJtIbwp+YgtFHV14guSFokU",
-	"kKwgJun2vd3zd4uavIxkpBa3TKOkAoAGnSy5FltsoHNlWgfirqTbGNym9WdzrFklMy3qCZsCkgLqDsUN",
-	"3q18CfStYN2kybsoRGffmDzLghOnf9FlAT2NSlZzyWNktqMbfJnDYo60YIWRT/WrbZBFDwb7ZqBVlcQh",
-	"HiiTDjQDM64yS5NMS/pImwV9er4ymAEtswFg9GgO9EUzoRTOcNBgRWAc3Kk6KMcq8kABfQ1hMfrHx6Pz",
-	"02kxTKAX/SZJQwsISlK2lrNEXkXzNQgV+hx6yNl49NvwBRV9Ts7PzkbjKTjt9rOxctaXNHt033T06+D0",
-	"YjwAe6Zys0xK2wT3jinZNLfhQ1xrx76V6H0Py/aAubV/fDyYTPAJwafE6bFbC8w7LiKGBmn2LjeFDddK",
-	"UsRq0brjeQzaHuZANiwwHzAMqYSVNidoykDNkhU0HXEu89w3IIKI6q4CmDsopKoni8u38x1pUvpMi4j5",
-	"8gyl+Sfu4oiDK8E61pLlvlDzOwv7o7TguQRA2YnL6eiwF3i4rQ6DYXaM2Oto3zRrVmZEYA6k5alYxXwm",
-	"FAseXSWpFtfmKUG7y94C9g8drAVXOSiJtWZciU4klZAqyqJ3om10li85e/KsY/GZDEZDIlBrhcfQq561",
-	"Cr4GtMzOX36I2Ve4iUAuaKDrl5MDEEfymgV/XXIlzscnHx4Vn/Co8oT/nPE4vuSz6/PxCeFqUhFCP5Rp",
-	"4rHz8UlHyFkSipC44lfZxtawTxdAXerqWADoX4FqQc0EM6MOkaO6WOGKLNUOS/2QOujhbIr3kcogzqtn",
-	"Rm1UJpYe1Z8C/yleZoIeOKP6+/2DEtt1sf9+jbOjFalF5OffHxBTnGnXPx68GI4Hx9OL8/GJVqn4Stst",
-	"INelhjdgMBlMwbN+Oxq/uHgxnPR/OakAQp6ylUjZ8x5rIP6EfXxGKzgW2K3nbghAq6/6agTUdUNpEvN9",
-	"aGsFXfUXgqgoLP7Z3Uztjxf+93J8/wAsPZo8DTA68aiYjgtNItuVVTu4ariN+8HzjRQAqUw+hytjtZic",
-	"JVKtKYiKv26ou8e+Ingjsu5bZwTMQYONt79Fe6yCRu6ywXuqjyQtp5jK+MaXENQsZEcpbpSKd8m1UPn1",
-	"icTvwOahxo2KrE9fEHSU2fOM9PWYeL8CZFgCEcHQfLbh+QexhqbyUT6ZaqG3VoqA8p+YNm3jRM7Nbx4/",
-	"+cn4CEa0TUeji8nr0XgasEelX5+MTl99CgTukGJJzdPsmtMPFLTmy9YKqXuAL8hEphtY/ZWwgmafXqXO",
-	"tvIMr2lGrHPkd+pd0oT8NWbLDtzvXYh350O/URoCg/ODbQiRK+DpCO/l9peR24qYKvM1wByas+f3FN+P",
-	"/oKrP2wF3oK1usQou/aRG6x2KEKJo3dGJhsLTbHW096TNssSFjh2bODLVipUEr8TYQHAo61ibdK2KUUE",
-	"T/u5alVriYPZlChTKG2Ah8zpmkJy1ZflEZXHQq8CppSfyxLXlpEWb3Gfpg1na83DU/6z7lnILY2DoVQb",
-	"qTssQ8e/mwdrAQVQp1T4EkbQZaZFVGEoexnM5Rue+tLqluP+yckv/eNfwWT+DJkQE2oLxSzmqSiohRXP",
-	"FrlW8NiSp5S3cCcX86w8LlXgcygXgnb+xqORKhM8zK0JnLudOuSY3nZLXZJbE2AlWfWhv6qqPYoi+1YF",
-	"L2/1foC2oIISOJdpcqPtJkg889XqgaKBXSXpsn3EUhFzYvgzhcuNdS35VN9qlOVal6e9J3UYZtq+pUP2",
-	"n40HOUmLF9YenWJS5CTJkYLbUiL2uo/PiHzL1RpaM6N0/4wK5mUC1OQVv0DrgS16RZvEHUhrd4xdvJt1",
-	"C8vxjcFck4Zg4r12GzGdi9z4EN8vEFfW+QeYo0cYANonCsUrIS30uBQL/vpAgV4M3SsWzWWlXsSXn6E1",
-	"iJ6fkZ6eiZmdu7EgB1pTOJbjVyWsgiLG+1DudxXK1RuV8ThGogvr5O46+nTd7jNfKNJDPFNEgWLbP8qh",
-	"yi5LhKPt5157dyhVZtqQbBlzEPMKSDdnsTfqgf19KpiKYmi94UsSAu0ug+kg7iQrgCzzUqwSMjJVDcxY",
-	"fWLRWYMQIflxZ/FF5x3fKg8e1UbfoyT+hpJJa39lj8A+Iumz2CGtsgViOwt4dSLAlyQDqqUKFQLRr22V",
-	"/O0MknvJ8be1aXZaM9rf7rgJ3g7mQxpFyBvI6zrxH4Kow20Fp/cfb6fo8ur/PnleTeo6v9FOsX/wyD8w",
-	"eVxfvo2yRbLO8jKqw61yhVnkrJP7jjLKQyfEzS8o9+H5ci1NmQ1IPMxaS3jCFVc21fBDr8eWqsveYtDR",
-	"jiV/i2nvXhCHhCmry75DmgZCWNi7/c1w8qY/PX6NsTeDMi4Mjs1FpgiOhDeZHinY+B3Z2T82ubx3rOyo",
-	"CDtuSjL7Mij0o8cRn46mF4PTncnmHXmXYtyMooqmV0ve4N6sCadkf33XMBm6bEsDSgTeTdewmnd9o+bm",
-	"BGgHk9Q6CExdR6sVQHXvMx5frSm83kJ2PxcP4tZQlYrmshPJRzvk+vFCzK5VMdFChqFT7xvkSE38W1XA",
-	"0QAhuQ3pYGhWYuXmEy2P/vIPTOhaS3CocvSYj5HkYlUrW8XrOm+TJHJRePnSImWousZjwTqNAyZmi0Tk",
-	"bSJZYEKlAUN7h4pnPKayyDSKRB2jh9yFJyMv/xth6jIPK6w8pLOo3tZjnD3uhHyT1+u4tcSQB3B5hcJE",
-	"ZhfmNYH5UF/2UQlg9CAvFy5WkbNEIkOcTExAvIN8XPSgNmoR6ZrUZjWym+QlPHTsLIvBQ9k/vgH+Q1C6",
-	"f3S73T8/uBVadR+U3SQXONigXIv88/Ner93AbqQsRMDQzvlymn93xuftI5MFRNRC8a366y/w2+17zRg7",
-	"kWSrNJkhe50MiZAmr6AioF3YZa1pRQHlDS1NlgbDOVRO0q5rH0pMhDJhdXBnrF+ycDqs0jLaFzXnaGzx",
-	"WoEvWw5lM85ftMRer3lZk6v7C8+CtuYLLsNYpARbK9Us+9B5qIYNxcFiJNpIakBcALRCmxfWgMlbpfuy",
-	"XLZktB6B2nJLIbdriuVTsUoAa7nKlC8DVwm+79zc3HT0BHTWaUwAwZKlYTYAeIishYbH4x5T7T0sj/z8",
-	"I4yDXSZJLLhkLWz4anvuosSJnHIognr4EvnNK4LryFTIEGLxah3HcOZr7RaoKL5TayV/w9eyUWAEWFF5",
-	"m6rp2yfKvHuP+N+40jq3RVY5mmq7nYRlQM2GkvFLgyjE2pxDQ/ihT+4IxRStH3rUSNIUJzesdfbr8aDd",
-	"ZU4jcG1jCFOi2VER8Tk97rFlJNcZRdSUIWYletU6VkJ4UpAr2Ke9XtvJHhhVv05jRDajE54j2M2eY+fj",
-	"E3LcwRJLSyaB0fp1RtQiiUNKH/gSFJV27rUz4RhmRGpBtorzEBSMYaS0MzcuGnJtDBya4frSFlolxLxu",
-	"BOqjv/J6FQJdo6loFoy1zAUKaUVoP7Mo85jozrvsVZLMY+Gx/moVi/ahccYdlKYHK0EAd2zSKlkL+Sgp",
-	"fWKrua6oB0SRx+W2hnAjvUttz/JthVTPSoVUlXImY8ZGIRaD+ebE090GplCppLrkIYscQOfjKqBTJgYj",
-	"T9ASX7pje0w9a3NLwIxOOzl6ap1aq8csGPXPp68vToanv9rIhta10Ooip2fmYRghwuaMp3ypmgmCP5O5",
-	"YKBBUmCIBSwCpxIWKYENSsjDYmpflve+dl9IwWuxdr6ih0BllgqQ71FbGCgl8h1eU4sNzMpI2VLkFq5M",
-	"Dj4r//ULnvGg2RKZoMC8S1MEX/G1bBF4+S4el0EEaVZDvWGlPwjALGHvIqXFS5KyljlWZn+1877JeLDv",
-	"jZp7trrPyzdDtc1G0u40grSUQvRckxkE7UUC6CxSDDEF7HKdsThJKJoEynG9YpcbZp7KWvrruNZLcXIj",
-	"0s6MKxG2nXhErhSbwkKt/+VK1bIN4TpX7UoIyWQrj1hNUMfURKOWok+7D8J850EYs/WKcZhK/IW1MMJg",
-	"MdDmvgAqToK85rJk3mij5bT/ZlAI1hzlO/4yFdwCa9J1LMCeyBL2tAekNdQiAwiZ/uh3/gvbZ1x0/9Rv",
-	"evjw2ZMnDx+iaQRvyWtbvNJvIf6Cgy2PDZkfcbGAwx6yJKkA2xf5Z3IyO6hNCoWyVUxgEymAKt203dr9",
-	"j40GscZgkC+bo0GAhsauZ88e/wCju0rSJUIJ2lvsN1/eLt5T5GoI/jIiyTMOgF5bRxC1WaxFonnn5caX",
-	"NvKXseCvwl1HzeGko2qOi1MtYbMNdm7k9V1aYeYl9zGh+5jQ3tbQk31uBl2gwPUZyEybM9+oJWXleUNI",
-	"yZ5Dx5xK1tntUKJAHW26jhiNHV0xLjeorF0AllHWhnDpglzKnEHuItT+G9pJxQxTzlkHiIo1cBg4YR7x",
-	"TkgbDOBmKAkZQdyXSB+XSNF1jTEjKQPGVyvBU6erJwc33olHmNiLYuOzTiSjLIL+5XEyT9YZ0g5K17zD",
-	"LB2jItWKv9wuwMuw0tJBmVkYB30K92Wl6Z2jiKAB3m3b3un9MlpndyiJR+vsS+HLzNt2sJcm6+yo1oTk",
-	"qTBm5Hcnle+D7p+OWdCyM4HDsMXfXK92ghMISGD9yRaakY736BH257cSd3LbBqvrUAzge9hI7pJFDkLh",
-	"FmAE1tqGDjDuZhke4DwNj9FuMEC7aysLtVEq13Ec+NJpBgQF+9Y/0s9F5D9QllDEab0y81ewwK3UA+eB",
-	"r7MELS47k0fYLoOzcI0CxSDgyGfK49om6rCR2UJk0YxRhNwUL/ry2ZMnBsGRu1ithHRFQA39jDoNPFsq",
-	"AaYy+pvmxrbdF6CagfES2d+c/UH6r/RcI85t6QWWzKuViONIzguh9dJXH7JnT55QtNqg8Qb/HE6mE+1w",
-	"XfRPR9PXJpB9t0QGO906X5ZcOehwX/LodoMGfdnyD/4AHgG47k82JNII2gZhmIIB0XYc34zn5A7WUR1O",
-	"7JRN+5AXwCQK3AHecfmOHQ6vV/XEg64vXegAYsqVjQhcRSIOFUZrkLZtODh54RLSYou6IE1iYTpx3Rp/",
-	"QC3Y+mdDmAmF/ivmJt/zWRZvyPPG4ZQaFJrj+jF4BeRwi5Z8LjCNYN1NzzlzXvVMHGGsx2DxjVhosnXO",
-	"V3cNRaA3fEW383y1nR5CihvY8R5T3wSd+71v+AV9w/Xq1liDPH78iDyYncDMPPToMUp8Nwehr648Fjqe",
-	"5XQ0PWNKzFKB+MdLPrvWYkVrBc+XllvOtWwuN8RnlEjBWk52ykay9ZOQi466kVPN/gNlW4lj/NeXLa1o",
-	"dseHIxt0bpd80yodUq6YDQW4bSJipspDzq0K7q6EjHPitXJHAeNulFiF6MeAv1DT6OG3i76SE+5GQk0A",
-	"GdQlD1gqoJWNyS5HTihc8U2dhH6B22tqsgd3JKbt879xLp/R1dV9PdTfrR5quk7ldmnpCOo8xVWV1ULe",
-	"UlRrEelRShKbxx9COjNb+QdktpMDYlk5Sei6Ertl+6q7qSKPCTlLN6vMAIsyIeHWgnB3Ui9elUUCx4Rw",
-	"MByVR/86Hw/xB3zasX4YcFhCfO18PAQ3K0iylZ7Nw0eP9E1E5QmNH1KEkBE/KOhGYvfEr6IasF/6k8HT",
-	"J3kJqv7TA8UuN5lQbvUYPvPn6gvwz2E0jzL183P8aSXSKAl/ftozoKkA7wiKnHle3k2er1YQdu2yaeM+",
-	"UZmW5snVFVvLTGt67L6o58Fmt/ICf9sQPXB3EBXL6cnS/vSMg5vJcGMhLxS7FFcJsAjxzCgGhe3DHA0O",
-	"q2s86Hxr0c4yHRwj0w/W5nhtRqu6AeDeD8Eh5f2IyUgWuLCcT4HKQf0d9tnYz0qbC4X58GXdFMCdOw0Z",
-	"eVeKHs4X1drl62fpwqdnuU9PNWsV44DV2AYvxLuIGpToneb6n4+7P0JSMRU1C7Z7IhjXUwu2FAJCZaiK",
-	"zWCMXXYE5FraOLjh2uzCPut2SfTqUm8QnhnO4Ehh6aMv4wRQYck6QwtQr/5l8p76rxlrIxUzEb0Tt6Ar",
-	"B88ZXWD6/IC1AjgI/3cAx8Erb9K8F469wbbqOWIBiSlKOjhyKoC9a8wuCCjpOdCrWmciDeQXtZDwdV/J",
-	"PqqMorkIMNOODZQ2bLTMmUFx1z27zXdl+WC/ciUyACWvV80SZk8LyLYIw+MG0HZ1S4PIKjWioXDsFUh6",
-	"khmTSKFYK3iv/9eB/wYei0GgEmYIlb62nBYAeZYzUUeeW2fFuFplq2UIMWkQ/Fr1to2CeDu6eNk/no7G",
-	"hbLmI6uhfFlWUXv7nFW1UpFYr2gVfsm/6t/cr3O+tFlmnUITVm0X3Uup74uvAuQB0aHmzsveMikDg7qz",
-	"TqNmUeRGk6yD8yHI+xOinYzn3MshlcYzgPau4EWgUoTCaONWYNaIZ75ES76uiW+5oY7j4blmZ708YbXi",
-	"xMH43Uae7AphWcOqEsOqF0bZVN+QRv/mMmiK07I9E3A+Ht5Ln+/LRlokN3mQ/Hw8RDd8T+FjvOBdhDno",
-	"qT3vgM1CPhjmTp+aQj/P5KDdfgGWoyv/jQG1mk6XvmztwHu3D1kmlquYZ7ZkUF/Zyb8D3XGqv+MZ7+qf",
-	"u2zAZwsIUvgS0okY8jgy9SqC3H1smLYjYg+BI5NUtITHrbxxpS/RqQ3++hCAf5euVfaCEgQOChZsSGII",
-	"qxG0Te1PCZWPk24nr1yllht2x6PRr8PBHvKSy/xz4PuCv5yhf9iN4BUytDJulK3ukILGfc03QlE20Wrl",
-	"XmJ+Z8CuN5Dq1Ie/k0VLAWJhT4lJ8T/HgWyWnWMRCrFUbtNGItZy7UTWElpO3STptQIv0EPk6lpCR8BE",
-	"Gh5DOlaqjYFTQLVaahqvWEZTELEkRz0WZVT3G0HvxMbYLkbKwEvlBcOzAik7KlY9l3pDRxS/gpoM7b8v",
-	"cK6rofy8MEompkLBUkJ7rNi+G0LZ7TKpGbLj5E2s6dcP6A01gy/LWndVyKj9pX/86/nZxfHoxWDSZNxC",
-	"Fxh9k0m6GnHs3FwwbD9WmB+xH/CtLiIKNJj7CDDFRxdv+qe/X/Sn08Gbs+nkYjz4P+eDyfTidPDWjIdC",
-	"pXms+cl/+NI2utT3jcb98fDk94uT0fGve9jemCJ+3P3xgWLJjWxXi1AaauEKG4Bi7sUNFbCbRRTj1obM",
-	"gGybwhRzq36kQSzCxixqYIOfcx/qS54KU7hSi4bGtsa5+35Hyq38mq8dXrWEwk1qDyVbBRV9n43+rNrz",
-	"8xC6kpKs9ffo8D9Q2pVPZMgokhgpKx6uMgTtobhDuaPVBzT9b+0UGp5B0+o727bzb2phgiDx4Y/6AH4x",
-	"E+BcCcZdiX87/b/VZ3LI6MjNoCSkfk9FbSVXJo11s0iU2BLQjRRio7gv02i+QEeMkm+gaj1Wi4UC+JML",
-	"e3LVpP5bk3L3JbCv30QwWbn2wrujDOR8092OlcIajRSABHySldIqyvk4uhZ6vJWAFTQ7Mlq6x4LR9Ozi",
-	"dX9yMfjn2XDsKHSryHNNTAqTlC/L0kgoasaNmnh/tcta0CLGQtPa+9gFxB29zTCoUebsU3T5YY0DazQl",
-	"al5D0NFI/oXlT7l1EEPvUc6u9Jdfwe5B1HC7WfN+AcfSvgLf+M2rXlMhcq9671Xv96l68aAROIO04u20",
-	"b7aP+uUYEgUd2Rq/PGbPnzz96ZC9ftM/7kxe9zuPPfacYRLWY097TDGViZXysGdBJlZMICkOcB2ZEFgb",
-	"uDQIOpUH9TB7q2UaBBT07TDhXDLB0zgS4Kh5iJYFBihc3huehion+cqVbCtPe5MjhfikiuLfhrop2gM2",
-	"VrAnOHrJ02vlANssCOeoGra0SBmAekmioSUIDNLypuJdlKxV7pc7fWRt3JgrRP6AXi+iPfKauK4vTzi0",
-	"/LaTYegzGp1Mir+UmsLYmW8yU3ZRkYDxRrbMoT6Z+fJANBim3Wpyz3DtOeuMeCSsbhEhs8VwpoPcIolD",
-	"ta22ru3phc3QHjM2lKmxDtwxl5tbNBptBeWfB3N8CTAoeNkWNHzraY+FfKOK1d7l4u1KnBvBoglVoaCX",
-	"j4fRoHjM/mvvyjjWBWM+fxQGN54vPyEKQwkEawIjLE6GzloC2NGUFXx+Q+8jgzZ59MVkSsBd2Ndo3GLx",
-	"JfeW3r2ld2/p/XtZetYS22bnrWUcyesOTddu0hEnreI2f3qgzIwrLycj0QK1UE8bouwNohBx9b4MHmkX",
-	"1bxf2aLZrWnhUyQBY1epUItcq2Py5rHWg4emZcpTXwaTwWQyHCH16MvxYPLacH7QyLHTC5X3zziwmV/a",
-	"yikDm3nZH54MXlxMRxfnp0AeetKfTC9ogwSsBdTo+rsNFl+wKATUNJWgA5o5l/NXaKlSbbEvI7DIZPvI",
-	"lhtHBgFodqHLbboDsuMSkPjylp3qH3d/JNw1dgymIn8zRfp8RCEL6OdhaIl5sSrdl0FOp1uLRjyHXden",
-	"TXc3mqfwjm+0tgzH+Cl94e+z2V8B/4PLBq2X7Baur9pdr0Ke7dH581TcaN3zuPtjl53DPYrlbLqs5WzB",
-	"TiiuIinCthV8REtQbfibZ+ZYAxE0S/XgMi0OoQAJuUDgBcA4eZNGGdQZFd6lnZ/E9hCNY8fDPsyJEJE5",
-	"GGmlC/wJ8+idIKEK9URK8bnAgqLTxFyUJQwnz2aoQZUesSBarkSqEskzEf6ywebYWGswSudcEonuMAx8",
-	"ad5Uy9RQwgCVO5FWJOppkmGJFVZWaSFJpFEEQsLxkonZ+utDG4hBkWm8uBEC1nrWe1ZPE+XLRp6oc/cF",
-	"dyU23Xd8JbFZGkOj9ITL7k31v5/8hYU3kqI+yrRLJGvbr1keGxkcGMYTJEVhLeRPYrNYcMjGtb0CG1GV",
-	"RKiNkJ4qjVCNFe2ROK7ni4LeCO94vC4mFOubPDdAGuskm7YlrVVvaWUOP0FCI6nzodux8LiP9vcvg4vz",
-	"sxf96QD6Eq2VYMEjbD6P7SABxgn0OR4LLrmUIqR/jQVXiaQfBhjg0j+VI5aBNdirIr/lH+hnmyaAPNYL",
-	"FeovudTznQEPETW/LuosngoDIAWeVkdzlJmLtOejkqXQk6q9kN1MRqxEZOTLT2cy2spAuBcP0DbCHzT4",
-	"qYeiOR2WeflH05wE41t53GsW82ipvTpDaYv+BY9Lwa/Kbm43akM9pDtVhfoF36r7cK8A/9YK0FV7a7WF",
-	"o99tuKvHNhfbETT/eDtlrdeTJz88dx0HcA5MtdNjtkjWaRuL1nm1uWTXl2cxj4qU3YdOfouCLy6rIAH1",
-	"m4M/eTT8EKTPB61EILBiuP5ML9wbrvLURZcBGxhDRcNaEFtXkCnbRHJuLPdpEmAo3sc2OOnSsDiIFdA1",
-	"whrr7XHIXJ3Vca8OPPh8k2el+owkDg3XXduXS6rvqEyauVyKG3P5znAYClH3Ub6kERcG6V4RtJm6ibLZ",
-	"gkI8OQ/VPnP/IQACqI7JltYYKzajRpNWyErSypt0YE1XTl9Su3nkF8akxtPeE+jcVKA6b3H0JynXkQqV",
-	"xO+01UXMkZUex9CHQHuQYnvTIcr+0F+xd1EOW8IOy4m0OCHgdHTjc1ySHVH4WGBloP6OHdqOeuFrWgNQ",
-	"WtCXxQ9GG+1SzJKlaJoUhIcL/dWmb3YSCuqTrTcWbswoU+x/1iLddH15vqW3M2tq7WwqDIlftLFDUpGh",
-	"8JbGSI50ItsbA/ecrSriBXfwJXA40FWQCEagW35Gjd2BDNAgK9bSvLG+4gaj6oa2cMVTvhQZKNw//qpJ",
-	"PxRGpaWpZZEhFlotIQ+8g0jfAGtw4B1g9xTM/B2U7QzPsRkyraEODzCtp5VHpeEc0HlkSf6NOB2FYbVS",
-	"EfMsegf03LT67aZBOZviYNtQ/rxDc8hZg90JPHBIik1dPped9LT3pLbuBGe6KqISyeAs7nMu2/edCGoN",
-	"QCR+vPu8IUmL5Mp0HeHKiA6bMzSi3eRDsiS5rqjtpeAS6ydadYS/AYBQkXIJ3xnWKUIvF/FRVtg/dc+0",
-	"Su/brwYzWUpZJAImc1I6YnKXUWuZM/cKrm+rN0WrxWEeiVRdotP8vevLt6VOQPWUUu1mIg/TCIflJG0m",
-	"fFHXFOcWSb/dXQdwCc5y4tG7q7L5xikep24H+0ghoOw+J/dducTgvVY8Yue41ssReIt2bNGSW6fxweHB",
-	"I76KHukFOtDvoLvKUmUgw1USyUyxSM7idWio/FzAw+XGHkPAHK54mgF8UW7YKl7PIwn6nmwsM6yqPWfi",
-	"bp1L4KU3xaba3M3by7zjUcwvozjKNqxlf119jW04U31PM5Nhy/msB8qJugb0Bvz40fRMf7QW3u1DQKBo",
-	"Bz1/lH7waqXaXrEOWBl32UYb9iEf8GUrZx4wXHDQI1POY4jwF6pLwdV4+HBiMb7dhw9NO8IKY2eQc2tu",
-	"Y0I+cqDAvizNGTppiojQWAs8mW4lXt0mAMpVRs1AEXRs4M4miqG/tqkqB9BHDVSL2A6ngU6xncNuLVLZ",
-	"zJMFhOp5eottHPbsZ2hLiQgiZc4gfEOx9aPHgkoLyQAKTV22Y4Dwam+8CJR8YlIUn6sPIsUvtrRDLPRB",
-	"9BobIbpdbFif0ZQ/9KXVwebVeRND0wWSntXGpbOtRkxHDP08A1SG2/Xs5sSZNShihDM3dQ2ppdW2n/nk",
-	"h/940uv1POg6mCOM1XW0sjh1B18HJeGKSfE+M2JKHbldqRzqasYzJvhsQRvuBHpL6M02coG9CEov05Ng",
-	"7kZZWDAc0iQtMdnCBKI5tQ8w2CxmERt8VKyaKL8ZKtO6vpwKWQ8ljBNSTE2YRGje/oNt3r4betjWWyAv",
-	"tKjWRMC6QELKFEY4EA1f5lUQBbluulRAHBV4ZfWWinBF/6PHFLuJZJjcFHALrAVWM0pNaMiKobuCxHkY",
-	"sBXXL8Cpe2ppFWx3CvgHwilqCFrIUI4yz5cAvi5nJadJwpZaq5oHd9lZLLgSLEs39DFanaTdYrKSXKp/",
-	"dsYiSzedvp6YwAjALEn5XOgNOS0R4kcqZ1LWo3UnEQsk/3m84McL/qTXOUvizeOnvR+QW8KXk9f9zpMf",
-	"nhf5iz22EO/bgBbEXyi2TN4JdimyG0Gh1OwmoSC86rJfXDILLWww8+xLrvJqG/2aBVcLaGESknaxdGUQ",
-	"I3JHTp+kqHenygyvL2W1S3lPem0Ux/n2AxEGr9RbkTTZWom2By1+C4+D97twSx76Up9fbUEUkDlv8tPn",
-	"fqx5Udk2gb+Opmd6Y+Al/gGwti2PfKn3srHJroVY2S5OmNO3PPkKBqR9e6eq1dBUVF05r4EC2KupmPC0",
-	"OKqng/S2sF94peJY52eX9MJz6i+qhRRetQjX26tqwtuFhi76ol59HDi3Qh0kck38UlzqxZSg2qAnfyv4",
-	"347OekS/D7RT3z6kciARaqMYtGQq5pEC2k/zBDA96Ieck9Rc10E6JmXNJXMlKW68LqXkiVb7G6hYc+0c",
-	"H2AUdW9xDCSx601FY8rioam6F+p5PZYKPYuYG3KadkQpS26M/TYW8Qbp/9JsY4TY+IxF4OIGvwym08FY",
-	"rxhs4l8Hv1+Mzy6GLwLWouOBamSRqAzZDJMrXwa/9CcDiP5TR4rxGaMOWob60PjoRI7eZzORimUiN/po",
-	"ooR/wTP+j8notJtQA0VoP3UpfANEqRvdaDx8NTydlMeHj8Cb7Ni6Rdg5RsWgosemGUhR6EGZNo4YFSW+",
-	"2SvsaWwTWKYRG6zxs16vfWRI21MgwZ7l2VNjSiI4UHsoqIFURiVG8iqar7Ftmn6zcujJ8Ak4ElrIY2ON",
-	"gG0E/Gq0hxB8aR2V3GzRFkVuUCD5d6Z22rnOvzv2hLUCYwo+7fWO2BnPFj8/OmKvs2w1kvHmiE34Ukyi",
-	"TPx8wt8Hbb3s4DYAqFQQUTrhRGFOI6CJvlnwTFsKuIjrTLtKoP/c74DJxaIDnmmXMIOzjtZTlm48X3Kb",
-	"hQKgaeHzPIgkUkvy/KlUOkYKGGO5ZpPqjYwG4/Hr/snJ4PTVwEnr0Yqc4dxo6049fMggFQeKq2QK0Mpo",
-	"BXPIgtX6Mo5mv+o5NYHFjMuQp9qlVOL5M9ZCMbLiYRjJeduM8Hg0GTC8m12Ljef2JdQHFklQ9RPWaczy",
-	"v0H9QZClXCrolxqgm1dwx6HxjrmA/XcSSeOFB55ee/9A606TXZ/zdwLQYm2PBZzP11FY91C2TEIR69ng",
-	"7Px8+IK19OL/S6QJ0icF+hEBLKnKQFjo56EHMt2sRODLAJ14qmp7FCzXcRYVeIX0hIvwfOV2aECj6Crm",
-	"c6VnSVvbIsUJirnKsG8jz9YpERDSGSvq9rIeq5aPeKx2d3iFKhFoQP77xXjwajiZjkEP6ht/H51f9McD",
-	"F5emr8bLBuOL6evhxMg8eKKRf857WKBHODidDo9Rv+Jbdytd2rgNESbGw2UkrZ5jLfjZRJAOwST0wCzy",
-	"9C7jmfAIAeixSy5JcILdCg0kPW2SaxNdom4iv1YVGl4pjzmAbjgrqPJAoGq3AM53Ik38po+QgFkiszSJ",
-	"Hz4sm3+mO8ohdKYXSyEzArMdsj/MsPFTlMg6aRLj8D1fOgMpjKoDE6FMgyy8MW8koX+ivu3whwVUnc+1",
-	"kY3T82dAIFAbvP/DzOW75FqY5/4ZdNk4iQUL4H2Btm8JZY912jNYFvFeG9u+DKojxKNB2AlTcTvDlDcA",
-	"HymZ7raR8YiKODOIfilufGlSFzAGCe2a+/gITPWyJd+g5lf6Lh7DH60EudxoqbjkClwtteIzodpHEPfU",
-	"ZgSY3POUS4sfuVnoZxtlC/5Vsp4vuowKeBQR9WBeKCpoUS1nJG5e/DtyjOFakzRLnXnFMw/fmkdjJNWU",
-	"2SVyFX4x6vSs95gCW5I9fIjFDpdJuMn3oi9pM+KgllEYxuKGpwI8d7My+EUwspgb4yHf8Ay6pD3rPXVC",
-	"dHa82m5pECUPA+Q8wuPyC2Bo8UBqXYX+1lxkBXKhDXqDLRNZdrrTIdkexOU8010SCkBmWsXQDZ4TD/SM",
-	"ze2eIS3jCUxS9t1/T9ZswcHZFZIh5teXJNQj5dqU1qvXp5/PMtMKnEVXbJOs2aWII/FO4H0RbAvIlnax",
-	"kBqy7QeHvvQPfumfng4QaIOl1XrcVJI3AuVt0rAeGIF5ch9AHKAwzscnJuj2n5iUdZ8KbYXg1xeOqKW8",
-	"P8TtzCxg/h/CetzsChfkDGeQgnyR0k7AFfjaOFVI0AByWREEBkyeDTq0ImznaCwQIzY2pz2Xsv5DmyNS",
-	"JPUPG3fZyXAyhQ+dgJZquOrVAC/aovmOx4P+dLD7UQgbN9c1P+51X2tluOxiPDoZbHvmL/3TnQ+c0CdM",
-	"qC/vlsflc3JBRsNkq8r/bfTroHJ98+NfDE4Ge8xAPuA8OtH80OGbs8F4MjqtzO1x/1Rf6v69/+INemDP",
-	"ek/bR/RMuk5P5e+j8/FkcPKy9Ijx4M3ot0Hhr6ejixf9aT9fV2vqQMrbPNMWC1z8Nuy7O8AA4S+GNRdv",
-	"+1w9OafaOPqnNrdOpxe/9U/OC7GUfJX369Ps1bZd9uq6LuuHVgw0402WIYRYInak3VorVHDqPaatAFTy",
-	"KH539vY1YS2t6o1NgbrJ1ShasfGigP4QEMNMIVCMBW/kCCDHmExIKlLoHZxOvlEW5ZJcafFGUWj9C6M6",
-	"fEl+DskzerfnEJij4r6w1XPo3h2xYC6yDpo04BM4tT3Y0QlsGcJ+uIZwXz+vxgzunw0ZxptKMUW+in4V",
-	"m1bbpDs9VgxI8VXUMQEpzwYYjZ9OWgKD5FTX9jJJ+2fDX8VGYTxfO5QREsqsUnEVvWetCDLFmHB5/owa",
-	"+tmGNsEfvPOvfue//gyOIIOonXnjBbYo/Nu6Fpt2GwPe1q20Ld5Mn0HIrgUe0cOlKmPPHUAK+fFoodEo",
-	"8/Y5HotQt6C5RWZSl+kPgz7h2sBLTOqwFaTiSqRCzsQwDNoWJou9vB8o8/xnvWcsKHo9XTYgTx4WSK8u",
-	"ms1gbeKW7p8N9Srkm5qMoOB9xy6Q8UK6Dx9qk5YsTj1E6dqDRg9CG25I0jkIZozP+NJ9rjY3nDgfmKX6",
-	"2muxwTIYkXo2PQhAocy2++/M4Q77duXLmyS9xlOEBaR6p9v976K0a5l4Kbpf6hlrm+v7sgUcDD87I8Rg",
-	"AQB5899jrEEPrp8Fj+h86X+zn5lMbjwWENUQ/gpsVHwc2SDarCpFRWbJcgVxqSjz9EPY/2LPe89+6vXY",
-	"MorjCKM7lGYkIxxA0LOF6JDXFzwKVimfL7kJ2im3fNdtDYwlCxmYdmo9W+QRPWxV4EuLUEc3g2O4aa1s",
-	"gOhabA6hGTqPZCTnAZxLbUTLdRzDaQrFLBWIHQaplQr9yizxpd7uURz3lwAU7LDHBmSGvwfIyzseB4VP",
-	"R2uYDD4VSepzE3Po0a/vo37rK5HCdnc5R4zoedwrJtl+eg4gtJ6eZsyMUjaPLQVX4EfZOArGSmxSh57T",
-	"RrdrDRBpNtZinMfqkHE4tGqRpAhg4FILqyKg7amTlOifDS9+Hfwe5EQXMMMFAHx+DdFHGyC+lgkvhhND",
-	"PWVQ+oTC1381aQ10ckmekKRoHyFx+HpFJE7nk/6rwcXgn8eDwQu4Bz+GZ6yX7z2c8+Jj8imHodXlJJ0c",
-	"qXbZRSjCqh8y1hbNyfDNcDp4gX8MRcajGEAKf/kHWbrpz3kkhxIeCs7DktqcfvgAToPhtjMbGYKspHW7",
-	"bOTIFJBjkJ9lcZJc688sUNZaZ864eazb7bYpMl0OTBeDZhWzBgJn498G44vR6cnvF2fj0dlgPP1d//7N",
-	"YNoH688upDaMcN0mF8PTi+EELak3/ROwr6p/OumPXxWstrPx4OXwnxcng9NX09eFHBjUSprfg+UJJt/E",
-	"tT2rQT/3Z2Oc50YhmmTu+82G9Upb1CtuSndg48HLwXhwejzQRuzL8eiN+xBrDL4ZvPlFT+LLi9H4Vf90",
-	"+F8USYQHTc5fvhweD7UdS/denA3Gb4a571GJHJZ2vMcCdwsG+xqS2WZlDUkokcVoLwaHPLIzUVFj0An4",
-	"GFqPuz+CNxtg+MZQxxStAs/qN21aGgzRpdb4PE35BtWiGZHd62BH1ml6txMOZGs6ALhapVrfZojecExD",
-	"vL3GOHTpJVCERilDaj3FWhj/CkDR62nFWJPHAkMZiFke+S7CkLdircR5oC+NYVkbzsQq7kxwLbxlwsKN",
-	"5MtohlE3jz3WYp1GAtxyvR5bCRnCtLjv1KrAfa1XGBHS8j37CWr7FLEkgQGA1Fn0dUeOloDfsBmXTBJ1",
-	"Zyz4O+E5DEpMJlrgUN9kPeIuc+cS8ihYjQeNXnnIMx4wbloYY7L/H5PRqd1fGAM1pqfZLnr90Vwp+AOB",
-	"2bQrnirBoqxGfrmHqwyr90p/npycvyqVcOvjWLimdOa0p4rZ/L5zoqevB9VTXXBcCxcPJ6Wr2Y5YSc0t",
-	"O6MLta85HV30j6fD3waVv9D4ikmQ8ehkUD8DZtZ2fFgxtHAy6P82qEzWRX+Cv9PqZfT2dDDe8763w+nr",
-	"0fn0on9qbmP7zAkOeI8IVeHqxkcPT38bmpCL/vlWa+XcDJ+Dd2O0qzrZePWL5rfABTg5oAcuxoP+8Wur",
-	"4MzfCivqjkxP8XhwPDwDTUQbO7+xejpwdiavh2fVFzbF9fqnx4MT/IDSo7dF4/JLJ/ZrzGGEoMxgvPtI",
-	"IoUFJPRMxm08+D/nWqNfvByN3fEcEdm6EUko1RDgayIbrKWEKMXzDSE7KSFXPB58+PPD/x8AAP//",
+	"3nW9bVtbG70VbP+JlI9SlEPTLvvpsz7VURLNOpY/SW5mV9nHhEVY4jIFahFUHM3u/N0XsC9xX8l+MMYA",
+	"CJ4kOYlzmPX80RnbJAiCwDi+4x1FFlWqIilgR8xekokvoxDRV4xUlKk6oe1ZwZrkhYlGELDz8QkgSJ5+",
+	"Wjs7i9SIEA2SpnxzxHgYqvwIQwsBUGaTaC7PVzn9XZHSN0+W4mHVv4qTeSRfR9hQu/JRCr97wTOOJHlE",
+	"obvW05IOtqS+kZC8nqBCuxs7L3/AVzLv3Alsqw0p0tKej09AUbQiEoPtgqq64YZ0+rsr2/hGayd7e5iG",
+	"x4m8iqPZVyS5e/zjl4mB5MjFdRwiZszASE18oyz0v/k2OfKa8RKy1RDE7VUeGkcKwLcAQdhaNmMLMmvQ",
+	"tYf1UMaWA8jTltQsFaGQWcRj/wAEtgPu+5lK8UPPyP9D9sefVPdCVPQlBG8B2sp+LhgcDxTWULoDBkyt",
+	"4igrRfhDNkuWS95RYsVTaIwBV7e7DDQNYnrtqy04hMmAXhQRRWiii3B3+7xPbq+y0g6Q88pA42re7VIA",
+	"RjbIw+GBhwBZRDFZZGQOk8QRYg50zAaB29gZz2yST1QrUSaWak+woz5GFFMHK6DpZNP+MBuje99Eq66J",
+	"VmmVtssEU4y9VSaUEPZrWcqGqi2MX+AcmWaf6CB5Bvzly2i5EqlKJP41H46Hy0iyVbyeAxQuv0yEv2wC",
+	"7XrbFiLclw8hxvowP5ZEIsag5M5h7eDzBCg7MdEGd/XnAC0mOo+nDp0HWM7jweQ1OAUMeIcLYEPy8Y0D",
+	"V+aHdDcdOpfQTwL/5ogMxPrfKtSoP7mh5voiB9XJo+1zUPkMKqDN97w/qLUHtbRKjQc1ud6rVXByXQjG",
+	"yw3m1tlSZIuEyK+3UrtUyayvD+7QuRhdb3cq+mdDjEN8S7WWrwWPswWyYjV/MKfj6iPsod6J5Lsos+5N",
+	"c/FlKmbRClAlrUK1C0Y8hcs5mw/5QGkboBgdiTdt27+d+3JlmiPn0ju//5BF2kqeJUuhwPSA6jsi/8Vc",
+	"kelObHnc0yQWXgXLnG/rQpfk2r7JBexv2yavUJTmk0PZiY9HWXmcSKNrzBtSSVh+FwOKEIjezEShPqiO",
+	"oEt7CbRCObfZcIrRGjeEUg63aYXx++j8oj8ewHXT14OL8eB4eAYNmEcv4Rf5WMERe9zr0VoqM4Db2Jn6",
+	"PU9eD88uToZvhtOL8aB//JpCUx9veVYON9ZYDvNteUe5KvuA4dfiZSy/6Y5Yhqk9dfaSSSdIcUPf7r7a",
+	"5buqdsEtwLh0vqojvkeOZKqT4TMuZyLeS4a/4el1WTyzAAcQYcBabjidYayxXaCpjzJj2gaOhMYRAtaC",
+	"bu8eAwu5TUFKX7q6oCBo60RfQfJvk3ZYeAnS0SgAU21IbemL4WWW9/8k1iFXNhooyXR0cdw/PR6cXExf",
+	"DyeudOz68s6963n0Dlu3POn1GIqIWtpaWO87F4/lx3wlEekeAOedm8jJaTc7++heHn5fxLPwBT9eHmrz",
+	"t6Pi9bxZEPa3dN0w4MeiSYg4pEgxPfARIkKMuCmYSJOT81c2qzntI2PqNyM49Nq4CzjRy3RXtNc1z/oG",
+	"RMg+HQ70RzaokXvp8Z3RVhdBQO6nvI0UgSjdlpYGpuWsLMqJvJFtgQ4C+wQgsQSYKhhnBEeVBWA2mRyv",
+	"27y/OnRA7hkQ53KMZ+Kv2l3m9OdHdxlS4oSgRES4doa12DBew7XYQI77EupYSfRJkdPBMifI+gAccO1B",
+	"F3RyGFj/HOw9aAvkzpz4xYJrIVbH6Bz3K8MgY3+6FjXut2snZs75zMUwK0phI4AH/xxOppPgiICb1C8/",
+	"SVmghwiMBK+BV24X2UD+k4pC+QsyQyE/BwS0HtcyQH0GaW+2CGeXPBUsKC5jCxrXA1TBbJa2B03jlC+D",
+	"OJknAfS+gxIZU8lA7f48dw9BbmfHN8vb6NfqGzglhbN2R8qm8qBvQNO8jbLFG/wCTYqmclRMRQaIhHvV",
+	"832pHtiEZZVwC6WDNX37dVCoqga9bQzaFLaRtZ4L7QPyxgUiZGly48uWe+YLzFZ4tG06K3AfeohjGK+f",
+	"uvY6chObhfoyykzYFeoNb3gaFos82FoCXhUKB22JZIFUCQcvMinlfj+gBk38oLAwNtVnJD2SIBP8juKZ",
+	"JhTqahAIGWR4DOtiqU684MXgZDAdYLygMMQXsPtzTYCfqpnE+AsI4eqDvgEh3CR5zQkoxKPu5e13yEP/",
+	"8fIWWf+0aOqgILkN0oBET5rcYN039Z1qW2xmNdVUEmDSXEQW7Onoon88Hf5WK4kKMU5WDXHedXgyUcbR",
+	"ALSOYgEBGfoZWYoG6l7PTabfE42hgy908vFp2gij0tlaOfB9pEy+ba4uBzdABsgiWm05B59yRDvaZW48",
+	"p8Ff/oG+AJEs3W4X+p4mVxZaxlpm55eddHtwCwYE8Fqyy40vC8bPRHuPpuYwKTrD9Gv33aVAP5pyFpaE",
+	"1+y+EkVkwczaIRtoSOLUhFcsi4uK7VKwez631UIln2XPGFpO0AoXpUt7D5kxTqBgcSuNwluQURBRaf7I",
+	"TQwGuHa3YwyfljdL4bH5t298aHHjfOLDLzcYFmndRFKx5J1IKztzr4lQSPjrNHwoGI9JLLaHafW3vpfc",
+	"n8ayiGLiAWJmbimYr9Zx3CkI9m32U61cZR8jVst4Hl+613qVSKngswXLbTT2VxR6MAMPQUsei5Z8Lj4E",
+	"HuMZWyYqs3efaDEXeHkB0eNezwM6eZUxoGvGBLmTDocnQv9ZJ8tOiPXiPLncUJYdmrEL1/llS74hrKjr",
+	"yR/R4vzxZ9Duluk6oDZMv1clLu1LpJyVUAyLq1abfa9RPYXAarn8j5rX1eqcvX1tr9w7tx6pRU4vARR8",
+	"GSkPQHhSiWyn1iq2G/8oZzvj15hky9VQIbBSG45tUG4v13Fccsl3tr/4G+qaapcOOp8QYl/qA2RCXi3n",
+	"hDY+3D3VhQcvIxkt18uDw55FEUcyE3NwHO5S451SAL6yIRp0XvFAbIn5OXw+9zryk3SkvF2w9ZZKtAjc",
+	"qkdSs60IWdOoHRl9q+11UfO5Dz7lS6QcryhfR5mJdAA9Qz4jQNWdp0qWQusjrc8OfVlBZO1Gq9IsnT4s",
+	"ZSAYXG6UEJCvDMa7wr6Fbz1PpKiFebivZUlborCxnrqin2qKMk61Dl1nCyEzLUuwO+DtmecKuLCdSsXZ",
+	"RlHYJDaj8Fad6e5SXuZv90JkPIqb5OT3A//65qXfR8GwtGj7Cq5Bbgl5jCvkVRAhK6S4KFeS68f20RZL",
+	"GsK0dcYz0WxwxYJaZ+jbiaTcG5pfNahhTLzbm3f3FtxdWHC3kGILrjo5brw5M691OVB/aE2uvxjw9eSN",
+	"gC+TJP4QHFpcWk1vKAhcRrKyv31ZewKdi9psnnKZKYZRBw69WVgcKawUYUH+BipgrVSoZJ3OBPv//p//",
+	"15d4tToqPpf9gRQ7plPyn4FnQiLsD4xKeKzmEqcyStrrEJINf88EX24dgM/yP6eCh9WLjjAp78sFV4zr",
+	"lcaCXB7H7HKd1YMUPJO7AghewGeHevCAevqFYpUKtLiks1iBRceZshvw9rFzxwaaFZkOCkdMvOezLN64",
+	"zb+ym8SG+pWQmS9tZ/4aC9FjwR+XSbj5kw2plDeSq3UWtD8lO1AOyzy+TVjmMxd1vebKPW5n+bG6GziC",
+	"+7DXXOXP+wZQCe5kthZ8IcHPPS7h+4MgO0lRR/5qefzx6gg9XgessAOcbNzyUiTaNANtkXWcE6m2KVig",
+	"lVHAWpyi5NyXZYYSrV6wURyyY7WBe6+kuxqNR49aIz37iS2Sdao8X+opAQaslYnlKtaShbgL9f4sWNZO",
+	"zCQ4ZME6jaFhDorpghbSzkEpzAH+Qk00hF7as9EP8+tCMMQwAgaFujhfNhTGwYcoF8YdoRbS2wCQc0tO",
+	"qQLAshAavMveRtkCusIpIUPTH7Hpk2amQYGtwk6FFDfa9TFrbJs8tT22BJo5X0I/J+dN9PUwTBRu1TtQ",
+	"cCJzv6iAY2kMlFxy6nXtxGeAfRA48epr+lgLIkxMrWeLotXThISpK/ZrRu9hiAhYeCf652pC3IDH9fag",
+	"Z45HJwP3ib40+RN9kWlhWI7vFO86ZP6613s6A7iC/pfwKr8B9EJLJkAN1T4izDbuGvj+0EtLr1AqOoo2",
+	"RsFjZ1nStjtte92jsxIXb4fT17gUetLBkeViLEfYjDFhAPfbsQX5OLjfQ6dlBu7zoN00Mk7vRdM3etzr",
+	"1RwNW8buRCQ/Z+X6fnmjzUqoXLzQi2KkVRvEwKNkcfTwe8BbuZWzVdBVLc0zrKoDs7qjmnmDyvgeCkLv",
+	"60C/UzMKd5rNEwCf7McaTrHg78S2ps7L5B0B6wuFW6AyK1ZNGU2fwu1hgYYE4ZBHvpSOR2jaQBsuKUDI",
+	"G3petwqkmqDfBwOKKXkwLqy875HqO+6f6gtPBv3fBhVX76I/wd+dnvx+MXp7Ohh/Q0WrJ/rbfQH4euU5",
+	"34B42w/DWtx/92LuuxJzsO0+RbRFKNH2Sq7UiLhI5bZ2csVaXKKp2y7CnI7cysCIKj3Jf4TGuOWkymeO",
+	"Hp1EqpDH+DLccsWQ/X4Ec4X1vg/cfy5GuqT08W9zPjouPKPprAzKmL1Wjs9rQ9hk/+iGe3K6vmyMDBwV",
+	"qvQgjA9IAowBMJ4KFourjGkP6QocYXL/1B5R4bL/6a4UG77AIAFqtbKjWbA2CJxRHu73ZA0TLHjrYOiU",
+	"zJnq4Pu75yfDydRBfUy+iL9mcH61ht++VkukHCSG+pbSrn9+acnpOmn7yVDnVNxL0E+SoCXD4oH6SKga",
+	"iFFCvG0tv6FrtIz4o9vt/ukx/yBLMg6tTOSHABkcLGqzhM0O2nVQ6c9WhlOxaUBO5JLcl497PUJ0J1dX",
+	"SmQBW/E5DLP0WKCSNPtlE7CWE4hxIsdUgeMBFMyrQhUQhg2jvIBeEJBlBOJh84SrKM5E+jIScRg8op9G",
+	"IFmS1P7iNx6vRcDwB7gTw7a+vIK05BEr9tBLaADFAvE/+du2PRZImHiMXSkgUxrMM/wvRb/1f2WSXeh/",
+	"+TLQYoJHErpUYP+jC/35IDIuQ/rhCG7EdaR7QaxCB9NqIsG0t3BKCqnNG+BruGTDyYiFPBPtLgtgNwWm",
+	"Z73+wLgQ1gNSjJqXrPgci6JdDI0lHpUbNkvi9RK3F1uIVFCnXmpVCJ50vlup/wwu8efMyn6PBVple9wQ",
+	"XezQc2f6MKnoX2I/vHZ8O6B2BVD0xnTfSpi6jlaNyhOO+ic8Z5KkGbsWm6YHoNwoPEBIPfofB3bPa4cG",
+	"a3BsMRrgLkuaPe/x2oyjgumgWLHLzNWsvW16ViDVzpKr2QEq6r0mAPJLrzqJqObWwY68+2LLA+JTz46E",
+	"DOif7ROEW24HZjuGwSPlGnPif9rbn2NEfe1aiP/Rl+tpxBn8R/9znsF/BA7rHaC4PfAOjKDWQ+Vy+sA7",
+	"sGJ6r8W6BwR+gQiflqa1vYHR+kiujGa7t4Y/OZ5gbITk6hOjbtAJd6/QAjRUrCYntxduPFCmOtGxkSu4",
+	"Ber2795gQWems13XIj4iBWEEtG860K1lxuMYqekKJk21GyJlj7EN4G+D8fDl8BizB6bj8sXL0bhYomGe",
+	"C3ABCCTUxCXOle2rN+OSmiKtOKyLnu0sBs55mG3/bIgz7lajCpbovSH+8YbqNMwiU/ctgNni40Fg5OV9",
+	"pWfsrCH8fJaVXpJbRA8mzvfUX/IQmwLq9UuTJXs9nZ41CUV48a8fLii+8H2Y4Mt2BC/HWmtk1S1kYyr+",
+	"W8w+pqsE3liPWyu2gcArRRgc5RCsbZ0ZEJT9IWioed63hI21SKCwIN+scPNVspbh/xW0nU6htg3D7era",
+	"Pl8lc0kOkfvagE7BlQrI3Uay0DrpNIaV/zu0Zii/6Q4uCtqR93iT7zURi9/7owveMAm/E5troCZ04Ibh",
+	"iJClrGWTKFGIzazdyBMaKFCfFmXM+HYs+N9BG5R8FeXa6KgV8Ct5yFZLyW63+yGwSFaKUFENhS+LMNYu",
+	"6xcQL/opJnEFxSzUPd+gEyCadungXvU04Jc3iygWueDEv6b6jaXCCg0zRhlAk5f+Lvg7UY0bG36QRrpJ",
+	"eLqQbJOs6SH6n6kS8ZULgK200f44liY38Oeh3vElIFvtl9e/pR9yqGwt1gemS4BPWlDl4ENxA/ky5srh",
+	"seyxj0ID1STtHu/HiIkT13rafccr26yosop1/Ts+M5YAz+CdwiTdR3wzOKJdGuweRfQdKy+QXeaQ3UJv",
+	"Kcuw16y0JlmS1vEOk1NrHOpWPTt8uYVQsRpb+bLKOHxUGBd7WULXe+irNueRRL1QnI1qyhNCTi5J64vK",
+	"UQFUtKdlxT9C9SZFpAWWh1KVerzFm9qWctA1HuspuuWR0RUJHC1UUMfwR8+XXLEwgRoerTsKU3Bo+reT",
+	"Oal4Pf9YEieXU7nGtigQKz9ln8T1hEWoW8me2JfmeoK1h/WI4+TG0AO04PltJsk6o1/jx6MkJgH1K9us",
+	"ThFNRA2p/h1ppNpnfSXVdJuK+Nq94RTGF9r0/zu23L/XdAVNNxHZZ+CVxaryLSWUCy7npPKw1g3T/oAD",
+	"JBBsDV3sPj6YLytOWJRZzkKjF1c8VSJkLbczS+VxC7T4hWXoB91UrIDHNw0c671Ujvj56/wqOsWXtyPq",
+	"Z7fh6ec2eLUDS3h+9qJfS9R/ZBtoQm7xUmifUmHFSY2XQmmMb6DtF8XubE+XQkcXAN8UOjts6xJwDtvk",
+	"C+ih6oO+hXp8OG1NKgiP0H2vgO9Ya+Cu+4SEL+6BMgl5g7sk6NRCGExrDBPsC+oYXthugpdCrbm+CphG",
+	"8xYE5ZCdEfrlwvNCzTkymXTZqFyN7ssZqD/7S0NPk6SIUTdxvnLBmcnfaq3B1qu8lp0IBSJo9w1DEbEA",
+	"28UroJcPibgMW8F/J5EkgjAv2Bqk21W3XexCY2lcJd34rNdrQwHfRxKyZ/pQZXl6aEt7WroUavGrGsfL",
+	"v066jgW7TJNrISmAuD+W3tV/NixX+oChWCZQgpAtxFKJ+Gr/GsK3w+nr0fn0on9qg4Z1VfHlb3ADNAc2",
+	"r3b7IvngS/iDebgcT9gHBLe6pd2uhjV4igY1WyC1vzslmz/mmwlB7lKx98HH75LwBrXFbcjkV1ypa7Gh",
+	"nmcd+nF37zOnmroElqIh1GFtW986AtaClMilVQSS+hkLzvqTya+D34sctk52P3/oYbHd48OHecPHhw8L",
+	"auYB9faDFinQq5i8OAb8cXBLDRSdxyrB7pKgkIJjPJ4dvTsCQ0n8OXpLKh6FlgGTFlovBiTr8EejHR83",
+	"dxs7o895N9KNRv9qyIBdLYRxDcJPlGLOVB8+elic3VWSLnl2cHhwGUkOcK4lf38i5DxbuIj1HFj7CW9r",
+	"ZELlNZ1Wf63iWfKgJLjtoSFXd2BYKz8hHgOEHbwtaFSAxX2cZO49233HaZK91PbYvShv7qlmvpMjxM2Z",
+	"LsrvuZD6+IuOy1zdSVbbAbFvxaUWhpKReGB0A+A9A8nfRXOeJWl3lopQD8pj1Z2LrNUOWEtFy1UsbsSl",
+	"fiKkDwIziX4+hyiRoxW141ALvhLtQxakK8gEcYj1PH3Sudxkgs0W2mKXc+GxIIuWIllnAXve6/V6ni+h",
+	"pOs3QMDOyPz3D1apuBIplM1iPsNzkAROC48FWoR0RrQENTpKjwyZheP8BQPwfYztzVq2fK3YoxldwQ0L",
+	"IzVL3okUYj3mVKGE9uX4DD08sFrbXWY9UvuyJqnWUgKfkvF5sX2nFCIUYUGl5G1QbqdTtA4LUZ9dbtjZ",
+	"aDLFBWvhPT8aiC9ikV8NpkfsMtFugfZy6W6tEz2nvzZfGnpEdI9xg12KUH9mU4wHlKL5pkjSiYip7I5q",
+	"8cT7TEikRvWY4WrBaVO+sZ5UGTccnYnafXeXfe62Prcxv184ankirrwntuZUquNWthTR9oFE6Dr/Nkbe",
+	"z+jBRSH6b138UUVzybN1arw61gre8Ped/lz8/LTXO/LlGc8WPz86Yq+zbDWS8eaITfhSTKJM/HzC3wft",
+	"SmbRzMceS/P7G64YfHe9v325Ff384avK62LmI+NpxvQ6ITSW7M2totrbArzFI6RY8GowZfsJ9MBja0nV",
+	"qmwpskVirUI4+r40Z78YW4GW5JYxKVLmXrKYrUn5rN1lJ9G1ICpjkBTZgme+nPE0jYSib6o8FmUgobSE",
+	"zdI1cB0HozSaRzJgrWe9pwzMjptIifateyjsPtxnelXvD/i/ywH/jvD8txEJrIUKGU9be39jLhXzSOnP",
+	"urchB3WaQEa625LDms5dxtwY5pDWm3LNJly6CljwF4aXoxB6urGUyxAgstom6EZhwFqXXInnz9ZprOXX",
+	"0yd0CQv+4J1/9Tr/8WegB035LBOpwoptDM5D1TmLwjZZGF39pID9jGH5AH8q1RFBgZGx5qimC28OI7WK",
+	"+eYUx3D/zuN5kkbZYql8OQhfTPqs1fmp7bHB5MkPz1mr8yNaPWP68ckPP+oZ8SwTKrOGqrZnwEZ1azvI",
+	"BGWR9GUg3kPe1TVDm00mQw4sVKSv/lVsnNa/rpEc+DKwRnLAWnBRYdB+lvHZQisKwl9xdS1gUXOD7JD9",
+	"5R/ofXOWJisnlEOW2yKSmTpkf/wZ7G/fYpUWao2rVKhF7sHqQ4R8+bFQejAuGWehtqLnSRsy4+baaojZ",
+	"g7BPEodQ6ywQEzUZTCY2NT4eTF4HXdYHEtzGtWhsH/QZQtirNe7h5g9R3raR1B8ad/aTXo8ZCeUBG6lW",
+	"uLjd4XOA2nufEcDLXAAfKSB6h/pt1S3sJ9M1GInPd2vnGimxq1ouWMU8u0rSZQBCKoMOAO+imaAKmcI0",
+	"PRbM0kSpTvEmztKELzHSL5pq6xoWura22wx/4B0Un7d3kbYrjtRCv8glslcUplFMNoKwaSyYhv+7Vb32",
+	"r2KV5T5afhgLxuCCyxAwL1kCfdRS5xOyRZJcq2LsM0e5NMyTtt5Xq+feshUbTLWytry31W5hq93XeN4e",
+	"NAd2orHqoGhk7whfXupuTIetde4NWRnWMq11qx10PaS/TgAuvSNN84kpjkQJFtB7BlZLcT5fR8TvZtII",
+	"wMVPacl+FmgtyLP8dcIEjMIFB+x1bRH3mVmuL1FAbb7dnpXT5j26H38+vh/qyFX+IbZvdQL57ExGjkXe",
+	"G257MrJSa0d/AEYCAjLcoJD9EHSNQRUpX2ZptFxSzyEgdCBiBAyVaI3OWvXGYnsXIMLpV/Cxuc5mlMl4",
+	"8Go4mQ7GiDOhYYNyDnSWhAIMqXLW8mNDzFvSlnoBZlwJ1QzIuNt8ZeEZXylnWZpDU+oSd3b4rQMw7tN8",
+	"n1ouBpR3+xsBQAKzcWPCW3kdMBiAfei5UiLFatw5jySJZhMmSq5YsGfsGdJFgE0smrgoi7OFWLZzqxOx",
+	"giYORoo/D0INXxgWa+vVQvAJWvhSNirkGQdZslkJFpgYVXcussDJQ+GD8kmhwMe6IcAMR/NIemx85sso",
+	"1L7MwkNw/AoagcwABWntbWQ1hAA72EvvkAPnhqcha60lhSZKPp0vsZGAhG7FPZhCzzXBzehQNCdxzsqC",
+	"3umRHkOaMCdleaXHznJzwYBXgBMnu0k6V3ymfUqViRUYcUX2m2qlOQ2M5Bx6FfyDD4Ev89UsOgstcjrY",
+	"896zn3q9SqlCvuqgCY9f909OBqevCr15LKwn//ioEms0ni9v0gRIzPGjOXHF8RkVZ89EKpaJ3MC28Gzz",
+	"58onLXzIELWTL6FK035QzmZxIrWSdz9nG2ATbMlj7f+L0O5QfEutyAenU0O+9LI/PAH4EjezzzcTvGf9",
+	"9ayFCClk2Cx+N2MoE/OTfoc0uVG+pOAMWO2oUslkztapVCzIqaKwLaKJ5sRcfRZwkl7yEAKQsB5FyGUL",
+	"ygSpBKaYOBnTDf+YjE4DIjep5V4i4Qfiq5R8uVssU90Tv5KlQDOaRHM53EJ6MjHx0vsSvH8z66EYOYjm",
+	"cs9cc4294Ib29rAWKprtgSmkNgR5282Gctoq8GWrNitQNhkcjWhMBhMadh27smngy5JtYBr+fYR5wArW",
+	"gS+NLmEtUC3vnPSKqaszMqGNBQJXV8CBbDNHnuFfllAJonUKdF1s+9LJE3VZ32llpO0BswJpckO170TM",
+	"PDEuJfYixAqXG8SmUn7elwEtmJMaCoDwAwvs8I9Gw7iV/VlZu29Lt6iMx8K5ojbdclSxEXzZYCRw57pI",
+	"qTVSMroO8Md4vUeA1Cp8uisexVo1twqWhmPVNpsadSaBB/kk53OC6ZFbOlHoS9Nzz5wOEbbRkkBTQE8f",
+	"6Bx/p7cYGyKyuuqYH3o9OBoQyoMTsBBKv86CZ1Ssr8qGA3QuvIKWk5V9DMcTDtUDxcAk8JhKIP7vSwN+",
+	"pmc/6/W+qBHhBvTrTAj4vBhygPRupBrSdwBeazuJMct1PnEPC2TnzPF5REcnyhgPQ2UEYHNirGBJuFP/",
+	"EpZLcam+pt1S+mhbCG9KPmILRV2d+IKkRSIFJCuIkbp9b/f83aImLyMZqcUt0yipAKBBJ0uuxRYb6FyZ",
+	"/oO4K+k2Brdp/dkca1bJTIt6wqaApIC6Q3GDdytfAg0sWDdp8i4K0dk3Js+y4MTpX3RZQKNRyWoueYzM",
+	"dnSDL3NYzJEWrDDzqX60DbLoyWD/DbSqkjjEA2XSgWZixlVmaZJpSR9ps6BP4yuDGdAyGwBGj+ZAXzQT",
+	"SuEKBw1WBMbBnaqDcqwiDxTQ2xAWo398PDo/nRbDBPqj3yRpaAFBScrWcpbIq2i+BqFCr0ODnI1Hvw1f",
+	"UNHn5PzsbDSegtNuXxsrZ31Jq0f3TUe/Dk4vxgOwZyo3y6S0TXDvmJJNcxsO4lo79qlEE3xYtgfMrf3j",
+	"48FkgiMEnxKnx64vsO74ETE0SKt3uSlsuFaSIlaLvjuex6DtYQ5kwwLzAsOQSlhpc4KmDNQsWUHzEucy",
+	"z30CIoio7iqAtYNCqnqyuHw735Empde0iJgvz3Sav+Iujji4EqxjLVnuCzW/s7A/SgueSwCUnfg5HR32",
+	"Ag+31WEwzY4Rex3tm2bNyoyI0IH8PBWrmM+EYsGjqyTV4tqMErS77C1g/9DB0ufRgpJYa8aV6ERSCami",
+	"LHon2kZn+ZKzJ886Fp/JYDYkArVWeAwN71mr4GtA3+384YeYfYWbCOSCBrp+ODkAcSSvWfDXJVfifHzy",
+	"4VFxhEeVEf5zxuP4ks+uz8cnhKtJRQh9VaaJx87HJx0hZ0koQuKcX2UbW8M+XQAFqqtjAaB/BaoFNROs",
+	"jDpErutihSuyXTts90PqxIerKd5HKoM4r14ZtVGZWHpUf7rRv8LLTNADV1S/v39QYs0uNvGvcXa0IrWI",
+	"/Pz9A2KKMz3/x4MXw/HgeHpxPj7RKhUfabsO5LrU8AYMJoMpeNZvR+MXFy+Gk/4vJxVAyFO2Eil73mMN",
+	"xJ+wj8/oC44Fdv25GwLQ6qO+GpF13VSaxHwf2mNBa/6FICoKi392N1P744X/vRzfPwBLQ5OnAUYnHhXT",
+	"uaFJZLuyagdXDbdxPxjfSAGQyuRzuDJWi8lZItWagqj464a6e+xPgjcie791RsAcNNh4+1u0xypo5C4b",
+	"vKf6SEv/rDK+8SUENQvZUYobpeJdci0cuuhE4ntgE1LjRkXWpy8IOsrseUb6eky8XwEyLIGIYGhe2/QL",
+	"ALGGpvJRvphqobdWioDyn5g2bYmyGn7z+MlPxkcwom06Gl1MXo/G04A9Kv36ZHT66lMgcIcUS2peZtec",
+	"fqCgxV+2VkjdA3xBJjLd0B1ACSto9ul56mwrz/CaZsQ6R36n3iVNyF9jtuzA/d6FeHde9BulITA4P9iG",
+	"ELkCno7wXm5/GbmtiKky/waYQ3P2/J7i+9FfcPWHrcBbsFaXGGXXPnKD1Q5FKHH0zshkY6Ep1nrae9Jm",
+	"WcICx44NfNlKhUridyIsAHi0VaxN2jaliGC0n6tWtZY4mE2JMoXSBnjInO4rJFd9WZ5ReS70KGBK+bks",
+	"cW0ZafEWdzRtOFtrHkb5z7qxkFsaJ0OpNlJ3WIZuehLgwFpAAdQpFb6EGXSZaTVVmMpeBnP5hqe+tLrl",
+	"uH9y8kv/+FcwmT9DJsSE2kIxi3kqCmphxbNFrhU8tuQp5S3cxcU8K49LFfgcyoX+MRmd2qihVJngYW5N",
+	"4Nrt1CHH9LRb6pLcmgAryaoP/VZV7VEU2bcqeHmr9wO0FxWUwLlMkxttN0Hima9WDxRN7CpJl+0jloqY",
+	"E8OfKVxurGvJl/pWsyzXujztPanDMNP2LR2y/2w8yElavLD26BSTIidJjhTclhKx1318RuRbrtbQmhml",
+	"+2dUMC8ToCav+AVaD2zRK9ok7kBau2Ps4t2sW1iObwzmmjQEE++124jpXOTGh/h+gbiyzj/AHD3CANA+",
+	"oZYvhLTQ81Is+OsDBXoxdK9YNJeVehFffobWIHp9Rnp5JmZ17saCHGhN4ViOX5WwCooY70O531UoV29U",
+	"xuMYiS6sk7vr6NN1u898oUgP8UwRBYptHyqHKrssEY62n3vt3aFUmWlDsmXMQcwrIN2cxd6oB/b3qWAq",
+	"iqH1hi9JCLS7DJaDuJOsALLMS7FKyMhUNTBj9YlFZw1ChOTHncUXnWd8qzx4VBt9j5L4G0omrf2VPQL7",
+	"iKTPYoe0yhaI7Szg1YkAX5IMqJYqVAhEv7ZV8rczSO4lx9/WptlpzWh/u+MmeDuYD2kUIW8gr+vEfwii",
+	"DrcVnN5/vJ2iy6v/++R5Nanr/EY7xf7BI//A5HF9+TbKFsk6y8uoDrfKFWaRs07uO8ooD50QN7+g3Ifn",
+	"y7U0ZTYg8TBrLWGEK65squGHXo8tVZe9xaCjnUv+FNMmviAOCVNWl32HNA2EsLAH/Jvh5E1/evwaY28G",
+	"ZVyYHJuLTBEcCW8yPVKwgTyys39scnnvWNlREXbclGT2ZVDoa48zPh1NLwanO5PNO/IuxbgZRRVNr5a8",
+	"Ub75JpyS/fVdw2Tosi0NKBF4N13Dap71jZqbE6AdTFLrIDB1Ha1WANW9z3h8tebyegvZ/Vw8iFtDVSqa",
+	"y04kH+2Q68cLMbtWxUQLGYZOvW+QIzXxb1UBRxOE5Dakg6FZiZWbT7Q8+ss/MKFrLcGhytFjPkaSi1Wt",
+	"bBWv67xNkshF4eVLi5Sh6hqPBes0DpiYLRKRt4lkgQmVBgztHSqe8ZjKItMoEnWMnnIXRkZe/jfC1GUe",
+	"Vlh5SGdRva3HOHvcCfkmr9dxa4khD+DyCoWJzC7MYwLzor7soxLA6EFeLlysImeJRIY4mZiAeAf5uGig",
+	"NmoR6ZrU5mtkN8lLGHTsfBaDh7J/fAP8h6B0/+h2u39+cCu06l4ou0kucLJBuRb55+e9XruB3UhZiICh",
+	"nfPlNH/vjM/bRyYLiKiF4lP121/gu9vnmjl2IslWaTJD9joZEiFNXkFFQLuwy1rTigLKG1qaLA2Gc6ic",
+	"pF3XPpSYCGXC6uDOWL9k4XRYpWW0L2rO0djitQJfthzKZly/aIm9XvOyJlf3F8aC9ugLLsNYpARbK9Us",
+	"+9B5qIYNxcFiJNpIakBcALRCmxfWgMlbrvuyXLZktB6B2nJLIbdriuVTsUoAa7nKlC8DVwm+79zc3HT0",
+	"AnTWaUwAwZKlYTYAeIishYbH4x5T7T0sj/z8I4yDXSZJLLhkLWz4anvuosSJnHIognr4EvnNK4LryFTI",
+	"EGLxah3HcOZr7RaoKL5TayV/wteyUWAGWFF5m6rp2yfKvHuP+N+40jq3RVY5mmq7nYRlQM2GkvFLgyjE",
+	"2pxDQ/ihT+4IxRR9P/SokaQpTm5Y6+zX40G7y5xG4NrGEKZEs6Mi4nN63GPLSK4ziqgpQ8xK9Kp1rIQw",
+	"UpAr2Ke9XtvJHhhVv05jRDajE54j2M2eY+fjE3LcwRJLSyaB0fp1RtQiiUNKH/gSFJV27rUz4RhmRGpB",
+	"toozCArGMFLamRsXDbk2Bg7NdH1pC60SYl43AvXRX3m9CoGu0VQ0H4y1zAUKaUVoP7Mo85jozrvsVZLM",
+	"Y+Gx/moVi/ahccYdlKYHX4IA7tikVbIW8lFS+sRWc11RD4gij8ttDeFGepfanuXbCqmelQqpKuVMxoyN",
+	"QiwG882Jp7sNTKFSSXXJQxY5gM7HVUCnTAxGnqAlvnTn9ph61uaWgJmddnL00jq1Vo9ZMOqfT19fnAxP",
+	"f7WRDa1rodVFTs/MwzBChM0ZT/lSNRMEfyZzwUCDpMAQC1gETiUsUgIblJCHxdS+LO997b6Qgtdi7XxF",
+	"g0BllgqQ71FbGCgl8h1eU4sNzMpI2VLkFq4sDo6V//oFz3jQbIlMUGDepSmCj/hatgg8fBePyyCCNKuh",
+	"3rDSHwRglrB3kdLiJUlZyxwrs7/aed9kPNj3Rs09W93n5Zuh2mYjaXcaQVpKIXquyQyC9iIBdBYphpgC",
+	"drnOWJwkFE0C5bhescsNM6Oyln47rvVSnNyItDPjSoRtJx6RK8WmsFDrf7lStWxDuM5VuxJCMtnKI1YT",
+	"1DE10ail6NXugzDfeRDGbL1iHKYSf2EtjDBYDLS5L4CKkyCvuSyZN9poOe2/GRSCNUf5jr9MBbfAmnQd",
+	"C7AnsoQ97QFpDbXIAEKmP/qd/8L2GRfdP/WTHj589uTJw4doGsFT8toWr/RbiL/gZMtzQ+ZH/FjAYQ9Z",
+	"klSA7Yv8MzmZHdQmhULZKiawiRRAlW7abu3+x0aDWGMwyJfN0SBAQ2PXs2ePf4DZXSXpEqEE7S32my9v",
+	"F+8pcjUEfxmR5BkHQH9bRxC1WaxFonnm5caXNvKXseCvwl1HzeGko2qOi1MtYbMNdm7k9V1aYeYh9zGh",
+	"+5jQ3tbQk31uBl2gwPUZyEybM9+oJWXleUNIyZ5Dx5xK1tntUKJAHW26jhiNHV0xLjeorF0AllHWhnDp",
+	"glzKnEHuItT+G9pJxQxTzlkHiIo1cBg4YR7xTkgbDOBmKgkZQdyXSB+XSNF1jTEjKQPGVyvBU6erJwc3",
+	"3olHmNiLYuOzTiSjLIL+5XEyT9YZ0g5K17zDLB2jItWKv9wuwMuw0tJBmVkYB70K92Wl6Z2jiKAB3m3b",
+	"3un9MlpndyiJR+vsS+HLzNN2sJcm6+yo1oTkqTBm5Hcnle+D7p+OWdCyM4HDsMXfXK92ghMISGD9yRaa",
+	"kY736BH257cSd3LbBqvrUAzge9hI7pJFDkLhFmAE1tqGDjDuZhke4IyGx2g3GKDdtZWF2iiV6zgOfOk0",
+	"A4KCfesf6XER+Q+UJRRxWq/M+hUscCv1wHng6yxBi8uu5BG2y+AsXKNAMQg48pnyuLaJOmxkthBZNGMU",
+	"ITfFi7589uSJQXDkLlYrIV0RUEM/o04Dz5ZKgKmM/qa5sW33BahmYLxE9jdnf5D+K41rxLktvcCSebUS",
+	"cRzJeSG0XnrrQ/bsyROKVhs03uCfw8l0oh2ui/7paPraBLLvlshgp1vny5IrBx3uSx7dbtCgL1v+wR/A",
+	"IwDX/cmGRBpB2yAMUzAg2o7jm/Gc3ME6qsOJXbJpH/ICmESBO8A7Lt+xw+H1qp540PWlCx1ATLmyEYGr",
+	"SMShwmgN0rYNBycvXEJabFEXpEksTCeuW+MPqAVb/2wIK6HQf8Xc5Hs+y+INed44nVKDQnNcPwavgBxu",
+	"0ZLPBaYRrLvpOWfOq56JI4z1GCy+EQtNts756q6hCPSEr+h2nq+200NIcQM73mPqm6Bzv/cNv6BvuF7d",
+	"GmuQx48fkQezE5iZhx49Ronv5iD01ZXHQseznI6mZ0yJWSoQ/3jJZ9darGit4PnScsu5ls3lhviMEilY",
+	"y8lO2Ui2Hgm56KgbOdXsP1C2lTjGf33Z0opmd3w4skHndsk3rdIh5YrZUIDbJiJmqTzk3Krg7krIOCde",
+	"K3cUMO5GiVWIfgz4CzWNnn676Cs54W4k1ASQQV3ygKUCWtmY7HLkhMIV39RJ6Be4vaYme3BHYtqO/41z",
+	"+Yyuru7rof5u9VDTdSq3S0tHUOcprqqsFvKWolqLSI9Sktg8/hDSmdnKPyCznRwQy8pJQteV2C3bV91N",
+	"FXlMyFm6WWUGWJQJCbcWhLuTevGqLBI4J4SD4aw8+tf5eIg/4GjHejDgsIT42vl4CG5WkGQrvZqHjx7p",
+	"m4jKExo/pAghI35Q0I3E7olvRTVgv/Qng6dP8hJU/acHil1uMqHc6jEc8+fqA/DPYTSPMvXzc/xpJdIo",
+	"CX9+2jOgqQDvCIqceV7eTZ6vVhB27bJp4z5RmZbmydUVW8tMa3rsvqjXwWa38gJ/2xA9cHcQFcvpxdL+",
+	"9IyDm8lwYyEvFLsUVwmwCPHMKAaF7cMcDQ5f13jQ+dainWU6OEamH6zN8dqMVnUDwL0fgkPK+xGTkSxw",
+	"YTmvApWD+j3s2NjPSpsLhfXwZd0SwJ07DRl5V4oezhfV2uXfz9KFT89yn55q1irGAauxDV6IdxE1KNE7",
+	"zfU/H3d/hKRiKmo+2O6FYFwvLdhSCAiVoSo2gzF22RGQa2nj4IZrswv7rNtPor8u9QbhmeEMjhSWPvoy",
+	"TgAVlqwztAD1179M3lP/NWNtpGImonfiFnTl4DmjC0yvH7BWAAfh/w7gOHjlTZr3wrE32FY9RywgMUVJ",
+	"B0dOBbB3jdkFASW9Bvqr1plIA/lFLSR83FeyjyqzaC4CzLRjA6UNGy1zZlDcdc9u811ZPtivXIkMQMnr",
+	"VbOE2dMCsi3C8LgBtF3d0iCySo1oKBx7BZKeZMYkUijWCt7r/3Xgv4HHYhCohBlCpa8tpwVAnuVM1JHn",
+	"1lkxrlbZahlCTBoEv1a9baMg3o4uXvaPp6Nxoaz5yGooX5ZV1N4+Z1WtVCTWK/oKv+Rv9W/u1zlv2iyz",
+	"TqEJq7aL7qXU98VXAfKA6FBz52VvmZSBQd1Zp1GzKHKjSdbB+RDk/QnRTsZz7uWQSuMZQHtX8CJQKUJh",
+	"tHErMGvEM1+iJV/XxLfcUMfx8Fyzs16esFpx4mD8biNPdoWwrGFViWHVC6Nsqm9Io39zGTTFZdmeCTgf",
+	"D++lz/dlIy2SmzxIfj4eohu+p/AxXvAuwhz01J53wGYhHwxzp09NoZ9nctBuvwDL0ZX/xoBaTadLX7Z2",
+	"4L3bhywTy1XMM1syqK/s5O+B7jjV3/GMd/XPXTbgswUEKXwJ6UQMeRyZehVB7j42TNsRsYfAkUkqWsLj",
+	"Vt640pfo1AZ/fQjAv0vXKntBCQIHBQs2JDGE1QjapvanhMrHRbeLV65Syw2749Ho1+FgD3nJZf468H7B",
+	"X87UP+xG8AoZWhk3ylZ3SEHjPuYboSibaLVyLzG/M2DXG0h16sPfyaKlALGwp8Sk+J/jQDbLzrEIhVgq",
+	"t2kjEWu5diJrCS2nbpL0WoEX6CFydS2hI2AiDY8hHSvVxsApoFotNY1XLKMpiFiSox6LMqr7jaB3YmNs",
+	"FyNl4KXyguFZgZQdFaueS72hI4pfQU2G9t8XuNbVUH5eGCUTU6FgKaE9VmzfDaHsdpnUDNlx8ibW9OsH",
+	"9ISayZdlrftVyKj9pX/86/nZxfHoxWDSZNxCFxh9k0m6GnHs3FwwbD9WmB+xH/CpLiIKNJg7BJjio4s3",
+	"/dPfL/rT6eDN2XRyMR78n/PBZHpxOnhr5kOh0jzW/OQ/fGkbXer7RuP+eHjy+8XJ6PjXPWxvTBE/7v74",
+	"QLHkRrarRSgNtXCFDUAx9+KGCtjNIopxa0NmQLZNYYq5VQ9pEIuwMYsa2ODn3EF9yVNhCldq0dDY1jh3",
+	"3+9IuZUf87XDq5ZQuEntoWSroKLvs9GfVXt+HkJXUpK1/h4d/gdKu/KJDBlFEiNlxcNVhqA9FHcod7T6",
+	"gKb/rZ1CwzNoWn1n23b+TS1MECQ+/FEfwC9mApwrwbgr8W+n/7f6TA4ZHbkZlITUz6moreTKpLFuFokS",
+	"WwK6kUJsFPdlGs0X6IhR8g1UrcdqsVAAf3JhT66a1H9rUu6+BPb1mwgWK9deeHeUgZxvutuxUlijkQKQ",
+	"gE+yUlpFOR9H10LPtxKwgmZHRkv3WDCanl287k8uBv88G44dhW4Vea6JSWGS8mVZGglFzbhRE++vdlkL",
+	"WsRYaFp7H7uAuKO3GQY1ypx9ii4/rHFgjaZEzWsIOhrJv7D8KbcOYug9ytmVfvMr2D2IGm43a94v4Fja",
+	"R+ATv3nVaypE7lXvver9PlUvHjQCZ5BWvJ32zfZRvxxDoqAjW+OXx+z5k6c/HbLXb/rHncnrfuexx54z",
+	"TMJ67GmPKaYysVIe9izIxIoJJMUBriMTAmsDlwZBp/KgHmZvtUyDgIK+HRacSyZ4GkcCHDUP0bLAAIWf",
+	"94anocpJvnIl28rT3uRIIT6povi3oW6K9oCNFewJjl7y9Fo5wDYLwjmqhi0tUgagXpJoaAkCg7S8qXgX",
+	"JWuV++VOH1kbN+YKkT+g14toj7wmruvLEw4tv+1iGPqMRieT4i+lpjB25ZvMlF1UJGC8kS1zqE9m/nkg",
+	"GgzLbjW5Z7j2nO+MeCSsbhEhs8VwpoPcIolDta22ru3pD5uhPWZsKFNjHbhzLje3aDTaCso/D+b4EmBQ",
+	"8LAtaPjW0x4L+UYVq73LxduVODeCRROqQkEvHw+jQfGY/dfelXGsC8Z8/igMbjxffkIUhhII1gRGWJwM",
+	"nW8JYEdTVvD5Db2PDNrk0ReTKQF3YV+jcYvFl9xbeveW3r2l9+9l6VlLbJudt5ZxJK87tFy7SUectIrb",
+	"/OmBMiuuvJyMRAvUQj1tiLI3iELE1fsyeKRdVPN8ZYtmt6aFT5EEjF2lQi1yrY7Jm8daDx6alilPfRlM",
+	"BpPJcITUoy/Hg8lrw/lBM8dOL1TeP+PAZn5pK6cMbOZlf3gyeHExHV2cnwJ56El/Mr2gDRKwFlCj6/c2",
+	"WHzBohBQ01SCDmjmXM5foaVKtcW+jMAik+0jW24cGQSg2YUut+kOyI5LQOLLW3aqf9z9kXDX2DGYivzN",
+	"EunzEYUsoJ+HoSXmxap0XwY5nW4tGvEcdl2fNt3daJ7CM77R2jKc46f0hb/PZn8F/A9+Nmi9ZLdwfdXu",
+	"ehXybI/On6fiRuuex90fu+wc7lEsZ9NlLWcLdkJxFUkRtq3gI1qCasPfPDPHGoigWaonl2lxCAVIyAUC",
+	"DwDGyZs0yqDOqPAs7fwktodoHDse9mFOhIjMwUgrXeBPmEfvBAlVqCdSis8FFhSdJuaiLGG4eDZDDar0",
+	"iAXRciVSlUieifCXDTbHxlqDUTrnkkh0h2HgS/OkWqaGEgao3Im0IlFPkwxLrLCySgtJIo0iEBLOl0zM",
+	"1l8f2kAMikzjxY0QsNaz3rN6mihfNvJEnbsPuCux6T7jK4nN0hwapSdcdm+q//3kL3x4Iynqo0y7RLK2",
+	"/ZrlsZHBgWE8QVIU1kL+JDaLBYdsXNsrsBFVSYTaCOmp0gjVWNEeieN6vijojfCOx+tiQrG+yXMDpLFO",
+	"smlb0lr1llbm8BMkNJI6H7odC4/7aH//Mrg4P3vRnw6gL9FaCRY8wubz2A4SYJxAn+Ox4JJLKUL611hw",
+	"lUj6YYABLv1TOWIZWIO9KvJb/oEe2zQB5LH+UKF+k0u93hnwEFHz66LO4qkwAFLgaXU0R5m5SHs+KlkK",
+	"vajaC9nNZMRKREa+/HQmo60MhHvxAG0j/EGDn3oomtNhmZd/NM1JML6Vx71mMY+W2qszlLboX/C4FPyq",
+	"7OZ2ozbUU7pTVagf8K26D/cK8G+tAF21t1ZbOPrdhrt6bnOxHUHzj7dT1no9efLDc9dxAOfAVDs9Zotk",
+	"nbaxaJ1Xm0t2fXkW86hI2X3o5Lco+OKyChJQvzn4k0fDD0H6fNBKBAIrhuvP9MK94SpPXXQZsIExVDSs",
+	"BbF1BZmyTSTnxnKfJgGG4n1sg5MuDYuDWAFdI3xjvT0OmauzOu7VgQevb/KsVJ+RxKHhumv7ckn1HZVF",
+	"M5dLcWMu3xkOQyHqDuVLmnFhku4VQZupmyibLSjEk/NQ7bP2HwIggOqYbGmNsWIzarRohawkfXmTDqzp",
+	"yulLajeP/MKY1HjaewKdmwpU5y2O/iTlOlKhkvidtrqIObLS4xj6EGgPUmxvOkTZH/or9i7KYUvYYTmR",
+	"FicEnI5ufI5LsiMKLwusDNTfsUPbUX/4mtYAlBb0ZfGF0Ua7FLNkKZoWBeHhQr+16ZudhIL6ZOuNhRsz",
+	"yhT7n7VIN11fnm/p7cyaWjubCkPiF23skFRkKLylMZIjncj2xsA9Z6uKeMEdfAkcDnQVJIIR6JafUWN3",
+	"IAM0yIq1NE+sr7jBqLqhLVzxlC9FBgr3j79q0g+FWWlpallkiIVWS8gD7yDSN8A3OPAOsHsKZv4OynaG",
+	"59gMmdZQhweY1tPKo9JwDug8siR/R1yOwrRaqYh5Fr0Dem76+u2mSTmb4mDbVP68Q3PI+Qa7E3jgkBSb",
+	"unwuO+lp70lt3QmudFVEJZLBWdznXLbvOxHUGoBI/Hj3eUOSFsmV6TrClREdNmdoRLvJh2RJcl1R20vB",
+	"JdZPtOoIfwMAoSLlEj4zrFOEXi7io6ywf+rGtErv268GM1lKWSQCJnNSOmJyl1FrmTP3Cq5vqzdFq8Vh",
+	"HolUXaLT/L3ry7elTkD1lFLtZiIP0wiH5SRtJnxR1xTnFkm/3V0H8BOc5cSjd1dl841TPE7dDvaRQkDZ",
+	"fU7uu3KJwXuteMTOca2XI/AU7diiJbdO44PDg0d8FT3SH+hAP4PuKkuVgQxXSSQzxSI5i9ehofJzAQ+X",
+	"G3sMAXO44mkG8EW5Yat4PY8k6Huyscy0qvacibt1LoGX3hSbanM3by/zjkcxv4ziKNuwlv119TG24Uz1",
+	"Oc1Mhi3ntR4oJ+oa0BPw5UfTM/3SWni3DwGBoh30fCg98Gql2l6xDlgZd9lGG/YhH/BlK2ceMFxw0CNT",
+	"zmOI8BeqS8HVePhwYjG+3YcPTTvCCmNnkHNrbmNCPnKgwL4srRk6aYqI0FgLPJluJV7dJgDKVUbNQBF0",
+	"bODOJoqh37apKgfQRw1Ui9gOp4FOsZ3Dbi1S2ayTBYTqdXqLbRz27GdoS4kIImXOILxDsfWjx4JKC8kA",
+	"Ck1dtmOA8GpvvAiUfGJSFJ+rDyLFL7a0Qyz0QfQaGyG6XWxYn9GSP/Sl1cHm0XkTQ9MFksZq46ezrUZM",
+	"Rww9ngEqw+16dXPizBoUMcKZm7qG1NJq29d88sN/POn1eh50HcwRxuo6WlmcuoOvg5JwxaR4nxkxpY7c",
+	"rlQOdTXjGRN8tqANdwK9JfRmG7nAXgSll+lJMHejLCwYDmmSlphsYQHRnNoHGGw+ZhEbfFSsmig/GSrT",
+	"ur6cClkPJYwTUkxNmERo3v6Dbd6+G3rY1lsgL7So1kTAd4GElCmMcCAavsyrIApy3XSpgDgq8MrqLRXh",
+	"F/2PHlPsJpJhclPALbAWWM0oNaEhK4buChLnYcBWXD8Al+6ppVWw3SngHwinqCFoIUM5yjxfAvi6nJWc",
+	"Jglbaq1qBu6ys1hwJViWbuhltDpJu8VkJblU/+yMRZZuOn29MIERgFmS8rnQG3JaIsSPVM6krGfrLiIW",
+	"SP7zeMGPF/xJr3OWxJvHT3s/ILeELyev+50nPzwv8hd7bCHetwEtiL9QbJm8E+xSZDeCQqnZTUJBeNVl",
+	"v7hkFlrYYObZl1zl1Tb6MQuuFtDCJCTtYunKIEbkzpxeSVHvTpUZXl/KapfynvTYKI7z7QciDB6ptyJp",
+	"srUSbQ9a/BaGg+e7cEse+lKfX21BFJA5b/LT576seVDZNoG/jqZnemPgJf4BsLYtj3yp97Kxya6FWNku",
+	"TpjTtzz5CiakfXunqtXQVFRdOa+BAtirqZjwtDiqp4P0trBfeKXiWOdnl/TCc+ovqoUUXrUI19urasLb",
+	"hYYu+qJefRw4t0IdJHJN/FJc6o8pQbVBT/5W8L8dnfWIfh9op759SOVAItRGMWjJVMwjBbSfZgQwPeiH",
+	"nJPUXNdBOiZlzSVzJSluvC6l5IlW+xuoWHPtHB9gFHVPcQwksetJRWPK4qGpuhfqeT2WCr2KmBtymnZE",
+	"KUtujP02FvEG6f/SbGOE2PiMReDiBr8MptPBWH8x2MS/Dn6/GJ9dDF8ErEXHA9XIIlEZshkmV74MfulP",
+	"BhD9p44U4zNGHbQM9aHx0Ykcvc9mIhXLRG700UQJ/4Jn/B+T0Wk3oQaK0H7qUvgGiFI3u9F4+Gp4OinP",
+	"D4fAm+zcukXYOUbFoKLHphlIUehJmTaOGBUlvtkr7GlsE1imERt842e9XvvIkLanQII9y7OnxpREcKD2",
+	"UFADqYxKjORVNF9j2zT9ZOXQk+EIOBP6kMfGGgHbCPjVaA8h+NI6KrnZoi2K3KBA8u9M7bRznX937Alr",
+	"BcYUfNrrHbEzni1+fnTEXmfZaiTjzRGb8KWYRJn4+YS/D9r6s4PbAKBSQUTphBOFNY2AJvpmwTNtKeBH",
+	"XGfaVQL9574HLC4WHfBMu4QZnHW0nrJ04/mS2ywUAE0Lr+dBJJFakuejUukYKWCM5ZpNqjcyGozHr/sn",
+	"J4PTVwMnrUdf5AzXRlt36uFDBqk4UFwlU4C+jFYwhyxYrS/jaParXlMTWMy4DHmqXUolnj9jLRQjKx6G",
+	"kZy3zQyPR5MBw7vZtdh4bl9CfWCRBFWPsE5jlv8N6g+CLOVSQb/UAN28gjsOjXfMBey/k0gaLzzw9Lf3",
+	"D7TuNNn1OX8nAC3W9ljA+XwdhXWDsmUSilivBmfn58MXrKU//r9EmiB9UqCHCOCTqgyEhR4PPZDpZiUC",
+	"XwboxFNV26NguY6zqMArpBdchOcrt0MDGkVXMZ8rvUra2hYpLlDMVYZ9G3m2TomAkM5YUbeX9Vi1fMRj",
+	"tbvDK1SJQAPy3y/Gg1fDyXQMelDf+Pvo/KI/Hri4NH01XjYYX0xfDydG5sGIRv45z2GBnuHgdDo8Rv2K",
+	"T92tdGnjNkSYGA+XkbR6jrXgZxNBOgST0AOzyNO7jGfCIwSgxy65JMEJdis0kPS0Sa5NdIm6ifxaVWh4",
+	"pTzmALrhrKDKA4Gq3QI434k08Zs+QgJmiczSJH74sGz+me4oh9CZXiyFzAjMdsj+MNPGV1Ei66RJjNP3",
+	"fOlMpDCrDiyEMg2y8Ma8kYT+ifq2wx8WUHU+10Y2Ls+fAYFAbfD+D7OW75JrYcb9M+iycRILFsDzAm3f",
+	"Esoe67Rn8FnEe21s+zKozhCPBmEnTMXtDFPeAHykZLrbRsYjKuLMIPqluPGlSV3AHCS0a+7jEJjqZUu+",
+	"Qc2v9F08hj9aCXK50VJxyRW4WmrFZ0K1jyDuqc0IMLnnKZcWP3Kz0GMbZQv+VbKeL7qMCngUEfVgXigq",
+	"aFEtZyRuXvw7cozhtyZpljrrimce3jWPxkiqKbOfyFX4xajTs95jCmxJ9vAhFjtcJuEm34u+pM2Ik1pG",
+	"YRiLG54K8NzNl8E3gpnF3BgP+YZn0CXtWe+pE6Kz89V2S4MoeRgg5xEel18AQ4sHUusq9LfmIiuQC23Q",
+	"G2yZyLLTnQ7J9iAu55nuklAAMtMqhm7wnHigZ2xu9wxpGU9gkrLv/nuyZgsOzq6QDDG/viShHinXprRe",
+	"vT79fJaZVuAsumKbZM0uRRyJdwLvi2BbQLa0i4XUkG0/OPSlf/BL//R0gEAbLK3W86aSvBEob5OG9cAI",
+	"zJP7AOIAhXE+PjFBt//EpKw7KrQVgl9fOKKW8v4QtzOrgPl/COtxsytckDOcQQryRUo7AVfga+NSIUED",
+	"yGVFEBgweTbo0IqwnaOxQIzY2Jz2XMr6D22OSJHUP2zcZSfDyRRedAJaquGqVwO8aIvmOx4P+tPB7qEQ",
+	"Nm6uax7udV9rZbjsYjw6GWwb85f+6c4BJ/QKE+rLu2W4fE0uyGiYbFX5v41+HVSubx7+xeBksMcK5BPO",
+	"oxPNgw7fnA3Gk9FpZW2P+6f6Uvfv/Rdv0AN71nvaPqIx6Tq9lL+PzseTwcnL0hDjwZvRb4PCX09HFy/6",
+	"037+Xa2pAylvM6YtFrj4bdh3d4ABwl8May7e9rp6cU61cfRPbW6dTi9+65+cF2Ip+Vfer0+zV9t22avr",
+	"uqwHrRhoxpssQwixROxIu7VWqODSe0xbAajkUfzu7O1rwlpa1RubAnWTq1G0YuNFAf0hIIaZQqAYC97I",
+	"EUCOMZmQVKTQOzidfKMsyiW50uKNotD6F0Z1+JL8HJJn9GzPITBHxX1hq+fQvTtiwVxkHTRpwCdwanuw",
+	"oxPYMoT9cA3hvh6vxgzunw0ZxptKMUW+in4Vm1bbpDs9VgxI8VXUMQEpzwYYjZ9OWgKD5FTX9jJJ+2fD",
+	"X8VGYTxfO5QREsqsUnEVvWetCDLFmHB5/owa+tmGNsEfvPOvfue//gyOIIOonXnjBbYo/Nu6Fpt2GwPe",
+	"1q20Ld5Mn0HIrgUe0cOlKmPPHUAK+fFoodEs8/Y5HotQt6C5RWZSl+kXgz7h2sBLTOqwFaTiSqRCzsQw",
+	"DNoWJou9vB8oM/6z3jMWFL2eLhuQJw8fSH9dNJvB2sQt3T8b6q+Qb2oygoL3HfuBjBfSffhQm7Rkceop",
+	"StceNHoQ2nBDks5BMGN8xpfuuNrccOJ8YJbqa6/FBstgROrZ9CAAhTLb7r8zhzvs05Uvb5L0Gk8RFpDq",
+	"nW73v4vSrmXipeh+qWesba7vyxZwMPzszBCDBQDkzX+PsQY9uX4WPKLzpf/NfmYyufFYQFRD+CuwUXE4",
+	"skG0WVWKisyS5QriUlHm6UHY/2LPe89+6vXYMorjCKM7lGYkIxxA0LOF6JDXFzwKVimfL7kJ2im3fNdt",
+	"DYwlCxmYdmo9W+QRPWxV4EuLUEc3g2O4aa1sgOhabA6hGTqPZCTnAZxLbUTLdRzDaQrFLBWIHQaplQr9",
+	"yCzxpd7uURz3lwAU7LDHBmSGvwfIyzseB4VXR2uYDD4VSepzE3Po0a/vo37rK5HCdnc5R4zoedwrJtl+",
+	"eg4gtJ5eZsyMUjaPLQVX4EfZOArGSmxSh8Zpo9u1Bog0G2sxzmN1yDgcWrVIUgQwcKmFVRHQ9tRJSvTP",
+	"hhe/Dn4PcqILWOECAD6/huijDRBfy4QXw4mhnjIofULh67+atAY6uSRPSFK0j5A4fL0iEqfzSf/V4GLw",
+	"z+PB4AXcgy/DM9bL9x6ueXGYfMlhanU5SSdHql12EYqw6oeMtUVzMnwznA5e4B9DkfEoBpDCX/5Blm76",
+	"cx7JoYRBwXlYUpvTDx/AaTDcdmYjQ5CVtG6XjRyZAnIM8rMsTpJr/ZoFylrrzBk3j3W73TZFpsuB6WLQ",
+	"rGLWQOBs/NtgfDE6Pfn94mw8OhuMp7/r378ZTPtg/dkPqQ0j/G6Ti+HpxXCCltSb/gnYV9U/nfTHrwpW",
+	"29l48HL4z4uTwemr6etCDgxqJc3vwfIEk2/i2p7VoJ/7szHOc6MQTTL3+WbDeqUt6hU3pTux8eDlYDw4",
+	"PR5oI/blePTGHcQag28Gb37Ri/jyYjR+1T8d/hdFEmGgyfnLl8PjobZj6d6Ls8H4zTD3PSqRw9KO91jg",
+	"bsFgX0My26ysIQklshjtxeCQR3YmKmoMOgEfQ+tx90fwZgMM3xjqmKJV4Fn9pk1LgyG61BqfpynfoFo0",
+	"M7J7HezIOk3vdsKBbE0HAFerVOvbDNEbjmmIt9cYhy69BIrQKGVIradYC+NfASh6vawYa/JYYCgDMcsj",
+	"30UY8laslTgD+tIYlrXhTKzizgTXwlsmLNxIvoxmGHXz2GMt1mkmwC3X67GVkCEsi/tMrQrcx3qFGSEt",
+	"37OfoLZPEUsSGABInUVvd+RoCfgNm3HJJFF3xoK/E57DoMRkogUO9U3WM+4ydy0hj4LVeNDolYc84wHj",
+	"poUxJvv/MRmd2v2FMVBjeprtor8/misFfyAwm3bFUyVYlNXIL/dwlWH1XunPk5PzV6USbn0cC9eUzpz2",
+	"VDGb33dO9PT1oHqqC45r4eLhpHQ12xErqbllZ3Sh9jGno4v+8XT426DyF5pfMQkyHp0M6lfArNqOFyuG",
+	"Fk4G/d8GlcW66E/wd1q9jN6eDsZ73vd2OH09Op9e9E/NbWyfNcEJ7xGhKlzdOPTw9LehCbnon2/1rZyb",
+	"4XXwbox2VRcbr37R/BS4ABcH9MDFeNA/fm0VnPlb4Yu6M9NLPB4cD89AE9HGzm+sng5cncnr4Vn1gU1x",
+	"vf7p8eAEX6A09LZoXH7pxL6NOYwQlBmMdx9JpLCAhJ7JuI0H/+dca/SLl6OxO58jIls3IgmlGgJ8TWSD",
+	"tZQQpXi+IWQnJeSKx4MPf374/wMAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
