@@ -335,3 +335,21 @@ func TestOrganizationLeaveConcurrentOwners(t *testing.T) {
 		t.Fatalf("%d owners left the organization; want 1, and one owner remaining", left)
 	}
 }
+
+// An admin cannot make itself an owner, alone or among other roles, nor invite itself in as one.
+func TestOrganizationAdminSelfPromotion(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	tm := newOrgTeam(t, h)
+	before := dbState(t, h)
+	for _, role := range []any{"owner", "admin,owner", []string{"admin", "owner"}, " owner "} {
+		wantError(t, tm.admin.post("/organization/update-member-role", map[string]any{"memberId": tm.adminMember.ID, "role": role}),
+			http.StatusForbidden, "YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER")
+		wantError(t, tm.admin.post("/organization/invite-member", map[string]any{"email": "adam2@example.com", "role": role}),
+			http.StatusForbidden, "YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE")
+	}
+	wantUnchanged(t, h, before)
+	if got := dbString(t, h, `SELECT role FROM betterauth.member WHERE id = $1`, tm.adminMember.ID); got != "admin" {
+		t.Fatalf("admin's role is %q", got)
+	}
+}
