@@ -54,3 +54,10 @@ WHERE "userId" = @user_id AND length("token") = 64 AND left("token", 32) = @hand
 UPDATE betterauth."session" SET "activeOrganizationId" = sqlc.narg(organization_id), "updatedAt" = now()
 WHERE "id" = @id
 RETURNING *;
+
+-- name: BetterauthSessionClearActiveOrganization :exec
+-- Unsets @organization_id as the active organization of every session (of @user_id only, when
+-- given): an organization deleted, or a user no longer in it, must not stay active anywhere.
+UPDATE betterauth."session" SET "activeOrganizationId" = NULL, "updatedAt" = now()
+WHERE "activeOrganizationId" = @organization_id
+  AND (sqlc.narg(user_id)::text IS NULL OR "userId" = sqlc.narg(user_id)::text);

@@ -4797,7 +4797,10 @@ type ClientInterface interface {
 	//
 	// Errors: unknown, expired or not pending: 400 `INVITATION_NOT_FOUND`; another user: 403
 	// `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`; 100 members: 403
-	// `ORGANIZATION_MEMBERSHIP_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	// `ORGANIZATION_MEMBERSHIP_LIMIT_REACHED`; the user is already a member (invited under an email it
+	// has since taken): 400 `USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION`, the invitation staying
+	// pending (Better Auth adds a second member row). No session: 401 `UNAUTHORIZED`. Rate limit:
+	// default class.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -4813,7 +4816,10 @@ type ClientInterface interface {
 	//
 	// Errors: unknown, expired or not pending: 400 `INVITATION_NOT_FOUND`; another user: 403
 	// `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`; 100 members: 403
-	// `ORGANIZATION_MEMBERSHIP_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	// `ORGANIZATION_MEMBERSHIP_LIMIT_REACHED`; the user is already a member (invited under an email it
+	// has since taken): 400 `USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION`, the invitation staying
+	// pending (Better Auth adds a second member row). No session: 401 `UNAUTHORIZED`. Rate limit:
+	// default class.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4917,8 +4923,8 @@ type ClientInterface interface {
 	// DeleteOrganizationWithBody Delete an organization
 	//
 	// Deletes the organization with its members and invitations and answers the deleted row
-	// (`metadata` as the stored string). Needs `organization:delete` (owner only). If the caller's session
-	// had it active, it no longer does.
+	// (`metadata` as the stored string). Needs `organization:delete` (owner only). No session keeps
+	// it active afterwards (Better Auth unsets it on the caller's session only).
 	//
 	// Errors: not a member (an unknown organization included): 400
 	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
@@ -4934,8 +4940,8 @@ type ClientInterface interface {
 	// DeleteOrganization Delete an organization
 	//
 	// Deletes the organization with its members and invitations and answers the deleted row
-	// (`metadata` as the stored string). Needs `organization:delete` (owner only). If the caller's session
-	// had it active, it no longer does.
+	// (`metadata` as the stored string). Needs `organization:delete` (owner only). No session keeps
+	// it active afterwards (Better Auth unsets it on the caller's session only).
 	//
 	// Errors: not a member (an unknown organization included): 400
 	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
@@ -5109,7 +5115,7 @@ type ClientInterface interface {
 	// LeaveOrganizationWithBody Leave an organization
 	//
 	// Removes the session user from `organizationId` and answers the removed member with `user`;
-	// the session's active organization is unset if it was this one.
+	// none of the user's sessions keeps this organization active.
 	//
 	// Errors: not a member: 400 `MEMBER_NOT_FOUND`; the only owner: 400
 	// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
@@ -5124,7 +5130,7 @@ type ClientInterface interface {
 	// LeaveOrganization Leave an organization
 	//
 	// Removes the session user from `organizationId` and answers the removed member with `user`;
-	// the session's active organization is unset if it was this one.
+	// none of the user's sessions keeps this organization active.
 	//
 	// Errors: not a member: 400 `MEMBER_NOT_FOUND`; the only owner: 400
 	// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
@@ -5229,7 +5235,8 @@ type ClientInterface interface {
 	// Removes `memberIdOrEmail` (a member id, or the member's email when it contains `@`) from
 	// `organizationId` (default the active one) and answers `{"member": ...}`. Needs `member:delete`
 	// (owner, admin). A member with the `owner` role can be removed only by an owner and only while
-	// another owner remains. Removing yourself unsets your active organization.
+	// another owner remains. The removed user's sessions no longer have the organization active
+	// (Better Auth unsets it only when you remove yourself).
 	//
 	// Errors, in this order: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller not a member, or no
 	// such member id or member email: 400 `MEMBER_NOT_FOUND`; removing an owner as non-owner or the
@@ -5247,7 +5254,8 @@ type ClientInterface interface {
 	// Removes `memberIdOrEmail` (a member id, or the member's email when it contains `@`) from
 	// `organizationId` (default the active one) and answers `{"member": ...}`. Needs `member:delete`
 	// (owner, admin). A member with the `owner` role can be removed only by an owner and only while
-	// another owner remains. Removing yourself unsets your active organization.
+	// another owner remains. The removed user's sessions no longer have the organization active
+	// (Better Auth unsets it only when you remove yourself).
 	//
 	// Errors, in this order: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller not a member, or no
 	// such member id or member email: 400 `MEMBER_NOT_FOUND`; removing an owner as non-owner or the
@@ -8246,7 +8254,10 @@ func (c *Client) Ok(ctx context.Context, reqEditors ...RequestEditorFn) (*http.R
 //
 // Errors: unknown, expired or not pending: 400 `INVITATION_NOT_FOUND`; another user: 403
 // `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`; 100 members: 403
-// `ORGANIZATION_MEMBERSHIP_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+// `ORGANIZATION_MEMBERSHIP_LIMIT_REACHED`; the user is already a member (invited under an email it
+// has since taken): 400 `USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION`, the invitation staying
+// pending (Better Auth adds a second member row). No session: 401 `UNAUTHORIZED`. Rate limit:
+// default class.
 //
 // Takes any type of body and a specified content type.
 //
@@ -8272,7 +8283,10 @@ func (c *Client) AcceptInvitationWithBody(ctx context.Context, contentType strin
 //
 // Errors: unknown, expired or not pending: 400 `INVITATION_NOT_FOUND`; another user: 403
 // `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`; 100 members: 403
-// `ORGANIZATION_MEMBERSHIP_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+// `ORGANIZATION_MEMBERSHIP_LIMIT_REACHED`; the user is already a member (invited under an email it
+// has since taken): 400 `USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION`, the invitation staying
+// pending (Better Auth adds a second member row). No session: 401 `UNAUTHORIZED`. Rate limit:
+// default class.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8446,8 +8460,8 @@ func (c *Client) CreateOrganization(ctx context.Context, body CreateOrganization
 // DeleteOrganizationWithBody Delete an organization
 //
 // Deletes the organization with its members and invitations and answers the deleted row
-// (`metadata` as the stored string). Needs `organization:delete` (owner only). If the caller's session
-// had it active, it no longer does.
+// (`metadata` as the stored string). Needs `organization:delete` (owner only). No session keeps
+// it active afterwards (Better Auth unsets it on the caller's session only).
 //
 // Errors: not a member (an unknown organization included): 400
 // `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
@@ -8473,8 +8487,8 @@ func (c *Client) DeleteOrganizationWithBody(ctx context.Context, contentType str
 // DeleteOrganization Delete an organization
 //
 // Deletes the organization with its members and invitations and answers the deleted row
-// (`metadata` as the stored string). Needs `organization:delete` (owner only). If the caller's session
-// had it active, it no longer does.
+// (`metadata` as the stored string). Needs `organization:delete` (owner only). No session keeps
+// it active afterwards (Better Auth unsets it on the caller's session only).
 //
 // Errors: not a member (an unknown organization included): 400
 // `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
@@ -8748,7 +8762,7 @@ func (c *Client) InviteMember(ctx context.Context, body InviteMemberJSONRequestB
 // LeaveOrganizationWithBody Leave an organization
 //
 // Removes the session user from `organizationId` and answers the removed member with `user`;
-// the session's active organization is unset if it was this one.
+// none of the user's sessions keeps this organization active.
 //
 // Errors: not a member: 400 `MEMBER_NOT_FOUND`; the only owner: 400
 // `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
@@ -8773,7 +8787,7 @@ func (c *Client) LeaveOrganizationWithBody(ctx context.Context, contentType stri
 // LeaveOrganization Leave an organization
 //
 // Removes the session user from `organizationId` and answers the removed member with `user`;
-// the session's active organization is unset if it was this one.
+// none of the user's sessions keeps this organization active.
 //
 // Errors: not a member: 400 `MEMBER_NOT_FOUND`; the only owner: 400
 // `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
@@ -8948,7 +8962,8 @@ func (c *Client) RejectInvitation(ctx context.Context, body RejectInvitationJSON
 // Removes `memberIdOrEmail` (a member id, or the member's email when it contains `@`) from
 // `organizationId` (default the active one) and answers `{"member": ...}`. Needs `member:delete`
 // (owner, admin). A member with the `owner` role can be removed only by an owner and only while
-// another owner remains. Removing yourself unsets your active organization.
+// another owner remains. The removed user's sessions no longer have the organization active
+// (Better Auth unsets it only when you remove yourself).
 //
 // Errors, in this order: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller not a member, or no
 // such member id or member email: 400 `MEMBER_NOT_FOUND`; removing an owner as non-owner or the
@@ -8976,7 +8991,8 @@ func (c *Client) RemoveMemberWithBody(ctx context.Context, contentType string, b
 // Removes `memberIdOrEmail` (a member id, or the member's email when it contains `@`) from
 // `organizationId` (default the active one) and answers `{"member": ...}`. Needs `member:delete`
 // (owner, admin). A member with the `owner` role can be removed only by an owner and only while
-// another owner remains. Removing yourself unsets your active organization.
+// another owner remains. The removed user's sessions no longer have the organization active
+// (Better Auth unsets it only when you remove yourself).
 //
 // Errors, in this order: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller not a member, or no
 // such member id or member email: 400 `MEMBER_NOT_FOUND`; removing an owner as non-owner or the
@@ -16546,7 +16562,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Errors: unknown, expired or not pending: 400 `INVITATION_NOT_FOUND`; another user: 403
 	// `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`; 100 members: 403
-	// `ORGANIZATION_MEMBERSHIP_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	// `ORGANIZATION_MEMBERSHIP_LIMIT_REACHED`; the user is already a member (invited under an email it
+	// has since taken): 400 `USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION`, the invitation staying
+	// pending (Better Auth adds a second member row). No session: 401 `UNAUTHORIZED`. Rate limit:
+	// default class.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16562,7 +16581,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// Errors: unknown, expired or not pending: 400 `INVITATION_NOT_FOUND`; another user: 403
 	// `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`; 100 members: 403
-	// `ORGANIZATION_MEMBERSHIP_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+	// `ORGANIZATION_MEMBERSHIP_LIMIT_REACHED`; the user is already a member (invited under an email it
+	// has since taken): 400 `USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION`, the invitation staying
+	// pending (Better Auth adds a second member row). No session: 401 `UNAUTHORIZED`. Rate limit:
+	// default class.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16666,8 +16688,8 @@ type ClientWithResponsesInterface interface {
 	// DeleteOrganizationWithBodyWithResponse Delete an organization
 	//
 	// Deletes the organization with its members and invitations and answers the deleted row
-	// (`metadata` as the stored string). Needs `organization:delete` (owner only). If the caller's session
-	// had it active, it no longer does.
+	// (`metadata` as the stored string). Needs `organization:delete` (owner only). No session keeps
+	// it active afterwards (Better Auth unsets it on the caller's session only).
 	//
 	// Errors: not a member (an unknown organization included): 400
 	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
@@ -16683,8 +16705,8 @@ type ClientWithResponsesInterface interface {
 	// DeleteOrganizationWithResponse Delete an organization
 	//
 	// Deletes the organization with its members and invitations and answers the deleted row
-	// (`metadata` as the stored string). Needs `organization:delete` (owner only). If the caller's session
-	// had it active, it no longer does.
+	// (`metadata` as the stored string). Needs `organization:delete` (owner only). No session keeps
+	// it active afterwards (Better Auth unsets it on the caller's session only).
 	//
 	// Errors: not a member (an unknown organization included): 400
 	// `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
@@ -16868,7 +16890,7 @@ type ClientWithResponsesInterface interface {
 	// LeaveOrganizationWithBodyWithResponse Leave an organization
 	//
 	// Removes the session user from `organizationId` and answers the removed member with `user`;
-	// the session's active organization is unset if it was this one.
+	// none of the user's sessions keeps this organization active.
 	//
 	// Errors: not a member: 400 `MEMBER_NOT_FOUND`; the only owner: 400
 	// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
@@ -16883,7 +16905,7 @@ type ClientWithResponsesInterface interface {
 	// LeaveOrganizationWithResponse Leave an organization
 	//
 	// Removes the session user from `organizationId` and answers the removed member with `user`;
-	// the session's active organization is unset if it was this one.
+	// none of the user's sessions keeps this organization active.
 	//
 	// Errors: not a member: 400 `MEMBER_NOT_FOUND`; the only owner: 400
 	// `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
@@ -16996,7 +17018,8 @@ type ClientWithResponsesInterface interface {
 	// Removes `memberIdOrEmail` (a member id, or the member's email when it contains `@`) from
 	// `organizationId` (default the active one) and answers `{"member": ...}`. Needs `member:delete`
 	// (owner, admin). A member with the `owner` role can be removed only by an owner and only while
-	// another owner remains. Removing yourself unsets your active organization.
+	// another owner remains. The removed user's sessions no longer have the organization active
+	// (Better Auth unsets it only when you remove yourself).
 	//
 	// Errors, in this order: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller not a member, or no
 	// such member id or member email: 400 `MEMBER_NOT_FOUND`; removing an owner as non-owner or the
@@ -17014,7 +17037,8 @@ type ClientWithResponsesInterface interface {
 	// Removes `memberIdOrEmail` (a member id, or the member's email when it contains `@`) from
 	// `organizationId` (default the active one) and answers `{"member": ...}`. Needs `member:delete`
 	// (owner, admin). A member with the `owner` role can be removed only by an owner and only while
-	// another owner remains. Removing yourself unsets your active organization.
+	// another owner remains. The removed user's sessions no longer have the organization active
+	// (Better Auth unsets it only when you remove yourself).
 	//
 	// Errors, in this order: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller not a member, or no
 	// such member id or member email: 400 `MEMBER_NOT_FOUND`; removing an owner as non-owner or the
@@ -28626,7 +28650,10 @@ func (c *ClientWithResponses) OkWithResponse(ctx context.Context, reqEditors ...
 //
 // Errors: unknown, expired or not pending: 400 `INVITATION_NOT_FOUND`; another user: 403
 // `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`; 100 members: 403
-// `ORGANIZATION_MEMBERSHIP_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+// `ORGANIZATION_MEMBERSHIP_LIMIT_REACHED`; the user is already a member (invited under an email it
+// has since taken): 400 `USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION`, the invitation staying
+// pending (Better Auth adds a second member row). No session: 401 `UNAUTHORIZED`. Rate limit:
+// default class.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -28648,7 +28675,10 @@ func (c *ClientWithResponses) AcceptInvitationWithBodyWithResponse(ctx context.C
 //
 // Errors: unknown, expired or not pending: 400 `INVITATION_NOT_FOUND`; another user: 403
 // `YOU_ARE_NOT_THE_RECIPIENT_OF_THE_INVITATION`; 100 members: 403
-// `ORGANIZATION_MEMBERSHIP_LIMIT_REACHED`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
+// `ORGANIZATION_MEMBERSHIP_LIMIT_REACHED`; the user is already a member (invited under an email it
+// has since taken): 400 `USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION`, the invitation staying
+// pending (Better Auth adds a second member row). No session: 401 `UNAUTHORIZED`. Rate limit:
+// default class.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -28794,8 +28824,8 @@ func (c *ClientWithResponses) CreateOrganizationWithResponse(ctx context.Context
 // DeleteOrganizationWithBodyWithResponse Delete an organization
 //
 // Deletes the organization with its members and invitations and answers the deleted row
-// (`metadata` as the stored string). Needs `organization:delete` (owner only). If the caller's session
-// had it active, it no longer does.
+// (`metadata` as the stored string). Needs `organization:delete` (owner only). No session keeps
+// it active afterwards (Better Auth unsets it on the caller's session only).
 //
 // Errors: not a member (an unknown organization included): 400
 // `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
@@ -28817,8 +28847,8 @@ func (c *ClientWithResponses) DeleteOrganizationWithBodyWithResponse(ctx context
 // DeleteOrganizationWithResponse Delete an organization
 //
 // Deletes the organization with its members and invitations and answers the deleted row
-// (`metadata` as the stored string). Needs `organization:delete` (owner only). If the caller's session
-// had it active, it no longer does.
+// (`metadata` as the stored string). Needs `organization:delete` (owner only). No session keeps
+// it active afterwards (Better Auth unsets it on the caller's session only).
 //
 // Errors: not a member (an unknown organization included): 400
 // `USER_IS_NOT_A_MEMBER_OF_THE_ORGANIZATION`; not owner: 403
@@ -29062,7 +29092,7 @@ func (c *ClientWithResponses) InviteMemberWithResponse(ctx context.Context, body
 // LeaveOrganizationWithBodyWithResponse Leave an organization
 //
 // Removes the session user from `organizationId` and answers the removed member with `user`;
-// the session's active organization is unset if it was this one.
+// none of the user's sessions keeps this organization active.
 //
 // Errors: not a member: 400 `MEMBER_NOT_FOUND`; the only owner: 400
 // `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
@@ -29083,7 +29113,7 @@ func (c *ClientWithResponses) LeaveOrganizationWithBodyWithResponse(ctx context.
 // LeaveOrganizationWithResponse Leave an organization
 //
 // Removes the session user from `organizationId` and answers the removed member with `user`;
-// the session's active organization is unset if it was this one.
+// none of the user's sessions keeps this organization active.
 //
 // Errors: not a member: 400 `MEMBER_NOT_FOUND`; the only owner: 400
 // `YOU_CANNOT_LEAVE_THE_ORGANIZATION_AS_THE_ONLY_OWNER`. No session: 401 `UNAUTHORIZED`. Rate limit: default class.
@@ -29238,7 +29268,8 @@ func (c *ClientWithResponses) RejectInvitationWithResponse(ctx context.Context, 
 // Removes `memberIdOrEmail` (a member id, or the member's email when it contains `@`) from
 // `organizationId` (default the active one) and answers `{"member": ...}`. Needs `member:delete`
 // (owner, admin). A member with the `owner` role can be removed only by an owner and only while
-// another owner remains. Removing yourself unsets your active organization.
+// another owner remains. The removed user's sessions no longer have the organization active
+// (Better Auth unsets it only when you remove yourself).
 //
 // Errors, in this order: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller not a member, or no
 // such member id or member email: 400 `MEMBER_NOT_FOUND`; removing an owner as non-owner or the
@@ -29262,7 +29293,8 @@ func (c *ClientWithResponses) RemoveMemberWithBodyWithResponse(ctx context.Conte
 // Removes `memberIdOrEmail` (a member id, or the member's email when it contains `@`) from
 // `organizationId` (default the active one) and answers `{"member": ...}`. Needs `member:delete`
 // (owner, admin). A member with the `owner` role can be removed only by an owner and only while
-// another owner remains. Removing yourself unsets your active organization.
+// another owner remains. The removed user's sessions no longer have the organization active
+// (Better Auth unsets it only when you remove yourself).
 //
 // Errors, in this order: no organization: 400 `NO_ACTIVE_ORGANIZATION`; caller not a member, or no
 // such member id or member email: 400 `MEMBER_NOT_FOUND`; removing an owner as non-owner or the
@@ -57725,331 +57757,333 @@ var swaggerSpec = []string{
 	"UpKphbqpfzjc7XVOk1mWjYtus3H26+Ci1f7QPAMo0xh21sgAiSQPAEm3ri1PHzmqTJFf6XC7gwsi6VJW",
 	"MgOMBE84fHG0lt1tk/ymR9Jqv0sKmO6Jw+1cIlQYnhxXPjJLorWz1vl5s9ts93EZe9nmbbhPFDZx9GP8",
 	"MUZPuKnytib2CCXnuaRBTmJfyEDm9mxhFuImtFoa0ql0i6MtbthIYNERS6nA8hMIcQs5ipWTLRIH/3/2",
-	"3my7bWNbG32VOrox6R+k6SZOtjQy9s/ItM0VWdRPUvHKDjKEElEisQUWuFGgZa4c354HOI94nuSMmnNW",
-	"odCRlG25WdG6yLIkNIVqZvvNbxZZVKmKpIAdMXtJJr6MQkRfMVJRpuqEtmcFa5IXJhpBwM7HJ4Agefpp",
-	"7ewsUiNCNEia8s0R42Go8iMMLQRAmU2iuTxf5fR3RUrfPFmKh1X/Kk7mkXwdYUPtyqIUfveCZxxJ8ohC",
-	"d62HJR1sSX0jIXk9QYV2N3Ze/oKvZN65A9hWG1KkpT0fn4CiaEUkBtsFVXXDDen0d1e28Y3WTvb2MA2P",
-	"E3kVR7OvSHL3+McvEwPJkYvrOETMmIGRmvhGWeh/821y5DXjJWSrIYjbqzw0jhSAbwGCsLVsxhZk1qBr",
-	"D+uhjC0HkKctqVkqQiGziMf+AQhsB9z3M5Xih56R/4fsjz+p7oWo6EsI3gK0lf1cMDgeKKyhdB8YMLWK",
-	"o6wU4Q/ZLFkueUeJFU+hMQZc3e4y0DSI6bWftuAQJgN6UUQUoYkuwt3t8z65vcpKO0DOJwONq/m2SwEY",
-	"2SAPhwceAmQRxWSRkTlMEp8Qc6BjNgjcxs54ZpN8olqJMrFUe4Id9TGimDpYAU0nm/aH2Rjd+yZadU20",
-	"SrO0XSaYYuytMqGEsF/LUjZUbWH8AufINPtEB8kz4C9fRsuVSFUi8a/543i4jCRbxes5QOHyy0T4yybQ",
-	"rrdtIcJ9+RBirA/zY0kkYgxK7hzWDj5PgLITE21wV38O0GKi83jq0HmA5TweTF6DU8CAd7gANiQf3zhw",
-	"ZX5Id9Ohcwn9JPBvjshArP+tQo16yQ011xc5qE4ebZ+DymdQAW3W8/6g1h7U0iw1HtTkeq9Wwcl1IRgv",
-	"N5hbZ0uRLRIiv95K7VIls74+uEPnYnS93anonw0xDvEt1Vq+FjzOFsiK1bxgTsfVR9hDvRPJd1Fm3Zvm",
-	"4stUzKIVoEpahWoXjHgKl3M2f+QDpW2AYnQk3rRt/3buy5VpjpxL7/z+QxZpK3mWLIUC0wOq74j8F3NF",
-	"pjux5XFPk1h4FSxzvq0LXZJr+yYXsL9tm7xCUZoPDmUnvh5l5XEija4xX0glYfldDChCIHozE4X6oDqC",
-	"Lu0l0Azl3GbDKUZr3BBKOdymFcbvo/OL/ngA101fDy7Gg+PhGTRgHr2EX+TPCo7Y416P5lKZB7iNnanf",
-	"8+T18OziZPhmOL0YD/rHryk09fGWZ+VwY43lMN+Wd5Srsi8Yfi1exvKX7ohlmNpTZy+ZdIIUN7R299Uu",
-	"31W1C24BxqWzqo74HjmSqU6Gz7iciXgvGf6Gp9dl8cwCfIAIA9Zyw+kMY43tAk19lBnTNnAkND4hYC3o",
-	"9u4xsJDbFKT0pasLCoK2TvQVJP82aYeFlyAdjQIw1YbUlr4YXmZ5/09iHXJlo4GSTEcXx/3T48HJxfT1",
-	"cOJKx64v79y7nkfvsHXLk16PoYiopa2F+b5z8Vh+zVcSke4BcL65iZycdrOzj+7l4fdFPAsr+PHyUJu/",
-	"HRWv582CsL+l64YBPxZNQsQhRYrpBx8hIsSIm4KJNDk5f2WzmtM+MqZ+M4JDz407gRM9TXdFe13zrm9A",
-	"hOzT4UAvskGN3EuP74y2uggCcpfyNlIEonRbWhqYlrOyKCfyRrYFOgjsE4DEEmCqYJwRHFUWgNlkcrxu",
-	"8/7qowNyz4A4l2M8E3/V7jKnPz+6y5ASJwQlIsK1M6zFhvEarsUGctyXUMdKok+KnA6WOUHWB+CAaw+6",
-	"oJPDwPrnYO9BWyB35MQvFlwLsTpG57hfeQwy9qdrUeN+u3Zi5pzPXAyzohQ2Anjwz+FkOgmOCLhJ/fKT",
-	"lAX6EYGR4DXwyu0iG8h/UlEof0FmKOTngIDW41oGqM8g7c0W4eySp4IFxWlsQeN6gCqYzdL2oGmc8mUQ",
-	"J/MkgN53UCJjKhmo3Z/n7iHI7exYs7yNfq2+gVNSOGt3pGwqL/oGNM3bKFu8wRVoUjSVo2IqMkAk3Kue",
-	"70v1wCYsq4RbKB2s6duvg0JVNehtY9CmsI2s9VxoH5A3LhAhS5MbX7bcM19gtsKjbdNZgfvSQ3yG8fqp",
-	"ay8bXtkiR5cWyZcLDsBO1B8eFN9Z/rwwEWWepNyrB0ygiQ4UPtsm8owcR4pjAtdRtNIEOl39AAGBDA9Z",
-	"XaTUiQa8GJwMpgOMBhQe8QWs+lzO40I0UxR/ARFbfdE3IGKb5KrZ34Vo0700/Q5Z5j9emiKnn5Y2HRQk",
-	"t8ERkOhJkxus6qauUm2LvKwmkkoCTJqLyD49HV30j6fD32olUSGCyaoBzLsOPibKuBGAxVEsIJhCPyM7",
-	"0ADZ65nH9HeiqXPwhU4+vk2bWFQYWysHvo+EyLfNxOWgAsi8WESrLefgU45oRzvEjec0+Ms/0BcgTqXb",
-	"7UJX0+TKAsdYy+z8sgtuD27BgADWSna58WXBtJlo39BUFCZFV5d+7X67FOglU0bCUuya3VcigCwYUTtk",
-	"Az2SGDPhE8viomK7FOyez221UEFn2e+FhhI0w0Xp0t5DZowTKEfcSpLwFmQUxEuaF7mJnwDn7nZ84NPy",
-	"Zim8Nl/7xpcWN84nvvxyg0GP1k0kFUveibSyM/caCAV8v047h4LxmMRiexBWr/W95P40DkUUEw8QEXNL",
-	"wXy1juNOQbBvs59q5Sr7GLFaRuv40r3Wq8RBBZ8tWG6jsb+i0IMReAhJ8li05HPxIfAYz9gyUZm9+0SL",
-	"ucDLy4Me93oekMWrjAEZM6a/nWQ3vBG6yzo5dMKjF8fJ5YZy6NBq3TCpkZLgG0KCun76EU3OH38G7W6Z",
-	"jAMqv/R3VaLOvkRCWQmlrjhrtbn1GtVTCJuWi/uoNV2tztnb1/bKnXHrcVjk9BL8wJeR8gBiJ5XIdmqt",
-	"YjPxj3K2M36NKbRcDRXCJrXB1gbl9nIdxyWXfGdzi7+hrqn24KDzCQH0pT5AJqDVck5o48vdU1148TKS",
-	"0XK9PDjsWYxwJDMxB8fhLjXeKYXXKxuiQecVD8SWiJ7D1nOvIz9JR8rbhVJvqUSLsKx6nDTbin81bdiR",
-	"r7faPBc1n/viU75EQvGK8nWUmUgH0BHkM8JP3XGqZCm0PtL67NCXFbzVbiwqjdKJEpdhXnC5UUJArTIY",
-	"7wr7FtZ6nkhRC+JwP8tSskRhY7V0RT/VlFycah26zhZCZlqWYO+/2/PKFVBfO5WKs42isElsRuGt+s7d",
-	"pbzMv+6FyHgUN8nJ7wfc9c1Lv48CWWnR9hVcg9wS8hhXyJogQlZIYFGuJNeP7aMtljSEaeuMZyLR4IoF",
-	"tc7QtxNJuTc0v2pQw5h4tzfv7i24u7DgbiHFFlx1clR4c95d63Ig9tCaXK8YsPHkbX4vkyT+EBxa1FlN",
-	"5ycIXEaysr99WXsCnYvabJ5ymSmGUQcOnVdYHCmsA2FB/gUqYK1UqGSdzgT7//6f/9eXeLU6Kr6X/YEE",
-	"OqYP8p+BZ0Ii7A+MSnis5hKn7kna6xBwDX/PBF9ufQCf5X9OBQ+rFx1hUt6XC64Y1zON5bY8jtnlOquH",
-	"IHgmdwUAu4DPDvXDA+rYF4pVKtDiks5kBRb7ZopqwNvHvhwbaEVk+iMcMfGez7J447b2ym4SG+qHRv/S",
-	"9t2vsRA9FvxxmYSbP9mQCnUjuVpnJWzbLbMD5bDM49uEZT5zydZrrtzjdpYfq7uBI7gve81V/r5vAJXg",
-	"DmZrORfS99zjEr4/gLGTFHXkr5bHH6+O0ON1wAo7oMfGLS9Fok2rzxZZxzlNapuCBVoZBazFKUrOfVnm",
-	"H9HqBdvAIfdVG5j1Srqr0Xj0qPHRs5/YIlmnyvOlHhJQ3bUysVzFWrIQM6HenwXL2omZBIcsWKcxtMNB",
-	"MV3QQto5KIU5wF+oiYbQR3s2+mF+XQiGGL6/oFD15suGsjdYiHLZ2xFqIb0NABe35JQqACwLYb277G2U",
-	"LaDnmxIyNN0Pm5Y0M+0HbI11KqS40a6PmWPbwqntsSWQyPkSujU5X6Kvh8dE4Va9A+UkMveLCjiWxkDJ",
-	"JadO1k58BrgFgfGuvmKPtSDCxNR6tihaPU1ImLpSvmb0HoaIgGN3on+uJsQNNFxvD3rneHQycN/oS5M/",
-	"0ReZBoXl+E7xrkPmr3u9pzOAK+h/Ca/yG0AvtGQCxE/tI0Jk466B9YdOWXqGUtFRtDEKHjvLkrbdadur",
-	"Gp2ZuHg7nL7GqdCDDo4s02I5wmaMCQOn344tyJ+D+z10GmLgPg/aTU/G4b1oWqPHvV7N0bBF6k5E8nPW",
-	"pe+XN9qshMrFC30oRlq1QQwsSRYlD78HvJVbF1sFXdWSOMOsOjCrO6qIN6iM76Hc877K8zs1o3Cn2TwB",
-	"sMV+rOEUC/5ObGvZvEzeEWy+UJYFKrNi1ZSx8incHhZIRhAOeQTdHrentW0Om0VX0IbHFJImUjRC3puV",
-	"H8AMtH1hRX6PtN9x/1RfeDLo/zaoeHsX/Qn+7vTk94vR29PB+BuqSj3Ry/cFEOyV93wDEm4/GGtxC95L",
-	"uu9K0sG2+xTpFqFQ2yu/UiPlIpWb28kVa3GJ1m67iHQ6ckv/IirlJBcSOt+W8yqfOYB0EqlCKuPLkMcV",
-	"o/b7McgV5vs+dv+5KOeS0uLf5nx0XIRG01kZlGF7rRyi14bIyf4BDvfkdH3ZGBw4KpThQSQfwAQYBmA8",
-	"FSwWVxnTTtIV+MLkAao9AsNlF9SdKTZ8gXEC1GplX7NgbRA+o/y435M1DLDgsEM0IiquVvXh+3voJ8PJ",
-	"1AF+TL6Iy2agfrW2375WS6QcMIb6ljKvf35pyen6afvJUOdU3EvQT5KgJcPigfpItBqIUQK9ba3AoWu0",
-	"jPij2+3+6TH/IEsyDr1K5IcAKRoscLMEzw7adWjpz1aJU7FpQE7kktyXj3s9AnUnV1dKZAFb8Tk8Zumx",
-	"QCVp9ssmYC0nFuMEj6kIxwM0mFdFKyASG57yApo9QKIRmIXNG66iOBPpy0jEYfCIfhqBZElS+4vfeLwW",
-	"AcMf4E6M3PryCjKTR6zYJC+hBygWiP/Jv7btsUDCwGNsOwHJ0mCe4X8pAK7/K5PsQv/Ll4EWEzyS0IYC",
-	"Gxxd6OWD4LgM6YcjuBHnke4FsQotSqu5BNO/wqkqpD5uALHhkg0nIxbyTLS7LIDdFJim9HqBcSKsB6QY",
-	"dSdZ8TnWRbswGsssKjdslsTrJW4vthCpoFa81IsQPOl8t1KDGZziz5mY/R5rtMr2uGGy2KHnzvRhUtG/",
-	"xH6Q7fh2WO0KpuiNaa+VMHUdrRqVJxz1T3jPJEkzdi02TS9AuVF4gZD66X8c2D2vHRosw7H1aAC9LGn2",
-	"vIlrM5QKhoNixU4zV7P2tuFZgVQ7Sq5mB6io9xoAyC896ySimnsDO/Lui00PiE89OhIyoH+2DxBuuR2e",
-	"7RgeHinXmBP/097+HiPqa+dC/I++XA8jzuA/+p/zDP4j8LHeAYrbA+/ACGr9qFxOH3gHVkzvNVn3mMAv",
-	"EOHT0rS2+S9aH8mV0Wz31vAnxxOMjZBcfWLUDVrd7hVagI6J1fzk9tqNB8oUKDo2cgW6QO383Rss7sy0",
-	"ruta0EekIIyA9k0H2rHMeBwj91zBpKm2O6QEMvb5+20wHr4cHmP2wLRUvng5GherNMx7ATEAgYSauMS5",
-	"so3zZlxS16MVh3nRo53FQCoPo+2fDXHE3WpUwTK5N8Q/3lCphplkaq8FSFt8PQiMvMKv9I6dZYSfz7LS",
-	"U3KL6MHEWU+9kofY9U/PX5os2evp9KxJKMKHf/1wQfGD78MEX7bldznWWiOrbiEbU/HfYvYxbSPwxnro",
-	"WrHPA14pwuAoR2Fta72AuOwPQUPZ875VbKxFAoUF+WaFm6+StQz/r6DttAK1fRZuV9r2+YqZS3KI3NcG",
-	"gArOVEDuNrKB1kmnMcz836H3QvlLd9BR0I68h5x8r4lYXO+PrnnDJPxOeK5Bm9CBG4YjApeylk2iRCF2",
-	"q3YjT2igQIlalDHj27HgfwdtUPJVoGujo1aAsOQhWy0lu93uh8CCWSlCRWUUviwiWbusXwC96LeYxBXU",
-	"s1B7fINOgGjapQN91cOAX94soljkghP/muovlqrLYMa0Mtgk61SJ+AoBMwp+3sG0Vulv/XEES27AzkN9",
-	"4UsApdoV07+lH3KUay1GJzXfk0+EcqCduPC+jLlyKCh77KNQPDXJtsf7kVniwLV+db/xynYRqsxiXWON",
-	"z4wBwLNzpwhH9xXfDP5nl+a5R/98x0pHL549ZLfQN8qS4zUrm0mWpHWEwOSMGke4VU/bXu7tUyykVoRu",
-	"LFABHxWei00moR09NDyb80hi0V0ZAtmQ34NcWpLW14OjMqxoPUtXf4RqSYpICywPpSo1X4s3TWBMUwrR",
-	"LT8ZXYjAKJ8oK6pR+KPnS66Arphx0B2FITj8+dt5mFS8nn8s/5JLh1xjExQ4kZ+yT6JpwvrRrTxN7EvT",
-	"NMHcw3zEcXJjKvtb8P42k2RV0a9x8Sj5SBj7yjarU0QTUcN2f0caqfZdX0k13aaYvXZvODXthf75/469",
-	"8O81XUHTTUT2GShhsSB8S/Xjgss5qTwsU8N0PeD3CLxaw/S6j+/ky4rzFGWWbtDoxRVPlQhZy22ZUnnd",
-	"Ai1+YanzQTcVi9fxSwPHei9VEn7+Er2KTvHl7Tj22W0o9rkNOu3AAJ6fvejXcuwf2c6WkBO8FHEi5wqL",
-	"RWq8FEo/fAP9uCjmZputFFqtAGim0HJhG8H/OWyTL6CHqi/6Fkrp4bQ1qSA8Qvc0/9+x1sBd9wmJWtwD",
-	"Zf7wBndJ0KmF8JXWGCZIF9SRs7Dd3CyFMnF9FZCE5t0DyqE2I/TLNeOFcnEkIemyUbmQ3JczUH/2l4ZZ",
-	"JkkRW27ic+VCMZN31VqDrVd5GTpxAUTQhxseRZwAbBclgJ4+5NAyRAP/nUSSuL28ArFJJUi3q+SatQp4",
-	"PsPAKunGZ71e+8iXH82lnulDleVpnS19Y+lSKKOvahwvX510HQt2mSbXQlIAcX8MvKv/bFiutIChWCZQ",
-	"OpAtxFKJ+Gr/2r+3w+nr0fn0on9qg4Z1Be3lNbgBhgKbD7t9fXvwJfzBPMyNJ+wDglLdqmxXwxocRIOa",
-	"LfDR352SzV/zzYQgd6nY++Djd8lVg9riNjzwK67UtdhQM7IO/bi7KZlDjVUCOdEj1GFtv9067tSClMil",
-	"VQSS+hkLzvqTya+D34v0s05WPn/pYbEP48OHeSfGhw8LauYBNd2D7ibQRJi8OAbUb3BLDYScxyrBto+g",
-	"kIJjPJ4dvTsCwyb8OZo+Kh6FlrySJlpPBiTZ8EejHR83Nwo7o+W8G+lGT/9qGf1dvX1xDsJPlGLOUB8+",
-	"elgc3VWSLnl2cHhwGUkOMKwlf38i5DxbuEjzHBD7CV9rZELlM/MDxVrFs+RBKW/bQ0Ou7sCwVn5CPAbI",
-	"OPha0KgAZ/s4ydx7tvuO0yR7qe2xe1He3A7NrJMjxM2ZLsrvuZD6+IuOSzrdSVbbgaxvxaUWhpKReGB0",
-	"A+A0A8nfRXOeJWl3lopQP5THqjsXWasdsJaKlqtY3IhL/UZIHwRmEP18DFEiRyvqpKEWfCXahyxIV5AJ",
-	"4hDrefqkc7nJBJsttMUu58JjQRYtRbLOAva81+v1PF9CKdZvgFydkfnvH6xScSVSKHfFfIZn8AfF7hsL",
-	"tAjpjGgJanSUfjJkFo7zDwzA9zG2N2vZsrNi82R0BTcsjNQseSdSiPWYU4US2pfjM/TwwGptd5n1SO3H",
-	"mqRaSwl8S8ahA2d+pqUQoQgLKiXvYHI7naJ1WIj67HLDzkaTKU5YC+/50UBzEUP8ajA9YpeJdgu0l0t3",
-	"a53oOY2v+dIwG6J7jBvsUoR6mU0RHbCB5psiSScipnI5qqET7zMhkdXUwxhnckXDpnxjPR8ybjg6E7X7",
-	"7i5b1G19b2N+v3DU8kRceU9szalUn1vZUsS4BxKh6/zbGHk/owcXhei/dfFHFc0lz9ap8epYK3jD33f6",
-	"c/Hz017vyJdnPFv8/OiIvc6y1UjGmyM24UsxiTLx8wl/H7QrmUUzHnssze9vuGKw7np/+3IravnDV5XX",
-	"xcxHxtOM6XlCSCvZm1tFtbcFMItHSLHg1WDK9hPogcfWkqpM2VJki8RahXD0fWnOfjG2Ar3CLdlRpMy9",
-	"ZDFbk/JZu8tOomtBLMQgKbIFz3w542kaCUVrqrCzL8S8uLbwgaY4GKXRPJIBaz3rPWVgdtxESrRv3f5g",
-	"9+E+07N6f8D/XQ74d4TDv41IYC1UyHja2vsbc6mYR0ov696GHNRXAo/obksOazF3GXNjGENab8o1m3Dp",
-	"KmDBXxhejkJox8ZSLkOAtmqboBuFAWtdciWeP1unsZZfT5/QJSz4g3f+1ev8x5+BfmjKZ5lIFVZaY3Ae",
-	"qsVZFLbJwujqNwXsZwzLB/hTqf4HCoOMNUe1WHhzGKlVzDen+Az37zyeJ2mULZbKl4PwxaTPWp2f2h4b",
-	"TJ788Jy1Oj+i1TOmH5/88KMeEc8yoTJrqGp7BmxUtyaDTFAWSV8G4j3kXV0ztNlkMry+QkX66l/Fxuna",
-	"6xrJgS8DayQHrAUXFR7azzI+W2hFQfgrrq4FTGpukB2yv/wDvW/O0mTlhHLIcltEMlOH7I8/g/3tW6yu",
-	"Qq1xlQq1yD1YfYiQ6j4WSj+MS8ZZqK3oedKGzLi5thpi9iDsk8Qh1CgLxERNBpOJTY2PB5PXQZf1gb+2",
-	"cS4aO/98hhD2ao17uHkhyts2knqhcWc/6fWYkVAeEIlqhYvbHZYD1N77jABe5gJYpIBoGeq3Vbewn0zD",
-	"X+Qs362da6TEriq3YBXz7CpJlwEIqQzI+99FM0GVLYVheiyYpYlSneJNnKUJX2KkXzTVxDVMdG1Ntnn8",
-	"gXdQfN/exdWuOFIL/SGXyDpRGEYx2QjCprHQGf7vVnXWv4pVlvto+WEsGIMLLkPAvGQJtEBLnSVkiyS5",
-	"VsXYZ45yaRgnbb2vVoe9ZSs2mGplbXlvq93CVruvzbw9aA7sRGPVQdHI3hG+vETdmA5b69MbsjKsZbri",
-	"VpvfeshcnQBcekea5hNTHIkSLKDvDKyW4ny+joiXzaQRgEaf0pL9LNBakGf554QJGIULDtjr2uLrMzNd",
-	"X6Lw2azdnhXP5ju6H38+vh/Kx1W+ENu3OoF8diYjxyJv67Y9GVmpkaM/AJMAARluUMh+CLrGoIqUL7M0",
-	"Wi6pXRAQMRChAYZKtEZnrXpjsb0LEOG0GvjYXGczymQ8eDWcTAdjxJnQY4NyDnSWhAIMqXLW8mNDzFvS",
-	"lnoCZlwJ1QzIuNt8ZeEdXylnWRpDU+oSd3b4rQMw7tN8n1ouBlR1+xsBQN6ycWPCW/kYMBiALeS5UiLF",
-	"FsNzHkkSzSZMlFyxYM/YM6SLAJtYNHFRFmcLsWznVidiBU0cjBR/HoQavjDs09arheATdN+lbFTIMw6y",
-	"ZLMSLDAxqu5cZIGTh8IX5YNCgY91Q4AZjuaR9Nj4zJdRqH2ZhYfg+BX08JgBCtLa28hGCAF2sJfeIXfN",
-	"DU9D1lpLCk2UfDpfXguxQifpkPVgCD3XBDdPh6I5iWNWFvROr/QY0ns5Kcsr/ewsNxcMeAW4bLKbpHPF",
-	"Z9qnVJlYgRFXZK2pVojTg5FUQ8+Cf/Ah8GU+m0VnoUVOB3vee/ZTr1cpVchnHTTh8ev+ycng9FWhrY6F",
-	"9eSLjyqxRuP58iZNgHwcF82JK47PqDh7JlKxTOQGtoVn+zZXlrSwkCFqJ19ClaZdUM5mcSK1kneXsw2w",
-	"Cbbksfb/RWh3KH6lVuSD06khTXrZH54AfImb0eebCb6z/nrWQoQUMmMW180YysTYpL8hTW6ULyk4A1Y7",
-	"qlQymbN1KhULcoon7GhoojkxV58FnKSnPIQAJMxHEXLZgjJBKoEpJk7GdMM/JqPTgEhJajmTSPiB+Col",
-	"X+4Wy1T3xq9kKdCIJtFcDreQlUxMvPS+BO/fzHooRg6iudwz11xjL7ihvT2shYpme2AKqQ2x3XazoZy2",
-	"CnzZqs0KlE0GRyMak8GEhl3Hrmwa+LJkG5hefR9hHrCCdeBLo0tYC1TLOye9YurqjExoY4HA1RVwF9vM",
-	"kWd4kyVUgmidAg0T27508kRd1ne6EGl7wMxAmtxQ7TsRKk+MS4ltBLHC5QaxqZSf92VAE+akhgIg/MAC",
-	"O/yj0TBuZX9W1u7b0i0q47FwrqhNtxxVbARfNhgJ3LkuUmqNVIquA/wxXu8RILUKS3fFo1ir5lbB0nCs",
-	"2mZTo84k8CCf5CwnmB65pROFvjTt8szpEGEbLQk0BfTwgYbxd/qKsSEQq6uO+aHXg6MBoTw4AQuh9Ocs",
-	"eEbF+qpsOEDTwSvoFlnZx3A84VA9UAxMAo+pBOL/vjTgZ3r3s17vixoRbkC/zoSA5cWQA6R3I9WQvgPw",
-	"WttJjFmO8ol7WCA7Z47PIzo6UcZ4GCojAJsTYwVLwh36l7BcilP1Ne2W0qJtIbwp+YgtFHV14guSFokU",
-	"kKwgJun2vd3zd4uavIxkpBa3TKOkAoAGnSy5FltsoHNlWgfirqTbGNym9WdzrFklMy3qCZsCkgLqDsUN",
-	"3q18CfStYN2kybsoRGffmDzLghOnf9FlAT2NSlZzyWNktqMbfJnDYo60YIWRT/WrbZBFDwb7ZqBVlcQh",
-	"HiiTDjQDM64yS5NMS/pImwV9er4ymAEtswFg9GgO9EUzoRTOcNBgRWAc3Kk6KMcq8kABfQ1hMfrHx6Pz",
-	"02kxTKAX/SZJQwsISlK2lrNEXkXzNQgV+hx6yNl49NvwBRV9Ts7PzkbjKTjt9rOxctaXNHt033T06+D0",
-	"YjwAe6Zys0xK2wT3jinZNLfhQ1xrx76V6H0Py/aAubV/fDyYTPAJwafE6bFbC8w7LiKGBmn2LjeFDddK",
-	"UsRq0brjeQzaHuZANiwwHzAMqYSVNidoykDNkhU0HXEu89w3IIKI6q4CmDsopKoni8u38x1pUvpMi4j5",
-	"8gyl+Sfu4oiDK8E61pLlvlDzOwv7o7TguQRA2YnL6eiwF3i4rQ6DYXaM2Oto3zRrVmZEYA6k5alYxXwm",
-	"FAseXSWpFtfmKUG7y94C9g8drAVXOSiJtWZciU4klZAqyqJ3om10li85e/KsY/GZDEZDIlBrhcfQq561",
-	"Cr4GtMzOX36I2Ve4iUAuaKDrl5MDEEfymgV/XXIlzscnHx4Vn/Co8oT/nPE4vuSz6/PxCeFqUhFCP5Rp",
-	"4rHz8UlHyFkSipC44lfZxtawTxdAXerqWADoX4FqQc0EM6MOkaO6WOGKLNUOS/2QOujhbIr3kcogzqtn",
-	"Rm1UJpYe1Z8C/yleZoIeOKP6+/2DEtt1sf9+jbOjFalF5OffHxBTnGnXPx68GI4Hx9OL8/GJVqn4Stst",
-	"INelhjdgMBlMwbN+Oxq/uHgxnPR/OakAQp6ylUjZ8x5rIP6EfXxGKzgW2K3nbghAq6/6agTUdUNpEvN9",
-	"aGsFXfUXgqgoLP7Z3Uztjxf+93J8/wAsPZo8DTA68aiYjgtNItuVVTu4ariN+8HzjRQAqUw+hytjtZic",
-	"JVKtKYiKv26ou8e+Ingjsu5bZwTMQYONt79Fe6yCRu6ywXuqjyQtp5jK+MaXENQsZEcpbpSKd8m1UPn1",
-	"icTvwOahxo2KrE9fEHSU2fOM9PWYeL8CZFgCEcHQfLbh+QexhqbyUT6ZaqG3VoqA8p+YNm3jRM7Nbx4/",
-	"+cn4CEa0TUeji8nr0XgasEelX5+MTl99CgTukGJJzdPsmtMPFLTmy9YKqXuAL8hEphtY/ZWwgmafXqXO",
-	"tvIMr2lGrHPkd+pd0oT8NWbLDtzvXYh350O/URoCg/ODbQiRK+DpCO/l9peR24qYKvM1wByas+f3FN+P",
-	"/oKrP2wF3oK1usQou/aRG6x2KEKJo3dGJhsLTbHW096TNssSFjh2bODLVipUEr8TYQHAo61ibdK2KUUE",
-	"T/u5alVriYPZlChTKG2Ah8zpmkJy1ZflEZXHQq8CppSfyxLXlpEWb3Gfpg1na83DU/6z7lnILY2DoVQb",
-	"qTssQ8e/mwdrAQVQp1T4EkbQZaZFVGEoexnM5Rue+tLqluP+yckv/eNfwWT+DJkQE2oLxSzmqSiohRXP",
-	"FrlW8NiSp5S3cCcX86w8LlXgcygXgnb+xqORKhM8zK0JnLudOuSY3nZLXZJbE2AlWfWhv6qqPYoi+1YF",
-	"L2/1foC2oIISOJdpcqPtJkg889XqgaKBXSXpsn3EUhFzYvgzhcuNdS35VN9qlOVal6e9J3UYZtq+pUP2",
-	"n40HOUmLF9YenWJS5CTJkYLbUiL2uo/PiHzL1RpaM6N0/4wK5mUC1OQVv0DrgS16RZvEHUhrd4xdvJt1",
-	"C8vxjcFck4Zg4r12GzGdi9z4EN8vEFfW+QeYo0cYANonCsUrIS30uBQL/vpAgV4M3SsWzWWlXsSXn6E1",
-	"iJ6fkZ6eiZmdu7EgB1pTOJbjVyWsgiLG+1DudxXK1RuV8ThGogvr5O46+nTd7jNfKNJDPFNEgWLbP8qh",
-	"yi5LhKPt5157dyhVZtqQbBlzEPMKSDdnsTfqgf19KpiKYmi94UsSAu0ug+kg7iQrgCzzUqwSMjJVDcxY",
-	"fWLRWYMQIflxZ/FF5x3fKg8e1UbfoyT+hpJJa39lj8A+Iumz2CGtsgViOwt4dSLAlyQDqqUKFQLRr22V",
-	"/O0MknvJ8be1aXZaM9rf7rgJ3g7mQxpFyBvI6zrxH4Kow20Fp/cfb6fo8ur/PnleTeo6v9FOsX/wyD8w",
-	"eVxfvo2yRbLO8jKqw61yhVnkrJP7jjLKQyfEzS8o9+H5ci1NmQ1IPMxaS3jCFVc21fBDr8eWqsveYtDR",
-	"jiV/i2nvXhCHhCmry75DmgZCWNi7/c1w8qY/PX6NsTeDMi4Mjs1FpgiOhDeZHinY+B3Z2T82ubx3rOyo",
-	"CDtuSjL7Mij0o8cRn46mF4PTncnmHXmXYtyMooqmV0ve4N6sCadkf33XMBm6bEsDSgTeTdewmnd9o+bm",
-	"BGgHk9Q6CExdR6sVQHXvMx5frSm83kJ2PxcP4tZQlYrmshPJRzvk+vFCzK5VMdFChqFT7xvkSE38W1XA",
-	"0QAhuQ3pYGhWYuXmEy2P/vIPTOhaS3CocvSYj5HkYlUrW8XrOm+TJHJRePnSImWousZjwTqNAyZmi0Tk",
-	"bSJZYEKlAUN7h4pnPKayyDSKRB2jh9yFJyMv/xth6jIPK6w8pLOo3tZjnD3uhHyT1+u4tcSQB3B5hcJE",
-	"ZhfmNYH5UF/2UQlg9CAvFy5WkbNEIkOcTExAvIN8XPSgNmoR6ZrUZjWym+QlPHTsLIvBQ9k/vgH+Q1C6",
-	"f3S73T8/uBVadR+U3SQXONigXIv88/Ner93AbqQsRMDQzvlymn93xuftI5MFRNRC8a366y/w2+17zRg7",
-	"kWSrNJkhe50MiZAmr6AioF3YZa1pRQHlDS1NlgbDOVRO0q5rH0pMhDJhdXBnrF+ycDqs0jLaFzXnaGzx",
-	"WoEvWw5lM85ftMRer3lZk6v7C8+CtuYLLsNYpARbK9Us+9B5qIYNxcFiJNpIakBcALRCmxfWgMlbpfuy",
-	"XLZktB6B2nJLIbdriuVTsUoAa7nKlC8DVwm+79zc3HT0BHTWaUwAwZKlYTYAeIishYbH4x5T7T0sj/z8",
-	"I4yDXSZJLLhkLWz4anvuosSJnHIognr4EvnNK4LryFTIEGLxah3HcOZr7RaoKL5TayV/w9eyUWAEWFF5",
-	"m6rp2yfKvHuP+N+40jq3RVY5mmq7nYRlQM2GkvFLgyjE2pxDQ/ihT+4IxRStH3rUSNIUJzesdfbr8aDd",
-	"ZU4jcG1jCFOi2VER8Tk97rFlJNcZRdSUIWYletU6VkJ4UpAr2Ke9XtvJHhhVv05jRDajE54j2M2eY+fj",
-	"E3LcwRJLSyaB0fp1RtQiiUNKH/gSFJV27rUz4RhmRGpBtorzEBSMYaS0MzcuGnJtDBya4frSFlolxLxu",
-	"BOqjv/J6FQJdo6loFoy1zAUKaUVoP7Mo85jozrvsVZLMY+Gx/moVi/ahccYdlKYHK0EAd2zSKlkL+Sgp",
-	"fWKrua6oB0SRx+W2hnAjvUttz/JthVTPSoVUlXImY8ZGIRaD+ebE090GplCppLrkIYscQOfjKqBTJgYj",
-	"T9ASX7pje0w9a3NLwIxOOzl6ap1aq8csGPXPp68vToanv9rIhta10Ooip2fmYRghwuaMp3ypmgmCP5O5",
-	"YKBBUmCIBSwCpxIWKYENSsjDYmpflve+dl9IwWuxdr6ih0BllgqQ71FbGCgl8h1eU4sNzMpI2VLkFq5M",
-	"Dj4r//ULnvGg2RKZoMC8S1MEX/G1bBF4+S4el0EEaVZDvWGlPwjALGHvIqXFS5KyljlWZn+1877JeLDv",
-	"jZp7trrPyzdDtc1G0u40grSUQvRckxkE7UUC6CxSDDEF7HKdsThJKJoEynG9YpcbZp7KWvrruNZLcXIj",
-	"0s6MKxG2nXhErhSbwkKt/+VK1bIN4TpX7UoIyWQrj1hNUMfURKOWok+7D8J850EYs/WKcZhK/IW1MMJg",
-	"MdDmvgAqToK85rJk3mij5bT/ZlAI1hzlO/4yFdwCa9J1LMCeyBL2tAekNdQiAwiZ/uh3/gvbZ1x0/9Rv",
-	"evjw2ZMnDx+iaQRvyWtbvNJvIf6Cgy2PDZkfcbGAwx6yJKkA2xf5Z3IyO6hNCoWyVUxgEymAKt203dr9",
-	"j40GscZgkC+bo0GAhsauZ88e/wCju0rSJUIJ2lvsN1/eLt5T5GoI/jIiyTMOgF5bRxC1WaxFonnn5caX",
-	"NvKXseCvwl1HzeGko2qOi1MtYbMNdm7k9V1aYeYl9zGh+5jQ3tbQk31uBl2gwPUZyEybM9+oJWXleUNI",
-	"yZ5Dx5xK1tntUKJAHW26jhiNHV0xLjeorF0AllHWhnDpglzKnEHuItT+G9pJxQxTzlkHiIo1cBg4YR7x",
-	"TkgbDOBmKAkZQdyXSB+XSNF1jTEjKQPGVyvBU6erJwc33olHmNiLYuOzTiSjLIL+5XEyT9YZ0g5K17zD",
-	"LB2jItWKv9wuwMuw0tJBmVkYB30K92Wl6Z2jiKAB3m3b3un9MlpndyiJR+vsS+HLzNt2sJcm6+yo1oTk",
-	"qTBm5Hcnle+D7p+OWdCyM4HDsMXfXK92ghMISGD9yRaakY736BH257cSd3LbBqvrUAzge9hI7pJFDkLh",
-	"FmAE1tqGDjDuZhke4DwNj9FuMEC7aysLtVEq13Ec+NJpBgQF+9Y/0s9F5D9QllDEab0y81ewwK3UA+eB",
-	"r7MELS47k0fYLoOzcI0CxSDgyGfK49om6rCR2UJk0YxRhNwUL/ry2ZMnBsGRu1ithHRFQA39jDoNPFsq",
-	"AaYy+pvmxrbdF6CagfES2d+c/UH6r/RcI85t6QWWzKuViONIzguh9dJXH7JnT55QtNqg8Qb/HE6mE+1w",
-	"XfRPR9PXJpB9t0QGO906X5ZcOehwX/LodoMGfdnyD/4AHgG47k82JNII2gZhmIIB0XYc34zn5A7WUR1O",
-	"7JRN+5AXwCQK3AHecfmOHQ6vV/XEg64vXegAYsqVjQhcRSIOFUZrkLZtODh54RLSYou6IE1iYTpx3Rp/",
-	"QC3Y+mdDmAmF/ivmJt/zWRZvyPPG4ZQaFJrj+jF4BeRwi5Z8LjCNYN1NzzlzXvVMHGGsx2DxjVhosnXO",
-	"V3cNRaA3fEW383y1nR5CihvY8R5T3wSd+71v+AV9w/Xq1liDPH78iDyYncDMPPToMUp8Nwehr648Fjqe",
-	"5XQ0PWNKzFKB+MdLPrvWYkVrBc+XllvOtWwuN8RnlEjBWk52ykay9ZOQi466kVPN/gNlW4lj/NeXLa1o",
-	"dseHIxt0bpd80yodUq6YDQW4bSJipspDzq0K7q6EjHPitXJHAeNulFiF6MeAv1DT6OG3i76SE+5GQk0A",
-	"GdQlD1gqoJWNyS5HTihc8U2dhH6B22tqsgd3JKbt879xLp/R1dV9PdTfrR5quk7ldmnpCOo8xVWV1ULe",
-	"UlRrEelRShKbxx9COjNb+QdktpMDYlk5Sei6Ertl+6q7qSKPCTlLN6vMAIsyIeHWgnB3Ui9elUUCx4Rw",
-	"MByVR/86Hw/xB3zasX4YcFhCfO18PAQ3K0iylZ7Nw0eP9E1E5QmNH1KEkBE/KOhGYvfEr6IasF/6k8HT",
-	"J3kJqv7TA8UuN5lQbvUYPvPn6gvwz2E0jzL183P8aSXSKAl/ftozoKkA7wiKnHle3k2er1YQdu2yaeM+",
-	"UZmW5snVFVvLTGt67L6o58Fmt/ICf9sQPXB3EBXL6cnS/vSMg5vJcGMhLxS7FFcJsAjxzCgGhe3DHA0O",
-	"q2s86Hxr0c4yHRwj0w/W5nhtRqu6AeDeD8Eh5f2IyUgWuLCcT4HKQf0d9tnYz0qbC4X58GXdFMCdOw0Z",
-	"eVeKHs4X1drl62fpwqdnuU9PNWsV44DV2AYvxLuIGpToneb6n4+7P0JSMRU1C7Z7IhjXUwu2FAJCZaiK",
-	"zWCMXXYE5FraOLjh2uzCPut2SfTqUm8QnhnO4Ehh6aMv4wRQYck6QwtQr/5l8p76rxlrIxUzEb0Tt6Ar",
-	"B88ZXWD6/IC1AjgI/3cAx8Erb9K8F469wbbqOWIBiSlKOjhyKoC9a8wuCCjpOdCrWmciDeQXtZDwdV/J",
-	"PqqMorkIMNOODZQ2bLTMmUFx1z27zXdl+WC/ciUyACWvV80SZk8LyLYIw+MG0HZ1S4PIKjWioXDsFUh6",
-	"khmTSKFYK3iv/9eB/wYei0GgEmYIlb62nBYAeZYzUUeeW2fFuFplq2UIMWkQ/Fr1to2CeDu6eNk/no7G",
-	"hbLmI6uhfFlWUXv7nFW1UpFYr2gVfsm/6t/cr3O+tFlmnUITVm0X3Uup74uvAuQB0aHmzsveMikDg7qz",
-	"TqNmUeRGk6yD8yHI+xOinYzn3MshlcYzgPau4EWgUoTCaONWYNaIZ75ES76uiW+5oY7j4blmZ708YbXi",
-	"xMH43Uae7AphWcOqEsOqF0bZVN+QRv/mMmiK07I9E3A+Ht5Ln+/LRlokN3mQ/Hw8RDd8T+FjvOBdhDno",
-	"qT3vgM1CPhjmTp+aQj/P5KDdfgGWoyv/jQG1mk6XvmztwHu3D1kmlquYZ7ZkUF/Zyb8D3XGqv+MZ7+qf",
-	"u2zAZwsIUvgS0okY8jgy9SqC3H1smLYjYg+BI5NUtITHrbxxpS/RqQ3++hCAf5euVfaCEgQOChZsSGII",
-	"qxG0Te1PCZWPk24nr1yllht2x6PRr8PBHvKSy/xz4PuCv5yhf9iN4BUytDJulK3ukILGfc03QlE20Wrl",
-	"XmJ+Z8CuN5Dq1Ie/k0VLAWJhT4lJ8T/HgWyWnWMRCrFUbtNGItZy7UTWElpO3STptQIv0EPk6lpCR8BE",
-	"Gh5DOlaqjYFTQLVaahqvWEZTELEkRz0WZVT3G0HvxMbYLkbKwEvlBcOzAik7KlY9l3pDRxS/gpoM7b8v",
-	"cK6rofy8MEompkLBUkJ7rNi+G0LZ7TKpGbLj5E2s6dcP6A01gy/LWndVyKj9pX/86/nZxfHoxWDSZNxC",
-	"Fxh9k0m6GnHs3FwwbD9WmB+xH/CtLiIKNJj7CDDFRxdv+qe/X/Sn08Gbs+nkYjz4P+eDyfTidPDWjIdC",
-	"pXms+cl/+NI2utT3jcb98fDk94uT0fGve9jemCJ+3P3xgWLJjWxXi1AaauEKG4Bi7sUNFbCbRRTj1obM",
-	"gGybwhRzq36kQSzCxixqYIOfcx/qS54KU7hSi4bGtsa5+35Hyq38mq8dXrWEwk1qDyVbBRV9n43+rNrz",
-	"8xC6kpKs9ffo8D9Q2pVPZMgokhgpKx6uMgTtobhDuaPVBzT9b+0UGp5B0+o727bzb2phgiDx4Y/6AH4x",
-	"E+BcCcZdiX87/b/VZ3LI6MjNoCSkfk9FbSVXJo11s0iU2BLQjRRio7gv02i+QEeMkm+gaj1Wi4UC+JML",
-	"e3LVpP5bk3L3JbCv30QwWbn2wrujDOR8092OlcIajRSABHySldIqyvk4uhZ6vJWAFTQ7Mlq6x4LR9Ozi",
-	"dX9yMfjn2XDsKHSryHNNTAqTlC/L0kgoasaNmnh/tcta0CLGQtPa+9gFxB29zTCoUebsU3T5YY0DazQl",
-	"al5D0NFI/oXlT7l1EEPvUc6u9Jdfwe5B1HC7WfN+AcfSvgLf+M2rXlMhcq9671Xv96l68aAROIO04u20",
-	"b7aP+uUYEgUd2Rq/PGbPnzz96ZC9ftM/7kxe9zuPPfacYRLWY097TDGViZXysGdBJlZMICkOcB2ZEFgb",
-	"uDQIOpUH9TB7q2UaBBT07TDhXDLB0zgS4Kh5iJYFBihc3huehion+cqVbCtPe5MjhfikiuLfhrop2gM2",
-	"VrAnOHrJ02vlANssCOeoGra0SBmAekmioSUIDNLypuJdlKxV7pc7fWRt3JgrRP6AXi+iPfKauK4vTzi0",
-	"/LaTYegzGp1Mir+UmsLYmW8yU3ZRkYDxRrbMoT6Z+fJANBim3Wpyz3DtOeuMeCSsbhEhs8VwpoPcIolD",
-	"ta22ru3phc3QHjM2lKmxDtwxl5tbNBptBeWfB3N8CTAoeNkWNHzraY+FfKOK1d7l4u1KnBvBoglVoaCX",
-	"j4fRoHjM/mvvyjjWBWM+fxQGN54vPyEKQwkEawIjLE6GzloC2NGUFXx+Q+8jgzZ59MVkSsBd2Ndo3GLx",
-	"JfeW3r2ld2/p/XtZetYS22bnrWUcyesOTddu0hEnreI2f3qgzIwrLycj0QK1UE8bouwNohBx9b4MHmkX",
-	"1bxf2aLZrWnhUyQBY1epUItcq2Py5rHWg4emZcpTXwaTwWQyHCH16MvxYPLacH7QyLHTC5X3zziwmV/a",
-	"yikDm3nZH54MXlxMRxfnp0AeetKfTC9ogwSsBdTo+rsNFl+wKATUNJWgA5o5l/NXaKlSbbEvI7DIZPvI",
-	"lhtHBgFodqHLbboDsuMSkPjylp3qH3d/JNw1dgymIn8zRfp8RCEL6OdhaIl5sSrdl0FOp1uLRjyHXden",
-	"TXc3mqfwjm+0tgzH+Cl94e+z2V8B/4PLBq2X7Baur9pdr0Ke7dH581TcaN3zuPtjl53DPYrlbLqs5WzB",
-	"TiiuIinCthV8REtQbfibZ+ZYAxE0S/XgMi0OoQAJuUDgBcA4eZNGGdQZFd6lnZ/E9hCNY8fDPsyJEJE5",
-	"GGmlC/wJ8+idIKEK9URK8bnAgqLTxFyUJQwnz2aoQZUesSBarkSqEskzEf6ywebYWGswSudcEonuMAx8",
-	"ad5Uy9RQwgCVO5FWJOppkmGJFVZWaSFJpFEEQsLxkonZ+utDG4hBkWm8uBEC1nrWe1ZPE+XLRp6oc/cF",
-	"dyU23Xd8JbFZGkOj9ITL7k31v5/8hYU3kqI+yrRLJGvbr1keGxkcGMYTJEVhLeRPYrNYcMjGtb0CG1GV",
-	"RKiNkJ4qjVCNFe2ROK7ni4LeCO94vC4mFOubPDdAGuskm7YlrVVvaWUOP0FCI6nzodux8LiP9vcvg4vz",
-	"sxf96QD6Eq2VYMEjbD6P7SABxgn0OR4LLrmUIqR/jQVXiaQfBhjg0j+VI5aBNdirIr/lH+hnmyaAPNYL",
-	"FeovudTznQEPETW/LuosngoDIAWeVkdzlJmLtOejkqXQk6q9kN1MRqxEZOTLT2cy2spAuBcP0DbCHzT4",
-	"qYeiOR2WeflH05wE41t53GsW82ipvTpDaYv+BY9Lwa/Kbm43akM9pDtVhfoF36r7cK8A/9YK0FV7a7WF",
-	"o99tuKvHNhfbETT/eDtlrdeTJz88dx0HcA5MtdNjtkjWaRuL1nm1uWTXl2cxj4qU3YdOfouCLy6rIAH1",
-	"m4M/eTT8EKTPB61EILBiuP5ML9wbrvLURZcBGxhDRcNaEFtXkCnbRHJuLPdpEmAo3sc2OOnSsDiIFdA1",
-	"whrr7XHIXJ3Vca8OPPh8k2el+owkDg3XXduXS6rvqEyauVyKG3P5znAYClH3Ub6kERcG6V4RtJm6ibLZ",
-	"gkI8OQ/VPnP/IQACqI7JltYYKzajRpNWyErSypt0YE1XTl9Su3nkF8akxtPeE+jcVKA6b3H0JynXkQqV",
-	"xO+01UXMkZUex9CHQHuQYnvTIcr+0F+xd1EOW8IOy4m0OCHgdHTjc1ySHVH4WGBloP6OHdqOeuFrWgNQ",
-	"WtCXxQ9GG+1SzJKlaJoUhIcL/dWmb3YSCuqTrTcWbswoU+x/1iLddH15vqW3M2tq7WwqDIlftLFDUpGh",
-	"8JbGSI50ItsbA/ecrSriBXfwJXA40FWQCEagW35Gjd2BDNAgK9bSvLG+4gaj6oa2cMVTvhQZKNw//qpJ",
-	"PxRGpaWpZZEhFlotIQ+8g0jfAGtw4B1g9xTM/B2U7QzPsRkyraEODzCtp5VHpeEc0HlkSf6NOB2FYbVS",
-	"EfMsegf03LT67aZBOZviYNtQ/rxDc8hZg90JPHBIik1dPped9LT3pLbuBGe6KqISyeAs7nMu2/edCGoN",
-	"QCR+vPu8IUmL5Mp0HeHKiA6bMzSi3eRDsiS5rqjtpeAS6ydadYS/AYBQkXIJ3xnWKUIvF/FRVtg/dc+0",
-	"Su/brwYzWUpZJAImc1I6YnKXUWuZM/cKrm+rN0WrxWEeiVRdotP8vevLt6VOQPWUUu1mIg/TCIflJG0m",
-	"fFHXFOcWSb/dXQdwCc5y4tG7q7L5xikep24H+0ghoOw+J/dducTgvVY8Yue41ssReIt2bNGSW6fxweHB",
-	"I76KHukFOtDvoLvKUmUgw1USyUyxSM7idWio/FzAw+XGHkPAHK54mgF8UW7YKl7PIwn6nmwsM6yqPWfi",
-	"bp1L4KU3xaba3M3by7zjUcwvozjKNqxlf119jW04U31PM5Nhy/msB8qJugb0Bvz40fRMf7QW3u1DQKBo",
-	"Bz1/lH7waqXaXrEOWBl32UYb9iEf8GUrZx4wXHDQI1POY4jwF6pLwdV4+HBiMb7dhw9NO8IKY2eQc2tu",
-	"Y0I+cqDAvizNGTppiojQWAs8mW4lXt0mAMpVRs1AEXRs4M4miqG/tqkqB9BHDVSL2A6ngU6xncNuLVLZ",
-	"zJMFhOp5eottHPbsZ2hLiQgiZc4gfEOx9aPHgkoLyQAKTV22Y4Dwam+8CJR8YlIUn6sPIsUvtrRDLPRB",
-	"9BobIbpdbFif0ZQ/9KXVwebVeRND0wWSntXGpbOtRkxHDP08A1SG2/Xs5sSZNShihDM3dQ2ppdW2n/nk",
-	"h/940uv1POg6mCOM1XW0sjh1B18HJeGKSfE+M2JKHbldqRzqasYzJvhsQRvuBHpL6M02coG9CEov05Ng",
-	"7kZZWDAc0iQtMdnCBKI5tQ8w2CxmERt8VKyaKL8ZKtO6vpwKWQ8ljBNSTE2YRGje/oNt3r4betjWWyAv",
-	"tKjWRMC6QELKFEY4EA1f5lUQBbluulRAHBV4ZfWWinBF/6PHFLuJZJjcFHALrAVWM0pNaMiKobuCxHkY",
-	"sBXXL8Cpe2ppFWx3CvgHwilqCFrIUI4yz5cAvi5nJadJwpZaq5oHd9lZLLgSLEs39DFanaTdYrKSXKp/",
-	"dsYiSzedvp6YwAjALEn5XOgNOS0R4kcqZ1LWo3UnEQsk/3m84McL/qTXOUvizeOnvR+QW8KXk9f9zpMf",
-	"nhf5iz22EO/bgBbEXyi2TN4JdimyG0Gh1OwmoSC86rJfXDILLWww8+xLrvJqG/2aBVcLaGESknaxdGUQ",
-	"I3JHTp+kqHenygyvL2W1S3lPem0Ux/n2AxEGr9RbkTTZWom2By1+C4+D97twSx76Up9fbUEUkDlv8tPn",
-	"fqx5Udk2gb+Opmd6Y+Al/gGwti2PfKn3srHJroVY2S5OmNO3PPkKBqR9e6eq1dBUVF05r4EC2KupmPC0",
-	"OKqng/S2sF94peJY52eX9MJz6i+qhRRetQjX26tqwtuFhi76ol59HDi3Qh0kck38UlzqxZSg2qAnfyv4",
-	"347OekS/D7RT3z6kciARaqMYtGQq5pEC2k/zBDA96Ieck9Rc10E6JmXNJXMlKW68LqXkiVb7G6hYc+0c",
-	"H2AUdW9xDCSx601FY8rioam6F+p5PZYKPYuYG3KadkQpS26M/TYW8Qbp/9JsY4TY+IxF4OIGvwym08FY",
-	"rxhs4l8Hv1+Mzy6GLwLWouOBamSRqAzZDJMrXwa/9CcDiP5TR4rxGaMOWob60PjoRI7eZzORimUiN/po",
-	"ooR/wTP+j8notJtQA0VoP3UpfANEqRvdaDx8NTydlMeHj8Cb7Ni6Rdg5RsWgosemGUhR6EGZNo4YFSW+",
-	"2SvsaWwTWKYRG6zxs16vfWRI21MgwZ7l2VNjSiI4UHsoqIFURiVG8iqar7Ftmn6zcujJ8Ak4ElrIY2ON",
-	"gG0E/Gq0hxB8aR2V3GzRFkVuUCD5d6Z22rnOvzv2hLUCYwo+7fWO2BnPFj8/OmKvs2w1kvHmiE34Ukyi",
-	"TPx8wt8Hbb3s4DYAqFQQUTrhRGFOI6CJvlnwTFsKuIjrTLtKoP/c74DJxaIDnmmXMIOzjtZTlm48X3Kb",
-	"hQKgaeHzPIgkUkvy/KlUOkYKGGO5ZpPqjYwG4/Hr/snJ4PTVwEnr0Yqc4dxo6049fMggFQeKq2QK0Mpo",
-	"BXPIgtX6Mo5mv+o5NYHFjMuQp9qlVOL5M9ZCMbLiYRjJeduM8Hg0GTC8m12Ljef2JdQHFklQ9RPWaczy",
-	"v0H9QZClXCrolxqgm1dwx6HxjrmA/XcSSeOFB55ee/9A606TXZ/zdwLQYm2PBZzP11FY91C2TEIR69ng",
-	"7Px8+IK19OL/S6QJ0icF+hEBLKnKQFjo56EHMt2sRODLAJ14qmp7FCzXcRYVeIX0hIvwfOV2aECj6Crm",
-	"c6VnSVvbIsUJirnKsG8jz9YpERDSGSvq9rIeq5aPeKx2d3iFKhFoQP77xXjwajiZjkEP6ht/H51f9McD",
-	"F5emr8bLBuOL6evhxMg8eKKRf857WKBHODidDo9Rv+Jbdytd2rgNESbGw2UkrZ5jLfjZRJAOwST0wCzy",
-	"9C7jmfAIAeixSy5JcILdCg0kPW2SaxNdom4iv1YVGl4pjzmAbjgrqPJAoGq3AM53Ik38po+QgFkiszSJ",
-	"Hz4sm3+mO8ohdKYXSyEzArMdsj/MsPFTlMg6aRLj8D1fOgMpjKoDE6FMgyy8MW8koX+ivu3whwVUnc+1",
-	"kY3T82dAIFAbvP/DzOW75FqY5/4ZdNk4iQUL4H2Btm8JZY912jNYFvFeG9u+DKojxKNB2AlTcTvDlDcA",
-	"HymZ7raR8YiKODOIfilufGlSFzAGCe2a+/gITPWyJd+g5lf6Lh7DH60EudxoqbjkClwtteIzodpHEPfU",
-	"ZgSY3POUS4sfuVnoZxtlC/5Vsp4vuowKeBQR9WBeKCpoUS1nJG5e/DtyjOFakzRLnXnFMw/fmkdjJNWU",
-	"2SVyFX4x6vSs95gCW5I9fIjFDpdJuMn3oi9pM+KgllEYxuKGpwI8d7My+EUwspgb4yHf8Ay6pD3rPXVC",
-	"dHa82m5pECUPA+Q8wuPyC2Bo8UBqXYX+1lxkBXKhDXqDLRNZdrrTIdkexOU8010SCkBmWsXQDZ4TD/SM",
-	"ze2eIS3jCUxS9t1/T9ZswcHZFZIh5teXJNQj5dqU1qvXp5/PMtMKnEVXbJOs2aWII/FO4H0RbAvIlnax",
-	"kBqy7QeHvvQPfumfng4QaIOl1XrcVJI3AuVt0rAeGIF5ch9AHKAwzscnJuj2n5iUdZ8KbYXg1xeOqKW8",
-	"P8TtzCxg/h/CetzsChfkDGeQgnyR0k7AFfjaOFVI0AByWREEBkyeDTq0ImznaCwQIzY2pz2Xsv5DmyNS",
-	"JPUPG3fZyXAyhQ+dgJZquOrVAC/aovmOx4P+dLD7UQgbN9c1P+51X2tluOxiPDoZbHvmL/3TnQ+c0CdM",
-	"qC/vlsflc3JBRsNkq8r/bfTroHJ98+NfDE4Ge8xAPuA8OtH80OGbs8F4MjqtzO1x/1Rf6v69/+INemDP",
-	"ek/bR/RMuk5P5e+j8/FkcPKy9Ijx4M3ot0Hhr6ejixf9aT9fV2vqQMrbPNMWC1z8Nuy7O8AA4S+GNRdv",
-	"+1w9OafaOPqnNrdOpxe/9U/OC7GUfJX369Ps1bZd9uq6LuuHVgw0402WIYRYInak3VorVHDqPaatAFTy",
-	"KH539vY1YS2t6o1NgbrJ1ShasfGigP4QEMNMIVCMBW/kCCDHmExIKlLoHZxOvlEW5ZJcafFGUWj9C6M6",
-	"fEl+DskzerfnEJij4r6w1XPo3h2xYC6yDpo04BM4tT3Y0QlsGcJ+uIZwXz+vxgzunw0ZxptKMUW+in4V",
-	"m1bbpDs9VgxI8VXUMQEpzwYYjZ9OWgKD5FTX9jJJ+2fDX8VGYTxfO5QREsqsUnEVvWetCDLFmHB5/owa",
-	"+tmGNsEfvPOvfue//gyOIIOonXnjBbYo/Nu6Fpt2GwPe1q20Ld5Mn0HIrgUe0cOlKmPPHUAK+fFoodEo",
-	"8/Y5HotQt6C5RWZSl+kPgz7h2sBLTOqwFaTiSqRCzsQwDNoWJou9vB8o8/xnvWcsKHo9XTYgTx4WSK8u",
-	"ms1gbeKW7p8N9Srkm5qMoOB9xy6Q8UK6Dx9qk5YsTj1E6dqDRg9CG25I0jkIZozP+NJ9rjY3nDgfmKX6",
-	"2muxwTIYkXo2PQhAocy2++/M4Q77duXLmyS9xlOEBaR6p9v976K0a5l4Kbpf6hlrm+v7sgUcDD87I8Rg",
-	"AQB5899jrEEPrp8Fj+h86X+zn5lMbjwWENUQ/gpsVHwc2SDarCpFRWbJcgVxqSjz9EPY/2LPe89+6vXY",
-	"MorjCKM7lGYkIxxA0LOF6JDXFzwKVimfL7kJ2im3fNdtDYwlCxmYdmo9W+QRPWxV4EuLUEc3g2O4aa1s",
-	"gOhabA6hGTqPZCTnAZxLbUTLdRzDaQrFLBWIHQaplQr9yizxpd7uURz3lwAU7LDHBmSGvwfIyzseB4VP",
-	"R2uYDD4VSepzE3Po0a/vo37rK5HCdnc5R4zoedwrJtl+eg4gtJ6eZsyMUjaPLQVX4EfZOArGSmxSh57T",
-	"RrdrDRBpNtZinMfqkHE4tGqRpAhg4FILqyKg7amTlOifDS9+Hfwe5EQXMMMFAHx+DdFHGyC+lgkvhhND",
-	"PWVQ+oTC1381aQ10ckmekKRoHyFx+HpFJE7nk/6rwcXgn8eDwQu4Bz+GZ6yX7z2c8+Jj8imHodXlJJ0c",
-	"qXbZRSjCqh8y1hbNyfDNcDp4gX8MRcajGEAKf/kHWbrpz3kkhxIeCs7DktqcfvgAToPhtjMbGYKspHW7",
-	"bOTIFJBjkJ9lcZJc688sUNZaZ864eazb7bYpMl0OTBeDZhWzBgJn498G44vR6cnvF2fj0dlgPP1d//7N",
-	"YNoH688upDaMcN0mF8PTi+EELak3/ROwr6p/OumPXxWstrPx4OXwnxcng9NX09eFHBjUSprfg+UJJt/E",
-	"tT2rQT/3Z2Oc50YhmmTu+82G9Upb1CtuSndg48HLwXhwejzQRuzL8eiN+xBrDL4ZvPlFT+LLi9H4Vf90",
-	"+F8USYQHTc5fvhweD7UdS/denA3Gb4a571GJHJZ2vMcCdwsG+xqS2WZlDUkokcVoLwaHPLIzUVFj0An4",
-	"GFqPuz+CNxtg+MZQxxStAs/qN21aGgzRpdb4PE35BtWiGZHd62BH1ml6txMOZGs6ALhapVrfZojecExD",
-	"vL3GOHTpJVCERilDaj3FWhj/CkDR62nFWJPHAkMZiFke+S7CkLdircR5oC+NYVkbzsQq7kxwLbxlwsKN",
-	"5MtohlE3jz3WYp1GAtxyvR5bCRnCtLjv1KrAfa1XGBHS8j37CWr7FLEkgQGA1Fn0dUeOloDfsBmXTBJ1",
-	"Zyz4O+E5DEpMJlrgUN9kPeIuc+cS8ihYjQeNXnnIMx4wbloYY7L/H5PRqd1fGAM1pqfZLnr90Vwp+AOB",
-	"2bQrnirBoqxGfrmHqwyr90p/npycvyqVcOvjWLimdOa0p4rZ/L5zoqevB9VTXXBcCxcPJ6Wr2Y5YSc0t",
-	"O6MLta85HV30j6fD3waVv9D4ikmQ8ehkUD8DZtZ2fFgxtHAy6P82qEzWRX+Cv9PqZfT2dDDe8763w+nr",
-	"0fn0on9qbmP7zAkOeI8IVeHqxkcPT38bmpCL/vlWa+XcDJ+Dd2O0qzrZePWL5rfABTg5oAcuxoP+8Wur",
-	"4MzfCivqjkxP8XhwPDwDTUQbO7+xejpwdiavh2fVFzbF9fqnx4MT/IDSo7dF4/JLJ/ZrzGGEoMxgvPtI",
-	"IoUFJPRMxm08+D/nWqNfvByN3fEcEdm6EUko1RDgayIbrKWEKMXzDSE7KSFXPB58+PPD/x8AAP//",
+	"3nW9bVtbG70VbP+JlI9SlEPTLvvpsz7VURLNOpY/SW5mV9nHhEVY4jIFahFUHM3u/N0XsC9xX8l+MMYA",
+	"CJ4kOYlzmPX80RnbJAiCwDi+4x1FFlWqIilgR8xekokvoxDRV4xUlKk6oe1ZwZrkhYlGELDz8QkgSJ5+",
+	"Wjs7i9SIEA2SpnxzxHgYqvwIQwsBUGaTaC7PVzn9XZHSN0+W4mHVv4qTeSRfR9hQu/JRCr97wTOOJHlE",
+	"obvW05IOtqS+kZC8nqBCuxs7L3/AVzLv3Alsqw0p0tKej09AUbQiEoPtgqq64YZ0+rsr2/hGayd7e5iG",
+	"x4m8iqPZVyS5e/zjl4mB5MjFdRwiZszASE18oyz0v/k2OfKa8RKy1RDE7VUeGkcKwLcAQdhaNmMLMmvQ",
+	"tYf1UMaWA8jTltQsFaGQWcRj/wAEtgPu+5lK8UPPyP9D9sefVPdCVPQlBG8B2sp+LhgcDxTWULoDBkyt",
+	"4igrRfhDNkuWS95RYsVTaIwBV7e7DDQNYnrtqy04hMmAXhQRRWiii3B3+7xPbq+y0g6Q88pA42re7VIA",
+	"RjbIw+GBhwBZRDFZZGQOk8QRYg50zAaB29gZz2yST1QrUSaWak+woz5GFFMHK6DpZNP+MBuje99Eq66J",
+	"VmmVtssEU4y9VSaUEPZrWcqGqi2MX+AcmWaf6CB5Bvzly2i5EqlKJP41H46Hy0iyVbyeAxQuv0yEv2wC",
+	"7XrbFiLclw8hxvowP5ZEIsag5M5h7eDzBCg7MdEGd/XnAC0mOo+nDp0HWM7jweQ1OAUMeIcLYEPy8Y0D",
+	"V+aHdDcdOpfQTwL/5ogMxPrfKtSoP7mh5voiB9XJo+1zUPkMKqDN97w/qLUHtbRKjQc1ud6rVXByXQjG",
+	"yw3m1tlSZIuEyK+3UrtUyayvD+7QuRhdb3cq+mdDjEN8S7WWrwWPswWyYjV/MKfj6iPsod6J5Lsos+5N",
+	"c/FlKmbRClAlrUK1C0Y8hcs5mw/5QGkboBgdiTdt27+d+3JlmiPn0ju//5BF2kqeJUuhwPSA6jsi/8Vc",
+	"kelObHnc0yQWXgXLnG/rQpfk2r7JBexv2yavUJTmk0PZiY9HWXmcSKNrzBtSSVh+FwOKEIjezEShPqiO",
+	"oEt7CbRCObfZcIrRGjeEUg63aYXx++j8oj8ewHXT14OL8eB4eAYNmEcv4Rf5WMERe9zr0VoqM4Db2Jn6",
+	"PU9eD88uToZvhtOL8aB//HpgYoHEZGUDd3nbaHh3EWKnwZwdO8p8ueCKqQj6XHHtj9M7IlvJxAYI+06z",
+	"6enr4aTYcdorbTpoKARAc1q5YqUVBHI4lcyZSabJTftWFnQ1qlSRUlgsOszP1x0l3ewDhl+LYLL8pjuC",
+	"MqaI1vlkJi8ixQ19kvuyne+qbAe3gD7dkbvhjR4aOSK2ThnNuJyJeC9l9Ian12U9wwIcQIQBa7l5AYZB",
+	"03aBbz/KjI0eOKoGRwhYC9rWewxM/TZFW33pKrWCxqiT4QUVtk1sYwUpiHkjME3ZJIm8Ypyc5Y1MiT7J",
+	"FfIGEzMdXRz3T48HJygtHTHf9eWdhwnm0TvsQfOk12MoImr5d2G971w8lh/zlUSkewCcd25iWafd7Oyj",
+	"e3n4fTHowhf8eHmo7fiOitfzZkHY39I+xKA4i7YtAqoixfTAR2hzGXFTsPUmJ+evrPU17SP16zcjOPTa",
+	"uAs40ct0V/zdNc/6BkTIPq0a9Ec28Jd76fGd8W8X0Uzup7yNFIFw45beDKZ3rizKibwjb4HXAhseIEMG",
+	"mCoYMAWPmwVgNplktTG1oC9RZeiA/ExgAOYYmMVftbv6jxnHcl70+yG3T1BQhLZrr16LDeM1XIsNuJ6X",
+	"UJBLok+KnNeWOdHiBxBJyKJ3oqCTw8AGGsDeg/5G7syJKC24FmJ1jF5+vzIMth5I16ImjuDaiZlzPnMx",
+	"zIpS2AjgwT+Hk+kkOCIEKjX+T1IW6CECI8FrcKLbRTawGKWiUMeDFFdINAKRuce1VFafQdqbLcLZJU8F",
+	"C4rL2IIO/IC5MJul7UH3O+XLIE7mSQBN/KDWx5RkUN9Cz91DkKTa8c2gmY2+s9aPx1NSOGt3pGwqD/oG",
+	"NM3bKFu8wS/QpGgqR8WUloBIuFc935fqgU1YVgm3UDpYnLhfK4iqatDbxsBmYRtZ67nQByHvwCBCliY3",
+	"vmy5Z75A0YVH2+blAvehhziG8fqp/bAjN7HrqS+jzMSPoXDyhqdhsVqFrSUAb6EC0tZ6FtihcPAiJVTm",
+	"BErzip/iwticpZH0Jj4KPn8hNjoohkaP4AnwanVBYSde8GJwMpgOaqKrX8DuzzUBfqpmNuYvIISrD/oG",
+	"hHCT5DUnoBCPupe33yGh/sfLW6Qv1KKpg4LkNpCJPP2BBezUQKttQabVnFlJgElzEVmwp6OL/vF0+Fut",
+	"JCrEOFk1xHnX4clEGUcDYEeKBYTI6GdkKRrMfj3Jmn5PNIYOvtDJx6dpI4xqgGvlwPeRMvm2ScccAAQZ",
+	"IItoteUcfMoR7WiXufGcBn/5B/oChOR0u11o4JpcWYwca5mdX3bS7cEtGBBA0MkuN74sGD8T7T2a4smk",
+	"6AzTr913lwL9aMpZWDZhs/tKXJcFM2uHbKAhiRwUXrEsLiq2y9ac8KdaLVS7WvaMoXcGrXBRurT3kBnj",
+	"BCovt/JBvAUZBRGV5o/cRMWAa3c76vNpebMUHpt/+8aHFjfOJz78coNhkdZNJBVL3om0sjP3mgiFhL9O",
+	"54qC8ZjEYnuYVn/re8n9aXSRKCYeIPjnloL5ah3HnYJg32Y/1cpV9jFitQxM8qV7rVeJlAo+W7DcRmN/",
+	"RaEHM/AQUOOxaMnn4kPgMZ6xZaIye/eJFnOBl2NWHvd6HvDiq4wB7zQmyJ10ODwRGuk6WXaC3hfnyeWG",
+	"suzQVV64zi9b8g2BXl1P/ogW548/g3a3zDsCRW76vSpxaV8id66Eql5ctdrse43qKQRWy3WMBrtUp3P2",
+	"9rW9chPgesgZOb0EUPBlpDxAE0olsp1aq9g3/aOc7YxfY5ItV0OFwEptOLZBub1cx3HJJd/Zx+NvqGuq",
+	"7UbofEKIfakPkAl5tZwT2vhw91QXHryMZLRcLw8OexYOHclMzMFxuEuNd0oB+MqGaNB5xQOxJebnEBPd",
+	"68hP0pHydsHWWyrRInCrHhLOtkJ9Tcd5pCau9glGzec++JQvkTu9onwdZSbSATQ/+YxIW3eeKlkKrY+0",
+	"Pjv0ZQWRtRt2S7N0GsqUgWBwuVFCwCIzGO8K+xa+9TyRohbm4b6WZZ+JwsbC8Ip+qqkuOdU6dJ0thMy0",
+	"LME2h7en0CvgwnYqFWcbRWGT2IzCW7XYu0t5mb/dC5HxKG6Sk98P/Oubl34fBcPSou0ruAa5JeQxrpAg",
+	"QoSskOKiXEmuH9tHWyxpCNPWGc/EF8IVC2qdoW8nknJvaH7VoIYx8W5v3t1bcHdhwd1Cii246uS48ebM",
+	"vNblwGGiNbn+YkA8lHc0vkyS+ENwaHFpNU2uIHAZycr+9mXtCXQuarN5ymWmGEYdODSZYXGksFKEBfkb",
+	"qIC1UqGSdToT7P/7f/5fX+LV6qj4XPYHcgWZls9/Bp4JibA/MCrhsZpLnBIvaa9DSDb8PRN8uXUAPsv/",
+	"nAoeVi86wqQ8VkBxvdJYWczjmF2us3qQgmdyVwDBC/jsUA8eUHPCUKxSgRaXdBYrsOg4U3YD3j62INlA",
+	"1yXTCuKIifd8lsUbt4tZdpPYUL8SMvNli2qS6yxEjwV/XCbh5k82pJrkSK7WWdD+lOxAOSzz+DZhmU/T",
+	"XxVF9Jor97id5cfqbuAI7sNec5U/7xtAJbiT2VrwhUxF97iE7w+C7CRFHfmr5fHHqyP0eB2wwg5wsnHL",
+	"S5Fo09W0RdZxzgjbpmCBVkYBa3GKknNflqlWtHrBjndI89UGEsGS7mo0Hj3q8fTsJ7ZI1qnyfKmnBBiw",
+	"ViaWq1hLFiJh1PuzYFk7MZPgkAXrNIbOPyimC1pIOwelMAf4CzXREHppz0Y/zK8LwRBDbRgU6uJ82VAY",
+	"Bx+iXBh3hFpIbwNAzi05pQoAy0Jo8C57G2ULaG+nhAxNo8emT5qZTgu2nDwVUtxo18esse1W1fbYEvjy",
+	"fAmNqZw30dfDMFG4Ve9AwYnM/aICjqUxUHLJqWm3E58BGkUg96uv6WMtiDAxtZ4tilZPExKmrtivGb2H",
+	"ISKgE57on6sJcQMe19uDnjkenQzcJ/rS5E/0RaYXYzm+U7zrkPnrXu/pDOAK+l/Cq/wG0AstmQDHVfuI",
+	"MNu4a+D7Q622XqFUdBRtjILHzrKkbXfa9rpHZyUu3g6nr3Ep9KSDo0ptehlPuV+9eT6OqWzPe3/gPg/a",
+	"TSPj9F40faPHvV7N0bD1+E5EsliC/wVAmgC9z8ULvShGWrVBDIRQFkcPvwe8lVs5WwVd1fJVw6o6MKs7",
+	"qpk3qIzvoSD0vg70OzWjcKfZPAEQ436s4RQL/k5s6069TN4RsL5QuAUqs2LVlNH0KdweFvhUEA555Evp",
+	"eISmn7UhxQKEvOEZdqtAqgn6fTCgmJIH48LK+x6pvuP+qb7wZND/bVBx9S76E/zd6cnvF6O3p4PxN1S0",
+	"eqK/3ReAr1ee8w2It/0wrMX9dy/mvisxB9vuU0RbhBJtr+RKjYiLVG5rJ1esxSWauu0izOnIrQyMqNKT",
+	"/Efo8FtOqnzm6NFJpAp5jC9DklcM2e/HlFdY7/vA/eei1ktKH/8256PjwjOazsqgjNlr5fi8NoRN9o9u",
+	"uCen68vGyMBRoUoPwviAJMAYAOOpYLG4ypj2kK7AESb3T+0RFS77n+5KseELDBKgVis7mgVrg8AZ5eF+",
+	"T9YwwYK3DoZOyZypDr6/e34ynEwd1Mfki/hrBudXa/jta7VEykFiqG8p7frnl5acrpO2nwx1TsW9BP0k",
+	"CVoyLB6oj4SqgRglxNvW8hu6RsuIP7rd7p8e8w+yJOPQk0V+CJDBwaI2S9jsoF0Hlf5sZTgVmwbkRC7J",
+	"ffm41yNEd3J1pUQWsBWfwzBLjwUqSbNfNgFrOYEYJ3JMFTgeQMG8KlQBYdgwygtoagFZRmBQNk+4iuJM",
+	"pC8jEYfBI/ppBJIlSe0vfuPxWgQMf4A7MWzryytISx6xYjPAhAZQLBD/k79t22OBhInH2F4DMqXBPMP/",
+	"UvRb/1cm2YX+ly8DLSZ4JKHdBjZyutCfDyLjMqQfjuBGXEe6F8QqtGKtJhJMnw6npJD61QG+hks2nIxY",
+	"yDPR7rIAdlNgmu/rD4wLYT0gxagLy4rPsSi6wGJpGFTlhs2SeL3E7cUWIhXUcph6LoInne9WaqSDS/w5",
+	"s7LfY4FW2R43RBc79NyZPkwq+pfYD68d3w6oXQEUvTFtxBKmrqNVo/KEo/4Jz5kkacauxabpASg3Cg8Q",
+	"Uo/+x4Hd89qhwRocW4wGuMuSZs+b1TbjqGA6KFbsMnM1a2+bnhVItbPkanaAinqvCYD80qtOIqq5B7Ij",
+	"777Y8oD41LMjIQP6Z/sE4ZbbgdmOYfBIucac+J/29ucYUV+7FuJ/9OV6GnEG/9H/nGfwH4HDegcobg+8",
+	"AyOo9VC5nD7wDqyY3mux7gGBXyDCp6VpbZNjtD6SK6PZ7q3hT44nGBshufrEqBu09N0rtACdIavJye2F",
+	"Gw+UqU50bOQKbqHry2keJMHsvwGdmRZ9XYv4iBSEEdC+6UDbmRmPY6SmK5g01baOlD3Gfoa/DcbDl8Nj",
+	"zB6Y1tEXL0fjYomGeS7ABSCQUBOXOFe2QeCMS+rutOKwLnq2sxjI82G2/bMhzrhbjSpYxvqG+McbqtMw",
+	"i0xtxABmi48HgZGX95WesbOG8PNZVnpJbhE9mDjfU3/JQ+xuqNcvTZbs9XR61iQU4cW/frig+ML3YYIv",
+	"29q8HGutkVW3kI2p+G8x+5j2GHhjPW6t2M8CrxRhcJRDsLa1mEBQ9oegoeZ53xI21iKBwoJ8s8LNV8la",
+	"hv9X0HZantp+Erera/t8lcwlOUTuawM6BVcqIHcbyULrpNMYVv7v0Jqh/KY7uChoR97jTb7XRCx+748u",
+	"eMMk/E5sroGa0IEbhiNClrKWTaJEIXbldiNPaKBAfVqUMePbseB/B21Q8lWUa6OjVsCv5CFbLSW73e6H",
+	"wCJZKUJFNRS+LMJYu6xfQLzop5jEFRSzzLjUlpxBJ0A07dLBveppwC9vFlEscsGJf031G0uFFRpmjDKA",
+	"Ji/9XfB3oho3NvwgjXST8HQh2SZZ00P0P1Ml4isXAFvpB/5xLE1u4M9DveNLQLbaL69/Sz/kUNlarA9M",
+	"lwCftKDKwYfiBvJlzJXDY9ljH4UGqknaPd6PERMnrvW0+45XtutSZRXr+nd8ZiwBnsE7hUm6j/hmcES7",
+	"NNg9iug7Vl4gu8whu4XeUpZhr1lpTbIkreMdJqfWONStenb4cguhYjW28mWVcfioMC425YT2/dAgbs4j",
+	"iXqhOBvVlCeEnFyS1heVowKoaE/Lin+E6k2KSAssD6UqNauLN7W98aD9PdZTdMsjoysSOFqooI7hj54v",
+	"uWJhAjU8WncUpuDQ9G8nc1Lxev6xJE4up3KNbVEgVn7KPonrCYtQt5I9sS/N9QRrD+sRx8mNoQdowfPb",
+	"TJJ1Rr/Gj0dJTALqV7ZZnSKaiBpS/TvSSLXP+kqq6TYV8bV7wymM9w4ojqcfmneNaJoCXayXgy6E595r",
+	"uu9F001E9hl4ZbGqfEsJ5YLLOak8rHXDtD/gAAkEW0MXu48P5suKExZllrPQ6MUVT5UIWcvtzFJ53AIt",
+	"fmEZ+kE3FSvg8U0Dx3ovlSN+/jq/ik7x5e2I+tltePq5DV7twBKen73o1xL1H9kGmpBbvBTap1RYcVLj",
+	"pVAa4xto+0WxO9vTpdDRBcA3hc4O27oEnMM2+QJ6qPqgb6EeH05bkwrCI3TfK+A71hq46z4h4Yt7oExC",
+	"3uAuCTq1EAbTGsME+4I6hhe2m+ClUGuurwKm0bwFQTlkZ4R+ufC8UHOOTCZdNipXo/tyBurP/tLQ0yQp",
+	"YtRNnK9ccGbyt1prsPUqr2UnQoEI+pbDUEQswHbxCujlQyIuw1bw30kkiSDMC7YG6XbVbZe6WxsaV0k3",
+	"Puv12lDA95GE7Jk+VFmeHtrSnpYuhVr8qsbx8q+TrmPBLtPkWkgKIO6PpXf1nw3LlT5gKJYJlCBkC7FU",
+	"Ir7av4bw7XD6enQ+veif2qBhXVV8+RvcAM2Bzavdvkg++BL+YB4uxxP2AcGtbmm3q2ENnqJBzRZI7e9O",
+	"yeaP+WZCkLtU7H3w8bskvEFtcRsy+RVX6lpsqOdZh37c3fvMqaYugaVoCHVY29a3joC1ICVyaRWBpH7G",
+	"grP+ZPLr4Pcih62T3c8felhs9/jwYd7w8eHDgpp5QL39oEUK9ComL44BfxzcUgNF57FKsLskKKTgGI9n",
+	"R++OwFASf47ekopHoWXApIXWiwHJOvzRaMfHzd3Gzuhz3o10o9G/GjJgVwthXIPwE6WYM9WHjx4WZ3eV",
+	"pEueHRweXEaSA5xryd+fCDnPFi5iPQfWfsLbGplQeU2n1V+reJY8KAlue2jI1R0Y1spPiMcAYQdvCxoV",
+	"YHEfJ5l7z3bfcZpkL7U9di/Km3uqme/kCHFzpovyey6kPv6i4zJXd5LVdkDsW3GphaFkJB4Y3QB4z0Dy",
+	"d9GcZ0nanaUi1IPyWHXnImu1A9ZS0XIVixtxqZ8I6YPATKKfzyFK5GhF7TjUgq9E+5AF6QoyQRxiPU+f",
+	"dC43mWCzhbbY5Vx4LMiipUjWWcCe93q9nudLKOn6DRCwMzL//YNVKq5ECmWzmM/wHCSB08JjgRYhnREt",
+	"QY2O0iNDZuE4f8EAfB9je7OWLV8r9mhGV3DDwkjNkncihViPOVUooX05PkMPD6zWdpdZj9S+rEmqtZTA",
+	"p2R8XmzfKYUIRVhQKXkblNvpFK3DQtRnlxt2NppMccFaeM+PBuKLWORXg+kRu0y0W6C9XLpb60TP6a/N",
+	"l4YeEd1j3GCXItSf2RTjAaVovimSdCJiKrujWjzxPhMSqVE9ZrhacNqUb6wnVcYNR2eidt/dZZ+7rc9t",
+	"zO8XjlqeiCvvia05leq4lS1FtH0gEbrOv42R9zN6cFGI/lsXf1TRXPJsnRqvjrWCN/x9pz8XPz/t9Y58",
+	"ecazxc+PjtjrLFuNZLw5YhO+FJMoEz+f8PdBu5JZNPOxx9L8/oYrBt9d729fbkU/f/iq8rqY+ch4mjG9",
+	"TgiNJXtzq6j2tgBv8QgpFrwaTNl+Aj3w2FpStSpbimyRWKsQjr4vzdkvxlagJbllTIqUuZcsZmtSPmt3",
+	"2Ul0LYjKGCRFtuCZL2c8TSOh6Jsqj0UZSCgtYbN0DVzHwSiN5pEMWOtZ7ykDs+MmUqJ96x4Kuw/3mV7V",
+	"+wP+73LAvyM8/21EAmuhQsbT1t7fmEvFPFL6s+5tyEGdJpCR7rbksKZzlzE3hjmk9aZcswmXrgIW/IXh",
+	"5SiEnm4s5TIEiKy2CbpRGLDWJVfi+bN1Gmv59fQJXcKCP3jnX73Of/wZ6EFTPstEqrBiG4PzUHXOorBN",
+	"FkZXPylgP2NYPsCfSnVEUGBkrDmq6cKbw0itYr45xTHcv/N4nqRRtlgqXw7CF5M+a3V+antsMHnyw3PW",
+	"6vyIVs+Yfnzyw496RjzLhMqsoartGbBR3doOMkFZJH0ZiPeQd3XN0GaTyZADCxXpq38VG6f1r2skB74M",
+	"rJEcsBZcVBi0n2V8ttCKgvBXXF0LWNTcIDtkf/kHet+cpcnKCeWQ5baIZKYO2R9/Bvvbt1ilhVrjKhVq",
+	"kXuw+hAhX34slB6MS8ZZqK3oedKGzLi5thpi9iDsk8Qh1DoLxERNBpOJTY2PB5PXQZf1gQS3cS0a2wd9",
+	"hhD2ao17uPlDlLdtJPWHxp39pNdjRkJ5wEaqFS5ud/gcoPbeZwTwMhfARwqI3qF+W3UL+8l0DUbi893a",
+	"uUZK7KqWC1Yxz66SdBmAkMqgA8C7aCaoQqYwTY8FszRRqlO8ibM04UuM9Ium2rqGha6t7TbDH3gHxeft",
+	"XaTtiiO10C9yiewVhWkUk40gbBoLpuH/blWv/atYZbmPlh/GgjG44DIEzEuWQB+11PmEbJEk16oY+8xR",
+	"Lg3zpK331eq5t2zFBlOtrC3vbbVb2Gr3NZ63B82BnWisOiga2TvCl5e6G9Nha517Q1aGtUxr3WoHXQ/p",
+	"rxOAS+9I03xiiiNRggX0noHVUpzP1xHxu5k0AnDxU1qynwVaC/Isf50wAaNwwQF7XVvEfWaW60sUUJtv",
+	"t2fltHmP7sefj++HOnKVf4jtW51APjuTkWOR94bbnoys1NrRH4CRgIAMNyhkPwRdY1BFypdZGi2X1HMI",
+	"CB2IGAFDJVqjs1a9sdjeBYhw+hV8bK6zGWUyHrwaTqaDMeJMaNignAOdJaEAQ6qctfzYEPOWtKVegBlX",
+	"QjUDMu42X1l4xlfKWZbm0JS6xJ0dfusAjPs036eWiwHl3f5GAJDAbNyY8FZeBwwGYB96rpRIsRp3ziNJ",
+	"otmEiZIrFuwZe4Z0EWATiyYuyuJsIZbt3OpErKCJg5Hiz4NQwxeGxdp6tRB8gha+lI0KecZBlmxWggUm",
+	"RtWdiyxw8lD4oHxSKPCxbggww9E8kh4bn/kyCrUvs/AQHL+CRiAzQEFaextZDSHADvbSO+TAueFpyFpr",
+	"SaGJkk/nS2wkIKFbcQ+m0HNNcDM6FM1JnLOyoHd6pMeQJsxJWV7psbPcXDDgFeDEyW6SzhWfaZ9SZWIF",
+	"RlyR/aZaaU4DIzmHXgX/4EPgy3w1i85Ci5wO9rz37Kder1KqkK86aMLj1/2Tk8Hpq0JvHgvryT8+qsQa",
+	"jefLmzQBEnP8aE5ccXxGxdkzkYplIjewLTzb/LnySQsfMkTt5Euo0rQflLNZnEit5N3P2QbYBFvyWPv/",
+	"IrQ7FN9SK/LB6dSQL73sD08AvsTN7PPNBO9Zfz1rIUIKGTaL380YysT8pN8hTW6ULyk4A1Y7qlQymbN1",
+	"KhULcqoobItoojkxV58FnKSXPIQAJKxHEXLZgjJBKoEpJk7GdMM/JqPTgMhNarmXSPiB+ColX+4Wy1T3",
+	"xK9kKdCMJtFcDreQnkxMvPS+BO/fzHooRg6iudwz11xjL7ihvT2shYpme2AKqQ1B3nazoZy2CnzZqs0K",
+	"lE0GRyMak8GEhl3Hrmwa+LJkG5iGfx9hHrCCdeBLo0tYC1TLOye9YurqjExoY4HA1RVwINvMkWf4lyVU",
+	"gmidAl0X27508kRd1ndaGWl7wKxAmtxQ7TsRM0+MS4m9CLHC5QaxqZSf92VAC+akhgIg/MACO/yj0TBu",
+	"ZX9W1u7b0i0q47FwrqhNtxxVbARfNhgJ3LkuUmqNlIyuA/wxXu8RILUKn+6KR7FWza2CpeFYtc2mRp1J",
+	"4EE+yfmcYHrklk4U+tL03DOnQ4RttCTQFNDTBzrH3+ktxoaIrK465odeD44GhPLgBCyE0q+z4BkV66uy",
+	"4QCdC6+g5WRlH8PxhEP1QDEwCTymEoj/+9KAn+nZz3q9L2pEuAH9OhMCPi+GHCC9G6mG9B2A19pOYsxy",
+	"nU/cwwLZOXN8HtHRiTLGw1AZAdicGCtYEu7Uv4TlUlyqr2m3lD7aFsKbko/YQlFXJ74gaZFIAckKYqRu",
+	"39s9f7eoyctIRmpxyzRKKgBo0MmSa7HFBjpXpv8g7kq6jcFtWn82x5pVMtOinrApICmg7lDc4N3Kl0AD",
+	"C9ZNmryLQnT2jcmzLDhx+hddFtBoVLKaSx4jsx3d4MscFnOkBSvMfKofbYMsejLYfwOtqiQO8UCZdKCZ",
+	"mHGVWZpkWtJH2izo0/jKYAa0zAaA0aM50BfNhFK4wkGDFYFxcKfqoByryAMF9DaExegfH4/OT6fFMIH+",
+	"6DdJGlpAUJKytZwl8iqar0Go0OvQIGfj0W/DF1T0OTk/OxuNp+C029fGyllf0urRfdPRr4PTi/EA7JnK",
+	"zTIpbRPcO6Zk09yGg7jWjn0q0QQflu0Bc2v/+HgwmeAIwafE6bHrC6w7fkQMDdLqXW4KG66VpIjVou+O",
+	"5zFoe5gD2bDAvMAwpBJW2pygKQM1S1bQvMS5zHOfgAgiqrsKYO2gkKqeLC7fznekSek1LSLmyzOd5q+4",
+	"iyMOrgTrWEuW+0LN7yzsj9KC5xIAZSd+TkeHvcDDbXUYTLNjxF5H+6ZZszIjInQgP0/FKuYzoVjw6CpJ",
+	"tbg2owTtLnsL2D90sPR5tKAk1ppxJTqRVEKqKIveibbRWb7k7MmzjsVnMpgNiUCtFR5Dw3vWKvga0Hc7",
+	"f/ghZl/hJgK5oIGuH04OQBzJaxb8dcmVOB+ffHhUHOFRZYT/nPE4vuSz6/PxCeFqUhFCX5Vp4rHz8UlH",
+	"yFkSipA451fZxtawTxdAgerqWADoX4FqQc0EK6MOkeu6WOGKbNcO2/2QOvHhaor3kcogzqtXRm1UJpYe",
+	"1Z9u9K/wMhP0wBXV7+8flFizi038a5wdrUgtIj9//4CY4kzP//HgxXA8OJ5enI9PtErFR9quA7kuNbwB",
+	"g8lgCp7129H4xcWL4aT/y0kFEPKUrUTKnvdYA/En7OMz+oJjgV1/7oYAtPqor0ZkXTeVJjHfh/ZY0Jp/",
+	"IYiKwuKf3c3U/njhfy/H9w/A0tDkaYDRiUfFdG5oEtmurNrBVcNt3A/GN1IApDL5HK6M1WJylki1piAq",
+	"/rqh7h77k+CNyN5vnREwBw023v4W7bEKGrnLBu+pPtLSP6uMb3wJQc1CdpTiRql4l1wLhy46kfge2ITU",
+	"uFGR9ekLgo4ye56Rvh4T71eADEsgIhia1zb9AkCsoal8lC+mWuitlSKg/CemTVuirIbfPH7yk/ERjGib",
+	"jkYXk9ej8TRgj0q/PhmdvvoUCNwhxZKal9k1px8oaPGXrRVS9wBfkIlMN3QHUMIKmn16njrbyjO8phmx",
+	"zpHfqXdJE/LXmC07cL93Id6dF/1GaQgMzg+2IUSugKcjvJfbX0ZuK2KqzL8B5tCcPb+n+H70F1z9YSvw",
+	"FqzVJUbZtY/cYLVDEUocvTMy2VhoirWe9p60WZawwLFjA1+2UqGS+J0ICwAebRVrk7ZNKSIY7eeqVa0l",
+	"DmZTokyhtAEeMqf7CslVX5ZnVJ4LPQqYUn4uS1xbRlq8xR1NG87WmodR/rNuLOSWxslQqo3UHZahm54E",
+	"OLAWUAB1SoUvYQZdZlpNFaayl8FcvuGpL61uOe6fnPzSP/4VTObPkAkxobZQzGKeioJaWPFskWsFjy15",
+	"SnkLd3Exz8rjUgU+h3Khf0xGpzZqKFUmeJhbE7h2O3XIMT3tlroktybASrLqQ79VVXsURfatCl7e6v0A",
+	"7UUFJXAu0+RG202QeOar1QNFE7tK0mX7iKUi5sTwZwqXG+ta8qW+1SzLtS5Pe0/qMMy0fUuH7D8bD3KS",
+	"Fi+sPTrFpMhJkiMFt6VE7HUfnxH5lqs1tGZG6f4ZFczLBKjJK36B1gNb9Io2iTuQ1u4Yu3g36xaW4xuD",
+	"uSYNwcR77TZiOhe58SG+XyCurPMPMEePMAC0T6jlCyEt9LwUC/76QIFeDN0rFs1lpV7El5+hNYhen5Fe",
+	"nolZnbuxIAdaUziW41clrIIixvtQ7ncVytUblfE4RqIL6+TuOvp03e4zXyjSQzxTRIFi24fKocouS4Sj",
+	"7edee3coVWbakGwZcxDzCkg3Z7E36oH9fSqYimJoveFLEgLtLoPlIO4kK4As81KsEjIyVQ3MWH1i0VmD",
+	"ECH5cWfxRecZ3yoPHtVG36Mk/oaSSWt/ZY/APiLps9ghrbIFYjsLeHUiwJckA6qlChUC0a9tlfztDJJ7",
+	"yfG3tWl2WjPa3+64Cd4O5kMaRcgbyOs68R+CqMNtBaf3H2+n6PLq/z55Xk3qOr/RTrF/8Mg/MHlcX76N",
+	"skWyzvIyqsOtcoVZ5KyT+44yykMnxM0vKPfh+XItTZkNSDzMWksY4Yorm2r4oddjS9VlbzHoaOeSP8W0",
+	"iS+IQ8KU1WXfIU0DISzsAf9mOHnTnx6/xtibQRkXJsfmIlMER8KbTI8UbCCP7Owfm1zeO1Z2VIQdNyWZ",
+	"fRkU+trjjE9H04vB6c5k8468SzFuRlFF06slb5RvvgmnZH991zAZumxLA0oE3k3XsJpnfaPm5gRoB5PU",
+	"OghMXUerFUB17zMeX625vN5Cdj8XD+LWUJWK5rITyUc75PrxQsyuVTHRQoahU+8b5EhN/FtVwNEEIbkN",
+	"6WBoVmLl5hMtj/7yD0zoWktwqHL0mI+R5GJVK1vF6zpvkyRyUXj50iJlqLrGY8E6jQMmZotE5G0iWWBC",
+	"pQFDe4eKZzymssg0ikQdo6fchZGRl/+NMHWZhxVWHtJZVG/rMc4ed0K+yet13FpiyAO4vEJhIrML85jA",
+	"vKgv+6gEMHqQlwsXq8hZIpEhTiYmIN5BPi4aqI1aRLomtfka2U3yEgYdO5/F4KHsH98A/yEo3T+63e6f",
+	"H9wKrboXym6SC5xsUK5F/vl5r9duYDdSFiJgaOd8Oc3fO+Pz9pHJAiJqofhU/fYX+O72uWaOnUiyVZrM",
+	"kL1OhkRIk1dQEdAu7LLWtKKA8oaWJkuD4RwqJ2nXtQ8lJkKZsDq4M9YvWTgdVmkZ7YuaczS2eK3Aly2H",
+	"shnXL1pir9e8rMnV/YWxoD36gsswFinB1ko1yz50HqphQ3GwGIk2khoQFwCt0OaFNWDyluu+LJctGa1H",
+	"oLbcUsjtmmL5VKwSwFquMuXLwFWC7zs3NzcdvQCddRoTQLBkaZgNAB4ia6Hh8bjHVHsPyyM//wjjYJdJ",
+	"EgsuWQsbvtqeuyhxIqcciqAevkR+84rgOjIVMoRYvFrHMZz5WrsFKorv1FrJn/C1bBSYAVZU3qZq+vaJ",
+	"Mu/eI/43rrTObZFVjqbabidhGVCzoWT80iAKsTbn0BB+6JM7QjFF3w89aiRpipMb1jr79XjQ7jKnEbi2",
+	"MYQp0eyoiPicHvfYMpLrjCJqyhCzEr1qHSshjBTkCvZpr9d2sgdG1a/TGJHN6ITnCHaz59j5+IQcd7DE",
+	"0pJJYLR+nRG1SOKQ0ge+BEWlnXvtTDiGGZFakK3iDIKCMYyUdubGRUOujYFDM11f2kKrhJjXjUB99Fde",
+	"r0KgazQVzQdjLXOBQloR2s8syjwmuvMue5Uk81h4rL9axaJ9aJxxB6XpwZcggDs2aZWshXyUlD6x1VxX",
+	"1AOiyONyW0O4kd6ltmf5tkKqZ6VCqko5kzFjoxCLwXxz4uluA1OoVFJd8pBFDqDzcRXQKRODkSdoiS/d",
+	"uT2mnrW5JWBmp50cvbROrdVjFoz659PXFyfD019tZEPrWmh1kdMz8zCMEGFzxlO+VM0EwZ/JXDDQICkw",
+	"xAIWgVMJi5TABiXkYTG1L8t7X7svpOC1WDtf0SBQmaUC5HvUFgZKiXyH19RiA7MyUrYUuYUri4Nj5b9+",
+	"wTMeNFsiExSYd2mK4CO+li0CD9/F4zKIIM1qqDes9AcBmCXsXaS0eElS1jLHyuyvdt43GQ/2vVFzz1b3",
+	"eflmqLbZSNqdRpCWUoieazKDoL1IAJ1FiiGmgF2uMxYnCUWTQDmuV+xyw8yorKXfjmu9FCc3Iu3MuBJh",
+	"24lH5EqxKSzU+l+uVC3bEK5z1a6EkEy28ojVBHVMTTRqKXq1+yDMdx6EMVuvGIepxF9YCyMMFgNt7gug",
+	"4iTIay5L5o02Wk77bwaFYM1RvuMvU8EtsCZdxwLsiSxhT3tAWkMtMoCQ6Y9+57+wfcZF90/9pIcPnz15",
+	"8vAhmkbwlLy2xSv9FuIvONny3JD5ET8WcNhDliQVYPsi/0xOZge1SaFQtooJbCIFUKWbtlu7/7HRINYY",
+	"DPJlczQI0NDY9ezZ4x9gdldJukQoQXuL/ebL28V7ilwNwV9GJHnGAdDf1hFEbRZrkWieebnxpY38ZSz4",
+	"q3DXUXM46aia4+JUS9hsg50beX2XVph5yH1M6D4mtLc19GSfm0EXKHB9BjLT5sw3aklZed4QUrLn0DGn",
+	"knV2O5QoUEebriNGY0dXjMsNKmsXgGWUtSFcuiCXMmeQuwi1/4Z2UjHDlHPWAaJiDRwGTphHvBPSBgO4",
+	"mUpCRhD3JdLHJVJ0XWPMSMqA8dVK8NTp6snBjXfiESb2otj4rBPJKIugf3mczJN1hrSD0jXvMEvHqEi1",
+	"4i+3C/AyrLR0UGYWxkGvwn1ZaXrnKCJogHfbtnd6v4zW2R1K4tE6+1L4MvO0HeylyTo7qjUheSqMGfnd",
+	"SeX7oPunYxa07EzgMGzxN9erneAEAhJYf7KFZqTjPXqE/fmtxJ3ctsHqOhQD+B42krtkkYNQuAUYgbW2",
+	"oQOMu1mGBzij4THaDQZod21loTZK5TqOA186zYCgYN/6R3pcRP4DZQlFnNYrs34FC9xKPXAe+DpL0OKy",
+	"K3mE7TI4C9coUAwCjnymPK5tog4bmS1EFs0YRchN8aIvnz15YhAcuYvVSkhXBNTQz6jTwLOlEmAqo79p",
+	"bmzbfQGqGRgvkf3N2R+k/0rjGnFuSy+wZF6tRBxHcl4IrZfe+pA9e/KEotUGjTf453AynWiH66J/Opq+",
+	"NoHsuyUy2OnW+bLkykGH+5JHtxs06MuWf/AH8AjAdX+yIZFG0DYIwxQMiLbj+GY8J3ewjupwYpds2oe8",
+	"ACZR4A7wjst37HB4vaonHnR96UIHEFOubETgKhJxqDBag7Rtw8HJC5eQFlvUBWkSC9OJ69b4A2rB1j8b",
+	"wkoo9F8xN/mez7J4Q543TqfUoNAc14/BKyCHW7Tkc4FpBOtues6Z86pn4ghjPQaLb8RCk61zvrprKAI9",
+	"4Su6neer7fQQUtzAjveY+ibo3O99wy/oG65Xt8Ya5PHjR+TB7ARm5qFHj1HiuzkIfXXlsdDxLKej6RlT",
+	"YpYKxD9e8tm1FitaK3i+tNxyrmVzuSE+o0QK1nKyUzaSrUdCLjrqRk41+w+UbSWO8V9ftrSi2R0fjmzQ",
+	"uV3yTat0SLliNhTgtomIWSoPObcquLsSMs6J18odBYy7UWIVoh8D/kJNo6ffLvpKTrgbCTUBZFCXPGCp",
+	"gFY2JrscOaFwxTd1EvoFbq+pyR7ckZi243/jXD6jq6v7eqi/Wz3UdJ3K7dLSEdR5iqsqq4W8pajWItKj",
+	"lCQ2jz+EdGa28g/IbCcHxLJyktB1JXbL9lV3U0UeE3KWblaZARZlQsKtBeHupF68KosEzgnhYDgrj/51",
+	"Ph7iDzjasR4MOCwhvnY+HoKbFSTZSq/m4aNH+iai8oTGDylCyIgfFHQjsXviW1EN2C/9yeDpk7wEVf/p",
+	"gWKXm0wot3oMx/y5+gD8cxjNo0z9/Bx/Wok0SsKfn/YMaCrAO4IiZ56Xd5PnqxWEXbts2rhPVKaleXJ1",
+	"xdYy05oeuy/qdbDZrbzA3zZED9wdRMVyerG0Pz3j4GYy3FjIC8UuxVUCLEI8M4pBYfswR4PD1zUedL61",
+	"aGeZDo6R6Qdrc7w2o1XdAHDvh+CQ8n7EZCQLXFjOq0DloH4POzb2s9LmQmE9fFm3BHDnTkNG3pWih/NF",
+	"tXb597N04dOz3KenmrWKccBqbIMX4l1EDUr0TnP9z8fdHyGpmIqaD7Z7IRjXSwu2FAJCZaiKzWCMXXYE",
+	"5FraOLjh2uzCPuv2k+ivS71BeGY4gyOFpY++jBNAhSXrDC1A/fUvk/fUf81YG6mYieiduAVdOXjO6ALT",
+	"6wesFcBB+L8DOA5eeZPmvXDsDbZVzxELSExR0sGRUwHsXWN2QUBJr4H+qnUm0kB+UQsJH/eV7KPKLJqL",
+	"ADPt2EBpw0bLnBkUd92z23xXlg/2K1ciA1DyetUsYfa0gGyLMDxuAG1XtzSIrFIjGgrHXoGkJ5kxiRSK",
+	"tYL3+n8d+G/gsRgEKmGGUOlry2kBkGc5E3XkuXVWjKtVtlqGEJMGwa9Vb9soiLeji5f94+loXChrPrIa",
+	"ypdlFbW3z1lVKxWJ9Yq+wi/5W/2b+3XOmzbLrFNowqrtonsp9X3xVYA8IDrU3HnZWyZlYFB31mnULIrc",
+	"aJJ1cD4EeX9CtJPxnHs5pNJ4BtDeFbwIVIpQGG3cCswa8cyXaMnXNfEtN9RxPDzX7KyXJ6xWnDgYv9vI",
+	"k10hLGtYVWJY9cIom+ob0ujfXAZNcVm2ZwLOx8N76fN92UiL5CYPkp+Ph+iG7yl8jBe8izAHPbXnHbBZ",
+	"yAfD3OlTU+jnmRy02y/AcnTlvzGgVtPp0petHXjv9iHLxHIV88yWDOorO/l7oDtO9Xc84139c5cN+GwB",
+	"QQpfQjoRQx5Hpl5FkLuPDdN2ROwhcGSSipbwuJU3rvQlOrXBXx8C8O/StcpeUILAQcGCDUkMYTWCtqn9",
+	"KaHycdHt4pWr1HLD7ng0+nU42ENecpm/Drxf8Jcz9Q+7EbxChlbGjbLVHVLQuI/5RijKJlqt3EvM7wzY",
+	"9QZSnfrwd7JoKUAs7CkxKf7nOJDNsnMsQiGWym3aSMRarp3IWkLLqZskvVbgBXqIXF1L6AiYSMNjSMdK",
+	"tTFwCqhWS03jFctoCiKW5KjHoozqfiPondgY28VIGXipvGB4ViBlR8Wq51Jv6IjiV1CTof33Ba51NZSf",
+	"F0bJxFQoWEpojxXbd0Mou10mNUN2nLyJNf36AT2hZvJlWet+FTJqf+kf/3p+dnE8ejGYNBm30AVG32SS",
+	"rkYcOzcXDNuPFeZH7Ad8qouIAg3mDgGm+OjiTf/094v+dDp4czadXIwH/+d8MJlenA7emvlQqDSPNT/5",
+	"D1/aRpf6vtG4Px6e/H5xMjr+dQ/bG1PEj7s/PlAsuZHtahFKQy1cYQNQzL24oQJ2s4hi3NqQGZBtU5hi",
+	"btVDGsQibMyiBjb4OXdQX/JUmMKVWjQ0tjXO3fc7Um7lx3zt8KolFG5SeyjZKqjo+2z0Z9Wen4fQlZRk",
+	"rb9Hh/+B0q58IkNGkcRIWfFwlSFoD8Udyh2tPqDpf2un0PAMmlbf2badf1MLEwSJD3/UB/CLmQDnSjDu",
+	"Svzb6f+tPpNDRkduBiUh9XMqaiu5Mmmsm0WixJaAbqQQG8V9mUbzBTpilHwDVeuxWiwUwJ9c2JOrJvXf",
+	"mpS7L4F9/SaCxcq1F94dZSDnm+52rBTWaKQAJOCTrJRWUc7H0bXQ860ErKDZkdHSPRaMpmcXr/uTi8E/",
+	"z4ZjR6FbRZ5rYlKYpHxZlkZCUTNu1MT7q13WghYxFprW3scuIO7obYZBjTJnn6LLD2scWKMpUfMago5G",
+	"8i8sf8qtgxh6j3J2pd/8CnYPoobbzZr3CziW9hH4xG9e9ZoKkXvVe696v0/ViweNwBmkFW+nfbN91C/H",
+	"kCjoyNb45TF7/uTpT4fs9Zv+cWfyut957LHnDJOwHnvaY4qpTKyUhz0LMrFiAklxgOvIhMDawKVB0Kk8",
+	"qIfZWy3TIKCgb4cF55IJnsaRAEfNQ7QsMEDh573haahykq9cybbytDc5UohPqij+baiboj1gYwV7gqOX",
+	"PL1WDrDNgnCOqmFLi5QBqJckGlqCwCAtbyreRcla5X6500fWxo25QuQP6PUi2iOviev68oRDy2+7GIY+",
+	"o9HJpPhLqSmMXfkmM2UXFQkYb2TLHOqTmX8eiAbDsltN7hmuPec7Ix4Jq1tEyGwxnOkgt0jiUG2rrWt7",
+	"+sNmaI8ZG8rUWAfunMvNLRqNtoLyz4M5vgQYFDxsCxq+9bTHQr5RxWrvcvF2Jc6NYNGEqlDQy8fDaFA8",
+	"Zv+1d2Uc64Ixnz8KgxvPl58QhaEEgjWBERYnQ+dbAtjRlBV8fkPvI4M2efTFZErAXdjXaNxi8SX3lt69",
+	"pXdv6f17WXrWEttm561lHMnrDi3XbtIRJ63iNn96oMyKKy8nI9ECtVBPG6LsDaIQcfW+DB5pF9U8X9mi",
+	"2a1p4VMkAWNXqVCLXKtj8uax1oOHpmXKU18Gk8FkMhwh9ejL8WDy2nB+0Myx0wuV9884sJlf2sopA5t5",
+	"2R+eDF5cTEcX56dAHnrSn0wvaIMErAXU6Pq9DRZfsCgE1DSVoAOaOZfzV2ipUm2xLyOwyGT7yJYbRwYB",
+	"aHahy226A7LjEpD48pad6h93fyTcNXYMpiJ/s0T6fEQhC+jnYWiJebEq3ZdBTqdbi0Y8h13Xp013N5qn",
+	"8IxvtLYM5/gpfeHvs9lfAf+Dnw1aL9ktXF+1u16FPNuj8+epuNG653H3xy47h3sUy9l0WcvZgp1QXEVS",
+	"hG0r+IiWoNrwN8/MsQYiaJbqyWVaHEIBEnKBwAOAcfImjTKoMyo8Szs/ie0hGseOh32YEyEiczDSShf4",
+	"E+bRO0FCFeqJlOJzgQVFp4m5KEsYLp7NUIMqPWJBtFyJVCWSZyL8ZYPNsbHWYJTOuSQS3WEY+NI8qZap",
+	"oYQBKncirUjU0yTDEiusrNJCkkijCISE8yUTs/XXhzYQgyLTeHEjBKz1rPesnibKl408UefuA+5KbLrP",
+	"+EpiszSHRukJl92b6n8/+Qsf3kiK+ijTLpGsbb9meWxkcGAYT5AUhbWQP4nNYsEhG9f2CmxEVRKhNkJ6",
+	"qjRCNVa0R+K4ni8KeiO84/G6mFCsb/LcAGmsk2zalrRWvaWVOfwECY2kzodux8LjPtrfvwwuzs9e9KcD",
+	"6Eu0VoIFj7D5PLaDBBgn0Od4LLjkUoqQ/jUWXCWSfhhggEv/VI5YBtZgr4r8ln+gxzZNAHmsP1So3+RS",
+	"r3cGPETU/Lqos3gqDIAUeFodzVFmLtKej0qWQi+q9kJ2MxmxEpGRLz+dyWgrA+FePEDbCH/Q4KceiuZ0",
+	"WOblH01zEoxv5XGvWcyjpfbqDKUt+hc8LgW/Kru53agN9ZTuVBXqB3yr7sO9AvxbK0BX7a3VFo5+t+Gu",
+	"nttcbEfQ/OPtlLVeT5788Nx1HMA5MNVOj9kiWadtLFrn1eaSXV+exTwqUnYfOvktCr64rIIE1G8O/uTR",
+	"8EOQPh+0EoHAiuH6M71wb7jKUxddBmxgDBUNa0FsXUGmbBPJubHcp0mAoXgf2+CkS8PiIFZA1wjfWG+P",
+	"Q+bqrI57deDB65s8K9VnJHFouO7avlxSfUdl0czlUtyYy3eGw1CIukP5kmZcmKR7RdBm6ibKZgsK8eQ8",
+	"VPus/YcACKA6JltaY6zYjBotWiErSV/epANrunL6ktrNI78wJjWe9p5A56YC1XmLoz9JuY5UqCR+p60u",
+	"Yo6s9DiGPgTagxTbmw5R9of+ir2LctgSdlhOpMUJAaejG5/jkuyIwssCKwP1d+zQdtQfvqY1AKUFfVl8",
+	"YbTRLsUsWYqmRUF4uNBvbfpmJ6GgPtl6Y+HGjDLF/mct0k3Xl+dbejuzptbOpsKQ+EUbOyQVGQpvaYzk",
+	"SCeyvTFwz9mqIl5wB18ChwNdBYlgBLrlZ9TYHcgADbJiLc0T6ytuMKpuaAtXPOVLkYHC/eOvmvRDYVZa",
+	"mloWGWKh1RLywDuI9A3wDQ68A+yegpm/g7Kd4Tk2Q6Y11OEBpvW08qg0nAM6jyzJ3xGXozCtVipinkXv",
+	"gJ6bvn67aVLOpjjYNpU/79Accr7B7gQeOCTFpi6fy0562ntSW3eCK10VUYlkcBb3OZft+04EtQYgEj/e",
+	"fd6QpEVyZbqOcGVEh80ZGtFu8iFZklxX1PZScIn1E606wt8AQKhIuYTPDOsUoZeL+Cgr7J+6Ma3S+/ar",
+	"wUyWUhaJgMmclI6Y3GXUWubMvYLr2+pN0WpxmEciVZfoNH/v+vJtqRNQPaVUu5nIwzTCYTlJmwlf1DXF",
+	"uUXSb3fXAfwEZznx6N1V2XzjFI9Tt4N9pBBQdp+T+65cYvBeKx6xc1zr5Qg8RTu2aMmt0/jg8OARX0WP",
+	"9Ac60M+gu8pSZSDDVRLJTLFIzuJ1aKj8XMDD5cYeQ8AcrniaAXxRbtgqXs8jCfqebCwzrao9Z+JunUvg",
+	"pTfFptrczdvLvONRzC+jOMo2rGV/XX2MbThTfU4zk2HLea0Hyom6BvQEfPnR9Ey/tBbe7UNAoGgHPR9K",
+	"D7xaqbZXrANWxl220YZ9yAd82cqZBwwXHPTIlPMYIvyF6lJwNR4+nFiMb/fhQ9OOsMLYGeTcmtuYkI8c",
+	"KLAvS2uGTpoiIjTWAk+mW4lXtwmAcpVRM1AEHRu4s4li6LdtqsoB9FED1SK2w2mgU2znsFuLVDbrZAGh",
+	"ep3eYhuHPfsZ2lIigkiZMwjvUGz96LGg0kIygEJTl+0YILzaGy8CJZ+YFMXn6oNI8Yst7RALfRC9xkaI",
+	"bhcb1me05A99aXWweXTexNB0gaSx2vjpbKsR0xFDj2eAynC7Xt2cOLMGRYxw5qauIbW02vY1n/zwH096",
+	"vZ4HXQdzhLG6jlYWp+7g66AkXDEp3mdGTKkjtyuVQ13NeMYEny1ow51Abwm92UYusBdB6WV6EszdKAsL",
+	"hkOapCUmW1hANKf2AQabj1nEBh8VqybKT4bKtK4vp0LWQwnjhBRTEyYRmrf/YJu374YetvUWyAstqjUR",
+	"8F0gIWUKIxyIhi/zKoiCXDddKiCOCryyektF+EX/o8cUu4lkmNwUcAusBVYzSk1oyIqhu4LEeRiwFdcP",
+	"wKV7amkVbHcK+AfCKWoIWshQjjLPlwC+Lmclp0nCllqrmoG77CwWXAmWpRt6Ga1O0m4xWUku1T87Y5Gl",
+	"m05fL0xgBGCWpHwu9IaclgjxI5UzKevZuouIBZL/PF7w4wV/0uucJfHm8dPeD8gt4cvJ637nyQ/Pi/zF",
+	"HluI921AC+IvFFsm7wS7FNmNoFBqdpNQEF512S8umYUWNph59iVXebWNfsyCqwW0MAlJu1i6MogRuTOn",
+	"V1LUu1NlhteXstqlvCc9NorjfPuBCINH6q1ImmytRNuDFr+F4eD5LtySh77U51dbEAVkzpv89Lkvax5U",
+	"tk3gr6Ppmd4YeIl/AKxtyyNf6r1sbLJrIVa2ixPm9C1PvoIJad/eqWo1NBVVV85roAD2aiomPC2O6ukg",
+	"vS3sF16pONb52SW98Jz6i2ohhVctwvX2qprwdqGhi76oVx8Hzq1QB4lcE78Ul/pjSlBt0JO/FfxvR2c9",
+	"ot8H2qlvH1I5kAi1UQxaMhXzSAHtpxkBTA/6IeckNdd1kI5JWXPJXEmKG69LKXmi1f4GKtZcO8cHGEXd",
+	"UxwDSex6UtGYsnhoqu6Fel6PpUKvIuaGnKYdUcqSG2O/jUW8Qfq/NNsYITY+YxG4uMEvg+l0MNZfDDbx",
+	"r4PfL8ZnF8MXAWvR8UA1skhUhmyGyZUvg1/6kwFE/6kjxfiMUQctQ31ofHQiR++zmUjFMpEbfTRRwr/g",
+	"Gf/HZHTaTaiBIrSfuhS+AaLUzW40Hr4ank7K88Mh8CY7t24Rdo5RMajosWkGUhR6UqaNI0ZFiW/2Cnsa",
+	"2wSWacQG3/hZr9c+MqTtKZBgz/LsqTElERyoPRTUQCqjEiN5Fc3X2DZNP1k59GQ4As6EPuSxsUbANgJ+",
+	"NdpDCL60jkputmiLIjcokPw7UzvtXOffHXvCWoExBZ/2ekfsjGeLnx8dsddZthrJeHPEJnwpJlEmfj7h",
+	"74O2/uzgNgCoVBBROuFEYU0joIm+WfBMWwr4EdeZdpVA/7nvAYuLRQc80y5hBmcdracs3Xi+5DYLBUDT",
+	"wut5EEmkluT5qFQ6RgoYY7lmk+qNjAbj8ev+ycng9NXASevRFznDtdHWnXr4kEEqDhRXyRSgL6MVzCEL",
+	"VuvLOJr9qtfUBBYzLkOeapdSiefPWAvFyIqHYSTnbTPD49FkwPBudi02ntuXUB9YJEHVI6zTmOV/g/qD",
+	"IEu5VNAvNUA3r+COQ+MdcwH77ySSxgsPPP3t/QOtO012fc7fCUCLtT0WcD5fR2HdoGyZhCLWq8HZ+fnw",
+	"BWvpj/8vkSZInxToIQL4pCoDYaHHQw9kulmJwJcBOvFU1fYoWK7jLCrwCukFF+H5yu3QgEbRVcznSq+S",
+	"trZFigsUc5Vh30aerVMiIKQzVtTtZT1WLR/xWO3u8ApVItCA/PeL8eDVcDIdgx7UN/4+Or/ojwcuLk1f",
+	"jZcNxhfT18OJkXkwopF/znNYoGc4OJ0Oj1G/4lN3K13auA0RJsbDZSStnmMt+NlEkA7BJPTALPL0LuOZ",
+	"8AgB6LFLLklwgt0KDSQ9bZJrE12ibiK/VhUaXimPOYBuOCuo8kCgarcAznciTfymj5CAWSKzNIkfPiyb",
+	"f6Y7yiF0phdLITMCsx2yP8y08VWUyDppEuP0PV86EynMqgMLoUyDLLwxbyShf6K+7fCHBVSdz7WRjcvz",
+	"Z0AgUBu8/8Os5bvkWphx/wy6bJzEggXwvEDbt4SyxzrtGXwW8V4b274MqjPEo0HYCVNxO8OUNwAfKZnu",
+	"tpHxiIo4M4h+KW58aVIXMAcJ7Zr7OASmetmSb1DzK30Xj+GPVoJcbrRUXHIFrpZa8ZlQ7SOIe2ozAkzu",
+	"ecqlxY/cLPTYRtmCf5Ws54suowIeRUQ9mBeKClpUyxmJmxf/jhxj+K1JmqXOuuKZh3fNozGSasrsJ3IV",
+	"fjHq9Kz3mAJbkj18iMUOl0m4yfeiL2kz4qSWURjG4oanAjx382XwjWBmMTfGQ77hGXRJe9Z76oTo7Hy1",
+	"3dIgSh4GyHmEx+UXwNDigdS6Cv2tucgK5EIb9AZbJrLsdKdDsj2Iy3mmuyQUgMy0iqEbPCce6Bmb2z1D",
+	"WsYTmKTsu/+erNmCg7MrJEPMry9JqEfKtSmtV69PP59lphU4i67YJlmzSxFH4p3A+yLYFpAt7WIhNWTb",
+	"Dw596R/80j89HSDQBkur9bypJG8EytukYT0wAvPkPoA4QGGcj09M0O0/MSnrjgptheDXF46opbw/xO3M",
+	"KmD+H8J63OwKF+QMZ5CCfJHSTsAV+Nq4VEjQAHJZEQQGTJ4NOrQibOdoLBAjNjanPZey/kObI1Ik9Q8b",
+	"d9nJcDKFF52Almq46tUAL9qi+Y7Hg/50sHsohI2b65qHe93XWhkuuxiPTgbbxvylf7pzwAm9woT68m4Z",
+	"Ll+TCzIaJltV/m+jXweV65uHfzE4GeyxAvmE8+hE86DDN2eD8WR0Wlnb4/6pvtT9e//FG/TAnvWeto9o",
+	"TLpOL+Xvo/PxZHDysjTEePBm9Nug8NfT0cWL/rSff1dr6kDK24xpiwUufhv23R1ggPAXw5qLt72uXpxT",
+	"bRz9U5tbp9OL3/on54VYSv6V9+vT7NW2Xfbqui7rQSsGmvEmyxBCLBE70m6tFSq49B7TVgAqeRS/O3v7",
+	"mrCWVvXGpkDd5GoUrdh4UUB/CIhhphAoxoI3cgSQY0wmJBUp9A5OJ98oi3JJrrR4oyi0/oVRHb4kP4fk",
+	"GT3bcwjMUXFf2Oo5dO+OWDAXWQdNGvAJnNoe7OgEtgxhP1xDuK/HqzGD+2dDhvGmUkyRr6JfxabVNulO",
+	"jxUDUnwVdUxAyrMBRuOnk5bAIDnVtb1M0v7Z8FexURjP1w5lhIQyq1RcRe9ZK4JMMSZcnj+jhn62oU3w",
+	"B+/8q9/5rz+DI8ggamfeeIEtCv+2rsWm3caAt3UrbYs302cQsmuBR/RwqcrYcweQQn48Wmg0y7x9jsci",
+	"1C1obpGZ1GX6xaBPuDbwEpM6bAWpuBKpkDMxDIO2hcliL+8Hyoz/rPeMBUWvp8sG5MnDB9JfF81msDZx",
+	"S/fPhvor5JuajKDgfcd+IOOFdB8+1CYtWZx6itK1B40ehDbckKRzEMwYn/GlO642N5w4H5il+tprscEy",
+	"GJF6Nj0IQKHMtvvvzOEO+3Tly5skvcZThAWkeqfb/e+itGuZeCm6X+oZa5vr+7IFHAw/OzPEYAEAefPf",
+	"Y6xBT66fBY/ofOl/s5+ZTG48FhDVEP4KbFQcjmwQbVaVoiKzZLmCuFSUeXoQ9r/Y896zn3o9toziOMLo",
+	"DqUZyQgHEPRsITrk9QWPglXK50tugnbKLd91WwNjyUIGpp1azxZ5RA9bFfjSItTRzeAYblorGyC6FptD",
+	"aIbOIxnJeQDnUhvRch3HcJpCMUsFYodBaqVCPzJLfKm3exTH/SUABTvssQGZ4e8B8vKOx0Hh1dEaJoNP",
+	"RZL63MQcevTr+6jf+kqksN1dzhEjeh73ikm2n54DCK2nlxkzo5TNY0vBFfhRNo6CsRKb1KFx2uh2rQEi",
+	"zcZajPNYHTIOh1YtkhQBDFxqYVUEtD11khL9s+HFr4Pfg5zoAla4AIDPryH6aAPE1zLhxXBiqKcMSp9Q",
+	"+PqvJq2BTi7JE5IU7SMkDl+viMTpfNJ/NbgY/PN4MHgB9+DL8Iz18r2Ha14cJl9ymFpdTtLJkWqXXYQi",
+	"rPohY23RnAzfDKeDF/jHUGQ8igGk8Jd/kKWb/pxHcihhUHAeltTm9MMHcBoMt53ZyBBkJa3bZSNHpoAc",
+	"g/wsi5PkWr9mgbLWOnPGzWPdbrdNkelyYLoYNKuYNRA4G/82GF+MTk9+vzgbj84G4+nv+vdvBtM+WH/2",
+	"Q2rDCL/b5GJ4ejGcoCX1pn8C9lX1Tyf98auC1XY2Hrwc/vPiZHD6avq6kAODWknze7A8weSbuLZnNejn",
+	"/myM89woRJPMfb7ZsF5pi3rFTelObDx4ORgPTo8H2oh9OR69cQexxuCbwZtf9CK+vBiNX/VPh/9FkUQY",
+	"aHL+8uXweKjtWLr34mwwfjPMfY9K5LC04z0WuFsw2NeQzDYra0hCiSxGezE45JGdiYoag07Ax9B63P0R",
+	"vNkAwzeGOqZoFXhWv2nT0mCILrXG52nKN6gWzYzsXgc7sk7Tu51wIFvTAcDVKtX6NkP0hmMa4u01xqFL",
+	"L4EiNEoZUusp1sL4VwCKXi8rxpo8FhjKQMzyyHcRhrwVayXOgL40hmVtOBOruDPBtfCWCQs3ki+jGUbd",
+	"PPZYi3WaCXDL9XpsJWQIy+I+U6sC97FeYUZIy/fsJ6jtU8SSBAYAUmfR2x05WgJ+w2ZcMknUnbHg74Tn",
+	"MCgxmWiBQ32T9Yy7zF1LyKNgNR40euUhz3jAuGlhjMn+f0xGp3Z/YQzUmJ5mu+jvj+ZKwR8IzKZd8VQJ",
+	"FmU18ss9XGVYvVf68+Tk/FWphFsfx8I1pTOnPVXM5vedEz19Paie6oLjWrh4OCldzXbESmpu2RldqH3M",
+	"6eiifzwd/jao/IXmV0yCjEcng/oVMKu248WKoYWTQf+3QWWxLvoT/J1WL6O3p4Pxnve9HU5fj86nF/1T",
+	"cxvbZ01wwntEqApXNw49PP1taEIu+udbfSvnZngdvBujXdXFxqtfND8FLsDFAT1wMR70j19bBWf+Vvii",
+	"7sz0Eo8Hx8Mz0ES0sfMbq6cDV2fyenhWfWBTXK9/ejw4wRcoDb0tGpdfOrFvYw4jBGUG491HEiksIKFn",
+	"Mm7jwf851xr94uVo7M7niMjWjUhCqYYAXxPZYC0lRCmebwjZSQm54vHgw58f/v8AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -10,6 +10,24 @@ import (
 	"time"
 )
 
+const betterauthSessionClearActiveOrganization = `-- name: BetterauthSessionClearActiveOrganization :exec
+UPDATE betterauth."session" SET "activeOrganizationId" = NULL, "updatedAt" = now()
+WHERE "activeOrganizationId" = $1
+  AND ($2::text IS NULL OR "userId" = $2::text)
+`
+
+type BetterauthSessionClearActiveOrganizationParams struct {
+	OrganizationID *string
+	UserID         *string
+}
+
+// Unsets @organization_id as the active organization of every session (of @user_id only, when
+// given): an organization deleted, or a user no longer in it, must not stay active anywhere.
+func (q *Queries) BetterauthSessionClearActiveOrganization(ctx context.Context, db DBTX, arg BetterauthSessionClearActiveOrganizationParams) error {
+	_, err := db.Exec(ctx, betterauthSessionClearActiveOrganization, arg.OrganizationID, arg.UserID)
+	return err
+}
+
 const betterauthSessionCreate = `-- name: BetterauthSessionCreate :one
 INSERT INTO betterauth."session" ("id", "token", "userId", "expiresAt", "ipAddress", "userAgent",
     "impersonatedBy", "createdAt", "updatedAt")

@@ -301,3 +301,21 @@ func TestOrganizationListUserInvitations(t *testing.T) {
 	h.Exec(`UPDATE betterauth."user" SET "emailVerified" = true WHERE email = 'mia@example.com'`)
 	wantJSON(t, tm.member.get("/organization/list-user-invitations"), `[]`)
 }
+
+// A member whose email changed to one with a pending invitation to the same organization gets a
+// 400 for accepting it (not a 500 from the unique membership), and nothing changes.
+func TestOrganizationAcceptInvitationAlreadyMember(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	tm := newOrgTeam(t, h)
+	inv := tm.owner.invite(tm.org.ID, "mia.new@example.com", "admin")
+	h.Exec(`UPDATE betterauth."user" SET email = 'mia.new@example.com' WHERE id = $1`, tm.memberID)
+
+	before := dbState(t, h)
+	wantError(t, tm.member.post("/organization/accept-invitation", map[string]any{"invitationId": inv.ID}),
+		http.StatusBadRequest, "USER_IS_ALREADY_A_MEMBER_OF_THIS_ORGANIZATION")
+	wantUnchanged(t, h, before)
+	if got := dbString(t, h, `SELECT role FROM betterauth.member WHERE id = $1`, tm.memberMe.ID); got != "member" {
+		t.Fatalf("role %q after a refused accept", got)
+	}
+}

@@ -105,8 +105,11 @@ func TestOrganizationGetActiveMember(t *testing.T) {
 		`","role":"admin","createdAt":"`+m.CreatedAt+`","id":"`+m.ID+`","user":{"id":"`+tm.adminID+`","name":"Adam","email":"adam@example.com","image":null}}`)
 	outsider, _ := orgUser(t, h, "Out", "out@example.com")
 	wantError(t, outsider.get("/organization/get-active-member"), http.StatusBadRequest, "NO_ACTIVE_ORGANIZATION")
-	// Removed while it was active: no member any more.
+	// Removed while it was active: the organization is no longer active; a session still naming
+	// it (set by hand) finds no member.
 	tm.owner.post("/organization/remove-member", map[string]any{"memberIdOrEmail": m.ID})
+	wantError(t, tm.admin.get("/organization/get-active-member"), http.StatusBadRequest, "NO_ACTIVE_ORGANIZATION")
+	h.Exec(`UPDATE betterauth.session SET "activeOrganizationId" = $1 WHERE "userId" = $2`, tm.org.ID, tm.adminID)
 	wantError(t, tm.admin.get("/organization/get-active-member"), http.StatusBadRequest, "MEMBER_NOT_FOUND")
 	wantError(t, newBrowser(t, h).get("/organization/get-active-member"), http.StatusUnauthorized, "UNAUTHORIZED")
 }
@@ -333,5 +336,23 @@ func TestOrganizationLeaveConcurrentOwners(t *testing.T) {
 	}
 	if left != 1 || h.Count(`SELECT count(*) FROM betterauth.member WHERE "organizationId" = $1 AND role = 'owner'`, tm.org.ID) != 1 {
 		t.Fatalf("%d owners left the organization; want 1, and one owner remaining", left)
+	}
+}
+
+// An admin cannot make itself an owner, alone or among other roles, nor invite itself in as one.
+func TestOrganizationAdminSelfPromotion(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	tm := newOrgTeam(t, h)
+	before := dbState(t, h)
+	for _, role := range []any{"owner", "admin,owner", []string{"admin", "owner"}, " owner "} {
+		wantError(t, tm.admin.post("/organization/update-member-role", map[string]any{"memberId": tm.adminMember.ID, "role": role}),
+			http.StatusForbidden, "YOU_ARE_NOT_ALLOWED_TO_UPDATE_THIS_MEMBER")
+		wantError(t, tm.admin.post("/organization/invite-member", map[string]any{"email": "adam2@example.com", "role": role}),
+			http.StatusForbidden, "YOU_ARE_NOT_ALLOWED_TO_INVITE_USER_WITH_THIS_ROLE")
+	}
+	wantUnchanged(t, h, before)
+	if got := dbString(t, h, `SELECT role FROM betterauth.member WHERE id = $1`, tm.adminMember.ID); got != "admin" {
+		t.Fatalf("admin's role is %q", got)
 	}
 }

@@ -198,6 +198,18 @@ func (s *Service) clearActiveIf(ctx context.Context, q db.DB, a *Auth, orgID str
 	return nil
 }
 
+// clearActiveEverywhere unsets orgID as the active organization of every session of userID
+// (every session, when userID is empty), so that no session keeps pointing at an organization
+// that is gone or that its user has left.
+func (s *Service) clearActiveEverywhere(ctx context.Context, q db.DB, orgID, userID string) error {
+	var user *string
+	if userID != "" {
+		user = &userID
+	}
+	return s.store.BetterauthSessionClearActiveOrganization(ctx, q, dbsqlc.BetterauthSessionClearActiveOrganizationParams{
+		OrganizationID: &orgID, UserID: user})
+}
+
 // CreateOrganization creates an organization owned by a's user and, unless KeepCurrent, makes
 // it the session's active organization.
 func (s *Service) CreateOrganization(ctx context.Context, a *Auth, in NewOrganization) (Organization, Member, error) {
@@ -446,6 +458,9 @@ func (s *Service) DeleteOrganization(ctx context.Context, a *Auth, orgID string)
 	}
 	err = s.store.InTx(ctx, func(tx db.DB) error {
 		if out, err = s.store.BetterauthOrganizationDelete(ctx, tx, orgID); err != nil {
+			return err
+		}
+		if err := s.clearActiveEverywhere(ctx, tx, orgID, ""); err != nil {
 			return err
 		}
 		return s.clearActiveIf(ctx, tx, a, orgID)
@@ -792,6 +807,9 @@ func (s *Service) RemoveMember(ctx context.Context, a *Auth, orgID, idOrEmail st
 		if out, err = s.store.BetterauthMemberDelete(ctx, tx, target.ID); err != nil {
 			return err
 		}
+		if err := s.clearActiveEverywhere(ctx, tx, orgID, target.UserID); err != nil {
+			return err
+		}
 		if target.UserID == a.User.ID {
 			return s.clearActiveIf(ctx, tx, a, orgID)
 		}
@@ -818,6 +836,9 @@ func (s *Service) LeaveOrganization(ctx context.Context, a *Auth, orgID string) 
 			return ErrOrgOnlyOwner
 		}
 		if _, err := s.store.BetterauthMemberDelete(ctx, tx, me.ID); err != nil {
+			return err
+		}
+		if err := s.clearActiveEverywhere(ctx, tx, orgID, me.UserID); err != nil {
 			return err
 		}
 		out = MemberWithUser{Member: *me, Name: a.User.Name, Email: a.User.Email, Image: a.User.Image}

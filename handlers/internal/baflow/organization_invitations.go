@@ -187,6 +187,10 @@ func (s *Service) AcceptInvitation(ctx context.Context, a *Auth, id string) (Inv
 		}
 		if mem, err = s.store.BetterauthMemberCreate(ctx, tx, dbsqlc.BetterauthMemberCreateParams{
 			ID: newID(), OrganizationID: inv.OrganizationId, UserID: a.User.ID, Role: role}); err != nil {
+			if db.IsConflict(db.Translate(err), "") {
+				// Already a member (under another email when invited): the invitation stays pending.
+				return ErrOrgAlreadyMember
+			}
 			return err
 		}
 		return s.setActive(ctx, tx, a, &inv.OrganizationId)
