@@ -35,3 +35,7 @@ SET "value" = ((CASE WHEN "value" ~ '^[0-9]{1,9}$' THEN "value"::integer ELSE 0 
     "updatedAt" = now()
 WHERE "identifier" = $1 AND "expiresAt" > now()
 RETURNING "value"::integer AS attempts;
+
+-- name: BetterauthVerificationDeleteTrustedDevices :execrows
+-- Forgets every device the user trusted for two-factor sign-in.
+DELETE FROM betterauth."verification" WHERE "identifier" LIKE 'trust-device-%' AND "value" = @user_id;

@@ -6080,8 +6080,10 @@ type ClientInterface interface {
 	// DisableTwoFactorWithBody Turn two-factor authentication off
 	//
 	// Checks `password`, turns two-factor authentication off, deletes the TOTP secret and backup codes,
-	// replaces the session by a new one (new session cookie) and forgets this browser's trusted device
-	// (its `better-auth.trust_device` cookie is expired). Answers `{"status": true}`.
+	// replaces the session by a new one (new session cookie) and forgets every device the user
+	// trusted (this browser's `better-auth.trust_device` cookie is expired too; Better Auth forgets
+	// only this browser, so that turning 2FA on again within 30 days would still trust the others).
+	// Answers `{"status": true}`.
 	//
 	// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; no session: 401
 	// `UNAUTHORIZED`.
@@ -6097,8 +6099,10 @@ type ClientInterface interface {
 	// DisableTwoFactor Turn two-factor authentication off
 	//
 	// Checks `password`, turns two-factor authentication off, deletes the TOTP secret and backup codes,
-	// replaces the session by a new one (new session cookie) and forgets this browser's trusted device
-	// (its `better-auth.trust_device` cookie is expired). Answers `{"status": true}`.
+	// replaces the session by a new one (new session cookie) and forgets every device the user
+	// trusted (this browser's `better-auth.trust_device` cookie is expired too; Better Auth forgets
+	// only this browser, so that turning 2FA on again within 30 days would still trust the others).
+	// Answers `{"status": true}`.
 	//
 	// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; no session: 401
 	// `UNAUTHORIZED`.
@@ -10257,8 +10261,10 @@ func (c *Client) SignUpEmail(ctx context.Context, body SignUpEmailJSONRequestBod
 // DisableTwoFactorWithBody Turn two-factor authentication off
 //
 // Checks `password`, turns two-factor authentication off, deletes the TOTP secret and backup codes,
-// replaces the session by a new one (new session cookie) and forgets this browser's trusted device
-// (its `better-auth.trust_device` cookie is expired). Answers `{"status": true}`.
+// replaces the session by a new one (new session cookie) and forgets every device the user
+// trusted (this browser's `better-auth.trust_device` cookie is expired too; Better Auth forgets
+// only this browser, so that turning 2FA on again within 30 days would still trust the others).
+// Answers `{"status": true}`.
 //
 // Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; no session: 401
 // `UNAUTHORIZED`.
@@ -10284,8 +10290,10 @@ func (c *Client) DisableTwoFactorWithBody(ctx context.Context, contentType strin
 // DisableTwoFactor Turn two-factor authentication off
 //
 // Checks `password`, turns two-factor authentication off, deletes the TOTP secret and backup codes,
-// replaces the session by a new one (new session cookie) and forgets this browser's trusted device
-// (its `better-auth.trust_device` cookie is expired). Answers `{"status": true}`.
+// replaces the session by a new one (new session cookie) and forgets every device the user
+// trusted (this browser's `better-auth.trust_device` cookie is expired too; Better Auth forgets
+// only this browser, so that turning 2FA on again within 30 days would still trust the others).
+// Answers `{"status": true}`.
 //
 // Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; no session: 401
 // `UNAUTHORIZED`.
@@ -17873,8 +17881,10 @@ type ClientWithResponsesInterface interface {
 	// DisableTwoFactorWithBodyWithResponse Turn two-factor authentication off
 	//
 	// Checks `password`, turns two-factor authentication off, deletes the TOTP secret and backup codes,
-	// replaces the session by a new one (new session cookie) and forgets this browser's trusted device
-	// (its `better-auth.trust_device` cookie is expired). Answers `{"status": true}`.
+	// replaces the session by a new one (new session cookie) and forgets every device the user
+	// trusted (this browser's `better-auth.trust_device` cookie is expired too; Better Auth forgets
+	// only this browser, so that turning 2FA on again within 30 days would still trust the others).
+	// Answers `{"status": true}`.
 	//
 	// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; no session: 401
 	// `UNAUTHORIZED`.
@@ -17890,8 +17900,10 @@ type ClientWithResponsesInterface interface {
 	// DisableTwoFactorWithResponse Turn two-factor authentication off
 	//
 	// Checks `password`, turns two-factor authentication off, deletes the TOTP secret and backup codes,
-	// replaces the session by a new one (new session cookie) and forgets this browser's trusted device
-	// (its `better-auth.trust_device` cookie is expired). Answers `{"status": true}`.
+	// replaces the session by a new one (new session cookie) and forgets every device the user
+	// trusted (this browser's `better-auth.trust_device` cookie is expired too; Better Auth forgets
+	// only this browser, so that turning 2FA on again within 30 days would still trust the others).
+	// Answers `{"status": true}`.
 	//
 	// Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; no session: 401
 	// `UNAUTHORIZED`.
@@ -30393,8 +30405,10 @@ func (c *ClientWithResponses) SignUpEmailWithResponse(ctx context.Context, body 
 // DisableTwoFactorWithBodyWithResponse Turn two-factor authentication off
 //
 // Checks `password`, turns two-factor authentication off, deletes the TOTP secret and backup codes,
-// replaces the session by a new one (new session cookie) and forgets this browser's trusted device
-// (its `better-auth.trust_device` cookie is expired). Answers `{"status": true}`.
+// replaces the session by a new one (new session cookie) and forgets every device the user
+// trusted (this browser's `better-auth.trust_device` cookie is expired too; Better Auth forgets
+// only this browser, so that turning 2FA on again within 30 days would still trust the others).
+// Answers `{"status": true}`.
 //
 // Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; no session: 401
 // `UNAUTHORIZED`.
@@ -30416,8 +30430,10 @@ func (c *ClientWithResponses) DisableTwoFactorWithBodyWithResponse(ctx context.C
 // DisableTwoFactorWithResponse Turn two-factor authentication off
 //
 // Checks `password`, turns two-factor authentication off, deletes the TOTP secret and backup codes,
-// replaces the session by a new one (new session cookie) and forgets this browser's trusted device
-// (its `better-auth.trust_device` cookie is expired). Answers `{"status": true}`.
+// replaces the session by a new one (new session cookie) and forgets every device the user
+// trusted (this browser's `better-auth.trust_device` cookie is expired too; Better Auth forgets
+// only this browser, so that turning 2FA on again within 30 days would still trust the others).
+// Answers `{"status": true}`.
 //
 // Errors: wrong or missing password, or no password account: 400 `INVALID_PASSWORD`; no session: 401
 // `UNAUTHORIZED`.
@@ -57954,136 +57970,137 @@ var swaggerSpec = []string{
 	"ACZR4A7wjst37HB4vaonHnR96UIHEFOubETgKhJxqDBag7Rtw8HJC5eQFlvUBWkSC9OJ69b4A2rB1j8b",
 	"wkoo9F8xN/mez7J4Q543TqfUoNAc14/BKyCHW7Tkc4FpBOtues6Z86pn4ghjPQaLb8RCk61zvrprKAI9",
 	"4Su6neer7fQQUtzAjveY+ibo3O99wy/oG65Xt8Ya5PHjR+TB7ARm5qFHj1HiuzkIfXXlsdDxLKej6RlT",
-	"YpYKxD9e8tm1FitaK3i+tNxyrmVzuSE+o0QK1nKyUzaSrUdCLjrqRk41+w+UbSWO8V9ftrSi2R0fjmzQ",
-	"uV3yTat0SLliNhTgtomIWSoPObcquLsSMs6J18odBYy7UWIVoh8D/kJNo6ffLvpKTrgbCTUBZFCXPGCp",
-	"gFY2JrscOaFwxTd1EvoFbq+pyR7ckZi243/jXD6jq6v7eqi/Wz3UdJ3K7dLSEdR5iqsqq4W8pajWItKj",
-	"lCQ2jz+EdGa28g/IbCcHxLJyktB1JXbL9lV3U0UeE3KWblaZARZlQsKtBeHupF68KosEzgnhYDgrj/51",
-	"Ph7iDzjasR4MOCwhvnY+HoKbFSTZSq/m4aNH+iai8oTGDylCyIgfFHQjsXviW1EN2C/9yeDpk7wEVf/p",
-	"gWKXm0wot3oMx/y5+gD8cxjNo0z9/Bx/Wok0SsKfn/YMaCrAO4IiZ56Xd5PnqxWEXbts2rhPVKaleXJ1",
-	"xdYy05oeuy/qdbDZrbzA3zZED9wdRMVyerG0Pz3j4GYy3FjIC8UuxVUCLEI8M4pBYfswR4PD1zUedL61",
-	"aGeZDo6R6Qdrc7w2o1XdAHDvh+CQ8n7EZCQLXFjOq0DloH4POzb2s9LmQmE9fFm3BHDnTkNG3pWih/NF",
-	"tXb597N04dOz3KenmrWKccBqbIMX4l1EDUr0TnP9z8fdHyGpmIqaD7Z7IRjXSwu2FAJCZaiKzWCMXXYE",
-	"5FraOLjh2uzCPuv2k+ivS71BeGY4gyOFpY++jBNAhSXrDC1A/fUvk/fUf81YG6mYieiduAVdOXjO6ALT",
-	"6wesFcBB+L8DOA5eeZPmvXDsDbZVzxELSExR0sGRUwHsXWN2QUBJr4H+qnUm0kB+UQsJH/eV7KPKLJqL",
-	"ADPt2EBpw0bLnBkUd92z23xXlg/2K1ciA1DyetUsYfa0gGyLMDxuAG1XtzSIrFIjGgrHXoGkJ5kxiRSK",
-	"tYL3+n8d+G/gsRgEKmGGUOlry2kBkGc5E3XkuXVWjKtVtlqGEJMGwa9Vb9soiLeji5f94+loXChrPrIa",
-	"ypdlFbW3z1lVKxWJ9Yq+wi/5W/2b+3XOmzbLrFNowqrtonsp9X3xVYA8IDrU3HnZWyZlYFB31mnULIrc",
-	"aJJ1cD4EeX9CtJPxnHs5pNJ4BtDeFbwIVIpQGG3cCswa8cyXaMnXNfEtN9RxPDzX7KyXJ6xWnDgYv9vI",
-	"k10hLGtYVWJY9cIom+ob0ujfXAZNcVm2ZwLOx8N76fN92UiL5CYPkp+Ph+iG7yl8jBe8izAHPbXnHbBZ",
-	"yAfD3OlTU+jnmRy02y/AcnTlvzGgVtPp0petHXjv9iHLxHIV88yWDOorO/l7oDtO9Xc84139c5cN+GwB",
-	"QQpfQjoRQx5Hpl5FkLuPDdN2ROwhcGSSipbwuJU3rvQlOrXBXx8C8O/StcpeUILAQcGCDUkMYTWCtqn9",
-	"KaHycdHt4pWr1HLD7ng0+nU42ENecpm/Drxf8Jcz9Q+7EbxChlbGjbLVHVLQuI/5RijKJlqt3EvM7wzY",
-	"9QZSnfrwd7JoKUAs7CkxKf7nOJDNsnMsQiGWym3aSMRarp3IWkLLqZskvVbgBXqIXF1L6AiYSMNjSMdK",
-	"tTFwCqhWS03jFctoCiKW5KjHoozqfiPondgY28VIGXipvGB4ViBlR8Wq51Jv6IjiV1CTof33Ba51NZSf",
-	"F0bJxFQoWEpojxXbd0Mou10mNUN2nLyJNf36AT2hZvJlWet+FTJqf+kf/3p+dnE8ejGYNBm30AVG32SS",
-	"rkYcOzcXDNuPFeZH7Ad8qouIAg3mDgGm+OjiTf/094v+dDp4czadXIwH/+d8MJlenA7emvlQqDSPNT/5",
-	"D1/aRpf6vtG4Px6e/H5xMjr+dQ/bG1PEj7s/PlAsuZHtahFKQy1cYQNQzL24oQJ2s4hi3NqQGZBtU5hi",
-	"btVDGsQibMyiBjb4OXdQX/JUmMKVWjQ0tjXO3fc7Um7lx3zt8KolFG5SeyjZKqjo+2z0Z9Wen4fQlZRk",
-	"rb9Hh/+B0q58IkNGkcRIWfFwlSFoD8Udyh2tPqDpf2un0PAMmlbf2badf1MLEwSJD3/UB/CLmQDnSjDu",
-	"Svzb6f+tPpNDRkduBiUh9XMqaiu5Mmmsm0WixJaAbqQQG8V9mUbzBTpilHwDVeuxWiwUwJ9c2JOrJvXf",
-	"mpS7L4F9/SaCxcq1F94dZSDnm+52rBTWaKQAJOCTrJRWUc7H0bXQ860ErKDZkdHSPRaMpmcXr/uTi8E/",
-	"z4ZjR6FbRZ5rYlKYpHxZlkZCUTNu1MT7q13WghYxFprW3scuIO7obYZBjTJnn6LLD2scWKMpUfMago5G",
-	"8i8sf8qtgxh6j3J2pd/8CnYPoobbzZr3CziW9hH4xG9e9ZoKkXvVe696v0/ViweNwBmkFW+nfbN91C/H",
-	"kCjoyNb45TF7/uTpT4fs9Zv+cWfyut957LHnDJOwHnvaY4qpTKyUhz0LMrFiAklxgOvIhMDawKVB0Kk8",
-	"qIfZWy3TIKCgb4cF55IJnsaRAEfNQ7QsMEDh573haahykq9cybbytDc5UohPqij+baiboj1gYwV7gqOX",
-	"PL1WDrDNgnCOqmFLi5QBqJckGlqCwCAtbyreRcla5X6500fWxo25QuQP6PUi2iOviev68oRDy2+7GIY+",
-	"o9HJpPhLqSmMXfkmM2UXFQkYb2TLHOqTmX8eiAbDsltN7hmuPec7Ix4Jq1tEyGwxnOkgt0jiUG2rrWt7",
-	"+sNmaI8ZG8rUWAfunMvNLRqNtoLyz4M5vgQYFDxsCxq+9bTHQr5RxWrvcvF2Jc6NYNGEqlDQy8fDaFA8",
-	"Zv+1d2Uc64Ixnz8KgxvPl58QhaEEgjWBERYnQ+dbAtjRlBV8fkPvI4M2efTFZErAXdjXaNxi8SX3lt69",
-	"pXdv6f17WXrWEttm561lHMnrDi3XbtIRJ63iNn96oMyKKy8nI9ECtVBPG6LsDaIQcfW+DB5pF9U8X9mi",
-	"2a1p4VMkAWNXqVCLXKtj8uax1oOHpmXKU18Gk8FkMhwh9ejL8WDy2nB+0Myx0wuV9884sJlf2sopA5t5",
-	"2R+eDF5cTEcX56dAHnrSn0wvaIMErAXU6Pq9DRZfsCgE1DSVoAOaOZfzV2ipUm2xLyOwyGT7yJYbRwYB",
-	"aHahy226A7LjEpD48pad6h93fyTcNXYMpiJ/s0T6fEQhC+jnYWiJebEq3ZdBTqdbi0Y8h13Xp013N5qn",
-	"8IxvtLYM5/gpfeHvs9lfAf+Dnw1aL9ktXF+1u16FPNuj8+epuNG653H3xy47h3sUy9l0WcvZgp1QXEVS",
-	"hG0r+IiWoNrwN8/MsQYiaJbqyWVaHEIBEnKBwAOAcfImjTKoMyo8Szs/ie0hGseOh32YEyEiczDSShf4",
-	"E+bRO0FCFeqJlOJzgQVFp4m5KEsYLp7NUIMqPWJBtFyJVCWSZyL8ZYPNsbHWYJTOuSQS3WEY+NI8qZap",
-	"oYQBKncirUjU0yTDEiusrNJCkkijCISE8yUTs/XXhzYQgyLTeHEjBKz1rPesnibKl408UefuA+5KbLrP",
-	"+EpiszSHRukJl92b6n8/+Qsf3kiK+ijTLpGsbb9meWxkcGAYT5AUhbWQP4nNYsEhG9f2CmxEVRKhNkJ6",
-	"qjRCNVa0R+K4ni8KeiO84/G6mFCsb/LcAGmsk2zalrRWvaWVOfwECY2kzodux8LjPtrfvwwuzs9e9KcD",
-	"6Eu0VoIFj7D5PLaDBBgn0Od4LLjkUoqQ/jUWXCWSfhhggEv/VI5YBtZgr4r8ln+gxzZNAHmsP1So3+RS",
-	"r3cGPETU/Lqos3gqDIAUeFodzVFmLtKej0qWQi+q9kJ2MxmxEpGRLz+dyWgrA+FePEDbCH/Q4KceiuZ0",
-	"WOblH01zEoxv5XGvWcyjpfbqDKUt+hc8LgW/Kru53agN9ZTuVBXqB3yr7sO9AvxbK0BX7a3VFo5+t+Gu",
-	"nttcbEfQ/OPtlLVeT5788Nx1HMA5MNVOj9kiWadtLFrn1eaSXV+exTwqUnYfOvktCr64rIIE1G8O/uTR",
-	"8EOQPh+0EoHAiuH6M71wb7jKUxddBmxgDBUNa0FsXUGmbBPJubHcp0mAoXgf2+CkS8PiIFZA1wjfWG+P",
-	"Q+bqrI57deDB65s8K9VnJHFouO7avlxSfUdl0czlUtyYy3eGw1CIukP5kmZcmKR7RdBm6ibKZgsK8eQ8",
-	"VPus/YcACKA6JltaY6zYjBotWiErSV/epANrunL6ktrNI78wJjWe9p5A56YC1XmLoz9JuY5UqCR+p60u",
-	"Yo6s9DiGPgTagxTbmw5R9of+ir2LctgSdlhOpMUJAaejG5/jkuyIwssCKwP1d+zQdtQfvqY1AKUFfVl8",
-	"YbTRLsUsWYqmRUF4uNBvbfpmJ6GgPtl6Y+HGjDLF/mct0k3Xl+dbejuzptbOpsKQ+EUbOyQVGQpvaYzk",
-	"SCeyvTFwz9mqIl5wB18ChwNdBYlgBLrlZ9TYHcgADbJiLc0T6ytuMKpuaAtXPOVLkYHC/eOvmvRDYVZa",
-	"mloWGWKh1RLywDuI9A3wDQ68A+yegpm/g7Kd4Tk2Q6Y11OEBpvW08qg0nAM6jyzJ3xGXozCtVipinkXv",
-	"gJ6bvn67aVLOpjjYNpU/79Accr7B7gQeOCTFpi6fy0562ntSW3eCK10VUYlkcBb3OZft+04EtQYgEj/e",
-	"fd6QpEVyZbqOcGVEh80ZGtFu8iFZklxX1PZScIn1E606wt8AQKhIuYTPDOsUoZeL+Cgr7J+6Ma3S+/ar",
-	"wUyWUhaJgMmclI6Y3GXUWubMvYLr2+pN0WpxmEciVZfoNH/v+vJtqRNQPaVUu5nIwzTCYTlJmwlf1DXF",
-	"uUXSb3fXAfwEZznx6N1V2XzjFI9Tt4N9pBBQdp+T+65cYvBeKx6xc1zr5Qg8RTu2aMmt0/jg8OARX0WP",
-	"9Ac60M+gu8pSZSDDVRLJTLFIzuJ1aKj8XMDD5cYeQ8AcrniaAXxRbtgqXs8jCfqebCwzrao9Z+JunUvg",
-	"pTfFptrczdvLvONRzC+jOMo2rGV/XX2MbThTfU4zk2HLea0Hyom6BvQEfPnR9Ey/tBbe7UNAoGgHPR9K",
-	"D7xaqbZXrANWxl220YZ9yAd82cqZBwwXHPTIlPMYIvyF6lJwNR4+nFiMb/fhQ9OOsMLYGeTcmtuYkI8c",
-	"KLAvS2uGTpoiIjTWAk+mW4lXtwmAcpVRM1AEHRu4s4li6LdtqsoB9FED1SK2w2mgU2znsFuLVDbrZAGh",
-	"ep3eYhuHPfsZ2lIigkiZMwjvUGz96LGg0kIygEJTl+0YILzaGy8CJZ+YFMXn6oNI8Yst7RALfRC9xkaI",
-	"bhcb1me05A99aXWweXTexNB0gaSx2vjpbKsR0xFDj2eAynC7Xt2cOLMGRYxw5qauIbW02vY1n/zwH096",
-	"vZ4HXQdzhLG6jlYWp+7g66AkXDEp3mdGTKkjtyuVQ13NeMYEny1ow51Abwm92UYusBdB6WV6EszdKAsL",
-	"hkOapCUmW1hANKf2AQabj1nEBh8VqybKT4bKtK4vp0LWQwnjhBRTEyYRmrf/YJu374YetvUWyAstqjUR",
-	"8F0gIWUKIxyIhi/zKoiCXDddKiCOCryyektF+EX/o8cUu4lkmNwUcAusBVYzSk1oyIqhu4LEeRiwFdcP",
-	"wKV7amkVbHcK+AfCKWoIWshQjjLPlwC+Lmclp0nCllqrmoG77CwWXAmWpRt6Ga1O0m4xWUku1T87Y5Gl",
-	"m05fL0xgBGCWpHwu9IaclgjxI5UzKevZuouIBZL/PF7w4wV/0uucJfHm8dPeD8gt4cvJ637nyQ/Pi/zF",
-	"HluI921AC+IvFFsm7wS7FNmNoFBqdpNQEF512S8umYUWNph59iVXebWNfsyCqwW0MAlJu1i6MogRuTOn",
-	"V1LUu1NlhteXstqlvCc9NorjfPuBCINH6q1ImmytRNuDFr+F4eD5LtySh77U51dbEAVkzpv89Lkvax5U",
-	"tk3gr6Ppmd4YeIl/AKxtyyNf6r1sbLJrIVa2ixPm9C1PvoIJad/eqWo1NBVVV85roAD2aiomPC2O6ukg",
-	"vS3sF16pONb52SW98Jz6i2ohhVctwvX2qprwdqGhi76oVx8Hzq1QB4lcE78Ul/pjSlBt0JO/FfxvR2c9",
-	"ot8H2qlvH1I5kAi1UQxaMhXzSAHtpxkBTA/6IeckNdd1kI5JWXPJXEmKG69LKXmi1f4GKtZcO8cHGEXd",
-	"UxwDSex6UtGYsnhoqu6Fel6PpUKvIuaGnKYdUcqSG2O/jUW8Qfq/NNsYITY+YxG4uMEvg+l0MNZfDDbx",
-	"r4PfL8ZnF8MXAWvR8UA1skhUhmyGyZUvg1/6kwFE/6kjxfiMUQctQ31ofHQiR++zmUjFMpEbfTRRwr/g",
-	"Gf/HZHTaTaiBIrSfuhS+AaLUzW40Hr4ank7K88Mh8CY7t24Rdo5RMajosWkGUhR6UqaNI0ZFiW/2Cnsa",
-	"2wSWacQG3/hZr9c+MqTtKZBgz/LsqTElERyoPRTUQCqjEiN5Fc3X2DZNP1k59GQ4As6EPuSxsUbANgJ+",
-	"NdpDCL60jkputmiLIjcokPw7UzvtXOffHXvCWoExBZ/2ekfsjGeLnx8dsddZthrJeHPEJnwpJlEmfj7h",
-	"74O2/uzgNgCoVBBROuFEYU0joIm+WfBMWwr4EdeZdpVA/7nvAYuLRQc80y5hBmcdracs3Xi+5DYLBUDT",
-	"wut5EEmkluT5qFQ6RgoYY7lmk+qNjAbj8ev+ycng9NXASevRFznDtdHWnXr4kEEqDhRXyRSgL6MVzCEL",
-	"VuvLOJr9qtfUBBYzLkOeapdSiefPWAvFyIqHYSTnbTPD49FkwPBudi02ntuXUB9YJEHVI6zTmOV/g/qD",
-	"IEu5VNAvNUA3r+COQ+MdcwH77ySSxgsPPP3t/QOtO012fc7fCUCLtT0WcD5fR2HdoGyZhCLWq8HZ+fnw",
-	"BWvpj/8vkSZInxToIQL4pCoDYaHHQw9kulmJwJcBOvFU1fYoWK7jLCrwCukFF+H5yu3QgEbRVcznSq+S",
-	"trZFigsUc5Vh30aerVMiIKQzVtTtZT1WLR/xWO3u8ApVItCA/PeL8eDVcDIdgx7UN/4+Or/ojwcuLk1f",
-	"jZcNxhfT18OJkXkwopF/znNYoGc4OJ0Oj1G/4lN3K13auA0RJsbDZSStnmMt+NlEkA7BJPTALPL0LuOZ",
-	"8AgB6LFLLklwgt0KDSQ9bZJrE12ibiK/VhUaXimPOYBuOCuo8kCgarcAznciTfymj5CAWSKzNIkfPiyb",
-	"f6Y7yiF0phdLITMCsx2yP8y08VWUyDppEuP0PV86EynMqgMLoUyDLLwxbyShf6K+7fCHBVSdz7WRjcvz",
-	"Z0AgUBu8/8Os5bvkWphx/wy6bJzEggXwvEDbt4SyxzrtGXwW8V4b274MqjPEo0HYCVNxO8OUNwAfKZnu",
-	"tpHxiIo4M4h+KW58aVIXMAcJ7Zr7OASmetmSb1DzK30Xj+GPVoJcbrRUXHIFrpZa8ZlQ7SOIe2ozAkzu",
-	"ecqlxY/cLPTYRtmCf5Ws54suowIeRUQ9mBeKClpUyxmJmxf/jhxj+K1JmqXOuuKZh3fNozGSasrsJ3IV",
-	"fjHq9Kz3mAJbkj18iMUOl0m4yfeiL2kz4qSWURjG4oanAjx382XwjWBmMTfGQ77hGXRJe9Z76oTo7Hy1",
-	"3dIgSh4GyHmEx+UXwNDigdS6Cv2tucgK5EIb9AZbJrLsdKdDsj2Iy3mmuyQUgMy0iqEbPCce6Bmb2z1D",
-	"WsYTmKTsu/+erNmCg7MrJEPMry9JqEfKtSmtV69PP59lphU4i67YJlmzSxFH4p3A+yLYFpAt7WIhNWTb",
-	"Dw596R/80j89HSDQBkur9bypJG8EytukYT0wAvPkPoA4QGGcj09M0O0/MSnrjgptheDXF46opbw/xO3M",
-	"KmD+H8J63OwKF+QMZ5CCfJHSTsAV+Nq4VEjQAHJZEQQGTJ4NOrQibOdoLBAjNjanPZey/kObI1Ik9Q8b",
-	"d9nJcDKFF52Almq46tUAL9qi+Y7Hg/50sHsohI2b65qHe93XWhkuuxiPTgbbxvylf7pzwAm9woT68m4Z",
-	"Ll+TCzIaJltV/m+jXweV65uHfzE4GeyxAvmE8+hE86DDN2eD8WR0Wlnb4/6pvtT9e//FG/TAnvWeto9o",
-	"TLpOL+Xvo/PxZHDysjTEePBm9Nug8NfT0cWL/rSff1dr6kDK24xpiwUufhv23R1ggPAXw5qLt72uXpxT",
-	"bRz9U5tbp9OL3/on54VYSv6V9+vT7NW2Xfbqui7rQSsGmvEmyxBCLBE70m6tFSq49B7TVgAqeRS/O3v7",
-	"mrCWVvXGpkDd5GoUrdh4UUB/CIhhphAoxoI3cgSQY0wmJBUp9A5OJ98oi3JJrrR4oyi0/oVRHb4kP4fk",
-	"GT3bcwjMUXFf2Oo5dO+OWDAXWQdNGvAJnNoe7OgEtgxhP1xDuK/HqzGD+2dDhvGmUkyRr6JfxabVNulO",
-	"jxUDUnwVdUxAyrMBRuOnk5bAIDnVtb1M0v7Z8FexURjP1w5lhIQyq1RcRe9ZK4JMMSZcnj+jhn62oU3w",
-	"B+/8q9/5rz+DI8ggamfeeIEtCv+2rsWm3caAt3UrbYs302cQsmuBR/RwqcrYcweQQn48Wmg0y7x9jsci",
-	"1C1obpGZ1GX6xaBPuDbwEpM6bAWpuBKpkDMxDIO2hcliL+8Hyoz/rPeMBUWvp8sG5MnDB9JfF81msDZx",
-	"S/fPhvor5JuajKDgfcd+IOOFdB8+1CYtWZx6itK1B40ehDbckKRzEMwYn/GlO642N5w4H5il+tprscEy",
-	"GJF6Nj0IQKHMtvvvzOEO+3Tly5skvcZThAWkeqfb/e+itGuZeCm6X+oZa5vr+7IFHAw/OzPEYAEAefPf",
-	"Y6xBT66fBY/ofOl/s5+ZTG48FhDVEP4KbFQcjmwQbVaVoiKzZLmCuFSUeXoQ9r/Y896zn3o9toziOMLo",
-	"DqUZyQgHEPRsITrk9QWPglXK50tugnbKLd91WwNjyUIGpp1azxZ5RA9bFfjSItTRzeAYblorGyC6FptD",
-	"aIbOIxnJeQDnUhvRch3HcJpCMUsFYodBaqVCPzJLfKm3exTH/SUABTvssQGZ4e8B8vKOx0Hh1dEaJoNP",
-	"RZL63MQcevTr+6jf+kqksN1dzhEjeh73ikm2n54DCK2nlxkzo5TNY0vBFfhRNo6CsRKb1KFx2uh2rQEi",
-	"zcZajPNYHTIOh1YtkhQBDFxqYVUEtD11khL9s+HFr4Pfg5zoAla4AIDPryH6aAPE1zLhxXBiqKcMSp9Q",
-	"+PqvJq2BTi7JE5IU7SMkDl+viMTpfNJ/NbgY/PN4MHgB9+DL8Iz18r2Ha14cJl9ymFpdTtLJkWqXXYQi",
-	"rPohY23RnAzfDKeDF/jHUGQ8igGk8Jd/kKWb/pxHcihhUHAeltTm9MMHcBoMt53ZyBBkJa3bZSNHpoAc",
-	"g/wsi5PkWr9mgbLWOnPGzWPdbrdNkelyYLoYNKuYNRA4G/82GF+MTk9+vzgbj84G4+nv+vdvBtM+WH/2",
-	"Q2rDCL/b5GJ4ejGcoCX1pn8C9lX1Tyf98auC1XY2Hrwc/vPiZHD6avq6kAODWknze7A8weSbuLZnNejn",
-	"/myM89woRJPMfb7ZsF5pi3rFTelObDx4ORgPTo8H2oh9OR69cQexxuCbwZtf9CK+vBiNX/VPh/9FkUQY",
-	"aHL+8uXweKjtWLr34mwwfjPMfY9K5LC04z0WuFsw2NeQzDYra0hCiSxGezE45JGdiYoag07Ax9B63P0R",
-	"vNkAwzeGOqZoFXhWv2nT0mCILrXG52nKN6gWzYzsXgc7sk7Tu51wIFvTAcDVKtX6NkP0hmMa4u01xqFL",
-	"L4EiNEoZUusp1sL4VwCKXi8rxpo8FhjKQMzyyHcRhrwVayXOgL40hmVtOBOruDPBtfCWCQs3ki+jGUbd",
-	"PPZYi3WaCXDL9XpsJWQIy+I+U6sC97FeYUZIy/fsJ6jtU8SSBAYAUmfR2x05WgJ+w2ZcMknUnbHg74Tn",
-	"MCgxmWiBQ32T9Yy7zF1LyKNgNR40euUhz3jAuGlhjMn+f0xGp3Z/YQzUmJ5mu+jvj+ZKwR8IzKZd8VQJ",
-	"FmU18ss9XGVYvVf68+Tk/FWphFsfx8I1pTOnPVXM5vedEz19Paie6oLjWrh4OCldzXbESmpu2RldqH3M",
-	"6eiifzwd/jao/IXmV0yCjEcng/oVMKu248WKoYWTQf+3QWWxLvoT/J1WL6O3p4Pxnve9HU5fj86nF/1T",
-	"cxvbZ01wwntEqApXNw49PP1taEIu+udbfSvnZngdvBujXdXFxqtfND8FLsDFAT1wMR70j19bBWf+Vvii",
-	"7sz0Eo8Hx8Mz0ES0sfMbq6cDV2fyenhWfWBTXK9/ejw4wRcoDb0tGpdfOrFvYw4jBGUG491HEiksIKFn",
-	"Mm7jwf851xr94uVo7M7niMjWjUhCqYYAXxPZYC0lRCmebwjZSQm54vHgw58f/v8AAAD//w==",
+	"YpYKxD9e8tm1FitaK3i+tNxyrmVzuSE+o0QK1nKyUzaSrUdCLjpTUUShbqOOc++qBVKQavofqD1CxVEe",
+	"f86S5KiAAqOHEpzKHZpIr3kGaxTJOXvyss9Mzxz4TpFkT3ss1I7hTbKOQwJ8wiSQUzVbiBQkbH9bHZNr",
+	"GhgSctvGxHwsD1m/Ksi/EjbPiRjLHSWUu3FqFaohAz9DXaen3y56a07AHSk9AeZQl75gqYBmOia/HTnB",
+	"eMU3dTriBW7wqclf3JGisON/42xCo6ur+4qsv1tF1nSdyu3y2lEVeZKtqi2EvKWy0ELao6Qotq8/hIRq",
+	"tvIPyHEgF8jygpLYd3VGy3Z2d5NVHhNylm5WmYE2ZULCrQX14iR/vCqPBc4JAWk4K4/+dT4e4g842rEe",
+	"DFg0IcJ3Ph6Coxck2Uqv5uGjR/omIhOF1hMpgtiIoRS0M/GL4ltRFdov/cng6ZO8CFb/6YFil5tMKLd+",
+	"Dcf8ufoA/HMYzaNM/fwcf1qJNErCn5/2DGwrwDuCImufl/ez56sVBH67bNq4T1SmpXlydcXWMtO2BvZ/",
+	"1Otg82s5xYBtyR64O4jK9fRiaY9+xsHRZbixSE1eiqsEeIx4ZhSDwgZmjg0BX9f48PnWop1lekhGpiOt",
+	"zTLbnFp1A8C9H4JDyjwSl5IssHE5rwK1i/o97NjYUUsbLIX18GXdEsCdO00peVeKHs4XVfvl388Slk/P",
+	"8qgCVc1VjANWYxu8EO8iapGid5prNj3u/ghpzVTUfLDdC8G4XtqZ8GULIakyVMV2NMYyPAJ6L20c3PAo",
+	"U9Tp3X4S/XVzQ41YiyOFxZe+jBPApSXrDG1Q/fUvk/fUAc5YG6mYieiduAVhOvju6ITT6wesFcBB+L8D",
+	"OA5eeZPm3XjsDbZZ0BELSExR2sORUwHsXWN2gZWq10B/1ToTaSC/qIWEj/tK9lFlFs1liJl2raC4YqNl",
+	"zgzKy+75db4rywc7piuRASx6vWqWMHtaQLZJGR43ANerWxpEVqmR2+rYK5B2JTMmkUKxVvBe/68D/w08",
+	"FoNAJdQSKn1tOS0AdC1noo6+t86KcbXKVssQouIg+LXqbRsF8XZ08bJ/PB2NC4XVR1ZD+bKsovb2Oatq",
+	"pSKxXtFX+CV/q39zv85502aZdQptYLVddC+lvi/GDJAHRMiaOy97y6QMDOrOOo2aRZEbTbIOzocg75CI",
+	"djKecy8HdRrPABrMgheBShFKs41bgXkrnvkSLfm6NsLllj6Oh+eanfXyhNWKEwdleBt5siuEZQ2rSgyr",
+	"XhhlU31DGv2by6ApLsv2XMT5eHgvfb4vG2mR3ORh+vPxEN3wPYWP8YJ3Ufagp/a8AzYL+WCYvX1qSg09",
+	"kwV3OxZYlrD8NwZWa3pt+rK1A3HePmSZWK5intmiRX1lJ38PdMepApBnvKt/7rIBny0gSOFLSGhiyOPI",
+	"VMwIcvexZVsJz1bLPGbSmpZyuZW3zvQlOrXBXx8C8O/StcpeUF7CweGCDUkcZTWCtqkBK9UF4KLbxSvX",
+	"yeWG3fFo9OtwsIe85DJ/HXi/4C9n6h92Y4iFDK2MG2WrOyTBcR/zjZCkTbRauZeY3xm07A0kW/Xh72TR",
+	"UoBY2FNiUvzPcSCbZedYhEIslds2kqi9XDuRtYSWUzdJeq3AC/QQO7uW0JMwkYZJkY6VamPgFHC1lhzH",
+	"KxbyFEQsyVGPRRlVHkfQvbExtouRMvBSecHwrIDajop116Xu1BHFr6AqRPvvC1zraig/L82SiamRsKTU",
+	"His2EIdQdrtMq4b8PHkbbfr1A3pCzeTLstb9KmTU/tI//vX87OJ49GIwaTJuoQ+NvskkXY04dm4uGLYf",
+	"K8yP2A/4VBeTBRrMHQJM8dHFm/7p7xf96XTw5mw6uRgP/s/5YDK9OB28NfOhUGkea37yH760rTb1faNx",
+	"fzw8+f3iZHT86x62N6aIH3d/fKBYciPb1TKYhmq8wgagmHtxQwXsZhHFuLUhMyDbpjTG3KqHNJhJ2JhF",
+	"DWwQfO6gvuSpMKUztXhsbKycu+93pNzKj/na4VVLadyk9lCyVXDZ99noz6o9Pw+lLCnJWn+PDv8DpV35",
+	"RIaMIomRsuLhKkPYIIo7lDtafbA0uWGtnULDM3hefWfb9h5OLVARJD78UR/AL2YCnCvBuCvxb6f/t/pM",
+	"Dh0euRmUhNTPqait5MqksW4WiRJbArqRQnQW92UazRfoiFHyDVStx2rRWADAcoFXrprUf2tS7r4EPNNN",
+	"BIuVay+8O8pAzjfd7VgprNFIAUjAJ1kpraKcj6NroedbCVhBuyWjpXssGE3PLl73JxeDf54Nx45Ct4o8",
+	"18SkMEn5siyNhKJ24KiJ91e7rAVNaiw4rr2PXUDs1dsMgxplzj5Flx/WOLBGU6LmNRQhjfRjWICVWwcx",
+	"dD/l7Eq/+RXsHsQtt5s17xdwLO0j8InfvOo1NSr3qvde9X6fqhcPGoEzSCveTvtm+6hfjiFR0JGt8ctj",
+	"9vzJ058O2es3/ePO5HW/89hjzxkmYT32tMcUU5lYKQ+7JmRixQTS8gDbkgmBAbTXQKfyoB5mb7VMg4CC",
+	"vh0WnEsmeBpHAhw1D9GywEGFn/eGp6HKacZyJdvK097kSCE+qaL4t6FuivaAjRXsCc9e8vRaOcA2C8I5",
+	"qoYtLVIGoF6ScNEEgUFi4FS8i5K1yv1yp5OtjRtzhcgf0OtFtEdeldf15QmHpuN2MQyBR6OTSfGXUlsa",
+	"u/JNZsouMhQw3siWOdQnM/88EA2GZbea3DNsf853RjwS1teIkNlyPNPDbpHEodpW3df29IfN0B4zNpSp",
+	"8g7cOZfbazQabQXlnwdzfAkwKHjYFhB+iyDyxXrzcvl4Jc6NYNGE6mDQy8fDaFA8Zv+1d2Uc64Ixnz8K",
+	"gxvPl58QhaEEgjWBERYnQ+dbAtiRqhnan9/Q+8igTR59MZkScBf2NRq3WHzJvaV3b+ndW3r/XpaetcS2",
+	"2XlrGUfyukPLtZv2xEmruO2nHiiz4srL6VC0QC1U9IYoe4MoRFy9L4NH2kU1z1e2bHdrWvgUacjYVSrU",
+	"ItfqmLx5rPXgoWna8tSXwWQwmQxHSH76cjyYvDasIzRz7DVDBAMzDnzql7ZyysBmXvaHJ4MXF9PRxfkp",
+	"0Jee9CfTC9ogAWsBObt+b4PFFywKATVNRfCAZs7l/BVaqlTd7MsILDLZPrIFz5FBAJpd6LKr7oDsuBQo",
+	"vrxlr/zH3R8Jd409i4lmwCyRPh9RyAL6eRhaamCsi/dlkBP61qIRz2HX9WnT3Y3mKTzjG60twzl+Smf6",
+	"+2z2V8D/4GeD5k92C9fXDa9XIc/26D16Km607nnc/bHLzuEexXI+X9ZytmAnFFeRFGHbCj4iRqi2HM4z",
+	"c6yBipqlenKZFodQgIRsJPAA4Ly8SaMM6owKz9LOT2K7mMax42Ef5lSMyF2MxNYFBod59E6QUIV6IqX4",
+	"XGBB0WliLsoShotnM9SgSo9YEC1XIlWJ5JkIf9lge26sNRilcy6JxncYBr40T6rliihhgMq9UCsS9TTJ",
+	"sMQKK6u0kCTaKgIh4XzJxGz99aEN1KTIdV7cCAFrPes9qyeq8mUjU9W5+4C7EpvuM76S2CzNoVF6wmX3",
+	"pvrfT/7ChzeSoj7KtEska9uvWR4bGRwYzhWkZWEtZHBis1hwyMa1vQIfUpXGqI2QniqRUY0V7ZE4rmes",
+	"gu4M73i8LiYU69tMN0Aa6ySbtiWtVW+JbQ4/QUIjrfSh2zPxuI/29y+Di/OzF/3pADojrZVgwSNsf48N",
+	"KQHGCQQ+HgsuuZQipH+NBVeJpB8GGODSP5UjloE12Ksiv+Uf6LFNG0Ie6w8V6je51OudARMStd8u6iye",
+	"CgMgBaZYR3OUuZO056OSpdCLqr2Q3VxKrESl5MtP51LayoG4FxPRNsohNPipi6M5HZb7+UfTHgXjW3nc",
+	"axbzaKm9OkOqi/4Fj0vBr8pubjdqQz2lO1WF+gHfqvtwrwD/1grQVXtrtaVLgNvyV89tLrYjaP7xdspa",
+	"rydPfnjuOg7gHJhqp8dskazTNhat82p7y64vz2IeFUnDD538FgVfXF5DAuo3B3/yaPghSJ8PWolAYMWw",
+	"DZpuvDdc5amLLgM+MoaKhrUgtq4gU7aJ5NxY7tMkwFC8j4140qVhcRArIIyEb6y3xyFzdVbHvTrw4PVN",
+	"npXqM5I4NGx7bV8uqb6jsmjmciluzOU7w2EoRN2hfEkzLkzSvSJoM3UTZbMFhXhyJqx91v5DABRUHZMt",
+	"rTFWbEaNFq2QlaQvb9KBNX1BfUkN75HhGJMaT3tPoHdUgWy9xdGfpFxHKlQSv9NWF3FXVrosQycE7UGK",
+	"7W2PKPtDf8XuSTlsCXs8J9LihIBV0o3PcUl2ROFlgZWBOkx2aDvqD1/TnIDSgr4svjDaaJdilixF06Ig",
+	"PFzotzadu5NQUKduvbFwY0aZYv+zFumm68vzLd2lWVNzaVNhSAynjT2aihyJtzRGcqQT2d4YuOdsVREv",
+	"uIMvgcOBroJEMALd8jNq7A7koAZZsZbmifUVNxhVN8SJK57ypchA4f7xV036oTArLU0tiwzx4GoJeeAd",
+	"RPoG+AYH3gH2b8HM30HZzvAcmyHTGurwANN6WnlUWt4BnUeW5O+Iy1GYVisVMc+id0AQTl+/3TQpZ1Mc",
+	"bJvKn3doDjnfYHcCDxySYluZz2UnPe09qa07wZWuiqhEMjiL+5zL9n0vhFoDEKkn7z5vSNIiuTJ9T7gy",
+	"osPmDI1oN/mQLEmuK2p7KbjE+olWHeVwACBUpFzCZ4Z1itDLRXyUFfZP3ZhW6X371WAmSymLVMRkTkpH",
+	"TO4yai13517B9W31pmi1OMwjkapLdJq/d335ttSLqJ5Sqt1M5GFa8bCcpM2EL+ra8twi6be77wF+grOc",
+	"+vTuqmy+cYrHqdtDP1IIKLvPyX1XLjF4rxWP2Dmu9XIEnqIdW7Tk1ml8cHjwiK+iR/oDHehn0F1lqTKQ",
+	"4SqJZKZYJGfxOjRUfi7g4XJjjyFgDlc8zQC+KDdsFa/nkQR9TzaWmVbVnjNxt84lMOObYlNt7uYNbt7x",
+	"KOaXURxlG9ayv64+xra8qT6nmcmw5bzWA+VEXQN6Ar78aHqmX1oL7/YhIFC0g54PpQderVTbK9YBK+Mu",
+	"22jDPuQDvmzlzAOGCw66dMp5DBH+QnUpuBoPH04sxrf78KFpiFhh7Axybs1tXMxHDhTYl6U1QydNEREa",
+	"a4En063Eq9sEQLnKqB0pgo4N3NlEMfTbNlXlAPqogWoRG/I00Cm2c9itRSqbdbKAUL1Ob7GRxJ4dFW0p",
+	"EUGkzBmEdyg2n/RYUGliGUChqct2DBBe7Y0XgZJPTIric3VipPjFloaMhU6MXmMrRrePDuszWvKHvrQ6",
+	"2Dw6b6No+lDSWG38dLbZienJocczQGW4Xa9uTpxZgyJGOHNT35JaNm/7mk9++I8nvV7Pg76HOcJYXUcr",
+	"i1N38HVQEq6YFO8zI6bUkdsXy6GuZjxjgs8WtOFOoLuF3mwjF9iLoPQyPQnmbpSFBcMhTdISky0sIJpT",
+	"+wCDzccsYoOPilUT5SdDZVrXl1Mh66GEcUKKqQmTCO3jf7Dt43dDD9t6C+SFFtWaCPgukJAyhREORMOX",
+	"eRVEQa6bPhkQR3Xp1/UX/Y8eU+wmkmFyU8AtsBZYzSg1oSUshu4KEudhwFZcPwCX7qmlVbD9MeAfCKeo",
+	"IWghQznKPF8C+LqclZwmCVtqrWoG7rKzWHAlWJZu6GW0Okm7xWQluVT/7IxFlm46fb0wgRGAWZLyudAb",
+	"clqi5I9UzqSsZ+suIhZI/vN4wY8X/Emvc5bEm8dPez8gt4QvJ6/7nSc/PC/yF3tsId63AS2Iv1BsmbwT",
+	"7FJkN4JCqdlNQkF41WW/uGQWWthg5tmXXOXVNvoxC64W0EQlJO1i6cogRuTOnF5JUfdQlRleX8pql/Ke",
+	"9NgojvPtByIMHqm3ImmytRJtD5oMF4aD57twSx76Up9fbUEUkDlv8tPnvqx5UNk2gb+Opmd6Y+Al/gGw",
+	"ti2PfKn3srHJroVY2T5SmNO3PPkKJqR9e6eq1dBUVF05r4EC2KupmPC0OKqng/S2sF94peJY52eX9MJz",
+	"6i+qhRRetQjX26tqwtuFhi76ol59HDi3Qh0kck38UlzqjylBtV2LjWKt4H87OusR/T7QTn37kMqBRKiN",
+	"YtCSqZhHCmg/zQhgetAPOSepua6DdEzKmkvmSlLceF1KyROt9jdQsebaOT7AKOqe4hhIYteTisaUxUNT",
+	"dS/U83osFXoVMTfktA2JUpbcGPttLOIN0v+l2cYIsfEZi8DFDX4ZTKeDsf5isIl/Hfx+MT67GL4IWIuO",
+	"B6qRRaIyZDNMrnwZ/NKfDCD6Tx0pxmeMengZ6kPjoxM5ep/NRCqWidzoo4kS/gXP+D8mo9NuQi0coQHW",
+	"pfANEKVudqPx8NXwdFKeHw6BN9m5dYuwc4yKQUWPTTOQotCTMo0kMSpKfLNX2FXZJrBMKzj4xs96vfaR",
+	"IW1PgQR7lmdPjSmJ4EDtoaAGUhmVGMmraL7Gxm36ycqhJ8MRcCb0IY+NNQK2EfCr0R5C8KV1VHKzRVsU",
+	"uUGB5N+Z2mnnOv/u2BPWCowp+LTXO2JnPFv8/OiIvc6y1UjGmyM24UsxiTLx8wl/H7T1Zwe3AUClgojS",
+	"CScKaxoBTfTNgmfaUsCPuM60qwT6z30PWFwsOuCZdgkzOOtoPWXpxvMlt1koAJoWXs+DSCI1pclHpdIx",
+	"UsAYyzWbVG9kNBiPX/dPTganrwZOWo++yBmujbbu1MOHDFJxoLhKpgB9Ga1gDlmwWl/G0exXvaYmsJhx",
+	"GfJUu5RKPH/GWihGVjwMIzlvmxkejyYDhneza7Hx3M6I+sAiCaoeYZ3GLP8b1B8EWcqlgo6tAbp5BXf8",
+	"gWL5Bey/k0gaLzzw9Lf3D7TuNNn1OX8nAC3W9ljA+XwdhXWDsmUSilivBmfn58MXrKU//r9EmiB9UqCH",
+	"COCTqgyEhR4PPZDpZiUCXwboxFNV26NguY6zqMArpBdchOcrt0MDGkVXMZ8rvUra2hYpLlDMVYadI3m2",
+	"TomAkM5YUbeX9Vi1fMRjtbvDK1SJQAv03y/Gg1fDyXQMelDf+Pvo/KI/Hri4NH01XjYYX0xfDydG5sGI",
+	"Rv45z2GBnuHgdDo8Rv2KT92tdGnjNkSYGA+XkbR6jrXgZxNBOgST0AOzyNO7jGfCIwSgxy65JMEJdiu0",
+	"sPS0Sa5NdIm6ifxaVWi5pTzmALrhrKDKA4Gq3QI434k08Zs+QgJmiczSJH74sGz+me4oh9AbXyyFzAjM",
+	"dsj+MNPGV1Ei66RJjNP3fOlMpDCrDiyEMi268Ma8kYT+iTrHwx8WUHU+10Y2Ls+fAYFAbfD+D7OW75Jr",
+	"Ycb9M+iycRILFsDzAm3fEsoe67Rn8FnEe21s+zKozhCPBmEnTMXtDFPeAHykZLrbRsYjKuLMIPqluPGl",
+	"SV3AHCQ0jO7jEJjqZUu+Qc2v9F08hj9aCXK50VJxyRW4WmrFZ0K1jyDuqc0IMLnnKZcWP3Kz0GMbZQv+",
+	"VbKeL7qMCngUEfVgXigqaFEtZyRuXvw7cozhtyZpljrrimce3jWPxkiqKbOfyFX4xajTs95jCmxJ9vAh",
+	"FjtcJuEm34u+pM2Ik1pGYRiLG54K8NzNl8E3gpnF3BgP+YZn0KftWe+pE6Kz89V2S4MoeRgg5xEel18A",
+	"Q4sHUusq9LfmIiuQC23QG2yZyLLTHw/J9iAu55n+llAAMtMqhm7wnHigZ2xu9wxpGU9gkrLv/nuyZgsO",
+	"zq6QDDG/viShHinXprRevT79fJaZZuQsumKbZM0uRRyJdwLvi2BbQLa0i4XUkG0/OPSlf/BL//R0gEAb",
+	"LK3W86aSvBEob5OG9cAIzJP7AOIAhXE+PjFBt//EpKw7KrQVgl9fOKKW8v4QtzOrgPl/COtxsytckDOc",
+	"QQryRUo7AVfga+NSIUEDyGVFEBgweTbo0IqwnaOxQIzY2Jz2XMr6D22OSJHUP2zcZSfDyRRedAJaquGq",
+	"VwO8aIvmOx4P+tPB7qEQNm6uax7udV9rZbjsYjw6GWwb85f+6c4BJ/QKE+oMvGW4fE0uyGiYbFX5v41+",
+	"HVSubx7+xeBksMcK5BPOoxPNgw7fnA3Gk9FpZW2P+6f6Uvfv/Rdv0AN71nvaPqIx6Tq9lL+PzseTwcnL",
+	"0hDjwZvRb4PCX09HFy/6037+Xa2pAylvM6YtFrj4bdh3d4ABwl8May7e9rp6cU61cfRPbW6dTi9+65+c",
+	"F2Ip+Vfer1O0V9v42avr+6wHrRhoxpssQwixROxIu7VWqODSe0xbAajkUfzu7C5swlpa1RubAnWTq1G0",
+	"YuNFAf0hIIaZQqAYC97IEUCOMZmQVKTQOzidfKMsyiW50uKNotD6F0Z1+JL8HJJn9GzPITBHxX1hq+fQ",
+	"vTtiwVxkHTRpwCdwanuwoxPYMoT9cA3hvh6vxgzunw0ZxptKMUW+in4Vm1bbpDs9VgxI8VXUMQEpzwYY",
+	"jZ9OWgKD5FTX9jJJ+2fDX8VGYTxfO5QREsqsUnEVvWetCDLFmHB5/owa+tmGNsEfvPOvfue//gyOIIOo",
+	"nXnjBbYo/Nu6Fpt2GwPe1q20Ld5Mn0HIrgUe0cOlKmPPHUAK+fFoodEs8/Y5HotQt6C5RWZSl+kXg07l",
+	"2sBLTOqwFaTiSqRCzsQwDNoWJovdxB8oM/6z3jMWFL2eLhuQJw8fSH9dNJvB2sQt3T8b6q+Qb2oygoL3",
+	"HfuBjBfSffhQm7RkceopStceNHoQGoFDks5BMGN8xpfuuNrccOJ8YJbqa6/FBstgROrZ9CAAhbJDM5nO",
+	"HO6wT1e+vEnSazxFWECqd7rd/y5Ku5aJl6L7pZ6xtr2/L1vAwfCzM0MMFgCQN/89xhr05PpZ8IjOl/43",
+	"+5nJ5MZjAVEN4a/ARsXhyAbRZlUpKjJLliuIS0WZpwdh/4s97z37qddjyyiOI4zuUJqRjHAAQc8WokNe",
+	"X/AoWKV8vuQmaKfc8l23IzGWLGRg2qn1bJFH9LBVgS8tQh3dDI7hprWyAaJrsTmEduw8kpGcB3AutREt",
+	"13EMpykUs1QgdhikVir0I7PEl3q7R3HcXwJQsMMeG5AZ/h4gL+94HBReHa1hMvhUJKnPTcxVxvA+6vi+",
+	"Eilsd5dzxIiex71iku2n5wBC6+llxswoZfPYUnAFfpSNo2CsxCZ1aJw2ul1rgEizsRbjPFaHjMOhVYsk",
+	"RQADl1pYFQFtT52kRP9sePHr4PcgJ7qAFS4A4PNriD7aAPG1THgxnBjqKYPSJxS+/qtJa6CTS/KEJEX7",
+	"CInD1ysicTqf9F8NLgb/PB4MXsA9+DI8Y7187+GaF4fJlxymVpeTdHKk2mUXoQirfshYWzQnwzfD6eAF",
+	"/jEUGY9iACn85R9k6aY/55EcShgUnIcltTn98AGcBsNtZzYyBFlJ63bZyJEpIMcgP8viJLnWr1mgrLXO",
+	"nHHzWLfbbVNkuhyYLgbNKmYNBM7Gvw3GF6PTk98vzsajs8F4+rv+/ZvBtA/Wn/2Q2jDC7za5GJ5eDCdo",
+	"Sb3pn4B9Vf3TSX/8qmC1nY0HL4f/vDgZnL6avi7kwKBW0vweLE8w+Sau7VkN+rk/G+M8NwrRJHOfbzas",
+	"V9qiXnFTuhMbD14OxoPT44E2Yl+OR2/cQawx+Gbw5he9iC8vRuNX/dPhf1EkEQaanL98OTweajuW7r04",
+	"G4zfDHPfoxI5LO14jwXuFgz2NSSzzcoaklAii9FeDA55ZGeiosagE/AxtB53fwRvNsDwjaGOKVoFntVv",
+	"2rQ0GKJLrfF5mvINqkUzI7vXwY6s0/RuJxzI1nQAcLVKtb7NEL3hmIZ4e41x6NJLoAiNUobUeoq1MP4V",
+	"gKLXy4qxJo8FhjIQszzyXYQhb8VaiTOgL41hWRvOxCruTHAtvGXCwo3ky2iGUTePPdZinWYC3HK9HlsJ",
+	"GcKyuM/UqsB9rFeYEdLyPfsJavsUsSSBAYDUWfR2R46WgN+wGZdMEnVnLPg74TkMSkwmWuBQ32Q94y5z",
+	"1xLyKFiNB41eecgzHjBuWhhjsv8fk9Gp3V8YAzWmp9ku+vujuVLwBwKzaVc8VYJFWY38cg9XGVbvlf48",
+	"OTl/VSrh1sexcE3pzGlPFbP5fedET18Pqqe64LgWLh5OSlezHbGSmlt2RhdqH3M6uugfT4e/DSp/ofkV",
+	"kyDj0cmgfgXMqu14sWJo4WTQ/21QWayL/gR/p9XL6O3pYLznfW+H09ej8+lF/9TcxvZZE5zwHhGqwtWN",
+	"Qw9PfxuakIv++VbfyrkZXgfvxmhXdbHx6hfNT4ELcHFAD1yMB/3j11bBmb8Vvqg7M73E48Hx8Aw0EW3s",
+	"/Mbq6cDVmbwenlUf2BTX658eD07wBUpDb4vG5ZdO7NuYwwhBmcF495FECgtI6JmM23jwf861Rr94ORq7",
+	"8zkisnUjklCqIcDXRDZYSwlRiucbQnZSQq54PPjw54f/PwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -73,6 +73,19 @@ func (q *Queries) BetterauthVerificationDeleteExpired(ctx context.Context, db DB
 	return result.RowsAffected(), nil
 }
 
+const betterauthVerificationDeleteTrustedDevices = `-- name: BetterauthVerificationDeleteTrustedDevices :execrows
+DELETE FROM betterauth."verification" WHERE "identifier" LIKE 'trust-device-%' AND "value" = $1
+`
+
+// Forgets every device the user trusted for two-factor sign-in.
+func (q *Queries) BetterauthVerificationDeleteTrustedDevices(ctx context.Context, db DBTX, userID string) (int64, error) {
+	result, err := db.Exec(ctx, betterauthVerificationDeleteTrustedDevices, userID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const betterauthVerificationGet = `-- name: BetterauthVerificationGet :one
 SELECT id, identifier, value, "expiresAt", "createdAt", "updatedAt" FROM betterauth."verification"
 WHERE "identifier" = $1 AND "expiresAt" > now()

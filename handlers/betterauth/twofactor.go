@@ -119,14 +119,14 @@ func (s *Server) EnableTwoFactor(ctx context.Context, req betterauthapi.EnableTw
 	return out, nil
 }
 
-// DisableTwoFactor turns two-factor authentication off and forgets this browser's trust.
+// DisableTwoFactor turns two-factor authentication off and forgets every trusted device.
 func (s *Server) DisableTwoFactor(ctx context.Context, req betterauthapi.DisableTwoFactorRequestObject) (betterauthapi.DisableTwoFactorResponseObject, error) {
 	a, err := s.requireSession(ctx)
 	if err != nil {
 		return nil, err
 	}
-	trust, hadTrust := s.jar.Read(request(ctx), trustDeviceCookie)
-	next, err := s.flows.DisableTwoFactor(ctx, a, req.Body.Password, trust)
+	_, hadTrust := s.jar.Read(request(ctx), trustDeviceCookie)
+	next, err := s.flows.DisableTwoFactor(ctx, a, req.Body.Password)
 	if err != nil {
 		return nil, err
 	}

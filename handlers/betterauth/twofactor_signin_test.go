@@ -172,7 +172,9 @@ func TestTwoFactorTrustDevice(t *testing.T) {
 	wantJSON(t, d.post("/sign-in/email", map[string]any{"email": other.email, "password": tfPassword}),
 		`{"twoFactorRedirect":true,"twoFactorMethods":["totp","otp"]}`)
 
-	// Disabling forgets the trusted browser.
+	// Disabling forgets the trusted browser, and the user's other trusted devices with it.
+	h.Exec(`INSERT INTO betterauth."verification" (id, identifier, value, "expiresAt", "createdAt", "updatedAt")
+		VALUES ('other-device-row', 'trust-device-otherdevice', $1, now() + interval '1 day', now(), now())`, a.userID)
 	r = b.post("/two-factor/disable", map[string]any{"password": tfPassword})
 	wantJSON(t, r, `{"status":true}`)
 	if got := b.last["better-auth.trust_device"]; got == nil || got.MaxAge >= 0 {

@@ -196,9 +196,9 @@ func (s *Service) EnableTwoFactor(ctx context.Context, a *Auth, password, method
 }
 
 // DisableTwoFactor checks a's password, turns two-factor authentication off, deletes the
-// secret and backup codes and the trusted browser of trust (a trust_device cookie value, or
-// ""), and replaces a's session by a new one, which it returns.
-func (s *Service) DisableTwoFactor(ctx context.Context, a *Auth, password, trust string) (*Auth, error) {
+// secret and backup codes and every trusted device, and replaces a's session by a new one,
+// which it returns.
+func (s *Service) DisableTwoFactor(ctx context.Context, a *Auth, password string) (*Auth, error) {
 	if err := s.checkPassword(ctx, a.User.ID, password, ErrInvalidPassword); err != nil {
 		return nil, err
 	}
@@ -212,10 +212,10 @@ func (s *Service) DisableTwoFactor(ctx context.Context, a *Auth, password, trust
 		if _, err := s.store.BetterauthTwoFactorDeleteByUser(ctx, tx, a.User.ID); err != nil {
 			return err
 		}
-		if _, trustID, ok := strings.Cut(trust, "!"); ok && strings.HasPrefix(trustID, twoFactorTrustPrefix) {
-			if _, err := s.store.BetterauthVerificationDeleteByIdentifier(ctx, tx, trustID); err != nil {
-				return err
-			}
+		// Every trusted device is forgotten, not only this browser (Better Auth forgets only
+		// this one, so that turning 2FA on again would still trust the others).
+		if _, err := s.store.BetterauthVerificationDeleteTrustedDevices(ctx, tx, a.User.ID); err != nil {
+			return err
 		}
 		if out, err = s.createSession(ctx, tx, u, false); err != nil {
 			return err
