@@ -13,6 +13,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"gatehouse/handlers/internal/apierror"
 	"gatehouse/handlers/internal/authflow"
@@ -52,6 +53,12 @@ func classify(ctx context.Context, err error) *apierror.Error {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
 		return payloadTooLarge(tooBig.Limit)
+	}
+	// A NUL or invalid UTF-8 in a client's text reaches PostgreSQL only as a query argument,
+	// which it refuses (22021): bad input, not a server fault.
+	if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) && pgErr.Code == "22021" {
+		return &apierror.Error{Status: http.StatusBadRequest, Code: "VALIDATION_ERROR",
+			Message: "Invalid input: text must be UTF-8 without NUL characters.", Err: err}
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return &apierror.Error{Status: http.StatusServiceUnavailable, Code: "TIMEOUT",

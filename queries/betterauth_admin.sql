@@ -42,3 +42,7 @@ DELETE FROM betterauth."session" WHERE "token" = @token;
 -- name: BetterauthAdminDeleteSessionByHandle :execrows
 -- Deletes the session whose token hash starts with @handle (the token list-user-sessions shows).
 DELETE FROM betterauth."session" WHERE length("token") = 64 AND left("token", 32) = @handle::text;
+
+-- name: BetterauthAdminDeleteImpersonations :execrows
+-- Ends the impersonation sessions an admin opened (when that admin is banned or removed).
+DELETE FROM betterauth."session" WHERE "impersonatedBy" = @admin_id::text;

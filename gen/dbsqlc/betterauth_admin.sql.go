@@ -45,6 +45,19 @@ func (q *Queries) BetterauthAdminBan(ctx context.Context, db DBTX, arg Betteraut
 	return i, err
 }
 
+const betterauthAdminDeleteImpersonations = `-- name: BetterauthAdminDeleteImpersonations :execrows
+DELETE FROM betterauth."session" WHERE "impersonatedBy" = $1::text
+`
+
+// Ends the impersonation sessions an admin opened (when that admin is banned or removed).
+func (q *Queries) BetterauthAdminDeleteImpersonations(ctx context.Context, db DBTX, adminID string) (int64, error) {
+	result, err := db.Exec(ctx, betterauthAdminDeleteImpersonations, adminID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const betterauthAdminDeleteSessionByHandle = `-- name: BetterauthAdminDeleteSessionByHandle :execrows
 DELETE FROM betterauth."session" WHERE length("token") = 64 AND left("token", 32) = $1::text
 `

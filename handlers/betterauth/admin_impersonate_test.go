@@ -175,3 +175,47 @@ func TestAdminImpersonationRefusals(t *testing.T) {
 		t.Fatalf("the impersonation session is gone: %d", n)
 	}
 }
+
+// Banning or removing an admin ends the impersonations they opened, not only their own
+// sessions: a banned admin does not go on as the user they impersonate.
+func TestAdminBanEndsImpersonations(t *testing.T) {
+	t.Parallel()
+	f := newAdminFixture(t, newHarness(t, withAdminEmail("boss@example.com")))
+	impersonating := func() (*browser, string) {
+		boss := newBrowser(t, f.h)
+		var id string
+		if r := boss.post("/sign-in/email", map[string]any{"email": "boss@example.com", "password": "correct horse"}); r.Status == http.StatusOK {
+			var in struct{ User struct{ ID string } }
+			r.Decode(t, &in)
+			id = in.User.ID
+		} else {
+			id = boss.signUp("boss@example.com", "correct horse", nil).User.ID
+		}
+		if r := boss.post("/admin/impersonate-user", map[string]any{"userId": f.annID}); r.Status != http.StatusOK {
+			t.Fatalf("impersonate: %d %s", r.Status, r.Body)
+		}
+		if r := boss.get("/get-session"); !strings.Contains(string(r.Body), f.annID) {
+			t.Fatalf("impersonation session: %s", r.Body)
+		}
+		return boss, id
+	}
+	boss, bossID := impersonating()
+	if r := f.admin.post("/admin/ban-user", map[string]any{"userId": bossID}); r.Status != http.StatusOK {
+		t.Fatalf("ban-user: %d %s", r.Status, r.Body)
+	}
+	if r := boss.get("/get-session"); r.Status != http.StatusOK || strings.TrimSpace(string(r.Body)) != "null" {
+		t.Fatalf("the banned admin is still signed in as ann: %d %s", r.Status, r.Body)
+	}
+	f.admin.post("/admin/unban-user", map[string]any{"userId": bossID})
+
+	boss, bossID = impersonating()
+	if r := f.admin.post("/admin/remove-user", map[string]any{"userId": bossID}); r.Status != http.StatusOK {
+		t.Fatalf("remove-user: %d %s", r.Status, r.Body)
+	}
+	if r := boss.get("/get-session"); r.Status != http.StatusOK || strings.TrimSpace(string(r.Body)) != "null" {
+		t.Fatalf("the removed admin is still signed in as ann: %d %s", r.Status, r.Body)
+	}
+	if n := f.h.Count(`SELECT count(*) FROM betterauth.session WHERE "userId" = $1`, f.annID); n == 0 {
+		t.Fatal("ann's own session went too")
+	}
+}

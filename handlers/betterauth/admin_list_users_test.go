@@ -169,3 +169,22 @@ func TestAdminListUsersRefusals(t *testing.T) {
 	}
 	wantUnchanged(t, f.h, before)
 }
+
+// Text PostgreSQL cannot hold (a NUL, bytes that are not UTF-8) is bad input: 400, not a 500,
+// and nothing changes.
+func TestAdminUnstorableText(t *testing.T) {
+	t.Parallel()
+	f := listUsersFixture(t)
+	before := dbState(t, f.h)
+	for _, q := range []url.Values{
+		{"searchValue": {"a\x00b"}},
+		{"searchValue": {"a\xffb"}},
+		{"filterField": {"name"}, "filterValue": {"x\x00"}},
+	} {
+		wantError(t, f.admin.get("/admin/list-users?"+q.Encode()), http.StatusBadRequest, "VALIDATION_ERROR")
+	}
+	wantError(t, f.admin.get("/admin/get-user?id=%00"), http.StatusBadRequest, "VALIDATION_ERROR")
+	wantError(t, f.admin.post("/admin/ban-user", map[string]any{"userId": "a\x00"}), http.StatusBadRequest, "VALIDATION_ERROR")
+	wantError(t, f.admin.get("/api-key/get?id=%00"), http.StatusBadRequest, "VALIDATION_ERROR")
+	wantUnchanged(t, f.h, before)
+}

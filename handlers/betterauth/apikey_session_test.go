@@ -89,6 +89,17 @@ func TestApiKeySessionRefusals(t *testing.T) {
 	wantUnchanged(t, h, before)
 	b.post("/api-key/update", map[string]any{"keyId": id, "enabled": true})
 
+	// The owner banned: 401 USER_BANNED, nothing used; a ban that has expired is lifted.
+	h.Exec(`UPDATE betterauth."user" SET banned = true WHERE email = 'kim@example.com'`)
+	before = dbState(t, h)
+	wantError(t, withKey(h, key, http.MethodGet, "/get-session", nil), 401, "USER_BANNED")
+	wantError(t, withKey(h, key, http.MethodPost, "/update-user", map[string]any{"name": "x"}), 401, "USER_BANNED")
+	wantUnchanged(t, h, before)
+	h.Exec(`UPDATE betterauth."user" SET "banExpires" = now() - interval '1 minute' WHERE email = 'kim@example.com'`)
+	if r := withKey(h, key, http.MethodGet, "/get-session", nil); r.Status != 200 {
+		t.Fatalf("expired ban: %d %s", r.Status, r.Body)
+	}
+
 	// The owner gone: INVALID_REFERENCE_ID_FROM_API_KEY.
 	h.Exec(`UPDATE betterauth.apikey SET "referenceId" = 'nobody' WHERE id = $1`, id)
 	wantError(t, withKey(h, key, http.MethodGet, "/get-session", nil), 401, "INVALID_REFERENCE_ID_FROM_API_KEY")

@@ -248,7 +248,7 @@ func (s *Service) AdminUpdateUser(ctx context.Context, a *Auth, userID string, c
 			return err
 		}
 		if c.Banned != nil && *c.Banned {
-			_, err = s.store.BetterauthSessionDeleteByUser(ctx, tx, userID)
+			err = s.endSessions(ctx, tx, userID)
 		}
 		return err
 	})
@@ -303,10 +303,19 @@ func (s *Service) AdminBanUser(ctx context.Context, a *Auth, userID, reason stri
 		} else if err != nil {
 			return err
 		}
-		_, err = s.store.BetterauthSessionDeleteByUser(ctx, tx, userID)
-		return err
+		return s.endSessions(ctx, tx, userID)
 	})
 	return user, db.Translate(err)
+}
+
+// endSessions ends a banned user's sessions and the impersonations they opened: Better Auth
+// deletes only the former, which let a banned admin go on as the users they impersonate.
+func (s *Service) endSessions(ctx context.Context, tx db.DB, userID string) error {
+	if _, err := s.store.BetterauthSessionDeleteByUser(ctx, tx, userID); err != nil {
+		return err
+	}
+	_, err := s.store.BetterauthAdminDeleteImpersonations(ctx, tx, userID)
+	return err
 }
 
 // AdminUnbanUser lifts a user's ban.
@@ -372,7 +381,16 @@ func (s *Service) AdminRemoveUser(ctx context.Context, a *Auth, userID string) e
 	if userID == a.User.ID {
 		return ErrCannotRemoveYourself
 	}
-	n, err := s.store.BetterauthUserDelete(ctx, s.store.Pool(), userID)
+	var n int64
+	err := s.store.InTx(ctx, func(tx db.DB) error {
+		var err error
+		if n, err = s.store.BetterauthUserDelete(ctx, tx, userID); err != nil || n == 0 {
+			return err
+		}
+		// The impersonations a removed admin opened end with them (no foreign key does it).
+		_, err = s.store.BetterauthAdminDeleteImpersonations(ctx, tx, userID)
+		return err
+	})
 	if err == nil && n == 0 {
 		return ErrUserNotFound
 	}

@@ -430,9 +430,10 @@ func (s *Service) DeleteAPIKey(ctx context.Context, a *Auth, id string) error {
 
 // AuthenticateAPIKey is the session of a request carrying the API key key (the x-api-key
 // header): the key's owner and a synthetic session shaped as Better Auth's (id = the key's id,
-// token = the key). The request counts as one use of the key, claimed under a row lock so that
-// concurrent requests never use more than the key allows; a refused request uses nothing, but
-// an expired key, or one used up for good, is deleted. A key whose use counts nothing (no
+// token = the key); a banned owner gets 401 USER_BANNED. The request counts as one use of
+// the key, claimed under a row lock so that concurrent requests never use more than the key
+// allows; a refused request uses nothing, but an expired key, or one used up for good, is
+// deleted. A key whose use counts nothing (no
 // remaining uses, no rate limit) is only read, and its lastRequest written at most once a
 // second.
 func (s *Service) AuthenticateAPIKey(ctx context.Context, key, ipAddress, userAgent string) (*Auth, error) {
@@ -446,6 +447,19 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, key, ipAddress, userAg
 	} else if err != nil {
 		return nil, db.Translate(err)
 	}
+	user, err := s.store.BetterauthUserGet(ctx, s.store.Pool(), row.ReferenceId)
+	if notFound(err) {
+		return nil, ErrAPIKeyBadReference
+	} else if err != nil {
+		return nil, db.Translate(err)
+	}
+	// A banned user gets no session from a key either (Better Auth checks the ban only when a
+	// session row is created, which a key's session never is, so a ban would not stop keys).
+	if err := s.admitUser(ctx, s.store.Pool(), &user); errors.Is(err, ErrBannedUser) {
+		return nil, ErrAPIKeyUserBanned
+	} else if err != nil {
+		return nil, err
+	}
 	if s.unmetered(row) {
 		err = s.touchAPIKey(ctx, row)
 	} else {
@@ -453,12 +467,6 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, key, ipAddress, userAg
 	}
 	if err != nil {
 		return nil, err
-	}
-	user, err := s.store.BetterauthUserGet(ctx, s.store.Pool(), row.ReferenceId)
-	if notFound(err) {
-		return nil, ErrAPIKeyBadReference
-	} else if err != nil {
-		return nil, db.Translate(err)
 	}
 	now := time.Now()
 	// Better Auth adds the session life, in seconds, as milliseconds.
