@@ -34,6 +34,19 @@ func (s *Service) createSession(ctx context.Context, q db.DB, user User, dontRem
 	return &Auth{Session: row, User: user}, nil
 }
 
+// replaceSession starts a new session for user on q and ends old, for changes to the account
+// that Better Auth seals with a fresh session.
+func (s *Service) replaceSession(ctx context.Context, q db.DB, user User, old dbsqlc.BetterauthSession) (*Auth, error) {
+	a, err := s.createSession(ctx, q, user, false)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.store.BetterauthSessionDelete(ctx, q, old.ID); err != nil {
+		return nil, db.Translate(err)
+	}
+	return a, nil
+}
+
 // SessionOptions say how Authenticate treats the session it finds.
 type SessionOptions struct {
 	// NoRefresh leaves the expiry alone (the client asked, or the user chose not to be

@@ -217,10 +217,7 @@ func (s *Service) DisableTwoFactor(ctx context.Context, a *Auth, password string
 		if _, err := s.store.BetterauthVerificationDeleteTrustedDevices(ctx, tx, a.User.ID); err != nil {
 			return err
 		}
-		if out, err = s.createSession(ctx, tx, u, false); err != nil {
-			return err
-		}
-		_, err = s.store.BetterauthSessionDelete(ctx, tx, a.Session.ID)
+		out, err = s.replaceSession(ctx, tx, u, a.Session)
 		return err
 	})
 	if err != nil {
@@ -423,10 +420,7 @@ func (s *Service) turnTwoFactorOn(ctx context.Context, a *Auth) (*Auth, error) {
 		if err != nil {
 			return err
 		}
-		if out, err = s.createSession(ctx, tx, u, false); err != nil {
-			return err
-		}
-		_, err = s.store.BetterauthSessionDelete(ctx, tx, a.Session.ID)
+		out, err = s.replaceSession(ctx, tx, u, a.Session)
 		return err
 	})
 	if err != nil {
