@@ -2,7 +2,7 @@
 # for PostgreSQL's server binaries, from Debian's packages when they are missing.
 SHELL := /bin/bash
 GO    ?= go
-APIS  := emailcode betterauth
+APIS  := emailcode betterauth custodian
 # sqlc runs from its own modfile so its many modules stay out of the server's go.mod. It is
 # built without cgo: the pure-Go parser gives the same output and builds in half the time.
 SQLC  := CGO_ENABLED=0 $(GO) tool -modfile=cmd/tools/sqlc.mod sqlc

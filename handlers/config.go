@@ -9,6 +9,7 @@ import (
 
 	"gatehouse/handlers/betterauth"
 	"gatehouse/handlers/internal/authflow"
+	"gatehouse/handlers/internal/custodianflow"
 	"gatehouse/handlers/internal/mail"
 	"gatehouse/handlers/internal/oauth"
 	"gatehouse/handlers/internal/password"
@@ -38,6 +39,8 @@ type Config struct {
 	MailPoll time.Duration
 	// Emailcode tunes the email-code API.
 	Emailcode authflow.EmailCodeConfig
+	// Custodian tunes the Custodian API.
+	Custodian custodianflow.Config
 	// BetterAuth tunes the Better Auth-compatible API.
 	BetterAuth BetterAuthConfig
 }

@@ -17,6 +17,7 @@ import (
 
 	"gatehouse/handlers/internal/apierror"
 	"gatehouse/handlers/internal/authflow"
+	"gatehouse/handlers/internal/custodianflow"
 	"gatehouse/handlers/internal/ratelimit"
 	"gatehouse/handlers/internal/reqctx"
 )
@@ -30,6 +31,13 @@ var errorTable = []struct {
 	{authflow.ErrUnauthenticated, apierror.ErrUnauthorized},
 	{authflow.ErrUnknownUser, apierror.New(http.StatusUnauthorized, "USER_NOT_FOUND", "No account has this email address.")},
 	{authflow.ErrNotAdmin, apierror.New(http.StatusForbidden, "FORBIDDEN", "This account may not sign in to the dashboard.")},
+	{custodianflow.ErrInvalidCredentials, apierror.New(http.StatusUnauthorized, "INVALID_CREDENTIALS", "Invalid email or credentials.")},
+	{custodianflow.ErrWrongOldPassword, apierror.New(http.StatusBadRequest, "INVALID_CREDENTIALS", "The old password is wrong.")},
+	{custodianflow.ErrEmailTaken, apierror.New(http.StatusConflict, "EMAIL_TAKEN", "Another account has this email address.")},
+	{custodianflow.ErrRegistrationClosed, apierror.New(http.StatusForbidden, "REGISTRATION_CLOSED", "This server does not take new registrations.")},
+	{custodianflow.ErrUnauthenticated, apierror.ErrUnauthorized},
+	{custodianflow.ErrForbidden, apierror.New(http.StatusForbidden, "FORBIDDEN", "You may not do this.")},
+	{custodianflow.ErrUserNotFound, apierror.New(http.StatusNotFound, "USER_NOT_FOUND", "No user has this id.")},
 }
 
 // classify turns any error a handler returns into its HTTP rendering; unknown errors are 500.
@@ -44,6 +52,10 @@ func classify(ctx context.Context, err error) *apierror.Error {
 			e.Err = err
 			return &e
 		}
+	}
+	var input *custodianflow.InputError
+	if errors.As(err, &input) {
+		return &apierror.Error{Status: http.StatusBadRequest, Code: "BAD_REQUEST", Message: input.Message, Err: err}
 	}
 	var limited *ratelimit.LimitedError
 	if errors.As(err, &limited) {

@@ -19,13 +19,16 @@ import (
 
 	"gatehouse/db"
 	"gatehouse/gen/betterauthapi"
+	"gatehouse/gen/custodianapi"
 	"gatehouse/gen/emailcodeapi"
 	"gatehouse/handlers/betterauth"
+	"gatehouse/handlers/custodian"
 	"gatehouse/handlers/emailcode"
 	"gatehouse/handlers/internal/apierror"
 	"gatehouse/handlers/internal/authflow"
 	"gatehouse/handlers/internal/bacookie"
 	"gatehouse/handlers/internal/baflow"
+	"gatehouse/handlers/internal/custodianflow"
 	"gatehouse/handlers/internal/keyring"
 	"gatehouse/handlers/internal/mail"
 	"gatehouse/handlers/internal/ratelimit"
@@ -67,6 +70,14 @@ var allAPIs = []apiDef{
 			return betterauth.Middleware(mount, a.BetterAuth, a.baLimiter, a.cfg.BetterAuth.RateRules, onError)
 		},
 	},
+	{
+		name: "custodian", spec: custodianapi.GetSpec, json: custodianapi.GetSpecJSON, render: custodian.RenderError,
+		routes: func(a *App, r chi.Router, mount string, onBadRequest, onError func(http.ResponseWriter, *http.Request, error)) {
+			strict := custodianapi.NewStrictHandlerWithOptions(custodian.New(a.Custodian), nil,
+				custodianapi.StrictHTTPServerOptions{RequestErrorHandlerFunc: onBadRequest, ResponseErrorHandlerFunc: onError})
+			custodianapi.HandlerWithOptions(strict, custodianapi.ChiServerOptions{BaseURL: mount, BaseRouter: r, ErrorHandlerFunc: onBadRequest})
+		},
+	},
 }
 
 // Deps are the outside resources the App uses.
@@ -94,8 +105,10 @@ type App struct {
 	EmailCode *authflow.EmailCode
 	// BetterAuth holds the Better Auth flows (also used by the admin subcommands).
 	BetterAuth *baflow.Service
-	baJar      *bacookie.Jar
-	baLimiter  *ratelimit.Limiter
+	// Custodian holds the Custodian flows (also used by the admin subcommands).
+	Custodian *custodianflow.Service
+	baJar     *bacookie.Jar
+	baLimiter *ratelimit.Limiter
 }
 
 type mountedAPI struct {
@@ -137,6 +150,13 @@ func newApp(ctx context.Context, cfg Config, deps Deps, defs []apiDef) (*App, er
 	}
 	a.limiter = ratelimit.New(deps.Store, ring, cfg.RateLimitDisabled)
 	a.EmailCode = authflow.NewEmailCode(deps.Store, a.tokens, ring, outbox, a.limiter, cfg.Emailcode)
+	// The Custodian's tokens have an issuer of their own (BASE_URL/custodian) as well as their
+	// own audience, over the same signing keys, so that no token crosses APIs.
+	custodianTokens, err := token.NewIssuer(ctx, deps.Store, ring, cfg.BaseURL+"/custodian")
+	if err != nil {
+		return nil, err
+	}
+	a.Custodian = custodianflow.New(deps.Store, custodianTokens, ring, outbox, a.limiter, cfg.BaseURL, cfg.Custodian)
 	if err := a.setUpBetterAuth(ctx, ring, outbox); err != nil {
 		return nil, err
 	}
@@ -337,6 +357,9 @@ func (a *App) Sweep(ctx context.Context) {
 	}
 	if err := a.BetterAuth.Sweep(ctx); err != nil && ctx.Err() == nil {
 		a.logger.Error("sweep betterauth", "err", err)
+	}
+	if err := a.Custodian.Sweep(ctx); err != nil && ctx.Err() == nil {
+		a.logger.Error("sweep custodian", "err", err)
 	}
 	if _, err := a.limiter.Sweep(ctx, 24*time.Hour); err != nil && ctx.Err() == nil {
 		a.logger.Error("sweep rate limits", "err", err)

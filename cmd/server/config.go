@@ -93,6 +93,14 @@ func loadSettings(getenv func(string) string) (settings, error) {
 	default:
 		errs = append(errs, fmt.Errorf("RATE_LIMIT %q: want on or off", v))
 	}
+	switch v := or(getenv("CUSTODIAN_OPEN_REGISTRATION"), "true"); v {
+	case "true":
+	case "false":
+		s.App.Custodian.RegistrationClosed = true
+	default:
+		errs = append(errs, fmt.Errorf("CUSTODIAN_OPEN_REGISTRATION %q: want true or false", v))
+	}
+	s.App.Custodian.LoginURL = getenv("CUSTODIAN_LOGIN_URL")
 	errs = append(errs, loadBetterAuth(getenv, &s.App.BetterAuth)...)
 	durations := []struct {
 		name string
@@ -104,6 +112,8 @@ func loadSettings(getenv func(string) string) (settings, error) {
 		{"EMAILCODE_CODE_TTL", &s.App.Emailcode.CodeTTL, 10 * time.Minute},
 		{"EMAILCODE_SESSION_TTL", &s.App.Emailcode.SessionTTL, 30 * 24 * time.Hour},
 		{"EMAILCODE_GUEST_TTL", &s.App.Emailcode.GuestTTL, 30 * 24 * time.Hour},
+		{"CUSTODIAN_SESSION_TTL", &s.App.Custodian.SessionTTL, 30 * 24 * time.Hour},
+		{"CUSTODIAN_LOGIN_TOKEN_TTL", &s.App.Custodian.LoginTokenTTL, 15 * time.Minute},
 		{"BETTERAUTH_SESSION_EXPIRES_IN", &s.App.BetterAuth.ExpiresIn, 7 * 24 * time.Hour},
 		{"BETTERAUTH_SESSION_UPDATE_AGE", &s.App.BetterAuth.UpdateAge, 24 * time.Hour},
 	}

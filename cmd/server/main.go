@@ -4,6 +4,7 @@
 //	server migrate                                   apply database migrations and exit
 //	server emailcode set-role --email E --role R     give an email-code user a role (user, admin)
 //	server betterauth set-role --email E --role R    give a Better Auth user a role (user, admin, or a comma list)
+//	server custodian set-admin --email E [--revoke]  make a Custodian user an admin (or no longer)
 //	server betterauth create-api-key --email E [--name N] [--prefix P] [--no-rate-limit] [--remaining N]
 //	                                                 create an API key for a Better Auth user and print it
 package main
@@ -36,7 +37,7 @@ func main() {
 	}
 }
 
-const usage = `usage: server [serve | migrate | emailcode set-role --email E --role R | betterauth set-role --email E --role R]`
+const usage = `usage: server [serve | migrate | emailcode set-role --email E --role R | betterauth set-role --email E --role R | custodian set-admin --email E [--revoke]]`
 
 func run(args []string) error {
 	cmd := "serve"
@@ -52,7 +53,7 @@ func run(args []string) error {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
 	level := s.LogLevel
-	if (cmd == "emailcode" || cmd == "betterauth") && os.Getenv("LOG_LEVEL") == "" {
+	if (cmd == "emailcode" || cmd == "betterauth" || cmd == "custodian") && os.Getenv("LOG_LEVEL") == "" {
 		level = "warn" // admin commands print their result, not the start-up chatter
 	}
 	logger := newLogger(level)
@@ -70,6 +71,8 @@ func run(args []string) error {
 			return createAPIKeyCommand(ctx, s, logger, args[1:])
 		}
 		return setRoleCommand(ctx, s, logger, cmd, "user|admin (or a comma list)", args, setBetterauthRole)
+	case "custodian":
+		return setAdminCommand(ctx, s, logger, args)
 	default:
 		return fmt.Errorf("unknown command %q\n%s", cmd, usage)
 	}
@@ -239,6 +242,34 @@ func setBetterauthRole(ctx context.Context, app *handlers.App, email, role strin
 		return "", err
 	}
 	return fmt.Sprintf("%s (%s) now has role %s", u.Email, u.ID, *u.Role), nil
+}
+
+// setAdminCommand runs "custodian set-admin --email E [--revoke]".
+func setAdminCommand(ctx context.Context, s settings, logger *slog.Logger, args []string) error {
+	if len(args) == 0 || args[0] != "set-admin" {
+		return errors.New("usage: server custodian set-admin --email E [--revoke]")
+	}
+	fs := flag.NewFlagSet("custodian set-admin", flag.ContinueOnError)
+	email := fs.String("email", "", "the user's email address")
+	revoke := fs.Bool("revoke", false, "take the admin right away instead")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *email == "" {
+		return errors.New("custodian set-admin: --email is required")
+	}
+	return withDatabase(ctx, s, logger, true, func(store *db.Store) error {
+		app, err := newApp(ctx, s, logger, store)
+		if err != nil {
+			return err
+		}
+		u, err := app.Custodian.SetAdmin(ctx, *email, !*revoke)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("%s (%d) admin: %t\n", u.Email, u.ID, u.IsAdmin)
+		return nil
+	})
 }
 
 // createAPIKeyCommand runs "betterauth create-api-key": an API key made server-side, with

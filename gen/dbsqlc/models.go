@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 type BetterauthAccount struct {
@@ -173,6 +174,61 @@ type CoreSigningKey struct {
 	PrivateKeyEnc []byte
 	CreatedAt     time.Time
 	RetiredAt     *time.Time
+}
+
+type CustodianEvent struct {
+	ID      int64
+	UserID  int64
+	Created time.Time
+	Type    string
+	Data    json.RawMessage
+}
+
+type CustodianLoginToken struct {
+	TokenHash []byte
+	UserID    int64
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+type CustodianNotificationSetting struct {
+	UserID      int64
+	Channel     string
+	Enabled     bool
+	Alerts      bool
+	Updates     bool
+	Reminders   bool
+	Newsletters bool
+	Marketing   bool
+	UpdatedAt   time.Time
+}
+
+type CustodianSession struct {
+	ID            uuid.UUID
+	UserID        int64
+	ViaLoginToken bool
+	CreatedAt     time.Time
+	ExpiresAt     time.Time
+	Ip            string
+	UserAgent     string
+}
+
+type CustodianUser struct {
+	ID                    int64
+	Email                 string
+	PasswordHash          string
+	IsAdmin               bool
+	FirstName             *string
+	LastName              *string
+	PhoneNumber           *string
+	Country               *string
+	DateOfBirth           pgtype.Date
+	Language              *string
+	Gender                *string
+	RateWindowSeconds     *int32
+	RateRequestsPerWindow *int32
+	CreatedAt             time.Time
+	UpdatedAt             time.Time
 }
 
 type EmailcodeCode struct {

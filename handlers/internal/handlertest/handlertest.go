@@ -64,8 +64,20 @@ type apiSpec struct {
 // New starts an App with cfg (zero fields take test defaults) on a new database.
 func New(t testing.TB, cfg handlers.Config) *Harness {
 	t.Helper()
+	return newOn(t, dbtest.NewStore(t), cfg)
+}
+
+// Twin starts another App on h's database with h's secret and cfg: a second server instance of
+// the same deployment, sharing nothing with the first but the database.
+func (h *Harness) Twin(cfg handlers.Config) *Harness {
+	h.t.Helper()
+	cfg.Secret = h.Secret
+	return newOn(h.t, h.Store, cfg)
+}
+
+func newOn(t testing.TB, store *db.Store, cfg handlers.Config) *Harness {
+	t.Helper()
 	ctx := context.Background()
-	store := dbtest.NewStore(t)
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = BaseURL
 	}
