@@ -54,6 +54,38 @@ var scenarios = []Scenario{
 		Setup:  static(http.MethodPost, "/api/v1/auth/anonymous", nil),
 	},
 	{
+		Name:   "POST /custodian/auth/login",
+		Expect: http.StatusOK,
+		Setup: func(ctx context.Context, client *http.Client, baseURL string) (vegeta.Targeter, error) {
+			email := uniqueEmail("bench-custodian-login")
+			if err := custodianRegister(ctx, client, baseURL, email); err != nil {
+				return nil, err
+			}
+			body, _ := json.Marshal(map[string]any{"email": email, "password": benchPassword})
+			return vegeta.NewStaticTargeter(vegeta.Target{
+				Method: http.MethodPost, URL: baseURL + "/custodian/auth/login", Body: body,
+				Header: http.Header{"Content-Type": {"application/json"}},
+			}), nil
+		},
+	},
+	{
+		Name:   "GET /custodian/me/profile",
+		Expect: http.StatusOK,
+		Setup: func(ctx context.Context, client *http.Client, baseURL string) (vegeta.Targeter, error) {
+			email := uniqueEmail("bench-custodian-profile")
+			if err := custodianRegister(ctx, client, baseURL, email); err != nil {
+				return nil, err
+			}
+			var out struct {
+				Token string `json:"token"`
+			}
+			if err := postJSON(ctx, client, baseURL+"/custodian/auth/login", map[string]any{"email": email, "password": benchPassword}, http.StatusOK, &out); err != nil {
+				return nil, err
+			}
+			return static(http.MethodGet, "/custodian/me/profile", http.Header{"Authorization": {"Bearer " + out.Token}})(ctx, client, baseURL)
+		},
+	},
+	{
 		Name:   "GET /api/auth/get-session",
 		Expect: http.StatusOK,
 		Setup: func(ctx context.Context, client *http.Client, baseURL string) (vegeta.Targeter, error) {
@@ -139,6 +171,35 @@ func betterAuthPost(ctx context.Context, client *http.Client, baseURL, cookie, p
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("POST %s: status %d: %.200s", path, resp.StatusCode, msg)
+	}
+	if out == nil {
+		return nil
+	}
+	return json.Unmarshal(msg, out)
+}
+
+// custodianRegister creates a Custodian account with benchPassword.
+func custodianRegister(ctx context.Context, client *http.Client, baseURL, email string) error {
+	return postJSON(ctx, client, baseURL+"/custodian/auth/register", map[string]any{"email": email, "password": benchPassword}, http.StatusCreated, nil)
+}
+
+// postJSON sends body as JSON to url and decodes the answer into out (unless nil), failing
+// unless the status is want.
+func postJSON(ctx context.Context, client *http.Client, url string, body any, want int, out any) error {
+	raw, _ := json.Marshal(body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(raw))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != want {
+		return fmt.Errorf("POST %s: status %d: %.200s", url, resp.StatusCode, msg)
 	}
 	if out == nil {
 		return nil

@@ -75,6 +75,7 @@ func startServer(ctx context.Context, path string) (*server, error) {
 		// Measure the work, not the limiters (the Node peer runs with both off too).
 		"BETTERAUTH_RATE_LIMIT=off",
 		"BETTERAUTH_API_KEY_RATE_LIMIT=off",
+		"CUSTODIAN_RATE_LIMIT=off",
 	)
 	s.cmd.Stdout = logFile
 	s.cmd.Stderr = logFile

@@ -100,6 +100,13 @@ func loadSettings(getenv func(string) string) (settings, error) {
 	default:
 		errs = append(errs, fmt.Errorf("CUSTODIAN_OPEN_REGISTRATION %q: want true or false", v))
 	}
+	switch v := or(getenv("CUSTODIAN_RATE_LIMIT"), "on"); v {
+	case "on":
+	case "off":
+		s.App.Custodian.CredentialLimitsOff = true
+	default:
+		errs = append(errs, fmt.Errorf("CUSTODIAN_RATE_LIMIT %q: want on or off", v))
+	}
 	s.App.Custodian.LoginURL = getenv("CUSTODIAN_LOGIN_URL")
 	errs = append(errs, loadBetterAuth(getenv, &s.App.BetterAuth)...)
 	durations := []struct {

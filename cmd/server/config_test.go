@@ -133,6 +133,26 @@ func TestLoadSettingsValid(t *testing.T) {
 			},
 		},
 		{
+			name: "Custodian settings",
+			env:  []string{"CUSTODIAN_OPEN_REGISTRATION=false", "CUSTODIAN_RATE_LIMIT=off", "CUSTODIAN_SESSION_TTL=24h", "CUSTODIAN_LOGIN_TOKEN_TTL=5m", "CUSTODIAN_LOGIN_URL=https://app.example.com/login"},
+			check: func(t *testing.T, s settings) {
+				c := s.App.Custodian
+				if !c.RegistrationClosed || !c.CredentialLimitsOff || c.SessionTTL != 24*time.Hour || c.LoginTokenTTL != 5*time.Minute || c.LoginURL != "https://app.example.com/login" {
+					t.Fatalf("Custodian = %+v", c)
+				}
+			},
+		},
+		{
+			name: "Custodian defaults",
+			env:  nil,
+			check: func(t *testing.T, s settings) {
+				c := s.App.Custodian
+				if c.RegistrationClosed || c.CredentialLimitsOff || c.SessionTTL != 30*24*time.Hour || c.LoginTokenTTL != 15*time.Minute {
+					t.Fatalf("Custodian = %+v", c)
+				}
+			},
+		},
+		{
 			name: "DEBUG_ADDR on loopback",
 			env:  []string{"DEBUG_ADDR=127.0.0.1:6060"},
 			check: func(t *testing.T, s settings) {
@@ -206,6 +226,9 @@ func TestLoadSettingsInvalid(t *testing.T) {
 		{"TRUSTED_PROXIES=10.0.0.0/8,10.0.0.0/99", "TRUSTED_PROXIES", "10.0.0.0/99"},
 		{"RATE_LIMIT=maybe", "RATE_LIMIT", ""},
 		{"RATE_LIMIT=true", "RATE_LIMIT", ""},
+		{"CUSTODIAN_OPEN_REGISTRATION=no", "CUSTODIAN_OPEN_REGISTRATION", ""},
+		{"CUSTODIAN_RATE_LIMIT=maybe", "CUSTODIAN_RATE_LIMIT", ""},
+		{"CUSTODIAN_SESSION_TTL=0", "CUSTODIAN_SESSION_TTL", ""},
 		{"SHUTDOWN_TIMEOUT=soon", "SHUTDOWN_TIMEOUT", ""},
 		{"SHUTDOWN_TIMEOUT=0s", "SHUTDOWN_TIMEOUT", ""},
 		{"REQUEST_TIMEOUT=-1s", "REQUEST_TIMEOUT", ""},

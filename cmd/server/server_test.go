@@ -593,6 +593,7 @@ func TestServerLifecycle(t *testing.T) {
 		grace = "grace@example.com" // a Better Auth user
 	)
 	var grCookie, grID string
+	var cuToken, cuProfile string // a Custodian user's token, and the admin path of their profile
 
 	step(t, "migrate on a fresh DATA_DIR", func(t *testing.T) {
 		stdout, stderr, code := runCLI(t, serverEnv(map[string]string{"DATA_DIR": dataDir}), serverBin, "migrate")
@@ -678,6 +679,23 @@ func TestServerLifecycle(t *testing.T) {
 		if u := s1.baUser(t, grCookie); u.ID != grID || u.Role != "user" {
 			t.Fatalf("get-session after sign-up = %+v, want user %s with role user", u, grID)
 		}
+	})
+
+	step(t, "Custodian register and login", func(t *testing.T) {
+		r := s1.do(t, http.MethodPost, "/custodian/auth/register", "", map[string]any{"email": "cus@example.com", "password": "correct-Horse7"})
+		s1.want(t, r, http.StatusCreated, "POST /custodian/auth/register")
+		var u struct {
+			ID int64 `json:"id"`
+		}
+		decode(t, r, &u)
+		r = s1.do(t, http.MethodPost, "/custodian/auth/login", "", map[string]any{"email": "cus@example.com", "password": "correct-Horse7"})
+		s1.want(t, r, http.StatusOK, "POST /custodian/auth/login")
+		var tok struct {
+			Token string `json:"token"`
+		}
+		decode(t, r, &tok)
+		cuToken, cuProfile = tok.Token, fmt.Sprintf("/custodian/users/%d/profile", u.ID)
+		s1.wantError(t, s1.do(t, http.MethodGet, cuProfile, cuToken, nil), http.StatusForbidden, "FORBIDDEN", "GET "+cuProfile+" before set-admin")
 	})
 
 	step(t, "JWKS verifies the token", func(t *testing.T) {
@@ -825,6 +843,22 @@ func TestServerLifecycle(t *testing.T) {
 		}
 	})
 
+	step(t, "custodian set-admin", func(t *testing.T) {
+		env := serverEnv(map[string]string{"DATA_DIR": dataDir})
+		stdout, stderr, code := runCLI(t, env, serverBin, "custodian", "set-admin", "--email", "CUS@example.com")
+		if code != 0 || !strings.Contains(stdout, "cus@example.com") || !strings.Contains(stdout, "admin: true") {
+			t.Fatalf("set-admin: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+		}
+		stdout, stderr, code = runCLI(t, env, serverBin, "custodian", "set-admin", "--email", "nobody@example.com")
+		if code == 0 || !strings.Contains(stderr, "no Custodian user with email nobody@example.com") {
+			t.Fatalf("set-admin for an unknown email: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+		}
+		stdout, stderr, code = runCLI(t, env, serverBin, "custodian", "make-admin")
+		if code == 0 || !strings.Contains(stderr, "usage: server custodian set-admin") {
+			t.Fatalf("custodian make-admin: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+		}
+	})
+
 	var grKey string // an API key made by the subcommand, tried after the restart
 	step(t, "betterauth create-api-key", func(t *testing.T) {
 		env := serverEnv(map[string]string{"DATA_DIR": dataDir})
@@ -875,6 +909,8 @@ func TestServerLifecycle(t *testing.T) {
 		if u := s2.baUser(t, grCookie); u.ID != grID || u.Role != "admin" {
 			t.Fatalf("get-session after the restart = %+v, want user %s with role admin", u, grID)
 		}
+		// The Custodian token of the first run still works, now with the admin right of the command.
+		s2.want(t, s2.do(t, http.MethodGet, cuProfile, cuToken, nil), http.StatusOK, "GET "+cuProfile+" after set-admin")
 		// The API key of the subcommand opens Grace's session, more than 10 times (no rate limit).
 		for i := 0; i < 12; i++ {
 			if u := s2.baUserWith(t, "X-Api-Key", grKey); u.ID != grID {
