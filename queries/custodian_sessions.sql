@@ -17,3 +17,7 @@ DELETE FROM custodian.sessions WHERE user_id = $1;
 
 -- name: CustodianSessionDeleteExpired :execrows
 DELETE FROM custodian.sessions WHERE expires_at <= now();
+
+-- name: CustodianSessionClearLoginToken :exec
+-- The session's user has just set a password: from now on it proves it like any other session.
+UPDATE custodian.sessions SET via_login_token = false WHERE id = $1;

@@ -12,6 +12,16 @@ import (
 	"github.com/google/uuid"
 )
 
+const custodianSessionClearLoginToken = `-- name: CustodianSessionClearLoginToken :exec
+UPDATE custodian.sessions SET via_login_token = false WHERE id = $1
+`
+
+// The session's user has just set a password: from now on it proves it like any other session.
+func (q *Queries) CustodianSessionClearLoginToken(ctx context.Context, db DBTX, id uuid.UUID) error {
+	_, err := db.Exec(ctx, custodianSessionClearLoginToken, id)
+	return err
+}
+
 const custodianSessionCreate = `-- name: CustodianSessionCreate :exec
 INSERT INTO custodian.sessions (id, user_id, via_login_token, expires_at, ip, user_agent)
 VALUES ($1, $2, $3, $4, $5, $6)

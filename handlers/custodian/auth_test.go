@@ -156,3 +156,14 @@ func TestTokensDoNotCrossAPIs(t *testing.T) {
 	wantError(t, get(h, "/me/profile", ""), http.StatusUnauthorized, "UNAUTHORIZED")
 	wantError(t, get(h, "/me/profile", "garbage"), http.StatusUnauthorized, "UNAUTHORIZED")
 }
+
+func TestRegisterRefusesOtherMediaTypes(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	resp := h.Do(handlertest.Request{Method: http.MethodPost, Path: base + "/auth/register", ContentType: "text/plain",
+		Body: `{"email":"a@example.com","password":"correct-Horse7"}`})
+	wantError(t, resp, http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE")
+	if n := h.Count(`SELECT count(*) FROM custodian.users`); n != 0 {
+		t.Fatal("a text/plain body registered a user")
+	}
+}

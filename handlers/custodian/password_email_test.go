@@ -66,6 +66,9 @@ func TestChangePasswordAfterTokenLoginNeedsNoOldPassword(t *testing.T) {
 		t.Fatalf("change: %d %s", resp.Status, resp.Body)
 	}
 	login(t, h, "kim@example.com", "Forgot-it-2")
+	// The session has set a password: the next change needs it, like any session's.
+	resp = send(h, http.MethodPut, "/me/password", out.Token, map[string]any{"new_password": "Forgot-it-3"})
+	wantMessage(t, wantError(t, resp, http.StatusBadRequest, "BAD_REQUEST"), "Missing old_password")
 }
 
 func TestChangeEmailEndsEverySessionAndTellsTheOldAddress(t *testing.T) {

@@ -294,7 +294,8 @@ func (f *Service) meter(ctx context.Context, userID int64, window, limit int) er
 }
 
 // ChangePassword sets a new password. oldPassword is required unless the session began with a
-// login token, and checked when given. Every other session ends; pending login tokens die.
+// login token, and checked when given. Every other session ends; pending login tokens die; the
+// current session no longer counts as a login-token session.
 func (f *Service) ChangePassword(ctx context.Context, p Principal, oldPassword *string, newPassword string) error {
 	if oldPassword == nil && !p.ViaLoginToken {
 		return badInput("Missing old_password: required unless you logged in with a login token")
@@ -327,6 +328,9 @@ func (f *Service) ChangePassword(ctx context.Context, p Principal, oldPassword *
 			return err
 		}
 		if _, err := f.store.CustodianSessionDeleteOthers(ctx, tx, dbsqlc.CustodianSessionDeleteOthersParams{UserID: p.UserID, Keep: p.SessionID}); err != nil {
+			return err
+		}
+		if err := f.store.CustodianSessionClearLoginToken(ctx, tx, p.SessionID); err != nil {
 			return err
 		}
 		if _, err := f.store.CustodianLoginTokenDeleteForUser(ctx, tx, p.UserID); err != nil {
