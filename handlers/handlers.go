@@ -77,6 +77,9 @@ var allAPIs = []apiDef{
 				custodianapi.StrictHTTPServerOptions{RequestErrorHandlerFunc: onBadRequest, ResponseErrorHandlerFunc: onError})
 			custodianapi.HandlerWithOptions(strict, custodianapi.ChiServerOptions{BaseURL: mount, BaseRouter: r, ErrorHandlerFunc: onBadRequest})
 		},
+		middleware: func(a *App, _ string, onError func(http.ResponseWriter, *http.Request, error)) func(http.Handler) http.Handler {
+			return custodian.Middleware(a.Custodian, onError)
+		},
 	},
 }
 

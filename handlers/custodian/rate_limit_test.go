@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"gatehouse/handlers"
+	"gatehouse/handlers/internal/handlertest"
 )
 
 func TestRateLimitAdminOperations(t *testing.T) {
@@ -91,6 +92,28 @@ func TestRateLimitIsEnforcedPerUser(t *testing.T) {
 	send(h, http.MethodPut, path, admTok, map[string]any{"window_seconds": 3600, "requests_per_window": 3})
 	if resp := get(h, "/me/profile", tok); resp.Status != http.StatusOK {
 		t.Fatalf("a new window: %d %s", resp.Status, resp.Body)
+	}
+}
+
+func TestRateLimitCountsEveryRequestWithTheToken(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	u, tok := signUp(t, h, "yan@example.com")
+	_, admTok := admin(t, h, "root@example.com")
+	send(h, http.MethodPut, fmt.Sprintf("/users/%d/rate-limit", u.ID), admTok, map[string]any{"window_seconds": 3600, "requests_per_window": 3})
+	// Malformed requests and requests to operations that need no token count too.
+	wantError(t, get(h, "/me/notification-settings/sms", tok), http.StatusBadRequest, "INVALID_CHANNEL")
+	wantError(t, send(h, http.MethodPatch, "/me/profile", tok, map[string]any{}), http.StatusBadRequest, "BAD_REQUEST")
+	h.Do(handlertest.Request{Method: http.MethodPost, Path: base + "/auth/login-token", Token: tok, Body: map[string]any{"email": "yan@example.com"}})
+	wantError(t, get(h, "/me/profile", tok), http.StatusTooManyRequests, "RATE_LIMITED")
+	wantError(t, get(h, "/me/notification-settings/sms", tok), http.StatusTooManyRequests, "RATE_LIMITED")
+	// Without the token the user is a stranger, subject only to the per-IP limits.
+	if resp := send(h, http.MethodPost, "/auth/login-token", "", map[string]any{"email": "yan@example.com"}); resp.Status != http.StatusOK {
+		t.Fatalf("login-token without a token: %d %s", resp.Status, resp.Body)
+	}
+	// A revoked or foreign token on an operation that needs none is ignored.
+	if resp := send(h, http.MethodPost, "/auth/login", "garbage", map[string]any{"email": "yan@example.com", "password": goodPassword}); resp.Status != http.StatusOK {
+		t.Fatalf("login with a stale bearer: %d %s", resp.Status, resp.Body)
 	}
 }
 

@@ -46,7 +46,7 @@ func (s *Server) Register(ctx context.Context, req custodianapi.RegisterRequestO
 
 // ChangePassword changes the signed-in user's password.
 func (s *Server) ChangePassword(ctx context.Context, req custodianapi.ChangePasswordRequestObject) (custodianapi.ChangePasswordResponseObject, error) {
-	p, err := s.flow.Authenticate(ctx)
+	p, err := s.flow.Principal(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +59,7 @@ func (s *Server) ChangePassword(ctx context.Context, req custodianapi.ChangePass
 
 // ChangeEmail changes the signed-in user's address and ends all their sessions.
 func (s *Server) ChangeEmail(ctx context.Context, req custodianapi.ChangeEmailRequestObject) (custodianapi.ChangeEmailResponseObject, error) {
-	p, err := s.flow.Authenticate(ctx)
+	p, err := s.flow.Principal(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +72,7 @@ func (s *Server) ChangeEmail(ctx context.Context, req custodianapi.ChangeEmailRe
 
 // GetMyProfile returns the signed-in user's profile.
 func (s *Server) GetMyProfile(ctx context.Context, _ custodianapi.GetMyProfileRequestObject) (custodianapi.GetMyProfileResponseObject, error) {
-	p, err := s.flow.Authenticate(ctx)
+	p, err := s.flow.Principal(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +85,7 @@ func (s *Server) GetMyProfile(ctx context.Context, _ custodianapi.GetMyProfileRe
 
 // UpdateMyProfile sets fields of the signed-in user's profile.
 func (s *Server) UpdateMyProfile(ctx context.Context, req custodianapi.UpdateMyProfileRequestObject) (custodianapi.UpdateMyProfileResponseObject, error) {
-	p, err := s.flow.Authenticate(ctx)
+	p, err := s.flow.Principal(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +98,7 @@ func (s *Server) UpdateMyProfile(ctx context.Context, req custodianapi.UpdateMyP
 
 // GetUserProfile returns a user's profile, for admins.
 func (s *Server) GetUserProfile(ctx context.Context, req custodianapi.GetUserProfileRequestObject) (custodianapi.GetUserProfileResponseObject, error) {
-	p, err := s.flow.Authenticate(ctx)
+	p, err := s.flow.Principal(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +111,7 @@ func (s *Server) GetUserProfile(ctx context.Context, req custodianapi.GetUserPro
 
 // UpdateUserProfile sets fields of a user's profile, for admins.
 func (s *Server) UpdateUserProfile(ctx context.Context, req custodianapi.UpdateUserProfileRequestObject) (custodianapi.UpdateUserProfileResponseObject, error) {
-	p, err := s.flow.Authenticate(ctx)
+	p, err := s.flow.Principal(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +127,7 @@ func (s *Server) UpdateUserProfile(ctx context.Context, req custodianapi.UpdateU
 
 // GetNotificationSettings returns the signed-in user's settings of a channel.
 func (s *Server) GetNotificationSettings(ctx context.Context, req custodianapi.GetNotificationSettingsRequestObject) (custodianapi.GetNotificationSettingsResponseObject, error) {
-	p, err := s.flow.Authenticate(ctx)
+	p, err := s.flow.Principal(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +140,7 @@ func (s *Server) GetNotificationSettings(ctx context.Context, req custodianapi.G
 
 // UpdateNotificationSettings sets flags of the signed-in user's channel.
 func (s *Server) UpdateNotificationSettings(ctx context.Context, req custodianapi.UpdateNotificationSettingsRequestObject) (custodianapi.UpdateNotificationSettingsResponseObject, error) {
-	p, err := s.flow.Authenticate(ctx)
+	p, err := s.flow.Principal(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +156,7 @@ func (s *Server) UpdateNotificationSettings(ctx context.Context, req custodianap
 
 // ListUserEvents lists a user's events, newest first.
 func (s *Server) ListUserEvents(ctx context.Context, req custodianapi.ListUserEventsRequestObject) (custodianapi.ListUserEventsResponseObject, error) {
-	p, err := s.flow.Authenticate(ctx)
+	p, err := s.flow.Principal(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +177,7 @@ func (s *Server) ListUserEvents(ctx context.Context, req custodianapi.ListUserEv
 
 // SetUserRateLimit sets a user's rate limit, for admins.
 func (s *Server) SetUserRateLimit(ctx context.Context, req custodianapi.SetUserRateLimitRequestObject) (custodianapi.SetUserRateLimitResponseObject, error) {
-	p, err := s.flow.Authenticate(ctx)
+	p, err := s.flow.Principal(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +189,7 @@ func (s *Server) SetUserRateLimit(ctx context.Context, req custodianapi.SetUserR
 
 // DeleteUserRateLimit removes a user's rate limit, for admins.
 func (s *Server) DeleteUserRateLimit(ctx context.Context, req custodianapi.DeleteUserRateLimitRequestObject) (custodianapi.DeleteUserRateLimitResponseObject, error) {
-	p, err := s.flow.Authenticate(ctx)
+	p, err := s.flow.Principal(ctx)
 	if err != nil {
 		return nil, err
 	}

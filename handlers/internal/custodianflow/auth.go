@@ -268,6 +268,38 @@ func (f *Service) Authenticate(ctx context.Context) (Principal, error) {
 		ViaLoginToken: row.ViaLoginToken}, nil
 }
 
+type principalKey struct{}
+
+type authOutcome struct {
+	p   Principal
+	err error
+}
+
+// Resolve authenticates the request's bearer token, if it has one, once for the whole request:
+// it counts the request against the user's rate limit and returns ctx carrying the principal
+// for Principal. It fails only when the request must stop here (over the limit, or the
+// database failed); a bad token is left for the operation to refuse, since the operations
+// that need no token ignore it.
+func (f *Service) Resolve(ctx context.Context) (context.Context, error) {
+	if reqctx.From(ctx).Bearer == "" {
+		return ctx, nil
+	}
+	p, err := f.Authenticate(ctx)
+	if err != nil && !errors.Is(err, ErrUnauthenticated) {
+		return ctx, err
+	}
+	return context.WithValue(ctx, principalKey{}, authOutcome{p: p, err: err}), nil
+}
+
+// Principal returns the principal Resolve found for the request, or authenticates now when
+// Resolve did not run.
+func (f *Service) Principal(ctx context.Context) (Principal, error) {
+	if o, ok := ctx.Value(principalKey{}).(authOutcome); ok {
+		return o.p, o.err
+	}
+	return f.Authenticate(ctx)
+}
+
 // meter counts one request of the user in the shared fixed-window counters (core.rate_limits,
 // common to every instance). The first refused request of a window is recorded as an event;
 // later ones are not, so that a client hammering the API cannot flood the event log.
