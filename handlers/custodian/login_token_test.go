@@ -143,3 +143,17 @@ func TestLoginTokenConcurrentRedemptionSucceedsOnce(t *testing.T) {
 		t.Fatalf("%d sessions, want 1", c)
 	}
 }
+
+// A new login token replaces the ones mailed before: only the newest mail logs in, so that an
+// older mail left in a mailbox is worth nothing.
+func TestLoginTokenRequestReplacesOlderTokens(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	register(t, h, "hal@example.com")
+	older := requestToken(t, h, "hal@example.com")
+	newer := requestToken(t, h, "hal@example.com")
+	wantError(t, tokenLogin(h, "hal@example.com", older), http.StatusUnauthorized, "INVALID_CREDENTIALS")
+	if resp := tokenLogin(h, "hal@example.com", newer); resp.Status != http.StatusOK {
+		t.Fatalf("newest token: %d %s", resp.Status, resp.Body)
+	}
+}

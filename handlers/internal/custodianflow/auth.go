@@ -183,8 +183,8 @@ func (f *Service) loginToken(ctx context.Context, email, raw string) (string, er
 	return f.sign(userID, session)
 }
 
-// RequestLoginToken mails a single-use login token to email when it has an account; the
-// answer is the same when it has none.
+// RequestLoginToken mails a single-use login token to email when it has an account, replacing
+// any token mailed before; the answer is the same when it has none.
 func (f *Service) RequestLoginToken(ctx context.Context, email string) error {
 	email = NormalizeEmail(email)
 	if err := f.limiter.Check(ctx, f.cfg.TokenPerIP, reqctx.From(ctx).ClientIP); err != nil {
@@ -202,6 +202,10 @@ func (f *Service) RequestLoginToken(ctx context.Context, email string) error {
 	raw := token.Opaque(loginTokenBytes)
 	link := f.cfg.LoginURL + "?" + url.Values{"email": {email}, "token": {raw}}.Encode()
 	err = f.store.InTx(ctx, func(tx db.DB) error {
+		// Only the newest token works: older mails lying in a mailbox are worth nothing.
+		if _, err := f.store.CustodianLoginTokenDeleteForUser(ctx, tx, u.ID); err != nil {
+			return err
+		}
 		if err := f.store.CustodianLoginTokenCreate(ctx, tx, dbsqlc.CustodianLoginTokenCreateParams{
 			TokenHash: f.loginTokenHash(raw), UserID: u.ID, ExpiresAt: time.Now().Add(f.cfg.LoginTokenTTL)}); err != nil {
 			return err
