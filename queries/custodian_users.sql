@@ -40,3 +40,7 @@ RETURNING *;
 UPDATE custodian.users
 SET rate_window_seconds = sqlc.narg(window_seconds), rate_requests_per_window = sqlc.narg(requests_per_window), updated_at = now()
 WHERE id = @id;
+
+-- name: CustodianUserLock :exec
+-- Serializes the changes of one account (password, email) until the transaction ends.
+SELECT 1 FROM custodian.users WHERE id = $1 FOR UPDATE;

@@ -98,6 +98,16 @@ func (q *Queries) CustodianUserGetByEmail(ctx context.Context, db DBTX, email st
 	return i, err
 }
 
+const custodianUserLock = `-- name: CustodianUserLock :exec
+SELECT 1 FROM custodian.users WHERE id = $1 FOR UPDATE
+`
+
+// Serializes the changes of one account (password, email) until the transaction ends.
+func (q *Queries) CustodianUserLock(ctx context.Context, db DBTX, id int64) error {
+	_, err := db.Exec(ctx, custodianUserLock, id)
+	return err
+}
+
 const custodianUserSetAdmin = `-- name: CustodianUserSetAdmin :one
 UPDATE custodian.users SET is_admin = $1, updated_at = now() WHERE email = $2
 RETURNING id, email, password_hash, is_admin, first_name, last_name, phone_number, country, date_of_birth, language, gender, rate_window_seconds, rate_requests_per_window, created_at, updated_at

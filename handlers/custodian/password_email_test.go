@@ -1,9 +1,15 @@
 package custodian_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"gatehouse/handlers/internal/handlertest"
 )
 
 func TestChangePasswordRevokesOtherSessions(t *testing.T) {
@@ -106,5 +112,72 @@ func TestChangeEmailEndsEverySessionAndTellsTheOldAddress(t *testing.T) {
 	login(t, h, "lee.new@example.com", goodPassword)
 	if d := lastEventData(t, h, u.ID, "auth/email-changed"); d["old_email"] != "lee@example.com" {
 		t.Fatalf("event %v", d)
+	}
+}
+
+// revokedInFlight sends req for a user whose account row the test holds locked, ends every
+// session of the user (as a concurrent password change from another session would) once the
+// request waits on that lock, and returns the answer: a session revoked while its request was
+// in flight must not change the account.
+func revokedInFlight(t *testing.T, h *handlertest.Harness, userID int64, method, path, token string, body any) *handlertest.Response {
+	t.Helper()
+	ctx := context.Background()
+	tx, err := h.Store.Pool().(*pgxpool.Pool).Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM custodian.users WHERE id = $1 FOR UPDATE`, userID); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan *handlertest.Response, 1)
+	go func() { done <- send(h, method, path, token, body) }()
+	waiting := func() bool {
+		return h.Count(`SELECT count(*) FROM pg_stat_activity
+			WHERE wait_event_type = 'Lock' AND datname = current_database()`) > 0
+	}
+	for deadline := time.Now().Add(10 * time.Second); !waiting(); time.Sleep(5 * time.Millisecond) {
+		select {
+		case resp := <-done:
+			t.Fatalf("the request did not wait for the account: %d %s", resp.Status, resp.Body)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the request never waited for the account")
+		}
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM custodian.sessions WHERE user_id = $1`, userID); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return <-done
+}
+
+func TestChangePasswordFromASessionRevokedInFlightChangesNothing(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	u, tok := signUp(t, h, "lea@example.com")
+	resp := revokedInFlight(t, h, u.ID, http.MethodPut, "/me/password", tok,
+		map[string]any{"old_password": goodPassword, "new_password": "New-password9"})
+	wantError(t, resp, http.StatusUnauthorized, "UNAUTHORIZED")
+	login(t, h, "lea@example.com", goodPassword) // unchanged
+	for _, typ := range eventTypes(t, h, u.ID) {
+		if typ == "auth/password-changed" {
+			t.Fatal("an auth/password-changed event was written")
+		}
+	}
+}
+
+func TestChangeEmailFromASessionRevokedInFlightChangesNothing(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	u, tok := signUp(t, h, "max@example.com")
+	resp := revokedInFlight(t, h, u.ID, http.MethodPut, "/me/email", tok, map[string]any{"email": "mo@example.com"})
+	wantError(t, resp, http.StatusUnauthorized, "UNAUTHORIZED")
+	login(t, h, "max@example.com", goodPassword) // unchanged
+	if len(h.MailTo("max@example.com")) != 0 {
+		t.Fatal("the old address was told of a change that did not happen")
 	}
 }

@@ -360,6 +360,9 @@ func (f *Service) ChangePassword(ctx context.Context, p Principal, oldPassword *
 		return err
 	}
 	return f.store.InTx(ctx, func(tx db.DB) error {
+		if err := f.lockLiveSession(ctx, tx, p); err != nil {
+			return err
+		}
 		if err := f.store.CustodianUserSetPassword(ctx, tx, dbsqlc.CustodianUserSetPasswordParams{ID: p.UserID, PasswordHash: hash}); err != nil {
 			return err
 		}
@@ -385,6 +388,9 @@ func (f *Service) ChangeEmail(ctx context.Context, p Principal, email string) (U
 	}
 	var u User
 	err := f.store.InTx(ctx, func(tx db.DB) error {
+		if err := f.lockLiveSession(ctx, tx, p); err != nil {
+			return err
+		}
 		old, err := f.store.CustodianUserSetEmail(ctx, tx, dbsqlc.CustodianUserSetEmailParams{ID: p.UserID, Email: email})
 		if db.IsConflict(db.Translate(err), "") {
 			return ErrEmailTaken
@@ -412,4 +418,20 @@ func (f *Service) ChangeEmail(ctx context.Context, p Principal, email string) (U
 	}
 	f.outbox.Wake()
 	return u, nil
+}
+
+// lockLiveSession locks p's account for the rest of tx and checks that p's session is still
+// live: a session revoked while its request was in flight (by a password change from another
+// session, say) changes nothing. The account lock comes first, so two changes of one account
+// run one after the other, and the second sees the sessions the first ended.
+func (f *Service) lockLiveSession(ctx context.Context, tx db.DB, p Principal) error {
+	if err := f.store.CustodianUserLock(ctx, tx, p.UserID); err != nil {
+		return err
+	}
+	// A statement of its own, so that it reads what committed while it waited for the lock.
+	_, err := f.store.CustodianSessionGetUser(ctx, tx, p.SessionID)
+	if errors.Is(db.Translate(err), db.ErrNotFound) {
+		return ErrUnauthenticated
+	}
+	return err
 }
