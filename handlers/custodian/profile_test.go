@@ -1,6 +1,7 @@
 package custodian_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"testing"
@@ -120,4 +121,29 @@ func TestUserProfileIsForAdmins(t *testing.T) {
 		wantError(t, send(h, http.MethodPatch, "/users/"+id+"/profile", admTok, map[string]any{"first_name": "x"}), http.StatusBadRequest, "INVALID_USER_ID")
 	}
 	wantMessage(t, wantError(t, send(h, http.MethodPatch, path, admTok, map[string]any{"language": "klingon"}), http.StatusBadRequest, "BAD_REQUEST"), "Invalid language")
+}
+
+// Taking the admin right away (server custodian set-admin --revoke) holds at once for the
+// tokens the admin already has, on every admin-only path.
+func TestAdminRevokedLosesAdminPathsAtOnce(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	u, _ := signUp(t, h, "pia@example.com")
+	_, admTok := admin(t, h, "root@example.com")
+	if resp := get(h, fmt.Sprintf("/users/%d/events", u.ID), admTok); resp.Status != http.StatusOK {
+		t.Fatalf("as admin: %d %s", resp.Status, resp.Body)
+	}
+	if _, err := h.App.Custodian.SetAdmin(context.Background(), "root@example.com", false); err != nil {
+		t.Fatal(err)
+	}
+	profile := fmt.Sprintf("/users/%d/profile", u.ID)
+	limit := fmt.Sprintf("/users/%d/rate-limit", u.ID)
+	wantError(t, get(h, profile, admTok), http.StatusForbidden, "FORBIDDEN")
+	wantError(t, send(h, http.MethodPatch, profile, admTok, map[string]any{"first_name": "X"}), http.StatusForbidden, "FORBIDDEN")
+	wantError(t, get(h, fmt.Sprintf("/users/%d/events", u.ID), admTok), http.StatusForbidden, "FORBIDDEN")
+	wantError(t, send(h, http.MethodPut, limit, admTok, map[string]any{"window_seconds": 60, "requests_per_window": 1}), http.StatusForbidden, "FORBIDDEN")
+	wantError(t, send(h, http.MethodDelete, limit, admTok, nil), http.StatusForbidden, "FORBIDDEN")
+	if n := h.Count(`SELECT count(*) FROM custodian.users WHERE id = $1 AND (first_name IS NOT NULL OR rate_window_seconds IS NOT NULL)`, u.ID); n != 0 {
+		t.Fatal("a former admin changed the user")
+	}
 }
