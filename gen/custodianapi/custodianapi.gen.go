@@ -584,7 +584,8 @@ type ClientInterface interface {
 	//
 	// Mails a single-use login token, valid 15 minutes, to the address when it has an account.
 	// A new token replaces the ones mailed before: only the newest one logs in.
-	// The answer is the same whether or not it does. Limited per address and per client IP.
+	// The answer is the same whether or not it does, and takes the same least time (200 ms),
+	// so that its timing does not tell either. Limited per address and per client IP.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -595,7 +596,8 @@ type ClientInterface interface {
 	//
 	// Mails a single-use login token, valid 15 minutes, to the address when it has an account.
 	// A new token replaces the ones mailed before: only the newest one logs in.
-	// The answer is the same whether or not it does. Limited per address and per client IP.
+	// The answer is the same whether or not it does, and takes the same least time (200 ms),
+	// so that its timing does not tell either. Limited per address and per client IP.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -825,7 +827,8 @@ func (c *Client) Login(ctx context.Context, body LoginJSONRequestBody, reqEditor
 //
 // Mails a single-use login token, valid 15 minutes, to the address when it has an account.
 // A new token replaces the ones mailed before: only the newest one logs in.
-// The answer is the same whether or not it does. Limited per address and per client IP.
+// The answer is the same whether or not it does, and takes the same least time (200 ms),
+// so that its timing does not tell either. Limited per address and per client IP.
 //
 // Takes any type of body and a specified content type.
 //
@@ -846,7 +849,8 @@ func (c *Client) RequestLoginTokenWithBody(ctx context.Context, contentType stri
 //
 // Mails a single-use login token, valid 15 minutes, to the address when it has an account.
 // A new token replaces the ones mailed before: only the newest one logs in.
-// The answer is the same whether or not it does. Limited per address and per client IP.
+// The answer is the same whether or not it does, and takes the same least time (200 ms),
+// so that its timing does not tell either. Limited per address and per client IP.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1882,7 +1886,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Mails a single-use login token, valid 15 minutes, to the address when it has an account.
 	// A new token replaces the ones mailed before: only the newest one logs in.
-	// The answer is the same whether or not it does. Limited per address and per client IP.
+	// The answer is the same whether or not it does, and takes the same least time (200 ms),
+	// so that its timing does not tell either. Limited per address and per client IP.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1893,7 +1898,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Mails a single-use login token, valid 15 minutes, to the address when it has an account.
 	// A new token replaces the ones mailed before: only the newest one logs in.
-	// The answer is the same whether or not it does. Limited per address and per client IP.
+	// The answer is the same whether or not it does, and takes the same least time (200 ms),
+	// so that its timing does not tell either. Limited per address and per client IP.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3378,7 +3384,8 @@ func (c *ClientWithResponses) LoginWithResponse(ctx context.Context, body LoginJ
 //
 // Mails a single-use login token, valid 15 minutes, to the address when it has an account.
 // A new token replaces the ones mailed before: only the newest one logs in.
-// The answer is the same whether or not it does. Limited per address and per client IP.
+// The answer is the same whether or not it does, and takes the same least time (200 ms),
+// so that its timing does not tell either. Limited per address and per client IP.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3395,7 +3402,8 @@ func (c *ClientWithResponses) RequestLoginTokenWithBodyWithResponse(ctx context.
 //
 // Mails a single-use login token, valid 15 minutes, to the address when it has an account.
 // A new token replaces the ones mailed before: only the newest one logs in.
-// The answer is the same whether or not it does. Limited per address and per client IP.
+// The answer is the same whether or not it does, and takes the same least time (200 ms),
+// so that its timing does not tell either. Limited per address and per client IP.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -7568,87 +7576,88 @@ func (sh *strictHandler) SetUserRateLimit(w http.ResponseWriter, r *http.Request
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
 	"7Hz5cuM4kverZPCbiLa/oS7bVTMlx0as2lZVq8fXyvJ2zJS8IkymJIwpgAOAVqkdfvcNHLwkylcd3dtT",
-	"/Ue1JRFAIpHHLw/w3gv5IuEMmZJe995LiCALVCjMp6M5YQxj/WeEMhQ0UZQzr+v1GFdzFHBH4hSBSjho",
-	"tyEYnP1372RwPDn6qXd21j8Jmp7vUf14QtTc8z1GFuh1vdDN6nsC/5VSgZHXVSJF35PhHBdEL/cngVOv",
-	"6/2/VkFey/4qW2dc0SkNiaYlo/DhwfeuJIpBtEnsaI6QShQ/SKDRITCugEDCJVX0DoEyhTMUG5u4uuwP",
-	"J4PjbZtI7WKP7WHKxYIor+tRpt4eeL63oIwu0oXX7fieWiVof9Krew96AwJlwplEw/sfSTTEf6Uolf4U",
-	"cqaQmT9JksRu961/Sr3Dew8/kUUSo/lTCC7skEiv8GPveDLs/9dV/3KkSUApyUx/f0qlpGwGuCDU8u95",
-	"3O+b+Q29azIBU4pxpBm5cHNzAZTdkZhGvv5bzRF+vjw/M4+QWPMHo0MIHFEBSLKSsJzTcN70HnzviLNp",
-	"TMPnMOBzaXfyTMKQp0zBnEhQcyqBRJFAKWEn6J/2BieTUe9v/bNg15DXLzj9dWmDlOGnBEOFEZjjLfOM",
-	"sAgCYSVlEAUQEiFWhtXuS6CRIfc9Fzc0ipB9fZIzjYMFWRl9i7hl507w/nz44+D4WDPRyITAGZVKmOW1",
-	"XIQxlxjBTjDsfxhcjoa90eD8bHJ0cn7ZP3Z8P+PqPU9Z9PX3ccbtNnJxoJoyYxnOzkeT9+dXZyWicqN0",
-	"iUpRNpNfjMDayWvo7d+hWME0JjPgUyMDztYaEi/IKuYkGnF+QsQMv40YZEJ4w6OVPt9YL61NAWGGQIni",
-	"zioeJkpaOgWf0vjL0ZfNt4XC5ZzHCIl9yBAwJApP6IIq/AYyNuIcFoStMk7JQxCoxArIVKG1mSxd3KDQ",
-	"Ryox5CySQBkEQ/1Uo6efMk5qjiRyfrv006Y7vHRzKA5LQhXc4JQLtItSNtNTFVt63GVpp8tIquZc0F+/",
-	"BbN+EZzNIBQYIVOUxNqi5Khj2D/un40GvZNLZ1s07xS/RVbySX7heXzAT4l23dYO3fFbY3iuznpXo5/O",
-	"h4N/5Bbnisk0SbhQGJ1iRMnIcOK3UB9tTIP1tYJmyX/nwG2GF0TKJRdlHEGiiOpxJL4QPEGhqEYbUxJL",
-	"9L2k9NW9x3A5SdwMTxooXGaLaX7xOKoMre5r6BATpCzWvtVYVolSahdwgzPCYEnVHAjEfEaZPUItljmg",
-	"yuf2vQX5dIJspuZed+/NW4Oxss+FyEolKJt5FmNlcO1jdYfX+dP85p8YKuPhDTYq4yuPxDTE/3SfmyFf",
-	"lOmyWGqNqIMKUfsbRLllXndImFH4qITlEK+8ezu0dtsZsHkJIa8YYxFqmbtVsJoQpVBokfmfj73GP671",
-	"P+3Gu8n1//+TV8PGHNveb/6WA6T68IBGmcN0D/owo3foBNH5KLNF2fSeEiuzrYKcTQ6vH4RhXe1B3GXW",
-	"5TGmlsB/KJAYr+Xttff2G+1Oo90Zdfa67Xa33f6H53sRUcYg0cTrep29vzTbzXaz4/kmnunNzHLeKf+V",
-	"xjFpvWm2NRU0KuuSNvctmYYhSunGTcwTDxvHmxFTCoUiorCh6ALrDjAjrn63NryqLqG3UXPapc3cP3FY",
-	"NKlsvu4UaFQbza27w+ybew+Z9pgf11llPk4JjVOB2Udj4RrGwjWc6GGU/ZjZpkZozHn+vdHc0pcOu7TS",
-	"JCJ2uNBsjjWEaeGnEDHCsoGrMmryzP2tMy4qnb6fH7Yb5w6zjp0fkEUWl2R8WpBYj5ii+8PEYmZfOEUx",
-	"YVxNFJ9Isqrdwwlhs9TpfTYjsllMpQ7Xo1SF+v9TgSyc10+gz+C55rccaVvbW+sSCu/nhVwIDFXjJy4k",
-	"/sV7+BwTXp54q1ulUwiMRAUZYjC27It4UN8zM9egSspmMTZSiWWvDQJDpHcYwc3KZhqaUKEzo2OT1M9x",
-	"7Ntd22nhI17gqLZ7lrWFt9t83ytjpM2EmoIYiVTwVx2yCRIqFNI3wf0e8FRp93Sg/4n5EgWERKIPaZLk",
-	"f0d0RpU0A+RqccNj46gKz7omhS8Whb/WiEJdIq5s/pKkkaRGC9cPpH6Octz8XCUkMQqVewdk5CYucnEL",
-	"Im5RT5mPZLiUMSqb4HTfCVxQZkMnO8zaUfdxQ1+zFXNZuOE8RsL0bvL1634sUVP3c4W0ugdKdNb9nFO9",
-	"+eO6ejgq/WwvxeDyKlWSyvTXinfNQV6ZWV+obP83+bvBj1IW49HNV+3Ae4pxJIGhBpwSFRCh4/84rmiz",
-	"hs4pU2KlIXPfOluc8OnkhgqtrF7n3bu2RX9a06mQauLy1j3trDzfmzkvXHjdOPejJfcZk2LoMdePJXPO",
-	"cGJTEl7X+/P+3sFf2p29/YM3bzd9W07mur0bXJ7Dfuft20YHSJzMSWMP3LOg4bPerd61Pu1MK+vgYnnT",
-	"ayjzyRl871Njxhsb05bZdf80FbPPgzNPzh+/EN48Y8KXbK963OvH2G923h74ENNbhLIkPOP81mxSietl",
-	"EtcI8HOJWj/+EqPyM7nerpbPtEwLysrfdr6UfMMOYUCkpDOGEXCGPoRzDG8tUCryorvNmjD4fu/hT95z",
-	"9GE9ma2A2qTrNFWpwAogdCrzGhWpLnNEmMZxNwi4SNQKuICbmLBbDffqwF2n3V4Hd8WGx+NL71Gdewwz",
-	"u0BjTYceG5GHEutq8u23+Hq9K4nLePznj53Gu+uP7ca76/uO3zmok5w675WnwF+CxbIM9iRBMVlSFvGl",
-	"191v+579e+Ky1173bXvDU9SOvddcdPnntvnv8SLq5kqlGf769uCp8Ws2aW0yv5bIOiMzNEUtFF8/p1cN",
-	"CJ+doq2Nl0pz1W1qpAO6oStRv3BLW4LGHvz8ywgUB4ksAiIh6LligoGRXfgRiUAB47Td3g/NJOZPDJ7O",
-	"wtkl6zZyJVG89kg2Ur0bivsZ2ZRtYeuD70kMU0HV6lKfpqXpxvBGM6z49D5b9udfRlkdxyBV82tBxlyp",
-	"xJYcKJvymoOxdXCZZUWPUql4RAmDGxLeIou6Lsp3ifpMcLQpJCCLXIDNAkhkCm5WY2Z26JspXUeGy12Z",
-	"wJWVQggNfk0MYZ/GOy3MIDDkIjIuE7QHtWT6Y6aHJygaplwriEIw2S9pMPTNCki0oEw2x2zMesxmcvOa",
-	"SnA/tjnYsdeF+7HJ3449H8ZZOD/2Hh4CH5ZzFAiB/tmkKwhIpQEOXB4N+73TwdmHyeVZ72/9MaOmPDWl",
-	"KLoQlHLaAeyQmuYI2zhR3whhGLOcr3b9MdvoTfE3e27KX5UKYj5UGhj0ZHUFdh+q5S8fSgV7/WO19G0e",
-	"v7y6uDgfjvrHk9P+8aA3Gf39om8WuOj9/eS8dzwZnZ9PTnrDD339/LA36k9OBqeDUf84gB0jP5VS5q4P",
-	"QWWF0/7op/Njs2rv5OT8F02W4cWoPzzrnUz6w+H5MJ+q6ITQE40Gp/3zK833N+39XXP8xoxJE1f9/MtI",
-	"wk7/cu/NWz+T5FtcAY18IGlEkYX6vDPZD3ZhOecSIUlvYhrqR+085rOcYzRmREHQai4xjhu3jC9Z65/L",
-	"W9m0RTrok3AOGlIY2TEAryFphFnxq2vK9TMtHFrmc6VCFsmxCQlXYPtUsmqZU08t9X51sNE0MxJIHLsH",
-	"FzajRJj+AaNsmh/kmFlFnRIaS5gKvrCFZ/yk8hIkZ1Z9is6OOblDICV1g51M3ZjVuN0uWLKzSRYkQstq",
-	"ztBRRYU1E3LMrNXxtXrbca70QplURJ+G4jPUHDgEfueq43Zl/Rdhcuk6ufberYmaof0Y76ixLqU9SsRI",
-	"q+U01rhJw3ETppmz14TyVEFC1Fzudt2pqLk9dv2JSpniD/JwzAKXAQ/0rgizFsuYCQbD90ewv7//DvLy",
-	"h0biV6Mj2MlJkHO+lMA4/MoZ7h7qYSkzMjRmhuOmQe1gQwc3pqjV/9bYuD2TYp3ylEVjTzNZzXHMimIB",
-	"aJ9nGLR7mDPnBwkO4+USKWEnkBgKVFpBs287e/vBLtwIJLegTa8hPRdikTorT0yzwTSVGDXHTAduNEQH",
-	"KVym4XSgvVcqYueqZLfV4gkyyVMRYpOLWcsNki39rEawVJk8Z+GpehcDz/fuUEjr0zrNtq1n6ZlIQr2u",
-	"t99sN/ctZJ4bn9oqijKmG5Jb8FZ1jh/oHUJgFMy2X+EnEqp4lYl0KanNRZ6K36mUs438jVnQWq8CBb5z",
-	"n1rNdpuw0fHgw1Q7WQb4iUrtIfMeNW6OVztDgXDQ7tRLQqmvRJIFwpKL2ybYziGtAYtEOe9aLGDd7JjR",
-	"kgcmRrKDco3L7rdc5gqsGjTBtdOASVjHVKvG4MIefy5zg8jr2mJMAbV/5NHqi3VaVAo9D1UI5lK9lRbM",
-	"vXb7i61dRc813R4nfDbDCCgzHScHdum6GXMSW6UWUTOk8/SQSruOHtTZf3rQeuOYGffmOYvVtM3owXvv",
-	"nh5cbsIyzJqSNFZPj8vaaQrM7HU/XvueTBcLYjKmJ3wG26BrSUU1WiYzqdG5Btla/ezJe9d69g3N3W4w",
-	"To1XreDi0jo+WBDYeQMLylKFGvJy69CcZi/nyIDattQC9ja1M2a4zEttSUxClGYkZyhBWyiMXINXFziL",
-	"V86tL61DN3RILXNjNqo40MI8zI2/dcZFExFxlFWFzsh0IPxxBXcSa3Rx5Pj8NZS90lTzjZU9qzLWqPlg",
-	"WjnZ6on6QIqGNc6MF12S1astwr+hcptjf4UiC5ey2a7FRwbflY9rw4TskLoyblbFtSd/AGFMpERpS7lj",
-	"tq2W62eF3N0mHLTfVQM4axK2S9LhmB2096E2yCvGOnStNdpotyK3WOnIlmO2ExxdXY7Ojwe9s8n5Rf9s",
-	"Up7yP0y2JNhtwnE2R2ys6ws8fpYs+0p2YD0X9yxT0Pliy5tk05bmzlyMiAQXPbze+T9D1YsbAGbEM/Q0",
-	"v4Hxb2pNrM6X9OopW7LAVp4rTNI6K2K6tmRFdYn2xSFmKLwmuDeBvG87ZbXbpiyM0wijLkRUhkREY1Y0",
-	"O2tzY7UQyIxoXdTCxuMoX1A7eP25dElghoeQIIs03i/ZTmmjiVAH33GM0VZTRGpv0OR7rFN8y4q+S6T+",
-	"0TDAo4qf4Tqt+LaN77DUrc44xJzNUJjgTH7bgOC7Wag1C9V8+8frh6qdMIdYSry5E36GuSgnvRtZ0rt1",
-	"7y7uPGhyZ6jqaifukVKziEASSXCa5/Zr+sCqivcBVW3bVb02PM6s+qtJ31Bef2eSMEQS2SCrrphhcoNQ",
-	"XIDNhKPMReldm7JecRH3Yz2dxSOt/BrstV/vdi5RWamYxmQmbZXamhxjtiXcIiYuGWsv9e5wkYnQbhN6",
-	"JjKULiurJ9kUK9tTsVWyvrx5f6Tl7PnG/ncu3t+tayZYn69VzuKWK+a1yhKU7y+ZUp94zZWlQ4uM7EUS",
-	"qsZskUrTNSLobK5gB2OJaxfny1fYMji4teLjqjssGrM65AYV4HZoabYAQyu7NOCCstl2aHZRdAZ/DfWt",
-	"v6T2+0nVjMo1uBJU+56g/Q3hValb/SlklRQduA5BbcCg01XWpvsa55BfLP6jYRe+ZFljRonP2XYtPFHh",
-	"/DGYYfuYre3TAak1OQXgOHTJZvtd9Q42uFdJ+CYsHjOJyteWTNtOp4NwkyqTbhK44Hc6Lh2awpQEAsHa",
-	"faisCFVj56xnqUrBlzd01Z7TLwVNKtL33Rj9FmjkKT3Rhkh7atm6t++LeWjZRqatUV3+5gw1x4XE+A5N",
-	"XTfrp2jCma3dmA7cQwhM2T7I2qN23L7hTdsHomDBpYJOu707Zgae0EjCDcZ8CYEtCrnugeL6a0ykcq0L",
-	"7ptE4B3lqYSEzHC3tmRLpbqSKPp2axuxi3l7zr9SNF3brsJv6K68aSA/sjdtv9L2+VTL5joLz1m8yhhi",
-	"QRnTG7T7zjJo+Vt91uiybPFe/xqf68/EKlThQj6Z1zL3gou+XSIEWW2DMJYVflb1M5LzjVNKL89NHzwr",
-	"NLOvgfkd2gitEkCyHkfMFCOzEFpbXhPmuzdcPVzXGJZnoB09/Ivhne+y8zVRGFnvj92x/XRb4dirxGgr",
-	"jutJCC56o6OfoASkA9+1jFkPFVjJCw6LBl3XHZRl/heUmXeumc7um1WwLWW0LpffEdhvqg/fQV4O8l6k",
-	"hjVGuWittDoWo710VtWCY/O91oLi2s2GPB48AhbnxHSOFo243/3717bROuosxKPcAr0hIZ/t7bfk9HsO",
-	"4Ac115KC/HVipgFjSj9hBPYn06JavdoUmM4VMxkZs4isdn17XREj22e9rYm7dJHDJR3zzu2sZbsuYri0",
-	"WKQq7V+h9SOf/xsnFdcW3tRaKyqUwZSLEJvfPcgfz4NconqhfbDTi7vMPNj+91Z+/8RYAjdo8+UvRdOW",
-	"b8sAfpG8Nk3qpi5t02emJpy9EKCaPd2Mp00a3Lk/lxOw95YblLmbJ1zYSw8r645Mg7q9cFWsU4ClmovJ",
-	"NTUd0zeWvb0yn6Va0tmcy+YgzIbLt8BMgUjTVprKsv3h+uF/AwAA//8=",
+	"9YdLPAAkEnn8kJngvRfyRcIZMiW97r2XEEEWqFCYq6M5YQxj/TNCGQqaKMqZ1/V6jKs5CrgjcYpAJRy0",
+	"2xAMzv67dzI4nhz91Ds7658ETc/3qH49IWru+R4jC/S6Xuh69T2B/0qpwMjrKpGi78lwjguih/uTwKnX",
+	"9f5fqyCvZZ/K1hlXdEpDomnJKHx48L0riWIQbRI7miOkEsUPEmh0CIwrIJBwSRW9Q6BM4QzFxiSuLvvD",
+	"yeB42yRSO9hjc5hysSDK63qUqbcHnu8tKKOLdOF1O76nVgnaR3p070FPQKBMOJNoeP8jiYb4rxSl0lch",
+	"ZwqZ+UmSJHazb/1T6hnee/iJLJIYzU8huLBNIj3Cj73jybD/X1f9y5EmAaUkM33/lEpJ2QxwQajl3/O4",
+	"3zf9G3rXZAKmFONIM3Lh+uYCKLsjMY18/VvNEX6+PD8zr5BY8wejQwgcUQFIspKwnNNw3vQefO+Is2lM",
+	"w+cw4HNpd/JMwpCnTMGcSFBzKoFEkUApYSfon/YGJ5NR72/9s2DXkNcvOP11aYOU4acEQ4URmOUt84yw",
+	"CAJhJWUQBRASIVaG1e4m0MiQ+56LGxpFyL4+yZnGwYKsjL5F3LJzJ3h/PvxxcHysmWhkQuCMSiXM8Fou",
+	"wphLjGAnGPY/DC5Hw95ocH42OTo5v+wfO76fcfWepyz6+vM443YauThQTZmxDGfno8n786uzElG5UbpE",
+	"pSibyS9GYG3nNfT271CsYBqTGfCpkQFnaw2JF2QVcxKNOD8hYobfRgwyIbzh0Uqvb6yH1qaAMEOgRHFn",
+	"FQ8TJS2dgk9p/OXoy/rbQuFyzmOExL5kCBgShSd0QRV+AxkbcQ4LwlYZp+QhCFRiBWSq0NpMli5uUOgl",
+	"lRhyFkmgDIKhfqvR028ZJzVHEjm/XXq06Q4vXR+Kw5JQBTc45QLtoJTNdFfFlB53WdrpMpKqORf012/B",
+	"rF8EZzMIBUbIFCWxtig56hj2j/tno0Hv5NLZFs07xW+RlXySX3geH/BTol23tUN3/NYYnquz3tXop/Ph",
+	"4B+5xbliMk0SLhRGpxhRMjKc+C3URxvTYH2soFny3zlwm+EFkXLJRRlHkCiiuh2JLwRPUCiq0caUxBJ9",
+	"LynduvcYLieJ6+FJA4XLbDDNLx5HlabVeQ0dYoKUxdq3GssqUUrtAm5wRhgsqZoDgZjPKLNLqMUyB1R5",
+	"3763IJ9OkM3U3OvuvXlrMFZ2XYisVIKymWcxVgbXPlZneJ2/zW/+iaEyHt5gozK+8khMQ/xPd90M+aJM",
+	"l8VSa0QdVIja3yDKDfO6RcKMwkclLId45dnbprXTzoDNSwh5RRuLUMvcrYLVhCiFQovM/3zsNf5xrf+0",
+	"G+8m1///T14NG3Nse7/5LAdI9dsDGmUO073ow4zeoRNE56PMFGXTe0qszLQKcjY5vL4QhnW1C3GXWZfH",
+	"mFoC/6FAYryWt9fe22+0O412Z9TZ67bb3Xb7H57vRUQZg0QTr+t19v7SbDfbzY7nm/1Mb2aG8075rzSO",
+	"SetNs62poFFZl7S5b8k0DFFK125i3njYWN6MmNJWKCIKG4ousG4BM+LqZ2u3V9Uh9DRqVrs0mfsnFosm",
+	"lcnXrQKNandz6+4wu3PvIdMe8+M6q8zllNA4FZhdGgvXMBau4UQPo+xhZpsaoTHn+X2juaWbDru00iQi",
+	"trnQbI41hGnhpxAxwrKBqzJq8sz5rTMuKq2+ny+2a+cWs46dH5BFFpdkfFqQWLeYovth9mJmXjhFMWFc",
+	"TRSfSLKqncMJYbPU6X3WI7JZTKXerkepCvX/U4EsnNd3oNfguea3vNO2trfWJRTezwu5EBiqxk9cSPyL",
+	"9/A5Jrzc8Va3SqcQGIkKMsRgbNkX8aC+Z3quQZWUzWJspBLLXhsEhkjvMIKblY00NKFCZ0bHJqmf49i3",
+	"u7bTwke8wFFt9yxrA2+3+b5XxkibATUFMRKp4K96yyZIqFBI32zu94CnSrunA/0n5ksUEBKJPqRJkv+O",
+	"6IwqaRrI1eKGx8ZRFZ51TQpfLAp/rRGFukBc2fwlSSNJjRauL0h9H+V983OVkMQoVO4dkJGbuIjFLYi4",
+	"Rd1l3pLhUsaobIDT3RO4oMxunWwza0fd5Ya+ZiPmsnDDeYyE6dnk49c9LFFT97hCWt0LJTrrHudUbz5c",
+	"Vw9HpZ/NpWhcHqVKUpn+WvGuWcgr0+sLle3/Jn83+FGKYjw6+aodeE8xjiQw1IBTogIi9P4/jivarKFz",
+	"ypRYacjct84WJ3w6uaFCK6vXefeubdGf1nQqpJq4uHVPOyvP92bOCxdeN879aMl9xqRoesz1a8mcM5zY",
+	"kITX9f68v3fwl3Znb//gzdtN35aTuW7vBpfnsN95+7bRARInc9LYA/cuaPisZ6tnrVc708o6uFie9BrK",
+	"fLIH3/vUmPHGRrdldt0/TcXs8+DMk/3HL4Q3z+jwJdOrLvf6MvabnbcHPsT0FqEsCc9YvzWbVOJ6mcQ1",
+	"AvxcotaXv8SofE2ut6vlMy3TgrLy3c6Xkm/YIQyIlHTGMALO0IdwjuGtBUpFXHS3WbMNvt97+JP3HH1Y",
+	"D2YroDboOk1VKrACCJ3KvEZFqsMcEaZx3A0CLhK1Ai7gJibsVsO9OnDXabfXwV0x4fH40ntU5x7DzG6j",
+	"saZDj7XItxLravLtp/h6vSuJy3j854+dxrvrj+3Gu+v7jt85qJOcOu+Vh8BfgsWyCPYkQTFZUhbxpdfd",
+	"b/ue/T1x0Wuv+7a94Slq295rLrr4c9v8ezyJujlSqYe/vj14qv2aTVrrzK8lss7IDE1SC8XXj+lVN4TP",
+	"DtHW7pdKfdVNaqQ3dEOXon7hlLZsGnvw8y8jUBwksgiIhKDnkgkGRnbhRyQCBYzTdns/NJ2Ynxg8HYWz",
+	"Q9ZN5EqieO2SbIR6NxT3M6Ip27atD74nMUwFVatLvZqWphvDG82w4up9NuzPv4yyPI5BquZpQcZcqcSm",
+	"HCib8pqFsXlwmUVFj1KpeEQJgxsS3iKLum6X7wL1meBoU0hAFrEAGwWQyBTcrMbMzNA3XbqKDBe7MhtX",
+	"VtpCaPBr9hD2bbzTwgwCQy4i4zJBe1BLpj9munmComHStYIoBBP9kgZD36yARAvKZHPMxqzHbCQ3z6kE",
+	"92Mbgx17Xbgfm/jt2PNhnG3nx97DQ+DDco4CIdCPTbiCgFQa4MDl0bDfOx2cfZhcnvX+1h8zatJTU4qi",
+	"C0Epph3ADqkpjrCFE/WFEIYxy/lq1x+zjdoUf7PmpnyrlBDzoVLAoDurS7D7UE1/+VBK2OuH1dS3ef3y",
+	"6uLifDjqH09O+8eD3mT094u+GeCi9/eT897xZHR+PjnpDT/09fvD3qg/ORmcDkb94wB2jPxUUpm7PgSV",
+	"EU77o5/Oj82ovZOT8180WYYXo/7wrHcy6Q+H58O8q6ISQnc0Gpz2z68039+093fN8hszJs2+6udfRhJ2",
+	"+pd7b976mSTf4gpo5ANJI4os1OudyX6wC8s5lwhJehPTUL9q+zHXco7RmBEFQau5xDhu3DK+ZK1/Lm9l",
+	"0ybpoE/COWhIYWTHALyGpBFmya+uSdfPtHBomc+VClkkx2ZLuAJbp5Jly5x6aqn3q42NppmWQOLYvbiw",
+	"ESXC9AOMsm5+kGNmFXVKaCxhKvjCJp7xk8pTkJxZ9SkqO+bkDoGU1A12MnVjVuN2u2DJzjpZkAgtqzlD",
+	"RxUV1kzIMbNWx9fqbdu51AtlUhG9GorPUHPgEPidy47bkfUvwuTSVXLtvVsTNUP7Md5RY11Kc5SIkVbL",
+	"aaxxk4bjZptm1l4TylMFCVFzudt1q6Lmdtn1FZUyxR/k4ZgFLgIe6FkRZi2WMRMMhu+PYH9//x3k6Q+N",
+	"xK9GR7CTkyDnfCmBcfiVM9w91M1SZmRozAzHTYHawYYObnRRq/+tsXF7JsQ65SmLxp5msprjmBXJAtA+",
+	"zzBo9zBnzg8SHMbLJVLCTiAxFKi0gmZ3O3v7wS7cCCS3oE2vIT0XYpE6K09MscE0lRg1x0xv3GiIDlK4",
+	"SMPpQHuvVMTOVcluq8UTZJKnIsQmF7OWayRb+l2NYKkycc7CU/UuBp7v3aGQ1qd1mm2bz9I9kYR6XW+/",
+	"2W7uW8g8Nz61VSRlTDUkt+Ct6hw/0DuEwCiYLb/CTyRU8SoT6VJQm4s8FL9TSWcb+RuzoLWeBQp85z61",
+	"mu02YaPiwYepdrIM8BOV2kPmNWrcLK92hgLhoN2pl4RSXYkkC4QlF7dNsJVDWgMWiXLetRjAutkxoyUP",
+	"TIxkB+Ucl51vOc0VWDVogiunAROwjqlWjcGFXf5c5gaR17XJmAJq/8ij1RertKgkeh6qEMyFeislmHvt",
+	"9hcbu4qea6o9TvhshhFQZipODuzQdT3mJLZKJaKmSefpJpVyHd2os/90o/XCMdPuzXMGqymb0Y333j3d",
+	"uFyEZZg1JWmsnm6XldMUmNnrfrz2PZkuFsRETE/4DLZB15KKarRMZlKjcw2ytfrZlfeude8bmrvdYJwa",
+	"r1rBxaVxfLAgsPMGFpSlCjXk5dahOc1ezpEBtWWpBextamfMcJmn2pKYhChNS85QgrZQGLkCry5wFq+c",
+	"W19ah27okFrmxmxUcaCFeZgbf+uMiyYi4ugyU4rcYulVm8Ay3m1nr92GhdSgVeqpEGU8gqILbU90D6Y3",
+	"hXEMSPUAVRORTdzB+sdNhtMBo90jt3Jfw3xUynS+sfnI8pY1hmMwrchKVUZ8IEUJHGdmFZZk9Wob829o",
+	"Lsyyv8I0CBcE2m4XjgxiLC/XhlHaIXWJ4SwvbFf+AMKYSInSJofHbFt22M9Sw7tNOGi/q24JrZHZLkmH",
+	"Y3bQ3ofabWPR1uH1QsPJLVZqvOWY7QRHV5ej8+NB72xyftE/m5S7/A8Tfwl2m3Cc9REbe/0CDJGF376S",
+	"HViP7j3LFHS+2PAmfLWlXDQXIyLB7UdeDyeeoerFmQLT4hl6mp/p+De1JlbnS3r1lC1ZYCuPPiZpnRUx",
+	"dWCyorpEe/cQM1xfEy4woQHf1t5qIEBZGKcRRl2IqAyJiMasKJ/W5sZqIZAZ0bqohY3HUT6ghgz6unTs",
+	"YIaHkCCLtMcv2U5p9yeh3s7HMUZbTRGpPZOTz7FO8S0r+i40+0fDAI8qfoYUteLbwsDDUv074xBzNkNh",
+	"tnvy224xvpuFWrNQjeB/vH6o2gmziKVQnlvhZ5iLchi9kYXRW/fuKNCDJneGqi4b414plZ8IJJEEp3lu",
+	"vqayrKp4H1DVFnLVa8PjzKo/7PQN5fV3JglDJJHdttWlR0y0EYojtZlwlLkovWuTKCyO9n6sp7N4pZUf",
+	"rL32693OJSorFdOYzKTNe1uTY8y2hFvExIV37THhHS4yEdptQs/sNaWL8+pONsXKVmlslawvb94fKWJ7",
+	"vrH/nYv3d+uaCdbna5WzuOUcfK2yBOUTUSZ5KF5zCOrQIiN7NIWqMVuk0tShCDqbK9jBWOLaUfzyobgM",
+	"Dm7NIbl8EYvGrA65QQW4HVqaLcDQyi4NuKBsth2aXRS1xl9DfeuPvf1+QjWjclavBNW+h3x/Q3hVqn9/",
+	"ClklRU2vQ1AbMOh0lRX+vsY55EeV/2jYhS9ZVupR4nM2XQtPVDh/DGbYymhr+/SG1JqcAnAcuvC1vVc9",
+	"1Q3u4xS+2RaPmUTla0umbafTQbhJlQk3CVzwO70vHZpUlwQCwdoJqyytVWPnrGepSsGXN3TVKtYvBU0q",
+	"0vfdGP0WaOQpPdGGSHtq2bq3X6B5aNnSqK27uvxbHGqOC4nxHZpMcVah0YQzmw0yNb2HEJhCgCAruNpx",
+	"84Y3bR+IggWXCjrt9u6YGXhCIwk3GPMlBDbN5OoRigO1MZHKFUO4O4nAO8pTCQmZ4W5tEphKdSVR9O3U",
+	"NvYu5ns8/0rR1IG7mgFDd+XbBfmSvWn7lULSp4pA11l4zuJVxhALypieoJ13FkHLvxO0Rpdli/f6DwNd",
+	"fyZWoQoX8sm4ljlpXFQCEyHIahuEsazwszyikZxvHFJ6eWz64FlbM/thmd+hjdAqASSrmsRMMTILobXl",
+	"Ndt8982sh+saw/IMtKObfzG88112viYKI+sVtzu2Qm8rHHuVGG3FcT0JwUVvdPQTlIB04LsiNOuhAit5",
+	"wWFR8uvqjbLI/4Iy8xU3Uyt+swq2hYzW5fI7AvtN9eE7yMtB3ovUsMYoF8WaVsditMfYqlpwbO5rLSgO",
+	"8mzI48EjYHFOTC1qUdr73b9/bRutd52FeJSLqjck5LO9/ZaYfs8B/KDmoFOQf6DMFGBM6SeMwD4yRa/V",
+	"w1KBqVwxnZExi8hq17cHIDGyldvbysJLR0Nc0DGvBc+KwOt2DJcWi1Sl/SuUfuT9f+Og4trAm1prRYUy",
+	"mHIRYvO7B/njeZBLVC+0D7Z7cZeZB1tR38pPtBhL4Bptfk6mKNrybRrAL4LXpuzd5KVt+MzkhLNPDFSj",
+	"p5v7aRMGd+7PxQTsSegGZe4sCxf2GMXKuiNT8m6PcBXjFGCp5qhzTU7H1I1l38PMe6mmdDb7sjEIM+Hy",
+	"uTKTINK0lbqybH+4fvjfAAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -7,7 +7,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"gatehouse/handlers"
+	"gatehouse/handlers/internal/custodianflow"
 	"gatehouse/handlers/internal/handlertest"
 )
 
@@ -155,5 +158,25 @@ func TestLoginTokenRequestReplacesOlderTokens(t *testing.T) {
 	wantError(t, tokenLogin(h, "hal@example.com", older), http.StatusUnauthorized, "INVALID_CREDENTIALS")
 	if resp := tokenLogin(h, "hal@example.com", newer); resp.Status != http.StatusOK {
 		t.Fatalf("newest token: %d %s", resp.Status, resp.Body)
+	}
+}
+
+// How long a login-token request takes does not tell whether the address has an account: the
+// mail's transaction for a known address outlasts the lookup of an unknown one, so every answer
+// waits for the same least time.
+func TestLoginTokenTakesTheSameTimeForUnknownEmails(t *testing.T) {
+	t.Parallel()
+	const least = 150 * time.Millisecond
+	h := handlertest.New(t, handlers.Config{Custodian: custodianflow.Config{LoginTokenAnswerTime: least}})
+	register(t, h, "ivy@example.com")
+	for _, email := range []string{"ivy@example.com", "nobody@example.com"} {
+		start := time.Now()
+		resp := send(h, http.MethodPost, "/auth/login-token", "", map[string]any{"email": email})
+		if took := time.Since(start); resp.Status != http.StatusOK || took < least {
+			t.Fatalf("%s: %d after %v, want 200 after at least %v", email, resp.Status, took, least)
+		}
+	}
+	if len(h.MailTo("ivy@example.com")) != 1 {
+		t.Fatal("no mail for the known address")
 	}
 }

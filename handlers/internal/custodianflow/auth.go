@@ -184,7 +184,9 @@ func (f *Service) loginToken(ctx context.Context, email, raw string) (string, er
 }
 
 // RequestLoginToken mails a single-use login token to email when it has an account, replacing
-// any token mailed before; the answer is the same when it has none.
+// any token mailed before; the answer is the same when it has none, and comes no sooner than
+// LoginTokenAnswerTime after the request either way (the mail's transaction takes longer than
+// the lookup of an unknown address).
 func (f *Service) RequestLoginToken(ctx context.Context, email string) error {
 	email = NormalizeEmail(email)
 	if err := f.limiter.Check(ctx, f.cfg.TokenPerIP, reqctx.From(ctx).ClientIP); err != nil {
@@ -193,6 +195,14 @@ func (f *Service) RequestLoginToken(ctx context.Context, email string) error {
 	if err := f.limiter.Check(ctx, f.cfg.TokenPerEmail, email); err != nil {
 		return err
 	}
+	answerAt := time.NewTimer(f.cfg.LoginTokenAnswerTime)
+	defer func() {
+		select {
+		case <-answerAt.C:
+		case <-ctx.Done():
+			answerAt.Stop()
+		}
+	}()
 	u, err := f.store.CustodianUserGetByEmail(ctx, f.store.Pool(), email)
 	if errors.Is(db.Translate(err), db.ErrNotFound) {
 		return nil
