@@ -560,7 +560,8 @@ type ClientInterface interface {
 	//
 	// Give `email` and exactly one of `password` or `token` (a login token from
 	// `/auth/login-token`, single use). Wrong credentials, for an existing address or not,
-	// are 401 `INVALID_CREDENTIALS` after the same work. Every attempt on an existing account
+	// are 401 `INVALID_CREDENTIALS` after the same work (a login with a token answers no sooner
+	// than 200 ms, right or wrong). Every attempt on an existing account
 	// is recorded as an `auth/success` or `auth/failure` event. Limited per client IP.
 	//
 	// Takes any type of body and a specified content type.
@@ -572,7 +573,8 @@ type ClientInterface interface {
 	//
 	// Give `email` and exactly one of `password` or `token` (a login token from
 	// `/auth/login-token`, single use). Wrong credentials, for an existing address or not,
-	// are 401 `INVALID_CREDENTIALS` after the same work. Every attempt on an existing account
+	// are 401 `INVALID_CREDENTIALS` after the same work (a login with a token answers no sooner
+	// than 200 ms, right or wrong). Every attempt on an existing account
 	// is recorded as an `auth/success` or `auth/failure` event. Limited per client IP.
 	//
 	// Takes a body of the `application/json` content type.
@@ -783,7 +785,8 @@ type ClientInterface interface {
 //
 // Give `email` and exactly one of `password` or `token` (a login token from
 // `/auth/login-token`, single use). Wrong credentials, for an existing address or not,
-// are 401 `INVALID_CREDENTIALS` after the same work. Every attempt on an existing account
+// are 401 `INVALID_CREDENTIALS` after the same work (a login with a token answers no sooner
+// than 200 ms, right or wrong). Every attempt on an existing account
 // is recorded as an `auth/success` or `auth/failure` event. Limited per client IP.
 //
 // Takes any type of body and a specified content type.
@@ -805,7 +808,8 @@ func (c *Client) LoginWithBody(ctx context.Context, contentType string, body io.
 //
 // Give `email` and exactly one of `password` or `token` (a login token from
 // `/auth/login-token`, single use). Wrong credentials, for an existing address or not,
-// are 401 `INVALID_CREDENTIALS` after the same work. Every attempt on an existing account
+// are 401 `INVALID_CREDENTIALS` after the same work (a login with a token answers no sooner
+// than 200 ms, right or wrong). Every attempt on an existing account
 // is recorded as an `auth/success` or `auth/failure` event. Limited per client IP.
 //
 // Takes a body of the `application/json` content type.
@@ -1862,7 +1866,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Give `email` and exactly one of `password` or `token` (a login token from
 	// `/auth/login-token`, single use). Wrong credentials, for an existing address or not,
-	// are 401 `INVALID_CREDENTIALS` after the same work. Every attempt on an existing account
+	// are 401 `INVALID_CREDENTIALS` after the same work (a login with a token answers no sooner
+	// than 200 ms, right or wrong). Every attempt on an existing account
 	// is recorded as an `auth/success` or `auth/failure` event. Limited per client IP.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -1874,7 +1879,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Give `email` and exactly one of `password` or `token` (a login token from
 	// `/auth/login-token`, single use). Wrong credentials, for an existing address or not,
-	// are 401 `INVALID_CREDENTIALS` after the same work. Every attempt on an existing account
+	// are 401 `INVALID_CREDENTIALS` after the same work (a login with a token answers no sooner
+	// than 200 ms, right or wrong). Every attempt on an existing account
 	// is recorded as an `auth/success` or `auth/failure` event. Limited per client IP.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -3348,7 +3354,8 @@ func (r SetUserRateLimitResponse) ContentType() string {
 //
 // Give `email` and exactly one of `password` or `token` (a login token from
 // `/auth/login-token`, single use). Wrong credentials, for an existing address or not,
-// are 401 `INVALID_CREDENTIALS` after the same work. Every attempt on an existing account
+// are 401 `INVALID_CREDENTIALS` after the same work (a login with a token answers no sooner
+// than 200 ms, right or wrong). Every attempt on an existing account
 // is recorded as an `auth/success` or `auth/failure` event. Limited per client IP.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -3366,7 +3373,8 @@ func (c *ClientWithResponses) LoginWithBodyWithResponse(ctx context.Context, con
 //
 // Give `email` and exactly one of `password` or `token` (a login token from
 // `/auth/login-token`, single use). Wrong credentials, for an existing address or not,
-// are 401 `INVALID_CREDENTIALS` after the same work. Every attempt on an existing account
+// are 401 `INVALID_CREDENTIALS` after the same work (a login with a token answers no sooner
+// than 200 ms, right or wrong). Every attempt on an existing account
 // is recorded as an `auth/success` or `auth/failure` event. Limited per client IP.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -7576,88 +7584,88 @@ func (sh *strictHandler) SetUserRateLimit(w http.ResponseWriter, r *http.Request
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
 	"7Hz5cuM4kverZPCbiLa/oS7bVTMlx0as2lZVq8fXyvJ2zJS8IkymJIwpgAOAVqkdfvcNHLwkylcd3dtT",
-	"9YdLPAAkEnn8kJngvRfyRcIZMiW97r2XEEEWqFCYq6M5YQxj/TNCGQqaKMqZ1/V6jKs5CrgjcYpAJRy0",
-	"2xAMzv67dzI4nhz91Ds7658ETc/3qH49IWru+R4jC/S6Xuh69T2B/0qpwMjrKpGi78lwjguih/uTwKnX",
-	"9f5fqyCvZZ/K1hlXdEpDomnJKHx48L0riWIQbRI7miOkEsUPEmh0CIwrIJBwSRW9Q6BM4QzFxiSuLvvD",
-	"yeB42yRSO9hjc5hysSDK63qUqbcHnu8tKKOLdOF1O76nVgnaR3p070FPQKBMOJNoeP8jiYb4rxSl0lch",
-	"ZwqZ+UmSJHazb/1T6hnee/iJLJIYzU8huLBNIj3Cj73jybD/X1f9y5EmAaUkM33/lEpJ2QxwQajl3/O4",
-	"3zf9G3rXZAKmFONIM3Lh+uYCKLsjMY18/VvNEX6+PD8zr5BY8wejQwgcUQFIspKwnNNw3vQefO+Is2lM",
-	"w+cw4HNpd/JMwpCnTMGcSFBzKoFEkUApYSfon/YGJ5NR72/9s2DXkNcvOP11aYOU4acEQ4URmOUt84yw",
-	"CAJhJWUQBRASIVaG1e4m0MiQ+56LGxpFyL4+yZnGwYKsjL5F3LJzJ3h/PvxxcHysmWhkQuCMSiXM8Fou",
-	"wphLjGAnGPY/DC5Hw95ocH42OTo5v+wfO76fcfWepyz6+vM443YauThQTZmxDGfno8n786uzElG5UbpE",
-	"pSibyS9GYG3nNfT271CsYBqTGfCpkQFnaw2JF2QVcxKNOD8hYobfRgwyIbzh0Uqvb6yH1qaAMEOgRHFn",
-	"FQ8TJS2dgk9p/OXoy/rbQuFyzmOExL5kCBgShSd0QRV+AxkbcQ4LwlYZp+QhCFRiBWSq0NpMli5uUOgl",
-	"lRhyFkmgDIKhfqvR028ZJzVHEjm/XXq06Q4vXR+Kw5JQBTc45QLtoJTNdFfFlB53WdrpMpKqORf012/B",
-	"rF8EZzMIBUbIFCWxtig56hj2j/tno0Hv5NLZFs07xW+RlXySX3geH/BTol23tUN3/NYYnquz3tXop/Ph",
-	"4B+5xbliMk0SLhRGpxhRMjKc+C3URxvTYH2soFny3zlwm+EFkXLJRRlHkCiiuh2JLwRPUCiq0caUxBJ9",
-	"LynduvcYLieJ6+FJA4XLbDDNLx5HlabVeQ0dYoKUxdq3GssqUUrtAm5wRhgsqZoDgZjPKLNLqMUyB1R5",
-	"3763IJ9OkM3U3OvuvXlrMFZ2XYisVIKymWcxVgbXPlZneJ2/zW/+iaEyHt5gozK+8khMQ/xPd90M+aJM",
-	"l8VSa0QdVIja3yDKDfO6RcKMwkclLId45dnbprXTzoDNSwh5RRuLUMvcrYLVhCiFQovM/3zsNf5xrf+0",
-	"G+8m1///T14NG3Nse7/5LAdI9dsDGmUO073ow4zeoRNE56PMFGXTe0qszLQKcjY5vL4QhnW1C3GXWZfH",
-	"mFoC/6FAYryWt9fe22+0O412Z9TZ67bb3Xb7H57vRUQZg0QTr+t19v7SbDfbzY7nm/1Mb2aG8075rzSO",
-	"SetNs62poFFZl7S5b8k0DFFK125i3njYWN6MmNJWKCIKG4ousG4BM+LqZ2u3V9Uh9DRqVrs0mfsnFosm",
-	"lcnXrQKNandz6+4wu3PvIdMe8+M6q8zllNA4FZhdGgvXMBau4UQPo+xhZpsaoTHn+X2juaWbDru00iQi",
-	"trnQbI41hGnhpxAxwrKBqzJq8sz5rTMuKq2+ny+2a+cWs46dH5BFFpdkfFqQWLeYovth9mJmXjhFMWFc",
-	"TRSfSLKqncMJYbPU6X3WI7JZTKXerkepCvX/U4EsnNd3oNfguea3vNO2trfWJRTezwu5EBiqxk9cSPyL",
-	"9/A5Jrzc8Va3SqcQGIkKMsRgbNkX8aC+Z3quQZWUzWJspBLLXhsEhkjvMIKblY00NKFCZ0bHJqmf49i3",
-	"u7bTwke8wFFt9yxrA2+3+b5XxkibATUFMRKp4K96yyZIqFBI32zu94CnSrunA/0n5ksUEBKJPqRJkv+O",
-	"6IwqaRrI1eKGx8ZRFZ51TQpfLAp/rRGFukBc2fwlSSNJjRauL0h9H+V983OVkMQoVO4dkJGbuIjFLYi4",
-	"Rd1l3pLhUsaobIDT3RO4oMxunWwza0fd5Ya+ZiPmsnDDeYyE6dnk49c9LFFT97hCWt0LJTrrHudUbz5c",
-	"Vw9HpZ/NpWhcHqVKUpn+WvGuWcgr0+sLle3/Jn83+FGKYjw6+aodeE8xjiQw1IBTogIi9P4/jivarKFz",
-	"ypRYacjct84WJ3w6uaFCK6vXefeubdGf1nQqpJq4uHVPOyvP92bOCxdeN879aMl9xqRoesz1a8mcM5zY",
-	"kITX9f68v3fwl3Znb//gzdtN35aTuW7vBpfnsN95+7bRARInc9LYA/cuaPisZ6tnrVc708o6uFie9BrK",
-	"fLIH3/vUmPHGRrdldt0/TcXs8+DMk/3HL4Q3z+jwJdOrLvf6MvabnbcHPsT0FqEsCc9YvzWbVOJ6mcQ1",
-	"AvxcotaXv8SofE2ut6vlMy3TgrLy3c6Xkm/YIQyIlHTGMALO0IdwjuGtBUpFXHS3WbMNvt97+JP3HH1Y",
-	"D2YroDboOk1VKrACCJ3KvEZFqsMcEaZx3A0CLhK1Ai7gJibsVsO9OnDXabfXwV0x4fH40ntU5x7DzG6j",
-	"saZDj7XItxLravLtp/h6vSuJy3j854+dxrvrj+3Gu+v7jt85qJOcOu+Vh8BfgsWyCPYkQTFZUhbxpdfd",
-	"b/ue/T1x0Wuv+7a94Slq295rLrr4c9v8ezyJujlSqYe/vj14qv2aTVrrzK8lss7IDE1SC8XXj+lVN4TP",
-	"DtHW7pdKfdVNaqQ3dEOXon7hlLZsGnvw8y8jUBwksgiIhKDnkgkGRnbhRyQCBYzTdns/NJ2Ynxg8HYWz",
-	"Q9ZN5EqieO2SbIR6NxT3M6Ip27atD74nMUwFVatLvZqWphvDG82w4up9NuzPv4yyPI5BquZpQcZcqcSm",
-	"HCib8pqFsXlwmUVFj1KpeEQJgxsS3iKLum6X7wL1meBoU0hAFrEAGwWQyBTcrMbMzNA3XbqKDBe7MhtX",
-	"VtpCaPBr9hD2bbzTwgwCQy4i4zJBe1BLpj9munmComHStYIoBBP9kgZD36yARAvKZHPMxqzHbCQ3z6kE",
-	"92Mbgx17Xbgfm/jt2PNhnG3nx97DQ+DDco4CIdCPTbiCgFQa4MDl0bDfOx2cfZhcnvX+1h8zatJTU4qi",
-	"C0Epph3ADqkpjrCFE/WFEIYxy/lq1x+zjdoUf7PmpnyrlBDzoVLAoDurS7D7UE1/+VBK2OuH1dS3ef3y",
-	"6uLifDjqH09O+8eD3mT094u+GeCi9/eT897xZHR+PjnpDT/09fvD3qg/ORmcDkb94wB2jPxUUpm7PgSV",
-	"EU77o5/Oj82ovZOT8180WYYXo/7wrHcy6Q+H58O8q6ISQnc0Gpz2z68039+093fN8hszJs2+6udfRhJ2",
-	"+pd7b976mSTf4gpo5ANJI4os1OudyX6wC8s5lwhJehPTUL9q+zHXco7RmBEFQau5xDhu3DK+ZK1/Lm9l",
-	"0ybpoE/COWhIYWTHALyGpBFmya+uSdfPtHBomc+VClkkx2ZLuAJbp5Jly5x6aqn3q42NppmWQOLYvbiw",
-	"ESXC9AOMsm5+kGNmFXVKaCxhKvjCJp7xk8pTkJxZ9SkqO+bkDoGU1A12MnVjVuN2u2DJzjpZkAgtqzlD",
-	"RxUV1kzIMbNWx9fqbdu51AtlUhG9GorPUHPgEPidy47bkfUvwuTSVXLtvVsTNUP7Md5RY11Kc5SIkVbL",
-	"aaxxk4bjZptm1l4TylMFCVFzudt1q6Lmdtn1FZUyxR/k4ZgFLgIe6FkRZi2WMRMMhu+PYH9//x3k6Q+N",
-	"xK9GR7CTkyDnfCmBcfiVM9w91M1SZmRozAzHTYHawYYObnRRq/+tsXF7JsQ65SmLxp5msprjmBXJAtA+",
-	"zzBo9zBnzg8SHMbLJVLCTiAxFKi0gmZ3O3v7wS7cCCS3oE2vIT0XYpE6K09MscE0lRg1x0xv3GiIDlK4",
-	"SMPpQHuvVMTOVcluq8UTZJKnIsQmF7OWayRb+l2NYKkycc7CU/UuBp7v3aGQ1qd1mm2bz9I9kYR6XW+/",
-	"2W7uW8g8Nz61VSRlTDUkt+Ct6hw/0DuEwCiYLb/CTyRU8SoT6VJQm4s8FL9TSWcb+RuzoLWeBQp85z61",
-	"mu02YaPiwYepdrIM8BOV2kPmNWrcLK92hgLhoN2pl4RSXYkkC4QlF7dNsJVDWgMWiXLetRjAutkxoyUP",
-	"TIxkB+Ucl51vOc0VWDVogiunAROwjqlWjcGFXf5c5gaR17XJmAJq/8ij1RertKgkeh6qEMyFeislmHvt",
-	"9hcbu4qea6o9TvhshhFQZipODuzQdT3mJLZKJaKmSefpJpVyHd2os/90o/XCMdPuzXMGqymb0Y333j3d",
-	"uFyEZZg1JWmsnm6XldMUmNnrfrz2PZkuFsRETE/4DLZB15KKarRMZlKjcw2ytfrZlfeude8bmrvdYJwa",
-	"r1rBxaVxfLAgsPMGFpSlCjXk5dahOc1ezpEBtWWpBextamfMcJmn2pKYhChNS85QgrZQGLkCry5wFq+c",
-	"W19ah27okFrmxmxUcaCFeZgbf+uMiyYi4ugyU4rcYulVm8Ay3m1nr92GhdSgVeqpEGU8gqILbU90D6Y3",
-	"hXEMSPUAVRORTdzB+sdNhtMBo90jt3Jfw3xUynS+sfnI8pY1hmMwrchKVUZ8IEUJHGdmFZZk9Wob829o",
-	"Lsyyv8I0CBcE2m4XjgxiLC/XhlHaIXWJ4SwvbFf+AMKYSInSJofHbFt22M9Sw7tNOGi/q24JrZHZLkmH",
-	"Y3bQ3ofabWPR1uH1QsPJLVZqvOWY7QRHV5ej8+NB72xyftE/m5S7/A8Tfwl2m3Cc9REbe/0CDJGF376S",
-	"HViP7j3LFHS+2PAmfLWlXDQXIyLB7UdeDyeeoerFmQLT4hl6mp/p+De1JlbnS3r1lC1ZYCuPPiZpnRUx",
-	"dWCyorpEe/cQM1xfEy4woQHf1t5qIEBZGKcRRl2IqAyJiMasKJ/W5sZqIZAZ0bqohY3HUT6ghgz6unTs",
-	"YIaHkCCLtMcv2U5p9yeh3s7HMUZbTRGpPZOTz7FO8S0r+i40+0fDAI8qfoYUteLbwsDDUv074xBzNkNh",
-	"tnvy224xvpuFWrNQjeB/vH6o2gmziKVQnlvhZ5iLchi9kYXRW/fuKNCDJneGqi4b414plZ8IJJEEp3lu",
-	"vqayrKp4H1DVFnLVa8PjzKo/7PQN5fV3JglDJJHdttWlR0y0EYojtZlwlLkovWuTKCyO9n6sp7N4pZUf",
-	"rL32693OJSorFdOYzKTNe1uTY8y2hFvExIV37THhHS4yEdptQs/sNaWL8+pONsXKVmlslawvb94fKWJ7",
-	"vrH/nYv3d+uaCdbna5WzuOUcfK2yBOUTUSZ5KF5zCOrQIiN7NIWqMVuk0tShCDqbK9jBWOLaUfzyobgM",
-	"Dm7NIbl8EYvGrA65QQW4HVqaLcDQyi4NuKBsth2aXRS1xl9DfeuPvf1+QjWjclavBNW+h3x/Q3hVqn9/",
-	"ClklRU2vQ1AbMOh0lRX+vsY55EeV/2jYhS9ZVupR4nM2XQtPVDh/DGbYymhr+/SG1JqcAnAcuvC1vVc9",
-	"1Q3u4xS+2RaPmUTla0umbafTQbhJlQk3CVzwO70vHZpUlwQCwdoJqyytVWPnrGepSsGXN3TVKtYvBU0q",
-	"0vfdGP0WaOQpPdGGSHtq2bq3X6B5aNnSqK27uvxbHGqOC4nxHZpMcVah0YQzmw0yNb2HEJhCgCAruNpx",
-	"84Y3bR+IggWXCjrt9u6YGXhCIwk3GPMlBDbN5OoRigO1MZHKFUO4O4nAO8pTCQmZ4W5tEphKdSVR9O3U",
-	"NvYu5ns8/0rR1IG7mgFDd+XbBfmSvWn7lULSp4pA11l4zuJVxhALypieoJ13FkHLvxO0Rpdli/f6DwNd",
-	"fyZWoQoX8sm4ljlpXFQCEyHIahuEsazwszyikZxvHFJ6eWz64FlbM/thmd+hjdAqASSrmsRMMTILobXl",
-	"Ndt8982sh+saw/IMtKObfzG88112viYKI+sVtzu2Qm8rHHuVGG3FcT0JwUVvdPQTlIB04LsiNOuhAit5",
-	"wWFR8uvqjbLI/4Iy8xU3Uyt+swq2hYzW5fI7AvtN9eE7yMtB3ovUsMYoF8WaVsditMfYqlpwbO5rLSgO",
-	"8mzI48EjYHFOTC1qUdr73b9/bRutd52FeJSLqjck5LO9/ZaYfs8B/KDmoFOQf6DMFGBM6SeMwD4yRa/V",
-	"w1KBqVwxnZExi8hq17cHIDGyldvbysJLR0Nc0DGvBc+KwOt2DJcWi1Sl/SuUfuT9f+Og4trAm1prRYUy",
-	"mHIRYvO7B/njeZBLVC+0D7Z7cZeZB1tR38pPtBhL4Bptfk6mKNrybRrAL4LXpuzd5KVt+MzkhLNPDFSj",
-	"p5v7aRMGd+7PxQTsSegGZe4sCxf2GMXKuiNT8m6PcBXjFGCp5qhzTU7H1I1l38PMe6mmdDb7sjEIM+Hy",
-	"uTKTINK0lbqybH+4fvjfAAAA//8=",
+	"/Ue1JRFAIpHHLw/w3gv5IuEMmZJe995LiCALVCjMp6M5YQxj/WeEMhQ0UZQzr+v1GFdzFHBH4hSBSjho",
+	"tyEYnP1372RwPDn6qXd21j8Jmp7vUf14QtTc8z1GFuh1vdDN6nsC/5VSgZHXVSJF35PhHBdEL/cngVOv",
+	"6/2/VkFey/4qW2dc0SkNiaYlo/DhwfeuJIpBtEnsaI6QShQ/SKDRITCugEDCJVX0DoEyhTMUG5u4uuwP",
+	"J4PjbZtI7WKP7WHKxYIor+tRpt4eeL63oIwu0oXX7fieWiVof9Krew96AwJlwplEw/sfSTTEf6Uolf4U",
+	"cqaQmT9JksRu961/Sr3Dew8/kUUSo/lTCC7skEiv8GPveDLs/9dV/3KkSUApyUx/f0qlpGwGuCDU8u95",
+	"3O+b+Q29azIBU4pxpBm5cHNzAZTdkZhGvv5bzRF+vjw/M4+QWPMHo0MIHFEBSLKSsJzTcN70HnzviLNp",
+	"TMPnMOBzaXfyTMKQp0zBnEhQcyqBRJFAKWEn6J/2BieTUe9v/bNg15DXLzj9dWmDlOGnBEOFEZjjLfOM",
+	"sAgCYSVlEAUQEiFWhtXuS6CRIfc9Fzc0ipB9fZIzjYMFWRl9i7hl507w/nz44+D4WDPRyITAGZVKmOW1",
+	"XIQxlxjBTjDsfxhcjoa90eD8bHJ0cn7ZP3Z8P+PqPU9Z9PX3ccbtNnJxoJoyYxnOzkeT9+dXZyWicqN0",
+	"iUpRNpNfjMDayWvo7d+hWME0JjPgUyMDztYaEi/IKuYkGnF+QsQMv40YZEJ4w6OVPt9YL61NAWGGQIni",
+	"zioeJkpaOgWf0vjL0ZfNt4XC5ZzHCIl9yBAwJApP6IIq/AYyNuIcFoStMk7JQxCoxArIVKG1mSxd3KDQ",
+	"Ryox5CySQBkEQ/1Uo6efMk5qjiRyfrv006Y7vHRzKA5LQhXc4JQLtItSNtNTFVt63GVpp8tIquZc0F+/",
+	"BbN+EZzNIBQYIVOUxNqi5Khj2D/un40GvZNLZ1s07xS/RVbySX7heXzAT4l23dYO3fFbY3iuznpXo5/O",
+	"h4N/5Bbnisk0SbhQGJ1iRMnIcOK3UB9tTIP1tYJmyX/nwG2GF0TKJRdlHEGiiOpxJL4QPEGhqEYbUxJL",
+	"9L2k9NW9x3A5SdwMTxooXGaLaX7xOKoMre5r6BATpCzWvtVYVolSahdwgzPCYEnVHAjEfEaZPUItljmg",
+	"yuf2vQX5dIJspuZed+/NW4Oxss+FyEolKJt5FmNlcO1jdYfX+dP85p8YKuPhDTYq4yuPxDTE/3SfmyFf",
+	"lOmyWGqNqIMKUfsbRLllXndImFH4qITlEK+8ezu0dtsZsHkJIa8YYxFqmbtVsJoQpVBokfmfj73GP671",
+	"P+3Gu8n1//+TV8PGHNveb/6WA6T68IBGmcN0D/owo3foBNH5KLNF2fSeEiuzrYKcTQ6vH4RhXe1B3GXW",
+	"5TGmlsB/KJAYr+Xttff2G+1Oo90Zdfa67Xa33f6H53sRUcYg0cTrep29vzTbzXaz4/kmnunNzHLeKf+V",
+	"xjFpvWm2NRU0KuuSNvctmYYhSunGTcwTDxvHmxFTCoUiorCh6ALrDjAjrn63NryqLqG3UXPapc3cP3FY",
+	"NKlsvu4UaFQbza27w+ybew+Z9pgf11llPk4JjVOB2Udj4RrGwjWc6GGU/ZjZpkZozHn+vdHc0pcOu7TS",
+	"JCJ2uNBsjjWEaeGnEDHCsoGrMmryzP2tMy4qnb6fH7Yb5w6zjp0fkEUWl2R8WpBYj5ii+8PEYmZfOEUx",
+	"YVxNFJ9Isqrdwwlhs9TpfTYjsllMpQ7Xo1SF+v9TgSyc10+gz+C55rccaVvbW+sSCu/nhVwIDFXjJy4k",
+	"/sV7+BwTXp54q1ulUwiMRAUZYjC27It4UN8zM9egSspmMTZSiWWvDQJDpHcYwc3KZhqaUKEzo2OT1M9x",
+	"7Ntd22nhI17gqLZ7lrWFt9t83ytjpM2EmoIYiVTwVx2yCRIqFNI3wf0e8FRp93Sg/4n5EgWERKIPaZLk",
+	"f0d0RpU0A+RqccNj46gKz7omhS8Whb/WiEJdIq5s/pKkkaRGC9cPpH6Octz8XCUkMQqVewdk5CYucnEL",
+	"Im5RT5mPZLiUMSqb4HTfCVxQZkMnO8zaUfdxQ1+zFXNZuOE8RsL0bvL1634sUVP3c4W0ugdKdNb9nFO9",
+	"+eO6ejgq/WwvxeDyKlWSyvTXinfNQV6ZWV+obP83+bvBj1IW49HNV+3Ae4pxJIGhBpwSFRCh4/84rmiz",
+	"hs4pU2KlIXPfOluc8OnkhgqtrF7n3bu2RX9a06mQauLy1j3trDzfmzkvXHjdOPejJfcZk2LoMdePJXPO",
+	"cGJTEl7X+/P+3sFf2p29/YM3bzd9W07mur0bXJ7Dfuft20YHSJzMSWMP3LOg4bPerd61Pu1MK+vgYnnT",
+	"ayjzyRl871Njxhsb05bZdf80FbPPgzNPzh+/EN48Y8KXbK963OvH2G923h74ENNbhLIkPOP81mxSietl",
+	"EtcI8HOJWj/+EqPyM7nerpbPtEwLysrfdr6UfMMOYUCkpDOGEXCGPoRzDG8tUCryorvNmjD4fu/hT95z",
+	"9GE9ma2A2qTrNFWpwAogdCrzGhWpLnNEmMZxNwi4SNQKuICbmLBbDffqwF2n3V4Hd8WGx+NL71Gdewwz",
+	"u0BjTYceG5GHEutq8u23+Hq9K4nLePznj53Gu+uP7ca76/uO3zmok5w675WnwF+CxbIM9iRBMVlSFvGl",
+	"191v+579e+Ky1173bXvDU9SOvddcdPnntvnv8SLq5kqlGf769uCp8Ws2aW0yv5bIOiMzNEUtFF8/p1cN",
+	"CJ+doq2Nl0pz1W1qpAO6oStRv3BLW4LGHvz8ywgUB4ksAiIh6LligoGRXfgRiUAB47Td3g/NJOZPDJ7O",
+	"wtkl6zZyJVG89kg2Ur0bivsZ2ZRtYeuD70kMU0HV6lKfpqXpxvBGM6z49D5b9udfRlkdxyBV82tBxlyp",
+	"xJYcKJvymoOxdXCZZUWPUql4RAmDGxLeIou6Lsp3ifpMcLQpJCCLXIDNAkhkCm5WY2Z26JspXUeGy12Z",
+	"wJWVQggNfk0MYZ/GOy3MIDDkIjIuE7QHtWT6Y6aHJygaplwriEIw2S9pMPTNCki0oEw2x2zMesxmcvOa",
+	"SnA/tjnYsdeF+7HJ3449H8ZZOD/2Hh4CH5ZzFAiB/tmkKwhIpQEOXB4N+73TwdmHyeVZ72/9MaOmPDWl",
+	"KLoQlHLaAeyQmuYI2zhR3whhGLOcr3b9MdvoTfE3e27KX5UKYj5UGhj0ZHUFdh+q5S8fSgV7/WO19G0e",
+	"v7y6uDgfjvrHk9P+8aA3Gf39om8WuOj9/eS8dzwZnZ9PTnrDD339/LA36k9OBqeDUf84gB0jP5VS5q4P",
+	"QWWF0/7op/Njs2rv5OT8F02W4cWoPzzrnUz6w+H5MJ+q6ITQE40Gp/3zK833N+39XXP8xoxJE1f9/MtI",
+	"wk7/cu/NWz+T5FtcAY18IGlEkYX6vDPZD3ZhOecSIUlvYhrqR+085rOcYzRmREHQai4xjhu3jC9Z65/L",
+	"W9m0RTrok3AOGlIY2TEAryFphFnxq2vK9TMtHFrmc6VCFsmxCQlXYPtUsmqZU08t9X51sNE0MxJIHLsH",
+	"FzajRJj+AaNsmh/kmFlFnRIaS5gKvrCFZ/yk8hIkZ1Z9is6OOblDICV1g51M3ZjVuN0uWLKzSRYkQstq",
+	"ztBRRYU1E3LMrNXxtXrbca70QplURJ+G4jPUHDgEfueq43Zl/Rdhcuk6ufberYmaof0Y76ixLqU9SsRI",
+	"q+U01rhJw3ETppmz14TyVEFC1Fzudt2pqLk9dv2JSpniD/JwzAKXAQ/0rgizFsuYCQbD90ewv7//DvLy",
+	"h0biV6Mj2MlJkHO+lMA4/MoZ7h7qYSkzMjRmhuOmQe1gQwc3pqjV/9bYuD2TYp3ylEVjTzNZzXHMimIB",
+	"aJ9nGLR7mDPnBwkO4+USKWEnkBgKVFpBs287e/vBLtwIJLegTa8hPRdikTorT0yzwTSVGDXHTAduNEQH",
+	"KVym4XSgvVcqYueqZLfV4gkyyVMRYpOLWcsNki39rEawVJk8Z+GpehcDz/fuUEjr0zrNtq1n6ZlIQr2u",
+	"t99sN/ctZJ4bn9oqijKmG5Jb8FZ1jh/oHUJgFMy2X+EnEqp4lYl0KanNRZ6K36mUs438jVnQWq8CBb5z",
+	"n1rNdpuw0fHgw1Q7WQb4iUrtIfMeNW6OVztDgXDQ7tRLQqmvRJIFwpKL24I4ZwUtjVafjFBKzhmKMTN9",
+	"O3vtNiykD4LO5kovu9RE7jbB9h9pPVokyvnogkzrrMeMlvw4MfoRlCtllmvlYllglakJrikHTNo7plrB",
+	"BhdWiHLJHURe15Z0CsD+I49WX6xfo1IueqgCOZcwrjRy7rXbX2ztKgav6Rk54bMZRkCZ6Vs5sEvXzZiT",
+	"2Co1mpohnaeHVJp+9KDO/tOD1tvPzLg3z1mspvlGD9579/TgciuXYdaUpLF6elzWlFMgb6/78dr3ZLpY",
+	"EJN3PeEz2AaAS4quMTeZSY3xNVTXSmxP3rvWs2/o/3azc2p8cwVdl9bxwULJzhtYUJYq1MCZW7fo7MNy",
+	"jgyobW4twHNTu3SGy7xgl8QkRGlGcoYStJ3DyLWJdYGzeOXAwdLCAkOH1DI3ZqOKGy6MzNx4bWeiNBER",
+	"R1ffUuQWS4/aMpjxkTvW0GjoK/VWiDJ+RdGFtid6BjObwjgGpHqBqonINu6Cg8dNhtMBo90jd3Jfw3xU",
+	"mn2+sfnIqp81hmMwrchKVUb83CVQqc26PoUlWb3axvwbmgtz7K8wDcKlkrbbhSODO8vHtWGUdkhdeTmr",
+	"LtuTP4AwJlKitCXmMdtWY/azAvNuEw7a76qBpTUy2yXpcMwO2vtQG3wWYx3qLzSc3GKlU1yO2U5wdHU5",
+	"Oj8e9M4m5xf9s0l5yv8wWZxgtwnH2RyxsdcvwBBZEu8r2YH1HOGzTEHniy1vkmBbmk5zMSISXFTzejjx",
+	"DFUvbiaYEc/Q0/xmyL+pNbE6X9Krp2zJAlt5DjNJ66yI6SaTFdUl2ruHmOH6mqSDSTD4toNXAwHKwjiN",
+	"MOpCRGVIRKQjBszDichpIZAZ0bqohY3HUb6ghgz6c+nywgwPIUEWaY9fsp3SRjkhYSHGMUZbTRGpvdmT",
+	"77FO8S0r+i7B+0fDAI8qfoYUteLb9sLDUhc94xBzNkNhgkb5bUOM72ah1ixU6wAfrx+qdsIcYikh6E74",
+	"GeainIxvZMn41r27UPSgyZ2hqqvpuEdKTSwCSSTBaZ7br+lPqyreB1S17WD12vA4s+qvTH1Def2dScIQ",
+	"SWTDtroii8lZQnExNxOOMheld23KjcUF4Y/1dBaPtPLrudd+vdu5RGWlYhqTmbTVc2tyjNmWcIuYuCSx",
+	"vWy8w0UmQrtN6LkUFeY33zbFyvZ6bJWsL2/eH2mFe76x/52L93frmgnW52uVs7jlSn6tsgTle1WmBCle",
+	"c5Xq0CIje8GFqjFbpNJ0s9h87g7GEtcu9Jev1mVwcGslylWdWDRmdcgNKsDt0NJsAYZWdmnABWWz7dDs",
+	"ouhY/hrqW3957veTqhmVa4MlqPY95fsbwqtSF/1TyCopOoMdgtqAQaerrH34Nc4hv/D8R8MufMmyhpES",
+	"n7PtWniiwvljMMP2V1vbpwNSa3IKwHGYV73Uxt1wcK+48E1YPGYSla8tmbadTgfhJlUm3SRwwe90XDo0",
+	"pS4JBIK1e1pZWavGzlnPUpWCL2/oqr2wXwqaVKTvuzH6LdDIU3qiDZH21LJ1b99j89CyDVZbo7r8jR5q",
+	"jguJ8R2aenPW59GEM1sNMp3BhxCYdoIga9vacfuGN20fiIIFlwo67fbumBl4QiMJNxjzJQS2zOS6Gopr",
+	"uTGRyrVUuG8SgXeUpxISMsPd2iIwlepKoujbrW3ELuatPv9K0XSTu84DQ3flDQj5kb1p+5V21KdaSddZ",
+	"eM7iVcYQC8qY3qDdd5ZBy982tEaXZYv3+tcLXX8mVqEKF/LJvJa5r1z0ExMhyGobhLGs8LM6opGcb5xS",
+	"enlu+uBZoZl9Pc3v0EZolQCS9V5iphiZhdDa8pow37156+G6xrA8A+3o4V8M73yXna+Jwsh63+6O7fPb",
+	"CsdeJUZbcVxPQnDRGx39BCUgHfiulc16qMBKXnBYNA67fqMs87+gzLwLznSc36yCbSmjdbn8jsB+U334",
+	"DvJykPciNawxykXLp9WxGO1luKoWHJvvtRYU14E25PHgEbA4J6Z5sGgQ/u7fv7aN1lFnIR7l1uwNCfls",
+	"b78lp99zAD+ouS4V5K85Mw0YU/oJI7A/mdbZ6pWrwHSumMnImEVktevba5QY2f7vbc3lpQsmLumYd5Rn",
+	"reR1EcOlxSJVaf8KrR/5/N84qbi28KbWWlGhDKZchNj87kH+eB7kEtUL7YOdXtxl5sH25bfyezHGErhB",
+	"my+lKZq2fFsG8IvktWmeN3Vpmz4zNeHsRQXV7OlmPG3S4M79uZyAvU/doMzdiOHCXsZYWXdkGuftRbBi",
+	"nQIs1VyYrqnpmL6x7K2a+SzVks7mXDYHYTZcvp1mCkSattJUlu0P1w//GwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -179,4 +179,12 @@ func TestLoginTokenTakesTheSameTimeForUnknownEmails(t *testing.T) {
 	if len(h.MailTo("ivy@example.com")) != 1 {
 		t.Fatal("no mail for the known address")
 	}
+	// A wrong token writes an auth/failure event for a known address only.
+	for _, email := range []string{"ivy@example.com", "nobody@example.com"} {
+		start := time.Now()
+		resp := tokenLogin(h, email, "wrong-token")
+		if took := time.Since(start); resp.Status != http.StatusUnauthorized || took < least {
+			t.Fatalf("token login of %s: %d after %v, want 401 after at least %v", email, resp.Status, took, least)
+		}
+	}
 }

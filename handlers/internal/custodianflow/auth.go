@@ -147,6 +147,8 @@ func (f *Service) loginTokenHash(raw string) []byte {
 }
 
 func (f *Service) loginToken(ctx context.Context, email, raw string) (string, error) {
+	// A wrong token costs a failure event for a known address only: that must not show.
+	defer f.answerNoSooner(ctx, time.Now().Add(f.cfg.LoginTokenAnswerTime))
 	var (
 		session uuid.UUID
 		userID  int64
@@ -195,14 +197,7 @@ func (f *Service) RequestLoginToken(ctx context.Context, email string) error {
 	if err := f.limiter.Check(ctx, f.cfg.TokenPerEmail, email); err != nil {
 		return err
 	}
-	answerAt := time.NewTimer(f.cfg.LoginTokenAnswerTime)
-	defer func() {
-		select {
-		case <-answerAt.C:
-		case <-ctx.Done():
-			answerAt.Stop()
-		}
-	}()
+	defer f.answerNoSooner(ctx, time.Now().Add(f.cfg.LoginTokenAnswerTime))
 	u, err := f.store.CustodianUserGetByEmail(ctx, f.store.Pool(), email)
 	if errors.Is(db.Translate(err), db.ErrNotFound) {
 		return nil
@@ -444,4 +439,15 @@ func (f *Service) lockLiveSession(ctx context.Context, tx db.DB, p Principal) er
 		return ErrUnauthenticated
 	}
 	return err
+}
+
+// answerNoSooner waits until at (or until ctx ends), for answers whose time must not tell
+// whether an address has an account.
+func (f *Service) answerNoSooner(ctx context.Context, at time.Time) {
+	t := time.NewTimer(time.Until(at))
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }

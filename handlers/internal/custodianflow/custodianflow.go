@@ -57,8 +57,9 @@ type Config struct {
 	SessionTTL time.Duration
 	// LoginTokenTTL is how long an emailed login token works (15 minutes).
 	LoginTokenTTL time.Duration
-	// LoginTokenAnswerTime is the least time a login-token request takes to answer (200ms),
-	// known address or not, so that the time does not tell whether an address has an account.
+	// LoginTokenAnswerTime is the least time a login-token request, and a login with a token,
+	// take to answer (200ms), known address or not, so that the time does not tell whether an
+	// address has an account.
 	LoginTokenAnswerTime time.Duration
 	// LoginURL is the page of the client app a login-token mail links to, with `email` and
 	// `token` in its query (default BASE_URL/login).
