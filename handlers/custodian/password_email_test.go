@@ -3,7 +3,9 @@ package custodian_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -180,4 +182,47 @@ func TestChangeEmailFromASessionRevokedInFlightChangesNothing(t *testing.T) {
 	if len(h.MailTo("max@example.com")) != 0 {
 		t.Fatal("the old address was told of a change that did not happen")
 	}
+}
+
+// Password changes racing from several sessions of one account: exactly one wins, it keeps its
+// session, and its password is the account's; the others were revoked by it and change nothing.
+func TestConcurrentPasswordChangesFromSeveralSessionsOneWins(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	signUp(t, h, "ned@example.com")
+	const n = 6
+	tokens := make([]string, n)
+	for i := range tokens {
+		tokens[i] = login(t, h, "ned@example.com", goodPassword)
+	}
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i] = send(h, http.MethodPut, "/me/password", tokens[i],
+				map[string]any{"old_password": goodPassword, "new_password": fmt.Sprintf("New-password%d", i)}).Status
+		}()
+	}
+	wg.Wait()
+	winner := -1
+	for i, s := range statuses {
+		switch {
+		case s == http.StatusOK && winner < 0:
+			winner = i
+		case s != http.StatusUnauthorized:
+			t.Fatalf("statuses %v: want one 200 and the rest 401", statuses)
+		}
+	}
+	if winner < 0 {
+		t.Fatalf("statuses %v: nobody won", statuses)
+	}
+	if n := h.Count(`SELECT count(*) FROM custodian.sessions`); n != 1 {
+		t.Fatalf("%d sessions left, want the winner's", n)
+	}
+	if resp := get(h, "/me/profile", tokens[winner]); resp.Status != http.StatusOK {
+		t.Fatalf("the winner's session: %d", resp.Status)
+	}
+	login(t, h, "ned@example.com", fmt.Sprintf("New-password%d", winner))
 }
