@@ -188,3 +188,22 @@ func TestLoginTokenTakesTheSameTimeForUnknownEmails(t *testing.T) {
 		}
 	}
 }
+
+// The mail's link keeps the query CUSTODIAN_LOGIN_URL already has.
+func TestLoginTokenLinkKeepsTheLoginPageQuery(t *testing.T) {
+	t.Parallel()
+	h := handlertest.New(t, handlers.Config{Custodian: custodianflow.Config{LoginURL: "https://app.example.com/login?lang=nl"}})
+	register(t, h, "jon@example.com")
+	tok := requestToken(t, h, "jon@example.com") // checks the link's email and token
+	var data struct {
+		URL string `json:"url"`
+	}
+	mails := h.MailTo("jon@example.com")
+	if err := json.Unmarshal(mails[len(mails)-1].Data, &data); err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(data.URL)
+	if err != nil || u.Host != "app.example.com" || u.Path != "/login" || u.Query().Get("lang") != "nl" || u.Query().Get("token") != tok {
+		t.Fatalf("link %q", data.URL)
+	}
+}

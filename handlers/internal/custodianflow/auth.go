@@ -205,7 +205,7 @@ func (f *Service) RequestLoginToken(ctx context.Context, email string) error {
 		return db.Translate(err)
 	}
 	raw := token.Opaque(loginTokenBytes)
-	link := f.cfg.LoginURL + "?" + url.Values{"email": {email}, "token": {raw}}.Encode()
+	link := loginLink(f.cfg.LoginURL, email, raw)
 	err = f.store.InTx(ctx, func(tx db.DB) error {
 		// Only the newest token works: older mails lying in a mailbox are worth nothing.
 		if _, err := f.store.CustodianLoginTokenDeleteForUser(ctx, tx, u.ID); err != nil {
@@ -450,4 +450,18 @@ func (f *Service) answerNoSooner(ctx context.Context, at time.Time) {
 	case <-t.C:
 	case <-ctx.Done():
 	}
+}
+
+// loginLink adds email and token to the query of the client app's login page, keeping the
+// query the page's address may already have.
+func loginLink(page, email, raw string) string {
+	u, err := url.Parse(page)
+	if err != nil {
+		return page + "?" + url.Values{"email": {email}, "token": {raw}}.Encode()
+	}
+	q := u.Query()
+	q.Set("email", email)
+	q.Set("token", raw)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
