@@ -680,8 +680,10 @@ type ClientInterface interface {
 	// ChangePasswordWithBody Change the password
 	//
 	// `old_password` is required unless this session began with a login token; when given it
-	// must be right (else 400 `INVALID_CREDENTIALS`). Every other session of the user ends and
-	// pending login tokens are cancelled; this token keeps working.
+	// must be right (else 400 `INVALID_CREDENTIALS`), and checking it counts against the
+	// per-client-IP limit of logins, so that a stolen token cannot be used to guess the
+	// password. Every other session of the user ends and pending login tokens are cancelled;
+	// this token keeps working.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -691,8 +693,10 @@ type ClientInterface interface {
 	// ChangePassword Change the password
 	//
 	// `old_password` is required unless this session began with a login token; when given it
-	// must be right (else 400 `INVALID_CREDENTIALS`). Every other session of the user ends and
-	// pending login tokens are cancelled; this token keeps working.
+	// must be right (else 400 `INVALID_CREDENTIALS`), and checking it counts against the
+	// per-client-IP limit of logins, so that a stolen token cannot be used to guess the
+	// password. Every other session of the user ends and pending login tokens are cancelled;
+	// this token keeps working.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1015,8 +1019,10 @@ func (c *Client) UpdateNotificationSettings(ctx context.Context, channel Channel
 // ChangePasswordWithBody Change the password
 //
 // `old_password` is required unless this session began with a login token; when given it
-// must be right (else 400 `INVALID_CREDENTIALS`). Every other session of the user ends and
-// pending login tokens are cancelled; this token keeps working.
+// must be right (else 400 `INVALID_CREDENTIALS`), and checking it counts against the
+// per-client-IP limit of logins, so that a stolen token cannot be used to guess the
+// password. Every other session of the user ends and pending login tokens are cancelled;
+// this token keeps working.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1036,8 +1042,10 @@ func (c *Client) ChangePasswordWithBody(ctx context.Context, contentType string,
 // ChangePassword Change the password
 //
 // `old_password` is required unless this session began with a login token; when given it
-// must be right (else 400 `INVALID_CREDENTIALS`). Every other session of the user ends and
-// pending login tokens are cancelled; this token keeps working.
+// must be right (else 400 `INVALID_CREDENTIALS`), and checking it counts against the
+// per-client-IP limit of logins, so that a stolen token cannot be used to guess the
+// password. Every other session of the user ends and pending login tokens are cancelled;
+// this token keeps working.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1988,8 +1996,10 @@ type ClientWithResponsesInterface interface {
 	// ChangePasswordWithBodyWithResponse Change the password
 	//
 	// `old_password` is required unless this session began with a login token; when given it
-	// must be right (else 400 `INVALID_CREDENTIALS`). Every other session of the user ends and
-	// pending login tokens are cancelled; this token keeps working.
+	// must be right (else 400 `INVALID_CREDENTIALS`), and checking it counts against the
+	// per-client-IP limit of logins, so that a stolen token cannot be used to guess the
+	// password. Every other session of the user ends and pending login tokens are cancelled;
+	// this token keeps working.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1999,8 +2009,10 @@ type ClientWithResponsesInterface interface {
 	// ChangePasswordWithResponse Change the password
 	//
 	// `old_password` is required unless this session began with a login token; when given it
-	// must be right (else 400 `INVALID_CREDENTIALS`). Every other session of the user ends and
-	// pending login tokens are cancelled; this token keeps working.
+	// must be right (else 400 `INVALID_CREDENTIALS`), and checking it counts against the
+	// per-client-IP limit of logins, so that a stolen token cannot be used to guess the
+	// password. Every other session of the user ends and pending login tokens are cancelled;
+	// this token keeps working.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3542,8 +3554,10 @@ func (c *ClientWithResponses) UpdateNotificationSettingsWithResponse(ctx context
 // ChangePasswordWithBodyWithResponse Change the password
 //
 // `old_password` is required unless this session began with a login token; when given it
-// must be right (else 400 `INVALID_CREDENTIALS`). Every other session of the user ends and
-// pending login tokens are cancelled; this token keeps working.
+// must be right (else 400 `INVALID_CREDENTIALS`), and checking it counts against the
+// per-client-IP limit of logins, so that a stolen token cannot be used to guess the
+// password. Every other session of the user ends and pending login tokens are cancelled;
+// this token keeps working.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3559,8 +3573,10 @@ func (c *ClientWithResponses) ChangePasswordWithBodyWithResponse(ctx context.Con
 // ChangePasswordWithResponse Change the password
 //
 // `old_password` is required unless this session began with a login token; when given it
-// must be right (else 400 `INVALID_CREDENTIALS`). Every other session of the user ends and
-// pending login tokens are cancelled; this token keeps working.
+// must be right (else 400 `INVALID_CREDENTIALS`), and checking it counts against the
+// per-client-IP limit of logins, so that a stolen token cannot be used to guess the
+// password. Every other session of the user ends and pending login tokens are cancelled;
+// this token keeps working.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -7652,20 +7668,21 @@ var swaggerSpec = []string{
 	"GeainIxvZMn41r27UPSgyZ2hqqvpuEdKTSwCSSTBaZ7br+lPqyreB1S17WD12vA4s+qvTH1Def2dScIQ",
 	"SWTDtroii8lZQnExNxOOMheld23KjcUF4Y/1dBaPtPLrudd+vdu5RGWlYhqTmbTVc2tyjNmWcIuYuCSx",
 	"vWy8w0UmQrtN6LkUFeY33zbFyvZ6bJWsL2/eH2mFe76x/52L93frmgnW52uVs7jlSn6tsgTle1WmBCle",
-	"c5Xq0CIje8GFqjFbpNJ0s9h87g7GEtcu9Jev1mVwcGslylWdWDRmdcgNKsDt0NJsAYZWdmnABWWz7dDs",
-	"ouhY/hrqW3957veTqhmVa4MlqPY95fsbwqtSF/1TyCopOoMdgtqAQaerrH34Nc4hv/D8R8MufMmyhpES",
-	"n7PtWniiwvljMMP2V1vbpwNSa3IKwHGYV73Uxt1wcK+48E1YPGYSla8tmbadTgfhJlUm3SRwwe90XDo0",
-	"pS4JBIK1e1pZWavGzlnPUpWCL2/oqr2wXwqaVKTvuzH6LdDIU3qiDZH21LJ1b99j89CyDVZbo7r8jR5q",
-	"jguJ8R2aenPW59GEM1sNMp3BhxCYdoIga9vacfuGN20fiIIFlwo67fbumBl4QiMJNxjzJQS2zOS6Gopr",
-	"uTGRyrVUuG8SgXeUpxISMsPd2iIwlepKoujbrW3ELuatPv9K0XSTu84DQ3flDQj5kb1p+5V21KdaSddZ",
-	"eM7iVcYQC8qY3qDdd5ZBy982tEaXZYv3+tcLXX8mVqEKF/LJvJa5r1z0ExMhyGobhLGs8LM6opGcb5xS",
-	"enlu+uBZoZl9Pc3v0EZolQCS9V5iphiZhdDa8pow37156+G6xrA8A+3o4V8M73yXna+Jwsh63+6O7fPb",
-	"CsdeJUZbcVxPQnDRGx39BCUgHfiulc16qMBKXnBYNA67fqMs87+gzLwLznSc36yCbSmjdbn8jsB+U334",
-	"DvJykPciNawxykXLp9WxGO1luKoWHJvvtRYU14E25PHgEbA4J6Z5sGgQ/u7fv7aN1lFnIR7l1uwNCfls",
-	"b78lp99zAD+ouS4V5K85Mw0YU/oJI7A/mdbZ6pWrwHSumMnImEVktevba5QY2f7vbc3lpQsmLumYd5Rn",
-	"reR1EcOlxSJVaf8KrR/5/N84qbi28KbWWlGhDKZchNj87kH+eB7kEtUL7YOdXtxl5sH25bfyezHGErhB",
-	"my+lKZq2fFsG8IvktWmeN3Vpmz4zNeHsRQXV7OlmPG3S4M79uZyAvU/doMzdiOHCXsZYWXdkGuftRbBi",
-	"nQIs1VyYrqnpmL6x7K2a+SzVks7mXDYHYTZcvp1mCkSattJUlu0P1w//GwAA//8=",
+	"c5Xq0CIje8GFqjFbpNJ0s9h87g7GEtcu9Fev1mkgZ9qVNCijClyt2IA6qWxRIUHRsOFVY3DhajSmfXlG",
+	"mQ4hXT6HgFQ8xiwrHuadNanECBSHWWr3hUUpIcOjW0thruxlsj6byBEqwPFQI1SDO/X62tpIg24om23H",
+	"hhdFy/TXsB/1t/d+P7miUbk4WcKK33POvyG+K7XxPwXtkqI12UG4DRx2usr6l1/jnfIb13808MSXLOtY",
+	"KfE5267FRyqcP4ZzbIO3Nb7aRFmTUyCew7zspjYup4N7x4Zv4vIxk6h8bcq0wXQ6CDepMvkugQt+pwPj",
+	"oam1SSAQrF0Uy+pqNXbOuraqFHx5Q1dtxv1S2Kgifd+N0W8Bh57SE22ItKeWrXv7Ip2Hlu3w2hpW5q8U",
+	"UXNcSIzv0BS8s0aTJpzZcpRpTT6EwCCOIOsb23H7hjdtH4iCBZcKOu327pgZfEQjCTcY8yUEts7l2iqK",
+	"e8Exkcr1dLhvEoF3lKcSEjLD3doqNJXqSqLo261tBE/mtUL/StG0s7vWB0N35RUM+ZG9afuVftinelnX",
+	"WXjO4lXGEIsKmd6g3XeWwstfd7RGl2WL9/r3G11/JlahChfyycSauTBdNDQTIchqG4SxrPCzQqaRnG+c",
+	"03p5cvzgWbGhfT/O79BGaJUAkjV/YqYYmYXQ2vKaPIN79dfDdY1heQba0cO/GN75LjtfE4WR9cbhHdto",
+	"uBWOvUqMtuK4noTgojc6+glKQDrwXS+d9VCBlbzgsOhcdg1PWelhQZl5GZ1peb9ZBdtyVuty+R2B/ab6",
+	"8B3k5SDvRWpYY5SLnlOrYzHa23hVLTg232stKO4jbcjjwSNgcU5M92LRofzdv39tG62jzkI8yr3hGxLy",
+	"2d5+S1Gh5wB+UHNfK8jfs2Y6QKb0E0ZgfzK9u9U7X4FpnTGTkTGLyGrXt9lOjGwD+rbu9tINF5d1zFva",
+	"s172uojh0mKRqrR/hd6TfP5vnFRcW3hTa62oUAZTLkJsfvcgfzwPconqhfbBTi/uMvNgLwa08os5xhK4",
+	"QZtvxSm6xnxbB/CL5LXp3jeFcZs+M0Xp7E0J1ezpZjxt0uDO/bmcgL3Q3aDMXcnhwt4GWVl3ZDr37U20",
+	"Yp0CLNXc2K4pKpnGtey1nvks1ZrS5lw2B2E2XL4eZypUmrbSVJbtD9cP/xsAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

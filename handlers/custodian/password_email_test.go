@@ -11,7 +11,10 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"gatehouse/handlers"
+	"gatehouse/handlers/internal/custodianflow"
 	"gatehouse/handlers/internal/handlertest"
+	"gatehouse/handlers/internal/ratelimit"
 )
 
 func TestChangePasswordRevokesOtherSessions(t *testing.T) {
@@ -225,4 +228,26 @@ func TestConcurrentPasswordChangesFromSeveralSessionsOneWins(t *testing.T) {
 		t.Fatalf("the winner's session: %d", resp.Status)
 	}
 	login(t, h, "ned@example.com", fmt.Sprintf("New-password%d", winner))
+}
+
+// Checking old_password counts against the per-IP limit of logins: a stolen token cannot be
+// used to guess the password at hashing speed.
+func TestChangePasswordOldPasswordGuessesAreLimited(t *testing.T) {
+	t.Parallel()
+	h := handlertest.New(t, handlers.Config{Custodian: custodianflow.Config{
+		LoginPerIP: ratelimit.Rule{Name: "custodian-login-ip", Limit: 3, Window: time.Hour}}})
+	_, tok := signUp(t, h, "oli@example.com") // from another address than the guesses below
+	change := func(old string) *handlertest.Response {
+		return h.Do(handlertest.Request{Method: http.MethodPut, Path: base + "/me/password", Token: tok,
+			RemoteAddr: "203.0.113.9:1234", Body: map[string]any{"old_password": old, "new_password": "New-password9"}})
+	}
+	for range 3 {
+		wantError(t, change("Guess-password1"), http.StatusBadRequest, "INVALID_CREDENTIALS")
+	}
+	resp := change(goodPassword)
+	wantError(t, resp, http.StatusTooManyRequests, "RATE_LIMITED")
+	if resp.Header.Get("Retry-After") == "" {
+		t.Fatal("no Retry-After")
+	}
+	login(t, h, "oli@example.com", goodPassword) // unchanged
 }

@@ -345,6 +345,11 @@ func (f *Service) ChangePassword(ctx context.Context, p Principal, oldPassword *
 		return err
 	}
 	if oldPassword != nil {
+		// Like a login: else a stolen token would guess the password (reused elsewhere, maybe)
+		// as fast as the server hashes.
+		if err := f.limiter.Check(ctx, f.cfg.LoginPerIP, reqctx.From(ctx).ClientIP); err != nil {
+			return err
+		}
 		u, err := f.store.CustodianUserGet(ctx, f.store.Pool(), p.UserID)
 		if err != nil {
 			return db.Translate(err)
