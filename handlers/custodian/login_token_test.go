@@ -207,3 +207,22 @@ func TestLoginTokenLinkKeepsTheLoginPageQuery(t *testing.T) {
 		t.Fatalf("link %q", data.URL)
 	}
 }
+
+// A login token asked for the old address while the email change commits is not mailed there:
+// the old address no longer names the account.
+func TestLoginTokenForAnAddressChangedInFlightIsNotMailed(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	u := register(t, h, "kai@example.com")
+	resp := changedInFlight(t, h, u.ID, `UPDATE custodian.users SET email = 'kai.new@example.com' WHERE id = $1`,
+		http.MethodPost, "/auth/login-token", "", map[string]any{"email": "kai@example.com"})
+	if resp.Status != http.StatusOK {
+		t.Fatalf("login-token: %d %s", resp.Status, resp.Body)
+	}
+	if n := len(h.MailTo("kai@example.com")); n != 0 {
+		t.Fatalf("%d login-token mails went to the old address", n)
+	}
+	if n := h.Count(`SELECT count(*) FROM custodian.login_tokens`); n != 0 {
+		t.Fatalf("%d login tokens stored", n)
+	}
+}

@@ -126,6 +126,14 @@ func TestChangeEmailEndsEverySessionAndTellsTheOldAddress(t *testing.T) {
 // in flight must not change the account.
 func revokedInFlight(t *testing.T, h *handlertest.Harness, userID int64, method, path, token string, body any) *handlertest.Response {
 	t.Helper()
+	return changedInFlight(t, h, userID, `DELETE FROM custodian.sessions WHERE user_id = $1`, method, path, token, body)
+}
+
+// changedInFlight sends req while the test holds the account row of userID locked, runs change
+// (with userID as $1) in the test's transaction once the request waits on that lock, commits,
+// and returns the answer.
+func changedInFlight(t *testing.T, h *handlertest.Harness, userID int64, change, method, path, token string, body any) *handlertest.Response {
+	t.Helper()
 	ctx := context.Background()
 	tx, err := h.Store.Pool().(*pgxpool.Pool).Begin(ctx)
 	if err != nil {
@@ -151,7 +159,7 @@ func revokedInFlight(t *testing.T, h *handlertest.Harness, userID int64, method,
 			t.Fatal("the request never waited for the account")
 		}
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM custodian.sessions WHERE user_id = $1`, userID); err != nil {
+	if _, err := tx.Exec(ctx, change, userID); err != nil {
 		t.Fatal(err)
 	}
 	if err := tx.Commit(ctx); err != nil {

@@ -207,6 +207,16 @@ func (f *Service) RequestLoginToken(ctx context.Context, email string) error {
 	raw := token.Opaque(loginTokenBytes)
 	link := loginLink(f.cfg.LoginURL, email, raw)
 	err = f.store.InTx(ctx, func(tx db.DB) error {
+		// Under the account lock (taken by email changes too), the address must still be the
+		// account's: else the token would go to an address the account just left.
+		if err := f.store.CustodianUserLock(ctx, tx, u.ID); err != nil {
+			return err
+		}
+		if now, err := f.store.CustodianUserGetByEmail(ctx, tx, email); errors.Is(db.Translate(err), db.ErrNotFound) || (err == nil && now.ID != u.ID) {
+			return nil
+		} else if err != nil {
+			return err
+		}
 		// Only the newest token works: older mails lying in a mailbox are worth nothing.
 		if _, err := f.store.CustodianLoginTokenDeleteForUser(ctx, tx, u.ID); err != nil {
 			return err
