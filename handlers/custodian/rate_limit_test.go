@@ -148,3 +148,28 @@ func TestRateLimitHoldsAcrossInstances(t *testing.T) {
 		t.Fatalf("instance one %+v, two %+v: want 4 requests allowed in all, 2 on each", *instances[0], *instances[1])
 	}
 }
+
+// The first refused request of a window is recorded in the transaction that counts it: when the
+// event cannot be written the request is not counted either, and the next refusal records it.
+func TestRateLimitRefusalIsCountedWithItsEvent(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	u, tok := signUp(t, h, "zed@example.com")
+	_, admTok := admin(t, h, "root@example.com")
+	send(h, http.MethodPut, fmt.Sprintf("/users/%d/rate-limit", u.ID), admTok, map[string]any{"window_seconds": 3600, "requests_per_window": 1})
+	if resp := get(h, "/me/profile", tok); resp.Status != http.StatusOK {
+		t.Fatalf("first request: %d", resp.Status)
+	}
+	// The event log refuses writes for one request.
+	h.Exec(`CREATE FUNCTION custodian.refuse_events() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN RAISE EXCEPTION 'event log down'; END $$`)
+	h.Exec(`CREATE TRIGGER refuse_events BEFORE INSERT ON custodian.events FOR EACH ROW EXECUTE FUNCTION custodian.refuse_events()`)
+	if resp := get(h, "/me/profile", tok); resp.Status != http.StatusInternalServerError {
+		t.Fatalf("with the event log down: %d %s", resp.Status, resp.Body)
+	}
+	h.Exec(`DROP TRIGGER refuse_events ON custodian.events`)
+	wantError(t, get(h, "/me/profile", tok), http.StatusTooManyRequests, "RATE_LIMITED")
+	if n := h.Count(`SELECT count(*) FROM custodian.events WHERE user_id = $1 AND type = 'rate-limit/exceeded'`, u.ID); n != 1 {
+		t.Fatalf("%d rate-limit/exceeded events, want 1", n)
+	}
+}

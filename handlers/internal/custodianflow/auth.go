@@ -322,20 +322,25 @@ func (f *Service) Principal(ctx context.Context) (Principal, error) {
 // meter counts one request of the user in the shared fixed-window counters (core.rate_limits,
 // common to every instance). The first refused request of a window is recorded as an event;
 // later ones are not, so that a client hammering the API cannot flood the event log.
+// The hit and the event are one transaction: a refusal whose event failed is not counted, so
+// the next request is the first refused one again and records it.
 func (f *Service) meter(ctx context.Context, userID int64, window, limit int) error {
-	row, err := f.store.RateLimitHit(ctx, f.store.Pool(), dbsqlc.RateLimitHitParams{
-		Key: userRateLimitRuleName + ":" + strconv.FormatInt(userID, 10), WindowSeconds: float64(window)})
+	var row dbsqlc.RateLimitHitRow
+	err := f.store.InTx(ctx, func(tx db.DB) error {
+		var err error
+		row, err = f.store.RateLimitHit(ctx, tx, dbsqlc.RateLimitHitParams{
+			Key: userRateLimitRuleName + ":" + strconv.FormatInt(userID, 10), WindowSeconds: float64(window)})
+		if err != nil || int(row.Hits) != limit+1 {
+			return err
+		}
+		return f.event(ctx, tx, userID, EventRateLimitExceeded, map[string]any{
+			"window_seconds": window, "requests_per_window": limit})
+	})
 	if err != nil {
 		return db.Translate(err)
 	}
 	if int(row.Hits) <= limit {
 		return nil
-	}
-	if int(row.Hits) == limit+1 {
-		if err := f.event(ctx, f.store.Pool(), userID, EventRateLimitExceeded, map[string]any{
-			"window_seconds": window, "requests_per_window": limit}); err != nil {
-			return db.Translate(err)
-		}
 	}
 	wait := time.Until(row.WindowEnd)
 	if wait < time.Second {
