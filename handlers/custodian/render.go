@@ -1,13 +1,10 @@
 package custodian
 
 import (
-	"encoding/json"
 	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
 
-	"gatehouse/gen/custodianapi"
 	"gatehouse/handlers/internal/apierror"
 	"gatehouse/handlers/internal/reqctx"
 )
@@ -23,19 +20,7 @@ func RenderError(w http.ResponseWriter, r *http.Request, e *apierror.Error) {
 	case code == "VALIDATION_FAILED" || code == "INVALID_JSON" || code == "VALIDATION_ERROR":
 		code = "BAD_REQUEST"
 	}
-	body := custodianapi.Error{}
-	body.Error.Code = code
-	body.Error.Message = message
-	if e.Status >= 500 {
-		id := reqctx.From(r.Context()).RequestID
-		body.Error.RequestId = &id
-	}
-	w.Header().Set("Content-Type", "application/json")
-	if s := e.RetryAfterSeconds(); s > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(s))
-	}
-	w.WriteHeader(e.Status)
-	_ = json.NewEncoder(w).Encode(body)
+	apierror.WriteNested(w, e, code, message, reqctx.From(r.Context()).RequestID)
 }
 
 var quoted = regexp.MustCompile(`"([^"]{1,64})"`)

@@ -2,9 +2,7 @@ package emailcode
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
-	"strconv"
 	"time"
 
 	"gatehouse/gen/emailcodeapi"
@@ -81,19 +79,7 @@ func (s *Server) DeleteAccount(ctx context.Context, _ emailcodeapi.DeleteAccount
 
 // RenderError writes e in this API's error body: {"error": {"code", "message"[, "requestId"]}}.
 func RenderError(w http.ResponseWriter, r *http.Request, e *apierror.Error) {
-	body := emailcodeapi.Error{}
-	body.Error.Code = e.Code
-	body.Error.Message = e.Message
-	if e.Status >= 500 {
-		id := reqctx.From(r.Context()).RequestID
-		body.Error.RequestId = &id
-	}
-	w.Header().Set("Content-Type", "application/json")
-	if s := e.RetryAfterSeconds(); s > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(s))
-	}
-	w.WriteHeader(e.Status)
-	_ = json.NewEncoder(w).Encode(body)
+	apierror.WriteNested(w, e, e.Code, e.Message, reqctx.From(r.Context()).RequestID)
 }
 
 func metadata(ctx context.Context) emailcodeapi.Metadata {

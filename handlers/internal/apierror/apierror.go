@@ -4,8 +4,10 @@
 package apierror
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -79,4 +81,27 @@ func Internal(requestID string, cause error) *Error {
 		Message: "Internal error; quote request id " + requestID + " when reporting it.",
 		Err:     cause,
 	}
+}
+
+// WriteNested writes e as {"error": {"code", "message"[, "requestId"]}}, the error body of the
+// APIs that nest it (email-code, Custodian), with code and message as the API words them; a 5xx
+// carries the request id, and e's RetryAfter goes out as Retry-After.
+func WriteNested(w http.ResponseWriter, e *Error, code, message, requestID string) {
+	type inner struct {
+		Code      string  `json:"code"`
+		Message   string  `json:"message"`
+		RequestID *string `json:"requestId,omitempty"`
+	}
+	body := struct {
+		Error inner `json:"error"`
+	}{inner{Code: code, Message: message}}
+	if e.Status >= 500 {
+		body.Error.RequestID = &requestID
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if s := e.RetryAfterSeconds(); s > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(s))
+	}
+	w.WriteHeader(e.Status)
+	_ = json.NewEncoder(w).Encode(body)
 }
