@@ -160,6 +160,22 @@ func (s *Service) resolveOrg(ctx context.Context, a *Auth, ref OrgRef) (*Organiz
 	return &org, nil
 }
 
+// memberAllowed returns userID's membership of orgID once its role grants want; notMember
+// and denied are the refusals when it is not a member, or its role falls short.
+func (s *Service) memberAllowed(ctx context.Context, orgID, userID string, want orgaccess.Permissions, notMember, denied error) (*Member, error) {
+	m, err := s.member(ctx, s.store.Pool(), orgID, userID)
+	if err != nil {
+		return nil, err
+	}
+	if m == nil {
+		return nil, notMember
+	}
+	if !orgaccess.Allows(m.Role, want) {
+		return nil, denied
+	}
+	return m, nil
+}
+
 // member is the membership of userID in orgID, or nil.
 func (s *Service) member(ctx context.Context, q db.DB, orgID, userID string) (*Member, error) {
 	m, err := s.store.BetterauthMemberGet(ctx, q, dbsqlc.BetterauthMemberGetParams{OrganizationID: orgID, UserID: userID})
@@ -398,15 +414,9 @@ func (s *Service) UpdateOrganization(ctx context.Context, a *Auth, orgID string,
 	if orgID = activeID(a, orgID); orgID == "" {
 		return out, ErrOrgNotFound
 	}
-	me, err := s.member(ctx, s.store.Pool(), orgID, a.User.ID)
+	_, err := s.memberAllowed(ctx, orgID, a.User.ID, orgaccess.Permissions{"organization": {"update"}}, ErrOrgUserNotMember.WithStatus(http.StatusBadRequest), ErrOrgCannotUpdate)
 	if err != nil {
 		return out, err
-	}
-	if me == nil {
-		return out, ErrOrgUserNotMember.WithStatus(http.StatusBadRequest)
-	}
-	if !orgaccess.Allows(me.Role, orgaccess.Permissions{"organization": {"update"}}) {
-		return out, ErrOrgCannotUpdate
 	}
 	if in.Slug != nil {
 		other, err := s.store.BetterauthOrganizationGetBySlug(ctx, s.store.Pool(), *in.Slug)
@@ -446,15 +456,9 @@ func (s *Service) DeleteOrganization(ctx context.Context, a *Auth, orgID string)
 	if orgID == "" {
 		return out, ErrOrgNotFound
 	}
-	me, err := s.member(ctx, s.store.Pool(), orgID, a.User.ID)
+	_, err := s.memberAllowed(ctx, orgID, a.User.ID, orgaccess.Permissions{"organization": {"delete"}}, ErrOrgUserNotMember.WithStatus(http.StatusBadRequest), ErrOrgCannotDelete)
 	if err != nil {
 		return out, err
-	}
-	if me == nil {
-		return out, ErrOrgUserNotMember.WithStatus(http.StatusBadRequest)
-	}
-	if !orgaccess.Allows(me.Role, orgaccess.Permissions{"organization": {"delete"}}) {
-		return out, ErrOrgCannotDelete
 	}
 	err = s.store.InTx(ctx, func(tx db.DB) error {
 		if out, err = s.store.BetterauthOrganizationDelete(ctx, tx, orgID); err != nil {

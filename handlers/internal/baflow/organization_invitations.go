@@ -43,15 +43,9 @@ func (s *Service) InviteMember(ctx context.Context, a *Auth, in NewInvitation) (
 	if !inviteEmail.MatchString(email) {
 		return out, ErrInvalidEmail
 	}
-	me, err := s.member(ctx, s.store.Pool(), orgID, a.User.ID)
+	me, err := s.memberAllowed(ctx, orgID, a.User.ID, orgaccess.Permissions{"invitation": {"create"}}, ErrOrgMemberNotFound, ErrOrgCannotInvite)
 	if err != nil {
 		return out, err
-	}
-	if me == nil {
-		return out, ErrOrgMemberNotFound
-	}
-	if !orgaccess.Allows(me.Role, orgaccess.Permissions{"invitation": {"create"}}) {
-		return out, ErrOrgCannotInvite
 	}
 	if err := checkRoles(in.Roles, false); err != nil {
 		return out, err
@@ -228,15 +222,9 @@ func (s *Service) CancelInvitation(ctx context.Context, a *Auth, id string) (Inv
 	if err != nil {
 		return inv, err
 	}
-	me, err := s.member(ctx, s.store.Pool(), inv.OrganizationId, a.User.ID)
+	_, err = s.memberAllowed(ctx, inv.OrganizationId, a.User.ID, orgaccess.Permissions{"invitation": {"cancel"}}, ErrOrgMemberNotFound, ErrOrgCannotCancel)
 	if err != nil {
 		return inv, err
-	}
-	if me == nil {
-		return inv, ErrOrgMemberNotFound
-	}
-	if !orgaccess.Allows(me.Role, orgaccess.Permissions{"invitation": {"cancel"}}) {
-		return inv, ErrOrgCannotCancel
 	}
 	inv, err = s.store.BetterauthInvitationCancel(ctx, s.store.Pool(), id)
 	if notFound(err) {
@@ -287,15 +275,9 @@ func (s *Service) ListInvitations(ctx context.Context, a *Auth, orgID string) ([
 	if orgID == "" {
 		return nil, ErrOrgIDRequired
 	}
-	me, err := s.member(ctx, s.store.Pool(), orgID, a.User.ID)
+	me, err := s.memberAllowed(ctx, orgID, a.User.ID, orgaccess.Permissions{"invitation": {"create"}}, ErrOrgNotAMemberNoCode, ErrOrgCannotList)
 	if err != nil {
 		return nil, err
-	}
-	if me == nil {
-		return nil, ErrOrgNotAMemberNoCode
-	}
-	if !orgaccess.Allows(me.Role, orgaccess.Permissions{"invitation": {"create"}}) {
-		return nil, ErrOrgCannotList
 	}
 	return s.invitationsFor(ctx, orgID, me.Role)
 }
