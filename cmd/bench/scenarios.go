@@ -61,11 +61,7 @@ var scenarios = []Scenario{
 			if err := custodianRegister(ctx, client, baseURL, email); err != nil {
 				return nil, err
 			}
-			body, _ := json.Marshal(map[string]any{"email": email, "password": benchPassword})
-			return vegeta.NewStaticTargeter(vegeta.Target{
-				Method: http.MethodPost, URL: baseURL + "/custodian/auth/login", Body: body,
-				Header: http.Header{"Content-Type": {"application/json"}},
-			}), nil
+			return jsonTarget(baseURL+"/custodian/auth/login", map[string]any{"email": email, "password": benchPassword}), nil
 		},
 	},
 	{
@@ -79,7 +75,7 @@ var scenarios = []Scenario{
 			var out struct {
 				Token string `json:"token"`
 			}
-			if err := postJSON(ctx, client, baseURL+"/custodian/auth/login", map[string]any{"email": email, "password": benchPassword}, http.StatusOK, &out); err != nil {
+			if err := postJSON(ctx, client, baseURL+"/custodian/auth/login", nil, map[string]any{"email": email, "password": benchPassword}, http.StatusOK, &out); err != nil {
 				return nil, err
 			}
 			return static(http.MethodGet, "/custodian/me/profile", http.Header{"Authorization": {"Bearer " + out.Token}})(ctx, client, baseURL)
@@ -104,11 +100,7 @@ var scenarios = []Scenario{
 			if _, err := betterAuthSignUp(ctx, client, baseURL, email); err != nil {
 				return nil, err
 			}
-			body, _ := json.Marshal(map[string]any{"email": email, "password": benchPassword})
-			return vegeta.NewStaticTargeter(vegeta.Target{
-				Method: http.MethodPost, URL: baseURL + "/api/auth/sign-in/email", Body: body,
-				Header: http.Header{"Content-Type": {"application/json"}},
-			}), nil
+			return jsonTarget(baseURL+"/api/auth/sign-in/email", map[string]any{"email": email, "password": benchPassword}), nil
 		},
 	},
 	{
@@ -155,41 +147,25 @@ var scenarios = []Scenario{
 // betterAuthPost sends a JSON body to path with a session cookie (and the Origin a browser
 // would send with it) and decodes the 200 answer into out, unless out is nil.
 func betterAuthPost(ctx context.Context, client *http.Client, baseURL, cookie, path string, body, out any) error {
-	raw, _ := json.Marshal(body)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, baseURL+path, bytes.NewReader(raw))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Cookie", cookie)
-	req.Header.Set("Origin", baseURL)
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("POST %s: status %d: %.200s", path, resp.StatusCode, msg)
-	}
-	if out == nil {
-		return nil
-	}
-	return json.Unmarshal(msg, out)
+	hdr := http.Header{"Cookie": {cookie}, "Origin": {baseURL}}
+	return postJSON(ctx, client, baseURL+path, hdr, body, http.StatusOK, out)
 }
 
 // custodianRegister creates a Custodian account with benchPassword.
 func custodianRegister(ctx context.Context, client *http.Client, baseURL, email string) error {
-	return postJSON(ctx, client, baseURL+"/custodian/auth/register", map[string]any{"email": email, "password": benchPassword}, http.StatusCreated, nil)
+	return postJSON(ctx, client, baseURL+"/custodian/auth/register", nil, map[string]any{"email": email, "password": benchPassword}, http.StatusCreated, nil)
 }
 
-// postJSON sends body as JSON to url and decodes the answer into out (unless nil), failing
-// unless the status is want.
-func postJSON(ctx context.Context, client *http.Client, url string, body any, want int, out any) error {
+// postJSON sends body as JSON to url, with the headers hdr (may be nil), and decodes the answer
+// into out (unless nil), failing unless the status is want.
+func postJSON(ctx context.Context, client *http.Client, url string, hdr http.Header, body any, want int, out any) error {
 	raw, _ := json.Marshal(body)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(raw))
 	if err != nil {
 		return err
+	}
+	for k, v := range hdr {
+		req.Header[k] = v
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := client.Do(req)
@@ -240,6 +216,13 @@ func betterAuthSignUp(ctx context.Context, client *http.Client, baseURL, email s
 		}
 	}
 	return "", fmt.Errorf("POST /api/auth/sign-up/email: no session cookie in %q", resp.Header.Values("Set-Cookie"))
+}
+
+// jsonTarget sends the same JSON body to url by POST every time.
+func jsonTarget(url string, body any) vegeta.Targeter {
+	raw, _ := json.Marshal(body)
+	return vegeta.NewStaticTargeter(vegeta.Target{Method: http.MethodPost, URL: url, Body: raw,
+		Header: http.Header{"Content-Type": {"application/json"}}})
 }
 
 // static returns a Setup that sends the same request, without a body, every time.
